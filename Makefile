@@ -1,0 +1,57 @@
+# identity-backend: `make` builds everything into build/, `make test` runs every test
+# and ends with "N passed, N failed", `make test SAN=1` does both under ASan+UBSan
+# (into build/san/, so sanitized and plain objects never mix), `make run` starts.
+#
+# Native toolchain settings live in conf/native.mk; this file only lists targets.
+
+include conf/native.mk
+
+CORE_SRC   := $(sort $(wildcard shared/src/*.c))
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+ISSUER_SRC := $(sort $(wildcard issuer/*.c))
+ISSUER_OBJ := $(ISSUER_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC  := $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+LIBJOSE := $(BUILD)/lib/libjose.a
+BIN     := $(BUILD)/bin/identity-backend
+
+.PHONY: all test run bench format clean
+all: $(BIN) $(TEST_BIN) $(BENCH_BIN)
+
+$(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h issuer/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBJOSE): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN): $(ISSUER_OBJ) $(LIBJOSE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(wildcard shared/include/*.h shared/src/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(LIBS) -o $@
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIBJOSE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(LIBS) -o $@
+
+test: all
+	BUILD=$(BUILD) bash tests/run.sh
+
+run: $(BIN)
+	$(BIN) --help
+
+bench: all
+	BUILD=$(BUILD) bash tests/bench/run.sh
+
+format:
+	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.[ch] tests/unit/*.c tests/bench/*.c tests/*.h
+
+clean:
+	rm -rf build

@@ -1,0 +1,62 @@
+/*
+ * jose_jws.h: verification of a compact JWS (RFC 7515 §7.1) against a key set.
+ *
+ * The order is fixed and every step can only reject: split into exactly three
+ * strict base64url parts; parse the protected header strictly; "alg" must be a
+ * string in the caller's allowlist ("none" never is); unknown "crit" entries and
+ * "b64":false reject; "kid" (if any) selects by exact byte match; "jku", "x5u",
+ * "jwk", "x5c" are never consulted; exactly one usable key must match alg, kty,
+ * curve, size, use and key_ops; then the signature is checked (ECDSA as
+ * fixed-length r||s with 1 <= r,s < n; HMAC compared in constant time). The
+ * payload is only returned, never parsed, so unsigned data is never interpreted.
+ */
+#ifndef JOSE_JWS_H
+#define JOSE_JWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "jose_alg.h"
+#include "jose_err.h"
+#include "jose_jwk.h"
+
+/* Longest compact token accepted, in bytes. */
+#ifndef JOSE_TOKEN_MAX_LEN
+#define JOSE_TOKEN_MAX_LEN (64 * 1024)
+#endif
+
+/* Longest encoded protected header accepted, in characters. */
+#ifndef JOSE_HEADER_MAX_LEN
+#define JOSE_HEADER_MAX_LEN 4096
+#endif
+
+/* The result of a successful verification. Free with jose_jws_clear. */
+typedef struct jose_jws {
+	cJSON *header;    /* the protected header, strictly parsed */
+	uint8_t *payload; /* decoded payload bytes, NUL-terminated for convenience */
+	size_t payload_len;
+	jose_alg alg;
+} jose_jws;
+
+/*
+ * Verify token[0..len) with a key of keys whose algorithm is in allowed (a mask
+ * of JOSE_ALG_BIT; 0 means every supported algorithm). On JOSE_OK, out is
+ * filled and owns its memory; on any error out is left zeroed and why (if not
+ * NULL) says what was wrong.
+ */
+jose_err jose_jws_verify(const jose_jwks *keys, uint32_t allowed, const char *token, size_t len,
+                         jose_jws *out, jose_fail *why);
+
+/* Free what a successful jose_jws_verify put in jws, and zero it. */
+void jose_jws_clear(jose_jws *jws);
+
+/*
+ * Decode without verifying (for display only, never for a decision): header
+ * and, when it is a JSON object, payload. Returns JOSE_OK or a verdict.
+ */
+jose_err jose_jws_decode(const char *token, size_t len, cJSON **header, cJSON **payload,
+                         jose_fail *why);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * jose_jwt.h: JWT verification (RFC 7519, RFC 8725): the signature through
+ * jose_jws_verify, then the claims, with jose's jwtVerify option names and
+ * meanings so behaviour is the same here, in the CLI and in the WASM package.
+ *
+ * Claim rules: the payload must be a JSON object; "exp", "nbf", "iat" when present
+ * must be NumericDates (a string is an error, never parsed); exp <= now - leeway
+ * is expired; nbf > now + leeway is not yet valid; iat > now + leeway is refused;
+ * "iss" equal (byte for byte) to one of the accepted issuers; "aud" (string or
+ * array of strings) sharing one value with the accepted audiences; "sub" equal to
+ * the expected subject; header "typ" equal to the expected one, ignoring case and
+ * an "application/" prefix (RFC 8725 §3.11); required claims present; with a
+ * maximum age, "iat" is required and now - iat - leeway must not exceed it.
+ */
+#ifndef JOSE_JWT_H
+#define JOSE_JWT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "jose_jws.h"
+
+/* Options of a verification. Zero-initialise, then set what you need. */
+typedef struct jose_jwt_opts {
+	uint32_t algs;                     /* allowlist mask; 0 = all supported */
+	int64_t now;                       /* the caller's clock, Unix seconds */
+	int64_t leeway;                    /* seconds of clock tolerance, >= 0 */
+	int64_t max_age;                   /* seconds; < 0 or has_max_age == 0: unchecked */
+	int has_max_age;
+	const char *const *issuers;        /* accepted "iss" values, or NULL */
+	size_t n_issuers;
+	const char *const *audiences;      /* accepted "aud" values, or NULL */
+	size_t n_audiences;
+	const char *subject;               /* expected "sub", or NULL */
+	const char *typ;                   /* expected header "typ", or NULL */
+	const char *const *required;       /* claims that must be present */
+	size_t n_required;
+} jose_jwt_opts;
+
+/* A verified JWT. Free with jose_jwt_clear. */
+typedef struct jose_jwt {
+	cJSON *header;
+	cJSON *payload;
+	jose_alg alg;
+} jose_jwt;
+
+/*
+ * Verify a compact JWT against keys and opts. On JOSE_OK, out owns the parsed
+ * header and claims; otherwise out is zeroed and why says what failed.
+ */
+jose_err jose_jwt_verify(const jose_jwks *keys, const jose_jwt_opts *opts, const char *token,
+                         size_t len, jose_jwt *out, jose_fail *why);
+
+/*
+ * Check the claims of an already signature-verified JWT (header and payload
+ * parsed). Exposed for the issuer, which verifies its own tokens' signatures
+ * once and checks claims per request. Returns JOSE_OK or a verdict.
+ */
+jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload,
+                               const jose_jwt_opts *opts, jose_fail *why);
+
+/* Free what jose_jwt_verify put in jwt, and zero it. */
+void jose_jwt_clear(jose_jwt *jwt);
+
+#endif

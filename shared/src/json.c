@@ -1,0 +1,307 @@
+/*
+ * json.c: strict JSON over cJSON (see jose_json.h).
+ *
+ * jose_json_validate is a non-recursive RFC 8259 scanner: it bounds depth with a
+ * 64-bit stack of container kinds, checks UTF-8 (no overlongs, no surrogates),
+ * escapes (no \u0000, paired surrogates) and the number grammar. Only text that
+ * passes reaches cJSON, so cJSON's leniencies never decide anything, and a
+ * cJSON failure afterwards can only mean it ran out of memory.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "inner.h"
+
+#if JOSE_JSON_MAX_DEPTH > 64
+#error "JOSE_JSON_MAX_DEPTH must fit the scanner's 64-bit container stack"
+#endif
+
+/* cJSON copies a number into a 64-byte buffer; longer ones are refused. */
+#define NUMBER_MAX 63
+
+typedef struct scan {
+	const unsigned char *p, *end;
+} scan;
+
+static void skip_ws(scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int hex4(scan *s, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (s->end - s->p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		unsigned c = *s->p++, d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* After a backslash: one escape. \u0000 is refused (it would truncate in C). */
+static int scan_escape(scan *s)
+{
+	unsigned u, lo;
+
+	if (s->p >= s->end)
+		return -1;
+	switch (*s->p++) {
+	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+		return 0;
+	case 'u':
+		break;
+	default:
+		return -1;
+	}
+	if (hex4(s, &u) || u == 0 || (u >= 0xDC00 && u <= 0xDFFF))
+		return -1;
+	if (u < 0xD800 || u > 0xDBFF)
+		return 0;
+	/* A high surrogate must be followed by an escaped low surrogate. */
+	if (s->end - s->p < 2 || s->p[0] != '\\' || s->p[1] != 'u')
+		return -1;
+	s->p += 2;
+	return hex4(s, &lo) || lo < 0xDC00 || lo > 0xDFFF ? -1 : 0;
+}
+
+/* One UTF-8 sequence starting with byte c >= 0x80 (already consumed). */
+static int scan_utf8(scan *s, unsigned c)
+{
+	int n;
+	unsigned min, cp;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 1, min = 0x80, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 2, min = 0x800, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 3, min = 0x10000, cp = c & 0x07;
+	else
+		return -1;
+	if (s->end - s->p < n)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		unsigned b = *s->p++;
+		if ((b & 0xC0) != 0x80)
+			return -1;
+		cp = cp << 6 | (b & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return -1;
+	return 0;
+}
+
+/* At the opening quote: one string, through its closing quote. */
+static int scan_string(scan *s)
+{
+	s->p++;
+	while (s->p < s->end) {
+		unsigned c = *s->p++;
+		if (c == '"')
+			return 0;
+		if (c < 0x20)
+			return -1;
+		if (c == '\\' ? scan_escape(s) : c >= 0x80 ? scan_utf8(s, c) : 0)
+			return -1;
+	}
+	return -1;
+}
+
+static int digits(scan *s)
+{
+	const unsigned char *start = s->p;
+
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	return s->p > start ? 0 : -1;
+}
+
+/* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static int scan_number(scan *s)
+{
+	const unsigned char *start = s->p;
+
+	if (*s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0')
+		s->p++;
+	else if (digits(s))
+		return -1;
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (digits(s))
+			return -1;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (digits(s))
+			return -1;
+	}
+	return s->p - start <= NUMBER_MAX ? 0 : -1;
+}
+
+static int scan_literal(scan *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return -1;
+	s->p += n;
+	return 0;
+}
+
+/* One scalar value (string, number, literal) at s->p. */
+static int scan_scalar(scan *s)
+{
+	switch (*s->p) {
+	case '"':
+		return scan_string(s);
+	case 't':
+		return scan_literal(s, "true");
+	case 'f':
+		return scan_literal(s, "false");
+	case 'n':
+		return scan_literal(s, "null");
+	default:
+		return (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) ? scan_number(s) : -1;
+	}
+}
+
+enum { VALUE, VALUE_OR_CLOSE, KEY, KEY_OR_CLOSE, AFTER };
+
+/* see jose_json.h */
+int jose_json_validate(const char *text, size_t len, unsigned max_depth)
+{
+	scan s = {(const unsigned char *)text, (const unsigned char *)text + len};
+	uint64_t objects = 0; /* bit d set: the container at depth d+1 is an object */
+	unsigned depth = 0;
+	int state = VALUE;
+
+	if (!text || max_depth > 64)
+		return -1;
+	for (;;) {
+		skip_ws(&s);
+		if (state == AFTER && depth == 0)
+			return s.p == s.end ? 0 : -1;
+		if (s.p == s.end)
+			return -1;
+		int in_obj = depth && (objects >> (depth - 1) & 1);
+		unsigned c = *s.p;
+		if (state == AFTER) {
+			if (c == ',') {
+				s.p++;
+				state = in_obj ? KEY : VALUE;
+			} else if (c == (in_obj ? '}' : ']')) {
+				s.p++;
+				depth--;
+			} else {
+				return -1;
+			}
+		} else if ((state == KEY_OR_CLOSE && c == '}') || (state == VALUE_OR_CLOSE && c == ']')) {
+			s.p++;
+			depth--;
+			state = AFTER;
+		} else if (state == KEY || state == KEY_OR_CLOSE) {
+			if (c != '"' || scan_string(&s))
+				return -1;
+			skip_ws(&s);
+			if (s.p == s.end || *s.p++ != ':')
+				return -1;
+			state = VALUE;
+		} else if (c == '{' || c == '[') {
+			if (depth == max_depth)
+				return -1;
+			objects = (objects & ~(UINT64_C(1) << depth)) | ((uint64_t)(c == '{') << depth);
+			depth++;
+			s.p++;
+			state = c == '{' ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
+		} else {
+			if (scan_scalar(&s))
+				return -1;
+			state = AFTER;
+		}
+	}
+}
+
+/* Duplicate member names (at any depth, bounded by the validated depth). */
+static int has_duplicates(const cJSON *item)
+{
+	size_t n = 0;
+
+	for (const cJSON *c = item->child; c; c = c->next, n++) {
+		if (cJSON_IsObject(item)) {
+			if (n >= JOSE_JSON_MAX_MEMBERS)
+				return 1;
+			for (const cJSON *d = item->child; d != c; d = d->next)
+				if (strcmp(c->string, d->string) == 0)
+					return 1;
+		}
+		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && has_duplicates(c))
+			return 1;
+	}
+	return 0;
+}
+
+/* see jose_json.h */
+jose_err jose_json_parse(const char *text, size_t len, unsigned max_depth, jose_err bad_input,
+                         cJSON **out)
+{
+	cJSON *root;
+
+	if (!out)
+		return JOSE_E_ARG;
+	*out = NULL;
+	if (jose_json_validate(text, len, max_depth))
+		return bad_input;
+	root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+	if (!root)
+		return JOSE_E_NOMEM; /* the text was valid: only allocation can fail */
+	if (has_duplicates(root)) {
+		cJSON_Delete(root);
+		return bad_input;
+	}
+	*out = root;
+	return JOSE_OK;
+}
+
+/* see jose_json.h */
+const cJSON *jose_json_member(const cJSON *obj, const char *name)
+{
+	if (!cJSON_IsObject(obj))
+		return NULL;
+	return cJSON_GetObjectItemCaseSensitive(obj, name);
+}
+
+/* see jose_json.h */
+const char *jose_json_string(const cJSON *obj, const char *name)
+{
+	const cJSON *m = jose_json_member(obj, name);
+
+	return cJSON_IsString(m) ? m->valuestring : NULL;
+}
+
+/* see jose_json.h */
+int jose_json_numericdate(const cJSON *obj, const char *name, double *out)
+{
+	const cJSON *m = jose_json_member(obj, name);
+
+	if (!m)
+		return 0;
+	if (!cJSON_IsNumber(m) || !isfinite(m->valuedouble) || fabs(m->valuedouble) > JOSE_NUMERICDATE_MAX)
+		return -1;
+	*out = m->valuedouble;
+	return 1;
+}

@@ -1,0 +1,172 @@
+/*
+ * jwt.c: JWT claim validation after jose_jws_verify (see jose_jwt.h).
+ *
+ * The order and wording follow jose's jwtVerify (v5) so a caller switching from
+ * jose sees the same error code, claim name and message for the same token:
+ * typ, required claims, iss, sub, aud, NumericDate types, nbf, exp, max age.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "inner.h"
+
+/* typ comparison of RFC 8725 §3.11: case-insensitive, "application/" optional. */
+static const char *typ_body(const char *t)
+{
+	return strncasecmp(t, "application/", 12) == 0 ? t + 12 : t;
+}
+
+static int in_list(const char *v, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] && strcmp(v, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* aud is a string or an array of strings; one of them must be accepted. */
+static int aud_ok(const cJSON *aud, const jose_jwt_opts *o)
+{
+	const cJSON *a;
+
+	if (cJSON_IsString(aud))
+		return in_list(aud->valuestring, o->audiences, o->n_audiences);
+	if (!cJSON_IsArray(aud))
+		return 0;
+	cJSON_ArrayForEach(a, aud)
+	{
+		if (cJSON_IsString(a) && in_list(a->valuestring, o->audiences, o->n_audiences))
+			return 1;
+	}
+	return 0;
+}
+
+static jose_err claim_fail(jose_fail *why, const char *reason, const char *claim)
+{
+	return jose_fail_set(why, JOSE_E_CLAIM, reason, claim);
+}
+
+/* Presence: explicit required claims, plus those the options imply. */
+static jose_err check_required(const cJSON *p, const jose_jwt_opts *o, jose_fail *why)
+{
+	static const struct {
+		const char *name, *reason;
+	} implied[] = {
+		{"iss", "missing required \"iss\" claim"},
+		{"sub", "missing required \"sub\" claim"},
+		{"aud", "missing required \"aud\" claim"},
+		{"iat", "missing required \"iat\" claim"},
+	};
+	int need[4] = {o->n_issuers > 0, o->subject != NULL, o->n_audiences > 0, o->has_max_age};
+
+	for (size_t i = 0; i < o->n_required; i++)
+		if (o->required[i] && !jose_json_member(p, o->required[i]))
+			return claim_fail(why, "missing required claim", o->required[i]);
+	for (int i = 0; i < 4; i++)
+		if (need[i] && !jose_json_member(p, implied[i].name))
+			return claim_fail(why, implied[i].reason, implied[i].name);
+	return JOSE_OK;
+}
+
+static jose_err check_identity(const cJSON *p, const jose_jwt_opts *o, jose_fail *why)
+{
+	const char *iss = jose_json_string(p, "iss"), *sub = jose_json_string(p, "sub");
+
+	if (o->n_issuers && (!iss || !in_list(iss, o->issuers, o->n_issuers)))
+		return claim_fail(why, "unexpected \"iss\" claim value", "iss");
+	if (o->subject && (!sub || strcmp(sub, o->subject) != 0))
+		return claim_fail(why, "unexpected \"sub\" claim value", "sub");
+	if (o->n_audiences && !aud_ok(jose_json_member(p, "aud"), o))
+		return claim_fail(why, "unexpected \"aud\" claim value", "aud");
+	return JOSE_OK;
+}
+
+static jose_err check_times(const cJSON *p, const jose_jwt_opts *o, jose_fail *why)
+{
+	double iat = 0, nbf = 0, exp = 0, now = (double)o->now, tol = (double)o->leeway;
+	int has_iat = jose_json_numericdate(p, "iat", &iat);
+	int has_nbf = jose_json_numericdate(p, "nbf", &nbf);
+	int has_exp = jose_json_numericdate(p, "exp", &exp);
+
+	if (has_iat < 0)
+		return claim_fail(why, "\"iat\" claim must be a number", "iat");
+	if (has_nbf < 0)
+		return claim_fail(why, "\"nbf\" claim must be a number", "nbf");
+	if (has_exp < 0)
+		return claim_fail(why, "\"exp\" claim must be a number", "exp");
+	if (has_nbf && nbf > now + tol)
+		return claim_fail(why, "\"nbf\" claim timestamp check failed", "nbf");
+	if (has_exp && exp <= now - tol)
+		return jose_fail_set(why, JOSE_E_JWT_EXPIRED, "\"exp\" claim timestamp check failed", "exp");
+	if (o->has_max_age && o->max_age >= 0) {
+		double age = now - iat;
+		if (age - tol > (double)o->max_age)
+			return jose_fail_set(why, JOSE_E_JWT_EXPIRED,
+			                     "\"iat\" claim timestamp check failed (too far in the past)", "iat");
+		if (age < 0 - tol)
+			return claim_fail(why, "\"iat\" claim timestamp check failed (it should be in the past)", "iat");
+	}
+	return JOSE_OK;
+}
+
+/* see jose_jwt.h */
+jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload, const jose_jwt_opts *o,
+                               jose_fail *why)
+{
+	const char *typ = jose_json_string(header, "typ");
+	jose_err err;
+
+	if (!o || !cJSON_IsObject(header) || o->leeway < 0)
+		return JOSE_E_ARG;
+	if (!cJSON_IsObject(payload))
+		return jose_fail_set(why, JOSE_E_JWT_INVALID, NULL, NULL);
+	if (o->typ && (!typ || strcasecmp(typ_body(typ), typ_body(o->typ)) != 0))
+		return claim_fail(why, "unexpected \"typ\" JWT header value", "typ");
+	if ((err = check_required(payload, o, why)) != JOSE_OK ||
+	    (err = check_identity(payload, o, why)) != JOSE_OK)
+		return err;
+	return check_times(payload, o, why);
+}
+
+/* see jose_jwt.h */
+jose_err jose_jwt_verify(const jose_jwks *keys, const jose_jwt_opts *opts, const char *token,
+                         size_t len, jose_jwt *out, jose_fail *why)
+{
+	jose_jws jws;
+	cJSON *payload = NULL;
+	jose_err err;
+
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!opts || !out)
+		return JOSE_E_ARG;
+	err = jose_jws_verify(keys, opts->algs, token, len, &jws, why);
+	if (err != JOSE_OK)
+		return err;
+	err = jose_json_parse((const char *)jws.payload, jws.payload_len, JOSE_JSON_MAX_DEPTH,
+	                      JOSE_E_JWT_INVALID, &payload);
+	if (err == JOSE_E_JWT_INVALID)
+		jose_fail_set(why, err, "JWT Claims Set must be a strict top-level JSON object", NULL);
+	if (err == JOSE_OK)
+		err = jose_jwt_check_claims(jws.header, payload, opts, why);
+	if (err == JOSE_OK) {
+		out->header = jws.header;
+		out->payload = payload;
+		out->alg = jws.alg;
+		jws.header = NULL;
+		payload = NULL;
+	}
+	cJSON_Delete(payload);
+	jose_jws_clear(&jws);
+	return err;
+}
+
+/* see jose_jwt.h */
+void jose_jwt_clear(jose_jwt *jwt)
+{
+	if (!jwt)
+		return;
+	cJSON_Delete(jwt->header);
+	cJSON_Delete(jwt->payload);
+	memset(jwt, 0, sizeof *jwt);
+}

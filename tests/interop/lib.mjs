@@ -1,0 +1,225 @@
+// Shared helpers of the interop suites (not a suite itself: run.sh only runs *.test.mjs).
+//
+// The suites drive the real CLI binary, `identity-backend verify`, end to end and print
+// one line per check, "ok - …" or "not ok - … (details)", as tests/run.sh expects. A
+// missing binary is a failure, never a skip: nothing here can pass vacuously.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual, inspect } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(here, '..', '..');
+export const BIN = process.env.IDB_BIN
+	? path.resolve(process.env.IDB_BIN)
+	: path.join(REPO, 'build', 'bin', 'identity-backend');
+
+// Every code `verify` may print (design.md, "JS API … error codes", plus the key-set one).
+export const CODES = new Set([
+	'ERR_JWS_INVALID',
+	'ERR_JWT_INVALID',
+	'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+	'ERR_JWT_EXPIRED',
+	'ERR_JWT_CLAIM_VALIDATION_FAILED',
+	'ERR_JOSE_ALG_NOT_ALLOWED',
+	'ERR_JWKS_NO_MATCHING_KEY',
+	'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+	'ERR_JWK_INVALID',
+	'ERR_JWKS_INVALID',
+	'ERR_JOSE_NOT_SUPPORTED',
+]);
+export const CLAIM_CODES = new Set(['ERR_JWT_EXPIRED', 'ERR_JWT_CLAIM_VALIDATION_FAILED']);
+
+let failures = 0;
+let checks = 0;
+
+const oneLine = (s) => String(s).replace(/\s+/g, ' ').trim();
+const clip = (s, n = 300) => (s.length > n ? `${s.slice(0, n)}…[${s.length} chars]` : s);
+
+/** Print one check line. */
+export function check(desc, pass, details = '') {
+	checks++;
+	if (pass) {
+		console.log(`ok - ${oneLine(desc)}`);
+	} else {
+		failures++;
+		console.log(`not ok - ${oneLine(desc)}${details ? ` (${clip(oneLine(details), 900)})` : ''}`);
+	}
+	return pass;
+}
+
+/** Exit status of the suite: 1 if any check failed (or none ran). */
+export function finish() {
+	if (checks === 0) {
+		console.log('not ok - suite ran no checks');
+		failures++;
+	}
+	process.exitCode = failures ? 1 : 0;
+}
+
+/** Fail hard (one not-ok line, exit 1) when the binary is not there: never a skip. */
+export function requireBinary() {
+	let st;
+	try {
+		st = fs.statSync(BIN);
+	} catch {
+		st = null;
+	}
+	if (!st || !st.isFile()) {
+		check(`binary exists at ${BIN}`, false, 'build it with `make` or set IDB_BIN');
+		finish();
+		process.exit(1);
+	}
+	try {
+		fs.accessSync(BIN, fs.constants.X_OK);
+	} catch {
+		check(`binary is executable: ${BIN}`, false, 'not executable');
+		finish();
+		process.exit(1);
+	}
+}
+
+/** A fresh temp directory, removed when the process exits. */
+export function tempDir(prefix = 'idb-interop-') {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+	return dir;
+}
+
+let fileSeq = 0;
+/** Write a JWKS (object, or raw string/Buffer) into dir and return its path. */
+export function writeJwks(dir, jwks, name) {
+	const file = path.join(dir, `${name || 'jwks'}-${++fileSeq}.json`);
+	fs.writeFileSync(file, typeof jwks === 'string' || Buffer.isBuffer(jwks) ? jwks : JSON.stringify(jwks));
+	return file;
+}
+
+/**
+ * Run the binary: run(['verify', '--jwks', f, token]) or with {input} for stdin.
+ * Returns { status, signal, stdout, stderr, json, jsonError, cmd }.
+ */
+export function run(args, { input, timeout = 20000 } = {}) {
+	const r = spawnSync(BIN, args, {
+		input: input === undefined ? '' : input,
+		encoding: 'buffer',
+		timeout,
+		maxBuffer: 16 * 1024 * 1024,
+	});
+	const stdout = r.stdout ? r.stdout.toString('utf8') : '';
+	const stderr = r.stderr ? r.stderr.toString('utf8') : '';
+	let json;
+	let jsonError;
+	try {
+		json = JSON.parse(stdout);
+	} catch (e) {
+		jsonError = e.message;
+	}
+	const shown = args.map((a) => (a.length > 120 ? `${a.slice(0, 120)}…[${a.length}]` : a));
+	return {
+		status: r.status,
+		signal: r.signal,
+		error: r.error,
+		stdout,
+		stderr,
+		json,
+		jsonError,
+		cmd: `verify ${shown.slice(1).join(' ')}${input !== undefined ? ` <stdin ${Buffer.byteLength(input)} bytes>` : ''}`,
+	};
+}
+
+/** Human summary of a run for "not ok" details. */
+export function show(r) {
+	const parts = [`cmd: ${r.cmd}`, `exit=${r.status}`];
+	if (r.signal) parts.push(`signal=${r.signal}`);
+	if (r.error) parts.push(`spawn error=${r.error.message}`);
+	parts.push(`stdout=${clip(r.stdout.trim(), 400) || '<empty>'}`);
+	if (r.stderr.trim()) parts.push(`stderr=${clip(r.stderr.trim(), 200)}`);
+	return parts.join('; ');
+}
+
+/**
+ * Assert that a run rejected the token with `code` (a string or an array of accepted
+ * codes) and, when given, `claim`. Checks exit 1, a JSON object with valid:false, a
+ * string message, a known error code, and "claim" present exactly for claim errors.
+ */
+export function expectError(desc, r, code, claim) {
+	const accepted = Array.isArray(code) ? code : [code];
+	const problems = [];
+	if (r.signal) problems.push(`killed by ${r.signal}`);
+	if (r.status !== 1) problems.push(`exit ${r.status}, want 1`);
+	const j = r.json;
+	if (!j || typeof j !== 'object' || Array.isArray(j)) {
+		problems.push(`stdout is not one JSON object (${r.jsonError || typeof j})`);
+	} else {
+		if (j.valid !== false) problems.push(`valid=${JSON.stringify(j.valid)}, want false`);
+		if (!accepted.includes(j.error)) problems.push(`error=${JSON.stringify(j.error)}, want ${accepted.join(' or ')}`);
+		if (typeof j.message !== 'string' || !j.message) problems.push('message missing or not a string');
+		if (claim !== undefined) {
+			if (j.claim !== claim) problems.push(`claim=${JSON.stringify(j.claim)}, want ${JSON.stringify(claim)}`);
+		} else if (!CLAIM_CODES.has(j.error) && 'claim' in j) {
+			problems.push(`unexpected "claim" member ${JSON.stringify(j.claim)} for a non-claim error`);
+		}
+		// The payload is parsed only after the signature verifies: a token refused before
+		// that point must never have its (unauthenticated) claims echoed.
+		if (!CLAIM_CODES.has(j.error) && 'payload' in j) problems.push('a token rejected before its claims were checked must not echo a payload');
+	}
+	return check(desc, problems.length === 0, problems.length ? `${problems.join('; ')} | ${show(r)}` : '');
+}
+
+/**
+ * Assert that a run accepted the token. Optional expectations: payload (deep equal),
+ * header (deep equal, or a function(header) → error string|null).
+ */
+export function expectValid(desc, r, { payload, header } = {}) {
+	const problems = [];
+	if (r.signal) problems.push(`killed by ${r.signal}`);
+	if (r.status !== 0) problems.push(`exit ${r.status}, want 0`);
+	const j = r.json;
+	if (!j || typeof j !== 'object' || Array.isArray(j)) {
+		problems.push(`stdout is not one JSON object (${r.jsonError || typeof j})`);
+	} else {
+		if (j.valid !== true) problems.push(`valid=${JSON.stringify(j.valid)}, want true`);
+		if ('error' in j) problems.push(`unexpected error ${JSON.stringify(j.error)}`);
+		if (!j.header || typeof j.header !== 'object') problems.push('header missing');
+		if (!j.payload || typeof j.payload !== 'object') problems.push('payload missing');
+		if (payload !== undefined && !isDeepStrictEqual(j.payload, payload)) {
+			problems.push(`payload ${inspect(j.payload, { depth: 5, breakLength: Infinity })} != ${inspect(payload, { depth: 5, breakLength: Infinity })}`);
+		}
+		if (typeof header === 'function') {
+			const e = header(j.header);
+			if (e) problems.push(e);
+		} else if (header !== undefined && !isDeepStrictEqual(j.header, header)) {
+			problems.push(`header ${JSON.stringify(j.header)} != ${JSON.stringify(header)}`);
+		}
+	}
+	return check(desc, problems.length === 0, problems.length ? `${problems.join('; ')} | ${show(r)}` : '');
+}
+
+/** Assert a usage error: exit 2, no crash. */
+export function expectUsage(desc, r) {
+	const problems = [];
+	if (r.signal) problems.push(`killed by ${r.signal}`);
+	if (r.status !== 2) problems.push(`exit ${r.status}, want 2`);
+	if (r.json && r.json.valid === true) problems.push('printed valid:true');
+	return check(desc, problems.length === 0, problems.length ? `${problems.join('; ')} | ${show(r)}` : '');
+}
+
+// --- encoding helpers for hand-built tokens ---------------------------------------
+
+export const b64u = (buf) => Buffer.from(buf).toString('base64url');
+export const b64uJson = (obj) => b64u(Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj), 'utf8'));
+
+/** Deterministic PRNG (mulberry32) so fuzz cases are reproducible. */
+export function prng(seed) {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test suite and prints the summary line "N passed, N failed".
+# Suites: each C binary in $BUILD/tests/, then each tests/**/*.test.mjs under Node.
+# A suite prints one line per check: "ok - …", "not ok - …" or "skip - …". A suite
+# that exits non-zero without printing a "not ok" line (a crash, a missing
+# dependency) counts as one failure, so nothing can fail silently.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export IDB_BIN="$PWD/$BUILD/bin/identity-backend"
+export VECTORS=${VECTORS:-$PWD/../shared/vectors}
+
+passed=0 failed=0 skipped=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run_suite() { # name, command...
+	local name=$1
+	shift
+	"$@" >"$log" 2>&1
+	local rc=$?
+	local p f s
+	p=$(grep -c '^ok - ' "$log")
+	f=$(grep -c '^not ok - ' "$log")
+	s=$(grep -c '^skip - ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $name exited with status $rc" >>"$log"
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	printf '%-40s %5d passed %3d failed %3d skipped\n' "$name" "$p" "$f" "$s"
+	if [ "$f" -ne 0 ]; then grep -E '^not ok - ' "$log" | head -40 | sed 's/^/    /'; tail -5 "$log" | grep -v '^ok - ' | sed 's/^/    | /'; fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_suite "$(basename "$t")" "$t"
+done
+
+if command -v node >/dev/null 2>&1; then
+	while IFS= read -r js; do
+		run_suite "${js#tests/}" node "$js"
+	done < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' | sort)
+else
+	echo "not ok - node is not installed (run scripts/setup.sh)"
+	failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed ($skipped skipped)"
+[ "$failed" -eq 0 ]
