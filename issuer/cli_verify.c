@@ -126,7 +126,7 @@ static int print_valid(jose_jwt *jwt)
 	cJSON_AddItemToObject(o, "header", jwt->header);
 	cJSON_AddItemToObject(o, "payload", jwt->payload);
 	jwt->header = jwt->payload = NULL; /* now owned by o */
-	s = cJSON_PrintUnformatted(o);
+	s = jose_json_print(o);
 	if (s)
 		puts(s);
 	free(s);

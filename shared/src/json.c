@@ -8,6 +8,8 @@
  * cJSON failure afterwards can only mean it ran out of memory.
  */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "inner.h"
@@ -304,4 +306,43 @@ int jose_json_numericdate(const cJSON *obj, const char *name, double *out)
 		return -1;
 	*out = m->valuedouble;
 	return 1;
+}
+
+/* Replace every number under item by a raw node holding its exact spelling. */
+static int exact_numbers(cJSON *item)
+{
+	for (cJSON *c = item->child; c; c = c->next) {
+		if (cJSON_IsNumber(c) && isfinite(c->valuedouble)) {
+			char buf[32], *raw;
+			for (int prec = 15; prec <= 17; prec++) {
+				snprintf(buf, sizeof buf, "%.*g", prec, c->valuedouble);
+				if (strtod(buf, NULL) == c->valuedouble)
+					break;
+			}
+			if (!(raw = malloc(strlen(buf) + 1)))
+				return -1;
+			strcpy(raw, buf);
+			c->type = cJSON_Raw;
+			c->valuestring = raw;
+		} else if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && exact_numbers(c)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* see jose_json.h */
+char *jose_json_print(const cJSON *item)
+{
+	cJSON *copy = cJSON_Duplicate(item, 1), wrap = {0};
+	char *out = NULL;
+
+	if (!copy)
+		return NULL;
+	wrap.type = cJSON_Array;
+	wrap.child = copy;
+	if (exact_numbers(&wrap) == 0)
+		out = cJSON_PrintUnformatted(copy);
+	cJSON_Delete(copy);
+	return out;
 }

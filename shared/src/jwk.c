@@ -191,7 +191,7 @@ static jose_err import_oct(jose_key *k, const cJSON *jwk)
 	if (get_bytes(jwk, "k", JOSE_OCT_MAX, &k->a, &k->a_len) == -2)
 		return JOSE_E_NOMEM;
 	if (!k->a)
-		return dead(k, "oct key needs base64url \"k\" of at most 1024 bytes");
+		return dead(k, "oct key needs canonical base64url \"k\" of at most 1024 bytes");
 	if (k->a_len < 32)
 		return dead(k, "HMAC key shorter than 32 bytes (RFC 7518 section 3.2)");
 	k->algs &= JOSE_ALGS_HMAC;

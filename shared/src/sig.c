@@ -159,6 +159,24 @@ out_mp:
 	return err;
 }
 
+/*
+ * RFC 8032 §5.1.7: S must be below the group order L, or signatures are
+ * malleable. wolfCrypt 5.5.4 misses S values just above L; check it here.
+ * S is little-endian, so compare from the most significant (last) byte down.
+ */
+static int ed25519_s_canonical(const uint8_t s[32])
+{
+	static const uint8_t order[32] = {
+		0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+	};
+
+	for (int i = 31; i >= 0; i--)
+		if (s[i] != order[i])
+			return s[i] < order[i];
+	return 0; /* S == L */
+}
+
 static jose_err verify_ed25519(const jose_key *k, const uint8_t *msg, size_t n, const uint8_t *sig,
                                size_t sig_len)
 {
@@ -166,7 +184,7 @@ static jose_err verify_ed25519(const jose_key *k, const uint8_t *msg, size_t n, 
 	ed25519_key key;
 	int ok = 0;
 
-	if (sig_len != ED25519_SIG_SIZE)
+	if (sig_len != ED25519_SIG_SIZE || !ed25519_s_canonical(sig + 32))
 		return JOSE_E_SIG_FAILED;
 	if (wc_ed25519_init(&key) != 0)
 		return JOSE_E_INTERNAL;
