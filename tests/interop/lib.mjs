@@ -104,7 +104,6 @@ export function writeJwks(dir, jwks, name) {
 export function run(args, { input, timeout = 20000 } = {}) {
 	const r = spawnSync(BIN, args, {
 		input: input === undefined ? '' : input,
-		encoding: 'buffer',
 		timeout,
 		maxBuffer: 16 * 1024 * 1024,
 	});
