@@ -4,6 +4,7 @@
 #
 # Native toolchain settings live in conf/native.mk; this file only lists targets.
 
+.DEFAULT_GOAL := all
 include conf/native.mk
 
 CORE_SRC   := $(sort $(wildcard shared/src/*.c))
@@ -21,7 +22,7 @@ BIN     := $(BUILD)/bin/identity-backend
 .PHONY: all test run bench format clean
 all: $(BIN) $(TEST_BIN) $(BENCH_BIN)
 
-$(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h issuer/*.h tests/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h issuer/*.h tests/*.h) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -29,17 +30,17 @@ $(LIBJOSE): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BIN): $(ISSUER_OBJ) $(LIBJOSE)
+$(BIN): $(ISSUER_OBJ) $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(wildcard shared/include/*.h shared/src/*.h tests/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(WC_LIB) $(wildcard shared/include/*.h shared/src/*.h tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) -o $@
 
-$(BUILD)/bench/%: tests/bench/%.c $(LIBJOSE)
+$(BUILD)/bench/%: tests/bench/%.c $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) -o $@
 
 test: all
 	BUILD=$(BUILD) bash tests/run.sh

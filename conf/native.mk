@@ -1,11 +1,13 @@
-# Native build profile: Debian's libwolfssl (5.5.4, SP math with x86_64 asm) and
-# libcjson through pkg-config. SAN=1 switches to ASan+UBSan in build/san/.
+# Native build profile. wolfCrypt is compiled from Debian's source package with
+# the SP x86-64 assembly (conf/wolfcrypt.mk, conf/wolfcrypt-native/); cJSON is
+# Debian's libcjson. WOLFCRYPT=system links Debian's generic libwolfssl instead
+# (slower ECC and RSA; for machines other than x86-64).
+# SAN=1 switches to ASan+UBSan in build/san/ (wolfCrypt itself stays uninstrumented).
 CC     ?= cc
-PKGS   := wolfssl libcjson
 WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -g \
-          -Ishared/include -Ishared/src $(shell pkg-config --cflags $(PKGS))
-LIBS   := $(shell pkg-config --libs $(PKGS)) -lm
+          -Ishared/include -Ishared/src $(shell pkg-config --cflags libcjson)
+LIBS   := $(shell pkg-config --libs libcjson) -lm -lpthread
 LDFLAGS :=
 
 ifeq ($(SAN),1)
@@ -15,4 +17,13 @@ LDFLAGS += -fsanitize=address,undefined
 else
 BUILD  := build
 CFLAGS += -O2
+endif
+
+ifeq ($(WOLFCRYPT),system)
+CFLAGS += -include wolfssl/options.h
+LIBS   += $(shell pkg-config --libs wolfssl)
+WC_LIB :=
+else
+include conf/wolfcrypt.mk
+CFLAGS += $(WC_CFLAGS)
 endif

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/settings.h>
 #include <wolfssl/wolfcrypt/wc_port.h>
 
 #include "cli.h"

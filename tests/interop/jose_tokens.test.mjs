@@ -148,7 +148,7 @@ for (const alg of ALGS) {
 
 	// Tampering: the payload of another (validly signed) token spliced in.
 	const [h, , s] = tKid.split('.');
-	const spliced = `${h}.${tOtherKid.split('.')[1].length ? jose.base64url.encode(JSON.stringify({ ...claims, sub: 'admin' })) : ''}.${s}`;
+	const spliced = `${h}.${jose.base64url.encode(JSON.stringify({ ...claims, sub: 'admin' }))}.${s}`;
 	r = verify(F[alg].kid, spliced);
 	expectError(`${alg}: payload changed after signing → ERR_JWS_SIGNATURE_VERIFICATION_FAILED`, r, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
 
@@ -332,7 +332,7 @@ await claimCase('max age across 2^31: iat 2147483600, --now 2147483700, --max-ag
 	const rn = realNow();
 	const fresh = await sign(EC, { sub: 'real', iat: rn, exp: rn + 3600 }, { alg: 'ES256', kid: EC_KID });
 	expectValid('without --now: token expiring in an hour is valid', verify(F.ES256.kid, fresh));
-	expectError('--now 1700000000 before its nbf-less iat… exp still fine; --now far future → expired', verify(F.ES256.kid, fresh, ['--now', String(rn + 7200)]), 'ERR_JWT_EXPIRED', 'exp');
+	expectError('--now two hours ahead: the same token is expired', verify(F.ES256.kid, fresh, ['--now', String(rn + 7200)]), 'ERR_JWT_EXPIRED', 'exp');
 	const stale = await sign(EC, { sub: 'real', iat: rn - 7200, exp: rn - 3600 }, { alg: 'ES256', kid: EC_KID });
 	expectError('without --now: token expired an hour ago', verify(F.ES256.kid, stale), 'ERR_JWT_EXPIRED', 'exp');
 	const early = await sign(EC, { sub: 'real', nbf: rn + 3600 }, { alg: 'ES256', kid: EC_KID });
