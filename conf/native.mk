@@ -20,6 +20,7 @@ CFLAGS += -O2
 endif
 
 ifeq ($(WOLFCRYPT),system)
+BUILD  := $(BUILD)/system-wolfssl
 CFLAGS += -include wolfssl/options.h
 LIBS   += $(shell pkg-config --libs wolfssl)
 WC_LIB :=
