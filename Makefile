@@ -6,6 +6,7 @@
 
 .DEFAULT_GOAL := all
 include conf/native.mk
+include conf/wasm.mk
 
 CORE_SRC   := $(sort $(wildcard shared/src/*.c))
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
@@ -19,8 +20,15 @@ BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 LIBJOSE := $(BUILD)/lib/libjose.a
 BIN     := $(BUILD)/bin/identity-backend
 
-.PHONY: all test run bench format clean
-all: $(BIN) $(TEST_BIN) $(BENCH_BIN)
+.PHONY: all wasm test run bench format clean
+all: $(BIN) $(TEST_BIN) $(BENCH_BIN) $(WASM_OUT)
+wasm: $(WASM_OUT)
+
+# One emcc invocation (with -flto the link does the real work); -w: third-party warnings.
+$(WASM_OUT): $(WASM_SRC) $(wildcard shared/include/*.h shared/src/*.h) conf/wolfcrypt-wasm/user_settings.h conf/wasm.mk
+	@mkdir -p $(dir $@) $(WASM_DIR)/include/cjson
+	cp $(CJSON_SRC)/cJSON.h $(WASM_DIR)/include/cjson/
+	NODE_PATH=/usr/share/nodejs $(EMCC) $(WASM_CFLAGS) $(WASM_LDFLAGS) -w $(WASM_SRC) -o $@
 
 $(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h issuer/*.h tests/*.h) $(WC_LIB)
 	@mkdir -p $(dir $@)

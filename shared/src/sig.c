@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <wolfssl/wolfcrypt/settings.h>
-#include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/ed25519.h>
 #include <wolfssl/wolfcrypt/hash.h>
@@ -20,9 +19,20 @@
 
 #include "inner.h"
 
-/* Largest RSA modulus in bytes, and the largest PKCS#1 DigestInfo. */
+/* Largest RSA modulus in bytes. */
 #define RSA_MAX_BYTES (JOSE_RSA_MAX_BITS / 8)
-#define DIGESTINFO_MAX 128
+
+/*
+ * DER prefixes of the DigestInfo for SHA-256/384/512 (RFC 8017 §9.2, note 1).
+ * Fixed bytes: comparing against them avoids wolfCrypt's ASN.1 module (size
+ * that matters in the WASM build) and any lenient DER parsing.
+ */
+#define DIGESTINFO_PREFIX 19
+static const uint8_t digestinfo[3][DIGESTINFO_PREFIX] = {
+	{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20},
+	{0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30},
+	{0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40},
+};
 
 static enum wc_HashType hash_of(jose_alg alg)
 {
@@ -56,20 +66,22 @@ static jose_err verify_hmac(const jose_key *k, jose_alg alg, const uint8_t *msg,
 	return err;
 }
 
-/* RSASSA-PKCS1-v1_5: the recovered block must equal the one DigestInfo encoding. */
+/* RSASSA-PKCS1-v1_5: the recovered block must be exactly DigestInfo(prefix || digest). */
 static jose_err rsa_pkcs1(RsaKey *key, jose_alg alg, const uint8_t *digest, const uint8_t *sig,
                           size_t sig_len)
 {
-	uint8_t out[RSA_MAX_BYTES], expect[DIGESTINFO_MAX];
+	uint8_t buf[RSA_MAX_BYTES], *out = NULL;
 	size_t len = jose_alg_hash_len(alg);
-	word32 elen;
 	int n;
 
-	n = wc_RsaSSL_Verify(sig, (word32)sig_len, out, sizeof out, key);
-	elen = wc_EncodeSignature(expect, digest, (word32)len, wc_GetCTC_HashOID(hash_of(alg)));
-	if (elen == 0)
-		return JOSE_E_INTERNAL;
-	return n == (int)elen && memcmp(out, expect, elen) == 0 ? JOSE_OK : JOSE_E_SIG_FAILED;
+	memcpy(buf, sig, sig_len); /* the inline form (the one the verify-only WASM build has) */
+	n = wc_RsaSSL_VerifyInline(buf, (word32)sig_len, &out, key);
+	if (n != (int)(DIGESTINFO_PREFIX + len) || !out)
+		return JOSE_E_SIG_FAILED;
+	return memcmp(out, digestinfo[alg - JOSE_ALG_RS256], DIGESTINFO_PREFIX) == 0 &&
+	               memcmp(out + DIGESTINFO_PREFIX, digest, len) == 0
+	           ? JOSE_OK
+	           : JOSE_E_SIG_FAILED;
 }
 
 /* RSASSA-PSS with MGF1 on the same hash and a salt as long as the hash (RFC 7518 §3.5). */

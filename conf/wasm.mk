@@ -1,0 +1,20 @@
+# WASM build profile: shared/ + verifier-wasm/src/api.c + cJSON + verify-only
+# wolfCrypt (conf/wolfcrypt-wasm/), all from source with Debian's emcc 3.1.6,
+# into one standalone verifier.wasm with no JS glue: verifier-wasm/index.js
+# instantiates it itself (toolchain.md: the generated glue breaks on Node 20).
+# Emscripten's own traps: it needs Debian's node modules (acorn) on NODE_PATH.
+EMCC      ?= emcc
+WASM_DIR  := build/wasm
+WASM_OUT  := verifier-wasm/dist/verifier.wasm
+CJSON_SRC := $(firstword $(wildcard third_party/src/cjson-1.7.15))
+WC_SRC_W  := $(firstword $(wildcard third_party/src/wolfssl-5.5.4))
+WASM_WC_FILES := asn ecc ed25519 fe_operations ge_operations hash hmac memory rsa sha256 sha512 \
+                 sp_int sp_c32 wc_port wolfmath
+WASM_SRC  := $(sort $(wildcard shared/src/*.c)) verifier-wasm/src/api.c $(CJSON_SRC)/cJSON.c \
+             $(WASM_WC_FILES:%=$(WC_SRC_W)/wolfcrypt/src/%.c)
+WASM_EXPORTS := _idb_malloc,_idb_free,_idb_err_code,_idb_verifier_new,_idb_verifier_free,_idb_verify
+WASM_CFLAGS := -Oz -flto -DNDEBUG -DWOLFSSL_USER_SETTINGS -Iconf/wolfcrypt-wasm -I$(WC_SRC_W) \
+               -Ishared/include -Ishared/src -I$(WASM_DIR)/include
+WASM_LDFLAGS := -sSTANDALONE_WASM --no-entry -sEXPORTED_FUNCTIONS=$(WASM_EXPORTS) \
+                -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=256KB -sFILESYSTEM=0 \
+                -sERROR_ON_UNDEFINED_SYMBOLS=1 -sMALLOC=emmalloc -sSUPPORT_LONGJMP=0

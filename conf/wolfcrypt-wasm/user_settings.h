@@ -1,0 +1,86 @@
+/*
+ * wolfCrypt profile "wasm": verify-only wolfCrypt for the WebAssembly verifier
+ * (verifier-wasm/), compiled by emcc from Debian's wolfssl 5.5.4 source package.
+ *
+ * On:  SHA-256/384/512 and HMAC (HS*, and the digests under every signature);
+ *      RSA public operations with PKCS#1 v1.5 and PSS padding (RS*, PS*);
+ *      ECC verify on P-256/P-384/P-521 (ES*); Ed25519 verify (EdDSA);
+ *      SP math in portable 32-bit C (sp_c32.c: wasm has no x86 assembly, and its
+ *      64-bit multiply is emulated) for RSA-2048/3072/4096, P-256 and P-384;
+ *      generic sp_int for P-521 and odd RSA sizes.
+ * Off: every private-key operation, key generation and signing; the RNG (a
+ *      verifier never needs randomness, so the module imports no entropy
+ *      source: WC_NO_RNG); ciphers, DH, DSA, MD5, SHA-1; filesystem, threads,
+ *      stdio, error strings. Each of these would only add size and imports.
+ */
+#ifndef IDB_USER_SETTINGS_WASM_H
+#define IDB_USER_SETTINGS_WASM_H
+
+#define WOLFCRYPT_ONLY
+#define SINGLE_THREADED
+#define NO_FILESYSTEM
+#define NO_WRITEV
+#define NO_ERROR_STRINGS
+#define WOLFSSL_IGNORE_FILE_WARN
+#define WC_NO_RNG
+#define NO_SIG_WRAPPER
+#define WOLFSSL_NO_SIGALG_CHECK
+
+/* Hashes and MACs. */
+#define WOLFSSL_SHA384
+#define WOLFSSL_SHA512
+#define NO_SHA
+#define NO_MD4
+#define NO_MD5
+#define NO_OLD_WC_NAMES
+#define NO_OLD_SHA_NAMES
+
+/* RSA: public operations only. */
+#define WC_RSA_PSS
+#define WOLFSSL_RSA_VERIFY_ONLY
+#define RSA_MIN_SIZE 1024
+
+/* ECC verify on the NIST curves JOSE uses, Ed25519 verify. */
+#define HAVE_ECC
+#define ECC_USER_CURVES
+#define HAVE_ECC256
+#define HAVE_ECC384
+#define HAVE_ECC521
+#define ECC_SHAMIR
+#define NO_ECC_SIGN
+#define NO_ECC_DHE
+#define NO_ECC_KEY_EXPORT
+#define HAVE_ECC_VERIFY
+#define HAVE_ED25519
+#define NO_ED25519_SIGN
+#define NO_ED25519_KEY_EXPORT
+#define WOLFSSL_PUBLIC_MP
+
+/* Math. */
+#define WOLFSSL_SP_MATH_ALL
+#define WOLFSSL_HAVE_SP_RSA
+#define WOLFSSL_HAVE_SP_ECC
+#define WOLFSSL_SP_384
+#define WOLFSSL_SP_4096
+#define SP_WORD_SIZE 32
+#define SP_INT_BITS 4096
+#define TFM_TIMING_RESISTANT
+#define ECC_TIMING_RESISTANT
+
+/* Everything else off. */
+#define NO_AES
+#define NO_AES_CBC
+#define NO_DES3
+#define NO_DH
+#define NO_DSA
+#define NO_RC4
+#define NO_PSK
+#define NO_PWDBASED
+#define NO_OLD_TLS
+#define NO_ASN_TIME
+#define NO_CODING
+#define NO_CERTS
+#define WOLFSSL_NO_SHAKE256
+#define WOLFSSL_NO_SHAKE128
+
+#endif
