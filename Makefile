@@ -21,14 +21,24 @@ LIBJOSE := $(BUILD)/lib/libjose.a
 BIN     := $(BUILD)/bin/identity-backend
 
 .PHONY: all wasm test run bench format clean
-all: $(BIN) $(TEST_BIN) $(BENCH_BIN) $(WASM_OUT)
-wasm: $(WASM_OUT)
+all: $(BIN) $(TEST_BIN) $(BENCH_BIN) wasm
+wasm: $(WASM_OUT) verifier-wasm/index.cjs
 
-# One emcc invocation (with -flto the link does the real work); -w: third-party warnings.
-$(WASM_OUT): $(WASM_SRC) $(wildcard shared/include/*.h shared/src/*.h) conf/wolfcrypt-wasm/user_settings.h conf/wasm.mk
-	@mkdir -p $(dir $@) $(WASM_DIR)/include/cjson
-	cp $(CJSON_SRC)/cJSON.h $(WASM_DIR)/include/cjson/
-	NODE_PATH=/usr/share/nodejs $(EMCC) $(WASM_CFLAGS) $(WASM_LDFLAGS) -w $(WASM_SRC) -o $@
+$(WASM_DIR)/include/cjson/cJSON.h: $(CJSON_SRC)/cJSON.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# -w: wolfCrypt's and cJSON's own warnings are not ours to fail on.
+$(WASM_DIR)/obj/%.o: %.c $(WASM_DIR)/include/cjson/cJSON.h $(wildcard shared/include/*.h shared/src/*.h) conf/wolfcrypt-wasm/user_settings.h
+	@mkdir -p $(dir $@)
+	$(EMCC_ENV) $(EMCC) $(WASM_CFLAGS) $(if $(filter $<,$(WASM_FAST)),-O2,-Os) -w -c $< -o $@
+
+$(WASM_OUT): $(WASM_OBJ) conf/wasm.mk
+	@mkdir -p $(dir $@)
+	$(EMCC_ENV) $(EMCC) $(WASM_LDFLAGS) $(WASM_OBJ) -o $@
+
+verifier-wasm/index.cjs: verifier-wasm/index.js verifier-wasm/build-cjs.mjs
+	node verifier-wasm/build-cjs.mjs
 
 $(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h issuer/*.h tests/*.h) $(WC_LIB)
 	@mkdir -p $(dir $@)

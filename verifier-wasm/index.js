@@ -306,3 +306,8 @@ export function decode(token) {
 	if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new JwtError('ERR_JWT_INVALID', 'JWT Claims Set must be a top-level JSON object');
 	return { header, payload };
 }
+
+/** Bytes of WebAssembly memory in use (for leak tests and monitoring; 0 before init). */
+export function wasmMemoryBytes() {
+	return wasm ? wasm.memory.buffer.byteLength : 0;
+}
