@@ -19,7 +19,8 @@ typedef struct parts {
 	size_t hlen, plen, slen;
 } parts;
 
-/* Exactly three non-empty-header, non-empty-signature segments. */
+/* Exactly three segments, the header non-empty (an empty signature is refused
+ * after the header's alg, so "alg":"none" gets its own error). */
 static jose_err split(const char *t, size_t len, parts *o, jose_fail *why)
 {
 	const char *d1 = memchr(t, '.', len), *d2;
@@ -32,8 +33,8 @@ static jose_err split(const char *t, size_t len, parts *o, jose_fail *why)
 	o->h = t, o->hlen = (size_t)(d1 - t);
 	o->p = d1 + 1, o->plen = (size_t)(d2 - d1 - 1);
 	o->s = d2 + 1, o->slen = len - (size_t)(d2 + 1 - t);
-	if (o->hlen == 0 || o->slen == 0)
-		return jose_fail_set(why, JOSE_E_JWS_INVALID, "Invalid Compact JWS: empty header or signature", NULL);
+	if (o->hlen == 0)
+		return jose_fail_set(why, JOSE_E_JWS_INVALID, "Invalid Compact JWS: empty header", NULL);
 	if (o->hlen > JOSE_HEADER_MAX_LEN)
 		return jose_fail_set(why, JOSE_E_JWS_INVALID, "JWS Protected Header too large", NULL);
 	return JOSE_OK;
@@ -178,6 +179,8 @@ static jose_err check_signature(const jose_key *k, jose_alg alg, const parts *t,
 	size_t n;
 	jose_err err;
 
+	if (t->slen == 0)
+		return jose_fail_set(why, JOSE_E_JWS_INVALID, "Invalid Compact JWS: empty signature", NULL);
 	if (t->slen > JOSE_B64URL_ENCODED_LEN(SIG_MAX))
 		return jose_fail_set(why, JOSE_E_SIG_FAILED, NULL, NULL);
 	if (jose_b64url_decode(sig, sizeof sig, &n, t->s, t->slen))

@@ -32,6 +32,10 @@
 # 100 s in all); BENCH_ALGS=all adds HS512 RS512 ES512 (about 150 s); or give any
 # space-separated list of those names.
 #
+# Run it on an idle machine: another busy process (a test suite, a build) takes
+# cores from it, and jose, which needs a second thread, suffers most; the load
+# average at the start is printed with the table for that reason.
+#
 # This is a benchmark, not a test: it asserts no speed target. It exits non-zero
 # only when a component fails (build output missing, a key or token refused, a
 # peer throwing, a figure missing).
@@ -60,6 +64,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 start=$SECONDS
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
 echo "bench: minting keys and tokens for: ${alg_list[*]}" >&2
 node tests/bench/mint.mjs "$tmp" "${alg_list[@]}" || fail "mint.mjs"
@@ -85,9 +90,17 @@ for alg in "${alg_list[@]}"; do
 done
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+case "$BUILD" in
+*system-wolfssl*) wc="Debian libwolfssl $(pkg-config --modversion wolfssl 2>/dev/null || echo '?') (WOLFCRYPT=system)" ;;
+*)
+	wc_src=$(find third_party/src -maxdepth 1 -name 'wolfssl-*' -printf '%f\n' 2>/dev/null | head -1)
+	wc="wolfCrypt ${wc_src#wolfssl-} from source (conf/wolfcrypt-native: SP x86-64 asm)"
+	;;
+esac
 echo
 echo "JWT verification, ops/s (single thread; medians of ${BENCH_ROUNDS:-5} rounds of ~${BENCH_ROUND_MS:-1000} ms on one core)"
-echo "machine: nproc=$(nproc), cpu=${cpu:-unknown}; node $(node --version); wolfSSL $(pkg-config --modversion wolfssl 2>/dev/null || echo '?')"
+echo "machine: nproc=$(nproc), cpu=${cpu:-unknown}, load average at start $load0"
+echo "native: $wc; peers: node $(node --version) (OpenSSL $(node -p process.versions.openssl))"
 echo
 awk -v algs="${alg_list[*]}" '
 	{ v[$1 " " $2] = $3 }
