@@ -5,10 +5,13 @@
 #
 # 1. Debian packages: compiler, make, pkg-config, the pinned libraries of the
 #    design card (wolfSSL 5.5.4, cJSON 1.7.15, SQLite, H2O 2.2.5, libargon2),
+#    Emscripten 3.1.6 (the WASM verifier), Chromium (browser tests),
 #    Node.js (Debian's 18 if no Node is present; Node 20 also works).
 # 2. The wolfSSL and cJSON *source* packages, for the WASM build, unpacked into
 #    third_party/src/ (git-ignored): adds a deb-src entry first when missing.
-# 3. The test suites' npm dev dependencies (jose, fast-jwt) into tests/node_modules.
+# 3. The test suites' npm dev dependencies (jose, fast-jwt, playwright-core, deno,
+#    workerd, typescript: peers and runtimes, never runtime dependencies) into
+#    tests/node_modules.
 # Re-running it only does what is missing. It stops at the first problem with
 # a one-line reason.
 set -euo pipefail
@@ -25,7 +28,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(build-essential make pkg-config ca-certificates curl dpkg-dev
 	libwolfssl-dev libcjson-dev libsqlite3-dev libargon2-dev libh2o-evloop-dev libh2o-dev
-	clang-format valgrind)
+	emscripten chromium clang-format valgrind)
 command -v node >/dev/null || PKGS+=(nodejs)
 command -v npm >/dev/null || PKGS+=(npm)
 
