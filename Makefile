@@ -70,7 +70,7 @@ bench: all
 	BUILD=$(BUILD) bash tests/bench/run.sh
 
 format:
-	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.[ch] tests/unit/*.c tests/bench/*.c tests/*.h
+	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.c tests/*.h
 
 clean:
 	rm -rf build

@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #define EXIT_INVALID 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE   2
 
 /* `identity-backend verify …` (design.md, "Command line"). */
 int cli_verify(int argc, char **argv);

@@ -26,6 +26,7 @@ typedef struct args {
 	int has_now;
 } args;
 
+/* Print a usage error; returns -1 so parsers can `return usage(…)`. */
 static int usage(const char *msg, const char *arg)
 {
 	fprintf(stderr, "identity-backend verify: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
@@ -33,7 +34,7 @@ static int usage(const char *msg, const char *arg)
 	      "       [--sub SUB] [--typ TYP] [--require CLAIM]... [--max-age S] [--leeway S]\n"
 	      "       [--now UNIX] TOKEN|-\n",
 	      stderr);
-	return EXIT_USAGE;
+	return -1;
 }
 
 static int push(list *l, const char *v)
@@ -66,13 +67,16 @@ static int option(args *a, const char *flag, const char *val)
 		a->typ = val;
 	else if (strcmp(flag, "--leeway") == 0)
 		bad = cli_parse_i64(val, 0, INT32_MAX, &o->leeway);
-	else if (strcmp(flag, "--max-age") == 0)
-		bad = cli_parse_i64(val, 0, INT64_MAX / 2, &o->max_age), o->has_max_age = 1;
-	else if (strcmp(flag, "--now") == 0)
-		bad = cli_parse_i64(val, 0, (int64_t)JOSE_NUMERICDATE_MAX, &o->now), a->has_now = 1;
-	else
-		return usage("unknown option", flag), -1;
-	return bad ? (usage("invalid value for", flag), -1) : 0;
+	else if (strcmp(flag, "--max-age") == 0) {
+		bad = cli_parse_i64(val, 0, INT64_MAX / 2, &o->max_age);
+		o->has_max_age = 1;
+	} else if (strcmp(flag, "--now") == 0) {
+		bad = cli_parse_i64(val, 0, (int64_t)JOSE_NUMERICDATE_MAX, &o->now);
+		a->has_now = 1;
+	} else {
+		return usage("unknown option", flag);
+	}
+	return bad ? usage("invalid value for", flag) : 0;
 }
 
 static int parse_args(args *a, int argc, char **argv)
@@ -83,18 +87,18 @@ static int parse_args(args *a, int argc, char **argv)
 			if (strcmp(arg, "--") == 0 && i + 1 < argc)
 				arg = argv[++i];
 			if (a->token)
-				return usage("more than one token", arg), -1;
+				return usage("more than one token", arg);
 			a->token = arg;
 		} else if (i + 1 >= argc) {
-			return usage("missing value for", arg), -1;
+			return usage("missing value for", arg);
 		} else if (option(a, arg, argv[++i])) {
 			return -1;
 		}
 	}
 	if (!a->jwks)
-		return usage("--jwks FILE is required", NULL), -1;
+		return usage("--jwks FILE is required", NULL);
 	if (!a->token)
-		return usage("TOKEN (or - for standard input) is required", NULL), -1;
+		return usage("TOKEN (or - for standard input) is required", NULL);
 	return 0;
 }
 
@@ -106,7 +110,8 @@ static int print_invalid(const jose_fail *why, jose_err err)
 
 	cJSON_AddFalseToObject(o, "valid");
 	cJSON_AddStringToObject(o, "error", jose_err_code(err));
-	cJSON_AddStringToObject(o, "message", why->err == err && why->reason ? why->reason : jose_err_message(err));
+	cJSON_AddStringToObject(o, "message",
+	                        why->err == err && why->reason ? why->reason : jose_err_message(err));
 	if (why->err == err && why->claim)
 		cJSON_AddStringToObject(o, "claim", why->claim);
 	s = cJSON_PrintUnformatted(o);

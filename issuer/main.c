@@ -12,23 +12,23 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: identity-backend <command> [options]\n"
-	"\n"
-	"commands:\n"
-	"  verify --jwks FILE [--alg A,B] [--iss ISS]... [--aud AUD]... [--sub SUB]\n"
-	"         [--typ TYP] [--require CLAIM]... [--max-age S] [--leeway S] [--now UNIX] TOKEN|-\n"
-	"      Verify a compact JWT against a JWK Set. Prints one JSON object:\n"
-	"      {\"valid\":true,\"header\":{...},\"payload\":{...}} (exit 0) or\n"
-	"      {\"valid\":false,\"error\":\"ERR_...\",\"message\":\"...\"} (exit 1); exit 2 on usage errors.\n"
-	"      TOKEN '-' reads the token from standard input.\n"
-	"\n"
-	"The issuer commands (serve, keys, client, user) are being built: see README.md.\n";
+    "usage: identity-backend <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  verify --jwks FILE [--alg A,B] [--iss ISS]... [--aud AUD]... [--sub SUB]\n"
+    "         [--typ TYP] [--require CLAIM]... [--max-age S] [--leeway S] [--now UNIX] TOKEN|-\n"
+    "      Verify a compact JWT against a JWK Set. Prints one JSON object:\n"
+    "      {\"valid\":true,\"header\":{...},\"payload\":{...}} (exit 0) or\n"
+    "      {\"valid\":false,\"error\":\"ERR_...\",\"message\":\"...\"} (exit 1); exit 2 on usage errors.\n"
+    "      TOKEN '-' reads the token from standard input.\n"
+    "\n"
+    "The issuer commands (serve, keys, client, user) are being built: see README.md.\n";
 
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"verify", cli_verify},
+    {"verify", cli_verify},
 };
 
 int main(int argc, char **argv)

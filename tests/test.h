@@ -15,24 +15,24 @@
 static int t_failed_ = 0;
 
 /* Report one named check; cond is evaluated once. */
-#define T_CHECK(cond, ...)                                                        \
-	do {                                                                          \
-		if (cond) {                                                               \
-			printf("ok - ");                                                      \
-		} else {                                                                  \
-			printf("not ok - ");                                                  \
-			t_failed_++;                                                          \
-		}                                                                         \
-		printf(__VA_ARGS__);                                                      \
-		printf("  (%s:%d)\n", __FILE__, __LINE__);                                \
+#define T_CHECK(cond, ...)                                                                                   \
+	do {                                                                                                 \
+		if (cond) {                                                                                  \
+			printf("ok - ");                                                                     \
+		} else {                                                                                     \
+			printf("not ok - ");                                                                 \
+			t_failed_++;                                                                         \
+		}                                                                                            \
+		printf(__VA_ARGS__);                                                                         \
+		printf("  (%s:%d)\n", __FILE__, __LINE__);                                                   \
 	} while (0)
 
 /* Report a check that could not run here (e.g. vectors folder absent). */
-#define T_SKIP(...)                                                               \
-	do {                                                                          \
-		printf("skip - ");                                                        \
-		printf(__VA_ARGS__);                                                      \
-		printf("\n");                                                             \
+#define T_SKIP(...)                                                                                          \
+	do {                                                                                                 \
+		printf("skip - ");                                                                           \
+		printf(__VA_ARGS__);                                                                         \
+		printf("\n");                                                                                \
 	} while (0)
 
 #define T_DONE() return t_failed_ ? 1 : 0

@@ -27,10 +27,11 @@ typedef enum jose_alg {
 } jose_alg;
 
 #define JOSE_ALG_BIT(a) (UINT32_C(1) << (a))
-#define JOSE_ALGS_ALL (JOSE_ALG_BIT(JOSE_ALG_COUNT) - 1)
-#define JOSE_ALGS_HMAC (JOSE_ALG_BIT(JOSE_ALG_HS256) | JOSE_ALG_BIT(JOSE_ALG_HS384) | JOSE_ALG_BIT(JOSE_ALG_HS512))
-#define JOSE_ALGS_RSA                                                                          \
-	(JOSE_ALG_BIT(JOSE_ALG_RS256) | JOSE_ALG_BIT(JOSE_ALG_RS384) | JOSE_ALG_BIT(JOSE_ALG_RS512) |  \
+#define JOSE_ALGS_ALL   (JOSE_ALG_BIT(JOSE_ALG_COUNT) - 1)
+#define JOSE_ALGS_HMAC                                                                                       \
+	(JOSE_ALG_BIT(JOSE_ALG_HS256) | JOSE_ALG_BIT(JOSE_ALG_HS384) | JOSE_ALG_BIT(JOSE_ALG_HS512))
+#define JOSE_ALGS_RSA                                                                                        \
+	(JOSE_ALG_BIT(JOSE_ALG_RS256) | JOSE_ALG_BIT(JOSE_ALG_RS384) | JOSE_ALG_BIT(JOSE_ALG_RS512) |        \
 	 JOSE_ALG_BIT(JOSE_ALG_PS256) | JOSE_ALG_BIT(JOSE_ALG_PS384) | JOSE_ALG_BIT(JOSE_ALG_PS512))
 
 /* The algorithm named exactly name[0..len) (case-sensitive), or -1. */

@@ -23,17 +23,17 @@ typedef enum jose_err {
 	JOSE_E_INTERNAL, /* wolfCrypt or cJSON failed in a way input cannot cause */
 
 	/* Band 2: verdicts. Values are stable; append only. */
-	JOSE_E_JWS_INVALID = 100,   /* ERR_JWS_INVALID: not a well-formed compact JWS */
-	JOSE_E_JWT_INVALID,         /* ERR_JWT_INVALID: payload is not a JSON object */
-	JOSE_E_SIG_FAILED,          /* ERR_JWS_SIGNATURE_VERIFICATION_FAILED */
-	JOSE_E_JWT_EXPIRED,         /* ERR_JWT_EXPIRED (exp, or iat with max age) */
-	JOSE_E_CLAIM,               /* ERR_JWT_CLAIM_VALIDATION_FAILED (see .claim) */
-	JOSE_E_ALG_NOT_ALLOWED,     /* ERR_JOSE_ALG_NOT_ALLOWED */
-	JOSE_E_NO_MATCHING_KEY,     /* ERR_JWKS_NO_MATCHING_KEY */
-	JOSE_E_MULTIPLE_KEYS,       /* ERR_JWKS_MULTIPLE_MATCHING_KEYS */
-	JOSE_E_JWK_INVALID,         /* ERR_JWK_INVALID: a key is malformed or too weak */
-	JOSE_E_JWKS_INVALID,        /* ERR_JWKS_INVALID: the key set itself is malformed */
-	JOSE_E_NOT_SUPPORTED,       /* ERR_JOSE_NOT_SUPPORTED: crit, b64=false, … */
+	JOSE_E_JWS_INVALID = 100, /* ERR_JWS_INVALID: not a well-formed compact JWS */
+	JOSE_E_JWT_INVALID,       /* ERR_JWT_INVALID: payload is not a JSON object */
+	JOSE_E_SIG_FAILED,        /* ERR_JWS_SIGNATURE_VERIFICATION_FAILED */
+	JOSE_E_JWT_EXPIRED,       /* ERR_JWT_EXPIRED (exp, or iat with max age) */
+	JOSE_E_CLAIM,             /* ERR_JWT_CLAIM_VALIDATION_FAILED (see .claim) */
+	JOSE_E_ALG_NOT_ALLOWED,   /* ERR_JOSE_ALG_NOT_ALLOWED */
+	JOSE_E_NO_MATCHING_KEY,   /* ERR_JWKS_NO_MATCHING_KEY */
+	JOSE_E_MULTIPLE_KEYS,     /* ERR_JWKS_MULTIPLE_MATCHING_KEYS */
+	JOSE_E_JWK_INVALID,       /* ERR_JWK_INVALID: a key is malformed or too weak */
+	JOSE_E_JWKS_INVALID,      /* ERR_JWKS_INVALID: the key set itself is malformed */
+	JOSE_E_NOT_SUPPORTED,     /* ERR_JOSE_NOT_SUPPORTED: crit, b64=false, … */
 } jose_err;
 
 /*

@@ -59,8 +59,7 @@ int jose_json_validate(const char *text, size_t len, unsigned max_depth);
  * freed with cJSON_Delete. Returns JOSE_OK, JOSE_E_NOMEM, or bad_input (the
  * verdict the caller wants for malformed JSON, e.g. JOSE_E_JWS_INVALID).
  */
-jose_err jose_json_parse(const char *text, size_t len, unsigned max_depth, jose_err bad_input,
-                         cJSON **out);
+jose_err jose_json_parse(const char *text, size_t len, unsigned max_depth, jose_err bad_input, cJSON **out);
 
 /* The member of object obj named exactly name (case-sensitive), or NULL. */
 const cJSON *jose_json_member(const cJSON *obj, const char *name);

@@ -56,7 +56,6 @@ void jose_jws_clear(jose_jws *jws);
  * Decode without verifying (for display only, never for a decision): header
  * and, when it is a JSON object, payload. Returns JOSE_OK or a verdict.
  */
-jose_err jose_jws_decode(const char *token, size_t len, cJSON **header, cJSON **payload,
-                         jose_fail *why);
+jose_err jose_jws_decode(const char *token, size_t len, cJSON **header, cJSON **payload, jose_fail *why);
 
 #endif

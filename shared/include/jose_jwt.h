@@ -24,18 +24,18 @@
 
 /* Options of a verification. Zero-initialise, then set what you need. */
 typedef struct jose_jwt_opts {
-	uint32_t algs;                     /* allowlist mask; 0 = all supported */
-	int64_t now;                       /* the caller's clock, Unix seconds */
-	int64_t leeway;                    /* seconds of clock tolerance, >= 0 */
-	int64_t max_age;                   /* seconds; < 0 or has_max_age == 0: unchecked */
+	uint32_t algs;   /* allowlist mask; 0 = all supported */
+	int64_t now;     /* the caller's clock, Unix seconds */
+	int64_t leeway;  /* seconds of clock tolerance, >= 0 */
+	int64_t max_age; /* seconds; < 0 or has_max_age == 0: unchecked */
 	int has_max_age;
-	const char *const *issuers;        /* accepted "iss" values, or NULL */
+	const char *const *issuers; /* accepted "iss" values, or NULL */
 	size_t n_issuers;
-	const char *const *audiences;      /* accepted "aud" values, or NULL */
+	const char *const *audiences; /* accepted "aud" values, or NULL */
 	size_t n_audiences;
-	const char *subject;               /* expected "sub", or NULL */
-	const char *typ;                   /* expected header "typ", or NULL */
-	const char *const *required;       /* claims that must be present */
+	const char *subject;         /* expected "sub", or NULL */
+	const char *typ;             /* expected header "typ", or NULL */
+	const char *const *required; /* claims that must be present */
 	size_t n_required;
 } jose_jwt_opts;
 
@@ -50,16 +50,16 @@ typedef struct jose_jwt {
  * Verify a compact JWT against keys and opts. On JOSE_OK, out owns the parsed
  * header and claims; otherwise out is zeroed and why says what failed.
  */
-jose_err jose_jwt_verify(const jose_jwks *keys, const jose_jwt_opts *opts, const char *token,
-                         size_t len, jose_jwt *out, jose_fail *why);
+jose_err jose_jwt_verify(const jose_jwks *keys, const jose_jwt_opts *opts, const char *token, size_t len,
+                         jose_jwt *out, jose_fail *why);
 
 /*
  * Check the claims of an already signature-verified JWT (header and payload
  * parsed). Exposed for the issuer, which verifies its own tokens' signatures
  * once and checks claims per request. Returns JOSE_OK or a verdict.
  */
-jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload,
-                               const jose_jwt_opts *opts, jose_fail *why);
+jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload, const jose_jwt_opts *opts,
+                               jose_fail *why);
 
 /* Free what jose_jwt_verify put in jwt, and zero it. */
 void jose_jwt_clear(jose_jwt *jwt);

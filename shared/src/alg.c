@@ -7,8 +7,8 @@
 #include "inner.h"
 
 static const char *const names[JOSE_ALG_COUNT] = {
-	"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",
-	"PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",
+    "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
 };
 
 /* see jose_alg.h */

@@ -24,12 +24,12 @@ typedef struct jose_key {
 	char *kid;            /* NUL-terminated copy (JSON \u0000 is refused), or NULL */
 	uint8_t *a;           /* RSA n, EC x, OKP x, oct k */
 	size_t a_len;
-	uint8_t *b;           /* RSA e, EC y; NULL otherwise */
+	uint8_t *b; /* RSA e, EC y; NULL otherwise */
 	size_t b_len;
 } jose_key;
 
 struct jose_jwks {
-	size_t n;       /* entries in keys[], dead ones included */
+	size_t n; /* entries in keys[], dead ones included */
 	jose_key *keys;
 };
 

@@ -59,7 +59,14 @@ static int scan_escape(scan *s)
 	if (s->p >= s->end)
 		return -1;
 	switch (*s->p++) {
-	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+	case '"':
+	case '\\':
+	case '/':
+	case 'b':
+	case 'f':
+	case 'n':
+	case 'r':
+	case 't':
 		return 0;
 	case 'u':
 		break;
@@ -258,8 +265,7 @@ static int has_duplicates(const cJSON *item)
 }
 
 /* see jose_json.h */
-jose_err jose_json_parse(const char *text, size_t len, unsigned max_depth, jose_err bad_input,
-                         cJSON **out)
+jose_err jose_json_parse(const char *text, size_t len, unsigned max_depth, jose_err bad_input, cJSON **out)
 {
 	cJSON *root;
 

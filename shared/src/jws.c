@@ -62,7 +62,7 @@ static jose_err parse_header(const parts *t, cJSON **hdr, jose_fail *why)
 
 static int registered(const char *name)
 {
-	static const char *const names[] = {"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t",
+	static const char *const names[] = {"alg",      "jku", "jwk", "kid",  "x5u", "x5c", "x5t",
 	                                    "x5t#S256", "typ", "cty", "crit", "enc", "zip"};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -79,15 +79,19 @@ static jose_err check_crit(const cJSON *hdr, jose_fail *why)
 	if (!crit)
 		return JOSE_OK;
 	if (!cJSON_IsArray(crit) || !crit->child)
-		return jose_fail_set(why, JOSE_E_JWS_INVALID, "\"crit\" must be a non-empty array of strings", NULL);
+		return jose_fail_set(why, JOSE_E_JWS_INVALID, "\"crit\" must be a non-empty array of strings",
+		                     NULL);
 	cJSON_ArrayForEach(c, crit)
 	{
 		if (!cJSON_IsString(c) || registered(c->valuestring))
-			return jose_fail_set(why, JOSE_E_JWS_INVALID, "\"crit\" must list extension names only", NULL);
+			return jose_fail_set(why, JOSE_E_JWS_INVALID,
+			                     "\"crit\" must list extension names only", NULL);
 		if (!jose_json_member(hdr, c->valuestring))
-			return jose_fail_set(why, JOSE_E_JWS_INVALID, "\"crit\" lists a missing Header Parameter", NULL);
+			return jose_fail_set(why, JOSE_E_JWS_INVALID,
+			                     "\"crit\" lists a missing Header Parameter", NULL);
 	}
-	return jose_fail_set(why, JOSE_E_NOT_SUPPORTED, "Extension Header Parameter in \"crit\" is not recognized", NULL);
+	return jose_fail_set(why, JOSE_E_NOT_SUPPORTED,
+	                     "Extension Header Parameter in \"crit\" is not recognized", NULL);
 }
 
 /* alg, kid, b64, crit. Sets *alg. */
@@ -98,17 +102,21 @@ static jose_err check_header(const cJSON *hdr, uint32_t allowed, jose_alg *alg, 
 	int n;
 
 	if (!cJSON_IsString(a))
-		return jose_fail_set(why, JOSE_E_JWS_INVALID, "JWS \"alg\" (Algorithm) Header Parameter missing or invalid", NULL);
+		return jose_fail_set(why, JOSE_E_JWS_INVALID,
+		                     "JWS \"alg\" (Algorithm) Header Parameter missing or invalid", NULL);
 	if (kid && !cJSON_IsString(kid))
-		return jose_fail_set(why, JOSE_E_JWS_INVALID, "JWS \"kid\" Header Parameter must be a string", NULL);
+		return jose_fail_set(why, JOSE_E_JWS_INVALID, "JWS \"kid\" Header Parameter must be a string",
+		                     NULL);
 	if (b64 && !cJSON_IsBool(b64))
-		return jose_fail_set(why, JOSE_E_JWS_INVALID, "JWS \"b64\" Header Parameter must be a boolean", NULL);
+		return jose_fail_set(why, JOSE_E_JWS_INVALID,
+		                     "JWS \"b64\" Header Parameter must be a boolean", NULL);
 	n = jose_alg_from_name(a->valuestring, strlen(a->valuestring));
 	if (n < 0 || !(allowed & JOSE_ALG_BIT(n)))
 		return jose_fail_set(why, JOSE_E_ALG_NOT_ALLOWED, NULL, NULL);
 	*alg = (jose_alg)n;
 	if (cJSON_IsFalse(b64))
-		return jose_fail_set(why, JOSE_E_NOT_SUPPORTED, "unencoded payloads (\"b64\": false) are not supported", NULL);
+		return jose_fail_set(why, JOSE_E_NOT_SUPPORTED,
+		                     "unencoded payloads (\"b64\": false) are not supported", NULL);
 	return check_crit(hdr, why);
 }
 
@@ -151,9 +159,9 @@ static jose_err select_key(const jose_jwks *set, const char *kid, jose_alg alg, 
 		return JOSE_OK;
 	}
 	if (refused)
-		return jose_fail_set(why, JOSE_E_JWK_INVALID,
-		                     refused->dead ? refused->dead_why : "HMAC key shorter than the hash output",
-		                     NULL);
+		return jose_fail_set(
+		    why, JOSE_E_JWK_INVALID,
+		    refused->dead ? refused->dead_why : "HMAC key shorter than the hash output", NULL);
 	return jose_fail_set(why, JOSE_E_NO_MATCHING_KEY, NULL, NULL);
 }
 

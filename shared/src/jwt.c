@@ -52,10 +52,10 @@ static jose_err check_required(const cJSON *p, const jose_jwt_opts *o, jose_fail
 	static const struct {
 		const char *name, *reason;
 	} implied[] = {
-		{"iss", "missing required \"iss\" claim"},
-		{"sub", "missing required \"sub\" claim"},
-		{"aud", "missing required \"aud\" claim"},
-		{"iat", "missing required \"iat\" claim"},
+	    {"iss", "missing required \"iss\" claim"},
+	    {"sub", "missing required \"sub\" claim"},
+	    {"aud", "missing required \"aud\" claim"},
+	    {"iat", "missing required \"iat\" claim"},
 	};
 	int need[4] = {o->n_issuers > 0, o->subject != NULL, o->n_audiences > 0, o->has_max_age};
 
@@ -102,9 +102,11 @@ static jose_err check_times(const cJSON *p, const jose_jwt_opts *o, jose_fail *w
 		double age = now - iat;
 		if (age - tol > (double)o->max_age)
 			return jose_fail_set(why, JOSE_E_JWT_EXPIRED,
-			                     "\"iat\" claim timestamp check failed (too far in the past)", "iat");
+			                     "\"iat\" claim timestamp check failed (too far in the past)",
+			                     "iat");
 		if (age < 0 - tol)
-			return claim_fail(why, "\"iat\" claim timestamp check failed (it should be in the past)", "iat");
+			return claim_fail(
+			    why, "\"iat\" claim timestamp check failed (it should be in the past)", "iat");
 	}
 	return JOSE_OK;
 }
@@ -129,8 +131,8 @@ jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload, const 
 }
 
 /* see jose_jwt.h */
-jose_err jose_jwt_verify(const jose_jwks *keys, const jose_jwt_opts *opts, const char *token,
-                         size_t len, jose_jwt *out, jose_fail *why)
+jose_err jose_jwt_verify(const jose_jwks *keys, const jose_jwt_opts *opts, const char *token, size_t len,
+                         jose_jwt *out, jose_fail *why)
 {
 	jose_jws jws;
 	cJSON *payload = NULL;

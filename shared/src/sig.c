@@ -29,9 +29,12 @@
  */
 #define DIGESTINFO_PREFIX 19
 static const uint8_t digestinfo[3][DIGESTINFO_PREFIX] = {
-	{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20},
-	{0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30},
-	{0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40},
+    {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+     0x04, 0x20},
+    {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00,
+     0x04, 0x30},
+    {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00,
+     0x04, 0x40},
 };
 
 static enum wc_HashType hash_of(jose_alg alg)
@@ -46,8 +49,8 @@ static enum wc_HashType hash_of(jose_alg alg)
 	}
 }
 
-static jose_err verify_hmac(const jose_key *k, jose_alg alg, const uint8_t *msg, size_t n,
-                            const uint8_t *sig, size_t sig_len)
+static jose_err verify_hmac(const jose_key *k, jose_alg alg, const uint8_t *msg, size_t n, const uint8_t *sig,
+                            size_t sig_len)
 {
 	static const int types[] = {WC_SHA256, WC_SHA384, WC_SHA512};
 	size_t len = jose_alg_hash_len(alg);
@@ -85,8 +88,8 @@ static jose_err rsa_pkcs1(RsaKey *key, jose_alg alg, const uint8_t *digest, cons
 }
 
 /* RSASSA-PSS with MGF1 on the same hash and a salt as long as the hash (RFC 7518 §3.5). */
-static jose_err rsa_pss(RsaKey *key, jose_alg alg, const uint8_t *digest, const uint8_t *sig,
-                        size_t sig_len, size_t bits)
+static jose_err rsa_pss(RsaKey *key, jose_alg alg, const uint8_t *digest, const uint8_t *sig, size_t sig_len,
+                        size_t bits)
 {
 	static const int mgfs[] = {WC_MGF1SHA256, WC_MGF1SHA384, WC_MGF1SHA512};
 	uint8_t in[RSA_MAX_BYTES], out[RSA_MAX_BYTES];
@@ -104,8 +107,8 @@ static jose_err rsa_pss(RsaKey *key, jose_alg alg, const uint8_t *digest, const 
 	           : JOSE_E_SIG_FAILED;
 }
 
-static jose_err verify_rsa(const jose_key *k, jose_alg alg, const uint8_t *msg, size_t n,
-                           const uint8_t *sig, size_t sig_len)
+static jose_err verify_rsa(const jose_key *k, jose_alg alg, const uint8_t *msg, size_t n, const uint8_t *sig,
+                           size_t sig_len)
 {
 	uint8_t digest[WC_MAX_DIGEST_SIZE];
 	jose_err err = JOSE_E_INTERNAL;
@@ -132,12 +135,11 @@ static jose_err verify_rsa(const jose_key *k, jose_alg alg, const uint8_t *msg, 
 /* Read one half of r||s; it must lie in [1, order-1]. */
 static int read_scalar(mp_int *v, const uint8_t *bytes, size_t len, mp_int *order)
 {
-	return mp_read_unsigned_bin(v, bytes, (word32)len) == 0 && !mp_iszero(v) &&
-	       mp_cmp(v, order) == MP_LT;
+	return mp_read_unsigned_bin(v, bytes, (word32)len) == 0 && !mp_iszero(v) && mp_cmp(v, order) == MP_LT;
 }
 
-static jose_err verify_ec(const jose_key *k, jose_alg alg, const uint8_t *msg, size_t n,
-                          const uint8_t *sig, size_t sig_len)
+static jose_err verify_ec(const jose_key *k, jose_alg alg, const uint8_t *msg, size_t n, const uint8_t *sig,
+                          size_t sig_len)
 {
 	uint8_t digest[WC_MAX_DIGEST_SIZE];
 	size_t half = k->a_len, hlen = jose_alg_hash_len(alg);
@@ -179,8 +181,8 @@ out_mp:
 static int ed25519_s_canonical(const uint8_t s[32])
 {
 	static const uint8_t order[32] = {
-		0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+	    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
 	};
 
 	for (int i = 31; i >= 0; i--)

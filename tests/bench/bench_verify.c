@@ -50,8 +50,7 @@ static long env_long(const char *name, long def, long lo, long hi)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "bench_verify: %s=%s: expected an integer in [%ld, %ld]\n", name, s, lo,
-		        hi);
+		fprintf(stderr, "bench_verify: %s=%s: expected an integer in [%ld, %ld]\n", name, s, lo, hi);
 		exit(2);
 	}
 	return v;
@@ -123,9 +122,9 @@ static void die_verify(const struct bench *b, const char *what, jose_err e, cons
 	fprintf(stderr,
 	        "bench_verify: %s %s: jose_jwt_verify returned %d %s: %s%s%s\n"
 	        "  token (%s): %s\n  jwks: %s\n",
-	        b->alg_name, what, (int)e, jose_err_code(e),
-	        why->reason ? why->reason : jose_err_message(e), why->claim ? " claim=" : "",
-	        why->claim ? why->claim : "", b->token_path, b->token, b->jwks_path);
+	        b->alg_name, what, (int)e, jose_err_code(e), why->reason ? why->reason : jose_err_message(e),
+	        why->claim ? " claim=" : "", why->claim ? why->claim : "", b->token_path, b->token,
+	        b->jwks_path);
 	exit(1);
 }
 
@@ -141,8 +140,8 @@ static void verify_ok(const struct bench *b, const char *what)
 	if (e != JOSE_OK)
 		die_verify(b, what, e, &why);
 	if (jwt.payload == NULL || (int)jwt.alg != jose_alg_from_name(b->alg_name, strlen(b->alg_name))) {
-		fprintf(stderr, "bench_verify: %s %s: JOSE_OK but no payload or wrong alg %d\n",
-		        b->alg_name, what, (int)jwt.alg);
+		fprintf(stderr, "bench_verify: %s %s: JOSE_OK but no payload or wrong alg %d\n", b->alg_name,
+		        what, (int)jwt.alg);
 		exit(1);
 	}
 	jose_jwt_clear(&jwt);
@@ -164,8 +163,8 @@ static void verify_refused(const struct bench *b, const jose_jwt_opts *opts, con
 		exit(1);
 	}
 	if (e != expected)
-		fprintf(stderr, "bench_verify: note: %s: %s refused with %s (%s), expected %s\n",
-		        b->alg_name, what, jose_err_code(e), why.reason ? why.reason : "no reason",
+		fprintf(stderr, "bench_verify: note: %s: %s refused with %s (%s), expected %s\n", b->alg_name,
+		        what, jose_err_code(e), why.reason ? why.reason : "no reason",
 		        jose_err_code(expected));
 	jose_jwt_clear(&jwt);
 }

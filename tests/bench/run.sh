@@ -20,6 +20,14 @@
 #      own column: a cache hit is a hash of the token and a map lookup, not a
 #      verification, so it is never compared with the others.
 #   4. A table of ops/s and ratios, with nproc and the CPU.
+#   5. WASM section (wasm.mjs, one Node process, same tokens): the WASM package
+#      verifier-wasm/ (@identity-backend/verifier, createVerifier once per alg, sync
+#      verify) against jose and fast-jwt (cache off), the three interleaved round by
+#      round; its cold start (median of 7 fresh `node -e` children: import +
+#      createVerifier + first ES256 verify); dist/verifier.wasm raw and gzip -9 size;
+#      and the issue's targets, each marked met or MISSED (reported, never asserted).
+#      Rounds here last BENCH_WASM_ROUND_MS (800) ms so that the section stays under
+#      ~90 s for the default algorithms.
 #
 # Method: one thread, one token in flight at a time; each figure is the median of
 # BENCH_ROUNDS (5) rounds of BENCH_ROUND_MS (1000) ms after one uncounted warm-up
@@ -29,8 +37,9 @@
 # figures include that hand-off; the work itself still runs one call at a time.
 #
 # Algorithms: BENCH_ALGS, default "HS256 RS256 PS256 ES256 ES384 EdDSA" (about
-# 100 s in all); BENCH_ALGS=all adds HS512 RS512 ES512 (about 150 s); or give any
-# space-separated list of those names.
+# 100 s in all, plus about 85 s for the WASM section); BENCH_ALGS=all adds HS512
+# RS512 ES512 (about 150 s + 130 s); or give any space-separated list of those names.
+# BENCH_WASM=0 skips the WASM section.
 #
 # Run it on an idle machine: another busy process (a test suite, a build) takes
 # cores from it, and jose, which needs a second thread, suffers most; the load
@@ -43,6 +52,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 BIN="$BUILD/bench/bench_verify"
+WASM_FILE=verifier-wasm/dist/verifier.wasm
+BENCH_WASM=${BENCH_WASM:-1}
 
 CORE_ALGS="HS256 RS256 PS256 ES256 ES384 EdDSA"
 EXTRA_ALGS="HS512 RS512 ES512"
@@ -59,6 +70,9 @@ fail() {
 command -v node >/dev/null 2>&1 || fail "node is not installed"
 if [ ! -d tests/node_modules/jose ] || [ ! -d tests/node_modules/fast-jwt ]; then
 	fail "tests/node_modules lacks jose or fast-jwt: run 'npm ci' in tests/"
+fi
+if [ "$BENCH_WASM" != 0 ] && [ ! -s "$WASM_FILE" ]; then
+	fail "$WASM_FILE not found: run 'make bench' (or 'make wasm') first, or set BENCH_WASM=0"
 fi
 
 tmp=$(mktemp -d)
@@ -89,6 +103,14 @@ for alg in "${alg_list[@]}"; do
 	done
 done
 
+if [ "$BENCH_WASM" != 0 ]; then
+	echo "bench: WASM package vs jose, fast-jwt (interleaved), cold start, size ..." >&2
+	node tests/bench/wasm.mjs "$tmp" "${alg_list[@]}" >"$tmp/wasm.out" || {
+		cat "$tmp/wasm.out" >&2
+		fail "wasm.mjs (see the error above)"
+	}
+fi
+
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
 case "$BUILD" in
 *system-wolfssl*) wc="Debian libwolfssl $(pkg-config --modversion wolfssl 2>/dev/null || echo '?') (WOLFCRYPT=system)" ;;
@@ -118,4 +140,10 @@ awk -v algs="${alg_list[*]}" '
 echo
 echo "Notes: figures are medians of ${BENCH_ROUNDS:-5} rounds of ~${BENCH_ROUND_MS:-1000} ms, one verification at a"
 echo "time on one core. \"fast-jwt+cache\" is a cache hit (hash + map lookup, no signature"
-echo "check), shown for reference only. Total run time: $((SECONDS - start)) s."
+echo "check), shown for reference only."
+if [ "$BENCH_WASM" != 0 ]; then
+	echo
+	cat "$tmp/wasm.out"
+fi
+echo
+echo "Total run time: $((SECONDS - start)) s."

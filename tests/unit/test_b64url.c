@@ -26,16 +26,18 @@ static int rejects(const char *in)
 int main(void)
 {
 	static const char *const rfc4648[][2] = {
-		{"", ""}, {"Zg", "f"}, {"Zm8", "fo"}, {"Zm9v", "foo"},
-		{"Zm9vYg", "foob"}, {"Zm9vYmE", "fooba"}, {"Zm9vYmFy", "foobar"},
+	    {"", ""},           {"Zg", "f"},          {"Zm8", "fo"},          {"Zm9v", "foo"},
+	    {"Zm9vYg", "foob"}, {"Zm9vYmE", "fooba"}, {"Zm9vYmFy", "foobar"},
 	};
 	char enc[64];
 	uint8_t small[2], bin[3] = {0xfb, 0xff, 0xbf};
 	size_t n;
 
 	for (size_t i = 0; i < sizeof rfc4648 / sizeof rfc4648[0]; i++) {
-		T_CHECK(decodes_to(rfc4648[i][0], rfc4648[i][1]), "RFC 4648 vector '%s' decodes", rfc4648[i][0]);
-		n = jose_b64url_encode(enc, sizeof enc, (const uint8_t *)rfc4648[i][1], strlen(rfc4648[i][1]));
+		T_CHECK(decodes_to(rfc4648[i][0], rfc4648[i][1]), "RFC 4648 vector '%s' decodes",
+		        rfc4648[i][0]);
+		n = jose_b64url_encode(enc, sizeof enc, (const uint8_t *)rfc4648[i][1],
+		                       strlen(rfc4648[i][1]));
 		T_CHECK(n == strlen(rfc4648[i][0]) && strcmp(enc, rfc4648[i][0]) == 0,
 		        "RFC 4648 vector '%s' encodes", rfc4648[i][1]);
 	}
@@ -50,7 +52,9 @@ int main(void)
 	T_CHECK(rejects("Zh"), "non-zero unused bits (Zh for Zg) are refused: one spelling per value");
 	T_CHECK(rejects("Zm9"), "non-zero unused bits in a 3-char tail are refused");
 	T_CHECK(rejects("Zm9v\x80"), "non-ASCII byte is refused");
-	T_CHECK(jose_b64url_decode(small, sizeof small, &n, "Zm9v", 4) == -1, "output buffer too small is refused, not overrun");
-	T_CHECK(jose_b64url_encode(enc, 4, (const uint8_t *)"foo", 3) == 0, "encode refuses a buffer without room for NUL");
+	T_CHECK(jose_b64url_decode(small, sizeof small, &n, "Zm9v", 4) == -1,
+	        "output buffer too small is refused, not overrun");
+	T_CHECK(jose_b64url_encode(enc, 4, (const uint8_t *)"foo", 3) == 0,
+	        "encode refuses a buffer without room for NUL");
 	T_DONE();
 }

@@ -152,32 +152,32 @@ static const struct cookbook_case {
 	jose_err want;
 	const char *what;
 } COOKBOOK[] = {
-	{"jws/4_1.rsa_v15_signature.json", TOK_COMPACT, JOSE_OK, "RFC 7520 4.1 RS256"},
-	{"jws/4_2.rsa-pss_signature.json", TOK_COMPACT, JOSE_OK, "RFC 7520 4.2 PS384"},
-	{"jws/4_3.ecdsa_signature.json", TOK_COMPACT, JOSE_OK, "RFC 7520 4.3 ES512"},
-	{"jws/4_4.hmac-sha2_integrity_protection.json", TOK_COMPACT, JOSE_OK, "RFC 7520 4.4 HS256"},
-	/*
-	 * §4.6 puts "kid" in the unprotected header, which compact serialization cannot
-	 * carry; the signature covers only protected.payload, so the compact form
-	 * without the kid is the same signed token, and the one key matches by alg.
-	 */
-	{"jws/4_6.protecting_specific_header_fields.json", TOK_FLAT, JOSE_OK,
-	 "RFC 7520 4.6 HS256, kid unprotected (compact form drops it)"},
-	/*
-	 * §4.7 has no protected header at all: "alg" is only in the unprotected
-	 * header, so its compact form starts with an empty header part and cannot
-	 * name an algorithm. It must be refused as malformed, never verified.
-	 */
-	{"jws/4_7.protecting_content_only.json", TOK_FLAT, JOSE_E_JWS_INVALID,
-	 "RFC 7520 4.7 no protected header, so no alg in compact form"},
-	{"curve25519/jws.json", TOK_COMPACT, JOSE_OK, "RFC 8037 A.4 Ed25519"},
-	/*
-	 * RFC 7797 §4.2 is JSON-only: its payload "$.02" contains a '.', so the
-	 * compact form is the detached one (RFC 7797 §5.2, RFC 7515 Appendix F).
-	 * The design rejects b64=false outright: JOSE_E_NOT_SUPPORTED.
-	 */
-	{"rfc7797/4.2.hmac-sha2_b64_false.json", TOK_DETACHED, JOSE_E_NOT_SUPPORTED,
-	 "RFC 7797 4.2 b64=false must be refused as not supported"},
+    {"jws/4_1.rsa_v15_signature.json", TOK_COMPACT, JOSE_OK, "RFC 7520 4.1 RS256"},
+    {"jws/4_2.rsa-pss_signature.json", TOK_COMPACT, JOSE_OK, "RFC 7520 4.2 PS384"},
+    {"jws/4_3.ecdsa_signature.json", TOK_COMPACT, JOSE_OK, "RFC 7520 4.3 ES512"},
+    {"jws/4_4.hmac-sha2_integrity_protection.json", TOK_COMPACT, JOSE_OK, "RFC 7520 4.4 HS256"},
+    /*
+     * §4.6 puts "kid" in the unprotected header, which compact serialization cannot
+     * carry; the signature covers only protected.payload, so the compact form
+     * without the kid is the same signed token, and the one key matches by alg.
+     */
+    {"jws/4_6.protecting_specific_header_fields.json", TOK_FLAT, JOSE_OK,
+     "RFC 7520 4.6 HS256, kid unprotected (compact form drops it)"},
+    /*
+     * §4.7 has no protected header at all: "alg" is only in the unprotected
+     * header, so its compact form starts with an empty header part and cannot
+     * name an algorithm. It must be refused as malformed, never verified.
+     */
+    {"jws/4_7.protecting_content_only.json", TOK_FLAT, JOSE_E_JWS_INVALID,
+     "RFC 7520 4.7 no protected header, so no alg in compact form"},
+    {"curve25519/jws.json", TOK_COMPACT, JOSE_OK, "RFC 8037 A.4 Ed25519"},
+    /*
+     * RFC 7797 §4.2 is JSON-only: its payload "$.02" contains a '.', so the
+     * compact form is the detached one (RFC 7797 §5.2, RFC 7515 Appendix F).
+     * The design rejects b64=false outright: JOSE_E_NOT_SUPPORTED.
+     */
+    {"rfc7797/4.2.hmac-sha2_b64_false.json", TOK_DETACHED, JOSE_E_NOT_SUPPORTED,
+     "RFC 7797 4.2 b64=false must be refused as not supported"},
 };
 
 /* input.key without private members (kept as is for oct), as new JSON text. */
@@ -229,7 +229,8 @@ static void check_private_refused(const struct cookbook_case *c, const cJSON *do
 	text = cJSON_PrintUnformatted(jget(doc, "input.key"));
 	jose_err err = import_text(text, &set);
 	T_CHECK(err != JOSE_OK || jose_jwks_usable(set) == 0,
-	        "%s: the private JWK (with d) is not usable for verification (import gave %s)", c->what, code(err));
+	        "%s: the private JWK (with d) is not usable for verification (import gave %s)", c->what,
+	        code(err));
 	jose_jwks_free(set);
 	cJSON_free(text);
 }
@@ -245,12 +246,14 @@ static void check_accepted(const struct cookbook_case *c, const cJSON *doc, cons
 	T_CHECK(err == JOSE_OK, "%s: verifies (got %s%s%s)", c->what, code(err), why.reason ? ": " : "",
 	        why.reason ? why.reason : "");
 	if (err == JOSE_OK)
-		T_CHECK(payload && want && strcmp(payload, want) == 0, "%s: payload equals input.payload", c->what);
+		T_CHECK(payload && want && strcmp(payload, want) == 0, "%s: payload equals input.payload",
+		        c->what);
 	free(payload);
 	char *bad = tamper_signature(token);
 	err = bad ? verify(set, bad, NULL, &why) : JOSE_E_ARG;
-	T_CHECK(err == JOSE_E_SIG_FAILED, "%s: a changed signature byte gives ERR_JWS_SIGNATURE_VERIFICATION_FAILED (got %s)",
-	        c->what, code(err));
+	T_CHECK(err == JOSE_E_SIG_FAILED,
+	        "%s: a changed signature byte gives ERR_JWS_SIGNATURE_VERIFICATION_FAILED (got %s)", c->what,
+	        code(err));
 	free(bad);
 }
 
@@ -264,8 +267,8 @@ static void run_cookbook_case(const struct cookbook_case *c)
 	jwk = public_jwk(doc);
 	token = case_token(doc, c->form);
 	jose_err err = import_text(jwk, &set);
-	T_CHECK(err == JOSE_OK && jose_jwks_usable(set) == 1, "%s: public JWK imports as one usable key (got %s)",
-	        c->what, code(err));
+	T_CHECK(err == JOSE_OK && jose_jwks_usable(set) == 1,
+	        "%s: public JWK imports as one usable key (got %s)", c->what, code(err));
 	T_CHECK(token != NULL, "%s: the file holds the token parts", c->what);
 	if (set && token && c->want == JOSE_OK) {
 		check_accepted(c, doc, set, token);
@@ -286,21 +289,24 @@ static void run_cookbook_case(const struct cookbook_case *c)
 /* RFC 7515 A.1.1: the HMAC key (JWK) and the resulting HS256 compact JWS. */
 static const char A1_JWK[] = "{\"kty\":\"oct\",\"k\":\"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-"
                              "1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow\"}";
-static const char A1_TOKEN[] = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
-                               "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0"
-                               "cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+static const char A1_TOKEN[] =
+    "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
+    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0"
+    "cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 /* RFC 7515 A.1.1: the JWS Payload bytes (with its CR LF line breaks). */
-static const char A1_PAYLOAD[] = "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
+static const char A1_PAYLOAD[] =
+    "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
 #define A1_EXP INT64_C(1300819380)
 
 /* RFC 7515 A.3.1: the P-256 public key (x, y of the JWK; d left out) and the ES256 JWS. */
 static const char A3_JWK[] = "{\"kty\":\"EC\",\"crv\":\"P-256\","
                              "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
                              "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}";
-static const char A3_TOKEN[] = "eyJhbGciOiJFUzI1NiJ9."
-                               "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0"
-                               "cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-"
-                               "Kg6NU1Q";
+static const char A3_TOKEN[] =
+    "eyJhbGciOiJFUzI1NiJ9."
+    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0"
+    "cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-"
+    "Kg6NU1Q";
 /*
  * The A.3 key with a corrupted y (a mis-transcription once made of it): the
  * point is not on P-256 (checked with an independent library), so import must
@@ -322,7 +328,8 @@ static jose_err jwt_at(const jose_jwks *set, const char *token, int64_t now, int
 	opts.leeway = leeway;
 	jose_err err = jose_jwt_verify(set, &opts, token, strlen(token), &jwt, why);
 	if (iss_is_joe) {
-		const cJSON *iss = err == JOSE_OK ? cJSON_GetObjectItemCaseSensitive(jwt.payload, "iss") : NULL;
+		const cJSON *iss =
+		    err == JOSE_OK ? cJSON_GetObjectItemCaseSensitive(jwt.payload, "iss") : NULL;
 		*iss_is_joe = cJSON_IsString(iss) && strcmp(iss->valuestring, "joe") == 0;
 	}
 	if (err == JOSE_OK)
@@ -336,19 +343,22 @@ static void check_a1_expiry(const jose_jwks *set)
 	jose_fail why = {0};
 	int joe = 0;
 	jose_err err = jwt_at(set, A1_TOKEN, 1300819300, 0, &why, &joe);
-	T_CHECK(err == JOSE_OK && joe, "RFC 7515 A.1 as a JWT at now=1300819300: valid, iss \"joe\" (got %s)", code(err));
+	T_CHECK(err == JOSE_OK && joe, "RFC 7515 A.1 as a JWT at now=1300819300: valid, iss \"joe\" (got %s)",
+	        code(err));
 	err = jwt_at(set, A1_TOKEN, A1_EXP - 1, 0, &why, NULL);
 	T_CHECK(err == JOSE_OK, "RFC 7515 A.1 as a JWT one second before exp: valid (got %s)", code(err));
 	memset(&why, 0, sizeof why);
 	err = jwt_at(set, A1_TOKEN, A1_EXP, 0, &why, NULL);
-	T_CHECK(err == JOSE_E_JWT_EXPIRED, "RFC 7515 A.1 as a JWT at now == exp: ERR_JWT_EXPIRED (got %s)", code(err));
+	T_CHECK(err == JOSE_E_JWT_EXPIRED, "RFC 7515 A.1 as a JWT at now == exp: ERR_JWT_EXPIRED (got %s)",
+	        code(err));
 	memset(&why, 0, sizeof why);
 	err = jwt_at(set, A1_TOKEN, 1300819381, 0, &why, NULL);
 	T_CHECK(err == JOSE_E_JWT_EXPIRED && why.claim && strcmp(why.claim, "exp") == 0,
-	        "RFC 7515 A.1 as a JWT at now=1300819381: ERR_JWT_EXPIRED, claim \"exp\" (got %s, claim %s)", code(err),
-	        why.claim ? why.claim : "NULL");
+	        "RFC 7515 A.1 as a JWT at now=1300819381: ERR_JWT_EXPIRED, claim \"exp\" (got %s, claim %s)",
+	        code(err), why.claim ? why.claim : "NULL");
 	err = jwt_at(set, A1_TOKEN, A1_EXP, 1, &why, NULL);
-	T_CHECK(err == JOSE_OK, "RFC 7515 A.1 as a JWT at now == exp with 1 s leeway: valid (got %s)", code(err));
+	T_CHECK(err == JOSE_OK, "RFC 7515 A.1 as a JWT at now == exp with 1 s leeway: valid (got %s)",
+	        code(err));
 }
 
 static void run_rfc7515_a1(void)
@@ -362,13 +372,14 @@ static void run_rfc7515_a1(void)
 		return;
 	err = verify(set, A1_TOKEN, &payload, &why);
 	T_CHECK(err == JOSE_OK, "RFC 7515 A.1: HS256 JWS verifies (got %s)", code(err));
-	T_CHECK(payload && strcmp(payload, A1_PAYLOAD) == 0, "RFC 7515 A.1: payload bytes are those of A.1.1");
+	T_CHECK(payload && strcmp(payload, A1_PAYLOAD) == 0,
+	        "RFC 7515 A.1: payload bytes are those of A.1.1");
 	free(payload);
 	jose_jws out;
 	memset(&out, 0, sizeof out);
 	err = jose_jws_verify(set, JOSE_ALG_BIT(JOSE_ALG_RS256), A1_TOKEN, strlen(A1_TOKEN), &out, &why);
-	T_CHECK(err == JOSE_E_ALG_NOT_ALLOWED, "RFC 7515 A.1: HS256 outside an RS256-only allowlist is refused (got %s)",
-	        code(err));
+	T_CHECK(err == JOSE_E_ALG_NOT_ALLOWED,
+	        "RFC 7515 A.1: HS256 outside an RS256-only allowlist is refused (got %s)", code(err));
 	if (err == JOSE_OK)
 		jose_jws_clear(&out);
 	check_a1_expiry(set);
@@ -388,13 +399,14 @@ static void run_rfc7515_a3(void)
 		T_CHECK(err == JOSE_OK && payload && strcmp(payload, A1_PAYLOAD) == 0,
 		        "RFC 7515 A.3: ES256 JWS verifies, payload as in A.1 (got %s)", code(err));
 		err = jwt_at(set, A3_TOKEN, 1300819300, 0, &why, &joe);
-		T_CHECK(err == JOSE_OK && joe, "RFC 7515 A.3 as a JWT at now=1300819300: valid (got %s)", code(err));
+		T_CHECK(err == JOSE_OK && joe, "RFC 7515 A.3 as a JWT at now=1300819300: valid (got %s)",
+		        code(err));
 	}
 	free(payload);
 	jose_jwks_free(set);
 	err = import_text(A3_JWK_OFF_CURVE, &set);
-	T_CHECK(err == JOSE_E_JWK_INVALID && set == NULL, "RFC 7515 A.3 key with an off-curve y: ERR_JWK_INVALID (got %s)",
-	        code(err));
+	T_CHECK(err == JOSE_E_JWK_INVALID && set == NULL,
+	        "RFC 7515 A.3 key with an off-curve y: ERR_JWK_INVALID (got %s)", code(err));
 	jose_jwks_free(set);
 }
 

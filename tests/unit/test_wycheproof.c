@@ -274,8 +274,9 @@ static void report_wrong(tally *t, const cJSON *tc, const char *what, jose_err g
 	t->wrong++;
 	if (t->wrong <= MAX_LINES)
 		T_CHECK(0, "wycheproof %s tcId %ld (%s): %s; core gave %s%s%s%s", t->file, jlong(tc, "tcId"),
-		        comment && *comment ? comment : "-", what, got == JOSE_OK ? "JOSE_OK" : jose_err_code(got),
-		        reason ? " (" : "", reason ? reason : "", reason ? ")" : "");
+		        comment && *comment ? comment : "-", what,
+		        got == JOSE_OK ? "JOSE_OK" : jose_err_code(got), reason ? " (" : "",
+		        reason ? reason : "", reason ? ")" : "");
 	else if (t->wrong == MAX_LINES + 1)
 		printf("# wycheproof %s: further wrong verdicts are counted, not listed\n", t->file);
 }
@@ -313,10 +314,12 @@ static void judge(tally *t, const cJSON *tc, const rule *r, jose_err got, const 
 static void summarise(const tally *t, long expected_cases)
 {
 	T_CHECK(t->wrong == 0,
-	        "wycheproof %s: %zu cases (%zu decided by design rules, %zu defective vectors), %zu wrong verdicts",
+	        "wycheproof %s: %zu cases (%zu decided by design rules, %zu defective vectors), %zu wrong "
+	        "verdicts",
 	        t->file, t->cases, t->design, t->defect, t->wrong);
 	T_CHECK(expected_cases < 0 || (size_t)expected_cases == t->cases,
-	        "wycheproof %s: all %ld cases of numberOfTests were run (%zu)", t->file, expected_cases, t->cases);
+	        "wycheproof %s: all %ld cases of numberOfTests were run (%zu)", t->file, expected_cases,
+	        t->cases);
 }
 
 /* ---- part 1: primitive files ----------------------------------------------- */
@@ -330,24 +333,24 @@ typedef struct prim_file {
 } prim_file;
 
 static const prim_file PRIM[] = {
-	{"ecdsa_secp256r1_sha256_p1363_test.json", K_EC, JOSE_ALG_ES256},
-	{"ecdsa_secp384r1_sha384_p1363_test.json", K_EC, JOSE_ALG_ES384},
-	{"ecdsa_secp521r1_sha512_p1363_test.json", K_EC, JOSE_ALG_ES512},
-	{"rsa_signature_2048_sha256_test.json", K_RSA, JOSE_ALG_RS256},
-	{"rsa_signature_3072_sha384_test.json", K_RSA, JOSE_ALG_RS384},
-	{"rsa_signature_4096_sha512_test.json", K_RSA, JOSE_ALG_RS512},
-	{"rsa_pss_2048_sha256_mgf1_32_test.json", K_RSA, JOSE_ALG_PS256},
-	{"ed25519_test.json", K_ED25519, JOSE_ALG_EDDSA},
-	{"hmac_sha256_test.json", K_HMAC, JOSE_ALG_HS256},
+    {"ecdsa_secp256r1_sha256_p1363_test.json", K_EC, JOSE_ALG_ES256},
+    {"ecdsa_secp384r1_sha384_p1363_test.json", K_EC, JOSE_ALG_ES384},
+    {"ecdsa_secp521r1_sha512_p1363_test.json", K_EC, JOSE_ALG_ES512},
+    {"rsa_signature_2048_sha256_test.json", K_RSA, JOSE_ALG_RS256},
+    {"rsa_signature_3072_sha384_test.json", K_RSA, JOSE_ALG_RS384},
+    {"rsa_signature_4096_sha512_test.json", K_RSA, JOSE_ALG_RS512},
+    {"rsa_pss_2048_sha256_mgf1_32_test.json", K_RSA, JOSE_ALG_PS256},
+    {"ed25519_test.json", K_ED25519, JOSE_ALG_EDDSA},
+    {"hmac_sha256_test.json", K_HMAC, JOSE_ALG_HS256},
 };
 
 static const struct {
 	const char *wycheproof, *crv;
 	size_t size;
 } EC_CURVES[] = {
-	{"secp256r1", "P-256", 32},
-	{"secp384r1", "P-384", 48},
-	{"secp521r1", "P-521", 66},
+    {"secp256r1", "P-256", 32},
+    {"secp384r1", "P-384", 48},
+    {"secp521r1", "P-521", 66},
 };
 
 /* EC: from the raw wx/wy (hex, sometimes with a sign byte or short), not the file's JWK. */
@@ -418,7 +421,8 @@ static char *jwk_for_group(key_kind kind, const cJSON *group)
  */
 static int rsa_rule(const cJSON *group, rule *r)
 {
-	static const rule weak = {BY_DESIGN, WANT_REJECT, "RSA key under 2048 bits must be refused at import (design)"};
+	static const rule weak = {BY_DESIGN, WANT_REJECT,
+	                          "RSA key under 2048 bits must be refused at import (design)"};
 	long bits = jlong(group, "keySize");
 	*r = bits > 0 && bits < JOSE_RSA_MIN_BITS ? weak : WYCHEPROOF;
 	return r->basis != AS_WYCHEPROOF;
@@ -464,10 +468,10 @@ static void run_sig_group(tally *t, const prim_file *pf, const cJSON *group)
  *  - truncated tags are rejected: JWS HS256 carries and compares the full 32-byte
  *    HMAC output (RFC 7518 §3.2), Wycheproof's 128-bit tag groups do not apply.
  */
-static const rule HMAC_SHORT_KEY = {BY_DESIGN, WANT_REJECT,
-                                     "HMAC key under 32 bytes must be refused at import (RFC 7518 3.2, design)"};
-static const rule HMAC_SHORT_TAG = {BY_DESIGN, WANT_REJECT,
-                                    "truncated HMAC tag must be rejected: HS256 compares all 32 bytes (design)"};
+static const rule HMAC_SHORT_KEY = {
+    BY_DESIGN, WANT_REJECT, "HMAC key under 32 bytes must be refused at import (RFC 7518 3.2, design)"};
+static const rule HMAC_SHORT_TAG = {
+    BY_DESIGN, WANT_REJECT, "truncated HMAC tag must be rejected: HS256 compares all 32 bytes (design)"};
 
 /* The rule for one HMAC case; returns 1 when it applies at import (short key). */
 static int hmac_rule(size_t key_len, size_t tag_len, rule *r)
@@ -512,7 +516,8 @@ static void run_prim_file(const prim_file *pf)
 			run_sig_group(&t, pf, group);
 			continue;
 		}
-		cJSON_ArrayForEach(tc, cJSON_GetObjectItemCaseSensitive(group, "tests")) run_hmac_case(&t, tc);
+		cJSON_ArrayForEach(tc, cJSON_GetObjectItemCaseSensitive(group, "tests"))
+		    run_hmac_case(&t, tc);
 	}
 	summarise(&t, jlong(doc, "numberOfTests"));
 	cJSON_Delete(doc);
@@ -531,48 +536,69 @@ static const struct design_case {
 	const char *comment;
 	rule rule;
 } DESIGN[] = {
-	/*
-	 * RFC 7520 Figure 20 is a PS384 token; Wycheproof's copy of the key says
-	 * "alg":"PS256". A key's "alg" is honoured (RFC 7517 §4.4, jose_jwk.h), so no
-	 * key matches a PS384 token.
-	 */
-	{"json_web_signature_test.json", 346, "Figure20",
-	 {BY_DESIGN, WANT_REJECT, "key \"alg\" PS256, token PS384: a key's alg is honoured (RFC 7517 4.4, design)"}},
-	{"json_web_signature_test.json", 350, "Figure20",
-	 {BY_DESIGN, WANT_REJECT, "key \"alg\" PS256, token PS384: a key's alg is honoured (RFC 7517 4.4, design)"}},
-	/*
-	 * RFC 7520 Figure 27 (ES512): Wycheproof's copy of the key says "alg":"ES521",
-	 * which is no registered JWS algorithm, so the key may verify nothing. (Its
-	 * own json_web_key_test tcId 19 expects exactly that for a P-256 key.)
-	 */
-	{"json_web_signature_test.json", 347, "Figure27",
-	 {BY_DESIGN, WANT_REJECT, "key \"alg\" \"ES521\" is no JWS algorithm: the key verifies nothing (design)"}},
-	{"json_web_signature_test.json", 351, "Figure27",
-	 {BY_DESIGN, WANT_REJECT, "key \"alg\" \"ES521\" is no JWS algorithm: the key verifies nothing (design)"}},
-	/*
-	 * A '?' inside the header or payload part: base64url is strict (RFC 7515 §2,
-	 * jose_b64url.h), so a character outside the alphabet rejects the token.
-	 */
-	{"json_web_signature_test.json", 372, "InvalidCharacterInsertedInHeader",
-	 {BY_DESIGN, WANT_REJECT, "'?' in the header part: base64url is strict (RFC 7515 2, design)"}},
-	{"json_web_signature_test.json", 373, "InvalidCharacterInsertedInPayload",
-	 {BY_DESIGN, WANT_REJECT, "'?' in the payload part: base64url is strict (RFC 7515 2, design)"}},
-	/*
-	 * A set mixing an oct key and an EC public key. Wycheproof wants the whole
-	 * set refused; here every member is judged alone (jose_jwk.h) and kty, never
-	 * the token, decides what a key verifies, so the EC key can never act as an
-	 * HMAC secret and the oct key verifies its HS256 token.
-	 */
-	{"json_web_key_test.json", 1, "rejectsValid",
-	 {BY_DESIGN, WANT_ACCEPT, "mixed oct + EC set: members are judged one by one, kty decides (design)"}},
-	/*
-	 * Two oct keys with one kid, but the second "k" ("...Bingge") is not canonical
-	 * base64url (non-zero unused bits), so strict import keeps it as a dead entry
-	 * and exactly one usable key matches. (With a canonical second key the core
-	 * answers ERR_JWKS_MULTIPLE_MATCHING_KEYS.)
-	 */
-	{"json_web_key_test.json", 4, "rejectsDuplicateKid",
-	 {BY_DESIGN, WANT_ACCEPT, "duplicate kid, but the twin's k is non-canonical base64url: a dead entry (design)"}},
+    /*
+     * RFC 7520 Figure 20 is a PS384 token; Wycheproof's copy of the key says
+     * "alg":"PS256". A key's "alg" is honoured (RFC 7517 §4.4, jose_jwk.h), so no
+     * key matches a PS384 token.
+     */
+    {"json_web_signature_test.json",
+     346,
+     "Figure20",
+     {BY_DESIGN, WANT_REJECT,
+      "key \"alg\" PS256, token PS384: a key's alg is honoured (RFC 7517 4.4, design)"}},
+    {"json_web_signature_test.json",
+     350,
+     "Figure20",
+     {BY_DESIGN, WANT_REJECT,
+      "key \"alg\" PS256, token PS384: a key's alg is honoured (RFC 7517 4.4, design)"}},
+    /*
+     * RFC 7520 Figure 27 (ES512): Wycheproof's copy of the key says "alg":"ES521",
+     * which is no registered JWS algorithm, so the key may verify nothing. (Its
+     * own json_web_key_test tcId 19 expects exactly that for a P-256 key.)
+     */
+    {"json_web_signature_test.json",
+     347,
+     "Figure27",
+     {BY_DESIGN, WANT_REJECT,
+      "key \"alg\" \"ES521\" is no JWS algorithm: the key verifies nothing (design)"}},
+    {"json_web_signature_test.json",
+     351,
+     "Figure27",
+     {BY_DESIGN, WANT_REJECT,
+      "key \"alg\" \"ES521\" is no JWS algorithm: the key verifies nothing (design)"}},
+    /*
+     * A '?' inside the header or payload part: base64url is strict (RFC 7515 §2,
+     * jose_b64url.h), so a character outside the alphabet rejects the token.
+     */
+    {"json_web_signature_test.json",
+     372,
+     "InvalidCharacterInsertedInHeader",
+     {BY_DESIGN, WANT_REJECT, "'?' in the header part: base64url is strict (RFC 7515 2, design)"}},
+    {"json_web_signature_test.json",
+     373,
+     "InvalidCharacterInsertedInPayload",
+     {BY_DESIGN, WANT_REJECT, "'?' in the payload part: base64url is strict (RFC 7515 2, design)"}},
+    /*
+     * A set mixing an oct key and an EC public key. Wycheproof wants the whole
+     * set refused; here every member is judged alone (jose_jwk.h) and kty, never
+     * the token, decides what a key verifies, so the EC key can never act as an
+     * HMAC secret and the oct key verifies its HS256 token.
+     */
+    {"json_web_key_test.json",
+     1,
+     "rejectsValid",
+     {BY_DESIGN, WANT_ACCEPT, "mixed oct + EC set: members are judged one by one, kty decides (design)"}},
+    /*
+     * Two oct keys with one kid, but the second "k" ("...Bingge") is not canonical
+     * base64url (non-zero unused bits), so strict import keeps it as a dead entry
+     * and exactly one usable key matches. (With a canonical second key the core
+     * answers ERR_JWKS_MULTIPLE_MATCHING_KEYS.)
+     */
+    {"json_web_key_test.json",
+     4,
+     "rejectsDuplicateKid",
+     {BY_DESIGN, WANT_ACCEPT,
+      "duplicate kid, but the twin's k is non-canonical base64url: a dead entry (design)"}},
 };
 
 static rule design_case(const char *file, const cJSON *tc)
@@ -684,7 +710,8 @@ static void run_jws_file(const char *name)
 	const cJSON *group;
 	if (!doc)
 		return;
-	cJSON_ArrayForEach(group, cJSON_GetObjectItemCaseSensitive(doc, "testGroups")) run_jws_group(&t, group);
+	cJSON_ArrayForEach(group, cJSON_GetObjectItemCaseSensitive(doc, "testGroups"))
+	    run_jws_group(&t, group);
 	summarise(&t, jlong(doc, "numberOfTests"));
 	cJSON_Delete(doc);
 }

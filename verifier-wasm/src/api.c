@@ -88,7 +88,8 @@ static int read_algs(const cJSON *doc, uint32_t *mask)
 		return -1;
 	cJSON_ArrayForEach(it, v)
 	{
-		int a = cJSON_IsString(it) ? jose_alg_from_name(it->valuestring, strlen(it->valuestring)) : -1;
+		int a =
+		    cJSON_IsString(it) ? jose_alg_from_name(it->valuestring, strlen(it->valuestring)) : -1;
 		if (a < 0)
 			return -1;
 		*mask |= JOSE_ALG_BIT(a);
