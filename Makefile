@@ -37,7 +37,7 @@ $(WASM_OUT): $(WASM_OBJ) conf/wasm.mk
 	@mkdir -p $(dir $@)
 	$(EMCC_ENV) $(EMCC) $(WASM_LDFLAGS) $(WASM_OBJ) -o $@
 
-verifier-wasm/index.cjs: verifier-wasm/index.js verifier-wasm/build-cjs.mjs
+verifier-wasm/index.cjs: verifier-wasm/index.js verifier-wasm/index.d.ts verifier-wasm/build-cjs.mjs
 	node verifier-wasm/build-cjs.mjs
 
 $(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h issuer/*.h tests/*.h) $(WC_LIB)

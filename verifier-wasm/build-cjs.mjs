@@ -1,4 +1,4 @@
-// Writes index.cjs from index.js (run by `make wasm`): the same code, with the
+// Writes index.cjs (and index.d.cts) from index.js (and index.d.ts) (run by `make wasm`): the same code, with the
 // ESM-only parts swapped for CommonJS ones, so `require` and `import` users get
 // one implementation. The wasm file is located next to this file in both.
 import fs from 'node:fs';
@@ -21,3 +21,5 @@ src = src.replace(/^export (async function|function|class) (\w+)/gm, (_, kind, n
 if (/^export /m.test(src)) throw new Error('build-cjs: an export form this script does not handle');
 src = `'use strict';\n${src}\nmodule.exports = { ${names.join(', ')} };\n`;
 fs.writeFileSync(new URL('index.cjs', here), src);
+// TypeScript wants CommonJS consumers' declarations in a .d.cts file: the same text.
+fs.copyFileSync(new URL('index.d.ts', here), new URL('index.d.cts', here));

@@ -116,6 +116,7 @@ export type JwtErrorCode =
   | 'ERR_JOSE_NOT_SUPPORTED';
 
 export class JwtError extends Error {
+  constructor(code: JwtErrorCode, message: string, claim?: string);
   readonly code: JwtErrorCode;
   /** The claim that failed, for ERR_JWT_EXPIRED and ERR_JWT_CLAIM_VALIDATION_FAILED. */
   readonly claim?: string;

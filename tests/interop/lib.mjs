@@ -4,7 +4,7 @@
 // one line per check, "ok - …" or "not ok - … (details)", as tests/run.sh expects. A
 // missing binary is a failure, never a skip: nothing here can pass vacuously.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -221,4 +221,85 @@ export function prng(seed) {
 		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
 		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 	};
+}
+
+// --- additions for the attack corpus (attacks.test.mjs) ------------------------------
+
+/**
+ * Like run(), but asynchronous (child_process.spawn), so independent runs can overlap
+ * (see runPool). Resolves to the same shape as run(); an EPIPE on stdin (the binary
+ * stopped reading a huge input) is not an error of the run.
+ */
+export function runAsync(args, { input, timeout = 20000 } = {}) {
+	return new Promise((resolve) => {
+		const child = spawn(BIN, args, { timeout, stdio: ['pipe', 'pipe', 'pipe'] });
+		const out = [];
+		const err = [];
+		let spawnError;
+		child.stdout.on('data', (b) => out.push(b));
+		child.stderr.on('data', (b) => err.push(b));
+		child.stdin.on('error', () => {});
+		child.on('error', (e) => { spawnError = e; });
+		child.on('close', (status, signal) => {
+			const stdout = Buffer.concat(out).toString('utf8');
+			const stderr = Buffer.concat(err).toString('utf8');
+			let json;
+			let jsonError;
+			try {
+				json = JSON.parse(stdout);
+			} catch (e) {
+				jsonError = e.message;
+			}
+			const shown = args.map((a) => (a.length > 120 ? `${a.slice(0, 120)}…[${a.length}]` : a));
+			resolve({
+				status,
+				signal,
+				error: spawnError,
+				stdout,
+				stderr,
+				json,
+				jsonError,
+				cmd: `verify ${shown.slice(1).join(' ')}${input !== undefined ? ` <stdin ${Buffer.byteLength(input)} bytes>` : ''}`,
+			});
+		});
+		child.stdin.end(input === undefined ? '' : input);
+	});
+}
+
+/** Run jobs (functions returning promises) with at most `width` in flight; results in order. */
+export async function runPool(jobs, width = Math.max(2, Math.min(8, os.availableParallelism ? os.availableParallelism() : os.cpus().length))) {
+	const results = new Array(jobs.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < jobs.length) {
+			const i = next++;
+			results[i] = await jobs[i]();
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
+	return results;
+}
+
+/**
+ * Problems (strings; empty when fine) with a run that must end in a clean verdict:
+ * no signal, exit 1 with {"valid":false,"error":<documented code>,"message":…}, or,
+ * only when allowValid, exit 0 with {"valid":true,…}.
+ */
+export function verdictProblems(r, { allowValid = false } = {}) {
+	const problems = [];
+	const j = r.json;
+	if (r.signal) problems.push(`killed by ${r.signal}`);
+	if (r.status === 0 && allowValid) {
+		if (!j || j.valid !== true) problems.push('exit 0 without {"valid":true}');
+		return problems;
+	}
+	if (r.status !== 1) problems.push(`exit ${r.status}, want 1${allowValid ? ' (or 0)' : ''}`);
+	if (!j || typeof j !== 'object' || Array.isArray(j)) {
+		problems.push(`stdout is not one JSON object (${r.jsonError || typeof j})`);
+	} else {
+		if (j.valid !== false) problems.push(`valid=${JSON.stringify(j.valid)}, want false`);
+		if (!CODES.has(j.error)) problems.push(`error ${JSON.stringify(j.error)} is not a documented code`);
+		if (typeof j.message !== 'string' || !j.message) problems.push('message missing or not a string');
+	}
+	return problems;
 }

@@ -37,7 +37,7 @@ const api = await import(pathToFileURL(path.join(tmp, 'entry.mjs')));
 const cjs = createRequire(path.join(tmp, 'entry.cjs'))('@identity-backend/verifier');
 report(typeof api.createVerifier === 'function' && typeof cjs.createVerifier === 'function', 'installed tarball imports by name with import and require');
 const files = fs.readdirSync(path.join(tmp, 'node_modules/@identity-backend/verifier')).sort().join(',');
-report(files === 'README.md,dist,index.cjs,index.d.ts,index.js,package.json' || files === 'dist,index.cjs,index.d.ts,index.js,package.json', 'tarball holds only the files allowlist', files);
+report(files === 'README.md,dist,index.cjs,index.d.cts,index.d.ts,index.js,package.json', 'tarball holds exactly the files allowlist', files);
 
 // 2. The shared suite, through ESM; a sample through CommonJS.
 const fixtures = await makeFixtures();
