@@ -74,6 +74,9 @@ fi
 # npm dev dependencies of the tests and benchmarks (versions locked in package-lock.json).
 if [ ! -d tests/node_modules/jose ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
 	say "installing test dependencies with npm"
-	(cd tests && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/ failed"
+	# Not `npm ci`: npm 11 leaves the other platforms' optional packages of deno and
+	# workerd out of the lock file and then refuses it. `npm install` keeps every
+	# version the lock file pins (package.json pins the direct ones exactly).
+	(cd tests && npm install --no-audit --no-fund --loglevel=error) || die "npm install in tests/ failed"
 fi
 say "ready"
