@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { createPublicKey, createSecretKey } from 'node:crypto'
 import { jwtVerify } from 'jose'
 import { createVerifier } from 'fast-jwt'
+import { median, roundAsync, roundSync } from './timing.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5)
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS || 1000)
@@ -22,36 +23,6 @@ if (!dir || algs.length === 0) {
   process.exit(2)
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-
-// One round: call fn as often as fits in ms, return calls per second.
-async function roundAsync(fn, ms) {
-  let n = 0
-  const t0 = performance.now()
-  const end = t0 + ms
-  let t = t0
-  while (t < end) {
-    await fn()
-    n++
-    t = performance.now()
-  }
-  return (n * 1000) / (t - t0)
-}
-function roundSync(fn, ms) {
-  let n = 0
-  const t0 = performance.now()
-  const end = t0 + ms
-  let t = t0
-  while (t < end) {
-    fn()
-    n++
-    t = performance.now()
-  }
-  return (n * 1000) / (t - t0)
-}
 
 async function measure(label, alg, fn, isAsync, ms) {
   const round = isAsync ? roundAsync : roundSync

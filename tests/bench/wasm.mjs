@@ -35,6 +35,7 @@ import { gzipSync } from 'node:zlib'
 import { createPublicKey, createSecretKey } from 'node:crypto'
 import { jwtVerify } from 'jose'
 import { createVerifier as fastJwtVerifier } from 'fast-jwt'
+import { median, roundAsync, roundSync } from './timing.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const PKG_INDEX = join(ROOT, 'verifier-wasm/index.js')
@@ -71,36 +72,6 @@ const load0 = (() => {
 })()
 const { createVerifier: wasmVerifier } = await import(pathToFileURL(PKG_INDEX).href)
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-
-// One round: call fn as often as fits in ms, return calls per second.
-async function roundAsync(fn, ms) {
-  let n = 0
-  const t0 = performance.now()
-  const end = t0 + ms
-  let t = t0
-  while (t < end) {
-    await fn()
-    n++
-    t = performance.now()
-  }
-  return (n * 1000) / (t - t0)
-}
-function roundSync(fn, ms) {
-  let n = 0
-  const t0 = performance.now()
-  const end = t0 + ms
-  let t = t0
-  while (t < end) {
-    fn()
-    n++
-    t = performance.now()
-  }
-  return (n * 1000) / (t - t0)
-}
 
 const check = (sub) => {
   if (typeof sub !== 'string') throw new Error('verified payload has no "sub"')
