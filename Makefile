@@ -48,9 +48,13 @@ $(LIBJOSE): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
+$(BUILD)/obj/issuer/%.o: issuer/%.c $(wildcard shared/include/*.h issuer/*.h) $(WC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ISSUER_CFLAGS) -c $< -o $@
+
 $(BIN): $(ISSUER_OBJ) $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) $(ISSUER_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(WC_LIB) $(wildcard shared/include/*.h shared/src/*.h tests/*.h)
 	@mkdir -p $(dir $@)

@@ -16,6 +16,9 @@
 /* `identity-backend verify …` (design.md, "Command line"). */
 int cli_verify(int argc, char **argv);
 
+/* `identity-backend serve …`: run the issuer until SIGTERM. */
+int cli_serve(int argc, char **argv);
+
 /*
  * Read all of f into a new NUL-terminated buffer of at most max bytes.
  * Returns 0 and sets *buf and *len; 1 when the input is longer than max (*buf is

@@ -22,13 +22,17 @@ static const char usage[] =
     "      {\"valid\":false,\"error\":\"ERR_...\",\"message\":\"...\"} (exit 1); exit 2 on usage errors.\n"
     "      TOKEN '-' reads the token from standard input.\n"
     "\n"
-    "The issuer commands (serve, keys, client, user) are being built: see README.md.\n";
+    "  serve [--listen 127.0.0.1:8080] [--issuer URL] [--threads N] [--db FILE]\n"
+    "      Run the issuer until SIGTERM. Environment: JWT_ISSUER. (So far: /ping, /health.)\n"
+    "\n"
+    "The other issuer commands (keys, client, user) are being built: see README.md.\n";
 
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
     {"verify", cli_verify},
+    {"serve", cli_serve},
 };
 
 int main(int argc, char **argv)

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export IDB_BIN="$PWD/$BUILD/bin/identity-backend"
 export VECTORS=${VECTORS:-$PWD/../shared/vectors}
+# Used by SAN=1 builds only: third-party allocations LeakSanitizer must not blame on us.
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 passed=0 failed=0 skipped=0
 log=$(mktemp)

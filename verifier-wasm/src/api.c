@@ -202,7 +202,8 @@ EXPORT int idb_verify(idb_verifier *v, const char *token, size_t len, double now
 	if (err == JOSE_OK)
 		err = check_claims(v, &jws, why);
 	/* The header segment was decoded once already; doing it again is cheaper than keeping it. */
-	if (err == JOSE_OK && jose_b64url_decode(v->header, sizeof v->header, &hlen, token, (size_t)(dot - token)))
+	if (err == JOSE_OK &&
+	    jose_b64url_decode(v->header, sizeof v->header, &hlen, token, (size_t)(dot - token)))
 		err = JOSE_E_INTERNAL;
 	if (err == JOSE_OK) {
 		free(v->payload);

@@ -1,0 +1,92 @@
+/*
+ * cli_serve.c: `identity-backend serve`: read the configuration (embedded
+ * defaults, then the seeds' environment variables, then flags), check all of
+ * it, and only then start the server. Invalid configuration stops start-up with
+ * a one-line reason and exit status 2; nothing is half-started.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "server.h"
+
+/* "host:port", "[v6]:port" or ":port" into cfg; 0 or -1. */
+static int parse_listen(const char *s, server_config *cfg)
+{
+	const char *colon = strrchr(s, ':');
+	const char *host = s;
+	size_t hlen;
+	int64_t port;
+
+	if (!colon || cli_parse_i64(colon + 1, 1, 65535, &port))
+		return -1;
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && s[0] == '[' && colon[-1] == ']')
+		host = s + 1, hlen -= 2;
+	if (hlen == 0)
+		host = "0.0.0.0", hlen = 7;
+	if (hlen >= sizeof cfg->host)
+		return -1;
+	memcpy(cfg->host, host, hlen);
+	cfg->host[hlen] = '\0';
+	cfg->port = (uint16_t)port;
+	return 0;
+}
+
+/* The issuer URL: http(s)://…, no trailing slash, no query or fragment. */
+static int check_issuer(const char *iss)
+{
+	size_t n = strlen(iss);
+
+	return (strncmp(iss, "https://", 8) == 0 || strncmp(iss, "http://", 7) == 0) && n > 8 && n < 512 &&
+	               iss[n - 1] != '/' && !strpbrk(iss, "?# \t\r\n\"\\")
+	           ? 0
+	           : -1;
+}
+
+static int fail(const char *what, const char *value)
+{
+	fprintf(stderr, "identity-backend serve: invalid %s: %s\n", what, value ? value : "(missing)");
+	return EXIT_USAGE;
+}
+
+/* see cli.h */
+int cli_serve(int argc, char **argv)
+{
+	static char issuer[512];
+	const char *listen = "127.0.0.1:8080", *iss = getenv("JWT_ISSUER");
+	server_config cfg = {.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN)};
+	int64_t threads;
+
+	for (int i = 0; i < argc; i++) {
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--listen") == 0 && val)
+			listen = val;
+		else if (strcmp(argv[i], "--issuer") == 0 && val)
+			iss = val;
+		else if (strcmp(argv[i], "--threads") == 0 && val) {
+			if (cli_parse_i64(val, 1, SERVER_MAX_THREADS, &threads))
+				return fail("--threads (1..64)", val);
+			cfg.threads = (unsigned)threads;
+		} else if (strcmp(argv[i], "--db") == 0 && val) {
+			/* The store arrives with the issuer's storage module; accepted now so scripts keep
+			 * working. */
+		} else
+			return fail("option", argv[i]);
+		i++;
+	}
+	if (cfg.threads < 1 || cfg.threads > SERVER_MAX_THREADS)
+		cfg.threads = cfg.threads < 1 ? 1 : SERVER_MAX_THREADS;
+	if (parse_listen(listen, &cfg))
+		return fail("--listen (host:port)", listen);
+	if (!iss) {
+		snprintf(issuer, sizeof issuer, "http://%s:%u", cfg.host, cfg.port);
+		iss = issuer;
+	}
+	if (check_issuer(iss))
+		return fail("issuer URL (http(s)://host[:port][/path], no trailing slash)", iss);
+	cfg.issuer = iss;
+	return server_run(&cfg) == 0 ? 0 : 1;
+}

@@ -1,0 +1,176 @@
+/*
+ * server.c: H2O evloop threads, listeners, routing and response helpers (see
+ * server.h). Each thread owns an h2o_context_t, its loop and its listener; the
+ * h2o_globalconf_t is built once and only read afterwards. Shutdown is driven by
+ * the main thread, which alone receives SIGTERM/SIGINT (sigwait), and sets a
+ * flag every loop checks between 100 ms rounds.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <h2o.h>
+
+#include "routes.h"
+#include "server.h"
+
+typedef struct worker {
+	pthread_t thread;
+	int fd;
+	h2o_context_t ctx;
+	h2o_accept_ctx_t accept;
+	h2o_socket_t *listener;
+} worker;
+
+/* The handler H2O calls, carrying the configuration the routes read. */
+typedef struct app_handler {
+	h2o_handler_t super;
+	const server_config *cfg;
+} app_handler;
+
+static h2o_globalconf_t config;
+static atomic_int stopping;
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+	worker *w = listener->data;
+	h2o_socket_t *sock;
+
+	if (err != NULL || (sock = h2o_evloop_socket_accept(listener)) == NULL)
+		return;
+	h2o_accept(&w->accept, sock);
+}
+
+/* One listening socket on host:port with SO_REUSEPORT; -1 with errno set on failure. */
+static int listen_on(const server_config *cfg)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	if (inet_pton(AF_INET, cfg->host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET, in4->sin_port = htons(cfg->port), len = sizeof *in4;
+	} else if (inet_pton(AF_INET6, cfg->host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6, in6->sin6_port = htons(cfg->port), len = sizeof *in6;
+	} else {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
+	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, SOMAXCONN)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static void *run_worker(void *arg)
+{
+	worker *w = arg;
+
+	h2o_context_init(&w->ctx, h2o_evloop_create(), &config);
+	w->accept.ctx = &w->ctx;
+	w->accept.hosts = config.hosts;
+	w->listener = h2o_evloop_socket_create(w->ctx.loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
+	w->listener->data = w;
+	h2o_socket_read_start(w->listener, on_accept);
+	while (!atomic_load(&stopping))
+		h2o_evloop_run(w->ctx.loop, 100);
+	/* Stop accepting, ask keep-alive connections to close, let requests in flight finish. */
+	h2o_socket_read_stop(w->listener);
+	h2o_socket_close(w->listener);
+	h2o_context_request_shutdown(&w->ctx);
+	for (int i = 0; i < 5; i++) /* 500 ms: our handlers answer in microseconds */
+		h2o_evloop_run(w->ctx.loop, 100);
+	return NULL;
+}
+
+/* The single H2O handler: every path goes through the route table. */
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	routes_dispatch(req, ((app_handler *)self)->cfg);
+	return 0;
+}
+
+static void build_config(const server_config *cfg)
+{
+	h2o_hostconf_t *host;
+	h2o_pathconf_t *path;
+	app_handler *handler;
+
+	h2o_config_init(&config);
+	config.max_request_entity_size = SERVER_MAX_BODY;
+	config.server_name = h2o_iovec_init(H2O_STRLIT("identity-backend"));
+	host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+	path = h2o_config_register_path(host, "/", 0);
+	handler = (app_handler *)h2o_create_handler(path, sizeof *handler);
+	handler->super.on_req = on_req;
+	handler->cfg = cfg;
+}
+
+/* Block the stop signals here so threads inherit the mask; wait for one; stop. */
+static void wait_for_stop(worker *w, unsigned n)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigwait(&set, &sig);
+	atomic_store(&stopping, 1);
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(w[i].thread, NULL);
+}
+
+/* see server.h */
+int server_run(const server_config *cfg)
+{
+	static worker workers[SERVER_MAX_THREADS];
+	sigset_t set;
+	unsigned started = 0;
+
+	for (unsigned i = 0; i < cfg->threads; i++) {
+		if ((workers[i].fd = listen_on(cfg)) < 0) {
+			fprintf(stderr, "identity-backend serve: cannot listen on %s:%u: %s\n", cfg->host,
+			        cfg->port, strerror(errno));
+			while (i--)
+				close(workers[i].fd);
+			return -1;
+		}
+	}
+	build_config(cfg);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (; started < cfg->threads; started++)
+		if (pthread_create(&workers[started].thread, NULL, run_worker, &workers[started]) != 0)
+			break;
+	if (started < cfg->threads) {
+		fprintf(stderr, "identity-backend serve: cannot start thread %u\n", started);
+		raise(SIGTERM);
+	}
+	fprintf(stderr, "{\"msg\":\"listening\",\"address\":\"%s:%u\",\"threads\":%u,\"issuer\":\"%s\"}\n",
+	        cfg->host, cfg->port, cfg->threads, cfg->issuer);
+	wait_for_stop(workers, started);
+	fprintf(stderr, "{\"msg\":\"stopped\"}\n");
+	return started < cfg->threads ? -1 : 0;
+}

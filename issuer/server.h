@@ -1,0 +1,38 @@
+/*
+ * server.h: the HTTP server of `identity-backend serve`: H2O's evloop on N
+ * threads, each with its own listening socket (SO_REUSEPORT) and context, one
+ * exact-match route table, JSON responses. Handlers run on the loop thread and
+ * must never block it. Configuration is parsed and checked before this starts
+ * (cli_serve.c); the server only receives typed values.
+ */
+#ifndef ISSUER_SERVER_H
+#define ISSUER_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest request body accepted (the token endpoint's forms are small). */
+#ifndef SERVER_MAX_BODY
+#define SERVER_MAX_BODY (64 * 1024)
+#endif
+
+/* Most threads `--threads` may ask for. */
+#define SERVER_MAX_THREADS 64
+
+/* What `serve` was asked to do, already validated. */
+typedef struct server_config {
+	char host[256]; /* numeric IPv4/IPv6 address to bind */
+	uint16_t port;
+	unsigned threads;   /* event-loop threads, 1..SERVER_MAX_THREADS */
+	const char *issuer; /* the issuer URL, without a trailing slash */
+} server_config;
+
+/*
+ * Bind every listener (so an address in use fails here, before anything
+ * starts), run the event loops until SIGTERM or SIGINT, then stop accepting,
+ * let requests in flight finish (up to half a second) and return. Returns 0 on a
+ * clean shutdown, -1 (with a one-line reason on stderr) if it could not start.
+ */
+int server_run(const server_config *cfg);
+
+#endif

@@ -1,0 +1,112 @@
+// The issuer's HTTP server, for real: `identity-backend serve` on a free
+// loopback port, exercised over HTTP/1.1 (keep-alive, concurrency), fed bad
+// input (garbage, oversized bodies, wrong methods), and stopped with SIGTERM.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = process.env.IDB_BIN || path.join(repo, 'build/bin/identity-backend');
+let failed = 0;
+const report = (pass, name, detail = '') => {
+	if (!pass) failed++;
+	console.log(`${pass ? 'ok' : 'not ok'} - issuer/server: ${name}${pass ? '' : ` (${detail})`}`);
+};
+
+function freePort() {
+	return new Promise((resolve) => {
+		const s = net.createServer().listen(0, '127.0.0.1', () => {
+			const { port } = s.address();
+			s.close(() => resolve(port));
+		});
+	});
+}
+
+/** Start serve; resolves when it says it is listening. */
+function start(args) {
+	const child = spawn(BIN, ['serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+	let err = '';
+	const ready = new Promise((resolve, reject) => {
+		child.stderr.on('data', (d) => {
+			err += d;
+			if (err.includes('"listening"')) resolve();
+		});
+		child.on('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
+		setTimeout(() => reject(new Error(`not listening after 5 s: ${err}`)), 5000);
+	});
+	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, err })));
+	return { child, ready, exited };
+}
+
+function raw(port, bytes) {
+	return new Promise((resolve) => {
+		const s = net.connect(port, '127.0.0.1', () => s.end(bytes));
+		let out = '';
+		s.on('data', (d) => (out += d));
+		s.on('close', () => resolve(out));
+		s.on('error', () => resolve(out));
+		setTimeout(() => s.destroy(), 3000);
+	});
+}
+
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const srv = start(['--listen', `127.0.0.1:${port}`, '--threads', '2', '--issuer', 'https://id.example']);
+try {
+	await srv.ready;
+	let r = await fetch(`${base}/ping`);
+	report(r.status === 200 && (await r.text()) === 'OK', 'GET /ping answers OK');
+	r = await fetch(`${base}/health`);
+	const health = await r.json();
+	report(r.status === 200 && r.headers.get('content-type') === 'application/json' && health.status === 'ok', 'GET /health is JSON', JSON.stringify(health));
+	report(r.headers.get('cache-control') === 'no-store' && r.headers.get('x-content-type-options') === 'nosniff', 'JSON answers carry no-store and nosniff');
+	r = await fetch(`${base}/ping`, { method: 'HEAD' });
+	report(r.status === 200, 'HEAD /ping');
+	r = await fetch(`${base}/no/such/thing?x=1`);
+	report(r.status === 404 && (await r.json()).error === 'not_found', 'unknown path: JSON 404');
+	r = await fetch(`${base}/health`, { method: 'DELETE' });
+	report(r.status === 405 && (await r.json()).error === 'method_not_allowed', 'wrong method: JSON 405');
+	r = await fetch(`${base}/ping/`);
+	report(r.status === 404, 'paths match exactly (/ping/ is not /ping)');
+	r = await fetch(`${base}/ping`, { method: 'POST', body: Buffer.alloc(100 * 1024) });
+	report(r.status === 413, 'a body over 64 KiB is refused with 413', r.status);
+	const garbage = await raw(port, 'GARBAGE\r\n\r\n');
+	report(/^HTTP\/1\.1 400/.test(garbage), 'a garbage request line gets 400', garbage.slice(0, 40));
+	const huge = await raw(port, `GET /${'a'.repeat(20000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+	report(/^HTTP\/1\.1 4\d\d/.test(huge) || huge === '', 'a 20 KB request line gets a 4xx or a closed connection', huge.slice(0, 40));
+	const headers = Array.from({ length: 200 }, (_, i) => `X-H${i}: v`).join('\r\n');
+	const many = await raw(port, `GET /ping HTTP/1.1\r\nHost: x\r\n${headers}\r\n\r\n`);
+	report(/^HTTP\/1\.1 4\d\d/.test(many) || many === '', '200 headers get a 4xx or a closed connection', many.slice(0, 40));
+	const all = await Promise.all(Array.from({ length: 400 }, () => fetch(`${base}/health`).then((x) => x.status)));
+	report(all.every((s) => s === 200), '400 concurrent requests all answered 200', [...new Set(all)].join(','));
+	r = await fetch(`${base}/ping`);
+	report(r.status === 200, 'still serving after the bad input');
+	const second = start(['--listen', `127.0.0.1:${port}`, '--threads', '1']);
+	// SO_REUSEPORT lets a second process bind the same port (rolling restarts); it must come up too.
+	await second.ready.then(() => report(true, 'a second server can share the port (SO_REUSEPORT, rolling restarts)'), (e) => report(false, 'second server on the same port', e.message));
+	second.child.kill('SIGTERM');
+	await second.exited;
+	const t0 = Date.now();
+	srv.child.kill('SIGTERM');
+	const { code } = await srv.exited;
+	report(code === 0 && Date.now() - t0 < 2000, 'SIGTERM: clean exit within 2 s', `code ${code}, ${Date.now() - t0} ms`);
+} catch (e) {
+	report(false, 'server test ran', e.stack);
+	srv.child.kill('SIGKILL');
+}
+
+for (const [args, env, name] of [
+	[['--listen', 'nope'], {}, 'unparseable --listen'],
+	[['--threads', '0'], {}, '--threads 0'],
+	[['--bogus'], {}, 'unknown option'],
+	[[], { JWT_ISSUER: 'ftp://x' }, 'JWT_ISSUER not an http(s) URL'],
+	[['--issuer', 'https://id.example/'], {}, 'issuer with a trailing slash'],
+]) {
+	const p = spawn(BIN, ['serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+	let err = '';
+	p.stderr.on('data', (d) => (err += d));
+	const code = await new Promise((resolve) => p.on('exit', resolve));
+	report(code === 2 && err.trim().split('\n').length === 1, `invalid config stops start-up with one line: ${name}`, `exit ${code}: ${err}`);
+}
+process.exit(failed ? 1 : 0);
