@@ -56,9 +56,9 @@ $(BIN): $(ISSUER_OBJ) $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) $(ISSUER_LIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(WC_LIB) $(wildcard shared/include/*.h shared/src/*.h tests/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(WC_LIB) $(wildcard shared/include/*.h shared/src/*.h tests/*.h issuer/*.[ch])
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(ISSUER_CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) $(ISSUER_LIBS) -o $@
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,301 @@
+/*
+ * store.h: the issuer's storage seam. Handlers and CLI subcommands see a `store *`
+ * and call the store_* wrappers below, which go through one table of functions
+ * (struct store_ops, in the manner of curl's struct Curl_ssl); the SQLite backend
+ * (store_sqlite.c) fills that table today, a PostgreSQL backend can fill the same
+ * table later without a handler changing. Nothing here knows SQL, files or
+ * threads; nothing here hashes or generates secrets: callers hand the store
+ * hashes (client secrets, codes, sessions and refresh tokens are never stored in
+ * the clear) and the store keeps and compares bytes.
+ *
+ * Threads: a `store` is one connection and is used by one thread only. Each
+ * event-loop thread (and each worker) opens its own with ops->open(); opening
+ * several at once, from several threads or processes, is safe (schema migrations
+ * are serialised by the database itself).
+ *
+ * Errors: every operation returns a store_err. STORE_NOT_FOUND and
+ * STORE_CONFLICT are answers ("no such row", "already exists"); everything from
+ * STORE_INVALID up means the call got no answer, and the caller must fail the
+ * request (503 for store_unavailable(), 500 otherwise) rather than guess: a
+ * revocation check that failed is not "not revoked". ops->errmsg() gives a
+ * one-line detail for logs (never contains secrets: hashes are not echoed).
+ *
+ * Values: times are Unix seconds (int64_t); 0 in an optional time field means
+ * "not set". Strings are NUL-terminated UTF-8 in fixed arrays whose sizes are the
+ * limits below; a put whose field does not fit (or is not terminated) returns
+ * STORE_INVALID, and a stored row that does not fit on the way out returns
+ * STORE_CORRUPT rather than a truncated value. Multi-valued fields (redirect URIs,
+ * audiences, subjects, grant types) are lists: items joined by '\n', no empty
+ * item, no control characters, no leading or trailing '\n' ("" is the empty
+ * list). None of these values can contain a newline (RFC 3986 URIs cannot; ids
+ * and grant names are ours), so the encoding needs no escaping and is stored as
+ * is, in one TEXT column. Scopes keep OAuth's own form: one space-separated
+ * string (RFC 6749 §3.3).
+ */
+#ifndef ISSUER_STORE_H
+#define ISSUER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Limits, in bytes without the NUL. Raising one only grows the structs below. */
+#ifndef STORE_ID_MAX
+#define STORE_ID_MAX 128 /* client id, key id (kid), user id, jti */
+#endif
+#ifndef STORE_LIST_MAX
+#define STORE_LIST_MAX 4096 /* one list: redirect URIs, audiences, subjects */
+#endif
+#ifndef STORE_GRANTS_MAX
+#define STORE_GRANTS_MAX 256 /* the grant-type list of a client */
+#endif
+#ifndef STORE_SCOPE_MAX
+#define STORE_SCOPE_MAX 1024 /* a space-separated scope string */
+#endif
+#ifndef STORE_URI_MAX
+#define STORE_URI_MAX 2048 /* one redirect URI, as bound to a code */
+#endif
+#ifndef STORE_NONCE_MAX
+#define STORE_NONCE_MAX 512 /* an OIDC nonce */
+#endif
+#ifndef STORE_PKCE_MAX
+#define STORE_PKCE_MAX 128 /* a PKCE code_challenge (RFC 7636 §4.1-4.2: 43..128 chars) */
+#endif
+#ifndef STORE_HASH_MAX
+#define STORE_HASH_MAX 64 /* a stored hash: room for SHA-512 / HMAC-SHA-512 */
+#endif
+#ifndef STORE_SALT_MAX
+#define STORE_SALT_MAX 32 /* a client secret's salt */
+#endif
+#ifndef STORE_ALG_MAX
+#define STORE_ALG_MAX 15 /* a JWA name ("ES256", "EdDSA"), or a PKCE method ("S256") */
+#endif
+#ifndef STORE_KEY_DER_MAX
+#define STORE_KEY_DER_MAX 8192 /* a private key's DER: RSA-8192 fits (~4.7 KB) */
+#endif
+
+typedef enum store_err {
+	STORE_OK = 0,
+	/* Answers: the store worked. */
+	STORE_NOT_FOUND = 1, /* no such row; for code_take also "used" or "expired";
+	                        for a put, a row it refers to (client, user) is missing */
+	STORE_CONFLICT = 2,  /* a row with that key already exists (or, key_retire: already retired) */
+	/* The call failed: a caller's bug or the process is out of memory. */
+	STORE_INVALID = 10, /* bad argument: NULL, too long, malformed list, constraint */
+	STORE_NOMEM = 11,
+	/* The store is unavailable: answer 503, retry later; never a wrong answer. */
+	STORE_BUSY = 20,     /* locked by another writer beyond the busy timeout */
+	STORE_IO = 21,       /* I/O error, or any other failure of the engine */
+	STORE_CORRUPT = 22,  /* the file is damaged, not ours, or holds values we cannot hold */
+	STORE_READONLY = 23, /* the file, directory or file system refuses writes */
+	STORE_FULL = 24,     /* the disk (or the database's size limit) is full */
+} store_err;
+
+/* A short English phrase for e ("not found", "database busy"). Never NULL. */
+const char *store_strerror(store_err e);
+
+/* 1 when e means the store could not answer now (HTTP 503), 0 otherwise. */
+static inline int store_unavailable(store_err e)
+{
+	return e >= STORE_BUSY;
+}
+
+/* 1 when the '\n'-separated list contains item exactly (byte for byte), else 0. */
+int store_list_has(const char *list, const char *item);
+
+/* 1 when list is well-formed (see "Values" above) and at most max bytes, else 0. */
+int store_list_valid(const char *list, size_t max);
+
+/* A registered OAuth client (design.md "client add"). */
+struct store_client {
+	char id[STORE_ID_MAX + 1];
+	/* A keyed hash of the secret (fast: secrets are high-entropy random) and its
+	 * salt; len 0 for a public client, which has no secret and must use PKCE. */
+	uint8_t secret_hash[STORE_HASH_MAX];
+	size_t secret_hash_len;
+	uint8_t secret_salt[STORE_SALT_MAX];
+	size_t secret_salt_len;
+	int is_public;                     /* 1: public client (secret_hash_len must be 0); 0: confidential */
+	int needs_consent;                 /* 1: show the consent page; 0: first-party */
+	char grants[STORE_GRANTS_MAX + 1]; /* list: "client_credentials\nauthorization_code" */
+	char redirect_uris[STORE_LIST_MAX + 1]; /* list of exact redirect URIs */
+	char audiences[STORE_LIST_MAX + 1];     /* list of audiences it may ask for */
+	char scope[STORE_SCOPE_MAX + 1];        /* space-separated scopes it may ask for */
+	char subjects[STORE_LIST_MAX + 1];      /* list of `sub`s for the seeds' JSON /token */
+	int64_t created_at;
+};
+
+/* A signing key. Published in the JWKS from created_at until expires_at; signs
+ * only from not_before (the publish-before-sign lead time) until retired_at. */
+struct store_key {
+	char kid[STORE_ID_MAX + 1]; /* RFC 7638 thumbprint */
+	char alg[STORE_ALG_MAX + 1];
+	uint8_t private_der[STORE_KEY_DER_MAX];
+	size_t private_der_len;
+	int64_t created_at;
+	int64_t not_before;
+	int64_t retired_at; /* 0: active */
+	int64_t expires_at; /* 0: published without end; else gone from the JWKS at this time */
+};
+
+/* An authorization code, stored by its hash and bound to its flow (RFC 6749 §4.1,
+ * RFC 7636, OIDC Core §3.1.2). Single use: see store_code_take. */
+struct store_code {
+	uint8_t code_hash[STORE_HASH_MAX];
+	size_t code_hash_len;
+	char client_id[STORE_ID_MAX + 1];
+	char user_id[STORE_ID_MAX + 1];
+	char redirect_uri[STORE_URI_MAX + 1];
+	char scope[STORE_SCOPE_MAX + 1];
+	char nonce[STORE_NONCE_MAX + 1]; /* "" when the request had none */
+	char code_challenge[STORE_PKCE_MAX + 1];
+	char code_challenge_method[STORE_ALG_MAX + 1]; /* "S256" */
+	int64_t auth_time;
+	int64_t expires_at;
+};
+
+/*
+ * List callbacks get one row at a time, valid only during the call (key rows are
+ * wiped afterwards: copy what you keep). Return 0 to go on, non-zero to stop (the
+ * list then returns STORE_OK). A callback must not call the same list operation
+ * on the same store.
+ */
+typedef int (*store_client_cb)(void *ctx, const struct store_client *c);
+typedef int (*store_key_cb)(void *ctx, const struct store_key *k);
+
+typedef struct store store;
+
+/* The seam. Every backend fills every member; `s` is always one of its own. */
+struct store_ops {
+	const char *name; /* "sqlite" */
+
+	/* Open (creating and migrating as needed) the store named by `where` (for
+	 * SQLite: a file path). NULL on failure, with a one-line reason in err. */
+	store *(*open)(const char *where, char *err, size_t errlen);
+	/* Release the connection. s may be NULL. */
+	void (*close)(store *s);
+	/* Detail of the last failure on s, for logs; "" when none. */
+	const char *(*errmsg)(store *s);
+
+	/* Clients. put inserts (CONFLICT if the id exists; no update in place);
+	 * list goes in id order; delete also removes the client's codes and
+	 * refresh tokens. */
+	store_err (*client_put)(store *s, const struct store_client *c);
+	store_err (*client_get)(store *s, const char *id, struct store_client *out);
+	store_err (*client_list)(store *s, store_client_cb cb, void *ctx);
+	store_err (*client_delete)(store *s, const char *id);
+
+	/* Signing keys. list gives every key not expired at `now` (expires_at 0 or
+	 * > now), retired or not, newest created first (then by kid): the signer
+	 * takes the first of its alg with not_before <= now and retired_at 0, the
+	 * JWKS publishes all. retire: NOT_FOUND if no such kid, CONFLICT if already
+	 * retired; expires_at must be >= retired_at. purge deletes keys expired at
+	 * `now`, private bytes and all. */
+	store_err (*key_put)(store *s, const struct store_key *k);
+	store_err (*key_list)(store *s, int64_t now, store_key_cb cb, void *ctx);
+	store_err (*key_retire)(store *s, const char *kid, int64_t retired_at, int64_t expires_at);
+	store_err (*key_purge)(store *s, int64_t now);
+
+	/* Revoked token ids (RFC 7009), kept until the token's own expiry. put is
+	 * idempotent (a later expiry wins). check sets *revoked to 1 when jti is
+	 * revoked and its token not yet expired at `now`, else 0; on any error
+	 * *revoked is 1, so a careless caller fails closed. */
+	store_err (*revoke_put)(store *s, const char *jti, int64_t expires_at);
+	store_err (*revoke_check)(store *s, const char *jti, int64_t now, int *revoked);
+	store_err (*revoke_purge)(store *s, int64_t now);
+
+	/* Authorization codes. put: CONFLICT if the hash exists, NOT_FOUND if the
+	 * client or user does not. take: atomically marks the code used and returns
+	 * it, only if it exists, is unused and expires_at > now; of any number of
+	 * concurrent takers (threads, processes, replicas) exactly one gets
+	 * STORE_OK, every other NOT_FOUND. purge deletes codes expired at `now`
+	 * and used ones. */
+	store_err (*code_put)(store *s, const struct store_code *c);
+	store_err (*code_take)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+	                       struct store_code *out);
+	store_err (*code_purge)(store *s, int64_t now);
+};
+
+/* Every store begins with this header; backends embed it first. */
+struct store {
+	const struct store_ops *ops;
+};
+
+/* The SQLite backend (store_sqlite.c). `where` is a file path; its directory must
+ * exist. The file is created with mode 0600 (a looser mode on an existing file
+ * is tightened to 0600, or the open fails), put in WAL mode with foreign keys
+ * enforced, and migrated forward to this program's schema; a database written by
+ * a newer program, a file that is not a database, and someone else's database
+ * are refused. A read-only file opens read-only (writes then return
+ * STORE_READONLY) if its schema is current. */
+extern const struct store_ops store_sqlite_ops;
+store *store_sqlite_open(const char *path, char *err, size_t errlen);
+
+/* The calls handlers make: each is s->ops->name(s, ...); see struct store_ops. */
+static inline void store_close(store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+static inline const char *store_errmsg(store *s)
+{
+	return s->ops->errmsg(s);
+}
+static inline store_err store_client_put(store *s, const struct store_client *c)
+{
+	return s->ops->client_put(s, c);
+}
+static inline store_err store_client_get(store *s, const char *id, struct store_client *out)
+{
+	return s->ops->client_get(s, id, out);
+}
+static inline store_err store_client_list(store *s, store_client_cb cb, void *ctx)
+{
+	return s->ops->client_list(s, cb, ctx);
+}
+static inline store_err store_client_delete(store *s, const char *id)
+{
+	return s->ops->client_delete(s, id);
+}
+static inline store_err store_key_put(store *s, const struct store_key *k)
+{
+	return s->ops->key_put(s, k);
+}
+static inline store_err store_key_list(store *s, int64_t now, store_key_cb cb, void *ctx)
+{
+	return s->ops->key_list(s, now, cb, ctx);
+}
+static inline store_err store_key_retire(store *s, const char *kid, int64_t retired_at, int64_t expires_at)
+{
+	return s->ops->key_retire(s, kid, retired_at, expires_at);
+}
+static inline store_err store_key_purge(store *s, int64_t now)
+{
+	return s->ops->key_purge(s, now);
+}
+static inline store_err store_revoke_put(store *s, const char *jti, int64_t expires_at)
+{
+	return s->ops->revoke_put(s, jti, expires_at);
+}
+static inline store_err store_revoke_check(store *s, const char *jti, int64_t now, int *revoked)
+{
+	return s->ops->revoke_check(s, jti, now, revoked);
+}
+static inline store_err store_revoke_purge(store *s, int64_t now)
+{
+	return s->ops->revoke_purge(s, now);
+}
+static inline store_err store_code_put(store *s, const struct store_code *c)
+{
+	return s->ops->code_put(s, c);
+}
+static inline store_err store_code_take(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+                                        struct store_code *out)
+{
+	return s->ops->code_take(s, hash, hash_len, now, out);
+}
+static inline store_err store_code_purge(store *s, int64_t now)
+{
+	return s->ops->code_purge(s, now);
+}
+
+#endif

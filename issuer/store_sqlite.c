@@ -1,0 +1,1191 @@
+/*
+ * store_sqlite.c: the SQLite backend of the storage seam (see store.h). One
+ * `struct sq` is one connection, opened in multi-thread mode (no SQLite mutex:
+ * one thread per connection, as store.h requires), in WAL mode so readers never
+ * wait for the writer, with every statement prepared once per connection and
+ * kept. The schema lives in `migrations[]` below and only ever moves forward.
+ *
+ * It must never: put a secret in an error message, hand back a truncated value,
+ * answer "not found" or "not revoked" when the truth is "could not read", or
+ * close() a descriptor of a database file that SQLite may hold locks on (POSIX
+ * locks are per process: that close would drop every connection's locks; see
+ * https://sqlite.org/howtocorrupt.html §2.2).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* How long a write waits for another writer before STORE_BUSY. Writes are a few
+ * rows each, so waiting this long means something is wrong, not merely busy. */
+#ifndef STORE_SQLITE_BUSY_MS
+#define STORE_SQLITE_BUSY_MS 2000
+#endif
+
+/* "IDBK": PRAGMA application_id, so that another program's database is refused. */
+#define SQ_APP_ID 0x4944424b
+
+/* Oldest SQLite with STRICT tables (3.37) and UPDATE … RETURNING (3.35). */
+#define SQ_MIN_VERSION 3037000
+
+/*
+ * The schema, one entry per version: migrations[i] takes user_version i to i+1,
+ * in one transaction with the version bump. Append only; never edit a released
+ * entry. Multi-valued columns are '\n'-separated lists (store.h, "Values").
+ * Hashes are BLOBs computed by the caller; the store never sees a secret.
+ */
+static const char *const migrations[] = {
+    /* 1: clients, keys, revocations; users, sessions, codes, refresh tokens. */
+    "PRAGMA application_id = 1229210187;\n" /* SQ_APP_ID */
+    "CREATE TABLE clients (\n"
+    "  id            TEXT PRIMARY KEY NOT NULL,\n"
+    "  secret_hash   BLOB,\n" /* keyed hash of the secret; NULL for a public client */
+    "  secret_salt   BLOB,\n"
+    "  is_public     INTEGER NOT NULL DEFAULT 0 CHECK (is_public IN (0, 1)),\n"
+    "  grants        TEXT NOT NULL DEFAULT '',\n"
+    "  redirect_uris TEXT NOT NULL DEFAULT '',\n"
+    "  audiences     TEXT NOT NULL DEFAULT '',\n"
+    "  scope         TEXT NOT NULL DEFAULT '',\n"
+    "  subjects      TEXT NOT NULL DEFAULT '',\n" /* allowed `sub`s (seeds' JSON /token) */
+    "  needs_consent INTEGER NOT NULL DEFAULT 0 CHECK (needs_consent IN (0, 1)),\n"
+    "  created_at    INTEGER NOT NULL,\n"
+    "  CHECK ((is_public = 1) = (secret_hash IS NULL))\n"
+    ") STRICT;\n"
+    "CREATE TABLE signing_keys (\n"
+    "  kid         TEXT PRIMARY KEY NOT NULL,\n" /* RFC 7638 thumbprint */
+    "  alg         TEXT NOT NULL,\n"
+    "  private_der BLOB NOT NULL,\n"
+    "  created_at  INTEGER NOT NULL,\n" /* published from here */
+    "  not_before  INTEGER NOT NULL,\n" /* signs from here (publish-before-sign) */
+    "  retired_at  INTEGER,\n"          /* signs no more from here */
+    "  expires_at  INTEGER,\n"          /* leaves the JWKS here; then purgeable */
+    "  CHECK (expires_at IS NULL OR retired_at IS NOT NULL AND expires_at >= retired_at)\n"
+    ") STRICT;\n"
+    "CREATE INDEX signing_keys_created ON signing_keys (created_at);\n"
+    "CREATE TABLE revoked_tokens (\n"
+    "  jti        TEXT PRIMARY KEY NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL\n" /* the token's exp: kept until then */
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE INDEX revoked_tokens_expires ON revoked_tokens (expires_at);\n"
+    "CREATE TABLE users (\n"
+    "  id            TEXT PRIMARY KEY NOT NULL,\n" /* the `sub`: opaque, never reused */
+    "  username      TEXT NOT NULL UNIQUE,\n"
+    "  email         TEXT,\n"
+    "  password_hash TEXT NOT NULL,\n" /* argon2id encoded string ($argon2id$v=19$…) */
+    "  created_at    INTEGER NOT NULL,\n"
+    "  failed_logins INTEGER NOT NULL DEFAULT 0,\n"
+    "  locked_until  INTEGER NOT NULL DEFAULT 0\n"
+    ") STRICT;\n"
+    "CREATE TABLE sessions (\n"
+    "  id_hash    BLOB PRIMARY KEY NOT NULL,\n" /* hash of the cookie value */
+    "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  auth_time  INTEGER NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE INDEX sessions_user ON sessions (user_id);\n"
+    "CREATE INDEX sessions_expires ON sessions (expires_at);\n"
+    "CREATE TABLE auth_codes (\n"
+    "  code_hash             BLOB PRIMARY KEY NOT NULL,\n"
+    "  client_id             TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+    "  user_id               TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  redirect_uri          TEXT NOT NULL,\n"
+    "  scope                 TEXT NOT NULL,\n"
+    "  nonce                 TEXT NOT NULL DEFAULT '',\n"
+    "  code_challenge        TEXT NOT NULL,\n"
+    "  code_challenge_method TEXT NOT NULL,\n"
+    "  auth_time             INTEGER NOT NULL,\n"
+    "  expires_at            INTEGER NOT NULL,\n"
+    "  used                  INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1))\n"
+    ") STRICT;\n"
+    "CREATE INDEX auth_codes_client ON auth_codes (client_id);\n"
+    "CREATE INDEX auth_codes_user ON auth_codes (user_id);\n"
+    "CREATE INDEX auth_codes_expires ON auth_codes (expires_at);\n"
+    "CREATE TABLE refresh_tokens (\n"
+    "  token_hash BLOB PRIMARY KEY NOT NULL,\n"
+    "  family_id  TEXT NOT NULL,\n" /* every rotation of one grant shares it */
+    "  client_id  TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+    "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  scope      TEXT NOT NULL,\n"
+    "  auth_time  INTEGER NOT NULL,\n" /* for the ID token a refresh returns */
+    "  created_at INTEGER NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL,\n"
+    "  used       INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),\n"   /* rotated away */
+    "  revoked    INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))\n" /* family revoked */
+    ") STRICT;\n"
+    "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);\n"
+    "CREATE INDEX refresh_tokens_client ON refresh_tokens (client_id);\n"
+    "CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);\n"
+    "CREATE INDEX refresh_tokens_expires ON refresh_tokens (expires_at);\n",
+};
+#define SQ_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* Every statement the operations run, prepared on first use and kept. */
+enum sq_query {
+	Q_CLIENT_PUT,
+	Q_CLIENT_GET,
+	Q_CLIENT_LIST,
+	Q_CLIENT_DELETE,
+	Q_KEY_PUT,
+	Q_KEY_LIST,
+	Q_KEY_RETIRE,
+	Q_KEY_EXISTS,
+	Q_KEY_PURGE,
+	Q_REVOKE_PUT,
+	Q_REVOKE_CHECK,
+	Q_REVOKE_PURGE,
+	Q_CODE_PUT,
+	Q_CODE_TAKE,
+	Q_CODE_PURGE,
+	Q_COUNT
+};
+
+#define SQ_CLIENT_COLS                                                                                       \
+	"id, secret_hash, secret_salt, is_public, needs_consent, grants, redirect_uris, audiences, scope, "  \
+	"subjects, created_at"
+#define SQ_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
+#define SQ_CODE_COLS                                                                                         \
+	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
+	"auth_time, expires_at"
+
+static const char *const queries[Q_COUNT] = {
+    [Q_CLIENT_PUT] =
+        "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [Q_CLIENT_GET] = "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id = ?1",
+    [Q_CLIENT_LIST] = "SELECT " SQ_CLIENT_COLS " FROM clients ORDER BY id",
+    [Q_CLIENT_DELETE] = "DELETE FROM clients WHERE id = ?1",
+    [Q_KEY_PUT] = "INSERT INTO signing_keys (" SQ_KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_KEY_LIST] = "SELECT " SQ_KEY_COLS " FROM signing_keys WHERE expires_at IS NULL OR expires_at > ?1 "
+                   "ORDER BY created_at DESC, kid",
+    [Q_KEY_RETIRE] = "UPDATE signing_keys SET retired_at = ?2, expires_at = ?3 "
+                     "WHERE kid = ?1 AND retired_at IS NULL",
+    [Q_KEY_EXISTS] = "SELECT 1 FROM signing_keys WHERE kid = ?1",
+    [Q_KEY_PURGE] = "DELETE FROM signing_keys WHERE expires_at <= ?1",
+    [Q_REVOKE_PUT] = "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2) ON CONFLICT (jti) "
+                     "DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+    [Q_REVOKE_CHECK] = "SELECT 1 FROM revoked_tokens WHERE jti = ?1 AND expires_at > ?2",
+    [Q_REVOKE_PURGE] = "DELETE FROM revoked_tokens WHERE expires_at <= ?1",
+    [Q_CODE_PUT] =
+        "INSERT INTO auth_codes (" SQ_CODE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    /* One statement, so one implicit write transaction: SQLite's single writer
+     * lock serialises every taker, in this process or another, and only the
+     * first finds used = 0. RETURNING reads the row inside that transaction. */
+    [Q_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2 "
+                    "RETURNING " SQ_CODE_COLS,
+    [Q_CODE_PURGE] = "DELETE FROM auth_codes WHERE expires_at <= ?1 OR used = 1",
+};
+
+struct sq {
+	store base; /* first: a store * is a struct sq * */
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_COUNT];
+	int ready;     /* fully opened: close may then run PRAGMA optimize */
+	char msg[256]; /* last failure, for errmsg() */
+};
+
+/* Serialises the create-the-file step of every open in this process (see open). */
+static pthread_mutex_t sq_create_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- backend-neutral helpers (declared in store.h) ---- */
+
+/* see store.h */
+const char *store_strerror(store_err e)
+{
+	switch (e) {
+	case STORE_OK:
+		return "ok";
+	case STORE_NOT_FOUND:
+		return "not found";
+	case STORE_CONFLICT:
+		return "already exists";
+	case STORE_INVALID:
+		return "invalid argument";
+	case STORE_NOMEM:
+		return "out of memory";
+	case STORE_BUSY:
+		return "database busy";
+	case STORE_IO:
+		return "database I/O error";
+	case STORE_CORRUPT:
+		return "database corrupt";
+	case STORE_READONLY:
+		return "database read-only";
+	case STORE_FULL:
+		return "database or disk full";
+	}
+	return "unknown storage error";
+}
+
+/* see store.h */
+int store_list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	if (!list || !*list)
+		return 0;
+	for (const char *p = list;; p++) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && memcmp(p, item, n) == 0)
+			return 1;
+		if (!end)
+			return 0;
+		p = end;
+	}
+}
+
+/* see store.h */
+int store_list_valid(const char *list, size_t max)
+{
+	size_t n = 0;
+	unsigned char prev = '\n'; /* so a leading '\n' reads as an empty item */
+
+	for (const unsigned char *p = (const unsigned char *)list; *p; p++, n++) {
+		if (n >= max)
+			return 0;
+		if (*p == '\n' && prev == '\n')
+			return 0;
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+			return 0;
+		prev = *p;
+	}
+	return n == 0 || prev != '\n';
+}
+
+/* ---- errors ---- */
+
+/* SQLite's result code (extended codes are on) as a store_err. */
+static store_err sq_map(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return STORE_OK;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+			return STORE_CONFLICT;
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return STORE_NOT_FOUND; /* the row it refers to is missing */
+		return STORE_INVALID;           /* CHECK, NOT NULL, STRICT type */
+	case SQLITE_NOMEM:
+		return STORE_NOMEM;
+	case SQLITE_TOOBIG:
+	case SQLITE_RANGE:
+	case SQLITE_MISMATCH:
+		return STORE_INVALID;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return STORE_BUSY;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_FORMAT:
+		return STORE_CORRUPT;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return STORE_READONLY;
+	case SQLITE_FULL:
+		return STORE_FULL;
+	default: /* IOERR, CANTOPEN, PROTOCOL, ERROR (schema gone), MISUSE, … */
+		return STORE_IO;
+	}
+}
+
+/* Record the failure of `what` (code rc) for errmsg() and return its store_err.
+ * Only SQLite's message and our own words go in: never a bound value. */
+static store_err sq_fail(struct sq *s, const char *what, int rc)
+{
+	snprintf(s->msg, sizeof s->msg, "%s: %s (SQLite %d: %s)", what, sqlite3_errstr(rc), rc,
+	         rc == sqlite3_extended_errcode(s->db) ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	return sq_map(rc);
+}
+
+/* Record a failure found by us (not SQLite) and return e. */
+static store_err sq_fail_ours(struct sq *s, const char *what, const char *why, store_err e)
+{
+	snprintf(s->msg, sizeof s->msg, "%s: %s", what, why);
+	return e;
+}
+
+/* ---- statements, binding and reading ---- */
+
+/* The cached statement for q, prepared on first use; reset and unbound by sq_done. */
+static store_err sq_stmt(struct sq *s, enum sq_query q, sqlite3_stmt **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (!s->q[q]) {
+		rc = sqlite3_prepare_v3(s->db, queries[q], -1, SQLITE_PREPARE_PERSISTENT, &s->q[q], NULL);
+		if (rc != SQLITE_OK)
+			return sq_fail(s, "prepare", rc);
+	}
+	*out = s->q[q];
+	return STORE_OK;
+}
+
+static void sq_done(sqlite3_stmt *st)
+{
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
+/* Bind a string that must fit in a field of max bytes (without NUL). */
+static int sq_bind_str(sqlite3_stmt *st, int i, const char *v, size_t max)
+{
+	size_t n = strnlen(v, max + 1);
+
+	if (n > max)
+		return SQLITE_TOOBIG;
+	return sqlite3_bind_text(st, i, v, (int)n, SQLITE_STATIC);
+}
+
+/* Bind bytes (NULL when n is 0). */
+static int sq_bind_blob(sqlite3_stmt *st, int i, const uint8_t *v, size_t n, size_t max)
+{
+	if (n > max)
+		return SQLITE_TOOBIG;
+	if (n == 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_blob(st, i, v, (int)n, SQLITE_STATIC);
+}
+
+/* Bind a time; 0 (not set) as NULL when nullable. */
+static int sq_bind_time(sqlite3_stmt *st, int i, int64_t t, int nullable)
+{
+	if (nullable && t == 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_int64(st, i, t);
+}
+
+/* Copy a TEXT column into dst[cap] (cap includes the NUL). -1 when it does not
+ * fit or holds a NUL: the caller reports STORE_CORRUPT, never a cut value. */
+static int sq_col_str(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	if (!v) {
+		if (sqlite3_column_type(st, i) != SQLITE_NULL)
+			return -1; /* out of memory converting */
+		dst[0] = '\0';
+		return 0;
+	}
+	if (n >= cap || memchr(v, '\0', n))
+		return -1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int sq_col_blob(sqlite3_stmt *st, int i, uint8_t *dst, size_t cap, size_t *len)
+{
+	const void *v = sqlite3_column_blob(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	*len = 0;
+	if (!v)
+		return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : -1;
+	if (n > cap)
+		return -1;
+	memcpy(dst, v, n);
+	*len = n;
+	return 0;
+}
+
+/* A field of a struct is a string only if it is NUL-terminated within it. */
+#define SQ_TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
+
+/* ---- clients ---- */
+
+static int sq_client_valid(const struct store_client *c)
+{
+	return SQ_TERMINATED(c->id) && c->id[0] && SQ_TERMINATED(c->grants) &&
+	       SQ_TERMINATED(c->redirect_uris) && SQ_TERMINATED(c->audiences) && SQ_TERMINATED(c->scope) &&
+	       SQ_TERMINATED(c->subjects) && store_list_valid(c->grants, STORE_GRANTS_MAX) &&
+	       store_list_valid(c->redirect_uris, STORE_LIST_MAX) &&
+	       store_list_valid(c->audiences, STORE_LIST_MAX) &&
+	       store_list_valid(c->subjects, STORE_LIST_MAX) && !strchr(c->scope, '\n') &&
+	       (c->is_public == 0 || c->is_public == 1) && (c->needs_consent == 0 || c->needs_consent == 1) &&
+	       c->secret_hash_len <= STORE_HASH_MAX && c->secret_salt_len <= STORE_SALT_MAX &&
+	       (c->is_public ? c->secret_hash_len == 0 : c->secret_hash_len > 0);
+}
+
+static int sq_client_read(sqlite3_stmt *st, struct store_client *c)
+{
+	memset(c, 0, sizeof *c);
+	if (sq_col_str(st, 0, c->id, sizeof c->id) ||
+	    sq_col_blob(st, 1, c->secret_hash, sizeof c->secret_hash, &c->secret_hash_len) ||
+	    sq_col_blob(st, 2, c->secret_salt, sizeof c->secret_salt, &c->secret_salt_len) ||
+	    sq_col_str(st, 5, c->grants, sizeof c->grants) ||
+	    sq_col_str(st, 6, c->redirect_uris, sizeof c->redirect_uris) ||
+	    sq_col_str(st, 7, c->audiences, sizeof c->audiences) ||
+	    sq_col_str(st, 8, c->scope, sizeof c->scope) ||
+	    sq_col_str(st, 9, c->subjects, sizeof c->subjects))
+		return -1;
+	c->is_public = sqlite3_column_int(st, 3);
+	c->needs_consent = sqlite3_column_int(st, 4);
+	c->created_at = sqlite3_column_int64(st, 10);
+	return 0;
+}
+
+static store_err sq_client_put(store *base, const struct store_client *c)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!c || !sq_client_valid(c)) {
+		e = sq_fail_ours(s, "client_put", "invalid client", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CLIENT_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_str(st, 1, c->id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_blob(st, 2, c->secret_hash, c->secret_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_blob(st, 3, c->secret_salt, c->secret_salt_len, STORE_SALT_MAX)) ||
+	    (rc = sqlite3_bind_int(st, 4, c->is_public)) ||
+	    (rc = sqlite3_bind_int(st, 5, c->needs_consent)) ||
+	    (rc = sq_bind_str(st, 6, c->grants, STORE_GRANTS_MAX)) ||
+	    (rc = sq_bind_str(st, 7, c->redirect_uris, STORE_LIST_MAX)) ||
+	    (rc = sq_bind_str(st, 8, c->audiences, STORE_LIST_MAX)) ||
+	    (rc = sq_bind_str(st, 9, c->scope, STORE_SCOPE_MAX)) ||
+	    (rc = sq_bind_str(st, 10, c->subjects, STORE_LIST_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 11, c->created_at)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "client_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_client_get(store *base, const char *id, struct store_client *out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!id || !out) {
+		e = sq_fail_ours(s, "client_get", "NULL argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CLIENT_GET, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "client_get", rc);
+		goto out;
+	}
+	if (sq_client_read(st, out)) {
+		e = sq_fail_ours(s, "client_get", "stored client does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_client_list(store *base, store_client_cb cb, void *ctx)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	struct store_client *c = NULL; /* ~17 KB: off the (event-loop) stack */
+	store_err e;
+	int rc;
+
+	if (!cb) {
+		e = sq_fail_ours(s, "client_list", "NULL callback", STORE_INVALID);
+		goto out;
+	}
+	if (!(c = malloc(sizeof *c))) {
+		e = sq_fail_ours(s, "client_list", "out of memory", STORE_NOMEM);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CLIENT_LIST, &st)) != STORE_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sq_client_read(st, c)) {
+			e = sq_fail_ours(s, "client_list", "stored client does not fit the limits",
+			                 STORE_CORRUPT);
+			goto out;
+		}
+		if (cb(ctx, c))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		e = sq_fail(s, "client_list", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	free(c);
+	return e;
+}
+
+static store_err sq_client_delete(store *base, const char *id)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!id) {
+		e = sq_fail_ours(s, "client_delete", "NULL argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CLIENT_DELETE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "client_delete", rc);
+		goto out;
+	}
+	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
+out:
+	sq_done(st);
+	return e;
+}
+
+/* ---- signing keys ---- */
+
+static store_err sq_key_put(store *base, const struct store_key *k)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!k || !SQ_TERMINATED(k->kid) || !k->kid[0] || !SQ_TERMINATED(k->alg) || !k->alg[0] ||
+	    k->private_der_len == 0 || k->private_der_len > STORE_KEY_DER_MAX ||
+	    (k->expires_at && (!k->retired_at || k->expires_at < k->retired_at))) {
+		e = sq_fail_ours(s, "key_put", "invalid key", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_KEY_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_str(st, 1, k->kid, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 2, k->alg, STORE_ALG_MAX)) ||
+	    (rc = sq_bind_blob(st, 3, k->private_der, k->private_der_len, STORE_KEY_DER_MAX)) ||
+	    (rc = sq_bind_time(st, 4, k->created_at, 0)) || (rc = sq_bind_time(st, 5, k->not_before, 0)) ||
+	    (rc = sq_bind_time(st, 6, k->retired_at, 1)) || (rc = sq_bind_time(st, 7, k->expires_at, 1)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "key_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_key_list(store *base, int64_t now, store_key_cb cb, void *ctx)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	struct store_key *k = NULL; /* ~8 KB: off the stack, wiped before free */
+	store_err e;
+	int rc;
+
+	if (!cb) {
+		e = sq_fail_ours(s, "key_list", "NULL callback", STORE_INVALID);
+		goto out;
+	}
+	if (!(k = malloc(sizeof *k))) {
+		e = sq_fail_ours(s, "key_list", "out of memory", STORE_NOMEM);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_KEY_LIST, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, now))) {
+		e = sq_fail(s, "key_list", rc);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(k, 0, sizeof *k);
+		if (sq_col_str(st, 0, k->kid, sizeof k->kid) || sq_col_str(st, 1, k->alg, sizeof k->alg) ||
+		    sq_col_blob(st, 2, k->private_der, sizeof k->private_der, &k->private_der_len)) {
+			e = sq_fail_ours(s, "key_list", "stored key does not fit the limits", STORE_CORRUPT);
+			goto out;
+		}
+		k->created_at = sqlite3_column_int64(st, 3);
+		k->not_before = sqlite3_column_int64(st, 4);
+		k->retired_at = sqlite3_column_int64(st, 5); /* NULL reads as 0 */
+		k->expires_at = sqlite3_column_int64(st, 6);
+		if (cb(ctx, k))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		e = sq_fail(s, "key_list", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	if (k)
+		explicit_bzero(k, sizeof *k);
+	free(k);
+	return e;
+}
+
+static store_err sq_key_retire(store *base, const char *kid, int64_t retired_at, int64_t expires_at)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!kid || retired_at <= 0 || expires_at < retired_at) {
+		e = sq_fail_ours(s, "key_retire", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_KEY_RETIRE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, kid, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, retired_at)) || (rc = sqlite3_bind_int64(st, 3, expires_at)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "key_retire", rc);
+		goto out;
+	}
+	if (sqlite3_changes(s->db)) {
+		e = STORE_OK;
+		goto out;
+	}
+	/* Nothing updated: no such key, or one already retired. */
+	sq_done(st);
+	if ((e = sq_stmt(s, Q_KEY_EXISTS, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, kid, -1, SQLITE_STATIC)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, "key_retire", rc);
+		goto out;
+	}
+	e = rc == SQLITE_ROW ? STORE_CONFLICT : STORE_NOT_FOUND;
+out:
+	sq_done(st);
+	return e;
+}
+
+/* DELETE … WHERE expires_at <= now, for the purge operations. */
+static store_err sq_purge(struct sq *s, enum sq_query q, const char *what, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, now)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_key_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_KEY_PURGE, "key_purge", now);
+}
+
+/* ---- revoked token ids ---- */
+
+static store_err sq_revoke_put(store *base, const char *jti, int64_t expires_at)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!jti || !*jti) {
+		e = sq_fail_ours(s, "revoke_put", "empty jti", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_REVOKE_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_str(st, 1, jti, STORE_ID_MAX)) || (rc = sqlite3_bind_int64(st, 2, expires_at)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "revoke_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_revoke_check(store *base, const char *jti, int64_t now, int *revoked)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!revoked || !jti) {
+		e = sq_fail_ours(s, "revoke_check", "NULL argument", STORE_INVALID);
+		goto out;
+	}
+	*revoked = 1; /* until the store says otherwise */
+	if ((e = sq_stmt(s, Q_REVOKE_CHECK, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, jti, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, "revoke_check", rc);
+		goto out;
+	}
+	*revoked = rc == SQLITE_ROW;
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_revoke_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_REVOKE_PURGE, "revoke_purge", now);
+}
+
+/* ---- authorization codes ---- */
+
+static store_err sq_code_put(store *base, const struct store_code *c)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!c || c->code_hash_len == 0 || c->code_hash_len > STORE_HASH_MAX ||
+	    !SQ_TERMINATED(c->client_id) || !SQ_TERMINATED(c->user_id) || !SQ_TERMINATED(c->redirect_uri) ||
+	    !SQ_TERMINATED(c->scope) || !SQ_TERMINATED(c->nonce) || !SQ_TERMINATED(c->code_challenge) ||
+	    !SQ_TERMINATED(c->code_challenge_method)) {
+		e = sq_fail_ours(s, "code_put", "invalid code", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CODE_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_blob(st, 1, c->code_hash, c->code_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_str(st, 2, c->client_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 3, c->user_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 4, c->redirect_uri, STORE_URI_MAX)) ||
+	    (rc = sq_bind_str(st, 5, c->scope, STORE_SCOPE_MAX)) ||
+	    (rc = sq_bind_str(st, 6, c->nonce, STORE_NONCE_MAX)) ||
+	    (rc = sq_bind_str(st, 7, c->code_challenge, STORE_PKCE_MAX)) ||
+	    (rc = sq_bind_str(st, 8, c->code_challenge_method, STORE_ALG_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 9, c->auth_time)) ||
+	    (rc = sqlite3_bind_int64(st, 10, c->expires_at)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "code_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_code_take(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                              struct store_code *out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc, bad;
+
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		e = sq_fail_ours(s, "code_take", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CODE_TAKE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, "code_take", rc);
+		goto out;
+	}
+	if (rc == SQLITE_DONE) {
+		e = STORE_NOT_FOUND;
+		goto out;
+	}
+	memset(out, 0, sizeof *out);
+	bad = sq_col_blob(st, 0, out->code_hash, sizeof out->code_hash, &out->code_hash_len) ||
+	      sq_col_str(st, 1, out->client_id, sizeof out->client_id) ||
+	      sq_col_str(st, 2, out->user_id, sizeof out->user_id) ||
+	      sq_col_str(st, 3, out->redirect_uri, sizeof out->redirect_uri) ||
+	      sq_col_str(st, 4, out->scope, sizeof out->scope) ||
+	      sq_col_str(st, 5, out->nonce, sizeof out->nonce) ||
+	      sq_col_str(st, 6, out->code_challenge, sizeof out->code_challenge) ||
+	      sq_col_str(st, 7, out->code_challenge_method, sizeof out->code_challenge_method);
+	out->auth_time = sqlite3_column_int64(st, 8);
+	out->expires_at = sqlite3_column_int64(st, 9);
+	/* The row is marked used, but only committed when the statement runs to its
+	 * end: a failure here means nobody took the code, and we say so. */
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "code_take", rc);
+		goto out;
+	}
+	if (bad) { /* used up, but unusable: fail the exchange rather than cut a value */
+		e = sq_fail_ours(s, "code_take", "stored code does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	if (e != STORE_OK && out)
+		memset(out, 0, sizeof *out);
+	return e;
+}
+
+static store_err sq_code_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_CODE_PURGE, "code_purge", now);
+}
+
+/* ---- open, migrate, close ---- */
+
+static const char *sq_errmsg(store *base)
+{
+	return ((struct sq *)base)->msg;
+}
+
+static void sq_close(store *base)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!s)
+		return;
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(s->q[i]);
+	if (s->ready && !sqlite3_db_readonly(s->db, "main"))
+		sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+/* Format "path: reason" into err (which may be NULL or empty). */
+static void sq_err(char *err, size_t errlen, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!err || errlen == 0)
+		return;
+	n = snprintf(err, errlen, "%s: ", path);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* A step of opening failed with rc: "path: what: SQLite's words", naming a
+ * damaged or foreign file plainly, as that is what an operator must act on. */
+static void sq_open_fail(char *err, size_t errlen, const char *path, const char *what, sqlite3 *db, int rc)
+{
+	if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
+		sq_err(err, errlen, path, "not a SQLite database, or a damaged one (%s: %s)", what,
+		       sqlite3_errmsg(db));
+	else
+		sq_err(err, errlen, path, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+/* Run one-row SQL of one or two integer columns into *v (and *v2). */
+static int sq_int2(sqlite3 *db, const char *sql, int64_t *v, int64_t *v2)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*v = sqlite3_column_int64(st, 0);
+			if (v2)
+				*v2 = sqlite3_column_int64(st, 1);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE) {
+			rc = SQLITE_ERROR; /* no row where one was due */
+		}
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_finalize(st);
+	else
+		sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_int(sqlite3 *db, const char *sql, int64_t *v)
+{
+	return sq_int2(db, sql, v, NULL);
+}
+
+/* Create path with mode 0600 if it does not exist, so SQLite never creates it
+ * with its default 0644 (and the -wal and -shm files, which SQLite gives the
+ * database file's mode, follow). The descriptor is ours alone: the file is new,
+ * and every open in this process holds sq_create_lock around this step, so no
+ * connection can have locks on it that our close() would drop. */
+static int sq_create(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd, rc = -1;
+
+	pthread_mutex_lock(&sq_create_lock);
+	if (stat(path, &sb) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (errno != ENOENT) {
+		sq_err(err, errlen, path, "%s", strerror(errno));
+		goto out;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST) {
+		sq_err(err, errlen, path, "cannot create: %s%s", strerror(errno),
+		       errno == ENOENT ? " (does its directory exist?)" : "");
+		goto out;
+	}
+	if (fd >= 0)
+		close(fd);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&sq_create_lock);
+	return rc;
+}
+
+/* Make path (and its -wal and -shm, if present) mode 0600 at most; -1 if it is
+ * looser and cannot be made so. */
+static int sq_tighten(const char *path, char *err, size_t errlen)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	char p[4096];
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		if ((size_t)snprintf(p, sizeof p, "%s%s", path, suffix[i]) >= sizeof p) {
+			sq_err(err, errlen, path, "path too long");
+			return -1;
+		}
+		if (stat(p, &sb) != 0) {
+			if (errno == ENOENT && i > 0)
+				continue;
+			sq_err(err, errlen, p, "%s", strerror(errno));
+			return -1;
+		}
+		if (i == 0 && !S_ISREG(sb.st_mode)) {
+			sq_err(err, errlen, path, "not a regular file");
+			return -1;
+		}
+		if ((sb.st_mode & 077) && chmod(p, sb.st_mode & 0600) != 0) {
+			sq_err(err, errlen, p,
+			       "mode %03o lets others read the keys, and chmod 600 failed: %s",
+			       (unsigned)(sb.st_mode & 0777), strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Apply migrations[from..] one transaction each. BEGIN IMMEDIATE takes the write
+ * lock first, so of several connections migrating at once each step runs once:
+ * the others wait, then see the new version and skip it. */
+static int sq_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	char bump[64];
+	int64_t v, nobjects;
+	int rc;
+
+	for (int i = 0; i < SQ_SCHEMA_VERSION; i++) {
+		if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+			goto fail;
+		if ((rc = sq_int(db, "PRAGMA user_version", &v)) != SQLITE_OK)
+			goto fail;
+		if (v > i) {
+			if ((rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+				goto fail;
+			continue;
+		}
+		if (v == 0) {
+			if ((rc = sq_int(db, "SELECT count(*) FROM sqlite_schema", &nobjects)) != SQLITE_OK)
+				goto fail;
+			if (nobjects) {
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+				sq_err(err, errlen, path,
+				       "not an identity-backend database (it has tables, but no "
+				       "schema version): refusing to touch it");
+				return -1;
+			}
+		}
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", i + 1);
+		if ((rc = sqlite3_exec(db, migrations[i], NULL, NULL, NULL)) != SQLITE_OK ||
+		    (rc = sqlite3_exec(db, bump, NULL, NULL, NULL)) != SQLITE_OK ||
+		    (rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+			goto fail;
+	}
+	return 0;
+fail:
+	sq_open_fail(err, errlen, path, "schema migration failed", db, rc);
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* see store.h */
+store *store_sqlite_open(const char *path, char *err, size_t errlen)
+{
+	struct sq *s = NULL;
+	store *ret = NULL;
+	int64_t app_id, version;
+	char mode[16] = "";
+	sqlite3_stmt *st = NULL;
+	int rc, ro;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!path || !*path) {
+		sq_err(err, errlen, "(store)", "empty database path");
+		goto out;
+	}
+	if (sqlite3_libversion_number() < SQ_MIN_VERSION) {
+		sq_err(err, errlen, path, "SQLite %s is too old (3.37 or later needed)",
+		       sqlite3_libversion());
+		goto out;
+	}
+	if (!sqlite3_threadsafe()) {
+		sq_err(err, errlen, path, "SQLite was built without thread support");
+		goto out;
+	}
+	if (!(s = calloc(1, sizeof *s))) {
+		sq_err(err, errlen, path, "out of memory");
+		goto out;
+	}
+	s->base.ops = &store_sqlite_ops;
+	if (sq_create(path, err, errlen))
+		goto out;
+	/* READWRITE falls back to read-only when the file refuses writes. */
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		sq_err(err, errlen, path, "cannot open: %s",
+		       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_SQLITE_BUSY_MS);
+	/* No schema trickery through the file: it is data, not code. */
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	ro = sqlite3_db_readonly(s->db, "main") == 1;
+	/* Before anything is written, so that the -wal and -shm files SQLite
+	 * creates next copy a mode of 0600. */
+	if (sq_tighten(path, err, errlen))
+		goto out;
+
+	/* The first read: this is where a file of random bytes shows itself. */
+	/* One statement, so one snapshot: read apart, another connection's
+	 * migration could commit in between and show a mix of before and after. */
+	if ((rc = sq_int2(s->db,
+	                  "SELECT a.application_id, v.user_version FROM pragma_application_id AS a, "
+	                  "pragma_user_version AS v",
+	                  &app_id, &version)) != SQLITE_OK) {
+		sq_open_fail(err, errlen, path, "cannot read", s->db, rc);
+		goto out;
+	}
+	if (app_id != SQ_APP_ID && (app_id != 0 || version != 0)) {
+		sq_err(err, errlen, path,
+		       "not an identity-backend database (application_id %lld, version %lld)",
+		       (long long)app_id, (long long)version);
+		goto out;
+	}
+	if (version > SQ_SCHEMA_VERSION) {
+		sq_err(err, errlen, path,
+		       "schema version %lld is newer than this program's (%d): upgrade identity-backend, or "
+		       "restore a backup made for this version",
+		       (long long)version, SQ_SCHEMA_VERSION);
+		goto out;
+	}
+	if (ro && version < SQ_SCHEMA_VERSION) {
+		sq_err(err, errlen, path, "read-only, and at schema version %lld where %d is needed",
+		       (long long)version, SQ_SCHEMA_VERSION);
+		goto out;
+	}
+	if (!ro) {
+		/* WAL: readers never wait for the writer. synchronous=FULL: a commit
+		 * (a revocation, a used code) survives power loss; the token hot path
+		 * (client_credentials) writes nothing, so this costs it nothing. */
+		rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (sqlite3_column_text(st, 0))
+				snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
+			rc = SQLITE_OK;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (rc != SQLITE_OK) {
+			sq_open_fail(err, errlen, path, "cannot switch to WAL mode", s->db, rc);
+			goto out;
+		}
+		if (strcmp(mode, "wal") != 0) {
+			sq_err(err, errlen, path, "cannot switch to WAL mode (still \"%s\")", mode);
+			goto out;
+		}
+		if ((rc = sqlite3_exec(s->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL)) != SQLITE_OK) {
+			sq_open_fail(err, errlen, path, "cannot set synchronous", s->db, rc);
+			goto out;
+		}
+	}
+	if ((rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL)) != SQLITE_OK) {
+		sq_open_fail(err, errlen, path, "cannot enable foreign keys", s->db, rc);
+		goto out;
+	}
+	if (!ro && sq_migrate(s->db, path, err, errlen))
+		goto out;
+	s->ready = 1;
+	ret = &s->base;
+out:
+	if (!ret)
+		sq_close(s ? &s->base : NULL);
+	return ret;
+}
+
+static store *sq_open(const char *where, char *err, size_t errlen)
+{
+	return store_sqlite_open(where, err, errlen);
+}
+
+/* see store.h */
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .errmsg = sq_errmsg,
+    .client_put = sq_client_put,
+    .client_get = sq_client_get,
+    .client_list = sq_client_list,
+    .client_delete = sq_client_delete,
+    .key_put = sq_key_put,
+    .key_list = sq_key_list,
+    .key_retire = sq_key_retire,
+    .key_purge = sq_key_purge,
+    .revoke_put = sq_revoke_put,
+    .revoke_check = sq_revoke_check,
+    .revoke_purge = sq_revoke_purge,
+    .code_put = sq_code_put,
+    .code_take = sq_code_take,
+    .code_purge = sq_code_purge,
+};

@@ -1,0 +1,870 @@
+/*
+ * test_store.c: the SQLite storage backend (issuer/store_sqlite.c) through the
+ * storage seam, on real files in a fresh directory under /tmp (removed at the
+ * end): migrations, refusals (newer schema, foreign database, random bytes),
+ * file modes, every operation's answers and errors, single-use codes under
+ * concurrent redemption by threads and by processes (RFC 6749 §4.1.2: a code is
+ * used once), and honest failures (read-only, busy, damaged) instead of wrong
+ * answers. The .c is included to reach its statics (style.md, "Tests").
+ */
+#include "../../issuer/store_sqlite.c"
+#include "../test.h"
+
+#include <dirent.h>
+#include <sys/wait.h>
+
+#define NOW     1700000000
+#define NTHREAD 8
+#define NCODE   200
+#define NPROC   4
+#define NPCODE  100
+
+static char dir[64];
+
+/* dir/name into buf. */
+static const char *at(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", dir, name);
+	return buf;
+}
+
+static void rm_dir(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[512];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlink(at(p, sizeof p, e->d_name));
+	closedir(d);
+	rmdir(dir);
+}
+
+/* One integer from SQL on the store's own connection (or -1). */
+static int64_t q_int(store *s, const char *sql)
+{
+	int64_t v = -1;
+
+	if (sq_int(((struct sq *)s)->db, sql, &v) != SQLITE_OK)
+		return -1;
+	return v;
+}
+
+static int q_exec(store *s, const char *sql)
+{
+	return sqlite3_exec(((struct sq *)s)->db, sql, NULL, NULL, NULL);
+}
+
+static unsigned file_mode(const char *p)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0 ? (unsigned)(sb.st_mode & 0777) : 01000;
+}
+
+static int write_file(const char *p, const void *b, size_t n, mode_t mode)
+{
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, b, n) == (ssize_t)n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Raw SQL on a file, outside the store (to build bad databases). */
+static int raw_exec(const char *p, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(p, &db);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+static struct store_client client(const char *id, int is_public)
+{
+	struct store_client c;
+
+	memset(&c, 0, sizeof c);
+	snprintf(c.id, sizeof c.id, "%s", id);
+	if (!is_public) {
+		memset(c.secret_hash, 0xab, 32);
+		c.secret_hash_len = 32;
+		memset(c.secret_salt, 0x5a, 16);
+		c.secret_salt_len = 16;
+	}
+	c.is_public = is_public;
+	c.needs_consent = is_public;
+	snprintf(c.grants, sizeof c.grants, "client_credentials\nauthorization_code");
+	snprintf(c.redirect_uris, sizeof c.redirect_uris, "https://app.example/cb\nhttp://127.0.0.1:9000/cb");
+	snprintf(c.audiences, sizeof c.audiences, "api://orders\napi://billing");
+	snprintf(c.scope, sizeof c.scope, "openid profile email offline_access");
+	snprintf(c.subjects, sizeof c.subjects, "svc-a\nsvc-b");
+	c.created_at = NOW;
+	return c;
+}
+
+static int client_eq(const struct store_client *a, const struct store_client *b)
+{
+	return !strcmp(a->id, b->id) && a->secret_hash_len == b->secret_hash_len &&
+	       !memcmp(a->secret_hash, b->secret_hash, a->secret_hash_len) &&
+	       a->secret_salt_len == b->secret_salt_len &&
+	       !memcmp(a->secret_salt, b->secret_salt, a->secret_salt_len) && a->is_public == b->is_public &&
+	       a->needs_consent == b->needs_consent && !strcmp(a->grants, b->grants) &&
+	       !strcmp(a->redirect_uris, b->redirect_uris) && !strcmp(a->audiences, b->audiences) &&
+	       !strcmp(a->scope, b->scope) && !strcmp(a->subjects, b->subjects) &&
+	       a->created_at == b->created_at;
+}
+
+static struct store_code code(unsigned n, const char *client_id, int64_t expires_at)
+{
+	struct store_code c;
+
+	memset(&c, 0, sizeof c);
+	memset(c.code_hash, 0xc0, 32);
+	c.code_hash[0] = (uint8_t)(n >> 8);
+	c.code_hash[1] = (uint8_t)n;
+	c.code_hash_len = 32;
+	snprintf(c.client_id, sizeof c.client_id, "%s", client_id);
+	snprintf(c.user_id, sizeof c.user_id, "user-1");
+	snprintf(c.redirect_uri, sizeof c.redirect_uri, "https://app.example/cb");
+	snprintf(c.scope, sizeof c.scope, "openid email");
+	snprintf(c.nonce, sizeof c.nonce, "n-0S6_WzA2Mj");
+	snprintf(c.code_challenge, sizeof c.code_challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	snprintf(c.code_challenge_method, sizeof c.code_challenge_method, "S256");
+	c.auth_time = NOW - 5;
+	c.expires_at = expires_at;
+	return c;
+}
+
+static int code_eq(const struct store_code *a, const struct store_code *b)
+{
+	return a->code_hash_len == b->code_hash_len &&
+	       !memcmp(a->code_hash, b->code_hash, a->code_hash_len) && !strcmp(a->client_id, b->client_id) &&
+	       !strcmp(a->user_id, b->user_id) && !strcmp(a->redirect_uri, b->redirect_uri) &&
+	       !strcmp(a->scope, b->scope) && !strcmp(a->nonce, b->nonce) &&
+	       !strcmp(a->code_challenge, b->code_challenge) &&
+	       !strcmp(a->code_challenge_method, b->code_challenge_method) && a->auth_time == b->auth_time &&
+	       a->expires_at == b->expires_at;
+}
+
+static struct store_key key(const char *kid, int64_t created)
+{
+	struct store_key k;
+
+	memset(&k, 0, sizeof k);
+	snprintf(k.kid, sizeof k.kid, "%s", kid);
+	snprintf(k.alg, sizeof k.alg, "ES256");
+	for (size_t i = 0; i < 121; i++)
+		k.private_der[i] = (uint8_t)(i * 7 + created);
+	k.private_der_len = 121;
+	k.created_at = created;
+	k.not_before = created + 3600;
+	return k;
+}
+
+struct collect {
+	int n;
+	char ids[8][STORE_ID_MAX + 1];
+	struct store_key keys[4];
+};
+
+static int collect_client(void *ctx, const struct store_client *c)
+{
+	struct collect *col = ctx;
+
+	if (col->n < 8)
+		snprintf(col->ids[col->n], sizeof col->ids[0], "%s", c->id);
+	col->n++;
+	return 0;
+}
+
+static int collect_key(void *ctx, const struct store_key *k)
+{
+	struct collect *col = ctx;
+
+	if (col->n < 4)
+		col->keys[col->n] = *k;
+	col->n++;
+	return 0;
+}
+
+static int stop_at_first(void *ctx, const struct store_client *c)
+{
+	(void)c;
+	++*(int *)ctx;
+	return 1;
+}
+
+static void test_open_and_migrate(void)
+{
+	char p[256], p2[256], err[512];
+	store *s;
+	int64_t objects;
+
+	s = store_sqlite_open(at(p, sizeof p, "id.db"), err, sizeof err);
+	T_CHECK(s != NULL, "fresh file opens and migrates (%s)", s ? "ok" : err);
+	if (!s)
+		return;
+	T_CHECK(strcmp(s->ops->name, "sqlite") == 0 && s->ops == &store_sqlite_ops,
+	        "the store carries its ops");
+	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 1,
+	        "user_version is the schema version (1)");
+	T_CHECK(q_int(s, "PRAGMA application_id") == SQ_APP_ID, "application_id marks the file as ours");
+	T_CHECK(q_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('clients', "
+	                 "'signing_keys', 'revoked_tokens', 'users', 'sessions', 'auth_codes', "
+	                 "'refresh_tokens')") == 7,
+	        "schema v1 has the seven tables");
+	T_CHECK(q_int(s, "SELECT count(*) FROM pragma_index_list('revoked_tokens') WHERE "
+	                 "name = 'revoked_tokens_expires'") == 1,
+	        "revoked_tokens is indexed on expires_at");
+	T_CHECK(q_int(s, "SELECT journal_mode = 'wal' FROM pragma_journal_mode") == 1, "WAL mode");
+	T_CHECK(q_int(s, "PRAGMA foreign_keys") == 1, "foreign keys enforced");
+	T_CHECK(q_int(s, "PRAGMA synchronous") == 2, "synchronous = FULL");
+	T_CHECK(file_mode(p) == 0600, "database file mode is 0600 (%03o)", file_mode(p));
+	T_CHECK(file_mode(at(p2, sizeof p2, "id.db-wal")) == 0600, "-wal file mode is 0600 (%03o)",
+	        file_mode(p2));
+	T_CHECK(file_mode(at(p2, sizeof p2, "id.db-shm")) == 0600, "-shm file mode is 0600 (%03o)",
+	        file_mode(p2));
+	objects = q_int(s, "SELECT count(*) FROM sqlite_schema");
+	store_close(s);
+
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s != NULL, "reopen succeeds (%s)", s ? "ok" : err);
+	if (!s)
+		return;
+	T_CHECK(q_int(s, "PRAGMA user_version") == 1 &&
+	            q_int(s, "SELECT count(*) FROM sqlite_schema") == objects,
+	        "reopen is idempotent: same version, same %lld schema objects", (long long)objects);
+	store_close(s);
+	s = store_sqlite_ops.open(p, err, sizeof err);
+	T_CHECK(s != NULL, "ops->open opens the same file");
+	store_close(s);
+	store_close(NULL);
+}
+
+static void test_refusals(void)
+{
+	char p[256], err[512];
+	uint8_t junk[8192];
+	store *s;
+	FILE *f;
+
+	/* A database written by a newer program. */
+	s = store_sqlite_open(at(p, sizeof p, "newer.db"), err, sizeof err);
+	store_close(s);
+	T_CHECK(raw_exec(p, "PRAGMA user_version = 99") == SQLITE_OK, "set user_version 99 by hand");
+	err[0] = '\0';
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s == NULL && strstr(err, "newer than this program") && strstr(err, "99"),
+	        "a newer schema is refused: \"%s\"", err);
+	store_close(s);
+
+	/* Someone else's database. */
+	T_CHECK(raw_exec(at(p, sizeof p, "other.db"), "CREATE TABLE t (x)") == SQLITE_OK,
+	        "foreign database made");
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s == NULL && strstr(err, "not an identity-backend database"),
+	        "a foreign database is refused: \"%s\"", err);
+	T_CHECK(raw_exec(p, "PRAGMA application_id = 42") == SQLITE_OK, "foreign application_id set");
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s == NULL && strstr(err, "application_id 42"), "a foreign application_id is refused: \"%s\"",
+	        err);
+
+	/* Random bytes. */
+	f = fopen("/dev/urandom", "rb");
+	T_CHECK(f && fread(junk, 1, sizeof junk, f) == sizeof junk, "read random bytes");
+	if (f)
+		fclose(f);
+	junk[0] = 'X'; /* never "SQLite format 3" by chance */
+	T_CHECK(write_file(at(p, sizeof p, "junk.db"), junk, sizeof junk, 0600) == 0, "random file written");
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s == NULL && strstr(err, "junk.db: not a SQLite database"),
+	        "random bytes are refused with a clear message: \"%s\"", err);
+
+	/* Missing directory, empty path. */
+	s = store_sqlite_open(at(p, sizeof p, "no/such/dir.db"), err, sizeof err);
+	T_CHECK(s == NULL && strstr(err, "does its directory exist?"), "missing directory: \"%s\"", err);
+	s = store_sqlite_open("", err, sizeof err);
+	T_CHECK(s == NULL && err[0], "empty path refused: \"%s\"", err);
+	T_CHECK(store_sqlite_open("", NULL, 0) == NULL, "NULL err buffer is fine");
+
+	/* An existing file that others can read is made 0600. */
+	T_CHECK(write_file(at(p, sizeof p, "loose.db"), "", 0, 0644) == 0 && chmod(p, 0644) == 0,
+	        "empty 0644 file made");
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s != NULL && file_mode(p) == 0600, "an existing 0644 file is tightened to 0600 (%03o)",
+	        file_mode(p));
+	store_close(s);
+}
+
+static void test_clients(store *s)
+{
+	struct store_client a = client("client-b", 0), b = client("client-a", 1), got, bad;
+	struct collect col = {0};
+	char longid[STORE_ID_MAX + 2];
+	int n = 0;
+
+	T_CHECK(store_client_put(s, &a) == STORE_OK, "confidential client put");
+	T_CHECK(store_client_put(s, &b) == STORE_OK, "public client put");
+	T_CHECK(store_client_get(s, "client-b", &got) == STORE_OK && client_eq(&a, &got),
+	        "confidential client round-trips every field");
+	T_CHECK(store_client_get(s, "client-a", &got) == STORE_OK && client_eq(&b, &got) && got.is_public &&
+	            got.secret_hash_len == 0,
+	        "public client round-trips (no secret)");
+	T_CHECK(store_client_get(s, "nobody", &got) == STORE_NOT_FOUND, "unknown client: NOT_FOUND");
+	T_CHECK(store_client_put(s, &a) == STORE_CONFLICT, "duplicate id: CONFLICT");
+	T_CHECK(strstr(store_errmsg(s), "UNIQUE") || strstr(store_errmsg(s), "constraint"),
+	        "errmsg says why: \"%s\"", store_errmsg(s));
+	T_CHECK(store_client_list(s, collect_client, &col) == STORE_OK && col.n == 2 &&
+	            !strcmp(col.ids[0], "client-a") && !strcmp(col.ids[1], "client-b"),
+	        "list gives both, in id order");
+	T_CHECK(store_client_list(s, stop_at_first, &n) == STORE_OK && n == 1,
+	        "a callback can stop the list");
+	T_CHECK(store_list_has(got.redirect_uris, "http://127.0.0.1:9000/cb") &&
+	            store_list_has(got.redirect_uris, "https://app.example/cb") &&
+	            !store_list_has(got.redirect_uris, "https://app.example/c") &&
+	            !store_list_has(got.redirect_uris, "https://app.example/cb\nhttp://127.0.0.1:9000/cb") &&
+	            !store_list_has("", ""),
+	        "store_list_has matches whole items only");
+
+	bad = client("x", 1);
+	bad.secret_hash_len = 32;
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "public client with a secret: INVALID");
+	bad = client("x", 0);
+	bad.secret_hash_len = 0;
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "confidential client without a secret: INVALID");
+	bad = client("x", 0);
+	snprintf(bad.redirect_uris, sizeof bad.redirect_uris, "https://a/cb\n\nhttps://b/cb");
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "list with an empty item: INVALID");
+	snprintf(bad.redirect_uris, sizeof bad.redirect_uris, "https://a/cb\n");
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "list with a trailing newline: INVALID");
+	snprintf(bad.redirect_uris, sizeof bad.redirect_uris, "https://a/\tcb");
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "list with a control character: INVALID");
+	bad = client("x", 0);
+	memset(bad.id, 'i', sizeof bad.id); /* not terminated */
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "unterminated id: INVALID");
+	bad = client("", 0);
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "empty id: INVALID");
+	memset(longid, 'i', sizeof longid - 1);
+	longid[sizeof longid - 1] = '\0';
+	T_CHECK(store_client_get(s, longid, &got) == STORE_NOT_FOUND, "over-long id in a get: NOT_FOUND");
+
+	/* A row too big for the struct (written by another tool) is CORRUPT, never cut. */
+	T_CHECK(q_exec(s, "INSERT INTO clients (id, is_public, created_at, scope) VALUES "
+	                  "('huge', 1, 0, printf('%2000s', 'x'))") == SQLITE_OK,
+	        "over-long scope inserted behind the store's back");
+	T_CHECK(store_client_get(s, "huge", &got) == STORE_CORRUPT,
+	        "over-long stored value: CORRUPT, not truncated");
+	T_CHECK(store_client_delete(s, "huge") == STORE_OK, "delete it");
+	T_CHECK(store_client_delete(s, "huge") == STORE_NOT_FOUND, "delete again: NOT_FOUND");
+}
+
+static void test_keys(store *s)
+{
+	struct store_key k1 = key("kid-old", 1000), k2 = key("kid-new", 3000), k3 = key("kid-mid", 2000), bad;
+	struct collect col = {0};
+
+	T_CHECK(store_key_put(s, &k1) == STORE_OK && store_key_put(s, &k2) == STORE_OK &&
+	            store_key_put(s, &k3) == STORE_OK,
+	        "three keys put");
+	T_CHECK(store_key_put(s, &k1) == STORE_CONFLICT, "duplicate kid: CONFLICT");
+	T_CHECK(store_key_list(s, NOW, collect_key, &col) == STORE_OK && col.n == 3 &&
+	            !strcmp(col.keys[0].kid, "kid-new") && !strcmp(col.keys[1].kid, "kid-mid") &&
+	            !strcmp(col.keys[2].kid, "kid-old"),
+	        "key_list: newest created first");
+	T_CHECK(col.keys[2].private_der_len == 121 && !memcmp(col.keys[2].private_der, k1.private_der, 121) &&
+	            !strcmp(col.keys[2].alg, "ES256") && col.keys[2].not_before == 4600 &&
+	            col.keys[2].retired_at == 0 && col.keys[2].expires_at == 0,
+	        "key fields round-trip (DER bytes, alg, times; 0 = not set)");
+	T_CHECK(store_key_retire(s, "kid-old", NOW, NOW + 600) == STORE_OK, "retire kid-old");
+	T_CHECK(store_key_retire(s, "kid-old", NOW, NOW + 600) == STORE_CONFLICT,
+	        "retire it again: CONFLICT");
+	T_CHECK(store_key_retire(s, "kid-none", NOW, NOW + 600) == STORE_NOT_FOUND,
+	        "retire unknown: NOT_FOUND");
+	T_CHECK(store_key_retire(s, "kid-mid", NOW, NOW - 1) == STORE_INVALID,
+	        "expiry before retirement: INVALID");
+	col.n = 0;
+	T_CHECK(store_key_list(s, NOW + 599, collect_key, &col) == STORE_OK && col.n == 3 &&
+	            !strcmp(col.keys[2].kid, "kid-old") && col.keys[2].retired_at == NOW &&
+	            col.keys[2].expires_at == NOW + 600,
+	        "a retired key stays listed (published) until it expires");
+	col.n = 0;
+	T_CHECK(store_key_list(s, NOW + 600, collect_key, &col) == STORE_OK && col.n == 2 &&
+	            !strcmp(col.keys[1].kid, "kid-mid"),
+	        "from its expiry it is no longer listed");
+	T_CHECK(store_key_purge(s, NOW + 600) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM signing_keys WHERE kid = 'kid-old'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM signing_keys") == 2,
+	        "purge deletes the expired key, private bytes and all");
+	bad = key("kid-bad", 1);
+	bad.private_der_len = 0;
+	T_CHECK(store_key_put(s, &bad) == STORE_INVALID, "key without DER: INVALID");
+	bad = key("kid-bad", 1);
+	bad.expires_at = 5;
+	T_CHECK(store_key_put(s, &bad) == STORE_INVALID, "expiry without retirement: INVALID");
+}
+
+static void test_revoke(store *s)
+{
+	int r = -1;
+
+	T_CHECK(store_revoke_put(s, "jti-1", NOW + 60) == STORE_OK, "revoke jti-1 until now+60");
+	T_CHECK(store_revoke_check(s, "jti-1", NOW, &r) == STORE_OK && r == 1, "revoked before its expiry");
+	T_CHECK(store_revoke_check(s, "jti-1", NOW + 59, &r) == STORE_OK && r == 1,
+	        "revoked a second before");
+	T_CHECK(store_revoke_check(s, "jti-1", NOW + 60, &r) == STORE_OK && r == 0,
+	        "no longer listed once the token itself has expired");
+	T_CHECK(store_revoke_check(s, "jti-2", NOW, &r) == STORE_OK && r == 0,
+	        "an unknown jti is not revoked");
+	T_CHECK(store_revoke_put(s, "jti-1", NOW + 30) == STORE_OK &&
+	            store_revoke_check(s, "jti-1", NOW + 45, &r) == STORE_OK && r == 1,
+	        "revoking again is idempotent and never shortens the entry");
+	T_CHECK(store_revoke_put(s, "jti-3", NOW + 10) == STORE_OK, "revoke jti-3 until now+10");
+	T_CHECK(store_revoke_purge(s, NOW + 10) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM revoked_tokens") == 1 &&
+	            store_revoke_check(s, "jti-1", NOW, &r) == STORE_OK && r == 1,
+	        "purge removes only the expired entries");
+	T_CHECK(store_revoke_purge(s, NOW + 60) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM revoked_tokens") == 0,
+	        "purge at the last expiry empties the table");
+	T_CHECK(store_revoke_put(s, "", NOW) == STORE_INVALID, "empty jti: INVALID");
+	r = 0;
+	T_CHECK(store_revoke_check(s, NULL, NOW, &r) == STORE_INVALID && r == 0, "NULL jti: INVALID");
+}
+
+static void test_codes(store *s)
+{
+	struct store_code c = code(1, "client-b", NOW + 60), got, c2;
+
+	T_CHECK(q_exec(s,
+	               "INSERT INTO users (id, username, password_hash, created_at) VALUES "
+	               "('user-1', 'alice', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 0)") == SQLITE_OK,
+	        "user-1 inserted (user operations come with the login issue)");
+	T_CHECK(store_code_put(s, &c) == STORE_OK, "code put");
+	T_CHECK(store_code_put(s, &c) == STORE_CONFLICT, "same code hash again: CONFLICT");
+	T_CHECK(store_code_take(s, c.code_hash, c.code_hash_len, NOW, &got) == STORE_OK && code_eq(&c, &got),
+	        "take returns every bound field");
+	T_CHECK(store_code_take(s, c.code_hash, c.code_hash_len, NOW, &got) == STORE_NOT_FOUND,
+	        "code replay: the second take is NOT_FOUND (RFC 6749 §4.1.2)");
+	c2 = code(2, "client-b", NOW + 60);
+	T_CHECK(store_code_put(s, &c2) == STORE_OK &&
+	            store_code_take(s, c2.code_hash, c2.code_hash_len, NOW + 60, &got) == STORE_NOT_FOUND &&
+	            store_code_take(s, c2.code_hash, c2.code_hash_len, NOW + 59, &got) == STORE_OK,
+	        "an expired code is NOT_FOUND and stays unused; before expiry it is taken");
+	T_CHECK(store_code_take(s, c.code_hash, 31, NOW, &got) == STORE_NOT_FOUND, "unknown hash: NOT_FOUND");
+	c2 = code(3, "no-such-client", NOW + 60);
+	T_CHECK(store_code_put(s, &c2) == STORE_NOT_FOUND,
+	        "code for an unknown client: NOT_FOUND (foreign key)");
+	c2 = code(4, "client-b", NOW + 60);
+	snprintf(c2.user_id, sizeof c2.user_id, "user-2");
+	T_CHECK(store_code_put(s, &c2) == STORE_NOT_FOUND,
+	        "code for an unknown user: NOT_FOUND (foreign key)");
+	c2 = code(5, "client-b", NOW + 5);
+	T_CHECK(store_code_put(s, &c2) == STORE_OK, "a fifth code put");
+	c2 = code(6, "client-b", NOW + 600);
+	T_CHECK(store_code_put(s, &c2) == STORE_OK, "a sixth code put");
+	T_CHECK(store_code_purge(s, NOW + 10) == STORE_OK && q_int(s, "SELECT count(*) FROM auth_codes") == 1,
+	        "purge removes used and expired codes");
+	T_CHECK(store_code_take(s, c.code_hash, 0, NOW, &got) == STORE_INVALID, "empty hash: INVALID");
+	T_CHECK(store_client_delete(s, "client-b") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM auth_codes") == 0,
+	        "deleting a client deletes its codes");
+}
+
+/* ---- concurrency ---- */
+
+struct racer {
+	const char *path;
+	pthread_barrier_t *bar;
+	store *s;
+	int opened, errors;
+	char err[256];
+	unsigned char won[NCODE];
+};
+
+/* All threads open a fresh file at once: migrations must not trip over each other. */
+static void *open_racer(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->bar);
+	r->s = store_sqlite_open(r->path, r->err, sizeof r->err);
+	r->opened = r->s != NULL;
+	return NULL;
+}
+
+static void *take_racer(void *arg)
+{
+	struct racer *r = arg;
+	struct store_code got;
+
+	for (unsigned i = 0; i < NCODE; i++) {
+		struct store_code c = code(1000 + i, "client-c", NOW + 60);
+		store_err e;
+
+		pthread_barrier_wait(r->bar); /* every thread asks for code i at once */
+		if (!r->s)
+			continue;
+		e = store_code_take(r->s, c.code_hash, c.code_hash_len, NOW, &got);
+		if (e == STORE_OK && code_eq(&c, &got))
+			r->won[i] = 1;
+		else if (e != STORE_NOT_FOUND)
+			r->errors++;
+	}
+	return NULL;
+}
+
+static void put_codes(store *s, unsigned from, unsigned n)
+{
+	int ok = 1;
+
+	q_exec(s, "BEGIN");
+	for (unsigned i = from; i < from + n; i++) {
+		struct store_code c = code(i, "client-c", NOW + 60);
+
+		ok &= store_code_put(s, &c) == STORE_OK;
+	}
+	q_exec(s, "COMMIT");
+	T_CHECK(ok, "%u codes put", n);
+}
+
+static void test_concurrency(void)
+{
+	char p[256], err[512];
+	pthread_t th[NTHREAD];
+	pthread_barrier_t bar;
+	struct racer r[NTHREAD];
+	struct store_client c = client("client-c", 0);
+	store *s;
+	int opened = 0, errors = 0, exact = 1, total = 0;
+
+	memset(r, 0, sizeof r);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	at(p, sizeof p, "race.db");
+	for (int t = 0; t < NTHREAD; t++) {
+		r[t].path = p;
+		r[t].bar = &bar;
+		pthread_create(&th[t], NULL, open_racer, &r[t]);
+	}
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		opened += r[t].opened;
+		if (!r[t].opened)
+			printf("# thread %d: %s\n", t, r[t].err);
+	}
+	T_CHECK(opened == NTHREAD, "%d threads opening one fresh file at once all succeed (%d did)", NTHREAD,
+	        opened);
+
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == 1 &&
+	            q_int(s, "SELECT count(*) FROM sqlite_schema WHERE "
+	                     "type = 'table'") == 7,
+	        "and the schema was created once");
+	if (!s)
+		goto out;
+	T_CHECK(store_client_put(s, &c) == STORE_OK &&
+	            q_exec(s, "INSERT INTO users (id, username, password_hash, created_at) VALUES "
+	                      "('user-1', 'alice', 'x', 0)") == SQLITE_OK,
+	        "client and user for the race");
+	put_codes(s, 1000, NCODE);
+
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_create(&th[t], NULL, take_racer, &r[t]);
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		errors += r[t].errors;
+	}
+	for (unsigned i = 0; i < NCODE; i++) {
+		int winners = 0;
+
+		for (int t = 0; t < NTHREAD; t++)
+			winners += r[t].won[i];
+		exact &= winners == 1;
+		total += winners;
+	}
+	T_CHECK(exact && total == NCODE && errors == 0,
+	        "%d threads, own connections, race for each of %d codes: exactly one winner each (%d wins, "
+	        "%d errors)",
+	        NTHREAD, NCODE, total, errors);
+	T_CHECK(q_int(s, "SELECT count(*) FROM auth_codes WHERE used = 1") == NCODE, "all %d codes are used",
+	        NCODE);
+out:
+	for (int t = 0; t < NTHREAD; t++)
+		store_close(r[t].s);
+	store_close(s);
+	pthread_barrier_destroy(&bar);
+}
+
+/* The same race between processes: each child takes what it can and reports. */
+static void test_processes(void)
+{
+	char p[256], err[512];
+	pid_t pid[NPROC];
+	int fd[NPROC][2];
+	unsigned char won[NPROC][NPCODE];
+	store *s;
+	int exact = 1, total = 0, clean = 1;
+
+	s = store_sqlite_open(at(p, sizeof p, "race.db"), err, sizeof err);
+	if (!s) {
+		T_CHECK(0, "reopen race.db: %s", err);
+		return;
+	}
+	put_codes(s, 2000, NPCODE);
+	store_close(s);
+	fflush(stdout);
+	for (int k = 0; k < NPROC; k++) {
+		if (pipe(fd[k]) != 0 || (pid[k] = fork()) < 0) {
+			T_CHECK(0, "pipe/fork");
+			return;
+		}
+		if (pid[k] == 0) {
+			unsigned char w[NPCODE] = {0};
+			struct store_code got;
+			store *cs = store_sqlite_open(p, NULL, 0);
+
+			close(fd[k][0]);
+			for (unsigned i = 0; cs && i < NPCODE; i++) {
+				struct store_code c = code(2000 + i, "client-c", NOW + 60);
+				store_err e = store_code_take(cs, c.code_hash, c.code_hash_len, NOW, &got);
+
+				w[i] = e == STORE_OK ? 1 : e == STORE_NOT_FOUND ? 0 : 2;
+			}
+			store_close(cs);
+			_exit(cs && write(fd[k][1], w, sizeof w) == (ssize_t)sizeof w ? 0 : 1);
+		}
+		close(fd[k][1]);
+	}
+	for (int k = 0; k < NPROC; k++) {
+		int st = 0;
+
+		clean &= read(fd[k][0], won[k], NPCODE) == NPCODE;
+		close(fd[k][0]);
+		clean &= waitpid(pid[k], &st, 0) == pid[k] && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	for (unsigned i = 0; clean && i < NPCODE; i++) {
+		int winners = 0;
+
+		for (int k = 0; k < NPROC; k++) {
+			clean &= won[k][i] != 2;
+			winners += won[k][i] == 1;
+		}
+		exact &= winners == 1;
+		total += winners;
+	}
+	T_CHECK(clean && exact && total == NPCODE,
+	        "%d processes race for each of %d codes: exactly one winner each (%d wins)", NPROC, NPCODE,
+	        total);
+}
+
+/* ---- honest failures ---- */
+
+static void test_busy(store *s)
+{
+	char p[256], err[512];
+	store *other = store_sqlite_open(at(p, sizeof p, "id.db"), err, sizeof err);
+	int r = -1;
+
+	if (!other) {
+		T_CHECK(0, "second connection: %s", err);
+		return;
+	}
+	T_CHECK(q_exec(other, "BEGIN IMMEDIATE") == SQLITE_OK, "another connection holds the write lock");
+	sqlite3_busy_timeout(((struct sq *)s)->db, 50); /* not the 2 s default, in a test */
+	T_CHECK(store_revoke_put(s, "jti-busy", NOW + 60) == STORE_BUSY && store_unavailable(STORE_BUSY),
+	        "a write blocked past the busy timeout: STORE_BUSY (\"%s\")", store_errmsg(s));
+	T_CHECK(store_revoke_check(s, "jti-busy", NOW, &r) == STORE_OK && r == 0,
+	        "reads go on while another connection writes (WAL)");
+	q_exec(other, "ROLLBACK");
+	T_CHECK(store_revoke_put(s, "jti-busy", NOW + 60) == STORE_OK,
+	        "once the lock is gone, the write succeeds");
+	sqlite3_busy_timeout(((struct sq *)s)->db, STORE_SQLITE_BUSY_MS);
+	store_close(other);
+}
+
+/* In a child, so that root can drop to an unprivileged user: root writes
+ * through any file mode. The child prints its own lines; the exit status says
+ * whether any failed (77: could not drop privileges, so not run). */
+static void test_readonly(void)
+{
+	char p[256], err[512];
+	struct store_client got, c = client("ro-client", 0);
+	store *s;
+	pid_t pid;
+	int st = 0, r = 0;
+
+	s = store_sqlite_open(at(p, sizeof p, "ro.db"), err, sizeof err);
+	T_CHECK(s && store_client_put(s, &c) == STORE_OK, "ro.db made with one client");
+	store_close(s); /* the last close checkpoints and removes -wal and -shm */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (geteuid() == 0 && (chown(dir, 65534, 65534) || chown(p, 65534, 65534) || setgid(65534) ||
+		                       setuid(65534) || geteuid() == 0))
+			_exit(77);
+		if (chmod(p, 0400) != 0) {
+			printf("not ok - chmod 0400: %s\n", strerror(errno));
+			fflush(stdout);
+			_exit(1);
+		}
+		s = store_sqlite_open(p, err, sizeof err);
+		T_CHECK(s != NULL, "a read-only file with a current schema opens (%s)",
+		        s ? "read-only" : err);
+		if (!s) {
+			fflush(stdout);
+			_exit(1);
+		}
+		T_CHECK(store_client_get(s, "ro-client", &got) == STORE_OK && client_eq(&c, &got),
+		        "reads work on a read-only file");
+		T_CHECK(store_revoke_check(s, "jti", NOW, &r) == STORE_OK && r == 0, "revoke_check reads");
+		c = client("ro-2", 0);
+		T_CHECK(store_client_put(s, &c) == STORE_READONLY && store_unavailable(STORE_READONLY),
+		        "client_put on a read-only file: STORE_READONLY (\"%s\")", store_errmsg(s));
+		T_CHECK(store_revoke_put(s, "jti", NOW + 60) == STORE_READONLY, "revoke_put: STORE_READONLY");
+		store_close(s);
+		fflush(stdout);
+		_exit(t_failed_ ? 1 : 0);
+	}
+	T_CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st), "read-only child ran");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+		T_SKIP("read-only file: cannot drop root privileges here");
+	else
+		T_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "read-only checks passed in the child");
+	if (geteuid() == 0 && (chown(dir, 0, 0) || chown(p, 0, 0))) /* give them back for cleanup */
+		T_CHECK(0, "chown back: %s", strerror(errno));
+}
+
+/* Damage the pages of a database: opening must fail with a clear message, and a
+ * connection already open must answer CORRUPT, never "not found". */
+static int overwrite_pages(const char *p, int64_t only_page)
+{
+	uint8_t junk[4096];
+	struct stat sb;
+	int fd = open(p, O_WRONLY), ok;
+
+	memset(junk, 0xa5, sizeof junk);
+	ok = fd >= 0 && fstat(fd, &sb) == 0 && sb.st_size > 4096;
+	for (off_t off = 4096; ok && off < sb.st_size; off += 4096)
+		if (!only_page || off == (only_page - 1) * 4096)
+			ok = pwrite(fd, junk, sizeof junk, off) == (ssize_t)sizeof junk;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static void test_damaged(void)
+{
+	char p[256], err[512];
+	struct store_client c = client("dmg", 0), got;
+	store *s, *s2;
+	int64_t root;
+
+	s = store_sqlite_open(at(p, sizeof p, "damaged.db"), err, sizeof err);
+	T_CHECK(s && store_client_put(s, &c) == STORE_OK, "damaged.db made with one client");
+	root = s ? q_int(s, "SELECT rootpage FROM sqlite_schema WHERE name = 'clients'") : -1;
+	store_close(s); /* checkpoints: every row is in the main file now */
+
+	/* A connection that has read the schema but not the clients page yet. */
+	s2 = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s2 && q_int(s2, "SELECT count(*) FROM sqlite_schema") > 0 && root > 1 &&
+	            q_int(s2, "PRAGMA page_size") == 4096,
+	        "second connection open, clients table at page %lld", (long long)root);
+	T_CHECK(overwrite_pages(p, root), "the clients table's page overwritten under it");
+	T_CHECK(s2 && store_client_get(s2, "dmg", &got) == STORE_CORRUPT && store_unavailable(STORE_CORRUPT),
+	        "a read from a damaged page: STORE_CORRUPT (\"%s\")", s2 ? store_errmsg(s2) : "");
+	store_close(s2);
+
+	T_CHECK(overwrite_pages(p, 0), "every page but the first overwritten");
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s == NULL && strstr(err, "damaged.db: not a SQLite database, or a damaged one"),
+	        "a damaged file is refused at open: \"%s\"", err);
+	store_close(s);
+}
+
+static void test_errors(void)
+{
+	static const struct {
+		int rc;
+		store_err e;
+	} map[] = {
+	    {SQLITE_OK, STORE_OK},
+	    {SQLITE_DONE, STORE_OK},
+	    {SQLITE_CONSTRAINT_PRIMARYKEY, STORE_CONFLICT},
+	    {SQLITE_CONSTRAINT_UNIQUE, STORE_CONFLICT},
+	    {SQLITE_CONSTRAINT_FOREIGNKEY, STORE_NOT_FOUND},
+	    {SQLITE_CONSTRAINT_CHECK, STORE_INVALID},
+	    {SQLITE_TOOBIG, STORE_INVALID},
+	    {SQLITE_NOMEM, STORE_NOMEM},
+	    {SQLITE_BUSY, STORE_BUSY},
+	    {SQLITE_BUSY_SNAPSHOT, STORE_BUSY},
+	    {SQLITE_LOCKED, STORE_BUSY},
+	    {SQLITE_IOERR_WRITE, STORE_IO},
+	    {SQLITE_IOERR_FSYNC, STORE_IO},
+	    {SQLITE_CANTOPEN, STORE_IO},
+	    {SQLITE_ERROR, STORE_IO},
+	    {SQLITE_CORRUPT, STORE_CORRUPT},
+	    {SQLITE_NOTADB, STORE_CORRUPT},
+	    {SQLITE_READONLY, STORE_READONLY},
+	    {SQLITE_READONLY_DBMOVED, STORE_READONLY},
+	    {SQLITE_FULL, STORE_FULL},
+	};
+	int ok = 1;
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (sq_map(map[i].rc) != map[i].e) {
+			printf("# %s (%d) maps to %d\n", sqlite3_errstr(map[i].rc), map[i].rc,
+			       sq_map(map[i].rc));
+			ok = 0;
+		}
+	T_CHECK(ok, "SQLite result codes map to store_err");
+	T_CHECK(!store_unavailable(STORE_NOT_FOUND) && !store_unavailable(STORE_INVALID) &&
+	            store_unavailable(STORE_IO) && store_unavailable(STORE_FULL),
+	        "store_unavailable marks the 503 band only");
+	T_CHECK(!strcmp(store_strerror(STORE_FULL), "database or disk full") &&
+	            !strcmp(store_strerror((store_err)99), "unknown storage error"),
+	        "store_strerror");
+	T_CHECK(store_list_valid("", 10) && store_list_valid("a\nb", 3) && !store_list_valid("a\nb", 2) &&
+	            !store_list_valid("\na", 10) && !store_list_valid("a\x7f", 10),
+	        "store_list_valid");
+}
+
+int main(void)
+{
+	char p[256], err[512];
+	store *s;
+
+	snprintf(dir, sizeof dir, "/tmp/test_store.XXXXXX");
+	if (!mkdtemp(dir)) {
+		T_CHECK(0, "mkdtemp: %s", strerror(errno));
+		T_DONE();
+	}
+	test_errors();
+	test_open_and_migrate();
+	test_refusals();
+	s = store_sqlite_open(at(p, sizeof p, "id.db"), err, sizeof err);
+	T_CHECK(s != NULL, "open id.db for the operations (%s)", s ? "ok" : err);
+	if (s) {
+		test_clients(s);
+		test_keys(s);
+		test_revoke(s);
+		test_codes(s);
+		test_busy(s);
+		store_close(s);
+	}
+	test_concurrency();
+	test_processes();
+	test_readonly();
+	test_damaged();
+	rm_dir();
+	T_CHECK(access(dir, F_OK) != 0, "temporary directory removed");
+	T_DONE();
+}
