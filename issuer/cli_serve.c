@@ -4,9 +4,11 @@
  * it, and only then start the server. Invalid configuration stops start-up with
  * a one-line reason and exit status 2; nothing is half-started.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -52,13 +54,52 @@ static int fail(const char *what, const char *value)
 	return EXIT_USAGE;
 }
 
+/* The seeds' environment variables other than JWT_ISSUER into cfg; 0 or the exit status. */
+static int read_env(server_config *cfg)
+{
+	static const char *const algs[] = {"ES256", "RS256", "PS256", "EdDSA", "HS256"};
+	const char *ttl = getenv("JWT_EXPIRATION_MINUTES"), *alg = getenv("JWT_ALGORITHM");
+	const char *legacy = getenv("JWT_SECRET_KEY"), *bui = getenv("BROWSER_UI_CLIENT_SECRET");
+	int64_t minutes = 15;
+	size_t i = 0;
+
+	if (ttl && cli_parse_i64(ttl, 1, 1440, &minutes))
+		return fail("JWT_EXPIRATION_MINUTES (1..1440)", ttl);
+	cfg->token_ttl = minutes * 60;
+	cfg->alg = alg && *alg ? alg : "ES256";
+	while (i < sizeof algs / sizeof algs[0] && strcmp(algs[i], cfg->alg))
+		i++;
+	if (i == sizeof algs / sizeof algs[0])
+		return fail("JWT_ALGORITHM (ES256, RS256, PS256, EdDSA, or HS256 with JWT_SECRET_KEY)",
+		            cfg->alg);
+	if (legacy && *legacy && strlen(legacy) < 32)
+		return fail("JWT_SECRET_KEY (at least 32 bytes)", "(too short; value not shown)");
+	cfg->legacy_secret = legacy && *legacy ? legacy : NULL;
+	if (strcmp(cfg->alg, "HS256") == 0 && !cfg->legacy_secret)
+		return fail("JWT_ALGORITHM", "HS256 needs JWT_SECRET_KEY");
+	if (bui && *bui && strlen(bui) < 32)
+		return fail("BROWSER_UI_CLIENT_SECRET (at least 32 bytes)", "(too short; value not shown)");
+	cfg->browser_ui_secret = bui && *bui ? bui : NULL;
+	return 0;
+}
+
+/* The default database's folder, var/, created 0700 when missing; 0 or the exit status. */
+static int default_db_dir(const char *db)
+{
+	if (strcmp(db, CLI_DB_DEFAULT) != 0 || mkdir("var", 0700) == 0 || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "identity-backend serve: cannot create var/: %s\n", strerror(errno));
+	return 1;
+}
+
 /* see cli.h */
 int cli_serve(int argc, char **argv)
 {
 	static char issuer[512];
-	const char *listen = "127.0.0.1:8080", *iss = getenv("JWT_ISSUER");
-	server_config cfg = {.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN)};
+	const char *listen = "127.0.0.1:8080", *iss = getenv("JWT_ISSUER"), *log = getenv("ACCESS_LOG");
+	server_config cfg = {.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN), .db = CLI_DB_DEFAULT};
 	int64_t threads;
+	int rc;
 
 	for (int i = 0; i < argc; i++) {
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -71,8 +112,9 @@ int cli_serve(int argc, char **argv)
 				return fail("--threads (1..64)", val);
 			cfg.threads = (unsigned)threads;
 		} else if (strcmp(argv[i], "--db") == 0 && val) {
-			/* The store arrives with the issuer's storage module; accepted now so scripts keep
-			 * working. */
+			cfg.db = val;
+		} else if (strcmp(argv[i], "--access-log") == 0 && val) {
+			log = val;
 		} else
 			return fail("option", argv[i]);
 		i++;
@@ -88,5 +130,10 @@ int cli_serve(int argc, char **argv)
 	if (check_issuer(iss))
 		return fail("issuer URL (http(s)://host[:port][/path], no trailing slash)", iss);
 	cfg.issuer = iss;
+	if (log && strcmp(log, "on") && strcmp(log, "off"))
+		return fail("--access-log / ACCESS_LOG (on or off)", log);
+	cfg.access_log = !log || strcmp(log, "on") == 0;
+	if ((rc = read_env(&cfg)) || (rc = default_db_dir(cfg.db)))
+		return rc;
 	return server_run(&cfg) == 0 ? 0 : 1;
 }

@@ -1,13 +1,14 @@
 /*
- * routes.c: the route table and the handlers that need no storage (see
- * routes.h). A handler gets the request and the validated configuration; it
- * answers before returning and never blocks the loop.
+ * routes.c: the route table, the response helpers and the operational handlers
+ * (/ping, /health, /metrics) (see routes.h). /health and /metrics say what the
+ * server is doing, never what it knows: no key material, no secret, no client
+ * data.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "routes.h"
-
-typedef void (*route_fn)(h2o_req_t *req, const server_config *cfg);
 
 typedef struct route {
 	const char *path;
@@ -22,29 +23,65 @@ static const char *reason(int status)
 		return "OK";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
 	case 404:
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
 	case 413:
 		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
 	default:
-		return status < 500 ? "Client Error" : "Service Unavailable";
+		return status < 500 ? "Client Error" : "Server Error";
 	}
+}
+
+/* see routes.h */
+void routes_add_header(h2o_req_t *req, const char *name, const char *value)
+{
+	h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, value,
+	                      strlen(value));
+}
+
+static void send_typed(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
+{
+	req->res.status = status;
+	req->res.reason = reason(status);
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
+	if (h2o_find_header(&req->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) == -1)
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+		               H2O_STRLIT("no-store"));
+	routes_add_header(req, "x-content-type-options", "nosniff");
+	req->res.content_length = len;
+	h2o_send_inline(req, body, len);
 }
 
 /* see routes.h */
 void routes_send_json(h2o_req_t *req, int status, const char *body, size_t len)
 {
-	req->res.status = status;
-	req->res.reason = reason(status);
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-	               H2O_STRLIT("application/json"));
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
-	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
-	                      H2O_STRLIT("nosniff"));
-	req->res.content_length = len;
-	h2o_send_inline(req, body, len);
+	send_typed(req, status, "application/json", body, len);
+}
+
+/* see routes.h */
+void routes_send_cjson(h2o_req_t *req, int status, cJSON *doc)
+{
+	char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+
+	cJSON_Delete(doc);
+	if (!text) {
+		routes_send_error(req, 503, "temporarily_unavailable", "out of memory");
+		return;
+	}
+	routes_send_json(req, status, text, strlen(text));
+	free(text);
 }
 
 /* see routes.h */
@@ -57,29 +94,84 @@ void routes_send_error(h2o_req_t *req, int status, const char *code, const char 
 	routes_send_json(req, status, body, n > 0 && (size_t)n < sizeof body ? (size_t)n : 0);
 }
 
-static void ping(h2o_req_t *req, const server_config *cfg)
+/* see routes.h */
+h2o_iovec_t routes_header(h2o_req_t *req, const h2o_token_t *token)
 {
-	(void)cfg;
-	req->res.status = 200;
-	req->res.reason = "OK";
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-	               H2O_STRLIT("text/plain; charset=utf-8"));
-	req->res.content_length = 2;
-	h2o_send_inline(req, H2O_STRLIT("OK"));
+	ssize_t i = h2o_find_header(&req->headers, token, -1);
+
+	return i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
 }
 
-static void health(h2o_req_t *req, const server_config *cfg)
+static void ping(h2o_req_t *req, app_thread *t)
 {
-	(void)cfg;
-	static const char body[] = "{\"status\":\"ok\",\"service\":\"identity-backend\"}";
+	(void)t;
+	send_typed(req, 200, "text/plain; charset=utf-8", "OK", 2);
+}
 
-	routes_send_json(req, 200, body, sizeof body - 1);
+static void health(h2o_req_t *req, app_thread *t)
+{
+	size_t published;
+	int legacy;
+	cJSON *doc = cJSON_CreateObject();
+	char algs[128];
+
+	keyring_stats(t->app->keys, &published, &legacy);
+	keyring_algs(t->app->keys, algs, sizeof algs);
+	cJSON_AddStringToObject(doc, "status", published ? "ok" : "degraded");
+	cJSON_AddStringToObject(doc, "service", "identity-backend");
+	cJSON_AddStringToObject(doc, "issuer", t->app->cfg->issuer);
+	cJSON_AddNumberToObject(doc, "uptime_seconds", (double)(app_now() - t->app->started));
+	cJSON_AddNumberToObject(doc, "threads", t->app->cfg->threads);
+	cJSON_AddNumberToObject(doc, "published_keys", (double)published);
+	cJSON_AddStringToObject(doc, "token_alg", t->app->cfg->alg);
+	cJSON_AddStringToObject(doc, "signing_algs", algs);
+	cJSON_AddBoolToObject(doc, "legacy_hs256", legacy);
+	if (legacy)
+		cJSON_AddStringToObject(
+		    doc, "warning",
+		    "legacy HS256 is enabled (JWT_SECRET_KEY): anyone holding the shared secret "
+		    "can mint tokens; migrate verifiers to the JWKS and unset it");
+	routes_send_cjson(req, 200, doc);
+}
+
+static void metrics_page(h2o_req_t *req, app_thread *t)
+{
+	size_t len;
+	char *text = metrics_render(t->app->metrics, &len);
+
+	if (!text) {
+		routes_send_error(req, 503, "temporarily_unavailable", "out of memory");
+		return;
+	}
+	send_typed(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+	free(text);
 }
 
 static const route table[] = {
     {"/ping", "GET", ping},
     {"/health", "GET", health},
+    {"/metrics", "GET", metrics_page},
+    {"/.well-known/openid-configuration", "GET", wellknown_discovery},
+    {"/.well-known/jwks.json", "GET", wellknown_jwks},
+    {"/token", "POST", token_endpoint},
+    {"/verify", "POST", check_verify},
+    {"/introspect", "POST", check_introspect},
+    {"/revoke", "POST", check_revoke},
 };
+
+#define N_ROUTES (sizeof table / sizeof table[0])
+
+/* see routes.h */
+const char *const *routes_names(size_t *n)
+{
+	static const char *names[N_ROUTES + 1];
+
+	for (size_t i = 0; i < N_ROUTES; i++)
+		names[i] = table[i].path;
+	names[N_ROUTES] = "other";
+	*n = N_ROUTES + 1;
+	return names;
+}
 
 static int is(h2o_iovec_t v, const char *s)
 {
@@ -89,22 +181,21 @@ static int is(h2o_iovec_t v, const char *s)
 }
 
 /* see routes.h */
-void routes_dispatch(h2o_req_t *req, const server_config *cfg)
+size_t routes_dispatch(h2o_req_t *req, app_thread *t)
 {
-	int path_known = 0;
-
-	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+	for (size_t i = 0; i < N_ROUTES; i++) {
 		if (!is(req->path_normalized, table[i].path))
 			continue;
-		path_known = 1;
 		if (is(req->method, table[i].method) ||
-		    (is(req->method, "HEAD") && strcmp(table[i].method, "GET") == 0)) {
-			table[i].fn(req, cfg);
-			return;
+		    (is(req->method, "HEAD") && strcmp(table[i].method, "GET") == 0))
+			table[i].fn(req, t);
+		else {
+			routes_add_header(req, "allow", table[i].method);
+			routes_send_error(req, 405, "method_not_allowed",
+			                  "this endpoint does not take that method");
 		}
+		return i;
 	}
-	if (path_known)
-		routes_send_error(req, 405, "method_not_allowed", "this endpoint does not take that method");
-	else
-		routes_send_error(req, 404, "not_found", "no such endpoint");
+	routes_send_error(req, 404, "not_found", "no such endpoint");
+	return N_ROUTES;
 }

@@ -12,14 +12,18 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <h2o.h>
 
+#include "app.h"
+#include "reqlog.h"
 #include "routes.h"
 #include "server.h"
 
@@ -29,13 +33,8 @@ typedef struct worker {
 	h2o_context_t ctx;
 	h2o_accept_ctx_t accept;
 	h2o_socket_t *listener;
+	app_thread state;
 } worker;
-
-/* The handler H2O calls, carrying the configuration the routes read. */
-typedef struct app_handler {
-	h2o_handler_t super;
-	const server_config *cfg;
-} app_handler;
 
 static h2o_globalconf_t config;
 static atomic_int stopping;
@@ -90,8 +89,10 @@ static void *run_worker(void *arg)
 	w->listener = h2o_evloop_socket_create(w->ctx.loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
 	w->listener->data = w;
 	h2o_socket_read_start(w->listener, on_accept);
-	while (!atomic_load(&stopping))
+	while (!atomic_load(&stopping)) {
 		h2o_evloop_run(w->ctx.loop, 100);
+		app_thread_tick(&w->state);
+	}
 	/* Stop accepting, ask keep-alive connections to close, let requests in flight finish. */
 	h2o_socket_read_stop(w->listener);
 	h2o_socket_close(w->listener);
@@ -101,27 +102,77 @@ static void *run_worker(void *arg)
 	return NULL;
 }
 
-/* The single H2O handler: every path goes through the route table. */
+/* see app.h */
+app_thread *app_thread_of(h2o_req_t *req)
+{
+	return &((worker *)((char *)req->conn->ctx - offsetof(worker, ctx)))->state;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The access log line of a finished request. */
+static void log_request(h2o_req_t *req, app_thread *t, double secs)
+{
+	char remote[INET6_ADDRSTRLEN + 8] = "";
+	struct sockaddr_storage ss;
+	socklen_t n = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+	reqlog_entry e = {.method = req->method.base,
+	                  .method_len = req->method.len,
+	                  .path = req->path.base,
+	                  .path_len = req->path.len,
+	                  .status = req->res.status,
+	                  .seconds = secs,
+	                  .bytes = req->res.content_length == SIZE_MAX ? 0 : req->res.content_length,
+	                  .client_id = t->client_id,
+	                  .thread = t->index};
+
+	if (n > 0 && ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, remote, sizeof remote);
+	else if (n > 0 && ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, remote, sizeof remote);
+	e.remote = remote[0] ? remote : NULL;
+	reqlog_write(STDERR_FILENO, &e);
+}
+
+/* The single H2O handler: every path goes through the route table; then metrics and the log. */
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
-	routes_dispatch(req, ((app_handler *)self)->cfg);
+	app_thread *t = app_thread_of(req);
+	struct timespec t0;
+	size_t route;
+	double secs;
+
+	(void)self;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t->client_id = NULL;
+	route = routes_dispatch(req, t);
+	secs = seconds_since(&t0);
+	metrics_request(t->app->metrics, t->index, route, req->res.status, secs);
+	if (t->app->cfg->access_log)
+		log_request(req, t, secs);
+	t->client_id = NULL;
 	return 0;
 }
 
-static void build_config(const server_config *cfg)
+static void build_config(void)
 {
 	h2o_hostconf_t *host;
 	h2o_pathconf_t *path;
-	app_handler *handler;
+	h2o_handler_t *handler;
 
 	h2o_config_init(&config);
 	config.max_request_entity_size = SERVER_MAX_BODY;
 	config.server_name = h2o_iovec_init(H2O_STRLIT("identity-backend"));
 	host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
 	path = h2o_config_register_path(host, "/", 0);
-	handler = (app_handler *)h2o_create_handler(path, sizeof *handler);
-	handler->super.on_req = on_req;
-	handler->cfg = cfg;
+	handler = h2o_create_handler(path, sizeof *handler);
+	handler->on_req = on_req;
 }
 
 /* Block the stop signals here so threads inherit the mask; wait for one; stop. */
@@ -139,12 +190,40 @@ static void wait_for_stop(worker *w, unsigned n)
 		pthread_join(w[i].thread, NULL);
 }
 
+/* Close what start_app opened for the first n workers, then the app. */
+static void stop_app(app *a, worker *w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		app_thread_fini(&w[i].state);
+	app_stop(a);
+}
+
+/* The shared state and each worker's own; the app, or NULL with a reason on stderr. */
+static app *start_app(const server_config *cfg, worker *w)
+{
+	char err[512];
+	app *a = app_start(cfg, err, sizeof err);
+	unsigned i = 0;
+
+	if (!a)
+		goto fail;
+	for (; i < cfg->threads; i++)
+		if (app_thread_init(&w[i].state, a, i, err, sizeof err))
+			goto fail;
+	return a;
+fail:
+	fprintf(stderr, "identity-backend serve: %s\n", err);
+	stop_app(a, w, i);
+	return NULL;
+}
+
 /* see server.h */
 int server_run(const server_config *cfg)
 {
 	static worker workers[SERVER_MAX_THREADS];
 	sigset_t set;
 	unsigned started = 0;
+	app *a;
 
 	for (unsigned i = 0; i < cfg->threads; i++) {
 		if ((workers[i].fd = listen_on(cfg)) < 0) {
@@ -155,7 +234,12 @@ int server_run(const server_config *cfg)
 			return -1;
 		}
 	}
-	build_config(cfg);
+	if (!(a = start_app(cfg, workers))) {
+		for (unsigned i = 0; i < cfg->threads; i++)
+			close(workers[i].fd);
+		return -1;
+	}
+	build_config();
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -171,6 +255,7 @@ int server_run(const server_config *cfg)
 	fprintf(stderr, "{\"msg\":\"listening\",\"address\":\"%s:%u\",\"threads\":%u,\"issuer\":\"%s\"}\n",
 	        cfg->host, cfg->port, cfg->threads, cfg->issuer);
 	wait_for_stop(workers, started);
+	stop_app(a, workers, cfg->threads);
 	fprintf(stderr, "{\"msg\":\"stopped\"}\n");
 	return started < cfg->threads ? -1 : 0;
 }

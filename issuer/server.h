@@ -25,6 +25,12 @@ typedef struct server_config {
 	uint16_t port;
 	unsigned threads;   /* event-loop threads, 1..SERVER_MAX_THREADS */
 	const char *issuer; /* the issuer URL, without a trailing slash */
+	const char *db;     /* the SQLite file */
+	int64_t token_ttl;  /* access token lifetime, seconds (JWT_EXPIRATION_MINUTES * 60) */
+	const char *alg; /* JWS algorithm of issued tokens (JWT_ALGORITHM): ES256 RS256 PS256 EdDSA HS256 */
+	const char *legacy_secret;     /* JWT_SECRET_KEY: enables legacy HS256, or NULL */
+	const char *browser_ui_secret; /* BROWSER_UI_CLIENT_SECRET: registers `browser-ui`, or NULL */
+	int access_log;                /* 1: one JSON line per request on stderr */
 } server_config;
 
 /*

@@ -22,27 +22,11 @@
 /* Deepest nesting of arrays/objects accepted (a top-level object is depth 1). */
 #ifndef JOSE_JSON_MAX_DEPTH
 #define JOSE_JSON_MAX_DEPTH 16
-/*
- * Print item as compact JSON into a new string (free with cJSON_free), with
- * every number in the shortest form that reads back to the same double:
- * cJSON's own printer rounds some (9007199254740991 prints as …990).
- * Returns NULL when out of memory.
- */
-char *jose_json_print(const cJSON *item);
-
 #endif
 
 /* Most members one object may have (bounds the duplicate-name check). */
 #ifndef JOSE_JSON_MAX_MEMBERS
 #define JOSE_JSON_MAX_MEMBERS 1024
-/*
- * Print item as compact JSON into a new string (free with cJSON_free), with
- * every number in the shortest form that reads back to the same double:
- * cJSON's own printer rounds some (9007199254740991 prints as …990).
- * Returns NULL when out of memory.
- */
-char *jose_json_print(const cJSON *item);
-
 #endif
 
 /* Largest |NumericDate| accepted: 2^53 - 1, the largest exact integer in a double. */

@@ -1,0 +1,73 @@
+/*
+ * app.h: what the request handlers share. `app` is built once at start-up from
+ * the validated configuration and is read-only afterwards, except for what its
+ * own modules synchronise (the keyring's lock, the metrics' per-thread shards).
+ * `app_thread` is one event-loop thread's own state: its SQLite connection and
+ * its RNG, neither of which may be touched by another thread.
+ *
+ * Start-up order (app_start): open the store (migrating it), register the
+ * seeds' `browser-ui` client when configured, load or generate the signing
+ * keys. Any failure stops start-up with a one-line reason; nothing answers
+ * requests until all of it succeeded.
+ */
+#ifndef ISSUER_APP_H
+#define ISSUER_APP_H
+
+#include <stdint.h>
+
+#include <h2o.h>
+#include <wolfssl/wolfcrypt/settings.h>
+#include <wolfssl/wolfcrypt/random.h>
+
+#include "keyring.h"
+#include "metrics.h"
+#include "server.h"
+#include "store.h"
+
+/* Seconds between two reloads of the key table (rotations reach a running server this fast). */
+#ifndef APP_KEY_SYNC_SECONDS
+#define APP_KEY_SYNC_SECONDS 1
+#endif
+/* Seconds between two purges of expired revocations and codes. */
+#ifndef APP_PURGE_SECONDS
+#define APP_PURGE_SECONDS 3600
+#endif
+
+typedef struct app {
+	const server_config *cfg;
+	keyring *keys;
+	metrics *metrics;
+	int64_t started; /* Unix seconds */
+} app;
+
+typedef struct app_thread {
+	app *app;
+	store *db;
+	WC_RNG rng;
+	unsigned index;
+	int64_t next_sync, next_purge;
+	const char *client_id; /* the client a request authenticated as, for the access log; or NULL */
+} app_thread;
+
+/* Build the shared state for cfg; NULL with a one-line reason in err. */
+app *app_start(const server_config *cfg, char *err, size_t errlen);
+
+/* Free what app_start built (after every thread finished). */
+void app_stop(app *a);
+
+/* Give thread index its own store connection and RNG; 0, or -1 with a reason in err. */
+int app_thread_init(app_thread *t, app *a, unsigned index, char *err, size_t errlen);
+
+/* Periodic work, called by each loop between rounds: thread 0 syncs keys and purges. */
+void app_thread_tick(app_thread *t);
+
+/* Release the thread's store and RNG. */
+void app_thread_fini(app_thread *t);
+
+/* The thread state of the loop req runs on. */
+app_thread *app_thread_of(h2o_req_t *req);
+
+/* Current Unix time in seconds. */
+int64_t app_now(void);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * oauth.h: what the OAuth endpoints (/token, /introspect, /revoke) share:
+ * reading a form body, authenticating the client (RFC 6749 §2.3.1:
+ * client_secret_basic or client_secret_post, never both), and scope and
+ * audience checks against what the client was registered for. Each function
+ * that can fail has already sent the error response when it returns -1, so a
+ * handler only returns.
+ */
+#ifndef ISSUER_OAUTH_H
+#define ISSUER_OAUTH_H
+
+#include "http.h"
+#include "routes.h"
+#include "store.h"
+
+/* Longest client secret accepted on the wire (ours are 43 characters). */
+#define OAUTH_SECRET_MAX 1024
+
+/*
+ * Parse req's body as application/x-www-form-urlencoded into form (decoded
+ * strings in req's pool). 0, or -1 after a 415 (another media type) or a 400
+ * invalid_request (malformed, repeated parameter).
+ */
+int oauth_read_form(h2o_req_t *req, http_form *form);
+
+/*
+ * Authenticate the confidential client of req from its Authorization: Basic
+ * header or the form's client_id/client_secret into *c. 0, or -1 after a 401
+ * invalid_client (with WWW-Authenticate when Basic was used or nothing was
+ * sent), a 400 invalid_request (two methods at once) or a 503 (store down).
+ * Sets t->client_id for the access log.
+ */
+int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c);
+
+/* 1 when every space-separated token of scope is in allowed (also space-separated), else 0. */
+int oauth_scope_allowed(const char *scope, const char *allowed);
+
+/* 1 when scope is a valid RFC 6749 §3.3 scope string (NQCHAR tokens, single spaces). */
+int oauth_scope_valid(const char *scope);
+
+/* Copy s into req's pool as a NUL-terminated string. */
+const char *oauth_pool_str(h2o_req_t *req, const char *s, size_t len);
+
+#endif
