@@ -67,8 +67,9 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIBJOSE) $(WC_LIB)
 test: all
 	BUILD=$(BUILD) bash tests/run.sh
 
+# The issuer with embedded defaults: 127.0.0.1:8080, var/identity.db, keys made on first start.
 run: $(BIN)
-	$(BIN) --help
+	$(BIN) serve
 
 bench: all
 	BUILD=$(BUILD) bash tests/bench/run.sh

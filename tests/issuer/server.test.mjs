@@ -2,7 +2,9 @@
 // loopback port, exercised over HTTP/1.1 (keep-alive, concurrency), fed bad
 // input (garbage, oversized bodies, wrong methods), and stopped with SIGTERM.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,8 +26,11 @@ function freePort() {
 }
 
 /** Start serve; resolves when it says it is listening. */
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idb-server-'));
+const DB = path.join(tmp, 'identity.db');
+
 function start(args) {
-	const child = spawn(BIN, ['serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+	const child = spawn(BIN, ['serve', '--db', DB, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
 	let err = '';
 	const ready = new Promise((resolve, reject) => {
 		child.stderr.on('data', (d) => {
@@ -103,10 +108,11 @@ for (const [args, env, name] of [
 	[[], { JWT_ISSUER: 'ftp://x' }, 'JWT_ISSUER not an http(s) URL'],
 	[['--issuer', 'https://id.example/'], {}, 'issuer with a trailing slash'],
 ]) {
-	const p = spawn(BIN, ['serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+	const p = spawn(BIN, ['serve', '--db', DB, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
 	let err = '';
 	p.stderr.on('data', (d) => (err += d));
 	const code = await new Promise((resolve) => p.on('exit', resolve));
 	report(code === 2 && err.trim().split('\n').length === 1, `invalid config stops start-up with one line: ${name}`, `exit ${code}: ${err}`);
 }
+fs.rmSync(tmp, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);
