@@ -127,6 +127,17 @@ static void put_escaped(struct w *w, const char *str, size_t n, size_t max)
 		size_t len, used;
 		unsigned c = s[i];
 
+		/* Fast path: a run of printable ASCII that needs no escape goes out in one copy. */
+		size_t lim = n - i < max - done ? n - i : max - done;
+		for (len = 0;
+		     len < lim && s[i + len] - 0x20u < 0x5fu && s[i + len] != '"' && s[i + len] != '\\';
+		     len++)
+			;
+		if (len > 0) {
+			put(w, str + i, len);
+			done += len, i += len;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			u[0] = '\\', u[1] = (char)c, len = 2, used = 1;
 		} else if (c < 0x20 || c == 0x7f) {

@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -517,7 +518,7 @@ static void *hammer_run(void *arg)
 	return NULL;
 }
 
-static atomic_int scraping;
+static atomic_int scraping, scraper_ready;
 
 /* Renders while the hammer runs: every scrape must be well-formed and its histograms consistent. */
 static void *scraper_run(void *arg)
@@ -526,7 +527,7 @@ static void *scraper_run(void *arg)
 	int renders = 0, bad = 0;
 	char err[200];
 
-	while (atomic_load(&scraping)) {
+	do {
 		size_t len;
 		char *text = metrics_render(m, &len);
 		if (text == NULL || !expo_check(text, len, err))
@@ -535,7 +536,8 @@ static void *scraper_run(void *arg)
 			bad += !histogram_ok(text, routes[r], NULL);
 		free(text);
 		renders++;
-	}
+		atomic_store(&scraper_ready, 1);
+	} while (atomic_load(&scraping));
 	return (void *)(intptr_t)(bad ? -1 : renders);
 }
 
@@ -552,7 +554,10 @@ static void hammer(unsigned shards, const char *what)
 	if (m == NULL)
 		return;
 	atomic_store(&scraping, 1);
+	atomic_store(&scraper_ready, 0);
 	pthread_create(&scraper, NULL, scraper_run, m);
+	while (!atomic_load(&scraper_ready)) /* so the scrapes overlap the hammer even on a busy machine */
+		sched_yield();
 	for (unsigned t = 0; t < 4; t++) {
 		h[t].m = m, h[t].thread = t;
 		pthread_create(&th[t], NULL, hammer_run, &h[t]);
