@@ -10,6 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
+#include "store.h"
+
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2
 
@@ -18,6 +22,48 @@ int cli_verify(int argc, char **argv);
 
 /* `identity-backend serve …`: run the issuer until SIGTERM. */
 int cli_serve(int argc, char **argv);
+
+/*
+ * `identity-backend keys list | rotate [--alg A] [--lead S] | retire KID [--grace S]`
+ * (design.md, "Command line"). rotate adds a key that signs after the lead time
+ * (env KEY_LEAD_SECONDS, default 300); retire stops a key signing at once and
+ * unpublishes it after the grace time (default: token lifetime + 300 s). Exit 1
+ * when the store fails or the key is unknown or already retired.
+ */
+int cli_keys(int argc, char **argv);
+
+/*
+ * `identity-backend client add --id ID [...] | list | remove ID`: register,
+ * list and remove OAuth clients. add prints the client secret once; list never
+ * prints a secret, hash or salt. Exit 1 when the store fails, the id exists
+ * (add) or does not (remove).
+ */
+int cli_client(int argc, char **argv);
+
+/* Where the store lives when --db is not given. */
+#define CLI_DB_DEFAULT "var/identity.db"
+
+/*
+ * Open the SQLite store at path, or at CLI_DB_DEFAULT when path is NULL (then
+ * creating its var/ directory, mode 0700, if missing). On failure prints
+ * "identity-backend <cmd>: <reason>" on stderr and returns NULL.
+ */
+store *cli_store_open(const char *cmd, const char *path);
+
+/*
+ * Report a failed store call e on stderr as "identity-backend <cmd>: <what>: <detail>";
+ * returns EXIT_INVALID.
+ */
+int cli_store_fail(const char *cmd, store *s, const char *what, store_err e);
+
+/*
+ * Print o on stdout as indented JSON and a newline, then delete o (which may be
+ * NULL: an allocation failed). Returns 0, or EXIT_INVALID with a message on
+ * stderr when out of memory or stdout cannot be written. The printed text is
+ * wiped before it is freed, so o may hold a secret (by reference, see
+ * cJSON_CreateStringReference, to keep cJSON from copying it).
+ */
+int cli_print_json(const char *cmd, cJSON *o);
 
 /*
  * Read all of f into a new NUL-terminated buffer of at most max bytes.

@@ -25,7 +25,27 @@ static const char usage[] =
     "  serve [--listen 127.0.0.1:8080] [--issuer URL] [--threads N] [--db FILE]\n"
     "      Run the issuer until SIGTERM. Environment: JWT_ISSUER. (So far: /ping, /health.)\n"
     "\n"
-    "The other issuer commands (keys, client, user) are being built: see README.md.\n";
+    "  keys list [--db FILE]\n"
+    "  keys rotate [--alg ES256|RS256|PS256|EdDSA] [--lead SECONDS] [--db FILE]\n"
+    "  keys retire KID [--grace SECONDS] [--db FILE]\n"
+    "      Signing keys. list prints every published key (never private material) with its\n"
+    "      status: pending (published, signs after its lead time), active, or retired.\n"
+    "      rotate adds a key that signs after --lead (env KEY_LEAD_SECONDS, default 300)\n"
+    "      and does not retire the old one; retire stops a key signing at once and keeps\n"
+    "      it published for --grace (default JWT_EXPIRATION_MINUTES*60 + 300).\n"
+    "\n"
+    "  client add --id ID [--secret-stdin] [--grant G]... [--redirect-uri U]... [--audience A]...\n"
+    "             [--subject S]... [--scope \"a b\"] [--public] [--consent] [--db FILE]\n"
+    "  client list [--db FILE]\n"
+    "  client remove ID [--db FILE]\n"
+    "      OAuth clients. Grants: client_credentials (default), authorization_code (needs\n"
+    "      --redirect-uri; the default of --public clients), refresh_token. add prints\n"
+    "      {\"client_id\":...,\"client_secret\":...} once: the secret is never shown again.\n"
+    "      --secret-stdin takes the secret (32..1024 printable ASCII characters) from stdin.\n"
+    "\n"
+    "Store commands use --db FILE (default var/identity.db, created mode 0600) and exit 1\n"
+    "when the store fails or the named row is missing or already exists.\n"
+    "The user command is being built: see README.md.\n";
 
 static const struct {
 	const char *name;
@@ -33,6 +53,8 @@ static const struct {
 } commands[] = {
     {"verify", cli_verify},
     {"serve", cli_serve},
+    {"keys", cli_keys},
+    {"client", cli_client},
 };
 
 int main(int argc, char **argv)
