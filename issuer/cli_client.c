@@ -38,10 +38,9 @@ typedef struct client_args {
 static int usage(const char *msg, const char *arg)
 {
 	fprintf(stderr, "identity-backend client: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fputs("usage: identity-backend client add --id ID [--secret-stdin] [--grant G]... [--redirect-uri "
-	      "U]...\n"
-	      "           [--audience A]... [--subject S]... [--scope \"a b\"] [--public] [--consent] [--db "
-	      "FILE]\n"
+	fputs("usage: identity-backend client add --id ID [--secret-stdin] [--grant G]...\n"
+	      "           [--redirect-uri U]... [--audience A]... [--subject S]... [--scope \"a b\"]\n"
+	      "           [--public] [--consent] [--db FILE]\n"
 	      "       identity-backend client list [--db FILE]\n"
 	      "       identity-backend client remove ID [--db FILE]\n",
 	      stderr);

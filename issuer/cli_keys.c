@@ -37,8 +37,8 @@ static int usage(const char *msg, const char *arg)
 {
 	fprintf(stderr, "identity-backend keys: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
 	fputs("usage: identity-backend keys list [--db FILE]\n"
-	      "       identity-backend keys rotate [--alg ES256|RS256|PS256|EdDSA] [--lead SECONDS] [--db "
-	      "FILE]\n"
+	      "       identity-backend keys rotate [--alg ES256|RS256|PS256|EdDSA] [--lead SECONDS]\n"
+	      "                                    [--db FILE]\n"
 	      "       identity-backend keys retire KID [--grace SECONDS] [--db FILE]\n",
 	      stderr);
 	return -1;

@@ -42,6 +42,8 @@ static const char usage[] =
     "      --redirect-uri; the default of --public clients), refresh_token. add prints\n"
     "      {\"client_id\":...,\"client_secret\":...} once: the secret is never shown again.\n"
     "      --secret-stdin takes the secret (32..1024 printable ASCII characters) from stdin.\n"
+    "      --audience and --subject list the aud and sub values the client may ask for;\n"
+    "      --scope the scopes (default for login clients: openid profile email).\n"
     "\n"
     "Store commands use --db FILE (default var/identity.db, created mode 0600) and exit 1\n"
     "when the store fails or the named row is missing or already exists.\n"

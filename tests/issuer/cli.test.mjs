@@ -211,6 +211,15 @@ try {
 	r = client(['add', '--id', 'spa', '--public', '--redirect-uri', 'https://spa.example/']);
 	report(r.code === 0 && r.json?.client_id === 'spa' && !('client_secret' in r.json), 'a public client has no secret', show(r));
 
+	if (fs.existsSync('/dev/full')) {
+		const full = fs.openSync('/dev/full', 'w');
+		const f = spawnSync(BIN, ['client', 'add', '--id', 'unseen', '--db', db], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+		fs.closeSync(full);
+		transcript.push(f.stderr ?? '');
+		report(f.status === 1 && /cannot write/.test(f.stderr) && !client(['list']).out.includes('unseen'),
+			'a secret that could not be printed is not kept: the add is undone', `exit ${f.status} ${f.stderr}`);
+	}
+
 	// ---- client list ----
 	r = client(['list']);
 	const clients = r.json ?? [];
