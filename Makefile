@@ -20,7 +20,7 @@ BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 LIBJOSE := $(BUILD)/lib/libjose.a
 BIN     := $(BUILD)/bin/identity-backend
 
-.PHONY: all wasm test run bench format clean
+.PHONY: all wasm test valgrind run bench format clean
 all: $(BIN) $(TEST_BIN) $(BENCH_BIN) wasm
 wasm: $(WASM_OUT) verifier-wasm/index.cjs
 
@@ -68,6 +68,10 @@ test: all
 	BUILD=$(BUILD) bash tests/run.sh
 
 # The issuer with embedded defaults: 127.0.0.1:8080, var/identity.db, keys made on first start.
+# The C unit tests under valgrind's memcheck (not with SAN=1: valgrind cannot run ASan builds).
+valgrind: all
+	BUILD=$(BUILD) bash tests/valgrind.sh
+
 run: $(BIN)
 	$(BIN) serve
 
