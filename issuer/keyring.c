@@ -48,20 +48,24 @@ struct keyring {
 	size_t n_required;
 	uint8_t *legacy;
 	size_t legacy_len;
+	int warned; /* the too-many-keys warning was given */
 };
 
 /* Rows as key_list gave them (DER copied: the store wipes its row after the callback). */
 struct rows {
 	size_t n;
 	struct store_key *k;
+	int truncated; /* the store holds more unexpired keys than KEYRING_MAX_KEYS */
 };
 
 static int collect(void *ctx, const struct store_key *k)
 {
 	struct rows *r = ctx;
 
-	if (r->n == KEYRING_MAX_KEYS)
+	if (r->n == KEYRING_MAX_KEYS) {
+		r->truncated = 1;
 		return 1; /* newest first: the oldest beyond the limit are left out */
+	}
 	r->k[r->n++] = *k;
 	return 0;
 }
@@ -315,7 +319,7 @@ static int ensure_required(keyring *r, store *s, WC_RNG *rng, int64_t now, struc
 /* see keyring.h */
 int keyring_sync(keyring *r, store *s, WC_RNG *rng, int64_t now, char *err, size_t errlen)
 {
-	struct rows rows = {0, calloc(KEYRING_MAX_KEYS, sizeof(struct store_key))};
+	struct rows rows = {0, calloc(KEYRING_MAX_KEYS, sizeof(struct store_key)), 0};
 	struct view *v = NULL, *old = r->v;
 	store_err se;
 	int rc = -1;
@@ -327,6 +331,12 @@ int keyring_sync(keyring *r, store *s, WC_RNG *rng, int64_t now, char *err, size
 	if ((se = store_key_list(s, now, collect, &rows)) != STORE_OK) {
 		snprintf(err, errlen, "cannot list keys: %s (%s)", store_strerror(se), store_errmsg(s));
 		goto out;
+	}
+	if (rows.truncated && !r->warned) {
+		r->warned = 1;
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"more than %d unexpired signing keys: only the "
+		                "newest are published; retire old keys (identity-backend keys retire KID)\"}\n",
+		        KEYRING_MAX_KEYS);
 	}
 	if (ensure_required(r, s, rng, now, &rows, err, errlen))
 		goto out;

@@ -35,7 +35,7 @@
 
 /* Most keys the ring holds (the JWKS the core imports allows 64). */
 #ifndef KEYRING_MAX_KEYS
-#define KEYRING_MAX_KEYS 32
+#define KEYRING_MAX_KEYS 48
 #endif
 /* Shortest legacy HS256 secret accepted (RFC 7518 §3.2: at least the hash size). */
 #define KEYRING_LEGACY_MIN 32

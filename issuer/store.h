@@ -185,7 +185,7 @@ struct store_ops {
 	store_err (*client_delete)(store *s, const char *id);
 
 	/* Signing keys. list gives every key not expired at `now` (expires_at 0 or
-	 * > now), retired or not, newest created first (then by kid): the signer
+	 * > now), retired or not, newest first (created_at, then insertion): the signer
 	 * takes the first of its alg with not_before <= now and retired_at 0, the
 	 * JWKS publishes all. retire: NOT_FOUND if no such kid, CONFLICT if already
 	 * retired; expires_at must be >= retired_at. purge deletes keys expired at

@@ -164,7 +164,7 @@ static const char *const queries[Q_COUNT] = {
     [Q_CLIENT_DELETE] = "DELETE FROM clients WHERE id = ?1",
     [Q_KEY_PUT] = "INSERT INTO signing_keys (" SQ_KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_KEY_LIST] = "SELECT " SQ_KEY_COLS " FROM signing_keys WHERE expires_at IS NULL OR expires_at > ?1 "
-                   "ORDER BY created_at DESC, kid",
+                   "ORDER BY created_at DESC, rowid DESC",
     [Q_KEY_RETIRE] = "UPDATE signing_keys SET retired_at = ?2, expires_at = ?3 "
                      "WHERE kid = ?1 AND retired_at IS NULL",
     [Q_KEY_EXISTS] = "SELECT 1 FROM signing_keys WHERE kid = ?1",
