@@ -282,6 +282,19 @@ try {
 	r = await postForm(base, '/token', { grant_type: 'client_credentials' }, { 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8', authorization: basic('svc', C.svc.client_secret) });
 	if (r.status === 200) note(r.json);
 	report(r.status === 200, 'form media type matched case-insensitively, parameters allowed', show(r));
+	r = await postForm(base, '/token', { grant_type: 'client_credentials' }, { authorization: `Basic ${Buffer.from(`sv%63:${C.svc.client_secret}`).toString('base64')}` });
+	if (r.status === 200) note(r.json);
+	report(r.status === 200 && claims(r.json.access_token).client_id === 'svc', 'Basic credentials are form-urlencoded before base64 (RFC 6749 §2.3.1): "sv%63" is svc', show(r));
+	{
+		const body = 'grant_type=client_credentials&resource=api';
+		const head = `POST /token HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('svc', C.svc.client_secret)}\r\nContent-Type: ${FORM}\r\nConnection: close\r\n`;
+		const chunkedOk = await raw(srv.port, `${head}Transfer-Encoding: chunked\r\n\r\n5\r\n${body.slice(0, 5)}\r\n${(body.length - 5).toString(16)}\r\n${body.slice(5)}\r\n0\r\n\r\n`);
+		const at = /"access_token":"([^"]+)"/.exec(chunkedOk.text)?.[1];
+		if (at) note({ access_token: at });
+		report(rawStatuses(chunkedOk.text)[0] === 200 && at, 'a chunked request body is read whole: 200', chunkedOk.text.slice(0, 120));
+		const piped = await raw(srv.port, `GET /ping HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(3) + 'GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+		report(rawStatuses(piped.text).join() === '200,200,200,200', 'four pipelined requests on one connection: four 200 answers in order', piped.text.slice(0, 120));
+	}
 	r = await req(`${base}/token`);
 	report(r.status === 405 && r.headers.get('allow') === 'POST' && r.json?.error === 'method_not_allowed', 'GET /token: 405 with Allow: POST', `${show(r)} allow=${r.headers?.get('allow')}`);
 	r = await req(`${base}/no/such/endpoint`);
@@ -802,6 +815,9 @@ try {
 			const exp = await new jose.SignJWT({ sub: 'alice', aud: 'api', exp: Math.floor(Date.now() / 1000) - 3600 }).setProtectedHeader({ alg: 'HS256' }).sign(key);
 			r = await postJson(s.base, '/verify', { token: exp });
 			report(r.status === 401 && r.json?.error === 'ERR_JWT_EXPIRED', 'legacy mode: an expired HS256 token → 401 ERR_JWT_EXPIRED', show(r));
+			r = await grant(s.base, seed, { resource: 'api' }, 'basic', false);
+			v = r.json?.access_token ? await verifies(r.json.access_token, { issuer: s.base, audience: 'api', typ: 'at+jwt' }, jose.createRemoteJWKSet(new URL(`${s.base}/.well-known/jwks.json`))) : { error: show(r) };
+			report(!v.error && v.protectedHeader.alg === 'ES256', 'legacy mode: client_credentials access tokens are still ES256 from the JWKS, never HS256', v.error);
 			r = await postForm(s.base, '/token', { grant_type: 'client_credentials' }, { authorization: basic('browser-ui', BUI) });
 			report(r.status !== 401 && r.json?.error !== 'invalid_client', `BROWSER_UI_CLIENT_SECRET: browser-ui authenticates with it (answer ${r.status} ${r.json?.error ?? ''})`, show(r));
 			report(r.status === 400 && r.json?.error === 'invalid_target', 'BROWSER_UI_CLIENT_SECRET: browser-ui has no audience → 400 invalid_target', show(r));
