@@ -34,10 +34,16 @@ static void judge(app_thread *t, const char *token, size_t len, const char *aud,
 	int revoked = 0;
 	jose_err e;
 
-	if (t->app->cfg->legacy_secret) /* the seeds' HS256 tokens carry no iss */
-		o.issuers = NULL, o.n_issuers = 0;
 	memset(v, 0, sizeof *v);
-	if ((e = keyring_verify(t->app->keys, &o, token, len, &v->jwt, &v->why)) != JOSE_OK) {
+	if (t->app->cfg->legacy_secret) /* asymmetric tokens first, with every rule */
+		o.algs = JOSE_ALGS_ALL & ~JOSE_ALG_BIT(JOSE_ALG_HS256);
+	e = keyring_verify(t->app->keys, &o, token, len, &v->jwt, &v->why);
+	if (e == JOSE_E_ALG_NOT_ALLOWED && t->app->cfg->legacy_secret) {
+		/* the seeds' HS256 tokens carry no iss */
+		o.algs = JOSE_ALG_BIT(JOSE_ALG_HS256), o.issuers = NULL, o.n_issuers = 0;
+		e = keyring_verify(t->app->keys, &o, token, len, &v->jwt, &v->why);
+	}
+	if (e != JOSE_OK) {
 		v->code = jose_err_code(e);
 		v->message = v->why.reason ? v->why.reason : jose_err_message(e);
 		metrics_verify_failure(t->app->metrics, t->index, v->code);

@@ -77,7 +77,8 @@ void routes_send_cjson(h2o_req_t *req, int status, cJSON *doc)
 
 	cJSON_Delete(doc);
 	if (!text) {
-		routes_send_error(req, 503, "temporarily_unavailable", "out of memory");
+		static const char oom[] = "{\"error\":\"temporarily_unavailable\"}";
+		routes_send_json(req, 503, oom, sizeof oom - 1);
 		return;
 	}
 	routes_send_json(req, status, text, strlen(text));
@@ -87,11 +88,11 @@ void routes_send_cjson(h2o_req_t *req, int status, cJSON *doc)
 /* see routes.h */
 void routes_send_error(h2o_req_t *req, int status, const char *code, const char *description)
 {
-	char body[512];
-	int n =
-	    snprintf(body, sizeof body, "{\"error\":\"%s\",\"error_description\":\"%s\"}", code, description);
+	cJSON *doc = cJSON_CreateObject();
 
-	routes_send_json(req, status, body, n > 0 && (size_t)n < sizeof body ? (size_t)n : 0);
+	cJSON_AddStringToObject(doc, "error", code);
+	cJSON_AddStringToObject(doc, "error_description", description);
+	routes_send_cjson(req, status, doc);
 }
 
 /* see routes.h */
