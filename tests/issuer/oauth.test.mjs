@@ -338,8 +338,7 @@ try {
 		r = await postJson(base, '/token', b, seedAuth);
 		report(r.status === 400, `seeds' JSON /token: ${what} → 400`, show(r));
 	}
-	// Known bug (reported): token.c seed_token passes a description with raw '"' to
-	// routes_send_error, which does not JSON-escape, so this 400 body is not JSON.
+	// Regression: routes_send_error once pasted descriptions unescaped (a '"' broke the JSON).
 	report(r.json?.error === 'invalid_request' && typeof r.json.error_description === 'string', "seeds' JSON /token: the 400 answer is a valid RFC 6749 §5.2 JSON error", r.text);
 
 	// =================================================================== 5. /verify
@@ -674,7 +673,6 @@ try {
 		const bad5 = fres.filter(({ x }) => !(x.status >= 400 && x.status < 500) && !(x.status >= 200 && x.status < 300));
 		report(bad5.length === 0, `1000 random form + 1000 random JSON bodies (seed ${SEED}): only 4xx (or 2xx for a request that happens to be valid), no 5xx, no dropped connection (${Date.now() - t0} ms; ${JSON.stringify(by)})`, bad5.slice(0, 3).map(({ c, x }) => `${c.path} ${x.status} ${x.error ?? x.text?.slice(0, 80)} body=${JSON.stringify(String(c.body).slice(0, 120))}`).join(' | '));
 		const non4 = fres.filter(({ x }) => x.status >= 400 && x.status < 500 && !(x.json && (typeof x.json.error === 'string' || x.json.valid === false)) && x.status !== 413);
-		// Fails with the seed_token escaping bug above as long as that is not fixed.
 		report(non4.length === 0, 'every 4xx of the barrage carries a JSON error body', non4.slice(0, 3).map(({ c, x }) => `${c.path} ${x.status} ${x.text?.slice(0, 80)}`).join(' | '));
 		r = await req(`${base}/ping`);
 		report(r.status === 200 && r.text === 'OK', '/ping answers after the body barrage', show(r));
