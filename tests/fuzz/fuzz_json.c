@@ -1,0 +1,109 @@
+/*
+ * fuzz_json.c: libFuzzer target for the strict JSON layer (jose_json.h). The
+ * whole input is the text.
+ *
+ * Promises checked: jose_json_validate and jose_json_parse agree (parse
+ * succeeds only on text the validator accepts; text the validator refuses is
+ * the caller's bad_input verdict, never anything else); a deeper limit never
+ * refuses what a shallower one accepted; whatever parses prints
+ * (jose_json_print), the print parses again (round trip) and printing that
+ * gives the same bytes (the print is a fixed point); reading NumericDates never
+ * misbehaves on any member.
+ *
+ * One documented loss is allowed in the round trip: a number too large for a
+ * double (1e400) parses as infinity, which cJSON prints as null. Neither can
+ * ever be a NumericDate, so no verdict changes; same() accepts exactly that.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "jose.h"
+
+/* Read every member of every object as a NumericDate (bounds and type rules only). */
+static void walk(const cJSON *item, unsigned depth)
+{
+	const cJSON *c;
+
+	FUZZ_CHECK(depth <= JOSE_JSON_MAX_DEPTH + 1, "tree deeper than the validated depth");
+	cJSON_ArrayForEach(c, item)
+	{
+		if (cJSON_IsObject(item) && c->string) {
+			double v = 0;
+			int r = jose_json_numericdate(item, c->string, &v);
+			FUZZ_CHECK(r == 1 || r == -1, "member \"%s\" present but numericdate says %d", c->string, r);
+			if (r == 1)
+				FUZZ_CHECK(v == v && v <= JOSE_NUMERICDATE_MAX && v >= -JOSE_NUMERICDATE_MAX,
+				           "numericdate out of range");
+			FUZZ_CHECK(jose_json_member(item, c->string) != NULL, "member lookup lost \"%s\"",
+			           c->string);
+		}
+		walk(c, depth + 1);
+	}
+}
+
+/* a and b are the same tree (bit-equal numbers, except infinity -> null as above). */
+static int same(const cJSON *a, const cJSON *b)
+{
+	const cJSON *x, *y;
+
+	if (cJSON_IsNumber(a) && !isfinite(a->valuedouble))
+		return cJSON_IsNull(b);
+	if ((a->type & 0xff) != (b->type & 0xff))
+		return 0;
+	if (cJSON_IsNumber(a))
+		return a->valuedouble == b->valuedouble && signbit(a->valuedouble) == signbit(b->valuedouble);
+	if (cJSON_IsString(a))
+		return strcmp(a->valuestring, b->valuestring) == 0;
+	for (x = a->child, y = b->child; x && y; x = x->next, y = y->next)
+		if ((cJSON_IsObject(a) && strcmp(x->string, y->string) != 0) || !same(x, y))
+			return 0;
+	return !x && !y;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	int valid = jose_json_validate(text, size, JOSE_JSON_MAX_DEPTH);
+	int valid64 = jose_json_validate(text, size, 64);
+	cJSON *root = (cJSON *)1, *again = NULL;
+	char *printed = NULL, *reprinted = NULL;
+	jose_err e;
+
+	FUZZ_CHECK(valid == 0 || valid == -1, "validate returned %d", valid);
+	FUZZ_CHECK(valid != 0 || valid64 == 0, "depth 64 refuses what depth %d accepts", JOSE_JSON_MAX_DEPTH);
+	e = jose_json_parse(text, size, JOSE_JSON_MAX_DEPTH, JOSE_E_JWS_INVALID, &root);
+	FUZZ_CHECK(e == JOSE_OK || e == JOSE_E_JWS_INVALID || e == JOSE_E_NOMEM, "parse returned %s",
+	           jose_err_code(e));
+	FUZZ_CHECK((e == JOSE_OK) == (root != NULL), "parse: %s with root %p", jose_err_code(e), (void *)root);
+	if (valid != 0)
+		FUZZ_CHECK(e == JOSE_E_JWS_INVALID, "validator refuses, parse says %s", jose_err_code(e));
+	if (e != JOSE_OK)
+		return 0;
+	FUZZ_CHECK(valid == 0, "parse accepted text the validator refuses");
+	walk(root, 1);
+
+	printed = jose_json_print(root);
+	if (!printed) /* out of memory only */
+		goto out;
+	FUZZ_CHECK(jose_json_validate(printed, strlen(printed), JOSE_JSON_MAX_DEPTH) == 0,
+	           "printed text is not strict JSON: %s", printed);
+	e = jose_json_parse(printed, strlen(printed), JOSE_JSON_MAX_DEPTH, JOSE_E_JWS_INVALID, &again);
+	FUZZ_CHECK(e == JOSE_OK || e == JOSE_E_NOMEM, "printed text does not parse again (%s): %s",
+	           jose_err_code(e), printed);
+	if (e != JOSE_OK)
+		goto out;
+	FUZZ_CHECK(same(root, again), "round trip changed the tree: %s", printed);
+	reprinted = jose_json_print(again);
+	if (reprinted)
+		FUZZ_CHECK(strcmp(printed, reprinted) == 0, "print is not a fixed point:\n  %s\n  %s", printed,
+		           reprinted);
+out:
+	cJSON_free(printed);
+	cJSON_free(reprinted);
+	cJSON_Delete(again);
+	cJSON_Delete(root);
+	return 0;
+}

@@ -1,0 +1,356 @@
+// seeds.mjs: (re)writes the seed corpora tests/fuzz/corpus/<target>/ from test
+// vectors: RFC 7515 A.1/A.3, RFC 7520 §4 and RFC 8037 A.4 keys and tokens, a few
+// single key sets from Wycheproof's json_web_key_test.json (Apache-2.0), the
+// WHATWG/RFC vectors of tests/unit/test_http.c, the attack shapes of
+// tests/interop/attacks.test.mjs, and the issuer's own request shapes.
+//
+// Run from the repository root: node tests/fuzz/seeds.mjs
+// The corpora are committed; run this only to change them. ECDSA and RSA-PSS
+// signatures are randomized, so a re-run changes those files' bytes.
+//
+// Keys: every private key here is a published example key (RFC 7515, RFC 7520,
+// RFC 8037), except FUZZ_P384, a throwaway P-384 key made for these seeds (no RFC
+// publishes a P-384 signing example): it signs nothing but fuzz seeds. The public
+// halves are the key set of tests/fuzz/fuzz.h; keep the two in step.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CORPUS = path.join(HERE, 'corpus');
+
+const b64u = (b) => Buffer.from(b).toString('base64url');
+const enc = (part) => b64u(Buffer.isBuffer(part) ? part : Buffer.from(typeof part === 'string' ? part : JSON.stringify(part), 'utf8'));
+
+// ---- keys ------------------------------------------------------------------------------
+
+// RFC 7515 A.1.1 (HMAC key).
+const OCT = { kty: 'oct', k: 'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow' };
+// RFC 7520 §3.4 (RSA, 2048 bits).
+const RSA = {
+	kty: 'RSA', kid: 'bilbo.baggins@hobbiton.example', use: 'sig',
+	n: 'n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw',
+	e: 'AQAB',
+	d: 'bWUC9B-EFRIo8kpGfh0ZuyGPvMNKvYWNtB_ikiH9k20eT-O1q_I78eiZkpXxXQ0UTEs2LsNRS-8uJbvQ-A1irkwMSMkK1J3XTGgdrhCku9gRldY7sNA_AKZGh-Q661_42rINLRCe8W-nZ34ui_qOfkLnK9QWDDqpaIsA-bMwWWSDFu2MUBYwkHTMEzLYGqOe04noqeq1hExBTHBOBdkMXiuFhUq1BU6l-DqEiWxqg82sXt2h-LMnT3046AOYJoRioz75tSUQfGCshWTBnP5uDjd18kKhyv07lhfSJdrPdM5Plyl21hsFf4L_mHCuoFau7gdsPfHPxxjVOcOpBrQzwQ',
+	p: '3Slxg_DwTXJcb6095RoXygQCAZ5RnAvZlno1yhHtnUex_fp7AZ_9nRaO7HX_-SFfGQeutao2TDjDAWU4Vupk8rw9JR0AzZ0N2fvuIAmr_WCsmGpeNqQnev1T7IyEsnh8UMt-n5CafhkikzhEsrmndH6LxOrvRJlsPp6Zv8bUq0k',
+	q: 'uKE2dh-cTf6ERF4k4e_jy78GfPYUIaUyoSSJuBzp3Cubk3OCqs6grT8bR_cu0Dm1MZwWmtdqDyI95HrUeq3MP15vMMON8lHTeZu2lmKvwqW7anV5UzhM1iZ7z4yMkuUwFWoBvyY898EXvRD-hdqRxHlSqAZ192zB3pVFJ0s7pFc',
+	dp: 'B8PVvXkvJrj2L-GYQ7v3y9r6Kw5g9SahXBwsWUzp19TVlgI-YV85q1NIb1rxQtD-IsXXR3-TanevuRPRt5OBOdiMGQp8pbt26gljYfKU_E9xn-RULHz0-ed9E9gXLKD4VGngpz-PfQ_q29pk5xWHoJp009Qf1HvChixRX59ehik',
+	dq: 'CLDmDGduhylc9o7r84rEUVn7pzQ6PF83Y-iBZx5NT-TpnOZKF1pErAMVeKzFEl41DlHHqqBLSM0W1sOFbwTxYWZDm6sI6og5iTbwQGIC3gnJKbi_7k_vJgGHwHxgPaX2PnvP-zyEkDERuf-ry4c_Z11Cq9AqC2yeL6kdKT1cYF8',
+	qi: '3PiqvXQN0zwMeE-sBvZgi289XP9XCQF3VWqPzMKnIgQp7_Tugo6-NZBKCQsMf3HaEGBjTVJs_jcK8-TRXvaKe-7ZMaQj8VfBdYkssbu0NKDDhjJ-GtiseaDVWt7dcH0cfwxgFUHpQh7FoCrjFJ6h6ZEpMF6xmujs4qMpPz8aaI4',
+};
+// RFC 7515 A.3.1 (P-256).
+const P256 = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI' };
+// Throwaway fuzz-seed key (see the header).
+const P384 = { kty: 'EC', crv: 'P-384', kid: 'p384', x: 'my4kiRh-LwcaMNA_ZG3x1PP1bwDi4KlfPVE5V0O0q8X0--W2nkNI1J7JIOHPH6Z2', y: '-7FvTuI3mxJHKHqFJRnEzixIEJZYADOc8Z_XtK9-dItYsDcjfZNMFOWs1IL8DO_B', d: 'NBtXtxpZ77DiOJRhjJh6Uo2bjWmCYSRiJOVzXofxesX0xhDj8pc-b-0RfQWd3wKr' };
+// RFC 7520 §3.2 (P-521).
+const P521 = { kty: 'EC', kid: 'bilbo.baggins@hobbiton.example', use: 'sig', crv: 'P-521', x: 'AHKZLLOsCOzz5cY97ewNUajB957y-C-U88c3v13nmGZx6sYl_oJXu9A5RkTKqjqvjyekWF-7ytDyRXYgCF5cj0Kt', y: 'AdymlHvOiLxXkEhayXQnNCvDX4h9htZaCJN34kfmC6pV5OhQHiraVySsUdaQkAgDPrwQrJmbnX9cwlGfP-HqHZR1', d: 'AAhRON2r9cqXX1hg-RoI6R1tX5p2rUAYdmpHZoC1XNM56KtscrX6zbKipQrCW9CGZH3T4ubpnoTKLDYJ_fF3_rJt' };
+// RFC 8037 A.1 (Ed25519).
+const ED = { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', d: 'nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A' };
+
+const pub = (k) => Object.fromEntries(Object.entries(k).filter(([n]) => !['d', 'p', 'q', 'dp', 'dq', 'qi'].includes(n)));
+const SET = { keys: [OCT, pub(RSA), pub(P256), pub(P384), pub(P521), pub(ED)] };
+const priv = (k) => crypto.createPrivateKey({ key: k, format: 'jwk' });
+const HASH = { 256: 'sha256', 384: 'sha384', 512: 'sha512' };
+
+function rawSign(alg, input) {
+	const data = Buffer.from(input, 'latin1');
+	const bits = alg.slice(2);
+	switch (alg.slice(0, 2)) {
+	case 'HS': return crypto.createHmac(HASH[bits], Buffer.from(OCT.k, 'base64url')).update(data).digest();
+	case 'RS': return crypto.sign(HASH[bits], data, priv(RSA));
+	case 'PS': return crypto.sign(HASH[bits], data, { key: priv(RSA), padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(bits) / 8 });
+	case 'ES': return crypto.sign(HASH[bits], data, { key: priv({ 256: P256, 384: P384, 512: P521 }[bits]), dsaEncoding: 'ieee-p1363' });
+	case 'Ed': return crypto.sign(null, data, priv(ED));
+	default: throw new Error(alg);
+	}
+}
+
+/** A compact JWS of header and payload (objects, strings or Buffers) signed with signAlg. */
+function token(header, payload, signAlg = header.alg, { sig, rawSig } = {}) {
+	const input = `${enc(header)}.${enc(payload)}`;
+	if (rawSig !== undefined) return `${input}.${rawSig}`;
+	return `${input}.${b64u(sig !== undefined ? sig : rawSign(signAlg, input))}`;
+}
+
+const CLAIMS = { iss: 'https://issuer.example', sub: 'svc', aud: 'api', iat: 1700000000, nbf: 1700000000, exp: 4102444800, jti: 'j1' };
+const KID = { HS: undefined, RS: RSA.kid, PS: RSA.kid, ES256: undefined, ES384: 'p384', ES512: P521.kid, Ed: undefined };
+
+// ---- RFC tokens --------------------------------------------------------------------------
+
+const RFC = {
+	a1: 'eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+	a3: 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q',
+	rs256: 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.MRjdkly7_-oTPTS3AXP41iQIGKa80A0ZmTuV5MEaHoxnW2e5CZ5NlKtainoFmKZopdHM1O2U4mwzJdQx996ivp83xuglII7PNDi84wnB-BDkoBwA78185hX-Es4JIwmDLJK3lfWRa-XtL0RnltuYv746iYTh_qHRD68BNt1uSNCrUCTJDt5aAE6x8wW1Kt9eRo4QPocSadnHXFxnt8Is9UzpERV0ePPQdLuW3IS_de3xyIrDaLGdjluPxUAhb6L2aXic1U12podGU0KLUQSE_oI-ZnmKJ3F4uOZDnd6QZWJushZ41Axf_fcIe8u9ipH84ogoree7vjbU5y18kDquDg',
+	ps384: 'eyJhbGciOiJQUzM4NCIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.cu22eBqkYDKgIlTpzDXGvaFfz6WGoz7fUDcfT0kkOy42miAh2qyBzk1xEsnk2IpN6-tPid6VrklHkqsGqDqHCdP6O8TTB5dDDItllVo6_1OLPpcbUrhiUSMxbbXUvdvWXzg-UD8biiReQFlfz28zGWVsdiNAUf8ZnyPEgVFn442ZdNqiVJRmBqrYRXe8P_ijQ7p8Vdz0TTrxUeT3lm8d9shnr2lfJT8ImUjvAA2Xez2Mlp8cBE5awDzT0qI0n6uiP1aCN_2_jLAeQTlqRHtfa64QQSUmFAAjVKPbByi7xho0uTOcbH510a6GYmJUAfmWjwZ6oD4ifKo8DYM-X72Eaw',
+	es512: 'eyJhbGciOiJFUzUxMiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.AE_R_YZCChjn4791jSQCrdPZCNYqHXCTZH0-JZGYNlaAjP2kqaluUIIUnC9qvbu9Plon7KRTzoNEuT4Va2cmL1eJAQy3mtPBu_u_sDDyYjnAMDxXPn7XrT0lw-kvAD890jl8e2puQens_IEKBpHABlsbEPX6sFY8OcGDqoRuBomu9xQ2',
+	hs256kid: 'eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0',
+	eddsa: 'eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg',
+};
+
+// ---- output ----------------------------------------------------------------------------
+
+function writeCorpus(name, seeds) {
+	const dir = path.join(CORPUS, name);
+	fs.rmSync(dir, { recursive: true, force: true });
+	fs.mkdirSync(dir, { recursive: true });
+	for (const [file, data] of Object.entries(seeds))
+		fs.writeFileSync(path.join(dir, file), data);
+	console.log(`${name}: ${Object.keys(seeds).length} seeds`);
+}
+const withOpt = (opt, s) => Buffer.concat([Buffer.from([opt]), Buffer.from(s, 'latin1')]);
+
+// ---- jwt: option byte (see fuzz_jwt.c) + token --------------------------------------------------
+
+const ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const kidOf = (alg) => KID[alg] ?? KID[alg.slice(0, 2)];
+const jwt = {};
+ALGS.forEach((alg, i) => {
+	const h = { alg, typ: i % 2 ? 'at+jwt' : 'JWT', ...(kidOf(alg) ? { kid: kidOf(alg) } : {}) };
+	// Option bytes: now = 1700000100 (bits 0-1 = 0) and a rotating mix of checks that the claims pass.
+	jwt[`valid-${alg}`] = withOpt([0x00, 0x08, 0x10, 0x18, 0x28, 0x38, 0x80, 0xb8][i % 8], token(h, CLAIMS));
+});
+Object.assign(jwt, {
+	'rfc7515-a1-hs256': withOpt(0x01, RFC.a1),
+	'rfc7515-a3-es256': withOpt(0x01, RFC.a3),
+	'rfc7515-a1-expired': withOpt(0x00, RFC.a1),
+	'rfc7520-4.1-rs256': withOpt(0x00, RFC.rs256),
+	'rfc7520-4.2-ps384': withOpt(0x00, RFC.ps384),
+	'rfc7520-4.3-es512': withOpt(0x00, RFC.es512),
+	'rfc7520-4.4-hs256-kid': withOpt(0x00, RFC.hs256kid),
+	'rfc8037-a4-eddsa': withOpt(0x00, RFC.eddsa),
+	'alg-none': withOpt(0, token({ alg: 'none', typ: 'JWT' }, CLAIMS, null, { sig: Buffer.alloc(0) })),
+	'alg-none-junk-sig': withOpt(0, token({ alg: 'None' }, CLAIMS, null, { sig: Buffer.from('signature') })),
+	'key-confusion-hs256-rsa-n': withOpt(0, token({ alg: 'HS256', kid: RSA.kid }, CLAIMS, null, { sig: crypto.createHmac('sha256', Buffer.from(RSA.n, 'base64url')).update(`${enc({ alg: 'HS256', kid: RSA.kid })}.${enc(CLAIMS)}`).digest() })),
+	'crit-unknown': withOpt(0, token({ alg: 'HS256', crit: ['exp'], exp: 1 }, CLAIMS)),
+	'crit-registered': withOpt(0, token({ alg: 'HS256', crit: ['alg'] }, CLAIMS)),
+	'crit-missing': withOpt(0, token({ alg: 'HS256', crit: ['x'] }, CLAIMS)),
+	'b64-false': withOpt(0, token({ alg: 'HS256', b64: false, crit: ['b64'] }, CLAIMS)),
+	'jku-jwk-x5u': withOpt(0, token({ alg: 'ES256', jku: 'https://evil.example/jwks', jwk: pub(P256), x5u: 'https://evil.example/c', x5c: ['MIIB'] }, CLAIMS)),
+	'kid-unknown': withOpt(0, token({ alg: 'HS256', kid: 'nope' }, CLAIMS)),
+	'kid-number': withOpt(0, token({ alg: 'HS256', kid: 7 }, CLAIMS)),
+	'kid-shared-rsa-ec': withOpt(0, token({ alg: 'ES512', kid: RSA.kid }, CLAIMS)),
+	'header-dup-alg': withOpt(0, token('{"alg":"HS256","alg":"none"}', CLAIMS, 'HS256')),
+	'header-array': withOpt(0, token('["HS256"]', CLAIMS, 'HS256')),
+	'header-deep': withOpt(0, token(`{"alg":"HS256","x":${'['.repeat(16)}${']'.repeat(16)}}`, CLAIMS, 'HS256')),
+	'header-nul-kid': withOpt(0, token('{"alg":"HS256","kid":"a\\u0000b"}', CLAIMS, 'HS256')),
+	'payload-string': withOpt(0, token({ alg: 'HS256' }, '"just a string"')),
+	'payload-dup-exp': withOpt(0, token({ alg: 'HS256' }, '{"exp":1,"exp":4102444800}')),
+	'payload-exp-string': withOpt(0, token({ alg: 'HS256' }, { exp: '4102444800' })),
+	'payload-exp-huge': withOpt(0, token({ alg: 'HS256' }, '{"exp":1e300,"nbf":-9007199254740991}')),
+	'payload-aud-array': withOpt(0x10, token({ alg: 'HS256' }, { ...CLAIMS, aud: ['x', 'api', 7] })),
+	'payload-typ-app': withOpt(0x40, token({ alg: 'ES256', typ: 'application/JWT' }, CLAIMS)),
+	'empty-signature': withOpt(0, token({ alg: 'HS256' }, CLAIMS, null, { sig: Buffer.alloc(0) })),
+	'ecdsa-zero-sig': withOpt(0, token({ alg: 'ES256' }, CLAIMS, null, { sig: Buffer.alloc(64) })),
+	'ecdsa-der-sig': withOpt(0, token({ alg: 'ES256' }, CLAIMS, null, { sig: crypto.sign('sha256', Buffer.from(`${enc({ alg: 'ES256' })}.${enc(CLAIMS)}`), priv(P256)) })),
+	'ed25519-s-too-big': withOpt(0, token({ alg: 'EdDSA' }, CLAIMS, null, { sig: Buffer.concat([Buffer.alloc(32, 1), Buffer.alloc(32, 0xff)]) })),
+	'rsa-short-sig': withOpt(0, token({ alg: 'RS256', kid: RSA.kid }, CLAIMS, null, { sig: Buffer.alloc(255, 1) })),
+	'padding-in-b64': withOpt(0, `${enc({ alg: 'HS256' })}=.${enc(CLAIMS)}.AAAA`),
+	'four-parts': withOpt(0, 'a.b.c.d'),
+	'two-parts': withOpt(0, `${enc({ alg: 'HS256' })}.${enc(CLAIMS)}`),
+	'dots-only': withOpt(0, '..'),
+	'json-serialization': withOpt(0, JSON.stringify({ payload: enc(CLAIMS), signatures: [{ protected: enc({ alg: 'HS256' }), signature: 'AAAA' }] })),
+});
+writeCorpus('jwt', jwt);
+
+// ---- jwks: a key set document ------------------------------------------------------------
+
+const J = (o) => typeof o === 'string' ? o : JSON.stringify(o);
+const jwks = {
+	'fixed-set': J(SET),
+	'oct': J({ keys: [{ ...OCT, kid: 'hs', use: 'sig', alg: 'HS256' }] }),
+	'rsa': J({ keys: [pub(RSA)] }),
+	'p256': J({ keys: [{ ...pub(P256), key_ops: ['verify'] }] }),
+	'p384': J({ keys: [pub(P384)] }),
+	'p521': J({ keys: [pub(P521)] }),
+	'ed25519': J({ keys: [{ ...pub(ED), alg: 'EdDSA' }] }),
+	'single-jwk': J(pub(P256)),
+	'private-rsa': J({ keys: [RSA] }),
+	'private-ec': J({ keys: [P256] }),
+	'off-curve-p256': J({ keys: [{ kty: 'EC', crv: 'P-256', x: P256.x, y: 'x_FEzRu9m36HLN_tie__mfIc6T7Z9HxlW9q4jRPcrEU' }] }),
+	'short-x': J({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVE', y: P256.y }] }),
+	'ed25519-small-order': J({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }] }),
+	'x25519-ignored': J({ keys: [{ kty: 'OKP', crv: 'X25519', x: 'hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo' }, pub(ED)] }),
+	'oct-empty': J({ keys: [{ kty: 'oct', k: '' }] }),
+	'oct-short': J({ keys: [{ kty: 'oct', k: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg', alg: 'HS256' }] }),
+	'use-enc': J({ keys: [{ ...pub(P256), use: 'enc' }] }),
+	'key-ops-encrypt': J({ keys: [{ ...pub(RSA), key_ops: ['encrypt', 'verify', 'verify'] }] }),
+	'alg-mismatch': J({ keys: [{ ...pub(P256), alg: 'ES384' }, { ...pub(RSA), alg: 'HS256' }] }),
+	'unknown-kty': J({ keys: [{ kty: 'XYZ', k: 'AA' }, { kty: 'EC', crv: 'secp256k1', x: 'AA', y: 'AA' }] }),
+	'dup-member': '{"keys":[{"kty":"oct","k":"AAAA","k":"BBBB"}]}',
+	'keys-not-array': J({ keys: { kty: 'oct', k: OCT.k } }),
+	'keys-empty': J({ keys: [] }),
+	'keys-has-null': J({ keys: [null, 1, 'x', []] }),
+	'rsa-e-one': J({ keys: [{ ...pub(RSA), kid: 'e1', e: 'AQ' }] }),
+	'rsa-e-even': J({ keys: [{ ...pub(RSA), kid: 'e2', e: 'AQAC' }] }),
+	'rsa-n-leading-zero': J({ keys: [{ ...pub(RSA), n: 'AA' + pub(RSA).n }] }),
+	'many-oct': J({ keys: Array.from({ length: 65 }, (_, i) => ({ kty: 'oct', kid: `k${i}`, k: OCT.k })) }),
+	'kid-long': J({ keys: [{ ...OCT, kid: 'k'.repeat(300) }] }),
+	// Wycheproof json_web_key_test.json, public halves of single groups (Apache-2.0).
+	'wycheproof-mixed-symmetry': J({ keys: [{ alg: 'HS256', use: 'sig', k: '-ebuDNsVZ2iJtoZ-akfXTSCt4UO2cruLCsbWlBinggE', kid: 'kid-aes-sign', kty: 'oct' }, { alg: 'ES256', use: 'sig', x: '04N0xi21hshyvBp7I167sbE_bXqyqkAPfefdklMO7wY', y: 'UI8exy-C06a7DUnjIdENkxeFtHM4-l_41LqEw9nVgmw', crv: 'P-256', kid: 'kid-ec-sign', kty: 'EC' }] }),
+	'wycheproof-rsa-1024': J({ keys: [{ kty: 'RSA', use: 'sig', alg: 'RS256', n: 'rJBIp6T1YK-RtPyvYqFFlcucqewSAA_IReSFchE8qyiQrbARqRlXWkB2DR8j_pJQnIpYELbQWZC5Cd0PTGAU8rMbar2AW6zpmBbi7aQf17lUBdt8XI9M9rq7FPVQ1dDdUXm1SVH_9qqWhvMPR422SbfHBEzCAtzK0ANDRo6qz78', e: 'AQAB', kid: 'RS256_1024' }] }),
+	'wycheproof-roca': J({ keys: [{ alg: 'RS256', use: 'sig', n: 'AanFpofbj7KjD4Lf-N2hVMKR7yewSyXhhbirIMTGpfYEhZ_lnt5UoK98DnKIgArXGTu3MaW_HhFw16HGaTDUHqPrId7fe4r11CqRw09yBFuW79V8sYIwHdzCaWflUI6auImYbVfoN9_nD5n8N8SY9DwXw7mwZM9wREPXoDPgOoIWl6q_MPsp7n0zs3Z5ZaiQWOOzl1S9OhwAfSiiOwz6efnXEaxuTEtPd7BjSx7NaFka8Dx9U7YqXy2RFj1O9PjyaDGuRh7YXsX3iMUSP_wSyHQg_c_qHRtKUsNSGCT7OZg0hzm2KphtjnayKJvC64vAbROBR4Ubg6Bxg9IQVZ-QYyE', e: 'AQAB', kid: 'kid-rsa-roca-sign', kty: 'RSA' }] }),
+	'wycheproof-wrong-curve': J({ keys: [{ alg: 'ES256', use: 'sig', x: '04N0xi21hshyvBp7I167sbE_bXqyqkAPfefdklMO7wY', y: 'UI8exy-C06a7DUnjIdENkxeFtHM4-l_41LqEw9nVgmw', crv: 'P-384', kid: 'kid-ec-sign', kty: 'EC' }] }),
+	'wycheproof-aes-gcm-key': J({ keys: [{ alg: 'A256GCM', use: 'sig', k: '-ebuDNsVZ2iJtoZ-akfXTSCt4UO2cruLCsbWlBinggE', kid: 'kid-aes-sign', kty: 'oct' }] }),
+};
+writeCorpus('jwks', jwks);
+
+// ---- json ------------------------------------------------------------------------------
+
+const json = {
+	'header-a1': Buffer.from('eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9', 'base64url'),
+	'payload-a1': Buffer.from('eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ', 'base64url'),
+	'claims': J(CLAIMS),
+	'jwks': J({ keys: [pub(P256)] }),
+	'numbers': '[0,-0,1.5,-1e-7,1E+2,9007199254740991,9007199254740993,1e308,1e400,123456789012345678901234567890,5e-324]',
+	'strings': '["","\\"\\\\\\/\\b\\f\\n\\r\\t","\\u00e9\\ud83d\\ude00","\u00e9\u20ac\ud83d\ude00","\\u001f"]',
+	'literals': '[true,false,null]',
+	'nested-16': '['.repeat(16) + ']'.repeat(16),
+	'nested-17': '['.repeat(17) + ']'.repeat(17),
+	'objects': '{"a":{"b":{"c":[1,{"d":null}]}},"e":[],"f":{}}',
+	'dup-deep': '{"a":[{"x":1,"x":2}]}',
+	'dup-top': '{"alg":"HS256","alg":"none"}',
+	'nul-escape': '{"kid":"a\\u0000b"}',
+	'lone-surrogate': '["\\ud800"]',
+	'leading-zero': '[01]',
+	'trailing-dot': '[1.]',
+	'trailing-bytes': '{} x',
+	'whitespace': ' \t\r\n{ "a" : 1 }\n',
+	'overlong-utf8': Buffer.from([0x5b, 0x22, 0xc0, 0xaf, 0x22, 0x5d]),
+	'long-number': '[' + '1'.repeat(64) + ']',
+	'scalar': '"just a string"',
+	'empty': '',
+};
+writeCorpus('json', json);
+
+// ---- http: option byte (see fuzz_http.c) + one header value or form ------------------------------
+
+const http = {};
+const httpSeeds = [
+	'grant_type=client_credentials&scope=read%20write&resource=https%3A%2F%2Fapi.example',
+	'grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&redirect_uri=https%3A%2F%2Fclient%2Eexample%2Ecom%2Fcb',
+	'x=+%25%26%2B%C2%A3%E2%82%AC', 'a=a&a=b', '&&&a=b&&&&c=d&', 'a=%C0%AF', 'a=%ED%A0%80', 'a=%4', '%EF%BB%BFtest=%EF%BB%BF',
+	Array.from({ length: 33 }, (_, i) => `p${i}=${i}`).join('&'),
+	'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==', 'basic dGVzdDoxMjPCow==', 'Basic Y2xpZW50OislMjUlMjYlMkIlQzIlQTMlRTIlODIlQUM=',
+	'Basic bXklM0FjbGllbnQ6cCUzQXclMjVyZCUyQjEreA==', 'Basic Ong=', 'Basic YTp=', 'Basic YTolMDA=', 'Basic ====',
+	'Bearer mF_9.B5f-4.1JqM', 'bearer AZaz09-._~+/==', 'Bearer ==abc', `Bearer ${RFC.a3}`,
+	'sid=abc; __Host-idb_session="v1.xyz"; a=1', 'a=1;a=2', ' sid = "x" ;', 'sid="a\\b"', 'other=%%%; sid=ok',
+	'application/x-www-form-urlencoded', 'Application/JSON; charset=utf-8', ' application/json\t;', 'text/plain',
+];
+httpSeeds.forEach((s, i) => { http[`seed-${String(i).padStart(2, '0')}`] = withOpt(i * 37 & 0xff, s); });
+writeCorpus('http', http);
+
+// ---- router: whole HTTP/1.1 requests (see fuzz_router.c for the server's fixed state) --------------
+
+const LEGACY = 'fuzz-legacy-secret-0123456789abcdef'; // the harness's JWT_SECRET_KEY
+const BROWSER = 'Basic ' + Buffer.from('browser-ui:fuzz-browser-secret').toString('base64'); // its BROWSER_UI_CLIENT_SECRET
+const BASIC = 'Basic ' + Buffer.from('fuzz-client:fuzz-client-secret').toString('base64'); // the client it registers
+const hs = (payload) => {
+	const input = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc(payload)}`;
+	return `${input}.${b64u(crypto.createHmac('sha256', LEGACY).update(input).digest())}`;
+};
+const LEGACY_TOKEN = hs({ sub: 'svc', aud: 'api', exp: 4102444800, iat: 1700000000, jti: 'legacy-1', client_id: 'fuzz-client' });
+const req = (method, target, headers = {}, body = '') => {
+	const h = { Host: 'localhost', ...headers };
+	if (body !== '' || method === 'POST') h['Content-Length'] = String(Buffer.byteLength(body));
+	return `${method} ${target} HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`;
+};
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+const router = {
+	'ping': req('GET', '/ping'),
+	'head-ping': req('HEAD', '/ping'),
+	'health': req('GET', '/health'),
+	'metrics': req('GET', '/metrics'),
+	'discovery': req('GET', '/.well-known/openid-configuration'),
+	'jwks': req('GET', '/.well-known/jwks.json'),
+	'not-found': req('GET', '/nope?x=1'),
+	'method-not-allowed': req('DELETE', '/token'),
+	'path-normalize': req('GET', '/./.well-known/../ping'),
+	'token-basic': req('POST', '/token', { ...FORM, Authorization: BASIC }, 'grant_type=client_credentials'),
+	'token-browser-ui': req('POST', '/token', { ...FORM, Authorization: BROWSER }, 'grant_type=client_credentials'),
+	'token-post-auth': req('POST', '/token', FORM, 'grant_type=client_credentials&client_id=fuzz-client&client_secret=fuzz-client-secret&scope=openid%20read'),
+	'token-bad-secret': req('POST', '/token', { ...FORM, Authorization: 'Basic ' + Buffer.from('browser-ui:nope').toString('base64') }, 'grant_type=client_credentials'),
+	'token-json-seed': req('POST', '/token', { 'Content-Type': 'application/json', Authorization: BASIC }, J({ sub: 'svc', aud: 'api' })),
+	'token-json-creds': req('POST', '/token', { 'Content-Type': 'application/json' }, J({ sub: 'alice', aud: 'https://api.example', client_id: 'fuzz-client', client_secret: 'fuzz-client-secret' })),
+	'token-resource': req('POST', '/token', { ...FORM, Authorization: BASIC }, 'grant_type=client_credentials&resource=https%3A%2F%2Fapi.example&audience=api'),
+	'token-unsupported-grant': req('POST', '/token', { ...FORM, Authorization: BASIC }, 'grant_type=password&username=a&password=b'),
+	'token-dup-param': req('POST', '/token', { ...FORM, Authorization: BASIC }, 'grant_type=client_credentials&grant_type=client_credentials'),
+	'token-wrong-type': req('POST', '/token', { 'Content-Type': 'text/plain', Authorization: BASIC }, 'grant_type=client_credentials'),
+	'verify-legacy': req('POST', '/verify', { 'Content-Type': 'application/json' }, J({ token: LEGACY_TOKEN })),
+	'verify-aud': req('POST', '/verify', { 'Content-Type': 'application/json' }, J({ token: LEGACY_TOKEN, aud: 'api' })),
+	'verify-rfc': req('POST', '/verify', { 'Content-Type': 'application/json' }, J({ token: RFC.a3 })),
+	'verify-bad-body': req('POST', '/verify', { 'Content-Type': 'application/json' }, '{"token":1}'),
+	'introspect': req('POST', '/introspect', { ...FORM, Authorization: BASIC }, `token=${LEGACY_TOKEN}`),
+	'introspect-noauth': req('POST', '/introspect', FORM, `token=${LEGACY_TOKEN}`),
+	'revoke': req('POST', '/revoke', { ...FORM, Authorization: BASIC }, `token=${LEGACY_TOKEN}&token_type_hint=access_token`),
+	'revoke-then-verify': req('POST', '/revoke', { ...FORM, Authorization: BASIC }, `token=${LEGACY_TOKEN}`) + req('POST', '/verify', { 'Content-Type': 'application/json' }, J({ token: LEGACY_TOKEN })),
+	'pipelined': req('GET', '/ping') + req('GET', '/health') + req('GET', '/nope'),
+	'chunked': `POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"tok\r\n0\r\n\r\n`,
+	'expect-continue': req('POST', '/token', { ...FORM, Authorization: BASIC, Expect: '100-continue' }, 'grant_type=client_credentials'),
+	'http10': 'GET /ping HTTP/1.0\r\n\r\n',
+	'h2c-upgrade': 'GET /ping HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n',
+	'garbage': 'GET\r\n\r\n',
+};
+writeCorpus('router', router);
+
+// ---- dictionaries: tests/fuzz/<target>.dict (libFuzzer format: one "quoted" entry a line) --------
+
+function writeDict(name, comment, entries) {
+	const q = (s) => '"' + [...Buffer.from(s, 'latin1')].map((c) =>
+		c === 0x22 ? '\\"' : c === 0x5c ? '\\\\' : c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`).join('') + '"';
+	const lines = [...new Set(entries)].map(q);
+	fs.writeFileSync(path.join(HERE, `${name}.dict`), `# ${comment}\n# Written by tests/fuzz/seeds.mjs; edit there.\n${lines.join('\n')}\n`);
+	console.log(`${name}.dict: ${lines.length} entries`);
+}
+const utf8 = (s) => Buffer.from(s, 'utf8').toString('latin1');
+
+// Tokens are base64url: header fragments are only useful encoded, whole or from a 3-byte boundary.
+const b64frag = (s) => enc(s);
+writeDict('jwt', 'fuzz_jwt: base64url of whole protected headers and claim sets, and the separators', [
+	'.', '..', '=', '-', '_', 'eyJ', 'fQ', 'In0', 'e30', 'W10',
+	...ALGS.map((alg) => b64frag({ alg })),
+	...ALGS.map((alg) => b64frag({ alg, typ: 'JWT' })),
+	...ALGS.map((alg) => kidOf(alg) ? b64frag({ alg, kid: kidOf(alg) }) : b64frag({ alg, kid: 'x' })),
+	b64frag({ alg: 'none' }), b64frag({ alg: 'HS256', crit: ['b64'], b64: false }), b64frag({ alg: 'HS256', crit: ['x'], x: 1 }),
+	b64frag({ alg: 'ES256', jwk: {} }), b64frag({ alg: 'HS256', kid: 7 }), b64frag({ alg: 'HS256', typ: 'at+jwt' }),
+	b64frag(CLAIMS), b64frag({ exp: 1 }), b64frag({ exp: '1' }), b64frag({ iss: 'joe', exp: 1300819380 }),
+	b64frag({ aud: ['api'] }), b64frag({ nbf: 4102444800 }), b64frag({ iat: 1700000000 }), b64frag('[]'), b64frag('"x"'),
+	'AAAA', '____', b64u(Buffer.alloc(64)), b64u(Buffer.alloc(32, 0xff)),
+]);
+writeDict('jwks', 'fuzz_jwks: JWK member names and values (RFC 7517, RFC 7518 §6, RFC 8037)', [
+	'"keys"', '"kty"', '"oct"', '"RSA"', '"EC"', '"OKP"', '"crv"', '"P-256"', '"P-384"', '"P-521"', '"Ed25519"', '"Ed448"',
+	'"X25519"', '"secp256k1"', '"x"', '"y"', '"n"', '"e"', '"d"', '"p"', '"q"', '"dp"', '"dq"', '"qi"', '"oth"', '"k"',
+	'"kid"', '"use"', '"sig"', '"enc"', '"key_ops"', '"verify"', '"sign"', '"encrypt"', '"alg"', '"x5c"', '"x5t"',
+	'"ext"', ...ALGS.map((a) => `"${a}"`), '"none"', '"AQAB"', '"AQ"', '"AA"', '""', '{', '}', '[', ']', ':', ',',
+	'null', 'true', 'false', '\\u0000', '{"keys":[', ']}', '{"kty":"EC","crv":"P-256","x":"', '","y":"',
+	P256.x, P256.y, OCT.k, ED.x,
+]);
+writeDict('json', 'fuzz_json: RFC 8259 tokens, escapes, number forms and UTF-8 edge sequences', [
+	'{', '}', '[', ']', ',', ':', '"', '""', '{}', '[]', 'true', 'false', 'null', ' ', '\t', '\r\n',
+	'\\"', '\\\\', '\\/', '\\b', '\\f', '\\n', '\\r', '\\t', '\\u', '\\u0000', '\\u001f', '\\u00e9', '\\ud800', '\\udc00',
+	'\\ud83d\\ude00', '\\uffff', '-', '-0', '0', '0.', '.5', '1e', 'e+', 'E-', '1e400', '-1e400', '5e-324',
+	'9007199254740991', '9007199254740993', '1.7976931348623157e308', '0000000000000000000000000000000000000000000000000000000000000000',
+	'\xc2\x80', '\xdf\xbf', '\xe0\xa0\x80', '\xed\x9f\xbf', '\xed\xa0\x80', '\xef\xbf\xbf', '\xf0\x90\x80\x80',
+	'\xf4\x8f\xbf\xbf', '\xf4\x90\x80\x80', '\xc0\xaf', '\xe0\x80\xaf', '\xff', utf8('\u2028'),
+	'"alg"', '"exp"', '"kid"', '"keys"',
+]);
+writeDict('http', 'fuzz_http: form, Authorization, Cookie and Content-Type syntax', [
+	'Basic ', 'basic ', 'BASIC ', 'Bearer ', 'bearer ', '=', '==', '&', '&&', '+', '%', '%00', '%0A', '%1F', '%20', '%25',
+	'%26', '%2B', '%3A', '%3D', '%7F', '%C2%A3', '%E2%82%AC', '%C0%AF', '%ED%A0%80', '%F4%90%80%80', '%EF%BB%BF',
+	';', '; ', '"', ',', '\\', '\t', ' ', 'application/x-www-form-urlencoded', 'application/json', 'charset=utf-8',
+	'sid=', '__Host-idb_session=', 'a=', 'grant_type=', 'client_credentials', 'client_id=', 'client_secret=', 'scope=',
+	'resource=', 'audience=', 'token=', 'Og==', 'YTo=', 'QWxhZGRpbjpvcGVuIHNlc2FtZQ==', '====', '-._~+/',
+]);
+writeDict('router', 'fuzz_router: HTTP/1.x framing, the issuer\'s routes, headers and parameters', [
+	'GET ', 'POST ', 'HEAD ', 'PUT ', 'DELETE ', 'OPTIONS ', 'CONNECT ', ' HTTP/1.1\r\n', ' HTTP/1.0\r\n', 'HTTP/2.0',
+	'\r\n', '\r\n\r\n', ': ', 'Host: localhost\r\n', 'Content-Length: ', 'Content-Length: 0\r\n', 'Transfer-Encoding: chunked\r\n',
+	'0\r\n\r\n', 'Content-Type: application/x-www-form-urlencoded\r\n', 'Content-Type: application/json\r\n',
+	`Authorization: ${BASIC}\r\n`, `Authorization: ${BROWSER}\r\n`, 'Authorization: Bearer ', 'Expect: 100-continue\r\n',
+	'Connection: close\r\n', 'Connection: keep-alive\r\n', 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n',
+	'Cookie: ', 'X-Forwarded-For: ', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+	'/token', '/verify', '/introspect', '/revoke', '/ping', '/health', '/metrics', '/.well-known/openid-configuration',
+	'/.well-known/jwks.json', '?', '/..', '/./', '%2F', '//',
+	'grant_type=client_credentials', '&scope=', 'read write', '&resource=', '&audience=', 'https%3A%2F%2Fapi.example',
+	'&client_id=fuzz-client&client_secret=fuzz-client-secret', 'token=', '&token_type_hint=access_token',
+	'{"token":"', '","aud":"', '"}', '{"sub":"svc","aud":"api"}', LEGACY_TOKEN,
+]);
