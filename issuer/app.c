@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "routes.h"
@@ -120,6 +121,13 @@ int app_thread_init(app_thread *t, app *a, unsigned index, char *err, size_t err
 		t->db = NULL;
 		return -1;
 	}
+	if (!(t->clients = calloc(APP_CLIENT_CACHE, sizeof *t->clients))) {
+		snprintf(err, errlen, "out of memory");
+		wc_FreeRng(&t->rng);
+		store_close(t->db);
+		t->db = NULL;
+		return -1;
+	}
 	t->next_sync = app_now() + APP_KEY_SYNC_SECONDS;
 	t->next_purge = app_now() + 60;
 	return 0;
@@ -148,8 +156,62 @@ void app_thread_tick(app_thread *t)
 }
 
 /* see app.h */
+store_err app_client_get(app_thread *t, const char *id, struct store_client *out)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	struct app_client_slot *slot;
+	int64_t now = app_now();
+	store_err e;
+
+	for (const char *p = id; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	slot = &t->clients[h % APP_CLIENT_CACHE];
+	if (slot->fetched && now - slot->fetched < APP_CLIENT_TTL && strcmp(slot->c.id, id) == 0) {
+		*out = slot->c;
+		return STORE_OK;
+	}
+	if ((e = store_client_get(t->db, id, out)) == STORE_OK) {
+		slot->c = *out;
+		slot->fetched = now;
+	}
+	return e;
+}
+
+/* see app.h */
+void app_log_flush(app_thread *t, int64_t now_ms)
+{
+	size_t off = 0;
+
+	while (off < t->log_len) {
+		ssize_t n = write(STDERR_FILENO, t->log + off, t->log_len - off);
+		if (n <= 0)
+			break; /* logging never fails a request: a full or closed stderr drops lines */
+		off += (size_t)n;
+	}
+	t->log_len = 0;
+	t->log_flushed_ms = now_ms;
+}
+
+/* see app.h */
+void app_log(app_thread *t, const char *line, size_t len, int64_t now_ms)
+{
+	if (t->log_len + len > sizeof t->log)
+		app_log_flush(t, now_ms);
+	if (len <= sizeof t->log) {
+		memcpy(t->log + t->log_len, line, len);
+		t->log_len += len;
+	}
+}
+
+/* see app.h */
 void app_thread_fini(app_thread *t)
 {
+	app_log_flush(t, 0);
+	if (t->clients) {
+		memset(t->clients, 0, APP_CLIENT_CACHE * sizeof *t->clients);
+		free(t->clients);
+		t->clients = NULL;
+	}
 	if (t->db) {
 		wc_FreeRng(&t->rng);
 		store_close(t->db);

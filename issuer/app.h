@@ -33,6 +33,26 @@
 #define APP_PURGE_SECONDS 3600
 #endif
 
+/* Clients each thread keeps, and for how long (seconds): `client remove` reaches a
+ * running server within this time, like a key rotation. A hit saves a SQLite read
+ * transaction (three system calls) on every token request. */
+#ifndef APP_CLIENT_CACHE
+#define APP_CLIENT_CACHE 16
+#endif
+#ifndef APP_CLIENT_TTL
+#define APP_CLIENT_TTL 1
+#endif
+
+/* The access log is written in batches of whole lines: at most this many bytes (one
+ * write(2), atomic on a pipe), at least every APP_LOG_FLUSH_MS. */
+#define APP_LOG_BUF      4096
+#define APP_LOG_FLUSH_MS 100
+
+struct app_client_slot {
+	struct store_client c;
+	int64_t fetched; /* 0: empty */
+};
+
 typedef struct app {
 	const server_config *cfg;
 	keyring *keys;
@@ -47,6 +67,10 @@ typedef struct app_thread {
 	unsigned index;
 	int64_t next_sync, next_purge;
 	const char *client_id; /* the client a request authenticated as, for the access log; or NULL */
+	struct app_client_slot *clients; /* APP_CLIENT_CACHE slots */
+	char log[APP_LOG_BUF];
+	size_t log_len;
+	int64_t log_flushed_ms;
 } app_thread;
 
 /* Build the shared state for cfg; NULL with a one-line reason in err. */
@@ -61,7 +85,19 @@ int app_thread_init(app_thread *t, app *a, unsigned index, char *err, size_t err
 /* Periodic work, called by each loop between rounds: thread 0 syncs keys and purges. */
 void app_thread_tick(app_thread *t);
 
-/* Release the thread's store and RNG. */
+/*
+ * The client with id, from this thread's cache when fetched less than
+ * APP_CLIENT_TTL seconds ago, else from the store. As store_client_get.
+ */
+store_err app_client_get(app_thread *t, const char *id, struct store_client *out);
+
+/* Add one access log line (formatted by reqlog_format) to the thread's batch. */
+void app_log(app_thread *t, const char *line, size_t len, int64_t now_ms);
+
+/* Write out the thread's batch of log lines (at a tick, and when stopping). */
+void app_log_flush(app_thread *t, int64_t now_ms);
+
+/* Release the thread's store, RNG and cache (after flushing the log). */
 void app_thread_fini(app_thread *t);
 
 /* The thread state of the loop req runs on. */

@@ -52,7 +52,7 @@ static int check_client(h2o_req_t *req, app_thread *t, const char *id, const cha
                         struct store_client *c)
 {
 	static const struct store_client nobody = {.secret_hash_len = 32, .secret_salt_len = 16};
-	store_err e = store_client_get(t->db, id, c);
+	store_err e = app_client_get(t, id, c);
 	int ok;
 
 	if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {

@@ -90,8 +90,11 @@ static void *run_worker(void *arg)
 	w->listener->data = w;
 	h2o_socket_read_start(w->listener, on_accept);
 	while (!atomic_load(&stopping)) {
-		h2o_evloop_run(w->ctx.loop, 100);
+		h2o_evloop_run(w->ctx.loop, APP_LOG_FLUSH_MS);
 		app_thread_tick(&w->state);
+		if (w->state.log_len &&
+		    h2o_now(w->ctx.loop) - (uint64_t)w->state.log_flushed_ms >= APP_LOG_FLUSH_MS)
+			app_log_flush(&w->state, (int64_t)h2o_now(w->ctx.loop));
 	}
 	/* Stop accepting, ask keep-alive connections to close, let requests in flight finish. */
 	h2o_socket_read_stop(w->listener);
@@ -116,12 +119,15 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* The access log line of a finished request. */
+/* The access log line of a finished request, into the thread's batch. */
 static void log_request(h2o_req_t *req, app_thread *t, double secs)
 {
-	char remote[INET6_ADDRSTRLEN + 8] = "";
+	char remote[INET6_ADDRSTRLEN + 8] = "", line[REQLOG_LINE_MAX + 1];
 	struct sockaddr_storage ss;
 	socklen_t n = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+	struct timespec now;
+	int64_t now_ms;
+	size_t len;
 	reqlog_entry e = {.method = req->method.base,
 	                  .method_len = req->method.len,
 	                  .path = req->path.base,
@@ -137,7 +143,10 @@ static void log_request(h2o_req_t *req, app_thread *t, double secs)
 	else if (n > 0 && ss.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, remote, sizeof remote);
 	e.remote = remote[0] ? remote : NULL;
-	reqlog_write(STDERR_FILENO, &e);
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	if ((len = reqlog_format(line, sizeof line, &e, now_ms)) > 0)
+		app_log(t, line, len, now_ms);
 }
 
 /* The single H2O handler: every path goes through the route table; then metrics and the log. */
