@@ -87,7 +87,13 @@ async function start(db, { env = {}, threads = 2 } = {}) {
 		stdio: ['ignore', 'ignore', 'pipe'],
 	});
 	const srv = { child, port, base: `http://127.0.0.1:${port}`, err: '' };
-	srv.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 })));
+	srv.exited = new Promise((resolve) => {
+		child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 }));
+		child.on('error', (e) => {
+			srv.err += `spawn failed: ${e.message}\n`;
+			resolve({ code: -1, signal: null, ms: Date.now() - t0 });
+		});
+	});
 	child.stderr.on('data', (d) => (srv.err += d));
 	srv.stop = async () => {
 		child.kill('SIGTERM');
@@ -391,7 +397,7 @@ try {
 		const remount = bind.status === 0 ? spawnSync('mount', ['-o', 'remount,ro,bind', ro], { encoding: 'utf8' }) : bind;
 		if (remount.status !== 0) {
 			if (bind.status === 0) spawnSync('umount', [ro]);
-			skip(rname, `cannot make a read-only bind mount: ${(remount.stderr || remount.error?.message || '').trim()}`);
+			skip(rname, `cannot make a read-only bind mount: ${(remount.stderr || remount.error?.message || '').trim().split('\n')[0]}`);
 		} else {
 			try {
 				const db = path.join(ro, 'identity.db');
@@ -417,7 +423,7 @@ try {
 		fs.mkdirSync(mnt);
 		const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', mnt], { encoding: 'utf8' });
 		if (m.status !== 0) {
-			skip('disk full', `cannot mount a tmpfs: ${(m.stderr || m.error?.message || '').trim() || `exit ${m.status}`} (needs root or CAP_SYS_ADMIN)`);
+			skip('disk full', `cannot mount a tmpfs: ${(m.stderr || m.error?.message || '').trim().split('\n')[0] || `exit ${m.status}`} (needs root or CAP_SYS_ADMIN)`);
 		} else {
 			const fill = path.join(mnt, 'fill');
 			const fillUp = () => {
@@ -480,7 +486,7 @@ try {
 					if (hasSqlite) {
 						const ic = sqlite(db, 'PRAGMA integrity_check');
 						report(ic.stdout.trim() === 'ok', `${name}: integrity_check ok once space is back`, ic.stdout + ic.stderr);
-					}
+					} else skip(`${name}: integrity_check`, 'the sqlite3 CLI is not installed');
 				} else await stop(o2.srv);
 			} finally {
 				for (const s of running) await stop(s);
