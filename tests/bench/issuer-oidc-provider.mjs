@@ -19,7 +19,8 @@
 //   "read write", id_token_signed_response_alg = the alg (with a single-alg key
 //   set every client must name an alg the key set has, or invalid_client_metadata);
 // - the default in-memory adapter (JWT access tokens are not stored), no proxy,
-//   plain HTTP on 127.0.0.1, no request logging.
+//   plain HTTP on 127.0.0.1, no request logging; issuer.mjs starts it with
+//   NODE_ENV=production.
 // Prints "listening on http://127.0.0.1:PORT" on stderr when it accepts requests.
 import { readFileSync } from 'node:fs'
 import Provider from 'oidc-provider'

@@ -273,7 +273,7 @@ async function writePeerConfig(alg, port) {
 function spawnPeer(cfgFile, logFile) {
   const fd = openSync(logFile, 'w')
   try {
-    return track(spawn(process.execPath, [PEER, cfgFile], { stdio: ['ignore', 'ignore', fd] }))
+    return track(spawn(process.execPath, [PEER, cfgFile], { env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', fd] }))
   } finally {
     closeSync(fd)
   }
@@ -608,7 +608,8 @@ for (const alg of ALGS) {
     }
     p(
       `  ${alg} ${name}: ${r.requests} requests in ${(r.duration_us / 1e6).toFixed(1)} s, p50 ${fmtMs(r.p50_us)}, max ${fmtMs(r.max_us)}; ` +
-        `CPU: server ${r.cpu.toFixed(2)}, wrk ${r.wrkCpu.toFixed(2)}, other processes ${r.others.toFixed(2)} cores; RSS idle ${mb(r.idleRss)} MB, peak (VmHWM) ${mb(r.hwm)} MB; ${r.threads} OS threads; ` +
+        `CPU: server ${r.cpu.toFixed(2)}, wrk ${r.wrkCpu.toFixed(2)}, other processes ${r.others.toFixed(2)} cores; ` +
+        `${Math.round(r.rate / r.cpu)} tokens per server CPU-second${kind === 'ours' && sign[alg] ? ` (${Math.round((100 * r.rate) / r.cpu / sign[alg])}% of raw signing)` : ''}; RSS idle ${mb(r.idleRss)} MB, peak (VmHWM) ${mb(r.hwm)} MB; ${r.threads} OS threads; ` +
         `token ${r.check.tokenBytes} B (claims ${r.check.claims}); warm-up ${Math.round(r.warmRate)} req/s; openid-client: ok (${r.interop})`,
     )
   }
@@ -648,7 +649,7 @@ if (rs) {
   target(
     o?.rate && want ? o.rate >= want : null,
     `RS256 rate >= 80% of raw RSA-2048 signing x ${THREADS} server threads (0.8 x ${sign.RS256 ?? '?'} x ${THREADS} = ${want ? Math.round(want) : '?'}/s): ` +
-      `${o?.rate ? `${fmtRate(o.rate)} req/s${want ? ` (${((100 * o.rate) / (want / 0.8)).toFixed(0)}% of raw x threads)` : ''}` : 'no figure'}`,
+      `${o?.rate ? `${fmtRate(o.rate)} req/s${want ? ` (${((100 * o.rate) / (want / 0.8)).toFixed(0)}% of raw x threads; per server CPU-second ${Math.round(o.rate / o.cpu)}, ${((100 * o.rate) / o.cpu / sign.RS256).toFixed(0)}% of raw)` : ''}` : 'no figure'}`,
   )
 }
 {
