@@ -8,9 +8,9 @@ WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -g \
           -Ishared/include -Ishared/src $(shell pkg-config --cflags libcjson)
 LIBS   := $(shell pkg-config --libs libcjson) -lm -lpthread
-# The issuer only: H2O (evloop flavour, which brings OpenSSL for TLS) and SQLite.
+# The issuer only: H2O (evloop flavour, which brings OpenSSL for TLS), SQLite, libargon2.
 ISSUER_CFLAGS := -DH2O_USE_LIBUV=0 $(shell pkg-config --cflags libh2o-evloop sqlite3)
-ISSUER_LIBS   := $(shell pkg-config --libs libh2o-evloop sqlite3) -lssl -lcrypto
+ISSUER_LIBS   := $(shell pkg-config --libs libh2o-evloop sqlite3 libargon2) -lssl -lcrypto
 LDFLAGS :=
 
 ifeq ($(SAN),1)

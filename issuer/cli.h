@@ -40,6 +40,16 @@ int cli_keys(int argc, char **argv);
  */
 int cli_client(int argc, char **argv);
 
+/*
+ * `identity-backend user add --username U [--email E] --password-stdin | list |
+ * remove U`: the people who sign in. add reads the password from stdin, stores
+ * its argon2id hash (parameters from PASSWORD_ARGON2_M_KIB, _T, _P; password.h)
+ * under a new random user id and prints {"user_id","username","email"}; list and
+ * remove never print a password or its hash. Exit 1 when the store fails, the
+ * username exists (add) or does not (remove).
+ */
+int cli_user(int argc, char **argv);
+
 /* Where the store lives when --db is not given. */
 #define CLI_DB_DEFAULT "var/identity.db"
 

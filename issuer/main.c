@@ -45,18 +45,26 @@ static const char usage[] =
     "      --audience and --subject list the aud and sub values the client may ask for;\n"
     "      --scope the scopes (default for login clients: openid profile email).\n"
     "\n"
+    "  user add --username USERNAME [--email EMAIL] --password-stdin [--db FILE]\n"
+    "  user list [--db FILE]\n"
+    "  user remove USERNAME [--db FILE]\n"
+    "      People who sign in. Usernames: 1..64 of A-Z a-z 0-9 . _ @ + -, unique in any\n"
+    "      letter case. add reads the password (1..1024 bytes of UTF-8; one trailing newline\n"
+    "      is dropped) from stdin, stores only its argon2id hash (PASSWORD_ARGON2_M_KIB, _T,\n"
+    "      _P; default m=19456,t=2,p=1, OWASP's minimum) and prints\n"
+    "      {\"user_id\":...,\"username\":...,\"email\":...}: user_id is the tokens' sub.\n"
+    "      list shows user_id, username, email, created_at, locked; never a password hash.\n"
+    "      remove also ends the user's sessions and refresh tokens.\n"
+    "\n"
     "Store commands use --db FILE (default var/identity.db, created mode 0600) and exit 1\n"
-    "when the store fails or the named row is missing or already exists.\n"
-    "The user command is being built: see README.md.\n";
+    "when the store fails or the named row is missing or already exists.\n";
 
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-    {"verify", cli_verify},
-    {"serve", cli_serve},
-    {"keys", cli_keys},
-    {"client", cli_client},
+    {"verify", cli_verify}, {"serve", cli_serve}, {"keys", cli_keys},
+    {"client", cli_client}, {"user", cli_user},
 };
 
 int main(int argc, char **argv)

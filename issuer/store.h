@@ -5,16 +5,17 @@
  * (store_sqlite.c) fills that table today, a PostgreSQL backend can fill the same
  * table later without a handler changing. Nothing here knows SQL, files or
  * threads; nothing here hashes or generates secrets: callers hand the store
- * hashes (client secrets, codes, sessions and refresh tokens are never stored in
- * the clear) and the store keeps and compares bytes.
+ * hashes (passwords, client secrets, codes, sessions and refresh tokens are never
+ * stored in the clear) and the store keeps and compares bytes.
  *
  * Threads: a `store` is one connection and is used by one thread only. Each
  * event-loop thread (and each worker) opens its own with ops->open(); opening
  * several at once, from several threads or processes, is safe (schema migrations
  * are serialised by the database itself).
  *
- * Errors: every operation returns a store_err. STORE_NOT_FOUND and
- * STORE_CONFLICT are answers ("no such row", "already exists"); everything from
+ * Errors: every operation returns a store_err. STORE_NOT_FOUND, STORE_CONFLICT
+ * and STORE_REUSED are answers ("no such row", "already exists", "refresh token
+ * replayed"); everything from
  * STORE_INVALID up means the call got no answer, and the caller must fail the
  * request (503 for store_unavailable(), 500 otherwise) rather than guess: a
  * revocation check that failed is not "not revoked". ops->errmsg() gives a
@@ -72,6 +73,15 @@
 #ifndef STORE_KEY_DER_MAX
 #define STORE_KEY_DER_MAX 8192 /* a private key's DER: RSA-8192 fits (~4.7 KB) */
 #endif
+#ifndef STORE_USERNAME_MAX
+#define STORE_USERNAME_MAX 64 /* a login name */
+#endif
+#ifndef STORE_EMAIL_MAX
+#define STORE_EMAIL_MAX 254 /* RFC 5321 §4.5.3.1.3: a path is 256 octets with its "<" and ">" */
+#endif
+#ifndef STORE_PASSWORD_HASH_MAX
+#define STORE_PASSWORD_HASH_MAX 255 /* an argon2id PHC string (password.h: ~100 in practice) */
+#endif
 
 typedef enum store_err {
 	STORE_OK = 0,
@@ -79,6 +89,7 @@ typedef enum store_err {
 	STORE_NOT_FOUND = 1, /* no such row; for code_take also "used" or "expired";
 	                        for a put, a row it refers to (client, user) is missing */
 	STORE_CONFLICT = 2,  /* a row with that key already exists (or, key_retire: already retired) */
+	STORE_REUSED = 3,    /* refresh_rotate: the token was already used; its family is now revoked */
 	/* The call failed: a caller's bug or the process is out of memory. */
 	STORE_INVALID = 10, /* bad argument: NULL, too long, malformed list, constraint */
 	STORE_NOMEM = 11,
@@ -153,6 +164,43 @@ struct store_code {
 	int64_t expires_at;
 };
 
+/* A person who signs in (design.md "user add"). */
+struct store_user {
+	char id[STORE_ID_MAX + 1];                       /* the `sub`: random, opaque, never the username */
+	char username[STORE_USERNAME_MAX + 1];           /* unique without regard to ASCII case */
+	char email[STORE_EMAIL_MAX + 1];                 /* "" when none */
+	char password_hash[STORE_PASSWORD_HASH_MAX + 1]; /* argon2id PHC string (password.h) */
+	int64_t created_at;
+	int failed_logins;    /* consecutive failed logins since the last success */
+	int64_t locked_until; /* no login before this time; 0: never locked */
+};
+
+/* A browser session (the SSO cookie), stored by the hash of the cookie's value. */
+struct store_session {
+	uint8_t id_hash[STORE_HASH_MAX];
+	size_t id_hash_len;
+	char user_id[STORE_ID_MAX + 1];
+	int64_t auth_time;  /* when the person signed in (OIDC auth_time) */
+	int64_t expires_at; /* the session ends here */
+};
+
+/*
+ * A refresh token, stored by its hash. Every rotation of one grant shares a
+ * family_id: when a used token comes back, someone holds a copy, and the whole
+ * family is revoked (RFC 9700 §4.14.2, refresh token rotation).
+ */
+struct store_refresh {
+	uint8_t hash[STORE_HASH_MAX];
+	size_t hash_len;
+	char family_id[STORE_ID_MAX + 1];
+	char client_id[STORE_ID_MAX + 1];
+	char user_id[STORE_ID_MAX + 1];
+	char scope[STORE_SCOPE_MAX + 1]; /* as granted (RFC 6749 §6: kept across rotations) */
+	int64_t auth_time;               /* of the original sign-in, for refreshed ID tokens */
+	int64_t created_at;
+	int64_t expires_at;
+};
+
 /*
  * List callbacks get one row at a time, valid only during the call (key rows are
  * wiped afterwards: copy what you keep). Return 0 to go on, non-zero to stop (the
@@ -161,6 +209,7 @@ struct store_code {
  */
 typedef int (*store_client_cb)(void *ctx, const struct store_client *c);
 typedef int (*store_key_cb)(void *ctx, const struct store_key *k);
+typedef int (*store_user_cb)(void *ctx, const struct store_user *u);
 
 typedef struct store store;
 
@@ -213,6 +262,78 @@ struct store_ops {
 	store_err (*code_take)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
 	                       struct store_code *out);
 	store_err (*code_purge)(store *s, int64_t now);
+
+	/* Users. put inserts (CONFLICT if the id exists, or the username does in any
+	 * ASCII case: "Alice" and "alice" are one user). get finds by id,
+	 * get_by_name by username in any ASCII case; list goes in username order;
+	 * delete takes the username and removes the user's sessions, codes and
+	 * refresh tokens with it. set_password replaces the stored hash (a rehash
+	 * after login, or a reset; sessions stay: end them apart).
+	 *
+	 * Lockout. login_failed counts one failed login of user id at `now`, unless
+	 * the user is locked at `now` (locked_until > now: then nothing changes, so
+	 * failures during a lock neither count nor extend it). When the count reaches
+	 * threshold (> 0; 0 disables locking), the user is locked until
+	 * now + lock_seconds. The count is only reset by login_ok, so once a lock
+	 * ends, the next failure locks again at once. *locked_until (may be NULL)
+	 * gets the end of the lock in force after the call, or 0. login_ok resets
+	 * the count and any lock. All three: NOT_FOUND for an unknown id. */
+	store_err (*user_put)(store *s, const struct store_user *u);
+	store_err (*user_get)(store *s, const char *id, struct store_user *out);
+	store_err (*user_get_by_name)(store *s, const char *username, struct store_user *out);
+	store_err (*user_list)(store *s, store_user_cb cb, void *ctx);
+	store_err (*user_delete)(store *s, const char *username);
+	store_err (*user_login_failed)(store *s, const char *id, int64_t now, int threshold,
+	                               int64_t lock_seconds, int64_t *locked_until);
+	store_err (*user_login_ok)(store *s, const char *id);
+	store_err (*user_set_password)(store *s, const char *id, const char *password_hash);
+
+	/* Sessions. put: CONFLICT if the hash exists, NOT_FOUND if the user does not.
+	 * get: NOT_FOUND unless it exists and expires_at > now. delete: NOT_FOUND if
+	 * there was none (a logout may ignore that). purge deletes sessions expired
+	 * at `now`. */
+	store_err (*session_put)(store *s, const struct store_session *se);
+	store_err (*session_get)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+	                         struct store_session *out);
+	store_err (*session_delete)(store *s, const uint8_t *hash, size_t hash_len);
+	store_err (*session_purge)(store *s, int64_t now);
+
+	/*
+	 * Refresh tokens. put: CONFLICT if the hash exists, NOT_FOUND if the client
+	 * or user does not; a new grant takes a new random family_id. get: the token
+	 * if it is active at `now` (unused, unexpired, family not revoked), else
+	 * NOT_FOUND (for introspection and revocation).
+	 *
+	 * rotate exchanges the token old_hash for next, atomically, and returns the
+	 * old token's row in *old_out. The caller fills in next's hash, client_id (the
+	 * authenticated client: the old token must have been issued to it), created_at
+	 * and expires_at (0: keep the old token's expiry, for an absolute lifetime);
+	 * family_id, user_id, scope and auth_time are taken from the old token (what
+	 * the caller put there is ignored). Answers:
+	 *   OK        the old token was active; it is now used and next is stored
+	 *             in its family;
+	 *   REUSED    the old token had been used already: the whole family is now
+	 *             revoked (next is not stored; *old_out says whose it was);
+	 *   NOT_FOUND no such token, another client's, expired, or its family
+	 *             revoked (nothing changes);
+	 *   CONFLICT  next's hash exists (nothing changes).
+	 * Of any number of concurrent rotations of one token (threads, processes,
+	 * replicas) exactly one gets OK; the others, arriving after it, get REUSED,
+	 * which revokes the family: a client must not refresh twice at once. On any
+	 * answer but OK and REUSED, *old_out is zeroed.
+	 *
+	 * revoke_family makes every token of the family unusable (NOT_FOUND if it
+	 * has none). purge deletes tokens expired at `now` and revoked ones; used
+	 * tokens stay until they expire, so that their reuse is still recognised.
+	 */
+	store_err (*refresh_put)(store *s, const struct store_refresh *r);
+	store_err (*refresh_get)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+	                         struct store_refresh *out);
+	store_err (*refresh_rotate)(store *s, const uint8_t *old_hash, size_t old_hash_len,
+	                            const struct store_refresh *next, int64_t now,
+	                            struct store_refresh *old_out);
+	store_err (*refresh_revoke_family)(store *s, const char *family_id);
+	store_err (*refresh_purge)(store *s, int64_t now);
 };
 
 /* Every store begins with this header; backends embed it first. */
@@ -296,6 +417,79 @@ static inline store_err store_code_take(store *s, const uint8_t *hash, size_t ha
 static inline store_err store_code_purge(store *s, int64_t now)
 {
 	return s->ops->code_purge(s, now);
+}
+static inline store_err store_user_put(store *s, const struct store_user *u)
+{
+	return s->ops->user_put(s, u);
+}
+static inline store_err store_user_get(store *s, const char *id, struct store_user *out)
+{
+	return s->ops->user_get(s, id, out);
+}
+static inline store_err store_user_get_by_name(store *s, const char *username, struct store_user *out)
+{
+	return s->ops->user_get_by_name(s, username, out);
+}
+static inline store_err store_user_list(store *s, store_user_cb cb, void *ctx)
+{
+	return s->ops->user_list(s, cb, ctx);
+}
+static inline store_err store_user_delete(store *s, const char *username)
+{
+	return s->ops->user_delete(s, username);
+}
+static inline store_err store_user_login_failed(store *s, const char *id, int64_t now, int threshold,
+                                                int64_t lock_seconds, int64_t *locked_until)
+{
+	return s->ops->user_login_failed(s, id, now, threshold, lock_seconds, locked_until);
+}
+static inline store_err store_user_login_ok(store *s, const char *id)
+{
+	return s->ops->user_login_ok(s, id);
+}
+static inline store_err store_user_set_password(store *s, const char *id, const char *password_hash)
+{
+	return s->ops->user_set_password(s, id, password_hash);
+}
+static inline store_err store_session_put(store *s, const struct store_session *se)
+{
+	return s->ops->session_put(s, se);
+}
+static inline store_err store_session_get(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+                                          struct store_session *out)
+{
+	return s->ops->session_get(s, hash, hash_len, now, out);
+}
+static inline store_err store_session_delete(store *s, const uint8_t *hash, size_t hash_len)
+{
+	return s->ops->session_delete(s, hash, hash_len);
+}
+static inline store_err store_session_purge(store *s, int64_t now)
+{
+	return s->ops->session_purge(s, now);
+}
+static inline store_err store_refresh_put(store *s, const struct store_refresh *r)
+{
+	return s->ops->refresh_put(s, r);
+}
+static inline store_err store_refresh_get(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+                                          struct store_refresh *out)
+{
+	return s->ops->refresh_get(s, hash, hash_len, now, out);
+}
+static inline store_err store_refresh_rotate(store *s, const uint8_t *old_hash, size_t old_hash_len,
+                                             const struct store_refresh *next, int64_t now,
+                                             struct store_refresh *old_out)
+{
+	return s->ops->refresh_rotate(s, old_hash, old_hash_len, next, now, old_out);
+}
+static inline store_err store_refresh_revoke_family(store *s, const char *family_id)
+{
+	return s->ops->refresh_revoke_family(s, family_id);
+}
+static inline store_err store_refresh_purge(store *s, int64_t now)
+{
+	return s->ops->refresh_purge(s, now);
 }
 
 #endif

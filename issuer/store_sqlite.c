@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,9 @@
 #ifndef STORE_SQLITE_BUSY_MS
 #define STORE_SQLITE_BUSY_MS 2000
 #endif
+
+/* Pause between attempts to switch a fresh file to WAL mode (see open). */
+#define SQ_WAL_RETRY_MS 5
 
 /* "IDBK": PRAGMA application_id, so that another program's database is refused. */
 #define SQ_APP_ID 0x4944424b
@@ -125,6 +129,9 @@ static const char *const migrations[] = {
     "CREATE INDEX refresh_tokens_client ON refresh_tokens (client_id);\n"
     "CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);\n"
     "CREATE INDEX refresh_tokens_expires ON refresh_tokens (expires_at);\n",
+    /* 2: usernames are unique without regard to ASCII case ("Alice" is "alice"),
+     * as in Keycloak; lookups by name use this index (WHERE … COLLATE NOCASE). */
+    "CREATE UNIQUE INDEX users_username_nocase ON users (username COLLATE NOCASE);\n",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -145,6 +152,28 @@ enum sq_query {
 	Q_CODE_PUT,
 	Q_CODE_TAKE,
 	Q_CODE_PURGE,
+	Q_USER_PUT,
+	Q_USER_GET,
+	Q_USER_GET_NAME,
+	Q_USER_LIST,
+	Q_USER_DELETE,
+	Q_USER_FAILED,
+	Q_USER_LOCKED,
+	Q_USER_OK,
+	Q_USER_SET_PASSWORD,
+	Q_SESSION_PUT,
+	Q_SESSION_GET,
+	Q_SESSION_DELETE,
+	Q_SESSION_PURGE,
+	Q_REFRESH_PUT,
+	Q_REFRESH_GET,
+	Q_REFRESH_FIND,
+	Q_REFRESH_USE,
+	Q_REFRESH_REVOKE,
+	Q_REFRESH_PURGE,
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
 	Q_COUNT
 };
 
@@ -155,6 +184,12 @@ enum sq_query {
 #define SQ_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
 	"auth_time, expires_at"
+#define SQ_USER_COLS    "id, username, email, password_hash, created_at, failed_logins, locked_until"
+#define SQ_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
+#define SQ_REFRESH_COLS "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at"
+/* A refresh token's family is revoked when any of its tokens is (revoke marks them all). */
+#define SQ_FAMILY_REVOKED                                                                                    \
+	"EXISTS (SELECT 1 FROM refresh_tokens AS f WHERE f.family_id = t.family_id AND f.revoked = 1)"
 
 static const char *const queries[Q_COUNT] = {
     [Q_CLIENT_PUT] =
@@ -181,6 +216,40 @@ static const char *const queries[Q_COUNT] = {
     [Q_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2 "
                     "RETURNING " SQ_CODE_COLS,
     [Q_CODE_PURGE] = "DELETE FROM auth_codes WHERE expires_at <= ?1 OR used = 1",
+    [Q_USER_PUT] = "INSERT INTO users (" SQ_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_USER_GET] = "SELECT " SQ_USER_COLS " FROM users WHERE id = ?1",
+    [Q_USER_GET_NAME] = "SELECT " SQ_USER_COLS " FROM users WHERE username = ?1 COLLATE NOCASE",
+    [Q_USER_LIST] = "SELECT " SQ_USER_COLS " FROM users ORDER BY username COLLATE NOCASE, username",
+    [Q_USER_DELETE] = "DELETE FROM users WHERE username = ?1 COLLATE NOCASE",
+    /* One statement: concurrent failures (several loops, several replicas) each
+     * count. SET expressions read the row as it was before the update. */
+    [Q_USER_FAILED] = "UPDATE users SET failed_logins = min(failed_logins + 1, 2147483647), "
+                      "locked_until = CASE WHEN ?3 > 0 AND failed_logins + 1 >= ?3 THEN ?2 + ?4 "
+                      "ELSE locked_until END WHERE id = ?1 AND locked_until <= ?2 RETURNING locked_until",
+    [Q_USER_LOCKED] = "SELECT locked_until FROM users WHERE id = ?1",
+    /* No write (and no fsync) on the common login of a user with nothing to reset. */
+    [Q_USER_OK] = "UPDATE users SET failed_logins = 0, locked_until = 0 "
+                  "WHERE id = ?1 AND (failed_logins != 0 OR locked_until != 0)",
+    [Q_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+    [Q_SESSION_PUT] = "INSERT INTO sessions (" SQ_SESSION_COLS ") VALUES (?1, ?2, ?3, ?4)",
+    [Q_SESSION_GET] = "SELECT " SQ_SESSION_COLS " FROM sessions WHERE id_hash = ?1 AND expires_at > ?2",
+    [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
+    [Q_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at <= ?1",
+    [Q_REFRESH_PUT] =
+        "INSERT INTO refresh_tokens (" SQ_REFRESH_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_REFRESH_GET] = "SELECT " SQ_REFRESH_COLS " FROM refresh_tokens AS t WHERE token_hash = ?1 AND "
+                      "used = 0 AND expires_at > ?2 AND NOT " SQ_FAMILY_REVOKED,
+    [Q_REFRESH_FIND] = "SELECT " SQ_REFRESH_COLS ", used, " SQ_FAMILY_REVOKED
+                       " FROM refresh_tokens AS t WHERE token_hash = ?1",
+    [Q_REFRESH_USE] = "UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1",
+    [Q_REFRESH_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1",
+    [Q_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= ?1 OR revoked = 1",
+    /* IMMEDIATE: take the write lock before reading, so that of two rotations of
+     * one token the second reads what the first wrote (a DEFERRED read-then-write
+     * in WAL mode would fail with SQLITE_BUSY_SNAPSHOT instead of waiting). */
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
 };
 
 struct sq {
@@ -206,6 +275,8 @@ const char *store_strerror(store_err e)
 		return "not found";
 	case STORE_CONFLICT:
 		return "already exists";
+	case STORE_REUSED:
+		return "refresh token reused";
 	case STORE_INVALID:
 		return "invalid argument";
 	case STORE_NOMEM:
@@ -858,6 +929,606 @@ static store_err sq_code_purge(store *base, int64_t now)
 	return sq_purge((struct sq *)base, Q_CODE_PURGE, "code_purge", now);
 }
 
+/* ---- statements run for their effect, transactions ---- */
+
+/* Step q (bound with text a, if not NULL) to its end; *changes gets the rows it
+ * changed (when not NULL). */
+static store_err sq_run(struct sq *s, enum sq_query q, const char *what, const char *a, int *changes)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((a && (rc = sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC))) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	if (changes)
+		*changes = sqlite3_changes(s->db);
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+/* Step q bound with the blob a[0..n) to its end; *changes gets the rows it changed. */
+static store_err sq_run_blob(struct sq *s, enum sq_query q, const char *what, const uint8_t *a, size_t n,
+                             int *changes)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, a, (int)n, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	*changes = sqlite3_changes(s->db);
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+/* Undo the transaction we began, if SQLite has not already (it rolls back by
+ * itself after some errors); keeps the message of the failure that led here. */
+static void sq_rollback(struct sq *s)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	if (sq_stmt(s, Q_ROLLBACK, &st) == STORE_OK)
+		sqlite3_step(st);
+	sq_done(st);
+}
+
+/* Bind a key string: too long for any row is no row (NOT_FOUND), as client_get does. */
+static int sq_bind_key(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* ---- users ---- */
+
+static int sq_user_valid(const struct store_user *u)
+{
+	return SQ_TERMINATED(u->id) && u->id[0] && SQ_TERMINATED(u->username) && u->username[0] &&
+	       SQ_TERMINATED(u->email) && SQ_TERMINATED(u->password_hash) && u->password_hash[0] &&
+	       u->failed_logins >= 0 && u->locked_until >= 0;
+}
+
+static int sq_user_read(sqlite3_stmt *st, struct store_user *u)
+{
+	int64_t failed;
+
+	memset(u, 0, sizeof *u);
+	if (sq_col_str(st, 0, u->id, sizeof u->id) || sq_col_str(st, 1, u->username, sizeof u->username) ||
+	    sq_col_str(st, 2, u->email, sizeof u->email) ||
+	    sq_col_str(st, 3, u->password_hash, sizeof u->password_hash))
+		return -1;
+	u->created_at = sqlite3_column_int64(st, 4);
+	failed = sqlite3_column_int64(st, 5);
+	if (failed < 0 || failed > INT_MAX)
+		return -1;
+	u->failed_logins = (int)failed;
+	u->locked_until = sqlite3_column_int64(st, 6);
+	return 0;
+}
+
+static store_err sq_user_put(store *base, const struct store_user *u)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!u || !sq_user_valid(u)) {
+		e = sq_fail_ours(s, "user_put", "invalid user", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_USER_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_str(st, 1, u->id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 2, u->username, STORE_USERNAME_MAX)) ||
+	    (rc = u->email[0] ? sq_bind_str(st, 3, u->email, STORE_EMAIL_MAX) : sqlite3_bind_null(st, 3)) ||
+	    (rc = sq_bind_str(st, 4, u->password_hash, STORE_PASSWORD_HASH_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 5, u->created_at)) ||
+	    (rc = sqlite3_bind_int(st, 6, u->failed_logins)) ||
+	    (rc = sqlite3_bind_int64(st, 7, u->locked_until)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "user_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+/* One user by the key of query q (id, or username in any ASCII case). */
+static store_err sq_user_find(struct sq *s, enum sq_query q, const char *what, const char *key,
+                              struct store_user *out)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!key || !out) {
+		e = sq_fail_ours(s, what, "NULL argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, key)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, what, rc);
+		goto out;
+	}
+	if (sq_user_read(st, out)) {
+		e = sq_fail_ours(s, what, "stored user does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	if (e != STORE_OK && out)
+		memset(out, 0, sizeof *out);
+	return e;
+}
+
+static store_err sq_user_get(store *base, const char *id, struct store_user *out)
+{
+	return sq_user_find((struct sq *)base, Q_USER_GET, "user_get", id, out);
+}
+
+static store_err sq_user_get_by_name(store *base, const char *username, struct store_user *out)
+{
+	return sq_user_find((struct sq *)base, Q_USER_GET_NAME, "user_get_by_name", username, out);
+}
+
+static store_err sq_user_list(store *base, store_user_cb cb, void *ctx)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	struct store_user u;
+	store_err e;
+	int rc;
+
+	if (!cb) {
+		e = sq_fail_ours(s, "user_list", "NULL callback", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_USER_LIST, &st)) != STORE_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sq_user_read(st, &u)) {
+			e = sq_fail_ours(s, "user_list", "stored user does not fit the limits",
+			                 STORE_CORRUPT);
+			goto out;
+		}
+		if (cb(ctx, &u))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		e = sq_fail(s, "user_list", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_user_delete(store *base, const char *username)
+{
+	struct sq *s = (struct sq *)base;
+	store_err e;
+	int n = 0;
+
+	if (!username)
+		return sq_fail_ours(s, "user_delete", "NULL argument", STORE_INVALID);
+	if ((e = sq_run(s, Q_USER_DELETE, "user_delete", username, &n)) != STORE_OK)
+		return e;
+	return n ? STORE_OK : STORE_NOT_FOUND;
+}
+
+/* The user's locked_until into *v: OK, or NOT_FOUND for an unknown id. */
+static store_err sq_user_locked(struct sq *s, const char *id, const char *what, int64_t *v)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, Q_USER_LOCKED, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, id)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, what, rc);
+		goto out;
+	}
+	*v = sqlite3_column_int64(st, 0);
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_user_login_failed(store *base, const char *id, int64_t now, int threshold,
+                                      int64_t lock_seconds, int64_t *locked_until)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	int64_t until = 0;
+	store_err e;
+	int rc, counted;
+
+	if (locked_until)
+		*locked_until = 0;
+	if (!id || threshold < 0 || lock_seconds < 0 || (now > 0 && lock_seconds > INT64_MAX - now)) {
+		e = sq_fail_ours(s, "user_login_failed", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_USER_FAILED, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, id)) || (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    (rc = sqlite3_bind_int(st, 3, threshold)) || (rc = sqlite3_bind_int64(st, 4, lock_seconds)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, "user_login_failed", rc);
+		goto out;
+	}
+	if ((counted = rc == SQLITE_ROW)) {
+		until = sqlite3_column_int64(st, 0);
+		/* The update commits when the statement runs to its end. */
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+			e = sq_fail(s, "user_login_failed", rc);
+			goto out;
+		}
+	}
+	sq_done(st);
+	st = NULL;
+	/* Not counted: an unknown user, or one locked at `now`. */
+	if (!counted && (e = sq_user_locked(s, id, "user_login_failed", &until)) != STORE_OK)
+		goto out;
+	if (locked_until && until > now)
+		*locked_until = until;
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_user_login_ok(store *base, const char *id)
+{
+	struct sq *s = (struct sq *)base;
+	int64_t until;
+	store_err e;
+	int n = 0;
+
+	if (!id)
+		return sq_fail_ours(s, "user_login_ok", "NULL argument", STORE_INVALID);
+	if ((e = sq_run(s, Q_USER_OK, "user_login_ok", id, &n)) != STORE_OK || n)
+		return e;
+	return sq_user_locked(s, id, "user_login_ok", &until); /* nothing to reset: does it exist? */
+}
+
+static store_err sq_user_set_password(store *base, const char *id, const char *password_hash)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!id || !password_hash || !password_hash[0]) {
+		e = sq_fail_ours(s, "user_set_password", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_USER_SET_PASSWORD, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, id)) ||
+	    (rc = sq_bind_str(st, 2, password_hash, STORE_PASSWORD_HASH_MAX)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "user_set_password", rc);
+		goto out;
+	}
+	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
+out:
+	sq_done(st);
+	return e;
+}
+
+/* ---- sessions ---- */
+
+static store_err sq_session_put(store *base, const struct store_session *se)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!se || se->id_hash_len == 0 || se->id_hash_len > STORE_HASH_MAX || !SQ_TERMINATED(se->user_id) ||
+	    !se->user_id[0]) {
+		e = sq_fail_ours(s, "session_put", "invalid session", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_SESSION_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_blob(st, 1, se->id_hash, se->id_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_str(st, 2, se->user_id, STORE_ID_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 3, se->auth_time)) ||
+	    (rc = sqlite3_bind_int64(st, 4, se->expires_at)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "session_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_session_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                struct store_session *out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		e = sq_fail_ours(s, "session_get", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_SESSION_GET, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "session_get", rc);
+		goto out;
+	}
+	memset(out, 0, sizeof *out);
+	if (sq_col_blob(st, 0, out->id_hash, sizeof out->id_hash, &out->id_hash_len) ||
+	    sq_col_str(st, 1, out->user_id, sizeof out->user_id)) {
+		e = sq_fail_ours(s, "session_get", "stored session does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	out->auth_time = sqlite3_column_int64(st, 2);
+	out->expires_at = sqlite3_column_int64(st, 3);
+	e = STORE_OK;
+out:
+	sq_done(st);
+	if (e != STORE_OK && out)
+		memset(out, 0, sizeof *out);
+	return e;
+}
+
+static store_err sq_session_delete(store *base, const uint8_t *hash, size_t hash_len)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		e = sq_fail_ours(s, "session_delete", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_SESSION_DELETE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "session_delete", rc);
+		goto out;
+	}
+	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_session_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_SESSION_PURGE, "session_purge", now);
+}
+
+/* ---- refresh tokens ---- */
+
+/* Bind r's columns (SQ_REFRESH_COLS order) to ?1..?8. */
+static int sq_refresh_bind(sqlite3_stmt *st, const struct store_refresh *r)
+{
+	int rc;
+
+	if ((rc = sq_bind_blob(st, 1, r->hash, r->hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_str(st, 2, r->family_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 3, r->client_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 4, r->user_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 5, r->scope, STORE_SCOPE_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 6, r->auth_time)) ||
+	    (rc = sqlite3_bind_int64(st, 7, r->created_at)) ||
+	    (rc = sqlite3_bind_int64(st, 8, r->expires_at)))
+		return rc;
+	return SQLITE_OK;
+}
+
+static int sq_refresh_read(sqlite3_stmt *st, struct store_refresh *r)
+{
+	memset(r, 0, sizeof *r);
+	if (sq_col_blob(st, 0, r->hash, sizeof r->hash, &r->hash_len) ||
+	    sq_col_str(st, 1, r->family_id, sizeof r->family_id) ||
+	    sq_col_str(st, 2, r->client_id, sizeof r->client_id) ||
+	    sq_col_str(st, 3, r->user_id, sizeof r->user_id) || sq_col_str(st, 4, r->scope, sizeof r->scope))
+		return -1;
+	r->auth_time = sqlite3_column_int64(st, 5);
+	r->created_at = sqlite3_column_int64(st, 6);
+	r->expires_at = sqlite3_column_int64(st, 7);
+	return 0;
+}
+
+/* Insert r; put's validation done by the caller. */
+static store_err sq_refresh_insert(struct sq *s, const struct store_refresh *r, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, Q_REFRESH_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_refresh_bind(st, r)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_refresh_put(store *base, const struct store_refresh *r)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!r || r->hash_len == 0 || r->hash_len > STORE_HASH_MAX || !SQ_TERMINATED(r->family_id) ||
+	    !r->family_id[0] || !SQ_TERMINATED(r->client_id) || !r->client_id[0] ||
+	    !SQ_TERMINATED(r->user_id) || !r->user_id[0] || !SQ_TERMINATED(r->scope) ||
+	    strchr(r->scope, '\n'))
+		return sq_fail_ours(s, "refresh_put", "invalid refresh token", STORE_INVALID);
+	return sq_refresh_insert(s, r, "refresh_put");
+}
+
+static store_err sq_refresh_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                struct store_refresh *out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		e = sq_fail_ours(s, "refresh_get", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_REFRESH_GET, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "refresh_get", rc);
+		goto out;
+	}
+	if (sq_refresh_read(st, out)) {
+		e = sq_fail_ours(s, "refresh_get", "stored token does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	if (e != STORE_OK && out)
+		memset(out, 0, sizeof *out);
+	return e;
+}
+
+/*
+ * One write transaction: read the old token, then either mark it used and
+ * insert its successor, or revoke its family, or change nothing. BEGIN
+ * IMMEDIATE serialises every rotation in every process on SQLite's one write
+ * lock, so the second of two racers reads used = 1 and is told REUSED.
+ */
+static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t old_hash_len,
+                                   const struct store_refresh *next, int64_t now,
+                                   struct store_refresh *old_out)
+{
+	struct sq *s = (struct sq *)base;
+	struct store_refresh row;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc, used, revoked, n = 0, began = 0;
+
+	if (old_out)
+		memset(old_out, 0, sizeof *old_out);
+	if (!old_hash || !next || !old_out || old_hash_len == 0 || old_hash_len > STORE_HASH_MAX ||
+	    next->hash_len == 0 || next->hash_len > STORE_HASH_MAX || !SQ_TERMINATED(next->client_id) ||
+	    !next->client_id[0] || next->expires_at < 0) {
+		e = sq_fail_ours(s, "refresh_rotate", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_run(s, Q_BEGIN, "refresh_rotate", NULL, NULL)) != STORE_OK)
+		goto out;
+	began = 1;
+	if ((e = sq_stmt(s, Q_REFRESH_FIND, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, old_hash, (int)old_hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "refresh_rotate", rc);
+		goto out;
+	}
+	if (sq_refresh_read(st, old_out)) {
+		e = sq_fail_ours(s, "refresh_rotate", "stored token does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	used = sqlite3_column_int(st, 8);
+	revoked = sqlite3_column_int(st, 9);
+	sq_done(st);
+	st = NULL;
+	if (strcmp(old_out->client_id, next->client_id) != 0) {
+		e = STORE_NOT_FOUND; /* another client's token: not this client's to use or to revoke */
+		goto out;
+	}
+	if (used) {
+		if ((e = sq_run(s, Q_REFRESH_REVOKE, "refresh_rotate", old_out->family_id, NULL)) !=
+		        STORE_OK ||
+		    (e = sq_run(s, Q_COMMIT, "refresh_rotate", NULL, NULL)) != STORE_OK)
+			goto out;
+		e = STORE_REUSED;
+		goto out;
+	}
+	if (revoked || old_out->expires_at <= now) {
+		e = STORE_NOT_FOUND;
+		goto out;
+	}
+	/* The successor: the caller's hash and times, the grant's identity and scope. */
+	row = *old_out;
+	memcpy(row.hash, next->hash, next->hash_len);
+	row.hash_len = next->hash_len;
+	row.created_at = next->created_at;
+	row.expires_at = next->expires_at ? next->expires_at : old_out->expires_at;
+	if ((e = sq_run_blob(s, Q_REFRESH_USE, "refresh_rotate", old_hash, old_hash_len, &n)) != STORE_OK)
+		goto out;
+	if (n != 1) { /* read in this very transaction: cannot happen */
+		e = sq_fail_ours(s, "refresh_rotate", "token vanished inside its transaction", STORE_IO);
+		goto out;
+	}
+	if ((e = sq_refresh_insert(s, &row, "refresh_rotate")) != STORE_OK ||
+	    (e = sq_run(s, Q_COMMIT, "refresh_rotate", NULL, NULL)) != STORE_OK)
+		goto out;
+	e = STORE_OK;
+out:
+	sq_done(st);
+	if (began)
+		sq_rollback(s);
+	if (e != STORE_OK && e != STORE_REUSED && old_out)
+		memset(old_out, 0, sizeof *old_out);
+	return e;
+}
+
+static store_err sq_refresh_revoke_family(store *base, const char *family_id)
+{
+	struct sq *s = (struct sq *)base;
+	store_err e;
+	int n = 0;
+
+	if (!family_id || !family_id[0])
+		return sq_fail_ours(s, "refresh_revoke_family", "empty family id", STORE_INVALID);
+	if ((e = sq_run(s, Q_REFRESH_REVOKE, "refresh_revoke_family", family_id, &n)) != STORE_OK)
+		return e;
+	return n ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static store_err sq_refresh_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_REFRESH_PURGE, "refresh_purge", now);
+}
+
 /* ---- open, migrate, close ---- */
 
 static const char *sq_errmsg(store *base)
@@ -1127,15 +1798,25 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
 	if (!ro) {
 		/* WAL: readers never wait for the writer. synchronous=FULL: a commit
 		 * (a revocation, a used code) survives power loss; the token hot path
-		 * (client_credentials) writes nothing, so this costs it nothing. */
-		rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (sqlite3_column_text(st, 0))
-				snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
-			rc = SQLITE_OK;
+		 * (client_credentials) writes nothing, so this costs it nothing.
+		 * Switching a fresh file to WAL needs an exclusive lock that SQLite
+		 * does not wait for through the busy handler (the upgrade from a read
+		 * lock could deadlock), so when several connections open one fresh
+		 * file at once, the losers retry here for up to the busy timeout. */
+		for (int waited = 0;; waited += SQ_WAL_RETRY_MS) {
+			rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+			if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+				if (sqlite3_column_text(st, 0))
+					snprintf(mode, sizeof mode, "%s",
+					         (const char *)sqlite3_column_text(st, 0));
+				rc = SQLITE_OK;
+			}
+			sqlite3_finalize(st);
+			st = NULL;
+			if ((rc & 0xff) != SQLITE_BUSY || waited >= STORE_SQLITE_BUSY_MS)
+				break;
+			sqlite3_sleep(SQ_WAL_RETRY_MS);
 		}
-		sqlite3_finalize(st);
-		st = NULL;
 		if (rc != SQLITE_OK) {
 			sq_open_fail(err, errlen, path, "cannot switch to WAL mode", s->db, rc);
 			goto out;
@@ -1188,4 +1869,21 @@ const struct store_ops store_sqlite_ops = {
     .code_put = sq_code_put,
     .code_take = sq_code_take,
     .code_purge = sq_code_purge,
+    .user_put = sq_user_put,
+    .user_get = sq_user_get,
+    .user_get_by_name = sq_user_get_by_name,
+    .user_list = sq_user_list,
+    .user_delete = sq_user_delete,
+    .user_login_failed = sq_user_login_failed,
+    .user_login_ok = sq_user_login_ok,
+    .user_set_password = sq_user_set_password,
+    .session_put = sq_session_put,
+    .session_get = sq_session_get,
+    .session_delete = sq_session_delete,
+    .session_purge = sq_session_purge,
+    .refresh_put = sq_refresh_put,
+    .refresh_get = sq_refresh_get,
+    .refresh_rotate = sq_refresh_rotate,
+    .refresh_revoke_family = sq_refresh_revoke_family,
+    .refresh_purge = sq_refresh_purge,
 };

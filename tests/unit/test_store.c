@@ -216,13 +216,16 @@ static void test_open_and_migrate(void)
 		return;
 	T_CHECK(strcmp(s->ops->name, "sqlite") == 0 && s->ops == &store_sqlite_ops,
 	        "the store carries its ops");
-	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 1,
-	        "user_version is the schema version (1)");
+	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 2,
+	        "user_version is the schema version (2)");
 	T_CHECK(q_int(s, "PRAGMA application_id") == SQ_APP_ID, "application_id marks the file as ours");
 	T_CHECK(q_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('clients', "
 	                 "'signing_keys', 'revoked_tokens', 'users', 'sessions', 'auth_codes', "
 	                 "'refresh_tokens')") == 7,
 	        "schema v1 has the seven tables");
+	T_CHECK(q_int(s, "SELECT count(*) FROM pragma_index_list('users') WHERE name = "
+	                 "'users_username_nocase' AND \"unique\" = 1") == 1,
+	        "schema v2: usernames are unique in any ASCII case");
 	T_CHECK(q_int(s, "SELECT count(*) FROM pragma_index_list('revoked_tokens') WHERE "
 	                 "name = 'revoked_tokens_expires'") == 1,
 	        "revoked_tokens is indexed on expires_at");
@@ -241,7 +244,7 @@ static void test_open_and_migrate(void)
 	T_CHECK(s != NULL, "reopen succeeds (%s)", s ? "ok" : err);
 	if (!s)
 		return;
-	T_CHECK(q_int(s, "PRAGMA user_version") == 1 &&
+	T_CHECK(q_int(s, "PRAGMA user_version") == 2 &&
 	            q_int(s, "SELECT count(*) FROM sqlite_schema") == objects,
 	        "reopen is idempotent: same version, same %lld schema objects", (long long)objects);
 	store_close(s);
@@ -480,6 +483,699 @@ static void test_codes(store *s)
 	        "deleting a client deletes its codes");
 }
 
+/* ---- users, sessions, refresh tokens ---- */
+
+static struct store_user user(const char *id, const char *name, const char *email)
+{
+	struct store_user u;
+
+	memset(&u, 0, sizeof u);
+	snprintf(u.id, sizeof u.id, "%s", id);
+	snprintf(u.username, sizeof u.username, "%s", name);
+	snprintf(u.email, sizeof u.email, "%s", email);
+	snprintf(u.password_hash, sizeof u.password_hash,
+	         "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+	         "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g");
+	u.created_at = NOW;
+	return u;
+}
+
+static int user_eq(const struct store_user *a, const struct store_user *b)
+{
+	return !strcmp(a->id, b->id) && !strcmp(a->username, b->username) && !strcmp(a->email, b->email) &&
+	       !strcmp(a->password_hash, b->password_hash) && a->created_at == b->created_at &&
+	       a->failed_logins == b->failed_logins && a->locked_until == b->locked_until;
+}
+
+static int collect_user(void *ctx, const struct store_user *u)
+{
+	struct collect *col = ctx;
+
+	if (col->n < 8)
+		snprintf(col->ids[col->n], sizeof col->ids[0], "%s", u->username);
+	col->n++;
+	return 0;
+}
+
+static int stop_user(void *ctx, const struct store_user *u)
+{
+	(void)u;
+	++*(int *)ctx;
+	return 1;
+}
+
+static struct store_session session(unsigned n, const char *user_id, int64_t expires_at)
+{
+	struct store_session se;
+
+	memset(&se, 0, sizeof se);
+	memset(se.id_hash, 0x5e, 32);
+	se.id_hash[0] = (uint8_t)n;
+	se.id_hash_len = 32;
+	snprintf(se.user_id, sizeof se.user_id, "%s", user_id);
+	se.auth_time = NOW - 10;
+	se.expires_at = expires_at;
+	return se;
+}
+
+static struct store_refresh refresh(unsigned n, const char *family, const char *client_id,
+                                    const char *user_id, int64_t expires_at)
+{
+	struct store_refresh r;
+
+	memset(&r, 0, sizeof r);
+	memset(r.hash, 0x7f, 32);
+	r.hash[0] = (uint8_t)(n >> 8);
+	r.hash[1] = (uint8_t)n;
+	r.hash_len = 32;
+	snprintf(r.family_id, sizeof r.family_id, "%s", family);
+	snprintf(r.client_id, sizeof r.client_id, "%s", client_id);
+	snprintf(r.user_id, sizeof r.user_id, "%s", user_id);
+	snprintf(r.scope, sizeof r.scope, "openid profile offline_access");
+	r.auth_time = NOW - 100;
+	r.created_at = NOW;
+	r.expires_at = expires_at;
+	return r;
+}
+
+static int refresh_eq(const struct store_refresh *a, const struct store_refresh *b)
+{
+	return a->hash_len == b->hash_len && !memcmp(a->hash, b->hash, a->hash_len) &&
+	       !strcmp(a->family_id, b->family_id) && !strcmp(a->client_id, b->client_id) &&
+	       !strcmp(a->user_id, b->user_id) && !strcmp(a->scope, b->scope) &&
+	       a->auth_time == b->auth_time && a->created_at == b->created_at &&
+	       a->expires_at == b->expires_at;
+}
+
+/* The successor a client presents: only hash, client, times. */
+static struct store_refresh next_token(unsigned n, const char *client_id, int64_t expires_at)
+{
+	struct store_refresh r;
+
+	memset(&r, 0, sizeof r);
+	memset(r.hash, 0x3c, 32);
+	r.hash[0] = (uint8_t)(n >> 8);
+	r.hash[1] = (uint8_t)n;
+	r.hash_len = 32;
+	snprintf(r.client_id, sizeof r.client_id, "%s", client_id);
+	r.created_at = NOW + 1;
+	r.expires_at = expires_at;
+	return r;
+}
+
+/* 1 when SQLite's plan for sql mentions index. */
+static int plan_uses(store *s, const char *sql, const char *index)
+{
+	char q[1024];
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", sql);
+	if (sqlite3_prepare_v2(((struct sq *)s)->db, q, -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			found |= sqlite3_column_text(st, 3) && strstr((const char *)sqlite3_column_text(st, 3), index);
+	sqlite3_finalize(st);
+	return found;
+}
+
+static void test_ops_table(void)
+{
+	const struct store_ops *o = &store_sqlite_ops;
+
+	T_CHECK(o->open && o->close && o->errmsg && o->client_put && o->client_get && o->client_list &&
+	            o->client_delete && o->key_put && o->key_list && o->key_retire && o->key_purge &&
+	            o->revoke_put && o->revoke_check && o->revoke_purge && o->code_put && o->code_take &&
+	            o->code_purge && o->user_put && o->user_get && o->user_get_by_name && o->user_list &&
+	            o->user_delete && o->user_login_failed && o->user_login_ok && o->user_set_password &&
+	            o->session_put && o->session_get && o->session_delete && o->session_purge &&
+	            o->refresh_put && o->refresh_get && o->refresh_rotate && o->refresh_revoke_family &&
+	            o->refresh_purge,
+	        "the SQLite backend fills every member of struct store_ops");
+}
+
+static void test_users(store *s)
+{
+	struct store_user a = user("u-b", "bob", "bob@example.com"), b = user("u-a", "Zed.Z", ""), got, bad;
+	struct collect col = {0};
+	int64_t until = -1;
+	int n = 0;
+
+	T_CHECK(store_user_put(s, &a) == STORE_OK && store_user_put(s, &b) == STORE_OK, "two users put");
+	T_CHECK(store_user_get(s, "u-b", &got) == STORE_OK && user_eq(&a, &got),
+	        "user_get: every field round-trips");
+	T_CHECK(store_user_get(s, "u-a", &got) == STORE_OK && user_eq(&b, &got) && got.email[0] == '\0' &&
+	            q_int(s, "SELECT email IS NULL FROM users WHERE id = 'u-a'") == 1,
+	        "no email: stored as NULL, read back as \"\"");
+	T_CHECK(store_user_get_by_name(s, "bob", &got) == STORE_OK && user_eq(&a, &got), "user_get_by_name");
+	T_CHECK(store_user_get_by_name(s, "BoB", &got) == STORE_OK && !strcmp(got.id, "u-b") &&
+	            store_user_get_by_name(s, "zed.z", &got) == STORE_OK && !strcmp(got.username, "Zed.Z"),
+	        "usernames match in any ASCII case; the stored spelling comes back");
+	T_CHECK(plan_uses(s, queries[Q_USER_GET_NAME], "users_username_nocase") &&
+	            plan_uses(s, queries[Q_USER_DELETE], "users_username_nocase"),
+	        "lookups and deletes by name use the NOCASE index");
+	T_CHECK(store_user_get_by_name(s, "bobby", &got) == STORE_NOT_FOUND && got.id[0] == '\0' &&
+	            store_user_get(s, "bob", &got) == STORE_NOT_FOUND,
+	        "unknown username, or a username given as id: NOT_FOUND (output zeroed)");
+	bad = user("u-c", "BOB", "");
+	T_CHECK(store_user_put(s, &bad) == STORE_CONFLICT, "username taken in another case: CONFLICT");
+	bad = user("u-b", "carol", "");
+	T_CHECK(store_user_put(s, &bad) == STORE_CONFLICT, "id taken: CONFLICT");
+	T_CHECK(store_user_list(s, collect_user, &col) == STORE_OK && col.n == 3 &&
+	            !strcmp(col.ids[0], "alice") && !strcmp(col.ids[1], "bob") &&
+	            !strcmp(col.ids[2], "Zed.Z"),
+	        "user_list: every user, in username order regardless of case");
+	T_CHECK(store_user_list(s, stop_user, &n) == STORE_OK && n == 1, "a callback can stop the list");
+	T_CHECK(store_user_list(s, NULL, NULL) == STORE_INVALID, "NULL callback: INVALID");
+
+	bad = user("", "x", "");
+	T_CHECK(store_user_put(s, &bad) == STORE_INVALID, "empty id: INVALID");
+	bad = user("u-x", "", "");
+	T_CHECK(store_user_put(s, &bad) == STORE_INVALID, "empty username: INVALID");
+	bad = user("u-x", "x", "");
+	bad.password_hash[0] = '\0';
+	T_CHECK(store_user_put(s, &bad) == STORE_INVALID, "empty password hash: INVALID");
+	bad = user("u-x", "x", "");
+	memset(bad.username, 'u', sizeof bad.username);
+	T_CHECK(store_user_put(s, &bad) == STORE_INVALID, "unterminated username: INVALID");
+	bad = user("u-x", "x", "");
+	bad.failed_logins = -1;
+	T_CHECK(store_user_put(s, &bad) == STORE_INVALID && store_user_put(s, NULL) == STORE_INVALID,
+	        "negative failure count, NULL user: INVALID");
+	T_CHECK(store_user_get(s, NULL, &got) == STORE_INVALID &&
+	            store_user_get_by_name(s, "bob", NULL) == STORE_INVALID,
+	        "NULL arguments to the gets: INVALID");
+
+	/* Lockout: threshold 3, 60 s. */
+	T_CHECK(store_user_login_failed(s, "u-b", NOW, 3, 60, &until) == STORE_OK && until == 0 &&
+	            store_user_login_failed(s, "u-b", NOW + 1, 3, 60, &until) == STORE_OK && until == 0 &&
+	            store_user_get(s, "u-b", &got) == STORE_OK && got.failed_logins == 2 &&
+	            got.locked_until == 0,
+	        "two failures: counted, not locked");
+	T_CHECK(store_user_login_failed(s, "u-b", NOW + 2, 3, 60, &until) == STORE_OK && until == NOW + 62 &&
+	            store_user_get(s, "u-b", &got) == STORE_OK && got.failed_logins == 3 &&
+	            got.locked_until == NOW + 62,
+	        "the third reaches the threshold: locked until now + 60");
+	T_CHECK(store_user_login_failed(s, "u-b", NOW + 30, 3, 60, &until) == STORE_OK && until == NOW + 62 &&
+	            store_user_get(s, "u-b", &got) == STORE_OK && got.failed_logins == 3 &&
+	            got.locked_until == NOW + 62,
+	        "a failure during the lock neither counts nor extends it");
+	T_CHECK(store_user_login_failed(s, "u-b", NOW + 62, 3, 60, &until) == STORE_OK &&
+	            until == NOW + 122 && store_user_get(s, "u-b", &got) == STORE_OK &&
+	            got.failed_logins == 4,
+	        "after the lock, the next failure locks again at once (only a success resets)");
+	T_CHECK(store_user_login_ok(s, "u-b") == STORE_OK && store_user_get(s, "u-b", &got) == STORE_OK &&
+	            got.failed_logins == 0 && got.locked_until == 0,
+	        "login_ok resets the count and the lock");
+	T_CHECK(store_user_login_ok(s, "u-b") == STORE_OK, "login_ok with nothing to reset: OK (no write)");
+	T_CHECK(store_user_login_failed(s, "u-a", NOW, 0, 60, NULL) == STORE_OK &&
+	            store_user_login_failed(s, "u-a", NOW, 0, 60, NULL) == STORE_OK &&
+	            store_user_get(s, "u-a", &got) == STORE_OK && got.failed_logins == 2 &&
+	            got.locked_until == 0,
+	        "threshold 0: failures are counted, never locked; NULL locked_until is fine");
+	T_CHECK(store_user_login_ok(s, "u-a") == STORE_OK, "reset u-a");
+	T_CHECK(store_user_login_failed(s, "nobody", NOW, 3, 60, &until) == STORE_NOT_FOUND &&
+	            store_user_login_ok(s, "nobody") == STORE_NOT_FOUND,
+	        "lockout calls for an unknown id: NOT_FOUND");
+	T_CHECK(store_user_login_failed(s, "u-a", NOW, -1, 60, NULL) == STORE_INVALID &&
+	            store_user_login_failed(s, "u-a", NOW, 3, -5, NULL) == STORE_INVALID &&
+	            store_user_login_failed(s, "u-a", NOW, 3, INT64_MAX, NULL) == STORE_INVALID &&
+	            store_user_login_failed(s, NULL, NOW, 3, 60, NULL) == STORE_INVALID,
+	        "negative threshold or lock, an overflowing lock end, NULL id: INVALID");
+
+	T_CHECK(store_user_set_password(s, "u-a", "$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdA$bmV3aGFzaA") ==
+	                STORE_OK &&
+	            store_user_get(s, "u-a", &got) == STORE_OK &&
+	            !strcmp(got.password_hash, "$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdA$bmV3aGFzaA"),
+	        "set_password replaces the hash");
+	T_CHECK(store_user_set_password(s, "nobody", "x") == STORE_NOT_FOUND &&
+	            store_user_set_password(s, "u-a", "") == STORE_INVALID,
+	        "set_password: unknown id NOT_FOUND, empty hash INVALID");
+
+	/* A row too big for the struct (written by another tool) is CORRUPT, never cut. */
+	T_CHECK(q_exec(s, "INSERT INTO users (id, username, password_hash, created_at) VALUES "
+	                  "('u-huge', printf('%100s', 'x'), 'h', 0)") == SQLITE_OK &&
+	            store_user_get(s, "u-huge", &got) == STORE_CORRUPT,
+	        "over-long stored username: CORRUPT");
+	T_CHECK(
+	    q_exec(s, "UPDATE users SET username = 'huge', failed_logins = 3000000000 WHERE id = 'u-huge'") ==
+	            SQLITE_OK &&
+	        store_user_get(s, "u-huge", &got) == STORE_CORRUPT,
+	    "a failure count beyond int: CORRUPT");
+	T_CHECK(store_user_delete(s, "HUGE") == STORE_OK && store_user_delete(s, "huge") == STORE_NOT_FOUND,
+	        "delete by username in any case; again: NOT_FOUND");
+	T_CHECK(store_user_delete(s, NULL) == STORE_INVALID, "delete NULL: INVALID");
+}
+
+static void test_sessions(store *s)
+{
+	struct store_session a = session(1, "u-b", NOW + 60), got, b;
+
+	T_CHECK(store_session_put(s, &a) == STORE_OK, "session put");
+	T_CHECK(store_session_put(s, &a) == STORE_CONFLICT, "same hash again: CONFLICT");
+	T_CHECK(store_session_get(s, a.id_hash, a.id_hash_len, NOW, &got) == STORE_OK &&
+	            got.id_hash_len == 32 && !memcmp(got.id_hash, a.id_hash, 32) &&
+	            !strcmp(got.user_id, "u-b") && got.auth_time == NOW - 10 && got.expires_at == NOW + 60,
+	        "session_get returns every field");
+	T_CHECK(store_session_get(s, a.id_hash, a.id_hash_len, NOW + 59, &got) == STORE_OK &&
+	            store_session_get(s, a.id_hash, a.id_hash_len, NOW + 60, &got) == STORE_NOT_FOUND &&
+	            got.user_id[0] == '\0',
+	        "valid a second before its expiry; from expires_at on, NOT_FOUND");
+	T_CHECK(store_session_get(s, a.id_hash, 31, NOW, &got) == STORE_NOT_FOUND, "another hash: NOT_FOUND");
+	b = session(2, "no-such-user", NOW + 60);
+	T_CHECK(store_session_put(s, &b) == STORE_NOT_FOUND,
+	        "session of an unknown user: NOT_FOUND (foreign key)");
+	b = session(3, "u-b", NOW + 5);
+	T_CHECK(store_session_put(s, &b) == STORE_OK, "a second session");
+	T_CHECK(store_session_delete(s, b.id_hash, b.id_hash_len) == STORE_OK &&
+	            store_session_get(s, b.id_hash, b.id_hash_len, NOW, &got) == STORE_NOT_FOUND &&
+	            store_session_delete(s, b.id_hash, b.id_hash_len) == STORE_NOT_FOUND,
+	        "delete (logout); deleting again: NOT_FOUND");
+	b = session(4, "u-b", NOW + 5);
+	T_CHECK(store_session_put(s, &b) == STORE_OK && store_session_purge(s, NOW + 5) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM sessions") == 1 &&
+	            store_session_get(s, a.id_hash, a.id_hash_len, NOW, &got) == STORE_OK,
+	        "purge removes only expired sessions");
+	b = session(5, "u-b", NOW + 5);
+	b.id_hash_len = 0;
+	T_CHECK(store_session_put(s, &b) == STORE_INVALID, "empty hash: INVALID");
+	b = session(5, "", NOW + 5);
+	T_CHECK(store_session_put(s, &b) == STORE_INVALID, "empty user id: INVALID");
+	T_CHECK(store_session_get(s, a.id_hash, STORE_HASH_MAX + 1, NOW, &got) == STORE_INVALID &&
+	            store_session_get(s, NULL, 32, NOW, &got) == STORE_INVALID &&
+	            store_session_delete(s, NULL, 32) == STORE_INVALID,
+	        "over-long or NULL hash: INVALID");
+}
+
+static void test_refresh(store *s)
+{
+	struct store_client c = client("client-r", 0), c2 = client("client-q", 1);
+	struct store_refresh r1 = refresh(1, "fam-1", "client-r", "u-b", NOW + 600), got, old, nx, bad;
+	struct store_user gone;
+	int64_t used;
+
+	T_CHECK(store_client_put(s, &c) == STORE_OK && store_client_put(s, &c2) == STORE_OK,
+	        "clients for refresh tokens");
+	T_CHECK(store_refresh_put(s, &r1) == STORE_OK, "refresh token put");
+	T_CHECK(store_refresh_put(s, &r1) == STORE_CONFLICT, "same hash again: CONFLICT");
+	T_CHECK(store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK && refresh_eq(&r1, &got),
+	        "refresh_get returns every field of an active token");
+	bad = refresh(2, "fam-x", "no-client", "u-b", NOW + 600);
+	T_CHECK(store_refresh_put(s, &bad) == STORE_NOT_FOUND, "unknown client: NOT_FOUND (foreign key)");
+	bad = refresh(2, "fam-x", "client-r", "no-user", NOW + 600);
+	T_CHECK(store_refresh_put(s, &bad) == STORE_NOT_FOUND, "unknown user: NOT_FOUND (foreign key)");
+	bad = refresh(2, "", "client-r", "u-b", NOW + 600);
+	T_CHECK(store_refresh_put(s, &bad) == STORE_INVALID, "empty family: INVALID");
+	bad = refresh(2, "fam-x", "client-r", "u-b", NOW + 600);
+	snprintf(bad.scope, sizeof bad.scope, "openid\nemail");
+	T_CHECK(store_refresh_put(s, &bad) == STORE_INVALID, "a newline in the scope: INVALID");
+
+	/* Rotation. */
+	nx = next_token(1, "client-r", NOW + 1200);
+	snprintf(nx.family_id, sizeof nx.family_id, "fam-ignored");
+	snprintf(nx.scope, sizeof nx.scope, "admin");
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &nx, NOW, &old) == STORE_OK &&
+	            refresh_eq(&r1, &old),
+	        "rotate: OK, and old_out is the old token");
+	T_CHECK(store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_NOT_FOUND,
+	        "the old token is used: no longer active");
+	T_CHECK(
+	    store_refresh_get(s, nx.hash, nx.hash_len, NOW, &got) == STORE_OK &&
+	        !strcmp(got.family_id, "fam-1") && !strcmp(got.user_id, "u-b") &&
+	        !strcmp(got.client_id, "client-r") && !strcmp(got.scope, r1.scope) &&
+	        got.auth_time == r1.auth_time && got.created_at == NOW + 1 && got.expires_at == NOW + 1200,
+	    "the new token: the old one's family, user, scope (RFC 6749 §6) and auth_time; its own times");
+	T_CHECK(store_refresh_rotate(s, nx.hash, nx.hash_len, &(struct store_refresh){0}, NOW, &old) ==
+	            STORE_INVALID,
+	        "an empty successor: INVALID");
+
+	/* The attack: the first token comes back. */
+	r1 = refresh(1, "fam-1", "client-r", "u-b", NOW + 600);
+	bad = next_token(2, "client-r", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 10, &old) == STORE_REUSED &&
+	            !strcmp(old.family_id, "fam-1") && !strcmp(old.user_id, "u-b"),
+	        "refresh token reuse: STORE_REUSED, old_out says whose (RFC 9700 §4.14.2)");
+	T_CHECK(store_refresh_get(s, nx.hash, nx.hash_len, NOW + 10, &got) == STORE_NOT_FOUND &&
+	            store_refresh_get(s, bad.hash, bad.hash_len, NOW + 10, &got) == STORE_NOT_FOUND,
+	        "reuse revokes the family: the legitimate successor is dead, no new token stored");
+	bad = next_token(3, "client-r", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, nx.hash, nx.hash_len, &bad, NOW + 10, &old) == STORE_NOT_FOUND &&
+	            old.family_id[0] == '\0',
+	        "rotating a token of a revoked family: NOT_FOUND, old_out zeroed");
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 10, &old) == STORE_REUSED,
+	        "presenting the reused token again: REUSED again");
+	T_CHECK(!store_unavailable(STORE_REUSED) &&
+	            !strcmp(store_strerror(STORE_REUSED), "refresh token reused"),
+	        "STORE_REUSED is an answer, with its own words");
+
+	/* What must not change anything. */
+	r1 = refresh(10, "fam-2", "client-r", "u-b", NOW + 600);
+	T_CHECK(store_refresh_put(s, &r1) == STORE_OK, "fam-2: a fresh grant");
+	bad = next_token(10, "client-q", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, &old) == STORE_NOT_FOUND &&
+	            store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK,
+	        "another client presents it: NOT_FOUND, and the token stays active");
+	bad = next_token(11, "client-r", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 600, &old) == STORE_NOT_FOUND &&
+	            store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK,
+	        "expired: NOT_FOUND, not marked used");
+	T_CHECK(store_refresh_rotate(s, r1.hash, 31, &bad, NOW, &old) == STORE_NOT_FOUND,
+	        "unknown hash: NOT_FOUND");
+	bad = next_token(12, "client-r", NOW + 1200);
+	memcpy(bad.hash, r1.hash, 32); /* the successor's hash collides with an existing token */
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, &old) == STORE_CONFLICT &&
+	            store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK &&
+	            old.family_id[0] == '\0',
+	        "a successor hash that exists: CONFLICT, rolled back (old still active)");
+	bad = next_token(13, "client-r", 0);
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, &old) == STORE_OK &&
+	            store_refresh_get(s, bad.hash, bad.hash_len, NOW, &got) == STORE_OK &&
+	            got.expires_at == NOW + 600,
+	        "expires_at 0: the successor keeps the old expiry (absolute lifetime)");
+	T_CHECK(store_refresh_revoke_family(s, "fam-2") == STORE_OK &&
+	            store_refresh_get(s, bad.hash, bad.hash_len, NOW, &got) == STORE_NOT_FOUND,
+	        "revoke_family: the family's live token is dead");
+	T_CHECK(store_refresh_revoke_family(s, "fam-2") == STORE_OK &&
+	            store_refresh_revoke_family(s, "fam-none") == STORE_NOT_FOUND &&
+	            store_refresh_revoke_family(s, "") == STORE_INVALID,
+	        "revoke_family again: OK; unknown family NOT_FOUND; empty INVALID");
+	T_CHECK(store_refresh_rotate(s, NULL, 32, &bad, NOW, &old) == STORE_INVALID &&
+	            store_refresh_rotate(s, r1.hash, 32, NULL, NOW, &old) == STORE_INVALID &&
+	            store_refresh_rotate(s, r1.hash, 32, &bad, NOW, NULL) == STORE_INVALID &&
+	            store_refresh_get(s, r1.hash, 0, NOW, &got) == STORE_INVALID,
+	        "NULL or empty arguments: INVALID");
+
+	/* Purge: expired and revoked go; used-but-unexpired stay (reuse must still be seen). */
+	r1 = refresh(20, "fam-3", "client-r", "u-b", NOW + 600);
+	nx = next_token(20, "client-r", NOW + 900);
+	T_CHECK(store_refresh_put(s, &r1) == STORE_OK &&
+	            store_refresh_rotate(s, r1.hash, r1.hash_len, &nx, NOW, &old) == STORE_OK,
+	        "fam-3: a token and its successor");
+	used = q_int(s, "SELECT count(*) FROM refresh_tokens WHERE used = 1 AND revoked = 0");
+	T_CHECK(store_refresh_purge(s, NOW + 1) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM refresh_tokens WHERE revoked = 1") == 0 &&
+	            q_int(s, "SELECT count(*) FROM refresh_tokens WHERE used = 1") == used && used >= 1,
+	        "purge deletes revoked families, keeps used tokens until they expire");
+	bad = next_token(21, "client-r", NOW + 900);
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 2, &old) == STORE_REUSED,
+	        "so reuse is still detected after a purge");
+	T_CHECK(store_refresh_purge(s, NOW + 900) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM refresh_tokens") == 0,
+	        "purge at the last expiry empties the table");
+
+	/* Deleting a user or a client takes their tokens, sessions and codes along. */
+	r1 = refresh(30, "fam-4", "client-q", "u-b", NOW + 600);
+	T_CHECK(store_refresh_put(s, &r1) == STORE_OK && store_client_delete(s, "client-q") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM refresh_tokens") == 0,
+	        "deleting a client deletes its refresh tokens");
+	r1 = refresh(31, "fam-5", "client-r", "u-b", NOW + 600);
+	{
+		struct store_code cd = code(77, "client-r", NOW + 60);
+
+		snprintf(cd.user_id, sizeof cd.user_id, "u-b");
+		T_CHECK(store_refresh_put(s, &r1) == STORE_OK && store_code_put(s, &cd) == STORE_OK &&
+		            q_int(s, "SELECT count(*) FROM sessions WHERE user_id = 'u-b'") == 1,
+		        "u-b has a session, a code and a refresh token");
+	}
+	T_CHECK(store_user_delete(s, "Bob") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM sessions WHERE user_id = 'u-b'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM auth_codes WHERE user_id = 'u-b'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM refresh_tokens WHERE user_id = 'u-b'") == 0 &&
+	            store_user_get(s, "u-b", &gone) == STORE_NOT_FOUND,
+	        "user_delete removes the user's sessions, codes and refresh tokens");
+	T_CHECK(store_client_delete(s, "client-r") == STORE_OK, "clean up client-r");
+}
+
+/* A database at schema v1 (as the first release wrote it) is migrated to v2. */
+static void test_migrate_v1(void)
+{
+	char p[256], p2[256], err[512];
+	struct store_user got, u = user("u-x", "bob", "");
+	store *s;
+
+	T_CHECK(raw_exec(at(p, sizeof p, "v1.db"), migrations[0]) == SQLITE_OK &&
+	            raw_exec(p, "PRAGMA user_version = 1; INSERT INTO users (id, username, password_hash, "
+	                        "created_at) VALUES ('u-1', 'Bob', 'h', 1)") == SQLITE_OK,
+	        "a v1 database with user Bob, made by hand");
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == 2 &&
+	            q_int(s, "SELECT count(*) FROM sqlite_schema WHERE name = 'users_username_nocase'") == 1,
+	        "v1 -> v2 on open: the NOCASE index exists (%s)", s ? "ok" : err);
+	T_CHECK(s && store_user_get_by_name(s, "bob", &got) == STORE_OK && !strcmp(got.id, "u-1") &&
+	            store_user_put(s, &u) == STORE_CONFLICT,
+	        "the v1 user is found in any case, and its name in another case is taken");
+	store_close(s);
+
+	T_CHECK(raw_exec(at(p2, sizeof p2, "v1dup.db"), migrations[0]) == SQLITE_OK &&
+	            raw_exec(p2, "PRAGMA user_version = 1; INSERT INTO users (id, username, password_hash, "
+	                         "created_at) VALUES ('u-1', 'carol', 'h', 1), ('u-2', 'Carol', 'h', 1)") ==
+	                SQLITE_OK,
+	        "a v1 database with 'carol' and 'Carol'");
+	err[0] = '\0';
+	s = store_sqlite_open(p2, err, sizeof err);
+	T_CHECK(s == NULL && strstr(err, "schema migration failed") && strstr(err, "UNIQUE"),
+	        "v2 cannot merge two users: the open fails and says why (\"%s\")", err);
+	store_close(s);
+	{
+		sqlite3 *db = NULL;
+		int64_t v = -1;
+
+		T_CHECK(sqlite3_open(p2, &db) == SQLITE_OK &&
+		            sq_int(db, "PRAGMA user_version", &v) == SQLITE_OK && v == 1,
+		        "and the file is left at v1, untouched");
+		sqlite3_close(db);
+	}
+}
+
+/* ---- concurrency of refresh rotation and of failure counting ---- */
+
+#define NRTOKEN 100
+
+struct rotator {
+	const char *path;
+	pthread_barrier_t *bar;
+	int idx, errors;
+	unsigned char res[NRTOKEN]; /* 1 OK, 2 REUSED, 3 other */
+};
+
+static void *rotate_racer(void *arg)
+{
+	struct rotator *r = arg;
+	store *s = store_sqlite_open(r->path, NULL, 0);
+	struct store_refresh old;
+
+	for (unsigned i = 0; i < NRTOKEN; i++) {
+		struct store_refresh tok = refresh(3000 + i, "x", "client-c", "user-1", NOW + 600);
+		struct store_refresh nx =
+		    next_token((unsigned)(r->idx * NRTOKEN + i), "client-c", NOW + 1200);
+		store_err e;
+
+		pthread_barrier_wait(r->bar); /* every thread rotates token i at once */
+		if (!s) {
+			r->res[i] = 3;
+			continue;
+		}
+		e = store_refresh_rotate(s, tok.hash, tok.hash_len, &nx, NOW, &old);
+		r->res[i] = e == STORE_OK ? 1 : e == STORE_REUSED ? 2 : 3;
+	}
+	store_close(s);
+	return NULL;
+}
+
+static int put_tokens(store *s, unsigned from, unsigned n)
+{
+	int ok = 1;
+	char fam[32];
+
+	q_exec(s, "BEGIN");
+	for (unsigned i = from; i < from + n; i++) {
+		struct store_refresh t;
+
+		snprintf(fam, sizeof fam, "fam-%u", i);
+		t = refresh(i, fam, "client-c", "user-1", NOW + 600);
+		ok &= store_refresh_put(s, &t) == STORE_OK;
+	}
+	q_exec(s, "COMMIT");
+	return ok;
+}
+
+static void *fail_racer(void *arg)
+{
+	struct rotator *r = arg;
+	store *s = store_sqlite_open(r->path, NULL, 0);
+
+	pthread_barrier_wait(r->bar);
+	for (int i = 0; i < 25; i++)
+		r->errors += !s || store_user_login_failed(s, "user-1", NOW, 0, 60, NULL) != STORE_OK;
+	store_close(s);
+	return NULL;
+}
+
+static void test_rotate_race(void)
+{
+	char p[256], err[512];
+	pthread_t th[NTHREAD];
+	pthread_barrier_t bar;
+	struct rotator r[NTHREAD];
+	struct store_user got;
+	store *s;
+	int exact = 1, wins = 0, reused = 0, other = 0, errors = 0;
+
+	s = store_sqlite_open(at(p, sizeof p, "race.db"), err, sizeof err);
+	if (!s) {
+		T_CHECK(0, "reopen race.db: %s", err);
+		return;
+	}
+	T_CHECK(put_tokens(s, 3000, NRTOKEN), "%d refresh tokens, one family each", NRTOKEN);
+	memset(r, 0, sizeof r);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	for (int t = 0; t < NTHREAD; t++) {
+		r[t].path = p;
+		r[t].bar = &bar;
+		r[t].idx = t;
+		pthread_create(&th[t], NULL, rotate_racer, &r[t]);
+	}
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_join(th[t], NULL);
+	for (unsigned i = 0; i < NRTOKEN; i++) {
+		int w = 0;
+
+		for (int t = 0; t < NTHREAD; t++) {
+			w += r[t].res[i] == 1;
+			reused += r[t].res[i] == 2;
+			other += r[t].res[i] == 3;
+		}
+		exact &= w == 1;
+		wins += w;
+	}
+	T_CHECK(exact && wins == NRTOKEN && reused == NRTOKEN * (NTHREAD - 1) && other == 0,
+	        "%d threads rotate each of %d refresh tokens at once: exactly one OK each, the rest REUSED "
+	        "(%d OK, %d REUSED, %d errors)",
+	        NTHREAD, NRTOKEN, wins, reused, other);
+	T_CHECK(
+	    q_int(s, "SELECT count(DISTINCT family_id) FROM refresh_tokens WHERE revoked = 1 AND family_id "
+	             "LIKE 'fam-3%'") == NRTOKEN &&
+	        q_int(s, "SELECT count(*) FROM refresh_tokens WHERE family_id LIKE 'fam-3%'") == 2 * NRTOKEN,
+	    "and each raced family is revoked, with exactly one successor stored");
+
+	/* Failure counting: NTHREAD connections x 25 failures, none lost. */
+	T_CHECK(store_user_login_ok(s, "user-1") == STORE_OK, "reset user-1");
+	pthread_barrier_destroy(&bar);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_create(&th[t], NULL, fail_racer, &r[t]);
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		errors += r[t].errors;
+	}
+	T_CHECK(errors == 0 && store_user_get(s, "user-1", &got) == STORE_OK &&
+	            got.failed_logins == NTHREAD * 25,
+	        "%d threads count %d failed logins at once: none lost (%d counted, %d errors)", NTHREAD,
+	        NTHREAD * 25, got.failed_logins, errors);
+	pthread_barrier_destroy(&bar);
+	store_close(s);
+}
+
+/* The same race between processes. */
+static void test_rotate_processes(void)
+{
+	char p[256], err[512];
+	pid_t pid[NPROC];
+	int fd[NPROC][2];
+	unsigned char res[NPROC][NPCODE];
+	store *s;
+	int exact = 1, wins = 0, reused = 0, clean = 1;
+
+	s = store_sqlite_open(at(p, sizeof p, "race.db"), err, sizeof err);
+	if (!s) {
+		T_CHECK(0, "reopen race.db: %s", err);
+		return;
+	}
+	T_CHECK(put_tokens(s, 4000, NPCODE), "%d more refresh tokens", NPCODE);
+	store_close(s);
+	fflush(stdout);
+	for (int k = 0; k < NPROC; k++) {
+		if (pipe(fd[k]) != 0 || (pid[k] = fork()) < 0) {
+			T_CHECK(0, "pipe/fork");
+			return;
+		}
+		if (pid[k] == 0) {
+			unsigned char w[NPCODE] = {0};
+			struct store_refresh old;
+			store *cs = store_sqlite_open(p, NULL, 0);
+
+			close(fd[k][0]);
+			for (unsigned i = 0; cs && i < NPCODE; i++) {
+				struct store_refresh t =
+				    refresh(4000 + i, "x", "client-c", "user-1", NOW + 600);
+				struct store_refresh nx =
+				    next_token(10000 + (unsigned)k * NPCODE + i, "client-c", 0);
+				store_err e = store_refresh_rotate(cs, t.hash, t.hash_len, &nx, NOW, &old);
+
+				w[i] = e == STORE_OK ? 1 : e == STORE_REUSED ? 2 : 3;
+			}
+			store_close(cs);
+			_exit(cs && write(fd[k][1], w, sizeof w) == (ssize_t)sizeof w ? 0 : 1);
+		}
+		close(fd[k][1]);
+	}
+	for (int k = 0; k < NPROC; k++) {
+		int st = 0;
+
+		clean &= read(fd[k][0], res[k], NPCODE) == NPCODE;
+		close(fd[k][0]);
+		clean &= waitpid(pid[k], &st, 0) == pid[k] && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	for (unsigned i = 0; clean && i < NPCODE; i++) {
+		int w = 0;
+
+		for (int k = 0; k < NPROC; k++) {
+			clean &= res[k][i] != 3;
+			w += res[k][i] == 1;
+			reused += res[k][i] == 2;
+		}
+		exact &= w == 1;
+		wins += w;
+	}
+	T_CHECK(clean && exact && wins == NPCODE,
+	        "%d processes rotate each of %d refresh tokens: exactly one OK each (%d OK, %d REUSED)",
+	        NPROC, NPCODE, wins, reused);
+}
+
+/* A rotation blocked by another writer beyond the busy timeout: BUSY, and nothing changed. */
+static void test_rotate_busy(store *s)
+{
+	char p[256], err[512];
+	struct store_client c = client("client-busy", 0);
+	struct store_user u = user("u-busy", "busy", "");
+	struct store_refresh t = refresh(50, "fam-busy", "client-busy", "u-busy", NOW + 600), nx, old, got;
+	store *other = store_sqlite_open(at(p, sizeof p, "id.db"), err, sizeof err);
+
+	if (!other) {
+		T_CHECK(0, "second connection: %s", err);
+		return;
+	}
+	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK &&
+	            store_refresh_put(s, &t) == STORE_OK,
+	        "a token for the busy test");
+	T_CHECK(q_exec(other, "BEGIN IMMEDIATE") == SQLITE_OK, "another connection holds the write lock");
+	sqlite3_busy_timeout(((struct sq *)s)->db, 50);
+	nx = next_token(50, "client-busy", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, t.hash, t.hash_len, &nx, NOW, &old) == STORE_BUSY &&
+	            old.hash_len == 0,
+	        "rotate while another writer holds the lock: STORE_BUSY (\"%s\")", store_errmsg(s));
+	T_CHECK(store_user_login_failed(s, "u-busy", NOW, 3, 60, NULL) == STORE_BUSY,
+	        "login_failed likewise: STORE_BUSY, never a silent miss");
+	q_exec(other, "ROLLBACK");
+	T_CHECK(sqlite3_get_autocommit(((struct sq *)s)->db) &&
+	            store_refresh_get(s, t.hash, t.hash_len, NOW, &got) == STORE_OK &&
+	            store_refresh_rotate(s, t.hash, t.hash_len, &nx, NOW, &old) == STORE_OK,
+	        "no transaction left open; the token was untouched and rotates once the lock is gone");
+	sqlite3_busy_timeout(((struct sq *)s)->db, STORE_SQLITE_BUSY_MS);
+	T_CHECK(store_user_delete(s, "busy") == STORE_OK && store_client_delete(s, "client-busy") == STORE_OK,
+	        "clean up");
+	store_close(other);
+}
+
 /* ---- concurrency ---- */
 
 struct racer {
@@ -565,7 +1261,7 @@ static void test_concurrency(void)
 	        opened);
 
 	s = store_sqlite_open(p, err, sizeof err);
-	T_CHECK(s && q_int(s, "PRAGMA user_version") == 1 &&
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == 2 &&
 	            q_int(s, "SELECT count(*) FROM sqlite_schema WHERE "
 	                     "type = 'table'") == 7,
 	        "and the schema was created once");
@@ -708,6 +1404,7 @@ static void test_readonly(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
+		t_failed_ = 0; /* the child reports its own checks only */
 		if (geteuid() == 0 && (chown(dir, 65534, 65534) || chown(p, 65534, 65534) || setgid(65534) ||
 		                       setuid(65534) || geteuid() == 0))
 			_exit(77);
@@ -848,6 +1545,7 @@ int main(void)
 		T_DONE();
 	}
 	test_errors();
+	test_ops_table();
 	test_open_and_migrate();
 	test_refusals();
 	s = store_sqlite_open(at(p, sizeof p, "id.db"), err, sizeof err);
@@ -857,11 +1555,18 @@ int main(void)
 		test_keys(s);
 		test_revoke(s);
 		test_codes(s);
+		test_users(s);
+		test_sessions(s);
+		test_refresh(s);
 		test_busy(s);
+		test_rotate_busy(s);
 		store_close(s);
 	}
 	test_concurrency();
 	test_processes();
+	test_rotate_race();
+	test_rotate_processes();
+	test_migrate_v1();
 	test_readonly();
 	test_damaged();
 	rm_dir();
