@@ -1,0 +1,230 @@
+// `identity-backend user add | list | remove`, as an operator runs it, against a
+// fresh SQLite file in a temporary directory: the JSON printed, exit statuses
+// (0 ok, 1 store answer or failure, 2 usage), username and email rules, the
+// password on stdin (read(2), one trailing newline dropped, 1..1024 bytes of
+// UTF-8), and that a password or its hash never shows: not on stdout or stderr
+// (every output of the run is kept and searched at the end), not in `list`, not
+// in clear in the database file. When the sqlite3 shell exists, the stored hash
+// is read as an independent witness (argon2id, with the configured parameters),
+// and when Python can load libargon2 it verifies that hash against the exact
+// password bytes (so the newline handling is checked by someone other than us).
+// Tiny argon2id parameters (PASSWORD_ARGON2_TEST=1) except one add at the
+// default cost.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.resolve(process.env.IDB_BIN || path.join(repo, 'build/bin/identity-backend'));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idb-user-'));
+const db = path.join(tmp, 'identity.db');
+const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_ARGON2_T: '1', PASSWORD_ARGON2_P: '1' };
+const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const PASSWORD_VARS = ['PASSWORD_ARGON2_TEST', 'PASSWORD_ARGON2_M_KIB', 'PASSWORD_ARGON2_T', 'PASSWORD_ARGON2_P'];
+let failed = 0;
+const transcript = []; // every stdout and stderr of the run
+const passwords = []; // every password given
+
+const report = (pass, name, detail = '') => {
+	if (!pass) failed++;
+	console.log(`${pass ? 'ok' : 'not ok'} - issuer/user: ${name}${pass ? '' : ` (${detail})`}`);
+};
+
+/** Run the binary with the tiny parameters unless env says otherwise (undefined removes). */
+function run(args, { input = '', env = TINY } = {}) {
+	const e = { ...process.env };
+	for (const k of PASSWORD_VARS) delete e[k];
+	for (const [k, v] of Object.entries(env)) if (v === undefined) delete e[k]; else e[k] = v;
+	const r = spawnSync(BIN, args, { input, env: e, cwd: tmp, timeout: 60000 });
+	if (r.error) throw new Error(`cannot run ${BIN}: ${r.error.message}`);
+	const out = r.stdout.toString('utf8'), err = r.stderr.toString('utf8');
+	transcript.push(out, err);
+	let json;
+	try {
+		json = JSON.parse(out);
+	} catch {
+		json = undefined;
+	}
+	return { code: r.status, signal: r.signal, out, err, json };
+}
+const user = (args, opts) => run(['user', ...args, '--db', db], opts);
+const add = (name, password, more = [], opts = {}) => {
+	if (typeof password === 'string') passwords.push(password.replace(/\r?\n$/, ''));
+	return user(['add', '--username', name, ...more, '--password-stdin'], { input: password, ...opts });
+};
+const show = (r) => `exit ${r.code} ${r.signal ?? ''} ${(r.out ?? '').slice(0, 200)} ${(r.err ?? '').slice(0, 300)}`;
+
+/** The sqlite3 shell, when installed, reads the file as an independent witness. */
+const hasSqlite = spawnSync('sqlite3', ['-version']).status === 0;
+const sql = (q) => spawnSync('sqlite3', [db, q], { encoding: 'utf8' }).stdout.trim();
+const storedHash = (name) => sql(`SELECT password_hash FROM users WHERE username = '${name}'`);
+
+/** libargon2's own argon2id_verify, through Python's ctypes: 1, 0, or null when unavailable. */
+const PY = `
+import ctypes, ctypes.util, sys
+lib = ctypes.CDLL(ctypes.util.find_library('argon2') or 'libargon2.so.1')
+lib.argon2id_verify.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+enc = sys.argv[1].encode(); pw = bytes.fromhex(sys.argv[2])
+print(1 if lib.argon2id_verify(enc, pw, len(pw)) == 0 else 0)
+`;
+const pyVerify = (encoded, pwBuf) => {
+	const r = spawnSync('python3', ['-c', PY, encoded, Buffer.from(pwBuf).toString('hex')], { encoding: 'utf8' });
+	return r.status === 0 ? Number(r.stdout.trim()) : null;
+};
+const hasPyArgon2 = hasSqlite && pyVerify('$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4', 'password') === 1;
+
+try {
+	// ---- add ----
+	let r = add('alice', 'correct horse battery staple\n', ['--email', 'alice@example.com']);
+	report(r.code === 0 && UUID4.test(r.json?.user_id ?? '') && r.json.username === 'alice' && r.json.email === 'alice@example.com',
+		'user add prints {user_id (a random UUID), username, email}', show(r));
+	report(r.json && Object.keys(r.json).sort().join() === 'email,user_id,username', 'user add prints nothing else', show(r));
+	report(/PASSWORD_ARGON2_TEST=1/.test(r.err) && /below OWASP/.test(r.err), 'test parameters below OWASP are warned about on stderr', show(r));
+	const alice = r.json?.user_id;
+	report((fs.statSync(db).mode & 0o777) === 0o600, 'the database file is mode 0600');
+
+	r = add('bob', 'bob-password');
+	report(r.code === 0 && r.json && Object.keys(r.json).sort().join() === 'user_id,username' && r.json.user_id !== alice,
+		'without --email: {user_id, username}; every user gets a new id', show(r));
+	r = add('b'.repeat(64), 'x');
+	report(r.code === 0 && r.json?.username === 'b'.repeat(64), 'a 64-character username and a 1-byte password are accepted', show(r));
+	r = add('Carol.O-Neil+sso@corp_1', 'p\u00e4ssw\u00f6rd \u{1F511}', ['--email', "o'neil.c+sso@mail-1.example.co.uk"]);
+	report(r.code === 0 && r.json?.username === 'Carol.O-Neil+sso@corp_1', 'usernames take A-Z a-z 0-9 . _ @ + -; a UTF-8 password is fine', show(r));
+	r = add('maxlen', 'M'.repeat(1024) + '\n');
+	report(r.code === 0, 'a 1024-byte password (plus its newline) is accepted', show(r));
+	r = add('crlf', 'windows-pass\r\n');
+	report(r.code === 0, 'a password ending in CRLF is accepted', show(r));
+
+	// ---- duplicates ----
+	r = add('alice', 'another');
+	report(r.code === 1 && /user exists: alice/.test(r.err) && r.out === '', 'a username that exists: exit 1, user exists, nothing printed', show(r));
+	r = add('ALICE', 'another');
+	report(r.code === 1 && /user exists/.test(r.err), 'usernames are unique in any letter case', show(r));
+
+	// ---- bad usernames, emails, arguments ----
+	for (const [name, why] of [['', 'empty'], ['a b', 'a space'], ['j\u00f6rg', 'non-ASCII'], ['x'.repeat(65), '65 characters'],
+		['semi;colon', 'a semicolon'], ['new\nline', 'a newline'], ['<script>', 'angle brackets'], ['a/b', 'a slash']]) {
+		r = add(name, 'pw');
+		report(r.code === 2 && r.out === '', `username with ${why}: usage error, nothing printed`, show(r));
+	}
+	r = add('esc\x1b[31mred', 'pw');
+	report(r.code === 2 && !r.err.includes('\x1b'), 'control characters in a bad username are not echoed to the terminal', show(r));
+	for (const email of ['no-at', 'a@', '@b.example', 'a@b..example', 'a@-b.example', 'a@b-.example', 'a b@c.example',
+		'a@b.example.', 'a@@b.example', `${'l'.repeat(65)}@b.example`, `a@${'d'.repeat(64)}.example`, 'a@b_c.example', '']) {
+		r = add('eve', 'pw', ['--email', email]);
+		report(r.code === 2 && r.out === '' && /--email/.test(r.err), `invalid --email ${JSON.stringify(email)}: usage error`, show(r));
+	}
+	r = user(['add', '--username', 'eve'], { input: 'pw\n' });
+	report(r.code === 2 && /--password-stdin/.test(r.err), 'add without --password-stdin: usage error', show(r));
+	r = user(['add', '--password-stdin'], { input: 'pw\n' });
+	report(r.code === 2 && /--username/.test(r.err), 'add without --username: usage error', show(r));
+	for (const args of [['add', '--username', 'eve', '--password-stdin', 'extra'], ['add', '--username', 'eve', '--password-stdin', '--password', 'pw'],
+		['list', '--password-stdin'], ['list', '--username', 'x'], ['list', 'extra'], ['remove'], ['remove', 'a', 'b'], ['frob'], [],
+		['remove', 'bad name'], ['add', '--username']]) {
+		r = user(args, { input: 'pw\n' });
+		report(r.code === 2 && r.out === '', `user ${args.join(' ')}: usage error`, show(r));
+	}
+	report(!user(['list']).json?.some((u) => u.username === 'eve'), 'no failed add created a user');
+
+	// ---- the password on stdin ----
+	for (const [input, why] of [['', 'empty'], ['\n', 'only a newline'], ['\r\n', 'only CRLF'], ['x'.repeat(1025), '1025 bytes'],
+		['x'.repeat(1025) + '\n', '1025 bytes and a newline'], [Buffer.from([0x61, 0x00, 0x62]), 'a NUL byte'],
+		[Buffer.from([0x70, 0xff, 0x77]), 'not UTF-8 (byte FF)'], [Buffer.from([0xc0, 0xaf]), 'an overlong UTF-8 form'],
+		['x'.repeat(100000), '100 kB']]) {
+		r = user(['add', '--username', 'frank', '--password-stdin'], { input });
+		report(r.code === 2 && r.out === '' && /password on stdin/.test(r.err), `password ${why}: usage error`, show(r));
+	}
+	report(!user(['list']).json?.some((u) => u.username === 'frank'), 'no user made from a refused password');
+
+	// ---- parameters from the environment ----
+	r = add('gina', 'pw', [], { env: { PASSWORD_ARGON2_M_KIB: '1024' } });
+	report(r.code === 2 && /PASSWORD_ARGON2_M_KIB/.test(r.err) && /OWASP/.test(r.err), 'm below the OWASP minimum without PASSWORD_ARGON2_TEST: usage error', show(r));
+	r = add('gina', 'pw', [], { env: { ...TINY, PASSWORD_ARGON2_T: 'two' } });
+	report(r.code === 2 && /PASSWORD_ARGON2_T/.test(r.err), 'a non-numeric PASSWORD_ARGON2_T: usage error', show(r));
+	r = add('gina', 'pw', [], { env: { ...TINY, PASSWORD_ARGON2_P: '0' } });
+	report(r.code === 2, 'PASSWORD_ARGON2_P=0: usage error', show(r));
+	const t0 = Date.now();
+	r = add('dora', 'default cost password', [], { env: {} });
+	const ms = Date.now() - t0;
+	report(r.code === 0 && !/warning/.test(r.err), 'add at the default cost (no environment): no warning', show(r));
+	console.log(`# user add at m=19456,t=2,p=1: ${ms} ms for the whole command`);
+
+	// ---- what is stored ----
+	if (hasSqlite) {
+		report(/^\$argon2id\$v=19\$m=64,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/.test(storedHash('alice')),
+			'the stored hash is argon2id with the configured parameters (m=64,t=1,p=1)', storedHash('alice'));
+		report(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/.test(storedHash('dora')), 'by default: OWASP\'s m=19456,t=2,p=1', storedHash('dora'));
+		report(sql(`SELECT id FROM users WHERE username = 'alice'`) === alice && sql(`SELECT email IS NULL FROM users WHERE username = 'bob'`) === '1',
+			'the user id is the one printed; no email is stored as NULL');
+		report(storedHash('alice') !== storedHash('bob') && new Set(sql('SELECT substr(password_hash, 29, 22) FROM users').split('\n')).size === Number(sql('SELECT count(*) FROM users')),
+			'every hash has its own salt');
+		if (hasPyArgon2) {
+			report(pyVerify(storedHash('alice'), Buffer.from('correct horse battery staple')) === 1 &&
+				pyVerify(storedHash('alice'), Buffer.from('correct horse battery staple\n')) === 0,
+				'libargon2 (via Python) verifies the password without its newline, not with it');
+			report(pyVerify(storedHash('crlf'), Buffer.from('windows-pass')) === 1, 'a trailing CRLF is dropped as one newline');
+			report(pyVerify(storedHash('maxlen'), Buffer.from('M'.repeat(1024))) === 1, 'all 1024 bytes are hashed');
+			report(pyVerify(storedHash('Carol.O-Neil+sso@corp_1'), Buffer.from('p\u00e4ssw\u00f6rd \u{1F511}', 'utf8')) === 1, 'the UTF-8 bytes are hashed as given');
+			report(pyVerify(storedHash('dora'), Buffer.from('default cost password')) === 1, 'the default-cost hash verifies');
+		} else {
+			console.log('skip - issuer/user: Python cannot load libargon2: stored hashes not verified independently');
+		}
+	} else {
+		console.log('skip - issuer/user: no sqlite3 shell: the stored hash is not inspected');
+	}
+	const bytes = Buffer.concat([fs.readFileSync(db), fs.existsSync(`${db}-wal`) ? fs.readFileSync(`${db}-wal`) : Buffer.alloc(0)]);
+	report(!passwords.some((p) => p.length >= 8 && bytes.includes(Buffer.from(p))), 'no password is in the database file in clear');
+
+	// ---- list ----
+	r = user(['list']);
+	const list = r.json ?? [];
+	report(r.code === 0 && Array.isArray(r.json) && list.length === 7, 'user list prints every user as an array', show(r));
+	const fields = new Set(list.flatMap(Object.keys));
+	report([...fields].sort().join() === 'created_at,email,locked,user_id,username', 'list members: user_id, username, email, created_at, locked', [...fields].join());
+	const a = list.find((u) => u.username === 'alice');
+	report(a?.user_id === alice && a.email === 'alice@example.com' && a.locked === false && Math.abs(a.created_at - Date.now() / 1000) < 600,
+		'alice: her id, email, created_at now, not locked', JSON.stringify(a));
+	report(!('email' in (list.find((u) => u.username === 'bob') ?? { email: 1 })), 'no email: the member is left out');
+	report(list.map((u) => u.username).join() === [...list.map((u) => u.username)].sort((x, y) => x.toLowerCase().localeCompare(y.toLowerCase())).join(),
+		'listed in username order, regardless of case', list.map((u) => u.username).join());
+	report(!/argon2|\$v=19/.test(r.out), 'list never prints a password hash');
+	if (hasSqlite) {
+		sql(`UPDATE users SET failed_logins = 5, locked_until = 2000000000 WHERE username = 'bob'`);
+		r = user(['list', '--now', '1999999999']);
+		report(r.json?.find((u) => u.username === 'bob')?.locked === true, 'a user locked until later shows locked: true', show(r));
+		r = user(['list', '--now', '2000000000']);
+		report(r.json?.find((u) => u.username === 'bob')?.locked === false, 'from locked_until on, locked: false', show(r));
+	}
+
+	// ---- remove ----
+	if (hasSqlite) sql(`INSERT INTO sessions (id_hash, user_id, auth_time, expires_at) VALUES (x'00112233', '${list.find((u) => u.username === 'bob')?.user_id}', 1, 4000000000)`);
+	r = user(['remove', 'BOB']);
+	report(r.code === 0 && r.json?.removed === 'BOB', 'user remove (any case) prints {"removed":USERNAME}', show(r));
+	if (hasSqlite) report(sql('SELECT count(*) FROM sessions') === '0', 'removing a user ends their sessions');
+	r = user(['remove', 'bob']);
+	report(r.code === 1 && /no such user: bob/.test(r.err) && r.out === '', 'removing again: exit 1, no such user', show(r));
+	r = user(['list']);
+	report(r.code === 0 && !r.json?.some((u) => u.username === 'bob') && r.json?.length === 6, 'a removed user is gone from the list', show(r));
+	r = add('bob', 'bob-again');
+	report(r.code === 0 && r.json?.user_id !== list.find((u) => u.username === 'bob')?.user_id, 'a username can be taken again, with a new id (a sub is never reused)', show(r));
+
+	// ---- databases ----
+	r = run(['user', 'list', '--db', path.join(tmp, 'no/such/dir.db')]);
+	report(r.code === 1 && /identity-backend user: /.test(r.err) && r.out === '', 'a database in a missing directory: exit 1 with a reason', show(r));
+	r = run(['--help']);
+	report(r.code === 0 && /user add --username/.test(r.out) && /user remove USERNAME/.test(r.out) && !/being built/.test(r.out), '--help describes the user command');
+
+	// ---- nothing secret ever printed ----
+	const all = transcript.join('\n');
+	const leaked = passwords.filter((p) => p.length >= 4 && all.includes(p));
+	report(leaked.length === 0, 'no password appears in any output', leaked.map((p) => p.slice(0, 12)).join());
+	report(!/\$argon2id\$v=19\$m=(64|19456),/.test(all), 'no stored hash appears in any output');
+	report(!/Sanitizer|runtime error:/.test(all), 'no sanitizer report (SAN=1 builds)', (all.match(/.*(Sanitizer|runtime error:).*/) ?? [''])[0]);
+} catch (e) {
+	report(false, 'the suite ran to the end', e.stack);
+} finally {
+	fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
