@@ -20,7 +20,7 @@ BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 LIBJOSE := $(BUILD)/lib/libjose.a
 BIN     := $(BUILD)/bin/identity-backend
 
-.PHONY: all wasm test valgrind run bench format clean
+.PHONY: all wasm test valgrind run bench bench-issuer format clean
 all: $(BIN) $(TEST_BIN) $(BENCH_BIN) wasm
 wasm: $(WASM_OUT) verifier-wasm/index.cjs
 
@@ -77,6 +77,10 @@ run: $(BIN)
 
 bench: all
 	BUILD=$(BUILD) bash tests/bench/run.sh
+
+# Token rate of the issuer (client_credentials) against node-oidc-provider, same machine, same run.
+bench-issuer: $(BIN) $(BENCH_BIN)
+	BUILD=$(BUILD) bash tests/bench/issuer.sh
 
 format:
 	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.c tests/*.h
