@@ -1577,8 +1577,8 @@ static void sq_open_fail(char *err, size_t errlen, const char *path, const char 
 		sq_err(err, errlen, path, "%s: %s", what, sqlite3_errmsg(db));
 }
 
-/* Run one-row SQL of one or two integer columns into *v (and *v2). */
-static int sq_int2(sqlite3 *db, const char *sql, int64_t *v, int64_t *v2)
+/* Run one-row SQL of n integer columns into v[0..n). */
+static int sq_ints(sqlite3 *db, const char *sql, int64_t *v, int n)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -1587,9 +1587,8 @@ static int sq_int2(sqlite3 *db, const char *sql, int64_t *v, int64_t *v2)
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
-			*v = sqlite3_column_int64(st, 0);
-			if (v2)
-				*v2 = sqlite3_column_int64(st, 1);
+			for (int i = 0; i < n; i++)
+				v[i] = sqlite3_column_int64(st, i);
 			rc = SQLITE_OK;
 		} else if (rc == SQLITE_DONE) {
 			rc = SQLITE_ERROR; /* no row where one was due */
@@ -1604,7 +1603,7 @@ static int sq_int2(sqlite3 *db, const char *sql, int64_t *v, int64_t *v2)
 
 static int sq_int(sqlite3 *db, const char *sql, int64_t *v)
 {
-	return sq_int2(db, sql, v, NULL);
+	return sq_ints(db, sql, v, 1);
 }
 
 /* Create path with mode 0600 if it does not exist, so SQLite never creates it
@@ -1722,7 +1721,7 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
 {
 	struct sq *s = NULL;
 	store *ret = NULL;
-	int64_t app_id, version;
+	int64_t app_id, version, id[3];
 	char mode[16] = "";
 	sqlite3_stmt *st = NULL;
 	int rc, ro;
@@ -1762,27 +1761,39 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	ro = sqlite3_db_readonly(s->db, "main") == 1;
-	/* Before anything is written, so that the -wal and -shm files SQLite
-	 * creates next copy a mode of 0600. */
-	if (sq_tighten(path, err, errlen))
-		goto out;
 
-	/* The first read: this is where a file of random bytes shows itself. */
-	/* One statement, so one snapshot: read apart, another connection's
-	 * migration could commit in between and show a mix of before and after. */
-	if ((rc = sq_int2(s->db,
-	                  "SELECT a.application_id, v.user_version FROM pragma_application_id AS a, "
-	                  "pragma_user_version AS v",
-	                  &app_id, &version)) != SQLITE_OK) {
+	/* The first read: this is where a file of random bytes shows itself, and
+	 * where someone else's database is told apart before anything (mode,
+	 * journal mode, schema) is changed. One statement, so one snapshot: read
+	 * apart, another connection's migration could commit in between and show a
+	 * mix of before and after (it sets application_id, user_version and the
+	 * tables in one transaction). */
+	if ((rc =
+	         sq_ints(s->db,
+	                 "SELECT a.application_id, v.user_version, (SELECT count(*) FROM sqlite_schema) FROM "
+	                 "pragma_application_id AS a, pragma_user_version AS v",
+	                 id, 3)) != SQLITE_OK) {
 		sq_open_fail(err, errlen, path, "cannot read", s->db, rc);
 		goto out;
 	}
+	app_id = id[0];
+	version = id[1];
 	if (app_id != SQ_APP_ID && (app_id != 0 || version != 0)) {
 		sq_err(err, errlen, path,
 		       "not an identity-backend database (application_id %lld, version %lld)",
 		       (long long)app_id, (long long)version);
 		goto out;
 	}
+	if (version == 0 && id[2] != 0) {
+		sq_err(err, errlen, path,
+		       "not an identity-backend database (it has tables, but no schema version): refusing "
+		       "to touch it");
+		goto out;
+	}
+	/* Ours (or empty): before anything is written, so that the -wal and -shm
+	 * files SQLite creates next copy a mode of 0600. */
+	if (sq_tighten(path, err, errlen))
+		goto out;
 	if (version > SQ_SCHEMA_VERSION) {
 		sq_err(err, errlen, path,
 		       "schema version %lld is newer than this program's (%d): upgrade identity-backend, or "

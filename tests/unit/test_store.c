@@ -272,11 +272,28 @@ static void test_refusals(void)
 	store_close(s);
 
 	/* Someone else's database. */
-	T_CHECK(raw_exec(at(p, sizeof p, "other.db"), "CREATE TABLE t (x)") == SQLITE_OK,
-	        "foreign database made");
+	T_CHECK(raw_exec(at(p, sizeof p, "other.db"), "CREATE TABLE t (x)") == SQLITE_OK &&
+	            chmod(p, 0644) == 0,
+	        "foreign database made (mode 0644)");
 	s = store_sqlite_open(p, err, sizeof err);
 	T_CHECK(s == NULL && strstr(err, "not an identity-backend database"),
 	        "a foreign database is refused: \"%s\"", err);
+	{
+		char wal[300];
+		sqlite3 *db = NULL;
+		sqlite3_stmt *st = NULL;
+		int journal_delete = 0;
+
+		if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
+			journal_delete = !strcmp((const char *)sqlite3_column_text(st, 0), "delete");
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		snprintf(wal, sizeof wal, "%s-wal", p);
+		T_CHECK(file_mode(p) == 0644 && journal_delete && access(wal, F_OK) != 0,
+		        "and left as it was: mode 0644 (%03o), journal mode delete, no -wal", file_mode(p));
+	}
 	T_CHECK(raw_exec(p, "PRAGMA application_id = 42") == SQLITE_OK, "foreign application_id set");
 	s = store_sqlite_open(p, err, sizeof err);
 	T_CHECK(s == NULL && strstr(err, "application_id 42"), "a foreign application_id is refused: \"%s\"",
@@ -593,7 +610,8 @@ static int plan_uses(store *s, const char *sql, const char *index)
 	snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", sql);
 	if (sqlite3_prepare_v2(((struct sq *)s)->db, q, -1, &st, NULL) == SQLITE_OK)
 		while (sqlite3_step(st) == SQLITE_ROW)
-			found |= sqlite3_column_text(st, 3) && strstr((const char *)sqlite3_column_text(st, 3), index);
+			found |= sqlite3_column_text(st, 3) &&
+			         strstr((const char *)sqlite3_column_text(st, 3), index);
 	sqlite3_finalize(st);
 	return found;
 }
