@@ -15,11 +15,11 @@
  *
  * Errors: every operation returns a store_err. STORE_NOT_FOUND, STORE_CONFLICT
  * and STORE_REUSED are answers ("no such row", "already exists", "refresh token
- * replayed"); everything from
- * STORE_INVALID up means the call got no answer, and the caller must fail the
- * request (503 for store_unavailable(), 500 otherwise) rather than guess: a
- * revocation check that failed is not "not revoked". ops->errmsg() gives a
- * one-line detail for logs (never contains secrets: hashes are not echoed).
+ * replayed"); everything from STORE_INVALID up means the call got no answer, and
+ * the caller must fail the request (503 for store_unavailable(), 500 otherwise)
+ * rather than guess: a revocation check that failed is not "not revoked".
+ * ops->errmsg() gives a one-line detail for logs (never contains secrets: hashes
+ * are not echoed).
  *
  * Values: times are Unix seconds (int64_t); 0 in an optional time field means
  * "not set". Strings are NUL-terminated UTF-8 in fixed arrays whose sizes are the
@@ -277,7 +277,8 @@ struct store_ops {
 	 * now + lock_seconds. The count is only reset by login_ok, so once a lock
 	 * ends, the next failure locks again at once. *locked_until (may be NULL)
 	 * gets the end of the lock in force after the call, or 0. login_ok resets
-	 * the count and any lock. All three: NOT_FOUND for an unknown id. */
+	 * the count and any lock. login_failed, login_ok and set_password:
+	 * NOT_FOUND for an unknown id. */
 	store_err (*user_put)(store *s, const struct store_user *u);
 	store_err (*user_get)(store *s, const char *id, struct store_user *out);
 	store_err (*user_get_by_name)(store *s, const char *username, struct store_user *out);
