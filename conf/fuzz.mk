@@ -1,5 +1,5 @@
 # libFuzzer targets (tests/fuzz/): build rules and runners. Included by the
-# Makefile after conf/native.mk, whose include paths and defines it reuses
+# Makefile (anywhere after conf/native.mk), whose include paths and defines it reuses
 # (CFLAGS without its optimisation and sanitizer flags), with clang's
 # -fsanitize=fuzzer,address,undefined instead. The JOSE core and the issuer are
 # compiled again, instrumented, into build/fuzz/obj/ (never mixed with the
@@ -26,10 +26,12 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN)
 
 FUZZ_NAMES   := jwt jwks json http router
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/bin/fuzz_%)
-FUZZ_CORE    := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_CORE    := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(sort $(wildcard shared/src/*.c)))
 # The router target includes issuer/server.c itself (for its static worker
-# layout and on_req) and has no main: every issuer object but those two.
-FUZZ_ISSUER  := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(filter-out issuer/main.c issuer/server.c,$(ISSUER_SRC)))
+# layout and on_req) and serves no command line: every issuer object but
+# main, server and the CLI's (an archive, so only what is referenced is linked).
+FUZZ_ISSUER  := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(filter-out issuer/main.c issuer/server.c issuer/cli_%.c,\
+                $(sort $(wildcard issuer/*.c))))
 FUZZ_HDRS    := $(wildcard shared/include/*.h shared/src/*.h issuer/*.h tests/fuzz/*.h)
 
 .PHONY: fuzz fuzz-build fuzz-short

@@ -21,7 +21,7 @@
 #define FUZZ_CHECK(cond, ...)                                                                                \
 	do {                                                                                                 \
 		if (!(cond)) {                                                                               \
-			fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s: ", __FILE__, __LINE__, #cond);     \
+			fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s: ", __FILE__, __LINE__, #cond);      \
 			fprintf(stderr, __VA_ARGS__);                                                        \
 			fputc('\n', stderr);                                                                 \
 			abort();                                                                             \
@@ -61,10 +61,10 @@ static const char FUZZ_JWKS[] =
  * 1300819380), A.3 (ES256, same claims), RFC 7520 §4.1 (RS256) and §4.3 (ES512)
  * (payload: a sentence, not JSON), RFC 8037 A.4 (EdDSA, same).
  */
-#define FUZZ_RFC_PAYLOAD_7520                                                                               \
-	"SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUg" \
-	"cm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0" \
-	"IGJlIHN3ZXB0IG9mZiB0by4"
+#define FUZZ_RFC_PAYLOAD_7520                                                                                \
+	"SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAg"           \
+	"b250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dp"           \
+	"bmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4"
 static const char *const FUZZ_TOKENS[] = {
     "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
     "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ."

@@ -45,7 +45,8 @@ static int clean_text(const char *s, size_t n)
 	return 1;
 }
 
-static void check_form(const char *in, size_t len, const http_form *f, http_err e, const char *buf, size_t cap)
+static void check_form(const char *in, size_t len, const http_form *f, http_err e, const char *buf,
+                       size_t cap)
 {
 	FUZZ_CHECK(http_strerror(e) != NULL, "http_strerror(%d) is NULL", (int)e);
 	if (e != HTTP_OK) {
@@ -58,8 +59,8 @@ static void check_form(const char *in, size_t len, const http_form *f, http_err 
 		FUZZ_CHECK(x->name >= buf && x->name + x->name_len < buf + cap && x->value >= buf &&
 		               x->value + x->value_len < buf + cap,
 		           "form: field %zu outside the buffer", i);
-		FUZZ_CHECK(x->name[x->name_len] == 0 && strlen(x->name) == x->name_len && x->value[x->value_len] == 0 &&
-		               strlen(x->value) == x->value_len,
+		FUZZ_CHECK(x->name[x->name_len] == 0 && strlen(x->name) == x->name_len &&
+		               x->value[x->value_len] == 0 && strlen(x->value) == x->value_len,
 		           "form: field %zu not NUL-terminated at its length", i);
 		FUZZ_CHECK(clean_text(x->name, x->name_len) && clean_text(x->value, x->value_len),
 		           "form: control character in field %zu", i);
@@ -91,7 +92,8 @@ static void fuzz_form(uint8_t opt, const char *in, size_t len)
 		if (es == HTTP_OK) {
 			FUZZ_CHECK(e == HTTP_OK && g.n == f.n, "form: small buffer changes the result");
 			for (size_t i = 0; i < f.n; i++)
-				FUZZ_CHECK(strcmp(f.f[i].name, g.f[i].name) == 0 && strcmp(f.f[i].value, g.f[i].value) == 0,
+				FUZZ_CHECK(strcmp(f.f[i].name, g.f[i].name) == 0 &&
+				               strcmp(f.f[i].value, g.f[i].value) == 0,
 				           "form: small buffer changes field %zu", i);
 		}
 	}
@@ -101,15 +103,18 @@ static void fuzz_form(uint8_t opt, const char *in, size_t len)
 
 static void fuzz_basic(uint8_t opt, const char *in, size_t len)
 {
-	size_t idcap = opt & 0x80 ? (size_t)(opt & 0x0f) : 512, seccap = opt & 0x80 ? (size_t)(opt >> 4 & 7) * 3 : 512;
+	size_t idcap = opt & 0x80 ? (size_t)(opt & 0x0f) : 512,
+	       seccap = opt & 0x80 ? (size_t)(opt >> 4 & 7) * 3 : 512;
 	char *id = junk(idcap), *sec = junk(seccap);
 	http_err e = http_basic_parse(in, len, id, idcap, sec, seccap);
 
 	FUZZ_CHECK(http_strerror(e) != NULL, "http_strerror(%d) is NULL", (int)e);
 	if (e == HTTP_OK) {
-		FUZZ_CHECK(id && memchr(id, 0, idcap) && sec && memchr(sec, 0, seccap), "basic: unterminated result");
+		FUZZ_CHECK(id && memchr(id, 0, idcap) && sec && memchr(sec, 0, seccap),
+		           "basic: unterminated result");
 		FUZZ_CHECK(id[0] != 0, "basic: OK with an empty id");
-		FUZZ_CHECK(clean_text(id, strlen(id)) && clean_text(sec, strlen(sec)), "basic: control character");
+		FUZZ_CHECK(clean_text(id, strlen(id)) && clean_text(sec, strlen(sec)),
+		           "basic: control character");
 		FUZZ_CHECK(len >= 6 && strncasecmp(in, "basic ", 6) == 0, "basic: OK without the scheme");
 	} else {
 		FUZZ_CHECK(!idcap || id[0] == 0, "basic: id not wiped on %s", http_strerror(e));
@@ -129,14 +134,14 @@ static void fuzz_bearer(const char *in, size_t len)
 		FUZZ_CHECK(tok && n > 0 && tok > in && tok + n == in + len && clean_text(tok, n),
 		           "bearer: token is not a non-empty tail of the input");
 	else
-		FUZZ_CHECK(e == HTTP_E_SYNTAX && tok == NULL && n == 0, "bearer: error %d leaves tok %p n %zu", (int)e,
-		           (const void *)tok, n);
+		FUZZ_CHECK(e == HTTP_E_SYNTAX && tok == NULL && n == 0,
+		           "bearer: error %d leaves tok %p n %zu", (int)e, (const void *)tok, n);
 }
 
 static int cookie_octet(unsigned char c)
 {
-	return c == 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) || (c >= 0x3c && c <= 0x5b) ||
-	       (c >= 0x5d && c <= 0x7e);
+	return c == 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) ||
+	       (c >= 0x3c && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
 }
 
 static void fuzz_cookie(uint8_t opt, const char *in, size_t len)
@@ -157,7 +162,8 @@ static void fuzz_cookie(uint8_t opt, const char *in, size_t len)
 			FUZZ_CHECK(out && memchr(out, 0, cap), "cookie: unterminated value");
 			n = strlen(out);
 			for (size_t j = 0; j < n; j++)
-				FUZZ_CHECK(cookie_octet((unsigned char)out[j]), "cookie: value byte 0x%02x", out[j] & 0xff);
+				FUZZ_CHECK(cookie_octet((unsigned char)out[j]), "cookie: value byte 0x%02x",
+				           out[j] & 0xff);
 			FUZZ_CHECK(names[i][0] != 0, "cookie: an empty name matched");
 		} else {
 			FUZZ_CHECK(!cap || out[0] == 0, "cookie: value not cleared on %s", http_strerror(e));

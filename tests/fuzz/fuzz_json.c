@@ -33,7 +33,8 @@ static void walk(const cJSON *item, unsigned depth)
 		if (cJSON_IsObject(item) && c->string) {
 			double v = 0;
 			int r = jose_json_numericdate(item, c->string, &v);
-			FUZZ_CHECK(r == 1 || r == -1, "member \"%s\" present but numericdate says %d", c->string, r);
+			FUZZ_CHECK(r == 1 || r == -1, "member \"%s\" present but numericdate says %d",
+			           c->string, r);
 			if (r == 1)
 				FUZZ_CHECK(v == v && v <= JOSE_NUMERICDATE_MAX && v >= -JOSE_NUMERICDATE_MAX,
 				           "numericdate out of range");
@@ -77,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e = jose_json_parse(text, size, JOSE_JSON_MAX_DEPTH, JOSE_E_JWS_INVALID, &root);
 	FUZZ_CHECK(e == JOSE_OK || e == JOSE_E_JWS_INVALID || e == JOSE_E_NOMEM, "parse returned %s",
 	           jose_err_code(e));
-	FUZZ_CHECK((e == JOSE_OK) == (root != NULL), "parse: %s with root %p", jose_err_code(e), (void *)root);
+	FUZZ_CHECK((e == JOSE_OK) == (root != NULL), "parse: %s with root %p", jose_err_code(e),
+	           (void *)root);
 	if (valid != 0)
 		FUZZ_CHECK(e == JOSE_E_JWS_INVALID, "validator refuses, parse says %s", jose_err_code(e));
 	if (e != JOSE_OK)
@@ -98,8 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(same(root, again), "round trip changed the tree: %s", printed);
 	reprinted = jose_json_print(again);
 	if (reprinted)
-		FUZZ_CHECK(strcmp(printed, reprinted) == 0, "print is not a fixed point:\n  %s\n  %s", printed,
-		           reprinted);
+		FUZZ_CHECK(strcmp(printed, reprinted) == 0, "print is not a fixed point:\n  %s\n  %s",
+		           printed, reprinted);
 out:
 	cJSON_free(printed);
 	cJSON_free(reprinted);

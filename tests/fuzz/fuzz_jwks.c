@@ -37,8 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (e != JOSE_OK) {
 		FUZZ_CHECK(set == NULL, "jose_jwks_import left a set on %s", jose_err_code(e));
 		if (e != JOSE_E_NOMEM)
-			FUZZ_CHECK(why.err == e && why.reason, "import returned %s, why says %s", jose_err_code(e),
-			           jose_err_code(why.err));
+			FUZZ_CHECK(why.err == e && why.reason, "import returned %s, why says %s",
+			           jose_err_code(e), jose_err_code(why.err));
 		return 0;
 	}
 	FUZZ_CHECK(set != NULL && jose_jwks_usable(set) <= JOSE_JWKS_MAX_KEYS, "import: bad set");

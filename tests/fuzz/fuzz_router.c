@@ -66,8 +66,9 @@ static int fuzz_on_req(h2o_handler_t *self, h2o_req_t *req)
 	if (verbose)
 		fprintf(stderr, "fuzz_router: %.*s %.*s -> %d\n", (int)req->method.len, req->method.base,
 		        (int)req->path.len, req->path.base, req->res.status);
-	FUZZ_CHECK(req->res.status > 0 && req->res.status < 500, "%.*s %.*s answered %d", (int)req->method.len,
-	           req->method.base, (int)req->path.len, req->path.base, req->res.status);
+	FUZZ_CHECK(req->res.status > 0 && req->res.status < 500, "%.*s %.*s answered %d",
+	           (int)req->method.len, req->method.base, (int)req->path.len, req->path.base,
+	           req->res.status);
 	return r;
 }
 
@@ -114,7 +115,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.legacy_secret = FUZZ_LEGACY;
 	cfg.browser_ui_secret = FUZZ_BROWSER_SECRET;
 	cfg.access_log = 0;
-	if (!(the_app = app_start(&cfg, err, sizeof err)) || app_thread_init(&w.state, the_app, 0, err, sizeof err)) {
+	if (!(the_app = app_start(&cfg, err, sizeof err)) ||
+	    app_thread_init(&w.state, the_app, 0, err, sizeof err)) {
 		fprintf(stderr, "fuzz_router: cannot start the app: %s\n", err);
 		abort();
 	}
@@ -210,8 +212,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	revoked = 0;
 
 	status = first_status(resp, got);
-	if (verbose)
-		fprintf(stderr, "fuzz_router: wire: %.*s\n", (int)strcspn(resp, "\r\n") < (int)got ? (int)strcspn(resp, "\r\n") : (int)got, resp);
+	if (verbose) {
+		const char *cr = memchr(resp, '\r', got);
+		fprintf(stderr, "fuzz_router: wire: %.*s\n", (int)(cr ? (size_t)(cr - resp) : got), resp);
+	}
 	FUZZ_CHECK(status < 500, "the first response on the wire is %d", status);
 	return 0;
 }

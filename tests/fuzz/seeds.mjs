@@ -4,9 +4,9 @@
 // WHATWG/RFC vectors of tests/unit/test_http.c, the attack shapes of
 // tests/interop/attacks.test.mjs, and the issuer's own request shapes.
 //
-// Run from the repository root: node tests/fuzz/seeds.mjs
-// The corpora are committed; run this only to change them. ECDSA and RSA-PSS
-// signatures are randomized, so a re-run changes those files' bytes.
+// Run from anywhere: node tests/fuzz/seeds.mjs   (SEEDS_REWRITE=1 or =jwt,… rewrites seeds)
+// The corpora are committed; run this only to change them. A re-run adds new
+// seeds, removes unlisted ones and keeps the rest (see writeCorpus).
 //
 // Keys: every private key here is a published example key (RFC 7515, RFC 7520,
 // RFC 8037), except FUZZ_P384, a throwaway P-384 key made for these seeds (no RFC
@@ -14,6 +14,8 @@
 // halves are the key set of tests/fuzz/fuzz.h; keep the two in step.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http2 from 'node:http2';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -90,66 +92,115 @@ const RFC = {
 
 // ---- output ----------------------------------------------------------------------------
 
+const rewrite = (name) => ['1', 'all'].includes(process.env.SEEDS_REWRITE) || (process.env.SEEDS_REWRITE || '').split(',').includes(name);
+// Seeds no longer listed are removed; existing ones are kept as they are (ECDSA and
+// PSS signatures are randomized: rewriting would churn them) unless SEEDS_REWRITE=1
+// (every corpus) or SEEDS_REWRITE=jwt,router (those).
 function writeCorpus(name, seeds) {
 	const dir = path.join(CORPUS, name);
-	fs.rmSync(dir, { recursive: true, force: true });
 	fs.mkdirSync(dir, { recursive: true });
-	for (const [file, data] of Object.entries(seeds))
-		fs.writeFileSync(path.join(dir, file), data);
-	console.log(`${name}: ${Object.keys(seeds).length} seeds`);
+	for (const f of fs.readdirSync(dir))
+		if (!(f in seeds)) fs.rmSync(path.join(dir, f));
+	let written = 0;
+	for (const [file, data] of Object.entries(seeds)) {
+		const p = path.join(dir, file);
+		if (rewrite(name) || !fs.existsSync(p)) {
+			fs.writeFileSync(p, data);
+			written++;
+		}
+	}
+	console.log(`${name}: ${Object.keys(seeds).length} seeds (${written} written)`);
 }
 const withOpt = (opt, s) => Buffer.concat([Buffer.from([opt]), Buffer.from(s, 'latin1')]);
 
-// ---- jwt: option byte (see fuzz_jwt.c) + token --------------------------------------------------
+// ---- jwt: option byte, mode byte (see fuzz_jwt.c) + token -------------------------------------------
 
 const ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const kidOf = (alg) => KID[alg] ?? KID[alg.slice(0, 2)];
+const jw = (opt, tok, mode = 0) => Buffer.concat([Buffer.from([opt, mode]), Buffer.from(tok, 'latin1')]);
 const jwt = {};
 ALGS.forEach((alg, i) => {
 	const h = { alg, typ: i % 2 ? 'at+jwt' : 'JWT', ...(kidOf(alg) ? { kid: kidOf(alg) } : {}) };
 	// Option bytes: now = 1700000100 (bits 0-1 = 0) and a rotating mix of checks that the claims pass.
-	jwt[`valid-${alg}`] = withOpt([0x00, 0x08, 0x10, 0x18, 0x28, 0x38, 0x80, 0xb8][i % 8], token(h, CLAIMS));
+	jwt[`valid-${alg}`] = jw([0x00, 0x08, 0x10, 0x18, 0x28, 0x38, 0x80, 0xb8][i % 8], token(h, CLAIMS));
 });
 Object.assign(jwt, {
-	'rfc7515-a1-hs256': withOpt(0x01, RFC.a1),
-	'rfc7515-a3-es256': withOpt(0x01, RFC.a3),
-	'rfc7515-a1-expired': withOpt(0x00, RFC.a1),
-	'rfc7520-4.1-rs256': withOpt(0x00, RFC.rs256),
-	'rfc7520-4.2-ps384': withOpt(0x00, RFC.ps384),
-	'rfc7520-4.3-es512': withOpt(0x00, RFC.es512),
-	'rfc7520-4.4-hs256-kid': withOpt(0x00, RFC.hs256kid),
-	'rfc8037-a4-eddsa': withOpt(0x00, RFC.eddsa),
-	'alg-none': withOpt(0, token({ alg: 'none', typ: 'JWT' }, CLAIMS, null, { sig: Buffer.alloc(0) })),
-	'alg-none-junk-sig': withOpt(0, token({ alg: 'None' }, CLAIMS, null, { sig: Buffer.from('signature') })),
-	'key-confusion-hs256-rsa-n': withOpt(0, token({ alg: 'HS256', kid: RSA.kid }, CLAIMS, null, { sig: crypto.createHmac('sha256', Buffer.from(RSA.n, 'base64url')).update(`${enc({ alg: 'HS256', kid: RSA.kid })}.${enc(CLAIMS)}`).digest() })),
-	'crit-unknown': withOpt(0, token({ alg: 'HS256', crit: ['exp'], exp: 1 }, CLAIMS)),
-	'crit-registered': withOpt(0, token({ alg: 'HS256', crit: ['alg'] }, CLAIMS)),
-	'crit-missing': withOpt(0, token({ alg: 'HS256', crit: ['x'] }, CLAIMS)),
-	'b64-false': withOpt(0, token({ alg: 'HS256', b64: false, crit: ['b64'] }, CLAIMS)),
-	'jku-jwk-x5u': withOpt(0, token({ alg: 'ES256', jku: 'https://evil.example/jwks', jwk: pub(P256), x5u: 'https://evil.example/c', x5c: ['MIIB'] }, CLAIMS)),
-	'kid-unknown': withOpt(0, token({ alg: 'HS256', kid: 'nope' }, CLAIMS)),
-	'kid-number': withOpt(0, token({ alg: 'HS256', kid: 7 }, CLAIMS)),
-	'kid-shared-rsa-ec': withOpt(0, token({ alg: 'ES512', kid: RSA.kid }, CLAIMS)),
-	'header-dup-alg': withOpt(0, token('{"alg":"HS256","alg":"none"}', CLAIMS, 'HS256')),
-	'header-array': withOpt(0, token('["HS256"]', CLAIMS, 'HS256')),
-	'header-deep': withOpt(0, token(`{"alg":"HS256","x":${'['.repeat(16)}${']'.repeat(16)}}`, CLAIMS, 'HS256')),
-	'header-nul-kid': withOpt(0, token('{"alg":"HS256","kid":"a\\u0000b"}', CLAIMS, 'HS256')),
-	'payload-string': withOpt(0, token({ alg: 'HS256' }, '"just a string"')),
-	'payload-dup-exp': withOpt(0, token({ alg: 'HS256' }, '{"exp":1,"exp":4102444800}')),
-	'payload-exp-string': withOpt(0, token({ alg: 'HS256' }, { exp: '4102444800' })),
-	'payload-exp-huge': withOpt(0, token({ alg: 'HS256' }, '{"exp":1e300,"nbf":-9007199254740991}')),
-	'payload-aud-array': withOpt(0x10, token({ alg: 'HS256' }, { ...CLAIMS, aud: ['x', 'api', 7] })),
-	'payload-typ-app': withOpt(0x40, token({ alg: 'ES256', typ: 'application/JWT' }, CLAIMS)),
-	'empty-signature': withOpt(0, token({ alg: 'HS256' }, CLAIMS, null, { sig: Buffer.alloc(0) })),
-	'ecdsa-zero-sig': withOpt(0, token({ alg: 'ES256' }, CLAIMS, null, { sig: Buffer.alloc(64) })),
-	'ecdsa-der-sig': withOpt(0, token({ alg: 'ES256' }, CLAIMS, null, { sig: crypto.sign('sha256', Buffer.from(`${enc({ alg: 'ES256' })}.${enc(CLAIMS)}`), priv(P256)) })),
-	'ed25519-s-too-big': withOpt(0, token({ alg: 'EdDSA' }, CLAIMS, null, { sig: Buffer.concat([Buffer.alloc(32, 1), Buffer.alloc(32, 0xff)]) })),
-	'rsa-short-sig': withOpt(0, token({ alg: 'RS256', kid: RSA.kid }, CLAIMS, null, { sig: Buffer.alloc(255, 1) })),
-	'padding-in-b64': withOpt(0, `${enc({ alg: 'HS256' })}=.${enc(CLAIMS)}.AAAA`),
-	'four-parts': withOpt(0, 'a.b.c.d'),
-	'two-parts': withOpt(0, `${enc({ alg: 'HS256' })}.${enc(CLAIMS)}`),
-	'dots-only': withOpt(0, '..'),
-	'json-serialization': withOpt(0, JSON.stringify({ payload: enc(CLAIMS), signatures: [{ protected: enc({ alg: 'HS256' }), signature: 'AAAA' }] })),
+	'rfc7515-a1-hs256': jw(0x01, RFC.a1),
+	'rfc7515-a3-es256': jw(0x01, RFC.a3),
+	'rfc7515-a1-expired': jw(0x00, RFC.a1),
+	'rfc7520-4.1-rs256': jw(0x00, RFC.rs256),
+	'rfc7520-4.2-ps384': jw(0x00, RFC.ps384),
+	'rfc7520-4.3-es512': jw(0x00, RFC.es512),
+	'rfc7520-4.4-hs256-kid': jw(0x00, RFC.hs256kid),
+	'rfc8037-a4-eddsa': jw(0x00, RFC.eddsa),
+	'alg-none': jw(0, token({ alg: 'none', typ: 'JWT' }, CLAIMS, null, { sig: Buffer.alloc(0) })),
+	'alg-none-junk-sig': jw(0, token({ alg: 'None' }, CLAIMS, null, { sig: Buffer.from('signature') })),
+	'key-confusion-hs256-rsa-n': jw(0, token({ alg: 'HS256', kid: RSA.kid }, CLAIMS, null, { sig: crypto.createHmac('sha256', Buffer.from(RSA.n, 'base64url')).update(`${enc({ alg: 'HS256', kid: RSA.kid })}.${enc(CLAIMS)}`).digest() })),
+	'crit-unknown': jw(0, token({ alg: 'HS256', crit: ['exp'], exp: 1 }, CLAIMS)),
+	'crit-registered': jw(0, token({ alg: 'HS256', crit: ['alg'] }, CLAIMS)),
+	'crit-missing': jw(0, token({ alg: 'HS256', crit: ['x'] }, CLAIMS)),
+	'b64-false': jw(0, token({ alg: 'HS256', b64: false, crit: ['b64'] }, CLAIMS)),
+	'jku-jwk-x5u': jw(0, token({ alg: 'ES256', jku: 'https://evil.example/jwks', jwk: pub(P256), x5u: 'https://evil.example/c', x5c: ['MIIB'] }, CLAIMS)),
+	'kid-unknown': jw(0, token({ alg: 'HS256', kid: 'nope' }, CLAIMS)),
+	'kid-number': jw(0, token({ alg: 'HS256', kid: 7 }, CLAIMS)),
+	'kid-shared-rsa-ec': jw(0, token({ alg: 'ES512', kid: RSA.kid }, CLAIMS)),
+	'header-dup-alg': jw(0, token('{"alg":"HS256","alg":"none"}', CLAIMS, 'HS256')),
+	'header-array': jw(0, token('["HS256"]', CLAIMS, 'HS256')),
+	'header-deep': jw(0, token(`{"alg":"HS256","x":${'['.repeat(16)}${']'.repeat(16)}}`, CLAIMS, 'HS256')),
+	'header-nul-kid': jw(0, token('{"alg":"HS256","kid":"a\\u0000b"}', CLAIMS, 'HS256')),
+	'payload-string': jw(0, token({ alg: 'HS256' }, '"just a string"')),
+	'payload-dup-exp': jw(0, token({ alg: 'HS256' }, '{"exp":1,"exp":4102444800}')),
+	'payload-exp-string': jw(0, token({ alg: 'HS256' }, { exp: '4102444800' })),
+	'payload-exp-huge': jw(0, token({ alg: 'HS256' }, '{"exp":1e300,"nbf":-9007199254740991}')),
+	'payload-aud-array': jw(0x10, token({ alg: 'HS256' }, { ...CLAIMS, aud: ['x', 'api', 7] })),
+	'payload-typ-app': jw(0x40, token({ alg: 'ES256', typ: 'application/JWT' }, CLAIMS)),
+	'empty-signature': jw(0, token({ alg: 'HS256' }, CLAIMS, null, { sig: Buffer.alloc(0) })),
+	'ecdsa-zero-sig': jw(0, token({ alg: 'ES256' }, CLAIMS, null, { sig: Buffer.alloc(64) })),
+	'ecdsa-der-sig': jw(0, token({ alg: 'ES256' }, CLAIMS, null, { sig: crypto.sign('sha256', Buffer.from(`${enc({ alg: 'ES256' })}.${enc(CLAIMS)}`), priv(P256)) })),
+	'ed25519-s-too-big': jw(0, token({ alg: 'EdDSA' }, CLAIMS, null, { sig: Buffer.concat([Buffer.alloc(32, 1), Buffer.alloc(32, 0xff)]) })),
+	'rsa-short-sig': jw(0, token({ alg: 'RS256', kid: RSA.kid }, CLAIMS, null, { sig: Buffer.alloc(255, 1) })),
+	'padding-in-b64': jw(0, `${enc({ alg: 'HS256' })}=.${enc(CLAIMS)}.AAAA`),
+	'four-parts': jw(0, 'a.b.c.d'),
+	'two-parts': jw(0, `${enc({ alg: 'HS256' })}.${enc(CLAIMS)}`),
+	'dots-only': jw(0, '..'),
+	'json-serialization': jw(0, JSON.stringify({ payload: enc(CLAIMS), signatures: [{ protected: enc({ alg: 'HS256' }), signature: 'AAAA' }] })),
+});
+
+// Re-sign mode (mode bit 0; bits 1-2 the HMAC hash): the harness signs with the oct key, so
+// these reach the header and claim rules behind the signature check. The signature text is a
+// placeholder.
+const rs = (opt, header, payload, mode = 1) => jw(opt, `${enc(header)}.${enc(payload)}.x`, mode);
+Object.assign(jwt, {
+	'resign-valid': rs(0x00, { alg: 'HS256', typ: 'JWT' }, CLAIMS),
+	'resign-hs384': rs(0x08, { alg: 'HS384' }, CLAIMS, 3),
+	'resign-hs512': rs(0x10, { alg: 'HS512' }, CLAIMS, 5),
+	'resign-all-checks': rs(0xfc, { alg: 'HS256', typ: 'JWT' }, CLAIMS),
+	'resign-typ-at-jwt': rs(0x40, { alg: 'HS256', typ: 'application/at+jwt' }, CLAIMS),
+	'resign-typ-missing': rs(0x40, { alg: 'HS256' }, CLAIMS),
+	'resign-exp-now': rs(0x00, { alg: 'HS256' }, { exp: 1700000100 }),
+	'resign-exp-leeway': rs(0x04, { alg: 'HS256' }, { exp: 1700000050 }),
+	'resign-exp-string': rs(0x00, { alg: 'HS256' }, { exp: '4102444800' }),
+	'resign-exp-max': rs(0x00, { alg: 'HS256' }, '{"exp":9007199254740991,"nbf":-9007199254740991}'),
+	'resign-exp-over': rs(0x00, { alg: 'HS256' }, '{"exp":9007199254740992}'),
+	'resign-exp-float': rs(0x00, { alg: 'HS256' }, '{"exp":1700000100.5,"iat":1.7e9}'),
+	'resign-nbf-future': rs(0x00, { alg: 'HS256' }, { nbf: 1700000200 }),
+	'resign-iat-future': rs(0x80, { alg: 'HS256' }, { iat: 1700000200, jti: 'a' }),
+	'resign-max-age-old': rs(0x80, { alg: 'HS256' }, { iat: 1600000000, jti: 'a' }),
+	'resign-required-missing': rs(0x80, { alg: 'HS256' }, { iat: 1700000000 }),
+	'resign-iss-mismatch': rs(0x08, { alg: 'HS256' }, { iss: 'https://issuer.example/' }),
+	'resign-iss-number': rs(0x08, { alg: 'HS256' }, { iss: 1 }),
+	'resign-aud-array': rs(0x10, { alg: 'HS256' }, { aud: ['x', 'other'] }),
+	'resign-aud-empty-array': rs(0x10, { alg: 'HS256' }, { aud: [] }),
+	'resign-aud-mixed': rs(0x10, { alg: 'HS256' }, { aud: [null, 1, 'api'] }),
+	'resign-sub-mismatch': rs(0x20, { alg: 'HS256' }, { sub: 'SVC' }),
+	'resign-payload-array': rs(0x00, { alg: 'HS256' }, '[1,2]'),
+	'resign-payload-dup': rs(0x00, { alg: 'HS256' }, '{"aud":"api","aud":"x"}'),
+	'resign-payload-deep': rs(0x00, { alg: 'HS256' }, `{"a":${'['.repeat(15)}${']'.repeat(15)}}`),
+	'resign-payload-bad-utf8': jw(0x00, `${enc({ alg: 'HS256' })}.${b64u(Buffer.from([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x3a, 0x31, 0x7d]))}.x`, 1),
+	'resign-crit-b64': rs(0x00, { alg: 'HS256', b64: false, crit: ['b64'] }, CLAIMS),
+	'resign-kid-miss': rs(0x00, { alg: 'HS256', kid: 'nope' }, CLAIMS),
+	'resign-alg-es256': rs(0x00, { alg: 'ES256' }, CLAIMS),
+	'resign-empty-payload': jw(0x00, `${enc({ alg: 'HS256' })}..x`, 1),
 });
 writeCorpus('jwt', jwt);
 
@@ -290,8 +341,28 @@ const router = {
 	'http10': 'GET /ping HTTP/1.0\r\n\r\n',
 	'h2c-upgrade': 'GET /ping HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n',
 	'garbage': 'GET\r\n\r\n',
+	'h2-ping-verify': await captureH2([[{ ':method': 'GET', ':path': '/ping' }], [{ ':method': 'POST', ':path': '/verify', 'content-type': 'application/json' }, J({ token: LEGACY_TOKEN })]]),
+	'h2-token': await captureH2([[{ ':method': 'POST', ':path': '/token', 'content-type': FORM['Content-Type'], authorization: BASIC }, 'grant_type=client_credentials&scope=read']]),
 };
 writeCorpus('router', router);
+
+/** The bytes Node's HTTP/2 client sends (prior knowledge, h2c) for requests [[headers, body?], …]. */
+async function captureH2(requests) {
+	const chunks = [];
+	const srv = net.createServer((s) => s.on('data', (d) => chunks.push(d)));
+	await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+	const c = http2.connect(`http://127.0.0.1:${srv.address().port}`);
+	c.on('error', () => {});
+	for (const [headers, body] of requests) {
+		const r = c.request(headers);
+		r.on('error', () => {});
+		r.end(body);
+	}
+	await new Promise((r) => setTimeout(r, 300));
+	c.destroy();
+	srv.close();
+	return Buffer.concat(chunks);
+}
 
 // ---- dictionaries: tests/fuzz/<target>.dict (libFuzzer format: one "quoted" entry a line) --------
 
