@@ -7,6 +7,7 @@
 .DEFAULT_GOAL := all
 include conf/native.mk
 include conf/wasm.mk
+include conf/fuzz.mk
 
 CORE_SRC   := $(sort $(wildcard shared/src/*.c))
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
@@ -64,7 +65,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) -o $@
 
-test: all
+test: all fuzz-build
 	BUILD=$(BUILD) bash tests/run.sh
 
 # The issuer with embedded defaults: 127.0.0.1:8080, var/identity.db, keys made on first start.

@@ -39,6 +39,9 @@ for t in "$BUILD"/tests/test_*; do
 	run_suite "$(basename "$t")" "$t"
 done
 
+# The short fuzz run (about 10 s per libFuzzer target; `make fuzz` is the long one).
+run_suite "fuzz (short run)" bash tests/fuzz/short.test.sh
+
 if command -v node >/dev/null 2>&1; then
 	while IFS= read -r js; do
 		run_suite "${js#tests/}" node "$js"
