@@ -67,6 +67,18 @@ store *cli_store_open(const char *cmd, const char *path);
 int cli_store_fail(const char *cmd, store *s, const char *what, store_err e);
 
 /*
+ * Finish a list subcommand: print the array out (e: the store's answer; nomem: a
+ * row could not be added) or report the failure. out is consumed. Exit status.
+ */
+int cli_list_done(const char *cmd, store *s, store_err e, int nomem, cJSON *out);
+
+/*
+ * Finish a remove subcommand for name after the store answered e: "no such <noun>"
+ * (exit 1) for NOT_FOUND, the store's failure, or {"removed": name}. Exit status.
+ */
+int cli_removed(const char *cmd, store *s, store_err e, const char *noun, const char *name);
+
+/*
  * Print o on stdout as indented JSON and a newline, then delete o (which may be
  * NULL: an allocation failed). Returns 0, or EXIT_INVALID with a message on
  * stderr when out of memory or stdout cannot be written. The printed text is

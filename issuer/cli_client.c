@@ -472,32 +472,14 @@ static int list_one(void *ctx, const struct store_client *c)
 static int client_list(store *s)
 {
 	list_ctx l = {.out = cJSON_CreateArray()};
-	store_err e = STORE_NOMEM;
+	store_err e = l.out ? store_client_list(s, list_one, &l) : STORE_NOMEM;
 
-	if (!l.out || (e = store_client_list(s, list_one, &l)) != STORE_OK || l.nomem) {
-		cJSON_Delete(l.out);
-		return e == STORE_OK || e == STORE_NOMEM ? cli_print_json("client", NULL)
-		                                         : cli_store_fail("client", s, "list", e);
-	}
-	return cli_print_json("client", l.out);
+	return cli_list_done("client", s, e, l.nomem, l.out);
 }
 
 static int client_remove(store *s, const char *id)
 {
-	store_err e = store_client_delete(s, id);
-	cJSON *o;
-
-	if (e == STORE_NOT_FOUND) {
-		fprintf(stderr, "identity-backend client: no such client: %s\n", id);
-		return EXIT_INVALID;
-	}
-	if (e != STORE_OK)
-		return cli_store_fail("client", s, "remove", e);
-	if ((o = cJSON_CreateObject()) && !cJSON_AddStringToObject(o, "removed", id)) {
-		cJSON_Delete(o);
-		o = NULL;
-	}
-	return cli_print_json("client", o);
+	return cli_removed("client", s, store_client_delete(s, id), "client", id);
 }
 
 /* see cli.h */

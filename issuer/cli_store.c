@@ -60,3 +60,32 @@ int cli_print_json(const char *cmd, cJSON *o)
 	cJSON_free(text);
 	return rc;
 }
+
+/* see cli.h */
+int cli_list_done(const char *cmd, store *s, store_err e, int nomem, cJSON *out)
+{
+	if (!out || e != STORE_OK || nomem) {
+		cJSON_Delete(out);
+		return e == STORE_OK || e == STORE_NOMEM ? cli_print_json(cmd, NULL)
+		                                         : cli_store_fail(cmd, s, "list", e);
+	}
+	return cli_print_json(cmd, out);
+}
+
+/* see cli.h */
+int cli_removed(const char *cmd, store *s, store_err e, const char *noun, const char *name)
+{
+	cJSON *o;
+
+	if (e == STORE_NOT_FOUND) {
+		fprintf(stderr, "identity-backend %s: no such %s: %s\n", cmd, noun, name);
+		return EXIT_INVALID;
+	}
+	if (e != STORE_OK)
+		return cli_store_fail(cmd, s, "remove", e);
+	if ((o = cJSON_CreateObject()) && !cJSON_AddStringToObject(o, "removed", name)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return cli_print_json(cmd, o);
+}

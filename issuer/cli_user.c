@@ -327,32 +327,14 @@ static int list_one(void *ctx, const struct store_user *u)
 static int user_list(store *s, int64_t now)
 {
 	list_ctx l = {.out = cJSON_CreateArray(), .now = now};
-	store_err e = STORE_NOMEM;
+	store_err e = l.out ? store_user_list(s, list_one, &l) : STORE_NOMEM;
 
-	if (!l.out || (e = store_user_list(s, list_one, &l)) != STORE_OK || l.nomem) {
-		cJSON_Delete(l.out);
-		return e == STORE_OK || e == STORE_NOMEM ? cli_print_json("user", NULL)
-		                                         : cli_store_fail("user", s, "list", e);
-	}
-	return cli_print_json("user", l.out);
+	return cli_list_done("user", s, e, l.nomem, l.out);
 }
 
 static int user_remove(store *s, const char *username)
 {
-	store_err e = store_user_delete(s, username);
-	cJSON *o;
-
-	if (e == STORE_NOT_FOUND) {
-		fprintf(stderr, "identity-backend user: no such user: %s\n", username);
-		return EXIT_INVALID;
-	}
-	if (e != STORE_OK)
-		return cli_store_fail("user", s, "remove", e);
-	if ((o = cJSON_CreateObject()) && !cJSON_AddStringToObject(o, "removed", username)) {
-		cJSON_Delete(o);
-		o = NULL;
-	}
-	return cli_print_json("user", o);
+	return cli_removed("user", s, store_user_delete(s, username), "user", username);
 }
 
 /* see cli.h */
