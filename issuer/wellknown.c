@@ -52,7 +52,9 @@ void wellknown_discovery(h2o_req_t *req, app_thread *t)
 	add_list(doc, "introspection_endpoint_auth_methods_supported",
 	         "client_secret_basic,client_secret_post");
 	add_list(doc, "revocation_endpoint_auth_methods_supported", "client_secret_basic,client_secret_post");
-	add_list(doc, "access_token_signing_alg_values_supported", t->app->cfg->alg);
+	/* OAuth access tokens are never legacy HS256 (token.c): ES256 then. */
+	add_list(doc, "access_token_signing_alg_values_supported",
+	         strcmp(t->app->cfg->alg, "HS256") ? t->app->cfg->alg : "ES256");
 	add_list(doc, "subject_types_supported", "public");
 	add_list(doc, "claims_supported", "iss,sub,aud,exp,iat,jti,client_id,scope");
 	routes_send_cjson(req, 200, doc);
