@@ -13,9 +13,13 @@
 #ifndef TESTS_FUZZ_H
 #define TESTS_FUZZ_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
 
 /* Report a broken invariant and abort (a libFuzzer crash). */
 #define FUZZ_CHECK(cond, ...)                                                                                \
@@ -27,6 +31,33 @@
 			abort();                                                                             \
 		}                                                                                            \
 	} while (0)
+
+/*
+ * 1 when a and b are the same JSON tree: same types, member names in the same
+ * order, equal strings, numbers equal as doubles (so two infinities are equal:
+ * cJSON_Compare says they differ, as inf - inf is NaN). With inf_is_null, an
+ * infinite number of a also matches a null in b (what cJSON prints for it).
+ */
+static inline int fuzz_same_json(const cJSON *a, const cJSON *b, int inf_is_null)
+{
+	const cJSON *x, *y;
+
+	if (!a || !b)
+		return a == b;
+	if (inf_is_null && cJSON_IsNumber(a) && isinf(a->valuedouble) && cJSON_IsNull(b))
+		return 1;
+	if ((a->type & 0xff) != (b->type & 0xff))
+		return 0;
+	if (cJSON_IsNumber(a))
+		return a->valuedouble == b->valuedouble && signbit(a->valuedouble) == signbit(b->valuedouble);
+	if (cJSON_IsString(a))
+		return strcmp(a->valuestring, b->valuestring) == 0;
+	for (x = a->child, y = b->child; x && y; x = x->next, y = y->next)
+		if ((cJSON_IsObject(a) && strcmp(x->string, y->string) != 0) ||
+		    !fuzz_same_json(x, y, inf_is_null))
+			return 0;
+	return !x && !y;
+}
 
 /* The RSA key (RFC 7520 §3.4) and the P-521 key (RFC 7520 §3.2) share this kid. */
 #define FUZZ_KID_BILBO "bilbo.baggins@hobbiton.example"

@@ -10,8 +10,8 @@
 # the committed seeds tests/fuzz/corpus/<name>/ and keeps what runs add (the
 # repository is never written). Crash, leak and timeout inputs go to
 # build/fuzz/crashes/<name>-*; the libFuzzer log to build/fuzz/logs/<name>.log;
-# one line per run is appended to build/fuzz/stats.tsv (when, target, seconds,
-# runs, cov, ft, result) so the total fuzzing time can be summed later.
+# one line per run is appended to build/fuzz/stats.tsv (when, target, seconds
+# it took, runs, cov, ft, result) so the total fuzzing time can be summed later.
 # Exit status: 0 when no target crashed, 1 otherwise, 2 on a usage error.
 #
 # --tap prints one "ok - …" / "not ok - …" / "skip - …" line per target and per
@@ -74,10 +74,12 @@ for n in $names; do
 	mkdir -p "$corpus"
 	cp -n tests/fuzz/corpus/"$n"/* "$corpus"/ 2>/dev/null
 	before=$(find "$FUZZ_DIR/crashes" -name "$n-*" | wc -l)
+	start=$(date +%s)
 	"$bin" -max_total_time="$secs" -max_len="$(max_len "$n")" -dict="tests/fuzz/$n.dict" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$FUZZ_DIR/crashes/$n-" \
 		"$corpus" >"$log" 2>&1
 	rc=$?
+	took=$(($(date +%s) - start))
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	last=$(grep -E '^#[0-9]+.* cov: ' "$log" | tail -1)
 	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
@@ -89,12 +91,12 @@ for n in $names; do
 		result=crash
 		failed=1
 		art=$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //')
-		say "not ok" "fuzz $n: crashed after ${runs:-?} runs (exit $rc), input ${art:-?}, log $log"
+		say "not ok" "fuzz $n: crashed after ${runs:-?} runs, ${took}s (exit $rc), input ${art:-?}, log $log"
 		grep -E '^(==[0-9]+==ERROR|FUZZ_CHECK|SUMMARY|.*runtime error)' "$log" | head -3 | sed 's/^/    /'
 	else
-		say "ok" "fuzz $n: ${runs:-0} runs, no crash" "${secs}s, cov ${cov:-?} ft ${ft:-?}, corpus ${corp:-?}"
+		say "ok" "fuzz $n: ${runs:-0} runs, no crash" "${took}s, cov ${cov:-?} ft ${ft:-?}, corpus ${corp:-?}"
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$n" "$secs" "${runs:-0}" "${cov:-}" "${ft:-}" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$n" "$took" "${runs:-0}" "${cov:-}" "${ft:-}" \
 		"$result" >>"$FUZZ_DIR/stats.tsv"
 done
 exit "$failed"
