@@ -17,19 +17,30 @@
  * FUZZ_BROWSER_SECRET, and a client FUZZ_CLIENT registered for audiences, scopes
  * and subjects, so seeds can authenticate (Basic or form), get tokens issued and
  * carry tokens that verify (tests/fuzz/seeds.mjs uses the same values).
+ *
+ * Tokens whose claims the fuzzer changes would never verify, so the harness
+ * signs on request: every run of exactly FUZZ_SIG_LEN '@' that follows a '.' is
+ * replaced, in place (lengths, and so Content-Length, stay right), by the
+ * HS256 signature under FUZZ_LEGACY of the base64url-and-dots run before that
+ * '.'. Seeds write "header.payload.@@@…@" for a token /verify should accept.
  */
 #include "../../issuer/server.c" /* first: it defines _GNU_SOURCE; gives worker, config, on_req */
 
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <wolfssl/wolfcrypt/hmac.h>
+
 #include "fuzz.h"
+#include "jose_b64url.h"
 #include "secret.h"
 
 #define FUZZ_LEGACY         "fuzz-legacy-secret-0123456789abcdef"
 #define FUZZ_BROWSER_SECRET "fuzz-browser-secret"
 #define FUZZ_CLIENT         "fuzz-client"
 #define FUZZ_CLIENT_SECRET  "fuzz-client-secret"
+/* Length of an HS256 signature in base64url: a run of this many '@' is signed in place. */
+#define FUZZ_SIG_LEN 43
 /* How long one input may keep the connection open, in milliseconds. */
 #define FUZZ_DEADLINE_MS 50
 /* Response bytes kept for the status-line check (the rest is read and dropped). */
@@ -156,6 +167,44 @@ static int first_status(const char *r, size_t n)
 	return (r[9] - '0') * 100 + (r[10] - '0') * 10 + (r[11] - '0');
 }
 
+static int b64url_or_dot(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	       c == '_' || c == '.';
+}
+
+/* Sign in place every ".@@…@" (FUZZ_SIG_LEN '@', no more) of buf[0..n) (see the header). */
+static void sign_markers(char *buf, size_t n)
+{
+	for (size_t i = 1; i + FUZZ_SIG_LEN <= n; i++) {
+		size_t start = i - 1, k = 0;
+		uint8_t mac[WC_SHA256_DIGEST_SIZE];
+		char sig[FUZZ_SIG_LEN + 1];
+		Hmac h;
+		int ok;
+
+		if (buf[i - 1] != '.' || buf[i] != '@')
+			continue;
+		while (k < FUZZ_SIG_LEN && buf[i + k] == '@')
+			k++;
+		if (k < FUZZ_SIG_LEN || (i + k < n && buf[i + k] == '@'))
+			continue;
+		while (start > 0 && b64url_or_dot(buf[start - 1]))
+			start--;
+		ok = wc_HmacInit(&h, NULL, INVALID_DEVID) == 0;
+		ok = ok &&
+		     wc_HmacSetKey(&h, WC_SHA256, (const byte *)FUZZ_LEGACY, (word32)strlen(FUZZ_LEGACY)) ==
+		         0 &&
+		     wc_HmacUpdate(&h, (const byte *)buf + start, (word32)(i - 1 - start)) == 0 &&
+		     wc_HmacFinal(&h, mac) == 0;
+		wc_HmacFree(&h);
+		FUZZ_CHECK(ok && jose_b64url_encode(sig, sizeof sig, mac, sizeof mac) == FUZZ_SIG_LEN,
+		           "HMAC");
+		memcpy(buf + i, sig, FUZZ_SIG_LEN);
+		i += FUZZ_SIG_LEN - 1;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char resp[FUZZ_RESP_MAX], drop[4096];
@@ -163,7 +212,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int sv[2], eof = 0, status;
 	int64_t deadline;
 	h2o_socket_t *sock;
+	char *in = malloc(size ? size : 1);
 
+	if (!in)
+		return 0;
+	memcpy(in, data, size);
+	sign_markers(in, size);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		perror("fuzz_router: socketpair");
 		abort();
@@ -175,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	deadline = now_ms() + FUZZ_DEADLINE_MS;
 	while (!eof && now_ms() < deadline) {
 		if (sent < size) {
-			ssize_t k = write(sv[1], data + sent, size - sent);
+			ssize_t k = write(sv[1], in + sent, size - sent);
 			if (k > 0)
 				sent += (size_t)k;
 			else if (k < 0 && errno != EAGAIN)
@@ -202,6 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	close(sv[1]);
+	free(in);
 	/* Let H2O see the close and free the connection before the next input. */
 	for (int i = 0; i < 100 && connections_open(); i++)
 		h2o_evloop_run(w.ctx.loop, 1);

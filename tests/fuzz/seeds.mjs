@@ -303,6 +303,9 @@ const hs = (payload) => {
 	return `${input}.${b64u(crypto.createHmac('sha256', LEGACY).update(input).digest())}`;
 };
 const LEGACY_TOKEN = hs({ sub: 'svc', aud: 'api', exp: 4102444800, iat: 1700000000, jti: 'legacy-1', client_id: 'fuzz-client' });
+// A token the harness signs (fuzz_router.c: 43 '@' after a '.' become the HS256 signature).
+const hsm = (payload, header = { alg: 'HS256', typ: 'JWT' }) => `${enc(header)}.${enc(payload)}.${'@'.repeat(43)}`;
+const TOK = { sub: 'svc', aud: 'api', exp: 4102444800, iat: 1700000000, jti: 'marked-1', client_id: 'fuzz-client' };
 const req = (method, target, headers = {}, body = '') => {
 	const h = { Host: 'localhost', ...headers };
 	if (body !== '' || method === 'POST') h['Content-Length'] = String(Buffer.byteLength(body));
@@ -343,6 +346,17 @@ const router = {
 	'http10': 'GET /ping HTTP/1.0\r\n\r\n',
 	'h2c-upgrade': 'GET /ping HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n',
 	'garbage': 'GET\r\n\r\n',
+	'marked-verify': req('POST', '/verify', { 'Content-Type': 'application/json' }, J({ token: hsm(TOK), aud: 'api' })),
+	'marked-verify-expired': req('POST', '/verify', { 'Content-Type': 'application/json' }, J({ token: hsm({ ...TOK, exp: 1 }) })),
+	'marked-verify-claims': req('POST', '/verify', { 'Content-Type': 'application/json' }, J({ token: hsm({ ...TOK, aud: ['x', 'api'], nbf: 4102444700, iss: 7 }), aud: 'x' })),
+	'marked-verify-kid': req('POST', '/verify', { 'Content-Type': 'application/json' }, J({ token: hsm(TOK, { alg: 'HS256', kid: 'legacy', crit: ['x'], x: 1 }) })),
+	'marked-introspect': req('POST', '/introspect', { ...FORM, Authorization: BASIC }, `token=${hsm({ ...TOK, scope: 'read write' })}`),
+	'marked-introspect-other': req('POST', '/introspect', { ...FORM, Authorization: BASIC }, `token=${hsm({ ...TOK, client_id: 'browser-ui', aud: ['https://api.example'] })}`),
+	'marked-revoke': req('POST', '/revoke', { ...FORM, Authorization: BASIC }, `token=${hsm(TOK)}&token_type_hint=access_token`)
+		+ req('POST', '/verify', { 'Content-Type': 'application/json' }, J({ token: hsm(TOK) })),
+	'marked-revoke-no-jti': req('POST', '/revoke', { ...FORM, Authorization: BASIC }, `token=${hsm({ client_id: 'fuzz-client', exp: 4102444800 })}`),
+	'marked-revoke-other-client': req('POST', '/revoke', { ...FORM, Authorization: BASIC }, `token=${hsm({ ...TOK, client_id: 'browser-ui' })}`),
+	'marked-bearer': req('GET', '/health', { Authorization: `Bearer ${hsm(TOK)}` }),
 	'h2-ping-verify': await captureH2([[{ ':method': 'GET', ':path': '/ping' }], [{ ':method': 'POST', ':path': '/verify', 'content-type': 'application/json' }, J({ token: LEGACY_TOKEN })]]),
 	'h2-token': await captureH2([[{ ':method': 'POST', ':path': '/token', 'content-type': FORM['Content-Type'], authorization: BASIC }, 'grant_type=client_credentials&scope=read']]),
 };
