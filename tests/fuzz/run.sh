@@ -9,9 +9,10 @@
 # crashed it), then fuzzes build/fuzz/corpus/<name>/, which starts as a copy of
 # the committed seeds tests/fuzz/corpus/<name>/ and keeps what runs add (the
 # repository is never written). Crash, leak and timeout inputs go to
-# build/fuzz/crashes/<name>-*; the libFuzzer log to build/fuzz/logs/<name>.log;
-# one line per run is appended to build/fuzz/stats.tsv (when, target, seconds
-# it took, runs, cov, ft, result) so the total fuzzing time can be summed later.
+# build/fuzz/crashes/<name>-*, the libFuzzer log to build/fuzz/logs/<name>.log
+# (<name>.short.log with --tap), and one line per run is appended to
+# build/fuzz/stats.tsv (when, target, seconds it took, runs, cov, ft, result) so
+# the total fuzzing time can be summed later.
 # Exit status: 0 when no target crashed, 1 otherwise, 2 on a usage error.
 #
 # --tap prints one "ok - …" / "not ok - …" / "skip - …" line per target and per
@@ -57,6 +58,7 @@ for n in $names; do
 		continue
 	fi
 	log="$FUZZ_DIR/logs/$n.log"
+	[ "$tap" -eq 1 ] && log="$FUZZ_DIR/logs/$n.short.log" # never clobber a long run's log
 
 	# 1. Regressions: every saved reproducer must now run clean.
 	regs=(tests/fuzz/regressions/"$n"-*)
