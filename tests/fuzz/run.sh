@@ -83,7 +83,7 @@ for n in $names; do
 	rc=$?
 	took=$(($(date +%s) - start))
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-	last=$(grep -E '^#[0-9]+.* cov: ' "$log" | tail -1)
+	last=$(grep -a -E '^#[0-9]+.* cov: ' "$log" | tail -1)
 	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
 	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
 	corp=$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' <<<"$last")
@@ -92,9 +92,9 @@ for n in $names; do
 	if [ "$rc" -ne 0 ] || [ "$after" -gt "$before" ]; then
 		result=crash
 		failed=1
-		art=$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //')
+		art=$(grep -a -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //')
 		say "not ok" "fuzz $n: crashed after ${runs:-?} runs, ${took}s (exit $rc), input ${art:-?}, log $log"
-		grep -E '^(==[0-9]+==ERROR|FUZZ_CHECK|SUMMARY|.*runtime error)' "$log" | head -3 | sed 's/^/    /'
+		grep -a -E '^(==[0-9]+==ERROR|FUZZ_CHECK|SUMMARY|.*runtime error)' "$log" | head -3 | sed 's/^/    /'
 	else
 		say "ok" "fuzz $n: ${runs:-0} runs, no crash" "${took}s, cov ${cov:-?} ft ${ft:-?}, corpus ${corp:-?}"
 	fi
