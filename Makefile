@@ -84,7 +84,7 @@ bench-issuer: $(BIN) $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/issuer.sh
 
 format:
-	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.c tests/*.h
+	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.c tests/fuzz/*.[ch] tests/*.h
 
 clean:
 	rm -rf build

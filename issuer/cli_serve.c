@@ -101,7 +101,7 @@ int cli_serve(int argc, char **argv)
 	int64_t threads;
 	int rc;
 
-	for (int i = 0; i < argc; i++) {
+	for (int i = 0; i < argc; i += 2) { /* every option takes one value */
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(argv[i], "--listen") == 0 && val)
 			listen = val;
@@ -117,7 +117,6 @@ int cli_serve(int argc, char **argv)
 			log = val;
 		} else
 			return fail("option", argv[i]);
-		i++;
 	}
 	if (cfg.threads < 1 || cfg.threads > SERVER_MAX_THREADS)
 		cfg.threads = cfg.threads < 1 ? 1 : SERVER_MAX_THREADS;
