@@ -94,6 +94,15 @@ int cli_print_json(const char *cmd, cJSON *o);
  */
 int cli_read_all(FILE *f, size_t max, char **buf, size_t *len);
 
+/*
+ * Read a secret (a password, a client secret) of at most max bytes from standard
+ * input with read(2), so no stdio buffer keeps a copy, into buf[max + 4]: one
+ * trailing "\n" or "\r\n" removed, NUL-terminated, *len set; longer input leaves
+ * *len > max for the caller to refuse. Returns 0, or EXIT_INVALID after printing
+ * "identity-backend <cmd>: cannot read the <what>: <reason>". The caller wipes buf.
+ */
+int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, size_t *len);
+
 /* Parse a decimal int64 in [min, max]; returns 0 or -1. */
 int cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 

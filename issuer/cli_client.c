@@ -330,29 +330,20 @@ static int parse_args(client_args *a, int argc, char **argv)
 /* ---- add ---- */
 
 /*
- * The secret from standard input into buf[CLIENT_SECRET_MAX + 2], one trailing
+ * The secret from standard input into buf[CLIENT_SECRET_MAX + 4], one trailing
  * newline (or CRLF) removed: RFC 6749 Appendix A.2's VSCHAR (printable ASCII),
  * CLIENT_SECRET_MIN..CLIENT_SECRET_MAX of them. Returns 0, or an exit status
  * with a message printed.
  */
-static int read_secret(char buf[CLIENT_SECRET_MAX + 2], size_t *len)
+static int read_secret(char buf[CLIENT_SECRET_MAX + 4], size_t *len)
 {
 	const char *why = NULL;
-	size_t n = 0;
-	ssize_t r = 0;
+	size_t n;
+	int rc = cli_read_secret("client", "secret", buf, CLIENT_SECRET_MAX, len);
 
-	while (
-	    n < CLIENT_SECRET_MAX + 1 &&
-	    ((r = read(STDIN_FILENO, buf + n, CLIENT_SECRET_MAX + 1 - n)) > 0 || (r < 0 && errno == EINTR)))
-		n += r > 0 ? (size_t)r : 0;
-	if (r < 0) {
-		fprintf(stderr, "identity-backend client: cannot read the secret: %s\n", strerror(errno));
-		return EXIT_INVALID;
-	}
-	if (n && buf[n - 1] == '\n')
-		n -= n >= 2 && buf[n - 2] == '\r' ? 2 : 1;
-	buf[n] = '\0';
-	*len = n;
+	if (rc)
+		return rc;
+	n = *len;
 	for (size_t i = 0; i < n && !why; i++)
 		if (buf[i] < 0x20 || buf[i] > 0x7e)
 			why = "the secret on stdin has a character outside printable ASCII";
@@ -486,7 +477,7 @@ static int client_remove(store *s, const char *id)
 int cli_client(int argc, char **argv)
 {
 	static client_args a; /* ~17 KB; the CLI runs one command per process */
-	char secret[CLIENT_SECRET_MAX + 2] = "";
+	char secret[CLIENT_SECRET_MAX + 4] = "";
 	size_t len = 0;
 	store *s = NULL;
 	int rc = EXIT_USAGE;

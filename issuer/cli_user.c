@@ -191,26 +191,16 @@ static int parse_args(user_args *a, int argc, char **argv)
  */
 static int read_password(char buf[PASSWORD_MAX_LEN + 4], size_t *len)
 {
-	const size_t cap = PASSWORD_MAX_LEN + 3; /* a maximal password, "\r\n", and one more */
 	const char *why = NULL;
-	size_t n = 0;
-	ssize_t r = 0;
+	int rc = cli_read_secret("user", "password", buf, PASSWORD_MAX_LEN, len);
 
-	while (n < cap && ((r = read(STDIN_FILENO, buf + n, cap - n)) > 0 || (r < 0 && errno == EINTR)))
-		n += r > 0 ? (size_t)r : 0;
-	if (r < 0) {
-		fprintf(stderr, "identity-backend user: cannot read the password: %s\n", strerror(errno));
-		return EXIT_INVALID;
-	}
-	if (n && buf[n - 1] == '\n')
-		n -= n >= 2 && buf[n - 2] == '\r' ? 2 : 1;
-	buf[n] = '\0';
-	*len = n;
-	if (n == 0)
+	if (rc)
+		return rc;
+	if (*len == 0)
 		why = "the password on stdin is empty";
-	else if (n > PASSWORD_MAX_LEN)
+	else if (*len > PASSWORD_MAX_LEN)
 		why = "the password on stdin is longer than 1024 bytes";
-	else if (!password_valid(buf, n))
+	else if (!password_valid(buf, *len))
 		why = "the password on stdin is not UTF-8 text (or holds a NUL byte)";
 	if (!why)
 		return 0;
