@@ -61,7 +61,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(WC_LIB) $(wildcard shared/include/
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ISSUER_CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) $(ISSUER_LIBS) -o $@
 
-$(BUILD)/bench/%: tests/bench/%.c $(LIBJOSE) $(WC_LIB)
+$(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) -o $@
 
@@ -84,7 +84,7 @@ bench-issuer: $(BIN) $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/issuer.sh
 
 format:
-	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.c tests/fuzz/*.[ch] tests/*.h
+	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.[ch] tests/fuzz/*.[ch] tests/*.h
 
 clean:
 	rm -rf build

@@ -22,39 +22,7 @@
  */
 #include "../../issuer/keys.c"
 
-#include <errno.h>
-#include <time.h>
-
-#define MAX_ROUNDS 51
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long env_long(const char *name, long def, long lo, long hi)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-	if (s == NULL || *s == '\0')
-		return def;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "bench_sign: %s=%s: expected an integer in [%ld, %ld]\n", name, s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
+#include "bench.h"
 
 /* Sign for ms milliseconds; signatures per second. Exits on any failure. */
 static double round_ops(const keys_key *k, WC_RNG *rng, const char *payload, double ms)
@@ -80,9 +48,9 @@ int main(int argc, char **argv)
 	static const char *const defaults[] = {"RS256", "ES256", "EdDSA"};
 	const char *const *names = defaults;
 	int nnames = 3;
-	long rounds = env_long("BENCH_ROUNDS", 3, 1, MAX_ROUNDS);
-	long round_ms = env_long("BENCH_ROUND_MS", 700, 10, 600000);
-	long warmup_ms = env_long("BENCH_WARMUP_MS", 150, 0, 600000);
+	long rounds = env_long("bench_sign", "BENCH_ROUNDS", 3, 1, MAX_ROUNDS);
+	long round_ms = env_long("bench_sign", "BENCH_ROUND_MS", 700, 10, 600000);
+	long warmup_ms = env_long("bench_sign", "BENCH_WARMUP_MS", 150, 0, 600000);
 	char payload[512];
 	WC_RNG rng;
 	long now = (long)time(NULL);
@@ -112,9 +80,7 @@ int main(int argc, char **argv)
 			(void)round_ops(k, &rng, payload, (double)warmup_ms);
 		for (long j = 0; j < rounds; j++)
 			r[j] = round_ops(k, &rng, payload, (double)round_ms);
-		qsort(r, (size_t)rounds, sizeof r[0], cmp_double);
-		printf("sign %s %.0f\n", names[i],
-		       rounds % 2 ? r[rounds / 2] : (r[rounds / 2 - 1] + r[rounds / 2]) / 2);
+		printf("sign %s %.0f\n", names[i], median(r, (size_t)rounds));
 		fflush(stdout);
 		keys_free(k);
 	}

@@ -27,34 +27,11 @@
 #include "jose_jwk.h"
 #include "jose_jwt.h"
 
+#include "bench.h"
+
 /* Must match ISS and AUD in mint.mjs. */
 #define BENCH_ISS "https://id.example.com/"
 #define BENCH_AUD "https://api.example.com"
-
-#define MAX_ROUNDS 51
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long env_long(const char *name, long def, long lo, long hi)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-	if (s == NULL || *s == '\0')
-		return def;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "bench_verify: %s=%s: expected an integer in [%ld, %ld]\n", name, s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
 
 /* Read a whole file into a NUL-terminated buffer; exits on failure. */
 static char *slurp(const char *path, size_t *len)
@@ -93,18 +70,6 @@ static char *slurp(const char *path, size_t *len)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 struct bench {
@@ -191,9 +156,9 @@ int main(int argc, char **argv)
 	static const char *const issuers[] = {BENCH_ISS};
 	static const char *const audiences[] = {BENCH_AUD};
 	static const char *const wrong_aud[] = {"https://other.example.com"};
-	long rounds = env_long("BENCH_ROUNDS", 5, 1, MAX_ROUNDS);
-	long round_ms = env_long("BENCH_ROUND_MS", 1000, 1, 60000);
-	long warmup_ms = env_long("BENCH_WARMUP_MS", 200, 0, 60000);
+	long rounds = env_long("bench_verify", "BENCH_ROUNDS", 5, 1, MAX_ROUNDS);
+	long round_ms = env_long("bench_verify", "BENCH_ROUND_MS", 1000, 1, 60000);
+	long warmup_ms = env_long("bench_verify", "BENCH_WARMUP_MS", 200, 0, 60000);
 	const char *dir;
 	int i;
 
