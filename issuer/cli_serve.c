@@ -54,6 +54,18 @@ static int fail(const char *what, const char *value)
 	return EXIT_USAGE;
 }
 
+/* The sign-in variables (README "Configuration"); 0 or the exit status. */
+static int read_sign_in_env(server_config *cfg)
+{
+	char err[160];
+
+	if (password_params_from_env(&cfg->argon2, err, sizeof err)) {
+		fprintf(stderr, "identity-backend serve: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* The seeds' environment variables other than JWT_ISSUER into cfg; 0 or the exit status. */
 static int read_env(server_config *cfg)
 {
@@ -80,7 +92,23 @@ static int read_env(server_config *cfg)
 	if (bui && *bui && strlen(bui) < 32)
 		return fail("BROWSER_UI_CLIENT_SECRET (at least 32 bytes)", "(too short; value not shown)");
 	cfg->browser_ui_secret = bui && *bui ? bui : NULL;
-	return 0;
+	return read_sign_in_env(cfg);
+}
+
+/* The sign-in settings' defaults (server.h says what each is). */
+static void sign_in_defaults(server_config *cfg)
+{
+	password_params_default(&cfg->argon2);
+	cfg->session_ttl = 12 * 3600;
+	cfg->code_ttl = 60;
+	cfg->flow_ttl = 30 * 60;
+	cfg->refresh_ttl = 30 * 86400;
+	cfg->lockout_threshold = 10;
+	cfg->lockout_seconds = 15 * 60;
+	cfg->limits.max_failures[LIMITS_LOGIN] = 50;
+	cfg->limits.window[LIMITS_LOGIN] = 15 * 60;
+	cfg->limits.max_failures[LIMITS_CLIENT_AUTH] = 100;
+	cfg->limits.window[LIMITS_CLIENT_AUTH] = 15 * 60;
 }
 
 /* The default database's folder, var/, created 0700 when missing; 0 or the exit status. */
@@ -132,6 +160,7 @@ int cli_serve(int argc, char **argv)
 	if (log && strcmp(log, "on") && strcmp(log, "off"))
 		return fail("--access-log / ACCESS_LOG (on or off)", log);
 	cfg.access_log = !log || strcmp(log, "on") == 0;
+	sign_in_defaults(&cfg);
 	if ((rc = read_env(&cfg)) || (rc = default_db_dir(cfg.db)))
 		return rc;
 	return server_run(&cfg) == 0 ? 0 : 1;

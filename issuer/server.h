@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "limits.h"
+#include "password.h"
+
 /* Largest request body accepted (the token endpoint's forms are small). */
 #ifndef SERVER_MAX_BODY
 #define SERVER_MAX_BODY (64 * 1024)
@@ -31,6 +34,15 @@ typedef struct server_config {
 	const char *legacy_secret;     /* JWT_SECRET_KEY: enables legacy HS256, or NULL */
 	const char *browser_ui_secret; /* BROWSER_UI_CLIENT_SECRET: registers `browser-ui`, or NULL */
 	int access_log;                /* 1: one JSON line per request on stderr */
+	/* Sign-in (the SSO flow). Defaults are set in cli_serve.c, in one place. */
+	struct password_params argon2; /* PASSWORD_ARGON2_*: cost of new hashes and of burns */
+	int64_t session_ttl;           /* SESSION_TTL_MINUTES: an SSO session's life, seconds */
+	int64_t code_ttl;              /* an authorization code's life, seconds (60) */
+	int64_t flow_ttl;              /* a login flow's life (the login page's), seconds (1800) */
+	int64_t refresh_ttl;           /* REFRESH_TOKEN_DAYS: a refresh grant's absolute life, seconds */
+	int lockout_threshold;         /* LOGIN_LOCKOUT_THRESHOLD: failures that lock an account; 0 off */
+	int64_t lockout_seconds;       /* LOGIN_LOCKOUT_MINUTES: how long, seconds */
+	struct limits_config limits;   /* per-address limits on failed attempts (limits.h) */
 } server_config;
 
 /*

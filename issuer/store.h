@@ -82,6 +82,9 @@
 #ifndef STORE_PASSWORD_HASH_MAX
 #define STORE_PASSWORD_HASH_MAX 255 /* an argon2id PHC string (password.h: ~100 in practice) */
 #endif
+#ifndef STORE_STATE_MAX
+#define STORE_STATE_MAX 512 /* an OAuth `state` carried through a login flow */
+#endif
 
 typedef enum store_err {
 	STORE_OK = 0,
@@ -132,6 +135,8 @@ struct store_client {
 	char audiences[STORE_LIST_MAX + 1];     /* list of audiences it may ask for */
 	char scope[STORE_SCOPE_MAX + 1];        /* space-separated scopes it may ask for */
 	char subjects[STORE_LIST_MAX + 1];      /* list of `sub`s for the seeds' JSON /token */
+	char post_logout_uris[STORE_LIST_MAX + 1]; /* list of exact post_logout_redirect_uris */
+	char id_token_alg[STORE_ALG_MAX + 1];      /* JWA of its ID tokens; "" means RS256 */
 	int64_t created_at;
 };
 
@@ -182,6 +187,41 @@ struct store_session {
 	char user_id[STORE_ID_MAX + 1];
 	int64_t auth_time;  /* when the person signed in (OIDC auth_time) */
 	int64_t expires_at; /* the session ends here */
+};
+
+/* prompt flags of a login flow (OIDC Core §3.1.2.1). */
+#define STORE_PROMPT_LOGIN   1 /* prompt=login: sign in again even with a session */
+#define STORE_PROMPT_CONSENT 2 /* prompt=consent: ask again even when consent is on record */
+
+/*
+ * A login in progress: what a valid /authorize request asked for, kept
+ * server-side (never in form fields) until /login, and the consent page when the
+ * client needs one, finish it with a code. Stored by the hash of its random id
+ * (carried in the login page's URL and form); csrf_hash is the hash of the form's
+ * CSRF token, browser_hash the hash of the browser-binding cookie of the browser
+ * that started it (a flow finishes only in that browser). user_id is "" until
+ * the person has signed in (then auth_time is set): the consent step.
+ */
+struct store_flow {
+	uint8_t id_hash[STORE_HASH_MAX];
+	size_t id_hash_len;
+	uint8_t csrf_hash[STORE_HASH_MAX];
+	size_t csrf_hash_len;
+	uint8_t browser_hash[STORE_HASH_MAX];
+	size_t browser_hash_len;
+	char client_id[STORE_ID_MAX + 1];
+	char redirect_uri[STORE_URI_MAX + 1];
+	char scope[STORE_SCOPE_MAX + 1];
+	char state[STORE_STATE_MAX + 1]; /* "" when the request had none */
+	char nonce[STORE_NONCE_MAX + 1]; /* "" when the request had none */
+	char code_challenge[STORE_PKCE_MAX + 1];
+	char code_challenge_method[STORE_ALG_MAX + 1]; /* "S256" */
+	int prompt;                                    /* STORE_PROMPT_* flags */
+	int64_t max_age;                               /* -1: none */
+	char user_id[STORE_ID_MAX + 1];                /* "" until signed in */
+	int64_t auth_time;                             /* 0 until signed in */
+	int64_t created_at;
+	int64_t expires_at;
 };
 
 /*
@@ -335,6 +375,36 @@ struct store_ops {
 	                            struct store_refresh *old_out);
 	store_err (*refresh_revoke_family)(store *s, const char *family_id);
 	store_err (*refresh_purge)(store *s, int64_t now);
+
+	/*
+	 * Login flows. put: CONFLICT if the hash exists, NOT_FOUND if the client
+	 * does not. get: NOT_FOUND unless it exists and expires_at > now.
+	 * set_user records who signed in (user_id, auth_time) on an unexpired flow
+	 * (NOT_FOUND otherwise, or if the user does not exist). take atomically
+	 * deletes the flow and returns it, only if it exists and expires_at > now: of
+	 * concurrent takers exactly one gets OK, the others NOT_FOUND (a flow ends
+	 * in one code). purge deletes flows expired at `now`. Removing the client or
+	 * the user removes its flows.
+	 */
+	store_err (*flow_put)(store *s, const struct store_flow *f);
+	store_err (*flow_get)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+	                      struct store_flow *out);
+	store_err (*flow_set_user)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+	                           const char *user_id, int64_t auth_time);
+	store_err (*flow_take)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+	                       struct store_flow *out);
+	store_err (*flow_purge)(store *s, int64_t now);
+
+	/*
+	 * Consents a person gave a --consent client. put records scope (space-
+	 * separated) as granted by user_id to client_id, replacing what was there
+	 * (NOT_FOUND if the user or client does not exist). get copies the granted
+	 * scope into scope_out[STORE_SCOPE_MAX + 1]: NOT_FOUND when none is on
+	 * record. Removing the client or the user removes its consents.
+	 */
+	store_err (*consent_put)(store *s, const char *user_id, const char *client_id, const char *scope,
+	                         int64_t now);
+	store_err (*consent_get)(store *s, const char *user_id, const char *client_id, char *scope_out);
 };
 
 /* Every store begins with this header; backends embed it first. */
@@ -491,6 +561,39 @@ static inline store_err store_refresh_revoke_family(store *s, const char *family
 static inline store_err store_refresh_purge(store *s, int64_t now)
 {
 	return s->ops->refresh_purge(s, now);
+}
+static inline store_err store_flow_put(store *s, const struct store_flow *f)
+{
+	return s->ops->flow_put(s, f);
+}
+static inline store_err store_flow_get(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+                                       struct store_flow *out)
+{
+	return s->ops->flow_get(s, hash, hash_len, now, out);
+}
+static inline store_err store_flow_set_user(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+                                            const char *user_id, int64_t auth_time)
+{
+	return s->ops->flow_set_user(s, hash, hash_len, now, user_id, auth_time);
+}
+static inline store_err store_flow_take(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+                                        struct store_flow *out)
+{
+	return s->ops->flow_take(s, hash, hash_len, now, out);
+}
+static inline store_err store_flow_purge(store *s, int64_t now)
+{
+	return s->ops->flow_purge(s, now);
+}
+static inline store_err store_consent_put(store *s, const char *user_id, const char *client_id,
+                                          const char *scope, int64_t now)
+{
+	return s->ops->consent_put(s, user_id, client_id, scope, now);
+}
+static inline store_err store_consent_get(store *s, const char *user_id, const char *client_id,
+                                          char *scope_out)
+{
+	return s->ops->consent_get(s, user_id, client_id, scope_out);
 }
 
 #endif
