@@ -29,6 +29,18 @@ enum metrics_grant {
 	METRICS_GRANT_COUNT
 };
 
+/* How a sign-in at /login ended (the label values are in metrics.c). */
+enum metrics_login {
+	METRICS_LOGIN_OK,      /* signed in */
+	METRICS_LOGIN_FAILED,  /* wrong password or unknown username */
+	METRICS_LOGIN_LOCKED,  /* refused: the account is locked (answered as a wrong password) */
+	METRICS_LOGIN_LIMITED, /* refused: too many failures from the address (limits.h) */
+	METRICS_LOGIN_COUNT
+};
+
+/* Where a per-address limit refused a request (as limits.h's enum limits_where). */
+enum metrics_limited { METRICS_LIMITED_LOGIN, METRICS_LIMITED_CLIENT_AUTH, METRICS_LIMITED_COUNT };
+
 typedef struct metrics metrics;
 
 /*
@@ -64,6 +76,18 @@ void metrics_token(metrics *m, unsigned thread, enum metrics_grant g);
  * The string is only compared, never kept or shown.
  */
 void metrics_verify_failure(metrics *m, unsigned thread, const char *reason);
+
+/* Thread `thread` finished a sign-in attempt with outcome o (out of range: not counted). */
+void metrics_login(metrics *m, unsigned thread, enum metrics_login o);
+
+/* Thread `thread` locked an account (its failures reached the lockout threshold). */
+void metrics_lockout(metrics *m, unsigned thread);
+
+/* Thread `thread` refused a request at w because of a per-address limit. */
+void metrics_limited(metrics *m, unsigned thread, enum metrics_limited w);
+
+/* Thread `thread` counted one failed client authentication (at /token, /introspect, /revoke). */
+void metrics_client_auth_failure(metrics *m, unsigned thread);
 
 /*
  * The exposition text (format 0.0.4) in a new malloc'd NUL-terminated buffer,
