@@ -73,6 +73,10 @@ app *app_start(const server_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (!(a->workers = pool_new(cfg->workers ? cfg->workers : 1))) {
+		snprintf(err, errlen, "cannot start the worker threads");
+		goto fail;
+	}
 	a->cfg = cfg;
 	a->started = app_now();
 	if (!(db = store_sqlite_open(cfg->db, err, errlen)))
@@ -102,6 +106,7 @@ void app_stop(app *a)
 {
 	if (!a)
 		return;
+	pool_free(a->workers);
 	keyring_free(a->keys);
 	metrics_free(a->metrics);
 	free(a);

@@ -21,6 +21,7 @@
 
 #include "keyring.h"
 #include "metrics.h"
+#include "pool.h"
 #include "server.h"
 #include "store.h"
 
@@ -57,12 +58,14 @@ typedef struct app {
 	const server_config *cfg;
 	keyring *keys;
 	metrics *metrics;
+	pool *workers;   /* password hashing off the loops (cfg->workers threads) */
 	int64_t started; /* Unix seconds */
 } app;
 
 typedef struct app_thread {
 	app *app;
 	store *db;
+	pool_receiver *jobs; /* this loop's end of app->workers (set by server.c once the loop exists) */
 	WC_RNG rng;
 	unsigned index;
 	int64_t next_sync, next_purge;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pool.h"
 #include "server.h"
 
 /* "host:port", "[v6]:port" or ":port" into cfg; 0 or -1. */
@@ -125,8 +126,9 @@ int cli_serve(int argc, char **argv)
 {
 	static char issuer[512];
 	const char *listen = "127.0.0.1:8080", *iss = getenv("JWT_ISSUER"), *log = getenv("ACCESS_LOG");
+	const char *workers = getenv("PASSWORD_WORKERS");
 	server_config cfg = {.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN), .db = CLI_DB_DEFAULT};
-	int64_t threads;
+	int64_t threads, n_workers = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc;
 
 	for (int i = 0; i < argc; i += 2) { /* every option takes one value */
@@ -143,6 +145,8 @@ int cli_serve(int argc, char **argv)
 			cfg.db = val;
 		} else if (strcmp(argv[i], "--access-log") == 0 && val) {
 			log = val;
+		} else if (strcmp(argv[i], "--workers") == 0 && val) {
+			workers = val;
 		} else
 			return fail("option", argv[i]);
 	}
@@ -160,6 +164,11 @@ int cli_serve(int argc, char **argv)
 	if (log && strcmp(log, "on") && strcmp(log, "off"))
 		return fail("--access-log / ACCESS_LOG (on or off)", log);
 	cfg.access_log = !log || strcmp(log, "on") == 0;
+	if (workers && *workers && cli_parse_i64(workers, 1, POOL_MAX_WORKERS, &n_workers))
+		return fail("--workers / PASSWORD_WORKERS (1..64)", workers);
+	if (n_workers < 1 || n_workers > POOL_MAX_WORKERS) /* the default (cores) out of range */
+		n_workers = n_workers < 1 ? 1 : POOL_MAX_WORKERS;
+	cfg.workers = (unsigned)n_workers;
 	sign_in_defaults(&cfg);
 	if ((rc = read_env(&cfg)) || (rc = default_db_dir(cfg.db)))
 		return rc;

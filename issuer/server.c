@@ -84,6 +84,11 @@ static void *run_worker(void *arg)
 	worker *w = arg;
 
 	h2o_context_init(&w->ctx, h2o_evloop_create(), &config);
+	if (!(w->state.jobs = pool_receiver_new(w->state.app->workers, w->ctx.loop))) {
+		fprintf(stderr, "identity-backend serve: out of memory\n");
+		kill(getpid(), SIGTERM); /* to the process: the main thread is in sigwait */
+		return NULL;
+	}
 	w->accept.ctx = &w->ctx;
 	w->accept.hosts = config.hosts;
 	w->listener = h2o_evloop_socket_create(w->ctx.loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -102,6 +107,9 @@ static void *run_worker(void *arg)
 	h2o_context_request_shutdown(&w->ctx);
 	for (int i = 0; i < 5; i++) /* 500 ms: our handlers answer in microseconds */
 		h2o_evloop_run(w->ctx.loop, 100);
+	/* Jobs still out come back here (done runs, cancelled if they never ran). */
+	pool_receiver_free(w->state.jobs);
+	w->state.jobs = NULL;
 	return NULL;
 }
 
