@@ -132,6 +132,42 @@ static const char *const migrations[] = {
     /* 2: usernames are unique without regard to ASCII case ("Alice" is "alice"),
      * as in Keycloak; lookups by name use this index (WHERE … COLLATE NOCASE). */
     "CREATE UNIQUE INDEX users_username_nocase ON users (username COLLATE NOCASE);\n",
+    /* 3: RP-initiated logout and the ID token's alg per client; login flows kept
+     * server-side between /authorize and the code; consents per user and client.
+     * Child keys are indexed so that deleting a client or user cascades without
+     * scanning (https://sqlite.org/foreignkeys.html §3). login_flows keeps its
+     * rowid: a row (URI, state, nonce) can be kilobytes, too big for a B-tree key. */
+    "ALTER TABLE clients ADD COLUMN post_logout_uris TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE clients ADD COLUMN id_token_alg TEXT NOT NULL DEFAULT '';\n" /* '': RS256 */
+    "CREATE TABLE login_flows (\n"
+    "  id_hash               BLOB PRIMARY KEY NOT NULL,\n" /* hash of the flow's random id */
+    "  csrf_hash             BLOB NOT NULL,\n"             /* hash of the form's CSRF token */
+    "  browser_hash          BLOB NOT NULL,\n"             /* hash of the browser-binding cookie */
+    "  client_id             TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+    "  redirect_uri          TEXT NOT NULL,\n"
+    "  scope                 TEXT NOT NULL,\n"
+    "  state                 TEXT NOT NULL DEFAULT '',\n"
+    "  nonce                 TEXT NOT NULL DEFAULT '',\n"
+    "  code_challenge        TEXT NOT NULL,\n"
+    "  code_challenge_method TEXT NOT NULL,\n"
+    "  prompt                INTEGER NOT NULL DEFAULT 0 CHECK (prompt BETWEEN 0 AND 3),\n"
+    "  max_age               INTEGER NOT NULL DEFAULT -1 CHECK (max_age >= -1),\n"
+    "  user_id               TEXT REFERENCES users (id) ON DELETE CASCADE,\n" /* NULL until signed in */
+    "  auth_time             INTEGER NOT NULL DEFAULT 0,\n"
+    "  created_at            INTEGER NOT NULL,\n"
+    "  expires_at            INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX login_flows_client ON login_flows (client_id);\n"
+    "CREATE INDEX login_flows_user ON login_flows (user_id);\n"
+    "CREATE INDEX login_flows_expires ON login_flows (expires_at);\n"
+    "CREATE TABLE consents (\n"
+    "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  client_id  TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+    "  scope      TEXT NOT NULL,\n" /* space-separated, as granted */
+    "  granted_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (user_id, client_id)\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE INDEX consents_client ON consents (client_id);\n",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -171,6 +207,13 @@ enum sq_query {
 	Q_REFRESH_USE,
 	Q_REFRESH_REVOKE,
 	Q_REFRESH_PURGE,
+	Q_FLOW_PUT,
+	Q_FLOW_GET,
+	Q_FLOW_SET_USER,
+	Q_FLOW_TAKE,
+	Q_FLOW_PURGE,
+	Q_CONSENT_PUT,
+	Q_CONSENT_GET,
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
@@ -179,13 +222,16 @@ enum sq_query {
 
 #define SQ_CLIENT_COLS                                                                                       \
 	"id, secret_hash, secret_salt, is_public, needs_consent, grants, redirect_uris, audiences, scope, "  \
-	"subjects, created_at"
+	"subjects, created_at, post_logout_uris, id_token_alg"
 #define SQ_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define SQ_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
 	"auth_time, expires_at"
 #define SQ_USER_COLS    "id, username, email, password_hash, created_at, failed_logins, locked_until"
 #define SQ_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
+#define SQ_FLOW_COLS                                                                                         \
+	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
+	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at"
 #define SQ_REFRESH_COLS "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at"
 /* A refresh token's family is revoked when any of its tokens is (revoke marks them all). */
 #define SQ_FAMILY_REVOKED                                                                                    \
@@ -193,7 +239,8 @@ enum sq_query {
 
 static const char *const queries[Q_COUNT] = {
     [Q_CLIENT_PUT] =
-        "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13)",
     [Q_CLIENT_GET] = "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id = ?1",
     [Q_CLIENT_LIST] = "SELECT " SQ_CLIENT_COLS " FROM clients ORDER BY id",
     [Q_CLIENT_DELETE] = "DELETE FROM clients WHERE id = ?1",
@@ -244,6 +291,19 @@ static const char *const queries[Q_COUNT] = {
     [Q_REFRESH_USE] = "UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1",
     [Q_REFRESH_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1",
     [Q_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= ?1 OR revoked = 1",
+    [Q_FLOW_PUT] = "INSERT INTO login_flows (" SQ_FLOW_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                   "?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [Q_FLOW_GET] = "SELECT " SQ_FLOW_COLS " FROM login_flows WHERE id_hash = ?1 AND expires_at > ?2",
+    [Q_FLOW_SET_USER] = "UPDATE login_flows SET user_id = ?3, auth_time = ?4 "
+                        "WHERE id_hash = ?1 AND expires_at > ?2",
+    /* As Q_CODE_TAKE: one statement, one write transaction, so only the first of
+     * any number of takers finds the row; the others find it gone. */
+    [Q_FLOW_TAKE] = "DELETE FROM login_flows WHERE id_hash = ?1 AND expires_at > ?2 RETURNING " SQ_FLOW_COLS,
+    [Q_FLOW_PURGE] = "DELETE FROM login_flows WHERE expires_at <= ?1",
+    [Q_CONSENT_PUT] = "INSERT INTO consents (user_id, client_id, scope, granted_at) VALUES (?1, ?2, ?3, ?4) "
+                      "ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, "
+                      "granted_at = excluded.granted_at",
+    [Q_CONSENT_GET] = "SELECT scope FROM consents WHERE user_id = ?1 AND client_id = ?2",
     /* IMMEDIATE: take the write lock before reading, so that of two rotations of
      * one token the second reads what the first wrote (a DEFERRED read-then-write
      * in WAL mode would fail with SQLITE_BUSY_SNAPSHOT instead of waiting). */
@@ -480,11 +540,28 @@ static int sq_col_blob(sqlite3_stmt *st, int i, uint8_t *dst, size_t cap, size_t
 
 /* ---- clients ---- */
 
+/* The JWAs the issuer can sign ID tokens with (keys.c makes keys of these);
+ * "" is the default, RS256 (OIDC Core §3.1.3.7: what a client gets unless it
+ * registered another). Kept here too so that no handler meets another value. */
+static int sq_id_token_alg_valid(const struct store_client *c)
+{
+	static const char *const algs[] = {"", "RS256", "PS256", "ES256", "EdDSA"};
+
+	if (!SQ_TERMINATED(c->id_token_alg))
+		return 0;
+	for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
+		if (strcmp(c->id_token_alg, algs[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int sq_client_valid(const struct store_client *c)
 {
 	return SQ_TERMINATED(c->id) && c->id[0] && SQ_TERMINATED(c->grants) &&
 	       SQ_TERMINATED(c->redirect_uris) && SQ_TERMINATED(c->audiences) && SQ_TERMINATED(c->scope) &&
-	       SQ_TERMINATED(c->subjects) && store_list_valid(c->grants, STORE_GRANTS_MAX) &&
+	       SQ_TERMINATED(c->subjects) && SQ_TERMINATED(c->post_logout_uris) &&
+	       store_list_valid(c->post_logout_uris, STORE_LIST_MAX) && sq_id_token_alg_valid(c) &&
+	       store_list_valid(c->grants, STORE_GRANTS_MAX) &&
 	       store_list_valid(c->redirect_uris, STORE_LIST_MAX) &&
 	       store_list_valid(c->audiences, STORE_LIST_MAX) &&
 	       store_list_valid(c->subjects, STORE_LIST_MAX) && !strchr(c->scope, '\n') &&
@@ -503,7 +580,9 @@ static int sq_client_read(sqlite3_stmt *st, struct store_client *c)
 	    sq_col_str(st, 6, c->redirect_uris, sizeof c->redirect_uris) ||
 	    sq_col_str(st, 7, c->audiences, sizeof c->audiences) ||
 	    sq_col_str(st, 8, c->scope, sizeof c->scope) ||
-	    sq_col_str(st, 9, c->subjects, sizeof c->subjects))
+	    sq_col_str(st, 9, c->subjects, sizeof c->subjects) ||
+	    sq_col_str(st, 11, c->post_logout_uris, sizeof c->post_logout_uris) ||
+	    sq_col_str(st, 12, c->id_token_alg, sizeof c->id_token_alg))
 		return -1;
 	c->is_public = sqlite3_column_int(st, 3);
 	c->needs_consent = sqlite3_column_int(st, 4);
@@ -534,7 +613,10 @@ static store_err sq_client_put(store *base, const struct store_client *c)
 	    (rc = sq_bind_str(st, 8, c->audiences, STORE_LIST_MAX)) ||
 	    (rc = sq_bind_str(st, 9, c->scope, STORE_SCOPE_MAX)) ||
 	    (rc = sq_bind_str(st, 10, c->subjects, STORE_LIST_MAX)) ||
-	    (rc = sqlite3_bind_int64(st, 11, c->created_at)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+	    (rc = sqlite3_bind_int64(st, 11, c->created_at)) ||
+	    (rc = sq_bind_str(st, 12, c->post_logout_uris, STORE_LIST_MAX)) ||
+	    (rc = sq_bind_str(st, 13, c->id_token_alg, STORE_ALG_MAX)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
 		e = sq_fail(s, "client_put", rc);
 		goto out;
 	}
@@ -1529,6 +1611,243 @@ static store_err sq_refresh_purge(store *base, int64_t now)
 	return sq_purge((struct sq *)base, Q_REFRESH_PURGE, "refresh_purge", now);
 }
 
+/* ---- login flows ---- */
+
+/* A flow not yet signed in has neither user nor auth_time; a signed-in one has both. */
+static int sq_flow_valid(const struct store_flow *f)
+{
+	return f->id_hash_len > 0 && f->id_hash_len <= STORE_HASH_MAX && f->csrf_hash_len > 0 &&
+	       f->csrf_hash_len <= STORE_HASH_MAX && f->browser_hash_len > 0 &&
+	       f->browser_hash_len <= STORE_HASH_MAX && SQ_TERMINATED(f->client_id) && f->client_id[0] &&
+	       SQ_TERMINATED(f->redirect_uri) && f->redirect_uri[0] && SQ_TERMINATED(f->scope) &&
+	       !strchr(f->scope, '\n') && SQ_TERMINATED(f->state) && SQ_TERMINATED(f->nonce) &&
+	       SQ_TERMINATED(f->code_challenge) && SQ_TERMINATED(f->code_challenge_method) &&
+	       SQ_TERMINATED(f->user_id) && f->prompt >= 0 &&
+	       f->prompt <= (STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT) && f->max_age >= -1 &&
+	       f->auth_time >= 0 && (f->user_id[0] == '\0') == (f->auth_time == 0);
+}
+
+/* Bind f's columns (SQ_FLOW_COLS order) to ?1..?16; user_id "" as NULL (no user). */
+static int sq_flow_bind(sqlite3_stmt *st, const struct store_flow *f)
+{
+	int rc;
+
+	if ((rc = sq_bind_blob(st, 1, f->id_hash, f->id_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_blob(st, 2, f->csrf_hash, f->csrf_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_blob(st, 3, f->browser_hash, f->browser_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_str(st, 4, f->client_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 5, f->redirect_uri, STORE_URI_MAX)) ||
+	    (rc = sq_bind_str(st, 6, f->scope, STORE_SCOPE_MAX)) ||
+	    (rc = sq_bind_str(st, 7, f->state, STORE_STATE_MAX)) ||
+	    (rc = sq_bind_str(st, 8, f->nonce, STORE_NONCE_MAX)) ||
+	    (rc = sq_bind_str(st, 9, f->code_challenge, STORE_PKCE_MAX)) ||
+	    (rc = sq_bind_str(st, 10, f->code_challenge_method, STORE_ALG_MAX)) ||
+	    (rc = sqlite3_bind_int(st, 11, f->prompt)) || (rc = sqlite3_bind_int64(st, 12, f->max_age)) ||
+	    (rc =
+	         f->user_id[0] ? sq_bind_str(st, 13, f->user_id, STORE_ID_MAX) : sqlite3_bind_null(st, 13)) ||
+	    (rc = sqlite3_bind_int64(st, 14, f->auth_time)) ||
+	    (rc = sqlite3_bind_int64(st, 15, f->created_at)) ||
+	    (rc = sqlite3_bind_int64(st, 16, f->expires_at)))
+		return rc;
+	return SQLITE_OK;
+}
+
+static int sq_flow_read(sqlite3_stmt *st, struct store_flow *f)
+{
+	int64_t prompt = sqlite3_column_int64(st, 10);
+
+	memset(f, 0, sizeof *f);
+	if (sq_col_blob(st, 0, f->id_hash, sizeof f->id_hash, &f->id_hash_len) ||
+	    sq_col_blob(st, 1, f->csrf_hash, sizeof f->csrf_hash, &f->csrf_hash_len) ||
+	    sq_col_blob(st, 2, f->browser_hash, sizeof f->browser_hash, &f->browser_hash_len) ||
+	    sq_col_str(st, 3, f->client_id, sizeof f->client_id) ||
+	    sq_col_str(st, 4, f->redirect_uri, sizeof f->redirect_uri) ||
+	    sq_col_str(st, 5, f->scope, sizeof f->scope) || sq_col_str(st, 6, f->state, sizeof f->state) ||
+	    sq_col_str(st, 7, f->nonce, sizeof f->nonce) ||
+	    sq_col_str(st, 8, f->code_challenge, sizeof f->code_challenge) ||
+	    sq_col_str(st, 9, f->code_challenge_method, sizeof f->code_challenge_method) ||
+	    sq_col_str(st, 12, f->user_id, sizeof f->user_id) || prompt < 0 ||
+	    prompt > (STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT))
+		return -1;
+	f->prompt = (int)prompt;
+	f->max_age = sqlite3_column_int64(st, 11);
+	f->auth_time = sqlite3_column_int64(st, 13);
+	f->created_at = sqlite3_column_int64(st, 14);
+	f->expires_at = sqlite3_column_int64(st, 15);
+	return 0;
+}
+
+static store_err sq_flow_put(store *base, const struct store_flow *f)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!f || !sq_flow_valid(f)) {
+		e = sq_fail_ours(s, "flow_put", "invalid flow", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_FLOW_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_flow_bind(st, f)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "flow_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+/*
+ * The unexpired flow by hash, through q (get: SELECT; take: DELETE … RETURNING),
+ * run to its end. A take's delete commits only when the statement finishes, so
+ * a failure before that means nobody took the flow, and we say so.
+ */
+static store_err sq_flow_find(struct sq *s, enum sq_query q, const char *what, const uint8_t *hash,
+                              size_t hash_len, int64_t now, struct store_flow *out)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc, bad;
+
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		e = sq_fail_ours(s, what, "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	if (rc == SQLITE_DONE) {
+		e = STORE_NOT_FOUND;
+		goto out;
+	}
+	bad = sq_flow_read(st, out);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) { /* one row at most: the key is unique */
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	if (bad) { /* a take has deleted it, but we never hand out a cut value */
+		e = sq_fail_ours(s, what, "stored flow does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	if (e != STORE_OK && out)
+		memset(out, 0, sizeof *out);
+	return e;
+}
+
+static store_err sq_flow_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                             struct store_flow *out)
+{
+	return sq_flow_find((struct sq *)base, Q_FLOW_GET, "flow_get", hash, hash_len, now, out);
+}
+
+static store_err sq_flow_take(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                              struct store_flow *out)
+{
+	return sq_flow_find((struct sq *)base, Q_FLOW_TAKE, "flow_take", hash, hash_len, now, out);
+}
+
+static store_err sq_flow_set_user(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                  const char *user_id, int64_t auth_time)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX || !user_id || !user_id[0] ||
+	    auth_time <= 0) {
+		e = sq_fail_ours(s, "flow_set_user", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_FLOW_SET_USER, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) || (rc = sq_bind_str(st, 3, user_id, STORE_ID_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 4, auth_time)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "flow_set_user", rc); /* an unknown user: the foreign key, NOT_FOUND */
+		goto out;
+	}
+	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_flow_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_FLOW_PURGE, "flow_purge", now);
+}
+
+/* ---- consents ---- */
+
+static store_err sq_consent_put(store *base, const char *user_id, const char *client_id, const char *scope,
+                                int64_t now)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!user_id || !user_id[0] || !client_id || !client_id[0] || !scope || strchr(scope, '\n')) {
+		e = sq_fail_ours(s, "consent_put", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CONSENT_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_str(st, 1, user_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 2, client_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 3, scope, STORE_SCOPE_MAX)) || (rc = sqlite3_bind_int64(st, 4, now)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "consent_put", rc); /* an unknown user or client: NOT_FOUND */
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	return e;
+}
+
+static store_err sq_consent_get(store *base, const char *user_id, const char *client_id, char *scope_out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!user_id || !client_id || !scope_out) {
+		e = sq_fail_ours(s, "consent_get", "NULL argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CONSENT_GET, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, user_id)) || (rc = sq_bind_key(st, 2, client_id)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "consent_get", rc);
+		goto out;
+	}
+	if (sq_col_str(st, 0, scope_out, STORE_SCOPE_MAX + 1)) {
+		e = sq_fail_ours(s, "consent_get", "stored scope does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(st);
+	if (e != STORE_OK && scope_out)
+		scope_out[0] = '\0';
+	return e;
+}
+
 /* ---- open, migrate, close ---- */
 
 static const char *sq_errmsg(store *base)
@@ -1897,4 +2216,11 @@ const struct store_ops store_sqlite_ops = {
     .refresh_rotate = sq_refresh_rotate,
     .refresh_revoke_family = sq_refresh_revoke_family,
     .refresh_purge = sq_refresh_purge,
+    .flow_put = sq_flow_put,
+    .flow_get = sq_flow_get,
+    .flow_set_user = sq_flow_set_user,
+    .flow_take = sq_flow_take,
+    .flow_purge = sq_flow_purge,
+    .consent_put = sq_consent_put,
+    .consent_get = sq_consent_get,
 };

@@ -216,8 +216,8 @@ static void test_open_and_migrate(void)
 		return;
 	T_CHECK(strcmp(s->ops->name, "sqlite") == 0 && s->ops == &store_sqlite_ops,
 	        "the store carries its ops");
-	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 2,
-	        "user_version is the schema version (2)");
+	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 3,
+	        "user_version is the schema version (3)");
 	T_CHECK(q_int(s, "PRAGMA application_id") == SQ_APP_ID, "application_id marks the file as ours");
 	T_CHECK(q_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('clients', "
 	                 "'signing_keys', 'revoked_tokens', 'users', 'sessions', 'auth_codes', "
@@ -244,7 +244,7 @@ static void test_open_and_migrate(void)
 	T_CHECK(s != NULL, "reopen succeeds (%s)", s ? "ok" : err);
 	if (!s)
 		return;
-	T_CHECK(q_int(s, "PRAGMA user_version") == 2 &&
+	T_CHECK(q_int(s, "PRAGMA user_version") == 3 &&
 	            q_int(s, "SELECT count(*) FROM sqlite_schema") == objects,
 	        "reopen is idempotent: same version, same %lld schema objects", (long long)objects);
 	store_close(s);
@@ -923,6 +923,253 @@ static void test_refresh(store *s)
 	T_CHECK(store_client_delete(s, "client-r") == STORE_OK, "clean up client-r");
 }
 
+/* ---- login flows and consents ---- */
+
+static struct store_flow flow(unsigned n, const char *client_id, int64_t expires_at)
+{
+	struct store_flow f;
+
+	memset(&f, 0, sizeof f);
+	memset(f.id_hash, 0xf1, 32);
+	f.id_hash[0] = (uint8_t)(n >> 8);
+	f.id_hash[1] = (uint8_t)n;
+	f.id_hash_len = 32;
+	memset(f.csrf_hash, 0xc5, 32);
+	f.csrf_hash_len = 32;
+	memset(f.browser_hash, 0xb0, 16);
+	f.browser_hash_len = 16;
+	snprintf(f.client_id, sizeof f.client_id, "%s", client_id);
+	snprintf(f.redirect_uri, sizeof f.redirect_uri, "https://app.example/cb");
+	snprintf(f.scope, sizeof f.scope, "openid email");
+	snprintf(f.state, sizeof f.state, "af0ifjsldkj");
+	snprintf(f.nonce, sizeof f.nonce, "n-0S6_WzA2Mj");
+	snprintf(f.code_challenge, sizeof f.code_challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	snprintf(f.code_challenge_method, sizeof f.code_challenge_method, "S256");
+	f.prompt = STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT;
+	f.max_age = 0;
+	f.created_at = NOW - 1;
+	f.expires_at = expires_at;
+	return f;
+}
+
+static int flow_eq(const struct store_flow *a, const struct store_flow *b)
+{
+	return a->id_hash_len == b->id_hash_len && !memcmp(a->id_hash, b->id_hash, a->id_hash_len) &&
+	       a->csrf_hash_len == b->csrf_hash_len &&
+	       !memcmp(a->csrf_hash, b->csrf_hash, a->csrf_hash_len) &&
+	       a->browser_hash_len == b->browser_hash_len &&
+	       !memcmp(a->browser_hash, b->browser_hash, a->browser_hash_len) &&
+	       !strcmp(a->client_id, b->client_id) && !strcmp(a->redirect_uri, b->redirect_uri) &&
+	       !strcmp(a->scope, b->scope) && !strcmp(a->state, b->state) && !strcmp(a->nonce, b->nonce) &&
+	       !strcmp(a->code_challenge, b->code_challenge) &&
+	       !strcmp(a->code_challenge_method, b->code_challenge_method) && a->prompt == b->prompt &&
+	       a->max_age == b->max_age && !strcmp(a->user_id, b->user_id) && a->auth_time == b->auth_time &&
+	       a->created_at == b->created_at && a->expires_at == b->expires_at;
+}
+
+/* put, get and their refusals; expiry at exactly expires_at. */
+static void test_flow_put_get(store *s)
+{
+	struct store_flow f = flow(1, "client-f", NOW + 600), got, bad;
+
+	T_CHECK(store_flow_put(s, &f) == STORE_OK, "flow put");
+	T_CHECK(store_flow_put(s, &f) == STORE_CONFLICT, "same flow hash again: CONFLICT");
+	T_CHECK(store_flow_get(s, f.id_hash, f.id_hash_len, NOW, &got) == STORE_OK && flow_eq(&f, &got) &&
+	            got.user_id[0] == '\0' && got.auth_time == 0,
+	        "get returns every field (no user yet: \"\", auth_time 0)");
+	T_CHECK(q_int(s, "SELECT count(*) FROM login_flows WHERE user_id IS NULL") == 1,
+	        "no user is stored as NULL (the foreign key then checks nothing)");
+	T_CHECK(store_flow_get(s, f.id_hash, f.id_hash_len, NOW + 599, &got) == STORE_OK &&
+	            store_flow_get(s, f.id_hash, f.id_hash_len, NOW + 600, &got) == STORE_NOT_FOUND &&
+	            got.client_id[0] == '\0',
+	        "get: found a second before expires_at, NOT_FOUND (and zeroed) from it");
+	T_CHECK(store_flow_get(s, f.id_hash, 31, NOW, &got) == STORE_NOT_FOUND, "unknown hash: NOT_FOUND");
+	T_CHECK(store_flow_get(s, f.id_hash, 0, NOW, &got) == STORE_INVALID &&
+	            store_flow_get(s, NULL, 32, NOW, &got) == STORE_INVALID &&
+	            store_flow_get(s, f.id_hash, 32, NOW, NULL) == STORE_INVALID,
+	        "get: empty or NULL hash, NULL out: INVALID");
+
+	bad = flow(2, "no-such-client", NOW + 600);
+	T_CHECK(store_flow_put(s, &bad) == STORE_NOT_FOUND, "flow for an unknown client: NOT_FOUND");
+	bad = flow(2, "client-f", NOW + 600);
+	snprintf(bad.user_id, sizeof bad.user_id, "u-none");
+	bad.auth_time = NOW;
+	T_CHECK(store_flow_put(s, &bad) == STORE_NOT_FOUND, "flow for an unknown user: NOT_FOUND");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.prompt = 4;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "prompt beyond the flags: INVALID");
+	bad.prompt = -1;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "negative prompt: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.max_age = -2;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "max_age below -1: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.csrf_hash_len = 0;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "no CSRF hash: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.browser_hash_len = STORE_HASH_MAX + 1;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "over-long browser hash: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	memset(bad.state, 's', sizeof bad.state);
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "unterminated state: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	snprintf(bad.scope, sizeof bad.scope, "openid\nemail");
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "scope with a newline: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.redirect_uri[0] = '\0';
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "empty redirect URI: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.auth_time = NOW;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "auth_time without a user: INVALID");
+	T_CHECK(store_flow_put(s, NULL) == STORE_INVALID, "NULL flow: INVALID");
+
+	bad = flow(3, "client-f", NOW + 600);
+	memset(bad.state, 's', STORE_STATE_MAX);
+	bad.state[STORE_STATE_MAX] = '\0';
+	bad.max_age = -1;
+	bad.prompt = 0;
+	bad.nonce[0] = '\0';
+	T_CHECK(store_flow_put(s, &bad) == STORE_OK &&
+	            store_flow_get(s, bad.id_hash, bad.id_hash_len, NOW, &got) == STORE_OK &&
+	            flow_eq(&bad, &got),
+	        "a state of STORE_STATE_MAX bytes, max_age -1, prompt 0, no nonce round-trip");
+	T_CHECK(q_exec(s, "UPDATE login_flows SET state = printf('%600s', 'x') WHERE id_hash = "
+	                  "(SELECT id_hash FROM login_flows WHERE length(state) > 100)") == SQLITE_OK &&
+	            store_flow_get(s, bad.id_hash, bad.id_hash_len, NOW, &got) == STORE_CORRUPT,
+	        "an over-long stored state: CORRUPT, not truncated");
+	T_CHECK(store_flow_take(s, bad.id_hash, bad.id_hash_len, NOW, &got) == STORE_CORRUPT &&
+	            store_flow_get(s, bad.id_hash, bad.id_hash_len, NOW, &got) == STORE_NOT_FOUND,
+	        "take of it: CORRUPT, and the flow is gone (never finished with a cut value)");
+}
+
+/* set_user, take (once), purge. */
+static void test_flow_user_take(store *s)
+{
+	struct store_flow f = flow(1, "client-f", NOW + 600), got, f4 = flow(4, "client-f", NOW + 10);
+	uint8_t h[32];
+
+	memcpy(h, f.id_hash, 32);
+	T_CHECK(store_flow_set_user(s, h, 32, NOW, "u-none", NOW) == STORE_NOT_FOUND,
+	        "set_user with an unknown user: NOT_FOUND");
+	T_CHECK(store_flow_set_user(s, h, 32, NOW + 600, "u-f", NOW) == STORE_NOT_FOUND,
+	        "set_user on an expired flow: NOT_FOUND");
+	T_CHECK(store_flow_set_user(s, h, 31, NOW, "u-f", NOW) == STORE_NOT_FOUND,
+	        "set_user on an unknown flow: NOT_FOUND");
+	T_CHECK(store_flow_set_user(s, h, 32, NOW, "", NOW) == STORE_INVALID &&
+	            store_flow_set_user(s, h, 32, NOW, NULL, NOW) == STORE_INVALID &&
+	            store_flow_set_user(s, h, 32, NOW, "u-f", 0) == STORE_INVALID &&
+	            store_flow_set_user(s, h, 0, NOW, "u-f", NOW) == STORE_INVALID,
+	        "set_user: empty user, no auth_time, empty hash: INVALID");
+	T_CHECK(store_flow_get(s, h, 32, NOW, &got) == STORE_OK && got.user_id[0] == '\0',
+	        "and none of those changed the flow");
+	T_CHECK(store_flow_set_user(s, h, 32, NOW, "u-f", NOW - 3) == STORE_OK &&
+	            store_flow_get(s, h, 32, NOW, &got) == STORE_OK && !strcmp(got.user_id, "u-f") &&
+	            got.auth_time == NOW - 3 && !strcmp(got.state, f.state),
+	        "set_user records who signed in and when; the rest stays");
+	f.auth_time = NOW - 3;
+	snprintf(f.user_id, sizeof f.user_id, "u-f");
+	T_CHECK(store_flow_take(s, h, 32, NOW + 600, &got) == STORE_NOT_FOUND &&
+	            store_flow_get(s, h, 32, NOW, &got) == STORE_OK,
+	        "take of an expired flow: NOT_FOUND, and it is left alone");
+	T_CHECK(store_flow_take(s, h, 32, NOW, &got) == STORE_OK && flow_eq(&f, &got),
+	        "take returns the whole flow, user included");
+	T_CHECK(store_flow_take(s, h, 32, NOW, &got) == STORE_NOT_FOUND && got.client_id[0] == '\0' &&
+	            store_flow_get(s, h, 32, NOW, &got) == STORE_NOT_FOUND,
+	        "a flow ends once: the second take and a get are NOT_FOUND");
+	T_CHECK(store_flow_take(s, h, 0, NOW, &got) == STORE_INVALID &&
+	            store_flow_take(s, h, 32, NOW, NULL) == STORE_INVALID,
+	        "take: empty hash, NULL out: INVALID");
+	f = flow(5, "client-f", NOW + 600);
+	T_CHECK(store_flow_put(s, &f4) == STORE_OK && store_flow_put(s, &f) == STORE_OK &&
+	            store_flow_purge(s, NOW + 10) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM login_flows") == 1 &&
+	            store_flow_get(s, f.id_hash, f.id_hash_len, NOW, &got) == STORE_OK,
+	        "purge removes only the expired flows");
+	T_CHECK(plan_uses(s, "DELETE FROM login_flows WHERE expires_at <= 1", "login_flows_expires"),
+	        "purge uses the expires_at index");
+}
+
+/* put, replace, get; unknown pairs and rows. */
+static void test_consents(store *s)
+{
+	char scope[STORE_SCOPE_MAX + 1] = "x";
+
+	T_CHECK(store_consent_get(s, "u-f", "client-f", scope) == STORE_NOT_FOUND && scope[0] == '\0',
+	        "no consent on record: NOT_FOUND (scope emptied)");
+	T_CHECK(store_consent_put(s, "u-f", "client-f", "openid email", NOW) == STORE_OK &&
+	            store_consent_get(s, "u-f", "client-f", scope) == STORE_OK &&
+	            !strcmp(scope, "openid email"),
+	        "consent put, then got");
+	T_CHECK(store_consent_put(s, "u-f", "client-f", "openid profile", NOW + 5) == STORE_OK &&
+	            store_consent_get(s, "u-f", "client-f", scope) == STORE_OK &&
+	            !strcmp(scope, "openid profile") &&
+	            q_int(s, "SELECT granted_at FROM consents WHERE user_id = 'u-f'") == NOW + 5 &&
+	            q_int(s, "SELECT count(*) FROM consents") == 1,
+	        "a second put replaces the scope and the time (one row)");
+	T_CHECK(store_consent_get(s, "u-f", "client-g", scope) == STORE_NOT_FOUND &&
+	            store_consent_get(s, "u-g", "client-f", scope) == STORE_NOT_FOUND,
+	        "another client's or another user's consent: NOT_FOUND");
+	T_CHECK(store_consent_put(s, "u-none", "client-f", "openid", NOW) == STORE_NOT_FOUND &&
+	            store_consent_put(s, "u-f", "no-such-client", "openid", NOW) == STORE_NOT_FOUND,
+	        "consent of an unknown user or for an unknown client: NOT_FOUND");
+	T_CHECK(store_consent_put(s, "u-f", "client-f", "openid\nemail", NOW) == STORE_INVALID &&
+	            store_consent_put(s, "", "client-f", "openid", NOW) == STORE_INVALID &&
+	            store_consent_put(s, "u-f", NULL, "openid", NOW) == STORE_INVALID &&
+	            store_consent_put(s, "u-f", "client-f", NULL, NOW) == STORE_INVALID &&
+	            store_consent_get(s, "u-f", "client-f", NULL) == STORE_INVALID,
+	        "consent: newline in scope, empty or NULL ids, NULL scope: INVALID");
+	T_CHECK(q_exec(s, "UPDATE consents SET scope = printf('%2000s', 'x')") == SQLITE_OK &&
+	            store_consent_get(s, "u-f", "client-f", scope) == STORE_CORRUPT && scope[0] == '\0',
+	        "an over-long stored scope: CORRUPT, not truncated");
+	T_CHECK(store_consent_put(s, "u-f", "client-f", "openid", NOW) == STORE_OK, "and put back");
+}
+
+/* Removing a client or a user removes its flows and consents (foreign keys). */
+static void test_flow_cascade(store *s)
+{
+	struct store_user g = user("u-g", "gina", "");
+	struct store_client cg = client("client-g", 1);
+	struct store_flow f = flow(6, "client-g", NOW + 600), f2 = flow(7, "client-f", NOW + 600), got;
+
+	T_CHECK(store_user_put(s, &g) == STORE_OK && store_client_put(s, &cg) == STORE_OK &&
+	            store_flow_put(s, &f) == STORE_OK && store_flow_put(s, &f2) == STORE_OK &&
+	            store_flow_set_user(s, f2.id_hash, 32, NOW, "u-g", NOW) == STORE_OK &&
+	            store_consent_put(s, "u-g", "client-f", "openid", NOW) == STORE_OK &&
+	            store_consent_put(s, "u-f", "client-g", "openid", NOW) == STORE_OK,
+	        "a second user and client, with flows and consents");
+	T_CHECK(store_client_delete(s, "client-g") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM login_flows WHERE client_id = 'client-g'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM consents WHERE client_id = 'client-g'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM consents") == 2,
+	        "deleting a client deletes its flows and consents, only its");
+	T_CHECK(store_user_delete(s, "gina") == STORE_OK &&
+	            store_flow_get(s, f2.id_hash, 32, NOW, &got) == STORE_NOT_FOUND &&
+	            q_int(s, "SELECT count(*) FROM consents WHERE user_id = 'u-g'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM login_flows") == 1,
+	        "deleting a user deletes the flows it signed in to and its consents");
+	T_CHECK(plan_uses(s, "SELECT 1 FROM login_flows WHERE client_id = 'x'", "login_flows_client") &&
+	            plan_uses(s, "SELECT 1 FROM login_flows WHERE user_id = 'x'", "login_flows_user") &&
+	            plan_uses(s, "SELECT 1 FROM consents WHERE client_id = 'x'", "consents_client"),
+	        "the cascades find child rows through indexes");
+	T_CHECK(store_client_delete(s, "client-f") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM login_flows") == 0 &&
+	            q_int(s, "SELECT count(*) FROM consents") == 0,
+	        "clean up client-f: its flows and consents go with it");
+}
+
+static void test_flows(store *s)
+{
+	struct store_user u = user("u-f", "frank", "");
+	struct store_client c = client("client-f", 1);
+
+	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK,
+	        "client-f and user u-f for the flows");
+	test_flow_put_get(s);
+	test_flow_user_take(s);
+	test_consents(s);
+	test_flow_cascade(s);
+}
+
 /* A database at schema v1 (as the first release wrote it) is migrated to v2. */
 static void test_migrate_v1(void)
 {
@@ -935,9 +1182,9 @@ static void test_migrate_v1(void)
 	                        "created_at) VALUES ('u-1', 'Bob', 'h', 1)") == SQLITE_OK,
 	        "a v1 database with user Bob, made by hand");
 	s = store_sqlite_open(p, err, sizeof err);
-	T_CHECK(s && q_int(s, "PRAGMA user_version") == 2 &&
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION &&
 	            q_int(s, "SELECT count(*) FROM sqlite_schema WHERE name = 'users_username_nocase'") == 1,
-	        "v1 -> v2 on open: the NOCASE index exists (%s)", s ? "ok" : err);
+	        "v1 -> v%d on open: the NOCASE index exists (%s)", SQ_SCHEMA_VERSION, s ? "ok" : err);
 	T_CHECK(s && store_user_get_by_name(s, "bob", &got) == STORE_OK && !strcmp(got.id, "u-1") &&
 	            store_user_put(s, &u) == STORE_CONFLICT,
 	        "the v1 user is found in any case, and its name in another case is taken");
@@ -1279,9 +1526,9 @@ static void test_concurrency(void)
 	        opened);
 
 	s = store_sqlite_open(p, err, sizeof err);
-	T_CHECK(s && q_int(s, "PRAGMA user_version") == 2 &&
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == 3 &&
 	            q_int(s, "SELECT count(*) FROM sqlite_schema WHERE "
-	                     "type = 'table'") == 7,
+	                     "type = 'table'") == 9,
 	        "and the schema was created once");
 	if (!s)
 		goto out;
@@ -1576,6 +1823,7 @@ int main(void)
 		test_users(s);
 		test_sessions(s);
 		test_refresh(s);
+		test_flows(s);
 		test_busy(s);
 		test_rotate_busy(s);
 		store_close(s);
