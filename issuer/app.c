@@ -156,6 +156,7 @@ void app_thread_tick(app_thread *t)
 		t->next_purge = now + APP_PURGE_SECONDS;
 		store_revoke_purge(t->db, now);
 		store_code_purge(t->db, now);
+		store_flow_purge(t->db, now);
 		store_key_purge(t->db, now);
 	}
 }
