@@ -47,6 +47,12 @@ fail:
 	return -1;
 }
 
+/* idb_password_jobs: the worker pool's depth (pool_depth is safe from any thread). */
+static unsigned pool_depth_of(void *p)
+{
+	return pool_depth(p);
+}
+
 /* The algorithms the ring must sign with: ES256, RS256 and the configured one. */
 static keyring *make_ring(const server_config *cfg)
 {
@@ -69,7 +75,8 @@ app *app_start(const server_config *cfg, char *err, size_t errlen)
 	size_t n_routes;
 	const char *const *names = routes_names(&n_routes);
 
-	if (!a || !(a->metrics = metrics_new(cfg->threads, names, n_routes)) || !(a->keys = make_ring(cfg))) {
+	if (!a || !(a->metrics = metrics_new(cfg->threads, names, n_routes)) || !(a->keys = make_ring(cfg)) ||
+	    !(a->limits = limits_new(&cfg->limits))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -77,6 +84,7 @@ app *app_start(const server_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the worker threads");
 		goto fail;
 	}
+	metrics_set_password_jobs(a->metrics, pool_depth_of, a->workers);
 	a->cfg = cfg;
 	a->started = app_now();
 	if (!(db = store_sqlite_open(cfg->db, err, errlen)))
@@ -108,6 +116,7 @@ void app_stop(app *a)
 		return;
 	pool_free(a->workers);
 	keyring_free(a->keys);
+	limits_free(a->limits);
 	metrics_free(a->metrics);
 	free(a);
 }

@@ -20,6 +20,7 @@
 #include <wolfssl/wolfcrypt/random.h>
 
 #include "keyring.h"
+#include "limits.h"
 #include "metrics.h"
 #include "pool.h"
 #include "server.h"
@@ -58,6 +59,7 @@ typedef struct app {
 	const server_config *cfg;
 	keyring *keys;
 	metrics *metrics;
+	limits *limits;  /* per-address failure counts (cfg->limits) */
 	pool *workers;   /* password hashing off the loops (cfg->workers threads) */
 	int64_t started; /* Unix seconds */
 } app;

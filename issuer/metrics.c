@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,12 @@ static const char *const reason_text[] = {"ERR_JWS_INVALID",
                                           "other"};
 #define N_REASONS (sizeof reason_text / sizeof reason_text[0])
 
+/* Label values of outcome, in enum metrics_login order. */
+static const char *const login_text[METRICS_LOGIN_COUNT] = {"ok", "failed", "locked", "limited"};
+
+/* Label values of endpoint, in enum metrics_limited order. */
+static const char *const limited_text[METRICS_LIMITED_COUNT] = {"login", "client_auth"};
+
 typedef _Atomic uint64_t ctr;
 
 /* One route's counters in one shard. Latency sums are whole nanoseconds, so adds stay exact. */
@@ -63,6 +70,10 @@ struct route_ctr {
 struct shard {
 	ctr token[METRICS_GRANT_COUNT];
 	ctr failure[N_REASONS];
+	ctr login[METRICS_LOGIN_COUNT];
+	ctr lockouts;
+	ctr limited[METRICS_LIMITED_COUNT];
+	ctr client_auth_failures;
 	struct route_ctr route[]; /* n_routes */
 };
 
@@ -73,6 +84,8 @@ struct metrics {
 	size_t stride;
 	int64_t start_ms; /* CLOCK_REALTIME at metrics_new */
 	unsigned char *shards;
+	unsigned (*jobs)(void *ctx); /* idb_password_jobs, or NULL (renders 0) */
+	void *jobs_ctx;
 };
 
 /* see metrics.h */
@@ -172,6 +185,39 @@ void metrics_verify_failure(metrics *m, unsigned thread, const char *reason)
 	add(&shard_of(m, thread)->failure[i], 1);
 }
 
+/* see metrics.h */
+void metrics_login(metrics *m, unsigned thread, enum metrics_login o)
+{
+	if ((unsigned)o < METRICS_LOGIN_COUNT)
+		add(&shard_of(m, thread)->login[o], 1);
+}
+
+/* see metrics.h */
+void metrics_lockout(metrics *m, unsigned thread)
+{
+	add(&shard_of(m, thread)->lockouts, 1);
+}
+
+/* see metrics.h */
+void metrics_limited(metrics *m, unsigned thread, enum metrics_limited w)
+{
+	if ((unsigned)w < METRICS_LIMITED_COUNT)
+		add(&shard_of(m, thread)->limited[w], 1);
+}
+
+/* see metrics.h */
+void metrics_client_auth_failure(metrics *m, unsigned thread)
+{
+	add(&shard_of(m, thread)->client_auth_failures, 1);
+}
+
+/* see metrics.h */
+void metrics_set_password_jobs(metrics *m, unsigned (*jobs)(void *ctx), void *ctx)
+{
+	m->jobs = jobs;
+	m->jobs_ctx = ctx;
+}
+
 /* A growing output buffer; `bad` once memory ran out (later appends do nothing). */
 struct out {
 	char *p;
@@ -250,6 +296,41 @@ static int64_t resident_bytes(void)
 	    rss > (unsigned long long)INT64_MAX / (unsigned long)page)
 		return -1;
 	return (int64_t)rss * page;
+}
+
+/* The sum over the shards of the counter at byte offset off in struct shard. */
+static uint64_t total(const metrics *m, size_t off)
+{
+	uint64_t n = 0;
+
+	for (unsigned t = 0; t < m->threads; t++)
+		n += get((ctr *)(void *)((unsigned char *)shard_of(m, t) + off));
+	return n;
+}
+
+/* The sign-in and abuse-control families: every label value, zeros included. */
+static void render_sign_in(struct out *o, const metrics *m)
+{
+	out_family(o, "idb_logins_total", "counter", "Sign-in attempts at /login, by outcome.");
+	for (size_t i = 0; i < METRICS_LOGIN_COUNT; i++)
+		out_printf(o, "idb_logins_total{outcome=\"%s\"} %llu\n", login_text[i],
+		           (unsigned long long)total(m, offsetof(struct shard, login) + i * sizeof(ctr)));
+	out_family(o, "idb_account_lockouts_total", "counter",
+	           "Accounts locked after repeated failed sign-ins.");
+	out_printf(o, "idb_account_lockouts_total %llu\n",
+	           (unsigned long long)total(m, offsetof(struct shard, lockouts)));
+	out_family(o, "idb_requests_limited_total", "counter",
+	           "Requests refused by a per-address limit on failed attempts, by endpoint.");
+	for (size_t i = 0; i < METRICS_LIMITED_COUNT; i++)
+		out_printf(o, "idb_requests_limited_total{endpoint=\"%s\"} %llu\n", limited_text[i],
+		           (unsigned long long)total(m, offsetof(struct shard, limited) + i * sizeof(ctr)));
+	out_family(o, "idb_client_auth_failures_total", "counter",
+	           "Failed client authentications at /token, /introspect and /revoke.");
+	out_printf(o, "idb_client_auth_failures_total %llu\n",
+	           (unsigned long long)total(m, offsetof(struct shard, client_auth_failures)));
+	out_family(o, "idb_password_jobs", "gauge",
+	           "Password hashing jobs waiting or running in the worker pool.");
+	out_printf(o, "idb_password_jobs %u\n", m->jobs ? m->jobs(m->jobs_ctx) : 0u);
 }
 
 static void render_requests(struct out *o, const metrics *m)
@@ -338,6 +419,8 @@ char *metrics_render(metrics *m, size_t *len)
 		out_printf(&o, "idb_token_verification_failures_total{reason=\"%s\"} %llu\n", reason_text[i],
 		           (unsigned long long)n);
 	}
+
+	render_sign_in(&o, m);
 
 	out_family(&o, "idb_process_start_time_seconds", "gauge",
 	           "Start time of the process since the Unix epoch in seconds.");

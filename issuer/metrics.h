@@ -90,12 +90,23 @@ void metrics_limited(metrics *m, unsigned thread, enum metrics_limited w);
 void metrics_client_auth_failure(metrics *m, unsigned thread);
 
 /*
+ * The gauge idb_password_jobs reads jobs(ctx) at each render (from the
+ * scraping thread: it must be thread-safe, e.g. pool_depth). Set once, before
+ * any render; without it the gauge reads 0.
+ */
+void metrics_set_password_jobs(metrics *m, unsigned (*jobs)(void *ctx), void *ctx);
+
+/*
  * The exposition text (format 0.0.4) in a new malloc'd NUL-terminated buffer,
  * its length in *len; NULL if memory ran out. Families, each with # HELP and
  * # TYPE: idb_http_requests_total{route,code} (codes seen only),
  * idb_http_request_duration_seconds{route} (histogram, every route),
  * idb_tokens_issued_total{grant}, idb_token_verification_failures_total{reason}
- * (every value, zeros included), idb_process_start_time_seconds (when m was
+ * (every value, zeros included), idb_logins_total{outcome="ok|failed|locked|
+ * limited"}, idb_account_lockouts_total, idb_requests_limited_total{endpoint=
+ * "login|client_auth"}, idb_client_auth_failures_total (every value, zeros
+ * included), idb_password_jobs (gauge: jobs waiting or running in the password
+ * pool), idb_process_start_time_seconds (when m was
  * created), idb_process_resident_memory_bytes (omitted if /proc/self/statm is
  * unreadable), idb_build_info{version} 1. Safe while other threads count:
  * each histogram is consistent (buckets cumulative, +Inf == _count); _sum may
