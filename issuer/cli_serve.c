@@ -55,15 +55,49 @@ static int fail(const char *what, const char *value)
 	return EXIT_USAGE;
 }
 
+/* The abuse controls' variables (issue "SSO", deliverable 7) over the defaults; 0 or the exit status. */
+static int read_abuse_env(server_config *cfg)
+{
+	static const struct {
+		const char *name, *range;
+		int64_t min, max;
+	} var[] = {
+	    {"LOGIN_LOCKOUT_THRESHOLD", "LOGIN_LOCKOUT_THRESHOLD (0..1000, 0: off)", 0, 1000},
+	    {"LOGIN_LOCKOUT_MINUTES", "LOGIN_LOCKOUT_MINUTES (1..1440)", 1, 1440},
+	    {"LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ADDRESS (0..1000000, 0: off)", 0, 1000000},
+	    {"CLIENT_AUTH_FAILURES_PER_ADDRESS", "CLIENT_AUTH_FAILURES_PER_ADDRESS (0..1000000, 0: off)", 0,
+	     1000000},
+	    {"FAILURE_WINDOW_MINUTES", "FAILURE_WINDOW_MINUTES (1..1440)", 1, 1440},
+	};
+	int64_t v[sizeof var / sizeof var[0]] = {
+	    cfg->lockout_threshold, cfg->lockout_seconds / 60, cfg->limits.max_failures[LIMITS_LOGIN],
+	    cfg->limits.max_failures[LIMITS_CLIENT_AUTH], cfg->limits.window[LIMITS_LOGIN] / 60};
+
+	for (size_t i = 0; i < sizeof var / sizeof var[0]; i++) {
+		const char *s = getenv(var[i].name);
+		if (s && cli_parse_i64(s, var[i].min, var[i].max, &v[i]))
+			return fail(var[i].range, s);
+	}
+	cfg->lockout_threshold = (int)v[0];
+	cfg->lockout_seconds = v[1] * 60;
+	cfg->limits.max_failures[LIMITS_LOGIN] = (unsigned)v[2];
+	cfg->limits.max_failures[LIMITS_CLIENT_AUTH] = (unsigned)v[3];
+	cfg->limits.window[LIMITS_LOGIN] = cfg->limits.window[LIMITS_CLIENT_AUTH] = v[4] * 60;
+	return 0;
+}
+
 /* The sign-in variables (README "Configuration"); 0 or the exit status. */
 static int read_sign_in_env(server_config *cfg)
 {
 	char err[160];
+	int rc;
 
 	if (password_params_from_env(&cfg->argon2, err, sizeof err)) {
 		fprintf(stderr, "identity-backend serve: %s\n", err);
 		return EXIT_USAGE;
 	}
+	if ((rc = read_abuse_env(cfg)))
+		return rc;
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * A failed authentication says only "invalid_client": never whether the id or
  * the secret was wrong, and an unknown id costs the same hash as a known one.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "oauth.h"
@@ -69,8 +70,8 @@ static int check_client(h2o_req_t *req, app_thread *t, const char *id, const cha
 	return 0;
 }
 
-/* see oauth.h */
-int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c)
+/* oauth_client_auth without the per-address limit. */
+static int client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c)
 {
 	h2o_iovec_t auth = routes_header(req, H2O_TOKEN_AUTHORIZATION);
 	const char *id = http_form_get(form, "client_id"), *secret = http_form_get(form, "client_secret");
@@ -107,6 +108,60 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
 		return -1;
 	}
 	return check_client(req, t, id, secret, c);
+}
+
+/* see oauth.h */
+int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr *peer = NULL;
+	int64_t now = app_now(), retry;
+	char *after;
+
+	if (req->conn->callbacks->get_peername &&
+	    req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss) > 0)
+		peer = (const struct sockaddr *)&ss;
+	if (limits_blocked(t->app->limits, LIMITS_CLIENT_AUTH, peer, now, &retry)) {
+		after = h2o_mem_alloc_pool(&req->pool, 24);
+		snprintf(after, 24, "%lld", (long long)retry);
+		routes_add_header(req, "retry-after", after);
+		routes_send_error(req, 429, "temporarily_unavailable",
+		                  "too many failed client authentications from this address; retry later");
+		metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_CLIENT_AUTH);
+		return -1;
+	}
+	if (client_auth(req, t, form, c) == 0)
+		return 0;
+	/* Every refusal but a store outage (503) is a failed authentication; successes never count. */
+	if (req->res.status == 400 || req->res.status == 401) {
+		limits_failed(t->app->limits, LIMITS_CLIENT_AUTH, peer, now);
+		metrics_client_auth_failure(t->app->metrics, t->index);
+	}
+	return -1;
+}
+
+/* see oauth.h */
+int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, const char *grant,
+                          struct store_client *c)
+{
+	const char *id = http_form_get(form, "client_id");
+	store_err e;
+
+	if (id && !http_form_get(form, "client_secret") && !routes_header(req, H2O_TOKEN_AUTHORIZATION).base &&
+	    (strcmp(grant, "authorization_code") == 0 || strcmp(grant, "refresh_token") == 0) &&
+	    strlen(id) <= STORE_ID_MAX) {
+		e = app_client_get(t, id, c);
+		if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
+			routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+			return -1;
+		}
+		if (e == STORE_OK && c->is_public) {
+			t->client_id = oauth_pool_str(req, c->id, strlen(c->id));
+			return 0;
+		}
+	}
+	/* A confidential client, or no client at all: a secret is required (and a failure counted). */
+	return oauth_client_auth(req, t, form, c);
 }
 
 static int nqchar(unsigned char ch)
