@@ -32,6 +32,19 @@ int oauth_read_form(h2o_req_t *req, http_form *form);
  */
 int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c);
 
+/*
+ * Identify the client of a /token request for grant (the grant_type) into *c.
+ * A public client (store_client.is_public) is accepted by the form's client_id
+ * alone (token_endpoint_auth_method "none", RFC 6749 §2.1, RFC 7636), only
+ * when it sends no secret and no Authorization header and only for the grants
+ * that need a user's code or refresh token (authorization_code,
+ * refresh_token); everything else is oauth_client_auth: a public client that
+ * sends a secret, or a confidential one that sends none, is invalid_client.
+ * 0, or -1 after the error response (as oauth_client_auth).
+ */
+int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, const char *grant,
+                          struct store_client *c);
+
 /* 1 when every space-separated token of scope is in allowed (also space-separated), else 0. */
 int oauth_scope_allowed(const char *scope, const char *allowed);
 
