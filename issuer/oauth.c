@@ -147,12 +147,14 @@ int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, 
 	const char *id = http_form_get(form, "client_id");
 	store_err e;
 
-	if (id && !http_form_get(form, "client_secret") && !routes_header(req, H2O_TOKEN_AUTHORIZATION).base &&
+	if (id && !http_form_get(form, "client_secret") &&
+	    !routes_header(req, H2O_TOKEN_AUTHORIZATION).base &&
 	    (strcmp(grant, "authorization_code") == 0 || strcmp(grant, "refresh_token") == 0) &&
 	    strlen(id) <= STORE_ID_MAX) {
 		e = app_client_get(t, id, c);
 		if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
-			routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+			routes_send_error(req, 503, "temporarily_unavailable",
+			                  "the store is unavailable; retry");
 			return -1;
 		}
 		if (e == STORE_OK && c->is_public) {
