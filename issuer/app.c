@@ -53,16 +53,18 @@ static unsigned pool_depth_of(void *p)
 	return pool_depth(p);
 }
 
-/* The algorithms the ring must sign with: ES256, RS256 and the configured one. */
+/*
+ * The algorithms the ring must sign with: every one a client may register for
+ * its ID tokens (store_client.id_token_alg, discovery's
+ * id_token_signing_alg_values_supported), which includes every JWT_ALGORITHM
+ * but the legacy HS256 (the legacy secret signs that).
+ */
 static keyring *make_ring(const server_config *cfg)
 {
-	const char *req[3] = {"ES256", "RS256", NULL};
-	size_t n = 2;
+	static const char *const req[] = {"ES256", "RS256", "PS256", "EdDSA"};
 	const char *legacy = cfg->legacy_secret;
 
-	if (strcmp(cfg->alg, "ES256") && strcmp(cfg->alg, "RS256") && strcmp(cfg->alg, "HS256"))
-		req[n++] = cfg->alg;
-	return keyring_new(req, n, legacy, legacy ? strlen(legacy) : 0);
+	return keyring_new(req, sizeof req / sizeof req[0], legacy, legacy ? strlen(legacy) : 0);
 }
 
 /* see app.h */
