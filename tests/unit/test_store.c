@@ -4,8 +4,9 @@
  * end): migrations, refusals (newer schema, foreign database, random bytes),
  * file modes, every operation's answers and errors, single-use codes under
  * concurrent redemption by threads and by processes (RFC 6749 §4.1.2: a code is
- * used once), and honest failures (read-only, busy, damaged) instead of wrong
- * answers. The .c is included to reach its statics (style.md, "Tests").
+ * used once) and of login flows (a flow ends in one code), consents, and honest
+ * failures (read-only, busy, damaged) instead of wrong answers. The .c is included to reach its statics
+ * (style.md, "Tests").
  */
 #include "../../issuer/store_sqlite.c"
 #include "../test.h"
@@ -108,6 +109,9 @@ static struct store_client client(const char *id, int is_public)
 	snprintf(c.audiences, sizeof c.audiences, "api://orders\napi://billing");
 	snprintf(c.scope, sizeof c.scope, "openid profile email offline_access");
 	snprintf(c.subjects, sizeof c.subjects, "svc-a\nsvc-b");
+	snprintf(c.post_logout_uris, sizeof c.post_logout_uris,
+	         "https://app.example/bye\nhttps://app.example/");
+	snprintf(c.id_token_alg, sizeof c.id_token_alg, "%s", is_public ? "" : "EdDSA");
 	c.created_at = NOW;
 	return c;
 }
@@ -121,7 +125,8 @@ static int client_eq(const struct store_client *a, const struct store_client *b)
 	       a->needs_consent == b->needs_consent && !strcmp(a->grants, b->grants) &&
 	       !strcmp(a->redirect_uris, b->redirect_uris) && !strcmp(a->audiences, b->audiences) &&
 	       !strcmp(a->scope, b->scope) && !strcmp(a->subjects, b->subjects) &&
-	       a->created_at == b->created_at;
+	       !strcmp(a->post_logout_uris, b->post_logout_uris) &&
+	       !strcmp(a->id_token_alg, b->id_token_alg) && a->created_at == b->created_at;
 }
 
 static struct store_code code(unsigned n, const char *client_id, int64_t expires_at)
@@ -336,7 +341,7 @@ static void test_clients(store *s)
 	T_CHECK(store_client_put(s, &a) == STORE_OK, "confidential client put");
 	T_CHECK(store_client_put(s, &b) == STORE_OK, "public client put");
 	T_CHECK(store_client_get(s, "client-b", &got) == STORE_OK && client_eq(&a, &got),
-	        "confidential client round-trips every field");
+	        "confidential client round-trips every field (post-logout URIs and ID token alg too)");
 	T_CHECK(store_client_get(s, "client-a", &got) == STORE_OK && client_eq(&b, &got) && got.is_public &&
 	            got.secret_hash_len == 0,
 	        "public client round-trips (no secret)");
@@ -369,6 +374,40 @@ static void test_clients(store *s)
 	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "list with a trailing newline: INVALID");
 	snprintf(bad.redirect_uris, sizeof bad.redirect_uris, "https://a/\tcb");
 	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "list with a control character: INVALID");
+	bad = client("x", 0);
+	snprintf(bad.post_logout_uris, sizeof bad.post_logout_uris, "https://a/bye\n");
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID,
+	        "post-logout list with a trailing newline: INVALID");
+	bad = client("x", 0);
+	memset(bad.post_logout_uris, 'u', sizeof bad.post_logout_uris); /* not terminated */
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "unterminated post-logout list: INVALID");
+	{
+		static const char *const algs[] = {"RS256", "PS256", "ES256", "EdDSA", ""};
+		static const char *const bad_algs[] = {"none", "HS256", "rs256", "ES384", "EdDSA "};
+		int ok = 1;
+
+		for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+			struct store_client one = client("alg-ok", 0);
+
+			snprintf(one.id_token_alg, sizeof one.id_token_alg, "%s", algs[i]);
+			ok &= store_client_put(s, &one) == STORE_OK &&
+			      store_client_get(s, "alg-ok", &got) == STORE_OK &&
+			      !strcmp(got.id_token_alg, algs[i]) &&
+			      store_client_delete(s, "alg-ok") == STORE_OK;
+		}
+		T_CHECK(ok, "id_token_alg RS256, PS256, ES256, EdDSA and \"\" (RS256) round-trip");
+		ok = 1;
+		for (size_t i = 0; i < sizeof bad_algs / sizeof bad_algs[0]; i++) {
+			bad = client("x", 0);
+			snprintf(bad.id_token_alg, sizeof bad.id_token_alg, "%s", bad_algs[i]);
+			ok &= store_client_put(s, &bad) == STORE_INVALID;
+		}
+		bad = client("x", 0);
+		memset(bad.id_token_alg, 'E', sizeof bad.id_token_alg);
+		ok &= store_client_put(s, &bad) == STORE_INVALID;
+		T_CHECK(ok,
+		        "id_token_alg none, HS256, rs256, ES384, a trailing space, unterminated: INVALID");
+	}
 	bad = client("x", 0);
 	memset(bad.id, 'i', sizeof bad.id); /* not terminated */
 	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "unterminated id: INVALID");
@@ -627,7 +666,8 @@ static void test_ops_table(void)
 	            o->user_delete && o->user_login_failed && o->user_login_ok && o->user_set_password &&
 	            o->session_put && o->session_get && o->session_delete && o->session_purge &&
 	            o->refresh_put && o->refresh_get && o->refresh_rotate && o->refresh_revoke_family &&
-	            o->refresh_purge,
+	            o->refresh_purge && o->flow_put && o->flow_get && o->flow_set_user && o->flow_take &&
+	            o->flow_purge && o->consent_put && o->consent_get,
 	        "the SQLite backend fills every member of struct store_ops");
 }
 
@@ -1170,7 +1210,7 @@ static void test_flows(store *s)
 	test_flow_cascade(s);
 }
 
-/* A database at schema v1 (as the first release wrote it) is migrated to v2. */
+/* A database at schema v1 (as the first release wrote it) is migrated to the current schema. */
 static void test_migrate_v1(void)
 {
 	char p[256], p2[256], err[512];
@@ -1209,6 +1249,52 @@ static void test_migrate_v1(void)
 		        "and the file is left at v1, untouched");
 		sqlite3_close(db);
 	}
+}
+
+/* A database at schema v2 (the release before login flows) is migrated to v3,
+ * keeping every row: clients gain empty post-logout lists and the default alg. */
+static void test_migrate_v2(void)
+{
+	char p[256], err[512];
+	struct store_client got;
+	struct store_user u;
+	struct store_flow f = flow(9, "old-client", NOW + 60);
+	char scope[STORE_SCOPE_MAX + 1];
+	store *s;
+
+	T_CHECK(raw_exec(at(p, sizeof p, "v2.db"), migrations[0]) == SQLITE_OK &&
+	            raw_exec(p, migrations[1]) == SQLITE_OK &&
+	            raw_exec(p,
+	                     "PRAGMA user_version = 2; INSERT INTO clients (id, is_public, grants, "
+	                     "redirect_uris, scope, needs_consent, created_at) VALUES ('old-client', 1, "
+	                     "'authorization_code', 'https://old.example/cb', 'openid', 1, 7); INSERT INTO "
+	                     "users (id, username, password_hash, created_at) VALUES ('u-old', 'Olga', 'h', "
+	                     "8); INSERT INTO sessions VALUES (x'01', 'u-old', 8, 9)") == SQLITE_OK,
+	        "a v2 database with a client, a user and a session, made by hand");
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == 3 &&
+	            q_int(s, "SELECT count(*) FROM sqlite_schema WHERE name IN ('login_flows', 'consents', "
+	                     "'login_flows_expires')") == 3,
+	        "v2 -> v3 on open: login_flows, consents and the expiry index exist (%s)", s ? "ok" : err);
+	if (!s)
+		return;
+	T_CHECK(store_client_get(s, "old-client", &got) == STORE_OK && got.post_logout_uris[0] == '\0' &&
+	            got.id_token_alg[0] == '\0' && !strcmp(got.redirect_uris, "https://old.example/cb") &&
+	            !strcmp(got.scope, "openid") && got.is_public && got.needs_consent && got.created_at == 7,
+	        "the v2 client keeps its fields and gains no post-logout URIs and the default alg");
+	T_CHECK(store_user_get_by_name(s, "olga", &u) == STORE_OK && !strcmp(u.id, "u-old") &&
+	            q_int(s, "SELECT count(*) FROM sessions") == 1,
+	        "the v2 user and session are kept");
+	T_CHECK(store_flow_put(s, &f) == STORE_OK &&
+	            store_flow_set_user(s, f.id_hash, f.id_hash_len, NOW, "u-old", NOW) == STORE_OK &&
+	            store_consent_put(s, "u-old", "old-client", "openid", NOW) == STORE_OK &&
+	            store_consent_get(s, "u-old", "old-client", scope) == STORE_OK,
+	        "flows and consents work on the migrated file");
+	T_CHECK(q_int(s, "SELECT count(*) FROM pragma_foreign_key_check") == 0 &&
+	            q_int(s, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'") ==
+	                0,
+	        "foreign keys and integrity hold after the migration");
+	store_close(s);
 }
 
 /* ---- concurrency of refresh rotation and of failure counting ---- */
@@ -1627,6 +1713,82 @@ static void test_processes(void)
 	        total);
 }
 
+/* Login flows: the same race as codes, on take. A flow ends in one code. */
+static void *flow_take_racer(void *arg)
+{
+	struct racer *r = arg;
+	struct store_flow got;
+
+	for (unsigned i = 0; i < NCODE; i++) {
+		struct store_flow f = flow(1000 + i, "client-c", NOW + 60);
+		store_err e;
+
+		pthread_barrier_wait(r->bar); /* every thread takes flow i at once */
+		if (!r->s)
+			continue;
+		e = store_flow_take(r->s, f.id_hash, f.id_hash_len, NOW, &got);
+		if (e == STORE_OK && flow_eq(&f, &got))
+			r->won[i] = 1;
+		else if (e != STORE_NOT_FOUND)
+			r->errors++;
+	}
+	return NULL;
+}
+
+static void test_flow_race(void)
+{
+	char p[256], err[512];
+	pthread_t th[NTHREAD];
+	pthread_barrier_t bar;
+	struct racer r[NTHREAD];
+	store *s;
+	int opened = 0, errors = 0, exact = 1, total = 0, ok = 1;
+
+	s = store_sqlite_open(at(p, sizeof p, "race.db"), err, sizeof err);
+	if (!s) {
+		T_CHECK(0, "reopen race.db: %s", err);
+		return;
+	}
+	q_exec(s, "BEGIN");
+	for (unsigned i = 0; i < NCODE; i++) {
+		struct store_flow f = flow(1000 + i, "client-c", NOW + 60);
+
+		ok &= store_flow_put(s, &f) == STORE_OK;
+	}
+	q_exec(s, "COMMIT");
+	T_CHECK(ok, "%d flows put", NCODE);
+	memset(r, 0, sizeof r);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	for (int t = 0; t < NTHREAD; t++) {
+		r[t].bar = &bar;
+		opened += (r[t].s = store_sqlite_open(p, NULL, 0)) != NULL;
+	}
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_create(&th[t], NULL, flow_take_racer, &r[t]);
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		errors += r[t].errors;
+	}
+	for (unsigned i = 0; i < NCODE; i++) {
+		int winners = 0;
+
+		for (int t = 0; t < NTHREAD; t++)
+			winners += r[t].won[i];
+		exact &= winners == 1;
+		total += winners;
+	}
+	T_CHECK(
+	    opened == NTHREAD && exact && total == NCODE && errors == 0,
+	    "%d threads, own connections, take each of %d flows at once: exactly one winner each (%d wins, "
+	    "%d errors)",
+	    NTHREAD, NCODE, total, errors);
+	T_CHECK(q_int(s, "SELECT count(*) FROM login_flows") == 0, "and every flow is gone");
+	for (int t = 0; t < NTHREAD; t++)
+		store_close(r[t].s);
+	store_close(s);
+	pthread_barrier_destroy(&bar);
+}
+
 /* ---- honest failures ---- */
 
 static void test_busy(store *s)
@@ -1830,9 +1992,11 @@ int main(void)
 	}
 	test_concurrency();
 	test_processes();
+	test_flow_race();
 	test_rotate_race();
 	test_rotate_processes();
 	test_migrate_v1();
+	test_migrate_v2();
 	test_readonly();
 	test_damaged();
 	rm_dir();
