@@ -14,7 +14,6 @@
  * shorter than the window, at most 2/LIMITS_BUCKETS of it longer. A clock that
  * goes back counts and checks in the newest bucket seen.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,8 @@
  * format 0.0.4 checker (syntax of every line, # HELP/# TYPE before a family's
  * samples, families contiguous, histograms cumulative with +Inf == _count) and
  * exact values are compared; threads hammer the counters concurrently (also
- * while a scraper renders) and the totals must come out exact. Reqlog: lines
+ * while a scraper renders) and the totals must come out exact, the sign-in and
+ * abuse-control families (every label value, zeros included) too. Reqlog: lines
  * are parsed back with cJSON, for hostile input too (quotes, backslashes,
  * control bytes, invalid UTF-8, 10 KB fields), and must never hold a query
  * string. The .c files are included to reach their statics (style.md, "Tests").
@@ -424,6 +425,86 @@ out:
 	metrics_free(m);
 }
 
+/* ---- metrics: sign-in and abuse-control families ---- */
+
+static unsigned fake_jobs(void *ctx)
+{
+	return *(unsigned *)ctx;
+}
+
+static void test_sign_in(void)
+{
+	static const char *const outcome[] = {"ok", "failed", "locked", "limited"};
+	metrics *m = metrics_new(3, routes, N_ROUTES);
+	unsigned jobs = 7;
+	char *text, key[128];
+	int all = 1;
+
+	if (m == NULL)
+		return;
+	if ((text = render_checked(m, "sign-in fresh")) != NULL) {
+		for (size_t i = 0; i < 4; i++) {
+			snprintf(key, sizeof key, "idb_logins_total{outcome=\"%s\"}", outcome[i]);
+			all &= sample(text, key) == 0;
+		}
+		T_CHECK(all, "fresh: every outcome of idb_logins_total present with 0");
+		T_CHECK(sample(text, "idb_account_lockouts_total") == 0 &&
+		            sample(text, "idb_requests_limited_total{endpoint=\"login\"}") == 0 &&
+		            sample(text, "idb_requests_limited_total{endpoint=\"client_auth\"}") == 0 &&
+		            sample(text, "idb_client_auth_failures_total") == 0,
+		        "fresh: lockouts, limited (both endpoints) and client auth failures present with 0");
+		T_CHECK(sample(text, "idb_password_jobs") == 0,
+		        "fresh: idb_password_jobs 0 without a source");
+		T_CHECK(strstr(text, "# TYPE idb_logins_total counter\n") &&
+		            strstr(text, "# TYPE idb_account_lockouts_total counter\n") &&
+		            strstr(text, "# TYPE idb_requests_limited_total counter\n") &&
+		            strstr(text, "# TYPE idb_client_auth_failures_total counter\n") &&
+		            strstr(text, "# TYPE idb_password_jobs gauge\n") &&
+		            strstr(text, "# HELP idb_password_jobs "),
+		        "TYPE and HELP lines of the sign-in families");
+		free(text);
+	}
+	/* Spread over shards (thread 5 folds onto shard 2); out-of-range enums are not counted. */
+	metrics_login(m, 0, METRICS_LOGIN_OK);
+	metrics_login(m, 1, METRICS_LOGIN_OK);
+	metrics_login(m, 2, METRICS_LOGIN_FAILED);
+	metrics_login(m, 5, METRICS_LOGIN_FAILED);
+	metrics_login(m, 0, METRICS_LOGIN_FAILED);
+	metrics_login(m, 1, METRICS_LOGIN_LOCKED);
+	metrics_login(m, 0, (enum metrics_login)4);
+	metrics_login(m, 0, (enum metrics_login) - 1);
+	metrics_lockout(m, 1);
+	metrics_lockout(m, 2);
+	metrics_limited(m, 0, METRICS_LIMITED_CLIENT_AUTH);
+	metrics_limited(m, 1, METRICS_LIMITED_CLIENT_AUTH);
+	metrics_limited(m, 2, METRICS_LIMITED_CLIENT_AUTH);
+	metrics_limited(m, 2, (enum metrics_limited)2);
+	for (int i = 0; i < 11; i++)
+		metrics_client_auth_failure(m, (unsigned)i);
+	metrics_set_password_jobs(m, fake_jobs, &jobs);
+	if ((text = render_checked(m, "sign-in counts")) != NULL) {
+		T_CHECK(sample(text, "idb_logins_total{outcome=\"ok\"}") == 2 &&
+		            sample(text, "idb_logins_total{outcome=\"failed\"}") == 3 &&
+		            sample(text, "idb_logins_total{outcome=\"locked\"}") == 1 &&
+		            sample(text, "idb_logins_total{outcome=\"limited\"}") == 0,
+		        "logins by outcome summed over shards: ok 2, failed 3, locked 1, limited 0");
+		T_CHECK(sample(text, "idb_account_lockouts_total") == 2, "lockouts == 2");
+		T_CHECK(sample(text, "idb_requests_limited_total{endpoint=\"client_auth\"}") == 3 &&
+		            sample(text, "idb_requests_limited_total{endpoint=\"login\"}") == 0,
+		        "limited: client_auth 3, login 0 (out-of-range endpoint not counted)");
+		T_CHECK(sample(text, "idb_client_auth_failures_total") == 11,
+		        "client auth failures == 11 (threads folded onto 3 shards)");
+		T_CHECK(sample(text, "idb_password_jobs") == 7, "idb_password_jobs reads its source: 7");
+		free(text);
+	}
+	jobs = 0;
+	if ((text = render_checked(m, "gauge back to 0")) != NULL) {
+		T_CHECK(sample(text, "idb_password_jobs") == 0, "idb_password_jobs follows its source: 0");
+		free(text);
+	}
+	metrics_free(m);
+}
+
 static void test_edges(void)
 {
 	static const char *const odd[] = {"/a\"b\\c\nd"};
@@ -514,6 +595,13 @@ static void *hammer_run(void *arg)
 			metrics_token(h->m, h->thread, (enum metrics_grant)(i / 10 % METRICS_GRANT_COUNT));
 		if (i % 100 == 0)
 			metrics_verify_failure(h->m, h->thread, i % 200 ? "ERR_JWS_INVALID" : "nonsense");
+		if (i % 50 == 0) {
+			metrics_login(h->m, h->thread, (enum metrics_login)(i / 50 % METRICS_LOGIN_COUNT));
+			metrics_client_auth_failure(h->m, h->thread);
+			metrics_limited(h->m, h->thread, (enum metrics_limited)(i / 50 % 2));
+		}
+		if (i % 1000 == 0)
+			metrics_lockout(h->m, h->thread);
 	}
 	return NULL;
 }
@@ -606,6 +694,12 @@ static void hammer(unsigned shards, const char *what)
 	                4 * 1000 &&
 	            sample(text, "idb_token_verification_failures_total{reason=\"other\"}") == 4 * 1000,
 	        "%s: failure totals exact", what);
+	T_CHECK(sample(text, "idb_logins_total{outcome=\"ok\"}") == 4 * HAMMER_N / 50 / 4 &&
+	            sample(text, "idb_logins_total{outcome=\"limited\"}") == 4 * HAMMER_N / 50 / 4 &&
+	            sample(text, "idb_client_auth_failures_total") == 4 * HAMMER_N / 50 &&
+	            sample(text, "idb_requests_limited_total{endpoint=\"login\"}") == 4 * HAMMER_N / 50 / 2 &&
+	            sample(text, "idb_account_lockouts_total") == 4 * HAMMER_N / 1000,
+	        "%s: sign-in, client auth failure, limited and lockout totals exact", what);
 	free(text);
 out:
 	metrics_free(m);
@@ -919,6 +1013,7 @@ int main(void)
 {
 	test_checker();
 	test_render_exact();
+	test_sign_in();
 	test_edges();
 	hammer(4, "4 threads, 4 shards");
 	hammer(2, "4 threads, 2 shards (folded)");
