@@ -2,7 +2,9 @@
  * cli_client.c: `identity-backend client add | list | remove`: register OAuth
  * clients in the store, list them, remove them. Every value is checked here,
  * before it reaches the store: ids, grant types, redirect URIs (RFC 3986,
- * RFC 6749 §3.1.2, RFC 8252 §7), scopes (RFC 6749 §3.3), audiences, subjects.
+ * RFC 6749 §3.1.2, RFC 8252 §7) and post-logout redirect URIs (OIDC
+ * RP-Initiated Logout §3, held to the same rules), scopes (RFC 6749 §3.3),
+ * audiences, subjects, the ID token's signing alg.
  *
  * A client secret is shown once, on stdout, by add, and never again: the store
  * keeps only its salted hash (secret.h), list never prints a hash or a salt,
@@ -40,6 +42,7 @@ static int usage(const char *msg, const char *arg)
 	fprintf(stderr, "identity-backend client: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
 	fputs("usage: identity-backend client add --id ID [--secret-stdin] [--grant G]...\n"
 	      "           [--redirect-uri U]... [--audience A]... [--subject S]... [--scope \"a b\"]\n"
+	      "           [--post-logout-redirect-uri U]... [--id-token-alg RS256|PS256|ES256|EdDSA]\n"
 	      "           [--public] [--consent] [--db FILE]\n"
 	      "       identity-backend client list [--db FILE]\n"
 	      "       identity-backend client remove ID [--db FILE]\n",
@@ -55,6 +58,13 @@ static int valid_id(const char *id)
 	size_t n = strspn(id, ALPHA "0123456789._~-");
 
 	return n > 0 && n <= STORE_ID_MAX && id[n] == '\0';
+}
+
+/* The JWAs an ID token may be signed with (the issuer keeps a key of each). */
+static int valid_id_token_alg(const char *a)
+{
+	return strcmp(a, "RS256") == 0 || strcmp(a, "PS256") == 0 || strcmp(a, "ES256") == 0 ||
+	       strcmp(a, "EdDSA") == 0;
 }
 
 static int valid_grant(const char *g)
@@ -187,6 +197,8 @@ static int bad_value(const char *flag, const char *val)
 	static const char *const hints[][2] = {
 	    {"--grant", "client_credentials, authorization_code or refresh_token"},
 	    {"--redirect-uri", "absolute, no fragment; http(s) needs a host and no user"},
+	    {"--post-logout-redirect-uri", "absolute, no fragment; http(s) needs a host and no user"},
+	    {"--id-token-alg", "RS256, PS256, ES256 or EdDSA"},
 	    {"--audience", "1..2048 bytes of UTF-8, no control characters"},
 	    {"--subject", "1..255 bytes of UTF-8, no control characters"},
 	    {"--scope", "RFC 6749 3.3: tokens of printable ASCII except \" and \\, one space apart"},
@@ -226,7 +238,13 @@ static int option(client_args *a, const char *flag, const char *val)
 		return list_option(c->grants, STORE_GRANTS_MAX, flag, val, valid_grant(val));
 	else if (strcmp(flag, "--redirect-uri") == 0)
 		return list_option(c->redirect_uris, STORE_LIST_MAX, flag, val, valid_redirect(val));
-	else if (strcmp(flag, "--audience") == 0)
+	else if (strcmp(flag, "--post-logout-redirect-uri") == 0)
+		return list_option(c->post_logout_uris, STORE_LIST_MAX, flag, val, valid_redirect(val));
+	else if (strcmp(flag, "--id-token-alg") == 0) {
+		if (!valid_id_token_alg(val))
+			return bad_value(flag, val);
+		snprintf(c->id_token_alg, sizeof c->id_token_alg, "%s", val);
+	} else if (strcmp(flag, "--audience") == 0)
 		return list_option(c->audiences, STORE_LIST_MAX, flag, val,
 		                   valid_text(val, CLIENT_AUDIENCE_MAX));
 	else if (strcmp(flag, "--subject") == 0)
@@ -277,6 +295,12 @@ static int check_add(client_args *a)
 	if (code != (c->redirect_uris[0] != '\0'))
 		return usage(code ? "authorization_code needs --redirect-uri"
 		                  : "--redirect-uri needs the authorization_code grant",
+		             NULL);
+	/* Both only mean something to a client people sign in to (ID tokens, logout). */
+	if (!code && (c->post_logout_uris[0] || c->id_token_alg[0]))
+		return usage(c->post_logout_uris[0]
+		                 ? "--post-logout-redirect-uri needs the authorization_code grant"
+		                 : "--id-token-alg needs the authorization_code grant",
 		             NULL);
 	/* OIDC Core §5.4, §11: what a login client asks for unless told otherwise. */
 	if (!a->has_scope && code)
@@ -449,6 +473,8 @@ static int list_one(void *ctx, const struct store_client *c)
 	    !cJSON_AddBoolToObject(o, "consent", c->needs_consent) ||
 	    !cJSON_AddItemToObject(o, "grants", list_array(c->grants)) ||
 	    !cJSON_AddItemToObject(o, "redirect_uris", list_array(c->redirect_uris)) ||
+	    !cJSON_AddItemToObject(o, "post_logout_redirect_uris", list_array(c->post_logout_uris)) ||
+	    !cJSON_AddStringToObject(o, "id_token_alg", c->id_token_alg[0] ? c->id_token_alg : "RS256") ||
 	    !cJSON_AddItemToObject(o, "audiences", list_array(c->audiences)) ||
 	    !cJSON_AddItemToObject(o, "subjects", list_array(c->subjects)) ||
 	    !cJSON_AddStringToObject(o, "scope", c->scope) ||

@@ -1,5 +1,6 @@
 // The store commands, as an operator runs them: `identity-backend keys` (list,
-// rotate, retire) and `identity-backend client` (add, list, remove) against a
+// rotate, retire) and `identity-backend client` (add, list, remove; with
+// post-logout redirect URIs and the ID token alg) against a
 // fresh SQLite file in a temporary directory. Checks the JSON they print, their
 // exit statuses (0 ok, 1 store answer or failure, 2 usage), and that private key
 // material and client secrets never leak: not on stdout or stderr (every output
@@ -193,6 +194,9 @@ try {
 		[['add', '--id', 'g11', '--public', '--secret-stdin', '--redirect-uri', 'https://a.example/cb'], 'a public client with a secret'],
 		[['add', '--id', 'g12', '--frobnicate', 'x'], 'an unknown option'],
 		[['add', '--id', 'g13', 'extra'], 'an extra argument'],
+		[['add', '--id', 'g14', '--post-logout-redirect-uri', 'https://app.example/bye'], 'a post-logout URI without authorization_code'],
+		[['add', '--id', 'g15', '--id-token-alg', 'ES256'], 'an ID token alg without authorization_code'],
+		[['add', '--id', 'g16', '--public', '--redirect-uri', 'https://a.example/cb', '--id-token-alg'], '--id-token-alg without a value'],
 		[['frob'], 'an unknown subcommand'],
 		[[], 'no subcommand'],
 	]) {
@@ -204,8 +208,21 @@ try {
 		r = client(['add', '--id', 'uri-bad', '--grant', 'authorization_code', '--redirect-uri', uri]);
 		report(r.code === 2, `redirect URI refused: ${uri.slice(0, 40)}`, show(r));
 	}
+	for (const uri of ['javascript:alert(1)', 'https://app.example/bye#frag', '/bye', 'http://user@app.example/bye', 'https://app.example/b y', '']) {
+		r = client(['add', '--id', 'logout-bad', '--public', '--redirect-uri', 'https://a.example/cb', '--post-logout-redirect-uri', uri]);
+		report(r.code === 2 && r.out === '' && /--post-logout-redirect-uri/.test(r.err), `post-logout redirect URI refused: ${uri.slice(0, 40) || '(empty)'}`, show(r));
+	}
+	for (const alg of ['HS256', 'none', 'es256', 'ES384', 'RS256 ', '']) {
+		r = client(['add', '--id', 'alg-bad', '--public', '--redirect-uri', 'https://a.example/cb', '--id-token-alg', alg]);
+		report(r.code === 2 && r.out === '' && /invalid --id-token-alg \(RS256, PS256, ES256 or EdDSA\)/.test(r.err),
+			`--id-token-alg ${JSON.stringify(alg)}: usage error naming the choices`, show(r));
+	}
+	r = client(['add']);
+	report(/--post-logout-redirect-uri U/.test(r.err) && /--id-token-alg RS256\|PS256\|ES256\|EdDSA/.test(r.err), 'the usage names the two logout and ID token options', show(r));
 	r = client(['add', '--id', 'web', '--grant', 'authorization_code', '--grant', 'refresh_token', '--consent',
-		'--redirect-uri', 'https://app.example/cb?x=1', '--redirect-uri', 'http://127.0.0.1:8765/cb', '--redirect-uri', 'com.example.app:/oauth2redirect']);
+		'--redirect-uri', 'https://app.example/cb?x=1', '--redirect-uri', 'http://127.0.0.1:8765/cb', '--redirect-uri', 'com.example.app:/oauth2redirect',
+		'--post-logout-redirect-uri', 'https://app.example/bye', '--post-logout-redirect-uri', 'com.example.app:/logout',
+		'--post-logout-redirect-uri', 'https://app.example/bye', '--id-token-alg', 'PS256', '--id-token-alg', 'EdDSA']);
 	report(r.code === 0 && B64URL43.test(r.json?.client_secret ?? ''), 'a confidential login client with https, loopback and private-use redirect URIs', show(r));
 	secrets.push(r.json?.client_secret);
 	r = client(['add', '--id', 'spa', '--public', '--redirect-uri', 'https://spa.example/']);
@@ -226,8 +243,10 @@ try {
 	const byId = (id) => clients.find((c) => c.client_id === id);
 	report(r.code === 0 && Array.isArray(r.json) && clients.map((c) => c.client_id).join() === 'spa,svc-a,svc-b,svc-c,web',
 		'client list: every client, in id order', show(r));
-	report(clients.every((c) => Object.keys(c).sort().join() === 'audiences,client_id,consent,created_at,grants,public,redirect_uris,scope,subjects'),
-		'list members: client_id, public, consent, grants, redirect_uris, audiences, subjects, scope, created_at', r.out.slice(0, 300));
+	report(clients.every((c) => Object.keys(c).sort().join() ===
+		'audiences,client_id,consent,created_at,grants,id_token_alg,post_logout_redirect_uris,public,redirect_uris,scope,subjects'),
+		'list members: client_id, public, consent, grants, redirect_uris, post_logout_redirect_uris, id_token_alg, audiences, subjects, scope, created_at',
+		r.out.slice(0, 300));
 	report(!secrets.some((s) => s && r.out.includes(s)) && !/secret|hash|salt/i.test(r.out), 'client list never shows a secret, hash or salt', r.out.slice(0, 300));
 	const a = byId('svc-a');
 	report(a && a.grants.join() === 'client_credentials' && a.audiences.join() === 'api://orders' && a.subjects.join('|') === 'svc-a|worker 1' &&
@@ -236,8 +255,13 @@ try {
 	const w = byId('web');
 	report(w && w.grants.join() === 'authorization_code,refresh_token' && w.redirect_uris.length === 3 && w.consent === true &&
 		w.scope === 'openid profile email offline_access', 'web: grants, redirect URIs, consent, the OIDC default scope', JSON.stringify(w));
+	report(w && w.post_logout_redirect_uris.join() === 'https://app.example/bye,com.example.app:/logout' && w.id_token_alg === 'EdDSA',
+		'web: post-logout URIs in order, a repeat kept once; the last --id-token-alg wins', JSON.stringify(w));
 	const spa = byId('spa');
 	report(spa && spa.public === true && spa.grants.join() === 'authorization_code', 'a public client defaults to authorization_code', JSON.stringify(spa));
+	report(spa && Array.isArray(spa.post_logout_redirect_uris) && spa.post_logout_redirect_uris.length === 0 && spa.id_token_alg === 'RS256',
+		'without the options: no post-logout URIs, id_token_alg RS256', JSON.stringify(spa));
+	report(a && a.post_logout_redirect_uris.length === 0 && a.id_token_alg === 'RS256', 'a client_credentials client lists the same defaults', JSON.stringify(a));
 	report(client(['list', '--grant', 'x']).code === 2 && client(['list', 'extra']).code === 2, 'list takes no other arguments');
 
 	if (hasSqlite) {
@@ -246,6 +270,9 @@ try {
 		report(!secrets.some((s) => s && (bytes.includes(s) || wal.includes(s))), 'no client secret is in the database file in clear');
 		report(sql(db, "SELECT length(secret_hash) || ',' || length(secret_salt) FROM clients WHERE id = 'svc-a'") === '32,16' &&
 			sql(db, "SELECT secret_hash IS NULL FROM clients WHERE id = 'spa'") === '1', 'the store holds a 32-byte hash and a 16-byte salt; a public client none');
+		report(sql(db, "SELECT quote(id_token_alg) || ' ' || replace(post_logout_uris, char(10), '|') FROM clients WHERE id = 'web'") ===
+			"'EdDSA' https://app.example/bye|com.example.app:/logout" && sql(db, "SELECT quote(id_token_alg) FROM clients WHERE id = 'spa'") === "''",
+			'stored: the alg as given ("" when none: RS256) and the post-logout URIs as a newline list');
 	}
 
 	// ---- client remove ----

@@ -5,8 +5,8 @@
  * file modes, every operation's answers and errors, single-use codes under
  * concurrent redemption by threads and by processes (RFC 6749 §4.1.2: a code is
  * used once) and of login flows (a flow ends in one code), consents, and honest
- * failures (read-only, busy, damaged) instead of wrong answers. The .c is included to reach its statics
- * (style.md, "Tests").
+ * failures (read-only, busy, damaged) instead of wrong answers. The .c is
+ * included to reach its statics (style.md, "Tests").
  */
 #include "../../issuer/store_sqlite.c"
 #include "../test.h"
