@@ -4,17 +4,20 @@
  *    confidential client, scope and audience (RFC 8707 `resource`, or
  *    `audience`) limited to what the client was registered for, answered with a
  *    JWT access token per RFC 9068 (typ at+jwt, sub = client_id, jti);
+ *    authorization_code and refresh_token (grant.c) for a confidential client
+ *    or a public one identified by its client_id (oauth_client_identify);
  *  - the seeds' JSON body {"sub","aud"}: the same client authentication (Basic,
  *    or client_id/client_secret members), the subject and audience must be
  *    registered for the client; the answer carries `token` and the OAuth fields.
  * Tokens are signed on the loop thread (a signature costs 20..700 us); nothing
- * here touches the store except the client lookup.
+ * in this file touches the store except the client lookup (grant.c does).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jose_json.h"
+#include "grant.h"
 #include "oauth.h"
 #include "secret.h"
 
@@ -104,12 +107,6 @@ out:
 	free(token);
 }
 
-/* The access-token alg: the configured one, unless that is legacy HS256 (then ES256). */
-static const char *access_alg(app_thread *t)
-{
-	return strcmp(t->app->cfg->alg, "HS256") ? t->app->cfg->alg : "ES256";
-}
-
 /* The audience the request asks for (resource or audience, not both), checked; 0 or -1. */
 static int pick_audience(h2o_req_t *req, const http_form *f, const struct store_client *c, const char **aud)
 {
@@ -134,7 +131,7 @@ static void client_credentials(h2o_req_t *req, app_thread *t, const http_form *f
 {
 	struct grant g = {.client = c,
 	                  .sub = c->id,
-	                  .alg = access_alg(t),
+	                  .alg = grant_access_alg(t->app->cfg),
 	                  .typ = "at+jwt",
 	                  .kind = METRICS_GRANT_CLIENT_CREDENTIALS};
 	const char *scope = http_form_get(f, "scope");
@@ -166,13 +163,18 @@ static void form_token(h2o_req_t *req, app_thread *t)
 		routes_send_error(req, 400, "invalid_request", "grant_type is required");
 		return;
 	}
-	if (oauth_client_auth(req, t, &f, &c))
+	if (oauth_client_identify(req, t, &f, grant, &c))
 		return;
 	if (strcmp(grant, "client_credentials") == 0)
 		client_credentials(req, t, &f, &c);
+	else if (strcmp(grant, "authorization_code") == 0)
+		grant_authorization_code(req, t, &f, &c);
+	else if (strcmp(grant, "refresh_token") == 0)
+		grant_refresh_token(req, t, &f, &c);
 	else
 		routes_send_error(req, 400, "unsupported_grant_type",
-		                  "this server supports client_credentials");
+		                  "this server supports authorization_code, refresh_token and "
+		                  "client_credentials");
 }
 
 /* Copy JSON string member name of doc into the form (for client authentication); 0 or -1. */
@@ -229,6 +231,8 @@ void token_endpoint(h2o_req_t *req, app_thread *t)
 {
 	h2o_iovec_t ct = routes_header(req, H2O_TOKEN_CONTENT_TYPE);
 
+	/* Public clients call from browsers of any origin; no cookie is read here (CORS). */
+	routes_add_header(req, "access-control-allow-origin", "*");
 	if (ct.base && http_media_type_is(ct.base, ct.len, "application/json"))
 		seed_token(req, t);
 	else

@@ -1,0 +1,358 @@
+// The person-facing grants of /token, /userinfo and discovery, for real:
+// `identity-backend serve` on a free loopback port, clients and users made by
+// the CLI, driven over HTTP by fetch. Covers grant_type=authorization_code
+// (RFC 6749 §4.1.3, RFC 7636 §4.6, OIDC Core §3.1.3) and refresh_token (RFC
+// 6749 §6, rotation and reuse detection per RFC 9700 §4.14.2) with every error
+// path, public and confidential clients, ID tokens verified by jose (at_hash
+// computed here, independently), /userinfo (OIDC Core §5.3, RFC 6750),
+// refresh tokens at /introspect and /revoke, CORS, and the discovery document.
+//
+// Codes come from two places: the real /authorize + /login flow (flow tests),
+// and rows written straight into the server's SQLite file with the sqlite3
+// CLI (the code's SHA-256, as the store keeps it), which is how the error paths
+// get codes of another client, with a `plain` challenge, or already expired,
+// without waiting out the 60-second code lifetime. Both are the real store
+// under the real server: nothing is mocked.
+import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as jose from 'jose';
+import { addClient, basic, cliTranscript, reporter, run, sanitizerReport, startServer, tempDir } from './lib.mjs';
+
+const { report, failures } = reporter('issuer/tokens');
+const started = Date.now();
+const FORM = 'application/x-www-form-urlencoded';
+const dirs = [];
+const servers = [];
+const show = (r) => `${r.status} ${r.text ?? r.error ?? ''}`.slice(0, 400);
+const isError = (r, status, code) => r.status === status && r.json?.error === code && typeof r.json?.error_description === 'string';
+const sha256 = (s) => crypto.createHash('sha256').update(s).digest();
+const b64u = (buf) => Buffer.from(buf).toString('base64url');
+const now = () => Math.floor(Date.now() / 1000);
+
+/** fetch that never rejects: {status, headers, text, json} or {status: 0, error}. */
+async function req(url, init = {}) {
+	try {
+		const r = await fetch(url, { redirect: 'manual', ...init });
+		const text = await r.text();
+		let json;
+		try {
+			json = JSON.parse(text);
+		} catch {
+			json = undefined;
+		}
+		return { status: r.status, headers: r.headers, text, json };
+	} catch (e) {
+		return { status: 0, error: `${e.message} ${e.cause?.code ?? ''}` };
+	}
+}
+
+/** at_hash (OIDC Core §3.1.3.6) of token for an ID token signed with alg, computed here. */
+export function atHash(alg, token) {
+	const h = alg === 'EdDSA' ? 'sha512' : `sha${alg.slice(2)}`;
+	const d = crypto.createHash(h).update(token, 'ascii').digest();
+	return b64u(d.subarray(0, d.length / 2));
+}
+
+/** Run SQL on db with the sqlite3 CLI (waits up to 5 s for the server's writers). */
+function sql(db, text) {
+	const r = spawnSync('sqlite3', [db], { input: `.timeout 5000\n${text}\n`, encoding: 'utf8' });
+	if (r.status !== 0 || r.stderr) throw new Error(`sqlite3: ${r.stderr}`);
+	return r.stdout.trim();
+}
+const q = (s) => `'${String(s).replaceAll("'", "''")}'`;
+
+try {
+	// ==================================================================== set-up
+	const dir = tempDir('idb-tokens-');
+	dirs.push(dir);
+	const DB = path.join(dir, 'identity.db');
+	const users = {};
+	for (const [name, email] of [['alice', 'alice@example.com'], ['bob', null]]) {
+		const r = await run(['user', 'add', '--db', DB, '--username', name, ...(email ? ['--email', email] : []), '--password-stdin'], {
+			input: `${name}-password-123\n`,
+		});
+		if (r.code !== 0) throw new Error(`user add ${name}: ${r.stderr}`);
+		users[name] = r.json.user_id;
+	}
+	const CB = 'https://app.example/cb';
+	const SPA_CB = 'http://localhost:5173/cb';
+	const C = {};
+	const codeGrants = ['--grant', 'authorization_code', '--grant', 'refresh_token'];
+	C.web = await addClient(DB, 'web', [...codeGrants, '--redirect-uri', CB]);
+	C.web2 = await addClient(DB, 'web2', [...codeGrants, '--redirect-uri', CB]);
+	C.spa = await addClient(DB, 'spa', ['--public', ...codeGrants, '--redirect-uri', SPA_CB]);
+	C.spa2 = await addClient(DB, 'spa2', ['--public', '--grant', 'authorization_code', '--redirect-uri', SPA_CB, '--scope', 'openid profile email offline_access']);
+	C.apiweb = await addClient(DB, 'apiweb', [...codeGrants, '--redirect-uri', CB, '--audience', 'api']);
+	C.svc = await addClient(DB, 'svc', ['--grant', 'client_credentials', '--audience', 'api', '--scope', 'openid read']);
+	for (const alg of ['ES256', 'PS256', 'EdDSA']) {
+		C[alg] = await addClient(DB, `web-${alg}`, [...codeGrants, '--redirect-uri', CB]);
+		sql(DB, `UPDATE clients SET id_token_alg = ${q(alg)} WHERE id = ${q(`web-${alg}`)};`);
+	}
+	const srv = await startServer({ db: DB, threads: 2 });
+	servers.push(srv);
+	const base = srv.base;
+	const ISS = base;
+	const JWKS = jose.createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`), { cooldownDuration: 0 });
+
+	/** Write an authorization code into the store; resolves {code, verifier}. */
+	function mint({ client = 'web', user = users.alice, uri = CB, scope = 'openid profile email offline_access', nonce = '', ttl = 60, method = 'S256', authTime = now() - 5 } = {}) {
+		const code = b64u(crypto.randomBytes(32));
+		const verifier = b64u(crypto.randomBytes(48));
+		const challenge = method === 'S256' ? b64u(sha256(verifier)) : verifier;
+		sql(
+			DB,
+			`INSERT INTO auth_codes (code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, auth_time, expires_at) VALUES (X'${sha256(code).toString('hex')}', ${q(client)}, ${q(user)}, ${q(uri)}, ${q(scope)}, ${q(nonce)}, ${q(challenge)}, ${q(method)}, ${authTime}, ${now() + ttl});`,
+		);
+		return { code, verifier, authTime };
+	}
+
+	/** POST /token as client c (public: client_id only; else basic or post) with params. */
+	function token(c, params, how = 'basic') {
+		const body = new URLSearchParams(params);
+		const headers = { 'content-type': FORM };
+		if (how === 'public') body.set('client_id', c.client_id);
+		else if (how === 'basic') headers.authorization = basic(c.client_id, c.client_secret);
+		else if (how === 'post') {
+			body.set('client_id', c.client_id);
+			body.set('client_secret', c.client_secret);
+		}
+		return req(`${base}/token`, { method: 'POST', headers, body: body.toString() });
+	}
+	const how = (c) => (c.client_secret ? 'basic' : 'public');
+	const exchange = (c, m, extra = {}) => token(c, { grant_type: 'authorization_code', code: m.code, redirect_uri: c === C.spa || c === C.spa2 ? SPA_CB : CB, code_verifier: m.verifier, ...extra }, how(c));
+	const refresh = (c, rt, extra = {}) => token(c, { grant_type: 'refresh_token', refresh_token: rt, ...extra }, how(c));
+	const verifies = async (t, opts) => {
+		try {
+			return await jose.jwtVerify(t, JWKS, opts);
+		} catch (e) {
+			return { error: `${e.code}: ${e.message}` };
+		}
+	};
+
+	// ============================================= 1. client identification
+	let m = mint({ client: 'spa', uri: SPA_CB });
+	let r = await token(C.spa, { grant_type: 'authorization_code', code: m.code, redirect_uri: SPA_CB, code_verifier: m.verifier }, 'none');
+	report(isError(r, 401, 'invalid_client'), 'public client: no client_id at all → 401 invalid_client', show(r));
+	r = await token({ ...C.spa, client_secret: 'a-secret-the-public-client-does-not-have' }, { grant_type: 'authorization_code', code: m.code, redirect_uri: SPA_CB, code_verifier: m.verifier }, 'post');
+	report(isError(r, 401, 'invalid_client'), 'public client sending a client_secret → 401 invalid_client', show(r));
+	r = await token({ ...C.spa, client_secret: '' }, { grant_type: 'authorization_code', code: m.code, redirect_uri: SPA_CB, code_verifier: m.verifier }, 'basic');
+	report(isError(r, 401, 'invalid_client'), 'public client with Basic and an empty secret → 401 invalid_client', show(r));
+	r = await token(C.web, { grant_type: 'authorization_code', code: m.code, redirect_uri: CB, code_verifier: m.verifier }, 'public');
+	report(isError(r, 401, 'invalid_client'), 'confidential client by client_id alone (no secret) → 401 invalid_client', show(r));
+	r = await token({ client_id: 'nobody' }, { grant_type: 'authorization_code', code: m.code, redirect_uri: SPA_CB, code_verifier: m.verifier }, 'public');
+	report(isError(r, 401, 'invalid_client'), 'unknown client_id alone → 401 invalid_client', show(r));
+	r = await token(C.spa, { grant_type: 'client_credentials' }, 'public');
+	report(isError(r, 401, 'invalid_client'), 'public client asking client_credentials by client_id → 401 invalid_client', show(r));
+	r = await token(C.svc, { grant_type: 'authorization_code', code: m.code, redirect_uri: CB, code_verifier: m.verifier });
+	report(isError(r, 400, 'unauthorized_client'), 'a client without the authorization_code grant → 400 unauthorized_client', show(r));
+	r = await exchange(C.spa, m);
+	report(r.status === 200, 'the code survived every refused identification (none of them took it)', show(r));
+
+	// ============================================ 2. authorization_code errors
+	m = mint();
+	for (const [what, params] of [
+		['no code', { code: undefined }],
+		['no redirect_uri', { redirect_uri: undefined }],
+		['no code_verifier', { code_verifier: undefined }],
+		['a 42-character code_verifier', { code_verifier: 'a'.repeat(42) }],
+		['a 129-character code_verifier', { code_verifier: 'a'.repeat(129) }],
+		['a code_verifier with "+"', { code_verifier: `${'a'.repeat(50)}+` }],
+	]) {
+		const p = { grant_type: 'authorization_code', code: m.code, redirect_uri: CB, code_verifier: m.verifier, ...params };
+		for (const k of Object.keys(p)) if (p[k] === undefined) delete p[k];
+		r = await token(C.web, p);
+		report(isError(r, 400, 'invalid_request'), `${what} → 400 invalid_request`, show(r));
+	}
+	r = await exchange(C.web, m);
+	report(r.status === 200, 'a malformed request does not burn the code: the right exchange then succeeds', show(r));
+	r = await exchange(C.web, { code: b64u(crypto.randomBytes(32)), verifier: m.verifier });
+	report(isError(r, 400, 'invalid_grant'), 'an unknown code → 400 invalid_grant', show(r));
+
+	m = mint();
+	r = await exchange(C.web, { ...m, verifier: b64u(crypto.randomBytes(48)) });
+	report(isError(r, 400, 'invalid_grant'), 'PKCE: another code_verifier → 400 invalid_grant (RFC 7636 §4.6)', show(r));
+	r = await exchange(C.web, m);
+	report(isError(r, 400, 'invalid_grant'), 'PKCE: after a wrong verifier the code is burned (the right one → invalid_grant)', show(r));
+	m = mint();
+	r = await exchange(C.web, { ...m, verifier: m.verifier.slice(0, -1) + (m.verifier.endsWith('A') ? 'B' : 'A') });
+	report(isError(r, 400, 'invalid_grant'), 'PKCE: a verifier one character off → 400 invalid_grant', show(r));
+	m = mint({ method: 'plain' });
+	r = await exchange(C.web, m);
+	report(isError(r, 400, 'invalid_grant'), 'PKCE: a code whose challenge is "plain" (verifier = challenge) → 400 invalid_grant', show(r));
+	m = mint();
+	r = await exchange(C.web, m, { redirect_uri: `${CB}/other` });
+	report(isError(r, 400, 'invalid_grant'), 'redirect_uri differs from the code\'s → 400 invalid_grant', show(r));
+	r = await exchange(C.web, m);
+	report(isError(r, 400, 'invalid_grant'), 'after a redirect_uri mismatch the code is burned', show(r));
+	m = mint({ client: 'web' });
+	r = await exchange(C.web2, m);
+	report(isError(r, 400, 'invalid_grant'), 'the code of another client → 400 invalid_grant', show(r));
+	r = await exchange(C.web, m);
+	report(isError(r, 400, 'invalid_grant'), 'a code another client tried is burned for its own client too', show(r));
+	m = mint({ ttl: -1 });
+	r = await exchange(C.web, m);
+	report(isError(r, 400, 'invalid_grant'), 'an expired code → 400 invalid_grant', show(r));
+
+	// Replay: the second exchange fails and revokes what the first one issued (RFC 6749 §4.1.2).
+	m = mint();
+	const first = await exchange(C.web, m);
+	r = await exchange(C.web, m);
+	report(first.status === 200 && isError(r, 400, 'invalid_grant'), 'a replayed code → 400 invalid_grant', show(r));
+	r = first.json?.refresh_token ? await refresh(C.web, first.json.refresh_token) : { status: 0 };
+	report(isError(r, 400, 'invalid_grant'), 'replayed code: the refresh token of its first exchange is revoked', show(r));
+	r = first.json?.access_token ? await req(`${base}/introspect`, { method: 'POST', headers: { 'content-type': FORM, authorization: basic('web', C.web.client_secret) }, body: `token=${first.json.access_token}` }) : { status: 0 };
+	report(r.status === 200 && r.json?.active === false, 'replayed code: the access token of its first exchange is revoked (introspection: inactive)', show(r));
+
+	// 20 concurrent exchanges of one code: exactly one 200.
+	for (const c of [C.web, C.spa]) {
+		m = mint(c === C.spa ? { client: 'spa', uri: SPA_CB } : {});
+		const all = await Promise.all(Array.from({ length: 20 }, () => exchange(c, m)));
+		const ok = all.filter((x) => x.status === 200).length;
+		const bad = all.filter((x) => isError(x, 400, 'invalid_grant')).length;
+		report(ok === 1 && bad === 19, `${c.client_id}: 20 concurrent exchanges of one code → exactly one 200, 19 invalid_grant`, `${ok} ok, ${bad} invalid_grant; ${[...new Set(all.map((x) => x.status))]}`);
+	}
+
+	// ================================================= 3. authorization_code OK
+	m = mint({ client: 'spa', uri: SPA_CB, nonce: 'n-0S6_WzA2Mj' });
+	r = await exchange(C.spa, m);
+	const spaTok = r.json ?? {};
+	report(
+		r.status === 200 && spaTok.token_type === 'Bearer' && spaTok.expires_in === 900 && spaTok.scope === 'openid profile email offline_access' && /no-store/.test(r.headers.get('cache-control') ?? '') && r.headers.get('pragma') === 'no-cache',
+		'public client with PKCE: 200, Bearer, expires_in 900, the code\'s scope, no-store and Pragma no-cache',
+		show(r),
+	);
+	report(r.headers?.get('access-control-allow-origin') === '*', '/token answers carry Access-Control-Allow-Origin: *', r.headers?.get('access-control-allow-origin'));
+	let v = spaTok.access_token ? await verifies(spaTok.access_token, { issuer: ISS, audience: ISS, typ: 'at+jwt' }) : { error: 'none' };
+	report(
+		!v.error && v.payload.sub === users.alice && v.payload.client_id === 'spa' && v.payload.scope === spaTok.scope && v.payload.aud === ISS && v.payload.auth_time === m.authTime && typeof v.payload.jti === 'string' && v.payload.exp - v.payload.iat === 900,
+		'access token: RFC 9068 (typ at+jwt) verified by jose; sub = the user, client_id, scope, aud = the issuer, auth_time, jti',
+		v.error ?? JSON.stringify(v.payload),
+	);
+	v = spaTok.id_token ? await verifies(spaTok.id_token, { issuer: ISS, audience: 'spa', typ: 'JWT', algorithms: ['RS256'] }) : { error: 'none' };
+	report(
+		!v.error && v.payload.sub === users.alice && v.payload.aud === 'spa' && v.payload.nonce === 'n-0S6_WzA2Mj' && v.payload.auth_time === m.authTime && v.payload.exp - v.payload.iat === 900 && Math.abs(v.payload.iat - now()) < 30,
+		'ID token: RS256 by default, typ JWT, verified by jose; iss, sub, aud = client_id, nonce, auth_time, iat, exp',
+		v.error ?? JSON.stringify(v.payload),
+	);
+	report(!v.error && v.payload.at_hash === atHash('RS256', spaTok.access_token), 'ID token: at_hash = left half of SHA-256 of the access token (computed here)', v.payload?.at_hash);
+	report(!v.error && !('email' in v.payload) && !('preferred_username' in v.payload) && !('scope' in v.payload), 'ID token: no profile claims and no scope in it (code flow: /userinfo serves them)', JSON.stringify(v.payload));
+	report(typeof spaTok.refresh_token === 'string' && spaTok.refresh_token.length === 43, 'offline_access and the refresh_token grant: a refresh token (43 characters)', show(r));
+	report(sql(DB, `SELECT count(*) FROM refresh_tokens WHERE token_hash = X'${sha256(spaTok.refresh_token ?? '').toString('hex')}';`) === '1', 'the store keeps the refresh token by its SHA-256');
+
+	m = mint({ client: 'web', scope: 'openid profile' });
+	r = await exchange(C.web, m);
+	report(r.status === 200 && r.json.id_token && !('refresh_token' in r.json) && r.json.scope === 'openid profile', 'no offline_access → no refresh token', show(r));
+	v = r.json?.id_token ? await verifies(r.json.id_token, { issuer: ISS, audience: 'web' }) : { error: 'none' };
+	report(!v.error && !('nonce' in v.payload), 'no nonce in the request → no nonce claim', JSON.stringify(v.payload ?? v));
+	m = mint({ client: 'web', scope: 'profile email' });
+	r = await exchange(C.web, m, {});
+	report(r.status === 200 && !('id_token' in r.json) && r.json.access_token, 'no openid scope → an access token and no ID token', show(r));
+	m = mint({ client: 'spa2', uri: SPA_CB });
+	r = await exchange(C.spa2, m);
+	report(r.status === 200 && !('refresh_token' in r.json), 'offline_access for a client without the refresh_token grant → no refresh token', show(r));
+	m = mint({ client: 'web' });
+	r = await token(C.web, { grant_type: 'authorization_code', code: m.code, redirect_uri: CB, code_verifier: m.verifier }, 'post');
+	report(r.status === 200 && r.json.id_token, 'confidential client with client_secret_post: 200', show(r));
+
+	m = mint({ client: 'apiweb' });
+	r = await exchange(C.apiweb, m);
+	v = r.json?.access_token ? await verifies(r.json.access_token, { issuer: ISS, audience: 'api', typ: 'at+jwt' }) : { error: show(r) };
+	report(!v.error && JSON.stringify(v.payload.aud) === JSON.stringify([ISS, 'api']), 'a client with audiences: aud = [issuer, its audiences] when the scope has openid', v.error ?? JSON.stringify(v.payload.aud));
+	m = mint({ client: 'apiweb', scope: 'profile' });
+	r = await exchange(C.apiweb, m);
+	v = r.json?.access_token ? await verifies(r.json.access_token, { issuer: ISS, audience: 'api', typ: 'at+jwt' }) : { error: show(r) };
+	report(!v.error && v.payload.aud === 'api', 'a client with audiences, scope without openid: aud = its audience only', v.error ?? JSON.stringify(v.payload.aud));
+
+	for (const alg of ['ES256', 'PS256', 'EdDSA']) {
+		const c = C[alg];
+		m = mint({ client: c.client_id, nonce: `nonce-${alg}` });
+		r = await exchange(c, m);
+		v = r.json?.id_token ? await verifies(r.json.id_token, { issuer: ISS, audience: c.client_id, algorithms: [alg] }) : { error: show(r) };
+		report(!v.error && v.protectedHeader.alg === alg && v.payload.nonce === `nonce-${alg}`, `id_token_alg ${alg}: the ID token is ${alg} and verifies`, v.error);
+		report(!v.error && v.payload.at_hash === atHash(alg, r.json.access_token), `id_token_alg ${alg}: at_hash with ${alg === 'EdDSA' ? 'SHA-512 (as oidc-provider)' : `SHA-${alg.slice(2)}`}`, `${v.payload?.at_hash} vs ${r.json?.access_token && atHash(alg, r.json.access_token)}`);
+	}
+
+	// ============================================================ 4. refresh
+	m = mint({ client: 'web', nonce: 'first-nonce' });
+	r = await exchange(C.web, m);
+	let rt0 = r.json?.refresh_token;
+	r = await refresh(C.web, rt0);
+	let rt1 = r.json?.refresh_token;
+	report(r.status === 200 && rt1 && rt1 !== rt0 && r.json.access_token && r.json.scope === 'openid profile email offline_access', 'refresh: 200 with a new (rotated) refresh token and the granted scope', show(r));
+	v = r.json?.id_token ? await verifies(r.json.id_token, { issuer: ISS, audience: 'web' }) : { error: show(r) };
+	report(
+		!v.error && v.payload.sub === users.alice && v.payload.auth_time === m.authTime && !('nonce' in v.payload) && v.payload.at_hash === atHash('RS256', r.json.access_token),
+		'refresh: a new ID token with the original auth_time, no nonce, at_hash of the new access token',
+		v.error ?? JSON.stringify(v.payload),
+	);
+	r = await refresh(C.web, rt0);
+	report(isError(r, 400, 'invalid_grant'), 'reuse of a rotated refresh token → 400 invalid_grant', show(r));
+	r = await refresh(C.web, rt1);
+	report(isError(r, 400, 'invalid_grant'), 'after reuse the whole family is revoked: the newest refresh token fails too', show(r));
+
+	m = mint({ client: 'web' });
+	rt0 = (await exchange(C.web, m)).json?.refresh_token;
+	r = await refresh(C.web, rt0, { scope: 'openid' });
+	rt1 = r.json?.refresh_token;
+	report(r.status === 200 && r.json.scope === 'openid' && r.json.id_token, 'refresh with scope=openid: narrowed to openid for this answer', show(r));
+	v = r.json?.access_token ? await verifies(r.json.access_token, { issuer: ISS, audience: ISS }) : { error: show(r) };
+	report(!v.error && v.payload.scope === 'openid', 'refresh with a narrower scope: the access token carries it', v.error ?? v.payload.scope);
+	r = await refresh(C.web, rt1, { scope: 'profile' });
+	report(r.status === 200 && r.json.scope === 'profile' && !('id_token' in r.json), 'narrowing does not shrink the grant: the next refresh may ask for profile (no openid → no ID token)', show(r));
+	rt1 = r.json?.refresh_token;
+	r = await refresh(C.web, rt1);
+	report(r.status === 200 && r.json.scope === 'openid profile email offline_access', 'without scope the refresh gets the whole granted scope again', show(r));
+	rt1 = r.json?.refresh_token;
+	r = await refresh(C.web, rt1, { scope: 'openid admin' });
+	report(isError(r, 400, 'invalid_scope'), 'refresh asking for a scope beyond the grant → 400 invalid_scope', show(r));
+	r = await refresh(C.web, rt1, { scope: 'openid  profile' });
+	report(isError(r, 400, 'invalid_scope'), 'refresh with a malformed scope → 400 invalid_scope', show(r));
+	r = await refresh(C.web, rt1);
+	report(r.status === 200, 'a refused scope does not consume the refresh token', show(r));
+	rt1 = r.json?.refresh_token;
+	r = await refresh(C.web2, rt1);
+	report(isError(r, 400, 'invalid_grant'), 'another client\'s refresh token → 400 invalid_grant', show(r));
+	r = await refresh(C.web, rt1);
+	report(r.status === 200, '… and that attempt leaves the owner\'s token working', show(r));
+	rt1 = r.json?.refresh_token;
+	r = await token(C.web, { grant_type: 'refresh_token' });
+	report(isError(r, 400, 'invalid_request'), 'refresh without refresh_token → 400 invalid_request', show(r));
+	r = await refresh(C.web, b64u(crypto.randomBytes(32)));
+	report(isError(r, 400, 'invalid_grant'), 'an unknown refresh token → 400 invalid_grant', show(r));
+	r = await refresh(C.spa2, rt1);
+	report(isError(r, 400, 'unauthorized_client'), 'a client without the refresh_token grant → 400 unauthorized_client', show(r));
+	r = await refresh({ client_id: 'web' }, rt1);
+	report(isError(r, 401, 'invalid_client'), 'refresh by a confidential client without its secret → 401 invalid_client', show(r));
+
+	sql(DB, `UPDATE refresh_tokens SET expires_at = ${now() - 1} WHERE token_hash = X'${sha256(rt1).toString('hex')}';`);
+	r = await refresh(C.web, rt1);
+	report(isError(r, 400, 'invalid_grant'), 'an expired refresh token → 400 invalid_grant', show(r));
+
+	m = mint({ client: 'spa', uri: SPA_CB });
+	rt0 = (await exchange(C.spa, m)).json?.refresh_token;
+	r = await refresh(C.spa, rt0);
+	report(r.status === 200 && r.json.refresh_token, 'public client: refresh by client_id alone', show(r));
+	rt1 = r.json?.refresh_token;
+	const ten = await Promise.all(Array.from({ length: 10 }, () => refresh(C.spa, rt1)));
+	const won = ten.filter((x) => x.status === 200);
+	report(won.length === 1 && ten.filter((x) => isError(x, 400, 'invalid_grant')).length === 9, '10 concurrent refreshes of one token → exactly one 200, nine invalid_grant', ten.map((x) => x.status).join());
+	r = won[0]?.json?.refresh_token ? await refresh(C.spa, won[0].json.refresh_token) : { status: 0 };
+	report(isError(r, 400, 'invalid_grant'), '… and the concurrent reuse revoked the family: the winner\'s new token fails', show(r));
+} catch (e) {
+	report(false, 'tokens test ran to the end', e.stack);
+}
+
+for (const s of servers) {
+	const r = await s.stop();
+	report(r.code === 0, 'server: SIGTERM → exit 0', `code ${r.code} signal ${r.signal}`);
+	const san = sanitizerReport(r.stderr);
+	report(!san, 'server: no sanitizer report on its stderr', san);
+}
+const cliSan = cliTranscript.map(sanitizerReport).find(Boolean);
+report(!cliSan, `no sanitizer report from the ${cliTranscript.length} CLI runs`, cliSan);
+for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+const secs = (Date.now() - started) / 1000;
+report(secs < 90, `the suite ran in ${secs.toFixed(1)} s`, `${secs} s`);
+process.exit(failures() ? 1 : 0);
