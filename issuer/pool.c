@@ -268,6 +268,9 @@ void pool_receiver_free(pool_receiver *r)
 	h2o_linklist_insert_list(&back, &r->receiver._messages);
 	h2o_multithread_unregister_receiver(r->queue, &r->receiver);
 	h2o_multithread_destroy_queue(r->queue);
+#if H2O_VERSION_MAJOR == 2 && H2O_VERSION_MINOR < 3
+	free(r->queue); /* H2O 2.2's evloop destroy_queue closes the pipe but forgets this free */
+#endif
 	on_messages(&r->receiver, &back);
 	for (j = NULL; cancelled;) { /* the list is reversed: restore submit order for done */
 		pool_job *next = cancelled->next;
