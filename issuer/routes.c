@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "routes.h"
+#include "static.h"
 
 typedef struct route {
 	const char *path;
@@ -197,6 +198,7 @@ size_t routes_dispatch(h2o_req_t *req, app_thread *t)
 		}
 		return i;
 	}
-	routes_send_error(req, 404, "not_found", "no such endpoint");
+	if (!static_serve(req)) /* /demo/: the demo app's files (static.c) */
+		routes_send_error(req, 404, "not_found", "no such endpoint");
 	return N_ROUTES;
 }

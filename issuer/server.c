@@ -26,6 +26,7 @@
 #include "reqlog.h"
 #include "routes.h"
 #include "server.h"
+#include "static.h"
 
 typedef struct worker {
 	pthread_t thread;
@@ -256,6 +257,7 @@ int server_run(const server_config *cfg)
 			close(workers[i].fd);
 		return -1;
 	}
+	static_init();
 	build_config();
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
