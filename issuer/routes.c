@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "page.h"
 #include "routes.h"
 #include "static.h"
 
@@ -149,6 +150,12 @@ static void metrics_page(h2o_req_t *req, app_thread *t)
 	free(text);
 }
 
+static void style(h2o_req_t *req, app_thread *t)
+{
+	(void)t;
+	page_style(req);
+}
+
 static const route table[] = {
     {"/ping", "GET", ping},
     {"/health", "GET", health},
@@ -159,6 +166,11 @@ static const route table[] = {
     {"/verify", "POST", check_verify},
     {"/introspect", "POST", check_introspect},
     {"/revoke", "POST", check_revoke},
+    {"/authorize", "GET, POST", authorize_endpoint},
+    {"/login", "GET, POST", login_endpoint},
+    {"/consent", "POST", consent_endpoint},
+    {"/logout", "GET, POST", logout_endpoint},
+    {"/static/style.css", "GET", style},
 };
 
 #define N_ROUTES (sizeof table / sizeof table[0])
@@ -182,14 +194,27 @@ static int is(h2o_iovec_t v, const char *s)
 	return v.len == n && memcmp(v.base, s, n) == 0;
 }
 
+/* 1 when method is in list ("GET" or "GET, POST": the Allow header's form); HEAD goes with GET. */
+static int allows(const char *list, h2o_iovec_t method)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if ((method.len == n && memcmp(method.base, p, n) == 0) ||
+		    (n == 3 && memcmp(p, "GET", 3) == 0 && is(method, "HEAD")))
+			return 1;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return 0;
+}
+
 /* see routes.h */
 size_t routes_dispatch(h2o_req_t *req, app_thread *t)
 {
 	for (size_t i = 0; i < N_ROUTES; i++) {
 		if (!is(req->path_normalized, table[i].path))
 			continue;
-		if (is(req->method, table[i].method) ||
-		    (is(req->method, "HEAD") && strcmp(table[i].method, "GET") == 0))
+		if (allows(table[i].method, req->method))
 			table[i].fn(req, t);
 		else {
 			routes_add_header(req, "allow", table[i].method);

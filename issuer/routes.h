@@ -1,9 +1,11 @@
 /*
  * routes.h: the issuer's HTTP surface (design.md "HTTP surface"): an exact-match
  * table of path and method to handler, and the response helpers handlers share.
- * Every answer is JSON with its content type (except /ping, "OK", and /metrics,
- * Prometheus text); an unknown path is a JSON 404, a known path with another
- * method a JSON 405. Handlers run on their loop thread, answer before they
+ * Every answer is JSON with its content type (except /ping, "OK", /metrics,
+ * Prometheus text, and the sign-in pages, HTML: page.h); an unknown path is a
+ * JSON 404, a known path with another method a JSON 405. A row's method is one
+ * method or a list in the Allow header's form ("GET, POST"); HEAD goes with GET.
+ * Handlers run on their loop thread, answer before they
  * return, and never block.
  */
 #ifndef ISSUER_ROUTES_H
@@ -44,5 +46,10 @@ void token_endpoint(h2o_req_t *req, app_thread *t);
 void check_verify(h2o_req_t *req, app_thread *t);
 void check_introspect(h2o_req_t *req, app_thread *t);
 void check_revoke(h2o_req_t *req, app_thread *t);
+/* The browser sign-in (session.h): authorize.c, login.c, consent.c, logout.c. */
+void authorize_endpoint(h2o_req_t *req, app_thread *t);
+void login_endpoint(h2o_req_t *req, app_thread *t);
+void consent_endpoint(h2o_req_t *req, app_thread *t);
+void logout_endpoint(h2o_req_t *req, app_thread *t);
 
 #endif
