@@ -4,6 +4,11 @@
  * with the shared core against the published keys (the same rules as the CLI
  * and the WASM verifier), then consult the revocation list: a revoked jti is
  * refused until the token's own expiry. A failed revocation lookup fails closed.
+ * /introspect and /revoke also take our refresh tokens (opaque: no '.'), looked
+ * up by their hash, and only for the client they were issued to; revoking one
+ * revokes its whole family (every rotation of the grant). Access tokens already
+ * issued from that grant live on until their exp (token_ttl): the store does not
+ * link jtis to grants, and RFC 7009 §2.1 leaves that to the server.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +16,7 @@
 
 #include "jose_json.h"
 #include "oauth.h"
+#include "secret.h"
 
 /* The outcome of judging one token. */
 struct verdict {
@@ -145,6 +151,71 @@ static int read_request(h2o_req_t *req, app_thread *t, http_form *f, struct stor
 	return 0;
 }
 
+/* 1 when token has the shape of our refresh tokens (opaque base64url), not of a JWS. */
+static int opaque(const char *token)
+{
+	return strchr(token, '.') == NULL;
+}
+
+/* The active refresh token text of client c into *r: STORE_OK, STORE_NOT_FOUND (also: another
+ * client's, with *other set) or a store failure. */
+static store_err refresh_of(app_thread *t, const struct store_client *c, const char *token,
+                            struct store_refresh *r, int *other)
+{
+	uint8_t h[SECRET_HASH_LEN];
+	store_err e;
+
+	secret_hash(token, strlen(token), h);
+	e = store_refresh_get(t->db, h, sizeof h, app_now(), r);
+	*other = e == STORE_OK && strcmp(r->client_id, c->id) != 0;
+	return *other ? STORE_NOT_FOUND : e;
+}
+
+/* /introspect of a refresh token (RFC 7662 §2.2). */
+static void introspect_refresh(h2o_req_t *req, app_thread *t, const struct store_client *c, const char *token)
+{
+	struct store_refresh r;
+	int other;
+	store_err e = refresh_of(t, c, token, &r, &other);
+	cJSON *out;
+
+	if (e != STORE_OK && e != STORE_NOT_FOUND) {
+		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		return;
+	}
+	if (e == STORE_NOT_FOUND) {
+		routes_send_json(req, 200, H2O_STRLIT("{\"active\":false}"));
+		return;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddTrueToObject(out, "active");
+	cJSON_AddStringToObject(out, "scope", r.scope);
+	cJSON_AddStringToObject(out, "client_id", r.client_id);
+	cJSON_AddStringToObject(out, "sub", r.user_id);
+	cJSON_AddStringToObject(out, "iss", t->app->cfg->issuer);
+	cJSON_AddNumberToObject(out, "exp", (double)r.expires_at);
+	cJSON_AddNumberToObject(out, "iat", (double)r.created_at);
+	cJSON_AddStringToObject(out, "token_type", "refresh_token");
+	routes_send_cjson(req, 200, out);
+}
+
+/* /revoke of a refresh token (RFC 7009 §2.1): its whole family. */
+static void revoke_refresh(h2o_req_t *req, app_thread *t, const struct store_client *c, const char *token)
+{
+	struct store_refresh r;
+	int other;
+	store_err e = refresh_of(t, c, token, &r, &other);
+
+	if (e == STORE_OK)
+		e = store_refresh_revoke_family(t->db, r.family_id);
+	if (other)
+		routes_send_error(req, 400, "unauthorized_client", "the token was not issued to this client");
+	else if (e == STORE_OK || e == STORE_NOT_FOUND) /* unknown, used or expired: nothing to do (§2.2) */
+		routes_send_json(req, 200, H2O_STRLIT("{}"));
+	else
+		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+}
+
 /* see routes.h */
 void check_introspect(h2o_req_t *req, app_thread *t)
 {
@@ -155,6 +226,10 @@ void check_introspect(h2o_req_t *req, app_thread *t)
 
 	if (read_request(req, t, &f, &c, &token))
 		return;
+	if (opaque(token)) {
+		introspect_refresh(req, t, &c, token);
+		return;
+	}
 	judge(t, token, strlen(token), NULL, &v);
 	if (v.unavailable)
 		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
@@ -177,6 +252,10 @@ void check_revoke(h2o_req_t *req, app_thread *t)
 
 	if (read_request(req, t, &f, &c, &token))
 		return;
+	if (opaque(token)) {
+		revoke_refresh(req, t, &c, token);
+		return;
+	}
 	judge(t, token, strlen(token), NULL, &v);
 	if (v.unavailable) {
 		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");

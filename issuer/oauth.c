@@ -166,6 +166,21 @@ int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, 
 	return oauth_client_auth(req, t, form, c);
 }
 
+/* see oauth.h */
+int oauth_cors(h2o_req_t *req, const char *methods)
+{
+	routes_add_header(req, "access-control-allow-origin", "*");
+	if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS")))
+		return 0;
+	routes_add_header(req, "access-control-allow-methods", methods);
+	routes_add_header(req, "access-control-allow-headers", "Authorization, Content-Type");
+	routes_add_header(req, "access-control-max-age", "600");
+	req->res.status = 204;
+	req->res.reason = "No Content";
+	h2o_send_inline(req, "", 0);
+	return 1;
+}
+
 static int nqchar(unsigned char ch)
 {
 	return ch == 0x21 || (ch >= 0x23 && ch <= 0x5b) || (ch >= 0x5d && ch <= 0x7e);

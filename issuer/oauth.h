@@ -45,6 +45,15 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
 int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, const char *grant,
                           struct store_client *c);
 
+/*
+ * CORS for an endpoint that browsers of any origin may call and that reads no
+ * cookie (/token, /userinfo): adds Access-Control-Allow-Origin: * to req's
+ * answer; when req is an OPTIONS preflight, answers it (204, methods, the
+ * Authorization and Content-Type request headers, cached 10 minutes) and
+ * returns 1, else returns 0 and the handler goes on.
+ */
+int oauth_cors(h2o_req_t *req, const char *methods);
+
 /* 1 when every space-separated token of scope is in allowed (also space-separated), else 0. */
 int oauth_scope_allowed(const char *scope, const char *allowed);
 

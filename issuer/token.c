@@ -231,8 +231,9 @@ void token_endpoint(h2o_req_t *req, app_thread *t)
 {
 	h2o_iovec_t ct = routes_header(req, H2O_TOKEN_CONTENT_TYPE);
 
-	/* Public clients call from browsers of any origin; no cookie is read here (CORS). */
-	routes_add_header(req, "access-control-allow-origin", "*");
+	/* Public clients call from browsers of any origin; no cookie is read here. */
+	if (oauth_cors(req, "POST"))
+		return;
 	if (ct.base && http_media_type_is(ct.base, ct.len, "application/json"))
 		seed_token(req, t);
 	else

@@ -1,14 +1,17 @@
 /*
  * wellknown.c: the discovery document (OpenID Connect Discovery 1.0 §3, RFC 8414)
  * and the JWK Set (RFC 7517 §5). Both describe only what exists: endpoints this
- * server answers, algorithms it signs with. The JWKS carries public members only
- * (the keyring builds it) and may be cached for JWKS_MAX_AGE seconds, which is
- * why a rotated-in key waits its lead time (`keys rotate --lead`) before signing.
+ * server answers, algorithms it signs with. Both are public and read by
+ * browsers of any origin (Access-Control-Allow-Origin: *). The JWKS carries
+ * public members only (the keyring builds it) and may be cached for
+ * JWKS_MAX_AGE seconds, which is why a rotated-in key waits its lead time
+ * (`keys rotate --lead`) before signing.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "grant.h"
 #include "routes.h"
 
 /* Cache lifetime of the JWKS, seconds; keep it below the default key lead time (300). */
@@ -36,6 +39,20 @@ static void add_list(cJSON *doc, const char *name, const char *csv)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(tok));
 }
 
+/* The endpoints: member name and path. */
+static void add_endpoints(cJSON *doc, const char *iss)
+{
+	static const char *const eps[][2] = {
+	    {"authorization_endpoint", "/authorize"}, {"token_endpoint", "/token"},
+	    {"userinfo_endpoint", "/userinfo"},       {"end_session_endpoint", "/logout"},
+	    {"jwks_uri", "/.well-known/jwks.json"},   {"introspection_endpoint", "/introspect"},
+	    {"revocation_endpoint", "/revoke"},
+	};
+
+	for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++)
+		add_url(doc, eps[i][0], iss, eps[i][1]);
+}
+
 /* see routes.h */
 void wellknown_discovery(h2o_req_t *req, app_thread *t)
 {
@@ -43,20 +60,28 @@ void wellknown_discovery(h2o_req_t *req, app_thread *t)
 	cJSON *doc = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(doc, "issuer", iss);
-	add_url(doc, "jwks_uri", iss, "/.well-known/jwks.json");
-	add_url(doc, "token_endpoint", iss, "/token");
-	add_url(doc, "introspection_endpoint", iss, "/introspect");
-	add_url(doc, "revocation_endpoint", iss, "/revoke");
-	add_list(doc, "grant_types_supported", "client_credentials");
-	add_list(doc, "token_endpoint_auth_methods_supported", "client_secret_basic,client_secret_post");
+	add_endpoints(doc, iss);
+	add_list(doc, "response_types_supported", "code");
+	add_list(doc, "response_modes_supported", "query");
+	add_list(doc, "grant_types_supported", "authorization_code,refresh_token,client_credentials");
+	add_list(doc, "subject_types_supported", "public");
+	/* Every alg a client may register (the keyring always signs all four: app.c). */
+	add_list(doc, "id_token_signing_alg_values_supported", "RS256,ES256,PS256,EdDSA");
+	add_list(doc, "code_challenge_methods_supported", "S256");
+	add_list(doc, "scopes_supported", "openid,profile,email,offline_access");
+	add_list(doc, "claims_supported",
+	         "sub,iss,aud,exp,iat,auth_time,nonce,at_hash,preferred_username,email,email_verified");
+	add_list(doc, "token_endpoint_auth_methods_supported", "client_secret_basic,client_secret_post,none");
 	add_list(doc, "introspection_endpoint_auth_methods_supported",
 	         "client_secret_basic,client_secret_post");
 	add_list(doc, "revocation_endpoint_auth_methods_supported", "client_secret_basic,client_secret_post");
-	/* OAuth access tokens are never legacy HS256 (token.c): ES256 then. */
-	add_list(doc, "access_token_signing_alg_values_supported",
-	         strcmp(t->app->cfg->alg, "HS256") ? t->app->cfg->alg : "ES256");
-	add_list(doc, "subject_types_supported", "public");
-	add_list(doc, "claims_supported", "iss,sub,aud,exp,iat,jti,client_id,scope");
+	add_list(doc, "access_token_signing_alg_values_supported", grant_access_alg(t->app->cfg));
+	add_list(doc, "prompt_values_supported", "none,login,consent");
+	cJSON_AddTrueToObject(doc, "authorization_response_iss_parameter_supported"); /* RFC 9207 */
+	cJSON_AddFalseToObject(doc, "request_parameter_supported");
+	cJSON_AddFalseToObject(doc, "request_uri_parameter_supported");
+	cJSON_AddFalseToObject(doc, "claims_parameter_supported");
+	routes_add_header(req, "access-control-allow-origin", "*");
 	routes_send_cjson(req, 200, doc);
 }
 
