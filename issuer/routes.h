@@ -46,6 +46,7 @@ void token_endpoint(h2o_req_t *req, app_thread *t);
 void check_verify(h2o_req_t *req, app_thread *t);
 void check_introspect(h2o_req_t *req, app_thread *t);
 void check_revoke(h2o_req_t *req, app_thread *t);
+void userinfo_endpoint(h2o_req_t *req, app_thread *t);
 /* The browser sign-in (session.h): authorize.c, login.c, consent.c, logout.c. */
 void authorize_endpoint(h2o_req_t *req, app_thread *t);
 void login_endpoint(h2o_req_t *req, app_thread *t);
