@@ -92,13 +92,14 @@ $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h $(LIBJOSE) $(WC_LIB)
 test: all fuzz-build
 	BUILD=$(BUILD) bash tests/run.sh
 
-# The issuer with embedded defaults: 127.0.0.1:8080, var/identity.db, keys made on first start.
 # The C unit tests under valgrind's memcheck (not with SAN=1: valgrind cannot run ASan builds).
 valgrind: all
 	BUILD=$(BUILD) bash tests/valgrind.sh
 
-run: $(BIN)
-	$(BIN) serve
+# The issuer with embedded defaults: 127.0.0.1:8080, var/identity.db, keys made on first start;
+# first registers the demo app's client and a `demo` user (password printed once). DEMO=0 skips that.
+run: $(BIN) wasm
+	BIN=$(BIN) bash scripts/run-demo.sh
 
 bench: all
 	BUILD=$(BUILD) bash tests/bench/run.sh
