@@ -296,7 +296,7 @@ try {
 		report(rawStatuses(piped.text).join() === '200,200,200,200', 'four pipelined requests on one connection: four 200 answers in order', piped.text.slice(0, 120));
 	}
 	r = await req(`${base}/token`);
-	report(r.status === 405 && r.headers.get('allow') === 'POST' && r.json?.error === 'method_not_allowed', 'GET /token: 405 with Allow: POST', `${show(r)} allow=${r.headers?.get('allow')}`);
+	report(r.status === 405 && r.headers.get('allow') === 'POST, OPTIONS' && r.json?.error === 'method_not_allowed', 'GET /token: 405 with Allow: POST, OPTIONS (OPTIONS: the CORS preflight)', `${show(r)} allow=${r.headers?.get('allow')}`);
 	r = await req(`${base}/no/such/endpoint`);
 	report(r.status === 404 && /^application\/json/.test(r.headers.get('content-type') ?? '') && r.json?.error === 'not_found', 'unknown path: 404 JSON', show(r));
 	r = await req(`${base}/token`, { method: 'POST', headers: { 'content-type': FORM }, body: `grant_type=client_credentials&pad=${'a'.repeat(100 * 1024)}` });

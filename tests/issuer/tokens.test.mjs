@@ -340,6 +340,185 @@ try {
 	report(won.length === 1 && ten.filter((x) => isError(x, 400, 'invalid_grant')).length === 9, '10 concurrent refreshes of one token → exactly one 200, nine invalid_grant', ten.map((x) => x.status).join());
 	r = won[0]?.json?.refresh_token ? await refresh(C.spa, won[0].json.refresh_token) : { status: 0 };
 	report(isError(r, 400, 'invalid_grant'), '… and the concurrent reuse revoked the family: the winner\'s new token fails', show(r));
+
+	// ============================================ 5. codes from the real flow
+	/** Sign in through GET /authorize and POST /login like a browser; resolves the callback's URL. */
+	async function signIn({ client = 'spa', uri = SPA_CB, scope = 'openid profile email offline_access', state = b64u(crypto.randomBytes(8)), nonce, username = 'alice', verifier = b64u(crypto.randomBytes(32)) } = {}) {
+		const jar = new Map();
+		const keep = (r) => {
+			for (const c of r.headers.getSetCookie?.() ?? []) {
+				const [pair] = c.split(';');
+				const i = pair.indexOf('=');
+				jar.set(pair.slice(0, i), pair.slice(i + 1));
+			}
+		};
+		const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+		const u = new URL(`${base}/authorize`);
+		const p = { client_id: client, redirect_uri: uri, response_type: 'code', scope, state, code_challenge: b64u(sha256(verifier)), code_challenge_method: 'S256' };
+		if (nonce) p.nonce = nonce;
+		for (const [k, x] of Object.entries(p)) u.searchParams.set(k, x);
+		let r = await fetch(u, { redirect: 'manual' });
+		keep(r);
+		const html = await r.text();
+		const field = (n) => new RegExp(`name="${n}" value="([^"]*)"`).exec(html)?.[1];
+		r = await fetch(`${base}/login`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: { 'content-type': FORM, cookie: cookie() },
+			body: new URLSearchParams({ flow: field('flow'), csrf: field('csrf'), username, password: `${username}-password-123` }).toString(),
+		});
+		const loc = r.headers.get('location');
+		if (r.status !== 303 || !loc) throw new Error(`login: ${r.status} ${await r.text()}`);
+		const back = new URL(loc);
+		return { code: back.searchParams.get('code'), state: back.searchParams.get('state'), iss: back.searchParams.get('iss'), verifier, location: back };
+	}
+
+	let f = await signIn({ nonce: 'flow-nonce' });
+	r = await exchange(C.spa, f);
+	v = r.json?.id_token ? await verifies(r.json.id_token, { issuer: ISS, audience: 'spa' }) : { error: show(r) };
+	report(r.status === 200 && !v.error && v.payload.nonce === 'flow-nonce' && v.payload.sub === users.alice && f.iss === ISS, 'real flow: /authorize + /login code (iss = issuer) exchanges for an ID token with the nonce', v.error ?? show(r));
+	report(!v.error && Math.abs(v.payload.auth_time - now()) < 60, 'real flow: auth_time is the sign-in time', JSON.stringify(v.payload ?? {}));
+	const flowTok = r.json ?? {};
+	r = await exchange(C.spa, f);
+	report(isError(r, 400, 'invalid_grant'), 'real flow: the code replayed → invalid_grant', show(r));
+	r = flowTok.refresh_token ? await refresh(C.spa, flowTok.refresh_token) : { status: 0 };
+	report(isError(r, 400, 'invalid_grant'), 'real flow: the replay revoked the refresh token of the first exchange', show(r));
+	f = await signIn({ client: 'web', uri: CB });
+	r = await exchange(C.web, { ...f, verifier: b64u(crypto.randomBytes(32)) });
+	report(isError(r, 400, 'invalid_grant'), 'real flow: a wrong code_verifier → invalid_grant', show(r));
+	f = await signIn({ client: 'web', uri: CB });
+	const twenty = await Promise.all(Array.from({ length: 20 }, () => exchange(C.web, f)));
+	report(twenty.filter((x) => x.status === 200).length === 1, 'real flow: 20 concurrent exchanges of one code → exactly one 200', twenty.map((x) => x.status).join());
+	f = await signIn({ client: 'web', uri: CB });
+	r = await exchange(C.web2, f);
+	report(isError(r, 400, 'invalid_grant'), 'real flow: another client presenting the code → invalid_grant', show(r));
+
+	// ============================================================ 6. /userinfo
+	const ui = (tok, init = {}) => req(`${base}/userinfo`, { ...init, headers: { ...(tok ? { authorization: `Bearer ${tok}` } : {}), ...(init.headers ?? {}) } });
+	const grantFor = async (scope, client = C.web, user = users.alice) => (await exchange(client, mint({ client: client.client_id, scope, user, uri: client === C.spa ? SPA_CB : CB }))).json ?? {};
+	let g = await grantFor('openid profile email');
+	r = await ui(g.access_token);
+	report(
+		r.status === 200 && r.json?.sub === users.alice && r.json.preferred_username === 'alice' && r.json.email === 'alice@example.com' && r.json.email_verified === false && Object.keys(r.json).length === 4,
+		'/userinfo GET (openid profile email): sub, preferred_username, email, email_verified false, nothing else',
+		show(r),
+	);
+	report(/^application\/json/.test(r.headers?.get('content-type') ?? '') && r.headers.get('access-control-allow-origin') === '*' && /no-store/.test(r.headers.get('cache-control') ?? ''), '/userinfo: JSON, Access-Control-Allow-Origin: *, no-store', [...(r.headers ?? [])].join(' '));
+	r = await req(`${base}/userinfo`, { method: 'POST', headers: { authorization: `Bearer ${g.access_token}` } });
+	report(r.status === 200 && r.json?.sub === users.alice, '/userinfo POST with the Authorization header', show(r));
+	r = await req(`${base}/userinfo`, { method: 'POST', headers: { 'content-type': FORM }, body: `access_token=${g.access_token}` });
+	report(r.status === 200 && r.json?.sub === users.alice, '/userinfo POST with access_token in the form body (RFC 6750 §2.2)', show(r));
+	r = await req(`${base}/userinfo`, { method: 'POST', headers: { 'content-type': FORM, authorization: `Bearer ${g.access_token}` }, body: `access_token=${g.access_token}` });
+	report(isError(r, 400, 'invalid_request'), '/userinfo: the token in the header and the body at once → 400 invalid_request', show(r));
+	r = await ui(`${g.access_token}`, { headers: { authorization: `bearer ${g.access_token}` } });
+	report(r.status === 200, '/userinfo: the scheme "bearer" in any case', show(r));
+	for (const [scope, want] of [['openid', ['sub']], ['openid profile', ['preferred_username', 'sub']], ['openid email', ['email', 'email_verified', 'sub']]]) {
+		g = await grantFor(scope);
+		r = await ui(g.access_token);
+		report(r.status === 200 && JSON.stringify(Object.keys(r.json ?? {}).sort()) === JSON.stringify(want), `/userinfo with scope "${scope}": ${want.join(', ')}`, show(r));
+	}
+	g = await grantFor('openid profile email', C.web, users.bob);
+	r = await ui(g.access_token);
+	report(r.status === 200 && r.json?.sub === users.bob && !('email' in r.json) && !('email_verified' in r.json), '/userinfo: a user without an email gets no email claims', show(r));
+	r = await ui(null);
+	report(r.status === 401 && /^Bearer/.test(r.headers.get('www-authenticate') ?? '') && !/error=/.test(r.headers.get('www-authenticate')), '/userinfo without a token → 401 WWW-Authenticate: Bearer (no error code, RFC 6750 §3.1)', `${show(r)} ${r.headers?.get('www-authenticate')}`);
+	const invalidToken = (x) => x.status === 401 && x.json?.error === 'invalid_token' && /^Bearer .*error="invalid_token"/.test(x.headers.get('www-authenticate') ?? '');
+	r = await ui('not.a.token');
+	report(invalidToken(r), '/userinfo with garbage → 401 invalid_token with WWW-Authenticate', `${show(r)} ${r.headers?.get('www-authenticate')}`);
+	g = await grantFor('openid profile');
+	r = await ui(g.id_token);
+	report(invalidToken(r), '/userinfo with an ID token (typ JWT) → 401 invalid_token', show(r));
+	r = await ui(`${g.access_token.slice(0, -2)}${g.access_token.endsWith('AA') ? 'BB' : 'AA'}`);
+	report(invalidToken(r), '/userinfo with a tampered signature → 401 invalid_token', show(r));
+	const cc = await token(C.svc, { grant_type: 'client_credentials', scope: 'openid' });
+	r = await ui(cc.json?.access_token);
+	report(cc.status === 200 && invalidToken(r), '/userinfo with a client_credentials token (no person) → 401 invalid_token', show(r));
+	const other = await jose.generateKeyPair('ES256');
+	const forged = await new jose.SignJWT({ sub: users.alice, client_id: 'web', scope: 'openid', auth_time: now(), jti: 'x' }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).setIssuer(ISS).setAudience(ISS).setIssuedAt().setExpirationTime('5m').sign(other.privateKey);
+	r = await ui(forged);
+	report(invalidToken(r), '/userinfo with a token signed by a key not ours → 401 invalid_token', show(r));
+	g = await grantFor('profile email');
+	r = await ui(g.access_token);
+	report(r.status === 403 && r.json?.error === 'insufficient_scope' && /insufficient_scope/.test(r.headers.get('www-authenticate') ?? ''), '/userinfo with a token without openid → 403 insufficient_scope', show(r));
+	g = await grantFor('openid profile');
+	r = await req(`${base}/revoke`, { method: 'POST', headers: { 'content-type': FORM, authorization: basic('web', C.web.client_secret) }, body: `token=${g.access_token}` });
+	r = await ui(g.access_token);
+	report(invalidToken(r), '/userinfo with a revoked access token → 401 invalid_token', show(r));
+	r = await req(`${base}/userinfo`, { method: 'OPTIONS', headers: { origin: 'https://spa.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+	report(
+		r.status === 204 && r.headers.get('access-control-allow-origin') === '*' && /GET/.test(r.headers.get('access-control-allow-methods') ?? '') && /authorization/i.test(r.headers.get('access-control-allow-headers') ?? ''),
+		'/userinfo OPTIONS preflight: 204 with allow-origin *, methods and the Authorization header',
+		`${r.status} ${[...(r.headers ?? [])].join(' ')}`,
+	);
+	r = await req(`${base}/token`, { method: 'OPTIONS', headers: { origin: 'https://spa.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+	report(r.status === 204 && r.headers.get('access-control-allow-origin') === '*' && /POST/.test(r.headers.get('access-control-allow-methods') ?? ''), '/token OPTIONS preflight: 204 with allow-origin * and POST', `${r.status} ${[...(r.headers ?? [])].join(' ')}`);
+	r = await req(`${base}/token`, { method: 'POST', headers: { 'content-type': FORM }, body: 'grant_type=authorization_code' });
+	report(r.status === 401 && r.headers.get('access-control-allow-origin') === '*', '/token errors carry Access-Control-Allow-Origin too (a browser can read them)', show(r));
+	// A deleted user's tokens stop working at /userinfo at once.
+	const carol = await run(['user', 'add', '--db', DB, '--username', 'carol', '--password-stdin'], { input: 'carol-password-123\n' });
+	g = await grantFor('openid', C.web, carol.json?.user_id);
+	r = await ui(g.access_token);
+	const before = r.status;
+	await run(['user', 'remove', '--db', DB, 'carol']);
+	r = await ui(g.access_token);
+	report(before === 200 && invalidToken(r), '/userinfo after the user was removed → 401 invalid_token', `${before} then ${show(r)}`);
+
+	// =============================== 7. refresh tokens at /introspect and /revoke
+	const intro = (c, tok) => req(`${base}/introspect`, { method: 'POST', headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) }, body: new URLSearchParams({ token: tok, token_type_hint: 'refresh_token' }).toString() });
+	const revoke = (c, tok) => req(`${base}/revoke`, { method: 'POST', headers: { 'content-type': FORM, authorization: basic(c.client_id, c.client_secret) }, body: new URLSearchParams({ token: tok }).toString() });
+	g = await grantFor('openid offline_access');
+	r = await intro(C.web, g.refresh_token);
+	report(
+		r.status === 200 && r.json?.active === true && r.json.token_type === 'refresh_token' && r.json.client_id === 'web' && r.json.sub === users.alice && r.json.scope === 'openid offline_access' && r.json.exp > now() + 86400,
+		'/introspect of a refresh token by its client: active, token_type refresh_token, client_id, sub, scope, exp',
+		show(r),
+	);
+	r = await intro(C.web2, g.refresh_token);
+	report(r.status === 200 && r.json?.active === false && Object.keys(r.json).length === 1, '/introspect of a refresh token by another client: {"active":false}', show(r));
+	r = await revoke(C.web2, g.refresh_token);
+	report(isError(r, 400, 'unauthorized_client'), '/revoke of a refresh token by another client → 400 unauthorized_client', show(r));
+	const rotated = (await refresh(C.web, g.refresh_token)).json?.refresh_token;
+	r = await intro(C.web, g.refresh_token);
+	report(r.json?.active === false, '/introspect of a rotated-away refresh token: inactive', show(r));
+	r = await revoke(C.web, rotated);
+	report(r.status === 200, '/revoke of a refresh token by its client: 200', show(r));
+	r = await refresh(C.web, rotated);
+	report(isError(r, 400, 'invalid_grant'), 'after /revoke the refresh token is refused', show(r));
+	r = await intro(C.web, rotated);
+	report(r.json?.active === false, 'after /revoke the refresh token introspects inactive', show(r));
+	r = await revoke(C.web, b64u(crypto.randomBytes(32)));
+	report(r.status === 200, '/revoke of an unknown opaque token: 200 (RFC 7009 §2.2)', show(r));
+
+	// =========================================================== 8. discovery
+	r = await req(`${base}/.well-known/openid-configuration`);
+	const d = r.json ?? {};
+	const has = (k, ...vals) => Array.isArray(d[k]) && vals.every((x) => d[k].includes(x));
+	report(
+		d.issuer === ISS && d.authorization_endpoint === `${ISS}/authorize` && d.token_endpoint === `${ISS}/token` && d.userinfo_endpoint === `${ISS}/userinfo` && d.end_session_endpoint === `${ISS}/logout` &&
+			d.jwks_uri === `${ISS}/.well-known/jwks.json` && d.introspection_endpoint === `${ISS}/introspect` && d.revocation_endpoint === `${ISS}/revoke`,
+		'discovery: every endpoint (authorize, token, userinfo, end_session, jwks, introspection, revocation)',
+		r.text,
+	);
+	report(
+		JSON.stringify(d.response_types_supported) === '["code"]' && JSON.stringify(d.response_modes_supported) === '["query"]' && has('grant_types_supported', 'authorization_code', 'refresh_token', 'client_credentials') &&
+			JSON.stringify(d.subject_types_supported) === '["public"]' && JSON.stringify(d.code_challenge_methods_supported) === '["S256"]',
+		'discovery: response type code, mode query, the three grants, public subjects, S256 only',
+		r.text,
+	);
+	report(has('id_token_signing_alg_values_supported', 'RS256', 'ES256', 'PS256', 'EdDSA') && has('scopes_supported', 'openid', 'profile', 'email', 'offline_access'), 'discovery: ID token algs RS256 ES256 PS256 EdDSA; scopes openid profile email offline_access', r.text);
+	report(
+		has('claims_supported', 'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'preferred_username', 'email', 'email_verified') && has('token_endpoint_auth_methods_supported', 'client_secret_basic', 'client_secret_post', 'none') && has('prompt_values_supported', 'none', 'login', 'consent'),
+		'discovery: claims, token endpoint auth methods (basic, post, none), prompt values',
+		r.text,
+	);
+	report(d.authorization_response_iss_parameter_supported === true && d.request_parameter_supported === false && d.request_uri_parameter_supported === false && d.claims_parameter_supported === false, 'discovery: iss in the authorization response (RFC 9207); no request objects, no claims parameter', r.text);
+	report(r.headers?.get('access-control-allow-origin') === '*', 'discovery: Access-Control-Allow-Origin: *', r.headers?.get('access-control-allow-origin'));
+	for (const alg of d.id_token_signing_alg_values_supported ?? []) {
+		const c = alg === 'RS256' ? C.web : C[alg];
+		g = await grantFor('openid', c);
+		v = g.id_token ? await verifies(g.id_token, { issuer: ISS, audience: c.client_id, algorithms: [alg] }) : { error: 'none' };
+		report(!v.error, `discovery's ID token alg ${alg} really signs (verified against jwks_uri)`, v.error);
+	}
 } catch (e) {
 	report(false, 'tokens test ran to the end', e.stack);
 }
