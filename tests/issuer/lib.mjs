@@ -55,7 +55,9 @@ export function sanitizerReport(text) {
  */
 function childEnv(env) {
 	const e = { ...process.env };
-	for (const k of ['JWT_ISSUER', 'JWT_EXPIRATION_MINUTES', 'JWT_SECRET_KEY', 'JWT_ALGORITHM', 'BROWSER_UI_CLIENT_SECRET', 'KEY_LEAD_SECONDS', 'ACCESS_LOG']) delete e[k];
+	for (const k of ['JWT_ISSUER', 'JWT_EXPIRATION_MINUTES', 'JWT_SECRET_KEY', 'JWT_ALGORITHM', 'BROWSER_UI_CLIENT_SECRET', 'KEY_LEAD_SECONDS', 'ACCESS_LOG',
+		'PASSWORD_ARGON2_M_KIB', 'PASSWORD_ARGON2_T', 'PASSWORD_ARGON2_P', 'PASSWORD_ARGON2_TEST', 'PASSWORD_WORKERS', 'LOGIN_LOCKOUT_THRESHOLD',
+		'LOGIN_LOCKOUT_MINUTES', 'LOGIN_FAILURES_PER_ADDRESS', 'CLIENT_AUTH_FAILURES_PER_ADDRESS', 'FAILURE_WINDOW_MINUTES', 'WWW_DIR']) delete e[k];
 	if (e.LSAN_OPTIONS && !e.LSAN_OPTIONS.includes('print_suppressions')) e.LSAN_OPTIONS += ':print_suppressions=0';
 	for (const [k, v] of Object.entries(env)) if (v === undefined) delete e[k];
 		else e[k] = v;

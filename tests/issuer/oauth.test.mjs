@@ -124,7 +124,9 @@ try {
 	C.billing = await addClient(DB, 'billing', ['--audience', 'billing', '--scope', 'read']);
 	C.web = await addClient(DB, 'web', ['--grant', 'authorization_code', '--redirect-uri', 'https://app.example/cb', '--audience', 'api']);
 	for (const c of Object.values(C)) secrets.add(c.client_secret);
-	const srv = await serve({ db: DB, threads: 2 });
+	// The barrage below fails client authentication on purpose; the per-address limit
+	// (abuse.test.mjs tests it) must not turn later checks into 429s.
+	const srv = await serve({ db: DB, threads: 2, env: { CLIENT_AUTH_FAILURES_PER_ADDRESS: '0' } });
 	const base = srv.base;
 	const ISS = base;
 
