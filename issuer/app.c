@@ -168,6 +168,8 @@ void app_thread_tick(app_thread *t)
 		store_revoke_purge(t->db, now);
 		store_code_purge(t->db, now);
 		store_flow_purge(t->db, now);
+		store_session_purge(t->db, now);
+		store_refresh_purge(t->db, now);
 		store_key_purge(t->db, now);
 	}
 }

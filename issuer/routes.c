@@ -37,6 +37,8 @@ static const char *reason(int status)
 		return "Payload Too Large";
 	case 415:
 		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
 	case 500:
 		return "Internal Server Error";
 	case 503:
