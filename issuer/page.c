@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "page.h"
 
@@ -177,6 +178,17 @@ static int host_char(char c)
 	return scheme_char(c) || c == ':' || c == '[' || c == ']' || c == '_';
 }
 
+/* 1 for schemes that run or embed content (never a form's target). */
+static int active_scheme(const char *uri, size_t n)
+{
+	static const char *const bad[] = {"javascript", "data", "blob", "filesystem", "vbscript"};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (strlen(bad[i]) == n && strncasecmp(uri, bad[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 /* see page.h */
 void page_origin(const char *uri, char *out, size_t cap)
 {
@@ -188,7 +200,7 @@ void page_origin(const char *uri, char *out, size_t cap)
 	if (s == 0 || uri[s] != ':')
 		return;
 	if (strncmp(uri + s, "://", 3) != 0) { /* private-use scheme: a scheme source */
-		if (s + 2 <= cap)
+		if (s + 2 <= cap && !active_scheme(uri, s))
 			memcpy(out, uri, s + 1), out[s + 1] = '\0';
 		return;
 	}

@@ -68,7 +68,8 @@ void page_error(h2o_req_t *req, int status, const char *title, const char *messa
  * The origin of uri ("https://app.example:8443" from "https://app.example:8443/cb")
  * into out[cap] when it is plain enough to go in a CSP header (scheme, host and
  * port of safe characters); else out is "". A private-use scheme
- * ("com.example.app:/cb") gives the scheme source "com.example.app:".
+ * ("com.example.app:/cb") gives the scheme source "com.example.app:"; schemes
+ * that carry content (javascript:, data:, blob:, ...) give "".
  */
 void page_origin(const char *uri, char *out, size_t cap);
 

@@ -1,0 +1,175 @@
+/*
+ * test_page.c: the page renderer and the embedded pages (issuer/page.c, included
+ * to reach its statics; the pages are the real www/ files the Makefile embeds).
+ * Escaping follows the HTML Standard's "escaping a string" set plus the
+ * apostrophe (OWASP XSS Prevention Cheat Sheet, rule 1: & < > " '), so a value
+ * is inert inside text and inside quoted attribute values of either quote.
+ * Security regressions: XSS through a template value (a username, a client id,
+ * a state), CSP header injection through a redirect URI's origin.
+ */
+#include "../../issuer/page.c"
+#include "../test.h"
+
+static int render_is(const char *tpl, const struct page_var *v, size_t n, const char *want)
+{
+	size_t len = 0;
+	char *out = page_render(tpl, strlen(tpl), v, n, &len);
+	int ok = out && len == strlen(want) && strcmp(out, want) == 0;
+
+	if (!ok)
+		printf("# got \"%s\", want \"%s\"\n", out ? out : "(null)", want);
+	free(out);
+	return ok;
+}
+
+static void test_escape(void)
+{
+	char out[64];
+	size_t n = page_escape("a&b<c>d\"e'f", out, sizeof out);
+
+	T_CHECK(n == strlen("a&amp;b&lt;c&gt;d&quot;e&#39;f") &&
+	            strcmp(out, "a&amp;b&lt;c&gt;d&quot;e&#39;f") == 0,
+	        "escape: & < > \" ' become entities");
+	T_CHECK(page_escape("<<", out, 5) == 8, "escape: returns the length needed when out is too small");
+	T_CHECK(page_escape("", out, sizeof out) == 0 && out[0] == '\0', "escape: empty string");
+	T_CHECK(page_escape("é ü ✓", out, sizeof out) == strlen("é ü ✓") && strcmp(out, "é ü ✓") == 0,
+	        "escape: UTF-8 passes unchanged");
+}
+
+static void test_render(void)
+{
+	const struct page_var v[] = {
+	    {"name", "Ann"}, {"x", "<script>alert('1')</script>"}, {"nil", NULL}, {"brace", "{{name}}"}};
+
+	T_CHECK(render_is("Hi {{name}}!", v, 4, "Hi Ann!"), "render: a placeholder becomes its value");
+	T_CHECK(render_is("{{name}}{{name}}", v, 4, "AnnAnn"), "render: adjacent placeholders");
+	T_CHECK(render_is("<p title=\"{{x}}\">{{x}}</p>", v, 4,
+	                  "<p title=\"&lt;script&gt;alert(&#39;1&#39;)&lt;/script&gt;\">"
+	                  "&lt;script&gt;alert(&#39;1&#39;)&lt;/script&gt;</p>"),
+	        "render: XSS through a value is escaped in text and attributes");
+	T_CHECK(render_is("[{{unknown}}][{{nil}}]", v, 4, "[][]"),
+	        "render: unknown and NULL values render as nothing");
+	T_CHECK(render_is("{{brace}}", v, 4, "{{name}}"), "render: a value is never expanded again");
+	T_CHECK(render_is("a {{ name }} {{name} {{} {{", v, 4, "a {{ name }} {{name} {{} {{"),
+	        "render: anything not exactly {{name}} is copied as is");
+	T_CHECK(render_is("{{{name}}}", v, 4, "{Ann}"), "render: triple braces are no raw insertion");
+	T_CHECK(render_is("{{na-me}}", v, 4, "{{na-me}}"), "render: names are A-Z a-z 0-9 _ only");
+	T_CHECK(
+	    render_is("{{aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}}", v, 4, "{{aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}}"),
+	    "render: a name over PAGE_NAME_MAX is no placeholder");
+	T_CHECK(render_is("", v, 4, ""), "render: empty template");
+	{
+		size_t big = PAGE_MAX / 4 + 1, len;
+		char *value = malloc(big + 1), *out;
+		memset(value, '<', big);
+		value[big] = '\0';
+		const struct page_var b[] = {{"v", value}};
+		out = page_render("{{v}}", 5, b, 1, &len);
+		T_CHECK(out == NULL, "render: output over PAGE_MAX is refused (NULL)");
+		free(out);
+		free(value);
+	}
+}
+
+static int origin_is(const char *uri, const char *want)
+{
+	char out[256];
+
+	page_origin(uri, out, sizeof out);
+	if (strcmp(out, want) != 0)
+		printf("# origin of \"%s\": got \"%s\", want \"%s\"\n", uri, out, want);
+	return strcmp(out, want) == 0;
+}
+
+static void test_origin(void)
+{
+	T_CHECK(origin_is("https://app.example:8443/cb", "https://app.example:8443"),
+	        "origin: scheme, host, port");
+	T_CHECK(origin_is("http://127.0.0.1:9/cb?x=1", "http://127.0.0.1:9"), "origin: an IPv4 literal");
+	T_CHECK(origin_is("http://[::1]:8080/cb", "http://[::1]:8080"), "origin: an IPv6 literal");
+	T_CHECK(origin_is("https://app.example", "https://app.example"), "origin: no path");
+	T_CHECK(origin_is("com.example.app:/oauth2redirect", "com.example.app:"),
+	        "origin: private-use scheme source");
+	T_CHECK(origin_is("https://a.example;script-src *", ""), "origin: CSP header injection refused");
+	T_CHECK(origin_is("https://a.example 'unsafe-inline'/", ""), "origin: a space refused");
+	T_CHECK(origin_is("https://user@a.example/", ""), "origin: userinfo refused");
+	T_CHECK(origin_is("javascript:alert(1)", "") && origin_is("DATA:text/html,x", ""),
+	        "origin: javascript: and data: give nothing");
+	T_CHECK(origin_is("", "") && origin_is("://x", "") && origin_is("https://", ""), "origin: malformed");
+}
+
+/* Every {{name}} of the embedded file is one of names (NULL-terminated). */
+static int placeholders_known(const char *file, const char *const *names)
+{
+	size_t len, k, n;
+	const char *t = page_file(file, &len);
+
+	for (size_t i = 0; t && i < len; i++) {
+		if (!(k = placeholder(t + i, len - i, &n)))
+			continue;
+		int found = 0;
+		for (const char *const *p = names; *p; p++)
+			found |= strlen(*p) == n && memcmp(*p, t + i + 2, n) == 0;
+		if (!found) {
+			printf("# %s: unknown placeholder %.*s\n", file, (int)n, t + i + 2);
+			return 0;
+		}
+	}
+	return t != NULL;
+}
+
+static void test_pages(void)
+{
+	static const char *const files[] = {"login.html", "consent.html", "error.html", "signed-out.html",
+	                                    "logout.html"};
+	static const char *const login[] = {"lead", "flow", "csrf", "username", "message", NULL};
+	static const char *const consent[] = {"client", "user", "scopes", "flow", "csrf", NULL};
+	static const char *const error[] = {"title", "message", NULL};
+	static const char *const logout[] = {"csrf", "client_id", "post_logout_redirect_uri", "state", NULL};
+	size_t len;
+	const char *css = page_file("style.css", &len);
+
+	T_CHECK(css && len > 100 && page_file("nope.html", &len) == NULL,
+	        "pages: style.css embedded, unknown names absent");
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		const char *t = page_file(files[i], &len);
+		T_CHECK(t && strlen(t) == len && strstr(t, "<html lang=\"en\">") &&
+		            strstr(t, "name=\"viewport\"") && strstr(t, "href=\"/static/style.css\"") &&
+		            !strstr(t, "<script") && !strstr(t, "style=\""),
+		        "pages: %s: lang, viewport, the style sheet, no script or inline style", files[i]);
+	}
+	T_CHECK(placeholders_known("login.html", login), "pages: login.html uses only its placeholders");
+	T_CHECK(placeholders_known("consent.html", consent),
+	        "pages: consent.html uses only its placeholders");
+	T_CHECK(placeholders_known("error.html", error), "pages: error.html uses only its placeholders");
+	T_CHECK(placeholders_known("logout.html", logout), "pages: logout.html uses only its placeholders");
+	{
+		const char *t = page_file("login.html", &len);
+		T_CHECK(
+		    t && strstr(t, "<form method=\"post\" action=\"/login\">") &&
+		        strstr(t, "name=\"username\" type=\"text\" value=\"{{username}}\" "
+		                  "autocomplete=\"username\"") &&
+		        strstr(t, "name=\"password\" type=\"password\" autocomplete=\"current-password\"") &&
+		        strstr(t, "role=\"alert\"") && strstr(t, "<label for=\"username\">") &&
+		        strstr(t, "<label for=\"password\">"),
+		    "pages: login.html has the post form, labelled username and password, an alert");
+	}
+	{
+		const struct page_var v[] = {{"username", "\"><script>x</script>"}, {"message", "<b>"}};
+		const char *t = page_file("login.html", &len);
+		char *out = page_render(t, len, v, 2, &len);
+		T_CHECK(out && !strstr(out, "<script") && !strstr(out, "<b>") &&
+		            strstr(out, "value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""),
+		        "pages: a hostile username stays inside its attribute (XSS)");
+		free(out);
+	}
+}
+
+int main(void)
+{
+	test_escape();
+	test_render();
+	test_origin();
+	test_pages();
+	T_DONE();
+}
