@@ -8,7 +8,8 @@
  * and only regular files with an allowlisted extension are sent. Anything else
  * is the same JSON 404 as an unknown path, never a listing and never a hint of
  * what exists. Files are read on the loop thread: they are few, small and in
- * the page cache; a big or slow tree does not belong here.
+ * the page cache; a big or slow tree does not belong here. /favicon.ico, which
+ * browsers fetch on every issuer page, is the demo's favicon.svg.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -257,7 +258,9 @@ int static_serve(h2o_req_t *req)
 		h2o_send_redirect(req, 301, "Moved Permanently", H2O_STRLIT(PREFIX));
 		return 1;
 	}
-	if (p.len < PREFIX_LEN || memcmp(p.base, PREFIX, PREFIX_LEN) != 0)
+	if (is(p, "/favicon.ico")) /* browsers ask on every page of the issuer: the demo's icon */
+		p = h2o_iovec_init(H2O_STRLIT(PREFIX "favicon.svg"));
+	else if (p.len < PREFIX_LEN || memcmp(p.base, PREFIX, PREFIX_LEN) != 0)
 		return 0;
 	if (!is(req->method, "GET") && !is(req->method, "HEAD")) {
 		routes_add_header(req, "allow", "GET, HEAD");

@@ -33,7 +33,7 @@ void static_init(void);
 /* The www/ folder found by static_init (real path), or NULL. */
 const char *static_www_dir(void);
 
-/* Answer req when its path is /demo or under /demo/; 1 when answered, 0 when not ours. */
+/* Answer req when its path is /demo, under /demo/ or /favicon.ico; 1 when answered, 0 when not ours. */
 int static_serve(h2o_req_t *req);
 
 #endif

@@ -126,7 +126,7 @@ function clearMessage() {
 function showError(e, what) {
 	if (e instanceof FlowError) {
 		const explain = EXPLAIN[e.code] ?? '';
-		message('error', `${what}: ${e.code}`, [e.description, explain].filter(Boolean).join(' '));
+		message('error', `${what}: ${e.code}`, [e.description, explain].filter(Boolean).join(' — '));
 	} else {
 		message('error', `${what}: ${e?.code ?? 'error'}`, e?.message ?? String(e));
 	}
@@ -259,8 +259,15 @@ async function verifyIdToken(d, session) {
 		`aud contains ${CLIENT_ID}`,
 		`not expired: exp ${relative(payload.exp)}`,
 	];
-	if (payload.nonce !== session.nonce) throw new FlowError('nonce_mismatch', `expected ${session.nonce}, got ${payload.nonce ?? 'none'}`);
-	checks.push('nonce matches the one this tab sent');
+	if (!session.fromRefresh) {
+		if (payload.nonce !== session.nonce) throw new FlowError('nonce_mismatch', `expected ${session.nonce}, got ${payload.nonce ?? 'none'}`);
+		checks.push('nonce matches the one this tab sent');
+	} else {
+		// OIDC Core §12.2: a refreshed ID token is about the same person; a nonce, if any, is the original one.
+		if (payload.nonce !== undefined && payload.nonce !== session.nonce) throw new FlowError('nonce_mismatch', `expected ${session.nonce} or none, got ${payload.nonce}`);
+		if (session.sub !== undefined && payload.sub !== session.sub) throw new FlowError('invalid_id_token', 'the refreshed ID token is about someone else (sub changed)');
+		checks.push(payload.nonce === undefined ? 'refreshed ID token: same sub, no nonce (OIDC Core §12.2)' : 'refreshed ID token: same sub, nonce matches the one this tab sent');
+	}
 	if (payload.azp !== undefined && payload.azp !== CLIENT_ID) throw new FlowError('invalid_id_token', `azp is ${payload.azp}, not ${CLIENT_ID}`);
 	if (payload.at_hash !== undefined) {
 		if (payload.at_hash !== (await atHash(header.alg, session.tokens.access_token)))
@@ -308,6 +315,7 @@ async function renderSession(d, session) {
 	let error = null;
 	try {
 		result = await verifyIdToken(d, session);
+		if (session.sub === undefined) save(KEY_SESSION, { ...session, sub: result.payload.sub });
 	} catch (e) {
 		error = e;
 	}
@@ -344,6 +352,7 @@ async function refresh(d, session) {
 	const next = {
 		...session,
 		tokens: { ...session.tokens, ...tokens, id_token: tokens.id_token ?? session.tokens.id_token, refresh_token: tokens.refresh_token ?? session.tokens.refresh_token },
+		fromRefresh: session.fromRefresh || typeof tokens.id_token === 'string',
 		expiresAt: Math.floor(Date.now() / 1000) + (Number(tokens.expires_in) || 0),
 	};
 	const after = await fingerprint(next.tokens.refresh_token);
