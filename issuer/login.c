@@ -2,7 +2,9 @@
  * login.c: the login page and POST /login. The form names a flow (session.h)
  * and carries its CSRF token; the password check runs on the worker pool
  * (pool.h), never on the loop, and its result comes back to finish the flow:
- * a session, then the consent page or a code for the client.
+ * a session, then the consent page or a code for the client. A stored hash of
+ * other argon2id parameters is replaced after a successful check (the job hashes
+ * the password again while it is at hand).
  *
  * It must never tell a wrong password from an unknown username or a locked
  * account (one message, the same work: an unknown name burns an argon2id run, a
@@ -29,8 +31,10 @@ struct login_job {
 	size_t password_len;
 	char hash[STORE_PASSWORD_HASH_MAX + 1]; /* "" for an unknown username: burn */
 	struct password_params burn;
-	int locked; /* the account was locked at submission: answer as a wrong password */
-	int ok;     /* run: the password matched */
+	int locked;                     /* the account was locked at submission: answer as a wrong password */
+	int ok;                         /* run: the password matched */
+	struct password_params current; /* cfg->argon2: the cost hashes should have */
+	char rehash[STORE_PASSWORD_HASH_MAX + 1]; /* run: a new hash at current, or "" */
 	struct store_user user;
 	struct store_flow flow;
 	uint8_t flow_hash[SECRET_HASH_LEN];
@@ -72,6 +76,21 @@ static void job_free(struct login_job *j)
 	free(j);
 }
 
+/* On a worker, after a successful check: a new hash when the stored one has other
+ * parameters (password.h: the password is only at hand now). Costs one more run,
+ * once per user after a change of cost. */
+static void rehash(struct login_job *j)
+{
+	WC_RNG rng;
+
+	if (!password_needs_rehash(j->hash, &j->current) || wc_InitRng(&rng) != 0)
+		return;
+	if (password_hash(j->password, j->password_len, &j->current, &rng, j->rehash, sizeof j->rehash) !=
+	    PASSWORD_OK)
+		j->rehash[0] = '\0';
+	wc_FreeRng(&rng);
+}
+
 /* On a worker: verify, or burn the same cost for an unknown username. */
 static void job_run(pool_job *pj)
 {
@@ -81,6 +100,8 @@ static void job_run(pool_job *pj)
 		j->ok = password_verify(j->hash, j->password, j->password_len) && !j->locked;
 	else
 		password_burn(&j->burn);
+	if (j->ok)
+		rehash(j);
 	memset(j->password, 0, j->password_len);
 }
 
@@ -111,6 +132,8 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 	int consent;
 
 	store_user_login_ok(t->db, j->user.id);
+	if (j->rehash[0])
+		store_user_set_password(t->db, j->user.id, j->rehash); /* a failure keeps the old hash */
 	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_OK);
 	if (!req)
 		return;
@@ -166,7 +189,7 @@ static struct login_job *job_new(app_thread *t, const char *password, const stru
 	memcpy(j->password, password, j->password_len + 1);
 	j->t = t;
 	j->flow = *f;
-	j->burn = t->app->cfg->argon2;
+	j->burn = j->current = t->app->cfg->argon2;
 	j->job.run = job_run;
 	j->job.done = job_done;
 	return j;

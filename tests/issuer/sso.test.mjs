@@ -10,7 +10,8 @@
 // binding; a flow ends in one code); SSO with the session cookie; consent;
 // RP-initiated logout; the worker pool keeping /ping fast while ten logins
 // hash at the default argon2id cost; and the code exchanged at /token with
-// the ID token checked by jose. A sanitizer report on any stderr fails.
+// the ID token checked by jose; a rehash after a change of argon2id cost. A sanitizer report on any stderr fails.
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import * as jose from 'jose';
@@ -486,6 +487,23 @@ async function addressLimit(db, ctx) {
 	await stop(s, 'limit server');
 }
 
+/** The stored PHC string of username, read with the sqlite3 CLI. */
+function storedHash(db, username) {
+	const r = spawnSync('sqlite3', [db], { input: `.timeout 5000\nSELECT password_hash FROM users WHERE username = '${username}';\n`, encoding: 'utf8' });
+	return r.stdout.trim();
+}
+
+async function rehash(db, ctx) {
+	const before = storedHash(db, 'alice');
+	const s = await serve({ db, env: { ...TINY, PASSWORD_ARGON2_M_KIB: '128' } });
+	const { r } = await signIn(new Browser(), s.base, { ...ctx, base: s.base }, 'alice', ctx.alicePw);
+	const after = storedHash(db, 'alice');
+	report(r.status === 303 && /m=64,/.test(before) && /m=128,/.test(after), 'rehash: a login under a new argon2id cost stores a new hash (m=64 → m=128)', `${r.status} ${before.slice(0, 30)} → ${after.slice(0, 30)}`);
+	const again = await signIn(new Browser(), s.base, { ...ctx, base: s.base }, 'alice', ctx.alicePw);
+	report(again.r.status === 303, 'rehash: the new hash verifies', show(again.r));
+	await stop(s, 'rehash server');
+}
+
 async function poolLatency(dir) {
 	const db = path.join(dir, 'slow.db');
 	const env = { PASSWORD_ARGON2_TEST: undefined, PASSWORD_ARGON2_M_KIB: undefined, PASSWORD_ARGON2_T: undefined };
@@ -509,10 +527,15 @@ async function poolLatency(dir) {
 		if (!settled) pings.push(performance.now() - p0);
 	}
 	const done = await all;
-	const max = Math.max(...pings), med = pings.sort((a, b) => a - b)[Math.floor(pings.length / 2)];
+	// On a shared machine another process can take the CPU for a moment, so the gate is
+	// the 95th percentile and the median; hashing on the loop would stall most pings
+	// for a whole argon2id run (tens of ms each, ten in a row).
+	pings.sort((a, b) => a - b);
+	const pct = (q) => pings[Math.min(pings.length - 1, Math.floor(q * pings.length))];
+	const max = pings[pings.length - 1], med = pct(0.5), p95 = pct(0.95);
 	const total = Math.max(...done.map((d) => d.ms));
 	report(done.every((d) => d.r.status === 303), 'pool: ten logins at the default argon2id cost all succeed', done.map((d) => d.r.status));
-	report(pings.length >= 3 && max < 50, `pool: /ping while ten logins hash: ${pings.length} pings, median ${med.toFixed(2)} ms, max ${max.toFixed(2)} ms (< 50 ms); logins took ${total.toFixed(0)} ms`, { pings: pings.length, max, med, total });
+	report(pings.length >= 3 && p95 < 50 && med < 10, `pool: /ping while ten logins hash: ${pings.length} pings, median ${med.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms (< 50 ms), max ${max.toFixed(2)} ms; logins took ${total.toFixed(0)} ms`, { pings: pings.length, max, med, p95, total });
 	await stop(s, 'default-cost server');
 }
 
@@ -550,6 +573,7 @@ async function main() {
 	report(leaked.length === 0, 'no password, code, cookie or CSRF token in the server log', leaked.map((x) => x.slice(0, 6) + '…'));
 
 	await addressLimit(db, ctx);
+	await rehash(db, ctx);
 	await poolLatency(dir);
 	const san = cliTranscript.map(sanitizerReport).find(Boolean);
 	report(!san, 'no sanitizer report from the CLI', san);
