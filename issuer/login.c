@@ -247,31 +247,38 @@ static int limited(h2o_req_t *req, app_thread *t, const http_form *form, int64_t
 	return 1;
 }
 
-static void login_post(h2o_req_t *req, app_thread *t)
+/* A parsed form: the limit, the flow, the fields, then the password check. */
+static void login_form(h2o_req_t *req, app_thread *t, const http_form *form)
 {
-	http_form form;
 	struct store_flow *f = h2o_mem_alloc_pool(&req->pool, sizeof *f);
 	uint8_t hash[SECRET_HASH_LEN];
 	int64_t now = app_now();
-	const char *user, *pw;
+	const char *user = http_form_get(form, "username"), *pw = http_form_get(form, "password");
+
+	if (limited(req, t, form, now) || session_flow(req, t, form, now, f, hash))
+		return;
+	if (!user || !*user || strlen(user) > STORE_USERNAME_MAX || !pw || !*pw ||
+	    strlen(pw) > PASSWORD_MAX_LEN) {
+		login_page(req, 200, f, http_form_get(form, "flow"), http_form_get(form, "csrf"),
+		           user && strlen(user) <= STORE_USERNAME_MAX ? user : NULL,
+		           "Enter your username and your password.");
+		return;
+	}
+	check_password(req, t, form, f, hash, user, pw);
+}
+
+static void login_post(h2o_req_t *req, app_thread *t)
+{
+	http_form form;
+	const char *pw;
 
 	if (session_params(req, &form, NULL) != HTTP_OK) {
 		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
 		return;
 	}
-	if (limited(req, t, &form, now) || session_flow(req, t, &form, now, f, hash))
-		return;
-	user = http_form_get(&form, "username");
-	pw = http_form_get(&form, "password");
-	if (!user || !*user || strlen(user) > STORE_USERNAME_MAX || !pw || !*pw ||
-	    strlen(pw) > PASSWORD_MAX_LEN) {
-		login_page(req, 200, f, http_form_get(&form, "flow"), http_form_get(&form, "csrf"),
-		           user && strlen(user) <= STORE_USERNAME_MAX ? user : NULL,
-		           "Enter your username and your password.");
-		return;
-	}
-	check_password(req, t, &form, f, hash, user, pw);
-	memset((char *)pw, 0, strlen(pw)); /* the decoded copy in req's pool */
+	login_form(req, t, &form);
+	if ((pw = http_form_get(&form, "password")) != NULL)
+		memset((char *)pw, 0, strlen(pw)); /* the decoded copy in req's pool, on every path */
 }
 
 /* see routes.h */

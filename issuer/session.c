@@ -58,12 +58,12 @@ static int secure(app_thread *t)
 /* Set-Cookie name=value with our attributes; max_age < 0: a browser-session cookie. */
 static void set_cookie(h2o_req_t *req, app_thread *t, const char *name, const char *value, int64_t max_age)
 {
-	char *c = h2o_mem_alloc_pool(&req->pool, 160);
+	char *c = h2o_mem_alloc_pool(&req->pool, 256);
 	char age[40] = "";
 
 	if (max_age >= 0)
 		snprintf(age, sizeof age, "; Max-Age=%lld", (long long)max_age);
-	snprintf(c, 160, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", name, value, age,
+	snprintf(c, 256, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", name, value, age,
 	         secure(t) ? "; Secure" : "");
 	routes_add_header(req, "set-cookie", c);
 }
