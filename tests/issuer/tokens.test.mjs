@@ -87,8 +87,7 @@ try {
 	C.apiweb = await addClient(DB, 'apiweb', [...codeGrants, '--redirect-uri', CB, '--audience', 'api']);
 	C.svc = await addClient(DB, 'svc', ['--grant', 'client_credentials', '--audience', 'api', '--scope', 'openid read']);
 	for (const alg of ['ES256', 'PS256', 'EdDSA']) {
-		C[alg] = await addClient(DB, `web-${alg}`, [...codeGrants, '--redirect-uri', CB]);
-		sql(DB, `UPDATE clients SET id_token_alg = ${q(alg)} WHERE id = ${q(`web-${alg}`)};`);
+		C[alg] = await addClient(DB, `web-${alg}`, [...codeGrants, '--redirect-uri', CB, '--id-token-alg', alg]);
 	}
 	const srv = await startServer({ db: DB, threads: 2 });
 	servers.push(srv);
