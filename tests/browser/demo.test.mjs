@@ -9,7 +9,7 @@
 // out of the folder, start-up without www/). Screenshots go to build/screenshots/.
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, addClient, hreq, repo, reporter, run, startServer, tempDir } from '../issuer/lib.mjs';
+import { BIN, addClient, cliTranscript, hreq, repo, reporter, run, sanitizerReport, startServer, tempDir } from '../issuer/lib.mjs';
 
 const { report, failures } = reporter('demo');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -292,6 +292,8 @@ try {
 	servers.pop();
 	report(out.code === 0, 'the server stopped cleanly', `${out.code ?? out.signal}`);
 	await folderChecks();
+	const san = sanitizerReport(out.stderr) ?? sanitizerReport(cliTranscript.join('\n'));
+	report(!san, 'no sanitizer report from the server or the CLI (SAN=1 builds)', san);
 } catch (e) {
 	report(false, 'the run finished', e.stack || e.message);
 } finally {
