@@ -21,7 +21,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # core and issuer here (the plain build is their warning gate, with gcc).
 FUZZ_BASE    := $(filter-out -O% -fsanitize=% -fno-sanitize-recover=% -fno-omit-frame-pointer -Werror,$(CFLAGS))
 FUZZ_CFLAGS  := $(FUZZ_BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
-                $(ISSUER_CFLAGS) -Iissuer -Itests/fuzz
+                $(ISSUER_CFLAGS) -iquote issuer -Itests/fuzz
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN)
 
 FUZZ_NAMES   := jwt jwks json http router
