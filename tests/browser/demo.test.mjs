@@ -248,6 +248,13 @@ async function browserRun(base) {
 	const refreshFp = fpAfter;
 	report(!(await page.content()).includes(after.tokens.refresh_token), 'the page never displays a refresh token, only its fingerprint', refreshFp);
 
+	// The signed-in page on a phone-sized viewport: nothing wider than the screen.
+	await page.setViewportSize({ width: 390, height: 844 });
+	const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+	report(wide <= 0, 'phone width, signed in: no horizontal scrolling', `${wide}px`);
+	await page.screenshot({ path: path.join(SHOTS, 'demo-signed-in-phone.png'), fullPage: true });
+	await page.setViewportSize({ width: 1100, height: 900 });
+
 	// Sign out: through the end-session endpoint and back to /demo/.
 	await page.click('#signout');
 	await page.waitForURL(`${base}/demo/**`, { timeout: 15000 });
