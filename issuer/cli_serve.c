@@ -55,8 +55,9 @@ static int fail(const char *what, const char *value)
 	return EXIT_USAGE;
 }
 
-/* The abuse controls' variables (issue "SSO", deliverable 7) over the defaults; 0 or the exit status. */
-static int read_abuse_env(server_config *cfg)
+/* The sign-in's numeric variables (lifetimes, lockout, per-address limits) over the
+ * defaults; 0 or the exit status. */
+static int read_sign_in_numbers(server_config *cfg)
 {
 	static const struct {
 		const char *name, *range;
@@ -68,10 +69,16 @@ static int read_abuse_env(server_config *cfg)
 	    {"CLIENT_AUTH_FAILURES_PER_ADDRESS", "CLIENT_AUTH_FAILURES_PER_ADDRESS (0..1000000, 0: off)", 0,
 	     1000000},
 	    {"FAILURE_WINDOW_MINUTES", "FAILURE_WINDOW_MINUTES (1..1440)", 1, 1440},
+	    {"SESSION_TTL_MINUTES", "SESSION_TTL_MINUTES (5..43200)", 5, 43200},
+	    {"REFRESH_TOKEN_DAYS", "REFRESH_TOKEN_DAYS (1..365)", 1, 365},
 	};
-	int64_t v[sizeof var / sizeof var[0]] = {
-	    cfg->lockout_threshold, cfg->lockout_seconds / 60, cfg->limits.max_failures[LIMITS_LOGIN],
-	    cfg->limits.max_failures[LIMITS_CLIENT_AUTH], cfg->limits.window[LIMITS_LOGIN] / 60};
+	int64_t v[sizeof var / sizeof var[0]] = {cfg->lockout_threshold,
+	                                         cfg->lockout_seconds / 60,
+	                                         cfg->limits.max_failures[LIMITS_LOGIN],
+	                                         cfg->limits.max_failures[LIMITS_CLIENT_AUTH],
+	                                         cfg->limits.window[LIMITS_LOGIN] / 60,
+	                                         cfg->session_ttl / 60,
+	                                         cfg->refresh_ttl / 86400};
 
 	for (size_t i = 0; i < sizeof var / sizeof var[0]; i++) {
 		const char *s = getenv(var[i].name);
@@ -83,6 +90,8 @@ static int read_abuse_env(server_config *cfg)
 	cfg->limits.max_failures[LIMITS_LOGIN] = (unsigned)v[2];
 	cfg->limits.max_failures[LIMITS_CLIENT_AUTH] = (unsigned)v[3];
 	cfg->limits.window[LIMITS_LOGIN] = cfg->limits.window[LIMITS_CLIENT_AUTH] = v[4] * 60;
+	cfg->session_ttl = v[5] * 60;
+	cfg->refresh_ttl = v[6] * 86400;
 	return 0;
 }
 
@@ -96,7 +105,7 @@ static int read_sign_in_env(server_config *cfg)
 		fprintf(stderr, "identity-backend serve: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if ((rc = read_abuse_env(cfg)))
+	if ((rc = read_sign_in_numbers(cfg)))
 		return rc;
 	return 0;
 }

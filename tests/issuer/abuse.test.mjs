@@ -183,6 +183,10 @@ try {
 		['FAILURE_WINDOW_MINUTES', '0'],
 		['FAILURE_WINDOW_MINUTES', '1441'],
 		['FAILURE_WINDOW_MINUTES', '15.5'],
+		['SESSION_TTL_MINUTES', '4'],
+		['SESSION_TTL_MINUTES', '43201'],
+		['REFRESH_TOKEN_DAYS', '0'],
+		['REFRESH_TOKEN_DAYS', '366'],
 	];
 	for (const [name, value] of refusals) {
 		const r = await run(['serve', '--listen', `127.0.0.1:${port}`, '--db', db], { env: { [name]: value }, timeout: 10000 });

@@ -346,7 +346,7 @@ async function success(base, ctx) {
 	report(r.status === 303 && q?.code?.length === 43 && q.state === 's-ok' && q.iss === base, 'success: 303 to the redirect URI with code, state and iss (username in any case)', show(r));
 	if (q?.code) secrets.add(q.code);
 	const sc = b.raw.find((c) => c.startsWith('idb_session='));
-	report(!!sc && /HttpOnly/.test(sc) && /SameSite=Lax/.test(sc) && /Path=\//.test(sc) && /Max-Age=\d+/.test(sc), 'success: idb_session cookie HttpOnly, SameSite=Lax, Path=/, Max-Age', sc);
+	report(!!sc && /HttpOnly/.test(sc) && /SameSite=Lax/.test(sc) && /Path=\//.test(sc) && /Max-Age=5400(;|$)/.test(sc), 'success: idb_session cookie HttpOnly, SameSite=Lax, Path=/, Max-Age = SESSION_TTL_MINUTES (90 min)', sc);
 	return { b, code: q?.code, nonce: 'nonce-ok' };
 }
 
@@ -554,7 +554,7 @@ async function main() {
 	await addClient(db, 'third', ['--public', '--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', ctx.cbThird, '--consent']);
 	await addClient(db, 'narrow', ['--public', '--grant', 'authorization_code', '--redirect-uri', ctx.cbNarrow, '--scope', 'openid']);
 	await addClient(db, 'svc', ['--grant', 'client_credentials', '--audience', 'api']);
-	const s = await serve({ db, env: { ...TINY, LOGIN_LOCKOUT_THRESHOLD: '3' } });
+	const s = await serve({ db, env: { ...TINY, LOGIN_LOCKOUT_THRESHOLD: '3', SESSION_TTL_MINUTES: '90' } });
 	ctx.base = s.base;
 
 	await errorsBeforeRedirect(s.base, ctx);
