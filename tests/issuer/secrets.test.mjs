@@ -14,6 +14,24 @@
 // JWK private member name ("d", "p", …, "k"), and "PRIVATE KEY". The database
 // file, its -wal and -shm are 0600, and the default var/ folder is 0700 (checked
 // under umask 000, so the modes are the program's doing, not the umask's).
+//
+// The sign-in flow (issue 5) gets the same treatment: a user made by `user add`
+// (its password sent on stdin), a public and a confidential client with the code
+// and refresh grants, and a server (ACCESS_LOG=on) driven through real HTTP with
+// cookies: /authorize, failed logins (a wrong and a near-miss password, an
+// unknown user, a password in the query string), POST /login, the code at /token
+// with its code_verifier, refresh and a reused refresh token, /userinfo (header
+// and body), SSO, consent, RP-initiated logout (hint and confirmation form), the
+// error pages of used flows, codes and forged CSRF tokens. Searched for: the
+// password (raw, base64, hex, URL- and form-encoded), the wrong passwords, the
+// idb_session and idb_browser cookie values, every flow id and CSRF token, the
+// authorization codes, the refresh tokens, the code_verifiers. The answers that
+// must carry some of them (the login page carries its flow and CSRF token, a
+// redirect its code, a Set-Cookie its cookie, /token its refresh token) are
+// searched for the passwords and verifiers only; the access log, the CLI
+// outputs, /health, /metrics and the error pages for all of them; the database
+// file and its -wal (read while the server runs and at the end) must hold none
+// of them in clear (only hashes). No access log line records a query string.
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -182,6 +200,204 @@ async function session(base, id, name) {
 	return t;
 }
 
+// ---- the sign-in flow ------------------------------------------------------------------
+
+const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_ARGON2_T: '1' };
+const flowAnswers = []; // {where, text}: answers that legitimately carry a flow value (see the header)
+const flowNeedles = []; // {label, value}: sign-in values; the passwords and verifiers are in both lists
+const pwNeedles = []; // passwords and code_verifiers: in no answer at all
+const addFlowNeedle = (label, value) => value && flowNeedles.push({ label, value: String(value) });
+const addPwNeedle = (label, value) => {
+	pwNeedles.push({ label, value });
+	flowNeedles.push({ label, value });
+};
+/** Every form a password can take on the way: raw, base64, hex, URL- and form-encoded. */
+function passwordForms(label, pw) {
+	const b = Buffer.from(pw, 'utf8');
+	const forms = new Set([pw, b.toString('base64'), b.toString('base64url'), b.toString('hex'), encodeURIComponent(pw),
+		new URLSearchParams({ p: pw }).toString().slice(2)]);
+	for (const f of forms) addPwNeedle(`${label} (${f === pw ? 'raw' : 'encoded'})`, f);
+}
+const setCookieLines = (h) => (typeof h.getSetCookie === 'function' ? h.getSetCookie() : (h.get('set-cookie') ?? '').split(/,(?=\s*idb_)/).filter(Boolean));
+
+/** A browser: a cookie jar over fetch (redirect: 'manual'); its answers go to flowAnswers. */
+class Browser {
+	constructor(name) {
+		this.name = name;
+		this.jar = new Map();
+	}
+	async go(base, p, { method = 'GET', form, headers = {}, keepAll = false } = {}) {
+		const h = { ...headers };
+		if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+		let body;
+		if (form) {
+			h['content-type'] = 'application/x-www-form-urlencoded';
+			body = new URLSearchParams(form).toString();
+		}
+		const r = await fetch(`${base}${p}`, { method, headers: h, body, redirect: 'manual' });
+		const text = await r.text();
+		for (const line of setCookieLines(r.headers)) {
+			const m = /^(idb_\w+)=([^;]*)/.exec(line);
+			if (!m) continue;
+			if (m[2]) {
+				this.jar.set(m[1], m[2]);
+				addFlowNeedle(`the ${m[1]} cookie of ${this.name}`, m[2]);
+			} else this.jar.delete(m[1]);
+		}
+		const head = [...r.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
+		const where = `${this.name}: ${method} ${p.split('?')[0]} answer`;
+		const all = `HTTP ${r.status}\n${head}\n\n${text}`;
+		(keepAll ? outputs : flowAnswers).push({ where, text: all });
+		const loc = r.headers.get('location');
+		const q = loc ? Object.fromEntries(new URL(loc).searchParams) : {};
+		return { status: r.status, text, q, loc };
+	}
+}
+/** The hidden fields of a page's form (their values are flow needles). */
+function hiddenFields(html, what) {
+	const out = {};
+	for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]] = m[2];
+	for (const k of ['flow', 'csrf']) addFlowNeedle(`the ${k} of ${what}`, out[k]);
+	return out;
+}
+function pkcePair(label) {
+	const verifier = crypto.randomBytes(32).toString('base64url');
+	addPwNeedle(`the code_verifier of ${label}`, verifier);
+	return { verifier, challenge: crypto.createHash('sha256').update(verifier).digest('base64url') };
+}
+/** A code from a redirect (a flow needle). */
+function codeOf(r, label) {
+	addFlowNeedle(`the authorization code of ${label}`, r.q.code);
+	return r.q.code;
+}
+/** POST /token as a form; the answer is kept among flowAnswers (it carries the refresh token). */
+async function tokenCall(base, form, headers = {}, label = 'token') {
+	const r = await fetch(`${base}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() });
+	const text = await r.text();
+	flowAnswers.push({ where: `POST /token (${label}) answer`, text: `HTTP ${r.status}\n${text}` });
+	let json;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		json = undefined;
+	}
+	addFlowNeedle(`the refresh token of ${label}`, json?.refresh_token);
+	return { status: r.status, json, text };
+}
+const dbBytesNow = () => Buffer.concat([db, `${db}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
+let dbSnapshot = Buffer.alloc(0); // the database and its -wal while the sign-in server ran
+
+async function signInSession() {
+	const password = `Pw ${crypto.randomBytes(12).toString('base64')}+/&=é%`; // needs URL and form encoding
+	passwordForms("alice's password", password);
+	let r = run(['user', 'add', '--db', db, '--username', 'alice', '--email', 'alice@example.com', '--password-stdin'], { input: password, env: TINY });
+	report(r.code === 0 && r.json?.user_id, 'user add --password-stdin', `exit ${r.code} ${r.err}`);
+	const aliceId = r.json?.user_id;
+	r = run(['client', 'add', '--db', db, '--id', 'spa', '--public', '--grant', 'authorization_code', '--grant', 'refresh_token',
+		'--redirect-uri', 'https://spa.example/cb', '--post-logout-redirect-uri', 'https://spa.example/bye']);
+	report(r.code === 0, 'client add --public (code and refresh grants)', `exit ${r.code} ${r.err}`);
+	const rpSecret = addClient('rp', ['--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', 'https://rp.example/cb', '--consent']);
+	const rpAuth = basic('rp', rpSecret).authorization;
+
+	const s = await serve('serve (sign-in)', { env: TINY });
+	servers.push(s);
+	const b = new Browser('browser 1');
+	const pk = pkcePair('the first sign-in');
+	const state = `st-${crypto.randomBytes(9).toString('base64url')}`;
+	addFlowNeedle('a state value', state);
+	const authz = (over = {}) => `/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'spa', redirect_uri: 'https://spa.example/cb',
+		scope: 'openid profile email offline_access', state, nonce: 'n-1', code_challenge: pk.challenge, code_challenge_method: 'S256', ...over })}`;
+
+	// The login page, failed logins, then the right password.
+	let page = await b.go(s.base, authz());
+	let f = hiddenFields(page.text, 'the first login page');
+	report(page.status === 200 && f.flow && f.csrf && b.jar.has('idb_browser'), 'sign-in: /authorize shows the login page and sets idb_browser', page.status);
+	const wrong = `${password.slice(0, -1)}X`;
+	addPwNeedle('a near-miss wrong password', wrong);
+	const other = `Other-${crypto.randomBytes(9).toString('base64url')}`;
+	addPwNeedle('a random wrong password', other);
+	const fails = [
+		await b.go(s.base, '/login', { method: 'POST', form: { ...f, username: 'alice', password: wrong } }),
+		await b.go(s.base, '/login', { method: 'POST', form: { ...f, username: 'alice', password: other } }),
+		await b.go(s.base, '/login', { method: 'POST', form: { ...f, username: 'nobody', password } }),
+		await b.go(s.base, `/login?password=${encodeURIComponent(password)}`, { method: 'POST', form: { ...f, username: 'alice', password: wrong } }),
+	];
+	report(fails.every((x) => x.status === 200 && /incorrect/.test(x.text)), 'sign-in: wrong passwords and an unknown user get the login page again', fails.map((x) => x.status).join());
+	r = await b.go(s.base, '/login', { method: 'POST', form: { ...f, username: 'alice', password } });
+	const code1 = codeOf(r, 'the first sign-in');
+	report(r.status === 303 && code1 && r.q.state === state && b.jar.has('idb_session'), 'sign-in: the right password → 303 with a code, idb_session set', r.status);
+	// The used flow, a forged CSRF token: error pages (kept: searched for everything).
+	const used = await b.go(s.base, '/login', { method: 'POST', form: { ...f, username: 'alice', password }, keepAll: true });
+	const forged = await b.go(s.base, '/login', { method: 'POST', form: { flow: f.flow, csrf: 'A'.repeat(43), username: 'alice', password }, keepAll: true });
+	report(used.status === 400 && forged.status === 400, 'sign-in: a used flow and a forged CSRF token get an error page', `${used.status} ${forged.status}`);
+
+	// The code at /token, /userinfo, refresh, a reused refresh token, the code again.
+	let t = await tokenCall(s.base, { grant_type: 'authorization_code', client_id: 'spa', code: code1, redirect_uri: 'https://spa.example/cb', code_verifier: pk.verifier }, {}, 'the first code');
+	report(t.status === 200 && t.json?.refresh_token && t.json?.id_token, 'sign-in: the code exchanges (with its code_verifier) for tokens and a refresh token', t.text.slice(0, 200));
+	const refresh1 = t.json?.refresh_token, access = t.json?.access_token, idToken = t.json?.id_token;
+	const ui = await http(s.base, '/userinfo', { headers: { authorization: `Bearer ${access}` } });
+	const ui2 = await http(s.base, '/userinfo', { method: 'POST', headers: FORM, body: `access_token=${access}` });
+	report(ui.status === 200 && ui.json?.sub === aliceId && ui2.status === 200, '/userinfo (Bearer header and form body)', `${ui.status} ${ui2.status}`);
+	t = await tokenCall(s.base, { grant_type: 'refresh_token', client_id: 'spa', refresh_token: refresh1 }, {}, 'the first refresh');
+	report(t.status === 200 && t.json?.refresh_token && t.json.refresh_token !== refresh1, 'refresh: rotates the refresh token', t.text.slice(0, 200));
+	const reuse = await http(s.base, '/token', { method: 'POST', headers: FORM, body: `grant_type=refresh_token&client_id=spa&refresh_token=${refresh1}` });
+	report(reuse.status === 400, 'refresh: a reused refresh token is refused (the refusal is searched too)', reuse.status);
+	const replay = await http(s.base, '/token', { method: 'POST', headers: FORM, body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'spa', code: code1, redirect_uri: 'https://spa.example/cb', code_verifier: pk.verifier }).toString() });
+	report(replay.status === 400, 'sign-in: the code is single use (the refusal is searched too)', replay.status);
+
+	// Consent for the confidential client, with the SSO session; its code at /token with Basic.
+	const pk2 = pkcePair('the consent');
+	page = await b.go(s.base, authz({ client_id: 'rp', redirect_uri: 'https://rp.example/cb', code_challenge: pk2.challenge }));
+	f = hiddenFields(page.text, 'the consent page');
+	report(page.status === 200 && /decision/.test(page.text), 'consent: SSO leads to the consent page', page.status);
+	const badConsent = await b.go(s.base, '/consent', { method: 'POST', form: { ...f, csrf: 'B'.repeat(43), decision: 'allow' }, keepAll: true });
+	r = await b.go(s.base, '/consent', { method: 'POST', form: { ...f, decision: 'allow' } });
+	const code2 = codeOf(r, 'the consent');
+	report(badConsent.status === 400 && r.status === 303 && code2, 'consent: a forged CSRF token is refused; allow → 303 with a code', `${badConsent.status} ${r.status}`);
+	t = await tokenCall(s.base, { grant_type: 'authorization_code', code: code2, redirect_uri: 'https://rp.example/cb', code_verifier: pk2.verifier }, { authorization: rpAuth }, 'the consent code');
+	report(t.status === 200 && t.json?.refresh_token, 'consent: the confidential client exchanges its code', t.text.slice(0, 200));
+	t = await tokenCall(s.base, { grant_type: 'refresh_token', refresh_token: t.json?.refresh_token, scope: 'openid' }, { authorization: rpAuth }, 'the confidential refresh');
+	report(t.status === 200, 'consent: the confidential client refreshes (scope narrowed)', t.status);
+	// SSO: a code at once for the first client.
+	r = await b.go(s.base, authz({ state: 'sso' }));
+	codeOf(r, 'SSO');
+	report(r.status === 302 && r.q.code, 'SSO: a second /authorize answers with a code at once', r.status);
+	// A code sent back to /authorize and a password in a GET query: the access log must not keep them.
+	await http(s.base, `/authorize?code=${r.q.code}&state=${state}`);
+	await http(s.base, `/login?username=alice&password=${encodeURIComponent(password)}`);
+
+	// Logout: the confirmation form (no hint), then a second browser with a hint.
+	let lo = await b.go(s.base, `/logout?${new URLSearchParams({ client_id: 'spa', post_logout_redirect_uri: 'https://spa.example/bye', state: 'bye' })}`);
+	f = hiddenFields(lo.text, 'the logout confirmation');
+	addFlowNeedle('the logout form token', f.csrf);
+	lo = await b.go(s.base, '/logout', { method: 'POST', form: f });
+	report(lo.status === 303 && !b.jar.has('idb_session'), 'logout: the confirmation POST signs out', lo.status);
+	const b2 = new Browser('browser 2');
+	const pk3 = pkcePair('the second browser');
+	page = await b2.go(s.base, authz({ code_challenge: pk3.challenge }));
+	f = hiddenFields(page.text, 'the second login page');
+	r = await b2.go(s.base, '/login', { method: 'POST', form: { ...f, username: 'ALICE', password } });
+	const code3 = codeOf(r, 'the second browser');
+	t = await tokenCall(s.base, { grant_type: 'authorization_code', client_id: 'spa', code: code3, redirect_uri: 'https://spa.example/cb', code_verifier: pk3.verifier }, {}, 'the second browser');
+	lo = await b2.go(s.base, `/logout?${new URLSearchParams({ id_token_hint: t.json?.id_token ?? idToken, post_logout_redirect_uri: 'https://spa.example/bye', state: 'bye2' })}`);
+	report(lo.status === 302 && !b2.jar.has('idb_session'), 'logout: with an id_token_hint → redirect, session cookie cleared', lo.status);
+	const gone = await b2.go(s.base, '/login', { method: 'POST', form: { ...f, username: 'alice', password }, keepAll: true });
+	report(gone.status === 400, 'logout: the old flow is refused afterwards (error page searched)', gone.status);
+	// Lock the account (10 failures) and fail once more: every failure message is searched.
+	for (let i = 0; i < 11; i++) {
+		const b3 = new Browser(`browser ${3 + i}`);
+		const pg = await b3.go(s.base, authz());
+		const ff = hiddenFields(pg.text, `login page ${3 + i}`);
+		await b3.go(s.base, '/login', { method: 'POST', form: { ...ff, username: 'alice', password: i === 10 ? password : wrong } });
+	}
+	for (const p of ['/health', '/metrics']) await http(s.base, p);
+	dbSnapshot = dbBytesNow();
+	const x = await s.stop();
+	servers.pop();
+	report(x.code === 0, 'serve (sign-in): SIGTERM, exit 0', JSON.stringify(x));
+	run(['user', 'list', '--db', db]);
+}
+
 const servers = [];
 try {
 	// ---- clients and keys ----
@@ -267,6 +483,9 @@ try {
 	let x = await s.stop();
 	servers.pop();
 	report(x.code === 0, 'legacy: SIGTERM, exit 0', JSON.stringify(x));
+
+	// ---- the sign-in flow ----
+	await signInSession();
 
 	// bad legacy configuration: the refusal names the setting, never the value
 	const shortLegacy = crypto.randomBytes(12).toString('base64url');
@@ -373,6 +592,33 @@ try {
 	report(jwkPrivate.length === 0, 'no JWK private member ("d", "p", "q", "dp", "dq", "qi", "k") in any output', [...new Set(jwkPrivate)].join('; '));
 	const pem = outputs.filter((o) => /PRIVATE KEY/i.test(o.text)).map((o) => o.where);
 	report(pem.length === 0, 'no "PRIVATE KEY" in any output', pem.join('; '));
+
+	// ---- the sign-in values ----
+	const searchIn = (ns, outs) => {
+		const hits = [];
+		for (const n of ns) for (const o of outs) if (o.text.includes(n.value)) hits.push(`${n.label} in ${o.where}`);
+		return [...new Set(hits)];
+	};
+	const kinds = ['password', 'cookie', 'flow of', 'csrf of', 'authorization code', 'refresh token', 'code_verifier', 'state value', 'logout form token'];
+	const missing = kinds.filter((k) => !flowNeedles.some((n) => n.label.includes(k)));
+	report(missing.length === 0, `the sign-in values were captured (${flowNeedles.length} values: ${kinds.join(', ')})`, missing.join());
+	let hits = searchIn(flowNeedles, outputs);
+	report(hits.length === 0, `no password, cookie, flow, CSRF token, code, refresh token or code_verifier in the access log, CLI outputs, /health, /metrics or error pages (${flowNeedles.length} values, ${outputs.length} outputs)`, hits.slice(0, 8).join('; '));
+	// A control: the same search finds the values where they belong (else it proves nothing).
+	const found = new Set(searchIn(flowNeedles.filter((n) => /cookie|flow of|csrf of|authorization code|refresh token/.test(n.label)), flowAnswers).map((h) => h.split(' in ')[0]));
+	report(['cookie', 'flow of', 'csrf of', 'authorization code', 'refresh token'].every((k) => [...found].some((l) => l.includes(k))),
+		`control: the search finds cookies, flows, CSRF tokens, codes and refresh tokens in the answers that carry them (${found.size} values)`, [...found].join('; '));
+	hits = searchIn(pwNeedles, flowAnswers);
+	report(hits.length === 0, `no password or code_verifier in any sign-in answer (${pwNeedles.length} values, ${flowAnswers.length} answers)`, hits.slice(0, 8).join('; '));
+	for (const [when, bytes] of [['while the server ran', dbSnapshot], ['at the end', dbBytesNow()]]) {
+		const inDbFlow = flowNeedles.filter((n) => !/state value/.test(n.label) && bytes.includes(Buffer.from(n.value)));
+		report(bytes.length > 0 && inDbFlow.length === 0, `the database and its -wal ${when} hold no password, cookie, flow id, CSRF token, code, refresh token or code_verifier in clear (${bytes.length} bytes)`,
+			inDbFlow.map((n) => n.label).join('; '));
+	}
+	const logLines = outputs.filter((o) => o.where.endsWith('stderr')).flatMap((o) => o.text.split('\n')).filter((l) => l.includes('"msg":"request"'));
+	const withQuery = logLines.filter((l) => /"path":"[^"]*\?/.test(l) || /code=|state=|password=/.test(l));
+	report(logLines.some((l) => l.includes('"path":"/authorize"')) && logLines.some((l) => l.includes('"path":"/login"')) && withQuery.length === 0,
+		`the access log records /authorize and /login without their query strings (${logLines.length} lines)`, withQuery.slice(0, 3).join(' | '));
 } catch (e) {
 	report(false, 'secrets test ran', e.stack);
 } finally {
