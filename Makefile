@@ -26,7 +26,7 @@ BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 LIBJOSE := $(BUILD)/lib/libjose.a
 BIN     := $(BUILD)/bin/identity-backend
 
-.PHONY: all wasm test valgrind run bench bench-issuer format clean
+.PHONY: all wasm test valgrind run bench bench-issuer bench-sso format clean
 all: $(BIN) $(TEST_BIN) $(BENCH_BIN) wasm
 wasm: $(WASM_OUT) verifier-wasm/index.cjs
 
@@ -89,6 +89,10 @@ $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) -o $@
 
+# bench_argon2 #includes issuer/password.c: it needs libargon2 too.
+$(BUILD)/bench/bench_argon2: issuer/password.c issuer/password.h
+$(BUILD)/bench/bench_argon2: LIBS += $(shell pkg-config --libs libargon2)
+
 test: all fuzz-build
 	BUILD=$(BUILD) bash tests/run.sh
 
@@ -107,6 +111,10 @@ bench: all
 # Token rate of the issuer (client_credentials) against node-oidc-provider, same machine, same run.
 bench-issuer: $(BIN) $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/issuer.sh
+
+# Password logins/s per worker at the configured argon2id cost, code exchanges, SSO and refreshes/s.
+bench-sso: $(BIN) $(BENCH_BIN)
+	BUILD=$(BUILD) bash tests/bench/sso.sh
 
 format:
 	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.[ch] tests/fuzz/*.[ch] tests/*.h
