@@ -21,8 +21,11 @@
 // - refresh tokens: issued on every code exchange of a client that has the
 //   grant (oidc-provider drops offline_access unless prompt=consent, so a
 //   silent SSO request could not carry it) and rotated on every use, as ours;
-// - the default in-memory adapter, no proxy, plain HTTP on 127.0.0.1, no
-//   request logging; sso.mjs starts it with NODE_ENV=production.
+// - in memory: the default adapter's logic (lib/adapters/memory_adapter.js)
+//   over a plain Map with expiry, because the default keeps at most 1000
+//   entries (an LRU) and the benchmark holds thousands of live codes and refresh
+//   tokens; no proxy, plain HTTP on 127.0.0.1, no request logging; sso.mjs
+//   starts it with NODE_ENV=production.
 // Prints "listening on http://127.0.0.1:PORT" on stderr when it accepts requests.
 import { readFileSync } from 'node:fs'
 import Provider from 'oidc-provider'
@@ -31,7 +34,65 @@ const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'))
 const issuer = `http://127.0.0.1:${cfg.port}`
 const RESOURCE = 'urn:identity-backend:bench:api'
 
+// oidc-provider's MemoryAdapter without its 1000-entry cap.
+const storage = new Map()
+const sget = (k) => {
+  const e = storage.get(k)
+  if (!e) return undefined
+  if (e.exp && e.exp < Date.now()) {
+    storage.delete(k)
+    return undefined
+  }
+  return e.v
+}
+const sset = (k, v, expiresIn) => storage.set(k, { v, exp: expiresIn ? Date.now() + expiresIn * 1000 : 0 })
+const grantable = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'])
+class MapAdapter {
+  constructor(model) {
+    this.model = model
+  }
+  key(id) {
+    return `${this.model}:${id}`
+  }
+  async destroy(id) {
+    storage.delete(this.key(id))
+  }
+  async consume(id) {
+    const v = sget(this.key(id))
+    if (v) v.consumed = Math.floor(Date.now() / 1000)
+  }
+  async find(id) {
+    return sget(this.key(id))
+  }
+  async findByUid(uid) {
+    return this.find(sget(`sessionUid:${uid}`))
+  }
+  async findByUserCode(userCode) {
+    return this.find(sget(`userCode:${userCode}`))
+  }
+  async upsert(id, payload, expiresIn) {
+    const key = this.key(id)
+    if (this.model === 'Session') sset(`sessionUid:${payload.uid}`, id, expiresIn)
+    const { grantId, userCode } = payload
+    if (grantable.has(this.model) && grantId) {
+      const grant = sget(`grant:${grantId}`)
+      if (!grant) sset(`grant:${grantId}`, [key])
+      else grant.push(key)
+    }
+    if (userCode) sset(`userCode:${userCode}`, id, expiresIn)
+    sset(key, payload, expiresIn)
+  }
+  async revokeByGrantId(grantId) {
+    const grant = sget(`grant:${grantId}`)
+    if (grant) {
+      for (const k of grant) storage.delete(k)
+      storage.delete(`grant:${grantId}`)
+    }
+  }
+}
+
 const provider = new Provider(issuer, {
+  adapter: MapAdapter,
   clients: [
     {
       client_id: cfg.client_id,

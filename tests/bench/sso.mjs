@@ -715,7 +715,7 @@ if (tokens.ours && Math.max(tokens.ours.cpu.exchange, tokens.ours.cpu.refresh) +
 p('(ours: ID token RS256, access token ES256 JWT, refresh token rotated, scope "openid profile email offline_access"; op: the same algs through')
 p(' resourceIndicators, refresh tokens issued and rotated by configuration (it drops offline_access without prompt=consent); its login is')
 p(' devInteractions\' (no password), so its login rate is not compared; it keeps codes, grants and refresh tokens in memory (its default')
-p(' adapter: no disk, nothing survives a restart), ours in SQLite. Every answer is checked: a code per redirect, 200 with the tokens, a new refresh token.)')
+p(' adapter\'s logic over an unbounded Map: no disk, nothing survives a restart), ours in SQLite. Every answer is checked: a code per redirect, 200 with the tokens, a new refresh token.)')
 p()
 p('Reference (reported, never asserted):')
 const verdict = (ok) => (ok === null ? 'n/a' : ok ? 'met' : 'MISSED')
