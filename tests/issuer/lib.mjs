@@ -256,3 +256,26 @@ export async function pool(tasks, n) {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 export const b64u = (s) => Buffer.from(s).toString('base64url');
+
+/**
+ * The servers one suite starts, for report: serve(opts) starts one and remembers
+ * it; stop(s, name) stops it with SIGTERM, checks exit 0 and no sanitizer report,
+ * and returns its stderr; `servers` is what is still running (kill these on failure).
+ */
+export function serverSet(report) {
+	const servers = [];
+	async function serve(opts) {
+		const s = await startServer(opts);
+		servers.push(s);
+		return s;
+	}
+	async function stop(s, name) {
+		const r = await s.stop();
+		servers.splice(servers.indexOf(s), 1);
+		report(r.code === 0, `${name}: SIGTERM → exit 0`, `code ${r.code} signal ${r.signal} after ${r.ms} ms`);
+		const san = sanitizerReport(r.stderr);
+		report(!san, `${name}: no sanitizer report on the server's stderr`, san);
+		return r.stderr;
+	}
+	return { servers, serve, stop };
+}

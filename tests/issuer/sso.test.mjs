@@ -15,14 +15,14 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import * as jose from 'jose';
-import { addClient, cliTranscript, reporter, run, sanitizerReport, startServer, tempDir } from './lib.mjs';
+import { addClient, cliTranscript, reporter, run, sanitizerReport, serverSet, startServer, tempDir } from './lib.mjs';
 
 const { report, failures } = reporter('issuer/sso');
 const started = Date.now();
 const FORM = 'application/x-www-form-urlencoded';
 const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_ARGON2_T: '1' };
 const WRONG = 'The username or password is incorrect.';
-const servers = [];
+const { servers, serve, stop } = serverSet(report);
 const secrets = new Set(); // passwords, codes, cookies and CSRF tokens: never in a log line
 const b64u = (buf) => Buffer.from(buf).toString('base64url');
 const show = (r) => `${r.status} ${r.headers?.get?.('location') ?? ''} ${(r.text ?? r.error ?? '').slice(0, 300)}`;
@@ -99,20 +99,6 @@ function locationQuery(r, prefix) {
 	return Object.fromEntries(new URL(loc).searchParams);
 }
 
-async function serve(opts) {
-	const s = await startServer(opts);
-	servers.push(s);
-	return s;
-}
-
-async function stop(s, name) {
-	const r = await s.stop();
-	servers.splice(servers.indexOf(s), 1);
-	report(r.code === 0, `${name}: SIGTERM → exit 0`, `code ${r.code} signal ${r.signal}`);
-	const san = sanitizerReport(r.stderr);
-	report(!san, `${name}: no sanitizer report on the server's stderr`, san);
-	return r.stderr;
-}
 
 async function addUser(db, username, password, env = TINY) {
 	secrets.add(password);
