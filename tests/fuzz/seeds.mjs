@@ -312,6 +312,107 @@ const req = (method, target, headers = {}, body = '') => {
 	return `${method} ${target} HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`;
 };
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+// The sign-in fixtures fuzz_router.c stores (and puts back after every input): a user,
+// a public and a confidential client, fixed cookies, flows, codes and refresh tokens;
+// "$AT$" and "$IDT$" become an access token and an ID token the harness signed.
+const SI = {
+	user: 'alice', password: 'fuzz-password', verifier: 'fuzz-code-verifier-0123456789-0123456789-0123456789',
+	browser: 'fuzzBrowserCookie0000000000000000000000000A', session: 'fuzzSessionCookie0000000000000000000000000A',
+	flowPublic: 'fuzzFlowPublic000000000000000000000000000AA', csrfPublic: 'fuzzCsrfPublic000000000000000000000000000AA',
+	flowWeb: 'fuzzFlowWeb000000000000000000000000000000AA', csrfWeb: 'fuzzCsrfWeb000000000000000000000000000000AA',
+	flowSigned: 'fuzzFlowSigned000000000000000000000000000AA', csrfSigned: 'fuzzCsrfSigned000000000000000000000000000AA',
+	codePublic: 'fuzzCodePublic000000000000000000000000000AA', codeWeb: 'fuzzCodeWeb000000000000000000000000000000AA',
+	refreshPublic: 'fuzzRefreshPublic000000000000000000000000AA', refreshWeb: 'fuzzRefreshWeb000000000000000000000000000AA',
+	pubRedirect: 'https://app.example/cb', webRedirect: 'https://web.example/cb',
+};
+SI.challenge = b64u(crypto.createHash('sha256').update(SI.verifier).digest());
+// logout.c's confirmation token for the fixed browser: base64url(SHA-256("logout:" || SHA-256(cookie))).
+SI.logoutCsrf = b64u(crypto.createHash('sha256').update(Buffer.concat([Buffer.from('logout:'),
+	crypto.createHash('sha256').update(SI.browser).digest()])).digest());
+const WEB_BASIC = 'Basic ' + Buffer.from('fuzz-web:fuzz-web-secret').toString('base64');
+const COOKIE_B = { Cookie: `idb_browser=${SI.browser}` };
+const COOKIE_BS = { Cookie: `idb_browser=${SI.browser}; idb_session=${SI.session}` };
+const qs = (o) => new URLSearchParams(o).toString();
+const AUTHZ = { response_type: 'code', client_id: 'fuzz-public', redirect_uri: SI.pubRedirect, scope: 'openid profile email',
+	state: 'fuzz-state', nonce: 'fuzz-nonce', code_challenge: SI.challenge, code_challenge_method: 'S256' };
+const AUTHZ_WEB = { ...AUTHZ, client_id: 'fuzz-web', redirect_uri: SI.webRedirect, scope: 'openid profile offline_access' };
+const login = (flow, csrf, password = SI.password, user = SI.user, h = COOKIE_B) =>
+	req('POST', '/login', { ...FORM, ...h }, qs({ flow, csrf, username: user, password }));
+const signIn = {
+	'authorize-get': req('GET', `/authorize?${qs(AUTHZ)}`),
+	'authorize-login-hint': req('GET', `/authorize?${qs({ ...AUTHZ, login_hint: 'alice', prompt: 'login' })}`, COOKIE_B),
+	'authorize-sso': req('GET', `/authorize?${qs(AUTHZ)}`, COOKIE_BS),
+	'authorize-sso-consent': req('GET', `/authorize?${qs(AUTHZ_WEB)}`, COOKIE_BS),
+	'authorize-prompt-none': req('GET', `/authorize?${qs({ ...AUTHZ, prompt: 'none' })}`),
+	'authorize-prompt-none-sso': req('GET', `/authorize?${qs({ ...AUTHZ_WEB, prompt: 'none' })}`, COOKIE_BS),
+	'authorize-prompt-consent': req('GET', `/authorize?${qs({ ...AUTHZ, prompt: 'consent select_account' })}`, COOKIE_BS),
+	'authorize-max-age-0': req('GET', `/authorize?${qs({ ...AUTHZ, max_age: '0' })}`, COOKIE_BS),
+	'authorize-max-age': req('GET', `/authorize?${qs({ ...AUTHZ, max_age: '30' })}`, COOKIE_BS),
+	'authorize-post': req('POST', '/authorize', { ...FORM, ...COOKIE_BS }, qs(AUTHZ_WEB)),
+	'authorize-bad-client': req('GET', `/authorize?${qs({ ...AUTHZ, client_id: 'fuzz-client' })}`),
+	'authorize-bad-redirect': req('GET', `/authorize?${qs({ ...AUTHZ, redirect_uri: 'https://evil.example/cb' })}`),
+	'authorize-dup': req('GET', `/authorize?${qs(AUTHZ)}&state=again`),
+	'authorize-plain-pkce': req('GET', `/authorize?${qs({ ...AUTHZ, code_challenge_method: 'plain' })}`),
+	'authorize-request-object': req('GET', `/authorize?${qs({ ...AUTHZ, request: 'eyJhbGciOiJub25lIn0.e30.' })}`),
+	'authorize-fragment': req('GET', `/authorize?${qs({ ...AUTHZ, response_mode: 'fragment', response_type: 'code id_token' })}`),
+	'login-ok': login(SI.flowPublic, SI.csrfPublic),
+	'login-ok-then-authorize': login(SI.flowPublic, SI.csrfPublic) + req('GET', `/authorize?${qs(AUTHZ)}`, COOKIE_BS),
+	'login-wrong': login(SI.flowPublic, SI.csrfPublic, 'nope'),
+	'login-unknown-user': login(SI.flowPublic, SI.csrfPublic, SI.password, 'bob'),
+	'login-lockout': [1, 2, 3].map(() => login(SI.flowPublic, SI.csrfPublic, 'wrong')).join('') + login(SI.flowPublic, SI.csrfPublic),
+	'login-address-limit': [1, 2, 3, 4, 5, 6].map((i) => login(SI.flowPublic, SI.csrfPublic, 'x', `u${i}`)).join(''),
+	'login-bad-csrf': login(SI.flowPublic, SI.csrfWeb),
+	'login-other-browser': login(SI.flowPublic, SI.csrfPublic, SI.password, SI.user, { Cookie: `idb_browser=${SI.session}` }),
+	'login-origin': req('POST', '/login', { ...FORM, ...COOKIE_B, Origin: 'https://evil.example' },
+		qs({ flow: SI.flowPublic, csrf: SI.csrfPublic, username: SI.user, password: SI.password })),
+	'login-empty': login(SI.flowPublic, SI.csrfPublic, '', ''),
+	'login-get': req('GET', `/login?flow=${SI.flowPublic}`),
+	'login-consent': login(SI.flowWeb, SI.csrfWeb) + req('POST', '/consent', { ...FORM, ...COOKIE_B },
+		qs({ flow: SI.flowWeb, csrf: SI.csrfWeb, decision: 'allow' })) + req('GET', `/authorize?${qs(AUTHZ_WEB)}`, COOKIE_BS),
+	'consent-allow': req('POST', '/consent', { ...FORM, ...COOKIE_B }, qs({ flow: SI.flowSigned, csrf: SI.csrfSigned, decision: 'allow' })),
+	'consent-deny': req('POST', '/consent', { ...FORM, ...COOKIE_B }, qs({ flow: SI.flowSigned, csrf: SI.csrfSigned, decision: 'deny' })),
+	'consent-not-signed-in': req('POST', '/consent', { ...FORM, ...COOKIE_B }, qs({ flow: SI.flowWeb, csrf: SI.csrfWeb, decision: 'allow' })),
+	'token-code-public': req('POST', '/token', FORM, qs({ grant_type: 'authorization_code', code: SI.codePublic,
+		redirect_uri: SI.pubRedirect, client_id: 'fuzz-public', code_verifier: SI.verifier })),
+	'token-code-web': req('POST', '/token', { ...FORM, Authorization: WEB_BASIC }, qs({ grant_type: 'authorization_code',
+		code: SI.codeWeb, redirect_uri: SI.webRedirect, code_verifier: SI.verifier })),
+	'token-code-replay': [1, 2].map(() => req('POST', '/token', FORM, qs({ grant_type: 'authorization_code', code: SI.codePublic,
+		redirect_uri: SI.pubRedirect, client_id: 'fuzz-public', code_verifier: SI.verifier }))).join(''),
+	'token-code-bad-verifier': req('POST', '/token', FORM, qs({ grant_type: 'authorization_code', code: SI.codePublic,
+		redirect_uri: SI.pubRedirect, client_id: 'fuzz-public', code_verifier: 'x'.repeat(43) })),
+	'token-refresh-public': req('POST', '/token', FORM, qs({ grant_type: 'refresh_token', refresh_token: SI.refreshPublic, client_id: 'fuzz-public' })),
+	'token-refresh-web-narrow': req('POST', '/token', { ...FORM, Authorization: WEB_BASIC },
+		qs({ grant_type: 'refresh_token', refresh_token: SI.refreshWeb, scope: 'openid' })),
+	'token-refresh-reuse': [1, 2].map(() => req('POST', '/token', FORM, qs({ grant_type: 'refresh_token',
+		refresh_token: SI.refreshPublic, client_id: 'fuzz-public' }))).join(''),
+	'token-refresh-wrong-client': req('POST', '/token', { ...FORM, Authorization: WEB_BASIC },
+		qs({ grant_type: 'refresh_token', refresh_token: SI.refreshPublic })),
+	'token-options': req('OPTIONS', '/token', { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' }),
+	'introspect-refresh': req('POST', '/introspect', { ...FORM, Authorization: WEB_BASIC }, qs({ token: SI.refreshWeb, token_type_hint: 'refresh_token' })),
+	'revoke-refresh': req('POST', '/revoke', { ...FORM, Authorization: WEB_BASIC }, qs({ token: SI.refreshWeb }))
+		+ req('POST', '/token', { ...FORM, Authorization: WEB_BASIC }, qs({ grant_type: 'refresh_token', refresh_token: SI.refreshWeb })),
+	'userinfo-get': req('GET', '/userinfo', { Authorization: 'Bearer $AT$' }),
+	'userinfo-post': req('POST', '/userinfo', { Authorization: 'Bearer $AT$' }),
+	'userinfo-id-token': req('GET', '/userinfo', { Authorization: 'Bearer $IDT$' }),
+	'userinfo-hs256': req('GET', '/userinfo', { Authorization: `Bearer ${hsm({ ...TOK, sub: 'fuzz-user-1', scope: 'openid', auth_time: 1 }, { alg: 'HS256', typ: 'at+jwt' })}` }),
+	'userinfo-none': req('GET', '/userinfo'),
+	'userinfo-options': req('OPTIONS', '/userinfo', { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' }),
+	'logout-hint': req('GET', `/logout?id_token_hint=$IDT$&${qs({ post_logout_redirect_uri: 'https://web.example/bye', state: 'bye' })}`, COOKIE_BS),
+	'logout-hint-client': req('GET', `/logout?id_token_hint=$IDT$&${qs({ client_id: 'fuzz-web', post_logout_redirect_uri: 'https://app.example/bye' })}`, COOKIE_BS),
+	'logout-confirm-page': req('GET', `/logout?${qs({ client_id: 'fuzz-public', post_logout_redirect_uri: 'https://app.example/bye', state: 's' })}`, COOKIE_BS),
+	'logout-confirm-post': req('POST', '/logout', { ...FORM, ...COOKIE_BS }, qs({ csrf: SI.logoutCsrf, client_id: 'fuzz-public',
+		post_logout_redirect_uri: 'https://app.example/bye', state: 's' })),
+	'logout-bad-csrf': req('POST', '/logout', { ...FORM, ...COOKIE_BS }, qs({ csrf: SI.csrfWeb })),
+	'logout-marked-hint': req('GET', `/logout?id_token_hint=${hsm({ iss: 'http://127.0.0.1:8080', sub: 'fuzz-user-1', aud: 'fuzz-web', exp: 1 })}`, COOKIE_BS),
+	'demo-index': req('GET', '/demo/'),
+	'demo-files': req('GET', '/demo/demo.js') + req('HEAD', '/demo/demo.css') + req('GET', '/demo/verifier/index.js') + req('GET', '/favicon.ico'),
+	'demo-traversal': req('GET', '/demo/../../etc/passwd') + req('GET', '/demo/%2e%2e/%2e%2e/etc/passwd') + req('GET', '/demo/..%2F..%2Fissuer%2Fapp.c')
+		+ req('GET', '/demo/verifier/../../../Makefile') + req('GET', '/demo/index.html%00.js') + req('POST', '/demo/index.html'),
+	'demo-no-slash': req('GET', '/demo') + req('GET', '/demo//index.html') + req('GET', '/demo/.%2e/www/demo/index.html'),
+	'h2-login': await captureH2([[{ ':method': 'POST', ':path': '/login', 'content-type': FORM['Content-Type'], cookie: `idb_browser=${SI.browser}` },
+		qs({ flow: SI.flowPublic, csrf: SI.csrfPublic, username: SI.user, password: SI.password })],
+		[{ ':method': 'GET', ':path': '/userinfo' }]]), // HPACK may Huffman-code a header: no "$AT$" here
+};
 const router = {
 	'ping': req('GET', '/ping'),
 	'head-ping': req('HEAD', '/ping'),
@@ -359,6 +460,7 @@ const router = {
 	'marked-bearer': req('GET', '/health', { Authorization: `Bearer ${hsm(TOK)}` }),
 	'h2-ping-verify': await captureH2([[{ ':method': 'GET', ':path': '/ping' }], [{ ':method': 'POST', ':path': '/verify', 'content-type': 'application/json' }, J({ token: LEGACY_TOKEN })]]),
 	'h2-token': await captureH2([[{ ':method': 'POST', ':path': '/token', 'content-type': FORM['Content-Type'], authorization: BASIC }, 'grant_type=client_credentials&scope=read']]),
+	...signIn,
 };
 writeCorpus('router', router);
 
@@ -440,4 +542,19 @@ writeDict('router', 'fuzz_router: HTTP/1.x framing, the issuer\'s routes, header
 	'grant_type=client_credentials', '&scope=', 'read write', '&resource=', '&audience=', 'https%3A%2F%2Fapi.example',
 	'&client_id=fuzz-client&client_secret=fuzz-client-secret', 'token=', '&token_type_hint=access_token',
 	'{"token":"', '","aud":"', '"}', '{"sub":"svc","aud":"api"}', LEGACY_TOKEN,
+	// the sign-in flow (fuzz_router.c's fixtures)
+	'/authorize', '/login', '/consent', '/logout', '/userinfo', '/demo/', '/demo/verifier/', '/favicon.ico', '/demo/index.html',
+	'response_type=code', '&client_id=fuzz-public', '&client_id=fuzz-web', 'client_id=', '&redirect_uri=',
+	'https%3A%2F%2Fapp.example%2Fcb', 'https%3A%2F%2Fweb.example%2Fcb', '&scope=openid', '%20profile', '%20email',
+	'%20offline_access', '&state=', '&nonce=', `&code_challenge=${SI.challenge}`, '&code_challenge_method=S256',
+	'&prompt=', 'none', 'login', 'consent', 'select_account', '&max_age=', '&login_hint=', '&response_mode=', '&request=',
+	`flow=${SI.flowPublic}`, `flow=${SI.flowWeb}`, `flow=${SI.flowSigned}`, `&csrf=${SI.csrfPublic}`, `&csrf=${SI.csrfWeb}`,
+	`&csrf=${SI.csrfSigned}`, `&csrf=${SI.logoutCsrf}`, '&username=alice', '&password=fuzz-password', '&password=',
+	'&decision=allow', '&decision=deny', 'id_token_hint=$IDT$', '&post_logout_redirect_uri=', 'https%3A%2F%2Fweb.example%2Fbye',
+	'https%3A%2F%2Fapp.example%2Fbye', 'Authorization: Bearer $AT$\r\n', `Authorization: ${WEB_BASIC}\r\n`, '$AT$', '$IDT$',
+	'grant_type=authorization_code', 'grant_type=refresh_token', `&code=${SI.codePublic}`, `&code=${SI.codeWeb}`,
+	`&code_verifier=${SI.verifier}`, `&refresh_token=${SI.refreshPublic}`, `&refresh_token=${SI.refreshWeb}`,
+	'&token_type_hint=refresh_token', `Cookie: idb_browser=${SI.browser}\r\n`, `idb_session=${SI.session}`,
+	`Cookie: idb_browser=${SI.browser}; idb_session=${SI.session}\r\n`, 'Origin: https://app.example\r\n',
+	'Access-Control-Request-Method: POST\r\n', '%2e%2e/', '..%2F', '%00',
 ]);
