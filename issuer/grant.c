@@ -216,17 +216,12 @@ static const char *code_mismatch(const struct store_code *row, const struct stor
 	return NULL;
 }
 
-/* Store a new refresh grant for the code row (hash: the code's) into text; 0, or -1 answered. */
-static int new_refresh(h2o_req_t *req, app_thread *t, const struct store_code *row,
-                       const uint8_t hash[SECRET_HASH_LEN], char text[SECRET_TEXT_LEN + 1])
+/* Store the refresh grant of the code row (hash: the code's) as the token text. */
+static store_err new_refresh(app_thread *t, const struct store_code *row, const uint8_t hash[SECRET_HASH_LEN],
+                             const char text[SECRET_TEXT_LEN + 1])
 {
 	struct store_refresh r = {.hash_len = SECRET_HASH_LEN, .auth_time = row->auth_time};
-	store_err e;
 
-	if (secret_generate(&t->rng, text)) {
-		routes_send_error(req, 503, "temporarily_unavailable", "no randomness now; retry");
-		return -1;
-	}
 	secret_hash(text, SECRET_TEXT_LEN, r.hash);
 	derive("family", hash, r.family_id);
 	memcpy(r.client_id, row->client_id, sizeof r.client_id);
@@ -234,14 +229,17 @@ static int new_refresh(h2o_req_t *req, app_thread *t, const struct store_code *r
 	memcpy(r.scope, row->scope, sizeof r.scope);
 	r.created_at = app_now();
 	r.expires_at = r.created_at + t->app->cfg->refresh_ttl;
-	if ((e = store_refresh_put(t->db, &r)) != STORE_OK) {
-		store_failed(req, e);
-		return -1;
-	}
-	return 0;
+	return store_refresh_put(t->db, &r);
 }
 
-/* see grant.h */
+/*
+ * see grant.h. The code is taken and its refresh token stored in one
+ * transaction (store_tx_begin): one commit, so one disk flush per exchange
+ * rather than two, and no used-up code without its refresh token when the
+ * second write fails (the code then stays usable: the answer is a 503 to
+ * retry). A code whose client, redirect_uri or verifier does not match is
+ * used up all the same (committed): a guess costs the code.
+ */
 void grant_authorization_code(h2o_req_t *req, app_thread *t, const http_form *f, const struct store_client *c)
 {
 	const char *code = http_form_get(f, "code"), *uri = http_form_get(f, "redirect_uri"),
@@ -265,22 +263,42 @@ void grant_authorization_code(h2o_req_t *req, app_thread *t, const http_form *f,
 		return;
 	}
 	secret_hash(code, strlen(code), hash);
-	if ((e = store_code_take(t->db, hash, sizeof hash, app_now(), &row)) == STORE_NOT_FOUND) {
-		code_replayed(t, hash);
-		invalid_grant(req, "the code is unknown, expired or already used");
+	/* Drawn before the transaction, which should hold the write lock for no
+	 * more than its writes; unused when the grant is not offline. */
+	if (secret_generate(&t->rng, refresh)) {
+		routes_send_error(req, 503, "temporarily_unavailable", "no randomness now; retry");
 		return;
 	}
-	if (e != STORE_OK) {
+	if ((e = store_tx_begin(t->db)) != STORE_OK) {
 		store_failed(req, e);
 		return;
 	}
+	if ((e = store_code_take(t->db, hash, sizeof hash, app_now(), &row)) != STORE_OK) {
+		(void)store_tx_end(t->db, 0); /* nothing was written */
+		if (e == STORE_NOT_FOUND) {
+			code_replayed(t, hash);
+			invalid_grant(req, "the code is unknown, expired or already used");
+		} else
+			store_failed(req, e);
+		return;
+	}
 	if ((why = code_mismatch(&row, c, uri, verifier))) {
-		invalid_grant(req, why);
+		if ((e = store_tx_end(t->db, 1)) != STORE_OK)
+			store_failed(req, e);
+		else
+			invalid_grant(req, why);
 		return;
 	}
 	offline = has_scope(row.scope, "offline_access") && store_list_has(c->grants, "refresh_token");
-	if (offline && new_refresh(req, t, &row, hash, refresh))
+	if (offline && (e = new_refresh(t, &row, hash, refresh)) != STORE_OK) {
+		(void)store_tx_end(t->db, 0);
+		store_failed(req, e);
 		return;
+	}
+	if ((e = store_tx_end(t->db, 1)) != STORE_OK) {
+		store_failed(req, e);
+		return;
+	}
 	derive("jti", hash, jti);
 	answer(req, t,
 	       &(struct user_grant){.client = c,

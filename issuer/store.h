@@ -131,10 +131,10 @@ struct store_client {
 	int is_public;                     /* 1: public client (secret_hash_len must be 0); 0: confidential */
 	int needs_consent;                 /* 1: show the consent page; 0: first-party */
 	char grants[STORE_GRANTS_MAX + 1]; /* list: "client_credentials\nauthorization_code" */
-	char redirect_uris[STORE_LIST_MAX + 1]; /* list of exact redirect URIs */
-	char audiences[STORE_LIST_MAX + 1];     /* list of audiences it may ask for */
-	char scope[STORE_SCOPE_MAX + 1];        /* space-separated scopes it may ask for */
-	char subjects[STORE_LIST_MAX + 1];      /* list of `sub`s for the seeds' JSON /token */
+	char redirect_uris[STORE_LIST_MAX + 1];    /* list of exact redirect URIs */
+	char audiences[STORE_LIST_MAX + 1];        /* list of audiences it may ask for */
+	char scope[STORE_SCOPE_MAX + 1];           /* space-separated scopes it may ask for */
+	char subjects[STORE_LIST_MAX + 1];         /* list of `sub`s for the seeds' JSON /token */
 	char post_logout_uris[STORE_LIST_MAX + 1]; /* list of exact post_logout_redirect_uris */
 	char id_token_alg[STORE_ALG_MAX + 1];      /* JWA of its ID tokens; "" means RS256 */
 	int64_t created_at;
@@ -264,6 +264,24 @@ struct store_ops {
 	void (*close)(store *s);
 	/* Detail of the last failure on s, for logs; "" when none. */
 	const char *(*errmsg)(store *s);
+
+	/*
+	 * Transactions, for a handler whose several writes must take effect
+	 * together: tx_begin starts one (taking the store's write lock, so other
+	 * writers, in this process or another, wait: BUSY as any write when they do
+	 * not yield in time); the calls on s that follow, up to tx_end, take effect
+	 * all or none; tx_end(s, 1) commits them (OK only once they are durable;
+	 * on any error none took effect), tx_end(s, 0) undoes them (and answers OK).
+	 * Inside: only single-statement calls (get, put, take, delete, revoke), not
+	 * refresh_rotate (a transaction of its own) and no nested tx_begin (both
+	 * INVALID); nothing slow between them (no I/O but this store's, no
+	 * waiting): every other writer waits for tx_end. A failed call inside leaves
+	 * the transaction open for the caller to end. tx_end without tx_begin:
+	 * INVALID. One commit instead of several is also one disk flush instead of
+	 * several.
+	 */
+	store_err (*tx_begin)(store *s);
+	store_err (*tx_end)(store *s, int commit);
 
 	/* Clients. put inserts (CONFLICT if the id exists; no update in place);
 	 * list goes in id order; delete also removes the client's codes and
@@ -431,6 +449,14 @@ static inline void store_close(store *s)
 static inline const char *store_errmsg(store *s)
 {
 	return s->ops->errmsg(s);
+}
+static inline store_err store_tx_begin(store *s)
+{
+	return s->ops->tx_begin(s);
+}
+static inline store_err store_tx_end(store *s, int commit)
+{
+	return s->ops->tx_end(s, commit);
 }
 static inline store_err store_client_put(store *s, const struct store_client *c)
 {

@@ -32,6 +32,12 @@
 #define STORE_SQLITE_BUSY_MS 2000
 #endif
 
+/* WAL pages after which a commit is followed by a checkpoint (SQLite's own
+ * wal_autocheckpoint default); see sq_wal_hook. */
+#ifndef STORE_SQLITE_CHECKPOINT_PAGES
+#define STORE_SQLITE_CHECKPOINT_PAGES 1000
+#endif
+
 /* Pause between attempts to switch a fresh file to WAL mode (see open). */
 #define SQ_WAL_RETRY_MS 5
 
@@ -317,11 +323,71 @@ struct sq {
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
 	int ready;     /* fully opened: close may then run PRAGMA optimize */
+	int writing;   /* holds sq_writer (see below) */
+	int in_tx;     /* inside a transaction begun by tx_begin */
+	int ckpt_due;  /* the WAL has grown past STORE_SQLITE_CHECKPOINT_PAGES */
 	char msg[256]; /* last failure, for errmsg() */
 };
 
 /* Serialises the create-the-file step of every open in this process (see open). */
 static pthread_mutex_t sq_create_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The writer turn. SQLite lets one connection write at a time and makes the
+ * others wait in its busy handler, which polls: it sleeps 1, 2, 5, 10 … 100 ms
+ * between tries (sqlite3_busy_timeout), so with several event-loop threads
+ * writing, a loser sleeps well past the few hundred microseconds the winner's
+ * commit takes, and its whole loop (every connection on it) sleeps with it; a
+ * loser that keeps losing waits out STORE_SQLITE_BUSY_MS and fails. So every
+ * connection of this process takes its turn here first, in arrival order (a
+ * ticket lock), before it asks SQLite for the write lock (before BEGIN
+ * IMMEDIATE, or the single statement that writes), and gives it back once the
+ * transaction has ended (after COMMIT, with its fsync, or ROLLBACK): the next
+ * writer starts the moment the last one is done. Other processes (the CLI, a
+ * second server on the same file) still meet SQLite's lock and busy handler.
+ *
+ * The turn is the process's, not the file's: a process with two databases
+ * serialises their writes too (the issuer has one). A thread that already
+ * holds the turn and writes through another connection goes on without it
+ * (SQLite's lock and busy timeout then decide, as before): never a deadlock
+ * on ourselves. The holder never waits for anything unbounded while holding
+ * it (SQLite's waits end at the busy timeout), so no waiter waits forever.
+ */
+static struct {
+	pthread_mutex_t m;
+	pthread_cond_t turn;
+	unsigned long next, serving; /* tickets: handed out, and the one whose turn it is */
+	pthread_t owner;             /* valid while held */
+	int held;
+} sq_writer = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
+
+/* Wait for the writer turn: 1 once held, 0 when this thread holds it already. */
+static int sq_writer_enter(void)
+{
+	unsigned long ticket;
+	int got = 0;
+
+	pthread_mutex_lock(&sq_writer.m);
+	if (sq_writer.held && pthread_equal(sq_writer.owner, pthread_self()))
+		goto out;
+	ticket = sq_writer.next++;
+	while (ticket != sq_writer.serving)
+		pthread_cond_wait(&sq_writer.turn, &sq_writer.m);
+	sq_writer.owner = pthread_self();
+	sq_writer.held = got = 1;
+out:
+	pthread_mutex_unlock(&sq_writer.m);
+	return got;
+}
+
+static void sq_writer_leave(void)
+{
+	pthread_mutex_lock(&sq_writer.m);
+	sq_writer.held = 0;
+	sq_writer.serving++;
+	pthread_cond_broadcast(&sq_writer.turn); /* a few loop threads at most wait */
+	pthread_mutex_unlock(&sq_writer.m);
+}
 
 /* ---- backend-neutral helpers (declared in store.h) ---- */
 
@@ -460,16 +526,55 @@ static store_err sq_stmt(struct sq *s, enum sq_query q, sqlite3_stmt **out)
 		if (rc != SQLITE_OK)
 			return sq_fail(s, "prepare", rc);
 	}
+	/* SQLite ends a transaction by itself after some failures (I/O, full
+	 * disk): what follows inside tx_begin's must not go on in autocommit. */
+	if (s->in_tx && q != Q_COMMIT && q != Q_ROLLBACK && sqlite3_get_autocommit(s->db))
+		return sq_fail_ours(s, "transaction", "rolled back after a failure; end it", STORE_IO);
+	/* A statement that writes, or BEGIN (which sqlite3_stmt_readonly calls
+	 * read-only), first takes the writer turn, unless this connection has it. */
+	if (!s->writing && (q == Q_BEGIN || !sqlite3_stmt_readonly(s->q[q])))
+		s->writing = sq_writer_enter();
 	*out = s->q[q];
 	return STORE_OK;
 }
 
-static void sq_done(sqlite3_stmt *st)
+/* Reset and unbind st (may be NULL); give the writer turn back once no
+ * transaction is open (the statement's own has ended with the reset). */
+static void sq_done(struct sq *s, sqlite3_stmt *st)
 {
 	if (st) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 	}
+	if (s->writing && sqlite3_get_autocommit(s->db)) {
+		s->writing = 0;
+		sq_writer_leave();
+	}
+	if (s->ckpt_due && !s->writing) {
+		/* PASSIVE: copies what it can without waiting for anyone (no busy
+		 * handler), while the next writer already writes; a failure leaves
+		 * the pages in the WAL for the next try. */
+		s->ckpt_due = 0;
+		(void)sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+}
+
+/*
+ * Called by SQLite after each commit of this connection with the WAL's size in
+ * pages. SQLite's automatic checkpoint would run here, inside the statement,
+ * so inside the writer turn: every writer of the process would wait for it
+ * (it writes up to STORE_SQLITE_CHECKPOINT_PAGES pages into the database file
+ * and syncs it: milliseconds). It is turned off at open, and this hook only
+ * notes it is due: sq_done runs it once the turn is given back. A checkpoint
+ * never needs SQLite's write lock, so other connections write meanwhile.
+ */
+static int sq_wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	if (pages >= STORE_SQLITE_CHECKPOINT_PAGES)
+		((struct sq *)ctx)->ckpt_due = 1;
+	return SQLITE_OK;
 }
 
 /* Bind a string that must fit in a field of max bytes (without NUL). */
@@ -622,7 +727,7 @@ static store_err sq_client_put(store *base, const struct store_client *c)
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -649,7 +754,7 @@ static store_err sq_client_get(store *base, const char *id, struct store_client 
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -686,7 +791,7 @@ static store_err sq_client_list(store *base, store_client_cb cb, void *ctx)
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	free(c);
 	return e;
 }
@@ -711,7 +816,7 @@ static store_err sq_client_delete(store *base, const char *id)
 	}
 	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -743,7 +848,7 @@ static store_err sq_key_put(store *base, const struct store_key *k)
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -789,7 +894,7 @@ static store_err sq_key_list(store *base, int64_t now, store_key_cb cb, void *ct
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	if (k)
 		explicit_bzero(k, sizeof *k);
 	free(k);
@@ -820,7 +925,7 @@ static store_err sq_key_retire(store *base, const char *kid, int64_t retired_at,
 		goto out;
 	}
 	/* Nothing updated: no such key, or one already retired. */
-	sq_done(st);
+	sq_done(s, st);
 	if ((e = sq_stmt(s, Q_KEY_EXISTS, &st)) != STORE_OK)
 		goto out;
 	if ((rc = sqlite3_bind_text(st, 1, kid, -1, SQLITE_STATIC)) ||
@@ -830,7 +935,7 @@ static store_err sq_key_retire(store *base, const char *kid, int64_t retired_at,
 	}
 	e = rc == SQLITE_ROW ? STORE_CONFLICT : STORE_NOT_FOUND;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -849,7 +954,7 @@ static store_err sq_purge(struct sq *s, enum sq_query q, const char *what, int64
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -880,7 +985,7 @@ static store_err sq_revoke_put(store *base, const char *jti, int64_t expires_at)
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -907,7 +1012,7 @@ static store_err sq_revoke_check(store *base, const char *jti, int64_t now, int 
 	*revoked = rc == SQLITE_ROW;
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -949,7 +1054,7 @@ static store_err sq_code_put(store *base, const struct store_code *c)
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1000,7 +1105,7 @@ static store_err sq_code_take(store *base, const uint8_t *hash, size_t hash_len,
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	if (e != STORE_OK && out)
 		memset(out, 0, sizeof *out);
 	return e;
@@ -1032,7 +1137,7 @@ static store_err sq_run(struct sq *s, enum sq_query q, const char *what, const c
 		*changes = sqlite3_changes(s->db);
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1054,7 +1159,7 @@ static store_err sq_run_blob(struct sq *s, enum sq_query q, const char *what, co
 	*changes = sqlite3_changes(s->db);
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1064,11 +1169,37 @@ static void sq_rollback(struct sq *s)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_get_autocommit(s->db))
-		return;
-	if (sq_stmt(s, Q_ROLLBACK, &st) == STORE_OK)
+	if (!sqlite3_get_autocommit(s->db) && sq_stmt(s, Q_ROLLBACK, &st) == STORE_OK)
 		sqlite3_step(st);
-	sq_done(st);
+	sq_done(s, st); /* gives the writer turn back either way */
+}
+
+/* see store.h: struct store_ops, tx_begin */
+static store_err sq_tx_begin(store *base)
+{
+	struct sq *s = (struct sq *)base;
+	store_err e;
+
+	if (s->in_tx)
+		return sq_fail_ours(s, "tx_begin", "a transaction is open already", STORE_INVALID);
+	if ((e = sq_run(s, Q_BEGIN, "tx_begin", NULL, NULL)) == STORE_OK)
+		s->in_tx = 1;
+	return e;
+}
+
+/* see store.h: struct store_ops, tx_end */
+static store_err sq_tx_end(store *base, int commit)
+{
+	struct sq *s = (struct sq *)base;
+	store_err e = STORE_OK;
+
+	if (!s->in_tx)
+		return sq_fail_ours(s, "tx_end", "no transaction is open", STORE_INVALID);
+	s->in_tx = 0;
+	if (commit)
+		e = sq_run(s, Q_COMMIT, "tx_end", NULL, NULL);
+	sq_rollback(s); /* after a failed COMMIT, so that nothing took effect */
+	return e;
 }
 
 /* Bind a key string: too long for any row is no row (NOT_FOUND), as client_get does. */
@@ -1129,7 +1260,7 @@ static store_err sq_user_put(store *base, const struct store_user *u)
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1157,7 +1288,7 @@ static store_err sq_user_find(struct sq *s, enum sq_query q, const char *what, c
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	if (e != STORE_OK && out)
 		memset(out, 0, sizeof *out);
 	return e;
@@ -1202,7 +1333,7 @@ static store_err sq_user_list(store *base, store_user_cb cb, void *ctx)
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1235,7 +1366,7 @@ static store_err sq_user_locked(struct sq *s, const char *id, const char *what, 
 	*v = sqlite3_column_int64(st, 0);
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1270,7 +1401,7 @@ static store_err sq_user_login_failed(store *base, const char *id, int64_t now, 
 			goto out;
 		}
 	}
-	sq_done(st);
+	sq_done(s, st);
 	st = NULL;
 	/* Not counted: an unknown user, or one locked at `now`. */
 	if (!counted && (e = sq_user_locked(s, id, "user_login_failed", &until)) != STORE_OK)
@@ -1279,7 +1410,7 @@ static store_err sq_user_login_failed(store *base, const char *id, int64_t now, 
 		*locked_until = until;
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1318,7 +1449,7 @@ static store_err sq_user_set_password(store *base, const char *id, const char *p
 	}
 	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1347,7 +1478,7 @@ static store_err sq_session_put(store *base, const struct store_session *se)
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1380,7 +1511,7 @@ static store_err sq_session_get(store *base, const uint8_t *hash, size_t hash_le
 	out->expires_at = sqlite3_column_int64(st, 3);
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	if (e != STORE_OK && out)
 		memset(out, 0, sizeof *out);
 	return e;
@@ -1406,7 +1537,7 @@ static store_err sq_session_delete(store *base, const uint8_t *hash, size_t hash
 	}
 	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1463,7 +1594,7 @@ static store_err sq_refresh_insert(struct sq *s, const struct store_refresh *r, 
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1504,7 +1635,7 @@ static store_err sq_refresh_get(store *base, const uint8_t *hash, size_t hash_le
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	if (e != STORE_OK && out)
 		memset(out, 0, sizeof *out);
 	return e;
@@ -1534,6 +1665,10 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 		e = sq_fail_ours(s, "refresh_rotate", "invalid argument", STORE_INVALID);
 		goto out;
 	}
+	if (s->in_tx) {
+		e = sq_fail_ours(s, "refresh_rotate", "not inside tx_begin", STORE_INVALID);
+		goto out;
+	}
 	if ((e = sq_run(s, Q_BEGIN, "refresh_rotate", NULL, NULL)) != STORE_OK)
 		goto out;
 	began = 1;
@@ -1550,7 +1685,7 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 	}
 	used = sqlite3_column_int(st, 8);
 	revoked = sqlite3_column_int(st, 9);
-	sq_done(st);
+	sq_done(s, st);
 	st = NULL;
 	if (strcmp(old_out->client_id, next->client_id) != 0) {
 		e = STORE_NOT_FOUND; /* another client's token: not this client's to use or to revoke */
@@ -1585,7 +1720,7 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 		goto out;
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	if (began)
 		sq_rollback(s);
 	if (e != STORE_OK && e != STORE_REUSED && old_out)
@@ -1696,7 +1831,7 @@ static store_err sq_flow_put(store *base, const struct store_flow *f)
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1739,7 +1874,7 @@ static store_err sq_flow_find(struct sq *s, enum sq_query q, const char *what, c
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	if (e != STORE_OK && out)
 		memset(out, 0, sizeof *out);
 	return e;
@@ -1780,7 +1915,7 @@ static store_err sq_flow_set_user(store *base, const uint8_t *hash, size_t hash_
 	}
 	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1814,7 +1949,7 @@ static store_err sq_consent_put(store *base, const char *user_id, const char *cl
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	return e;
 }
 
@@ -1842,7 +1977,7 @@ static store_err sq_consent_get(store *base, const char *user_id, const char *cl
 	}
 	e = STORE_OK;
 out:
-	sq_done(st);
+	sq_done(s, st);
 	if (e != STORE_OK && scope_out)
 		scope_out[0] = '\0';
 	return e;
@@ -1861,6 +1996,10 @@ static void sq_close(store *base)
 
 	if (!s)
 		return;
+	if (s->in_tx || s->writing) { /* closed inside a transaction: undo it, give the turn back */
+		s->in_tx = 0;
+		sq_rollback(s);
+	}
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(s->q[i]);
 	if (s->ready && !sqlite3_db_readonly(s->db, "main"))
@@ -2159,6 +2298,7 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
 			sq_open_fail(err, errlen, path, "cannot set synchronous", s->db, rc);
 			goto out;
 		}
+		sqlite3_wal_hook(s->db, sq_wal_hook, s); /* replaces the automatic checkpoint */
 	}
 	if ((rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL)) != SQLITE_OK) {
 		sq_open_fail(err, errlen, path, "cannot enable foreign keys", s->db, rc);
@@ -2185,6 +2325,8 @@ const struct store_ops store_sqlite_ops = {
     .open = sq_open,
     .close = sq_close,
     .errmsg = sq_errmsg,
+    .tx_begin = sq_tx_begin,
+    .tx_end = sq_tx_end,
     .client_put = sq_client_put,
     .client_get = sq_client_get,
     .client_list = sq_client_list,

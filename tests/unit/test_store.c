@@ -667,7 +667,7 @@ static void test_ops_table(void)
 	            o->session_put && o->session_get && o->session_delete && o->session_purge &&
 	            o->refresh_put && o->refresh_get && o->refresh_rotate && o->refresh_revoke_family &&
 	            o->refresh_purge && o->flow_put && o->flow_get && o->flow_set_user && o->flow_take &&
-	            o->flow_purge && o->consent_put && o->consent_get,
+	            o->flow_purge && o->consent_put && o->consent_get && o->tx_begin && o->tx_end,
 	        "the SQLite backend fills every member of struct store_ops");
 }
 
@@ -1337,7 +1337,7 @@ static int put_tokens(store *s, unsigned from, unsigned n)
 	int ok = 1;
 	char fam[32];
 
-	q_exec(s, "BEGIN");
+	ok &= store_tx_begin(s) == STORE_OK; /* one commit for them all */
 	for (unsigned i = from; i < from + n; i++) {
 		struct store_refresh t;
 
@@ -1345,7 +1345,7 @@ static int put_tokens(store *s, unsigned from, unsigned n)
 		t = refresh(i, fam, "client-c", "user-1", NOW + 600);
 		ok &= store_refresh_put(s, &t) == STORE_OK;
 	}
-	q_exec(s, "COMMIT");
+	ok &= store_tx_end(s, 1) == STORE_OK;
 	return ok;
 }
 
@@ -1527,6 +1527,65 @@ static void test_rotate_busy(store *s)
 	store_close(other);
 }
 
+/* tx_begin/tx_end: an exchange's code take and refresh put commit together or not at all. */
+static void test_tx(store *s)
+{
+	char p[256], err[512];
+	struct store_client c = client("client-tx", 0);
+	struct store_user u = user("u-tx", "txuser", "");
+	struct store_code k = code(700, "client-tx", NOW + 60), got;
+	struct store_refresh r = refresh(700, "fam-tx", "client-tx", "u-tx", NOW + 600), rgot, nx, old;
+	store *other;
+
+	snprintf(k.user_id, sizeof k.user_id, "u-tx");
+	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK &&
+	            store_code_put(s, &k) == STORE_OK,
+	        "a code for the transaction tests");
+	T_CHECK(store_tx_begin(s) == STORE_OK &&
+	            store_code_take(s, k.code_hash, k.code_hash_len, NOW, &got) == STORE_OK &&
+	            store_refresh_put(s, &r) == STORE_OK && store_tx_end(s, 0) == STORE_OK,
+	        "take and put inside a transaction, then tx_end(0)");
+	T_CHECK(sqlite3_get_autocommit(((struct sq *)s)->db) &&
+	            store_refresh_get(s, r.hash, r.hash_len, NOW, &rgot) == STORE_NOT_FOUND &&
+	            q_int(s, "SELECT count(*) FROM auth_codes WHERE client_id = 'client-tx' AND used = 0") ==
+	                1,
+	        "tx_end(0) undid both: no refresh token, the code unused");
+	T_CHECK(store_tx_begin(s) == STORE_OK && store_tx_begin(s) == STORE_INVALID,
+	        "no nested tx_begin: INVALID");
+	nx = next_token(700, "client-tx", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, r.hash, r.hash_len, &nx, NOW, &old) == STORE_INVALID,
+	        "refresh_rotate (a transaction of its own) inside one: INVALID");
+	T_CHECK(store_code_take(s, k.code_hash, k.code_hash_len, NOW, &got) == STORE_OK &&
+	            code_eq(&k, &got) && store_refresh_put(s, &r) == STORE_OK,
+	        "the transaction goes on after a refused call");
+	/* Another connection of this thread cannot write meanwhile: BUSY once its
+	 * busy timeout is out, never a deadlock on the process's writer turn. */
+	other = store_sqlite_open(at(p, sizeof p, "id.db"), err, sizeof err);
+	if (other) {
+		sqlite3_busy_timeout(((struct sq *)other)->db, 50);
+		T_CHECK(store_revoke_put(other, "jti-tx", NOW + 60) == STORE_BUSY,
+		        "a write through another connection of the same thread: BUSY (\"%s\")",
+		        store_errmsg(other));
+		T_CHECK(store_code_take(other, k.code_hash, k.code_hash_len, NOW, &got) == STORE_BUSY,
+		        "and its take of the code being taken: BUSY, not a second winner");
+	}
+	T_CHECK(store_tx_end(s, 1) == STORE_OK, "tx_end(1) commits");
+	T_CHECK(store_refresh_get(s, r.hash, r.hash_len, NOW, &rgot) == STORE_OK && refresh_eq(&r, &rgot) &&
+	            store_code_take(s, k.code_hash, k.code_hash_len, NOW, &got) == STORE_NOT_FOUND,
+	        "both took effect: the refresh token is there, the code is used");
+	if (other) {
+		T_CHECK(store_refresh_get(other, r.hash, r.hash_len, NOW, &rgot) == STORE_OK &&
+		            store_revoke_put(other, "jti-tx", NOW + 60) == STORE_OK,
+		        "the other connection sees both and writes again");
+		sqlite3_busy_timeout(((struct sq *)other)->db, STORE_SQLITE_BUSY_MS);
+		store_close(other);
+	}
+	T_CHECK(store_tx_end(s, 1) == STORE_INVALID && store_tx_end(s, 0) == STORE_INVALID,
+	        "tx_end without tx_begin: INVALID");
+	T_CHECK(store_user_delete(s, "txuser") == STORE_OK && store_client_delete(s, "client-tx") == STORE_OK,
+	        "clean up");
+}
+
 /* ---- concurrency ---- */
 
 struct racer {
@@ -1574,13 +1633,13 @@ static void put_codes(store *s, unsigned from, unsigned n)
 {
 	int ok = 1;
 
-	q_exec(s, "BEGIN");
+	ok &= store_tx_begin(s) == STORE_OK; /* one commit for them all */
 	for (unsigned i = from; i < from + n; i++) {
 		struct store_code c = code(i, "client-c", NOW + 60);
 
 		ok &= store_code_put(s, &c) == STORE_OK;
 	}
-	q_exec(s, "COMMIT");
+	ok &= store_tx_end(s, 1) == STORE_OK;
 	T_CHECK(ok, "%u codes put", n);
 }
 
@@ -1645,6 +1704,85 @@ static void test_concurrency(void)
 	T_CHECK(q_int(s, "SELECT count(*) FROM auth_codes WHERE used = 1") == NCODE, "all %d codes are used",
 	        NCODE);
 out:
+	for (int t = 0; t < NTHREAD; t++)
+		store_close(r[t].s);
+	store_close(s);
+	pthread_barrier_destroy(&bar);
+}
+
+/* An exchange's transaction raced by every thread: per code, exactly one takes
+ * it and stores its refresh token; no token without its code, none twice. */
+/* An exchange's transaction raced by every thread: per code, exactly one takes
+ * it and stores its refresh token; no token without its code, none twice. */
+static void *tx_racer(void *arg)
+{
+	struct racer *r = arg;
+	struct store_code got;
+
+	for (unsigned i = 0; i < NCODE; i++) {
+		struct store_code c = code(6000 + i, "client-c", NOW + 60);
+		struct store_refresh t = refresh(6000 + i, "fam-txrace", "client-c", "user-1", NOW + 600);
+		store_err e;
+
+		pthread_barrier_wait(r->bar);
+		if (!r->s || (e = store_tx_begin(r->s)) != STORE_OK) {
+			r->errors += r->s != NULL;
+			continue;
+		}
+		e = store_code_take(r->s, c.code_hash, c.code_hash_len, NOW, &got);
+		if (e == STORE_OK && (e = store_refresh_put(r->s, &t)) == STORE_OK &&
+		    (e = store_tx_end(r->s, 1)) == STORE_OK)
+			r->won[i] = 1;
+		else {
+			r->errors += e != STORE_NOT_FOUND;
+			r->errors += store_tx_end(r->s, 0) != STORE_OK;
+		}
+	}
+	return NULL;
+}
+
+static void test_tx_race(void)
+{
+	char p[256], err[512];
+	pthread_t th[NTHREAD];
+	pthread_barrier_t bar;
+	struct racer r[NTHREAD];
+	store *s;
+	int errors = 0, exact = 1, total = 0, ok = 1;
+
+	s = store_sqlite_open(at(p, sizeof p, "race.db"), err, sizeof err);
+	if (!s) {
+		T_CHECK(0, "reopen race.db: %s", err);
+		return;
+	}
+	memset(r, 0, sizeof r);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	put_codes(s, 6000, NCODE);
+	for (int t = 0; t < NTHREAD; t++) {
+		r[t].bar = &bar;
+		ok &= (r[t].s = store_sqlite_open(p, r[t].err, sizeof r[t].err)) != NULL;
+	}
+	T_CHECK(ok, "%d connections", NTHREAD);
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_create(&th[t], NULL, tx_racer, &r[t]);
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		errors += r[t].errors;
+	}
+	for (unsigned i = 0; i < NCODE; i++) {
+		int winners = 0;
+
+		for (int t = 0; t < NTHREAD; t++)
+			winners += r[t].won[i];
+		exact &= winners == 1;
+		total += winners;
+	}
+	T_CHECK(exact && total == NCODE && errors == 0,
+	        "%d threads race tx_begin, code_take, refresh_put, tx_end for each of %d codes: exactly one "
+	        "winner each (%d wins, %d errors)",
+	        NTHREAD, NCODE, total, errors);
+	T_CHECK(q_int(s, "SELECT count(*) FROM refresh_tokens WHERE family_id = 'fam-txrace'") == NCODE,
+	        "one refresh token per code, none twice");
 	for (int t = 0; t < NTHREAD; t++)
 		store_close(r[t].s);
 	store_close(s);
@@ -1749,13 +1887,13 @@ static void test_flow_race(void)
 		T_CHECK(0, "reopen race.db: %s", err);
 		return;
 	}
-	q_exec(s, "BEGIN");
+	ok &= store_tx_begin(s) == STORE_OK; /* one commit for them all */
 	for (unsigned i = 0; i < NCODE; i++) {
 		struct store_flow f = flow(1000 + i, "client-c", NOW + 60);
 
 		ok &= store_flow_put(s, &f) == STORE_OK;
 	}
-	q_exec(s, "COMMIT");
+	ok &= store_tx_end(s, 1) == STORE_OK;
 	T_CHECK(ok, "%d flows put", NCODE);
 	memset(r, 0, sizeof r);
 	pthread_barrier_init(&bar, NULL, NTHREAD);
@@ -1988,11 +2126,13 @@ int main(void)
 		test_flows(s);
 		test_busy(s);
 		test_rotate_busy(s);
+		test_tx(s);
 		store_close(s);
 	}
 	test_concurrency();
 	test_processes();
 	test_flow_race();
+	test_tx_race();
 	test_rotate_race();
 	test_rotate_processes();
 	test_migrate_v1();
