@@ -47,7 +47,9 @@ const env = (name, def) => {
   }
   return n
 }
-const WORKERS = (process.env.BENCH_SSO_WORKERS || '1 2').split(/\s+/).filter(Boolean).map(Number)
+// BENCH_SSO_LOGINS=0 leaves out steps 1 and 2's logins (argon2 and the login rounds): codes and refresh only.
+const RUN_LOGINS = process.env.BENCH_SSO_LOGINS !== '0'
+const WORKERS = RUN_LOGINS ? (process.env.BENCH_SSO_WORKERS || '1 2').split(/\s+/).filter(Boolean).map(Number) : []
 const USERS = env('BENCH_SSO_USERS', 32)
 const ROUNDS = env('BENCH_SSO_ROUNDS', 3)
 const LOGIN_SECONDS = env('BENCH_SSO_LOGIN_SECONDS', 8)
@@ -553,7 +555,7 @@ for (const f of [BIN, ARGON2_BIN]) if (!existsSync(f)) fail('setup', `${f} not f
 
 // 1. Raw argon2id rate, one core.
 let argon2 = null
-if (!failures.length) {
+if (RUN_LOGINS && !failures.length) {
   log(`raw argon2id verification rate (${ARGON2_BIN}) ...`)
   try {
     const out = await new Promise((resolve, reject) =>
