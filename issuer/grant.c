@@ -109,6 +109,26 @@ static char *access_token(app_thread *t, const struct user_grant *g, int64_t now
 	return token;
 }
 
+/* see grant.h */
+cJSON *grant_answer_new(app_thread *t, const char *access_token, const char *scope)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(doc, "access_token", access_token);
+	cJSON_AddStringToObject(doc, "token_type", "Bearer");
+	cJSON_AddNumberToObject(doc, "expires_in", (double)t->app->cfg->token_ttl);
+	if (scope && *scope)
+		cJSON_AddStringToObject(doc, "scope", scope);
+	return doc;
+}
+
+/* see grant.h */
+void grant_answer_send(h2o_req_t *req, cJSON *doc)
+{
+	routes_add_header(req, "pragma", "no-cache");
+	routes_send_cjson(req, 200, doc);
+}
+
 /* Sign and send the tokens of g (RFC 6749 §5.1, OIDC Core §3.1.3.3). */
 static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 {
@@ -128,17 +148,12 @@ static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 		goto out;
 	}
 	metrics_token(t->app->metrics, t->index, g->kind);
-	doc = cJSON_CreateObject();
-	cJSON_AddStringToObject(doc, "access_token", at);
-	cJSON_AddStringToObject(doc, "token_type", "Bearer");
-	cJSON_AddNumberToObject(doc, "expires_in", (double)t->app->cfg->token_ttl);
-	cJSON_AddStringToObject(doc, "scope", g->scope);
-	if (idt)
+	doc = grant_answer_new(t, at, g->scope);
+	if (doc && idt)
 		cJSON_AddStringToObject(doc, "id_token", idt);
-	if (g->refresh)
+	if (doc && g->refresh)
 		cJSON_AddStringToObject(doc, "refresh_token", g->refresh);
-	routes_add_header(req, "pragma", "no-cache");
-	routes_send_cjson(req, 200, doc);
+	grant_answer_send(req, doc);
 out:
 	free(at);
 	free(idt);

@@ -92,16 +92,10 @@ static void issue(h2o_req_t *req, app_thread *t, const struct grant *g, int seed
 		goto out;
 	}
 	metrics_token(t->app->metrics, t->index, g->kind);
-	doc = cJSON_CreateObject();
-	if (seed_shape)
+	doc = grant_answer_new(t, token, g->scope);
+	if (doc && seed_shape)
 		cJSON_AddStringToObject(doc, "token", token);
-	cJSON_AddStringToObject(doc, "access_token", token);
-	cJSON_AddStringToObject(doc, "token_type", "Bearer");
-	cJSON_AddNumberToObject(doc, "expires_in", (double)t->app->cfg->token_ttl);
-	if (g->scope && *g->scope)
-		cJSON_AddStringToObject(doc, "scope", g->scope);
-	routes_add_header(req, "pragma", "no-cache");
-	routes_send_cjson(req, 200, doc);
+	grant_answer_send(req, doc);
 out:
 	free(claims);
 	free(token);
