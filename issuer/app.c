@@ -61,10 +61,35 @@ static unsigned pool_depth_of(void *p)
  */
 static keyring *make_ring(const server_config *cfg)
 {
-	static const char *const req[] = {"ES256", "RS256", "PS256", "EdDSA"};
-	const char *legacy = cfg->legacy_secret;
+	const char *req[4] = {"ES256", "RS256", "EdDSA", "PS256"}, *legacy = cfg->legacy_secret;
 
-	return keyring_new(req, sizeof req / sizeof req[0], legacy, legacy ? strlen(legacy) : 0);
+	/* The configured alg third: start-up makes keys for the first APP_KEYS_AT_START. */
+	for (size_t i = 2; i < 4; i++)
+		if (strcmp(req[i], cfg->alg) == 0)
+			req[i] = req[2], req[2] = cfg->alg;
+	return keyring_new(req, 4, legacy, legacy ? strlen(legacy) : 0);
+}
+
+/* The key thread: the keys start-up did not wait for (beyond APP_KEYS_AT_START), made
+ * on a connection and RNG of its own while the loops already answer. */
+static void *keygen_main(void *arg)
+{
+	app *a = arg;
+	char err[256];
+	store *db = store_sqlite_open(a->cfg->db, err, sizeof err);
+	WC_RNG rng;
+	int ok = 0;
+
+	if (db && wc_InitRng(&rng) == 0) {
+		ok = keyring_sync(a->keys, db, &rng, app_now(), err, sizeof err) == 0;
+		wc_FreeRng(&rng);
+	}
+	if (!ok) /* thread 0's next sync tries again */
+		fprintf(stderr,
+		        "{\"level\":\"warn\",\"msg\":\"key generation deferred\",\"reason\":\"%s\"}\n",
+		        db ? err : "cannot open the store");
+	store_close(db);
+	return NULL;
 }
 
 /* see app.h */
@@ -98,8 +123,11 @@ app *app_start(const server_config *cfg, char *err, size_t errlen)
 	rng_ok = 1;
 	if (cfg->browser_ui_secret && browser_ui(db, &rng, cfg->browser_ui_secret, err, errlen))
 		goto fail;
-	if (keyring_sync(a->keys, db, &rng, a->started, err, errlen))
+	/* ES256, RS256 and the configured alg now; the others on the key thread while the
+	 * loops start, so a first start waits for one RSA key, not two. */
+	if (keyring_sync_first(a->keys, db, &rng, a->started, APP_KEYS_AT_START, err, errlen))
 		goto fail;
+	a->keygen_started = pthread_create(&a->keygen, NULL, keygen_main, a) == 0;
 	wc_FreeRng(&rng);
 	store_close(db);
 	return a;
@@ -116,6 +144,8 @@ void app_stop(app *a)
 {
 	if (!a)
 		return;
+	if (a->keygen_started)
+		pthread_join(a->keygen, NULL);
 	pool_free(a->workers);
 	keyring_free(a->keys);
 	limits_free(a->limits);

@@ -13,6 +13,7 @@
 #ifndef ISSUER_APP_H
 #define ISSUER_APP_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <h2o.h>
@@ -30,6 +31,9 @@
 #ifndef APP_KEY_SYNC_SECONDS
 #define APP_KEY_SYNC_SECONDS 1
 #endif
+/* Algorithms whose keys start-up generates before answering (make_ring's order). */
+#define APP_KEYS_AT_START 3
+
 /* Seconds between two purges of expired revocations and codes. */
 #ifndef APP_PURGE_SECONDS
 #define APP_PURGE_SECONDS 3600
@@ -59,8 +63,10 @@ typedef struct app {
 	const server_config *cfg;
 	keyring *keys;
 	metrics *metrics;
-	limits *limits;  /* per-address failure counts (cfg->limits) */
-	pool *workers;   /* password hashing off the loops (cfg->workers threads) */
+	limits *limits;   /* per-address failure counts (cfg->limits) */
+	pool *workers;    /* password hashing off the loops (cfg->workers threads) */
+	pthread_t keygen; /* makes the keys start-up left (APP_KEYS_AT_START), then ends */
+	int keygen_started;
 	int64_t started; /* Unix seconds */
 } app;
 

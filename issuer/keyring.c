@@ -3,8 +3,9 @@
  *
  * A view is immutable once published: the rows the store listed (newest first),
  * a keys_key per row, the JWKS text and the core's jose_jwks built from it.
- * keyring_sync is the only writer and runs on one thread at a time, so it may
- * read the current view without the lock; it builds the next view aside, swaps
+ * keyring_sync is the only writer and runs on one thread at a time (its own
+ * mutex: start-up's key thread and thread 0's tick may both call it), so it may
+ * read the current view without the rwlock; it builds the next view aside, swaps
  * it in under the exclusive lock and frees what the new view no longer holds.
  * Keys that survive a sync move to the new view as they are (no re-import).
  *
@@ -43,6 +44,7 @@ struct view {
 
 struct keyring {
 	pthread_rwlock_t lock;
+	pthread_mutex_t sync; /* one keyring_sync at a time (start-up's key thread and thread 0) */
 	struct view *v;
 	char required[8][16];
 	size_t n_required;
@@ -110,6 +112,7 @@ keyring *keyring_new(const char *const *required, size_t n, const char *legacy, 
 	pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&r->lock, &a);
 	pthread_rwlockattr_destroy(&a);
+	pthread_mutex_init(&r->sync, NULL);
 	return r;
 }
 
@@ -136,6 +139,7 @@ void keyring_free(keyring *r)
 		free(r->legacy);
 	}
 	pthread_rwlock_destroy(&r->lock);
+	pthread_mutex_destroy(&r->sync);
 	free(r);
 }
 
@@ -301,11 +305,11 @@ static void view_retire(struct view *old, const struct view *v)
 	view_free(old, 0);
 }
 
-/* Make sure every required alg has an eligible row, adding keys as needed. */
-static int ensure_required(keyring *r, store *s, WC_RNG *rng, int64_t now, struct rows *rows, char *err,
-                           size_t errlen)
+/* Make sure the first n required algs have an eligible row, adding keys as needed. */
+static int ensure_required(keyring *r, size_t n, store *s, WC_RNG *rng, int64_t now, struct rows *rows,
+                           char *err, size_t errlen)
 {
-	for (size_t i = 0; i < r->n_required; i++) {
+	for (size_t i = 0; i < n && i < r->n_required; i++) {
 		size_t j = 0;
 		while (j < rows->n &&
 		       !(strcmp(rows->k[j].alg, r->required[i]) == 0 && eligible(&rows->k[j], now)))
@@ -316,8 +320,27 @@ static int ensure_required(keyring *r, store *s, WC_RNG *rng, int64_t now, struc
 	return 0;
 }
 
+static int sync_locked(keyring *r, store *s, WC_RNG *rng, int64_t now, size_t n, char *err, size_t errlen);
+
 /* see keyring.h */
 int keyring_sync(keyring *r, store *s, WC_RNG *rng, int64_t now, char *err, size_t errlen)
+{
+	return keyring_sync_first(r, s, rng, now, r->n_required, err, errlen);
+}
+
+/* see keyring.h */
+int keyring_sync_first(keyring *r, store *s, WC_RNG *rng, int64_t now, size_t n, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&r->sync);
+	rc = sync_locked(r, s, rng, now, n, err, errlen);
+	pthread_mutex_unlock(&r->sync);
+	return rc;
+}
+
+/* keyring_sync_first's work, under r->sync (it reads r->v without the rwlock). */
+static int sync_locked(keyring *r, store *s, WC_RNG *rng, int64_t now, size_t n, char *err, size_t errlen)
 {
 	struct rows rows = {0, calloc(KEYRING_MAX_KEYS, sizeof(struct store_key)), 0};
 	struct view *v = NULL, *old = r->v;
@@ -334,11 +357,12 @@ int keyring_sync(keyring *r, store *s, WC_RNG *rng, int64_t now, char *err, size
 	}
 	if (rows.truncated && !r->warned) {
 		r->warned = 1;
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"more than %d unexpired signing keys: only the "
-		                "newest are published; retire old keys (identity-backend keys retire KID)\"}\n",
+		fprintf(stderr,
+		        "{\"level\":\"warn\",\"msg\":\"more than %d unexpired signing keys: only the "
+		        "newest are published; retire old keys (identity-backend keys retire KID)\"}\n",
 		        KEYRING_MAX_KEYS);
 	}
-	if (ensure_required(r, s, rng, now, &rows, err, errlen))
+	if (ensure_required(r, n, s, rng, now, &rows, err, errlen))
 		goto out;
 	if (same(old, &rows)) {
 		rc = 0;

@@ -61,6 +61,14 @@ void keyring_free(keyring *r);
 int keyring_sync(keyring *r, store *s, WC_RNG *rng, int64_t now, char *err, size_t errlen);
 
 /*
+ * As keyring_sync, but generates missing keys only for the first n required
+ * algorithms (the ones start-up must not go without); the rest get theirs at the
+ * next keyring_sync. Start-up uses it so that a first start does not wait for
+ * every RSA key generation (each 30..150 ms).
+ */
+int keyring_sync_first(keyring *r, store *s, WC_RNG *rng, int64_t now, size_t n, char *err, size_t errlen);
+
+/*
  * Sign payload[0..len) (claims JSON) as a compact JWS with the eligible key for
  * alg at time now; header_extra as in keys_sign_jws (e.g. "{\"typ\":\"at+jwt\"}").
  * JOSE_E_ARG when there is no key for alg. *token is malloc'd (free()).
