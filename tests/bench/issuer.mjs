@@ -22,11 +22,11 @@ import { fileURLToPath } from 'node:url'
 import { cpus, loadavg } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
-import net from 'node:net'
 import { createRequire } from 'node:module'
 import { generateKeyPair, exportJWK, calculateJwkThumbprint, jwtVerify, createRemoteJWKSet } from 'jose'
 import * as oc from 'openid-client'
 import { median } from './timing.mjs'
+import { CLK_TCK, cpuSeconds, exited, freePort, harness, sleep, stop } from './proc.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
@@ -60,13 +60,6 @@ const CLIENT_ID = 'bench'
 const AUDIENCE = 'api'
 const CLIENT_SCOPE = 'read write'
 const BODY = 'grant_type=client_credentials&scope=read'
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-  } catch {
-    return 100
-  }
-})()
 
 const dir = process.argv[2]
 if (!dir) {
@@ -80,46 +73,9 @@ for (const a of ALGS) {
   }
 }
 
-const log = (msg) => console.error(`bench-issuer: ${msg}`)
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-const failures = []
-const fail = (what, err) => {
-  const msg = `${what}: ${err?.message || err}`
-  failures.push(msg)
-  log(`FAILED: ${msg}`)
-}
-
-// Every process this script starts, so that none outlives it.
-const children = new Set()
-const track = (child) => {
-  children.add(child)
-  child.on('exit', () => children.delete(child))
-  return child
-}
-const killAll = () => {
-  for (const c of children) {
-    try {
-      process.kill(c.pid, 'SIGKILL')
-    } catch {}
-  }
-}
-process.on('exit', killAll)
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    killAll()
-    process.exit(130)
-  })
-}
+const { log, fail, failures, track } = harness('bench-issuer')
 
 // ---- small helpers -----------------------------------------------------------
-
-async function freePort() {
-  const s = net.createServer()
-  await new Promise((resolve, reject) => s.once('error', reject).listen(0, '127.0.0.1', resolve))
-  const { port } = s.address()
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 // Status of one GET on a fresh connection; 0 when the connection fails.
 function getStatus(port, path) {
@@ -132,21 +88,6 @@ function getStatus(port, path) {
     req.on('error', () => resolve(0))
     req.setTimeout(2000, () => req.destroy())
   })
-}
-
-const exited = (child) =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode })
-    else child.once('exit', (code, signal) => resolve({ code, signal }))
-  })
-
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return exited(child)
-  child.kill('SIGTERM')
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000)
-  const r = await exited(child)
-  clearTimeout(t)
-  return r
 }
 
 const tail = (file, n = 15) => {
@@ -181,17 +122,6 @@ function procStatus(pid) {
     return { rss: kb('VmRSS'), hwm: kb('VmHWM'), threads: Number((s.match(/^Threads:\s+(\d+)/m) || [])[1] || 0) }
   } catch {
     return null
-  }
-}
-
-// utime + stime of pid in seconds.
-function cpuSeconds(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK
-  } catch {
-    return NaN
   }
 }
 

@@ -25,10 +25,10 @@ import { fileURLToPath } from 'node:url'
 import { cpus, loadavg } from 'node:os'
 import { randomBytes, createHash } from 'node:crypto'
 import http from 'node:http'
-import net from 'node:net'
 import { createRequire } from 'node:module'
 import { generateKeyPair, exportJWK, calculateJwkThumbprint } from 'jose'
 import { median } from './timing.mjs'
+import { cpuSeconds, freePort, harness, sleep, stop } from './proc.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
@@ -67,7 +67,6 @@ const CLIENT_ID = 'web'
 const SCOPE_OURS = 'openid profile email offline_access'
 const SCOPE_PEER = 'openid profile email api' // offline_access needs prompt=consent there (sso-oidc-provider.mjs)
 const FORM = 'application/x-www-form-urlencoded'
-const CLK_TCK = 100
 
 const dir = process.argv[2]
 if (!dir) {
@@ -81,36 +80,7 @@ for (const w of WORKERS) {
   }
 }
 
-const log = (msg) => console.error(`bench-sso: ${msg}`)
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-const failures = []
-const fail = (what, err) => {
-  const msg = `${what}: ${err?.message || err}`
-  failures.push(msg)
-  log(`FAILED: ${msg}`)
-}
-
-// Every process this script starts, so that none outlives it.
-const children = new Set()
-const track = (child) => {
-  children.add(child)
-  child.on('exit', () => children.delete(child))
-  return child
-}
-const killAll = () => {
-  for (const c of children) {
-    try {
-      process.kill(c.pid, 'SIGKILL')
-    } catch {}
-  }
-}
-process.on('exit', killAll)
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    killAll()
-    process.exit(130)
-  })
-}
+const { log, fail, failures, track } = harness('bench-sso')
 
 // ---- small helpers -----------------------------------------------------------
 
@@ -120,13 +90,6 @@ const pkce = () => {
   return { verifier, challenge: b64u(createHash('sha256').update(verifier).digest()) }
 }
 
-async function freePort() {
-  const s = net.createServer()
-  await new Promise((resolve, reject) => s.once('error', reject).listen(0, '127.0.0.1', resolve))
-  const { port } = s.address()
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 // One HTTP/1.1 request over agent (keep-alive). Resolves {status, headers, text, ms};
 // status 0 when the connection failed.
@@ -171,15 +134,6 @@ function codeOf(r) {
 
 const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN)
 
-function cpuSeconds(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK
-  } catch {
-    return NaN
-  }
-}
 
 function runCli(args, input, extraEnv = {}) {
   return new Promise((resolve, reject) => {
@@ -210,14 +164,6 @@ async function waitReady(child, port, path, timeoutMs, logFile) {
   }
 }
 
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const done = new Promise((r) => child.once('exit', r))
-  child.kill('SIGTERM')
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000)
-  await done
-  clearTimeout(t)
-}
 
 // Run lanes until deadline; lane(i, agent) resolves one record {ok, t, ms} or throws.
 // Returns the records (t = completion time, performance.now()).
