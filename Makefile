@@ -14,6 +14,13 @@ WWW_INC   := $(BUILD)/gen/www_pages.inc
 ISSUER_CFLAGS += -I$(BUILD)/gen
 include conf/fuzz.mk
 
+# Node.js: the pinned release scripts/setup.sh unpacks into third_party/node/ comes
+# first on PATH for every recipe (the build, `make run`, the tests, the benchmarks).
+NODE_BIN := $(CURDIR)/third_party/node/bin
+ifneq ($(wildcard $(NODE_BIN)/node),)
+export PATH := $(NODE_BIN):$(PATH)
+endif
+
 CORE_SRC   := $(sort $(wildcard shared/src/*.c))
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 ISSUER_SRC := $(sort $(wildcard issuer/*.c))

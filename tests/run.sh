@@ -8,7 +8,7 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export IDB_BIN="$PWD/$BUILD/bin/identity-backend"
-export VECTORS=${VECTORS:-$PWD/../shared/vectors}
+export VECTORS=${VECTORS:-$PWD/tests/vectors}
 # Used by SAN=1 builds only: third-party allocations LeakSanitizer must not blame on us.
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
@@ -42,13 +42,15 @@ done
 # The short fuzz run (about 10 s per libFuzzer target; `make fuzz` is the long one).
 run_suite "fuzz (short run)" bash tests/fuzz/short.test.sh
 
-if command -v node >/dev/null 2>&1; then
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+	echo "not ok - Node.js >= 20 is needed, found '$(node -v 2>/dev/null)' (scripts/setup.sh installs one)"
+	failed=$((failed + 1))
+else
+	echo "node $(node -v) ($(command -v node))"
 	while IFS= read -r js; do
 		run_suite "${js#tests/}" node "$js"
 	done < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' | sort)
-else
-	echo "not ok - node is not installed (run scripts/setup.sh)"
-	failed=$((failed + 1))
 fi
 
 echo "$passed passed, $failed failed ($skipped skipped)"

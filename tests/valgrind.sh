@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-export VECTORS=${VECTORS:-$PWD/../shared/vectors}
+export VECTORS=${VECTORS:-$PWD/tests/vectors}
 command -v valgrind >/dev/null || { echo "not ok - valgrind is not installed (run scripts/setup.sh)"; exit 1; }
 passed=0 failed=0
 for t in "$BUILD"/tests/test_*; do

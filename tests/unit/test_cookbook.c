@@ -2,7 +2,7 @@
  * test_cookbook.c: known-answer JWS tests from the specifications themselves:
  *  - RFC 7520 ("JOSE Cookbook") §4.1 RS256, §4.2 PS384, §4.3 ES512, §4.4 HS256,
  *    §4.6 and §4.7, RFC 8037 Appendix A.4 Ed25519 and RFC 7797 §4.2 b64=false,
- *    read from $VECTORS/jose-cookbook/ (../shared/vectors; never copied here);
+ *    read from tests/vectors/jose-cookbook/ (their license beside them);
  *  - RFC 7515 Appendix A.1 (HS256) and A.3 (ES256), short enough to embed.
  *
  * Why: tokens made by other implementations from the RFCs' own keys prove we
@@ -27,7 +27,6 @@
 #include "jose.h"
 
 /* Largest cookbook file read. */
-#define MAX_FILE (1024u * 1024)
 
 /* ---- files and JSON helpers ------------------------------------------------ */
 
@@ -52,35 +51,14 @@ static const char *jstr(const cJSON *obj, const char *path)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = f ? malloc(MAX_FILE + 1) : NULL;
-	size_t len = 0;
-	if (buf) {
-		len = fread(buf, 1, MAX_FILE, f);
-		buf[len] = '\0';
-	}
-	if (f)
-		fclose(f);
-	return buf;
-}
-
-/* Parse $VECTORS/jose-cookbook/rel; one skip line and NULL when absent. */
+/* Parse jose-cookbook/rel of the vectors; a failed check and NULL when it cannot. */
 static cJSON *load_cookbook(const char *rel)
 {
-	const char *dir = getenv("VECTORS");
-	char path[4096];
-	if (!dir || !*dir) {
-		T_SKIP("cookbook %s: VECTORS is not set", rel);
+	char path[256];
+	snprintf(path, sizeof path, "jose-cookbook/%s", rel);
+	char *text = t_read_vector(path);
+	if (!text)
 		return NULL;
-	}
-	snprintf(path, sizeof path, "%s/jose-cookbook/%s", dir, rel);
-	char *text = read_file(path);
-	if (!text) {
-		T_SKIP("cookbook %s: %s is absent", rel, path);
-		return NULL;
-	}
 	cJSON *doc = cJSON_Parse(text);
 	free(text);
 	T_CHECK(doc != NULL, "cookbook %s: file parses as JSON", rel);

@@ -1,6 +1,6 @@
 /*
  * test_wycheproof.c: the JOSE core against Google's Wycheproof vectors, read
- * from $VECTORS/wycheproof/ (../shared/vectors; never copied into this repo).
+ * from tests/vectors/wycheproof/ (Apache-2.0, their license beside them).
  *
  * Why: the vectors are independent of our code and aim at the bugs that break a
  * verifier: ECDSA range checks, malleability and arithmetic edge cases, PKCS#1
@@ -40,9 +40,6 @@
 /* Failing lines printed per file; the summary still counts every wrong case. */
 #define MAX_LINES 20
 
-/* Largest vector file read (the RSA-4096 file is about 1.5 MB). */
-#define MAX_FILE (16u * 1024 * 1024)
-
 typedef enum { WANT_ACCEPT, WANT_REJECT, WANT_EITHER } want_t;
 
 /* Running count of one vector file. */
@@ -73,58 +70,16 @@ static long jlong(const cJSON *obj, const char *name)
 	return -1;
 }
 
-/* Read a whole file into a new NUL-terminated buffer, or NULL. */
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (cap - len < 4096) {
-			char *nb = cap + 65536 > MAX_FILE ? NULL : realloc(buf, cap + 65536);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		size_t got = fread(buf + len, 1, cap - len - 1, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
-/*
- * Parse $VECTORS/wycheproof/name. Prints one skip line and returns NULL when
- * VECTORS is unset or the file is absent; a present but unreadable file fails.
- */
+/* Parse wycheproof/name of the vectors; a failed check and NULL when it cannot. */
 static cJSON *load_vectors(const char *name)
 {
-	const char *dir = getenv("VECTORS");
-	char path[4096];
-	if (!dir || !*dir) {
-		T_SKIP("wycheproof %s: VECTORS is not set", name);
-		return NULL;
-	}
-	snprintf(path, sizeof path, "%s/wycheproof/%s", dir, name);
-	FILE *probe = fopen(path, "rb");
-	if (!probe) {
-		T_SKIP("wycheproof %s: %s is absent", name, path);
-		return NULL;
-	}
-	fclose(probe);
-	char *text = read_file(path);
+	char path[256];
+	snprintf(path, sizeof path, "wycheproof/%s", name);
+	char *text = t_read_vector(path);
 	cJSON *doc = text ? cJSON_Parse(text) : NULL;
 	free(text);
-	T_CHECK(doc != NULL, "wycheproof %s: file reads and parses as JSON", name);
+	if (text)
+		T_CHECK(doc != NULL, "wycheproof %s: file parses as JSON", name);
 	return doc;
 }
 
