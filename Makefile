@@ -35,7 +35,12 @@ BIN     := $(BUILD)/bin/identity-backend
 
 .PHONY: all wasm test valgrind run bench bench-issuer bench-sso format clean
 all: $(BIN) $(TEST_BIN) $(BENCH_BIN) wasm
-wasm: $(WASM_OUT) verifier-wasm/index.cjs
+wasm: $(WASM_OUT) verifier-wasm/index.cjs verifier-wasm/LICENSE
+
+# The npm package's license file: our MIT license, the third-party notice and the
+# GPL's text, since verifier.wasm contains wolfCrypt (GPL-2.0-or-later).
+verifier-wasm/LICENSE: LICENSE NOTICE LICENSES/GPL-2.0.txt
+	{ cat LICENSE; printf '\n'; cat NOTICE; printf '\n'; cat LICENSES/GPL-2.0.txt; } >$@.tmp && mv $@.tmp $@
 
 $(WASM_DIR)/include/cjson/cJSON.h: $(CJSON_SRC)/cJSON.h
 	@mkdir -p $(dir $@)

@@ -37,7 +37,17 @@ const api = await import(pathToFileURL(path.join(tmp, 'entry.mjs')));
 const cjs = createRequire(path.join(tmp, 'entry.cjs'))('@identity-backend/verifier');
 report(typeof api.createVerifier === 'function' && typeof cjs.createVerifier === 'function', 'installed tarball imports by name with import and require');
 const files = fs.readdirSync(path.join(tmp, 'node_modules/@identity-backend/verifier')).sort().join(',');
-report(files === 'README.md,dist,index.cjs,index.d.cts,index.d.ts,index.js,package.json', 'tarball holds exactly the files allowlist', files);
+report(files === 'LICENSE,README.md,dist,index.cjs,index.d.cts,index.d.ts,index.js,package.json', 'tarball holds exactly the files allowlist', files);
+{
+	// verifier.wasm compiles in wolfCrypt (GPL-2.0-or-later): the tarball says so in its
+	// SPDX license field and ships the GPL's text; the JavaScript is ours (MIT).
+	const pkgDir = path.join(tmp, 'node_modules/@identity-backend/verifier');
+	const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+	const lic = fs.readFileSync(path.join(pkgDir, 'LICENSE'), 'utf8');
+	report(pkg.license === 'MIT AND GPL-2.0-or-later', 'tarball license field is MIT AND GPL-2.0-or-later', pkg.license);
+	report(lic.startsWith('MIT License') && /wolfCrypt 5\.5\.4 +GPL-2\.0-or-later/.test(lic) && lic.includes('GNU GENERAL PUBLIC LICENSE\n                       Version 2, June 1991'), 'tarball LICENSE holds our MIT text, the notice and the GPL-2.0 text');
+	report(['repository', 'homepage', 'bugs'].every((k) => pkg[k]), 'package.json names repository, homepage and bugs');
+}
 
 // 2. The shared suite, through ESM; a sample through CommonJS.
 const fixtures = await makeFixtures();
