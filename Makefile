@@ -7,7 +7,7 @@
 .DEFAULT_GOAL := all
 include conf/native.mk
 include conf/wasm.mk
-# The pages of www/ are compiled into the binary (issuer/page.c includes this
+# The pages of www/ are compiled into the binary (issuer/http/page.c includes this
 # generated file), so `serve` works from any folder.
 WWW_FILES := $(sort $(wildcard www/*.html www/*.css))
 WWW_INC   := $(BUILD)/gen/www_pages.inc
@@ -23,7 +23,8 @@ endif
 
 CORE_SRC   := $(sort $(wildcard shared/src/*.c))
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
-ISSUER_SRC := $(sort $(wildcard issuer/*.c))
+ISSUER_SRC := $(sort $(wildcard issuer/*.c issuer/*/*.c))
+ISSUER_HDR := $(wildcard issuer/*/*.h)
 ISSUER_OBJ := $(ISSUER_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -58,7 +59,7 @@ $(WASM_OUT): $(WASM_OBJ) conf/wasm.mk
 verifier-wasm/index.cjs: verifier-wasm/index.js verifier-wasm/index.d.ts verifier-wasm/build-cjs.mjs
 	node verifier-wasm/build-cjs.mjs
 
-$(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h issuer/*.h tests/*.h) $(WC_LIB)
+$(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h tests/*.h) $(ISSUER_HDR) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -79,13 +80,13 @@ $(WWW_INC): $(WWW_FILES) Makefile
 	  done; \
 	  echo '};'; } >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/issuer/page.o $(FUZZ_DIR)/obj/issuer/page.o $(BUILD)/tests/test_page: $(WWW_INC)
+$(BUILD)/obj/issuer/http/page.o $(FUZZ_DIR)/obj/issuer/http/page.o $(BUILD)/tests/test_page: $(WWW_INC)
 
 $(LIBJOSE): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/obj/issuer/%.o: issuer/%.c $(wildcard shared/include/*.h issuer/*.h) $(WC_LIB)
+$(BUILD)/obj/issuer/%.o: issuer/%.c $(wildcard shared/include/*.h) $(ISSUER_HDR) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ISSUER_CFLAGS) -c $< -o $@
 
@@ -93,16 +94,16 @@ $(BIN): $(ISSUER_OBJ) $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) $(ISSUER_LIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(WC_LIB) $(wildcard shared/include/*.h shared/src/*.h tests/*.h issuer/*.[ch])
+$(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(WC_LIB) $(wildcard shared/include/*.h shared/src/*.h tests/*.h) $(ISSUER_SRC) $(ISSUER_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ISSUER_CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) $(ISSUER_LIBS) -o $@
 
 $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) -o $@
+	$(CC) $(CFLAGS) -iquote issuer $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) -o $@
 
-# bench_argon2 #includes issuer/password.c: it needs libargon2 too.
-$(BUILD)/bench/bench_argon2: issuer/password.c issuer/password.h
+# bench_argon2 #includes issuer/crypto/password.c: it needs libargon2 too.
+$(BUILD)/bench/bench_argon2: issuer/crypto/password.c issuer/crypto/password.h
 $(BUILD)/bench/bench_argon2: LIBS += $(shell pkg-config --libs libargon2)
 
 test: all fuzz-build
@@ -129,7 +130,7 @@ bench-sso: $(BIN) $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/sso.sh
 
 format:
-	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.[ch] tests/fuzz/*.[ch] tests/*.h
+	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.c issuer/*/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.[ch] tests/fuzz/*.[ch] tests/*.h
 
 clean:
 	rm -rf build

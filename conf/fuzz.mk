@@ -21,18 +21,18 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # core and issuer here (the plain build is their warning gate, with gcc).
 FUZZ_BASE    := $(filter-out -O% -fsanitize=% -fno-sanitize-recover=% -fno-omit-frame-pointer -Werror,$(CFLAGS))
 FUZZ_CFLAGS  := $(FUZZ_BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
-                $(ISSUER_CFLAGS) -iquote issuer -Itests/fuzz
+                $(ISSUER_CFLAGS) -Itests/fuzz
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN)
 
 FUZZ_NAMES   := jwt jwks json http router
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/bin/fuzz_%)
 FUZZ_CORE    := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(sort $(wildcard shared/src/*.c)))
-# The router target includes issuer/server.c itself (for its static worker
+# The router target includes issuer/runtime/server.c itself (for its static worker
 # layout and on_req) and serves no command line: every issuer object but
 # main, server and the CLI's (an archive, so only what is referenced is linked).
-FUZZ_ISSUER  := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(filter-out issuer/main.c issuer/server.c issuer/cli_%.c,\
-                $(sort $(wildcard issuer/*.c))))
-FUZZ_HDRS    := $(wildcard shared/include/*.h shared/src/*.h issuer/*.h tests/fuzz/*.h)
+FUZZ_ISSUER  := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(filter-out issuer/main.c issuer/runtime/server.c issuer/cli/%.c,\
+                $(sort $(wildcard issuer/*.c issuer/*/*.c))))
+FUZZ_HDRS    := $(wildcard shared/include/*.h shared/src/*.h issuer/*/*.h tests/fuzz/*.h)
 
 .PHONY: fuzz fuzz-build fuzz-short
 fuzz-build: $(FUZZ_BINS)
@@ -60,7 +60,7 @@ $(FUZZ_DIR)/bin/fuzz_jwt $(FUZZ_DIR)/bin/fuzz_jwks $(FUZZ_DIR)/bin/fuzz_json: $(
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ $(LIBS) -o $@
 
-$(FUZZ_DIR)/bin/fuzz_http: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_http.o $(FUZZ_DIR)/obj/issuer/http.o
+$(FUZZ_DIR)/bin/fuzz_http: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_http.o $(FUZZ_DIR)/obj/issuer/http/http.o
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ -o $@
 

@@ -19,7 +19,7 @@
  * libargon2 for this program, and the password module is compiled into it
  * directly.
  */
-#include "../../issuer/password.c"
+#include "../../issuer/crypto/password.c"
 
 #include "bench.h"
 

@@ -20,7 +20,7 @@
  * The Makefile's bench rule links libjose, wolfCrypt and cJSON only, so the
  * issuer's key module is compiled into this program directly.
  */
-#include "../../issuer/keys.c"
+#include "../../issuer/keys/keys.c"
 
 #include "bench.h"
 

@@ -25,7 +25,7 @@
 #include <strings.h>
 
 #include "fuzz.h"
-#include "http.h"
+#include "http/http.h"
 
 /* An exact-size heap block of cap bytes, filled with junk (NULL when cap is 0). */
 static char *junk(size_t cap)

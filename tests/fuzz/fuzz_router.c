@@ -54,7 +54,7 @@
  * FUZZ_PUBLIC) and "$IDT$" by an ID token of the user for FUZZ_WEB. Those change
  * the input's length: use them in a request line or header, not in a body.
  */
-#include "../../issuer/server.c" /* first: it defines _GNU_SOURCE; gives worker, config, on_req */
+#include "../../issuer/runtime/server.c" /* first: it defines _GNU_SOURCE; gives worker, config, on_req */
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -62,10 +62,10 @@
 #include <wolfssl/wolfcrypt/hmac.h>
 
 #include "fuzz.h"
-#include "idtoken.h"
+#include "oauth/idtoken.h"
 #include "jose_b64url.h"
-#include "password.h"
-#include "secret.h"
+#include "crypto/password.h"
+#include "crypto/secret.h"
 
 #define FUZZ_LEGACY         "fuzz-legacy-secret-0123456789abcdef"
 #define FUZZ_BROWSER_SECRET "fuzz-browser-secret"
@@ -339,8 +339,8 @@ static void fixtures(void)
 	must(store_user_login_ok(w.state.db, FUZZ_USER_ID) == STORE_OK &&
 	         store_user_set_password(w.state.db, FUZZ_USER_ID, password_hash_of_user) == STORE_OK,
 	     "reset " FUZZ_USERNAME);
-	limits_free(the_app->limits);
-	must((the_app->limits = limits_new(&cfg.limits)) != NULL, "renew the per-address limits");
+	ratelimit_free(the_app->limits);
+	must((the_app->limits = ratelimit_new(&cfg.limits)) != NULL, "renew the per-address limits");
 
 	memset(&se, 0, sizeof se);
 	secret_hash(FUZZ_COOKIE_SESSION, SECRET_TEXT_LEN, se.id_hash);
@@ -433,10 +433,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.refresh_ttl = 30 * 86400;
 	cfg.lockout_threshold = 3;
 	cfg.lockout_seconds = 15 * 60;
-	cfg.limits.max_failures[LIMITS_LOGIN] = 5;
-	cfg.limits.window[LIMITS_LOGIN] = 15 * 60;
-	cfg.limits.max_failures[LIMITS_CLIENT_AUTH] = 5;
-	cfg.limits.window[LIMITS_CLIENT_AUTH] = 15 * 60;
+	cfg.limits.max_failures[RATELIMIT_LOGIN] = 5;
+	cfg.limits.window[RATELIMIT_LOGIN] = 15 * 60;
+	cfg.limits.max_failures[RATELIMIT_CLIENT_AUTH] = 5;
+	cfg.limits.window[RATELIMIT_CLIENT_AUTH] = 15 * 60;
 	if (!(the_app = app_start(&cfg, err, sizeof err)) ||
 	    app_thread_init(&w.state, the_app, 0, err, sizeof err)) {
 		fprintf(stderr, "fuzz_router: cannot start the app: %s\n", err);

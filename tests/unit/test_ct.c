@@ -17,7 +17,7 @@
 
 #include <valgrind/memcheck.h>
 
-#include "../../issuer/secret.c"
+#include "../../issuer/crypto/secret.c"
 #include "../test.h"
 #include "inner.h"
 #include "jose_b64url.h"

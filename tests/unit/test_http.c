@@ -20,7 +20,7 @@
  */
 #include <stdint.h>
 
-#include "../../issuer/http.c"
+#include "../../issuer/http/http.c"
 #include "../test.h"
 
 /* ---- helpers ----------------------------------------------------------------- */

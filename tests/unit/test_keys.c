@@ -12,7 +12,7 @@
  */
 #include <pthread.h>
 
-#include "../../issuer/keys.c"
+#include "../../issuer/keys/keys.c"
 #include "../test.h"
 
 #define NOW 1700000000

@@ -10,8 +10,8 @@
  * control bytes, invalid UTF-8, 10 KB fields), and must never hold a query
  * string. The .c files are included to reach their statics (style.md, "Tests").
  */
-#include "../../issuer/metrics.c"
-#include "../../issuer/reqlog.c"
+#include "../../issuer/runtime/metrics.c"
+#include "../../issuer/runtime/reqlog.c"
 #include "../test.h"
 
 #include <ctype.h>

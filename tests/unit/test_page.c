@@ -7,7 +7,7 @@
  * Security regressions: XSS through a template value (a username, a client id,
  * a state), CSP header injection through a redirect URI's origin.
  */
-#include "../../issuer/page.c"
+#include "../../issuer/http/page.c"
 #include "../test.h"
 
 static int render_is(const char *tpl, const struct page_var *v, size_t n, const char *want)

@@ -11,7 +11,7 @@
  * what a verification does (the unknown-user timing defence). Tiny parameters
  * everywhere but one hash at the default cost, whose time is printed.
  */
-#include "../../issuer/password.c"
+#include "../../issuer/crypto/password.c"
 #include "../test.h"
 
 #include <math.h>

@@ -14,7 +14,7 @@
  * by the watch fails here even without a sanitizer. The .c is included to reach
  * `submit`, which takes the memory pool directly (style.md, "Tests").
  */
-#include "../../issuer/pool.c"
+#include "../../issuer/runtime/pool.c"
 #include "../test.h"
 
 #include <signal.h>

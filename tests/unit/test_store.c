@@ -8,7 +8,7 @@
  * failures (read-only, busy, damaged) instead of wrong answers. The .c is
  * included to reach its statics (style.md, "Tests").
  */
-#include "../../issuer/store_sqlite.c"
+#include "../../issuer/store/store_sqlite.c"
 #include "../test.h"
 
 #include <dirent.h>

@@ -1,0 +1,109 @@
+/*
+ * cli.h: the subcommands of the identity-backend binary and the helpers they
+ * share. Each subcommand takes argc/argv after its own name and returns the
+ * process exit status (0 ok, 1 a verdict such as "invalid token", 2 usage).
+ */
+#ifndef ISSUER_CLI_H
+#define ISSUER_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "store/store.h"
+
+#define EXIT_INVALID 1
+#define EXIT_USAGE   2
+
+/* `identity-backend verify …` (design.md, "Command line"). */
+int cli_verify(int argc, char **argv);
+
+/* `identity-backend serve …`: run the issuer until SIGTERM. */
+int cli_serve(int argc, char **argv);
+
+/*
+ * `identity-backend keys list | rotate [--alg A] [--lead S] | retire KID [--grace S]`
+ * (design.md, "Command line"). rotate adds a key that signs after the lead time
+ * (env KEY_LEAD_SECONDS, default 300); retire stops a key signing at once and
+ * unpublishes it after the grace time (default: token lifetime + 300 s). Exit 1
+ * when the store fails or the key is unknown or already retired.
+ */
+int cli_keys(int argc, char **argv);
+
+/*
+ * `identity-backend client add --id ID [...] | list | remove ID`: register,
+ * list and remove OAuth clients. add prints the client secret once; list never
+ * prints a secret, hash or salt. Exit 1 when the store fails, the id exists
+ * (add) or does not (remove).
+ */
+int cli_client(int argc, char **argv);
+
+/*
+ * `identity-backend user add --username U [--email E] --password-stdin | list |
+ * remove U`: the people who sign in. add reads the password from stdin, stores
+ * its argon2id hash (parameters from PASSWORD_ARGON2_M_KIB, _T, _P; password.h)
+ * under a new random user id and prints {"user_id","username","email"}; list and
+ * remove never print a password or its hash. Exit 1 when the store fails, the
+ * username exists (add) or does not (remove).
+ */
+int cli_user(int argc, char **argv);
+
+/* Where the store lives when --db is not given. */
+#define CLI_DB_DEFAULT "var/identity.db"
+
+/*
+ * Open the SQLite store at path, or at CLI_DB_DEFAULT when path is NULL (then
+ * creating its var/ directory, mode 0700, if missing). On failure prints
+ * "identity-backend <cmd>: <reason>" on stderr and returns NULL.
+ */
+store *cli_store_open(const char *cmd, const char *path);
+
+/*
+ * Report a failed store call e on stderr as "identity-backend <cmd>: <what>: <detail>";
+ * returns EXIT_INVALID.
+ */
+int cli_store_fail(const char *cmd, store *s, const char *what, store_err e);
+
+/*
+ * Finish a list subcommand: print the array out (e: the store's answer; nomem: a
+ * row could not be added) or report the failure. out is consumed. Exit status.
+ */
+int cli_list_done(const char *cmd, store *s, store_err e, int nomem, cJSON *out);
+
+/*
+ * Finish a remove subcommand for name after the store answered e: "no such <noun>"
+ * (exit 1) for NOT_FOUND, the store's failure, or {"removed": name}. Exit status.
+ */
+int cli_removed(const char *cmd, store *s, store_err e, const char *noun, const char *name);
+
+/*
+ * Print o on stdout as indented JSON and a newline, then delete o (which may be
+ * NULL: an allocation failed). Returns 0, or EXIT_INVALID with a message on
+ * stderr when out of memory or stdout cannot be written. The printed text is
+ * wiped before it is freed, so o may hold a secret (by reference, see
+ * cJSON_CreateStringReference, to keep cJSON from copying it).
+ */
+int cli_print_json(const char *cmd, cJSON *o);
+
+/*
+ * Read all of f into a new NUL-terminated buffer of at most max bytes.
+ * Returns 0 and sets *buf and *len; 1 when the input is longer than max (*buf is
+ * NULL); -1 on a read or allocation error (errno set).
+ */
+int cli_read_all(FILE *f, size_t max, char **buf, size_t *len);
+
+/*
+ * Read a secret (a password, a client secret) of at most max bytes from standard
+ * input with read(2), so no stdio buffer keeps a copy, into buf[max + 4]: one
+ * trailing "\n" or "\r\n" removed, NUL-terminated, *len set; longer input leaves
+ * *len > max for the caller to refuse. Returns 0, or EXIT_INVALID after printing
+ * "identity-backend <cmd>: cannot read the <what>: <reason>". The caller wipes buf.
+ */
+int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, size_t *len);
+
+/* Parse a decimal int64 in [min, max]; returns 0 or -1. */
+int cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+#endif

@@ -1,0 +1,531 @@
+/*
+ * cli_client.c: `identity-backend client add | list | remove`: register OAuth
+ * clients in the store, list them, remove them. Every value is checked here,
+ * before it reaches the store: ids, grant types, redirect URIs (RFC 3986,
+ * RFC 6749 §3.1.2, RFC 8252 §7) and post-logout redirect URIs (OIDC
+ * RP-Initiated Logout §3, held to the same rules), scopes (RFC 6749 §3.3),
+ * audiences, subjects, the ID token's signing alg.
+ *
+ * A client secret is shown once, on stdout, by add, and never again: the store
+ * keeps only its salted hash (secret.h), list never prints a hash or a salt,
+ * nothing is logged, and every buffer that held the secret is wiped (stdin is
+ * read with read(2), so no stdio buffer keeps a copy).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "crypto/secret.h"
+
+/* Most bytes of a secret read by --secret-stdin, and the fewest accepted. */
+#define CLIENT_SECRET_MAX 1024
+#define CLIENT_SECRET_MIN 32
+/* Longest audience and subject (OIDC Core §2: sub is at most 255 ASCII chars). */
+#define CLIENT_AUDIENCE_MAX STORE_URI_MAX
+#define CLIENT_SUBJECT_MAX  255
+
+#define ALPHA "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+typedef struct client_args {
+	const char *db, *sub, *id;
+	int secret_stdin, has_scope, add_only; /* add_only: an option only add takes was given */
+	struct store_client c;
+} client_args;
+
+/* Print a usage error; returns -1 so parsers can `return usage(…)`. */
+static int usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "identity-backend client: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+	fputs("usage: identity-backend client add --id ID [--secret-stdin] [--grant G]...\n"
+	      "           [--redirect-uri U]... [--audience A]... [--subject S]... [--scope \"a b\"]\n"
+	      "           [--post-logout-redirect-uri U]... [--id-token-alg RS256|PS256|ES256|EdDSA]\n"
+	      "           [--public] [--consent] [--db FILE]\n"
+	      "       identity-backend client list [--db FILE]\n"
+	      "       identity-backend client remove ID [--db FILE]\n",
+	      stderr);
+	return -1;
+}
+
+/* ---- values ---- */
+
+/* 1..STORE_ID_MAX characters of [A-Za-z0-9._~-] (RFC 3986 unreserved). */
+static int valid_id(const char *id)
+{
+	size_t n = strspn(id, ALPHA "0123456789._~-");
+
+	return n > 0 && n <= STORE_ID_MAX && id[n] == '\0';
+}
+
+/* The JWAs an ID token may be signed with (the issuer keeps a key of each). */
+static int valid_id_token_alg(const char *a)
+{
+	return strcmp(a, "RS256") == 0 || strcmp(a, "PS256") == 0 || strcmp(a, "ES256") == 0 ||
+	       strcmp(a, "EdDSA") == 0;
+}
+
+static int valid_grant(const char *g)
+{
+	return strcmp(g, "client_credentials") == 0 || strcmp(g, "authorization_code") == 0 ||
+	       strcmp(g, "refresh_token") == 0;
+}
+
+/* Length of the UTF-8 sequence at p if it is well-formed (no overlong form, no
+ * surrogate, at most U+10FFFF) and not a control character (C0, DEL, C1); else 0. */
+static size_t text_char(const unsigned char *p)
+{
+	size_t n = p[0] < 0x80                    ? 1
+	           : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+	           : (p[0] & 0xf0) == 0xe0        ? 3
+	           : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+	                                          : 0;
+	unsigned long cp = n == 1 ? p[0] : n == 2 ? p[0] & 0x1fu : n == 3 ? p[0] & 0x0fu : p[0] & 0x07u;
+
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if (n == 0 || (n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ? 0 : n;
+}
+
+/* Audiences and subjects: 1..max bytes of UTF-8 text without control characters. */
+static int valid_text(const char *s, size_t max)
+{
+	size_t len = strlen(s), n;
+
+	if (len == 0 || len > max)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p += n)
+		if (!(n = text_char(p)))
+			return 0;
+	return 1;
+}
+
+/* RFC 3986 §2: a character that may appear in a URI, with '%' as "%" HEXDIG HEXDIG. */
+static int uri_char(const char *p)
+{
+	static const char hex[] = "0123456789ABCDEFabcdef";
+
+	if (*p == '%')
+		return p[1] && strchr(hex, p[1]) && p[2] && strchr(hex, p[2]);
+	return *p && strchr(ALPHA "0123456789-._~:/?#[]@!$&'()*+,;=", *p);
+}
+
+/* Length of u's scheme (RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ),
+ * then ':'), or 0 when u does not begin with one. */
+static size_t uri_scheme(const char *u)
+{
+	size_t n = strspn(u, ALPHA "0123456789+-.");
+
+	return n > 0 && strchr(ALPHA, u[0]) && u[n] == ':' ? n : 0;
+}
+
+static int scheme_is(const char *u, size_t n, const char *name)
+{
+	return strlen(name) == n && strncasecmp(u, name, n) == 0;
+}
+
+/*
+ * A redirect URI: absolute (RFC 6749 §3.1.2), no fragment, only URI characters.
+ * http(s) needs "//" and a host, and no userinfo; any other scheme is a native
+ * app's private-use scheme (RFC 8252 §7.1), except those that run or read content.
+ */
+static int valid_redirect(const char *u)
+{
+	static const char *const banned[] = {"javascript", "data", "vbscript", "file", "blob", "about"};
+	size_t n = strlen(u), scheme = uri_scheme(u);
+	const char *auth;
+	size_t host;
+
+	if (n == 0 || n > STORE_URI_MAX || scheme == 0 || !u[scheme + 1] || strchr(u, '#'))
+		return 0;
+	for (const char *p = u; *p; p += *p == '%' ? 3 : 1)
+		if (!uri_char(p))
+			return 0;
+	for (size_t i = 0; i < sizeof banned / sizeof banned[0]; i++)
+		if (scheme_is(u, scheme, banned[i]))
+			return 0;
+	if (!scheme_is(u, scheme, "http") && !scheme_is(u, scheme, "https"))
+		return 1;
+	if (strncmp(u + scheme, "://", 3) != 0)
+		return 0;
+	auth = u + scheme + 3;
+	host = strcspn(auth, "/?");
+	return host > 0 && auth[0] != ':' && !memchr(auth, '@', host);
+}
+
+/* RFC 6749 §3.3: scope-token *( SP scope-token ), scope-token = 1*NQCHAR; or "". */
+static int valid_scope(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > STORE_SCOPE_MAX || s[0] == ' ' || (n && s[n - 1] == ' ') || strstr(s, "  "))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+			return 0;
+	return 1;
+}
+
+/* Append item to the '\n'-joined list[cap + 1] unless already there; 0 or -1 (full). */
+static int push(char *list, size_t cap, const char *item)
+{
+	size_t len = strlen(list), n = strlen(item);
+
+	if (store_list_has(list, item))
+		return 0;
+	if (len + (len > 0) + n > cap)
+		return -1;
+	if (len)
+		list[len++] = '\n';
+	memcpy(list + len, item, n + 1);
+	return 0;
+}
+
+/* ---- arguments ---- */
+
+/* "invalid --flag (what a valid value is): value", then the usage; returns -1. */
+static int bad_value(const char *flag, const char *val)
+{
+	static const char *const hints[][2] = {
+	    {"--grant", "client_credentials, authorization_code or refresh_token"},
+	    {"--redirect-uri", "absolute, no fragment; http(s) needs a host and no user"},
+	    {"--post-logout-redirect-uri", "absolute, no fragment; http(s) needs a host and no user"},
+	    {"--id-token-alg", "RS256, PS256, ES256 or EdDSA"},
+	    {"--audience", "1..2048 bytes of UTF-8, no control characters"},
+	    {"--subject", "1..255 bytes of UTF-8, no control characters"},
+	    {"--scope", "RFC 6749 3.3: tokens of printable ASCII except \" and \\, one space apart"},
+	};
+	char msg[160];
+	int ctl = 0;
+
+	for (const unsigned char *p = (const unsigned char *)val; *p; p++)
+		ctl |= *p < 0x20 || *p == 0x7f; /* not echoed to a terminal */
+	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+		if (strcmp(flag, hints[i][0]) == 0) {
+			snprintf(msg, sizeof msg, "invalid %s (%s)", flag, hints[i][1]);
+			return usage(msg, ctl ? "(a value with a control character)" : val);
+		}
+	return usage("invalid value for", flag);
+}
+
+/* A repeatable list option: check val, then push it; 0 or -1 with a usage message. */
+static int list_option(char *list, size_t cap, const char *flag, const char *val, int ok)
+{
+	if (!ok)
+		return bad_value(flag, val);
+	return push(list, cap, val) ? usage("too many values for", flag) : 0;
+}
+
+/* One "--flag value" pair; returns 0, or -1 with a usage message printed. */
+static int option(client_args *a, const char *flag, const char *val)
+{
+	struct store_client *c = &a->c;
+
+	a->add_only = a->add_only || strcmp(flag, "--db") != 0;
+	if (strcmp(flag, "--db") == 0)
+		a->db = val;
+	else if (strcmp(flag, "--id") == 0)
+		a->id = val;
+	else if (strcmp(flag, "--grant") == 0)
+		return list_option(c->grants, STORE_GRANTS_MAX, flag, val, valid_grant(val));
+	else if (strcmp(flag, "--redirect-uri") == 0)
+		return list_option(c->redirect_uris, STORE_LIST_MAX, flag, val, valid_redirect(val));
+	else if (strcmp(flag, "--post-logout-redirect-uri") == 0)
+		return list_option(c->post_logout_uris, STORE_LIST_MAX, flag, val, valid_redirect(val));
+	else if (strcmp(flag, "--id-token-alg") == 0) {
+		if (!valid_id_token_alg(val))
+			return bad_value(flag, val);
+		snprintf(c->id_token_alg, sizeof c->id_token_alg, "%s", val);
+	} else if (strcmp(flag, "--audience") == 0)
+		return list_option(c->audiences, STORE_LIST_MAX, flag, val,
+		                   valid_text(val, CLIENT_AUDIENCE_MAX));
+	else if (strcmp(flag, "--subject") == 0)
+		return list_option(c->subjects, STORE_LIST_MAX, flag, val,
+		                   valid_text(val, CLIENT_SUBJECT_MAX));
+	else if (strcmp(flag, "--scope") == 0) {
+		if (!valid_scope(val))
+			return bad_value(flag, val);
+		snprintf(c->scope, sizeof c->scope, "%s", val);
+		a->has_scope = 1;
+	} else
+		return usage("unknown option", flag);
+	return 0;
+}
+
+/* The options that take no value; 1 when arg is one of them (and it is recorded). */
+static int switch_option(client_args *a, const char *arg)
+{
+	int *flag = strcmp(arg, "--secret-stdin") == 0 ? &a->secret_stdin
+	            : strcmp(arg, "--public") == 0     ? &a->c.is_public
+	            : strcmp(arg, "--consent") == 0    ? &a->c.needs_consent
+	                                               : NULL;
+
+	if (flag)
+		*flag = a->add_only = 1;
+	return flag != NULL;
+}
+
+/* Grants, scope and redirect URIs of an add: defaults, then how they fit together. */
+static int check_add(client_args *a)
+{
+	struct store_client *c = &a->c;
+	int code;
+
+	if (!a->id || !valid_id(a->id))
+		return usage(a->id ? "invalid --id (1..128 of A-Z a-z 0-9 . _ ~ -)" : "add needs --id",
+		             a->id);
+	snprintf(c->id, sizeof c->id, "%s", a->id);
+	if (!c->grants[0])
+		push(c->grants, STORE_GRANTS_MAX, c->is_public ? "authorization_code" : "client_credentials");
+	code = store_list_has(c->grants, "authorization_code");
+	if (c->is_public && store_list_has(c->grants, "client_credentials"))
+		return usage("a --public client cannot use client_credentials (it has no secret)", NULL);
+	if (c->is_public && a->secret_stdin)
+		return usage("a --public client has no secret", "--secret-stdin");
+	if (store_list_has(c->grants, "refresh_token") && !code)
+		return usage("refresh_token needs the authorization_code grant", NULL);
+	if (code != (c->redirect_uris[0] != '\0'))
+		return usage(code ? "authorization_code needs --redirect-uri"
+		                  : "--redirect-uri needs the authorization_code grant",
+		             NULL);
+	/* Both only mean something to a client people sign in to (ID tokens, logout). */
+	if (!code && (c->post_logout_uris[0] || c->id_token_alg[0]))
+		return usage(c->post_logout_uris[0]
+		                 ? "--post-logout-redirect-uri needs the authorization_code grant"
+		                 : "--id-token-alg needs the authorization_code grant",
+		             NULL);
+	/* OIDC Core §5.4, §11: what a login client asks for unless told otherwise. */
+	if (!a->has_scope && code)
+		snprintf(c->scope, sizeof c->scope, "openid profile email%s",
+		         store_list_has(c->grants, "refresh_token") ? " offline_access" : "");
+	return 0;
+}
+
+/* Which arguments each subcommand takes; 0 or -1 with a usage message printed. */
+static int check(client_args *a)
+{
+	if (!a->sub)
+		return usage("a subcommand (add, list, remove) is required", NULL);
+	if (strcmp(a->sub, "add") == 0)
+		return check_add(a);
+	if (strcmp(a->sub, "list") != 0 && strcmp(a->sub, "remove") != 0)
+		return usage("unknown subcommand", a->sub);
+	if (a->add_only)
+		return usage(a->sub, "takes only --db");
+	if (strcmp(a->sub, "remove") == 0 && (!a->id || !a->id[0] || strlen(a->id) > STORE_ID_MAX))
+		return usage(a->id ? "invalid client id" : "remove needs an ID", a->id);
+	if (strcmp(a->sub, "list") == 0 && a->id)
+		return usage("unexpected argument", a->id);
+	return 0;
+}
+
+/* Options and positionals in any order; after "--" only positionals. */
+static int parse_args(client_args *a, int argc, char **argv)
+{
+	int options = 1;
+
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		if (options && strcmp(arg, "--") == 0) {
+			options = 0;
+		} else if (!options || strncmp(arg, "--", 2) != 0) {
+			if (a->sub && (a->id || strcmp(a->sub, "add") == 0))
+				return usage("unexpected argument", arg);
+			*(a->sub ? &a->id : &a->sub) = arg;
+		} else if (switch_option(a, arg)) {
+			continue;
+		} else if (i + 1 >= argc) {
+			return usage("missing value for", arg);
+		} else if (option(a, arg, argv[++i])) {
+			return -1;
+		}
+	}
+	return check(a);
+}
+
+/* ---- add ---- */
+
+/*
+ * The secret from standard input into buf[CLIENT_SECRET_MAX + 4], one trailing
+ * newline (or CRLF) removed: RFC 6749 Appendix A.2's VSCHAR (printable ASCII),
+ * CLIENT_SECRET_MIN..CLIENT_SECRET_MAX of them. Returns 0, or an exit status
+ * with a message printed.
+ */
+static int read_secret(char buf[CLIENT_SECRET_MAX + 4], size_t *len)
+{
+	const char *why = NULL;
+	size_t n;
+	int rc = cli_read_secret("client", "secret", buf, CLIENT_SECRET_MAX, len);
+
+	if (rc)
+		return rc;
+	n = *len;
+	for (size_t i = 0; i < n && !why; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			why = "the secret on stdin has a character outside printable ASCII";
+	if (n > CLIENT_SECRET_MAX)
+		why = "the secret on stdin is longer than 1024 characters";
+	else if (n < CLIENT_SECRET_MIN)
+		why = "the secret on stdin is shorter than 32 characters";
+	if (!why)
+		return 0;
+	usage(why, NULL);
+	return EXIT_USAGE;
+}
+
+/* Hash secret into c (a fresh one into secret when *len is 0); 0 or EXIT_INVALID. */
+static int set_secret(struct store_client *c, char *secret, size_t *len)
+{
+	WC_RNG rng;
+	int rc = EXIT_INVALID;
+
+	if (wc_InitRng(&rng) != 0) {
+		fputs("identity-backend client: cannot seed the random generator\n", stderr);
+		return EXIT_INVALID;
+	}
+	if (*len == 0 && secret_generate(&rng, secret) == 0)
+		*len = SECRET_TEXT_LEN;
+	if (*len && secret_client_set(&rng, c, secret, *len) == 0)
+		rc = 0;
+	else
+		fputs("identity-backend client: cannot make the client secret\n", stderr);
+	wc_FreeRng(&rng);
+	return rc;
+}
+
+/* {"client_id":…,"client_secret":…}; the secret by reference, so cJSON keeps no copy. */
+static int print_added(const struct store_client *c, const char *secret)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && (!cJSON_AddStringToObject(o, "client_id", c->id) ||
+	          (!c->is_public &&
+	           !cJSON_AddItemToObject(o, "client_secret", cJSON_CreateStringReference(secret))))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return cli_print_json("client", o);
+}
+
+static int client_add(store *s, client_args *a, char *secret, size_t len)
+{
+	struct store_client *c = &a->c;
+	store_err e;
+	int rc;
+
+	c->created_at = (int64_t)time(NULL);
+	if (!c->is_public && (rc = set_secret(c, secret, &len)))
+		return rc;
+	if ((e = store_client_put(s, c)) == STORE_CONFLICT) {
+		fprintf(stderr, "identity-backend client: client exists: %s\n", c->id);
+		return EXIT_INVALID;
+	}
+	if (e != STORE_OK)
+		return cli_store_fail("client", s, "add", e);
+	/* A secret nobody saw must not open anything: undo the add. */
+	if ((rc = print_added(c, secret)) && (e = store_client_delete(s, c->id)) != STORE_OK)
+		cli_store_fail("client", s, "could not undo the add; remove the client", e);
+	return rc;
+}
+
+/* ---- list, remove ---- */
+
+/* The '\n'-joined list as a JSON array of strings, or NULL when out of memory. */
+static cJSON *list_array(const char *list)
+{
+	char item[STORE_LIST_MAX + 1];
+	cJSON *arr = cJSON_CreateArray();
+
+	for (const char *p = list; arr && *p;) {
+		size_t n = strcspn(p, "\n");
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (!cJSON_AddItemToArray(arr, cJSON_CreateString(item))) {
+			cJSON_Delete(arr);
+			arr = NULL;
+		}
+		p += n + (p[n] == '\n');
+	}
+	return arr;
+}
+
+typedef struct list_ctx {
+	cJSON *out;
+	int nomem;
+} list_ctx;
+
+/* What a client may do, never its secret: this callback does not read the hash or salt. */
+static int list_one(void *ctx, const struct store_client *c)
+{
+	list_ctx *l = ctx;
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || !cJSON_AddStringToObject(o, "client_id", c->id) ||
+	    !cJSON_AddBoolToObject(o, "public", c->is_public) ||
+	    !cJSON_AddBoolToObject(o, "consent", c->needs_consent) ||
+	    !cJSON_AddItemToObject(o, "grants", list_array(c->grants)) ||
+	    !cJSON_AddItemToObject(o, "redirect_uris", list_array(c->redirect_uris)) ||
+	    !cJSON_AddItemToObject(o, "post_logout_redirect_uris", list_array(c->post_logout_uris)) ||
+	    !cJSON_AddStringToObject(o, "id_token_alg", c->id_token_alg[0] ? c->id_token_alg : "RS256") ||
+	    !cJSON_AddItemToObject(o, "audiences", list_array(c->audiences)) ||
+	    !cJSON_AddItemToObject(o, "subjects", list_array(c->subjects)) ||
+	    !cJSON_AddStringToObject(o, "scope", c->scope) ||
+	    !cJSON_AddNumberToObject(o, "created_at", (double)c->created_at) ||
+	    !cJSON_AddItemToArray(l->out, o)) {
+		cJSON_Delete(o);
+		return l->nomem = 1;
+	}
+	return 0;
+}
+
+static int client_list(store *s)
+{
+	list_ctx l = {.out = cJSON_CreateArray()};
+	store_err e = l.out ? store_client_list(s, list_one, &l) : STORE_NOMEM;
+
+	return cli_list_done("client", s, e, l.nomem, l.out);
+}
+
+static int client_remove(store *s, const char *id)
+{
+	return cli_removed("client", s, store_client_delete(s, id), "client", id);
+}
+
+/* see cli.h */
+int cli_client(int argc, char **argv)
+{
+	static client_args a; /* ~17 KB; the CLI runs one command per process */
+	char secret[CLIENT_SECRET_MAX + 4] = "";
+	size_t len = 0;
+	store *s = NULL;
+	int rc = EXIT_USAGE;
+
+	memset(&a, 0, sizeof a);
+	if (parse_args(&a, argc, argv))
+		goto out;
+	if (strcmp(a.sub, "add") == 0 && a.secret_stdin && (rc = read_secret(secret, &len)))
+		goto out;
+	if (!(s = cli_store_open("client", a.db))) {
+		rc = EXIT_INVALID;
+		goto out;
+	}
+	if (strcmp(a.sub, "add") == 0)
+		rc = client_add(s, &a, secret, len);
+	else if (strcmp(a.sub, "list") == 0)
+		rc = client_list(s);
+	else
+		rc = client_remove(s, a.id);
+out:
+	store_close(s);
+	explicit_bzero(secret, sizeof secret);
+	explicit_bzero(&a, sizeof a);
+	return rc;
+}

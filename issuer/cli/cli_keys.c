@@ -1,0 +1,313 @@
+/*
+ * cli_keys.c: `identity-backend keys list | rotate | retire`: the operator's
+ * view of the signing keys in the store, and the two steps of a rotation (a new
+ * key is published at once and signs after a lead time; an old key is retired,
+ * stops signing at once and leaves the JWKS after a grace time). The running
+ * server picks the changes up from the store by itself (keyring.h).
+ *
+ * Never prints, logs or keeps private key material: rotate holds the new key's
+ * DER only between keys_export_private and store_key_put, and wipes it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "keys/keys.h"
+
+/* Default publish-before-sign lead (s): verifiers cache the JWKS for 300 s. */
+#define KEYS_LEAD_DEFAULT 300
+/* Extra grace (s) after the token lifetime before a retired key is unpublished. */
+#define KEYS_GRACE_EXTRA 300
+/* Largest --lead and --grace (s): one year. */
+#define KEYS_SPAN_MAX (366 * 86400)
+/* Largest --now: 9999-12-31T23:59:59Z. */
+#define KEYS_NOW_MAX 253402300799LL
+/* Most distinct algorithms tracked when marking each one's signing key. */
+#define KEYS_ALGS_MAX 16
+
+typedef struct keys_args {
+	const char *db, *sub, *kid, *alg;
+	int64_t now, lead, grace;
+	int has_lead, has_grace;
+} keys_args;
+
+/* Print a usage error; returns -1 so parsers can `return usage(…)`. */
+static int usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "identity-backend keys: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+	fputs("usage: identity-backend keys list [--db FILE]\n"
+	      "       identity-backend keys rotate [--alg ES256|RS256|PS256|EdDSA] [--lead SECONDS]\n"
+	      "                                    [--db FILE]\n"
+	      "       identity-backend keys retire KID [--grace SECONDS] [--db FILE]\n",
+	      stderr);
+	return -1;
+}
+
+/* One "--flag value" pair; returns 0, or -1 with a usage message printed. */
+static int option(keys_args *a, const char *flag, const char *val)
+{
+	int bad = 0;
+
+	if (strcmp(flag, "--db") == 0)
+		a->db = val;
+	else if (strcmp(flag, "--alg") == 0)
+		a->alg = val;
+	else if (strcmp(flag, "--lead") == 0)
+		bad = cli_parse_i64(val, 0, KEYS_SPAN_MAX, &a->lead), a->has_lead = 1;
+	else if (strcmp(flag, "--grace") == 0)
+		bad = cli_parse_i64(val, 0, KEYS_SPAN_MAX, &a->grace), a->has_grace = 1;
+	else if (strcmp(flag, "--now") == 0) /* for tests; not in the usage text */
+		bad = cli_parse_i64(val, 1, KEYS_NOW_MAX, &a->now);
+	else
+		return usage("unknown option", flag);
+	return bad ? usage("invalid value for", flag) : 0;
+}
+
+/* Lead and grace from the environment when no flag gave them; 0 or -1. */
+static int defaults(keys_args *a)
+{
+	const char *lead = getenv("KEY_LEAD_SECONDS"), *minutes = getenv("JWT_EXPIRATION_MINUTES");
+	int64_t m = 15;
+
+	if (!a->alg)
+		a->alg = "ES256";
+	if (!a->has_lead)
+		a->lead = KEYS_LEAD_DEFAULT;
+	if (!a->has_lead && lead && cli_parse_i64(lead, 0, KEYS_SPAN_MAX, &a->lead))
+		return usage("invalid KEY_LEAD_SECONDS (0..31622400)", lead);
+	if (!a->has_grace && minutes && cli_parse_i64(minutes, 1, 1440, &m))
+		return usage("invalid JWT_EXPIRATION_MINUTES (1..1440)", minutes);
+	if (!a->has_grace)
+		a->grace = m * 60 + KEYS_GRACE_EXTRA;
+	if (!a->now)
+		a->now = (int64_t)time(NULL);
+	return 0;
+}
+
+/* Which options each subcommand takes; 0 or -1 with a usage message printed. */
+static int check(keys_args *a)
+{
+	static const char *const algs[] = {"ES256", "RS256", "PS256", "EdDSA"};
+	int known = 0;
+
+	if (!a->sub)
+		return usage("a subcommand (list, rotate, retire) is required", NULL);
+	if (strcmp(a->sub, "list") && strcmp(a->sub, "rotate") && strcmp(a->sub, "retire"))
+		return usage("unknown subcommand", a->sub);
+	if (strcmp(a->sub, "retire") == 0 && !a->kid)
+		return usage("retire needs a KID", NULL);
+	if (a->kid && strcmp(a->sub, "retire") != 0)
+		return usage("unexpected argument", a->kid);
+	if (a->kid && (!a->kid[0] || strlen(a->kid) > STORE_ID_MAX))
+		return usage("invalid KID", a->kid);
+	if (strcmp(a->sub, "list") == 0 && (a->alg || a->has_lead || a->has_grace))
+		return usage("list takes only --db", NULL);
+	if (strcmp(a->sub, "rotate") == 0 && a->has_grace)
+		return usage("rotate does not take", "--grace");
+	if (strcmp(a->sub, "retire") == 0 && (a->alg || a->has_lead))
+		return usage("retire does not take", a->alg ? "--alg" : "--lead");
+	for (size_t i = 0; a->alg && i < sizeof algs / sizeof algs[0]; i++)
+		known |= strcmp(a->alg, algs[i]) == 0;
+	if (a->alg && !known)
+		return usage("unsupported --alg", a->alg);
+	return defaults(a);
+}
+
+/* Options and positionals in any order; after "--" only positionals (a kid
+ * is base64url and may itself begin with "--"). */
+static int parse_args(keys_args *a, int argc, char **argv)
+{
+	int options = 1;
+
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		if (options && strcmp(arg, "--") == 0) {
+			options = 0;
+		} else if (!options || strncmp(arg, "--", 2) != 0) {
+			if (a->sub && a->kid)
+				return usage("unexpected argument", arg);
+			*(a->sub ? &a->kid : &a->sub) = arg;
+		} else if (i + 1 >= argc) {
+			return usage("missing value for", arg);
+		} else if (option(a, arg, argv[++i])) {
+			return -1;
+		}
+	}
+	return check(a);
+}
+
+/* ---- list ---- */
+
+typedef struct list_ctx {
+	cJSON *out;
+	int64_t now;
+	char signing[KEYS_ALGS_MAX][STORE_ALG_MAX + 1]; /* algs whose signing key was seen */
+	size_t n_signing;
+	int nomem;
+} list_ctx;
+
+/* 1 when k is the key the server signs with: the first eligible of its alg
+ * in the store's newest-first order (store.h, key_list). */
+static int is_signing(list_ctx *c, const struct store_key *k)
+{
+	for (size_t i = 0; i < c->n_signing; i++)
+		if (strcmp(c->signing[i], k->alg) == 0)
+			return 0;
+	if (c->n_signing == KEYS_ALGS_MAX)
+		return 0;
+	memcpy(c->signing[c->n_signing++], k->alg, sizeof c->signing[0]);
+	return 1;
+}
+
+/* Public facts only: this callback never reads k->private_der. */
+static int list_one(void *ctx, const struct store_key *k)
+{
+	list_ctx *c = ctx;
+	cJSON *o = cJSON_CreateObject();
+	int eligible = !k->retired_at && k->not_before <= c->now;
+
+	if (!o || !cJSON_AddStringToObject(o, "kid", k->kid) || !cJSON_AddStringToObject(o, "alg", k->alg) ||
+	    !cJSON_AddStringToObject(o, "status",
+	                             k->retired_at ? "retired"
+	                             : eligible    ? "active"
+	                                           : "pending") ||
+	    !cJSON_AddBoolToObject(o, "signing", eligible && is_signing(c, k)) ||
+	    !cJSON_AddNumberToObject(o, "created_at", (double)k->created_at) ||
+	    !cJSON_AddNumberToObject(o, "not_before", (double)k->not_before) ||
+	    (k->retired_at && !cJSON_AddNumberToObject(o, "retired_at", (double)k->retired_at)) ||
+	    (k->expires_at && !cJSON_AddNumberToObject(o, "expires_at", (double)k->expires_at)) ||
+	    !cJSON_AddItemToArray(c->out, o)) {
+		cJSON_Delete(o);
+		return c->nomem = 1;
+	}
+	return 0;
+}
+
+static int keys_list(store *s, const keys_args *a)
+{
+	list_ctx c = {.out = cJSON_CreateArray(), .now = a->now};
+	store_err e = STORE_NOMEM;
+
+	if (!c.out || (e = store_key_list(s, a->now, list_one, &c)) != STORE_OK || c.nomem) {
+		cJSON_Delete(c.out);
+		return e == STORE_OK || e == STORE_NOMEM ? cli_print_json("keys", NULL)
+		                                         : cli_store_fail("keys", s, "list", e);
+	}
+	return cli_print_json("keys", c.out);
+}
+
+/* ---- rotate ---- */
+
+/* A new key for a->alg as a store row; 0, or -1 with a message printed. */
+static int new_key(const keys_args *a, struct store_key *row)
+{
+	WC_RNG rng;
+	keys_key *k = NULL;
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	jose_err err = JOSE_E_INTERNAL;
+	int rc = -1;
+
+	if (wc_InitRng(&rng) != 0) {
+		fputs("identity-backend keys: cannot seed the random generator\n", stderr);
+		return -1;
+	}
+	if ((err = keys_generate(a->alg, &rng, &k)) != JOSE_OK ||
+	    (err = keys_export_private(k, &der, &der_len)) != JOSE_OK)
+		goto out;
+	if (der_len > sizeof row->private_der) {
+		err = JOSE_E_INTERNAL;
+		goto out;
+	}
+	snprintf(row->kid, sizeof row->kid, "%s", keys_kid(k));
+	snprintf(row->alg, sizeof row->alg, "%s", keys_alg(k));
+	memcpy(row->private_der, der, der_len);
+	row->private_der_len = der_len;
+	row->created_at = a->now;
+	row->not_before = a->now + a->lead;
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "identity-backend keys: cannot generate a %s key: %s\n", a->alg,
+		        jose_err_message(err));
+	keys_free_der(der, der_len);
+	keys_free(k);
+	wc_FreeRng(&rng);
+	return rc;
+}
+
+static int keys_rotate(store *s, const keys_args *a)
+{
+	struct store_key *row = calloc(1, sizeof *row); /* ~8 KB, wiped before free */
+	cJSON *o = NULL;
+	store_err e;
+	int rc = EXIT_INVALID;
+
+	if (!row) {
+		fputs("identity-backend keys: out of memory\n", stderr);
+		return EXIT_INVALID;
+	}
+	if (new_key(a, row))
+		goto out;
+	if ((e = store_key_put(s, row)) != STORE_OK) {
+		rc = cli_store_fail("keys", s, "cannot store the new key", e);
+		goto out;
+	}
+	if ((o = cJSON_CreateObject()) &&
+	    (!cJSON_AddStringToObject(o, "kid", row->kid) || !cJSON_AddStringToObject(o, "alg", row->alg) ||
+	     !cJSON_AddNumberToObject(o, "not_before", (double)row->not_before))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	rc = cli_print_json("keys", o);
+out:
+	explicit_bzero(row, sizeof *row);
+	free(row);
+	return rc;
+}
+
+/* ---- retire ---- */
+
+static int keys_retire(store *s, const keys_args *a)
+{
+	store_err e = store_key_retire(s, a->kid, a->now, a->now + a->grace);
+	cJSON *o;
+
+	if (e == STORE_NOT_FOUND || e == STORE_CONFLICT) {
+		fprintf(stderr, "identity-backend keys: %s: %s\n",
+		        e == STORE_NOT_FOUND ? "no such key" : "already retired", a->kid);
+		return EXIT_INVALID;
+	}
+	if (e != STORE_OK)
+		return cli_store_fail("keys", s, "retire", e);
+	if ((o = cJSON_CreateObject()) &&
+	    (!cJSON_AddStringToObject(o, "kid", a->kid) ||
+	     !cJSON_AddNumberToObject(o, "retired_at", (double)a->now) ||
+	     !cJSON_AddNumberToObject(o, "expires_at", (double)(a->now + a->grace)))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return cli_print_json("keys", o);
+}
+
+/* see cli.h */
+int cli_keys(int argc, char **argv)
+{
+	keys_args a = {0};
+	store *s;
+	int rc;
+
+	if (parse_args(&a, argc, argv))
+		return EXIT_USAGE;
+	if (!(s = cli_store_open("keys", a.db)))
+		return EXIT_INVALID;
+	if (strcmp(a.sub, "list") == 0)
+		rc = keys_list(s, &a);
+	else if (strcmp(a.sub, "rotate") == 0)
+		rc = keys_rotate(s, &a);
+	else
+		rc = keys_retire(s, &a);
+	store_close(s);
+	return rc;
+}

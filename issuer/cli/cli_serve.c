@@ -1,0 +1,219 @@
+/*
+ * cli_serve.c: `identity-backend serve`: read the configuration (embedded
+ * defaults, then the seeds' environment variables, then flags), check all of
+ * it, and only then start the server. Invalid configuration stops start-up with
+ * a one-line reason and exit status 2; nothing is half-started.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "runtime/pool.h"
+#include "runtime/server.h"
+
+/* "host:port", "[v6]:port" or ":port" into cfg; 0 or -1. */
+static int parse_listen(const char *s, server_config *cfg)
+{
+	const char *colon = strrchr(s, ':');
+	const char *host = s;
+	size_t hlen;
+	int64_t port;
+
+	if (!colon || cli_parse_i64(colon + 1, 1, 65535, &port))
+		return -1;
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && s[0] == '[' && colon[-1] == ']')
+		host = s + 1, hlen -= 2;
+	if (hlen == 0)
+		host = "0.0.0.0", hlen = 7;
+	if (hlen >= sizeof cfg->host)
+		return -1;
+	memcpy(cfg->host, host, hlen);
+	cfg->host[hlen] = '\0';
+	cfg->port = (uint16_t)port;
+	return 0;
+}
+
+/* The issuer URL: http(s)://…, no trailing slash, no query or fragment. */
+static int check_issuer(const char *iss)
+{
+	size_t n = strlen(iss);
+
+	return (strncmp(iss, "https://", 8) == 0 || strncmp(iss, "http://", 7) == 0) && n > 8 && n < 512 &&
+	               iss[n - 1] != '/' && !strpbrk(iss, "?# \t\r\n\"\\")
+	           ? 0
+	           : -1;
+}
+
+static int fail(const char *what, const char *value)
+{
+	fprintf(stderr, "identity-backend serve: invalid %s: %s\n", what, value ? value : "(missing)");
+	return EXIT_USAGE;
+}
+
+/* The sign-in's numeric variables (lifetimes, lockout, per-address limits) over the
+ * defaults; 0 or the exit status. */
+static int read_sign_in_numbers(server_config *cfg)
+{
+	static const struct {
+		const char *name, *range;
+		int64_t min, max;
+	} var[] = {
+	    {"LOGIN_LOCKOUT_THRESHOLD", "LOGIN_LOCKOUT_THRESHOLD (0..1000, 0: off)", 0, 1000},
+	    {"LOGIN_LOCKOUT_MINUTES", "LOGIN_LOCKOUT_MINUTES (1..1440)", 1, 1440},
+	    {"LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ADDRESS (0..1000000, 0: off)", 0, 1000000},
+	    {"CLIENT_AUTH_FAILURES_PER_ADDRESS", "CLIENT_AUTH_FAILURES_PER_ADDRESS (0..1000000, 0: off)", 0,
+	     1000000},
+	    {"FAILURE_WINDOW_MINUTES", "FAILURE_WINDOW_MINUTES (1..1440)", 1, 1440},
+	    {"SESSION_TTL_MINUTES", "SESSION_TTL_MINUTES (5..43200)", 5, 43200},
+	    {"REFRESH_TOKEN_DAYS", "REFRESH_TOKEN_DAYS (1..365)", 1, 365},
+	};
+	int64_t v[sizeof var / sizeof var[0]] = {cfg->lockout_threshold,
+	                                         cfg->lockout_seconds / 60,
+	                                         cfg->limits.max_failures[RATELIMIT_LOGIN],
+	                                         cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH],
+	                                         cfg->limits.window[RATELIMIT_LOGIN] / 60,
+	                                         cfg->session_ttl / 60,
+	                                         cfg->refresh_ttl / 86400};
+
+	for (size_t i = 0; i < sizeof var / sizeof var[0]; i++) {
+		const char *s = getenv(var[i].name);
+		if (s && cli_parse_i64(s, var[i].min, var[i].max, &v[i]))
+			return fail(var[i].range, s);
+	}
+	cfg->lockout_threshold = (int)v[0];
+	cfg->lockout_seconds = v[1] * 60;
+	cfg->limits.max_failures[RATELIMIT_LOGIN] = (unsigned)v[2];
+	cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH] = (unsigned)v[3];
+	cfg->limits.window[RATELIMIT_LOGIN] = cfg->limits.window[RATELIMIT_CLIENT_AUTH] = v[4] * 60;
+	cfg->session_ttl = v[5] * 60;
+	cfg->refresh_ttl = v[6] * 86400;
+	return 0;
+}
+
+/* The sign-in variables (README "Configuration"); 0 or the exit status. */
+static int read_sign_in_env(server_config *cfg)
+{
+	char err[160];
+	int rc;
+
+	if (password_params_from_env(&cfg->argon2, err, sizeof err)) {
+		fprintf(stderr, "identity-backend serve: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if ((rc = read_sign_in_numbers(cfg)))
+		return rc;
+	return 0;
+}
+
+/* The seeds' environment variables other than JWT_ISSUER into cfg; 0 or the exit status. */
+static int read_env(server_config *cfg)
+{
+	static const char *const algs[] = {"ES256", "RS256", "PS256", "EdDSA", "HS256"};
+	const char *ttl = getenv("JWT_EXPIRATION_MINUTES"), *alg = getenv("JWT_ALGORITHM");
+	const char *legacy = getenv("JWT_SECRET_KEY"), *bui = getenv("BROWSER_UI_CLIENT_SECRET");
+	int64_t minutes = 15;
+	size_t i = 0;
+
+	if (ttl && cli_parse_i64(ttl, 1, 1440, &minutes))
+		return fail("JWT_EXPIRATION_MINUTES (1..1440)", ttl);
+	cfg->token_ttl = minutes * 60;
+	cfg->alg = alg && *alg ? alg : "ES256";
+	while (i < sizeof algs / sizeof algs[0] && strcmp(algs[i], cfg->alg))
+		i++;
+	if (i == sizeof algs / sizeof algs[0])
+		return fail("JWT_ALGORITHM (ES256, RS256, PS256, EdDSA, or HS256 with JWT_SECRET_KEY)",
+		            cfg->alg);
+	if (legacy && *legacy && strlen(legacy) < 32)
+		return fail("JWT_SECRET_KEY (at least 32 bytes)", "(too short; value not shown)");
+	cfg->legacy_secret = legacy && *legacy ? legacy : NULL;
+	if (strcmp(cfg->alg, "HS256") == 0 && !cfg->legacy_secret)
+		return fail("JWT_ALGORITHM", "HS256 needs JWT_SECRET_KEY");
+	if (bui && *bui && strlen(bui) < 32)
+		return fail("BROWSER_UI_CLIENT_SECRET (at least 32 bytes)", "(too short; value not shown)");
+	cfg->browser_ui_secret = bui && *bui ? bui : NULL;
+	return read_sign_in_env(cfg);
+}
+
+/* The sign-in settings' defaults (server.h says what each is). */
+static void sign_in_defaults(server_config *cfg)
+{
+	password_params_default(&cfg->argon2);
+	cfg->session_ttl = 12 * 3600;
+	cfg->code_ttl = 60;
+	cfg->flow_ttl = 30 * 60;
+	cfg->refresh_ttl = 30 * 86400;
+	cfg->lockout_threshold = 10;
+	cfg->lockout_seconds = 15 * 60;
+	cfg->limits.max_failures[RATELIMIT_LOGIN] = 50;
+	cfg->limits.window[RATELIMIT_LOGIN] = 15 * 60;
+	cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH] = 100;
+	cfg->limits.window[RATELIMIT_CLIENT_AUTH] = 15 * 60;
+}
+
+/* The default database's folder, var/, created 0700 when missing; 0 or the exit status. */
+static int default_db_dir(const char *db)
+{
+	if (strcmp(db, CLI_DB_DEFAULT) != 0 || mkdir("var", 0700) == 0 || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "identity-backend serve: cannot create var/: %s\n", strerror(errno));
+	return 1;
+}
+
+/* see cli.h */
+int cli_serve(int argc, char **argv)
+{
+	static char issuer[512];
+	const char *listen = "127.0.0.1:8080", *iss = getenv("JWT_ISSUER"), *log = getenv("ACCESS_LOG");
+	const char *workers = getenv("PASSWORD_WORKERS");
+	server_config cfg = {.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN), .db = CLI_DB_DEFAULT};
+	int64_t threads, n_workers = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
+
+	for (int i = 0; i < argc; i += 2) { /* every option takes one value */
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--listen") == 0 && val)
+			listen = val;
+		else if (strcmp(argv[i], "--issuer") == 0 && val)
+			iss = val;
+		else if (strcmp(argv[i], "--threads") == 0 && val) {
+			if (cli_parse_i64(val, 1, SERVER_MAX_THREADS, &threads))
+				return fail("--threads (1..64)", val);
+			cfg.threads = (unsigned)threads;
+		} else if (strcmp(argv[i], "--db") == 0 && val) {
+			cfg.db = val;
+		} else if (strcmp(argv[i], "--access-log") == 0 && val) {
+			log = val;
+		} else if (strcmp(argv[i], "--workers") == 0 && val) {
+			workers = val;
+		} else
+			return fail("option", argv[i]);
+	}
+	if (cfg.threads < 1 || cfg.threads > SERVER_MAX_THREADS)
+		cfg.threads = cfg.threads < 1 ? 1 : SERVER_MAX_THREADS;
+	if (parse_listen(listen, &cfg))
+		return fail("--listen (host:port)", listen);
+	if (!iss) {
+		snprintf(issuer, sizeof issuer, "http://%s:%u", cfg.host, cfg.port);
+		iss = issuer;
+	}
+	if (check_issuer(iss))
+		return fail("issuer URL (http(s)://host[:port][/path], no trailing slash)", iss);
+	cfg.issuer = iss;
+	if (log && strcmp(log, "on") && strcmp(log, "off"))
+		return fail("--access-log / ACCESS_LOG (on or off)", log);
+	cfg.access_log = !log || strcmp(log, "on") == 0;
+	if (workers && *workers && cli_parse_i64(workers, 1, POOL_MAX_WORKERS, &n_workers))
+		return fail("--workers / PASSWORD_WORKERS (1..64)", workers);
+	if (n_workers < 1 || n_workers > POOL_MAX_WORKERS) /* the default (cores) out of range */
+		n_workers = n_workers < 1 ? 1 : POOL_MAX_WORKERS;
+	cfg.workers = (unsigned)n_workers;
+	sign_in_defaults(&cfg);
+	if ((rc = read_env(&cfg)) || (rc = default_db_dir(cfg.db)))
+		return rc;
+	return server_run(&cfg) == 0 ? 0 : 1;
+}

@@ -1,0 +1,71 @@
+/*
+ * cli_util.c: input helpers shared by the subcommands (see cli.h). Bounded reads
+ * only: no input, however large, makes the binary allocate more than max + 1.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+/* see cli.h */
+int cli_read_all(FILE *f, size_t max, char **buf, size_t *len)
+{
+	char *b = malloc(max + 2);
+	size_t n = 0, r;
+
+	*buf = NULL;
+	if (!b)
+		return -1;
+	while (n <= max && (r = fread(b + n, 1, max + 1 - n, f)) > 0)
+		n += r;
+	if (ferror(f)) {
+		free(b);
+		return -1;
+	}
+	if (n > max) {
+		free(b);
+		return 1;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* see cli.h */
+int cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* see cli.h */
+int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, size_t *len)
+{
+	const size_t cap = max + 3; /* a maximal secret, "\r\n", and one more to see it is too long */
+	size_t n = 0;
+	ssize_t r = 0;
+
+	while (n < cap && ((r = read(STDIN_FILENO, buf + n, cap - n)) > 0 || (r < 0 && errno == EINTR)))
+		n += r > 0 ? (size_t)r : 0;
+	if (r < 0) {
+		fprintf(stderr, "identity-backend %s: cannot read the %s: %s\n", cmd, what, strerror(errno));
+		return EXIT_INVALID;
+	}
+	if (n && buf[n - 1] == '\n')
+		n -= n >= 2 && buf[n - 2] == '\r' ? 2 : 1;
+	buf[n] = '\0';
+	*len = n;
+	return 0;
+}

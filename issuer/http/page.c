@@ -1,0 +1,285 @@
+/*
+ * page.c: the template renderer and the HTML answers (see page.h). It must never
+ * insert a value unescaped, never let a page run script (the CSP allows none) and
+ * never render a page larger than PAGE_MAX. No globals but the embedded files.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/page.h"
+
+/* An embedded file of www/. */
+struct page_file {
+	const char *name;
+	const unsigned char *data;
+	size_t len;
+};
+
+/* page_files[]: generated from www/ by the Makefile. */
+#include "www_pages.inc"
+
+#define CSP_BASE                                                                                             \
+	"default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; "                     \
+	"base-uri 'none'; form-action 'self'"
+
+/* see page.h */
+const char *page_file(const char *name, size_t *len)
+{
+	for (size_t i = 0; i < sizeof page_files / sizeof page_files[0]; i++)
+		if (strcmp(page_files[i].name, name) == 0) {
+			*len = page_files[i].len;
+			return (const char *)page_files[i].data;
+		}
+	*len = 0;
+	return NULL;
+}
+
+static const char *entity(char c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		return NULL;
+	}
+}
+
+/* see page.h */
+size_t page_escape(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		const char *e = entity(*s);
+		size_t k = e ? strlen(e) : 1;
+		if (n + k < cap)
+			memcpy(out + n, e ? e : s, k);
+		n += k;
+	}
+	if (cap)
+		out[n < cap ? n : cap - 1] = '\0';
+	return n;
+}
+
+/* A growing output buffer, bounded by PAGE_MAX. */
+struct buf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if (b->len + n + 1 > PAGE_MAX || !(p = realloc(b->p, cap))) {
+			b->failed = 1;
+			return;
+		}
+		b->p = p, b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void put_escaped(struct buf *b, const char *s)
+{
+	for (const char *run = s;; s++) {
+		const char *e = *s ? entity(*s) : NULL;
+		if (*s && !e)
+			continue;
+		put(b, run, (size_t)(s - run));
+		if (!*s)
+			return;
+		put(b, e, strlen(e));
+		run = s + 1;
+	}
+}
+
+static int name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Length of a placeholder "{{name}}" at tpl[0..len), or 0 when there is none; *name_len set. */
+static size_t placeholder(const char *tpl, size_t len, size_t *name_len)
+{
+	size_t i = 2;
+
+	if (len < 5 || tpl[0] != '{' || tpl[1] != '{')
+		return 0;
+	while (i < len && i - 2 <= PAGE_NAME_MAX && name_char(tpl[i]))
+		i++;
+	if (i == 2 || i - 2 > PAGE_NAME_MAX || i + 1 >= len || tpl[i] != '}' || tpl[i + 1] != '}')
+		return 0;
+	*name_len = i - 2;
+	return i + 2;
+}
+
+static const char *lookup(const struct page_var *vars, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(vars[i].name) == len && memcmp(vars[i].name, name, len) == 0)
+			return vars[i].value;
+	return NULL;
+}
+
+/* see page.h */
+char *page_render(const char *tpl, size_t len, const struct page_var *vars, size_t n, size_t *out_len)
+{
+	struct buf b = {0};
+	size_t i = 0, run = 0, k, name_len;
+
+	put(&b, "", 0);
+	while (i < len) {
+		if (tpl[i] != '{' || !(k = placeholder(tpl + i, len - i, &name_len))) {
+			i++;
+			continue;
+		}
+		const char *v = lookup(vars, n, tpl + i + 2, name_len);
+		put(&b, tpl + run, i - run);
+		if (v)
+			put_escaped(&b, v);
+		i += k;
+		run = i;
+	}
+	put(&b, tpl + run, i - run);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	*out_len = b.len;
+	return b.p;
+}
+
+static int scheme_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+	       c == '-' || c == '.';
+}
+
+static int host_char(char c)
+{
+	return scheme_char(c) || c == ':' || c == '[' || c == ']' || c == '_';
+}
+
+/* 1 for schemes that run or embed content (never a form's target). */
+static int active_scheme(const char *uri, size_t n)
+{
+	static const char *const bad[] = {"javascript", "data", "blob", "filesystem", "vbscript"};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (strlen(bad[i]) == n && strncasecmp(uri, bad[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* see page.h */
+void page_origin(const char *uri, char *out, size_t cap)
+{
+	size_t s = 0, h;
+
+	out[0] = '\0';
+	while (scheme_char(uri[s]))
+		s++;
+	if (s == 0 || uri[s] != ':')
+		return;
+	if (strncmp(uri + s, "://", 3) != 0) { /* private-use scheme: a scheme source */
+		if (s + 2 <= cap && !active_scheme(uri, s))
+			memcpy(out, uri, s + 1), out[s + 1] = '\0';
+		return;
+	}
+	h = s + 3;
+	while (host_char(uri[h]))
+		h++;
+	if (h == s + 3 || (uri[h] && uri[h] != '/' && uri[h] != '?') || h + 1 > cap)
+		return;
+	memcpy(out, uri, h);
+	out[h] = '\0';
+}
+
+static void add(h2o_req_t *req, const char *name, const char *value)
+{
+	h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, value,
+	                      strlen(value));
+}
+
+/* Send body with the HTML security headers. */
+static void send_html(h2o_req_t *req, int status, const char *body, size_t len, const char *form_origin)
+{
+	char *csp =
+	    h2o_mem_alloc_pool(&req->pool, sizeof CSP_BASE + (form_origin ? strlen(form_origin) + 1 : 0));
+
+	strcpy(csp, CSP_BASE);
+	if (form_origin && *form_origin)
+		strcat(strcat(csp, " "), form_origin);
+	req->res.status = status;
+	req->res.reason = status == 200 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+	add(req, "content-type", "text/html; charset=utf-8");
+	add(req, "cache-control", "no-store");
+	add(req, "content-security-policy", csp);
+	add(req, "x-content-type-options", "nosniff");
+	add(req, "referrer-policy", "no-referrer");
+	add(req, "x-frame-options", "DENY");
+	req->res.content_length = len;
+	h2o_send_inline(req, body, len);
+}
+
+/* see page.h */
+void page_send(h2o_req_t *req, int status, const char *name, const struct page_var *vars, size_t n,
+               const char *form_origin)
+{
+	size_t len, out_len;
+	const char *tpl = page_file(name, &len);
+	char *html = tpl ? page_render(tpl, len, vars, n, &out_len) : NULL;
+
+	if (!html) {
+		static const char busy[] = "<!doctype html><title>Unavailable</title><p>Please try again.";
+		send_html(req, 503, busy, sizeof busy - 1, NULL);
+		return;
+	}
+	send_html(req, status, html, out_len, form_origin);
+	free(html);
+}
+
+/* see page.h */
+void page_error(h2o_req_t *req, int status, const char *title, const char *message)
+{
+	const struct page_var v[] = {{"title", title}, {"message", message}};
+
+	page_send(req, status, "error.html", v, 2, NULL);
+}
+
+/* see page.h */
+void page_style(h2o_req_t *req)
+{
+	size_t len;
+	const char *css = page_file("style.css", &len);
+
+	if (!css) {
+		page_error(req, 404, "Not found", "There is no such page.");
+		return;
+	}
+	req->res.status = 200;
+	req->res.reason = "OK";
+	add(req, "content-type", "text/css; charset=utf-8");
+	add(req, "cache-control", "public, max-age=3600");
+	add(req, "x-content-type-options", "nosniff");
+	req->res.content_length = len;
+	h2o_send_inline(req, css, len);
+}

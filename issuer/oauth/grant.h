@@ -1,0 +1,38 @@
+/*
+ * grant.h: the /token grants that act for a person: authorization_code (RFC
+ * 6749 §4.1.3, RFC 7636 §4.6, OIDC Core §3.1.3) and refresh_token (RFC 6749 §6,
+ * with rotation and reuse detection, RFC 9700 §4.14.2). token.c parses the form
+ * and identifies the client (oauth_client_identify), then hands over here. Each
+ * function answers the request before it returns.
+ */
+#ifndef ISSUER_GRANT_H
+#define ISSUER_GRANT_H
+
+#include "http/http.h"
+#include "routes/routes.h"
+#include "store/store.h"
+
+/* A token response (RFC 6749 §5.1) for access_token: token_type, expires_in and scope
+ * (when not empty), for the caller to add to; NULL on ENOMEM (routes_send_cjson then
+ * answers 503). */
+cJSON *grant_answer_new(app_thread *t, const char *access_token, const char *scope);
+
+/* Send doc (consumed) as a 200 token response, not cacheable (RFC 6749 §5.1). */
+void grant_answer_send(h2o_req_t *req, cJSON *doc);
+
+/* The alg of every OAuth access token: JWT_ALGORITHM, or ES256 in legacy HS256 mode. */
+const char *grant_access_alg(const server_config *cfg);
+
+/*
+ * grant_type=authorization_code for client c (already identified). The code is
+ * taken (single use) before any check that can fail on it, so a wrong
+ * redirect_uri, code_verifier or client burns it; a code that is unknown, used
+ * or expired is invalid_grant and revokes what its first exchange issued.
+ */
+void grant_authorization_code(h2o_req_t *req, app_thread *t, const http_form *f,
+                              const struct store_client *c);
+
+/* grant_type=refresh_token for client c (already identified). */
+void grant_refresh_token(h2o_req_t *req, app_thread *t, const http_form *f, const struct store_client *c);
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * oauth.c: form bodies, client authentication and scope checks (see oauth.h).
+ * A failed authentication says only "invalid_client": never whether the id or
+ * the secret was wrong, and an unknown id costs the same hash as a known one.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "oauth/oauth.h"
+#include "crypto/secret.h"
+
+/* see oauth.h */
+const char *oauth_pool_str(h2o_req_t *req, const char *s, size_t len)
+{
+	char *p = h2o_mem_alloc_pool(&req->pool, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* see oauth.h */
+int oauth_read_form(h2o_req_t *req, http_form *form)
+{
+	h2o_iovec_t ct = routes_header(req, H2O_TOKEN_CONTENT_TYPE);
+	size_t cap = HTTP_FORM_BUF_SIZE(req->entity.len);
+	char *buf = h2o_mem_alloc_pool(&req->pool, cap);
+	http_err e;
+	char why[128];
+
+	if (!ct.base || !http_media_type_is(ct.base, ct.len, "application/x-www-form-urlencoded")) {
+		routes_send_error(req, 415, "invalid_request",
+		                  "the body must be application/x-www-form-urlencoded");
+		return -1;
+	}
+	if ((e = http_form_parse(req->entity.base ? req->entity.base : "", req->entity.len, form, buf,
+	                         cap))) {
+		snprintf(why, sizeof why, "malformed form body: %s", http_strerror(e));
+		routes_send_error(req, 400, "invalid_request", why);
+		return -1;
+	}
+	return 0;
+}
+
+static void unauthorized(h2o_req_t *req, const char *why)
+{
+	routes_add_header(req, "www-authenticate", "Basic realm=\"identity-backend\", charset=\"UTF-8\"");
+	routes_send_error(req, 401, "invalid_client", why);
+}
+
+/* Look the client up and check its secret; 0 or -1 (response sent). */
+static int check_client(h2o_req_t *req, app_thread *t, const char *id, const char *secret,
+                        struct store_client *c)
+{
+	static const struct store_client nobody = {.secret_hash_len = 32, .secret_salt_len = 16};
+	store_err e = app_client_get(t, id, c);
+	int ok;
+
+	if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
+		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		return -1;
+	}
+	/* Same work for an unknown id as for a known one. */
+	ok = secret_client_check(e == STORE_OK ? c : &nobody, secret, strlen(secret)) && e == STORE_OK;
+	if (!ok) {
+		unauthorized(req, "client authentication failed");
+		return -1;
+	}
+	t->client_id = oauth_pool_str(req, c->id, strlen(c->id));
+	return 0;
+}
+
+/* oauth_client_auth without the per-address limit. */
+static int client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c)
+{
+	h2o_iovec_t auth = routes_header(req, H2O_TOKEN_AUTHORIZATION);
+	const char *id = http_form_get(form, "client_id"), *secret = http_form_get(form, "client_secret");
+	char hid[STORE_ID_MAX + 1], hsecret[OAUTH_SECRET_MAX + 1];
+	int rc;
+
+	if (auth.base) {
+		if (secret) {
+			routes_send_error(req, 400, "invalid_request",
+			                  "use one client authentication method, not two");
+			return -1;
+		}
+		if (http_basic_parse(auth.base, auth.len, hid, sizeof hid, hsecret, sizeof hsecret) !=
+		    HTTP_OK) {
+			unauthorized(req, "malformed Basic credentials");
+			return -1;
+		}
+		if (id && strcmp(id, hid) != 0) {
+			routes_send_error(req, 400, "invalid_request",
+			                  "client_id differs from the authenticated client");
+			return -1;
+		}
+		rc = check_client(req, t, hid, hsecret, c);
+		memset(hsecret, 0, sizeof hsecret);
+		return rc;
+	}
+	if (!id || !secret) {
+		unauthorized(req,
+		             "client authentication required (client_secret_basic or client_secret_post)");
+		return -1;
+	}
+	if (strlen(id) > STORE_ID_MAX || strlen(secret) > OAUTH_SECRET_MAX) {
+		unauthorized(req, "client authentication failed");
+		return -1;
+	}
+	return check_client(req, t, id, secret, c);
+}
+
+/* see oauth.h */
+int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr *peer = NULL;
+	int64_t now = app_now(), retry;
+	char *after;
+
+	if (req->conn->callbacks->get_peername &&
+	    req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss) > 0)
+		peer = (const struct sockaddr *)&ss;
+	if (ratelimit_blocked(t->app->limits, RATELIMIT_CLIENT_AUTH, peer, now, &retry)) {
+		after = h2o_mem_alloc_pool(&req->pool, 24);
+		snprintf(after, 24, "%lld", (long long)retry);
+		routes_add_header(req, "retry-after", after);
+		routes_send_error(req, 429, "temporarily_unavailable",
+		                  "too many failed client authentications from this address; retry later");
+		metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_CLIENT_AUTH);
+		return -1;
+	}
+	if (client_auth(req, t, form, c) == 0)
+		return 0;
+	/* Every refusal but a store outage (503) is a failed authentication; successes never count. */
+	if (req->res.status == 400 || req->res.status == 401) {
+		ratelimit_failed(t->app->limits, RATELIMIT_CLIENT_AUTH, peer, now);
+		metrics_client_auth_failure(t->app->metrics, t->index);
+	}
+	return -1;
+}
+
+/* see oauth.h */
+int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, const char *grant,
+                          struct store_client *c)
+{
+	const char *id = http_form_get(form, "client_id");
+	store_err e;
+
+	if (id && !http_form_get(form, "client_secret") &&
+	    !routes_header(req, H2O_TOKEN_AUTHORIZATION).base &&
+	    (strcmp(grant, "authorization_code") == 0 || strcmp(grant, "refresh_token") == 0) &&
+	    strlen(id) <= STORE_ID_MAX) {
+		e = app_client_get(t, id, c);
+		if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
+			routes_send_error(req, 503, "temporarily_unavailable",
+			                  "the store is unavailable; retry");
+			return -1;
+		}
+		if (e == STORE_OK && c->is_public) {
+			t->client_id = oauth_pool_str(req, c->id, strlen(c->id));
+			return 0;
+		}
+	}
+	/* A confidential client, or no client at all: a secret is required (and a failure counted). */
+	return oauth_client_auth(req, t, form, c);
+}
+
+/* see oauth.h */
+int oauth_cors(h2o_req_t *req, const char *methods)
+{
+	routes_add_header(req, "access-control-allow-origin", "*");
+	if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS")))
+		return 0;
+	routes_add_header(req, "access-control-allow-methods", methods);
+	routes_add_header(req, "access-control-allow-headers", "Authorization, Content-Type");
+	routes_add_header(req, "access-control-max-age", "600");
+	req->res.status = 204;
+	req->res.reason = "No Content";
+	h2o_send_inline(req, "", 0);
+	return 1;
+}
+
+static int nqchar(unsigned char ch)
+{
+	return ch == 0x21 || (ch >= 0x23 && ch <= 0x5b) || (ch >= 0x5d && ch <= 0x7e);
+}
+
+/* see oauth.h */
+int oauth_scope_valid(const char *scope)
+{
+	const unsigned char *p = (const unsigned char *)scope;
+
+	if (!*p)
+		return 0;
+	for (int prev_space = 1; *p; p++) {
+		if (*p == ' ') {
+			if (prev_space)
+				return 0;
+			prev_space = 1;
+		} else if (!nqchar(*p))
+			return 0;
+		else
+			prev_space = 0;
+	}
+	return p[-1] != ' ';
+}
+
+/* 1 when tok[0..n) is one of allowed's space-separated tokens. */
+static int has_token(const char *allowed, const char *tok, size_t n)
+{
+	for (const char *p = allowed; *p;) {
+		size_t m = strcspn(p, " ");
+		if (m == n && memcmp(p, tok, n) == 0)
+			return 1;
+		p += m;
+		p += *p == ' ';
+	}
+	return 0;
+}
+
+/* see oauth.h */
+int oauth_scope_allowed(const char *scope, const char *allowed)
+{
+	for (const char *p = scope; *p;) {
+		size_t n = strcspn(p, " ");
+		if (n && !has_token(allowed, p, n))
+			return 0;
+		p += n;
+		p += *p == ' ';
+	}
+	return 1;
+}

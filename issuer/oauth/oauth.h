@@ -1,0 +1,66 @@
+/*
+ * oauth.h: what the OAuth endpoints (/token, /introspect, /revoke) share:
+ * reading a form body, authenticating the client (RFC 6749 §2.3.1:
+ * client_secret_basic or client_secret_post, never both), and scope and
+ * audience checks against what the client was registered for. Each function
+ * that can fail has already sent the error response when it returns -1, so a
+ * handler only returns.
+ */
+#ifndef ISSUER_OAUTH_H
+#define ISSUER_OAUTH_H
+
+#include "http/http.h"
+#include "routes/routes.h"
+#include "store/store.h"
+
+/* Longest client secret accepted on the wire (ours are 43 characters). */
+#define OAUTH_SECRET_MAX 1024
+
+/*
+ * Parse req's body as application/x-www-form-urlencoded into form (decoded
+ * strings in req's pool). 0, or -1 after a 415 (another media type) or a 400
+ * invalid_request (malformed, repeated parameter).
+ */
+int oauth_read_form(h2o_req_t *req, http_form *form);
+
+/*
+ * Authenticate the confidential client of req from its Authorization: Basic
+ * header or the form's client_id/client_secret into *c. 0, or -1 after a 401
+ * invalid_client (with WWW-Authenticate when Basic was used or nothing was
+ * sent), a 400 invalid_request (two methods at once) or a 503 (store down).
+ * Sets t->client_id for the access log.
+ */
+int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c);
+
+/*
+ * Identify the client of a /token request for grant (the grant_type) into *c.
+ * A public client (store_client.is_public) is accepted by the form's client_id
+ * alone (token_endpoint_auth_method "none", RFC 6749 §2.1, RFC 7636), only
+ * when it sends no secret and no Authorization header and only for the grants
+ * that need a user's code or refresh token (authorization_code,
+ * refresh_token); everything else is oauth_client_auth: a public client that
+ * sends a secret, or a confidential one that sends none, is invalid_client.
+ * 0, or -1 after the error response (as oauth_client_auth).
+ */
+int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, const char *grant,
+                          struct store_client *c);
+
+/*
+ * CORS for an endpoint that browsers of any origin may call and that reads no
+ * cookie (/token, /userinfo): adds Access-Control-Allow-Origin: * to req's
+ * answer; when req is an OPTIONS preflight, answers it (204, methods, the
+ * Authorization and Content-Type request headers, cached 10 minutes) and
+ * returns 1, else returns 0 and the handler goes on.
+ */
+int oauth_cors(h2o_req_t *req, const char *methods);
+
+/* 1 when every space-separated token of scope is in allowed (also space-separated), else 0. */
+int oauth_scope_allowed(const char *scope, const char *allowed);
+
+/* 1 when scope is a valid RFC 6749 §3.3 scope string (NQCHAR tokens, single spaces). */
+int oauth_scope_valid(const char *scope);
+
+/* Copy s into req's pool as a NUL-terminated string. */
+const char *oauth_pool_str(h2o_req_t *req, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * token.c: POST /token. Two dialects on one path:
+ *  - OAuth 2.0 (form body): grant_type=client_credentials (RFC 6749 §4.4) for a
+ *    confidential client, scope and audience (RFC 8707 `resource`, or
+ *    `audience`) limited to what the client was registered for, answered with a
+ *    JWT access token per RFC 9068 (typ at+jwt, sub = client_id, jti);
+ *    authorization_code and refresh_token (grant.c) for a confidential client
+ *    or a public one identified by its client_id (oauth_client_identify);
+ *  - the seeds' JSON body {"sub","aud"}: the same client authentication (Basic,
+ *    or client_id/client_secret members), the subject and audience must be
+ *    registered for the client; the answer carries `token` and the OAuth fields.
+ * Tokens are signed on the loop thread (a signature costs 20..700 us); nothing
+ * in this file touches the store except the client lookup (grant.c does).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jose_json.h"
+#include "oauth/grant.h"
+#include "oauth/oauth.h"
+#include "crypto/secret.h"
+
+/* What one issued token says. */
+struct grant {
+	const struct store_client *client;
+	const char *sub;
+	const char *aud;   /* one audience, or NULL: every registered audience of the client */
+	const char *scope; /* or NULL */
+	const char *alg;
+	const char *typ; /* header typ: "at+jwt" or "JWT" */
+	enum metrics_grant kind;
+};
+
+/* aud claim: one string, or the client's registered list as an array (one item: a string). */
+static void add_aud(cJSON *claims, const struct grant *g)
+{
+	const char *list = g->client->audiences;
+	cJSON *arr;
+
+	if (g->aud) {
+		cJSON_AddStringToObject(claims, "aud", g->aud);
+		return;
+	}
+	if (!strchr(list, '\n')) {
+		cJSON_AddStringToObject(claims, "aud", list);
+		return;
+	}
+	arr = cJSON_AddArrayToObject(claims, "aud");
+	for (const char *p = list; arr && *p;) {
+		size_t n = strcspn(p, "\n");
+		char item[STORE_LIST_MAX + 1];
+		memcpy(item, p, n);
+		item[n] = '\0';
+		cJSON_AddItemToArray(arr, cJSON_CreateString(item));
+		p += n + (p[n] == '\n');
+	}
+}
+
+/* The claims JSON text of g at now (malloc'd), or NULL. */
+static char *claims_text(app_thread *t, const struct grant *g, int64_t now, const char *jti)
+{
+	cJSON *c = cJSON_CreateObject();
+	char *text;
+
+	cJSON_AddStringToObject(c, "iss", t->app->cfg->issuer);
+	cJSON_AddStringToObject(c, "sub", g->sub);
+	add_aud(c, g);
+	cJSON_AddNumberToObject(c, "exp", (double)(now + t->app->cfg->token_ttl));
+	cJSON_AddNumberToObject(c, "iat", (double)now);
+	cJSON_AddStringToObject(c, "jti", jti);
+	cJSON_AddStringToObject(c, "client_id", g->client->id);
+	if (g->scope && *g->scope)
+		cJSON_AddStringToObject(c, "scope", g->scope);
+	text = cJSON_PrintUnformatted(c);
+	cJSON_Delete(c);
+	return text;
+}
+
+/* Sign and send the token of g. */
+static void issue(h2o_req_t *req, app_thread *t, const struct grant *g, int seed_shape)
+{
+	int64_t now = app_now();
+	char jti[SECRET_TEXT_LEN + 1], header[32], *claims = NULL, *token = NULL;
+	cJSON *doc;
+
+	snprintf(header, sizeof header, "{\"typ\":\"%s\"}", g->typ);
+	if (secret_generate(&t->rng, jti) || !(claims = claims_text(t, g, now, jti)) ||
+	    keyring_sign(t->app->keys, g->alg, &t->rng, now, strcmp(g->alg, "HS256") ? header : NULL, claims,
+	                 strlen(claims), &token) != JOSE_OK) {
+		routes_send_error(req, 503, "temporarily_unavailable", "cannot sign a token now; retry");
+		goto out;
+	}
+	metrics_token(t->app->metrics, t->index, g->kind);
+	doc = grant_answer_new(t, token, g->scope);
+	if (doc && seed_shape)
+		cJSON_AddStringToObject(doc, "token", token);
+	grant_answer_send(req, doc);
+out:
+	free(claims);
+	free(token);
+}
+
+/* The audience the request asks for (resource or audience, not both), checked; 0 or -1. */
+static int pick_audience(h2o_req_t *req, const http_form *f, const struct store_client *c, const char **aud)
+{
+	const char *res = http_form_get(f, "resource"), *a = http_form_get(f, "audience");
+
+	if (res && a) {
+		routes_send_error(req, 400, "invalid_request", "send resource or audience, not both");
+		return -1;
+	}
+	*aud = res ? res : a;
+	if (*aud ? !store_list_has(c->audiences, *aud) : !c->audiences[0]) {
+		routes_send_error(req, 400, "invalid_target",
+		                  *aud ? "this client may not ask for that audience"
+		                       : "the client has no registered audience (client add --audience)");
+		return -1;
+	}
+	return 0;
+}
+
+static void client_credentials(h2o_req_t *req, app_thread *t, const http_form *f,
+                               const struct store_client *c)
+{
+	struct grant g = {.client = c,
+	                  .sub = c->id,
+	                  .alg = grant_access_alg(t->app->cfg),
+	                  .typ = "at+jwt",
+	                  .kind = METRICS_GRANT_CLIENT_CREDENTIALS};
+	const char *scope = http_form_get(f, "scope");
+
+	if (!store_list_has(c->grants, "client_credentials")) {
+		routes_send_error(req, 400, "unauthorized_client",
+		                  "this client may not use client_credentials");
+		return;
+	}
+	if (scope && (!oauth_scope_valid(scope) || !oauth_scope_allowed(scope, c->scope))) {
+		routes_send_error(req, 400, "invalid_scope",
+		                  "scope is malformed or not allowed for this client");
+		return;
+	}
+	g.scope = scope ? scope : c->scope;
+	if (pick_audience(req, f, c, &g.aud) == 0)
+		issue(req, t, &g, 0);
+}
+
+static void form_token(h2o_req_t *req, app_thread *t)
+{
+	http_form f;
+	struct store_client c;
+	const char *grant;
+
+	if (oauth_read_form(req, &f))
+		return;
+	if (!(grant = http_form_get(&f, "grant_type"))) {
+		routes_send_error(req, 400, "invalid_request", "grant_type is required");
+		return;
+	}
+	if (oauth_client_identify(req, t, &f, grant, &c))
+		return;
+	if (strcmp(grant, "client_credentials") == 0)
+		client_credentials(req, t, &f, &c);
+	else if (strcmp(grant, "authorization_code") == 0)
+		grant_authorization_code(req, t, &f, &c);
+	else if (strcmp(grant, "refresh_token") == 0)
+		grant_refresh_token(req, t, &f, &c);
+	else
+		routes_send_error(req, 400, "unsupported_grant_type",
+		                  "this server supports authorization_code, refresh_token and "
+		                  "client_credentials");
+}
+
+/* Copy JSON string member name of doc into the form (for client authentication); 0 or -1. */
+static int json_to_form(const cJSON *doc, const char *name, http_form *f)
+{
+	const cJSON *m = jose_json_member(doc, name);
+
+	if (!m)
+		return 0;
+	if (!cJSON_IsString(m) || f->n == HTTP_FORM_MAX_FIELDS)
+		return -1;
+	f->f[f->n++] = (http_field){name, strlen(name), m->valuestring, strlen(m->valuestring)};
+	return 0;
+}
+
+static void seed_token(h2o_req_t *req, app_thread *t)
+{
+	cJSON *doc = NULL;
+	http_form f = {0};
+	struct store_client c;
+	const char *sub, *aud;
+
+	if (jose_json_parse(req->entity.base ? req->entity.base : "", req->entity.len, JOSE_JSON_MAX_DEPTH,
+	                    JOSE_E_JWT_INVALID, &doc) != JOSE_OK ||
+	    !cJSON_IsObject(doc) || !(sub = jose_json_string(doc, "sub")) ||
+	    !(aud = jose_json_string(doc, "aud")) || json_to_form(doc, "client_id", &f) ||
+	    json_to_form(doc, "client_secret", &f)) {
+		routes_send_error(req, 400, "invalid_request",
+		                  "the body must be a JSON object {\"sub\":…,\"aud\":…}");
+		goto out;
+	}
+	if (oauth_client_auth(req, t, &f, &c))
+		goto out;
+	if (!store_list_has(c.subjects, sub) || !store_list_has(c.audiences, aud)) {
+		routes_send_error(req, 403, "access_denied",
+		                  "this client may not ask for that subject or audience");
+		goto out;
+	}
+	issue(req, t,
+	      &(struct grant){.client = &c,
+	                      .sub = sub,
+	                      .aud = aud,
+	                      .scope = NULL,
+	                      .alg = t->app->cfg->alg,
+	                      .typ = "JWT",
+	                      .kind = METRICS_GRANT_JSON},
+	      1);
+out:
+	cJSON_Delete(doc);
+}
+
+/* see routes.h */
+void token_endpoint(h2o_req_t *req, app_thread *t)
+{
+	h2o_iovec_t ct = routes_header(req, H2O_TOKEN_CONTENT_TYPE);
+
+	/* Public clients call from browsers of any origin; no cookie is read here. */
+	if (oauth_cors(req, "POST"))
+		return;
+	if (ct.base && http_media_type_is(ct.base, ct.len, "application/json"))
+		seed_token(req, t);
+	else
+		form_token(req, t);
+}

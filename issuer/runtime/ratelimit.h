@@ -1,0 +1,65 @@
+/*
+ * limits.h: abuse controls that need memory across requests (issue "SSO",
+ * deliver 7). Per-address limits count *failed* attempts only (a wrong password
+ * at /login, a failed client authentication at /token, /introspect and
+ * /revoke): once an address has `max_failures` failures within `window`
+ * seconds, its next attempts at that place are refused (HTTP 429) until enough
+ * of its oldest failures left the window. Successful requests are never
+ * counted, so a busy service minting thousands of tokens a second from one
+ * address never meets a limit.
+ *
+ * The window slides in steps of window/16 (limits.c): a failure is remembered
+ * for at least `window` seconds and at most window + 2 * window/16.
+ *
+ * The table is shared by every loop thread: a fixed number of slots (RATELIMIT_SLOTS,
+ * in sets of 8 chosen by SipHash-2-4 of the address under a random key: an
+ * attacker cannot aim collisions), behind a mutex held for one set's scan per
+ * call; a full set evicts its slot whose last failure is oldest. Memory is
+ * fixed at creation (about 96 bytes a slot). IPv6 addresses are counted by
+ * their /64 (one host usually owns a whole /64); IPv4-mapped IPv6 as IPv4.
+ *
+ * Per-account lockout (too many failures for one user) lives in the store
+ * (store.h user_login_failed), since it must survive restarts and replicas.
+ */
+#ifndef ISSUER_RATELIMIT_H
+#define ISSUER_RATELIMIT_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#ifndef RATELIMIT_SLOTS
+#define RATELIMIT_SLOTS 4096
+#endif
+
+/* Where a failure happened: each has its own counters and limit. */
+enum ratelimit_where {
+	RATELIMIT_LOGIN,       /* a failed sign-in at /login */
+	RATELIMIT_CLIENT_AUTH, /* a failed client authentication at /token or /introspect */
+	RATELIMIT_COUNT
+};
+
+struct ratelimit_config {
+	unsigned max_failures[RATELIMIT_COUNT]; /* 0: no limit at that place */
+	int64_t window[RATELIMIT_COUNT];        /* seconds, >= 1 */
+};
+
+typedef struct ratelimit ratelimit;
+
+/* A table for cfg (copied; a window below 1 counts as 1), with a fresh random
+ * hash key; NULL if out of memory or the RNG failed. */
+ratelimit *ratelimit_new(const struct ratelimit_config *cfg);
+
+/* Free l (NULL is fine). */
+void ratelimit_free(ratelimit *l);
+
+/* 1 when peer has reached its limit at w at time now (refuse the attempt before
+ * checking anything), else 0; *retry_after (may be NULL) gets the seconds until
+ * it may try again (0 when not blocked). A NULL or non-IP peer, a NULL l, and a
+ * place whose max_failures is 0 are never limited. */
+int ratelimit_blocked(ratelimit *l, enum ratelimit_where w, const struct sockaddr *peer, int64_t now,
+                   int64_t *retry_after);
+
+/* Count one failed attempt of peer at w at time now (nothing for a peer or place never limited). */
+void ratelimit_failed(ratelimit *l, enum ratelimit_where w, const struct sockaddr *peer, int64_t now);
+
+#endif

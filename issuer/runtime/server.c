@@ -1,0 +1,280 @@
+/*
+ * server.c: H2O evloop threads, listeners, routing and response helpers (see
+ * server.h). Each thread owns an h2o_context_t, its loop and its listener; the
+ * h2o_globalconf_t is built once and only read afterwards. Shutdown is driven by
+ * the main thread, which alone receives SIGTERM/SIGINT (sigwait), and sets a
+ * flag every loop checks between 100 ms rounds.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <h2o.h>
+
+#include "runtime/app.h"
+#include "runtime/reqlog.h"
+#include "routes/routes.h"
+#include "runtime/server.h"
+#include "http/static.h"
+
+typedef struct worker {
+	pthread_t thread;
+	int fd;
+	h2o_context_t ctx;
+	h2o_accept_ctx_t accept;
+	h2o_socket_t *listener;
+	app_thread state;
+} worker;
+
+static h2o_globalconf_t config;
+static atomic_int stopping;
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+	worker *w = listener->data;
+	h2o_socket_t *sock;
+
+	if (err != NULL || (sock = h2o_evloop_socket_accept(listener)) == NULL)
+		return;
+	h2o_accept(&w->accept, sock);
+}
+
+/* One listening socket on host:port with SO_REUSEPORT; -1 with errno set on failure. */
+static int listen_on(const server_config *cfg)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	if (inet_pton(AF_INET, cfg->host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET, in4->sin_port = htons(cfg->port), len = sizeof *in4;
+	} else if (inet_pton(AF_INET6, cfg->host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6, in6->sin6_port = htons(cfg->port), len = sizeof *in6;
+	} else {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
+	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, SOMAXCONN)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static void *run_worker(void *arg)
+{
+	worker *w = arg;
+
+	h2o_context_init(&w->ctx, h2o_evloop_create(), &config);
+	if (!(w->state.jobs = pool_receiver_new(w->state.app->workers, w->ctx.loop))) {
+		fprintf(stderr, "identity-backend serve: out of memory\n");
+		kill(getpid(), SIGTERM); /* to the process: the main thread is in sigwait */
+		return NULL;
+	}
+	w->accept.ctx = &w->ctx;
+	w->accept.hosts = config.hosts;
+	w->listener = h2o_evloop_socket_create(w->ctx.loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
+	w->listener->data = w;
+	h2o_socket_read_start(w->listener, on_accept);
+	while (!atomic_load(&stopping)) {
+		h2o_evloop_run(w->ctx.loop, APP_LOG_FLUSH_MS);
+		app_thread_tick(&w->state);
+		if (w->state.log_len &&
+		    h2o_now(w->ctx.loop) - (uint64_t)w->state.log_flushed_ms >= APP_LOG_FLUSH_MS)
+			app_log_flush(&w->state, (int64_t)h2o_now(w->ctx.loop));
+	}
+	/* Stop accepting, ask keep-alive connections to close, let requests in flight finish. */
+	h2o_socket_read_stop(w->listener);
+	h2o_socket_close(w->listener);
+	h2o_context_request_shutdown(&w->ctx);
+	for (int i = 0; i < 5; i++) /* 500 ms: our handlers answer in microseconds */
+		h2o_evloop_run(w->ctx.loop, 100);
+	/* Jobs still out come back here (done runs, cancelled if they never ran). */
+	pool_receiver_free(w->state.jobs);
+	w->state.jobs = NULL;
+	return NULL;
+}
+
+/* see app.h */
+app_thread *app_thread_of(h2o_req_t *req)
+{
+	return &((worker *)((char *)req->conn->ctx - offsetof(worker, ctx)))->state;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The access log line of a finished request, into the thread's batch. */
+static void log_request(h2o_req_t *req, app_thread *t, double secs)
+{
+	char remote[INET6_ADDRSTRLEN + 8] = "", line[REQLOG_LINE_MAX + 1];
+	struct sockaddr_storage ss;
+	socklen_t n = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+	struct timespec now;
+	int64_t now_ms;
+	size_t len;
+	reqlog_entry e = {.method = req->method.base,
+	                  .method_len = req->method.len,
+	                  .path = req->path.base,
+	                  .path_len = req->path.len,
+	                  .status = req->res.status,
+	                  .seconds = secs,
+	                  .bytes = req->res.content_length == SIZE_MAX ? 0 : req->res.content_length,
+	                  .client_id = t->client_id,
+	                  .thread = t->index};
+
+	if (n > 0 && ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, remote, sizeof remote);
+	else if (n > 0 && ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, remote, sizeof remote);
+	e.remote = remote[0] ? remote : NULL;
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	if ((len = reqlog_format(line, sizeof line, &e, now_ms)) > 0)
+		app_log(t, line, len, now_ms);
+}
+
+/* The single H2O handler: every path goes through the route table; then metrics and the log. */
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	app_thread *t = app_thread_of(req);
+	struct timespec t0;
+	size_t route;
+	double secs;
+
+	(void)self;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t->client_id = NULL;
+	route = routes_dispatch(req, t);
+	secs = seconds_since(&t0);
+	metrics_request(t->app->metrics, t->index, route, req->res.status, secs);
+	if (t->app->cfg->access_log)
+		log_request(req, t, secs);
+	t->client_id = NULL;
+	return 0;
+}
+
+static void build_config(void)
+{
+	h2o_hostconf_t *host;
+	h2o_pathconf_t *path;
+	h2o_handler_t *handler;
+
+	h2o_config_init(&config);
+	config.max_request_entity_size = SERVER_MAX_BODY;
+	config.server_name = h2o_iovec_init(H2O_STRLIT("identity-backend"));
+	host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+	path = h2o_config_register_path(host, "/", 0);
+	handler = h2o_create_handler(path, sizeof *handler);
+	handler->on_req = on_req;
+}
+
+/* Block the stop signals here so threads inherit the mask; wait for one; stop. */
+static void wait_for_stop(worker *w, unsigned n)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigwait(&set, &sig);
+	atomic_store(&stopping, 1);
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(w[i].thread, NULL);
+}
+
+/* Close what start_app opened for the first n workers, then the app. */
+static void stop_app(app *a, worker *w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		app_thread_fini(&w[i].state);
+	app_stop(a);
+}
+
+/* The shared state and each worker's own; the app, or NULL with a reason on stderr. */
+static app *start_app(const server_config *cfg, worker *w)
+{
+	char err[512];
+	app *a = app_start(cfg, err, sizeof err);
+	unsigned i = 0;
+
+	if (!a)
+		goto fail;
+	for (; i < cfg->threads; i++)
+		if (app_thread_init(&w[i].state, a, i, err, sizeof err))
+			goto fail;
+	return a;
+fail:
+	fprintf(stderr, "identity-backend serve: %s\n", err);
+	stop_app(a, w, i);
+	return NULL;
+}
+
+/* see server.h */
+int server_run(const server_config *cfg)
+{
+	static worker workers[SERVER_MAX_THREADS];
+	sigset_t set;
+	unsigned started = 0;
+	app *a;
+
+	for (unsigned i = 0; i < cfg->threads; i++) {
+		if ((workers[i].fd = listen_on(cfg)) < 0) {
+			fprintf(stderr, "identity-backend serve: cannot listen on %s:%u: %s\n", cfg->host,
+			        cfg->port, strerror(errno));
+			while (i--)
+				close(workers[i].fd);
+			return -1;
+		}
+	}
+	if (!(a = start_app(cfg, workers))) {
+		for (unsigned i = 0; i < cfg->threads; i++)
+			close(workers[i].fd);
+		return -1;
+	}
+	static_init();
+	build_config();
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (; started < cfg->threads; started++)
+		if (pthread_create(&workers[started].thread, NULL, run_worker, &workers[started]) != 0)
+			break;
+	if (started < cfg->threads) {
+		fprintf(stderr, "identity-backend serve: cannot start thread %u\n", started);
+		raise(SIGTERM);
+	}
+	fprintf(stderr, "{\"msg\":\"listening\",\"address\":\"%s:%u\",\"threads\":%u,\"issuer\":\"%s\"}\n",
+	        cfg->host, cfg->port, cfg->threads, cfg->issuer);
+	wait_for_stop(workers, started);
+	stop_app(a, workers, cfg->threads);
+	fprintf(stderr, "{\"msg\":\"stopped\"}\n");
+	return started < cfg->threads ? -1 : 0;
+}

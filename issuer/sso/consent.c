@@ -1,0 +1,127 @@
+/*
+ * consent.c: the consent page and POST /consent, for clients registered with
+ * --consent (and any client asked with prompt=consent). The page says in plain
+ * words what the client will get; the answer finishes the flow: allow records
+ * the consent and issues the code, deny sends access_denied to the client.
+ *
+ * It must never finish a flow nobody signed in to (login.c sets its user), one
+ * of another browser, or one without its CSRF token; and it must never record a
+ * consent wider than the scopes the person was shown.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "oauth/oauth.h"
+#include "http/page.h"
+#include "sso/session.h"
+
+/* What each known scope means, in the words shown to people. */
+static const struct {
+	const char *scope, *words;
+} meanings[] = {
+    {"openid", "sign you in"},
+    {"profile", "see your username"},
+    {"email", "see your email address"},
+    {"offline_access", "stay signed in (refresh tokens)"},
+};
+
+/* One line per scope of scope ("openid: sign you in"), into out[cap]. */
+static void describe(const char *scope, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (const char *p = scope; *p && len < cap;) {
+		size_t n = strcspn(p, " ");
+		const char *words = "a permission this service does not describe";
+		for (size_t i = 0; i < sizeof meanings / sizeof meanings[0]; i++)
+			if (strlen(meanings[i].scope) == n && memcmp(meanings[i].scope, p, n) == 0)
+				words = meanings[i].words;
+		len +=
+		    (size_t)snprintf(out + len, cap - len, "%s%.*s: %s", len ? "\n" : "", (int)n, p, words);
+		p += n;
+		p += *p == ' ';
+	}
+}
+
+/* see session.h */
+void consent_page(h2o_req_t *req, const struct store_flow *f, const char *id, const char *csrf,
+                  const char *username)
+{
+	char scopes[2048], origin[STORE_URI_MAX + 1];
+	struct page_var v[] = {
+	    {"client", f->client_id}, {"user", username}, {"scopes", scopes}, {"flow", id}, {"csrf", csrf}};
+
+	describe(f->scope, scopes, sizeof scopes);
+	page_origin(f->redirect_uri, origin, sizeof origin);
+	page_send(req, 200, "consent.html", v, sizeof v / sizeof v[0], origin);
+}
+
+/* granted ∪ scope into out[STORE_SCOPE_MAX + 1] (scope alone when it does not fit). */
+static void merge(const char *granted, const char *scope, char *out)
+{
+	size_t len = (size_t)snprintf(out, STORE_SCOPE_MAX + 1, "%s", granted);
+
+	for (const char *p = scope; *p;) {
+		size_t n = strcspn(p, " ");
+		char tok[STORE_SCOPE_MAX + 1];
+		snprintf(tok, sizeof tok, "%.*s", (int)n, p);
+		if (!oauth_scope_allowed(tok, out)) {
+			if (len + 1 + n > STORE_SCOPE_MAX) {
+				snprintf(out, STORE_SCOPE_MAX + 1, "%s", scope);
+				return;
+			}
+			len += (size_t)snprintf(out + len, STORE_SCOPE_MAX + 1 - len, "%s%s", len ? " " : "",
+			                        tok);
+		}
+		p += n;
+		p += *p == ' ';
+	}
+}
+
+/* Record that f's user allowed f's client f's scopes (added to earlier ones); 0 or -1. */
+static int remember(app_thread *t, const struct store_flow *f, int64_t now)
+{
+	char granted[STORE_SCOPE_MAX + 1] = "", all[STORE_SCOPE_MAX + 1];
+	store_err e = store_consent_get(t->db, f->user_id, f->client_id, granted);
+
+	if (e != STORE_OK && e != STORE_NOT_FOUND)
+		return -1;
+	merge(e == STORE_OK ? granted : "", f->scope, all);
+	return store_consent_put(t->db, f->user_id, f->client_id, all, now) == STORE_OK ? 0 : -1;
+}
+
+/* see routes.h */
+void consent_endpoint(h2o_req_t *req, app_thread *t)
+{
+	http_form form;
+	struct store_flow *f = h2o_mem_alloc_pool(&req->pool, sizeof *f);
+	uint8_t hash[SECRET_HASH_LEN];
+	int64_t now = app_now();
+	const char *decision;
+	int allow;
+
+	if (session_params(req, &form, NULL) != HTTP_OK) {
+		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+		return;
+	}
+	if (session_flow(req, t, &form, now, f, hash))
+		return;
+	decision = http_form_get(&form, "decision");
+	allow = decision && strcmp(decision, "allow") == 0;
+	if (!f->user_id[0] || !decision || (!allow && strcmp(decision, "deny") != 0)) {
+		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+		return;
+	}
+	if (allow && remember(t, f, now)) {
+		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		return;
+	}
+	if (store_flow_take(t->db, hash, SECRET_HASH_LEN, now, f) != STORE_OK)
+		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+	else if (allow)
+		session_issue_code(req, t, f, f->user_id, f->auth_time);
+	else
+		session_redirect_error(req, t, f->redirect_uri, f->state, "access_denied",
+		                       "the user denied the request");
+}

@@ -1,0 +1,292 @@
+/*
+ * login.c: the login page and POST /login. The form names a flow (session.h)
+ * and carries its CSRF token; the password check runs on the worker pool
+ * (pool.h), never on the loop, and its result comes back to finish the flow:
+ * a session, then the consent page or a code for the client. A stored hash of
+ * other argon2id parameters is replaced after a successful check (the job hashes
+ * the password again while it is at hand).
+ *
+ * It must never tell a wrong password from an unknown username or a locked
+ * account (one message, the same work: an unknown name burns an argon2id run, a
+ * locked account is verified anyway), never keep a password beyond its job (the
+ * copy is wiped), and never count a refused attempt nowhere: a failure is
+ * recorded even when the browser left before the answer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "http/page.h"
+#include "crypto/password.h"
+#include "sso/session.h"
+
+#define WRONG "The username or password is incorrect."
+
+/* A password check in flight. */
+struct login_job {
+	pool_job job; /* first: the pool hands back &job */
+	app_thread *t;
+	char *password; /* malloc'd copy, wiped in done */
+	size_t password_len;
+	char hash[STORE_PASSWORD_HASH_MAX + 1]; /* "" for an unknown username: burn */
+	struct password_params burn;
+	int locked;                     /* the account was locked at submission: answer as a wrong password */
+	int ok;                         /* run: the password matched */
+	struct password_params current; /* cfg->argon2: the cost hashes should have */
+	char rehash[STORE_PASSWORD_HASH_MAX + 1]; /* run: a new hash at current, or "" */
+	struct store_user user;
+	struct store_flow flow;
+	uint8_t flow_hash[SECRET_HASH_LEN];
+	char flow_id[SECRET_TEXT_LEN + 1], csrf[SECRET_TEXT_LEN + 1];
+	char username[STORE_USERNAME_MAX + 1]; /* as typed, to fill the form again */
+	struct sockaddr_storage peer;
+	int has_peer;
+};
+
+/* see session.h */
+void login_page(h2o_req_t *req, int status, const struct store_flow *f, const char *id, const char *csrf,
+                const char *username, const char *message)
+{
+	char lead[STORE_ID_MAX + 32] = "", origin[STORE_URI_MAX + 1] = "";
+	struct page_var v[] = {
+	    {"lead", lead}, {"flow", id}, {"csrf", csrf}, {"username", username}, {"message", message}};
+
+	if (f) {
+		snprintf(lead, sizeof lead, "to continue to %s", f->client_id);
+		page_origin(f->redirect_uri, origin, sizeof origin);
+	}
+	page_send(req, status, "login.html", v, sizeof v / sizeof v[0], origin);
+}
+
+/* The request's peer address into j; the address limits count by it. */
+static void peer(h2o_req_t *req, struct sockaddr_storage *ss, int *has)
+{
+	memset(ss, 0, sizeof *ss);
+	*has = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)ss) > 0;
+}
+
+static void job_free(struct login_job *j)
+{
+	if (j->password) {
+		memset(j->password, 0, j->password_len);
+		free(j->password);
+	}
+	memset(j, 0, sizeof *j);
+	free(j);
+}
+
+/* On a worker, after a successful check: a new hash when the stored one has other
+ * parameters (password.h: the password is only at hand now). Costs one more run,
+ * once per user after a change of cost. */
+static void rehash(struct login_job *j)
+{
+	WC_RNG rng;
+
+	if (!password_needs_rehash(j->hash, &j->current) || wc_InitRng(&rng) != 0)
+		return;
+	if (password_hash(j->password, j->password_len, &j->current, &rng, j->rehash, sizeof j->rehash) !=
+	    PASSWORD_OK)
+		j->rehash[0] = '\0';
+	wc_FreeRng(&rng);
+}
+
+/* On a worker: verify, or burn the same cost for an unknown username. */
+static void job_run(pool_job *pj)
+{
+	struct login_job *j = (struct login_job *)pj;
+
+	if (j->hash[0])
+		j->ok = password_verify(j->hash, j->password, j->password_len) && !j->locked;
+	else
+		password_burn(&j->burn);
+	if (j->ok)
+		rehash(j);
+	memset(j->password, 0, j->password_len);
+}
+
+/* A failed attempt: counted for the account and the address, then the form again. */
+static void failed(struct login_job *j, h2o_req_t *req, int64_t now)
+{
+	app_thread *t = j->t;
+	int64_t until = 0;
+	const struct sockaddr *sa = j->has_peer ? (const struct sockaddr *)&j->peer : NULL;
+
+	if (j->user.id[0] && !j->locked &&
+	    store_user_login_failed(t->db, j->user.id, now, t->app->cfg->lockout_threshold,
+	                            t->app->cfg->lockout_seconds, &until) == STORE_OK &&
+	    until > now)
+		metrics_lockout(t->app->metrics, t->index);
+	ratelimit_failed(t->app->limits, RATELIMIT_LOGIN, sa, now);
+	metrics_login(t->app->metrics, t->index, j->locked ? METRICS_LOGIN_LOCKED : METRICS_LOGIN_FAILED);
+	if (req)
+		login_page(req, 200, &j->flow, j->flow_id, j->csrf, j->username, WRONG);
+}
+
+/* The right password: a session, then the consent page or the code. */
+static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
+{
+	app_thread *t = j->t;
+	struct store_client c;
+	struct store_flow taken;
+	int consent;
+
+	store_user_login_ok(t->db, j->user.id);
+	if (j->rehash[0])
+		store_user_set_password(t->db, j->user.id, j->rehash); /* a failure keeps the old hash */
+	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_OK);
+	if (!req)
+		return;
+	if (session_start(req, t, j->user.id, now)) {
+		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		return;
+	}
+	if (app_client_get(t, j->flow.client_id, &c) != STORE_OK ||
+	    (consent = session_needs_consent(t, &c, j->user.id, j->flow.scope, j->flow.prompt)) < 0) {
+		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+		return;
+	}
+	if (consent) {
+		if (store_flow_set_user(t->db, j->flow_hash, SECRET_HASH_LEN, now, j->user.id, now) ==
+		    STORE_OK)
+			consent_page(req, &j->flow, j->flow_id, j->csrf, j->user.username);
+		else
+			page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+		return;
+	}
+	if (store_flow_take(t->db, j->flow_hash, SECRET_HASH_LEN, now, &taken) != STORE_OK) {
+		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+		return;
+	}
+	session_issue_code(req, t, &taken, j->user.id, now);
+}
+
+/* Back on the loop. j->job.req is NULL when the browser left: record, answer nobody. */
+static void job_done(pool_job *pj)
+{
+	struct login_job *j = (struct login_job *)pj;
+	int64_t now = app_now();
+
+	if (!pj->cancelled) {
+		if (j->ok)
+			succeeded(j, pj->req, now);
+		else
+			failed(j, pj->req, now);
+	}
+	job_free(j);
+}
+
+/* A new job for the checked form, or NULL (out of memory). */
+static struct login_job *job_new(app_thread *t, const char *password, const struct store_flow *f)
+{
+	struct login_job *j = calloc(1, sizeof *j);
+
+	if (!j || !(j->password = malloc(strlen(password) + 1))) {
+		free(j);
+		return NULL;
+	}
+	j->password_len = strlen(password);
+	memcpy(j->password, password, j->password_len + 1);
+	j->t = t;
+	j->flow = *f;
+	j->burn = j->current = t->app->cfg->argon2;
+	j->job.run = job_run;
+	j->job.done = job_done;
+	return j;
+}
+
+/* Look the user up and hand the check to the pool; the answer comes from job_done. */
+static void check_password(h2o_req_t *req, app_thread *t, const http_form *form, const struct store_flow *f,
+                           const uint8_t flow_hash[SECRET_HASH_LEN], const char *username,
+                           const char *password)
+{
+	struct login_job *j = job_new(t, password, f);
+	store_err e;
+
+	if (!j) {
+		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		return;
+	}
+	memcpy(j->flow_hash, flow_hash, SECRET_HASH_LEN);
+	snprintf(j->flow_id, sizeof j->flow_id, "%s", http_form_get(form, "flow"));
+	snprintf(j->csrf, sizeof j->csrf, "%s", http_form_get(form, "csrf"));
+	snprintf(j->username, sizeof j->username, "%s", username);
+	peer(req, &j->peer, &j->has_peer);
+	e = store_user_get_by_name(t->db, username, &j->user);
+	if (e == STORE_OK) {
+		memcpy(j->hash, j->user.password_hash, sizeof j->hash);
+		j->locked = j->user.locked_until > app_now();
+	} else
+		memset(&j->user, 0, sizeof j->user);
+	if ((e != STORE_OK && e != STORE_NOT_FOUND) ||
+	    pool_submit_req(t->app->workers, t->jobs, &j->job, req) != 0) {
+		job_free(j);
+		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+	}
+}
+
+/* The per-address limit: 1 after answering 429 when this address failed too often. */
+static int limited(h2o_req_t *req, app_thread *t, const http_form *form, int64_t now)
+{
+	struct sockaddr_storage ss;
+	int has;
+	int64_t retry = 0;
+	char msg[128], after[24];
+
+	peer(req, &ss, &has);
+	if (!ratelimit_blocked(t->app->limits, RATELIMIT_LOGIN, has ? (struct sockaddr *)&ss : NULL, now, &retry))
+		return 0;
+	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_LIMITED);
+	metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_LOGIN);
+	snprintf(msg, sizeof msg, "Too many failed sign-ins from your network; try again in %lld minute%s.",
+	         (long long)((retry + 59) / 60), (retry + 59) / 60 == 1 ? "" : "s");
+	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
+	routes_add_header(req, "retry-after", after);
+	login_page(req, 429, NULL, http_form_get(form, "flow"), http_form_get(form, "csrf"),
+	           http_form_get(form, "username"), msg);
+	return 1;
+}
+
+/* A parsed form: the limit, the flow, the fields, then the password check. */
+static void login_form(h2o_req_t *req, app_thread *t, const http_form *form)
+{
+	struct store_flow *f = h2o_mem_alloc_pool(&req->pool, sizeof *f);
+	uint8_t hash[SECRET_HASH_LEN];
+	int64_t now = app_now();
+	const char *user = http_form_get(form, "username"), *pw = http_form_get(form, "password");
+
+	if (limited(req, t, form, now) || session_flow(req, t, form, now, f, hash))
+		return;
+	if (!user || !*user || strlen(user) > STORE_USERNAME_MAX || !pw || !*pw ||
+	    strlen(pw) > PASSWORD_MAX_LEN) {
+		login_page(req, 200, f, http_form_get(form, "flow"), http_form_get(form, "csrf"),
+		           user && strlen(user) <= STORE_USERNAME_MAX ? user : NULL,
+		           "Enter your username and your password.");
+		return;
+	}
+	check_password(req, t, form, f, hash, user, pw);
+}
+
+static void login_post(h2o_req_t *req, app_thread *t)
+{
+	http_form form;
+	const char *pw;
+
+	if (session_params(req, &form, NULL) != HTTP_OK) {
+		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+		return;
+	}
+	login_form(req, t, &form);
+	if ((pw = http_form_get(&form, "password")) != NULL)
+		memset((char *)pw, 0, strlen(pw)); /* the decoded copy in req's pool, on every path */
+}
+
+/* see routes.h */
+void login_endpoint(h2o_req_t *req, app_thread *t)
+{
+	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")))
+		login_post(req, t);
+	else
+		page_error(req, 400, "Start from your application",
+		           "To sign in, start from the application you want to use: it will bring you here.");
+}

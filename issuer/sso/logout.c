@@ -1,0 +1,193 @@
+/*
+ * logout.c: GET and POST /logout (OpenID Connect RP-Initiated Logout 1.0). With
+ * an id_token_hint we signed for the person signed in here, the session ends at
+ * once; otherwise the person confirms on a page whose form carries a token bound
+ * to their browser cookie, so a link on another site cannot sign anyone out.
+ *
+ * It must never redirect to a post_logout_redirect_uri the client did not
+ * register (exact match; otherwise an error page), never trust a hint not signed
+ * by our keys for our issuer (an expired one is fine: logging out is why RPs
+ * keep them), and never end a session on a GET that does not name its user.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "jose.h"
+#include "jose_b64url.h"
+#include "jose_json.h"
+#include "http/page.h"
+#include "sso/session.h"
+
+/* How long after its expiry a hint still names its user (seconds): RPs log out late. */
+#ifndef LOGOUT_HINT_LEEWAY
+#define LOGOUT_HINT_LEEWAY (366 * 86400)
+#endif
+
+#define BAD_LOGOUT "This sign-out link is not valid. Go back to the application."
+
+/* What a logout request asked, checked. */
+struct logout {
+	const char *uri, *state;
+	char client[STORE_ID_MAX + 1]; /* client_id, or the hint's azp/aud; "" */
+	char sub[STORE_ID_MAX + 1];    /* the valid hint's subject; "" without one */
+};
+
+/* 1 when the aud claim (string or array) holds id. */
+static int aud_has(const cJSON *aud, const char *id)
+{
+	const cJSON *a;
+
+	if (cJSON_IsString(aud))
+		return strcmp(aud->valuestring, id) == 0;
+	if (cJSON_IsArray(aud))
+		cJSON_ArrayForEach(a, aud) if (cJSON_IsString(a) && strcmp(a->valuestring, id) == 0) return 1;
+	return 0;
+}
+
+/* Verify hint (ours, our issuer, an ID token) and take its subject and client into l; 0 or -1. */
+static int read_hint(app_thread *t, const char *hint, const char *client_id, struct logout *l)
+{
+	const char *iss[] = {t->app->cfg->issuer};
+	jose_jwt_opts o = {.now = app_now(), .leeway = LOGOUT_HINT_LEEWAY, .issuers = iss, .n_issuers = 1};
+	jose_jwt jwt;
+	jose_fail why;
+	const cJSON *aud;
+	const char *sub, *azp, *typ;
+	int rc = -1;
+
+	if (keyring_verify(t->app->keys, &o, hint, strlen(hint), &jwt, &why) != JOSE_OK)
+		return -1;
+	aud = jose_json_member(jwt.payload, "aud");
+	sub = jose_json_string(jwt.payload, "sub");
+	azp = jose_json_string(jwt.payload, "azp");
+	typ = jose_json_string(jwt.header, "typ");
+	if (!sub || strlen(sub) > STORE_ID_MAX || (typ && strcmp(typ, "at+jwt") == 0))
+		goto out;
+	if (client_id && !aud_has(aud, client_id))
+		goto out;
+	if (!client_id)
+		client_id = azp ? azp : cJSON_IsString(aud) ? aud->valuestring : NULL;
+	snprintf(l->client, sizeof l->client, "%s",
+	         client_id && strlen(client_id) <= STORE_ID_MAX ? client_id : "");
+	snprintf(l->sub, sizeof l->sub, "%s", sub);
+	rc = 0;
+out:
+	jose_jwt_clear(&jwt);
+	return rc;
+}
+
+/* Read and check the request into l; 0, or -1 after an error page. */
+static int read_logout(h2o_req_t *req, app_thread *t, const http_form *q, struct logout *l)
+{
+	const char *hint = http_form_get(q, "id_token_hint"), *id = http_form_get(q, "client_id");
+	struct store_client c;
+	store_err e = STORE_NOT_FOUND;
+
+	memset(l, 0, sizeof *l);
+	l->uri = http_form_get(q, "post_logout_redirect_uri");
+	l->state = http_form_get(q, "state");
+	if (id && !*id)
+		id = NULL; /* the confirmation form sends empty fields */
+	if (l->uri && !*l->uri)
+		l->uri = NULL;
+	if ((id && strlen(id) > STORE_ID_MAX) || (hint && read_hint(t, hint, id, l))) {
+		page_error(req, 400, "Invalid sign-out request", BAD_LOGOUT);
+		return -1;
+	}
+	if (id)
+		snprintf(l->client, sizeof l->client, "%s", id);
+	if (!l->uri)
+		return 0;
+	if (l->client[0])
+		e = app_client_get(t, l->client, &c);
+	if (store_unavailable(e)) {
+		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		return -1;
+	}
+	if (e != STORE_OK || !store_list_has(c.post_logout_uris, l->uri)) {
+		page_error(req, 400, "Invalid sign-out request",
+		           "The application asked to return you to an address it has not registered.");
+		return -1;
+	}
+	return 0;
+}
+
+/* The logout form's token for this browser: base64url(SHA-256("logout:" || browser hash)). */
+static void form_token(const uint8_t browser[SECRET_HASH_LEN], char out[SECRET_TEXT_LEN + 1])
+{
+	char in[7 + SECRET_HASH_LEN];
+	uint8_t h[SECRET_HASH_LEN];
+
+	memcpy(in, "logout:", 7);
+	memcpy(in + 7, browser, SECRET_HASH_LEN);
+	secret_hash(in, sizeof in, h);
+	jose_b64url_encode(out, SECRET_TEXT_LEN + 1, h, sizeof h);
+}
+
+/* 1 when the request is the confirmation form's POST with this browser's token. */
+static int confirmed(h2o_req_t *req, const http_form *q)
+{
+	const char *csrf = http_form_get(q, "csrf");
+	uint8_t browser[SECRET_HASH_LEN];
+	char want[SECRET_TEXT_LEN + 1];
+
+	if (!csrf || strlen(csrf) != SECRET_TEXT_LEN || session_browser(req, browser))
+		return 0;
+	form_token(browser, want);
+	return jose_ct_equal(want, csrf, SECRET_TEXT_LEN);
+}
+
+static void confirm_page(h2o_req_t *req, app_thread *t, const struct logout *l)
+{
+	uint8_t browser[SECRET_HASH_LEN];
+	char csrf[SECRET_TEXT_LEN + 1], origin[STORE_URI_MAX + 1] = "";
+	struct page_var v[] = {{"csrf", csrf},
+	                       {"client_id", l->client},
+	                       {"post_logout_redirect_uri", l->uri},
+	                       {"state", l->state}};
+
+	if (session_browser_ensure(req, t, browser)) {
+		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		return;
+	}
+	form_token(browser, csrf);
+	if (l->uri)
+		page_origin(l->uri, origin, sizeof origin);
+	page_send(req, 200, "logout.html", v, sizeof v / sizeof v[0], origin);
+}
+
+/* see routes.h */
+void logout_endpoint(h2o_req_t *req, app_thread *t)
+{
+	http_form q;
+	struct logout l;
+	struct store_session s;
+	store_err e;
+	int post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
+
+	if (session_params(req, &q, NULL) != HTTP_OK) {
+		page_error(req, 400, "Invalid sign-out request", BAD_LOGOUT);
+		return;
+	}
+	if (read_logout(req, t, &q, &l))
+		return;
+	e = session_current(req, t, app_now(), &s);
+	if (store_unavailable(e)) {
+		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		return;
+	}
+	if (post && http_form_get(&q, "csrf") && !confirmed(req, &q)) {
+		page_error(req, 400, "Sign-out expired", "This sign-out page has expired; please try again.");
+		return;
+	}
+	if (e == STORE_OK && !(l.sub[0] && strcmp(l.sub, s.user_id) == 0) && !(post && confirmed(req, &q))) {
+		confirm_page(req, t, &l);
+		return;
+	}
+	session_end(req, t);
+	if (l.uri) {
+		const char *p[] = {"state", l.state && *l.state ? l.state : NULL};
+		session_redirect(req, t, l.uri, p, 1, 0);
+	} else
+		page_send(req, 200, "signed-out.html", NULL, 0, NULL);
+}

@@ -1,0 +1,2368 @@
+/*
+ * store_sqlite.c: the SQLite backend of the storage seam (see store.h). One
+ * `struct sq` is one connection, opened in multi-thread mode (no SQLite mutex:
+ * one thread per connection, as store.h requires), in WAL mode so readers never
+ * wait for the writer, with every statement prepared once per connection and
+ * kept. The schema lives in `migrations[]` below and only ever moves forward.
+ *
+ * It must never: put a secret in an error message, hand back a truncated value,
+ * answer "not found" or "not revoked" when the truth is "could not read", or
+ * close() a descriptor of a database file that SQLite may hold locks on (POSIX
+ * locks are per process: that close would drop every connection's locks; see
+ * https://sqlite.org/howtocorrupt.html §2.2).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* How long a write waits for another writer before STORE_BUSY. Writes are a few
+ * rows each, so waiting this long means something is wrong, not merely busy. */
+#ifndef STORE_SQLITE_BUSY_MS
+#define STORE_SQLITE_BUSY_MS 2000
+#endif
+
+/* WAL pages after which a commit is followed by a checkpoint (SQLite's own
+ * wal_autocheckpoint default); see sq_wal_hook. */
+#ifndef STORE_SQLITE_CHECKPOINT_PAGES
+#define STORE_SQLITE_CHECKPOINT_PAGES 1000
+#endif
+
+/* Pause between attempts to switch a fresh file to WAL mode (see open). */
+#define SQ_WAL_RETRY_MS 5
+
+/* "IDBK": PRAGMA application_id, so that another program's database is refused. */
+#define SQ_APP_ID 0x4944424b
+
+/* Oldest SQLite with STRICT tables (3.37) and UPDATE … RETURNING (3.35). */
+#define SQ_MIN_VERSION 3037000
+
+/*
+ * The schema, one entry per version: migrations[i] takes user_version i to i+1,
+ * in one transaction with the version bump. Append only; never edit a released
+ * entry. Multi-valued columns are '\n'-separated lists (store.h, "Values").
+ * Hashes are BLOBs computed by the caller; the store never sees a secret.
+ */
+static const char *const migrations[] = {
+    /* 1: clients, keys, revocations; users, sessions, codes, refresh tokens. */
+    "PRAGMA application_id = 1229210187;\n" /* SQ_APP_ID */
+    "CREATE TABLE clients (\n"
+    "  id            TEXT PRIMARY KEY NOT NULL,\n"
+    "  secret_hash   BLOB,\n" /* keyed hash of the secret; NULL for a public client */
+    "  secret_salt   BLOB,\n"
+    "  is_public     INTEGER NOT NULL DEFAULT 0 CHECK (is_public IN (0, 1)),\n"
+    "  grants        TEXT NOT NULL DEFAULT '',\n"
+    "  redirect_uris TEXT NOT NULL DEFAULT '',\n"
+    "  audiences     TEXT NOT NULL DEFAULT '',\n"
+    "  scope         TEXT NOT NULL DEFAULT '',\n"
+    "  subjects      TEXT NOT NULL DEFAULT '',\n" /* allowed `sub`s (seeds' JSON /token) */
+    "  needs_consent INTEGER NOT NULL DEFAULT 0 CHECK (needs_consent IN (0, 1)),\n"
+    "  created_at    INTEGER NOT NULL,\n"
+    "  CHECK ((is_public = 1) = (secret_hash IS NULL))\n"
+    ") STRICT;\n"
+    "CREATE TABLE signing_keys (\n"
+    "  kid         TEXT PRIMARY KEY NOT NULL,\n" /* RFC 7638 thumbprint */
+    "  alg         TEXT NOT NULL,\n"
+    "  private_der BLOB NOT NULL,\n"
+    "  created_at  INTEGER NOT NULL,\n" /* published from here */
+    "  not_before  INTEGER NOT NULL,\n" /* signs from here (publish-before-sign) */
+    "  retired_at  INTEGER,\n"          /* signs no more from here */
+    "  expires_at  INTEGER,\n"          /* leaves the JWKS here; then purgeable */
+    "  CHECK (expires_at IS NULL OR retired_at IS NOT NULL AND expires_at >= retired_at)\n"
+    ") STRICT;\n"
+    "CREATE INDEX signing_keys_created ON signing_keys (created_at);\n"
+    "CREATE TABLE revoked_tokens (\n"
+    "  jti        TEXT PRIMARY KEY NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL\n" /* the token's exp: kept until then */
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE INDEX revoked_tokens_expires ON revoked_tokens (expires_at);\n"
+    "CREATE TABLE users (\n"
+    "  id            TEXT PRIMARY KEY NOT NULL,\n" /* the `sub`: opaque, never reused */
+    "  username      TEXT NOT NULL UNIQUE,\n"
+    "  email         TEXT,\n"
+    "  password_hash TEXT NOT NULL,\n" /* argon2id encoded string ($argon2id$v=19$…) */
+    "  created_at    INTEGER NOT NULL,\n"
+    "  failed_logins INTEGER NOT NULL DEFAULT 0,\n"
+    "  locked_until  INTEGER NOT NULL DEFAULT 0\n"
+    ") STRICT;\n"
+    "CREATE TABLE sessions (\n"
+    "  id_hash    BLOB PRIMARY KEY NOT NULL,\n" /* hash of the cookie value */
+    "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  auth_time  INTEGER NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE INDEX sessions_user ON sessions (user_id);\n"
+    "CREATE INDEX sessions_expires ON sessions (expires_at);\n"
+    "CREATE TABLE auth_codes (\n"
+    "  code_hash             BLOB PRIMARY KEY NOT NULL,\n"
+    "  client_id             TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+    "  user_id               TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  redirect_uri          TEXT NOT NULL,\n"
+    "  scope                 TEXT NOT NULL,\n"
+    "  nonce                 TEXT NOT NULL DEFAULT '',\n"
+    "  code_challenge        TEXT NOT NULL,\n"
+    "  code_challenge_method TEXT NOT NULL,\n"
+    "  auth_time             INTEGER NOT NULL,\n"
+    "  expires_at            INTEGER NOT NULL,\n"
+    "  used                  INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1))\n"
+    ") STRICT;\n"
+    "CREATE INDEX auth_codes_client ON auth_codes (client_id);\n"
+    "CREATE INDEX auth_codes_user ON auth_codes (user_id);\n"
+    "CREATE INDEX auth_codes_expires ON auth_codes (expires_at);\n"
+    "CREATE TABLE refresh_tokens (\n"
+    "  token_hash BLOB PRIMARY KEY NOT NULL,\n"
+    "  family_id  TEXT NOT NULL,\n" /* every rotation of one grant shares it */
+    "  client_id  TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+    "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  scope      TEXT NOT NULL,\n"
+    "  auth_time  INTEGER NOT NULL,\n" /* for the ID token a refresh returns */
+    "  created_at INTEGER NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL,\n"
+    "  used       INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),\n"   /* rotated away */
+    "  revoked    INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))\n" /* family revoked */
+    ") STRICT;\n"
+    "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);\n"
+    "CREATE INDEX refresh_tokens_client ON refresh_tokens (client_id);\n"
+    "CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);\n"
+    "CREATE INDEX refresh_tokens_expires ON refresh_tokens (expires_at);\n",
+    /* 2: usernames are unique without regard to ASCII case ("Alice" is "alice"),
+     * as in Keycloak; lookups by name use this index (WHERE … COLLATE NOCASE). */
+    "CREATE UNIQUE INDEX users_username_nocase ON users (username COLLATE NOCASE);\n",
+    /* 3: RP-initiated logout and the ID token's alg per client; login flows kept
+     * server-side between /authorize and the code; consents per user and client.
+     * Child keys are indexed so that deleting a client or user cascades without
+     * scanning (https://sqlite.org/foreignkeys.html §3). login_flows keeps its
+     * rowid: a row (URI, state, nonce) can be kilobytes, too big for a B-tree key. */
+    "ALTER TABLE clients ADD COLUMN post_logout_uris TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE clients ADD COLUMN id_token_alg TEXT NOT NULL DEFAULT '';\n" /* '': RS256 */
+    "CREATE TABLE login_flows (\n"
+    "  id_hash               BLOB PRIMARY KEY NOT NULL,\n" /* hash of the flow's random id */
+    "  csrf_hash             BLOB NOT NULL,\n"             /* hash of the form's CSRF token */
+    "  browser_hash          BLOB NOT NULL,\n"             /* hash of the browser-binding cookie */
+    "  client_id             TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+    "  redirect_uri          TEXT NOT NULL,\n"
+    "  scope                 TEXT NOT NULL,\n"
+    "  state                 TEXT NOT NULL DEFAULT '',\n"
+    "  nonce                 TEXT NOT NULL DEFAULT '',\n"
+    "  code_challenge        TEXT NOT NULL,\n"
+    "  code_challenge_method TEXT NOT NULL,\n"
+    "  prompt                INTEGER NOT NULL DEFAULT 0 CHECK (prompt BETWEEN 0 AND 3),\n"
+    "  max_age               INTEGER NOT NULL DEFAULT -1 CHECK (max_age >= -1),\n"
+    "  user_id               TEXT REFERENCES users (id) ON DELETE CASCADE,\n" /* NULL until signed in */
+    "  auth_time             INTEGER NOT NULL DEFAULT 0,\n"
+    "  created_at            INTEGER NOT NULL,\n"
+    "  expires_at            INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX login_flows_client ON login_flows (client_id);\n"
+    "CREATE INDEX login_flows_user ON login_flows (user_id);\n"
+    "CREATE INDEX login_flows_expires ON login_flows (expires_at);\n"
+    "CREATE TABLE consents (\n"
+    "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  client_id  TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+    "  scope      TEXT NOT NULL,\n" /* space-separated, as granted */
+    "  granted_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (user_id, client_id)\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE INDEX consents_client ON consents (client_id);\n",
+};
+#define SQ_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* Every statement the operations run, prepared on first use and kept. */
+enum sq_query {
+	Q_CLIENT_PUT,
+	Q_CLIENT_GET,
+	Q_CLIENT_LIST,
+	Q_CLIENT_DELETE,
+	Q_KEY_PUT,
+	Q_KEY_LIST,
+	Q_KEY_RETIRE,
+	Q_KEY_EXISTS,
+	Q_KEY_PURGE,
+	Q_REVOKE_PUT,
+	Q_REVOKE_CHECK,
+	Q_REVOKE_PURGE,
+	Q_CODE_PUT,
+	Q_CODE_TAKE,
+	Q_CODE_PURGE,
+	Q_USER_PUT,
+	Q_USER_GET,
+	Q_USER_GET_NAME,
+	Q_USER_LIST,
+	Q_USER_DELETE,
+	Q_USER_FAILED,
+	Q_USER_LOCKED,
+	Q_USER_OK,
+	Q_USER_SET_PASSWORD,
+	Q_SESSION_PUT,
+	Q_SESSION_GET,
+	Q_SESSION_DELETE,
+	Q_SESSION_PURGE,
+	Q_REFRESH_PUT,
+	Q_REFRESH_GET,
+	Q_REFRESH_FIND,
+	Q_REFRESH_USE,
+	Q_REFRESH_REVOKE,
+	Q_REFRESH_PURGE,
+	Q_FLOW_PUT,
+	Q_FLOW_GET,
+	Q_FLOW_SET_USER,
+	Q_FLOW_TAKE,
+	Q_FLOW_PURGE,
+	Q_CONSENT_PUT,
+	Q_CONSENT_GET,
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_COUNT
+};
+
+#define SQ_CLIENT_COLS                                                                                       \
+	"id, secret_hash, secret_salt, is_public, needs_consent, grants, redirect_uris, audiences, scope, "  \
+	"subjects, created_at, post_logout_uris, id_token_alg"
+#define SQ_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
+#define SQ_CODE_COLS                                                                                         \
+	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
+	"auth_time, expires_at"
+#define SQ_USER_COLS    "id, username, email, password_hash, created_at, failed_logins, locked_until"
+#define SQ_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
+#define SQ_FLOW_COLS                                                                                         \
+	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
+	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at"
+#define SQ_REFRESH_COLS "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at"
+/* A refresh token's family is revoked when any of its tokens is (revoke marks them all). */
+#define SQ_FAMILY_REVOKED                                                                                    \
+	"EXISTS (SELECT 1 FROM refresh_tokens AS f WHERE f.family_id = t.family_id AND f.revoked = 1)"
+
+static const char *const queries[Q_COUNT] = {
+    [Q_CLIENT_PUT] =
+        "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13)",
+    [Q_CLIENT_GET] = "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id = ?1",
+    [Q_CLIENT_LIST] = "SELECT " SQ_CLIENT_COLS " FROM clients ORDER BY id",
+    [Q_CLIENT_DELETE] = "DELETE FROM clients WHERE id = ?1",
+    [Q_KEY_PUT] = "INSERT INTO signing_keys (" SQ_KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_KEY_LIST] = "SELECT " SQ_KEY_COLS " FROM signing_keys WHERE expires_at IS NULL OR expires_at > ?1 "
+                   "ORDER BY created_at DESC, rowid DESC",
+    [Q_KEY_RETIRE] = "UPDATE signing_keys SET retired_at = ?2, expires_at = ?3 "
+                     "WHERE kid = ?1 AND retired_at IS NULL",
+    [Q_KEY_EXISTS] = "SELECT 1 FROM signing_keys WHERE kid = ?1",
+    [Q_KEY_PURGE] = "DELETE FROM signing_keys WHERE expires_at <= ?1",
+    [Q_REVOKE_PUT] = "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2) ON CONFLICT (jti) "
+                     "DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+    [Q_REVOKE_CHECK] = "SELECT 1 FROM revoked_tokens WHERE jti = ?1 AND expires_at > ?2",
+    [Q_REVOKE_PURGE] = "DELETE FROM revoked_tokens WHERE expires_at <= ?1",
+    [Q_CODE_PUT] =
+        "INSERT INTO auth_codes (" SQ_CODE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    /* One statement, so one implicit write transaction: SQLite's single writer
+     * lock serialises every taker, in this process or another, and only the
+     * first finds used = 0. RETURNING reads the row inside that transaction. */
+    [Q_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2 "
+                    "RETURNING " SQ_CODE_COLS,
+    [Q_CODE_PURGE] = "DELETE FROM auth_codes WHERE expires_at <= ?1 OR used = 1",
+    [Q_USER_PUT] = "INSERT INTO users (" SQ_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_USER_GET] = "SELECT " SQ_USER_COLS " FROM users WHERE id = ?1",
+    [Q_USER_GET_NAME] = "SELECT " SQ_USER_COLS " FROM users WHERE username = ?1 COLLATE NOCASE",
+    [Q_USER_LIST] = "SELECT " SQ_USER_COLS " FROM users ORDER BY username COLLATE NOCASE, username",
+    [Q_USER_DELETE] = "DELETE FROM users WHERE username = ?1 COLLATE NOCASE",
+    /* One statement: concurrent failures (several loops, several replicas) each
+     * count. SET expressions read the row as it was before the update. */
+    [Q_USER_FAILED] = "UPDATE users SET failed_logins = min(failed_logins + 1, 2147483647), "
+                      "locked_until = CASE WHEN ?3 > 0 AND failed_logins + 1 >= ?3 THEN ?2 + ?4 "
+                      "ELSE locked_until END WHERE id = ?1 AND locked_until <= ?2 RETURNING locked_until",
+    [Q_USER_LOCKED] = "SELECT locked_until FROM users WHERE id = ?1",
+    /* No write (and no fsync) on the common login of a user with nothing to reset. */
+    [Q_USER_OK] = "UPDATE users SET failed_logins = 0, locked_until = 0 "
+                  "WHERE id = ?1 AND (failed_logins != 0 OR locked_until != 0)",
+    [Q_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+    [Q_SESSION_PUT] = "INSERT INTO sessions (" SQ_SESSION_COLS ") VALUES (?1, ?2, ?3, ?4)",
+    [Q_SESSION_GET] = "SELECT " SQ_SESSION_COLS " FROM sessions WHERE id_hash = ?1 AND expires_at > ?2",
+    [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
+    [Q_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at <= ?1",
+    [Q_REFRESH_PUT] =
+        "INSERT INTO refresh_tokens (" SQ_REFRESH_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_REFRESH_GET] = "SELECT " SQ_REFRESH_COLS " FROM refresh_tokens AS t WHERE token_hash = ?1 AND "
+                      "used = 0 AND expires_at > ?2 AND NOT " SQ_FAMILY_REVOKED,
+    [Q_REFRESH_FIND] = "SELECT " SQ_REFRESH_COLS ", used, " SQ_FAMILY_REVOKED
+                       " FROM refresh_tokens AS t WHERE token_hash = ?1",
+    [Q_REFRESH_USE] = "UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1",
+    [Q_REFRESH_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1",
+    [Q_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= ?1 OR revoked = 1",
+    [Q_FLOW_PUT] = "INSERT INTO login_flows (" SQ_FLOW_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                   "?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [Q_FLOW_GET] = "SELECT " SQ_FLOW_COLS " FROM login_flows WHERE id_hash = ?1 AND expires_at > ?2",
+    [Q_FLOW_SET_USER] = "UPDATE login_flows SET user_id = ?3, auth_time = ?4 "
+                        "WHERE id_hash = ?1 AND expires_at > ?2",
+    /* As Q_CODE_TAKE: one statement, one write transaction, so only the first of
+     * any number of takers finds the row; the others find it gone. */
+    [Q_FLOW_TAKE] = "DELETE FROM login_flows WHERE id_hash = ?1 AND expires_at > ?2 RETURNING " SQ_FLOW_COLS,
+    [Q_FLOW_PURGE] = "DELETE FROM login_flows WHERE expires_at <= ?1",
+    [Q_CONSENT_PUT] = "INSERT INTO consents (user_id, client_id, scope, granted_at) VALUES (?1, ?2, ?3, ?4) "
+                      "ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, "
+                      "granted_at = excluded.granted_at",
+    [Q_CONSENT_GET] = "SELECT scope FROM consents WHERE user_id = ?1 AND client_id = ?2",
+    /* IMMEDIATE: take the write lock before reading, so that of two rotations of
+     * one token the second reads what the first wrote (a DEFERRED read-then-write
+     * in WAL mode would fail with SQLITE_BUSY_SNAPSHOT instead of waiting). */
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+};
+
+struct sq {
+	store base; /* first: a store * is a struct sq * */
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_COUNT];
+	int ready;     /* fully opened: close may then run PRAGMA optimize */
+	int writing;   /* holds sq_writer (see below) */
+	int in_tx;     /* inside a transaction begun by tx_begin */
+	int ckpt_due;  /* the WAL has grown past STORE_SQLITE_CHECKPOINT_PAGES */
+	char msg[256]; /* last failure, for errmsg() */
+};
+
+/* Serialises the create-the-file step of every open in this process (see open). */
+static pthread_mutex_t sq_create_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The writer turn. SQLite lets one connection write at a time and makes the
+ * others wait in its busy handler, which polls: it sleeps 1, 2, 5, 10 … 100 ms
+ * between tries (sqlite3_busy_timeout), so with several event-loop threads
+ * writing, a loser sleeps well past the few hundred microseconds the winner's
+ * commit takes, and its whole loop (every connection on it) sleeps with it; a
+ * loser that keeps losing waits out STORE_SQLITE_BUSY_MS and fails. So every
+ * connection of this process takes its turn here first, in arrival order (a
+ * ticket lock), before it asks SQLite for the write lock (before BEGIN
+ * IMMEDIATE, or the single statement that writes), and gives it back once the
+ * transaction has ended (after COMMIT, with its fsync, or ROLLBACK): the next
+ * writer starts the moment the last one is done. Other processes (the CLI, a
+ * second server on the same file) still meet SQLite's lock and busy handler.
+ *
+ * The turn is the process's, not the file's: a process with two databases
+ * serialises their writes too (the issuer has one). A thread that already
+ * holds the turn and writes through another connection goes on without it
+ * (SQLite's lock and busy timeout then decide, as before): never a deadlock
+ * on ourselves. The holder never waits for anything unbounded while holding
+ * it (SQLite's waits end at the busy timeout), so no waiter waits forever.
+ */
+static struct {
+	pthread_mutex_t m;
+	pthread_cond_t turn;
+	unsigned long next, serving; /* tickets: handed out, and the one whose turn it is */
+	pthread_t owner;             /* valid while held */
+	int held;
+} sq_writer = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
+
+/* Wait for the writer turn: 1 once held, 0 when this thread holds it already. */
+static int sq_writer_enter(void)
+{
+	unsigned long ticket;
+	int got = 0;
+
+	pthread_mutex_lock(&sq_writer.m);
+	if (sq_writer.held && pthread_equal(sq_writer.owner, pthread_self()))
+		goto out;
+	ticket = sq_writer.next++;
+	while (ticket != sq_writer.serving)
+		pthread_cond_wait(&sq_writer.turn, &sq_writer.m);
+	sq_writer.owner = pthread_self();
+	sq_writer.held = got = 1;
+out:
+	pthread_mutex_unlock(&sq_writer.m);
+	return got;
+}
+
+static void sq_writer_leave(void)
+{
+	pthread_mutex_lock(&sq_writer.m);
+	sq_writer.held = 0;
+	sq_writer.serving++;
+	pthread_cond_broadcast(&sq_writer.turn); /* a few loop threads at most wait */
+	pthread_mutex_unlock(&sq_writer.m);
+}
+
+/* ---- backend-neutral helpers (declared in store.h) ---- */
+
+/* see store.h */
+const char *store_strerror(store_err e)
+{
+	switch (e) {
+	case STORE_OK:
+		return "ok";
+	case STORE_NOT_FOUND:
+		return "not found";
+	case STORE_CONFLICT:
+		return "already exists";
+	case STORE_REUSED:
+		return "refresh token reused";
+	case STORE_INVALID:
+		return "invalid argument";
+	case STORE_NOMEM:
+		return "out of memory";
+	case STORE_BUSY:
+		return "database busy";
+	case STORE_IO:
+		return "database I/O error";
+	case STORE_CORRUPT:
+		return "database corrupt";
+	case STORE_READONLY:
+		return "database read-only";
+	case STORE_FULL:
+		return "database or disk full";
+	}
+	return "unknown storage error";
+}
+
+/* see store.h */
+int store_list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	if (!list || !*list)
+		return 0;
+	for (const char *p = list;; p++) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && memcmp(p, item, n) == 0)
+			return 1;
+		if (!end)
+			return 0;
+		p = end;
+	}
+}
+
+/* see store.h */
+int store_list_valid(const char *list, size_t max)
+{
+	size_t n = 0;
+	unsigned char prev = '\n'; /* so a leading '\n' reads as an empty item */
+
+	for (const unsigned char *p = (const unsigned char *)list; *p; p++, n++) {
+		if (n >= max)
+			return 0;
+		if (*p == '\n' && prev == '\n')
+			return 0;
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+			return 0;
+		prev = *p;
+	}
+	return n == 0 || prev != '\n';
+}
+
+/* ---- errors ---- */
+
+/* SQLite's result code (extended codes are on) as a store_err. */
+static store_err sq_map(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return STORE_OK;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+			return STORE_CONFLICT;
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return STORE_NOT_FOUND; /* the row it refers to is missing */
+		return STORE_INVALID;           /* CHECK, NOT NULL, STRICT type */
+	case SQLITE_NOMEM:
+		return STORE_NOMEM;
+	case SQLITE_TOOBIG:
+	case SQLITE_RANGE:
+	case SQLITE_MISMATCH:
+		return STORE_INVALID;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return STORE_BUSY;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_FORMAT:
+		return STORE_CORRUPT;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return STORE_READONLY;
+	case SQLITE_FULL:
+		return STORE_FULL;
+	default: /* IOERR, CANTOPEN, PROTOCOL, ERROR (schema gone), MISUSE, … */
+		return STORE_IO;
+	}
+}
+
+/* Record the failure of `what` (code rc) for errmsg() and return its store_err.
+ * Only SQLite's message and our own words go in: never a bound value. */
+static store_err sq_fail(struct sq *s, const char *what, int rc)
+{
+	snprintf(s->msg, sizeof s->msg, "%s: %s (SQLite %d: %s)", what, sqlite3_errstr(rc), rc,
+	         rc == sqlite3_extended_errcode(s->db) ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	return sq_map(rc);
+}
+
+/* Record a failure found by us (not SQLite) and return e. */
+static store_err sq_fail_ours(struct sq *s, const char *what, const char *why, store_err e)
+{
+	snprintf(s->msg, sizeof s->msg, "%s: %s", what, why);
+	return e;
+}
+
+/* ---- statements, binding and reading ---- */
+
+/* The cached statement for q, prepared on first use; reset and unbound by sq_done. */
+static store_err sq_stmt(struct sq *s, enum sq_query q, sqlite3_stmt **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (!s->q[q]) {
+		rc = sqlite3_prepare_v3(s->db, queries[q], -1, SQLITE_PREPARE_PERSISTENT, &s->q[q], NULL);
+		if (rc != SQLITE_OK)
+			return sq_fail(s, "prepare", rc);
+	}
+	/* SQLite ends a transaction by itself after some failures (I/O, full
+	 * disk): what follows inside tx_begin's must not go on in autocommit. */
+	if (s->in_tx && q != Q_COMMIT && q != Q_ROLLBACK && sqlite3_get_autocommit(s->db))
+		return sq_fail_ours(s, "transaction", "rolled back after a failure; end it", STORE_IO);
+	/* A statement that writes, or BEGIN (which sqlite3_stmt_readonly calls
+	 * read-only), first takes the writer turn, unless this connection has it. */
+	if (!s->writing && (q == Q_BEGIN || !sqlite3_stmt_readonly(s->q[q])))
+		s->writing = sq_writer_enter();
+	*out = s->q[q];
+	return STORE_OK;
+}
+
+/* Reset and unbind st (may be NULL); give the writer turn back once no
+ * transaction is open (the statement's own has ended with the reset). */
+static void sq_done(struct sq *s, sqlite3_stmt *st)
+{
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	if (s->writing && sqlite3_get_autocommit(s->db)) {
+		s->writing = 0;
+		sq_writer_leave();
+	}
+	if (s->ckpt_due && !s->writing) {
+		/* PASSIVE: copies what it can without waiting for anyone (no busy
+		 * handler), while the next writer already writes; a failure leaves
+		 * the pages in the WAL for the next try. */
+		s->ckpt_due = 0;
+		(void)sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+}
+
+/*
+ * Called by SQLite after each commit of this connection with the WAL's size in
+ * pages. SQLite's automatic checkpoint would run here, inside the statement,
+ * so inside the writer turn: every writer of the process would wait for it
+ * (it writes up to STORE_SQLITE_CHECKPOINT_PAGES pages into the database file
+ * and syncs it: milliseconds). It is turned off at open, and this hook only
+ * notes it is due: sq_done runs it once the turn is given back. A checkpoint
+ * never needs SQLite's write lock, so other connections write meanwhile.
+ */
+static int sq_wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	if (pages >= STORE_SQLITE_CHECKPOINT_PAGES)
+		((struct sq *)ctx)->ckpt_due = 1;
+	return SQLITE_OK;
+}
+
+/* Bind a string that must fit in a field of max bytes (without NUL). */
+static int sq_bind_str(sqlite3_stmt *st, int i, const char *v, size_t max)
+{
+	size_t n = strnlen(v, max + 1);
+
+	if (n > max)
+		return SQLITE_TOOBIG;
+	return sqlite3_bind_text(st, i, v, (int)n, SQLITE_STATIC);
+}
+
+/* Bind bytes (NULL when n is 0). */
+static int sq_bind_blob(sqlite3_stmt *st, int i, const uint8_t *v, size_t n, size_t max)
+{
+	if (n > max)
+		return SQLITE_TOOBIG;
+	if (n == 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_blob(st, i, v, (int)n, SQLITE_STATIC);
+}
+
+/* Bind a time; 0 (not set) as NULL when nullable. */
+static int sq_bind_time(sqlite3_stmt *st, int i, int64_t t, int nullable)
+{
+	if (nullable && t == 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_int64(st, i, t);
+}
+
+/* Copy a TEXT column into dst[cap] (cap includes the NUL). -1 when it does not
+ * fit or holds a NUL: the caller reports STORE_CORRUPT, never a cut value. */
+static int sq_col_str(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	if (!v) {
+		if (sqlite3_column_type(st, i) != SQLITE_NULL)
+			return -1; /* out of memory converting */
+		dst[0] = '\0';
+		return 0;
+	}
+	if (n >= cap || memchr(v, '\0', n))
+		return -1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int sq_col_blob(sqlite3_stmt *st, int i, uint8_t *dst, size_t cap, size_t *len)
+{
+	const void *v = sqlite3_column_blob(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	*len = 0;
+	if (!v)
+		return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : -1;
+	if (n > cap)
+		return -1;
+	memcpy(dst, v, n);
+	*len = n;
+	return 0;
+}
+
+/* A field of a struct is a string only if it is NUL-terminated within it. */
+#define SQ_TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
+
+/* ---- clients ---- */
+
+/* The JWAs the issuer can sign ID tokens with (keys.c makes keys of these);
+ * "" is the default, RS256 (OIDC Core §3.1.3.7: what a client gets unless it
+ * registered another). Kept here too so that no handler meets another value. */
+static int sq_id_token_alg_valid(const struct store_client *c)
+{
+	static const char *const algs[] = {"", "RS256", "PS256", "ES256", "EdDSA"};
+
+	if (!SQ_TERMINATED(c->id_token_alg))
+		return 0;
+	for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
+		if (strcmp(c->id_token_alg, algs[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int sq_client_valid(const struct store_client *c)
+{
+	return SQ_TERMINATED(c->id) && c->id[0] && SQ_TERMINATED(c->grants) &&
+	       SQ_TERMINATED(c->redirect_uris) && SQ_TERMINATED(c->audiences) && SQ_TERMINATED(c->scope) &&
+	       SQ_TERMINATED(c->subjects) && SQ_TERMINATED(c->post_logout_uris) &&
+	       store_list_valid(c->post_logout_uris, STORE_LIST_MAX) && sq_id_token_alg_valid(c) &&
+	       store_list_valid(c->grants, STORE_GRANTS_MAX) &&
+	       store_list_valid(c->redirect_uris, STORE_LIST_MAX) &&
+	       store_list_valid(c->audiences, STORE_LIST_MAX) &&
+	       store_list_valid(c->subjects, STORE_LIST_MAX) && !strchr(c->scope, '\n') &&
+	       (c->is_public == 0 || c->is_public == 1) && (c->needs_consent == 0 || c->needs_consent == 1) &&
+	       c->secret_hash_len <= STORE_HASH_MAX && c->secret_salt_len <= STORE_SALT_MAX &&
+	       (c->is_public ? c->secret_hash_len == 0 : c->secret_hash_len > 0);
+}
+
+static int sq_client_read(sqlite3_stmt *st, struct store_client *c)
+{
+	memset(c, 0, sizeof *c);
+	if (sq_col_str(st, 0, c->id, sizeof c->id) ||
+	    sq_col_blob(st, 1, c->secret_hash, sizeof c->secret_hash, &c->secret_hash_len) ||
+	    sq_col_blob(st, 2, c->secret_salt, sizeof c->secret_salt, &c->secret_salt_len) ||
+	    sq_col_str(st, 5, c->grants, sizeof c->grants) ||
+	    sq_col_str(st, 6, c->redirect_uris, sizeof c->redirect_uris) ||
+	    sq_col_str(st, 7, c->audiences, sizeof c->audiences) ||
+	    sq_col_str(st, 8, c->scope, sizeof c->scope) ||
+	    sq_col_str(st, 9, c->subjects, sizeof c->subjects) ||
+	    sq_col_str(st, 11, c->post_logout_uris, sizeof c->post_logout_uris) ||
+	    sq_col_str(st, 12, c->id_token_alg, sizeof c->id_token_alg))
+		return -1;
+	c->is_public = sqlite3_column_int(st, 3);
+	c->needs_consent = sqlite3_column_int(st, 4);
+	c->created_at = sqlite3_column_int64(st, 10);
+	return 0;
+}
+
+static store_err sq_client_put(store *base, const struct store_client *c)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!c || !sq_client_valid(c)) {
+		e = sq_fail_ours(s, "client_put", "invalid client", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CLIENT_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_str(st, 1, c->id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_blob(st, 2, c->secret_hash, c->secret_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_blob(st, 3, c->secret_salt, c->secret_salt_len, STORE_SALT_MAX)) ||
+	    (rc = sqlite3_bind_int(st, 4, c->is_public)) ||
+	    (rc = sqlite3_bind_int(st, 5, c->needs_consent)) ||
+	    (rc = sq_bind_str(st, 6, c->grants, STORE_GRANTS_MAX)) ||
+	    (rc = sq_bind_str(st, 7, c->redirect_uris, STORE_LIST_MAX)) ||
+	    (rc = sq_bind_str(st, 8, c->audiences, STORE_LIST_MAX)) ||
+	    (rc = sq_bind_str(st, 9, c->scope, STORE_SCOPE_MAX)) ||
+	    (rc = sq_bind_str(st, 10, c->subjects, STORE_LIST_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 11, c->created_at)) ||
+	    (rc = sq_bind_str(st, 12, c->post_logout_uris, STORE_LIST_MAX)) ||
+	    (rc = sq_bind_str(st, 13, c->id_token_alg, STORE_ALG_MAX)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "client_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_client_get(store *base, const char *id, struct store_client *out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!id || !out) {
+		e = sq_fail_ours(s, "client_get", "NULL argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CLIENT_GET, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "client_get", rc);
+		goto out;
+	}
+	if (sq_client_read(st, out)) {
+		e = sq_fail_ours(s, "client_get", "stored client does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_client_list(store *base, store_client_cb cb, void *ctx)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	struct store_client *c = NULL; /* ~17 KB: off the (event-loop) stack */
+	store_err e;
+	int rc;
+
+	if (!cb) {
+		e = sq_fail_ours(s, "client_list", "NULL callback", STORE_INVALID);
+		goto out;
+	}
+	if (!(c = malloc(sizeof *c))) {
+		e = sq_fail_ours(s, "client_list", "out of memory", STORE_NOMEM);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CLIENT_LIST, &st)) != STORE_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sq_client_read(st, c)) {
+			e = sq_fail_ours(s, "client_list", "stored client does not fit the limits",
+			                 STORE_CORRUPT);
+			goto out;
+		}
+		if (cb(ctx, c))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		e = sq_fail(s, "client_list", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	free(c);
+	return e;
+}
+
+static store_err sq_client_delete(store *base, const char *id)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!id) {
+		e = sq_fail_ours(s, "client_delete", "NULL argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CLIENT_DELETE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "client_delete", rc);
+		goto out;
+	}
+	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+/* ---- signing keys ---- */
+
+static store_err sq_key_put(store *base, const struct store_key *k)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!k || !SQ_TERMINATED(k->kid) || !k->kid[0] || !SQ_TERMINATED(k->alg) || !k->alg[0] ||
+	    k->private_der_len == 0 || k->private_der_len > STORE_KEY_DER_MAX ||
+	    (k->expires_at && (!k->retired_at || k->expires_at < k->retired_at))) {
+		e = sq_fail_ours(s, "key_put", "invalid key", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_KEY_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_str(st, 1, k->kid, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 2, k->alg, STORE_ALG_MAX)) ||
+	    (rc = sq_bind_blob(st, 3, k->private_der, k->private_der_len, STORE_KEY_DER_MAX)) ||
+	    (rc = sq_bind_time(st, 4, k->created_at, 0)) || (rc = sq_bind_time(st, 5, k->not_before, 0)) ||
+	    (rc = sq_bind_time(st, 6, k->retired_at, 1)) || (rc = sq_bind_time(st, 7, k->expires_at, 1)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "key_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_key_list(store *base, int64_t now, store_key_cb cb, void *ctx)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	struct store_key *k = NULL; /* ~8 KB: off the stack, wiped before free */
+	store_err e;
+	int rc;
+
+	if (!cb) {
+		e = sq_fail_ours(s, "key_list", "NULL callback", STORE_INVALID);
+		goto out;
+	}
+	if (!(k = malloc(sizeof *k))) {
+		e = sq_fail_ours(s, "key_list", "out of memory", STORE_NOMEM);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_KEY_LIST, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, now))) {
+		e = sq_fail(s, "key_list", rc);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(k, 0, sizeof *k);
+		if (sq_col_str(st, 0, k->kid, sizeof k->kid) || sq_col_str(st, 1, k->alg, sizeof k->alg) ||
+		    sq_col_blob(st, 2, k->private_der, sizeof k->private_der, &k->private_der_len)) {
+			e = sq_fail_ours(s, "key_list", "stored key does not fit the limits", STORE_CORRUPT);
+			goto out;
+		}
+		k->created_at = sqlite3_column_int64(st, 3);
+		k->not_before = sqlite3_column_int64(st, 4);
+		k->retired_at = sqlite3_column_int64(st, 5); /* NULL reads as 0 */
+		k->expires_at = sqlite3_column_int64(st, 6);
+		if (cb(ctx, k))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		e = sq_fail(s, "key_list", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	if (k)
+		explicit_bzero(k, sizeof *k);
+	free(k);
+	return e;
+}
+
+static store_err sq_key_retire(store *base, const char *kid, int64_t retired_at, int64_t expires_at)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!kid || retired_at <= 0 || expires_at < retired_at) {
+		e = sq_fail_ours(s, "key_retire", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_KEY_RETIRE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, kid, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, retired_at)) || (rc = sqlite3_bind_int64(st, 3, expires_at)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "key_retire", rc);
+		goto out;
+	}
+	if (sqlite3_changes(s->db)) {
+		e = STORE_OK;
+		goto out;
+	}
+	/* Nothing updated: no such key, or one already retired. */
+	sq_done(s, st);
+	if ((e = sq_stmt(s, Q_KEY_EXISTS, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, kid, -1, SQLITE_STATIC)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, "key_retire", rc);
+		goto out;
+	}
+	e = rc == SQLITE_ROW ? STORE_CONFLICT : STORE_NOT_FOUND;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+/* DELETE … WHERE expires_at <= now, for the purge operations. */
+static store_err sq_purge(struct sq *s, enum sq_query q, const char *what, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, now)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_key_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_KEY_PURGE, "key_purge", now);
+}
+
+/* ---- revoked token ids ---- */
+
+static store_err sq_revoke_put(store *base, const char *jti, int64_t expires_at)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!jti || !*jti) {
+		e = sq_fail_ours(s, "revoke_put", "empty jti", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_REVOKE_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_str(st, 1, jti, STORE_ID_MAX)) || (rc = sqlite3_bind_int64(st, 2, expires_at)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "revoke_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_revoke_check(store *base, const char *jti, int64_t now, int *revoked)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!revoked || !jti) {
+		e = sq_fail_ours(s, "revoke_check", "NULL argument", STORE_INVALID);
+		goto out;
+	}
+	*revoked = 1; /* until the store says otherwise */
+	if ((e = sq_stmt(s, Q_REVOKE_CHECK, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, jti, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, "revoke_check", rc);
+		goto out;
+	}
+	*revoked = rc == SQLITE_ROW;
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_revoke_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_REVOKE_PURGE, "revoke_purge", now);
+}
+
+/* ---- authorization codes ---- */
+
+static store_err sq_code_put(store *base, const struct store_code *c)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!c || c->code_hash_len == 0 || c->code_hash_len > STORE_HASH_MAX ||
+	    !SQ_TERMINATED(c->client_id) || !SQ_TERMINATED(c->user_id) || !SQ_TERMINATED(c->redirect_uri) ||
+	    !SQ_TERMINATED(c->scope) || !SQ_TERMINATED(c->nonce) || !SQ_TERMINATED(c->code_challenge) ||
+	    !SQ_TERMINATED(c->code_challenge_method)) {
+		e = sq_fail_ours(s, "code_put", "invalid code", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CODE_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_blob(st, 1, c->code_hash, c->code_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_str(st, 2, c->client_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 3, c->user_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 4, c->redirect_uri, STORE_URI_MAX)) ||
+	    (rc = sq_bind_str(st, 5, c->scope, STORE_SCOPE_MAX)) ||
+	    (rc = sq_bind_str(st, 6, c->nonce, STORE_NONCE_MAX)) ||
+	    (rc = sq_bind_str(st, 7, c->code_challenge, STORE_PKCE_MAX)) ||
+	    (rc = sq_bind_str(st, 8, c->code_challenge_method, STORE_ALG_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 9, c->auth_time)) ||
+	    (rc = sqlite3_bind_int64(st, 10, c->expires_at)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "code_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_code_take(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                              struct store_code *out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc, bad;
+
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		e = sq_fail_ours(s, "code_take", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CODE_TAKE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, "code_take", rc);
+		goto out;
+	}
+	if (rc == SQLITE_DONE) {
+		e = STORE_NOT_FOUND;
+		goto out;
+	}
+	memset(out, 0, sizeof *out);
+	bad = sq_col_blob(st, 0, out->code_hash, sizeof out->code_hash, &out->code_hash_len) ||
+	      sq_col_str(st, 1, out->client_id, sizeof out->client_id) ||
+	      sq_col_str(st, 2, out->user_id, sizeof out->user_id) ||
+	      sq_col_str(st, 3, out->redirect_uri, sizeof out->redirect_uri) ||
+	      sq_col_str(st, 4, out->scope, sizeof out->scope) ||
+	      sq_col_str(st, 5, out->nonce, sizeof out->nonce) ||
+	      sq_col_str(st, 6, out->code_challenge, sizeof out->code_challenge) ||
+	      sq_col_str(st, 7, out->code_challenge_method, sizeof out->code_challenge_method);
+	out->auth_time = sqlite3_column_int64(st, 8);
+	out->expires_at = sqlite3_column_int64(st, 9);
+	/* The row is marked used, but only committed when the statement runs to its
+	 * end: a failure here means nobody took the code, and we say so. */
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "code_take", rc);
+		goto out;
+	}
+	if (bad) { /* used up, but unusable: fail the exchange rather than cut a value */
+		e = sq_fail_ours(s, "code_take", "stored code does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	if (e != STORE_OK && out)
+		memset(out, 0, sizeof *out);
+	return e;
+}
+
+static store_err sq_code_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_CODE_PURGE, "code_purge", now);
+}
+
+/* ---- statements run for their effect, transactions ---- */
+
+/* Step q (bound with text a, if not NULL) to its end; *changes gets the rows it
+ * changed (when not NULL). */
+static store_err sq_run(struct sq *s, enum sq_query q, const char *what, const char *a, int *changes)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((a && (rc = sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC))) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	if (changes)
+		*changes = sqlite3_changes(s->db);
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+/* Step q bound with the blob a[0..n) to its end; *changes gets the rows it changed. */
+static store_err sq_run_blob(struct sq *s, enum sq_query q, const char *what, const uint8_t *a, size_t n,
+                             int *changes)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, a, (int)n, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	*changes = sqlite3_changes(s->db);
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+/* Undo the transaction we began, if SQLite has not already (it rolls back by
+ * itself after some errors); keeps the message of the failure that led here. */
+static void sq_rollback(struct sq *s)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!sqlite3_get_autocommit(s->db) && sq_stmt(s, Q_ROLLBACK, &st) == STORE_OK)
+		sqlite3_step(st);
+	sq_done(s, st); /* gives the writer turn back either way */
+}
+
+/* see store.h: struct store_ops, tx_begin */
+static store_err sq_tx_begin(store *base)
+{
+	struct sq *s = (struct sq *)base;
+	store_err e;
+
+	if (s->in_tx)
+		return sq_fail_ours(s, "tx_begin", "a transaction is open already", STORE_INVALID);
+	if ((e = sq_run(s, Q_BEGIN, "tx_begin", NULL, NULL)) == STORE_OK)
+		s->in_tx = 1;
+	return e;
+}
+
+/* see store.h: struct store_ops, tx_end */
+static store_err sq_tx_end(store *base, int commit)
+{
+	struct sq *s = (struct sq *)base;
+	store_err e = STORE_OK;
+
+	if (!s->in_tx)
+		return sq_fail_ours(s, "tx_end", "no transaction is open", STORE_INVALID);
+	s->in_tx = 0;
+	if (commit)
+		e = sq_run(s, Q_COMMIT, "tx_end", NULL, NULL);
+	sq_rollback(s); /* after a failed COMMIT, so that nothing took effect */
+	return e;
+}
+
+/* Bind a key string: too long for any row is no row (NOT_FOUND), as client_get does. */
+static int sq_bind_key(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* ---- users ---- */
+
+static int sq_user_valid(const struct store_user *u)
+{
+	return SQ_TERMINATED(u->id) && u->id[0] && SQ_TERMINATED(u->username) && u->username[0] &&
+	       SQ_TERMINATED(u->email) && SQ_TERMINATED(u->password_hash) && u->password_hash[0] &&
+	       u->failed_logins >= 0 && u->locked_until >= 0;
+}
+
+static int sq_user_read(sqlite3_stmt *st, struct store_user *u)
+{
+	int64_t failed;
+
+	memset(u, 0, sizeof *u);
+	if (sq_col_str(st, 0, u->id, sizeof u->id) || sq_col_str(st, 1, u->username, sizeof u->username) ||
+	    sq_col_str(st, 2, u->email, sizeof u->email) ||
+	    sq_col_str(st, 3, u->password_hash, sizeof u->password_hash))
+		return -1;
+	u->created_at = sqlite3_column_int64(st, 4);
+	failed = sqlite3_column_int64(st, 5);
+	if (failed < 0 || failed > INT_MAX)
+		return -1;
+	u->failed_logins = (int)failed;
+	u->locked_until = sqlite3_column_int64(st, 6);
+	return 0;
+}
+
+static store_err sq_user_put(store *base, const struct store_user *u)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!u || !sq_user_valid(u)) {
+		e = sq_fail_ours(s, "user_put", "invalid user", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_USER_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_str(st, 1, u->id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 2, u->username, STORE_USERNAME_MAX)) ||
+	    (rc = u->email[0] ? sq_bind_str(st, 3, u->email, STORE_EMAIL_MAX) : sqlite3_bind_null(st, 3)) ||
+	    (rc = sq_bind_str(st, 4, u->password_hash, STORE_PASSWORD_HASH_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 5, u->created_at)) ||
+	    (rc = sqlite3_bind_int(st, 6, u->failed_logins)) ||
+	    (rc = sqlite3_bind_int64(st, 7, u->locked_until)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "user_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+/* One user by the key of query q (id, or username in any ASCII case). */
+static store_err sq_user_find(struct sq *s, enum sq_query q, const char *what, const char *key,
+                              struct store_user *out)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!key || !out) {
+		e = sq_fail_ours(s, what, "NULL argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, key)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, what, rc);
+		goto out;
+	}
+	if (sq_user_read(st, out)) {
+		e = sq_fail_ours(s, what, "stored user does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	if (e != STORE_OK && out)
+		memset(out, 0, sizeof *out);
+	return e;
+}
+
+static store_err sq_user_get(store *base, const char *id, struct store_user *out)
+{
+	return sq_user_find((struct sq *)base, Q_USER_GET, "user_get", id, out);
+}
+
+static store_err sq_user_get_by_name(store *base, const char *username, struct store_user *out)
+{
+	return sq_user_find((struct sq *)base, Q_USER_GET_NAME, "user_get_by_name", username, out);
+}
+
+static store_err sq_user_list(store *base, store_user_cb cb, void *ctx)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	struct store_user u;
+	store_err e;
+	int rc;
+
+	if (!cb) {
+		e = sq_fail_ours(s, "user_list", "NULL callback", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_USER_LIST, &st)) != STORE_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sq_user_read(st, &u)) {
+			e = sq_fail_ours(s, "user_list", "stored user does not fit the limits",
+			                 STORE_CORRUPT);
+			goto out;
+		}
+		if (cb(ctx, &u))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		e = sq_fail(s, "user_list", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_user_delete(store *base, const char *username)
+{
+	struct sq *s = (struct sq *)base;
+	store_err e;
+	int n = 0;
+
+	if (!username)
+		return sq_fail_ours(s, "user_delete", "NULL argument", STORE_INVALID);
+	if ((e = sq_run(s, Q_USER_DELETE, "user_delete", username, &n)) != STORE_OK)
+		return e;
+	return n ? STORE_OK : STORE_NOT_FOUND;
+}
+
+/* The user's locked_until into *v: OK, or NOT_FOUND for an unknown id. */
+static store_err sq_user_locked(struct sq *s, const char *id, const char *what, int64_t *v)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, Q_USER_LOCKED, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, id)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, what, rc);
+		goto out;
+	}
+	*v = sqlite3_column_int64(st, 0);
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_user_login_failed(store *base, const char *id, int64_t now, int threshold,
+                                      int64_t lock_seconds, int64_t *locked_until)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	int64_t until = 0;
+	store_err e;
+	int rc, counted;
+
+	if (locked_until)
+		*locked_until = 0;
+	if (!id || threshold < 0 || lock_seconds < 0 || (now > 0 && lock_seconds > INT64_MAX - now)) {
+		e = sq_fail_ours(s, "user_login_failed", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_USER_FAILED, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, id)) || (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    (rc = sqlite3_bind_int(st, 3, threshold)) || (rc = sqlite3_bind_int64(st, 4, lock_seconds)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, "user_login_failed", rc);
+		goto out;
+	}
+	if ((counted = rc == SQLITE_ROW)) {
+		until = sqlite3_column_int64(st, 0);
+		/* The update commits when the statement runs to its end. */
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+			e = sq_fail(s, "user_login_failed", rc);
+			goto out;
+		}
+	}
+	sq_done(s, st);
+	st = NULL;
+	/* Not counted: an unknown user, or one locked at `now`. */
+	if (!counted && (e = sq_user_locked(s, id, "user_login_failed", &until)) != STORE_OK)
+		goto out;
+	if (locked_until && until > now)
+		*locked_until = until;
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_user_login_ok(store *base, const char *id)
+{
+	struct sq *s = (struct sq *)base;
+	int64_t until;
+	store_err e;
+	int n = 0;
+
+	if (!id)
+		return sq_fail_ours(s, "user_login_ok", "NULL argument", STORE_INVALID);
+	if ((e = sq_run(s, Q_USER_OK, "user_login_ok", id, &n)) != STORE_OK || n)
+		return e;
+	return sq_user_locked(s, id, "user_login_ok", &until); /* nothing to reset: does it exist? */
+}
+
+static store_err sq_user_set_password(store *base, const char *id, const char *password_hash)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!id || !password_hash || !password_hash[0]) {
+		e = sq_fail_ours(s, "user_set_password", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_USER_SET_PASSWORD, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, id)) ||
+	    (rc = sq_bind_str(st, 2, password_hash, STORE_PASSWORD_HASH_MAX)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "user_set_password", rc);
+		goto out;
+	}
+	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+/* ---- sessions ---- */
+
+static store_err sq_session_put(store *base, const struct store_session *se)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!se || se->id_hash_len == 0 || se->id_hash_len > STORE_HASH_MAX || !SQ_TERMINATED(se->user_id) ||
+	    !se->user_id[0]) {
+		e = sq_fail_ours(s, "session_put", "invalid session", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_SESSION_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_blob(st, 1, se->id_hash, se->id_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_str(st, 2, se->user_id, STORE_ID_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 3, se->auth_time)) ||
+	    (rc = sqlite3_bind_int64(st, 4, se->expires_at)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "session_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_session_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                struct store_session *out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		e = sq_fail_ours(s, "session_get", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_SESSION_GET, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "session_get", rc);
+		goto out;
+	}
+	memset(out, 0, sizeof *out);
+	if (sq_col_blob(st, 0, out->id_hash, sizeof out->id_hash, &out->id_hash_len) ||
+	    sq_col_str(st, 1, out->user_id, sizeof out->user_id)) {
+		e = sq_fail_ours(s, "session_get", "stored session does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	out->auth_time = sqlite3_column_int64(st, 2);
+	out->expires_at = sqlite3_column_int64(st, 3);
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	if (e != STORE_OK && out)
+		memset(out, 0, sizeof *out);
+	return e;
+}
+
+static store_err sq_session_delete(store *base, const uint8_t *hash, size_t hash_len)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		e = sq_fail_ours(s, "session_delete", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_SESSION_DELETE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "session_delete", rc);
+		goto out;
+	}
+	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_session_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_SESSION_PURGE, "session_purge", now);
+}
+
+/* ---- refresh tokens ---- */
+
+/* Bind r's columns (SQ_REFRESH_COLS order) to ?1..?8. */
+static int sq_refresh_bind(sqlite3_stmt *st, const struct store_refresh *r)
+{
+	int rc;
+
+	if ((rc = sq_bind_blob(st, 1, r->hash, r->hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_str(st, 2, r->family_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 3, r->client_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 4, r->user_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 5, r->scope, STORE_SCOPE_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 6, r->auth_time)) ||
+	    (rc = sqlite3_bind_int64(st, 7, r->created_at)) ||
+	    (rc = sqlite3_bind_int64(st, 8, r->expires_at)))
+		return rc;
+	return SQLITE_OK;
+}
+
+static int sq_refresh_read(sqlite3_stmt *st, struct store_refresh *r)
+{
+	memset(r, 0, sizeof *r);
+	if (sq_col_blob(st, 0, r->hash, sizeof r->hash, &r->hash_len) ||
+	    sq_col_str(st, 1, r->family_id, sizeof r->family_id) ||
+	    sq_col_str(st, 2, r->client_id, sizeof r->client_id) ||
+	    sq_col_str(st, 3, r->user_id, sizeof r->user_id) || sq_col_str(st, 4, r->scope, sizeof r->scope))
+		return -1;
+	r->auth_time = sqlite3_column_int64(st, 5);
+	r->created_at = sqlite3_column_int64(st, 6);
+	r->expires_at = sqlite3_column_int64(st, 7);
+	return 0;
+}
+
+/* Insert r; put's validation done by the caller. */
+static store_err sq_refresh_insert(struct sq *s, const struct store_refresh *r, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, Q_REFRESH_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_refresh_bind(st, r)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_refresh_put(store *base, const struct store_refresh *r)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!r || r->hash_len == 0 || r->hash_len > STORE_HASH_MAX || !SQ_TERMINATED(r->family_id) ||
+	    !r->family_id[0] || !SQ_TERMINATED(r->client_id) || !r->client_id[0] ||
+	    !SQ_TERMINATED(r->user_id) || !r->user_id[0] || !SQ_TERMINATED(r->scope) ||
+	    strchr(r->scope, '\n'))
+		return sq_fail_ours(s, "refresh_put", "invalid refresh token", STORE_INVALID);
+	return sq_refresh_insert(s, r, "refresh_put");
+}
+
+static store_err sq_refresh_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                struct store_refresh *out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		e = sq_fail_ours(s, "refresh_get", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_REFRESH_GET, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "refresh_get", rc);
+		goto out;
+	}
+	if (sq_refresh_read(st, out)) {
+		e = sq_fail_ours(s, "refresh_get", "stored token does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	if (e != STORE_OK && out)
+		memset(out, 0, sizeof *out);
+	return e;
+}
+
+/*
+ * One write transaction: read the old token, then either mark it used and
+ * insert its successor, or revoke its family, or change nothing. BEGIN
+ * IMMEDIATE serialises every rotation in every process on SQLite's one write
+ * lock, so the second of two racers reads used = 1 and is told REUSED.
+ */
+static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t old_hash_len,
+                                   const struct store_refresh *next, int64_t now,
+                                   struct store_refresh *old_out)
+{
+	struct sq *s = (struct sq *)base;
+	struct store_refresh row;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc, used, revoked, n = 0, began = 0;
+
+	if (old_out)
+		memset(old_out, 0, sizeof *old_out);
+	if (!old_hash || !next || !old_out || old_hash_len == 0 || old_hash_len > STORE_HASH_MAX ||
+	    next->hash_len == 0 || next->hash_len > STORE_HASH_MAX || !SQ_TERMINATED(next->client_id) ||
+	    !next->client_id[0] || next->expires_at < 0) {
+		e = sq_fail_ours(s, "refresh_rotate", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if (s->in_tx) {
+		e = sq_fail_ours(s, "refresh_rotate", "not inside tx_begin", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_run(s, Q_BEGIN, "refresh_rotate", NULL, NULL)) != STORE_OK)
+		goto out;
+	began = 1;
+	if ((e = sq_stmt(s, Q_REFRESH_FIND, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, old_hash, (int)old_hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "refresh_rotate", rc);
+		goto out;
+	}
+	if (sq_refresh_read(st, old_out)) {
+		e = sq_fail_ours(s, "refresh_rotate", "stored token does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	used = sqlite3_column_int(st, 8);
+	revoked = sqlite3_column_int(st, 9);
+	sq_done(s, st);
+	st = NULL;
+	if (strcmp(old_out->client_id, next->client_id) != 0) {
+		e = STORE_NOT_FOUND; /* another client's token: not this client's to use or to revoke */
+		goto out;
+	}
+	if (used) {
+		if ((e = sq_run(s, Q_REFRESH_REVOKE, "refresh_rotate", old_out->family_id, NULL)) !=
+		        STORE_OK ||
+		    (e = sq_run(s, Q_COMMIT, "refresh_rotate", NULL, NULL)) != STORE_OK)
+			goto out;
+		e = STORE_REUSED;
+		goto out;
+	}
+	if (revoked || old_out->expires_at <= now) {
+		e = STORE_NOT_FOUND;
+		goto out;
+	}
+	/* The successor: the caller's hash and times, the grant's identity and scope. */
+	row = *old_out;
+	memcpy(row.hash, next->hash, next->hash_len);
+	row.hash_len = next->hash_len;
+	row.created_at = next->created_at;
+	row.expires_at = next->expires_at ? next->expires_at : old_out->expires_at;
+	if ((e = sq_run_blob(s, Q_REFRESH_USE, "refresh_rotate", old_hash, old_hash_len, &n)) != STORE_OK)
+		goto out;
+	if (n != 1) { /* read in this very transaction: cannot happen */
+		e = sq_fail_ours(s, "refresh_rotate", "token vanished inside its transaction", STORE_IO);
+		goto out;
+	}
+	if ((e = sq_refresh_insert(s, &row, "refresh_rotate")) != STORE_OK ||
+	    (e = sq_run(s, Q_COMMIT, "refresh_rotate", NULL, NULL)) != STORE_OK)
+		goto out;
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	if (began)
+		sq_rollback(s);
+	if (e != STORE_OK && e != STORE_REUSED && old_out)
+		memset(old_out, 0, sizeof *old_out);
+	return e;
+}
+
+static store_err sq_refresh_revoke_family(store *base, const char *family_id)
+{
+	struct sq *s = (struct sq *)base;
+	store_err e;
+	int n = 0;
+
+	if (!family_id || !family_id[0])
+		return sq_fail_ours(s, "refresh_revoke_family", "empty family id", STORE_INVALID);
+	if ((e = sq_run(s, Q_REFRESH_REVOKE, "refresh_revoke_family", family_id, &n)) != STORE_OK)
+		return e;
+	return n ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static store_err sq_refresh_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_REFRESH_PURGE, "refresh_purge", now);
+}
+
+/* ---- login flows ---- */
+
+/* A flow not yet signed in has neither user nor auth_time; a signed-in one has both. */
+static int sq_flow_valid(const struct store_flow *f)
+{
+	return f->id_hash_len > 0 && f->id_hash_len <= STORE_HASH_MAX && f->csrf_hash_len > 0 &&
+	       f->csrf_hash_len <= STORE_HASH_MAX && f->browser_hash_len > 0 &&
+	       f->browser_hash_len <= STORE_HASH_MAX && SQ_TERMINATED(f->client_id) && f->client_id[0] &&
+	       SQ_TERMINATED(f->redirect_uri) && f->redirect_uri[0] && SQ_TERMINATED(f->scope) &&
+	       !strchr(f->scope, '\n') && SQ_TERMINATED(f->state) && SQ_TERMINATED(f->nonce) &&
+	       SQ_TERMINATED(f->code_challenge) && SQ_TERMINATED(f->code_challenge_method) &&
+	       SQ_TERMINATED(f->user_id) && f->prompt >= 0 &&
+	       f->prompt <= (STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT) && f->max_age >= -1 &&
+	       f->auth_time >= 0 && (f->user_id[0] == '\0') == (f->auth_time == 0);
+}
+
+/* Bind f's columns (SQ_FLOW_COLS order) to ?1..?16; user_id "" as NULL (no user). */
+static int sq_flow_bind(sqlite3_stmt *st, const struct store_flow *f)
+{
+	int rc;
+
+	if ((rc = sq_bind_blob(st, 1, f->id_hash, f->id_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_blob(st, 2, f->csrf_hash, f->csrf_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_blob(st, 3, f->browser_hash, f->browser_hash_len, STORE_HASH_MAX)) ||
+	    (rc = sq_bind_str(st, 4, f->client_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 5, f->redirect_uri, STORE_URI_MAX)) ||
+	    (rc = sq_bind_str(st, 6, f->scope, STORE_SCOPE_MAX)) ||
+	    (rc = sq_bind_str(st, 7, f->state, STORE_STATE_MAX)) ||
+	    (rc = sq_bind_str(st, 8, f->nonce, STORE_NONCE_MAX)) ||
+	    (rc = sq_bind_str(st, 9, f->code_challenge, STORE_PKCE_MAX)) ||
+	    (rc = sq_bind_str(st, 10, f->code_challenge_method, STORE_ALG_MAX)) ||
+	    (rc = sqlite3_bind_int(st, 11, f->prompt)) || (rc = sqlite3_bind_int64(st, 12, f->max_age)) ||
+	    (rc =
+	         f->user_id[0] ? sq_bind_str(st, 13, f->user_id, STORE_ID_MAX) : sqlite3_bind_null(st, 13)) ||
+	    (rc = sqlite3_bind_int64(st, 14, f->auth_time)) ||
+	    (rc = sqlite3_bind_int64(st, 15, f->created_at)) ||
+	    (rc = sqlite3_bind_int64(st, 16, f->expires_at)))
+		return rc;
+	return SQLITE_OK;
+}
+
+static int sq_flow_read(sqlite3_stmt *st, struct store_flow *f)
+{
+	int64_t prompt = sqlite3_column_int64(st, 10);
+
+	memset(f, 0, sizeof *f);
+	if (sq_col_blob(st, 0, f->id_hash, sizeof f->id_hash, &f->id_hash_len) ||
+	    sq_col_blob(st, 1, f->csrf_hash, sizeof f->csrf_hash, &f->csrf_hash_len) ||
+	    sq_col_blob(st, 2, f->browser_hash, sizeof f->browser_hash, &f->browser_hash_len) ||
+	    sq_col_str(st, 3, f->client_id, sizeof f->client_id) ||
+	    sq_col_str(st, 4, f->redirect_uri, sizeof f->redirect_uri) ||
+	    sq_col_str(st, 5, f->scope, sizeof f->scope) || sq_col_str(st, 6, f->state, sizeof f->state) ||
+	    sq_col_str(st, 7, f->nonce, sizeof f->nonce) ||
+	    sq_col_str(st, 8, f->code_challenge, sizeof f->code_challenge) ||
+	    sq_col_str(st, 9, f->code_challenge_method, sizeof f->code_challenge_method) ||
+	    sq_col_str(st, 12, f->user_id, sizeof f->user_id) || prompt < 0 ||
+	    prompt > (STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT))
+		return -1;
+	f->prompt = (int)prompt;
+	f->max_age = sqlite3_column_int64(st, 11);
+	f->auth_time = sqlite3_column_int64(st, 13);
+	f->created_at = sqlite3_column_int64(st, 14);
+	f->expires_at = sqlite3_column_int64(st, 15);
+	return 0;
+}
+
+static store_err sq_flow_put(store *base, const struct store_flow *f)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!f || !sq_flow_valid(f)) {
+		e = sq_fail_ours(s, "flow_put", "invalid flow", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_FLOW_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_flow_bind(st, f)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "flow_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+/*
+ * The unexpired flow by hash, through q (get: SELECT; take: DELETE … RETURNING),
+ * run to its end. A take's delete commits only when the statement finishes, so
+ * a failure before that means nobody took the flow, and we say so.
+ */
+static store_err sq_flow_find(struct sq *s, enum sq_query q, const char *what, const uint8_t *hash,
+                              size_t hash_len, int64_t now, struct store_flow *out)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc, bad;
+
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		e = sq_fail_ours(s, what, "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	if (rc == SQLITE_DONE) {
+		e = STORE_NOT_FOUND;
+		goto out;
+	}
+	bad = sq_flow_read(st, out);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) { /* one row at most: the key is unique */
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	if (bad) { /* a take has deleted it, but we never hand out a cut value */
+		e = sq_fail_ours(s, what, "stored flow does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	if (e != STORE_OK && out)
+		memset(out, 0, sizeof *out);
+	return e;
+}
+
+static store_err sq_flow_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                             struct store_flow *out)
+{
+	return sq_flow_find((struct sq *)base, Q_FLOW_GET, "flow_get", hash, hash_len, now, out);
+}
+
+static store_err sq_flow_take(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                              struct store_flow *out)
+{
+	return sq_flow_find((struct sq *)base, Q_FLOW_TAKE, "flow_take", hash, hash_len, now, out);
+}
+
+static store_err sq_flow_set_user(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                  const char *user_id, int64_t auth_time)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX || !user_id || !user_id[0] ||
+	    auth_time <= 0) {
+		e = sq_fail_ours(s, "flow_set_user", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_FLOW_SET_USER, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) || (rc = sq_bind_str(st, 3, user_id, STORE_ID_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 4, auth_time)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "flow_set_user", rc); /* an unknown user: the foreign key, NOT_FOUND */
+		goto out;
+	}
+	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_flow_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_FLOW_PURGE, "flow_purge", now);
+}
+
+/* ---- consents ---- */
+
+static store_err sq_consent_put(store *base, const char *user_id, const char *client_id, const char *scope,
+                                int64_t now)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!user_id || !user_id[0] || !client_id || !client_id[0] || !scope || strchr(scope, '\n')) {
+		e = sq_fail_ours(s, "consent_put", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CONSENT_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_str(st, 1, user_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 2, client_id, STORE_ID_MAX)) ||
+	    (rc = sq_bind_str(st, 3, scope, STORE_SCOPE_MAX)) || (rc = sqlite3_bind_int64(st, 4, now)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "consent_put", rc); /* an unknown user or client: NOT_FOUND */
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_consent_get(store *base, const char *user_id, const char *client_id, char *scope_out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!user_id || !client_id || !scope_out) {
+		e = sq_fail_ours(s, "consent_get", "NULL argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_CONSENT_GET, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, user_id)) || (rc = sq_bind_key(st, 2, client_id)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "consent_get", rc);
+		goto out;
+	}
+	if (sq_col_str(st, 0, scope_out, STORE_SCOPE_MAX + 1)) {
+		e = sq_fail_ours(s, "consent_get", "stored scope does not fit the limits", STORE_CORRUPT);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	if (e != STORE_OK && scope_out)
+		scope_out[0] = '\0';
+	return e;
+}
+
+/* ---- open, migrate, close ---- */
+
+static const char *sq_errmsg(store *base)
+{
+	return ((struct sq *)base)->msg;
+}
+
+static void sq_close(store *base)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!s)
+		return;
+	if (s->in_tx || s->writing) { /* closed inside a transaction: undo it, give the turn back */
+		s->in_tx = 0;
+		sq_rollback(s);
+	}
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(s->q[i]);
+	if (s->ready && !sqlite3_db_readonly(s->db, "main"))
+		sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+/* Format "path: reason" into err (which may be NULL or empty). */
+static void sq_err(char *err, size_t errlen, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!err || errlen == 0)
+		return;
+	n = snprintf(err, errlen, "%s: ", path);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* A step of opening failed with rc: "path: what: SQLite's words", naming a
+ * damaged or foreign file plainly, as that is what an operator must act on. */
+static void sq_open_fail(char *err, size_t errlen, const char *path, const char *what, sqlite3 *db, int rc)
+{
+	if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
+		sq_err(err, errlen, path, "not a SQLite database, or a damaged one (%s: %s)", what,
+		       sqlite3_errmsg(db));
+	else
+		sq_err(err, errlen, path, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+/* Run one-row SQL of n integer columns into v[0..n). */
+static int sq_ints(sqlite3 *db, const char *sql, int64_t *v, int n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			for (int i = 0; i < n; i++)
+				v[i] = sqlite3_column_int64(st, i);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE) {
+			rc = SQLITE_ERROR; /* no row where one was due */
+		}
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_finalize(st);
+	else
+		sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_int(sqlite3 *db, const char *sql, int64_t *v)
+{
+	return sq_ints(db, sql, v, 1);
+}
+
+/* Create path with mode 0600 if it does not exist, so SQLite never creates it
+ * with its default 0644 (and the -wal and -shm files, which SQLite gives the
+ * database file's mode, follow). The descriptor is ours alone: the file is new,
+ * and every open in this process holds sq_create_lock around this step, so no
+ * connection can have locks on it that our close() would drop. */
+static int sq_create(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd, rc = -1;
+
+	pthread_mutex_lock(&sq_create_lock);
+	if (stat(path, &sb) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (errno != ENOENT) {
+		sq_err(err, errlen, path, "%s", strerror(errno));
+		goto out;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST) {
+		sq_err(err, errlen, path, "cannot create: %s%s", strerror(errno),
+		       errno == ENOENT ? " (does its directory exist?)" : "");
+		goto out;
+	}
+	if (fd >= 0)
+		close(fd);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&sq_create_lock);
+	return rc;
+}
+
+/* Make path (and its -wal and -shm, if present) mode 0600 at most; -1 if it is
+ * looser and cannot be made so. */
+static int sq_tighten(const char *path, char *err, size_t errlen)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	char p[4096];
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		if ((size_t)snprintf(p, sizeof p, "%s%s", path, suffix[i]) >= sizeof p) {
+			sq_err(err, errlen, path, "path too long");
+			return -1;
+		}
+		if (stat(p, &sb) != 0) {
+			if (errno == ENOENT && i > 0)
+				continue;
+			sq_err(err, errlen, p, "%s", strerror(errno));
+			return -1;
+		}
+		if (i == 0 && !S_ISREG(sb.st_mode)) {
+			sq_err(err, errlen, path, "not a regular file");
+			return -1;
+		}
+		if ((sb.st_mode & 077) && chmod(p, sb.st_mode & 0600) != 0) {
+			sq_err(err, errlen, p,
+			       "mode %03o lets others read the keys, and chmod 600 failed: %s",
+			       (unsigned)(sb.st_mode & 0777), strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Apply migrations[from..] one transaction each. BEGIN IMMEDIATE takes the write
+ * lock first, so of several connections migrating at once each step runs once:
+ * the others wait, then see the new version and skip it. */
+static int sq_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	char bump[64];
+	int64_t v, nobjects;
+	int rc;
+
+	for (int i = 0; i < SQ_SCHEMA_VERSION; i++) {
+		if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+			goto fail;
+		if ((rc = sq_int(db, "PRAGMA user_version", &v)) != SQLITE_OK)
+			goto fail;
+		if (v > i) {
+			if ((rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+				goto fail;
+			continue;
+		}
+		if (v == 0) {
+			if ((rc = sq_int(db, "SELECT count(*) FROM sqlite_schema", &nobjects)) != SQLITE_OK)
+				goto fail;
+			if (nobjects) {
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+				sq_err(err, errlen, path,
+				       "not an identity-backend database (it has tables, but no "
+				       "schema version): refusing to touch it");
+				return -1;
+			}
+		}
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", i + 1);
+		if ((rc = sqlite3_exec(db, migrations[i], NULL, NULL, NULL)) != SQLITE_OK ||
+		    (rc = sqlite3_exec(db, bump, NULL, NULL, NULL)) != SQLITE_OK ||
+		    (rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+			goto fail;
+	}
+	return 0;
+fail:
+	sq_open_fail(err, errlen, path, "schema migration failed", db, rc);
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* see store.h */
+store *store_sqlite_open(const char *path, char *err, size_t errlen)
+{
+	struct sq *s = NULL;
+	store *ret = NULL;
+	int64_t app_id, version, id[3];
+	char mode[16] = "";
+	sqlite3_stmt *st = NULL;
+	int rc, ro;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!path || !*path) {
+		sq_err(err, errlen, "(store)", "empty database path");
+		goto out;
+	}
+	if (sqlite3_libversion_number() < SQ_MIN_VERSION) {
+		sq_err(err, errlen, path, "SQLite %s is too old (3.37 or later needed)",
+		       sqlite3_libversion());
+		goto out;
+	}
+	if (!sqlite3_threadsafe()) {
+		sq_err(err, errlen, path, "SQLite was built without thread support");
+		goto out;
+	}
+	if (!(s = calloc(1, sizeof *s))) {
+		sq_err(err, errlen, path, "out of memory");
+		goto out;
+	}
+	s->base.ops = &store_sqlite_ops;
+	if (sq_create(path, err, errlen))
+		goto out;
+	/* READWRITE falls back to read-only when the file refuses writes. */
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		sq_err(err, errlen, path, "cannot open: %s",
+		       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_SQLITE_BUSY_MS);
+	/* No schema trickery through the file: it is data, not code. */
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	ro = sqlite3_db_readonly(s->db, "main") == 1;
+
+	/* The first read: this is where a file of random bytes shows itself, and
+	 * where someone else's database is told apart before anything (mode,
+	 * journal mode, schema) is changed. One statement, so one snapshot: read
+	 * apart, another connection's migration could commit in between and show a
+	 * mix of before and after (it sets application_id, user_version and the
+	 * tables in one transaction). */
+	if ((rc =
+	         sq_ints(s->db,
+	                 "SELECT a.application_id, v.user_version, (SELECT count(*) FROM sqlite_schema) FROM "
+	                 "pragma_application_id AS a, pragma_user_version AS v",
+	                 id, 3)) != SQLITE_OK) {
+		sq_open_fail(err, errlen, path, "cannot read", s->db, rc);
+		goto out;
+	}
+	app_id = id[0];
+	version = id[1];
+	if (app_id != SQ_APP_ID && (app_id != 0 || version != 0)) {
+		sq_err(err, errlen, path,
+		       "not an identity-backend database (application_id %lld, version %lld)",
+		       (long long)app_id, (long long)version);
+		goto out;
+	}
+	if (version == 0 && id[2] != 0) {
+		sq_err(err, errlen, path,
+		       "not an identity-backend database (it has tables, but no schema version): refusing "
+		       "to touch it");
+		goto out;
+	}
+	/* Ours (or empty): before anything is written, so that the -wal and -shm
+	 * files SQLite creates next copy a mode of 0600. */
+	if (sq_tighten(path, err, errlen))
+		goto out;
+	if (version > SQ_SCHEMA_VERSION) {
+		sq_err(err, errlen, path,
+		       "schema version %lld is newer than this program's (%d): upgrade identity-backend, or "
+		       "restore a backup made for this version",
+		       (long long)version, SQ_SCHEMA_VERSION);
+		goto out;
+	}
+	if (ro && version < SQ_SCHEMA_VERSION) {
+		sq_err(err, errlen, path, "read-only, and at schema version %lld where %d is needed",
+		       (long long)version, SQ_SCHEMA_VERSION);
+		goto out;
+	}
+	if (!ro) {
+		/* WAL: readers never wait for the writer. synchronous=FULL: a commit
+		 * (a revocation, a used code) survives power loss; the token hot path
+		 * (client_credentials) writes nothing, so this costs it nothing.
+		 * Switching a fresh file to WAL needs an exclusive lock that SQLite
+		 * does not wait for through the busy handler (the upgrade from a read
+		 * lock could deadlock), so when several connections open one fresh
+		 * file at once, the losers retry here for up to the busy timeout. */
+		for (int waited = 0;; waited += SQ_WAL_RETRY_MS) {
+			rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+			if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+				if (sqlite3_column_text(st, 0))
+					snprintf(mode, sizeof mode, "%s",
+					         (const char *)sqlite3_column_text(st, 0));
+				rc = SQLITE_OK;
+			}
+			sqlite3_finalize(st);
+			st = NULL;
+			if ((rc & 0xff) != SQLITE_BUSY || waited >= STORE_SQLITE_BUSY_MS)
+				break;
+			sqlite3_sleep(SQ_WAL_RETRY_MS);
+		}
+		if (rc != SQLITE_OK) {
+			sq_open_fail(err, errlen, path, "cannot switch to WAL mode", s->db, rc);
+			goto out;
+		}
+		if (strcmp(mode, "wal") != 0) {
+			sq_err(err, errlen, path, "cannot switch to WAL mode (still \"%s\")", mode);
+			goto out;
+		}
+		if ((rc = sqlite3_exec(s->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL)) != SQLITE_OK) {
+			sq_open_fail(err, errlen, path, "cannot set synchronous", s->db, rc);
+			goto out;
+		}
+		sqlite3_wal_hook(s->db, sq_wal_hook, s); /* replaces the automatic checkpoint */
+	}
+	if ((rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL)) != SQLITE_OK) {
+		sq_open_fail(err, errlen, path, "cannot enable foreign keys", s->db, rc);
+		goto out;
+	}
+	if (!ro && sq_migrate(s->db, path, err, errlen))
+		goto out;
+	s->ready = 1;
+	ret = &s->base;
+out:
+	if (!ret)
+		sq_close(s ? &s->base : NULL);
+	return ret;
+}
+
+static store *sq_open(const char *where, char *err, size_t errlen)
+{
+	return store_sqlite_open(where, err, errlen);
+}
+
+/* see store.h */
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .errmsg = sq_errmsg,
+    .tx_begin = sq_tx_begin,
+    .tx_end = sq_tx_end,
+    .client_put = sq_client_put,
+    .client_get = sq_client_get,
+    .client_list = sq_client_list,
+    .client_delete = sq_client_delete,
+    .key_put = sq_key_put,
+    .key_list = sq_key_list,
+    .key_retire = sq_key_retire,
+    .key_purge = sq_key_purge,
+    .revoke_put = sq_revoke_put,
+    .revoke_check = sq_revoke_check,
+    .revoke_purge = sq_revoke_purge,
+    .code_put = sq_code_put,
+    .code_take = sq_code_take,
+    .code_purge = sq_code_purge,
+    .user_put = sq_user_put,
+    .user_get = sq_user_get,
+    .user_get_by_name = sq_user_get_by_name,
+    .user_list = sq_user_list,
+    .user_delete = sq_user_delete,
+    .user_login_failed = sq_user_login_failed,
+    .user_login_ok = sq_user_login_ok,
+    .user_set_password = sq_user_set_password,
+    .session_put = sq_session_put,
+    .session_get = sq_session_get,
+    .session_delete = sq_session_delete,
+    .session_purge = sq_session_purge,
+    .refresh_put = sq_refresh_put,
+    .refresh_get = sq_refresh_get,
+    .refresh_rotate = sq_refresh_rotate,
+    .refresh_revoke_family = sq_refresh_revoke_family,
+    .refresh_purge = sq_refresh_purge,
+    .flow_put = sq_flow_put,
+    .flow_get = sq_flow_get,
+    .flow_set_user = sq_flow_set_user,
+    .flow_take = sq_flow_take,
+    .flow_purge = sq_flow_purge,
+    .consent_put = sq_consent_put,
+    .consent_get = sq_consent_get,
+};
