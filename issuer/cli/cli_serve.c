@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "routes/routes.h"
 #include "runtime/pool.h"
 #include "runtime/server.h"
 
@@ -171,6 +172,7 @@ int cli_serve(int argc, char **argv)
 	const char *listen = "127.0.0.1:8080", *iss = getenv("JWT_ISSUER"), *log = getenv("ACCESS_LOG");
 	const char *workers = getenv("PASSWORD_WORKERS");
 	server_config cfg = {.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN), .db = CLI_DB_DEFAULT};
+	server_routes routes;
 	int64_t threads, n_workers = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc;
 
@@ -215,5 +217,7 @@ int cli_serve(int argc, char **argv)
 	sign_in_defaults(&cfg);
 	if ((rc = read_env(&cfg)) || (rc = default_db_dir(cfg.db)))
 		return rc;
-	return server_run(&cfg) == 0 ? 0 : 1;
+	routes.dispatch = routes_dispatch;
+	routes.names = routes_names(&routes.n);
+	return server_run(&cfg, &routes) == 0 ? 0 : 1;
 }

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "http/page.h"
+#include "http/response.h"
 
 /* An embedded file of www/. */
 struct page_file {
@@ -213,12 +214,6 @@ void page_origin(const char *uri, char *out, size_t cap)
 	out[h] = '\0';
 }
 
-static void add(h2o_req_t *req, const char *name, const char *value)
-{
-	h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, value,
-	                      strlen(value));
-}
-
 /* Send body with the HTML security headers. */
 static void send_html(h2o_req_t *req, int status, const char *body, size_t len, const char *form_origin)
 {
@@ -229,13 +224,13 @@ static void send_html(h2o_req_t *req, int status, const char *body, size_t len, 
 	if (form_origin && *form_origin)
 		strcat(strcat(csp, " "), form_origin);
 	req->res.status = status;
-	req->res.reason = status == 200 ? "OK" : status < 500 ? "Client Error" : "Server Error";
-	add(req, "content-type", "text/html; charset=utf-8");
-	add(req, "cache-control", "no-store");
-	add(req, "content-security-policy", csp);
-	add(req, "x-content-type-options", "nosniff");
-	add(req, "referrer-policy", "no-referrer");
-	add(req, "x-frame-options", "DENY");
+	req->res.reason = response_reason(status);
+	response_add_header(req, "content-type", "text/html; charset=utf-8");
+	response_add_header(req, "cache-control", "no-store");
+	response_add_header(req, "content-security-policy", csp);
+	response_add_header(req, "x-content-type-options", "nosniff");
+	response_add_header(req, "referrer-policy", "no-referrer");
+	response_add_header(req, "x-frame-options", "DENY");
 	req->res.content_length = len;
 	h2o_send_inline(req, body, len);
 }
@@ -276,10 +271,10 @@ void page_style(h2o_req_t *req)
 		return;
 	}
 	req->res.status = 200;
-	req->res.reason = "OK";
-	add(req, "content-type", "text/css; charset=utf-8");
-	add(req, "cache-control", "public, max-age=3600");
-	add(req, "x-content-type-options", "nosniff");
+	req->res.reason = response_reason(200);
+	response_add_header(req, "content-type", "text/css; charset=utf-8");
+	response_add_header(req, "cache-control", "public, max-age=3600");
+	response_add_header(req, "x-content-type-options", "nosniff");
 	req->res.content_length = len;
 	h2o_send_inline(req, css, len);
 }

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "routes/routes.h"
+#include "http/response.h"
 #include "http/static.h"
 
 #define PREFIX     "/demo/"
@@ -226,13 +226,13 @@ static void send_file(h2o_req_t *req, int type, const char *body, size_t len)
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, types[type].type,
 	               strlen(types[type].type));
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-cache"));
-	routes_add_header(req, "x-content-type-options", "nosniff");
-	routes_add_header(req, "referrer-policy", "no-referrer");
-	routes_add_header(req, "cross-origin-resource-policy", "same-origin");
+	response_add_header(req, "x-content-type-options", "nosniff");
+	response_add_header(req, "referrer-policy", "no-referrer");
+	response_add_header(req, "cross-origin-resource-policy", "same-origin");
 	if (types[type].active) {
-		routes_add_header(req, "content-security-policy", HTML_CSP);
-		routes_add_header(req, "x-frame-options", "DENY");
-		routes_add_header(req, "cross-origin-opener-policy", "same-origin");
+		response_add_header(req, "content-security-policy", HTML_CSP);
+		response_add_header(req, "x-frame-options", "DENY");
+		response_add_header(req, "cross-origin-opener-policy", "same-origin");
 	}
 	req->res.content_length = len;
 	h2o_send_inline(req, body, len);
@@ -263,8 +263,9 @@ int static_serve(h2o_req_t *req)
 	else if (p.len < PREFIX_LEN || memcmp(p.base, PREFIX, PREFIX_LEN) != 0)
 		return 0;
 	if (!is(req->method, "GET") && !is(req->method, "HEAD")) {
-		routes_add_header(req, "allow", "GET, HEAD");
-		routes_send_error(req, 405, "method_not_allowed", "this endpoint does not take that method");
+		response_add_header(req, "allow", "GET, HEAD");
+		response_send_error(req, 405, "method_not_allowed",
+		                    "this endpoint does not take that method");
 		return 1;
 	}
 	len = p.len - PREFIX_LEN;
@@ -274,7 +275,7 @@ int static_serve(h2o_req_t *req)
 		memcpy(rel, p.base + PREFIX_LEN, len), rel[len] = '\0';
 	if (!demo_dir[0] || len > REL_MAX || memchr(rel, '\0', len) || !safe_rel(rel, len) ||
 	    (type = type_of(rel)) < 0 || locate(rel, path, &root) || !(body = read_file(path, root, &len))) {
-		routes_send_error(req, 404, "not_found", "no such endpoint");
+		response_send_error(req, 404, "not_found", "no such endpoint");
 		return 1;
 	}
 	send_file(req, type, body, len);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "jose_json.h"
+#include "oauth/endpoints.h"
 #include "oauth/oauth.h"
 #include "crypto/secret.h"
 
@@ -78,7 +79,7 @@ void check_verify(h2o_req_t *req, app_thread *t)
 	                    JOSE_E_JWT_INVALID, &doc) != JOSE_OK ||
 	    !cJSON_IsObject(doc) || !(token = jose_json_string(doc, "token")) ||
 	    ((a = jose_json_member(doc, "aud")) && !(aud = jose_json_string(doc, "aud")))) {
-		routes_send_json(
+		response_send_json(
 		    req, 400,
 		    H2O_STRLIT("{\"valid\":false,\"error\":\"invalid_request\",\"message\":\"the body "
 		               "must be a JSON object {\\\"token\\\":…,\\\"aud\\\":…}\"}"));
@@ -86,7 +87,7 @@ void check_verify(h2o_req_t *req, app_thread *t)
 	}
 	judge(t, token, strlen(token), aud, &v);
 	if (v.unavailable) {
-		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
 		goto out;
 	}
 	out = cJSON_CreateObject();
@@ -100,7 +101,7 @@ void check_verify(h2o_req_t *req, app_thread *t)
 		cJSON_AddItemToObject(out, "claims", v.jwt.payload);
 		v.jwt.payload = NULL;
 	}
-	routes_send_cjson(req, v.code ? 401 : 200, out);
+	response_send_cjson(req, v.code ? 401 : 200, out);
 out:
 	jose_jwt_clear(&v.jwt);
 	cJSON_Delete(doc);
@@ -145,7 +146,7 @@ static int read_request(h2o_req_t *req, app_thread *t, http_form *f, struct stor
 	if (oauth_read_form(req, f) || oauth_client_auth(req, t, f, c))
 		return -1;
 	if (!(*token = http_form_get(f, "token"))) {
-		routes_send_error(req, 400, "invalid_request", "token is required");
+		response_send_error(req, 400, "invalid_request", "token is required");
 		return -1;
 	}
 	return 0;
@@ -180,11 +181,11 @@ static void introspect_refresh(h2o_req_t *req, app_thread *t, const struct store
 	cJSON *out;
 
 	if (e != STORE_OK && e != STORE_NOT_FOUND) {
-		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
 		return;
 	}
 	if (e == STORE_NOT_FOUND) {
-		routes_send_json(req, 200, H2O_STRLIT("{\"active\":false}"));
+		response_send_json(req, 200, H2O_STRLIT("{\"active\":false}"));
 		return;
 	}
 	out = cJSON_CreateObject();
@@ -196,7 +197,7 @@ static void introspect_refresh(h2o_req_t *req, app_thread *t, const struct store
 	cJSON_AddNumberToObject(out, "exp", (double)r.expires_at);
 	cJSON_AddNumberToObject(out, "iat", (double)r.created_at);
 	cJSON_AddStringToObject(out, "token_type", "refresh_token");
-	routes_send_cjson(req, 200, out);
+	response_send_cjson(req, 200, out);
 }
 
 /* /revoke of a refresh token (RFC 7009 §2.1): its whole family. */
@@ -209,11 +210,12 @@ static void revoke_refresh(h2o_req_t *req, app_thread *t, const struct store_cli
 	if (e == STORE_OK)
 		e = store_refresh_revoke_family(t->db, r.family_id);
 	if (other)
-		routes_send_error(req, 400, "unauthorized_client", "the token was not issued to this client");
+		response_send_error(req, 400, "unauthorized_client",
+		                    "the token was not issued to this client");
 	else if (e == STORE_OK || e == STORE_NOT_FOUND) /* unknown, used or expired: nothing to do (§2.2) */
-		routes_send_json(req, 200, H2O_STRLIT("{}"));
+		response_send_json(req, 200, H2O_STRLIT("{}"));
 	else
-		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
 }
 
 /* see routes.h */
@@ -232,11 +234,11 @@ void check_introspect(h2o_req_t *req, app_thread *t)
 	}
 	judge(t, token, strlen(token), NULL, &v);
 	if (v.unavailable)
-		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
 	else if (v.code || !concerns(&c, v.jwt.payload))
-		routes_send_json(req, 200, H2O_STRLIT("{\"active\":false}"));
+		response_send_json(req, 200, H2O_STRLIT("{\"active\":false}"));
 	else
-		routes_send_cjson(req, 200, active_answer(v.jwt.payload));
+		response_send_cjson(req, 200, active_answer(v.jwt.payload));
 	jose_jwt_clear(&v.jwt);
 }
 
@@ -258,19 +260,20 @@ void check_revoke(h2o_req_t *req, app_thread *t)
 	}
 	judge(t, token, strlen(token), NULL, &v);
 	if (v.unavailable) {
-		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
 	} else if (v.code) { /* invalid, expired or already revoked: nothing to do (RFC 7009 §2.2) */
-		routes_send_json(req, 200, H2O_STRLIT("{}"));
+		response_send_json(req, 200, H2O_STRLIT("{}"));
 	} else if (!(cid = jose_json_string(v.jwt.payload, "client_id")) || strcmp(cid, c.id) != 0) {
-		routes_send_error(req, 400, "unauthorized_client", "the token was not issued to this client");
+		response_send_error(req, 400, "unauthorized_client",
+		                    "the token was not issued to this client");
 	} else if (!(jti = jose_json_string(v.jwt.payload, "jti")) ||
 	           jose_json_numericdate(v.jwt.payload, "exp", &exp) != 1) {
-		routes_send_error(req, 400, "unsupported_token_type",
-		                  "the token has no jti or exp to revoke by");
+		response_send_error(req, 400, "unsupported_token_type",
+		                    "the token has no jti or exp to revoke by");
 	} else if ((e = store_revoke_put(t->db, jti, (int64_t)exp)) != STORE_OK) {
-		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
 	} else {
-		routes_send_json(req, 200, H2O_STRLIT("{}"));
+		response_send_json(req, 200, H2O_STRLIT("{}"));
 	}
 	jose_jwt_clear(&v.jwt);
 }

@@ -49,16 +49,16 @@ static int has_scope(const char *scope, const char *name)
 
 static void invalid_grant(h2o_req_t *req, const char *why)
 {
-	routes_send_error(req, 400, "invalid_grant", why);
+	response_send_error(req, 400, "invalid_grant", why);
 }
 
 /* The answer to a store call that got no answer. */
 static void store_failed(h2o_req_t *req, store_err e)
 {
 	if (store_unavailable(e) || e == STORE_CONFLICT) /* CONFLICT: a 2^-256 collision; retry */
-		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
 	else
-		routes_send_error(req, 500, "server_error", "the store failed");
+		response_send_error(req, 500, "server_error", "the store failed");
 }
 
 /* aud of a person's access token (see the top of this file). */
@@ -125,8 +125,8 @@ cJSON *grant_answer_new(app_thread *t, const char *access_token, const char *sco
 /* see grant.h */
 void grant_answer_send(h2o_req_t *req, cJSON *doc)
 {
-	routes_add_header(req, "pragma", "no-cache");
-	routes_send_cjson(req, 200, doc);
+	response_add_header(req, "pragma", "no-cache");
+	response_send_cjson(req, 200, doc);
 }
 
 /* Sign and send the tokens of g (RFC 6749 §5.1, OIDC Core §3.1.3.3). */
@@ -144,7 +144,7 @@ static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 	                                                                     .nonce = g->nonce,
 	                                                                     .access_token = at},
 	                                                   now, &idt) != JOSE_OK)) {
-		routes_send_error(req, 503, "temporarily_unavailable", "cannot sign a token now; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "cannot sign a token now; retry");
 		goto out;
 	}
 	metrics_token(t->app->metrics, t->index, g->kind);
@@ -266,12 +266,12 @@ void grant_authorization_code(h2o_req_t *req, app_thread *t, const http_form *f,
 	int offline;
 
 	if (!store_list_has(c->grants, "authorization_code")) {
-		routes_send_error(req, 400, "unauthorized_client",
-		                  "this client may not use authorization_code");
+		response_send_error(req, 400, "unauthorized_client",
+		                    "this client may not use authorization_code");
 		return;
 	}
 	if (!code || !uri || !verifier || !verifier_valid(verifier)) {
-		routes_send_error(
+		response_send_error(
 		    req, 400, "invalid_request",
 		    "code, redirect_uri and code_verifier (43..128 characters of A-Z a-z 0-9 - . _ "
 		    "~, RFC 7636) are required");
@@ -281,7 +281,7 @@ void grant_authorization_code(h2o_req_t *req, app_thread *t, const http_form *f,
 	/* Drawn before the transaction, which should hold the write lock for no
 	 * more than its writes; unused when the grant is not offline. */
 	if (secret_generate(&t->rng, refresh)) {
-		routes_send_error(req, 503, "temporarily_unavailable", "no randomness now; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "no randomness now; retry");
 		return;
 	}
 	if ((e = store_tx_begin(t->db)) != STORE_OK) {
@@ -334,7 +334,7 @@ static int scope_refused(h2o_req_t *req, app_thread *t, const struct store_clien
 	store_err e;
 
 	if (!oauth_scope_valid(scope)) {
-		routes_send_error(req, 400, "invalid_scope", "scope is malformed");
+		response_send_error(req, 400, "invalid_scope", "scope is malformed");
 		return -1;
 	}
 	e = store_refresh_get(t->db, hash, SECRET_HASH_LEN, app_now(), &cur);
@@ -344,7 +344,7 @@ static int scope_refused(h2o_req_t *req, app_thread *t, const struct store_clien
 	}
 	/* Not found (used, say) or another client's: the rotation gives the answer. */
 	if (e == STORE_OK && strcmp(cur.client_id, c->id) == 0 && !oauth_scope_allowed(scope, cur.scope)) {
-		routes_send_error(req, 400, "invalid_scope", "scope must lie within the granted scope");
+		response_send_error(req, 400, "invalid_scope", "scope must lie within the granted scope");
 		return -1;
 	}
 	return 0;
@@ -360,18 +360,18 @@ void grant_refresh_token(h2o_req_t *req, app_thread *t, const http_form *f, cons
 	store_err e;
 
 	if (!store_list_has(c->grants, "refresh_token")) {
-		routes_send_error(req, 400, "unauthorized_client", "this client may not use refresh_token");
+		response_send_error(req, 400, "unauthorized_client", "this client may not use refresh_token");
 		return;
 	}
 	if (!token) {
-		routes_send_error(req, 400, "invalid_request", "refresh_token is required");
+		response_send_error(req, 400, "invalid_request", "refresh_token is required");
 		return;
 	}
 	secret_hash(token, strlen(token), hash);
 	if (scope && scope_refused(req, t, c, hash, scope))
 		return;
 	if (secret_generate(&t->rng, text) || secret_generate(&t->rng, jti)) {
-		routes_send_error(req, 503, "temporarily_unavailable", "no randomness now; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "no randomness now; retry");
 		return;
 	}
 	secret_hash(text, SECRET_TEXT_LEN, next.hash);

@@ -9,11 +9,12 @@
 #define ISSUER_GRANT_H
 
 #include "http/http.h"
-#include "routes/routes.h"
+#include "http/response.h"
+#include "runtime/app.h"
 #include "store/store.h"
 
 /* A token response (RFC 6749 §5.1) for access_token: token_type, expires_in and scope
- * (when not empty), for the caller to add to; NULL on ENOMEM (routes_send_cjson then
+ * (when not empty), for the caller to add to; NULL on ENOMEM (response_send_cjson then
  * answers 503). */
 cJSON *grant_answer_new(app_thread *t, const char *access_token, const char *scope);
 

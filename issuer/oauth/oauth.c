@@ -22,21 +22,21 @@ const char *oauth_pool_str(h2o_req_t *req, const char *s, size_t len)
 /* see oauth.h */
 int oauth_read_form(h2o_req_t *req, http_form *form)
 {
-	h2o_iovec_t ct = routes_header(req, H2O_TOKEN_CONTENT_TYPE);
+	h2o_iovec_t ct = response_request_header(req, H2O_TOKEN_CONTENT_TYPE);
 	size_t cap = HTTP_FORM_BUF_SIZE(req->entity.len);
 	char *buf = h2o_mem_alloc_pool(&req->pool, cap);
 	http_err e;
 	char why[128];
 
 	if (!ct.base || !http_media_type_is(ct.base, ct.len, "application/x-www-form-urlencoded")) {
-		routes_send_error(req, 415, "invalid_request",
-		                  "the body must be application/x-www-form-urlencoded");
+		response_send_error(req, 415, "invalid_request",
+		                    "the body must be application/x-www-form-urlencoded");
 		return -1;
 	}
 	if ((e = http_form_parse(req->entity.base ? req->entity.base : "", req->entity.len, form, buf,
 	                         cap))) {
 		snprintf(why, sizeof why, "malformed form body: %s", http_strerror(e));
-		routes_send_error(req, 400, "invalid_request", why);
+		response_send_error(req, 400, "invalid_request", why);
 		return -1;
 	}
 	return 0;
@@ -44,8 +44,8 @@ int oauth_read_form(h2o_req_t *req, http_form *form)
 
 static void unauthorized(h2o_req_t *req, const char *why)
 {
-	routes_add_header(req, "www-authenticate", "Basic realm=\"identity-backend\", charset=\"UTF-8\"");
-	routes_send_error(req, 401, "invalid_client", why);
+	response_add_header(req, "www-authenticate", "Basic realm=\"identity-backend\", charset=\"UTF-8\"");
+	response_send_error(req, 401, "invalid_client", why);
 }
 
 /* Look the client up and check its secret; 0 or -1 (response sent). */
@@ -57,7 +57,7 @@ static int check_client(h2o_req_t *req, app_thread *t, const char *id, const cha
 	int ok;
 
 	if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
-		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
 		return -1;
 	}
 	/* Same work for an unknown id as for a known one. */
@@ -73,15 +73,15 @@ static int check_client(h2o_req_t *req, app_thread *t, const char *id, const cha
 /* oauth_client_auth without the per-address limit. */
 static int client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c)
 {
-	h2o_iovec_t auth = routes_header(req, H2O_TOKEN_AUTHORIZATION);
+	h2o_iovec_t auth = response_request_header(req, H2O_TOKEN_AUTHORIZATION);
 	const char *id = http_form_get(form, "client_id"), *secret = http_form_get(form, "client_secret");
 	char hid[STORE_ID_MAX + 1], hsecret[OAUTH_SECRET_MAX + 1];
 	int rc;
 
 	if (auth.base) {
 		if (secret) {
-			routes_send_error(req, 400, "invalid_request",
-			                  "use one client authentication method, not two");
+			response_send_error(req, 400, "invalid_request",
+			                    "use one client authentication method, not two");
 			return -1;
 		}
 		if (http_basic_parse(auth.base, auth.len, hid, sizeof hid, hsecret, sizeof hsecret) !=
@@ -90,8 +90,8 @@ static int client_auth(h2o_req_t *req, app_thread *t, const http_form *form, str
 			return -1;
 		}
 		if (id && strcmp(id, hid) != 0) {
-			routes_send_error(req, 400, "invalid_request",
-			                  "client_id differs from the authenticated client");
+			response_send_error(req, 400, "invalid_request",
+			                    "client_id differs from the authenticated client");
 			return -1;
 		}
 		rc = check_client(req, t, hid, hsecret, c);
@@ -124,9 +124,9 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
 	if (ratelimit_blocked(t->app->limits, RATELIMIT_CLIENT_AUTH, peer, now, &retry)) {
 		after = h2o_mem_alloc_pool(&req->pool, 24);
 		snprintf(after, 24, "%lld", (long long)retry);
-		routes_add_header(req, "retry-after", after);
-		routes_send_error(req, 429, "temporarily_unavailable",
-		                  "too many failed client authentications from this address; retry later");
+		response_add_header(req, "retry-after", after);
+		response_send_error(req, 429, "temporarily_unavailable",
+		                    "too many failed client authentications from this address; retry later");
 		metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_CLIENT_AUTH);
 		return -1;
 	}
@@ -148,13 +148,13 @@ int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, 
 	store_err e;
 
 	if (id && !http_form_get(form, "client_secret") &&
-	    !routes_header(req, H2O_TOKEN_AUTHORIZATION).base &&
+	    !response_request_header(req, H2O_TOKEN_AUTHORIZATION).base &&
 	    (strcmp(grant, "authorization_code") == 0 || strcmp(grant, "refresh_token") == 0) &&
 	    strlen(id) <= STORE_ID_MAX) {
 		e = app_client_get(t, id, c);
 		if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
-			routes_send_error(req, 503, "temporarily_unavailable",
-			                  "the store is unavailable; retry");
+			response_send_error(req, 503, "temporarily_unavailable",
+			                    "the store is unavailable; retry");
 			return -1;
 		}
 		if (e == STORE_OK && c->is_public) {
@@ -169,12 +169,12 @@ int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, 
 /* see oauth.h */
 int oauth_cors(h2o_req_t *req, const char *methods)
 {
-	routes_add_header(req, "access-control-allow-origin", "*");
+	response_add_header(req, "access-control-allow-origin", "*");
 	if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS")))
 		return 0;
-	routes_add_header(req, "access-control-allow-methods", methods);
-	routes_add_header(req, "access-control-allow-headers", "Authorization, Content-Type");
-	routes_add_header(req, "access-control-max-age", "600");
+	response_add_header(req, "access-control-allow-methods", methods);
+	response_add_header(req, "access-control-allow-headers", "Authorization, Content-Type");
+	response_add_header(req, "access-control-max-age", "600");
 	req->res.status = 204;
 	req->res.reason = "No Content";
 	h2o_send_inline(req, "", 0);

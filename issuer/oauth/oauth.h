@@ -10,7 +10,8 @@
 #define ISSUER_OAUTH_H
 
 #include "http/http.h"
-#include "routes/routes.h"
+#include "http/response.h"
+#include "runtime/app.h"
 #include "store/store.h"
 
 /* Longest client secret accepted on the wire (ours are 43 characters). */

@@ -18,6 +18,7 @@
 
 #include "jose_json.h"
 #include "oauth/grant.h"
+#include "oauth/endpoints.h"
 #include "oauth/oauth.h"
 #include "crypto/secret.h"
 
@@ -88,7 +89,7 @@ static void issue(h2o_req_t *req, app_thread *t, const struct grant *g, int seed
 	if (secret_generate(&t->rng, jti) || !(claims = claims_text(t, g, now, jti)) ||
 	    keyring_sign(t->app->keys, g->alg, &t->rng, now, strcmp(g->alg, "HS256") ? header : NULL, claims,
 	                 strlen(claims), &token) != JOSE_OK) {
-		routes_send_error(req, 503, "temporarily_unavailable", "cannot sign a token now; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "cannot sign a token now; retry");
 		goto out;
 	}
 	metrics_token(t->app->metrics, t->index, g->kind);
@@ -107,14 +108,14 @@ static int pick_audience(h2o_req_t *req, const http_form *f, const struct store_
 	const char *res = http_form_get(f, "resource"), *a = http_form_get(f, "audience");
 
 	if (res && a) {
-		routes_send_error(req, 400, "invalid_request", "send resource or audience, not both");
+		response_send_error(req, 400, "invalid_request", "send resource or audience, not both");
 		return -1;
 	}
 	*aud = res ? res : a;
 	if (*aud ? !store_list_has(c->audiences, *aud) : !c->audiences[0]) {
-		routes_send_error(req, 400, "invalid_target",
-		                  *aud ? "this client may not ask for that audience"
-		                       : "the client has no registered audience (client add --audience)");
+		response_send_error(req, 400, "invalid_target",
+		                    *aud ? "this client may not ask for that audience"
+		                         : "the client has no registered audience (client add --audience)");
 		return -1;
 	}
 	return 0;
@@ -131,13 +132,13 @@ static void client_credentials(h2o_req_t *req, app_thread *t, const http_form *f
 	const char *scope = http_form_get(f, "scope");
 
 	if (!store_list_has(c->grants, "client_credentials")) {
-		routes_send_error(req, 400, "unauthorized_client",
-		                  "this client may not use client_credentials");
+		response_send_error(req, 400, "unauthorized_client",
+		                    "this client may not use client_credentials");
 		return;
 	}
 	if (scope && (!oauth_scope_valid(scope) || !oauth_scope_allowed(scope, c->scope))) {
-		routes_send_error(req, 400, "invalid_scope",
-		                  "scope is malformed or not allowed for this client");
+		response_send_error(req, 400, "invalid_scope",
+		                    "scope is malformed or not allowed for this client");
 		return;
 	}
 	g.scope = scope ? scope : c->scope;
@@ -154,7 +155,7 @@ static void form_token(h2o_req_t *req, app_thread *t)
 	if (oauth_read_form(req, &f))
 		return;
 	if (!(grant = http_form_get(&f, "grant_type"))) {
-		routes_send_error(req, 400, "invalid_request", "grant_type is required");
+		response_send_error(req, 400, "invalid_request", "grant_type is required");
 		return;
 	}
 	if (oauth_client_identify(req, t, &f, grant, &c))
@@ -166,9 +167,9 @@ static void form_token(h2o_req_t *req, app_thread *t)
 	else if (strcmp(grant, "refresh_token") == 0)
 		grant_refresh_token(req, t, &f, &c);
 	else
-		routes_send_error(req, 400, "unsupported_grant_type",
-		                  "this server supports authorization_code, refresh_token and "
-		                  "client_credentials");
+		response_send_error(req, 400, "unsupported_grant_type",
+		                    "this server supports authorization_code, refresh_token and "
+		                    "client_credentials");
 }
 
 /* Copy JSON string member name of doc into the form (for client authentication); 0 or -1. */
@@ -196,15 +197,15 @@ static void seed_token(h2o_req_t *req, app_thread *t)
 	    !cJSON_IsObject(doc) || !(sub = jose_json_string(doc, "sub")) ||
 	    !(aud = jose_json_string(doc, "aud")) || json_to_form(doc, "client_id", &f) ||
 	    json_to_form(doc, "client_secret", &f)) {
-		routes_send_error(req, 400, "invalid_request",
-		                  "the body must be a JSON object {\"sub\":…,\"aud\":…}");
+		response_send_error(req, 400, "invalid_request",
+		                    "the body must be a JSON object {\"sub\":…,\"aud\":…}");
 		goto out;
 	}
 	if (oauth_client_auth(req, t, &f, &c))
 		goto out;
 	if (!store_list_has(c.subjects, sub) || !store_list_has(c.audiences, aud)) {
-		routes_send_error(req, 403, "access_denied",
-		                  "this client may not ask for that subject or audience");
+		response_send_error(req, 403, "access_denied",
+		                    "this client may not ask for that subject or audience");
 		goto out;
 	}
 	issue(req, t,
@@ -223,7 +224,7 @@ out:
 /* see routes.h */
 void token_endpoint(h2o_req_t *req, app_thread *t)
 {
-	h2o_iovec_t ct = routes_header(req, H2O_TOKEN_CONTENT_TYPE);
+	h2o_iovec_t ct = response_request_header(req, H2O_TOKEN_CONTENT_TYPE);
 
 	/* Public clients call from browsers of any origin; no cookie is read here. */
 	if (oauth_cors(req, "POST"))

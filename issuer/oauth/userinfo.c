@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "jose.h"
+#include "oauth/endpoints.h"
 #include "oauth/oauth.h"
 
 /* 401 with a WWW-Authenticate challenge: error NULL when no credential was sent (RFC 6750 §3.1). */
@@ -31,15 +32,15 @@ static void unauthorized(h2o_req_t *req, const char *error, const char *descript
 		snprintf(h, 160, "Bearer error=\"%s\", error_description=\"%s\"", error, description);
 	else
 		snprintf(h, 160, "Bearer");
-	routes_add_header(req, "www-authenticate", h);
-	routes_send_error(req, 401, error ? error : "invalid_request", description);
+	response_add_header(req, "www-authenticate", h);
+	response_send_error(req, 401, error ? error : "invalid_request", description);
 }
 
 /* The bearer token of req (header, or POST form body) into *tok; 0, or -1 answered. */
 static int bearer(h2o_req_t *req, const char **tok)
 {
-	h2o_iovec_t auth = routes_header(req, H2O_TOKEN_AUTHORIZATION),
-	            ct = routes_header(req, H2O_TOKEN_CONTENT_TYPE);
+	h2o_iovec_t auth = response_request_header(req, H2O_TOKEN_AUTHORIZATION),
+	            ct = response_request_header(req, H2O_TOKEN_CONTENT_TYPE);
 	const char *in_body = NULL;
 	http_form f;
 	size_t i = 6;
@@ -51,8 +52,8 @@ static int bearer(h2o_req_t *req, const char **tok)
 		in_body = http_form_get(&f, "access_token");
 	}
 	if (auth.base && in_body) {
-		routes_send_error(req, 400, "invalid_request",
-		                  "send the access token once (RFC 6750 section 2)");
+		response_send_error(req, 400, "invalid_request",
+		                    "send the access token once (RFC 6750 section 2)");
 		return -1;
 	}
 	if (in_body) {
@@ -100,7 +101,7 @@ static int verify(h2o_req_t *req, app_thread *t, const char *tok, jose_jwt *jwt)
 		return -1;
 	}
 	if (store_revoke_check(t->db, jti, o.now, &revoked) != STORE_OK) {
-		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
 		return -1;
 	}
 	if (revoked) {
@@ -137,23 +138,23 @@ void userinfo_endpoint(h2o_req_t *req, app_thread *t)
 	/* Browsers of any origin may call it: no cookie is read. */
 	if (oauth_cors(req, "GET, POST"))
 		return;
-	routes_add_header(req, "access-control-expose-headers", "WWW-Authenticate");
+	response_add_header(req, "access-control-expose-headers", "WWW-Authenticate");
 	if (bearer(req, &tok) || verify(req, t, tok, &jwt))
 		goto out;
 	scope = jose_json_string(jwt.payload, "scope");
 	if (!oauth_scope_allowed("openid", scope)) {
-		routes_add_header(req, "www-authenticate",
-		                  "Bearer error=\"insufficient_scope\", scope=\"openid\"");
-		routes_send_error(req, 403, "insufficient_scope", "the access token's scope lacks openid");
+		response_add_header(req, "www-authenticate",
+		                    "Bearer error=\"insufficient_scope\", scope=\"openid\"");
+		response_send_error(req, 403, "insufficient_scope", "the access token's scope lacks openid");
 		goto out;
 	}
 	e = store_user_get(t->db, jose_json_string(jwt.payload, "sub"), &u);
 	if (e == STORE_NOT_FOUND || e == STORE_INVALID)
 		unauthorized(req, "invalid_token", "the user no longer exists");
 	else if (e != STORE_OK)
-		routes_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
 	else
-		routes_send_cjson(req, 200, claims(&u, scope));
+		response_send_cjson(req, 200, claims(&u, scope));
 	memset(&u, 0, sizeof u); /* the password hash came along */
 out:
 	jose_jwt_clear(&jwt);

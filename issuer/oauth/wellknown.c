@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "oauth/grant.h"
-#include "routes/routes.h"
+#include "oauth/endpoints.h"
 
 /* Cache lifetime of the JWKS, seconds; keep it below the default key lead time (300). */
 #ifndef JWKS_MAX_AGE
@@ -81,8 +81,8 @@ void wellknown_discovery(h2o_req_t *req, app_thread *t)
 	cJSON_AddFalseToObject(doc, "request_parameter_supported");
 	cJSON_AddFalseToObject(doc, "request_uri_parameter_supported");
 	cJSON_AddFalseToObject(doc, "claims_parameter_supported");
-	routes_add_header(req, "access-control-allow-origin", "*");
-	routes_send_cjson(req, 200, doc);
+	response_add_header(req, "access-control-allow-origin", "*");
+	response_send_cjson(req, 200, doc);
 }
 
 /* see routes.h */
@@ -93,17 +93,17 @@ void wellknown_jwks(h2o_req_t *req, app_thread *t)
 	char cache[64];
 
 	if (!jwks) {
-		routes_send_error(req, 503, "temporarily_unavailable", "no key set yet");
+		response_send_error(req, 503, "temporarily_unavailable", "no key set yet");
 		return;
 	}
 	snprintf(cache, sizeof cache, "public, max-age=%d", JWKS_MAX_AGE);
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 	               h2o_strdup(&req->pool, cache, strlen(cache)).base, strlen(cache));
-	routes_add_header(req, "access-control-allow-origin", "*");
+	response_add_header(req, "access-control-allow-origin", "*");
 	req->res.status = 200;
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
 	               H2O_STRLIT("application/json"));
-	routes_add_header(req, "x-content-type-options", "nosniff");
+	response_add_header(req, "x-content-type-options", "nosniff");
 	req->res.reason = "OK";
 	req->res.content_length = len;
 	h2o_send_inline(req, jwks, len);

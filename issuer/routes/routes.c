@@ -9,8 +9,11 @@
 #include <string.h>
 
 #include "http/page.h"
-#include "routes/routes.h"
+#include "http/response.h"
 #include "http/static.h"
+#include "oauth/endpoints.h"
+#include "routes/routes.h"
+#include "sso/endpoints.h"
 
 typedef struct route {
 	const char *path;
@@ -18,99 +21,10 @@ typedef struct route {
 	route_fn fn;
 } route;
 
-static const char *reason(int status)
-{
-	switch (status) {
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 413:
-		return "Payload Too Large";
-	case 415:
-		return "Unsupported Media Type";
-	case 429:
-		return "Too Many Requests";
-	case 500:
-		return "Internal Server Error";
-	case 503:
-		return "Service Unavailable";
-	default:
-		return status < 500 ? "Client Error" : "Server Error";
-	}
-}
-
-/* see routes.h */
-void routes_add_header(h2o_req_t *req, const char *name, const char *value)
-{
-	h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, value,
-	                      strlen(value));
-}
-
-static void send_typed(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
-{
-	req->res.status = status;
-	req->res.reason = reason(status);
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
-	if (h2o_find_header(&req->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) == -1)
-		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
-		               H2O_STRLIT("no-store"));
-	routes_add_header(req, "x-content-type-options", "nosniff");
-	req->res.content_length = len;
-	h2o_send_inline(req, body, len);
-}
-
-/* see routes.h */
-void routes_send_json(h2o_req_t *req, int status, const char *body, size_t len)
-{
-	send_typed(req, status, "application/json", body, len);
-}
-
-/* see routes.h */
-void routes_send_cjson(h2o_req_t *req, int status, cJSON *doc)
-{
-	char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
-
-	cJSON_Delete(doc);
-	if (!text) {
-		static const char oom[] = "{\"error\":\"temporarily_unavailable\"}";
-		routes_send_json(req, 503, oom, sizeof oom - 1);
-		return;
-	}
-	routes_send_json(req, status, text, strlen(text));
-	free(text);
-}
-
-/* see routes.h */
-void routes_send_error(h2o_req_t *req, int status, const char *code, const char *description)
-{
-	cJSON *doc = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(doc, "error", code);
-	cJSON_AddStringToObject(doc, "error_description", description);
-	routes_send_cjson(req, status, doc);
-}
-
-/* see routes.h */
-h2o_iovec_t routes_header(h2o_req_t *req, const h2o_token_t *token)
-{
-	ssize_t i = h2o_find_header(&req->headers, token, -1);
-
-	return i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
-}
-
 static void ping(h2o_req_t *req, app_thread *t)
 {
 	(void)t;
-	send_typed(req, 200, "text/plain; charset=utf-8", "OK", 2);
+	response_send_typed(req, 200, "text/plain; charset=utf-8", "OK", 2);
 }
 
 static void health(h2o_req_t *req, app_thread *t)
@@ -136,7 +50,7 @@ static void health(h2o_req_t *req, app_thread *t)
 		    doc, "warning",
 		    "legacy HS256 is enabled (JWT_SECRET_KEY): anyone holding the shared secret "
 		    "can mint tokens; migrate verifiers to the JWKS and unset it");
-	routes_send_cjson(req, 200, doc);
+	response_send_cjson(req, 200, doc);
 }
 
 static void metrics_page(h2o_req_t *req, app_thread *t)
@@ -145,10 +59,10 @@ static void metrics_page(h2o_req_t *req, app_thread *t)
 	char *text = metrics_render(t->app->metrics, &len);
 
 	if (!text) {
-		routes_send_error(req, 503, "temporarily_unavailable", "out of memory");
+		response_send_error(req, 503, "temporarily_unavailable", "out of memory");
 		return;
 	}
-	send_typed(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+	response_send_typed(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 	free(text);
 }
 
@@ -220,13 +134,13 @@ size_t routes_dispatch(h2o_req_t *req, app_thread *t)
 		if (allows(table[i].method, req->method))
 			table[i].fn(req, t);
 		else {
-			routes_add_header(req, "allow", table[i].method);
-			routes_send_error(req, 405, "method_not_allowed",
-			                  "this endpoint does not take that method");
+			response_add_header(req, "allow", table[i].method);
+			response_send_error(req, 405, "method_not_allowed",
+			                    "this endpoint does not take that method");
 		}
 		return i;
 	}
 	if (!static_serve(req)) /* /demo/: the demo app's files (static.c) */
-		routes_send_error(req, 404, "not_found", "no such endpoint");
+		response_send_error(req, 404, "not_found", "no such endpoint");
 	return N_ROUTES;
 }

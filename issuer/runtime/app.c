@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "runtime/app.h"
-#include "routes/routes.h"
 #include "crypto/secret.h"
 
 /* see app.h */
@@ -93,17 +92,16 @@ static void *keygen_main(void *arg)
 }
 
 /* see app.h */
-app *app_start(const server_config *cfg, char *err, size_t errlen)
+app *app_start(const server_config *cfg, const char *const *route_names, size_t n_routes, char *err,
+               size_t errlen)
 {
 	app *a = calloc(1, sizeof *a);
 	store *db = NULL;
 	WC_RNG rng;
 	int rng_ok = 0;
-	size_t n_routes;
-	const char *const *names = routes_names(&n_routes);
 
-	if (!a || !(a->metrics = metrics_new(cfg->threads, names, n_routes)) || !(a->keys = make_ring(cfg)) ||
-	    !(a->limits = ratelimit_new(&cfg->limits))) {
+	if (!a || !(a->metrics = metrics_new(cfg->threads, route_names, n_routes)) ||
+	    !(a->keys = make_ring(cfg)) || !(a->limits = ratelimit_new(&cfg->limits))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}

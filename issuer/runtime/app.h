@@ -24,7 +24,7 @@
 #include "runtime/ratelimit.h"
 #include "runtime/metrics.h"
 #include "runtime/pool.h"
-#include "runtime/server.h"
+#include "runtime/config.h"
 #include "store/store.h"
 
 /* Seconds between two reloads of the key table (rotations reach a running server this fast). */
@@ -63,9 +63,9 @@ typedef struct app {
 	const server_config *cfg;
 	keyring *keys;
 	metrics *metrics;
-	ratelimit *limits;   /* per-address failure counts (cfg->limits) */
-	pool *workers;    /* password hashing off the loops (cfg->workers threads) */
-	pthread_t keygen; /* makes the keys start-up left (APP_KEYS_AT_START), then ends */
+	ratelimit *limits; /* per-address failure counts (cfg->limits) */
+	pool *workers;     /* password hashing off the loops (cfg->workers threads) */
+	pthread_t keygen;  /* makes the keys start-up left (APP_KEYS_AT_START), then ends */
 	int keygen_started;
 	int64_t started; /* Unix seconds */
 } app;
@@ -84,8 +84,10 @@ typedef struct app_thread {
 	int64_t log_flushed_ms;
 } app_thread;
 
-/* Build the shared state for cfg; NULL with a one-line reason in err. */
-app *app_start(const server_config *cfg, char *err, size_t errlen);
+/* Build the shared state for cfg, with one metrics label per route (route_names[0..n_routes));
+ * NULL with a one-line reason in err. */
+app *app_start(const server_config *cfg, const char *const *route_names, size_t n_routes, char *err,
+               size_t errlen);
 
 /* Free what app_start built (after every thread finished). */
 void app_stop(app *a);
@@ -110,9 +112,6 @@ void app_log_flush(app_thread *t, int64_t now_ms);
 
 /* Release the thread's store, RNG and cache (after flushing the log). */
 void app_thread_fini(app_thread *t);
-
-/* The thread state of the loop req runs on. */
-app_thread *app_thread_of(h2o_req_t *req);
 
 /* Current Unix time in seconds. */
 int64_t app_now(void);

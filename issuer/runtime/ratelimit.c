@@ -193,7 +193,7 @@ void ratelimit_free(ratelimit *l)
 
 /* see limits.h */
 int ratelimit_blocked(ratelimit *l, enum ratelimit_where w, const struct sockaddr *peer, int64_t now,
-                   int64_t *retry_after)
+                      int64_t *retry_after)
 {
 	struct addr a;
 	struct slot *set;

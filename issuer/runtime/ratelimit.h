@@ -57,7 +57,7 @@ void ratelimit_free(ratelimit *l);
  * it may try again (0 when not blocked). A NULL or non-IP peer, a NULL l, and a
  * place whose max_failures is 0 are never limited. */
 int ratelimit_blocked(ratelimit *l, enum ratelimit_where w, const struct sockaddr *peer, int64_t now,
-                   int64_t *retry_after);
+                      int64_t *retry_after);
 
 /* Count one failed attempt of peer at w at time now (nothing for a peer or place never limited). */
 void ratelimit_failed(ratelimit *l, enum ratelimit_where w, const struct sockaddr *peer, int64_t now);

@@ -24,7 +24,6 @@
 
 #include "runtime/app.h"
 #include "runtime/reqlog.h"
-#include "routes/routes.h"
 #include "runtime/server.h"
 #include "http/static.h"
 
@@ -38,6 +37,7 @@ typedef struct worker {
 } worker;
 
 static h2o_globalconf_t config;
+static const server_routes *routes; /* set by build_config, before any loop runs */
 static atomic_int stopping;
 
 static void on_accept(h2o_socket_t *listener, const char *err)
@@ -114,8 +114,8 @@ static void *run_worker(void *arg)
 	return NULL;
 }
 
-/* see app.h */
-app_thread *app_thread_of(h2o_req_t *req)
+/* The thread state of the loop req runs on. */
+static app_thread *app_thread_of(h2o_req_t *req)
 {
 	return &((worker *)((char *)req->conn->ctx - offsetof(worker, ctx)))->state;
 }
@@ -169,7 +169,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	(void)self;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	t->client_id = NULL;
-	route = routes_dispatch(req, t);
+	route = routes->dispatch(req, t);
 	secs = seconds_since(&t0);
 	metrics_request(t->app->metrics, t->index, route, req->res.status, secs);
 	if (t->app->cfg->access_log)
@@ -178,12 +178,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	return 0;
 }
 
-static void build_config(void)
+static void build_config(const server_routes *r)
 {
 	h2o_hostconf_t *host;
 	h2o_pathconf_t *path;
 	h2o_handler_t *handler;
 
+	routes = r;
 	h2o_config_init(&config);
 	config.max_request_entity_size = SERVER_MAX_BODY;
 	config.server_name = h2o_iovec_init(H2O_STRLIT("identity-backend"));
@@ -217,10 +218,10 @@ static void stop_app(app *a, worker *w, unsigned n)
 }
 
 /* The shared state and each worker's own; the app, or NULL with a reason on stderr. */
-static app *start_app(const server_config *cfg, worker *w)
+static app *start_app(const server_config *cfg, const server_routes *r, worker *w)
 {
 	char err[512];
-	app *a = app_start(cfg, err, sizeof err);
+	app *a = app_start(cfg, r->names, r->n, err, sizeof err);
 	unsigned i = 0;
 
 	if (!a)
@@ -236,7 +237,7 @@ fail:
 }
 
 /* see server.h */
-int server_run(const server_config *cfg)
+int server_run(const server_config *cfg, const server_routes *r)
 {
 	static worker workers[SERVER_MAX_THREADS];
 	sigset_t set;
@@ -252,13 +253,13 @@ int server_run(const server_config *cfg)
 			return -1;
 		}
 	}
-	if (!(a = start_app(cfg, workers))) {
+	if (!(a = start_app(cfg, r, workers))) {
 		for (unsigned i = 0; i < cfg->threads; i++)
 			close(workers[i].fd);
 		return -1;
 	}
 	static_init();
-	build_config();
+	build_config(r);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

@@ -11,40 +11,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/ratelimit.h"
-#include "crypto/password.h"
+#include <h2o.h>
 
-/* Largest request body accepted (the token endpoint's forms are small). */
-#ifndef SERVER_MAX_BODY
-#define SERVER_MAX_BODY (64 * 1024)
-#endif
+#include "runtime/app.h"
+#include "runtime/config.h"
 
-/* Most threads `--threads` may ask for. */
-#define SERVER_MAX_THREADS 64
-
-/* What `serve` was asked to do, already validated. */
-typedef struct server_config {
-	char host[256]; /* numeric IPv4/IPv6 address to bind */
-	uint16_t port;
-	unsigned threads;   /* event-loop threads, 1..SERVER_MAX_THREADS */
-	unsigned workers;   /* password-hashing threads (pool.h), 1..POOL_MAX_WORKERS; 0 means 1 */
-	const char *issuer; /* the issuer URL, without a trailing slash */
-	const char *db;     /* the SQLite file */
-	int64_t token_ttl;  /* access token lifetime, seconds (JWT_EXPIRATION_MINUTES * 60) */
-	const char *alg; /* JWS algorithm of issued tokens (JWT_ALGORITHM): ES256 RS256 PS256 EdDSA HS256 */
-	const char *legacy_secret;     /* JWT_SECRET_KEY: enables legacy HS256, or NULL */
-	const char *browser_ui_secret; /* BROWSER_UI_CLIENT_SECRET: registers `browser-ui`, or NULL */
-	int access_log;                /* 1: one JSON line per request on stderr */
-	/* Sign-in (the SSO flow). Defaults are set in cli_serve.c, in one place. */
-	struct password_params argon2; /* PASSWORD_ARGON2_*: cost of new hashes and of burns */
-	int64_t session_ttl;           /* SESSION_TTL_MINUTES: an SSO session's life, seconds */
-	int64_t code_ttl;              /* an authorization code's life, seconds (60) */
-	int64_t flow_ttl;              /* a login flow's life (the login page's), seconds (1800) */
-	int64_t refresh_ttl;           /* REFRESH_TOKEN_DAYS: a refresh grant's absolute life, seconds */
-	int lockout_threshold;         /* LOGIN_LOCKOUT_THRESHOLD: failures that lock an account; 0 off */
-	int64_t lockout_seconds;       /* LOGIN_LOCKOUT_MINUTES: how long, seconds */
-	struct ratelimit_config limits;   /* per-address limits on failed attempts (limits.h) */
-} server_config;
+/*
+ * The HTTP surface the server answers with, handed in by the caller (routes.h), so
+ * the runtime knows nothing of the endpoints: dispatch answers req on its loop thread
+ * and returns the index of the route it took; names[i] is that index's metrics label
+ * (n labels, the last one for everything else).
+ */
+typedef struct server_routes {
+	size_t (*dispatch)(h2o_req_t *req, app_thread *t);
+	const char *const *names;
+	size_t n;
+} server_routes;
 
 /*
  * Bind every listener (so an address in use fails here, before anything
@@ -52,6 +34,6 @@ typedef struct server_config {
  * let requests in flight finish (up to half a second) and return. Returns 0 on a
  * clean shutdown, -1 (with a one-line reason on stderr) if it could not start.
  */
-int server_run(const server_config *cfg);
+int server_run(const server_config *cfg, const server_routes *routes);
 
 #endif

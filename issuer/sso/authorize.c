@@ -16,6 +16,7 @@
 
 #include "oauth/oauth.h"
 #include "http/page.h"
+#include "sso/endpoints.h"
 #include "sso/session.h"
 
 /* Scopes this issuer knows (OIDC Core §5.4, §11). */

@@ -13,6 +13,7 @@
 
 #include "oauth/oauth.h"
 #include "http/page.h"
+#include "sso/endpoints.h"
 #include "sso/session.h"
 
 /* What each known scope means, in the words shown to people. */

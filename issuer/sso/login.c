@@ -19,6 +19,7 @@
 
 #include "http/page.h"
 #include "crypto/password.h"
+#include "sso/endpoints.h"
 #include "sso/session.h"
 
 #define WRONG "The username or password is incorrect."
@@ -234,14 +235,15 @@ static int limited(h2o_req_t *req, app_thread *t, const http_form *form, int64_t
 	char msg[128], after[24];
 
 	peer(req, &ss, &has);
-	if (!ratelimit_blocked(t->app->limits, RATELIMIT_LOGIN, has ? (struct sockaddr *)&ss : NULL, now, &retry))
+	if (!ratelimit_blocked(t->app->limits, RATELIMIT_LOGIN, has ? (struct sockaddr *)&ss : NULL, now,
+	                       &retry))
 		return 0;
 	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_LIMITED);
 	metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_LOGIN);
 	snprintf(msg, sizeof msg, "Too many failed sign-ins from your network; try again in %lld minute%s.",
 	         (long long)((retry + 59) / 60), (retry + 59) / 60 == 1 ? "" : "s");
 	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
-	routes_add_header(req, "retry-after", after);
+	response_add_header(req, "retry-after", after);
 	login_page(req, 429, NULL, http_form_get(form, "flow"), http_form_get(form, "csrf"),
 	           http_form_get(form, "username"), msg);
 	return 1;

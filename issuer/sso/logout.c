@@ -16,6 +16,7 @@
 #include "jose_b64url.h"
 #include "jose_json.h"
 #include "http/page.h"
+#include "sso/endpoints.h"
 #include "sso/session.h"
 
 /* How long after its expiry a hint still names its user (seconds): RPs log out late. */

@@ -20,7 +20,7 @@ http_err session_params(h2o_req_t *req, http_form *form, h2o_iovec_t *raw)
 	char *buf;
 
 	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"))) {
-		ct = routes_header(req, H2O_TOKEN_CONTENT_TYPE);
+		ct = response_request_header(req, H2O_TOKEN_CONTENT_TYPE);
 		if (!ct.base || !http_media_type_is(ct.base, ct.len, "application/x-www-form-urlencoded"))
 			return HTTP_E_SYNTAX;
 		if (req->entity.base)
@@ -65,7 +65,7 @@ static void set_cookie(h2o_req_t *req, app_thread *t, const char *name, const ch
 		snprintf(age, sizeof age, "; Max-Age=%lld", (long long)max_age);
 	snprintf(c, 256, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", name, value, age,
 	         secure(t) ? "; Secure" : "");
-	routes_add_header(req, "set-cookie", c);
+	response_add_header(req, "set-cookie", c);
 }
 
 /* see session.h */
@@ -194,9 +194,9 @@ void session_redirect(h2o_req_t *req, app_thread *t, const char *uri, const char
 	loc[len] = '\0';
 	req->res.status = post ? 303 : 302;
 	req->res.reason = post ? "See Other" : "Found";
-	routes_add_header(req, "location", loc);
-	routes_add_header(req, "cache-control", "no-store");
-	routes_add_header(req, "referrer-policy", "no-referrer");
+	response_add_header(req, "location", loc);
+	response_add_header(req, "cache-control", "no-store");
+	response_add_header(req, "referrer-policy", "no-referrer");
 	req->res.content_length = 0;
 	h2o_send_inline(req, "", 0);
 }

@@ -21,7 +21,8 @@
 #include <stdint.h>
 
 #include "http/http.h"
-#include "routes/routes.h"
+#include "http/response.h"
+#include "runtime/app.h"
 #include "crypto/secret.h"
 #include "store/store.h"
 
@@ -100,14 +101,5 @@ int session_flow(h2o_req_t *req, app_thread *t, const http_form *form, int64_t n
  * 0, or -1 if the RNG failed. */
 int session_flow_ids(app_thread *t, struct store_flow *f, char id[SECRET_TEXT_LEN + 1],
                      char csrf[SECRET_TEXT_LEN + 1]);
-
-/* login.c: answer with the login page of flow (id, csrf) for client_id, status, username
- * prefilled (or NULL) and message in the alert (or NULL). */
-void login_page(h2o_req_t *req, int status, const struct store_flow *f, const char *id, const char *csrf,
-                const char *username, const char *message);
-
-/* consent.c: answer with the consent page of flow (id, csrf) for username. */
-void consent_page(h2o_req_t *req, const struct store_flow *f, const char *id, const char *csrf,
-                  const char *username);
 
 #endif

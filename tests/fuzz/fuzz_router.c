@@ -63,6 +63,7 @@
 
 #include "fuzz.h"
 #include "oauth/idtoken.h"
+#include "routes/routes.h"
 #include "jose_b64url.h"
 #include "crypto/password.h"
 #include "crypto/secret.h"
@@ -124,6 +125,7 @@ static int dirty;   /* a sign-in or token endpoint ran during this input: put th
 static int pending; /* requests answered later (a /login waiting for the pool), not yet disposed of */
 static int verbose; /* FUZZ_VERBOSE=1: one line per response on stderr (for checking seeds) */
 static app *the_app;
+static server_routes fuzz_routes; /* the real route table, as cli_serve.c hands it to server_run */
 static server_config cfg;
 static char dir[64], db[96];
 static char password_hash_of_user[STORE_PASSWORD_HASH_MAX + 1];
@@ -437,7 +439,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.limits.window[RATELIMIT_LOGIN] = 15 * 60;
 	cfg.limits.max_failures[RATELIMIT_CLIENT_AUTH] = 5;
 	cfg.limits.window[RATELIMIT_CLIENT_AUTH] = 15 * 60;
-	if (!(the_app = app_start(&cfg, err, sizeof err)) ||
+	fuzz_routes.dispatch = routes_dispatch;
+	fuzz_routes.names = routes_names(&fuzz_routes.n);
+	if (!(the_app = app_start(&cfg, fuzz_routes.names, fuzz_routes.n, err, sizeof err)) ||
 	    app_thread_init(&w.state, the_app, 0, err, sizeof err)) {
 		fprintf(stderr, "fuzz_router: cannot start the app: %s\n", err);
 		abort();
@@ -447,7 +451,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	static_init(); /* /demo/: www/ is found from the binary's folder, as for `serve` */
-	build_config();
+	build_config(&fuzz_routes);
 	/* build_config made one host, one path "/", one handler: wrap that handler. */
 	config.hosts[0]->paths.entries[0].handlers.entries[0]->on_req = fuzz_on_req;
 	h2o_context_init(&w.ctx, h2o_evloop_create(), &config);

@@ -8,6 +8,7 @@
  * a state), CSP header injection through a redirect URI's origin.
  */
 #include "../../issuer/http/page.c"
+#include "../../issuer/http/response.c"
 #include "../test.h"
 
 static int render_is(const char *tpl, const struct page_var *v, size_t n, const char *want)

@@ -115,7 +115,8 @@ static void test_sliding(void)
 		ratelimit_failed(l, RATELIMIT_LOGIN, SA(a), T0 + 10 * i);
 	T_CHECK(ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0 + 40, &retry) && retry == 24,
 	        "sliding: blocked at +40 until the oldest leaves at +64 (retry %lld)", (long long)retry);
-	T_CHECK(!ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0 + 64, NULL), "sliding: free at +64 (4 left)");
+	T_CHECK(!ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0 + 64, NULL),
+	        "sliding: free at +64 (4 left)");
 	ratelimit_failed(l, RATELIMIT_LOGIN, SA(a), T0 + 64);
 	/* The failure at +10 is in bucket T0+8: it leaves at T0 + 8 + 64. */
 	T_CHECK(ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0 + 64, &retry) && retry == 8,
@@ -143,7 +144,8 @@ static void test_sliding(void)
 	fail_n(l, RATELIMIT_LOGIN, SA(a), T0, 2);
 	T_CHECK(ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0 + 86399, NULL) &&
 	            ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0, &retry) && retry >= 86400 &&
-	            retry <= 86400 + 2 * 5400 && !ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0 + retry, NULL),
+	            retry <= 86400 + 2 * 5400 &&
+	            !ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0 + retry, NULL),
 	        "window 24 h: blocked for at least 24 h, lifted after %lld s", (long long)retry);
 	ratelimit_free(l);
 
@@ -176,7 +178,8 @@ static void test_where_and_addresses(void)
 	T_CHECK(ratelimit_blocked(l, RATELIMIT_CLIENT_AUTH, SA(a), T0, NULL) &&
 	            !ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0, NULL),
 	        "places are independent: client_auth blocked, login free");
-	T_CHECK(!ratelimit_blocked(l, RATELIMIT_CLIENT_AUTH, SA(b), T0, NULL), "the next IPv4 address is free");
+	T_CHECK(!ratelimit_blocked(l, RATELIMIT_CLIENT_AUTH, SA(b), T0, NULL),
+	        "the next IPv4 address is free");
 	T_CHECK(ratelimit_blocked(l, RATELIMIT_CLIENT_AUTH, SA(mapped), T0, NULL),
 	        "::ffff:203.0.113.5 is 203.0.113.5 (IPv4-mapped counts as IPv4)");
 	T_CHECK(!ratelimit_blocked(l, RATELIMIT_CLIENT_AUTH, SA(compat), T0, NULL),
@@ -189,7 +192,8 @@ static void test_where_and_addresses(void)
 
 	ratelimit_failed(l, RATELIMIT_LOGIN, SA(n1), T0);
 	ratelimit_failed(l, RATELIMIT_LOGIN, SA(n2), T0);
-	T_CHECK(!ratelimit_blocked(l, RATELIMIT_LOGIN, SA(n1), T0, NULL), "IPv6: 2 failures in the /64, free");
+	T_CHECK(!ratelimit_blocked(l, RATELIMIT_LOGIN, SA(n1), T0, NULL),
+	        "IPv6: 2 failures in the /64, free");
 	ratelimit_failed(l, RATELIMIT_LOGIN, tmp(v6("2001:db8:1:2:1234::9")), T0);
 	T_CHECK(ratelimit_blocked(l, RATELIMIT_LOGIN, SA(n1), T0, NULL) &&
 	            ratelimit_blocked(l, RATELIMIT_LOGIN, SA(n2), T0, NULL),

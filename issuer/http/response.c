@@ -1,0 +1,105 @@
+/*
+ * response.c: the answers every handler sends (see response.h). Never adds
+ * anything a caller did not ask for but the headers every answer carries.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/response.h"
+
+/* see response.h */
+const char *response_reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 204:
+		return "No Content";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status < 500 ? "Client Error" : "Server Error";
+	}
+}
+
+/* see response.h */
+void response_add_header(h2o_req_t *req, const char *name, const char *value)
+{
+	h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, value,
+	                      strlen(value));
+}
+
+/* see response.h */
+h2o_iovec_t response_request_header(h2o_req_t *req, const h2o_token_t *token)
+{
+	ssize_t i = h2o_find_header(&req->headers, token, -1);
+
+	return i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
+}
+
+/* see response.h */
+void response_send_typed(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
+{
+	req->res.status = status;
+	req->res.reason = response_reason(status);
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
+	if (h2o_find_header(&req->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) == -1)
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+		               H2O_STRLIT("no-store"));
+	response_add_header(req, "x-content-type-options", "nosniff");
+	req->res.content_length = len;
+	h2o_send_inline(req, body, len);
+}
+
+/* see response.h */
+void response_send_json(h2o_req_t *req, int status, const char *body, size_t len)
+{
+	response_send_typed(req, status, "application/json", body, len);
+}
+
+/* see response.h */
+void response_send_cjson(h2o_req_t *req, int status, cJSON *doc)
+{
+	char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+
+	cJSON_Delete(doc);
+	if (!text) {
+		static const char oom[] = "{\"error\":\"temporarily_unavailable\"}";
+		response_send_json(req, 503, oom, sizeof oom - 1);
+		return;
+	}
+	response_send_json(req, status, text, strlen(text));
+	free(text);
+}
+
+/* see response.h */
+void response_send_error(h2o_req_t *req, int status, const char *code, const char *description)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(doc, "error", code);
+	cJSON_AddStringToObject(doc, "error_description", description);
+	response_send_cjson(req, status, doc);
+}

@@ -1,0 +1,38 @@
+/*
+ * response.h: how every answer of the issuer is sent, in one place: status line
+ * with its reason phrase, content type, no-store unless the caller set its own
+ * cache policy, nosniff, and the RFC 6749 §5.2 JSON error shape. Handlers, the
+ * sign-in pages (page.h) and the static files (static.h) all answer through
+ * these, so a header every answer needs is added here once.
+ *
+ * Everything runs on the request's loop thread; strings passed in must be static
+ * or live in req's pool until the response is sent.
+ */
+#ifndef ISSUER_HTTP_RESPONSE_H
+#define ISSUER_HTTP_RESPONSE_H
+
+#include <cjson/cJSON.h>
+#include <h2o.h>
+
+/* The reason phrase of status ("Not Found"; "Client Error"/"Server Error" for the rest). */
+const char *response_reason(int status);
+
+/* Add a response header by name (lower case). */
+void response_add_header(h2o_req_t *req, const char *name, const char *value);
+
+/* The value of request header token, or a zero-length iovec with base NULL. */
+h2o_iovec_t response_request_header(h2o_req_t *req, const h2o_token_t *token);
+
+/* Send body[0..len) with status and content type; no-store unless Cache-Control was set. */
+void response_send_typed(h2o_req_t *req, int status, const char *type, const char *body, size_t len);
+
+/* Send body[0..len) with status and the JSON content type. */
+void response_send_json(h2o_req_t *req, int status, const char *body, size_t len);
+
+/* Send doc (printed compactly; consumed: deleted here) with status; 503 when out of memory. */
+void response_send_cjson(h2o_req_t *req, int status, cJSON *doc);
+
+/* Send {"error": code, "error_description": description} (RFC 6749 §5.2 shape). */
+void response_send_error(h2o_req_t *req, int status, const char *code, const char *description);
+
+#endif

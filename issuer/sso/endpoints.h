@@ -1,0 +1,30 @@
+/*
+ * endpoints.h: the browser sign-in's endpoints, one handler each, as the route
+ * table (routes.h) calls them, and the two pages the flow answers with from more
+ * than one of them. Each runs on its loop thread and never blocks (the password
+ * check goes to the worker pool and answers later, on the same loop).
+ */
+#ifndef ISSUER_SSO_ENDPOINTS_H
+#define ISSUER_SSO_ENDPOINTS_H
+
+#include <h2o.h>
+
+#include "runtime/app.h"
+#include "store/store.h"
+
+/* authorize.c, login.c, consent.c, logout.c: /authorize, /login, /consent, /logout. */
+void authorize_endpoint(h2o_req_t *req, app_thread *t);
+void login_endpoint(h2o_req_t *req, app_thread *t);
+void consent_endpoint(h2o_req_t *req, app_thread *t);
+void logout_endpoint(h2o_req_t *req, app_thread *t);
+
+/* login.c: answer with the login page of flow (id, csrf) for client_id, status, username
+ * prefilled (or NULL) and message in the alert (or NULL). */
+void login_page(h2o_req_t *req, int status, const struct store_flow *f, const char *id, const char *csrf,
+                const char *username, const char *message);
+
+/* consent.c: answer with the consent page of flow (id, csrf) for username. */
+void consent_page(h2o_req_t *req, const struct store_flow *f, const char *id, const char *csrf,
+                  const char *username);
+
+#endif
