@@ -1,30 +1,47 @@
 /*
  * main.c: the identity-backend binary's entry point: dispatch to a subcommand.
- * Subcommands live one per file (cli_*.c); this file only routes and prints
- * usage. It must never grow logic of its own.
+ * Subcommands live one per file (cli/cli_*.c); this file only routes, prints
+ * usage (all of it, or one command's for --help / -h anywhere in its options)
+ * and the version. It must never grow logic of its own.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+#include <h2o/version.h>
+#include <sqlite3.h>
+#include <wolfssl/version.h>
 #include <wolfssl/wolfcrypt/settings.h>
 #include <wolfssl/wolfcrypt/wc_port.h>
 
 #include "cli/cli.h"
 
-static const char usage[] =
-    "usage: identity-backend <command> [options]\n"
-    "\n"
-    "commands:\n"
+/* The project's version: the same as the npm package's (verifier-wasm/package.json). */
+#define IDB_VERSION "0.1.0"
+
+static const char usage_verify[] =
     "  verify --jwks FILE [--alg A,B] [--iss ISS]... [--aud AUD]... [--sub SUB]\n"
     "         [--typ TYP] [--require CLAIM]... [--max-age S] [--leeway S] [--now UNIX] TOKEN|-\n"
     "      Verify a compact JWT against a JWK Set. Prints one JSON object:\n"
     "      {\"valid\":true,\"header\":{...},\"payload\":{...}} (exit 0) or\n"
     "      {\"valid\":false,\"error\":\"ERR_...\",\"message\":\"...\"} (exit 1); exit 2 on usage errors.\n"
-    "      TOKEN '-' reads the token from standard input.\n"
-    "\n"
-    "  serve [--listen 127.0.0.1:8080] [--issuer URL] [--threads N] [--db FILE]\n"
-    "      Run the issuer until SIGTERM. Environment: JWT_ISSUER. (So far: /ping, /health.)\n"
-    "\n"
+    "      TOKEN '-' reads the token from standard input.\n";
+
+static const char usage_serve[] =
+    "  serve [--listen HOST:PORT] [--issuer URL] [--threads N] [--workers N] [--db FILE]\n"
+    "        [--access-log on|off]\n"
+    "      Run the issuer until SIGTERM or SIGINT (requests in flight finish): OAuth 2.0 and\n"
+    "      OpenID Connect (discovery, JWKS, /authorize, /login, /token, /userinfo,\n"
+    "      /introspect, /revoke, /logout), /verify, /ping, /health, /metrics. Defaults:\n"
+    "      127.0.0.1:8080, issuer http://HOST:PORT, one loop thread and one password\n"
+    "      worker per core, var/identity.db. Environment (flags win): JWT_ISSUER,\n"
+    "      JWT_EXPIRATION_MINUTES, JWT_ALGORITHM, JWT_SECRET_KEY, PASSWORD_WORKERS,\n"
+    "      PASSWORD_ARGON2_M_KIB/_T/_P, SESSION_TTL_MINUTES, REFRESH_TOKEN_DAYS,\n"
+    "      LOGIN_LOCKOUT_THRESHOLD/_MINUTES, LOGIN_FAILURES_PER_ADDRESS,\n"
+    "      CLIENT_AUTH_FAILURES_PER_ADDRESS, FAILURE_WINDOW_MINUTES, ACCESS_LOG, WWW_DIR,\n"
+    "      VERIFIER_DIR, BROWSER_UI_CLIENT_SECRET (the README's table says each one's range).\n";
+
+static const char usage_keys[] =
     "  keys list [--db FILE]\n"
     "  keys rotate [--alg ES256|RS256|PS256|EdDSA] [--lead SECONDS] [--db FILE]\n"
     "  keys retire KID [--grace SECONDS] [--db FILE]\n"
@@ -32,10 +49,12 @@ static const char usage[] =
     "      status: pending (published, signs after its lead time), active, or retired.\n"
     "      rotate adds a key that signs after --lead (env KEY_LEAD_SECONDS, default 300)\n"
     "      and does not retire the old one; retire stops a key signing at once and keeps\n"
-    "      it published for --grace (default JWT_EXPIRATION_MINUTES*60 + 300).\n"
-    "\n"
+    "      it published for --grace (default JWT_EXPIRATION_MINUTES*60 + 300).\n";
+
+static const char usage_client[] =
     "  client add --id ID [--secret-stdin] [--grant G]... [--redirect-uri U]... [--audience A]...\n"
-    "             [--subject S]... [--scope \"a b\"] [--public] [--consent] [--db FILE]\n"
+    "             [--subject S]... [--scope \"a b\"] [--public] [--consent] [--id-token-alg A]\n"
+    "             [--post-logout-redirect-uri U]... [--db FILE]\n"
     "  client list [--db FILE]\n"
     "  client remove ID [--db FILE]\n"
     "      OAuth clients. Grants: client_credentials (default), authorization_code (needs\n"
@@ -43,8 +62,10 @@ static const char usage[] =
     "      {\"client_id\":...,\"client_secret\":...} once: the secret is never shown again.\n"
     "      --secret-stdin takes the secret (32..1024 printable ASCII characters) from stdin.\n"
     "      --audience and --subject list the aud and sub values the client may ask for;\n"
-    "      --scope the scopes (default for login clients: openid profile email).\n"
-    "\n"
+    "      --scope the scopes (default for login clients: openid profile email);\n"
+    "      --id-token-alg RS256 (default), PS256, ES256 or EdDSA.\n";
+
+static const char usage_user[] =
     "  user add --username USERNAME [--email EMAIL] --password-stdin [--db FILE]\n"
     "  user list [--db FILE]\n"
     "  user remove USERNAME [--db FILE]\n"
@@ -54,39 +75,84 @@ static const char usage[] =
     "      _P; default m=19456,t=2,p=1, OWASP's minimum) and prints\n"
     "      {\"user_id\":...,\"username\":...,\"email\":...}: user_id is the tokens' sub.\n"
     "      list shows user_id, username, email, created_at, locked; never a password hash.\n"
-    "      remove also ends the user's sessions and refresh tokens.\n"
-    "\n"
-    "Store commands use --db FILE (default var/identity.db, created mode 0600) and exit 1\n"
-    "when the store fails or the named row is missing or already exists.\n";
+    "      remove also ends the user's sessions and refresh tokens.\n";
+
+static const char usage_version[] = "  version | --version\n"
+                                    "      Print this program's version and those of the libraries in it.\n";
+
+static const char usage_store[] =
+    "Store commands use --db FILE (default var/identity.db, created mode 0600 by the commands\n"
+    "that add something; the others refuse a missing database, exit 2) and exit 1 when the\n"
+    "store fails or the named row is missing or already exists. Every command and subcommand\n"
+    "takes --help (or -h).\n";
 
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	const char *usage;
 } commands[] = {
-    {"verify", cli_verify}, {"serve", cli_serve}, {"keys", cli_keys},
-    {"client", cli_client}, {"user", cli_user},
+    {"verify", cli_verify, usage_verify}, {"serve", cli_serve, usage_serve}, {"keys", cli_keys, usage_keys},
+    {"client", cli_client, usage_client}, {"user", cli_user, usage_user},
 };
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* The whole usage text on f. */
+static void print_usage(FILE *f)
+{
+	fputs("usage: identity-backend <command> [options]\n\ncommands:\n", f);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "%s\n", commands[i].usage);
+	fprintf(f, "%s\n%s", usage_version, usage_store);
+}
+
+/* `version`: ours, then each library's, one per line. */
+static int print_version(void)
+{
+	printf("identity-backend %s\n"
+	       "wolfCrypt %s (GPL-2.0-or-later or commercial; see LICENSE and NOTICE)\n"
+	       "H2O %s\nSQLite %s\ncJSON %s\n",
+	       IDB_VERSION, LIBWOLFSSL_VERSION_STRING, H2O_VERSION, sqlite3_libversion(), cJSON_Version());
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* 1 when the options of a command ask for help (before a "--" that ends them). */
+static int asks_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	int rc = EXIT_USAGE;
+	const char *name = argc >= 2 ? argv[1] : "";
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
-		fputs(usage, stdout);
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		print_usage(stdout);
 		return 0;
 	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0)
+		return print_version();
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0 && asks_help(argc - 2, argv + 2)) {
+			printf("usage:\n%s", commands[i].usage);
+			return fflush(stdout) == 0 ? 0 : 1;
+		}
 	if (wolfCrypt_Init() != 0) {
 		fputs("identity-backend: wolfCrypt failed to initialise\n", stderr);
 		return 1;
 	}
-	for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0) {
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0) {
 			rc = commands[i].run(argc - 2, argv + 2);
 			goto out;
 		}
 	if (argc >= 2)
-		fprintf(stderr, "identity-backend: unknown command '%s'\n\n", argv[1]);
-	fputs(usage, stderr);
+		fprintf(stderr, "identity-backend: unknown command '%s'\n\n", name);
+	print_usage(stderr);
 out:
 	wolfCrypt_Cleanup();
 	return rc;

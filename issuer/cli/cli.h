@@ -54,11 +54,13 @@ int cli_user(int argc, char **argv);
 #define CLI_DB_DEFAULT "var/identity.db"
 
 /*
- * Open the SQLite store at path, or at CLI_DB_DEFAULT when path is NULL (then
- * creating its var/ directory, mode 0700, if missing). On failure prints
- * "identity-backend <cmd>: <reason>" on stderr and returns NULL.
+ * Open the SQLite store at path, or at CLI_DB_DEFAULT when path is NULL, into *out.
+ * Only a command that adds something (create = 1) makes a new database (and the
+ * default's var/ directory, mode 0700); any other finds none and says "no database
+ * at <path>" (exit 2), so a mistyped --db never leaves an empty file behind.
+ * Returns 0, or the exit status after printing "identity-backend <cmd>: <reason>".
  */
-store *cli_store_open(const char *cmd, const char *path);
+int cli_store_open(const char *cmd, const char *path, int create, store **out);
 
 /*
  * Report a failed store call e on stderr as "identity-backend <cmd>: <what>: <detail>";

@@ -513,10 +513,8 @@ int cli_client(int argc, char **argv)
 		goto out;
 	if (strcmp(a.sub, "add") == 0 && a.secret_stdin && (rc = read_secret(secret, &len)))
 		goto out;
-	if (!(s = cli_store_open("client", a.db))) {
-		rc = EXIT_INVALID;
+	if ((rc = cli_store_open("client", a.db, strcmp(a.sub, "add") == 0, &s)))
 		goto out;
-	}
 	if (strcmp(a.sub, "add") == 0)
 		rc = client_add(s, &a, secret, len);
 	else if (strcmp(a.sub, "list") == 0)

@@ -300,8 +300,8 @@ int cli_keys(int argc, char **argv)
 
 	if (parse_args(&a, argc, argv))
 		return EXIT_USAGE;
-	if (!(s = cli_store_open("keys", a.db)))
-		return EXIT_INVALID;
+	if ((rc = cli_store_open("keys", a.db, strcmp(a.sub, "rotate") == 0, &s)))
+		return rc;
 	if (strcmp(a.sub, "list") == 0)
 		rc = keys_list(s, &a);
 	else if (strcmp(a.sub, "rotate") == 0)

@@ -11,24 +11,31 @@
 #include "cli/cli.h"
 
 /* see cli.h */
-store *cli_store_open(const char *cmd, const char *path)
+int cli_store_open(const char *cmd, const char *path, int create, store **out)
 {
 	char err[512];
-	store *s;
+	struct stat st;
 
+	*out = NULL;
+	if (!create && stat(path ? path : CLI_DB_DEFAULT, &st) != 0 && errno == ENOENT) {
+		fprintf(stderr, "identity-backend %s: no database at %s\n", cmd,
+		        path ? path : CLI_DB_DEFAULT);
+		return EXIT_USAGE;
+	}
 	if (!path) {
 		path = CLI_DB_DEFAULT;
 		if (mkdir("var", 0700) != 0 && errno != EEXIST) {
 			fprintf(stderr, "identity-backend %s: var: cannot create: %s\n", cmd,
 			        strerror(errno));
-			return NULL;
+			return EXIT_INVALID;
 		}
 	}
 	err[0] = '\0';
-	s = store_sqlite_open(path, err, sizeof err);
-	if (!s)
+	if (!(*out = store_sqlite_open(path, err, sizeof err))) {
 		fprintf(stderr, "identity-backend %s: %s\n", cmd, err[0] ? err : "cannot open the database");
-	return s;
+		return EXIT_INVALID;
+	}
+	return 0;
 }
 
 /* see cli.h */

@@ -355,10 +355,8 @@ int cli_user(int argc, char **argv)
 		if ((rc = read_password(pw, &len)))
 			goto out;
 	}
-	if (!(s = cli_store_open("user", a.db))) {
-		rc = EXIT_INVALID;
+	if ((rc = cli_store_open("user", a.db, strcmp(a.sub, "add") == 0, &s)))
 		goto out;
-	}
 	if (strcmp(a.sub, "add") == 0)
 		rc = user_add(s, &a, pw, len, &params);
 	else if (strcmp(a.sub, "list") == 0)

@@ -287,8 +287,10 @@ try {
 	for (const [where, why] of [['/dev/null/identity.db', 'under a non-directory'], [path.join(tmp, 'no/such/dir/x.db'), 'in a missing directory'], [tmp, 'a directory']]) {
 		for (const cmd of [['keys', 'list'], ['client', 'list'], ['keys', 'rotate']]) {
 			r = run([...cmd, '--db', where]);
-			report(r.code === 1 && r.signal === null && new RegExp(`^identity-backend ${cmd[0]}: .+`).test(r.err) && r.out === '',
-				`${cmd.join(' ')} with a database ${why}: exit 1 with a reason`, show(r));
+			// A command that only reads finds no database in a missing directory: a usage error.
+			const code = cmd[1] === 'list' && why === 'in a missing directory' ? 2 : 1;
+			report(r.code === code && r.signal === null && new RegExp(`^identity-backend ${cmd[0]}: .+`).test(r.err) && r.out === '',
+				`${cmd.join(' ')} with a database ${why}: exit ${code} with a reason`, show(r));
 		}
 	}
 	const junk = path.join(tmp, 'junk.db');
@@ -308,9 +310,12 @@ try {
 	const work = path.join(tmp, 'cwd');
 	fs.mkdirSync(work);
 	r = run(['keys', 'list'], { cwd: work });
+	report(r.code === 2 && r.out === '' && r.err.trim() === 'identity-backend keys: no database at var/identity.db' && !fs.existsSync(path.join(work, 'var')),
+		'keys list without a database: "no database at var/identity.db", exit 2, nothing created', show(r));
+	r = run(['keys', 'rotate', '--alg', 'ES256'], { cwd: work });
 	const varMode = fs.existsSync(path.join(work, 'var')) ? fs.statSync(path.join(work, 'var')).mode & 0o777 : 0;
-	report(r.code === 0 && r.out.trim() === '[]' && varMode === 0o700 && (fs.statSync(path.join(work, 'var/identity.db')).mode & 0o777) === 0o600,
-		'without --db: var/identity.db, var/ made mode 0700', `${show(r)} var ${varMode.toString(8)}`);
+	report(r.code === 0 && r.json?.alg === 'ES256' && varMode === 0o700 && (fs.statSync(path.join(work, 'var/identity.db')).mode & 0o777) === 0o600,
+		'keys rotate without --db: var/identity.db, var/ made mode 0700', `${show(r)} var ${varMode.toString(8)}`);
 	r = run(['--help']);
 	report(r.code === 0 && /keys rotate/.test(r.out) && /client add/.test(r.out) && /verify/.test(r.out) && /serve/.test(r.out), '--help describes verify, serve, keys and client');
 	report(run(['keys']).code === 2 && run(['keys', 'frob']).code === 2, 'keys without or with an unknown subcommand: usage error');
