@@ -411,27 +411,45 @@ static jose_err sign_legacy(const keyring *r, const char *payload, size_t len, c
 	return JOSE_OK;
 }
 
+/* The key of v that signs alg at now (not retired, past its lead time), or NULL. Under r->lock. */
+static const struct entry *signer(const struct view *v, const char *alg, int64_t now)
+{
+	for (size_t i = 0; v && i < v->n; i++) {
+		const struct entry *e = &v->e[i];
+		if (e->retired_at == 0 && e->not_before <= now && strcmp(keys_alg(e->k), alg) == 0)
+			return e;
+	}
+	return NULL;
+}
+
 /* see keyring.h */
 jose_err keyring_sign(keyring *r, const char *alg, WC_RNG *rng, int64_t now, const char *header_extra,
                       const char *payload, size_t len, char **token)
 {
 	jose_err err = JOSE_E_ARG;
-	const struct view *v;
+	const struct entry *e;
 
 	*token = NULL;
 	if (strcmp(alg, "HS256") == 0)
 		return r->legacy ? sign_legacy(r, payload, len, token) : JOSE_E_ARG;
 	pthread_rwlock_rdlock(&r->lock);
-	v = r->v;
-	for (size_t i = 0; v && i < v->n; i++) {
-		const struct entry *e = &v->e[i];
-		if (e->retired_at == 0 && e->not_before <= now && strcmp(keys_alg(e->k), alg) == 0) {
-			err = keys_sign_jws(e->k, rng, header_extra, payload, len, token);
-			break;
-		}
-	}
+	if ((e = signer(r->v, alg, now)) != NULL)
+		err = keys_sign_jws(e->k, rng, header_extra, payload, len, token);
 	pthread_rwlock_unlock(&r->lock);
 	return err;
+}
+
+/* see keyring.h */
+int keyring_can_sign(keyring *r, const char *alg, int64_t now)
+{
+	int ok;
+
+	if (strcmp(alg, "HS256") == 0)
+		return r->legacy != NULL;
+	pthread_rwlock_rdlock(&r->lock);
+	ok = signer(r->v, alg, now) != NULL;
+	pthread_rwlock_unlock(&r->lock);
+	return ok;
 }
 
 /* see keyring.h */

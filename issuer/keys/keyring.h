@@ -89,6 +89,9 @@ jose_err keyring_verify(keyring *r, const jose_jwt_opts *opts, const char *token
  */
 char *keyring_jwks(keyring *r, size_t *len);
 
+/* 1 when a key signs alg at time now (HS256: when legacy HS256 is on), else 0. */
+int keyring_can_sign(keyring *r, const char *alg, int64_t now);
+
 /* Counts for /health: published keys, and whether legacy HS256 is on. */
 void keyring_stats(keyring *r, size_t *published, int *legacy);
 

@@ -53,6 +53,34 @@ static void health(h2o_req_t *req, app_thread *t)
 	response_send_cjson(req, 200, doc);
 }
 
+/* Liveness: the process runs its loops and answers (nothing else is asked). */
+static void health_live(h2o_req_t *req, app_thread *t)
+{
+	static const char body[] = "{\"status\":\"ok\"}";
+
+	(void)t;
+	response_send_json(req, 200, body, sizeof body - 1);
+}
+
+/*
+ * Readiness: this thread's store connection answers a read, and a key signs the
+ * configured access-token algorithm and the ID tokens' default (RS256) now. 200
+ * {"status":"ready",...} or 503 {"status":"not_ready",...}, each check named.
+ */
+static void health_ready(h2o_req_t *req, app_thread *t)
+{
+	int64_t now = app_now();
+	int store_ok = store_ping(t->db) == STORE_OK;
+	int keys_ok = keyring_can_sign(t->app->keys, t->app->cfg->alg, now) &&
+	              keyring_can_sign(t->app->keys, "RS256", now);
+	cJSON *doc = cJSON_CreateObject(), *checks = cJSON_AddObjectToObject(doc, "checks");
+
+	cJSON_AddStringToObject(doc, "status", store_ok && keys_ok ? "ready" : "not_ready");
+	cJSON_AddStringToObject(checks, "store", store_ok ? "ok" : "failing");
+	cJSON_AddStringToObject(checks, "keys", keys_ok ? "ok" : "no signing key");
+	response_send_cjson(req, store_ok && keys_ok ? 200 : 503, doc);
+}
+
 static void metrics_page(h2o_req_t *req, app_thread *t)
 {
 	size_t len;
@@ -75,6 +103,8 @@ static void style(h2o_req_t *req, app_thread *t)
 static const route table[] = {
     {"/ping", "GET", ping},
     {"/health", "GET", health},
+    {"/health/live", "GET", health_live},
+    {"/health/ready", "GET", health_ready},
     {"/metrics", "GET", metrics_page},
     {"/.well-known/openid-configuration", "GET", wellknown_discovery},
     {"/.well-known/jwks.json", "GET", wellknown_jwks},

@@ -283,6 +283,10 @@ struct store_ops {
 	store_err (*tx_begin)(store *s);
 	store_err (*tx_end)(store *s, int commit);
 
+	/* Answer a trivial read of the schema's tables, for readiness checks: OK when
+	 * the store can serve queries now, else the failure (BUSY, IO, ...). */
+	store_err (*ping)(store *s);
+
 	/* Clients. put inserts (CONFLICT if the id exists; no update in place);
 	 * list goes in id order; delete also removes the client's codes and
 	 * refresh tokens. */
@@ -457,6 +461,10 @@ static inline store_err store_tx_begin(store *s)
 static inline store_err store_tx_end(store *s, int commit)
 {
 	return s->ops->tx_end(s, commit);
+}
+static inline store_err store_ping(store *s)
+{
+	return s->ops->ping(s);
 }
 static inline store_err store_client_put(store *s, const struct store_client *c)
 {
