@@ -212,7 +212,7 @@ try {
 
 	// ---- databases ----
 	r = run(['user', 'list', '--db', path.join(tmp, 'no/such/dir.db')]);
-	report(r.code === 1 && /identity-backend user: /.test(r.err) && r.out === '', 'a database in a missing directory: exit 1 with a reason', show(r));
+	report(r.code === 2 && /^identity-backend user: no database at /.test(r.err) && r.out === '', 'user list on a database in a missing directory: "no database at", exit 2', show(r));
 	r = run(['--help']);
 	report(r.code === 0 && /user add --username/.test(r.out) && /user remove USERNAME/.test(r.out) && !/being built/.test(r.out), '--help describes the user command');
 
