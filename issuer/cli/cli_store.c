@@ -15,9 +15,11 @@ int cli_store_open(const char *cmd, const char *path, int create, store **out)
 {
 	char err[512];
 	struct stat st;
+	const char *file; /* a SQLite file's path, for the existence check */
 
 	*out = NULL;
-	if (!create && stat(path ? path : CLI_DB_DEFAULT, &st) != 0 && errno == ENOENT) {
+	file = !path ? CLI_DB_DEFAULT : strncmp(path, "sqlite:", 7) == 0 ? path + 7 : path;
+	if (!create && !strstr(file, "://") && stat(file, &st) != 0 && errno == ENOENT) {
 		fprintf(stderr, "identity-backend %s: no database at %s\n", cmd,
 		        path ? path : CLI_DB_DEFAULT);
 		return EXIT_USAGE;
@@ -31,7 +33,7 @@ int cli_store_open(const char *cmd, const char *path, int create, store **out)
 		}
 	}
 	err[0] = '\0';
-	if (!(*out = store_sqlite_open(path, err, sizeof err))) {
+	if (!(*out = store_open(path, err, sizeof err))) {
 		fprintf(stderr, "identity-backend %s: %s\n", cmd, err[0] ? err : "cannot open the database");
 		return EXIT_INVALID;
 	}

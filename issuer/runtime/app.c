@@ -75,7 +75,7 @@ static void *keygen_main(void *arg)
 {
 	app *a = arg;
 	char err[256];
-	store *db = store_sqlite_open(a->cfg->db, err, sizeof err);
+	store *db = store_open(a->cfg->db, err, sizeof err);
 	WC_RNG rng;
 	int ok = 0;
 
@@ -112,7 +112,7 @@ app *app_start(const server_config *cfg, const char *const *route_names, size_t 
 	metrics_set_password_jobs(a->metrics, pool_depth_of, a->workers);
 	a->cfg = cfg;
 	a->started = app_now();
-	if (!(db = store_sqlite_open(cfg->db, err, errlen)))
+	if (!(db = store_open(cfg->db, err, errlen)))
 		goto fail;
 	if (wc_InitRng(&rng) != 0) {
 		snprintf(err, errlen, "cannot seed the random number generator");
@@ -157,7 +157,7 @@ int app_thread_init(app_thread *t, app *a, unsigned index, char *err, size_t err
 	memset(t, 0, sizeof *t);
 	t->app = a;
 	t->index = index;
-	if (!(t->db = store_sqlite_open(a->cfg->db, err, errlen)))
+	if (!(t->db = store_open(a->cfg->db, err, errlen)))
 		return -1;
 	if (wc_InitRng(&t->rng) != 0) {
 		snprintf(err, errlen, "cannot seed the random number generator");

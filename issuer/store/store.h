@@ -434,6 +434,15 @@ struct store {
 	const struct store_ops *ops;
 };
 
+/*
+ * Open the store named by where with the backend it names: "sqlite:PATH" or a
+ * plain file path is a SQLite file (store_sqlite_open below); "postgres://..."
+ * and "postgresql://..." are refused with a reason until that backend is built
+ * in. NULL on failure, with a one-line reason in err. Handlers and commands call
+ * this, never a backend's own open.
+ */
+store *store_open(const char *where, char *err, size_t errlen);
+
 /* The SQLite backend (store_sqlite.c). `where` is a file path; its directory must
  * exist. The file is created with mode 0600 (a looser mode on an existing file
  * is tightened to 0600, or the open fails), put in WAL mode with foreign keys

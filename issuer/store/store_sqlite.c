@@ -24,6 +24,7 @@
 
 #include <sqlite3.h>
 
+#include "store/valid.h"
 #include "store/store.h"
 
 /* How long a write waits for another writer before STORE_BUSY. Writes are a few
@@ -392,75 +393,6 @@ static void sq_writer_leave(void)
 	pthread_mutex_unlock(&sq_writer.m);
 }
 
-/* ---- backend-neutral helpers (declared in store.h) ---- */
-
-/* see store.h */
-const char *store_strerror(store_err e)
-{
-	switch (e) {
-	case STORE_OK:
-		return "ok";
-	case STORE_NOT_FOUND:
-		return "not found";
-	case STORE_CONFLICT:
-		return "already exists";
-	case STORE_REUSED:
-		return "refresh token reused";
-	case STORE_INVALID:
-		return "invalid argument";
-	case STORE_NOMEM:
-		return "out of memory";
-	case STORE_BUSY:
-		return "database busy";
-	case STORE_IO:
-		return "database I/O error";
-	case STORE_CORRUPT:
-		return "database corrupt";
-	case STORE_READONLY:
-		return "database read-only";
-	case STORE_FULL:
-		return "database or disk full";
-	}
-	return "unknown storage error";
-}
-
-/* see store.h */
-int store_list_has(const char *list, const char *item)
-{
-	size_t n = strlen(item);
-
-	if (!list || !*list)
-		return 0;
-	for (const char *p = list;; p++) {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len == n && memcmp(p, item, n) == 0)
-			return 1;
-		if (!end)
-			return 0;
-		p = end;
-	}
-}
-
-/* see store.h */
-int store_list_valid(const char *list, size_t max)
-{
-	size_t n = 0;
-	unsigned char prev = '\n'; /* so a leading '\n' reads as an empty item */
-
-	for (const unsigned char *p = (const unsigned char *)list; *p; p++, n++) {
-		if (n >= max)
-			return 0;
-		if (*p == '\n' && prev == '\n')
-			return 0;
-		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
-			return 0;
-		prev = *p;
-	}
-	return n == 0 || prev != '\n';
-}
-
 /* ---- errors ---- */
 
 /* SQLite's result code (extended codes are on) as a store_err. */
@@ -643,40 +575,7 @@ static int sq_col_blob(sqlite3_stmt *st, int i, uint8_t *dst, size_t cap, size_t
 	return 0;
 }
 
-/* A field of a struct is a string only if it is NUL-terminated within it. */
-#define SQ_TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
-
 /* ---- clients ---- */
-
-/* The JWAs the issuer can sign ID tokens with (keys.c makes keys of these);
- * "" is the default, RS256 (OIDC Core §3.1.3.7: what a client gets unless it
- * registered another). Kept here too so that no handler meets another value. */
-static int sq_id_token_alg_valid(const struct store_client *c)
-{
-	static const char *const algs[] = {"", "RS256", "PS256", "ES256", "EdDSA"};
-
-	if (!SQ_TERMINATED(c->id_token_alg))
-		return 0;
-	for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
-		if (strcmp(c->id_token_alg, algs[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int sq_client_valid(const struct store_client *c)
-{
-	return SQ_TERMINATED(c->id) && c->id[0] && SQ_TERMINATED(c->grants) &&
-	       SQ_TERMINATED(c->redirect_uris) && SQ_TERMINATED(c->audiences) && SQ_TERMINATED(c->scope) &&
-	       SQ_TERMINATED(c->subjects) && SQ_TERMINATED(c->post_logout_uris) &&
-	       store_list_valid(c->post_logout_uris, STORE_LIST_MAX) && sq_id_token_alg_valid(c) &&
-	       store_list_valid(c->grants, STORE_GRANTS_MAX) &&
-	       store_list_valid(c->redirect_uris, STORE_LIST_MAX) &&
-	       store_list_valid(c->audiences, STORE_LIST_MAX) &&
-	       store_list_valid(c->subjects, STORE_LIST_MAX) && !strchr(c->scope, '\n') &&
-	       (c->is_public == 0 || c->is_public == 1) && (c->needs_consent == 0 || c->needs_consent == 1) &&
-	       c->secret_hash_len <= STORE_HASH_MAX && c->secret_salt_len <= STORE_SALT_MAX &&
-	       (c->is_public ? c->secret_hash_len == 0 : c->secret_hash_len > 0);
-}
 
 static int sq_client_read(sqlite3_stmt *st, struct store_client *c)
 {
@@ -705,7 +604,7 @@ static store_err sq_client_put(store *base, const struct store_client *c)
 	store_err e;
 	int rc;
 
-	if (!c || !sq_client_valid(c)) {
+	if (!c || !store_client_valid(c)) {
 		e = sq_fail_ours(s, "client_put", "invalid client", STORE_INVALID);
 		goto out;
 	}
@@ -832,9 +731,7 @@ static store_err sq_key_put(store *base, const struct store_key *k)
 	store_err e;
 	int rc;
 
-	if (!k || !SQ_TERMINATED(k->kid) || !k->kid[0] || !SQ_TERMINATED(k->alg) || !k->alg[0] ||
-	    k->private_der_len == 0 || k->private_der_len > STORE_KEY_DER_MAX ||
-	    (k->expires_at && (!k->retired_at || k->expires_at < k->retired_at))) {
+	if (!k || !store_key_valid(k)) {
 		e = sq_fail_ours(s, "key_put", "invalid key", STORE_INVALID);
 		goto out;
 	}
@@ -1033,10 +930,7 @@ static store_err sq_code_put(store *base, const struct store_code *c)
 	store_err e;
 	int rc;
 
-	if (!c || c->code_hash_len == 0 || c->code_hash_len > STORE_HASH_MAX ||
-	    !SQ_TERMINATED(c->client_id) || !SQ_TERMINATED(c->user_id) || !SQ_TERMINATED(c->redirect_uri) ||
-	    !SQ_TERMINATED(c->scope) || !SQ_TERMINATED(c->nonce) || !SQ_TERMINATED(c->code_challenge) ||
-	    !SQ_TERMINATED(c->code_challenge_method)) {
+	if (!c || !store_code_valid(c)) {
 		e = sq_fail_ours(s, "code_put", "invalid code", STORE_INVALID);
 		goto out;
 	}
@@ -1219,13 +1113,6 @@ static int sq_bind_key(sqlite3_stmt *st, int i, const char *v)
 
 /* ---- users ---- */
 
-static int sq_user_valid(const struct store_user *u)
-{
-	return SQ_TERMINATED(u->id) && u->id[0] && SQ_TERMINATED(u->username) && u->username[0] &&
-	       SQ_TERMINATED(u->email) && SQ_TERMINATED(u->password_hash) && u->password_hash[0] &&
-	       u->failed_logins >= 0 && u->locked_until >= 0;
-}
-
 static int sq_user_read(sqlite3_stmt *st, struct store_user *u)
 {
 	int64_t failed;
@@ -1251,7 +1138,7 @@ static store_err sq_user_put(store *base, const struct store_user *u)
 	store_err e;
 	int rc;
 
-	if (!u || !sq_user_valid(u)) {
+	if (!u || !store_user_valid(u)) {
 		e = sq_fail_ours(s, "user_put", "invalid user", STORE_INVALID);
 		goto out;
 	}
@@ -1471,8 +1358,7 @@ static store_err sq_session_put(store *base, const struct store_session *se)
 	store_err e;
 	int rc;
 
-	if (!se || se->id_hash_len == 0 || se->id_hash_len > STORE_HASH_MAX || !SQ_TERMINATED(se->user_id) ||
-	    !se->user_id[0]) {
+	if (!se || !store_session_valid(se)) {
 		e = sq_fail_ours(s, "session_put", "invalid session", STORE_INVALID);
 		goto out;
 	}
@@ -1611,10 +1497,7 @@ static store_err sq_refresh_put(store *base, const struct store_refresh *r)
 {
 	struct sq *s = (struct sq *)base;
 
-	if (!r || r->hash_len == 0 || r->hash_len > STORE_HASH_MAX || !SQ_TERMINATED(r->family_id) ||
-	    !r->family_id[0] || !SQ_TERMINATED(r->client_id) || !r->client_id[0] ||
-	    !SQ_TERMINATED(r->user_id) || !r->user_id[0] || !SQ_TERMINATED(r->scope) ||
-	    strchr(r->scope, '\n'))
+	if (!r || !store_refresh_valid(r))
 		return sq_fail_ours(s, "refresh_put", "invalid refresh token", STORE_INVALID);
 	return sq_refresh_insert(s, r, "refresh_put");
 }
@@ -1669,7 +1552,7 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 	if (old_out)
 		memset(old_out, 0, sizeof *old_out);
 	if (!old_hash || !next || !old_out || old_hash_len == 0 || old_hash_len > STORE_HASH_MAX ||
-	    next->hash_len == 0 || next->hash_len > STORE_HASH_MAX || !SQ_TERMINATED(next->client_id) ||
+	    next->hash_len == 0 || next->hash_len > STORE_HASH_MAX || !STORE_TERMINATED(next->client_id) ||
 	    !next->client_id[0] || next->expires_at < 0) {
 		e = sq_fail_ours(s, "refresh_rotate", "invalid argument", STORE_INVALID);
 		goto out;
@@ -1757,20 +1640,6 @@ static store_err sq_refresh_purge(store *base, int64_t now)
 
 /* ---- login flows ---- */
 
-/* A flow not yet signed in has neither user nor auth_time; a signed-in one has both. */
-static int sq_flow_valid(const struct store_flow *f)
-{
-	return f->id_hash_len > 0 && f->id_hash_len <= STORE_HASH_MAX && f->csrf_hash_len > 0 &&
-	       f->csrf_hash_len <= STORE_HASH_MAX && f->browser_hash_len > 0 &&
-	       f->browser_hash_len <= STORE_HASH_MAX && SQ_TERMINATED(f->client_id) && f->client_id[0] &&
-	       SQ_TERMINATED(f->redirect_uri) && f->redirect_uri[0] && SQ_TERMINATED(f->scope) &&
-	       !strchr(f->scope, '\n') && SQ_TERMINATED(f->state) && SQ_TERMINATED(f->nonce) &&
-	       SQ_TERMINATED(f->code_challenge) && SQ_TERMINATED(f->code_challenge_method) &&
-	       SQ_TERMINATED(f->user_id) && f->prompt >= 0 &&
-	       f->prompt <= (STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT) && f->max_age >= -1 &&
-	       f->auth_time >= 0 && (f->user_id[0] == '\0') == (f->auth_time == 0);
-}
-
 /* Bind f's columns (SQ_FLOW_COLS order) to ?1..?16; user_id "" as NULL (no user). */
 static int sq_flow_bind(sqlite3_stmt *st, const struct store_flow *f)
 {
@@ -1828,7 +1697,7 @@ static store_err sq_flow_put(store *base, const struct store_flow *f)
 	store_err e;
 	int rc;
 
-	if (!f || !sq_flow_valid(f)) {
+	if (!f || !store_flow_valid(f)) {
 		e = sq_fail_ours(s, "flow_put", "invalid flow", STORE_INVALID);
 		goto out;
 	}

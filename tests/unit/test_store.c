@@ -8,6 +8,8 @@
  * failures (read-only, busy, damaged) instead of wrong answers. The .c is
  * included to reach its statics (style.md, "Tests").
  */
+#include "../../issuer/store/store.c"
+#include "../../issuer/store/valid.c"
 #include "../../issuer/store/store_sqlite.c"
 #include "../test.h"
 
@@ -207,6 +209,31 @@ static int stop_at_first(void *ctx, const struct store_client *c)
 	(void)c;
 	++*(int *)ctx;
 	return 1;
+}
+
+/* store_open picks the backend from the name: a path or sqlite:PATH is SQLite; PostgreSQL
+ * URLs and an empty name are refused with a reason, never opened as a file. */
+static void test_store_open(void)
+{
+	char p[256], url[300], err[512];
+	store *s;
+
+	s = store_open(at(p, sizeof p, "open.db"), err, sizeof err);
+	T_CHECK(s && s->ops == &store_sqlite_ops, "store_open(path): a SQLite store (%s)", s ? "ok" : err);
+	store_close(s);
+	snprintf(url, sizeof url, "sqlite:%s", p);
+	s = store_open(url, err, sizeof err);
+	T_CHECK(s && s->ops == &store_sqlite_ops, "store_open(sqlite:path): the same file (%s)", s ? "ok" : err);
+	store_close(s);
+	for (int i = 0; i < 2; i++) {
+		const char *pg = i ? "postgresql://u@127.0.0.1/db" : "postgres://u@127.0.0.1/db";
+		s = store_open(pg, err, sizeof err);
+		T_CHECK(!s && strstr(err, "PostgreSQL") && access("postgres:", F_OK) != 0,
+		        "store_open(%s): refused with a reason (%s), no file made", pg, err);
+	}
+	s = store_open("", err, sizeof err);
+	T_CHECK(!s && err[0], "store_open(\"\"): refused with a reason (%s)", err);
+	T_CHECK(store_open(NULL, NULL, 0) == NULL, "store_open(NULL) with no error buffer: NULL");
 }
 
 static void test_open_and_migrate(void)
@@ -667,7 +694,7 @@ static void test_ops_table(void)
 	            o->session_put && o->session_get && o->session_delete && o->session_purge &&
 	            o->refresh_put && o->refresh_get && o->refresh_rotate && o->refresh_revoke_family &&
 	            o->refresh_purge && o->flow_put && o->flow_get && o->flow_set_user && o->flow_take &&
-	            o->flow_purge && o->consent_put && o->consent_get && o->tx_begin && o->tx_end,
+	            o->flow_purge && o->consent_put && o->consent_get && o->tx_begin && o->tx_end && o->ping,
 	        "the SQLite backend fills every member of struct store_ops");
 }
 
@@ -1945,6 +1972,7 @@ static void test_busy(store *s)
 	        "a write blocked past the busy timeout: STORE_BUSY (\"%s\")", store_errmsg(s));
 	T_CHECK(store_revoke_check(s, "jti-busy", NOW, &r) == STORE_OK && r == 0,
 	        "reads go on while another connection writes (WAL)");
+	T_CHECK(store_ping(s) == STORE_OK, "ping answers while another connection writes");
 	q_exec(other, "ROLLBACK");
 	T_CHECK(store_revoke_put(s, "jti-busy", NOW + 60) == STORE_OK,
 	        "once the lock is gone, the write succeeds");
@@ -2111,6 +2139,7 @@ int main(void)
 	}
 	test_errors();
 	test_ops_table();
+	test_store_open();
 	test_open_and_migrate();
 	test_refusals();
 	s = store_sqlite_open(at(p, sizeof p, "id.db"), err, sizeof err);

@@ -1,0 +1,100 @@
+/*
+ * store.c: what every caller of the seam shares (see store.h): choosing the
+ * backend for a database URL, the error phrases, the '\n'-list helpers. Nothing
+ * here knows SQL or touches a file.
+ */
+#include <string.h>
+
+#include "store/store.h"
+
+/* see store.h */
+store *store_open(const char *where, char *err, size_t errlen)
+{
+	static const char *const postgres[] = {"postgres://", "postgresql://"};
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!where || !*where) {
+		if (err && errlen)
+			strncat(err, "no database given", errlen - 1);
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof postgres / sizeof postgres[0]; i++)
+		if (strncmp(where, postgres[i], strlen(postgres[i])) == 0) {
+			if (err && errlen)
+				strncat(err,
+				        "PostgreSQL is not supported by this build yet (use a SQLite file)",
+				        errlen - 1);
+			return NULL;
+		}
+	if (strncmp(where, "sqlite:", 7) == 0)
+		where += 7;
+	return store_sqlite_open(where, err, errlen);
+}
+
+/* see store.h */
+const char *store_strerror(store_err e)
+{
+	switch (e) {
+	case STORE_OK:
+		return "ok";
+	case STORE_NOT_FOUND:
+		return "not found";
+	case STORE_CONFLICT:
+		return "already exists";
+	case STORE_REUSED:
+		return "refresh token reused";
+	case STORE_INVALID:
+		return "invalid argument";
+	case STORE_NOMEM:
+		return "out of memory";
+	case STORE_BUSY:
+		return "database busy";
+	case STORE_IO:
+		return "database I/O error";
+	case STORE_CORRUPT:
+		return "database corrupt";
+	case STORE_READONLY:
+		return "database read-only";
+	case STORE_FULL:
+		return "database or disk full";
+	}
+	return "unknown storage error";
+}
+
+/* see store.h */
+int store_list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	if (!list || !*list)
+		return 0;
+	for (const char *p = list;; p++) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && memcmp(p, item, n) == 0)
+			return 1;
+		if (!end)
+			return 0;
+		p = end;
+	}
+}
+
+/* see store.h */
+int store_list_valid(const char *list, size_t max)
+{
+	size_t n = 0;
+	unsigned char prev = '\n'; /* so a leading '\n' reads as an empty item */
+
+	for (const unsigned char *p = (const unsigned char *)list; *p; p++, n++) {
+		if (n >= max)
+			return 0;
+		if (*p == '\n' && prev == '\n')
+			return 0;
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+			return 0;
+		prev = *p;
+	}
+	return n == 0 || prev != '\n';
+}

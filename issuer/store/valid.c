@@ -1,0 +1,94 @@
+/*
+ * valid.c: the checks a row must pass before any backend writes it (see
+ * valid.h). Pure functions of the row: nothing here looks at a database.
+ */
+#include <string.h>
+
+#include "store/valid.h"
+
+/* The JWAs the issuer can sign ID tokens with (keys.c makes keys of these);
+ * "" is the default, RS256 (OIDC Core §3.1.3.7: what a client gets unless it
+ * registered another). Kept here too so that no handler meets another value. */
+static int id_token_alg_valid(const struct store_client *c)
+{
+	static const char *const algs[] = {"", "RS256", "PS256", "ES256", "EdDSA"};
+
+	if (!STORE_TERMINATED(c->id_token_alg))
+		return 0;
+	for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
+		if (strcmp(c->id_token_alg, algs[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* see valid.h */
+int store_client_valid(const struct store_client *c)
+{
+	return STORE_TERMINATED(c->id) && c->id[0] && STORE_TERMINATED(c->grants) &&
+	       STORE_TERMINATED(c->redirect_uris) && STORE_TERMINATED(c->audiences) &&
+	       STORE_TERMINATED(c->scope) && STORE_TERMINATED(c->subjects) &&
+	       STORE_TERMINATED(c->post_logout_uris) &&
+	       store_list_valid(c->post_logout_uris, STORE_LIST_MAX) && id_token_alg_valid(c) &&
+	       store_list_valid(c->grants, STORE_GRANTS_MAX) &&
+	       store_list_valid(c->redirect_uris, STORE_LIST_MAX) &&
+	       store_list_valid(c->audiences, STORE_LIST_MAX) &&
+	       store_list_valid(c->subjects, STORE_LIST_MAX) && !strchr(c->scope, '\n') &&
+	       (c->is_public == 0 || c->is_public == 1) && (c->needs_consent == 0 || c->needs_consent == 1) &&
+	       c->secret_hash_len <= STORE_HASH_MAX && c->secret_salt_len <= STORE_SALT_MAX &&
+	       (c->is_public ? c->secret_hash_len == 0 : c->secret_hash_len > 0);
+}
+
+/* see valid.h */
+int store_key_valid(const struct store_key *k)
+{
+	return STORE_TERMINATED(k->kid) && k->kid[0] && STORE_TERMINATED(k->alg) && k->alg[0] &&
+	       k->private_der_len > 0 && k->private_der_len <= STORE_KEY_DER_MAX &&
+	       (!k->expires_at || (k->retired_at && k->expires_at >= k->retired_at));
+}
+
+/* see valid.h */
+int store_code_valid(const struct store_code *c)
+{
+	return c->code_hash_len > 0 && c->code_hash_len <= STORE_HASH_MAX && STORE_TERMINATED(c->client_id) &&
+	       STORE_TERMINATED(c->user_id) && STORE_TERMINATED(c->redirect_uri) &&
+	       STORE_TERMINATED(c->scope) && STORE_TERMINATED(c->nonce) &&
+	       STORE_TERMINATED(c->code_challenge) && STORE_TERMINATED(c->code_challenge_method);
+}
+
+/* see valid.h */
+int store_user_valid(const struct store_user *u)
+{
+	return STORE_TERMINATED(u->id) && u->id[0] && STORE_TERMINATED(u->username) && u->username[0] &&
+	       STORE_TERMINATED(u->email) && STORE_TERMINATED(u->password_hash) && u->password_hash[0] &&
+	       u->failed_logins >= 0 && u->locked_until >= 0;
+}
+
+/* see valid.h */
+int store_session_valid(const struct store_session *se)
+{
+	return se->id_hash_len > 0 && se->id_hash_len <= STORE_HASH_MAX && STORE_TERMINATED(se->user_id) &&
+	       se->user_id[0];
+}
+
+/* see valid.h */
+int store_refresh_valid(const struct store_refresh *r)
+{
+	return r->hash_len > 0 && r->hash_len <= STORE_HASH_MAX && STORE_TERMINATED(r->family_id) &&
+	       r->family_id[0] && STORE_TERMINATED(r->client_id) && r->client_id[0] &&
+	       STORE_TERMINATED(r->user_id) && r->user_id[0] && STORE_TERMINATED(r->scope) &&
+	       !strchr(r->scope, '\n');
+}
+
+/* see valid.h */
+int store_flow_valid(const struct store_flow *f)
+{
+	return f->id_hash_len > 0 && f->id_hash_len <= STORE_HASH_MAX && f->csrf_hash_len > 0 &&
+	       f->csrf_hash_len <= STORE_HASH_MAX && f->browser_hash_len > 0 &&
+	       f->browser_hash_len <= STORE_HASH_MAX && STORE_TERMINATED(f->client_id) && f->client_id[0] &&
+	       STORE_TERMINATED(f->redirect_uri) && f->redirect_uri[0] && STORE_TERMINATED(f->scope) &&
+	       !strchr(f->scope, '\n') && STORE_TERMINATED(f->state) && STORE_TERMINATED(f->nonce) &&
+	       STORE_TERMINATED(f->code_challenge) && STORE_TERMINATED(f->code_challenge_method) &&
+	       STORE_TERMINATED(f->user_id) && f->prompt >= 0 &&
+	       f->prompt <= (STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT) && f->max_age >= -1 &&
+	       f->auth_time >= 0 && (f->user_id[0] == '\0') == (f->auth_time == 0);
+}
