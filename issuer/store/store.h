@@ -19,7 +19,8 @@
  * the caller must fail the request (503 for store_unavailable(), 500 otherwise)
  * rather than guess: a revocation check that failed is not "not revoked".
  * ops->errmsg() gives a one-line detail for logs (never contains secrets: hashes
- * are not echoed).
+ * are not echoed). A call that reads a row into a caller's struct leaves it
+ * zeroed when it fails (NOT_FOUND included).
  *
  * Values: times are Unix seconds (int64_t); 0 in an optional time field means
  * "not set". Strings are NUL-terminated UTF-8 in fixed arrays whose sizes are the

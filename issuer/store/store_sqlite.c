@@ -24,6 +24,7 @@
 
 #include <sqlite3.h>
 
+#include "store/columns.h"
 #include "store/valid.h"
 #include "store/store.h"
 
@@ -575,127 +576,249 @@ static int sq_col_blob(sqlite3_stmt *st, int i, uint8_t *dst, size_t cap, size_t
 	return 0;
 }
 
-/* ---- clients ---- */
+/* ---- whole rows, from the column tables of columns.h ---- */
 
-static int sq_client_read(sqlite3_stmt *st, struct store_client *c)
+/* Bind the columns of row (t's order) to ?first, ?first+1, ...; SQLITE_OK or the error. */
+static int sq_bind_row(sqlite3_stmt *st, int first, const struct store_table *t, const void *row)
 {
-	memset(c, 0, sizeof *c);
-	if (sq_col_str(st, 0, c->id, sizeof c->id) ||
-	    sq_col_blob(st, 1, c->secret_hash, sizeof c->secret_hash, &c->secret_hash_len) ||
-	    sq_col_blob(st, 2, c->secret_salt, sizeof c->secret_salt, &c->secret_salt_len) ||
-	    sq_col_str(st, 5, c->grants, sizeof c->grants) ||
-	    sq_col_str(st, 6, c->redirect_uris, sizeof c->redirect_uris) ||
-	    sq_col_str(st, 7, c->audiences, sizeof c->audiences) ||
-	    sq_col_str(st, 8, c->scope, sizeof c->scope) ||
-	    sq_col_str(st, 9, c->subjects, sizeof c->subjects) ||
-	    sq_col_str(st, 11, c->post_logout_uris, sizeof c->post_logout_uris) ||
-	    sq_col_str(st, 12, c->id_token_alg, sizeof c->id_token_alg))
-		return -1;
-	c->is_public = sqlite3_column_int(st, 3);
-	c->needs_consent = sqlite3_column_int(st, 4);
-	c->created_at = sqlite3_column_int64(st, 10);
+	const char *r = row;
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; i < t->n && rc == SQLITE_OK; i++) {
+		const struct store_col *c = &t->cols[i];
+		int at = first + (int)i;
+
+		switch (c->kind) {
+		case STORE_COL_TEXT:
+			rc = c->null_if_empty && !r[c->off] ? sqlite3_bind_null(st, at)
+			                                    : sq_bind_str(st, at, r + c->off, c->size - 1);
+			break;
+		case STORE_COL_BLOB:
+			rc = sq_bind_blob(st, at, (const uint8_t *)r + c->off,
+			                  *(const size_t *)(r + c->len_off), c->size);
+			break;
+		case STORE_COL_INT:
+			rc = sq_bind_time(st, at, *(const int *)(r + c->off), c->null_if_empty);
+			break;
+		case STORE_COL_I64:
+			rc = sq_bind_time(st, at, *(const int64_t *)(r + c->off), c->null_if_empty);
+			break;
+		}
+	}
+	return rc;
+}
+
+/* Read columns first, first+1, ... of the current row into row (zeroed first, t's
+ * order); -1 when a value does not fit its field or range (the caller reports
+ * STORE_CORRUPT: nothing is ever cut). */
+static int sq_read_row(sqlite3_stmt *st, int first, const struct store_table *t, void *row)
+{
+	char *r = row;
+
+	memset(row, 0, t->row_size);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct store_col *c = &t->cols[i];
+		int at = first + (int)i;
+		int64_t v;
+
+		switch (c->kind) {
+		case STORE_COL_TEXT:
+			if (sq_col_str(st, at, r + c->off, c->size))
+				return -1;
+			break;
+		case STORE_COL_BLOB:
+			if (sq_col_blob(st, at, (uint8_t *)r + c->off, c->size, (size_t *)(r + c->len_off)))
+				return -1;
+			break;
+		case STORE_COL_INT:
+		case STORE_COL_I64:
+			v = sqlite3_column_int64(st, at); /* NULL reads as 0 */
+			if (v < c->min || v > c->max)
+				return -1;
+			if (c->kind == STORE_COL_INT)
+				*(int *)(r + c->off) = (int)v;
+			else
+				*(int64_t *)(r + c->off) = v;
+			break;
+		}
+	}
 	return 0;
 }
 
-static store_err sq_client_put(store *base, const struct store_client *c)
+/* A stored row of t that does not fit: STORE_CORRUPT, with t's name in the message. */
+static store_err sq_fail_row(struct sq *s, const char *what, const struct store_table *t)
 {
-	struct sq *s = (struct sq *)base;
+	snprintf(s->msg, sizeof s->msg, "%s: stored %s does not fit the limits", what, t->name);
+	return STORE_CORRUPT;
+}
+
+/* Insert row (t's columns, ?1...) with q; validation is the caller's. */
+static store_err sq_put_row(struct sq *s, enum sq_query q, const char *what, const struct store_table *t,
+                            const void *row)
+{
 	sqlite3_stmt *st = NULL;
 	store_err e;
 	int rc;
 
-	if (!c || !store_client_valid(c)) {
-		e = sq_fail_ours(s, "client_put", "invalid client", STORE_INVALID);
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
 		goto out;
-	}
-	if ((e = sq_stmt(s, Q_CLIENT_PUT, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sq_bind_str(st, 1, c->id, STORE_ID_MAX)) ||
-	    (rc = sq_bind_blob(st, 2, c->secret_hash, c->secret_hash_len, STORE_HASH_MAX)) ||
-	    (rc = sq_bind_blob(st, 3, c->secret_salt, c->secret_salt_len, STORE_SALT_MAX)) ||
-	    (rc = sqlite3_bind_int(st, 4, c->is_public)) ||
-	    (rc = sqlite3_bind_int(st, 5, c->needs_consent)) ||
-	    (rc = sq_bind_str(st, 6, c->grants, STORE_GRANTS_MAX)) ||
-	    (rc = sq_bind_str(st, 7, c->redirect_uris, STORE_LIST_MAX)) ||
-	    (rc = sq_bind_str(st, 8, c->audiences, STORE_LIST_MAX)) ||
-	    (rc = sq_bind_str(st, 9, c->scope, STORE_SCOPE_MAX)) ||
-	    (rc = sq_bind_str(st, 10, c->subjects, STORE_LIST_MAX)) ||
-	    (rc = sqlite3_bind_int64(st, 11, c->created_at)) ||
-	    (rc = sq_bind_str(st, 12, c->post_logout_uris, STORE_LIST_MAX)) ||
-	    (rc = sq_bind_str(st, 13, c->id_token_alg, STORE_ALG_MAX)) ||
-	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
-		e = sq_fail(s, "client_put", rc);
+	if ((rc = sq_bind_row(st, 1, t, row)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
 		goto out;
 	}
 	e = STORE_OK;
 out:
 	sq_done(s, st);
 	return e;
+}
+
+/* What a query looks its one row up by: ?1 = text or bytes, and ?2 = now when has_now. */
+struct sq_key {
+	const char *text;
+	const uint8_t *blob;
+	size_t len;
+	int has_now;
+	int64_t now;
+};
+
+/*
+ * The row of q for k, read as t into out. The statement runs to its end, so a
+ * DELETE or UPDATE ... RETURNING takes effect only when it all went well (a
+ * failure before that means nothing was taken, and we say so), and a row that
+ * does not fit is still consumed but never handed out cut. NOT_FOUND when there
+ * is none; out is zeroed on any failure.
+ */
+static store_err sq_get_row(struct sq *s, enum sq_query q, const char *what, const struct sq_key *k,
+                            const struct store_table *t, void *out)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc, bad;
+
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	rc = k->text ? sqlite3_bind_text(st, 1, k->text, -1, SQLITE_STATIC)
+	             : sqlite3_bind_blob(st, 1, k->blob, (int)k->len, SQLITE_STATIC);
+	if (rc || (k->has_now && (rc = sqlite3_bind_int64(st, 2, k->now))) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	if (rc == SQLITE_DONE) {
+		e = STORE_NOT_FOUND;
+		goto out;
+	}
+	bad = sq_read_row(st, 0, t, out);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) { /* one row at most: the key is unique */
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	e = bad ? sq_fail_row(s, what, t) : STORE_OK;
+out:
+	sq_done(s, st);
+	if (e != STORE_OK && out)
+		explicit_bzero(out, t->row_size);
+	return e;
+}
+
+/*
+ * Step q (?1 = *now when now is not NULL) and hand each row, read as t, to
+ * each(ctx, row) until it returns non-zero. The row lives on the heap (rows run
+ * to tens of KB: off the event loop's stack) and is wiped before it is freed.
+ */
+static store_err sq_each_row(struct sq *s, enum sq_query q, const char *what, const int64_t *now,
+                             const struct store_table *t, int (*each)(void *ctx, const void *row), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	void *row = NULL;
+	store_err e;
+	int rc = SQLITE_OK;
+
+	if (!(row = malloc(t->row_size))) {
+		e = sq_fail_ours(s, what, "out of memory", STORE_NOMEM);
+		goto out;
+	}
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if (now && (rc = sqlite3_bind_int64(st, 1, *now))) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sq_read_row(st, 0, t, row)) {
+			e = sq_fail_row(s, what, t);
+			goto out;
+		}
+		if (each(ctx, row))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	if (row)
+		explicit_bzero(row, t->row_size);
+	free(row);
+	return e;
+}
+
+/* The typed callbacks of the list calls, behind sq_each_row's untyped one. */
+struct sq_each {
+	union {
+		store_client_cb client;
+		store_key_cb key;
+		store_user_cb user;
+	} cb;
+	void *ctx;
+};
+static int sq_each_client(void *p, const void *row)
+{
+	const struct sq_each *a = p;
+	return a->cb.client(a->ctx, row);
+}
+static int sq_each_key(void *p, const void *row)
+{
+	const struct sq_each *a = p;
+	return a->cb.key(a->ctx, row);
+}
+static int sq_each_user(void *p, const void *row)
+{
+	const struct sq_each *a = p;
+	return a->cb.user(a->ctx, row);
+}
+
+/* ---- clients ---- */
+
+static store_err sq_client_put(store *base, const struct store_client *c)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!c || !store_client_valid(c))
+		return sq_fail_ours(s, "client_put", "invalid client", STORE_INVALID);
+	return sq_put_row(s, Q_CLIENT_PUT, "client_put", &store_cols_client, c);
 }
 
 static store_err sq_client_get(store *base, const char *id, struct store_client *out)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc;
+	struct sq_key k = {.text = id};
 
-	if (!id || !out) {
-		e = sq_fail_ours(s, "client_get", "NULL argument", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_CLIENT_GET, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "client_get", rc);
-		goto out;
-	}
-	if (sq_client_read(st, out)) {
-		e = sq_fail_ours(s, "client_get", "stored client does not fit the limits", STORE_CORRUPT);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	return e;
+	if (!id || !out)
+		return sq_fail_ours(s, "client_get", "NULL argument", STORE_INVALID);
+	return sq_get_row(s, Q_CLIENT_GET, "client_get", &k, &store_cols_client, out);
 }
 
 static store_err sq_client_list(store *base, store_client_cb cb, void *ctx)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	struct store_client *c = NULL; /* ~17 KB: off the (event-loop) stack */
-	store_err e;
-	int rc;
+	struct sq_each a = {.cb.client = cb, .ctx = ctx};
 
-	if (!cb) {
-		e = sq_fail_ours(s, "client_list", "NULL callback", STORE_INVALID);
-		goto out;
-	}
-	if (!(c = malloc(sizeof *c))) {
-		e = sq_fail_ours(s, "client_list", "out of memory", STORE_NOMEM);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_CLIENT_LIST, &st)) != STORE_OK)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sq_client_read(st, c)) {
-			e = sq_fail_ours(s, "client_list", "stored client does not fit the limits",
-			                 STORE_CORRUPT);
-			goto out;
-		}
-		if (cb(ctx, c))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		e = sq_fail(s, "client_list", rc);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	free(c);
-	return e;
+	if (!cb)
+		return sq_fail_ours(s, "client_list", "NULL callback", STORE_INVALID);
+	return sq_each_row(s, Q_CLIENT_LIST, "client_list", NULL, &store_cols_client, sq_each_client, &a);
 }
 
 static store_err sq_client_delete(store *base, const char *id)
@@ -727,78 +850,20 @@ out:
 static store_err sq_key_put(store *base, const struct store_key *k)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc;
 
-	if (!k || !store_key_valid(k)) {
-		e = sq_fail_ours(s, "key_put", "invalid key", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_KEY_PUT, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sq_bind_str(st, 1, k->kid, STORE_ID_MAX)) ||
-	    (rc = sq_bind_str(st, 2, k->alg, STORE_ALG_MAX)) ||
-	    (rc = sq_bind_blob(st, 3, k->private_der, k->private_der_len, STORE_KEY_DER_MAX)) ||
-	    (rc = sq_bind_time(st, 4, k->created_at, 0)) || (rc = sq_bind_time(st, 5, k->not_before, 0)) ||
-	    (rc = sq_bind_time(st, 6, k->retired_at, 1)) || (rc = sq_bind_time(st, 7, k->expires_at, 1)) ||
-	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
-		e = sq_fail(s, "key_put", rc);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	return e;
+	if (!k || !store_key_valid(k))
+		return sq_fail_ours(s, "key_put", "invalid key", STORE_INVALID);
+	return sq_put_row(s, Q_KEY_PUT, "key_put", &store_cols_key, k);
 }
 
 static store_err sq_key_list(store *base, int64_t now, store_key_cb cb, void *ctx)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	struct store_key *k = NULL; /* ~8 KB: off the stack, wiped before free */
-	store_err e;
-	int rc;
+	struct sq_each a = {.cb.key = cb, .ctx = ctx};
 
-	if (!cb) {
-		e = sq_fail_ours(s, "key_list", "NULL callback", STORE_INVALID);
-		goto out;
-	}
-	if (!(k = malloc(sizeof *k))) {
-		e = sq_fail_ours(s, "key_list", "out of memory", STORE_NOMEM);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_KEY_LIST, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sqlite3_bind_int64(st, 1, now))) {
-		e = sq_fail(s, "key_list", rc);
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(k, 0, sizeof *k);
-		if (sq_col_str(st, 0, k->kid, sizeof k->kid) || sq_col_str(st, 1, k->alg, sizeof k->alg) ||
-		    sq_col_blob(st, 2, k->private_der, sizeof k->private_der, &k->private_der_len)) {
-			e = sq_fail_ours(s, "key_list", "stored key does not fit the limits", STORE_CORRUPT);
-			goto out;
-		}
-		k->created_at = sqlite3_column_int64(st, 3);
-		k->not_before = sqlite3_column_int64(st, 4);
-		k->retired_at = sqlite3_column_int64(st, 5); /* NULL reads as 0 */
-		k->expires_at = sqlite3_column_int64(st, 6);
-		if (cb(ctx, k))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		e = sq_fail(s, "key_list", rc);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	if (k)
-		explicit_bzero(k, sizeof *k);
-	free(k);
-	return e;
+	if (!cb)
+		return sq_fail_ours(s, "key_list", "NULL callback", STORE_INVALID);
+	return sq_each_row(s, Q_KEY_LIST, "key_list", &now, &store_cols_key, sq_each_key, &a);
 }
 
 static store_err sq_key_retire(store *base, const char *kid, int64_t retired_at, int64_t expires_at)
@@ -926,86 +991,23 @@ static store_err sq_revoke_purge(store *base, int64_t now)
 static store_err sq_code_put(store *base, const struct store_code *c)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc;
 
-	if (!c || !store_code_valid(c)) {
-		e = sq_fail_ours(s, "code_put", "invalid code", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_CODE_PUT, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sq_bind_blob(st, 1, c->code_hash, c->code_hash_len, STORE_HASH_MAX)) ||
-	    (rc = sq_bind_str(st, 2, c->client_id, STORE_ID_MAX)) ||
-	    (rc = sq_bind_str(st, 3, c->user_id, STORE_ID_MAX)) ||
-	    (rc = sq_bind_str(st, 4, c->redirect_uri, STORE_URI_MAX)) ||
-	    (rc = sq_bind_str(st, 5, c->scope, STORE_SCOPE_MAX)) ||
-	    (rc = sq_bind_str(st, 6, c->nonce, STORE_NONCE_MAX)) ||
-	    (rc = sq_bind_str(st, 7, c->code_challenge, STORE_PKCE_MAX)) ||
-	    (rc = sq_bind_str(st, 8, c->code_challenge_method, STORE_ALG_MAX)) ||
-	    (rc = sqlite3_bind_int64(st, 9, c->auth_time)) ||
-	    (rc = sqlite3_bind_int64(st, 10, c->expires_at)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
-		e = sq_fail(s, "code_put", rc);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	return e;
+	if (!c || !store_code_valid(c))
+		return sq_fail_ours(s, "code_put", "invalid code", STORE_INVALID);
+	return sq_put_row(s, Q_CODE_PUT, "code_put", &store_cols_code, c);
 }
 
+/* The code is marked used by an UPDATE ... RETURNING, committed only when the
+ * statement runs to its end (sq_get_row): a failure before means nobody took it. */
 static store_err sq_code_take(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
                               struct store_code *out)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc, bad;
+	struct sq_key k = {.blob = hash, .len = hash_len, .has_now = 1, .now = now};
 
-	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
-		e = sq_fail_ours(s, "code_take", "invalid argument", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_CODE_TAKE, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_int64(st, 2, now)) ||
-	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
-		e = sq_fail(s, "code_take", rc);
-		goto out;
-	}
-	if (rc == SQLITE_DONE) {
-		e = STORE_NOT_FOUND;
-		goto out;
-	}
-	memset(out, 0, sizeof *out);
-	bad = sq_col_blob(st, 0, out->code_hash, sizeof out->code_hash, &out->code_hash_len) ||
-	      sq_col_str(st, 1, out->client_id, sizeof out->client_id) ||
-	      sq_col_str(st, 2, out->user_id, sizeof out->user_id) ||
-	      sq_col_str(st, 3, out->redirect_uri, sizeof out->redirect_uri) ||
-	      sq_col_str(st, 4, out->scope, sizeof out->scope) ||
-	      sq_col_str(st, 5, out->nonce, sizeof out->nonce) ||
-	      sq_col_str(st, 6, out->code_challenge, sizeof out->code_challenge) ||
-	      sq_col_str(st, 7, out->code_challenge_method, sizeof out->code_challenge_method);
-	out->auth_time = sqlite3_column_int64(st, 8);
-	out->expires_at = sqlite3_column_int64(st, 9);
-	/* The row is marked used, but only committed when the statement runs to its
-	 * end: a failure here means nobody took the code, and we say so. */
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
-		e = sq_fail(s, "code_take", rc);
-		goto out;
-	}
-	if (bad) { /* used up, but unusable: fail the exchange rather than cut a value */
-		e = sq_fail_ours(s, "code_take", "stored code does not fit the limits", STORE_CORRUPT);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	if (e != STORE_OK && out)
-		memset(out, 0, sizeof *out);
-	return e;
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX)
+		return sq_fail_ours(s, "code_take", "invalid argument", STORE_INVALID);
+	return sq_get_row(s, Q_CODE_TAKE, "code_take", &k, &store_cols_code, out);
 }
 
 static store_err sq_code_purge(store *base, int64_t now)
@@ -1113,81 +1115,24 @@ static int sq_bind_key(sqlite3_stmt *st, int i, const char *v)
 
 /* ---- users ---- */
 
-static int sq_user_read(sqlite3_stmt *st, struct store_user *u)
-{
-	int64_t failed;
-
-	memset(u, 0, sizeof *u);
-	if (sq_col_str(st, 0, u->id, sizeof u->id) || sq_col_str(st, 1, u->username, sizeof u->username) ||
-	    sq_col_str(st, 2, u->email, sizeof u->email) ||
-	    sq_col_str(st, 3, u->password_hash, sizeof u->password_hash))
-		return -1;
-	u->created_at = sqlite3_column_int64(st, 4);
-	failed = sqlite3_column_int64(st, 5);
-	if (failed < 0 || failed > INT_MAX)
-		return -1;
-	u->failed_logins = (int)failed;
-	u->locked_until = sqlite3_column_int64(st, 6);
-	return 0;
-}
-
 static store_err sq_user_put(store *base, const struct store_user *u)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc;
 
-	if (!u || !store_user_valid(u)) {
-		e = sq_fail_ours(s, "user_put", "invalid user", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_USER_PUT, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sq_bind_str(st, 1, u->id, STORE_ID_MAX)) ||
-	    (rc = sq_bind_str(st, 2, u->username, STORE_USERNAME_MAX)) ||
-	    (rc = u->email[0] ? sq_bind_str(st, 3, u->email, STORE_EMAIL_MAX) : sqlite3_bind_null(st, 3)) ||
-	    (rc = sq_bind_str(st, 4, u->password_hash, STORE_PASSWORD_HASH_MAX)) ||
-	    (rc = sqlite3_bind_int64(st, 5, u->created_at)) ||
-	    (rc = sqlite3_bind_int(st, 6, u->failed_logins)) ||
-	    (rc = sqlite3_bind_int64(st, 7, u->locked_until)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
-		e = sq_fail(s, "user_put", rc);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	return e;
+	if (!u || !store_user_valid(u))
+		return sq_fail_ours(s, "user_put", "invalid user", STORE_INVALID);
+	return sq_put_row(s, Q_USER_PUT, "user_put", &store_cols_user, u);
 }
 
 /* One user by the key of query q (id, or username in any ASCII case). */
 static store_err sq_user_find(struct sq *s, enum sq_query q, const char *what, const char *key,
                               struct store_user *out)
 {
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc;
+	struct sq_key k = {.text = key};
 
-	if (!key || !out) {
-		e = sq_fail_ours(s, what, "NULL argument", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sq_bind_key(st, 1, key)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, what, rc);
-		goto out;
-	}
-	if (sq_user_read(st, out)) {
-		e = sq_fail_ours(s, what, "stored user does not fit the limits", STORE_CORRUPT);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	if (e != STORE_OK && out)
-		memset(out, 0, sizeof *out);
-	return e;
+	if (!key || !out)
+		return sq_fail_ours(s, what, "NULL argument", STORE_INVALID);
+	return sq_get_row(s, q, what, &k, &store_cols_user, out);
 }
 
 static store_err sq_user_get(store *base, const char *id, struct store_user *out)
@@ -1203,34 +1148,11 @@ static store_err sq_user_get_by_name(store *base, const char *username, struct s
 static store_err sq_user_list(store *base, store_user_cb cb, void *ctx)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	struct store_user u;
-	store_err e;
-	int rc;
+	struct sq_each a = {.cb.user = cb, .ctx = ctx};
 
-	if (!cb) {
-		e = sq_fail_ours(s, "user_list", "NULL callback", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_USER_LIST, &st)) != STORE_OK)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sq_user_read(st, &u)) {
-			e = sq_fail_ours(s, "user_list", "stored user does not fit the limits",
-			                 STORE_CORRUPT);
-			goto out;
-		}
-		if (cb(ctx, &u))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		e = sq_fail(s, "user_list", rc);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	return e;
+	if (!cb)
+		return sq_fail_ours(s, "user_list", "NULL callback", STORE_INVALID);
+	return sq_each_row(s, Q_USER_LIST, "user_list", NULL, &store_cols_user, sq_each_user, &a);
 }
 
 static store_err sq_user_delete(store *base, const char *username)
@@ -1354,62 +1276,21 @@ out:
 static store_err sq_session_put(store *base, const struct store_session *se)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc;
 
-	if (!se || !store_session_valid(se)) {
-		e = sq_fail_ours(s, "session_put", "invalid session", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_SESSION_PUT, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sq_bind_blob(st, 1, se->id_hash, se->id_hash_len, STORE_HASH_MAX)) ||
-	    (rc = sq_bind_str(st, 2, se->user_id, STORE_ID_MAX)) ||
-	    (rc = sqlite3_bind_int64(st, 3, se->auth_time)) ||
-	    (rc = sqlite3_bind_int64(st, 4, se->expires_at)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
-		e = sq_fail(s, "session_put", rc);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	return e;
+	if (!se || !store_session_valid(se))
+		return sq_fail_ours(s, "session_put", "invalid session", STORE_INVALID);
+	return sq_put_row(s, Q_SESSION_PUT, "session_put", &store_cols_session, se);
 }
 
 static store_err sq_session_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
                                 struct store_session *out)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc;
+	struct sq_key k = {.blob = hash, .len = hash_len, .has_now = 1, .now = now};
 
-	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
-		e = sq_fail_ours(s, "session_get", "invalid argument", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_SESSION_GET, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_int64(st, 2, now)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "session_get", rc);
-		goto out;
-	}
-	memset(out, 0, sizeof *out);
-	if (sq_col_blob(st, 0, out->id_hash, sizeof out->id_hash, &out->id_hash_len) ||
-	    sq_col_str(st, 1, out->user_id, sizeof out->user_id)) {
-		e = sq_fail_ours(s, "session_get", "stored session does not fit the limits", STORE_CORRUPT);
-		goto out;
-	}
-	out->auth_time = sqlite3_column_int64(st, 2);
-	out->expires_at = sqlite3_column_int64(st, 3);
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	if (e != STORE_OK && out)
-		memset(out, 0, sizeof *out);
-	return e;
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX)
+		return sq_fail_ours(s, "session_get", "invalid argument", STORE_INVALID);
+	return sq_get_row(s, Q_SESSION_GET, "session_get", &k, &store_cols_session, out);
 }
 
 static store_err sq_session_delete(store *base, const uint8_t *hash, size_t hash_len)
@@ -1443,102 +1324,26 @@ static store_err sq_session_purge(store *base, int64_t now)
 
 /* ---- refresh tokens ---- */
 
-/* Bind r's columns (SQ_REFRESH_COLS order) to ?1..?8. */
-static int sq_refresh_bind(sqlite3_stmt *st, const struct store_refresh *r)
-{
-	int rc;
-
-	if ((rc = sq_bind_blob(st, 1, r->hash, r->hash_len, STORE_HASH_MAX)) ||
-	    (rc = sq_bind_str(st, 2, r->family_id, STORE_ID_MAX)) ||
-	    (rc = sq_bind_str(st, 3, r->client_id, STORE_ID_MAX)) ||
-	    (rc = sq_bind_str(st, 4, r->user_id, STORE_ID_MAX)) ||
-	    (rc = sq_bind_str(st, 5, r->scope, STORE_SCOPE_MAX)) ||
-	    (rc = sqlite3_bind_int64(st, 6, r->auth_time)) ||
-	    (rc = sqlite3_bind_int64(st, 7, r->created_at)) ||
-	    (rc = sqlite3_bind_int64(st, 8, r->expires_at)))
-		return rc;
-	return SQLITE_OK;
-}
-
-static int sq_refresh_read(sqlite3_stmt *st, struct store_refresh *r)
-{
-	memset(r, 0, sizeof *r);
-	if (sq_col_blob(st, 0, r->hash, sizeof r->hash, &r->hash_len) ||
-	    sq_col_str(st, 1, r->family_id, sizeof r->family_id) ||
-	    sq_col_str(st, 2, r->client_id, sizeof r->client_id) ||
-	    sq_col_str(st, 3, r->user_id, sizeof r->user_id) || sq_col_str(st, 4, r->scope, sizeof r->scope))
-		return -1;
-	r->auth_time = sqlite3_column_int64(st, 5);
-	r->created_at = sqlite3_column_int64(st, 6);
-	r->expires_at = sqlite3_column_int64(st, 7);
-	return 0;
-}
-
-/* Insert r; put's validation done by the caller. */
-static store_err sq_refresh_insert(struct sq *s, const struct store_refresh *r, const char *what)
-{
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc;
-
-	if ((e = sq_stmt(s, Q_REFRESH_PUT, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sq_refresh_bind(st, r)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
-		e = sq_fail(s, what, rc);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	return e;
-}
-
 static store_err sq_refresh_put(store *base, const struct store_refresh *r)
 {
 	struct sq *s = (struct sq *)base;
 
 	if (!r || !store_refresh_valid(r))
 		return sq_fail_ours(s, "refresh_put", "invalid refresh token", STORE_INVALID);
-	return sq_refresh_insert(s, r, "refresh_put");
+	return sq_put_row(s, Q_REFRESH_PUT, "refresh_put", &store_cols_refresh, r);
 }
 
 static store_err sq_refresh_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
                                 struct store_refresh *out)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc;
+	struct sq_key k = {.blob = hash, .len = hash_len, .has_now = 1, .now = now};
 
-	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
-		e = sq_fail_ours(s, "refresh_get", "invalid argument", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_REFRESH_GET, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_int64(st, 2, now)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "refresh_get", rc);
-		goto out;
-	}
-	if (sq_refresh_read(st, out)) {
-		e = sq_fail_ours(s, "refresh_get", "stored token does not fit the limits", STORE_CORRUPT);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	if (e != STORE_OK && out)
-		memset(out, 0, sizeof *out);
-	return e;
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX)
+		return sq_fail_ours(s, "refresh_get", "invalid argument", STORE_INVALID);
+	return sq_get_row(s, Q_REFRESH_GET, "refresh_get", &k, &store_cols_refresh, out);
 }
 
-/*
- * One write transaction: read the old token, then either mark it used and
- * insert its successor, or revoke its family, or change nothing. BEGIN
- * IMMEDIATE serialises every rotation in every process on SQLite's one write
- * lock, so the second of two racers reads used = 1 and is told REUSED.
- */
 static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t old_hash_len,
                                    const struct store_refresh *next, int64_t now,
                                    struct store_refresh *old_out)
@@ -1571,12 +1376,12 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "refresh_rotate", rc);
 		goto out;
 	}
-	if (sq_refresh_read(st, old_out)) {
-		e = sq_fail_ours(s, "refresh_rotate", "stored token does not fit the limits", STORE_CORRUPT);
+	if (sq_read_row(st, 0, &store_cols_refresh, old_out)) {
+		e = sq_fail_row(s, "refresh_rotate", &store_cols_refresh);
 		goto out;
 	}
-	used = sqlite3_column_int(st, 8);
-	revoked = sqlite3_column_int(st, 9);
+	used = sqlite3_column_int(st, (int)store_cols_refresh.n);
+	revoked = sqlite3_column_int(st, (int)store_cols_refresh.n + 1);
 	sq_done(s, st);
 	st = NULL;
 	if (strcmp(old_out->client_id, next->client_id) != 0) {
@@ -1607,7 +1412,7 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 		e = sq_fail_ours(s, "refresh_rotate", "token vanished inside its transaction", STORE_IO);
 		goto out;
 	}
-	if ((e = sq_refresh_insert(s, &row, "refresh_rotate")) != STORE_OK ||
+	if ((e = sq_put_row(s, Q_REFRESH_PUT, "refresh_rotate", &store_cols_refresh, &row)) != STORE_OK ||
 	    (e = sq_run(s, Q_COMMIT, "refresh_rotate", NULL, NULL)) != STORE_OK)
 		goto out;
 	e = STORE_OK;
@@ -1640,122 +1445,25 @@ static store_err sq_refresh_purge(store *base, int64_t now)
 
 /* ---- login flows ---- */
 
-/* Bind f's columns (SQ_FLOW_COLS order) to ?1..?16; user_id "" as NULL (no user). */
-static int sq_flow_bind(sqlite3_stmt *st, const struct store_flow *f)
-{
-	int rc;
-
-	if ((rc = sq_bind_blob(st, 1, f->id_hash, f->id_hash_len, STORE_HASH_MAX)) ||
-	    (rc = sq_bind_blob(st, 2, f->csrf_hash, f->csrf_hash_len, STORE_HASH_MAX)) ||
-	    (rc = sq_bind_blob(st, 3, f->browser_hash, f->browser_hash_len, STORE_HASH_MAX)) ||
-	    (rc = sq_bind_str(st, 4, f->client_id, STORE_ID_MAX)) ||
-	    (rc = sq_bind_str(st, 5, f->redirect_uri, STORE_URI_MAX)) ||
-	    (rc = sq_bind_str(st, 6, f->scope, STORE_SCOPE_MAX)) ||
-	    (rc = sq_bind_str(st, 7, f->state, STORE_STATE_MAX)) ||
-	    (rc = sq_bind_str(st, 8, f->nonce, STORE_NONCE_MAX)) ||
-	    (rc = sq_bind_str(st, 9, f->code_challenge, STORE_PKCE_MAX)) ||
-	    (rc = sq_bind_str(st, 10, f->code_challenge_method, STORE_ALG_MAX)) ||
-	    (rc = sqlite3_bind_int(st, 11, f->prompt)) || (rc = sqlite3_bind_int64(st, 12, f->max_age)) ||
-	    (rc =
-	         f->user_id[0] ? sq_bind_str(st, 13, f->user_id, STORE_ID_MAX) : sqlite3_bind_null(st, 13)) ||
-	    (rc = sqlite3_bind_int64(st, 14, f->auth_time)) ||
-	    (rc = sqlite3_bind_int64(st, 15, f->created_at)) ||
-	    (rc = sqlite3_bind_int64(st, 16, f->expires_at)))
-		return rc;
-	return SQLITE_OK;
-}
-
-static int sq_flow_read(sqlite3_stmt *st, struct store_flow *f)
-{
-	int64_t prompt = sqlite3_column_int64(st, 10);
-
-	memset(f, 0, sizeof *f);
-	if (sq_col_blob(st, 0, f->id_hash, sizeof f->id_hash, &f->id_hash_len) ||
-	    sq_col_blob(st, 1, f->csrf_hash, sizeof f->csrf_hash, &f->csrf_hash_len) ||
-	    sq_col_blob(st, 2, f->browser_hash, sizeof f->browser_hash, &f->browser_hash_len) ||
-	    sq_col_str(st, 3, f->client_id, sizeof f->client_id) ||
-	    sq_col_str(st, 4, f->redirect_uri, sizeof f->redirect_uri) ||
-	    sq_col_str(st, 5, f->scope, sizeof f->scope) || sq_col_str(st, 6, f->state, sizeof f->state) ||
-	    sq_col_str(st, 7, f->nonce, sizeof f->nonce) ||
-	    sq_col_str(st, 8, f->code_challenge, sizeof f->code_challenge) ||
-	    sq_col_str(st, 9, f->code_challenge_method, sizeof f->code_challenge_method) ||
-	    sq_col_str(st, 12, f->user_id, sizeof f->user_id) || prompt < 0 ||
-	    prompt > (STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT))
-		return -1;
-	f->prompt = (int)prompt;
-	f->max_age = sqlite3_column_int64(st, 11);
-	f->auth_time = sqlite3_column_int64(st, 13);
-	f->created_at = sqlite3_column_int64(st, 14);
-	f->expires_at = sqlite3_column_int64(st, 15);
-	return 0;
-}
-
 static store_err sq_flow_put(store *base, const struct store_flow *f)
 {
 	struct sq *s = (struct sq *)base;
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc;
 
-	if (!f || !store_flow_valid(f)) {
-		e = sq_fail_ours(s, "flow_put", "invalid flow", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, Q_FLOW_PUT, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sq_flow_bind(st, f)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
-		e = sq_fail(s, "flow_put", rc);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	return e;
+	if (!f || !store_flow_valid(f))
+		return sq_fail_ours(s, "flow_put", "invalid flow", STORE_INVALID);
+	return sq_put_row(s, Q_FLOW_PUT, "flow_put", &store_cols_flow, f);
 }
 
-/*
- * The unexpired flow by hash, through q (get: SELECT; take: DELETE … RETURNING),
- * run to its end. A take's delete commits only when the statement finishes, so
- * a failure before that means nobody took the flow, and we say so.
- */
+/* The unexpired flow by hash, through q (get: SELECT; take: DELETE ... RETURNING,
+ * which takes effect only when sq_get_row ran it to its end). */
 static store_err sq_flow_find(struct sq *s, enum sq_query q, const char *what, const uint8_t *hash,
                               size_t hash_len, int64_t now, struct store_flow *out)
 {
-	sqlite3_stmt *st = NULL;
-	store_err e;
-	int rc, bad;
+	struct sq_key k = {.blob = hash, .len = hash_len, .has_now = 1, .now = now};
 
-	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
-		e = sq_fail_ours(s, what, "invalid argument", STORE_INVALID);
-		goto out;
-	}
-	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_int64(st, 2, now)) ||
-	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
-		e = sq_fail(s, what, rc);
-		goto out;
-	}
-	if (rc == SQLITE_DONE) {
-		e = STORE_NOT_FOUND;
-		goto out;
-	}
-	bad = sq_flow_read(st, out);
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE) { /* one row at most: the key is unique */
-		e = sq_fail(s, what, rc);
-		goto out;
-	}
-	if (bad) { /* a take has deleted it, but we never hand out a cut value */
-		e = sq_fail_ours(s, what, "stored flow does not fit the limits", STORE_CORRUPT);
-		goto out;
-	}
-	e = STORE_OK;
-out:
-	sq_done(s, st);
-	if (e != STORE_OK && out)
-		memset(out, 0, sizeof *out);
-	return e;
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX)
+		return sq_fail_ours(s, what, "invalid argument", STORE_INVALID);
+	return sq_get_row(s, q, what, &k, &store_cols_flow, out);
 }
 
 static store_err sq_flow_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,

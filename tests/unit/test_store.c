@@ -10,6 +10,7 @@
  */
 #include "../../issuer/store/store.c"
 #include "../../issuer/store/valid.c"
+#include "../../issuer/store/columns.c"
 #include "../../issuer/store/store_sqlite.c"
 #include "../test.h"
 
@@ -223,7 +224,8 @@ static void test_store_open(void)
 	store_close(s);
 	snprintf(url, sizeof url, "sqlite:%s", p);
 	s = store_open(url, err, sizeof err);
-	T_CHECK(s && s->ops == &store_sqlite_ops, "store_open(sqlite:path): the same file (%s)", s ? "ok" : err);
+	T_CHECK(s && s->ops == &store_sqlite_ops, "store_open(sqlite:path): the same file (%s)",
+	        s ? "ok" : err);
 	store_close(s);
 	for (int i = 0; i < 2; i++) {
 		const char *pg = i ? "postgresql://u@127.0.0.1/db" : "postgres://u@127.0.0.1/db";
@@ -234,6 +236,40 @@ static void test_store_open(void)
 	s = store_open("", err, sizeof err);
 	T_CHECK(!s && err[0], "store_open(\"\"): refused with a reason (%s)", err);
 	T_CHECK(store_open(NULL, NULL, 0) == NULL, "store_open(NULL) with no error buffer: NULL");
+}
+
+/* The column tables every backend reads and writes rows by name the SQL's columns,
+ * in the same order, and cover each struct field once (no field left behind). */
+static void test_column_tables(void)
+{
+	static const struct {
+		const struct store_table *t;
+		const char *sql;
+	} tabs[] = {{&store_cols_client, SQ_CLIENT_COLS},   {&store_cols_key, SQ_KEY_COLS},
+	            {&store_cols_code, SQ_CODE_COLS},       {&store_cols_user, SQ_USER_COLS},
+	            {&store_cols_session, SQ_SESSION_COLS}, {&store_cols_refresh, SQ_REFRESH_COLS},
+	            {&store_cols_flow, SQ_FLOW_COLS}};
+
+	for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
+		const struct store_table *t = tabs[i].t;
+		char names[1024] = "";
+		size_t covered = 0;
+
+		for (size_t c = 0; c < t->n; c++) {
+			const struct store_col *col = &t->cols[c];
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", c ? ", " : "",
+			         col->name);
+			covered += col->kind == STORE_COL_TEXT   ? col->size
+			           : col->kind == STORE_COL_BLOB ? col->size + sizeof(size_t)
+			           : col->kind == STORE_COL_INT  ? sizeof(int)
+			                                         : sizeof(int64_t);
+		}
+		T_CHECK(strcmp(names, tabs[i].sql) == 0, "the %s columns are the SQL's, in order (%s)",
+		        t->name, names);
+		/* Padding aside, the fields add up to the struct: none is missing from the table. */
+		T_CHECK(covered <= t->row_size && t->row_size - covered < 16,
+		        "the %s columns cover its struct (%zu of %zu bytes)", t->name, covered, t->row_size);
+	}
 }
 
 static void test_open_and_migrate(void)
@@ -372,7 +408,9 @@ static void test_clients(store *s)
 	T_CHECK(store_client_get(s, "client-a", &got) == STORE_OK && client_eq(&b, &got) && got.is_public &&
 	            got.secret_hash_len == 0,
 	        "public client round-trips (no secret)");
-	T_CHECK(store_client_get(s, "nobody", &got) == STORE_NOT_FOUND, "unknown client: NOT_FOUND");
+	T_CHECK(store_client_get(s, "nobody", &got) == STORE_NOT_FOUND && got.id[0] == '\0' &&
+	            got.created_at == 0,
+	        "unknown client: NOT_FOUND, the output zeroed");
 	T_CHECK(store_client_put(s, &a) == STORE_CONFLICT, "duplicate id: CONFLICT");
 	T_CHECK(strstr(store_errmsg(s), "UNIQUE") || strstr(store_errmsg(s), "constraint"),
 	        "errmsg says why: \"%s\"", store_errmsg(s));
@@ -381,6 +419,8 @@ static void test_clients(store *s)
 	        "list gives both, in id order");
 	T_CHECK(store_client_list(s, stop_at_first, &n) == STORE_OK && n == 1,
 	        "a callback can stop the list");
+	T_CHECK(store_client_get(s, "client-a", &got) == STORE_OK,
+	        "client-a again (a failed get zeroes its output)");
 	T_CHECK(store_list_has(got.redirect_uris, "http://127.0.0.1:9000/cb") &&
 	            store_list_has(got.redirect_uris, "https://app.example/cb") &&
 	            !store_list_has(got.redirect_uris, "https://app.example/c") &&
@@ -2140,6 +2180,7 @@ int main(void)
 	test_errors();
 	test_ops_table();
 	test_store_open();
+	test_column_tables();
 	test_open_and_migrate();
 	test_refusals();
 	s = store_sqlite_open(at(p, sizeof p, "id.db"), err, sizeof err);
