@@ -7,17 +7,18 @@
  * or a refresh token in the clear, and never issues a token for a code before
  * its client, redirect_uri and PKCE verifier all matched.
  *
- * A person's access token (RFC 9068, typ at+jwt) says sub = the user's id,
- * client_id, scope, auth_time (which a client_credentials token never carries:
- * /userinfo tells the two apart by it) and aud = the issuer URL (when the scope
- * has openid, so that /userinfo accepts it, or when the client registered no
- * audience) followed by the client's registered audiences, so an API the client
- * was registered for accepts the same token.
+ * A person's access token (RFC 9068, typ at+jwt, minted by access.c) says sub =
+ * the user's id, client_id, scope, auth_time (which a client_credentials token
+ * never carries: /userinfo tells the two apart by it) and aud = the issuer URL
+ * (when the scope has openid, so that /userinfo accepts it, or when the client
+ * registered no audience) followed by the client's registered audiences, so an
+ * API the client was registered for accepts the same token.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "oauth/access.h"
 #include "oauth/grant.h"
 #include "oauth/idtoken.h"
 #include "jose.h"
@@ -35,12 +36,6 @@ struct user_grant {
 	const char *jti;     /* the access token's id */
 	enum metrics_grant kind;
 };
-
-/* see grant.h */
-const char *grant_access_alg(const server_config *cfg)
-{
-	return strcmp(cfg->alg, "HS256") ? cfg->alg : "ES256";
-}
 
 static int has_scope(const char *scope, const char *name)
 {
@@ -61,74 +56,6 @@ static void store_failed(h2o_req_t *req, store_err e)
 		response_send_error(req, 500, "server_error", "the store failed");
 }
 
-/* aud of a person's access token (see the top of this file). */
-static void add_aud(cJSON *claims, const char *issuer, const struct user_grant *g)
-{
-	const char *list = g->client->audiences;
-	cJSON *arr = cJSON_CreateArray();
-
-	if (!list[0] || has_scope(g->scope, "openid"))
-		cJSON_AddItemToArray(arr, cJSON_CreateString(issuer));
-	for (const char *p = list; *p;) {
-		size_t n = strcspn(p, "\n");
-		char item[STORE_LIST_MAX + 1];
-		memcpy(item, p, n);
-		item[n] = '\0';
-		if (strcmp(item, issuer) != 0)
-			cJSON_AddItemToArray(arr, cJSON_CreateString(item));
-		p += n + (p[n] == '\n');
-	}
-	if (cJSON_GetArraySize(arr) == 1) {
-		cJSON_AddItemToObject(claims, "aud", cJSON_DetachItemFromArray(arr, 0));
-		cJSON_Delete(arr);
-	} else
-		cJSON_AddItemToObject(claims, "aud", arr);
-}
-
-/* The signed access token of g at now (malloc'd), or NULL. */
-static char *access_token(app_thread *t, const struct user_grant *g, int64_t now)
-{
-	cJSON *c = cJSON_CreateObject();
-	char *text, *token = NULL;
-
-	cJSON_AddStringToObject(c, "iss", t->app->cfg->issuer);
-	cJSON_AddStringToObject(c, "sub", g->user_id);
-	add_aud(c, t->app->cfg->issuer, g);
-	cJSON_AddNumberToObject(c, "exp", (double)(now + t->app->cfg->token_ttl));
-	cJSON_AddNumberToObject(c, "iat", (double)now);
-	cJSON_AddStringToObject(c, "jti", g->jti);
-	cJSON_AddStringToObject(c, "client_id", g->client->id);
-	cJSON_AddStringToObject(c, "scope", g->scope);
-	cJSON_AddNumberToObject(c, "auth_time", (double)g->auth_time);
-	text = cJSON_PrintUnformatted(c);
-	cJSON_Delete(c);
-	if (text && keyring_sign(t->app->keys, grant_access_alg(t->app->cfg), &t->rng, now,
-	                         "{\"typ\":\"at+jwt\"}", text, strlen(text), &token) != JOSE_OK)
-		token = NULL;
-	free(text);
-	return token;
-}
-
-/* see grant.h */
-cJSON *grant_answer_new(app_thread *t, const char *access_token, const char *scope)
-{
-	cJSON *doc = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(doc, "access_token", access_token);
-	cJSON_AddStringToObject(doc, "token_type", "Bearer");
-	cJSON_AddNumberToObject(doc, "expires_in", (double)t->app->cfg->token_ttl);
-	if (scope && *scope)
-		cJSON_AddStringToObject(doc, "scope", scope);
-	return doc;
-}
-
-/* see grant.h */
-void grant_answer_send(h2o_req_t *req, cJSON *doc)
-{
-	response_add_header(req, "pragma", "no-cache");
-	response_send_cjson(req, 200, doc);
-}
-
 /* Sign and send the tokens of g (RFC 6749 §5.1, OIDC Core §3.1.3.3). */
 static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 {
@@ -136,7 +63,16 @@ static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 	char *at = NULL, *idt = NULL;
 	cJSON *doc;
 
-	if (!(at = access_token(t, g, now)) ||
+	struct access_claims a = {.client = g->client,
+	                          .sub = g->user_id,
+	                          .scope = g->scope,
+	                          .jti = g->jti,
+	                          .for_person = 1,
+	                          .auth_time = g->auth_time,
+	                          .alg = access_alg(t->app->cfg),
+	                          .typ = "at+jwt"};
+
+	if (!(at = access_mint(t, &a, now)) ||
 	    (has_scope(g->scope, "openid") && idtoken_sign(t,
 	                                                   &(struct idtoken){.client = g->client,
 	                                                                     .sub = g->user_id,
@@ -148,12 +84,12 @@ static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 		goto out;
 	}
 	metrics_token(t->app->metrics, t->index, g->kind);
-	doc = grant_answer_new(t, at, g->scope);
-	if (doc && idt)
-		cJSON_AddStringToObject(doc, "id_token", idt);
-	if (doc && g->refresh)
-		cJSON_AddStringToObject(doc, "refresh_token", g->refresh);
-	grant_answer_send(req, doc);
+	doc = access_answer_new(t, at, g->scope);
+	if (idt)
+		doc = access_answer_add(doc, "id_token", idt);
+	if (g->refresh)
+		doc = access_answer_add(doc, "refresh_token", g->refresh);
+	access_answer_send(req, doc);
 out:
 	free(at);
 	free(idt);

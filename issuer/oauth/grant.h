@@ -13,17 +13,6 @@
 #include "runtime/app.h"
 #include "store/store.h"
 
-/* A token response (RFC 6749 §5.1) for access_token: token_type, expires_in and scope
- * (when not empty), for the caller to add to; NULL on ENOMEM (response_send_cjson then
- * answers 503). */
-cJSON *grant_answer_new(app_thread *t, const char *access_token, const char *scope);
-
-/* Send doc (consumed) as a 200 token response, not cacheable (RFC 6749 §5.1). */
-void grant_answer_send(h2o_req_t *req, cJSON *doc);
-
-/* The alg of every OAuth access token: JWT_ALGORITHM, or ES256 in legacy HS256 mode. */
-const char *grant_access_alg(const server_config *cfg);
-
 /*
  * grant_type=authorization_code for client c (already identified). The code is
  * taken (single use) before any check that can fail on it, so a wrong

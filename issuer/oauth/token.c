@@ -17,90 +17,11 @@
 #include <string.h>
 
 #include "jose_json.h"
+#include "oauth/access.h"
 #include "oauth/grant.h"
 #include "oauth/endpoints.h"
 #include "oauth/oauth.h"
 #include "crypto/secret.h"
-
-/* What one issued token says. */
-struct grant {
-	const struct store_client *client;
-	const char *sub;
-	const char *aud;   /* one audience, or NULL: every registered audience of the client */
-	const char *scope; /* or NULL */
-	const char *alg;
-	const char *typ; /* header typ: "at+jwt" or "JWT" */
-	enum metrics_grant kind;
-};
-
-/* aud claim: one string, or the client's registered list as an array (one item: a string). */
-static void add_aud(cJSON *claims, const struct grant *g)
-{
-	const char *list = g->client->audiences;
-	cJSON *arr;
-
-	if (g->aud) {
-		cJSON_AddStringToObject(claims, "aud", g->aud);
-		return;
-	}
-	if (!strchr(list, '\n')) {
-		cJSON_AddStringToObject(claims, "aud", list);
-		return;
-	}
-	arr = cJSON_AddArrayToObject(claims, "aud");
-	for (const char *p = list; arr && *p;) {
-		size_t n = strcspn(p, "\n");
-		char item[STORE_LIST_MAX + 1];
-		memcpy(item, p, n);
-		item[n] = '\0';
-		cJSON_AddItemToArray(arr, cJSON_CreateString(item));
-		p += n + (p[n] == '\n');
-	}
-}
-
-/* The claims JSON text of g at now (malloc'd), or NULL. */
-static char *claims_text(app_thread *t, const struct grant *g, int64_t now, const char *jti)
-{
-	cJSON *c = cJSON_CreateObject();
-	char *text;
-
-	cJSON_AddStringToObject(c, "iss", t->app->cfg->issuer);
-	cJSON_AddStringToObject(c, "sub", g->sub);
-	add_aud(c, g);
-	cJSON_AddNumberToObject(c, "exp", (double)(now + t->app->cfg->token_ttl));
-	cJSON_AddNumberToObject(c, "iat", (double)now);
-	cJSON_AddStringToObject(c, "jti", jti);
-	cJSON_AddStringToObject(c, "client_id", g->client->id);
-	if (g->scope && *g->scope)
-		cJSON_AddStringToObject(c, "scope", g->scope);
-	text = cJSON_PrintUnformatted(c);
-	cJSON_Delete(c);
-	return text;
-}
-
-/* Sign and send the token of g. */
-static void issue(h2o_req_t *req, app_thread *t, const struct grant *g, int seed_shape)
-{
-	int64_t now = app_now();
-	char jti[SECRET_TEXT_LEN + 1], header[32], *claims = NULL, *token = NULL;
-	cJSON *doc;
-
-	snprintf(header, sizeof header, "{\"typ\":\"%s\"}", g->typ);
-	if (secret_generate(&t->rng, jti) || !(claims = claims_text(t, g, now, jti)) ||
-	    keyring_sign(t->app->keys, g->alg, &t->rng, now, strcmp(g->alg, "HS256") ? header : NULL, claims,
-	                 strlen(claims), &token) != JOSE_OK) {
-		response_send_error(req, 503, "temporarily_unavailable", "cannot sign a token now; retry");
-		goto out;
-	}
-	metrics_token(t->app->metrics, t->index, g->kind);
-	doc = grant_answer_new(t, token, g->scope);
-	if (doc && seed_shape)
-		cJSON_AddStringToObject(doc, "token", token);
-	grant_answer_send(req, doc);
-out:
-	free(claims);
-	free(token);
-}
 
 /* The audience the request asks for (resource or audience, not both), checked; 0 or -1. */
 static int pick_audience(h2o_req_t *req, const http_form *f, const struct store_client *c, const char **aud)
@@ -121,14 +42,31 @@ static int pick_audience(h2o_req_t *req, const http_form *f, const struct store_
 	return 0;
 }
 
+/* Sign and send the token of a (a->jti drawn here); the legacy JSON body's answer also
+ * carries it as `token`. */
+static void issue(h2o_req_t *req, app_thread *t, struct access_claims *a, enum metrics_grant kind,
+                  int legacy_shape)
+{
+	char jti[SECRET_TEXT_LEN + 1], *token = NULL;
+	cJSON *doc;
+
+	a->jti = jti;
+	if (secret_generate(&t->rng, jti) || !(token = access_mint(t, a, app_now()))) {
+		response_send_error(req, 503, "temporarily_unavailable", "cannot sign a token now; retry");
+		return;
+	}
+	metrics_token(t->app->metrics, t->index, kind);
+	doc = access_answer_new(t, token, a->scope);
+	if (legacy_shape)
+		doc = access_answer_add(doc, "token", token);
+	access_answer_send(req, doc);
+	free(token);
+}
+
 static void client_credentials(h2o_req_t *req, app_thread *t, const http_form *f,
                                const struct store_client *c)
 {
-	struct grant g = {.client = c,
-	                  .sub = c->id,
-	                  .alg = grant_access_alg(t->app->cfg),
-	                  .typ = "at+jwt",
-	                  .kind = METRICS_GRANT_CLIENT_CREDENTIALS};
+	struct access_claims a = {.client = c, .sub = c->id, .alg = access_alg(t->app->cfg), .typ = "at+jwt"};
 	const char *scope = http_form_get(f, "scope");
 
 	if (!store_list_has(c->grants, "client_credentials")) {
@@ -141,9 +79,9 @@ static void client_credentials(h2o_req_t *req, app_thread *t, const http_form *f
 		                    "scope is malformed or not allowed for this client");
 		return;
 	}
-	g.scope = scope ? scope : c->scope;
-	if (pick_audience(req, f, c, &g.aud) == 0)
-		issue(req, t, &g, 0);
+	a.scope = scope ? scope : c->scope;
+	if (pick_audience(req, f, c, &a.aud) == 0)
+		issue(req, t, &a, METRICS_GRANT_CLIENT_CREDENTIALS, 0);
 }
 
 static void form_token(h2o_req_t *req, app_thread *t)
@@ -209,14 +147,9 @@ static void seed_token(h2o_req_t *req, app_thread *t)
 		goto out;
 	}
 	issue(req, t,
-	      &(struct grant){.client = &c,
-	                      .sub = sub,
-	                      .aud = aud,
-	                      .scope = NULL,
-	                      .alg = t->app->cfg->alg,
-	                      .typ = "JWT",
-	                      .kind = METRICS_GRANT_JSON},
-	      1);
+	      &(struct access_claims){
+	          .client = &c, .sub = sub, .aud = aud, .alg = t->app->cfg->alg, .typ = "JWT"},
+	      METRICS_GRANT_JSON, 1);
 out:
 	cJSON_Delete(doc);
 }

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oauth/grant.h"
+#include "http/response.h"
+#include "oauth/access.h"
 #include "oauth/endpoints.h"
 
 /* Cache lifetime of the JWKS, seconds; keep it below the default key lead time (300). */
@@ -75,7 +76,7 @@ void wellknown_discovery(h2o_req_t *req, app_thread *t)
 	add_list(doc, "introspection_endpoint_auth_methods_supported",
 	         "client_secret_basic,client_secret_post");
 	add_list(doc, "revocation_endpoint_auth_methods_supported", "client_secret_basic,client_secret_post");
-	add_list(doc, "access_token_signing_alg_values_supported", grant_access_alg(t->app->cfg));
+	add_list(doc, "access_token_signing_alg_values_supported", access_alg(t->app->cfg));
 	add_list(doc, "prompt_values_supported", "none,login,consent");
 	cJSON_AddTrueToObject(doc, "authorization_response_iss_parameter_supported"); /* RFC 9207 */
 	cJSON_AddFalseToObject(doc, "request_parameter_supported");
