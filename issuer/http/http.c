@@ -356,6 +356,14 @@ out:
 }
 
 /* see http.h */
+int http_auth_scheme_is(const char *hdr, size_t len, const char *name)
+{
+	size_t pos;
+
+	return hdr && scheme(hdr, len, name, &pos);
+}
+
+/* see http.h */
 http_err http_bearer_parse(const char *hdr, size_t len, const char **tok, size_t *tok_len)
 {
 	size_t pos = 0, i;

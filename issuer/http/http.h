@@ -110,6 +110,11 @@ http_err http_basic_parse(const char *hdr, size_t len, char *id, size_t idcap, c
  */
 http_err http_bearer_parse(const char *hdr, size_t len, const char **tok, size_t *tok_len);
 
+/* 1 when the Authorization header value hdr[0..len) uses the auth scheme name (any
+ * case, then a space: "Bearer x"), else 0; tells a malformed credential of a scheme
+ * from another scheme (RFC 6750 §3.1 answers them differently). */
+int http_auth_scheme_is(const char *hdr, size_t len, const char *name);
+
 /*
  * The value of the cookie named name (NUL-terminated, exact case-sensitive
  * match) in a Cookie header value hdr[0..len) ("a=1; b=2", RFC 6265 §4.2.1).

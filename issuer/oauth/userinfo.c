@@ -17,7 +17,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "jose.h"
 #include "oauth/endpoints.h"
@@ -43,7 +42,8 @@ static int bearer(h2o_req_t *req, const char **tok)
 	            ct = response_request_header(req, H2O_TOKEN_CONTENT_TYPE);
 	const char *in_body = NULL;
 	http_form f;
-	size_t i = 6;
+	const char *in_header;
+	size_t n;
 
 	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")) && ct.base &&
 	    http_media_type_is(ct.base, ct.len, "application/x-www-form-urlencoded")) {
@@ -60,14 +60,15 @@ static int bearer(h2o_req_t *req, const char **tok)
 		*tok = in_body;
 		return 0;
 	}
-	if (!auth.base || auth.len <= 7 || strncasecmp(auth.base, "Bearer ", 7) != 0) {
-		unauthorized(req, NULL, "a Bearer access token is required");
-		return -1;
+	if (auth.base && http_bearer_parse(auth.base, auth.len, &in_header, &n) == HTTP_OK) {
+		*tok = oauth_pool_str(req, in_header, n);
+		return 0;
 	}
-	while (i < auth.len && auth.base[i] == ' ')
-		i++;
-	*tok = oauth_pool_str(req, auth.base + i, auth.len - i);
-	return 0;
+	if (auth.base && http_auth_scheme_is(auth.base, auth.len, "Bearer"))
+		unauthorized(req, "invalid_token", "the access token is malformed");
+	else /* no credential, or another scheme: no error code (RFC 6750 §3.1) */
+		unauthorized(req, NULL, "a Bearer access token is required");
+	return -1;
 }
 
 /* Verify tok as a person's access token into *jwt; 0, or -1 answered. */

@@ -18,13 +18,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as jose from 'jose';
-import { addClient, basic, cliTranscript, reporter, run, sanitizerReport, startServer, tempDir } from './lib.mjs';
+import { reporter, sanitizerReport, serverSet, tempDir } from '../lib.mjs';
+import { addClient, basic, cliTranscript, run } from './lib.mjs';
 
-const { report, failures } = reporter('issuer/tokens');
+const { report, finish } = reporter('issuer/tokens');
 const started = Date.now();
 const FORM = 'application/x-www-form-urlencoded';
 const dirs = [];
-const servers = [];
+const { servers, serve, stop } = serverSet(report);
 const show = (r) => `${r.status} ${r.text ?? r.error ?? ''}`.slice(0, 400);
 const isError = (r, status, code) => r.status === status && r.json?.error === code && typeof r.json?.error_description === 'string';
 const sha256 = (s) => crypto.createHash('sha256').update(s).digest();
@@ -89,8 +90,7 @@ try {
 	for (const alg of ['ES256', 'PS256', 'EdDSA']) {
 		C[alg] = await addClient(DB, `web-${alg}`, [...codeGrants, '--redirect-uri', CB, '--id-token-alg', alg]);
 	}
-	const srv = await startServer({ db: DB, threads: 2 });
-	servers.push(srv);
+	const srv = await serve({ db: DB, threads: 2 });
 	const base = srv.base;
 	const ISS = base;
 	const JWKS = jose.createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`), { cooldownDuration: 0 });
@@ -424,6 +424,10 @@ try {
 	const invalidToken = (x) => x.status === 401 && x.json?.error === 'invalid_token' && /^Bearer .*error="invalid_token"/.test(x.headers.get('www-authenticate') ?? '');
 	r = await ui('not.a.token');
 	report(invalidToken(r), '/userinfo with garbage → 401 invalid_token with WWW-Authenticate', `${show(r)} ${r.headers?.get('www-authenticate')}`);
+	r = await ui('not a token');
+	report(invalidToken(r), '/userinfo with a malformed Bearer credential (spaces) → 401 invalid_token', `${show(r)} ${r.headers?.get('www-authenticate')}`);
+	r = await req(`${base}/userinfo`, { headers: { authorization: 'Basic YTpi' } });
+	report(r.status === 401 && !/error=/.test(r.headers.get('www-authenticate') ?? ''), '/userinfo with another scheme (Basic) → 401 without an error code (RFC 6750 §3.1)', `${show(r)} ${r.headers?.get('www-authenticate')}`);
 	g = await grantFor('openid profile');
 	r = await ui(g.id_token);
 	report(invalidToken(r), '/userinfo with an ID token (typ JWT) → 401 invalid_token', show(r));
@@ -522,15 +526,10 @@ try {
 	report(false, 'tokens test ran to the end', e.stack);
 }
 
-for (const s of servers) {
-	const r = await s.stop();
-	report(r.code === 0, 'server: SIGTERM → exit 0', `code ${r.code} signal ${r.signal}`);
-	const san = sanitizerReport(r.stderr);
-	report(!san, 'server: no sanitizer report on its stderr', san);
-}
+for (const s of [...servers]) await stop(s, 'server');
 const cliSan = cliTranscript.map(sanitizerReport).find(Boolean);
 report(!cliSan, `no sanitizer report from the ${cliTranscript.length} CLI runs`, cliSan);
 for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 const secs = (Date.now() - started) / 1000;
 console.log(`# the suite ran in ${secs.toFixed(1)} s`);
-process.exit(failures() ? 1 : 0);
+finish();

@@ -552,6 +552,12 @@ static void test_bearer(void)
 	bearer_bad("Bearer", "scheme only");
 	bearer_bad("Bearer ", "scheme and a space");
 	bearer_bad("", "empty header");
+	T_CHECK(http_auth_scheme_is("bearer a b", 10, "Bearer") &&
+	            http_auth_scheme_is("Bearer ", 7, "Bearer") &&
+	            !http_auth_scheme_is("Bearer", 6, "Bearer") &&
+	            !http_auth_scheme_is("Basic YQ==", 10, "Bearer") &&
+	            !http_auth_scheme_is("Bearerx y", 9, "Bearer") && !http_auth_scheme_is(NULL, 0, "Bearer"),
+	        "http_auth_scheme_is: the scheme in any case and a space, nothing else");
 	bearer_bad("Bearerabc", "no space after the scheme");
 	bearer_bad("Bearer\tabc", "tab after the scheme");
 	bearer_bad(" Bearer abc", "space before the scheme");
