@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "jose_utf8.h"
 #include "crypto/secret.h"
 
 /* Most bytes of a secret read by --secret-stdin, and the fewest accepted. */
@@ -73,26 +74,14 @@ static int valid_grant(const char *g)
 	       strcmp(g, "refresh_token") == 0;
 }
 
-/* Length of the UTF-8 sequence at p if it is well-formed (no overlong form, no
- * surrogate, at most U+10FFFF) and not a control character (C0, DEL, C1); else 0. */
-static size_t text_char(const unsigned char *p)
+/* Length of the UTF-8 sequence at p[0..n) if it is well-formed and not a control
+ * character (C0, DEL, C1); else 0. */
+static size_t text_char(const unsigned char *p, size_t n)
 {
-	size_t n = p[0] < 0x80                    ? 1
-	           : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-	           : (p[0] & 0xf0) == 0xe0        ? 3
-	           : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
-	                                          : 0;
-	unsigned long cp = n == 1 ? p[0] : n == 2 ? p[0] & 0x1fu : n == 3 ? p[0] & 0x0fu : p[0] & 0x07u;
+	uint32_t cp = 0;
+	size_t len = jose_utf8_seq(p, n, &cp);
 
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if (n == 0 || (n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ? 0 : n;
+	return len && cp >= 0x20 && !(cp >= 0x7f && cp <= 0x9f) ? len : 0;
 }
 
 /* Audiences and subjects: 1..max bytes of UTF-8 text without control characters. */
@@ -102,8 +91,8 @@ static int valid_text(const char *s, size_t max)
 
 	if (len == 0 || len > max)
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p += n)
-		if (!(n = text_char(p)))
+	for (const unsigned char *p = (const unsigned char *)s, *end = p + len; p < end; p += n)
+		if (!(n = text_char(p, (size_t)(end - p))))
 			return 0;
 	return 1;
 }

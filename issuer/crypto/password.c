@@ -15,6 +15,7 @@
 #include <argon2.h>
 
 #include "crypto/password.h"
+#include "jose_utf8.h"
 
 /* OWASP's argon2id rows (password.h): each (m, t) pair is one acceptable minimum. */
 static const struct {
@@ -120,36 +121,6 @@ fail:
 	return -1;
 }
 
-/* Length of the well-formed UTF-8 sequence at s[0..n) (n >= 1), or 0 if none
- * (RFC 3629 §4: no overlong form, no surrogate, nothing above U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned long cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1fu;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, cp = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07u;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /* see password.h */
 int password_valid(const char *pw, size_t len)
 {
@@ -159,7 +130,7 @@ int password_valid(const char *pw, size_t len)
 	if (!pw || len < PASSWORD_MIN_LEN || len > PASSWORD_MAX_LEN)
 		return 0;
 	while (i < len) {
-		if (s[i] == 0 || !(n = utf8_seq(s + i, len - i)))
+		if (s[i] == 0 || !(n = jose_utf8_seq(s + i, len - i, NULL)))
 			return 0;
 		i += n;
 	}

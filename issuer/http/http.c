@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "jose_utf8.h"
 
 /* see http.h */
 const char *http_strerror(http_err e)
@@ -72,38 +73,11 @@ static int hex(unsigned char c)
  */
 static int text_ok(const unsigned char *s, size_t n)
 {
-	size_t i = 0;
+	uint32_t cp;
 
-	while (i < n) {
-		unsigned c = s[i], lo = 0x80, hi = 0xbf;
-		size_t k;
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return 0;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			lo = c == 0xe0 ? 0xa0 : 0x80; /* E0 80..9F: overlong */
-			hi = c == 0xed ? 0x9f : 0xbf; /* ED A0..BF: surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			lo = c == 0xf0 ? 0x90 : 0x80; /* F0 80..8F: overlong */
-			hi = c == 0xf4 ? 0x8f : 0xbf; /* F4 90..: above U+10FFFF */
-		} else {
-			return 0; /* 80..C1 (continuation, overlong C0/C1 leads), F5..FF */
-		}
-		if (n - i - 1 < k || s[i + 1] < lo || s[i + 1] > hi)
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = jose_utf8_seq(s + i, n - i, &cp)) || cp < 0x20 || cp == 0x7f)
 			return 0;
-		for (size_t j = 2; j <= k; j++)
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-		i += k + 1;
-	}
 	return 1;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "runtime/reqlog.h"
+#include "jose_utf8.h"
 
 /* The fixed text between fields. */
 #define P_TS     "{\"ts\":\""
@@ -89,32 +90,6 @@ static size_t hex_escape(char out[6], unsigned c)
 	return 6;
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s[0..n) (2..4, RFC 3629: no
- * overlongs, surrogates or code points past U+10FFFF), or 0 if s[0] does not
- * start one.
- */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-	else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* s[0..n) JSON-escaped (see reqlog.h), at most max bytes of it, then "…" if cut. */
 static void put_escaped(struct w *w, const char *str, size_t n, size_t max)
 {
@@ -144,7 +119,7 @@ static void put_escaped(struct w *w, const char *str, size_t n, size_t max)
 			len = hex_escape(u, c), used = 1;
 		} else if (c < 0x80) {
 			unit = str + i, len = used = 1;
-		} else if ((used = utf8_len(s + i, n - i)) == 0) {
+		} else if ((used = jose_utf8_seq(s + i, n - i, NULL)) == 0) {
 			memcpy(u, "\\ufffd", 6), len = 6, used = 1;
 		} else if (c == 0xc2 && s[i + 1] < 0xa0) { /* C1 control, U+0080..U+009F */
 			len = hex_escape(u, s[i + 1]);

@@ -85,29 +85,13 @@ static int scan_escape(scan *s)
 }
 
 /* One UTF-8 sequence starting with byte c >= 0x80 (already consumed). */
-static int scan_utf8(scan *s, unsigned c)
+static int scan_utf8(scan *s)
 {
-	int n;
-	unsigned min, cp;
+	size_t n = jose_utf8_seq(s->p - 1, (size_t)(s->end - s->p) + 1, NULL);
 
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 1, min = 0x80, cp = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 2, min = 0x800, cp = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 3, min = 0x10000, cp = c & 0x07;
-	else
+	if (n < 2)
 		return -1;
-	if (s->end - s->p < n)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		unsigned b = *s->p++;
-		if ((b & 0xC0) != 0x80)
-			return -1;
-		cp = cp << 6 | (b & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return -1;
+	s->p += n - 1;
 	return 0;
 }
 
@@ -121,7 +105,7 @@ static int scan_string(scan *s)
 			return 0;
 		if (c < 0x20)
 			return -1;
-		if (c == '\\' ? scan_escape(s) : c >= 0x80 ? scan_utf8(s, c) : 0)
+		if (c == '\\' ? scan_escape(s) : c >= 0x80 ? scan_utf8(s) : 0)
 			return -1;
 	}
 	return -1;
