@@ -261,6 +261,12 @@ void page_error(h2o_req_t *req, int status, const char *title, const char *messa
 }
 
 /* see page.h */
+void page_unavailable(h2o_req_t *req)
+{
+	page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+}
+
+/* see page.h */
 void page_style(h2o_req_t *req)
 {
 	size_t len;

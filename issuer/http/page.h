@@ -64,6 +64,10 @@ void page_send(h2o_req_t *req, int status, const char *name, const struct page_v
 /* Answer req with error.html: status, a title and one message for a person. */
 void page_error(h2o_req_t *req, int status, const char *title, const char *message);
 
+/* The 503 error page of a sign-in step that may work a moment later (the store or
+ * the password workers were busy): "Try again". */
+void page_unavailable(h2o_req_t *req);
+
 /*
  * The origin of uri ("https://app.example:8443" from "https://app.example:8443/cb")
  * into out[cap] when it is plain enough to go in a CSP header (scheme, host and

@@ -60,6 +60,14 @@ h2o_iovec_t response_request_header(h2o_req_t *req, const h2o_token_t *token)
 }
 
 /* see response.h */
+int response_peer(h2o_req_t *req, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	return req->conn->callbacks->get_peername &&
+	       req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)ss) > 0;
+}
+
+/* see response.h */
 void response_send_typed(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
 {
 	req->res.status = status;

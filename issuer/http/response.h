@@ -11,6 +11,8 @@
 #ifndef ISSUER_HTTP_RESPONSE_H
 #define ISSUER_HTTP_RESPONSE_H
 
+#include <sys/socket.h>
+
 #include <cjson/cJSON.h>
 #include <h2o.h>
 
@@ -22,6 +24,10 @@ void response_add_header(h2o_req_t *req, const char *name, const char *value);
 
 /* The value of request header token, or a zero-length iovec with base NULL. */
 h2o_iovec_t response_request_header(h2o_req_t *req, const h2o_token_t *token);
+
+/* The request's peer address into *ss (zeroed first): 1 when known, 0 when not
+ * (the connection has no peer address, as in some tests and fuzzing). */
+int response_peer(h2o_req_t *req, struct sockaddr_storage *ss);
 
 /* Send body[0..len) with status and content type; no-store unless Cache-Control was set. */
 void response_send_typed(h2o_req_t *req, int status, const char *type, const char *body, size_t len);

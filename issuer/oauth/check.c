@@ -87,7 +87,7 @@ void check_verify(h2o_req_t *req, app_thread *t)
 	}
 	judge(t, token, strlen(token), aud, &v);
 	if (v.unavailable) {
-		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		oauth_store_unavailable(req);
 		goto out;
 	}
 	out = cJSON_CreateObject();
@@ -181,7 +181,7 @@ static void introspect_refresh(h2o_req_t *req, app_thread *t, const struct store
 	cJSON *out;
 
 	if (e != STORE_OK && e != STORE_NOT_FOUND) {
-		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		oauth_store_unavailable(req);
 		return;
 	}
 	if (e == STORE_NOT_FOUND) {
@@ -215,7 +215,7 @@ static void revoke_refresh(h2o_req_t *req, app_thread *t, const struct store_cli
 	else if (e == STORE_OK || e == STORE_NOT_FOUND) /* unknown, used or expired: nothing to do (§2.2) */
 		response_send_json(req, 200, H2O_STRLIT("{}"));
 	else
-		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		oauth_store_unavailable(req);
 }
 
 /* see routes.h */
@@ -234,7 +234,7 @@ void check_introspect(h2o_req_t *req, app_thread *t)
 	}
 	judge(t, token, strlen(token), NULL, &v);
 	if (v.unavailable)
-		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		oauth_store_unavailable(req);
 	else if (v.code || !concerns(&c, v.jwt.payload))
 		response_send_json(req, 200, H2O_STRLIT("{\"active\":false}"));
 	else
@@ -260,7 +260,7 @@ void check_revoke(h2o_req_t *req, app_thread *t)
 	}
 	judge(t, token, strlen(token), NULL, &v);
 	if (v.unavailable) {
-		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		oauth_store_unavailable(req);
 	} else if (v.code) { /* invalid, expired or already revoked: nothing to do (RFC 7009 §2.2) */
 		response_send_json(req, 200, H2O_STRLIT("{}"));
 	} else if (!(cid = jose_json_string(v.jwt.payload, "client_id")) || strcmp(cid, c.id) != 0) {
@@ -271,7 +271,7 @@ void check_revoke(h2o_req_t *req, app_thread *t)
 		response_send_error(req, 400, "unsupported_token_type",
 		                    "the token has no jti or exp to revoke by");
 	} else if ((e = store_revoke_put(t->db, jti, (int64_t)exp)) != STORE_OK) {
-		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		oauth_store_unavailable(req);
 	} else {
 		response_send_json(req, 200, H2O_STRLIT("{}"));
 	}

@@ -51,7 +51,7 @@ static void invalid_grant(h2o_req_t *req, const char *why)
 static void store_failed(h2o_req_t *req, store_err e)
 {
 	if (store_unavailable(e) || e == STORE_CONFLICT) /* CONFLICT: a 2^-256 collision; retry */
-		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		oauth_store_unavailable(req);
 	else
 		response_send_error(req, 500, "server_error", "the store failed");
 }

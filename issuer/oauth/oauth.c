@@ -20,6 +20,12 @@ const char *oauth_pool_str(h2o_req_t *req, const char *s, size_t len)
 }
 
 /* see oauth.h */
+void oauth_store_unavailable(h2o_req_t *req)
+{
+	response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+}
+
+/* see oauth.h */
 int oauth_read_form(h2o_req_t *req, http_form *form)
 {
 	h2o_iovec_t ct = response_request_header(req, H2O_TOKEN_CONTENT_TYPE);
@@ -57,7 +63,7 @@ static int check_client(h2o_req_t *req, app_thread *t, const char *id, const cha
 	int ok;
 
 	if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
-		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		oauth_store_unavailable(req);
 		return -1;
 	}
 	/* Same work for an unknown id as for a known one. */
@@ -118,8 +124,7 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
 	int64_t now = app_now(), retry;
 	char *after;
 
-	if (req->conn->callbacks->get_peername &&
-	    req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss) > 0)
+	if (response_peer(req, &ss))
 		peer = (const struct sockaddr *)&ss;
 	if (ratelimit_blocked(t->app->limits, RATELIMIT_CLIENT_AUTH, peer, now, &retry)) {
 		after = h2o_mem_alloc_pool(&req->pool, 24);
@@ -153,8 +158,7 @@ int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, 
 	    strlen(id) <= STORE_ID_MAX) {
 		e = app_client_get(t, id, c);
 		if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
-			response_send_error(req, 503, "temporarily_unavailable",
-			                    "the store is unavailable; retry");
+			oauth_store_unavailable(req);
 			return -1;
 		}
 		if (e == STORE_OK && c->is_public) {

@@ -24,6 +24,10 @@
  */
 int oauth_read_form(h2o_req_t *req, http_form *form);
 
+/* Answer 503 temporarily_unavailable, "the store is unavailable; retry": a store
+ * call got no answer, and the same request may work a moment later. */
+void oauth_store_unavailable(h2o_req_t *req);
+
 /*
  * Authenticate the confidential client of req from its Authorization: Basic
  * header or the form's client_id/client_secret into *c. 0, or -1 after a 401

@@ -102,7 +102,7 @@ static int verify(h2o_req_t *req, app_thread *t, const char *tok, jose_jwt *jwt)
 		return -1;
 	}
 	if (store_revoke_check(t->db, jti, o.now, &revoked) != STORE_OK) {
-		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		oauth_store_unavailable(req);
 		return -1;
 	}
 	if (revoked) {
@@ -153,7 +153,7 @@ void userinfo_endpoint(h2o_req_t *req, app_thread *t)
 	if (e == STORE_NOT_FOUND || e == STORE_INVALID)
 		unauthorized(req, "invalid_token", "the user no longer exists");
 	else if (e != STORE_OK)
-		response_send_error(req, 503, "temporarily_unavailable", "the store is unavailable; retry");
+		oauth_store_unavailable(req);
 	else
 		response_send_cjson(req, 200, claims(&u, scope));
 	memset(&u, 0, sizeof u); /* the password hash came along */

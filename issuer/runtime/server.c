@@ -25,6 +25,7 @@
 #include "runtime/app.h"
 #include "runtime/reqlog.h"
 #include "runtime/server.h"
+#include "http/response.h"
 #include "http/static.h"
 
 typedef struct worker {
@@ -133,7 +134,7 @@ static void log_request(h2o_req_t *req, app_thread *t, double secs)
 {
 	char remote[INET6_ADDRSTRLEN + 8] = "", line[REQLOG_LINE_MAX + 1];
 	struct sockaddr_storage ss;
-	socklen_t n = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+	int known = response_peer(req, &ss);
 	struct timespec now;
 	int64_t now_ms;
 	size_t len;
@@ -147,9 +148,9 @@ static void log_request(h2o_req_t *req, app_thread *t, double secs)
 	                  .client_id = t->client_id,
 	                  .thread = t->index};
 
-	if (n > 0 && ss.ss_family == AF_INET)
+	if (known && ss.ss_family == AF_INET)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, remote, sizeof remote);
-	else if (n > 0 && ss.ss_family == AF_INET6)
+	else if (known && ss.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, remote, sizeof remote);
 	e.remote = remote[0] ? remote : NULL;
 	clock_gettime(CLOCK_REALTIME, &now);

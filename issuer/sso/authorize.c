@@ -38,7 +38,7 @@ static int known_client(h2o_req_t *req, app_thread *t, const char *id, const cha
 	if (id && *id && strlen(id) <= STORE_ID_MAX)
 		e = app_client_get(t, id, c);
 	if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
-		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		page_unavailable(req);
 		return -1;
 	}
 	if (e != STORE_OK || !store_list_has(c->grants, "authorization_code")) {

@@ -115,7 +115,7 @@ void consent_endpoint(h2o_req_t *req, app_thread *t)
 		return;
 	}
 	if (allow && remember(t, f, now)) {
-		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		page_unavailable(req);
 		return;
 	}
 	if (store_flow_take(t->db, hash, SECRET_HASH_LEN, now, f) != STORE_OK)

@@ -60,13 +60,6 @@ void login_page(h2o_req_t *req, int status, const struct store_flow *f, const ch
 	page_send(req, status, "login.html", v, sizeof v / sizeof v[0], origin);
 }
 
-/* The request's peer address into j; the address limits count by it. */
-static void peer(h2o_req_t *req, struct sockaddr_storage *ss, int *has)
-{
-	memset(ss, 0, sizeof *ss);
-	*has = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)ss) > 0;
-}
-
 static void job_free(struct login_job *j)
 {
 	if (j->password) {
@@ -139,7 +132,7 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 	if (!req)
 		return;
 	if (session_start(req, t, j->user.id, now)) {
-		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		page_unavailable(req);
 		return;
 	}
 	if (app_client_get(t, j->flow.client_id, &c) != STORE_OK ||
@@ -205,14 +198,14 @@ static void check_password(h2o_req_t *req, app_thread *t, const http_form *form,
 	store_err e;
 
 	if (!j) {
-		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		page_unavailable(req);
 		return;
 	}
 	memcpy(j->flow_hash, flow_hash, SECRET_HASH_LEN);
 	snprintf(j->flow_id, sizeof j->flow_id, "%s", http_form_get(form, "flow"));
 	snprintf(j->csrf, sizeof j->csrf, "%s", http_form_get(form, "csrf"));
 	snprintf(j->username, sizeof j->username, "%s", username);
-	peer(req, &j->peer, &j->has_peer);
+	j->has_peer = response_peer(req, &j->peer);
 	e = store_user_get_by_name(t->db, username, &j->user);
 	if (e == STORE_OK) {
 		memcpy(j->hash, j->user.password_hash, sizeof j->hash);
@@ -222,7 +215,7 @@ static void check_password(h2o_req_t *req, app_thread *t, const http_form *form,
 	if ((e != STORE_OK && e != STORE_NOT_FOUND) ||
 	    pool_submit_req(t->app->workers, t->jobs, &j->job, req) != 0) {
 		job_free(j);
-		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		page_unavailable(req);
 	}
 }
 
@@ -230,11 +223,10 @@ static void check_password(h2o_req_t *req, app_thread *t, const http_form *form,
 static int limited(h2o_req_t *req, app_thread *t, const http_form *form, int64_t now)
 {
 	struct sockaddr_storage ss;
-	int has;
+	int has = response_peer(req, &ss);
 	int64_t retry = 0;
 	char msg[128], after[24];
 
-	peer(req, &ss, &has);
 	if (!ratelimit_blocked(t->app->limits, RATELIMIT_LOGIN, has ? (struct sockaddr *)&ss : NULL, now,
 	                       &retry))
 		return 0;

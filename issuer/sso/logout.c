@@ -102,7 +102,7 @@ static int read_logout(h2o_req_t *req, app_thread *t, const http_form *q, struct
 	if (l->client[0])
 		e = app_client_get(t, l->client, &c);
 	if (store_unavailable(e)) {
-		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		page_unavailable(req);
 		return -1;
 	}
 	if (e != STORE_OK || !store_list_has(c.post_logout_uris, l->uri)) {
@@ -148,7 +148,7 @@ static void confirm_page(h2o_req_t *req, app_thread *t, const struct logout *l)
 	                       {"state", l->state}};
 
 	if (session_browser_ensure(req, t, browser)) {
-		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		page_unavailable(req);
 		return;
 	}
 	form_token(browser, csrf);
@@ -174,7 +174,7 @@ void logout_endpoint(h2o_req_t *req, app_thread *t)
 		return;
 	e = session_current(req, t, app_now(), &s);
 	if (store_unavailable(e)) {
-		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		page_unavailable(req);
 		return;
 	}
 	if (post && http_form_get(&q, "csrf") && !confirmed(req, &q)) {

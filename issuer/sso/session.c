@@ -297,7 +297,7 @@ int session_flow(h2o_req_t *req, app_thread *t, const http_form *form, int64_t n
 		e = store_flow_get(t->db, hash, SECRET_HASH_LEN, now, f);
 	}
 	if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
-		page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
+		page_unavailable(req);
 		return -1;
 	}
 	ok = e == STORE_OK && session_browser(req, browser) == 0;
