@@ -7,9 +7,11 @@
  * no limit beyond the caller's buffers applies.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/http.h"
+#include "jose_b64url.h"
 #include "jose_utf8.h"
 
 /* see http.h */
@@ -239,79 +241,34 @@ static int scheme(const char *hdr, size_t len, const char *name, size_t *pos)
 	return 1;
 }
 
-/* 0..63 for a standard base64 character (RFC 4648 §4), 64 for anything else. */
-static unsigned b64(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return 64;
-}
-
-/*
- * 1 when in[0..n) is canonical padded base64: n a non-zero multiple of 4, only
- * alphabet characters before at most two final '=', and zero unused bits in the
- * last character before the padding.
- */
-static int b64_ok(const char *in, size_t n)
-{
-	size_t pad = 0, i;
-
-	if (n == 0 || n % 4 != 0)
-		return 0;
-	while (pad < 2 && in[n - 1 - pad] == '=')
-		pad++;
-	for (i = 0; i < n - pad; i++)
-		if (b64((unsigned char)in[i]) == 64)
-			return 0;
-	if (pad == 1)
-		return (b64((unsigned char)in[n - 2]) & 0x03) == 0;
-	if (pad == 2)
-		return (b64((unsigned char)in[n - 3]) & 0x0f) == 0;
-	return 1;
-}
-
 /* see http.h */
 http_err http_basic_parse(const char *hdr, size_t len, char *id, size_t idcap, char *secret, size_t seccap)
 {
 	struct sink sid, ssec, *cur = &sid;
-	size_t pos = 0, id_raw = 0, at, n;
+	size_t pos = 0, id_raw = 0, at, n, raw_len = 0;
+	uint8_t *raw = NULL;
 	int colon = 0;
 	http_err err = HTTP_E_SYNTAX;
 
 	sink_init(&sid, id, idcap);
 	sink_init(&ssec, secret, seccap);
-	if (!scheme(hdr, len, "Basic", &pos) || !b64_ok(hdr + pos, len - pos))
+	if (!scheme(hdr, len, "Basic", &pos) || pos == len)
 		goto out;
-	for (size_t i = pos; i < len; i += 4) {
-		uint32_t v = 0;
-		size_t got = 3;
-
-		for (size_t j = 0; j < 4; j++) {
-			if (hdr[i + j] == '=') {
-				got = j - 1; /* "xx==" holds 1 byte, "xxx=" 2 */
-				v <<= 6 * (4 - j);
-				break;
-			}
-			v = v << 6 | b64((unsigned char)hdr[i + j]);
+	/* Decoded, the credentials are shorter than their base64; wiped and freed below. */
+	if (!(raw = malloc(len - pos))) {
+		err = HTTP_E_TOO_LONG;
+		goto out;
+	}
+	if (jose_b64_decode(raw, len - pos, &raw_len, hdr + pos, len - pos))
+		goto out;
+	for (size_t i = 0; i < raw_len; i++) {
+		if (!colon && raw[i] == ':') { /* RFC 7617 §2: split at the first ':' */
+			colon = 1;
+			cur = &ssec;
+			continue;
 		}
-		for (size_t j = 0; j < got; j++) {
-			unsigned char c = (unsigned char)(v >> (16 - 8 * j));
-			if (!colon && c == ':') { /* RFC 7617 §2: split at the first ':' */
-				colon = 1;
-				cur = &ssec;
-				continue;
-			}
-			id_raw += !colon;
-			sink_put(cur, c);
-		}
+		id_raw += !colon;
+		sink_put(cur, raw[i]);
 	}
 	if (!colon || id_raw == 0)
 		goto out;
@@ -319,6 +276,10 @@ http_err http_basic_parse(const char *hdr, size_t len, char *id, size_t idcap, c
 		goto out;
 	err = sink_end(&ssec, &at, &n);
 out:
+	if (raw) {
+		explicit_bzero(raw, len - pos);
+		free(raw);
+	}
 	if (err != HTTP_OK) {
 		/* Wipe the partial secret: a caller may not clear buffers it thinks unused. */
 		if (idcap > 0)

@@ -24,6 +24,14 @@
 int jose_b64url_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in, size_t in_len);
 
 /*
+ * Decode standard padded base64 (RFC 4648 §4: "+" and "/" for 62 and 63, '='
+ * padding to a multiple of 4 characters, required), as strictly as
+ * jose_b64url_decode and by the same loop: only alphabet characters before at
+ * most two final '=', zero unused bits. For HTTP Basic credentials (RFC 7617).
+ */
+int jose_b64_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in, size_t in_len);
+
+/*
  * Encode in[0..len) into out (out_cap bytes, including room for a final NUL).
  * Returns the encoded length, or 0 with out untouched if out_cap is too small.
  */
