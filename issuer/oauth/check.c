@@ -107,19 +107,21 @@ out:
 	cJSON_Delete(doc);
 }
 
+/* An accept of jose_jwt_aud_any: the value is one of client ctx's audiences. */
+static int client_audience(void *ctx, const char *v)
+{
+	const struct store_client *c = ctx;
+
+	return store_list_has(c->audiences, v);
+}
+
 /* 1 when client c may learn about the token: it was issued to c, or is meant for one of c's audiences. */
 static int concerns(const struct store_client *c, const cJSON *payload)
 {
 	const char *cid = jose_json_string(payload, "client_id");
-	const cJSON *aud = jose_json_member(payload, "aud"), *item;
 
-	if (cid && strcmp(cid, c->id) == 0)
-		return 1;
-	if (cJSON_IsString(aud))
-		return store_list_has(c->audiences, aud->valuestring);
-	cJSON_ArrayForEach(item, aud) if (cJSON_IsString(item) &&
-	                                  store_list_has(c->audiences, item->valuestring)) return 1;
-	return 0;
+	return (cid && strcmp(cid, c->id) == 0) ||
+	       jose_jwt_aud_any(jose_json_member(payload, "aud"), client_audience, (void *)c);
 }
 
 /* The RFC 7662 answer for a valid token. */

@@ -33,16 +33,10 @@ struct logout {
 	char sub[STORE_ID_MAX + 1];    /* the valid hint's subject; "" without one */
 };
 
-/* 1 when the aud claim (string or array) holds id. */
-static int aud_has(const cJSON *aud, const char *id)
+/* An accept of jose_jwt_aud_any: the value is the client id ctx. */
+static int is_client(void *ctx, const char *v)
 {
-	const cJSON *a;
-
-	if (cJSON_IsString(aud))
-		return strcmp(aud->valuestring, id) == 0;
-	if (cJSON_IsArray(aud))
-		cJSON_ArrayForEach(a, aud) if (cJSON_IsString(a) && strcmp(a->valuestring, id) == 0) return 1;
-	return 0;
+	return strcmp(v, ctx) == 0;
 }
 
 /* Verify hint (ours, our issuer, an ID token) and take its subject and client into l; 0 or -1. */
@@ -64,7 +58,7 @@ static int read_hint(app_thread *t, const char *hint, const char *client_id, str
 	typ = jose_json_string(jwt.header, "typ");
 	if (!sub || strlen(sub) > STORE_ID_MAX || (typ && strcmp(typ, "at+jwt") == 0))
 		goto out;
-	if (client_id && !aud_has(aud, client_id))
+	if (client_id && !jose_jwt_aud_any(aud, is_client, (void *)client_id))
 		goto out;
 	if (!client_id)
 		client_id = azp ? azp : cJSON_IsString(aud) ? aud->valuestring : NULL;

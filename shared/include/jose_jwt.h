@@ -64,4 +64,12 @@ jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload, const 
 /* Free what jose_jwt_verify put in jwt, and zero it. */
 void jose_jwt_clear(jose_jwt *jwt);
 
+/*
+ * 1 when the "aud" claim value aud (a string, or an array of strings: RFC 7519
+ * §4.1.3) holds a string for which accept(ctx, value) returns non-zero; 0
+ * otherwise, and for NULL or any other JSON type. The one reading of "aud" that
+ * claim checks, introspection and logout hints share.
+ */
+int jose_jwt_aud_any(const cJSON *aud, int (*accept)(void *ctx, const char *value), void *ctx);
+
 #endif

@@ -24,21 +24,29 @@ static int in_list(const char *v, const char *const *list, size_t n)
 	return 0;
 }
 
-/* aud is a string or an array of strings; one of them must be accepted. */
-static int aud_ok(const cJSON *aud, const jose_jwt_opts *o)
+/* see jose_jwt.h */
+int jose_jwt_aud_any(const cJSON *aud, int (*accept)(void *ctx, const char *value), void *ctx)
 {
 	const cJSON *a;
 
 	if (cJSON_IsString(aud))
-		return in_list(aud->valuestring, o->audiences, o->n_audiences);
+		return accept(ctx, aud->valuestring) != 0;
 	if (!cJSON_IsArray(aud))
 		return 0;
 	cJSON_ArrayForEach(a, aud)
 	{
-		if (cJSON_IsString(a) && in_list(a->valuestring, o->audiences, o->n_audiences))
+		if (cJSON_IsString(a) && accept(ctx, a->valuestring))
 			return 1;
 	}
 	return 0;
+}
+
+/* An accept of jose_jwt_aud_any: the value is one of the caller's audiences. */
+static int wanted_aud(void *ctx, const char *v)
+{
+	const jose_jwt_opts *o = ctx;
+
+	return in_list(v, o->audiences, o->n_audiences);
 }
 
 static jose_err claim_fail(jose_fail *why, const char *reason, const char *claim)
@@ -76,7 +84,7 @@ static jose_err check_identity(const cJSON *p, const jose_jwt_opts *o, jose_fail
 		return claim_fail(why, "unexpected \"iss\" claim value", "iss");
 	if (o->subject && (!sub || strcmp(sub, o->subject) != 0))
 		return claim_fail(why, "unexpected \"sub\" claim value", "sub");
-	if (o->n_audiences && !aud_ok(jose_json_member(p, "aud"), o))
+	if (o->n_audiences && !jose_jwt_aud_any(jose_json_member(p, "aud"), wanted_aud, (void *)o))
 		return claim_fail(why, "unexpected \"aud\" claim value", "aud");
 	return JOSE_OK;
 }

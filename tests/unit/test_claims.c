@@ -96,9 +96,41 @@ static void typ(void)
 	T_CHECK(check("{}", "[1]", &o, &why) == JOSE_E_JWT_INVALID, "payload not an object");
 }
 
+static int equals(void *ctx, const char *v)
+{
+	return strcmp(v, ctx) == 0;
+}
+
+/* jose_jwt_aud_any: "aud" as a string or an array of strings (RFC 7519 §4.1.3), nothing else. */
+static void aud_any(void)
+{
+	static const struct {
+		const char *json;
+		int want;
+		const char *what;
+	} cases[] = {
+	    {"\"api\"", 1, "a string equal to the value"},
+	    {"\"apis\"", 0, "a string that only starts with it"},
+	    {"[\"x\", \"api\"]", 1, "an array holding it"},
+	    {"[\"x\", \"y\"]", 0, "an array without it"},
+	    {"[1, {\"api\": 1}, [\"api\"]]", 0, "non-strings inside the array"},
+	    {"[]", 0, "an empty array"},
+	    {"1", 0, "a number"},
+	    {"{\"api\": \"api\"}", 0, "an object"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cJSON *aud = cJSON_Parse(cases[i].json);
+		T_CHECK(aud && jose_jwt_aud_any(aud, equals, "api") == cases[i].want, "aud_any: %s -> %d",
+		        cases[i].what, cases[i].want);
+		cJSON_Delete(aud);
+	}
+	T_CHECK(jose_jwt_aud_any(NULL, equals, "api") == 0, "aud_any: no aud claim -> 0");
+}
+
 int main(void)
 {
 	times();
+	aud_any();
 	identity();
 	typ();
 	T_CHECK(jose_ct_equal("abcd", "abcd", 4) == 1 && jose_ct_equal("abcd", "abce", 4) == 0 &&
