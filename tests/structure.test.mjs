@@ -10,14 +10,9 @@
 // The WASM package's C side (verifier-wasm/src/) sits on the core only.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repo, reporter } from './lib.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-let failed = 0;
-const report = (pass, name, detail = '') => {
-	console.log(`${pass ? 'ok' : 'not ok'} - structure: ${name}${!pass && detail ? `\n    ${detail}` : ''}`);
-	if (!pass) failed++;
-};
+const { report, finish } = reporter('structure');
 
 const ISSUER_LAYERS = ['store', 'crypto', 'keys', 'http', 'runtime', 'oauth', 'sso', 'routes', 'cli', '.'];
 const rank = (rel) => {
@@ -118,4 +113,4 @@ report(stray.length === 0, 'every issuer file but main.c sits in a layer folder'
 	edges.clear();
 	for (const [k, v] of saved) edges.set(k, v);
 }
-process.exit(failed ? 1 : 0);
+finish();

@@ -17,7 +17,7 @@
 // Prints the report on stdout; progress on stderr. Exit 1 if any component failed.
 import { spawn, execFileSync } from 'node:child_process'
 import { openSync, closeSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs'
-import { join, dirname } from 'node:path'
+import { join, dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpus, loadavg } from 'node:os'
 import { randomBytes } from 'node:crypto'
@@ -26,12 +26,13 @@ import { createRequire } from 'node:module'
 import { generateKeyPair, exportJWK, calculateJwkThumbprint, jwtVerify, createRemoteJWKSet } from 'jose'
 import * as oc from 'openid-client'
 import { median } from './timing.mjs'
-import { CLK_TCK, cpuSeconds, exited, freePort, harness, sleep, stop } from './proc.mjs'
+import { BIN, exited, freePort, serveArgs, sleep, stopChild as stop } from '../lib.mjs'
+import { CLK_TCK, cpuSeconds, harness } from './proc.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
 const BUILD = process.env.BUILD || 'build'
-const BIN = join(ROOT, BUILD, 'bin', 'identity-backend')
+const shownBin = relative(ROOT, BIN).startsWith('..') ? BIN : relative(ROOT, BIN) // as the report names it
 const SIGN_BIN = join(ROOT, BUILD, 'bench', 'bench_sign')
 const PEER = join(HERE, 'issuer-oidc-provider.mjs')
 
@@ -172,7 +173,7 @@ function spawnOurs(alg, db, port, logFile) {
   const fd = logFile ? openSync(logFile, 'w') : 'ignore'
   try {
     return track(
-      spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--db', db, '--issuer', `http://127.0.0.1:${port}`, '--threads', String(THREADS)], {
+      spawn(BIN, serveArgs({ db, port, threads: THREADS, issuer: `http://127.0.0.1:${port}` }), {
         env: { ...process.env, JWT_ALGORITHM: alg },
         stdio: ['ignore', 'ignore', fd],
       }),
@@ -487,7 +488,7 @@ const p = (s = '') => console.log(s)
 p()
 p(`Issuer: client_credentials token rate (POST /token, HTTP/1.1 keep-alive), wrk -t${WRK_THREADS} -c${CONNS} -d${SECONDS}s --latency after a ${WARMUP_SECONDS} s warm-up`)
 p(`machine: nproc=${cpus().length}, cpu=${cpuModel}, load average at start ${load0}`)
-p(`ours: ${BUILD}/bin/identity-backend serve --threads ${THREADS}; peer: oidc-provider ${OP_VERSION}, one Node ${process.version} process; wrk ${WRK_THREADS} threads`)
+p(`ours: ${shownBin} serve --threads ${THREADS}; peer: oidc-provider ${OP_VERSION}, one Node ${process.version} process; wrk ${WRK_THREADS} threads`)
 p(`wrk and the server under test share the machine's ${cpus().length} cores: every figure below is a shared-core figure.`)
 p()
 const fmt = (cols) =>

@@ -1,10 +1,8 @@
-// Process helpers shared by the server benchmarks (issuer.mjs, sso.mjs): failure
-// bookkeeping, child processes that never outlive the script, free ports, CPU time.
+// Process helpers of the server benchmarks (issuer.mjs, sso.mjs): failure
+// bookkeeping, child processes that never outlive the script, CPU time. Free ports,
+// the binary, `serve`'s arguments and stopping a child come from tests/lib.mjs.
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import net from 'node:net'
-
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 export const CLK_TCK = (() => {
   try {
@@ -45,31 +43,6 @@ export function harness(name) {
     })
   }
   return { log, fail, failures, track }
-}
-
-export async function freePort() {
-  const s = net.createServer()
-  await new Promise((resolve, reject) => s.once('error', reject).listen(0, '127.0.0.1', resolve))
-  const { port } = s.address()
-  await new Promise((r) => s.close(r))
-  return port
-}
-
-// {code, signal} once child has exited.
-export const exited = (child) =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode })
-    else child.once('exit', (code, signal) => resolve({ code, signal }))
-  })
-
-// SIGTERM, SIGKILL after 5 s; resolves {code, signal}.
-export async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return exited(child)
-  child.kill('SIGTERM')
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000)
-  const r = await exited(child)
-  clearTimeout(t)
-  return r
 }
 
 // utime + stime of pid in seconds (NaN once it is gone).

@@ -20,7 +20,7 @@
 // Prints the report on stdout; progress on stderr. Exit 1 if any component failed.
 import { spawn, execFile } from 'node:child_process'
 import { openSync, closeSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs'
-import { join, dirname } from 'node:path'
+import { join, dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpus, loadavg } from 'node:os'
 import { randomBytes, createHash } from 'node:crypto'
@@ -28,12 +28,13 @@ import http from 'node:http'
 import { createRequire } from 'node:module'
 import { generateKeyPair, exportJWK, calculateJwkThumbprint } from 'jose'
 import { median } from './timing.mjs'
-import { cpuSeconds, freePort, harness, sleep, stop } from './proc.mjs'
+import { BIN, freePort, serveArgs, sleep, stopChild as stop } from '../lib.mjs'
+import { cpuSeconds, harness } from './proc.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
 const BUILD = process.env.BUILD || 'build'
-const BIN = join(ROOT, BUILD, 'bin', 'identity-backend')
+const shownBin = relative(ROOT, BIN).startsWith('..') ? BIN : relative(ROOT, BIN) // as the report names it
 const ARGON2_BIN = join(ROOT, BUILD, 'bench', 'bench_argon2')
 const PEER = join(HERE, 'sso-oidc-provider.mjs')
 
@@ -205,7 +206,7 @@ async function startOurs(db, workers, name) {
   let child
   try {
     child = track(
-      spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--db', db, '--issuer', `http://127.0.0.1:${port}`, '--threads', String(THREADS), '--workers', String(workers)], {
+      spawn(BIN, serveArgs({ db, port, threads: THREADS, issuer: `http://127.0.0.1:${port}`, args: ['--workers', String(workers)] }), {
         env: { ...process.env, LOGIN_FAILURES_PER_ADDRESS: '0' },
         stdio: ['ignore', 'ignore', fd],
       }),
@@ -592,7 +593,7 @@ const cpuModel = cpus()[0]?.model?.trim() || 'unknown'
 p()
 p('SSO: password logins, SSO codes, code exchanges and refresh rotations over HTTP/1.1 keep-alive (a Node driver on the same cores)')
 p(`machine: nproc=${cpus().length}, cpu=${cpuModel}, load average at start ${load0}`)
-p(`ours: ${BUILD}/bin/identity-backend serve --threads ${THREADS} --workers W, LOGIN_FAILURES_PER_ADDRESS=0; peer: oidc-provider ${OP_VERSION}, one Node ${process.version} process`)
+p(`ours: ${shownBin} serve --threads ${THREADS} --workers W, LOGIN_FAILURES_PER_ADDRESS=0; peer: oidc-provider ${OP_VERSION}, one Node ${process.version} process`)
 p(`rates are medians of ${ROUNDS} rounds; the driver and the server share the machine's ${cpus().length} cores: every figure is a shared-core figure.`)
 if (argon2) p(`argon2id cost: m=${argon2.m} KiB, t=${argon2.t}, p=${argon2.p}; raw password_verify on one core (tests/bench/bench_argon2.c): ${f1(argon2.rate)}/s (${argon2.ms.toFixed(1)} ms each); identity-backend user add: ${ms(userAddMs)} median (process, hash, db)`)
 p()

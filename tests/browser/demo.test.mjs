@@ -9,9 +9,10 @@
 // out of the folder, start-up without www/). Screenshots go to build/screenshots/.
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, addClient, cliTranscript, hreq, repo, reporter, run, sanitizerReport, startServer, tempDir } from '../issuer/lib.mjs';
+import { BIN, repo, reporter, sanitizerReport, startServer, tempDir } from '../lib.mjs';
+import { addClient, cliTranscript, hreq, run } from '../issuer/lib.mjs';
 
-const { report, failures } = reporter('demo');
+const { report, skip, finish } = reporter('demo');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(repo, 'build', 'screenshots');
 // Fast argon2id for tests, in the CLI and in the server alike.
@@ -21,12 +22,12 @@ const PASSWORD = 'correct horse battery staple';
 const WASM = path.join(repo, 'verifier-wasm', 'dist', 'verifier.wasm');
 
 if (!fs.existsSync(BIN)) {
-	console.log(`not ok - demo: ${BIN} is missing (run make)`);
-	process.exit(1);
+	report(false, `${BIN} is missing (run make)`);
+	finish();
 }
 if (!fs.existsSync(WASM)) {
-	console.log('not ok - demo: verifier-wasm/dist/verifier.wasm is missing (run make wasm)');
-	process.exit(1);
+	report(false, 'verifier-wasm/dist/verifier.wasm is missing (run make wasm)');
+	finish();
 }
 
 const dir = tempDir('idb-demo-');
@@ -34,8 +35,8 @@ const db = path.join(dir, 'identity.db');
 const servers = [];
 let browser = null;
 const watchdog = setTimeout(() => {
-	console.log('not ok - demo: the run finished within 150 s');
-	process.exit(1);
+	report(false, 'the run finished within 150 s');
+	finish();
 }, 150000);
 
 async function addUser(username, password, email) {
@@ -293,7 +294,7 @@ try {
 	await addClient(db, 'demo', ['--public', '--grant', 'authorization_code', '--grant', 'refresh_token', '--scope', 'openid profile email offline_access', '--redirect-uri', `${base}/demo/`, '--post-logout-redirect-uri', `${base}/demo/`]);
 	await addUser(USER, PASSWORD, 'alice@example.com');
 	await serveChecks(base);
-	if (!fs.existsSync(CHROMIUM)) console.log(`skip - demo: no Chromium at ${CHROMIUM} (scripts/setup.sh installs it)`);
+	if (!fs.existsSync(CHROMIUM)) skip(`no Chromium at ${CHROMIUM}`, 'scripts/setup.sh installs it');
 	else await browserRun(base);
 	const out = await s.stop();
 	servers.pop();
@@ -309,4 +310,4 @@ try {
 	for (const s of servers) await s.stop().catch(() => {});
 	fs.rmSync(dir, { recursive: true, force: true });
 }
-process.exit(failures() ? 1 : 0);
+finish();

@@ -19,8 +19,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as jose from 'jose';
+import { prng } from '../lib.mjs';
 import {
-	b64u, check, expectError, expectValid, finish, prng, requireBinary, run, runAsync, runPool, show, tempDir,
+	b64u, check, expectError, expectValid, finish, requireBinary, run, runAsync, runPool, show, tempDir,
 	verdictProblems, writeJwks,
 } from './lib.mjs';
 

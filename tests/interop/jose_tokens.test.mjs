@@ -6,8 +6,9 @@
 // Run: node tests/interop/jose_tokens.test.mjs   (binary: $IDB_BIN or build/bin/identity-backend)
 
 import * as jose from 'jose';
+import { BIN } from '../lib.mjs';
 import {
-	BIN, check, expectError, expectUsage, expectValid, finish, requireBinary, run, tempDir, writeJwks,
+	check, expectError, expectUsage, expectValid, finish, requireBinary, run, tempDir, writeJwks,
 } from './lib.mjs';
 
 requireBinary();

@@ -1,4 +1,5 @@
-// Shared helpers of the interop suites (not a suite itself: run.sh only runs *.test.mjs).
+// Helpers of the interop suites (not a suite itself: run.sh only runs *.test.mjs), on
+// top of the shared ones in tests/lib.mjs (the binary, the reporter).
 //
 // The suites drive the real CLI binary, `identity-backend verify`, end to end and print
 // one line per check, "ok - …" or "not ok - … (details)", as tests/run.sh expects. A
@@ -8,14 +9,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual, inspect } from 'node:util';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const REPO = path.resolve(here, '..', '..');
-export const BIN = process.env.IDB_BIN
-	? path.resolve(process.env.IDB_BIN)
-	: path.join(REPO, 'build', 'bin', 'identity-backend');
+import { BIN, reporter, tempDir as newTempDir } from '../lib.mjs';
 
 // Every code `verify` may print (design.md, "JS API … error codes", plus the key-set one).
 export const CODES = new Set([
@@ -33,32 +28,17 @@ export const CODES = new Set([
 ]);
 export const CLAIM_CODES = new Set(['ERR_JWT_EXPIRED', 'ERR_JWT_CLAIM_VALIDATION_FAILED']);
 
-let failures = 0;
-let checks = 0;
-
 const oneLine = (s) => String(s).replace(/\s+/g, ' ').trim();
 const clip = (s, n = 300) => (s.length > n ? `${s.slice(0, n)}…[${s.length} chars]` : s);
+const suite = reporter(''); // the descriptions name their suite's topic themselves
 
-/** Print one check line. */
+/** Print one check line: "ok - DESC" or "not ok - DESC (DETAILS)"; returns pass. */
 export function check(desc, pass, details = '') {
-	checks++;
-	if (pass) {
-		console.log(`ok - ${oneLine(desc)}`);
-	} else {
-		failures++;
-		console.log(`not ok - ${oneLine(desc)}${details ? ` (${clip(oneLine(details), 900)})` : ''}`);
-	}
-	return pass;
+	return suite.report(pass, oneLine(desc), details ? oneLine(details) : '');
 }
 
-/** Exit status of the suite: 1 if any check failed (or none ran). */
-export function finish() {
-	if (checks === 0) {
-		console.log('not ok - suite ran no checks');
-		failures++;
-	}
-	process.exitCode = failures ? 1 : 0;
-}
+/** End the suite: exit 1 if any check failed (or none ran), else 0. */
+export const finish = suite.finish;
 
 /** Fail hard (one not-ok line, exit 1) when the binary is not there: never a skip. */
 export function requireBinary() {
@@ -84,7 +64,7 @@ export function requireBinary() {
 
 /** A fresh temp directory, removed when the process exits. */
 export function tempDir(prefix = 'idb-interop-') {
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	const dir = newTempDir(prefix);
 	process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 	return dir;
 }
@@ -210,18 +190,6 @@ export function expectUsage(desc, r) {
 
 export const b64u = (buf) => Buffer.from(buf).toString('base64url');
 export const b64uJson = (obj) => b64u(Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj), 'utf8'));
-
-/** Deterministic PRNG (mulberry32) so fuzz cases are reproducible. */
-export function prng(seed) {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 // --- additions for the attack corpus (attacks.test.mjs) ------------------------------
 

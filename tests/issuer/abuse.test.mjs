@@ -10,9 +10,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { addClient, basic, cliTranscript, freePort, hreq, pool, reporter, run, sanitizerReport, serverSet, startServer, tempDir } from './lib.mjs';
+import { freePort, reporter, sanitizerReport, serverSet, tempDir } from '../lib.mjs';
+import { addClient, basic, cliTranscript, hreq, pool, run } from './lib.mjs';
 
-const { report, failures } = reporter('issuer/abuse');
+const { report, finish } = reporter('issuer/abuse');
 const started = Date.now();
 const FORM = 'application/x-www-form-urlencoded';
 const dirs = [];
@@ -194,4 +195,4 @@ report(!cliSan, `no sanitizer report from the ${cliTranscript.length} CLI runs`,
 for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 const secs = (Date.now() - started) / 1000;
 console.log(`# the suite ran in ${secs.toFixed(1)} s`);
-process.exit(failures() ? 1 : 0);
+finish();

@@ -11,23 +11,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { calculateJwkThumbprint } from 'jose';
+import { BIN, reporter, sanitizerReport } from '../lib.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(process.env.IDB_BIN || path.join(repo, 'build/bin/identity-backend')); // run from other cwds
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idb-cli-'));
 const db = path.join(tmp, 'identity.db');
 const NOW = 1_800_000_000;
 const B64URL43 = /^[A-Za-z0-9_-]{43}$/;
-let failed = 0;
+const { report, skip, finish } = reporter('issuer/cli');
 const transcript = []; // every stdout and stderr of the run
 const secrets = []; // every client secret printed
-
-const report = (pass, name, detail = '') => {
-	if (!pass) failed++;
-	console.log(`${pass ? 'ok' : 'not ok'} - issuer/cli: ${name}${pass ? '' : ` (${detail})`}`);
-};
 
 /** Run the binary; env entries set to undefined are removed. */
 function run(args, { input = '', env = {}, cwd = tmp } = {}) {
@@ -145,11 +138,11 @@ try {
 			if (fits && (await calculateJwkThumbprint(jwk)) === kid) match++;
 			for (const form of [der.toString('hex'), der.toString('hex').toUpperCase(), der.toString('base64'), der.toString('base64url')])
 				for (let i = 0; i + 24 <= form.length; i += 24)
-					if (transcript.some((t) => t.includes(form.slice(i, i + 24)))) failed++, console.log(`not ok - issuer/cli: private key bytes of ${kid} printed`);
+					if (transcript.some((t) => t.includes(form.slice(i, i + 24)))) report(false, `private key bytes of ${kid} printed`);
 		}
 		report(rows.length === 7 && match === 7, 'each stored key is a PKCS#8 key of its alg whose RFC 7638 thumbprint is its kid', `${match}/${rows.length}`);
 	} else {
-		console.log('skip - issuer/cli: sqlite3 shell not installed: stored keys not cross-checked');
+		skip('sqlite3 shell not installed: stored keys not cross-checked');
 	}
 
 	// ---- client add ----
@@ -304,7 +297,7 @@ try {
 		r = run(['client', 'add', '--id', 'new', '--db', ro]);
 		report(r.code === 1 && r.signal === null && r.out === '' && /identity-backend client: /.test(r.err), 'a read-only database: exit 1 with a reason, no secret printed', show(r));
 	} else {
-		console.log('skip - issuer/cli: running as root: a read-only file is writable');
+		skip('running as root: a read-only file is writable');
 	}
 
 	const work = path.join(tmp, 'cwd');
@@ -324,7 +317,7 @@ try {
 	const all = transcript.join('\n');
 	report(!/"(d|p|q|dp|dq|qi|k)"\s*:/.test(all), 'no private JWK member (d, p, q, dp, dq, qi, k) in any output');
 	report(!/PRIVATE|BEGIN /.test(all), 'no PEM in any output');
-	report(!/Sanitizer|runtime error:/.test(all), 'no sanitizer report (SAN=1 builds)', (all.match(/.*(Sanitizer|runtime error:).*/) ?? [''])[0]);
+	report(!sanitizerReport(all), 'no sanitizer report (SAN=1 builds)', sanitizerReport(all));
 	const shown = secrets.filter(Boolean).map((s) => all.split(s).length - 1);
 	report(shown.every((n) => n === 1), 'each client secret was printed exactly once', shown.join());
 } catch (e) {
@@ -332,4 +325,4 @@ try {
 } finally {
 	fs.rmSync(tmp, { recursive: true, force: true });
 }
-process.exit(failed ? 1 : 0);
+finish();

@@ -4,19 +4,12 @@
 // that only read never create a database.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, repo, reporter, tempDir } from '../lib.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = process.env.IDB_BIN || path.join(repo, 'build/bin/identity-backend');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idb-clihelp-'));
+const tmp = tempDir('idb-clihelp-');
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
-let failed = 0;
-const report = (pass, name, detail = '') => {
-	console.log(`${pass ? 'ok' : 'not ok'} - issuer/cli_help: ${name}${!pass && detail ? `\n    ${detail}` : ''}`);
-	if (!pass) failed++;
-};
+const { report, finish } = reporter('issuer/cli_help');
 const run = (args, cwd = tmp) => {
 	const r = spawnSync(BIN, args, { cwd, encoding: 'utf8', timeout: 30000, input: '' });
 	return { code: r.status, out: r.stdout, err: r.stderr };
@@ -73,4 +66,4 @@ for (const args of [['keys', 'list'], ['client', 'list'], ['user', 'list'], ['cl
 	const r = run(['frobnicate']);
 	report(r.code === 2 && r.out === '' && r.err.startsWith("identity-backend: unknown command 'frobnicate'"), 'an unknown command: one line naming it, usage on stderr, exit 2', show(r));
 }
-process.exit(failed ? 1 : 0);
+finish();

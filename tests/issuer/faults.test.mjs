@@ -16,42 +16,16 @@
 //      program's SQLite file: refusal, and the file is left untouched.
 // Never acceptable anywhere: a 500, a crash (exit by a signal other than ours), a
 // hang, a "200" for a write that did not persist, or a wrong verdict.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, launchServer, reporter, sanitizerReport as sanitizer, sleep, tempDir } from '../lib.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(process.env.IDB_BIN || path.join(repo, 'build/bin/identity-backend'));
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idb-faults-'));
+const tmp = tempDir('idb-faults-');
 const isRoot = process.getuid?.() === 0;
 const hasSqlite = spawnSync('sqlite3', ['-version']).status === 0;
-let failed = 0;
-const report = (pass, name, detail = '') => {
-	if (!pass) failed++;
-	const d = typeof detail === 'string' ? detail : JSON.stringify(detail);
-	console.log(`${pass ? 'ok' : 'not ok'} - issuer/faults: ${name}${pass ? '' : ` (${String(d).slice(0, 600)})`}`);
-	return pass;
-};
-const skip = (name, why) => console.log(`skip - issuer/faults: ${name} (${why})`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = net.createServer().listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => resolve(port));
-		});
-		s.on('error', reject);
-	});
-}
-
-/** Sanitizer reports (SAN=1 builds) in text: the first such line, or null. */
-const sanitizer = (text) =>
-	/^.*(ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:).*$/m.exec(text ?? '')?.[0] ?? null;
+const { report, skip, finish } = reporter('issuer/faults');
 
 /** The CLI, asynchronously (it runs while the server does). */
 function cli(args, { input } = {}) {
@@ -74,49 +48,17 @@ const addClient = async (db, id) => {
 };
 
 /**
- * Start serve on db. Resolves as soon as the outcome is known:
- * {listening: true, srv} or {listening: false, code, signal, err, ms} (it exited),
- * or {hang: true} when neither happened within 5 s. srv.stop() sends SIGTERM.
+ * Start serve on db (ACCESS_LOG=on). Resolves as soon as the outcome is known:
+ * {listening: true, srv} or {listening: false, srv, code, signal, err, ms} (it exited;
+ * ms since the spawn), or {hang: true, srv} when neither happened within 5 s.
+ * srv.stderr() is what it said so far.
  */
 async function start(db, { env = {}, threads = 2 } = {}) {
-	const port = await freePort();
-	const t0 = Date.now();
 	// One issuer URL for every start: tokens must outlive a restart on another port.
-	const child = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--threads', String(threads), '--issuer', 'https://faults.example'], {
-		env: { ...process.env, ACCESS_LOG: 'on', ...env },
-		stdio: ['ignore', 'ignore', 'pipe'],
-	});
-	const srv = { child, port, base: `http://127.0.0.1:${port}`, err: '' };
-	srv.exited = new Promise((resolve) => {
-		child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 }));
-		child.on('error', (e) => {
-			srv.err += `spawn failed: ${e.message}\n`;
-			resolve({ code: -1, signal: null, ms: Date.now() - t0 });
-		});
-	});
-	child.stderr.on('data', (d) => (srv.err += d));
-	srv.stop = async () => {
-		child.kill('SIGTERM');
-		const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-		const r = await srv.exited;
-		clearTimeout(timer);
-		return r;
-	};
-	return new Promise((resolve) => {
-		const onData = () => {
-			if (srv.err.includes('"listening"')) {
-				child.stderr.off('data', onData);
-				clearTimeout(timer);
-				resolve({ listening: true, srv });
-			}
-		};
-		child.stderr.on('data', onData);
-		const timer = setTimeout(() => resolve({ hang: true, srv }), 5000);
-		srv.exited.then((x) => {
-			clearTimeout(timer);
-			resolve({ listening: false, srv, ...x, err: srv.err });
-		});
-	});
+	const srv = await launchServer({ db, threads, issuer: 'https://faults.example', env: { ACCESS_LOG: 'on', ...env }, readyMs: 5000 });
+	if (srv.outcome === 'listening') return { listening: true, srv };
+	if (srv.outcome === 'hang') return { hang: true, srv };
+	return { listening: false, srv, ...(await srv.exited), err: srv.stderr() };
 }
 const running = new Set(); // servers to kill if the test itself breaks
 async function startTracked(db, opts) {
@@ -124,9 +66,11 @@ async function startTracked(db, opts) {
 	if (o.listening || o.hang) running.add(o.srv);
 	return o;
 }
+/** SIGTERM (SIGKILL after 5 s); resolves {code, signal, ms}. */
 async function stop(srv) {
 	running.delete(srv);
-	return srv.stop();
+	const { code, signal, ms } = await srv.stop('SIGTERM', { killAfterMs: 5000 });
+	return { code, signal, ms };
 }
 
 /** One request; never throws: {status, body, json} or {status: 0, error}. */
@@ -299,11 +243,11 @@ try {
 		report(bad5xx.length === 0, 'kill -9: before the kill every token and revocation was answered 200', JSON.stringify([...seen]));
 		report(created.every((c) => c.secret), 'kill -9: every client add succeeded (the CLI writes beside the server)',
 			JSON.stringify(created.filter((c) => !c.secret).map((c) => c.fail)).slice(0, 400));
-		report(!sanitizer(srv.err), 'kill -9: no sanitizer report before the kill', sanitizer(srv.err));
+		report(!sanitizer(srv.stderr()), 'kill -9: no sanitizer report before the kill', sanitizer(srv.stderr()));
 
 		// restart on the same (crashed) file
 		const o2 = await startTracked(db, { threads: 2 });
-		const early = o2.srv.err.split('\n').filter((l) => l && !l.includes('"listening"'));
+		const early = o2.srv.stderr().split('\n').filter((l) => l && !l.includes('"listening"'));
 		report(o2.listening && early.length === 0, 'kill -9: the restart is clean (listening, nothing else said)', showOutcome(o2) + early.join('|'));
 		if (o2.listening) {
 			const base = o2.srv.base;
@@ -379,7 +323,7 @@ try {
 					report(add.code === 1 && add.out === '' && /read-only|readonly/.test(add.err) && add.err.trim().split('\n').length === 1,
 						`${name}: client add fails with one line, exit 1, and prints no secret`, `exit ${add.code}: ${add.out} ${add.err}`);
 					const sx = await stop(o.srv);
-					report(sx.code === 0 && !sanitizer(o.srv.err), `${name}: SIGTERM stops it cleanly`, JSON.stringify(sx));
+					report(sx.code === 0 && !sanitizer(o.srv.stderr()), `${name}: SIGTERM stops it cleanly`, JSON.stringify(sx));
 					files.push(...[`${db}-wal`, `${db}-shm`].filter((f) => fs.existsSync(f) && !files.includes(f)));
 					if (isRoot) files.forEach((f) => spawnSync('chattr', ['-i', f]));
 					else files.forEach((f) => fs.chmodSync(f, 0o600));
@@ -455,7 +399,7 @@ try {
 					report(true, `${name}: the server starts (serves reads, writes must be 503)`);
 					const revoked = await degradedServes(name, o.srv, prep.client, prep.token);
 					const sx = await stop(o.srv);
-					report(sx.signal === null && !sanitizer(o.srv.err), `${name}: no crash (stopped: ${JSON.stringify(sx)})`, o.srv.err.slice(-400));
+					report(sx.signal === null && !sanitizer(o.srv.stderr()), `${name}: no crash (stopped: ${JSON.stringify(sx)})`, o.srv.stderr().slice(-400));
 					fs.rmSync(fill);
 					await revocationsTruthful(name, db, revoked);
 				}
@@ -483,7 +427,7 @@ try {
 					}
 					report(more.every((s) => s === 200 || s === 503), `${name}: 20 more token+revoke rounds: only 200 or 503`, more.join());
 					const sx = await stop(o2.srv);
-					report(sx.signal === null && !sanitizer(o2.srv.err), `${name}: no crash (stopped: ${JSON.stringify(sx)})`, o2.srv.err.slice(-400));
+					report(sx.signal === null && !sanitizer(o2.srv.stderr()), `${name}: no crash (stopped: ${JSON.stringify(sx)})`, o2.srv.stderr().slice(-400));
 					fs.rmSync(fill);
 					await revocationsTruthful(name, db, revoked);
 					if (hasSqlite) {
@@ -547,7 +491,7 @@ try {
 					[t, v, r].some((x) => x.status === 503);
 				report(ok, `${name}: the server starts and answers 503 where the damage is, never 500 or a wrong verdict (start-up does not check the pages)`, got);
 				const sx = await stop(o.srv);
-				report(sx.signal === null && !sanitizer(o.srv.err), `${name}: no crash`, JSON.stringify(sx));
+				report(sx.signal === null && !sanitizer(o.srv.stderr()), `${name}: no crash`, JSON.stringify(sx));
 			}
 		}
 	}
@@ -589,4 +533,4 @@ try {
 	for (const s of running) s.child.kill('SIGKILL');
 	fs.rmSync(tmp, { recursive: true, force: true });
 }
-process.exit(failed ? 1 : 0);
+finish();

@@ -14,9 +14,10 @@ import http from 'node:http';
 import path from 'node:path';
 import * as jose from 'jose';
 import * as oc from 'openid-client';
-import { BIN, addClient, b64u, basic, cliTranscript, hreq, pool, prng, raw, rawStatuses, reporter, run, sanitizerReport, serverSet, sleep, startServer, tempDir, until } from './lib.mjs';
+import { prng, reporter, sanitizerReport, serverSet, sleep, tempDir } from '../lib.mjs';
+import { addClient, b64u, basic, cliTranscript, hreq, pool, raw, rawStatuses, run, until } from './lib.mjs';
 
-const { report, failures } = reporter('issuer/oauth');
+const { report, finish } = reporter('issuer/oauth');
 const started = Date.now();
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const FORM = 'application/x-www-form-urlencoded';
@@ -826,4 +827,4 @@ report(!cliSan, `no sanitizer report from the ${cliTranscript.length} CLI runs`,
 for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 const secs = (Date.now() - started) / 1000;
 console.log(`# the suite ran in ${secs.toFixed(1)} s`);
-process.exit(failures() ? 1 : 0);
+finish();

@@ -14,9 +14,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as jose from 'jose';
 import * as client from 'openid-client';
-import { addClient, cliTranscript, reporter, run, sanitizerReport, startServer, tempDir } from './lib.mjs';
+import { reporter, sanitizerReport, serverSet, tempDir } from '../lib.mjs';
+import { addClient, cliTranscript, run } from './lib.mjs';
 
-const { report, failures } = reporter('issuer/oidc');
+const { report, finish } = reporter('issuer/oidc');
+const { serve, stop } = serverSet(report);
 const started = Date.now();
 const dirs = [];
 let srv = null;
@@ -78,7 +80,7 @@ try {
 	const WEB_CB = 'https://rp.example/callback';
 	await addClient(DB, 'spa', ['--public', '--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', SPA_CB, '--post-logout-redirect-uri', 'http://localhost:5173/']);
 	const web = await addClient(DB, 'web', ['--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', WEB_CB, '--post-logout-redirect-uri', 'https://rp.example/bye']);
-	srv = await startServer({ db: DB, threads: 2 });
+	srv = await serve({ db: DB, threads: 2 });
 	const ISS = srv.base;
 
 	for (const [name, id, auth, cb, bye] of [
@@ -160,15 +162,10 @@ try {
 	report(false, 'oidc test ran to the end', e.stack);
 }
 
-if (srv) {
-	const r = await srv.stop();
-	report(r.code === 0, 'server: SIGTERM → exit 0', `code ${r.code} signal ${r.signal}`);
-	const san = sanitizerReport(r.stderr);
-	report(!san, 'server: no sanitizer report on its stderr', san);
-}
+if (srv) await stop(srv, 'server');
 const cliSan = cliTranscript.map(sanitizerReport).find(Boolean);
 report(!cliSan, `no sanitizer report from the ${cliTranscript.length} CLI runs`, cliSan);
 for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 const secs = (Date.now() - started) / 1000;
 console.log(`# the suite ran in ${secs.toFixed(1)} s`);
-process.exit(failures() ? 1 : 0);
+finish();

@@ -32,29 +32,19 @@
 // outputs, /health, /metrics and the error pages for all of them; the database
 // file and its -wal (read while the server runs and at the end) must hold none
 // of them in clear (only hashes). No access log line records a query string.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
+import { BIN, reporter, startServer, tempDir } from '../lib.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(process.env.IDB_BIN || path.join(repo, 'build/bin/identity-backend'));
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idb-secrets-'));
+const tmp = tempDir('idb-secrets-');
 const db = path.join(tmp, 'identity.db');
 const ISSUER = 'https://secrets.example';
 const hasSqlite = spawnSync('sqlite3', ['-version']).status === 0;
-let failed = 0;
-const report = (pass, name, detail = '') => {
-	if (!pass) failed++;
-	const d = typeof detail === 'string' ? detail : JSON.stringify(detail);
-	console.log(`${pass ? 'ok' : 'not ok'} - issuer/secrets: ${name}${pass ? '' : ` (${String(d).slice(0, 600)})`}`);
-	return pass;
-};
-const skip = (name, why) => console.log(`skip - issuer/secrets: ${name} (${why})`);
+const { report, skip, finish } = reporter('issuer/secrets');
 process.umask(0o000); // the modes checked below must be set by the program itself
 
 const outputs = []; // {where, text}: everything that is searched at the end
@@ -89,48 +79,27 @@ function addClient(id, extra = [], opts = {}) {
 	return r.json.client_secret;
 }
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = net.createServer().listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => resolve(port));
-		});
-		s.on('error', reject);
-	});
-}
-
-/** Start serve (stderr kept); resolves {base, stop} once listening. */
-async function serve(label, { env = {}, cwd = tmp, args = ['--db', db] } = {}) {
-	const port = await freePort();
-	const child = spawn(BIN, ['serve', ...args, '--listen', `127.0.0.1:${port}`, '--threads', '2', '--issuer', ISSUER], {
-		env: { ...process.env, ACCESS_LOG: 'on', ...env },
-		cwd,
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
-	let err = '';
-	let out = '';
-	child.stderr.on('data', (d) => (err += d));
-	child.stdout.on('data', (d) => (out += d));
-	const exited = new Promise((resolve) => {
-		child.on('exit', (code, signal) => resolve({ code, signal }));
-		child.on('error', (e) => ((err += `spawn failed: ${e.message}\n`), resolve({ code: -1, signal: null })));
-	});
-	await new Promise((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`${label}: not listening after 5 s: ${err}`)), 5000);
-		child.stderr.on('data', () => err.includes('"listening"') && (clearTimeout(timer), resolve()));
-		exited.then(({ code }) => (clearTimeout(timer), reject(new Error(`${label}: exited ${code}: ${err}`))));
-	});
+/**
+ * Start serve (ACCESS_LOG=on) on dbFile (null: the default var/identity.db under cwd);
+ * resolves {base, stop, kill} once listening. stop() sends SIGTERM, keeps what the
+ * server printed, and resolves {code, signal}.
+ */
+async function serve(label, { env = {}, cwd = tmp, dbFile = db } = {}) {
+	let s;
+	try {
+		s = await startServer({ db: dbFile, threads: 2, issuer: ISSUER, env: { ACCESS_LOG: 'on', ...env }, cwd, readyMs: 5000 });
+	} catch (e) {
+		throw new Error(`${label}: ${e.message}`);
+	}
 	return {
-		base: `http://127.0.0.1:${port}`,
-		pid: child.pid,
+		base: s.base,
 		async stop() {
-			child.kill('SIGTERM');
-			const x = await exited;
-			keep(`${label} stderr`, err);
-			keep(`${label} stdout`, out);
-			return x;
+			const { code, signal, stderr, stdout } = await s.stop();
+			keep(`${label} stderr`, stderr);
+			keep(`${label} stdout`, stdout);
+			return { code, signal };
 		},
-		kill: () => child.kill('SIGKILL'),
+		kill: () => s.child.kill('SIGKILL'),
 	};
 }
 
@@ -548,7 +517,7 @@ try {
 		report(mode(path.join(cwd, 'var', 'identity.db')) === '600', 'the default var/identity.db is mode 0600 (umask 000)', mode(path.join(cwd, 'var', 'identity.db')));
 		const cwd2 = fs.mkdtempSync(path.join(os.tmpdir(), 'idb-secrets-cwd-'));
 		try {
-			const d = await serve('serve (default db)', { cwd: cwd2, args: [] });
+			const d = await serve('serve (default db)', { cwd: cwd2, dbFile: null });
 			servers.push(d);
 			const got = ['var', 'var/identity.db', 'var/identity.db-wal', 'var/identity.db-shm'].map((f) => {
 				const p = path.join(cwd2, f);
@@ -625,4 +594,4 @@ try {
 	for (const s of servers) s.kill();
 	fs.rmSync(tmp, { recursive: true, force: true });
 }
-process.exit(failed ? 1 : 0);
+finish();

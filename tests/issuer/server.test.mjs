@@ -1,48 +1,15 @@
 // The issuer's HTTP server, for real: `identity-backend serve` on a free
 // loopback port, exercised over HTTP/1.1 (keep-alive, concurrency), fed bad
 // input (garbage, oversized bodies, wrong methods), and stopped with SIGTERM.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort, reporter, startServer, tempDir } from '../lib.mjs';
+import { run } from './lib.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = process.env.IDB_BIN || path.join(repo, 'build/bin/identity-backend');
-let failed = 0;
-const report = (pass, name, detail = '') => {
-	if (!pass) failed++;
-	console.log(`${pass ? 'ok' : 'not ok'} - issuer/server: ${name}${pass ? '' : ` (${detail})`}`);
-};
-
-function freePort() {
-	return new Promise((resolve) => {
-		const s = net.createServer().listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => resolve(port));
-		});
-	});
-}
-
-/** Start serve; resolves when it says it is listening. */
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idb-server-'));
+const { report, finish } = reporter('issuer/server');
+const tmp = tempDir('idb-server-');
 const DB = path.join(tmp, 'identity.db');
-
-function start(args) {
-	const child = spawn(BIN, ['serve', '--db', DB, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-	let err = '';
-	const ready = new Promise((resolve, reject) => {
-		child.stderr.on('data', (d) => {
-			err += d;
-			if (err.includes('"listening"')) resolve();
-		});
-		child.on('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
-		setTimeout(() => reject(new Error(`not listening after 5 s: ${err}`)), 5000);
-	});
-	const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, err })));
-	return { child, ready, exited };
-}
 
 function raw(port, bytes) {
 	return new Promise((resolve) => {
@@ -57,9 +24,9 @@ function raw(port, bytes) {
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const srv = start(['--listen', `127.0.0.1:${port}`, '--threads', '2', '--issuer', 'https://id.example']);
+let srv;
 try {
-	await srv.ready;
+	srv = await startServer({ db: DB, port, threads: 2, issuer: 'https://id.example', readyMs: 5000 });
 	let r = await fetch(`${base}/ping`);
 	report(r.status === 200 && (await r.text()) === 'OK', 'GET /ping answers OK');
 	r = await fetch(`${base}/health`);
@@ -87,18 +54,17 @@ try {
 	report(all.every((s) => s === 200), '400 concurrent requests all answered 200', [...new Set(all)].join(','));
 	r = await fetch(`${base}/ping`);
 	report(r.status === 200, 'still serving after the bad input');
-	const second = start(['--listen', `127.0.0.1:${port}`, '--threads', '1']);
 	// SO_REUSEPORT lets a second process bind the same port (rolling restarts); it must come up too.
-	await second.ready.then(() => report(true, 'a second server can share the port (SO_REUSEPORT, rolling restarts)'), (e) => report(false, 'second server on the same port', e.message));
-	second.child.kill('SIGTERM');
-	await second.exited;
-	const t0 = Date.now();
-	srv.child.kill('SIGTERM');
-	const { code } = await srv.exited;
-	report(code === 0 && Date.now() - t0 < 2000, 'SIGTERM: clean exit within 2 s', `code ${code}, ${Date.now() - t0} ms`);
+	const second = await startServer({ db: DB, port, threads: 1, issuer: null, readyMs: 5000 }).then(
+		(s) => (report(true, 'a second server can share the port (SO_REUSEPORT, rolling restarts)'), s),
+		(e) => (report(false, 'second server on the same port', e.message), null),
+	);
+	await second?.stop();
+	const { code, ms } = await srv.stop();
+	report(code === 0 && ms < 2000, 'SIGTERM: clean exit within 2 s', `code ${code}, ${ms} ms`);
 } catch (e) {
 	report(false, 'server test ran', e.stack);
-	srv.child.kill('SIGKILL');
+	srv?.child.kill('SIGKILL');
 }
 
 for (const [args, env, name] of [
@@ -108,11 +74,8 @@ for (const [args, env, name] of [
 	[[], { JWT_ISSUER: 'ftp://x' }, 'JWT_ISSUER not an http(s) URL'],
 	[['--issuer', 'https://id.example/'], {}, 'issuer with a trailing slash'],
 ]) {
-	const p = spawn(BIN, ['serve', '--db', DB, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-	let err = '';
-	p.stderr.on('data', (d) => (err += d));
-	const code = await new Promise((resolve) => p.on('exit', resolve));
-	report(code === 2 && err.trim().split('\n').length === 1, `invalid config stops start-up with one line: ${name}`, `exit ${code}: ${err}`);
+	const r = await run(['serve', '--db', DB, ...args], { env, timeout: 10000 });
+	report(r.code === 2 && r.stderr.trim().split('\n').length === 1, `invalid config stops start-up with one line: ${name}`, `exit ${r.code}: ${r.stderr}`);
 }
 fs.rmSync(tmp, { recursive: true, force: true });
-process.exit(failed ? 1 : 0);
+finish();

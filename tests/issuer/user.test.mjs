@@ -12,25 +12,17 @@
 // default cost.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, reporter, sanitizerReport, tempDir } from '../lib.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(process.env.IDB_BIN || path.join(repo, 'build/bin/identity-backend'));
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idb-user-'));
+const tmp = tempDir('idb-user-');
 const db = path.join(tmp, 'identity.db');
 const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_ARGON2_T: '1', PASSWORD_ARGON2_P: '1' };
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const PASSWORD_VARS = ['PASSWORD_ARGON2_TEST', 'PASSWORD_ARGON2_M_KIB', 'PASSWORD_ARGON2_T', 'PASSWORD_ARGON2_P'];
-let failed = 0;
+const { report, skip, finish } = reporter('issuer/user');
 const transcript = []; // every stdout and stderr of the run
 const passwords = []; // every password given
-
-const report = (pass, name, detail = '') => {
-	if (!pass) failed++;
-	console.log(`${pass ? 'ok' : 'not ok'} - issuer/user: ${name}${pass ? '' : ` (${detail})`}`);
-};
 
 /** Run the binary with the tiny parameters unless env says otherwise (undefined removes). */
 function run(args, { input = '', env = TINY } = {}) {
@@ -169,10 +161,10 @@ try {
 			report(pyVerify(storedHash('Carol.O-Neil+sso@corp_1'), Buffer.from('p\u00e4ssw\u00f6rd \u{1F511}', 'utf8')) === 1, 'the UTF-8 bytes are hashed as given');
 			report(pyVerify(storedHash('dora'), Buffer.from('default cost password')) === 1, 'the default-cost hash verifies');
 		} else {
-			console.log('skip - issuer/user: Python cannot load libargon2: stored hashes not verified independently');
+			skip('Python cannot load libargon2: stored hashes not verified independently');
 		}
 	} else {
-		console.log('skip - issuer/user: no sqlite3 shell: the stored hash is not inspected');
+		skip('no sqlite3 shell: the stored hash is not inspected');
 	}
 	const bytes = Buffer.concat([fs.readFileSync(db), fs.existsSync(`${db}-wal`) ? fs.readFileSync(`${db}-wal`) : Buffer.alloc(0)]);
 	report(!passwords.some((p) => p.length >= 8 && bytes.includes(Buffer.from(p))), 'no password is in the database file in clear');
@@ -221,10 +213,10 @@ try {
 	const leaked = passwords.filter((p) => p.length >= 4 && all.includes(p));
 	report(leaked.length === 0, 'no password appears in any output', leaked.map((p) => p.slice(0, 12)).join());
 	report(!/\$argon2id\$v=19\$m=(64|19456),/.test(all), 'no stored hash appears in any output');
-	report(!/Sanitizer|runtime error:/.test(all), 'no sanitizer report (SAN=1 builds)', (all.match(/.*(Sanitizer|runtime error:).*/) ?? [''])[0]);
+	report(!sanitizerReport(all), 'no sanitizer report (SAN=1 builds)', sanitizerReport(all));
 } catch (e) {
 	report(false, 'the suite ran to the end', e.stack);
 } finally {
 	fs.rmSync(tmp, { recursive: true, force: true });
 }
-process.exit(failed ? 1 : 0);
+finish();

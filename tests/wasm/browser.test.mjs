@@ -9,13 +9,15 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { atExit, fixturesAndExpectedNames, packAndInstall, relay, repo, reporter, suitePath, watchdog } from './runtimes/common.mjs';
+import { repo, reporter } from '../lib.mjs';
+import { atExit, fixturesAndExpectedNames, packAndInstall, relay, suitePath, watchdog } from './runtimes/common.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const CSP_NO_WASM = "default-src 'self'; script-src 'self'";
-const report = reporter('browser');
-watchdog(report, 58);
+const suite = reporter('wasm/browser');
+const { report } = suite;
+watchdog(suite, 58);
 const t0 = Date.now();
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -116,4 +118,4 @@ try {
 	await browser?.close().catch(() => {});
 }
 console.log(`# wasm/browser: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-report.finish();
+suite.finish();

@@ -5,10 +5,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { atExit, bin, fixturesAndExpectedNames, packAndInstall, relay, reporter, suitePath, watchdog } from './runtimes/common.mjs';
+import { reporter } from '../lib.mjs';
+import { atExit, bin, fixturesAndExpectedNames, packAndInstall, relay, suitePath, watchdog } from './runtimes/common.mjs';
 
-const report = reporter('deno');
-watchdog(report, 55);
+const suite = reporter('wasm/deno');
+const { report } = suite;
+watchdog(suite, 55);
 const t0 = Date.now();
 
 try {
@@ -52,4 +54,4 @@ try {
 	report(false, 'runner set-up', e && e.stack);
 }
 console.log(`# wasm/deno: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-report.finish();
+suite.finish();

@@ -10,30 +10,24 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as jose from 'jose';
+import { repo, reporter } from '../lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
 const PAGE_DIR = path.join(repo, 'www', 'inspect');
 const PKG_DIR = path.join(repo, 'verifier-wasm');
 const SHOTS = path.join(repo, 'build', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TZ = 'Asia/Kolkata'; // +05:30 all year: a fixed, non-UTC local time to check against
 
-let failed = 0;
-const report = (pass, name, detail = '') => {
-	if (!pass) failed++;
-	console.log(`${pass ? 'ok' : 'not ok'} - inspector: ${name}${pass ? '' : ` (${String(detail).replace(/\s+/g, ' ').slice(0, 400)})`}`);
-};
+const { report, skip, finish } = reporter('inspector');
 
 if (!fs.existsSync(path.join(PKG_DIR, 'dist', 'verifier.wasm'))) {
-	console.log('not ok - inspector: verifier-wasm/dist/verifier.wasm is missing (run make wasm)');
-	process.exit(1);
+	report(false, 'verifier-wasm/dist/verifier.wasm is missing (run make wasm)');
+	finish();
 }
 if (!fs.existsSync(CHROMIUM)) {
-	console.log(`skip - inspector: no Chromium at ${CHROMIUM} (scripts/setup.sh installs it)`);
-	process.exit(0);
+	skip(`no Chromium at ${CHROMIUM}`, 'scripts/setup.sh installs it');
+	process.exit(0); // a skip, not a failure
 }
 const { chromium } = await import('playwright-core');
 
@@ -126,9 +120,9 @@ const expectedErrors = [/\/missing\.json/, /\/no-cors\.json/];
 
 let browser;
 const watchdog = setTimeout(() => {
-	console.log('not ok - inspector: timed out after 120 s');
+	report(false, 'timed out after 120 s');
 	browser?.close().catch(() => {});
-	process.exit(1);
+	finish();
 }, 120000);
 
 async function openPage(contextOptions) {
@@ -329,4 +323,4 @@ try {
 	site.closeAllConnections?.();
 	other.closeAllConnections?.();
 }
-process.exit(failed ? 1 : 0);
+finish();

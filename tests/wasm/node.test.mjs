@@ -7,18 +7,12 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { BIN, repo, reporter } from '../lib.mjs';
 import { makeFixtures } from './fixtures.mjs';
 import { runSuite } from './suite.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-const BIN = process.env.IDB_BIN || path.join(repo, 'build/bin/identity-backend');
-let failed = 0;
-const report = (pass, name, detail = '') => {
-	if (!pass) failed++;
-	console.log(`${pass ? 'ok' : 'not ok'} - wasm/node: ${name}${pass ? '' : ` (${detail})`}`);
-};
+const { report, finish } = reporter('wasm/node');
 
 function sh(cmd, args, cwd) {
 	const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
@@ -139,4 +133,4 @@ if (fs.existsSync(wp)) {
 	report(api.wasmMemoryBytes() === before, '2,000 verifiers created and closed leave the heap unchanged', `${api.wasmMemoryBytes()}`);
 }
 
-process.exit(failed ? 1 : 0);
+finish();

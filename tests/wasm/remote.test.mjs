@@ -5,12 +5,9 @@
 import http from 'node:http';
 import * as jose from 'jose';
 import * as api from '../../verifier-wasm/index.js';
+import { reporter } from '../lib.mjs';
 
-let failed = 0;
-const report = (pass, name, detail = '') => {
-	if (!pass) failed++;
-	console.log(`${pass ? 'ok' : 'not ok'} - wasm/remote: ${name}${pass ? '' : ` (${detail})`}`);
-};
+const { report, finish } = reporter('wasm/remote');
 process.on('unhandledRejection', (e) => report(false, 'no unhandled promise rejection', e && e.stack));
 
 const key1 = await jose.generateKeyPair('ES256', { extractable: true });
@@ -107,4 +104,4 @@ try {
 	server.close();
 }
 await new Promise((r) => setTimeout(r, 50));
-process.exit(failed ? 1 : 0);
+finish();

@@ -8,10 +8,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { atExit, bin, packAndInstall, reporter, watchdog } from './runtimes/common.mjs';
+import { reporter } from '../lib.mjs';
+import { atExit, bin, packAndInstall, watchdog } from './runtimes/common.mjs';
 
-const report = reporter('types');
-watchdog(report, 58);
+const suite = reporter('wasm/types');
+const { report } = suite;
+watchdog(suite, 58);
 const t0 = Date.now();
 const PKG = path.join('node_modules', '@identity-backend', 'verifier');
 // lib.dom for WebAssembly, fetch, Response and URL (no @types/node here); the
@@ -88,4 +90,4 @@ try {
 	report(false, 'runner set-up', e && e.stack);
 }
 console.log(`# wasm/types: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-report.finish();
+suite.finish();

@@ -8,10 +8,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { atExit, bin, fixturesAndExpectedNames, packAndInstall, relay, reporter, suitePath, watchdog } from './runtimes/common.mjs';
+import { reporter } from '../lib.mjs';
+import { atExit, bin, fixturesAndExpectedNames, packAndInstall, relay, suitePath, watchdog } from './runtimes/common.mjs';
 
-const report = reporter('workerd');
-watchdog(report, 55);
+const suite = reporter('wasm/workerd');
+const { report } = suite;
+watchdog(suite, 55);
 const t0 = Date.now();
 
 const CONFIG = `using Workerd = import "/workerd/workerd.capnp";
@@ -95,4 +97,4 @@ try {
 	}
 }
 console.log(`# wasm/workerd: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-report.finish();
+suite.finish();

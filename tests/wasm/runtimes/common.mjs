@@ -1,16 +1,16 @@
 // Shared plumbing of the non-Node WASM runners (browser, Deno, workerd, types):
 // pack and install the package as users get it, a watchdog, cleanup of temp
 // folders and child processes even on failure, and the relay that turns the
-// results a runtime sends back into "ok - wasm/<runtime>: …" lines. A runtime
-// that returns fewer results than the suite has checks fails (never a vacuous pass).
+// results a runtime sends back into "ok - wasm/<runtime>: …" lines (the reporter
+// is tests/lib.mjs's). A runtime that returns fewer results than the suite has
+// checks fails (never a vacuous pass).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { repo } from '../../lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const repo = path.resolve(here, '..', '..', '..');
 export const bin = (name) => path.join(repo, 'tests', 'node_modules', '.bin', name);
 export const suitePath = path.join(repo, 'tests', 'wasm', 'suite.mjs');
 
@@ -32,28 +32,14 @@ function cleanupAll() {
 process.on('exit', cleanupAll);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(1));
 
-/** A reporter that prints TAP-like lines for `runtime` and counts failures. */
-export function reporter(runtime) {
-	const state = { failed: 0, passed: 0 };
-	const report = (pass, name, detail = '') => {
-		if (pass) state.passed++;
-		else state.failed++;
-		const d = pass || !detail ? '' : ` (${String(detail).replace(/\s*\n\s*/g, ' | ')})`;
-		console.log(`${pass ? 'ok' : 'not ok'} - wasm/${runtime}: ${name}${d}`);
-	};
-	report.state = state;
-	report.finish = () => {
-		cleanupAll();
-		process.exit(state.failed || !state.passed ? 1 : 0);
-	};
-	return report;
-}
-
-/** Fail and exit if the whole runner takes longer than `seconds`. */
-export function watchdog(report, seconds = 55) {
+/**
+ * Fail and exit if the whole runner takes longer than `seconds`; `r` is the runner's
+ * reporter (tests/lib.mjs reporter(): its finish() exits, and exiting cleans up).
+ */
+export function watchdog(r, seconds = 55) {
 	const t = setTimeout(() => {
-		report(false, `runner finished within ${seconds} s`, 'timed out');
-		report.finish();
+		r.report(false, `runner finished within ${seconds} s`, 'timed out');
+		r.finish();
 	}, seconds * 1000);
 	t.unref();
 }
