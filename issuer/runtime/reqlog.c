@@ -4,10 +4,7 @@
  * (glibc takes its timezone lock even for UTC), no allocation. Every field has
  * a byte limit, so a line is bounded whatever the request held.
  */
-#include <errno.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "runtime/reqlog.h"
 #include "jose_utf8.h"
@@ -221,20 +218,4 @@ size_t reqlog_format(char *buf, size_t cap, const reqlog_entry *e, int64_t now_m
 	put_u64(&w, e->thread, 1);
 	PUT_LIT(&w, P_END);
 	return w.over ? 0 : (size_t)(w.p - buf);
-}
-
-/* see reqlog.h */
-void reqlog_write(int fd, const reqlog_entry *e)
-{
-	char buf[REQLOG_LINE_MAX];
-	struct timespec ts;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	n = reqlog_format(buf, sizeof buf, e, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-	if (n == 0)
-		return;
-	/* One write: a line below PIPE_BUF is written whole or not at all. Errors are dropped lines. */
-	while (write(fd, buf, n) < 0 && errno == EINTR)
-		;
 }

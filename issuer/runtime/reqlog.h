@@ -58,9 +58,6 @@ typedef struct reqlog_entry {
 	unsigned thread;       /* event-loop thread index */
 } reqlog_entry;
 
-/* Log e to fd at the current time (CLOCK_REALTIME) in one write(2); errors (EAGAIN, EPIPE, ...) ignored. */
-void reqlog_write(int fd, const reqlog_entry *e);
-
 /*
  * Format e's line, '\n' included and no NUL, into buf[0..cap) with ts =
  * now_ms (milliseconds since the Unix epoch, clamped to years 1970..9999).

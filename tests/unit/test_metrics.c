@@ -934,81 +934,6 @@ static void test_reqlog_long(void)
 	cJSON_Delete(j);
 }
 
-/* reqlog_write from 4 threads into one O_APPEND file: every line whole, none lost. */
-#define WRITERS   4
-#define PER_WRITE 2000
-
-struct writer {
-	int fd;
-	unsigned thread;
-};
-
-static char writer_path[3000]; /* long lines make interleaving likely if writes were split */
-
-static void *writer_run(void *arg)
-{
-	struct writer *w = arg;
-	reqlog_entry e = {"POST", 4, writer_path, sizeof writer_path, 200,
-	                  0.001,  0, "client",    "127.0.0.1",        w->thread};
-
-	for (int i = 0; i < PER_WRITE; i++)
-		reqlog_write(w->fd, &e);
-	return NULL;
-}
-
-static void test_reqlog_write(void)
-{
-	char name[] = "/tmp/test_reqlog_XXXXXX";
-	int fd = mkstemp(name), p[2];
-	pthread_t th[WRITERS];
-	struct writer w[WRITERS];
-	unsigned per[WRITERS] = {0}, lines = 0, bad = 0;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	reqlog_entry e = {"GET", 3, "/", 1, 200, 0.001, 0, NULL, NULL, 0};
-
-	if (fd < 0)
-		return;
-	close(fd);
-	fd = open(name, O_WRONLY | O_APPEND);
-	memset(writer_path, 'p', sizeof writer_path);
-	for (unsigned t = 0; t < WRITERS; t++) {
-		w[t].fd = fd, w[t].thread = t;
-		pthread_create(&th[t], NULL, writer_run, &w[t]);
-	}
-	for (unsigned t = 0; t < WRITERS; t++)
-		pthread_join(th[t], NULL);
-	close(fd);
-	f = fopen(name, "r");
-	while (f && (n = getline(&line, &cap, f)) > 0) {
-		cJSON *j = cJSON_Parse(line), *t = j ? cJSON_GetObjectItem(j, "thread") : NULL;
-		lines++;
-		if (!cJSON_IsNumber(t) || t->valueint < 0 || t->valueint >= WRITERS || line[n - 1] != '\n')
-			bad++;
-		else
-			per[t->valueint]++;
-		cJSON_Delete(j);
-	}
-	if (f)
-		fclose(f);
-	free(line);
-	unlink(name);
-	T_CHECK(lines == WRITERS * PER_WRITE && bad == 0 && per[0] == PER_WRITE && per[3] == PER_WRITE,
-	        "reqlog_write from %d threads: %u lines, all whole JSON (%u bad)", WRITERS, lines, bad);
-
-	/* A closed pipe and a bad fd are ignored (SIGPIPE ignored, as server.c does). */
-	signal(SIGPIPE, SIG_IGN);
-	if (pipe(p) == 0) {
-		close(p[0]);
-		reqlog_write(p[1], &e);
-		close(p[1]);
-	}
-	reqlog_write(-1, &e);
-	T_CHECK(1, "reqlog_write on a closed pipe and a bad fd returns quietly");
-}
-
 int main(void)
 {
 	test_checker();
@@ -1022,6 +947,5 @@ int main(void)
 	test_reqlog_hostile();
 	test_reqlog_query();
 	test_reqlog_long();
-	test_reqlog_write();
 	T_DONE();
 }
