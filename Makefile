@@ -102,8 +102,8 @@ $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -iquote issuer $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) -o $@
 
-# bench_argon2 #includes issuer/crypto/password.c: it needs libargon2 too.
-$(BUILD)/bench/bench_argon2: issuer/crypto/password.c issuer/crypto/password.h
+# bench_argon2 #includes issuer/crypto/password.c (and the CLI's reading of its settings): it needs libargon2 too.
+$(BUILD)/bench/bench_argon2: issuer/crypto/password.c issuer/crypto/password.h issuer/cli/cli_env.c issuer/cli/cli_util.c
 $(BUILD)/bench/bench_argon2: LIBS += $(shell pkg-config --libs libargon2)
 
 test: all fuzz-build

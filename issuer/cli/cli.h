@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "crypto/password.h"
 #include "store/store.h"
 
 #define EXIT_INVALID 1
@@ -105,7 +106,24 @@ int cli_read_all(FILE *f, size_t max, char **buf, size_t *len);
  */
 int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, size_t *len);
 
-/* Parse a decimal int64 in [min, max]; returns 0 or -1. */
+/* Parse a decimal int64 in [min, max]: digits only, a '-' first for a negative
+ * value (no sign, space or other character); returns 0 or -1. */
 int cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* The number in environment variable name, parsed by cli_parse_i64 into *v: 0 when
+ * it is unset or empty (*v keeps the caller's default) or valid, -1 when not. */
+int cli_env_i64(const char *name, int64_t min, int64_t max, int64_t *v);
+
+/* JWT_EXPIRATION_MINUTES (1..1440, default 15) into *minutes; 0 or -1. */
+int cli_env_token_minutes(int64_t *minutes);
+
+/*
+ * The argon2id cost of new password hashes: PASSWORD_ARGON2_M_KIB, _T and _P over
+ * the defaults, within password.h's ranges and at least OWASP's minimum unless
+ * PASSWORD_ARGON2_TEST=1 (then *weak_allowed is 1: tests only, it lets an
+ * operator's typo weaken every stored password). 0, or -1 with a one-line reason
+ * naming the variable in err and p set to the defaults.
+ */
+int cli_password_params(struct password_params *p, int *weak_allowed, char *err, size_t errlen);
 
 #endif

@@ -67,17 +67,16 @@ static int option(keys_args *a, const char *flag, const char *val)
 /* Lead and grace from the environment when no flag gave them; 0 or -1. */
 static int defaults(keys_args *a)
 {
-	const char *lead = getenv("KEY_LEAD_SECONDS"), *minutes = getenv("JWT_EXPIRATION_MINUTES");
-	int64_t m = 15;
+	int64_t m;
 
 	if (!a->alg)
 		a->alg = "ES256";
 	if (!a->has_lead)
 		a->lead = KEYS_LEAD_DEFAULT;
-	if (!a->has_lead && lead && cli_parse_i64(lead, 0, KEYS_SPAN_MAX, &a->lead))
-		return usage("invalid KEY_LEAD_SECONDS (0..31622400)", lead);
-	if (!a->has_grace && minutes && cli_parse_i64(minutes, 1, 1440, &m))
-		return usage("invalid JWT_EXPIRATION_MINUTES (1..1440)", minutes);
+	if (!a->has_lead && cli_env_i64("KEY_LEAD_SECONDS", 0, KEYS_SPAN_MAX, &a->lead))
+		return usage("invalid KEY_LEAD_SECONDS (0..31622400)", getenv("KEY_LEAD_SECONDS"));
+	if (!a->has_grace && cli_env_token_minutes(&m))
+		return usage("invalid JWT_EXPIRATION_MINUTES (1..1440)", getenv("JWT_EXPIRATION_MINUTES"));
 	if (!a->has_grace)
 		a->grace = m * 60 + KEYS_GRACE_EXTRA;
 	if (!a->now)

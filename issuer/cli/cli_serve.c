@@ -81,11 +81,9 @@ static int read_sign_in_numbers(server_config *cfg)
 	                                         cfg->session_ttl / 60,
 	                                         cfg->refresh_ttl / 86400};
 
-	for (size_t i = 0; i < sizeof var / sizeof var[0]; i++) {
-		const char *s = getenv(var[i].name);
-		if (s && cli_parse_i64(s, var[i].min, var[i].max, &v[i]))
-			return fail(var[i].range, s);
-	}
+	for (size_t i = 0; i < sizeof var / sizeof var[0]; i++)
+		if (cli_env_i64(var[i].name, var[i].min, var[i].max, &v[i]))
+			return fail(var[i].range, getenv(var[i].name));
 	cfg->lockout_threshold = (int)v[0];
 	cfg->lockout_seconds = v[1] * 60;
 	cfg->limits.max_failures[RATELIMIT_LOGIN] = (unsigned)v[2];
@@ -100,9 +98,9 @@ static int read_sign_in_numbers(server_config *cfg)
 static int read_sign_in_env(server_config *cfg)
 {
 	char err[160];
-	int rc;
+	int rc, weak_allowed;
 
-	if (password_params_from_env(&cfg->argon2, err, sizeof err)) {
+	if (cli_password_params(&cfg->argon2, &weak_allowed, err, sizeof err)) {
 		fprintf(stderr, "identity-backend serve: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -115,13 +113,13 @@ static int read_sign_in_env(server_config *cfg)
 static int read_env(server_config *cfg)
 {
 	static const char *const algs[] = {"ES256", "RS256", "PS256", "EdDSA", "HS256"};
-	const char *ttl = getenv("JWT_EXPIRATION_MINUTES"), *alg = getenv("JWT_ALGORITHM");
+	const char *alg = getenv("JWT_ALGORITHM");
 	const char *legacy = getenv("JWT_SECRET_KEY"), *bui = getenv("BROWSER_UI_CLIENT_SECRET");
-	int64_t minutes = 15;
+	int64_t minutes;
 	size_t i = 0;
 
-	if (ttl && cli_parse_i64(ttl, 1, 1440, &minutes))
-		return fail("JWT_EXPIRATION_MINUTES (1..1440)", ttl);
+	if (cli_env_token_minutes(&minutes))
+		return fail("JWT_EXPIRATION_MINUTES (1..1440)", getenv("JWT_EXPIRATION_MINUTES"));
 	cfg->token_ttl = minutes * 60;
 	cfg->alg = alg && *alg ? alg : "ES256";
 	while (i < sizeof algs / sizeof algs[0] && strcmp(algs[i], cfg->alg))

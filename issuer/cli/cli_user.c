@@ -335,18 +335,18 @@ int cli_user(int argc, char **argv)
 	char pw[PASSWORD_MAX_LEN + 4] = "", err[256];
 	size_t len = 0;
 	store *s = NULL;
-	int rc = EXIT_USAGE;
+	int rc = EXIT_USAGE, weak_allowed = 0;
 
 	memset(&a, 0, sizeof a);
 	password_params_default(&params);
 	if (parse_args(&a, argc, argv))
 		goto out;
 	if (strcmp(a.sub, "add") == 0) {
-		if (password_params_from_env(&params, err, sizeof err)) {
+		if (cli_password_params(&params, &weak_allowed, err, sizeof err)) {
 			usage(err, NULL);
 			goto out;
 		}
-		if (password_params_weak(&params))
+		if (weak_allowed && password_params_weak(&params))
 			fprintf(
 			    stderr,
 			    "identity-backend user: warning: PASSWORD_ARGON2_TEST=1: argon2id m=%lu,t=%lu "

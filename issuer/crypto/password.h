@@ -90,15 +90,6 @@ int password_params_check(const struct password_params *p, int allow_tiny);
 /* 1 when p is below OWASP's minimum (only reachable with PASSWORD_ARGON2_TEST=1). */
 int password_params_weak(const struct password_params *p);
 
-/*
- * The parameters from the environment: PASSWORD_ARGON2_M_KIB, PASSWORD_ARGON2_T and
- * PASSWORD_ARGON2_P (decimal; unset or empty: the default), checked by
- * password_params_check; PASSWORD_ARGON2_TEST=1 allows tiny ones (tests only: it
- * lets an operator's typo weaken every stored password). Returns 0, or -1 with a
- * one-line reason in err (naming the variable) and p set to the defaults.
- */
-int password_params_from_env(struct password_params *p, char *err, size_t errlen);
-
 /* 1 when pw[0..len) is PASSWORD_MIN_LEN..PASSWORD_MAX_LEN bytes of well-formed UTF-8
  * (no overlong form, no surrogate, at most U+10FFFF) without NUL, else 0. */
 int password_valid(const char *pw, size_t len);
@@ -107,7 +98,7 @@ int password_valid(const char *pw, size_t len);
  * Hash pw[0..len) with p and a fresh PASSWORD_SALT_LEN-byte salt from rng into
  * out[cap] as a NUL-terminated PHC string. PASSWORD_INVALID when the password is
  * not acceptable, PASSWORD_BAD_PARAMS when p is not (tiny ones are allowed here:
- * the policy is password_params_from_env's), PASSWORD_ERROR otherwise; on any
+ * the policy is the caller's), PASSWORD_ERROR otherwise; on any
  * failure out is "" (when cap > 0). rng belongs to the calling thread.
  */
 password_err password_hash(const char *pw, size_t len, const struct password_params *p, WC_RNG *rng,

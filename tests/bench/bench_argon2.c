@@ -19,6 +19,8 @@
  * libargon2 for this program, and the password module is compiled into it
  * directly.
  */
+#include "../../issuer/cli/cli_env.c"
+#include "../../issuer/cli/cli_util.c"
 #include "../../issuer/crypto/password.c"
 
 #include "bench.h"
@@ -48,8 +50,9 @@ int main(void)
 	char err[160] = "", encoded[PASSWORD_ENCODED_MAX + 1];
 	double rates[MAX_ROUNDS], rate;
 	WC_RNG rng;
+	int weak_allowed;
 
-	if (password_params_from_env(&p, err, sizeof err) != 0) {
+	if (cli_password_params(&p, &weak_allowed, err, sizeof err) != 0) {
 		fprintf(stderr, "bench_argon2: %s\n", err);
 		return 2;
 	}

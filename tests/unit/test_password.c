@@ -12,7 +12,17 @@
  * everywhere but one hash at the default cost, whose time is printed.
  */
 #include "../../issuer/crypto/password.c"
+#include "../../issuer/cli/cli_env.c"
+#include "../../issuer/cli/cli_util.c"
 #include "../test.h"
+
+/* The serve and user commands' reading of PASSWORD_ARGON2_* (cli_env.c). */
+static int from_env(struct password_params *p, char *err, size_t errlen)
+{
+	int weak_allowed;
+
+	return cli_password_params(p, &weak_allowed, err, errlen);
+}
 
 #include <math.h>
 #include <time.h>
@@ -298,52 +308,52 @@ static void test_params(void)
 	unsetenv("PASSWORD_ARGON2_M_KIB");
 	unsetenv("PASSWORD_ARGON2_T");
 	unsetenv("PASSWORD_ARGON2_P");
-	T_CHECK(password_params_from_env(&p, err, sizeof err) == 0 && p.m_kib == 19456 && p.t == 2 &&
+	T_CHECK(from_env(&p, err, sizeof err) == 0 && p.m_kib == 19456 && p.t == 2 &&
 	            p.p == 1,
 	        "no environment: the defaults");
 	setenv("PASSWORD_ARGON2_M_KIB", "65536", 1);
 	setenv("PASSWORD_ARGON2_T", "3", 1);
 	setenv("PASSWORD_ARGON2_P", "2", 1);
-	T_CHECK(password_params_from_env(&p, err, sizeof err) == 0 && p.m_kib == 65536 && p.t == 3 &&
+	T_CHECK(from_env(&p, err, sizeof err) == 0 && p.m_kib == 65536 && p.t == 3 &&
 	            p.p == 2,
 	        "PASSWORD_ARGON2_M_KIB/_T/_P set the parameters");
 	setenv("PASSWORD_ARGON2_M_KIB", "12288", 1);
 	setenv("PASSWORD_ARGON2_P", "", 1);
-	T_CHECK(password_params_from_env(&p, err, sizeof err) == 0 && p.m_kib == 12288 && p.t == 3 &&
+	T_CHECK(from_env(&p, err, sizeof err) == 0 && p.m_kib == 12288 && p.t == 3 &&
 	            p.p == 1,
 	        "OWASP's 12 MiB/t=3 row is accepted; an empty variable is the default");
 	setenv("PASSWORD_ARGON2_M_KIB", "1024", 1);
-	T_CHECK(password_params_from_env(&p, err, sizeof err) == -1 && strstr(err, "below OWASP") &&
+	T_CHECK(from_env(&p, err, sizeof err) == -1 && strstr(err, "below OWASP") &&
 	            p.m_kib == 19456,
 	        "below OWASP's minimum: refused, defaults left (\"%s\")", err);
 	setenv("PASSWORD_ARGON2_TEST", "yes", 1);
-	T_CHECK(password_params_from_env(&p, err, sizeof err) == -1, "PASSWORD_ARGON2_TEST=yes is not 1");
+	T_CHECK(from_env(&p, err, sizeof err) == -1, "PASSWORD_ARGON2_TEST=yes is not 1");
 	setenv("PASSWORD_ARGON2_TEST", "1", 1);
 	setenv("PASSWORD_ARGON2_M_KIB", "64", 1);
 	setenv("PASSWORD_ARGON2_T", "1", 1);
-	T_CHECK(password_params_from_env(&p, err, sizeof err) == 0 && p.m_kib == 64 && p.t == 1 &&
+	T_CHECK(from_env(&p, err, sizeof err) == 0 && p.m_kib == 64 && p.t == 1 &&
 	            password_params_weak(&p),
 	        "PASSWORD_ARGON2_TEST=1 allows tiny parameters (m=64, t=1)");
 	static const char *const bad_m[] = {"abc", "-1",          "+64",        "1e3",    " 64",
 	                                    "64 ", "99999999999", "4294967296", "2000000"};
 	for (size_t i = 0; i < sizeof bad_m / sizeof bad_m[0]; i++) {
 		setenv("PASSWORD_ARGON2_M_KIB", bad_m[i], 1);
-		T_CHECK(password_params_from_env(&p, err, sizeof err) == -1 &&
+		T_CHECK(from_env(&p, err, sizeof err) == -1 &&
 		            strstr(err, "PASSWORD_ARGON2_M_KIB"),
 		        "PASSWORD_ARGON2_M_KIB=\"%s\" refused (\"%s\")", bad_m[i], err);
 	}
 	setenv("PASSWORD_ARGON2_M_KIB", "64", 1);
 	setenv("PASSWORD_ARGON2_P", "9", 1);
-	T_CHECK(password_params_from_env(&p, err, sizeof err) == -1,
+	T_CHECK(from_env(&p, err, sizeof err) == -1,
 	        "m below 8 KiB per lane: refused (\"%s\")", err);
 	setenv("PASSWORD_ARGON2_P", "0", 1);
-	T_CHECK(password_params_from_env(&p, err, sizeof err) == -1, "p=0 refused");
+	T_CHECK(from_env(&p, err, sizeof err) == -1, "p=0 refused");
 	setenv("PASSWORD_ARGON2_P", "1", 1);
 	setenv("PASSWORD_ARGON2_T", "0", 1);
-	T_CHECK(password_params_from_env(&p, err, sizeof err) == -1, "t=0 refused");
+	T_CHECK(from_env(&p, err, sizeof err) == -1, "t=0 refused");
 	setenv("PASSWORD_ARGON2_T", "65", 1);
-	T_CHECK(password_params_from_env(&p, err, sizeof err) == -1, "t above the cap refused");
-	T_CHECK(password_params_from_env(&p, NULL, 0) == -1, "a NULL error buffer is fine");
+	T_CHECK(from_env(&p, err, sizeof err) == -1, "t above the cap refused");
+	T_CHECK(from_env(&p, NULL, 0) == -1, "a NULL error buffer is fine");
 	unsetenv("PASSWORD_ARGON2_TEST");
 	unsetenv("PASSWORD_ARGON2_M_KIB");
 	unsetenv("PASSWORD_ARGON2_T");
