@@ -1,9 +1,10 @@
 /*
- * server.c: H2O evloop threads, listeners, routing and response helpers (see
- * server.h). Each thread owns an h2o_context_t, its loop and its listener; the
- * h2o_globalconf_t is built once and only read afterwards. Shutdown is driven by
- * the main thread, which alone receives SIGTERM/SIGINT (sigwait), and sets a
- * flag every loop checks between 100 ms rounds.
+ * server.c: H2O evloop threads, listeners, and the one request handler that
+ * calls the route table serve handed in, then records metrics and the access log
+ * (see server.h). Each thread owns an h2o_context_t, its loop and its listener;
+ * the h2o_globalconf_t is built once and only read afterwards. The main thread
+ * alone receives the signals (sigwait): SIGTERM or SIGINT set a flag every loop
+ * checks between 100 ms rounds; SIGHUP is logged and never stops the server.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -199,12 +200,18 @@ static void build_config(const server_routes *r)
 static void wait_for_stop(worker *w, unsigned n)
 {
 	sigset_t set;
-	int sig;
+	int sig = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	sigwait(&set, &sig);
+	sigaddset(&set, SIGHUP);
+	/* SIGHUP (a reload, to service managers) never stops the server: keys, clients and
+	 * users are re-read from the store on their own, so there is nothing else to load. */
+	while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
+		if (sig == SIGHUP)
+			fprintf(stderr, "{\"msg\":\"SIGHUP: nothing to reload (keys, clients and users are "
+			                "re-read from the store)\"}\n");
 	atomic_store(&stopping, 1);
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(w[i].thread, NULL);
@@ -264,6 +271,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	for (; started < cfg->threads; started++)

@@ -25,9 +25,16 @@ try {
 		report(r.status === 405 && r.headers.allow === 'GET' && r.json?.error === 'method_not_allowed', `POST ${p}: 405 with Allow: GET`, r.text);
 	}
 
+	// SIGHUP (a service manager's reload) is logged and never stops the server.
+	s.child.kill('SIGHUP');
+	const logged = await until(() => /"msg":"SIGHUP: nothing to reload/.test(s.stderr()), 5000);
+	r = await hreq(`${s.base}/health/live`);
+	report(logged && r.status === 200 && s.child.exitCode === null && s.child.signalCode === null,
+		'SIGHUP: one log line, the server keeps answering', `${r.status} exit ${s.child.exitCode} ${s.child.signalCode}`);
+
 	// The store stops answering (its table is gone under the running server): not ready,
 	// the failing check named; liveness is unaffected, and the server answers no 5xx but this.
-	const sq = spawnSync('sqlite3', [db, 'PRAGMA foreign_keys=OFF; DROP TABLE clients;'], { encoding: 'utf8' });
+	const sq = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, 'PRAGMA foreign_keys=OFF; DROP TABLE clients;'], { encoding: 'utf8' });
 	report(sq.status === 0, 'sqlite3 drops the clients table under the running server', sq.stderr);
 	const ready = await until(async () => (await hreq(`${s.base}/health/ready`)).status === 503, 5000);
 	r = await hreq(`${s.base}/health/ready`);
