@@ -72,6 +72,8 @@ static int read_sign_in_numbers(server_config *cfg)
 	    {"FAILURE_WINDOW_MINUTES", "FAILURE_WINDOW_MINUTES (1..1440)", 1, 1440},
 	    {"SESSION_TTL_MINUTES", "SESSION_TTL_MINUTES (5..43200)", 5, 43200},
 	    {"REFRESH_TOKEN_DAYS", "REFRESH_TOKEN_DAYS (1..365)", 1, 365},
+	    {"KEY_ROTATION_DAYS", "KEY_ROTATION_DAYS (0..3650, 0: off)", 0, 3650},
+	    {"KEY_LEAD_SECONDS", "KEY_LEAD_SECONDS (0..31622400)", 0, 366 * 86400},
 	};
 	int64_t v[sizeof var / sizeof var[0]] = {cfg->lockout_threshold,
 	                                         cfg->lockout_seconds / 60,
@@ -79,7 +81,9 @@ static int read_sign_in_numbers(server_config *cfg)
 	                                         cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH],
 	                                         cfg->limits.window[RATELIMIT_LOGIN] / 60,
 	                                         cfg->session_ttl / 60,
-	                                         cfg->refresh_ttl / 86400};
+	                                         cfg->refresh_ttl / 86400,
+	                                         cfg->key_rotation / 86400,
+	                                         cfg->key_lead};
 
 	for (size_t i = 0; i < sizeof var / sizeof var[0]; i++)
 		if (cli_env_i64(var[i].name, var[i].min, var[i].max, &v[i]))
@@ -91,6 +95,8 @@ static int read_sign_in_numbers(server_config *cfg)
 	cfg->limits.window[RATELIMIT_LOGIN] = cfg->limits.window[RATELIMIT_CLIENT_AUTH] = v[4] * 60;
 	cfg->session_ttl = v[5] * 60;
 	cfg->refresh_ttl = v[6] * 86400;
+	cfg->key_rotation = v[7] * 86400;
+	cfg->key_lead = v[8];
 	return 0;
 }
 
@@ -152,6 +158,8 @@ static void sign_in_defaults(server_config *cfg)
 	cfg->limits.window[RATELIMIT_LOGIN] = 15 * 60;
 	cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH] = 100;
 	cfg->limits.window[RATELIMIT_CLIENT_AUTH] = 15 * 60;
+	cfg->key_rotation = 90 * 86400;
+	cfg->key_lead = 300;
 }
 
 /* The default database's folder, var/, created 0700 when missing; 0 or the exit status. */

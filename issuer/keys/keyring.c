@@ -50,7 +50,8 @@ struct keyring {
 	size_t n_required;
 	uint8_t *legacy;
 	size_t legacy_len;
-	int warned; /* the too-many-keys warning was given */
+	int warned;                                      /* the too-many-keys warning was given */
+	int64_t rotate_every, rotate_lead, rotate_grace; /* keyring_set_rotation; every 0: off */
 };
 
 /* Rows as key_list gave them (DER copied: the store wipes its row after the callback). */
@@ -143,11 +144,11 @@ void keyring_free(keyring *r)
 	free(r);
 }
 
-/* Generate a key for alg, store it eligible from now, and put its row first in rows. */
-static int add_key(store *s, WC_RNG *rng, const char *alg, int64_t now, struct rows *rows, char *err,
-                   size_t errlen)
+/* Generate a key for alg, store it (made at now, signing from not_before), and put its row first in rows. */
+static int add_key(store *s, WC_RNG *rng, const char *alg, int64_t now, int64_t not_before, struct rows *rows,
+                   char *err, size_t errlen)
 {
-	struct store_key row = {.created_at = now, .not_before = now};
+	struct store_key row = {.created_at = now, .not_before = not_before};
 	keys_key *k = NULL;
 	uint8_t *der = NULL;
 	size_t der_len = 0;
@@ -314,9 +315,50 @@ static int ensure_required(keyring *r, size_t n, store *s, WC_RNG *rng, int64_t 
 		while (j < rows->n &&
 		       !(strcmp(rows->k[j].alg, r->required[i]) == 0 && eligible(&rows->k[j], now)))
 			j++;
-		if (j == rows->n && add_key(s, rng, r->required[i], now, rows, err, errlen))
+		if (j == rows->n && add_key(s, rng, r->required[i], now, now, rows, err, errlen))
 			return -1;
 	}
+	return 0;
+}
+
+/* see keyring.h */
+void keyring_set_rotation(keyring *r, int64_t every, int64_t lead, int64_t grace)
+{
+	r->rotate_every = every;
+	r->rotate_lead = lead;
+	r->rotate_grace = grace;
+}
+
+/*
+ * Scheduled rotation of alg (see keyring_set_rotation) over rows (newest first):
+ * retire the signing-eligible keys older than the one that signs, then, when
+ * that one is due and no newer key waits for its lead time, add its successor.
+ */
+static int rotate_alg(keyring *r, const char *alg, store *s, WC_RNG *rng, int64_t now, struct rows *rows,
+                      char *err, size_t errlen)
+{
+	const struct store_key *newest = NULL, *signs = NULL;
+	store_err se;
+
+	for (size_t j = 0; j < rows->n; j++) {
+		struct store_key *k = &rows->k[j];
+		if (strcmp(k->alg, alg) != 0 || k->retired_at != 0)
+			continue;
+		if (!newest)
+			newest = k;
+		if (signs && eligible(k, now)) {
+			if ((se = store_key_retire(s, k->kid, now, now + r->rotate_grace)) != STORE_OK) {
+				snprintf(err, errlen, "cannot retire the superseded %s key: %s (%s)", alg,
+				         store_strerror(se), store_errmsg(s));
+				return -1;
+			}
+			k->retired_at = now, k->expires_at = now + r->rotate_grace;
+		} else if (!signs && eligible(k, now)) {
+			signs = k;
+		}
+	}
+	if (signs && newest == signs && now - signs->created_at >= r->rotate_every)
+		return add_key(s, rng, alg, now, now + r->rotate_lead, rows, err, errlen);
 	return 0;
 }
 
@@ -364,6 +406,9 @@ static int sync_locked(keyring *r, store *s, WC_RNG *rng, int64_t now, size_t n,
 	}
 	if (ensure_required(r, n, s, rng, now, &rows, err, errlen))
 		goto out;
+	for (size_t i = 0; r->rotate_every > 0 && n == r->n_required && i < r->n_required; i++)
+		if (rotate_alg(r, r->required[i], s, rng, now, &rows, err, errlen))
+			goto out;
 	if (same(old, &rows)) {
 		rc = 0;
 		goto out;

@@ -13,6 +13,10 @@
  *    several signing-eligible keys of one algorithm the newest signs;
  *  - at sync, an algorithm the server must sign with and that has no eligible key
  *    gets a fresh one, eligible at once (first start, or every key retired);
+ *  - with scheduled rotation on (keyring_set_rotation), a signing key older than
+ *    the period gets a successor that is published at once and signs after the
+ *    lead time; keys it supersedes are retired and stay published for the grace
+ *    time, so no token fails verification during a rotation;
  *  - the legacy HS256 secret (JWT_SECRET_KEY), when configured, signs HS256 and
  *    verifies HS256 tokens but is never published.
  *
@@ -67,6 +71,16 @@ int keyring_sync(keyring *r, store *s, WC_RNG *rng, int64_t now, char *err, size
  * every RSA key generation (each 30..150 ms).
  */
 int keyring_sync_first(keyring *r, store *s, WC_RNG *rng, int64_t now, size_t n, char *err, size_t errlen);
+
+/*
+ * Turn scheduled rotation on for the required algorithms (every > 0 seconds; 0:
+ * off, the default): at each keyring_sync, a signing key made at least every
+ * seconds ago, with no newer key waiting, gets a successor signing after lead
+ * seconds; once the successor signs, the older signing keys of its algorithm are
+ * retired and stay published for grace seconds (the longest token lifetime and
+ * some clock skew). Call before the first sync.
+ */
+void keyring_set_rotation(keyring *r, int64_t every, int64_t lead, int64_t grace);
 
 /*
  * Sign payload[0..len) (claims JSON) as a compact JWS with the eligible key for

@@ -61,12 +61,19 @@ static unsigned pool_depth_of(void *p)
 static keyring *make_ring(const server_config *cfg)
 {
 	const char *req[4] = {"ES256", "RS256", "EdDSA", "PS256"}, *legacy = cfg->legacy_secret;
+	keyring *r;
 
 	/* The configured alg third: start-up makes keys for the first APP_KEYS_AT_START. */
 	for (size_t i = 2; i < 4; i++)
 		if (strcmp(req[i], cfg->alg) == 0)
 			req[i] = req[2], req[2] = cfg->alg;
-	return keyring_new(req, 4, legacy, legacy ? strlen(legacy) : 0);
+	r = keyring_new(req, 4, legacy, legacy ? strlen(legacy) : 0);
+
+	/* A retired key stays published while a token it signed may live, and some clock skew. */
+	if (r)
+		keyring_set_rotation(r, cfg->key_rotation, cfg->key_lead,
+		                     cfg->token_ttl + APP_KEY_GRACE_EXTRA);
+	return r;
 }
 
 /* The key thread: the keys start-up did not wait for (beyond APP_KEYS_AT_START), made

@@ -34,6 +34,11 @@
 /* Algorithms whose keys start-up generates before answering (make_ring's order). */
 #define APP_KEYS_AT_START 3
 
+/* Seconds a retired key stays published beyond the token lifetime (clock skew, caches). */
+#ifndef APP_KEY_GRACE_EXTRA
+#define APP_KEY_GRACE_EXTRA 300
+#endif
+
 /* Seconds between two purges of expired revocations and codes. */
 #ifndef APP_PURGE_SECONDS
 #define APP_PURGE_SECONDS 3600

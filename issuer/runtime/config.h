@@ -29,7 +29,10 @@ typedef struct server_config {
 	const char *issuer; /* the issuer URL, without a trailing slash */
 	const char *db;     /* the SQLite file */
 	int64_t token_ttl;  /* access token lifetime, seconds (JWT_EXPIRATION_MINUTES * 60) */
-	const char *alg; /* JWS algorithm of issued tokens (JWT_ALGORITHM): ES256 RS256 PS256 EdDSA HS256 */
+	int64_t
+	    key_rotation; /* KEY_ROTATION_DAYS: a signing key's life before its successor, seconds; 0 off */
+	int64_t key_lead; /* KEY_LEAD_SECONDS: a new key is published this long before it signs */
+	const char *alg;  /* JWS algorithm of issued tokens (JWT_ALGORITHM): ES256 RS256 PS256 EdDSA HS256 */
 	const char *legacy_secret;     /* JWT_SECRET_KEY: enables legacy HS256, or NULL */
 	const char *browser_ui_secret; /* BROWSER_UI_CLIENT_SECRET: registers `browser-ui`, or NULL */
 	int access_log;                /* 1: one JSON line per request on stderr */
