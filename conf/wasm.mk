@@ -1,7 +1,7 @@
 # WASM build profile: shared/ + verifier-wasm/src/api.c + cJSON + verify-only
 # wolfCrypt (conf/wolfcrypt-wasm/), all from source with Debian's emcc 3.1.6,
 # into one standalone verifier.wasm with no JS glue: verifier-wasm/index.js
-# instantiates it itself (toolchain.md: the generated glue breaks on Node 20).
+# instantiates it itself (Emscripten 3.1.6's generated glue breaks on Node 20 and later).
 # Emscripten's own traps: it needs Debian's node modules (acorn) on NODE_PATH.
 EMCC      ?= emcc
 WASM_DIR  := build/wasm

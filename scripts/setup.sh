@@ -59,7 +59,7 @@ check_version wolfssl 5.5.4
 check_version libcjson 1.7.15
 check_version libh2o-evloop 0.13
 
-# Source packages for the WASM build (toolchain.md: deb-src must be added first).
+# Source packages for the WASM build (a new machine has no deb-src entry: add one first).
 SRC=third_party/src
 if ! ls -d "$SRC"/wolfssl-*/ "$SRC"/cjson-*/ >/dev/null 2>&1; then
 	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then

@@ -6,7 +6,7 @@
  * Why not Debian's libwolfssl? Its generic build does ECC and RSA with the
  * generic sp_int code. The SP code specialised for P-256/P-384/P-521 and
  * RSA-2048..4096, with its x86-64 assembly, verifies ES256 about 2x faster and
- * signs RSA several times faster (toolchain.md, "Measured on this machine").
+ * signs RSA several times faster (tests/bench/ measures it: make bench).
  *
  * On:  SHA-1/2 (SHA-1 only because asn.c needs it), HMAC, RSA (PKCS#1 v1.5, PSS,
  *      key generation for the issuer, blinding), ECC P-256/384/521 (timing

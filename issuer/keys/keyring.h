@@ -5,7 +5,7 @@
  * rotate|retire` in another process reaches a running server within a second,
  * without a restart or a signal.
  *
- * Policy (design.md; issue "Keys"):
+ * Policy:
  *  - every key the store lists (not yet expired) is published in the JWKS, so a
  *    rotated-in key is public from the moment it is written, and a retired key
  *    stays public until its expires_at (after every token it signed expired);

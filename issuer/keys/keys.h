@@ -1,6 +1,6 @@
 /*
  * keys.h: the issuer's signing keys, behind the smallest interface that can
- * sign (style.md; acme-client's keyproc answers only "sign" and "thumbprint").
+ * sign (as acme-client's keyproc answers only "sign" and "thumbprint").
  *
  * A keys_key is one private key bound to one JWS algorithm: RS256/384/512 and
  * PS256/384/512 (RSA 2048..4096 bits), ES256/384/512 (P-256/384/521), EdDSA

@@ -90,7 +90,7 @@ char *access_mint(app_thread *t, const struct access_claims *a, int64_t now)
 {
 	char header[32], *claims = claims_text(t, a, now), *token = NULL;
 
-	/* Legacy HS256 tokens keep the seeds' plain header (alg and typ JWT). */
+	/* Legacy HS256 tokens keep the plain header their old verifiers expect (alg and typ JWT). */
 	snprintf(header, sizeof header, "{\"typ\":\"%s\"}", a->typ);
 	if (claims &&
 	    keyring_sign(t->app->keys, a->alg, &t->rng, now, strcmp(a->alg, "HS256") ? header : NULL, claims,

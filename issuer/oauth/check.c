@@ -1,5 +1,5 @@
 /*
- * check.c: the endpoints that judge tokens this issuer signed: the seeds'
+ * check.c: the endpoints that judge tokens this issuer signed: the legacy
  * POST /verify, /introspect (RFC 7662) and /revoke (RFC 7009). All three verify
  * with the shared core against the published keys (the same rules as the CLI
  * and the WASM verifier), then consult the revocation list: a revoked jti is
@@ -46,7 +46,7 @@ static void judge(app_thread *t, const char *token, size_t len, const char *aud,
 		o.algs = JOSE_ALGS_ALL & ~JOSE_ALG_BIT(JOSE_ALG_HS256);
 	e = keyring_verify(t->app->keys, &o, token, len, &v->jwt, &v->why);
 	if (e == JOSE_E_ALG_NOT_ALLOWED && t->app->cfg->legacy_secret) {
-		/* the seeds' HS256 tokens carry no iss */
+		/* legacy HS256 tokens carry no iss */
 		o.algs = JOSE_ALG_BIT(JOSE_ALG_HS256), o.issuers = NULL, o.n_issuers = 0;
 		e = keyring_verify(t->app->keys, &o, token, len, &v->jwt, &v->why);
 	}

@@ -6,7 +6,7 @@
  *    JWT access token per RFC 9068 (typ at+jwt, sub = client_id, jti);
  *    authorization_code and refresh_token (grant.c) for a confidential client
  *    or a public one identified by its client_id (oauth_client_identify);
- *  - the seeds' JSON body {"sub","aud"}: the same client authentication (Basic,
+ *  - the legacy JSON body {"sub","aud"} (the API this service replaces): the same client authentication (Basic,
  *    or client_id/client_secret members), the subject and audience must be
  *    registered for the client; the answer carries `token` and the OAuth fields.
  * Tokens are signed on the loop thread (a signature costs 20..700 us); nothing

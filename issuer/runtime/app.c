@@ -18,7 +18,7 @@ int64_t app_now(void)
 	return (int64_t)time(NULL);
 }
 
-/* Register (or re-key) the seeds' `browser-ui` client with secret; 0 or -1. */
+/* Register (or re-key) the legacy `browser-ui` client with secret; 0 or -1. */
 static int browser_ui(store *db, WC_RNG *rng, const char *secret, char *err, size_t errlen)
 {
 	struct store_client c;

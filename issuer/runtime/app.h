@@ -6,7 +6,7 @@
  * its RNG, neither of which may be touched by another thread.
  *
  * Start-up order (app_start): open the store (migrating it), register the
- * seeds' `browser-ui` client when configured, load or generate the signing
+ * legacy `browser-ui` client when configured, load or generate the signing
  * keys. Any failure stops start-up with a one-line reason; nothing answers
  * requests until all of it succeeded.
  */

@@ -23,7 +23,7 @@
 /* Tokens issued, by grant (the label values are in metrics.c). */
 enum metrics_grant {
 	METRICS_GRANT_CLIENT_CREDENTIALS,
-	METRICS_GRANT_JSON, /* the seeds' JSON /token */
+	METRICS_GRANT_JSON, /* the legacy JSON /token */
 	METRICS_GRANT_AUTHORIZATION_CODE,
 	METRICS_GRANT_REFRESH_TOKEN,
 	METRICS_GRANT_COUNT

@@ -1,6 +1,5 @@
 /*
- * limits.h: abuse controls that need memory across requests (issue "SSO",
- * deliver 7). Per-address limits count *failed* attempts only (a wrong password
+ * ratelimit.h: abuse controls that need memory across requests. Per-address limits count *failed* attempts only (a wrong password
  * at /login, a failed client authentication at /token, /introspect and
  * /revoke): once an address has `max_failures` failures within `window`
  * seconds, its next attempts at that place are refused (HTTP 429) until enough
@@ -8,7 +7,7 @@
  * counted, so a busy service minting thousands of tokens a second from one
  * address never meets a limit.
  *
- * The window slides in steps of window/16 (limits.c): a failure is remembered
+ * The window slides in steps of window/16 (ratelimit.c): a failure is remembered
  * for at least `window` seconds and at most window + 2 * window/16.
  *
  * The table is shared by every loop thread: a fixed number of slots (RATELIMIT_SLOTS,

@@ -120,7 +120,7 @@ int store_list_has(const char *list, const char *item);
 /* 1 when list is well-formed (see "Values" above) and at most max bytes, else 0. */
 int store_list_valid(const char *list, size_t max);
 
-/* A registered OAuth client (design.md "client add"). */
+/* A registered OAuth client (`identity-backend client add`). */
 struct store_client {
 	char id[STORE_ID_MAX + 1];
 	/* A keyed hash of the secret (fast: secrets are high-entropy random) and its
@@ -135,7 +135,7 @@ struct store_client {
 	char redirect_uris[STORE_LIST_MAX + 1];    /* list of exact redirect URIs */
 	char audiences[STORE_LIST_MAX + 1];        /* list of audiences it may ask for */
 	char scope[STORE_SCOPE_MAX + 1];           /* space-separated scopes it may ask for */
-	char subjects[STORE_LIST_MAX + 1];         /* list of `sub`s for the seeds' JSON /token */
+	char subjects[STORE_LIST_MAX + 1];         /* list of `sub`s for the legacy JSON /token */
 	char post_logout_uris[STORE_LIST_MAX + 1]; /* list of exact post_logout_redirect_uris */
 	char id_token_alg[STORE_ALG_MAX + 1];      /* JWA of its ID tokens; "" means RS256 */
 	int64_t created_at;
@@ -170,7 +170,7 @@ struct store_code {
 	int64_t expires_at;
 };
 
-/* A person who signs in (design.md "user add"). */
+/* A person who signs in (`identity-backend user add`). */
 struct store_user {
 	char id[STORE_ID_MAX + 1];                       /* the `sub`: random, opaque, never the username */
 	char username[STORE_USERNAME_MAX + 1];           /* unique without regard to ASCII case */

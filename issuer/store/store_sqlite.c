@@ -67,7 +67,7 @@ static const char *const migrations[] = {
     "  redirect_uris TEXT NOT NULL DEFAULT '',\n"
     "  audiences     TEXT NOT NULL DEFAULT '',\n"
     "  scope         TEXT NOT NULL DEFAULT '',\n"
-    "  subjects      TEXT NOT NULL DEFAULT '',\n" /* allowed `sub`s (seeds' JSON /token) */
+    "  subjects      TEXT NOT NULL DEFAULT '',\n" /* allowed `sub`s (legacy JSON /token) */
     "  needs_consent INTEGER NOT NULL DEFAULT 0 CHECK (needs_consent IN (0, 1)),\n"
     "  created_at    INTEGER NOT NULL,\n"
     "  CHECK ((is_public = 1) = (secret_hash IS NULL))\n"

@@ -5,7 +5,7 @@
  *   - JOSE_E_ARG .. JOSE_E_INTERNAL: the *call* failed (bad argument, out of memory,
  *     a crypto library fault). Nothing is known about the token.
  *   - JOSE_E_JWS_INVALID ..: a *verdict*: the token, key or key set is invalid, and
- *     why. Each maps to one of jose's error codes (the strings of design.md), which
+ *     why. Each maps to one of jose's error codes (byte for byte), which
  *     the CLI, the issuer and the WASM package all print unchanged.
  * All strings live in err.c.
  */

@@ -1,6 +1,7 @@
 /*
  * err.c: every string of the error enum, in one place (see jose_err.h).
- * The code strings are a contract (design.md): jose's codes, byte for byte.
+ * The code strings are a contract: jose's codes, byte for byte, so a caller
+ * moving from jose keeps its error handling.
  */
 #include "inner.h"
 

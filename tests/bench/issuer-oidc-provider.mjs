@@ -7,7 +7,7 @@
 //                "client_id": "bench", "client_secret": "...",
 //                "audience": "api", "scope": "read write" }
 //
-// Configured alike (shared/toolchain.md, "Peers you can run here"):
+// Configured alike (what makes the peer comparable):
 // - features.clientCredentials on; every other optional feature left at its
 //   default (devInteractions off: there is no login here);
 // - features.resourceIndicators with one resource server whose audience is

@@ -4,7 +4,7 @@
 // JOSE library refuses to produce is out of reach. Each attack is paired with a control
 // built by the same code path that does verify, so a rejection can only come from the
 // attack itself. Expected codes follow the table in README.md "Verification rules" (the
-// contract) and design.md "Verification rules": 3 strict base64url parts, header a strict
+// contract) and the README's "Verification rules": 3 strict base64url parts, header a strict
 // JSON object of depth <= 16 and <= 4096 chars, token <= 64 KiB, payload parsed only after
 // the signature verifies, NumericDates within ±(2^53 - 1), key set <= 64 keys, …
 //
@@ -400,7 +400,7 @@ expectError('alg_allowlist: RS256 token with --alg ES256 → ERR_JOSE_ALG_NOT_AL
 }
 
 // --- 7. keys named by the token: jwk / jku / x5u / x5c ------------------------------------
-// CVE-2018-0114 (node-jose, embedded jwk trusted), RFC 8725 §3.10, design.md: "jku, x5u,
+// CVE-2018-0114 (node-jose, embedded jwk trusted), RFC 8725 §3.10, the verification rules: "jku, x5u,
 // jwk, x5c in a token never choose a key".
 // Expected: the header's key is ignored, so selection runs over the set alone. With no kid
 // or with our kid, our P-256 key is the one ES256 candidate → it is selected and the
@@ -439,7 +439,7 @@ expectError('alg_allowlist: RS256 token with --alg ES256 → ERR_JOSE_ALG_NOT_AL
 // --- 8. kid injection ---------------------------------------------------------------------
 // kid path traversal / SQL injection (RFC 7515 §4.1.4: kid is an opaque hint; RFC 8725 §3.10;
 // OWASP JWT cheat sheet),
-// NUL truncation, case folding: kid selects by exact byte match only (design.md).
+// NUL truncation, case folding: kid selects by exact byte match only (the verification rules).
 {
 	const NK = 'ERR_JWKS_NO_MATCHING_KEY';
 	const JI = 'ERR_JWS_INVALID';
@@ -606,7 +606,7 @@ expectError('alg_allowlist: RS256 token with --alg ES256 → ERR_JOSE_ALG_NOT_AL
 }
 
 // --- 11. NumericDate types and ranges ------------------------------------------------------
-// RFC 7519 §2 (NumericDate is a number), design.md: "NumericDates are 64-bit and range-checked".
+// RFC 7519 §2 (NumericDate is a number), the verification rules: "NumericDates are 64-bit and range-checked".
 {
 	const H = { alg: 'HS256', kid: 'key1' };
 	const CV = 'ERR_JWT_CLAIM_VALIDATION_FAILED';
@@ -870,7 +870,7 @@ expectError('alg_allowlist: RS256 token with --alg ES256 → ERR_JOSE_ALG_NOT_AL
 }
 
 // --- 15. seeded fuzz: every input a clean verdict ---------------------------------------------
-// Robustness (design.md: bad input of any kind gets an error, "never a 5xx, a crash or a
+// Robustness (the contract: bad input of any kind gets an error, "never a 5xx, a crash or a
 // hang"; CWE-20). Three deterministic corpora (mulberry32 seeds below), all through stdin:
 //   A. 400 random byte strings;
 //   B. 400 one-byte mutations (flip a bit, insert a byte, delete a byte) of valid tokens;

@@ -1,6 +1,6 @@
 // Interop suite 1: tokens minted by jose (an independent implementation) at test time,
 // verified end to end by `identity-backend verify`, with jose's own jwtVerify verdict as
-// the reference where both should agree (design.md: "Options follow jose's jwtVerify
+// the reference where both should agree (the package's contract: "Options follow jose's jwtVerify
 // names and meanings"; "JwtError.code uses jose's codes … The CLI uses the same").
 //
 // Run: node tests/interop/jose_tokens.test.mjs   (binary: $IDB_BIN or build/bin/identity-backend)

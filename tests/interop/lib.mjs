@@ -12,7 +12,7 @@ import path from 'node:path';
 import { isDeepStrictEqual, inspect } from 'node:util';
 import { BIN, reporter, tempDir as newTempDir } from '../lib.mjs';
 
-// Every code `verify` may print (design.md, "JS API … error codes", plus the key-set one).
+// Every code `verify` may print (jose's error codes, plus the key-set one).
 export const CODES = new Set([
 	'ERR_JWS_INVALID',
 	'ERR_JWT_INVALID',

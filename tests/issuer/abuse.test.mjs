@@ -1,5 +1,4 @@
-// The abuse controls' infrastructure against a running issuer (issue "SSO",
-// deliverable 7): per-address limits on *failed* client authentication at
+// The abuse controls against a running issuer: per-address limits on *failed* client authentication at
 // /token, /introspect and /revoke (429 temporarily_unavailable with
 // Retry-After once an address reached its limit, for every client from that
 // address, and only from it), successes never counted (3000 tokens from one

@@ -3,7 +3,7 @@
 // fetch, node:http keep-alive pools, raw TCP and openid-client (the certified
 // client library), with every token checked by jose. Covers discovery and the
 // JWKS, client_credentials (RFC 6749 §4.4, RFC 9068 tokens) and its errors
-// (RFC 6749 §5.2), the seeds' JSON /token and /verify, introspection (RFC
+// (RFC 6749 §5.2), the legacy JSON /token and /verify, introspection (RFC
 // 7662), revocation (RFC 7009), key rotation against a running server,
 // concurrency, a seeded malformed-input barrage, the environment
 // configuration (legacy HS256, browser-ui), the access log, /metrics and the
@@ -286,7 +286,7 @@ try {
 	r = await req(`${base}/token`, { method: 'POST', headers: { 'content-type': FORM }, body: `grant_type=client_credentials&pad=${'a'.repeat(100 * 1024)}` });
 	report(r.status === 413, '100 KB body: 413', show(r));
 
-	// ======================================================== 4. seeds' JSON /token
+	// ======================================================== 4. legacy JSON /token
 	const seedAuth = { authorization: basic('seed', C.seed.client_secret) };
 	r = await postJson(base, '/token', { sub: 'alice', aud: 'api' }, seedAuth);
 	note(r.json);
@@ -294,22 +294,22 @@ try {
 	v = seedTok ? await verifies(seedTok, { issuer: ISS, audience: 'api' }) : { error: show(r) };
 	report(
 		r.status === 200 && seedTok && seedTok === r.json.access_token && r.json.token_type === 'Bearer' && !v.error && v.payload.sub === 'alice' && v.payload.aud === 'api',
-		"seeds' JSON /token: 200, token == access_token, sub alice, aud api, verifies in jose",
+		"legacy JSON /token: 200, token == access_token, sub alice, aud api, verifies in jose",
 		v.error ?? show(r),
 	);
 	r = await postJson(base, '/token', { sub: 'alice', aud: 'api', client_id: 'seed', client_secret: C.seed.client_secret });
 	note(r.json);
-	report(r.status === 200 && r.json?.token, "seeds' JSON /token: client_id/client_secret members authenticate too", show(r));
+	report(r.status === 200 && r.json?.token, "legacy JSON /token: client_id/client_secret members authenticate too", show(r));
 	r = await postJson(base, '/token', { sub: 'bob', aud: 'api' }, seedAuth);
-	report(r.status === 403 && r.json?.error, "seeds' JSON /token: a subject not registered → 403", show(r));
+	report(r.status === 403 && r.json?.error, "legacy JSON /token: a subject not registered → 403", show(r));
 	r = await postJson(base, '/token', { sub: 'alice', aud: 'billing' }, seedAuth);
-	report(r.status === 403 && r.json?.error, "seeds' JSON /token: an audience not registered → 403", show(r));
+	report(r.status === 403 && r.json?.error, "legacy JSON /token: an audience not registered → 403", show(r));
 	r = await postJson(base, '/token', { sub: 'svc', aud: 'api' }, { authorization: basic('svc', C.svc.client_secret) });
-	report(r.status === 403, "seeds' JSON /token: a client without --subject cannot mint any subject → 403", show(r));
+	report(r.status === 403, "legacy JSON /token: a client without --subject cannot mint any subject → 403", show(r));
 	r = await postJson(base, '/token', { sub: 'alice', aud: 'api' });
-	report(r.status === 401 && r.json?.error === 'invalid_client', "seeds' JSON /token: no auth → 401", show(r));
+	report(r.status === 401 && r.json?.error === 'invalid_client', "legacy JSON /token: no auth → 401", show(r));
 	r = await postJson(base, '/token', { sub: 'alice', aud: 'api' }, { authorization: basic('seed', 'wrong-secret-0123456789-0123456789-abcd') });
-	report(r.status === 401 && r.json?.error === 'invalid_client', "seeds' JSON /token: wrong secret → 401", show(r));
+	report(r.status === 401 && r.json?.error === 'invalid_client', "legacy JSON /token: wrong secret → 401", show(r));
 	for (const [b, what] of [
 		['{"sub":"alice",', 'not JSON'],
 		['[{"sub":"alice","aud":"api"}]', 'a JSON array'],
@@ -320,10 +320,10 @@ try {
 		['', 'empty body'],
 	]) {
 		r = await postJson(base, '/token', b, seedAuth);
-		report(r.status === 400, `seeds' JSON /token: ${what} → 400`, show(r));
+		report(r.status === 400, `legacy JSON /token: ${what} → 400`, show(r));
 	}
 	// Regression: routes_send_error once pasted descriptions unescaped (a '"' broke the JSON).
-	report(r.json?.error === 'invalid_request' && typeof r.json.error_description === 'string', "seeds' JSON /token: the 400 answer is a valid RFC 6749 §5.2 JSON error", r.text);
+	report(r.json?.error === 'invalid_request' && typeof r.json.error_description === 'string', "legacy JSON /token: the 400 answer is a valid RFC 6749 §5.2 JSON error", r.text);
 
 	// =================================================================== 5. /verify
 	r = await grant(base, C.svc, { resource: 'api' });
@@ -674,7 +674,7 @@ try {
 	const ccIssued = metric(/^idb_tokens_issued_total\{grant="client_credentials"\} (\d+)$/gm)[0];
 	const jsonIssued = metric(/^idb_tokens_issued_total\{grant="json"\} (\d+)$/gm)[0];
 	report(r.status === 200 && ccIssued === issued.client_credentials, `/metrics: idb_tokens_issued_total{grant="client_credentials"} equals the tokens obtained (${issued.client_credentials})`, `metric ${ccIssued}`);
-	report(jsonIssued === issued.json, `/metrics: idb_tokens_issued_total{grant="json"} equals the seeds' JSON tokens obtained (${issued.json})`, `metric ${jsonIssued}`);
+	report(jsonIssued === issued.json, `/metrics: idb_tokens_issued_total{grant="json"} equals the legacy JSON tokens obtained (${issued.json})`, `metric ${jsonIssued}`);
 	const revokedFails = metric(/^idb_token_verification_failures_total\{reason="revoked"\} (\d+)$/gm)[0];
 	report(revokedFails >= 1, `/metrics: idb_token_verification_failures_total{reason="revoked"} ≥ 1 (${revokedFails})`, metrics.slice(0, 200));
 	const t401 = metric(/^idb_http_requests_total\{route="\/token",code="401"\} (\d+)$/gm)[0];
@@ -784,7 +784,7 @@ try {
 			r = await postJson(s.base, '/token', { sub: 'alice', aud: 'api' }, { authorization: basic('seed', seed.client_secret) });
 			const lt = r.json?.token;
 			v = lt ? await verifies(lt, { audience: 'api', algorithms: ['HS256'] }, key) : { error: show(r) };
-			report(r.status === 200 && !v.error && v.protectedHeader.alg === 'HS256' && v.payload.sub === 'alice', "legacy mode: the seeds' JSON /token gives an HS256 token that jose verifies with the secret", v.error ?? show(r));
+			report(r.status === 200 && !v.error && v.protectedHeader.alg === 'HS256' && v.payload.sub === 'alice', "legacy mode: the legacy JSON /token gives an HS256 token that jose verifies with the secret", v.error ?? show(r));
 			r = await req(`${s.base}/.well-known/jwks.json`);
 			const b64s = Buffer.from(SECRET).toString('base64url');
 			report(r.status === 200 && !(r.json?.keys ?? []).some((k) => k.kty === 'oct' || 'k' in k) && !r.text.includes(SECRET) && !r.text.includes(b64s), 'legacy mode: the JWKS has no oct key and not the secret', r.text.slice(0, 200));

@@ -408,7 +408,7 @@ try {
 		report(x.code === 0, `serve ${alg}: SIGTERM, exit 0`, JSON.stringify(x));
 	}
 
-	// ---- legacy mode: the seeds' shared secrets ----
+	// ---- legacy mode: the legacy shared secret ----
 	const legacy = crypto.randomBytes(36).toString('base64url'); // 48 characters
 	const bui = crypto.randomBytes(30).toString('base64url'); // 40 characters
 	const legacyBytes = Buffer.from(legacy);
@@ -425,14 +425,14 @@ try {
 	const seedSecret = secretOf.get('seed');
 	const jt = await http(s.base, '/token', { method: 'POST', headers: JSONH, body: JSON.stringify({ sub: 'alice', aud: 'api', client_id: 'seed', client_secret: seedSecret }) });
 	const hs = jt.json?.token;
-	report(jt.status === 200 && JSON.parse(Buffer.from(String(hs).split('.')[0], 'base64url')).alg === 'HS256', "legacy: the seeds' JSON /token signs HS256", jt.text);
+	report(jt.status === 200 && JSON.parse(Buffer.from(String(hs).split('.')[0], 'base64url')).alg === 'HS256', "legacy: the legacy JSON /token signs HS256", jt.text);
 	const jt2 = await http(s.base, '/token', { method: 'POST', headers: { ...JSONH, ...basic('seed', seedSecret) }, body: JSON.stringify({ sub: 'alice', aud: 'api' }) });
-	report(jt2.status === 200, "legacy: the seeds' JSON /token with Basic auth", jt2.text);
+	report(jt2.status === 200, "legacy: the legacy JSON /token with Basic auth", jt2.text);
 	const v = await http(s.base, '/verify', { method: 'POST', headers: JSONH, body: JSON.stringify({ token: hs, aud: 'api' }) });
 	report(v.json?.valid === true, 'legacy: /verify accepts the HS256 token', v.text);
 	const minted = await new SignJWT({ sub: 'alice', aud: 'api' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('5m').sign(legacyBytes);
 	const v2 = await http(s.base, '/verify', { method: 'POST', headers: JSONH, body: JSON.stringify({ token: minted }) });
-	report(v2.json?.valid === true, "legacy: /verify accepts an HS256 token made with JWT_SECRET_KEY (the seeds' way)", v2.text);
+	report(v2.json?.valid === true, "legacy: /verify accepts an HS256 token made with JWT_SECRET_KEY (the legacy way)", v2.text);
 	const forged = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(Buffer.from(nearMiss(legacy)));
 	const v3 = await http(s.base, '/verify', { method: 'POST', headers: JSONH, body: JSON.stringify({ token: forged }) });
 	report(v3.status === 401, 'legacy: a token made with a near-miss secret is refused', v3.text);

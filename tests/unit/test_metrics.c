@@ -8,7 +8,7 @@
  * abuse-control families (every label value, zeros included) too. Reqlog: lines
  * are parsed back with cJSON, for hostile input too (quotes, backslashes,
  * control bytes, invalid UTF-8, 10 KB fields), and must never hold a query
- * string. The .c files are included to reach their statics (style.md, "Tests").
+ * string. The .c files are included to reach their statics.
  */
 #include "../../issuer/runtime/metrics.c"
 #include "../../issuer/runtime/reqlog.c"

@@ -12,7 +12,7 @@
  * inside done, and after done. A finished job's memory is poisoned in done and
  * must still be poisoned after its request's pool is cleared, so a late write
  * by the watch fails here even without a sanitizer. The .c is included to reach
- * `submit`, which takes the memory pool directly (style.md, "Tests").
+ * `submit`, which takes the memory pool directly.
  */
 #include "../../issuer/runtime/pool.c"
 #include "../test.h"

@@ -5,7 +5,7 @@
  * places are independent, IPv6 counts by /64 and IPv4-mapped IPv6 as IPv4,
  * peers that are not IP are never limited, a flood of addresses never grows
  * memory and evicts the oldest slot, and threads counting at once lose nothing.
- * The .c is included to reach its statics (style.md, "Tests").
+ * The .c is included to reach its statics.
  */
 #include "../../issuer/runtime/ratelimit.c"
 #include "../test.h"
