@@ -87,14 +87,47 @@ void response_send_json(h2o_req_t *req, int status, const char *body, size_t len
 	response_send_typed(req, status, "application/json", body, len);
 }
 
+/* This thread had a cJSON allocation fail since its request began (response_json_reset). */
+static __thread int json_failed;
+
+static void *json_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (!p)
+		json_failed = 1;
+	return p;
+}
+
+/* see response.h */
+void response_json_init(void)
+{
+	cJSON_Hooks hooks = {.malloc_fn = json_malloc, .free_fn = free};
+
+	cJSON_InitHooks(&hooks);
+}
+
+/* see response.h */
+void response_json_reset(void)
+{
+	json_failed = 0;
+}
+
+/* see response.h */
+int response_json_failed(void)
+{
+	return json_failed;
+}
+
 /* see response.h */
 void response_send_cjson(h2o_req_t *req, int status, cJSON *doc)
 {
-	char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+	static const char oom[] = "{\"error\":\"temporarily_unavailable\"}";
+	char *text = doc && !json_failed ? cJSON_PrintUnformatted(doc) : NULL;
 
 	cJSON_Delete(doc);
-	if (!text) {
-		static const char oom[] = "{\"error\":\"temporarily_unavailable\"}";
+	if (!text || json_failed) {
+		free(text);
 		response_send_json(req, 503, oom, sizeof oom - 1);
 		return;
 	}

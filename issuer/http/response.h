@@ -35,7 +35,22 @@ void response_send_typed(h2o_req_t *req, int status, const char *type, const cha
 /* Send body[0..len) with status and the JSON content type. */
 void response_send_json(h2o_req_t *req, int status, const char *body, size_t len);
 
-/* Send doc (printed compactly; consumed: deleted here) with status; 503 when out of memory. */
+/*
+ * Make cJSON's allocation failures visible: after this (once, before any thread
+ * builds JSON), an allocation cJSON could not get marks the thread it failed on
+ * until response_json_reset, and response_send_cjson answers 503 rather than a
+ * document with members missing. Handlers need not check each cJSON_Add*.
+ */
+void response_json_init(void);
+
+/* Forget this thread's cJSON allocation failures (at the start of each request). */
+void response_json_reset(void);
+
+/* 1 when a cJSON allocation failed on this thread since response_json_reset. */
+int response_json_failed(void);
+
+/* Send doc (printed compactly; consumed: deleted here) with status; 503 when out of
+ * memory, also when a cJSON allocation failed while the answer was being built. */
 void response_send_cjson(h2o_req_t *req, int status, cJSON *doc);
 
 /* Send {"error": code, "error_description": description} (RFC 6749 §5.2 shape). */

@@ -331,8 +331,9 @@ void keyring_set_rotation(keyring *r, int64_t every, int64_t lead, int64_t grace
 
 /*
  * Scheduled rotation of alg (see keyring_set_rotation) over rows (newest first):
- * retire the signing-eligible keys older than the one that signs, then, when
- * that one is due and no newer key waits for its lead time, add its successor.
+ * retire the keys past their period that a newer key has superseded (keys an
+ * operator rotated out early are left to `keys retire`), then, when the key that
+ * signs is due and no newer key waits for its lead time, add its successor.
  */
 static int rotate_alg(keyring *r, const char *alg, store *s, WC_RNG *rng, int64_t now, struct rows *rows,
                       char *err, size_t errlen)
@@ -346,7 +347,7 @@ static int rotate_alg(keyring *r, const char *alg, store *s, WC_RNG *rng, int64_
 			continue;
 		if (!newest)
 			newest = k;
-		if (signs && eligible(k, now)) {
+		if (signs && eligible(k, now) && now - k->created_at >= r->rotate_every) {
 			if ((se = store_key_retire(s, k->kid, now, now + r->rotate_grace)) != STORE_OK) {
 				snprintf(err, errlen, "cannot retire the superseded %s key: %s (%s)", alg,
 				         store_strerror(se), store_errmsg(s));

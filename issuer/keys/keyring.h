@@ -76,9 +76,9 @@ int keyring_sync_first(keyring *r, store *s, WC_RNG *rng, int64_t now, size_t n,
  * Turn scheduled rotation on for the required algorithms (every > 0 seconds; 0:
  * off, the default): at each keyring_sync, a signing key made at least every
  * seconds ago, with no newer key waiting, gets a successor signing after lead
- * seconds; once the successor signs, the older signing keys of its algorithm are
- * retired and stay published for grace seconds (the longest token lifetime and
- * some clock skew). Call before the first sync.
+ * seconds; once the successor signs, the older keys of its algorithm past their
+ * period are retired and stay published for grace seconds (the longest token
+ * lifetime and some clock skew). Call before the first sync.
  */
 void keyring_set_rotation(keyring *r, int64_t every, int64_t lead, int64_t grace);
 

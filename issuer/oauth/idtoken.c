@@ -39,28 +39,26 @@ int idtoken_at_hash(const char *alg, const char *access_token, char out[IDTOKEN_
 	return rc == 0 && jose_b64url_encode(out, IDTOKEN_AT_HASH_MAX + 1, d, half) ? 0 : -1;
 }
 
-/* The claims JSON text (malloc'd), or NULL. */
+/* The claims JSON text (malloc'd), or NULL: out of memory never signs a token with claims missing. */
 static char *claims_text(app_thread *t, const struct idtoken *it, const char *alg, int64_t now)
 {
 	char at_hash[IDTOKEN_AT_HASH_MAX + 1];
 	cJSON *c = cJSON_CreateObject();
 	char *text = NULL;
+	int ok = c && cJSON_AddStringToObject(c, "iss", t->app->cfg->issuer) &&
+	         cJSON_AddStringToObject(c, "sub", it->sub) &&
+	         cJSON_AddStringToObject(c, "aud", it->client->id) &&
+	         cJSON_AddNumberToObject(c, "exp", (double)(now + t->app->cfg->token_ttl)) &&
+	         cJSON_AddNumberToObject(c, "iat", (double)now) &&
+	         cJSON_AddNumberToObject(c, "auth_time", (double)it->auth_time);
 
-	cJSON_AddStringToObject(c, "iss", t->app->cfg->issuer);
-	cJSON_AddStringToObject(c, "sub", it->sub);
-	cJSON_AddStringToObject(c, "aud", it->client->id);
-	cJSON_AddNumberToObject(c, "exp", (double)(now + t->app->cfg->token_ttl));
-	cJSON_AddNumberToObject(c, "iat", (double)now);
-	cJSON_AddNumberToObject(c, "auth_time", (double)it->auth_time);
-	if (it->nonce && *it->nonce)
-		cJSON_AddStringToObject(c, "nonce", it->nonce);
-	if (it->access_token) {
-		if (idtoken_at_hash(alg, it->access_token, at_hash))
-			goto out;
-		cJSON_AddStringToObject(c, "at_hash", at_hash);
-	}
-	text = cJSON_PrintUnformatted(c);
-out:
+	if (ok && it->nonce && *it->nonce)
+		ok = cJSON_AddStringToObject(c, "nonce", it->nonce) != NULL;
+	if (ok && it->access_token)
+		ok = idtoken_at_hash(alg, it->access_token, at_hash) == 0 &&
+		     cJSON_AddStringToObject(c, "at_hash", at_hash) != NULL;
+	if (ok)
+		text = cJSON_PrintUnformatted(c);
 	cJSON_Delete(c);
 	return text;
 }

@@ -171,6 +171,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	(void)self;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	t->client_id = NULL;
+	response_json_reset();
 	route = routes->dispatch(req, t);
 	secs = seconds_since(&t0);
 	metrics_request(t->app->metrics, t->index, route, req->res.status, secs);
@@ -252,6 +253,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 	unsigned started = 0;
 	app *a;
 
+	response_json_init(); /* before any thread builds JSON: the app makes its key set */
 	for (unsigned i = 0; i < cfg->threads; i++) {
 		if ((workers[i].fd = listen_on(cfg)) < 0) {
 			fprintf(stderr, "identity-backend serve: cannot listen on %s:%u: %s\n", cfg->host,

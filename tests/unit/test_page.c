@@ -166,8 +166,30 @@ static void test_pages(void)
 	}
 }
 
+/* response_json_*: a cJSON allocation that fails marks the thread until the next request. */
+static void test_json_failures(void)
+{
+	void *p;
+
+	response_json_init();
+	response_json_reset();
+	p = cJSON_malloc(64);
+	T_CHECK(p && !response_json_failed(), "a cJSON allocation that succeeds marks nothing");
+	cJSON_free(p);
+#if defined(__SANITIZE_ADDRESS__)
+	T_SKIP("a failing cJSON allocation: AddressSanitizer aborts on impossible sizes");
+#else
+	p = cJSON_malloc(SIZE_MAX / 2); /* no allocator can give this */
+	T_CHECK(!p && response_json_failed(), "a cJSON allocation that fails marks the thread");
+#endif
+	response_json_reset();
+	T_CHECK(!response_json_failed(), "response_json_reset clears the mark");
+	cJSON_InitHooks(NULL);
+}
+
 int main(void)
 {
+	test_json_failures();
 	test_escape();
 	test_render();
 	test_origin();
