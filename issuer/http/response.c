@@ -68,6 +68,31 @@ int response_peer(h2o_req_t *req, struct sockaddr_storage *ss)
 }
 
 /* see response.h */
+int response_cors(h2o_req_t *req, const char *methods)
+{
+	response_add_header(req, "access-control-allow-origin", "*");
+	if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS")))
+		return 0;
+	response_add_header(req, "access-control-allow-methods", methods);
+	response_add_header(req, "access-control-allow-headers", "Authorization, Content-Type");
+	response_add_header(req, "access-control-max-age", "600");
+	req->res.status = 204;
+	req->res.reason = response_reason(204);
+	h2o_send_inline(req, "", 0);
+	return 1;
+}
+
+/* see response.h */
+const char *response_pool_str(h2o_req_t *req, const char *s, size_t len)
+{
+	char *p = h2o_mem_alloc_pool(&req->pool, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* see response.h */
 void response_send_typed(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
 {
 	req->res.status = status;

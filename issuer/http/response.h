@@ -29,6 +29,18 @@ h2o_iovec_t response_request_header(h2o_req_t *req, const h2o_token_t *token);
  * (the connection has no peer address, as in some tests and fuzzing). */
 int response_peer(h2o_req_t *req, struct sockaddr_storage *ss);
 
+/*
+ * CORS for an endpoint that browsers of any origin may call and that reads no
+ * cookie (/token, /userinfo): adds Access-Control-Allow-Origin: * to req's
+ * answer; when req is an OPTIONS preflight, answers it (204, methods, the
+ * Authorization and Content-Type request headers, cached 10 minutes) and
+ * returns 1, else returns 0 and the handler goes on.
+ */
+int response_cors(h2o_req_t *req, const char *methods);
+
+/* Copy s into req's pool as a NUL-terminated string. */
+const char *response_pool_str(h2o_req_t *req, const char *s, size_t len);
+
 /* Send body[0..len) with status and content type; no-store unless Cache-Control was set. */
 void response_send_typed(h2o_req_t *req, int status, const char *type, const char *body, size_t len);
 

@@ -37,9 +37,9 @@ static int add_item(cJSON *arr, const char *item, size_t n, const char *skip)
 static int add_aud(cJSON *claims, const char *issuer, const struct access_claims *a)
 {
 	const char *list = a->aud ? "" : a->client->audiences;
-	const char *first = a->aud                                                                   ? a->aud
-	                    : a->for_person && (!list[0] || oauth_scope_allowed("openid", a->scope)) ? issuer
-	                                                                                             : NULL;
+	const char *first = a->aud                                                             ? a->aud
+	                    : a->for_person && (!list[0] || scope_allowed("openid", a->scope)) ? issuer
+	                                                                                       : NULL;
 	const char *skip = a->for_person ? issuer : NULL;
 	cJSON *arr = cJSON_CreateArray(), *one;
 

@@ -17,10 +17,12 @@ void wellknown_jwks(h2o_req_t *req, app_thread *t);
 /* token.c: POST /token (every grant; the legacy JSON {sub, aud} body too). */
 void token_endpoint(h2o_req_t *req, app_thread *t);
 
-/* check.c: POST /verify (legacy JSON), /introspect (RFC 7662), /revoke (RFC 7009). */
-void check_verify(h2o_req_t *req, app_thread *t);
-void check_introspect(h2o_req_t *req, app_thread *t);
-void check_revoke(h2o_req_t *req, app_thread *t);
+/* verify.c: POST /verify (the legacy JSON {"token","aud"}). */
+void verify_endpoint(h2o_req_t *req, app_thread *t);
+
+/* introspect.c: POST /introspect (RFC 7662) and /revoke (RFC 7009). */
+void introspect_endpoint(h2o_req_t *req, app_thread *t);
+void revoke_endpoint(h2o_req_t *req, app_thread *t);
 
 /* userinfo.c: GET or POST /userinfo (RFC 6750 Bearer). */
 void userinfo_endpoint(h2o_req_t *req, app_thread *t);

@@ -39,7 +39,7 @@ struct user_grant {
 
 static int has_scope(const char *scope, const char *name)
 {
-	return oauth_scope_allowed(name, scope);
+	return scope_allowed(name, scope);
 }
 
 static void invalid_grant(h2o_req_t *req, const char *why)
@@ -269,7 +269,7 @@ static int scope_refused(h2o_req_t *req, app_thread *t, const struct store_clien
 	struct store_refresh cur;
 	store_err e;
 
-	if (!oauth_scope_valid(scope)) {
+	if (!scope_valid(scope)) {
 		response_send_error(req, 400, "invalid_scope", "scope is malformed");
 		return -1;
 	}
@@ -279,7 +279,7 @@ static int scope_refused(h2o_req_t *req, app_thread *t, const struct store_clien
 		return -1;
 	}
 	/* Not found (used, say) or another client's: the rotation gives the answer. */
-	if (e == STORE_OK && strcmp(cur.client_id, c->id) == 0 && !oauth_scope_allowed(scope, cur.scope)) {
+	if (e == STORE_OK && strcmp(cur.client_id, c->id) == 0 && !scope_allowed(scope, cur.scope)) {
 		response_send_error(req, 400, "invalid_scope", "scope must lie within the granted scope");
 		return -1;
 	}

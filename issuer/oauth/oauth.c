@@ -1,5 +1,5 @@
 /*
- * oauth.c: form bodies, client authentication and scope checks (see oauth.h).
+ * oauth.c: form bodies and client authentication (see oauth.h).
  * A failed authentication says only "invalid_client": never whether the id or
  * the secret was wrong, and an unknown id costs the same hash as a known one.
  */
@@ -8,16 +8,6 @@
 
 #include "oauth/oauth.h"
 #include "crypto/secret.h"
-
-/* see oauth.h */
-const char *oauth_pool_str(h2o_req_t *req, const char *s, size_t len)
-{
-	char *p = h2o_mem_alloc_pool(&req->pool, len + 1);
-
-	memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
-}
 
 /* see oauth.h */
 void oauth_store_unavailable(h2o_req_t *req)
@@ -72,7 +62,7 @@ static int check_client(h2o_req_t *req, app_thread *t, const char *id, const cha
 		unauthorized(req, "client authentication failed");
 		return -1;
 	}
-	t->client_id = oauth_pool_str(req, c->id, strlen(c->id));
+	t->client_id = response_pool_str(req, c->id, strlen(c->id));
 	return 0;
 }
 
@@ -162,76 +152,10 @@ int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, 
 			return -1;
 		}
 		if (e == STORE_OK && c->is_public) {
-			t->client_id = oauth_pool_str(req, c->id, strlen(c->id));
+			t->client_id = response_pool_str(req, c->id, strlen(c->id));
 			return 0;
 		}
 	}
 	/* A confidential client, or no client at all: a secret is required (and a failure counted). */
 	return oauth_client_auth(req, t, form, c);
-}
-
-/* see oauth.h */
-int oauth_cors(h2o_req_t *req, const char *methods)
-{
-	response_add_header(req, "access-control-allow-origin", "*");
-	if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS")))
-		return 0;
-	response_add_header(req, "access-control-allow-methods", methods);
-	response_add_header(req, "access-control-allow-headers", "Authorization, Content-Type");
-	response_add_header(req, "access-control-max-age", "600");
-	req->res.status = 204;
-	req->res.reason = "No Content";
-	h2o_send_inline(req, "", 0);
-	return 1;
-}
-
-static int nqchar(unsigned char ch)
-{
-	return ch == 0x21 || (ch >= 0x23 && ch <= 0x5b) || (ch >= 0x5d && ch <= 0x7e);
-}
-
-/* see oauth.h */
-int oauth_scope_valid(const char *scope)
-{
-	const unsigned char *p = (const unsigned char *)scope;
-
-	if (!*p)
-		return 0;
-	for (int prev_space = 1; *p; p++) {
-		if (*p == ' ') {
-			if (prev_space)
-				return 0;
-			prev_space = 1;
-		} else if (!nqchar(*p))
-			return 0;
-		else
-			prev_space = 0;
-	}
-	return p[-1] != ' ';
-}
-
-/* 1 when tok[0..n) is one of allowed's space-separated tokens. */
-static int has_token(const char *allowed, const char *tok, size_t n)
-{
-	for (const char *p = allowed; *p;) {
-		size_t m = strcspn(p, " ");
-		if (m == n && memcmp(p, tok, n) == 0)
-			return 1;
-		p += m;
-		p += *p == ' ';
-	}
-	return 0;
-}
-
-/* see oauth.h */
-int oauth_scope_allowed(const char *scope, const char *allowed)
-{
-	for (const char *p = scope; *p;) {
-		size_t n = strcspn(p, " ");
-		if (n && !has_token(allowed, p, n))
-			return 0;
-		p += n;
-		p += *p == ' ';
-	}
-	return 1;
 }

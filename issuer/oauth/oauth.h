@@ -1,8 +1,8 @@
 /*
  * oauth.h: what the OAuth endpoints (/token, /introspect, /revoke) share:
  * reading a form body, authenticating the client (RFC 6749 §2.3.1:
- * client_secret_basic or client_secret_post, never both), and scope and
- * audience checks against what the client was registered for. Each function
+ * client_secret_basic or client_secret_post, never both) and identifying the
+ * client of a grant (scopes: scope.h). Each function
  * that can fail has already sent the error response when it returns -1, so a
  * handler only returns.
  */
@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "http/response.h"
 #include "runtime/app.h"
+#include "oauth/scope.h"
 #include "store/store.h"
 
 /* Longest client secret accepted on the wire (ours are 43 characters). */
@@ -49,23 +50,5 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
  */
 int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, const char *grant,
                           struct store_client *c);
-
-/*
- * CORS for an endpoint that browsers of any origin may call and that reads no
- * cookie (/token, /userinfo): adds Access-Control-Allow-Origin: * to req's
- * answer; when req is an OPTIONS preflight, answers it (204, methods, the
- * Authorization and Content-Type request headers, cached 10 minutes) and
- * returns 1, else returns 0 and the handler goes on.
- */
-int oauth_cors(h2o_req_t *req, const char *methods);
-
-/* 1 when every space-separated token of scope is in allowed (also space-separated), else 0. */
-int oauth_scope_allowed(const char *scope, const char *allowed);
-
-/* 1 when scope is a valid RFC 6749 §3.3 scope string (NQCHAR tokens, single spaces). */
-int oauth_scope_valid(const char *scope);
-
-/* Copy s into req's pool as a NUL-terminated string. */
-const char *oauth_pool_str(h2o_req_t *req, const char *s, size_t len);
 
 #endif

@@ -6,11 +6,10 @@
  *    JWT access token per RFC 9068 (typ at+jwt, sub = client_id, jti);
  *    authorization_code and refresh_token (grant.c) for a confidential client
  *    or a public one identified by its client_id (oauth_client_identify);
- *  - the legacy JSON body {"sub","aud"} (the API this service replaces): the same client authentication (Basic,
- *    or client_id/client_secret members), the subject and audience must be
- *    registered for the client; the answer carries `token` and the OAuth fields.
- * Tokens are signed on the loop thread (a signature costs 20..700 us); nothing
- * in this file touches the store except the client lookup (grant.c does).
+ *  - the legacy JSON body {"sub","aud"} (the API this service replaces): the same client authentication
+ * (Basic, or client_id/client_secret members), the subject and audience must be registered for the client;
+ * the answer carries `token` and the OAuth fields. Tokens are signed on the loop thread (a signature
+ * costs 20..700 us); nothing in this file touches the store except the client lookup (grant.c does).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +73,7 @@ static void client_credentials(h2o_req_t *req, app_thread *t, const http_form *f
 		                    "this client may not use client_credentials");
 		return;
 	}
-	if (scope && (!oauth_scope_valid(scope) || !oauth_scope_allowed(scope, c->scope))) {
+	if (scope && (!scope_valid(scope) || !scope_allowed(scope, c->scope))) {
 		response_send_error(req, 400, "invalid_scope",
 		                    "scope is malformed or not allowed for this client");
 		return;
@@ -160,7 +159,7 @@ void token_endpoint(h2o_req_t *req, app_thread *t)
 	h2o_iovec_t ct = response_request_header(req, H2O_TOKEN_CONTENT_TYPE);
 
 	/* Public clients call from browsers of any origin; no cookie is read here. */
-	if (oauth_cors(req, "POST"))
+	if (response_cors(req, "POST"))
 		return;
 	if (ct.base && http_media_type_is(ct.base, ct.len, "application/json"))
 		seed_token(req, t);

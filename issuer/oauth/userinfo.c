@@ -61,7 +61,7 @@ static int bearer(h2o_req_t *req, const char **tok)
 		return 0;
 	}
 	if (auth.base && http_bearer_parse(auth.base, auth.len, &in_header, &n) == HTTP_OK) {
-		*tok = oauth_pool_str(req, in_header, n);
+		*tok = response_pool_str(req, in_header, n);
 		return 0;
 	}
 	if (auth.base && http_auth_scheme_is(auth.base, auth.len, "Bearer"))
@@ -119,9 +119,9 @@ static cJSON *claims(const struct store_user *u, const char *scope)
 	cJSON *doc = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(doc, "sub", u->id);
-	if (oauth_scope_allowed("profile", scope))
+	if (scope_allowed("profile", scope))
 		cJSON_AddStringToObject(doc, "preferred_username", u->username);
-	if (oauth_scope_allowed("email", scope) && u->email[0]) {
+	if (scope_allowed("email", scope) && u->email[0]) {
 		cJSON_AddStringToObject(doc, "email", u->email);
 		cJSON_AddFalseToObject(doc, "email_verified");
 	}
@@ -137,13 +137,13 @@ void userinfo_endpoint(h2o_req_t *req, app_thread *t)
 	store_err e;
 
 	/* Browsers of any origin may call it: no cookie is read. */
-	if (oauth_cors(req, "GET, POST"))
+	if (response_cors(req, "GET, POST"))
 		return;
 	response_add_header(req, "access-control-expose-headers", "WWW-Authenticate");
 	if (bearer(req, &tok) || verify(req, t, tok, &jwt))
 		goto out;
 	scope = jose_json_string(jwt.payload, "scope");
-	if (!oauth_scope_allowed("openid", scope)) {
+	if (!scope_allowed("openid", scope)) {
 		response_add_header(req, "www-authenticate",
 		                    "Bearer error=\"insufficient_scope\", scope=\"openid\"");
 		response_send_error(req, 403, "insufficient_scope", "the access token's scope lacks openid");

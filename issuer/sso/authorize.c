@@ -161,8 +161,8 @@ static const char *problem(const http_form *q, const struct store_client *c, con
 		return *code = "unsupported_response_type", "only response_type=code is supported";
 	if (mode && strcmp(mode, "query") != 0)
 		return "only response_mode=query is supported";
-	if (!scope || strlen(scope) > STORE_SCOPE_MAX || !oauth_scope_valid(scope) ||
-	    !oauth_scope_allowed(scope, KNOWN_SCOPES) || !oauth_scope_allowed(scope, c->scope))
+	if (!scope || strlen(scope) > STORE_SCOPE_MAX || !scope_valid(scope) ||
+	    !scope_allowed(scope, KNOWN_SCOPES) || !scope_allowed(scope, c->scope))
 		return *code = "invalid_scope",
 		       "scope is missing, malformed, unknown or not allowed for this client";
 	if (nonce && strlen(nonce) > STORE_NONCE_MAX)

@@ -67,7 +67,7 @@ static void merge(const char *granted, const char *scope, char *out)
 		size_t n = strcspn(p, " ");
 		char tok[STORE_SCOPE_MAX + 1];
 		snprintf(tok, sizeof tok, "%.*s", (int)n, p);
-		if (!oauth_scope_allowed(tok, out)) {
+		if (!scope_allowed(tok, out)) {
 			if (len + 1 + n > STORE_SCOPE_MAX) {
 				snprintf(out, STORE_SCOPE_MAX + 1, "%s", scope);
 				return;

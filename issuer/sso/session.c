@@ -255,7 +255,7 @@ int session_needs_consent(app_thread *t, const struct store_client *c, const cha
 		return 1;
 	if (e != STORE_OK)
 		return -1;
-	return !oauth_scope_allowed(scope, granted);
+	return !scope_allowed(scope, granted);
 }
 
 /* 1 when the request's Origin header is absent, "null" (a no-referrer page's own

@@ -1,14 +1,12 @@
 /*
- * check.c: the endpoints that judge tokens this issuer signed: the legacy
- * POST /verify, /introspect (RFC 7662) and /revoke (RFC 7009). All three verify
- * with the shared core against the published keys (the same rules as the CLI
- * and the WASM verifier), then consult the revocation list: a revoked jti is
- * refused until the token's own expiry. A failed revocation lookup fails closed.
- * /introspect and /revoke also take our refresh tokens (opaque: no '.'), looked
- * up by their hash, and only for the client they were issued to; revoking one
- * revokes its whole family (every rotation of the grant). Access tokens already
- * issued from that grant live on until their exp (token_ttl): the store does not
- * link jtis to grants, and RFC 7009 §2.1 leaves that to the server.
+ * introspect.c: POST /introspect (RFC 7662) and /revoke (RFC 7009) for an
+ * authenticated confidential client. Access tokens are judged like /verify
+ * (judge.h) and told only to a client they concern (issued to it, or meant for
+ * one of its audiences). Refresh tokens (opaque: no '.') are looked up by their
+ * hash, and only for the client they were issued to; revoking one revokes its
+ * whole family (every rotation of the grant). Access tokens already issued from
+ * that grant live on until their exp (token_ttl): the store does not link jtis
+ * to grants, and RFC 7009 §2.1 leaves that to the server.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,96 +14,9 @@
 
 #include "jose_json.h"
 #include "oauth/endpoints.h"
+#include "oauth/judge.h"
 #include "oauth/oauth.h"
 #include "crypto/secret.h"
-
-/* The outcome of judging one token. */
-struct verdict {
-	jose_jwt jwt;
-	jose_fail why;
-	const char *code; /* NULL when valid */
-	const char *message;
-	int unavailable; /* the store could not answer */
-};
-
-/* Verify token with our keys (aud checked when given) and the revocation list. */
-static void judge(app_thread *t, const char *token, size_t len, const char *aud, struct verdict *v)
-{
-	const char *iss[] = {t->app->cfg->issuer}, *auds[] = {aud};
-	jose_jwt_opts o = {.now = app_now(),
-	                   .issuers = iss,
-	                   .n_issuers = 1,
-	                   .audiences = aud ? auds : NULL,
-	                   .n_audiences = aud ? 1 : 0};
-	const char *jti;
-	int revoked = 0;
-	jose_err e;
-
-	memset(v, 0, sizeof *v);
-	if (t->app->cfg->legacy_secret) /* asymmetric tokens first, with every rule */
-		o.algs = JOSE_ALGS_ALL & ~JOSE_ALG_BIT(JOSE_ALG_HS256);
-	e = keyring_verify(t->app->keys, &o, token, len, &v->jwt, &v->why);
-	if (e == JOSE_E_ALG_NOT_ALLOWED && t->app->cfg->legacy_secret) {
-		/* legacy HS256 tokens carry no iss */
-		o.algs = JOSE_ALG_BIT(JOSE_ALG_HS256), o.issuers = NULL, o.n_issuers = 0;
-		e = keyring_verify(t->app->keys, &o, token, len, &v->jwt, &v->why);
-	}
-	if (e != JOSE_OK) {
-		v->code = jose_err_code(e);
-		v->message = v->why.reason ? v->why.reason : jose_err_message(e);
-		metrics_verify_failure(t->app->metrics, t->index, v->code);
-		return;
-	}
-	if (!(jti = jose_json_string(v->jwt.payload, "jti")))
-		return;
-	if (store_revoke_check(t->db, jti, o.now, &revoked) != STORE_OK)
-		v->unavailable = 1;
-	if (revoked) {
-		v->code = "ERR_JWT_REVOKED";
-		v->message = "the token has been revoked";
-		metrics_verify_failure(t->app->metrics, t->index, "revoked");
-	}
-}
-
-/* see routes.h */
-void check_verify(h2o_req_t *req, app_thread *t)
-{
-	cJSON *doc = NULL, *out;
-	const char *token, *aud = NULL;
-	const cJSON *a;
-	struct verdict v = {0};
-
-	if (jose_json_parse(req->entity.base ? req->entity.base : "", req->entity.len, JOSE_JSON_MAX_DEPTH,
-	                    JOSE_E_JWT_INVALID, &doc) != JOSE_OK ||
-	    !cJSON_IsObject(doc) || !(token = jose_json_string(doc, "token")) ||
-	    ((a = jose_json_member(doc, "aud")) && !(aud = jose_json_string(doc, "aud")))) {
-		response_send_json(
-		    req, 400,
-		    H2O_STRLIT("{\"valid\":false,\"error\":\"invalid_request\",\"message\":\"the body "
-		               "must be a JSON object {\\\"token\\\":…,\\\"aud\\\":…}\"}"));
-		goto out;
-	}
-	judge(t, token, strlen(token), aud, &v);
-	if (v.unavailable) {
-		oauth_store_unavailable(req);
-		goto out;
-	}
-	out = cJSON_CreateObject();
-	cJSON_AddBoolToObject(out, "valid", !v.code);
-	if (v.code) {
-		cJSON_AddStringToObject(out, "error", v.code);
-		cJSON_AddStringToObject(out, "message", v.message);
-		if (v.why.claim)
-			cJSON_AddStringToObject(out, "claim", v.why.claim);
-	} else {
-		cJSON_AddItemToObject(out, "claims", v.jwt.payload);
-		v.jwt.payload = NULL;
-	}
-	response_send_cjson(req, v.code ? 401 : 200, out);
-out:
-	jose_jwt_clear(&v.jwt);
-	cJSON_Delete(doc);
-}
 
 /* An accept of jose_jwt_aud_any: the value is one of client ctx's audiences. */
 static int client_audience(void *ctx, const char *v)
@@ -220,13 +131,13 @@ static void revoke_refresh(h2o_req_t *req, app_thread *t, const struct store_cli
 		oauth_store_unavailable(req);
 }
 
-/* see routes.h */
-void check_introspect(h2o_req_t *req, app_thread *t)
+/* see endpoints.h */
+void introspect_endpoint(h2o_req_t *req, app_thread *t)
 {
 	http_form f;
 	struct store_client c;
 	const char *token;
-	struct verdict v;
+	struct judge_verdict v;
 
 	if (read_request(req, t, &f, &c, &token))
 		return;
@@ -234,7 +145,7 @@ void check_introspect(h2o_req_t *req, app_thread *t)
 		introspect_refresh(req, t, &c, token);
 		return;
 	}
-	judge(t, token, strlen(token), NULL, &v);
+	judge_token(t, token, strlen(token), NULL, &v);
 	if (v.unavailable)
 		oauth_store_unavailable(req);
 	else if (v.code || !concerns(&c, v.jwt.payload))
@@ -244,14 +155,14 @@ void check_introspect(h2o_req_t *req, app_thread *t)
 	jose_jwt_clear(&v.jwt);
 }
 
-/* see routes.h */
-void check_revoke(h2o_req_t *req, app_thread *t)
+/* see endpoints.h */
+void revoke_endpoint(h2o_req_t *req, app_thread *t)
 {
 	http_form f;
 	struct store_client c;
 	const char *token, *jti, *cid;
 	double exp = 0;
-	struct verdict v;
+	struct judge_verdict v;
 	store_err e;
 
 	if (read_request(req, t, &f, &c, &token))
@@ -260,7 +171,7 @@ void check_revoke(h2o_req_t *req, app_thread *t)
 		revoke_refresh(req, t, &c, token);
 		return;
 	}
-	judge(t, token, strlen(token), NULL, &v);
+	judge_token(t, token, strlen(token), NULL, &v);
 	if (v.unavailable) {
 		oauth_store_unavailable(req);
 	} else if (v.code) { /* invalid, expired or already revoked: nothing to do (RFC 7009 §2.2) */
