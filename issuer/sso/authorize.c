@@ -17,6 +17,9 @@
 #include "oauth/oauth.h"
 #include "http/page.h"
 #include "sso/endpoints.h"
+#include "sso/cookie.h"
+#include "sso/flow.h"
+#include "sso/redirect.h"
 #include "sso/session.h"
 
 /* Scopes this issuer knows (OIDC Core §5.4, §11). */
@@ -84,8 +87,8 @@ static void repeated(h2o_req_t *req, app_thread *t, h2o_iovec_t raw)
 		return;
 	}
 	if (known_client(req, t, val[0], val[1], &c) == 0)
-		session_redirect_error(req, t, val[1], count[2] == 1 ? val[2] : NULL, "invalid_request",
-		                       "a parameter was given more than once");
+		redirect_error(req, t, val[1], count[2] == 1 ? val[2] : NULL, "invalid_request",
+		               "a parameter was given more than once");
 }
 
 /* prompt (OIDC Core §3.1.2.1): space-separated none, login, consent, select_account (as
@@ -184,7 +187,7 @@ static int read_request(h2o_req_t *req, app_thread *t, const http_form *q, const
 	else if (!why && parse_max_age(http_form_get(q, "max_age"), &f->max_age))
 		why = "max_age must be a non-negative integer";
 	if (why) {
-		session_redirect_error(req, t, uri, state, code ? code : "invalid_request", why);
+		redirect_error(req, t, uri, state, code ? code : "invalid_request", why);
 		return -1;
 	}
 	snprintf(f->client_id, sizeof f->client_id, "%s", c->id);
@@ -199,8 +202,8 @@ static int read_request(h2o_req_t *req, app_thread *t, const http_form *q, const
 
 static void unavailable(h2o_req_t *req, app_thread *t, const struct store_flow *f)
 {
-	session_redirect_error(req, t, f->redirect_uri, f->state, "temporarily_unavailable",
-	                       "the server cannot complete the request now; try again");
+	redirect_error(req, t, f->redirect_uri, f->state, "temporarily_unavailable",
+	               "the server cannot complete the request now; try again");
 }
 
 /* Store flow f (signed in already when s is not NULL) and answer with its page. */
@@ -220,7 +223,7 @@ static void start_flow(h2o_req_t *req, app_thread *t, struct store_flow *f, cons
 		snprintf(f->user_id, sizeof f->user_id, "%s", s->user_id);
 		f->auth_time = s->auth_time;
 	}
-	if (session_browser_ensure(req, t, f->browser_hash) || session_flow_ids(t, f, id, csrf) ||
+	if (cookie_browser_ensure(req, t, f->browser_hash) || flow_ids(t, f, id, csrf) ||
 	    store_flow_put(t->db, f) != STORE_OK)
 		unavailable(req, t, f);
 	else if (s)
@@ -248,16 +251,16 @@ static void decide(h2o_req_t *req, app_thread *t, const struct store_client *c, 
 	/* OIDC Core §3.1.2.1: max_age=0 is prompt=login. */
 	login = e != STORE_OK || (f->prompt & STORE_PROMPT_LOGIN) || f->max_age == 0 ||
 	        (f->max_age > 0 && now - s.auth_time > f->max_age);
-	if (!login && (consent = session_needs_consent(t, c, s.user_id, f->scope, f->prompt)) < 0) {
+	if (!login && (consent = consent_needed(t, c, s.user_id, f->scope, f->prompt)) < 0) {
 		unavailable(req, t, f);
 		return;
 	}
 	if (none && (login || consent))
-		session_redirect_error(req, t, f->redirect_uri, f->state,
-		                       login ? "login_required" : "consent_required",
-		                       login ? "the user must sign in" : "the user must consent");
+		redirect_error(req, t, f->redirect_uri, f->state,
+		               login ? "login_required" : "consent_required",
+		               login ? "the user must sign in" : "the user must consent");
 	else if (!login && !consent)
-		session_issue_code(req, t, f, s.user_id, s.auth_time);
+		redirect_code(req, t, f, s.user_id, s.auth_time);
 	else
 		start_flow(req, t, f, login ? NULL : &s, login_hint);
 }
@@ -269,7 +272,7 @@ void authorize_endpoint(h2o_req_t *req, app_thread *t)
 	h2o_iovec_t raw;
 	struct store_client c;
 	struct store_flow *f = h2o_mem_alloc_pool(&req->pool, sizeof *f);
-	http_err e = session_params(req, &q, &raw);
+	http_err e = flow_params(req, &q, &raw);
 	int none;
 
 	memset(f, 0, sizeof *f);

@@ -14,6 +14,9 @@
 #include "oauth/oauth.h"
 #include "http/page.h"
 #include "sso/endpoints.h"
+#include "sso/cookie.h"
+#include "sso/flow.h"
+#include "sso/redirect.h"
 #include "sso/session.h"
 
 /* What each known scope means, in the words shown to people. */
@@ -46,6 +49,24 @@ static void describe(const char *scope, char *out, size_t cap)
 }
 
 /* see session.h */
+/* see endpoints.h */
+int consent_needed(app_thread *t, const struct store_client *c, const char *user_id, const char *scope,
+                   int prompt)
+{
+	char granted[STORE_SCOPE_MAX + 1];
+	store_err e;
+
+	if (prompt & STORE_PROMPT_CONSENT)
+		return 1;
+	if (!c->needs_consent)
+		return 0;
+	if ((e = store_consent_get(t->db, user_id, c->id, granted)) == STORE_NOT_FOUND)
+		return 1;
+	if (e != STORE_OK)
+		return -1;
+	return !scope_allowed(scope, granted);
+}
+
 void consent_page(h2o_req_t *req, const struct store_flow *f, const char *id, const char *csrf,
                   const char *username)
 {
@@ -102,16 +123,16 @@ void consent_endpoint(h2o_req_t *req, app_thread *t)
 	const char *decision;
 	int allow;
 
-	if (session_params(req, &form, NULL) != HTTP_OK) {
-		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+	if (flow_params(req, &form, NULL) != HTTP_OK) {
+		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
-	if (session_flow(req, t, &form, now, f, hash))
+	if (flow_check(req, t, &form, now, f, hash))
 		return;
 	decision = http_form_get(&form, "decision");
 	allow = decision && strcmp(decision, "allow") == 0;
 	if (!f->user_id[0] || !decision || (!allow && strcmp(decision, "deny") != 0)) {
-		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
 	if (allow && remember(t, f, now)) {
@@ -119,10 +140,10 @@ void consent_endpoint(h2o_req_t *req, app_thread *t)
 		return;
 	}
 	if (store_flow_take(t->db, hash, SECRET_HASH_LEN, now, f) != STORE_OK)
-		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 	else if (allow)
-		session_issue_code(req, t, f, f->user_id, f->auth_time);
+		redirect_code(req, t, f, f->user_id, f->auth_time);
 	else
-		session_redirect_error(req, t, f->redirect_uri, f->state, "access_denied",
-		                       "the user denied the request");
+		redirect_error(req, t, f->redirect_uri, f->state, "access_denied",
+		               "the user denied the request");
 }

@@ -27,4 +27,9 @@ void login_page(h2o_req_t *req, int status, const struct store_flow *f, const ch
 void consent_page(h2o_req_t *req, const struct store_flow *f, const char *id, const char *csrf,
                   const char *username);
 
+/* 1 when user_id must be asked before client c gets scope (c needs consent and none on
+ * record covers scope, or prompt asks for it), 0 when not, -1 when the store failed. */
+int consent_needed(app_thread *t, const struct store_client *c, const char *user_id, const char *scope,
+                   int prompt);
+
 #endif

@@ -20,6 +20,9 @@
 #include "http/page.h"
 #include "crypto/password.h"
 #include "sso/endpoints.h"
+#include "sso/cookie.h"
+#include "sso/flow.h"
+#include "sso/redirect.h"
 #include "sso/session.h"
 
 #define WRONG "The username or password is incorrect."
@@ -136,8 +139,8 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 		return;
 	}
 	if (app_client_get(t, j->flow.client_id, &c) != STORE_OK ||
-	    (consent = session_needs_consent(t, &c, j->user.id, j->flow.scope, j->flow.prompt)) < 0) {
-		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+	    (consent = consent_needed(t, &c, j->user.id, j->flow.scope, j->flow.prompt)) < 0) {
+		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
 	if (consent) {
@@ -145,14 +148,14 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 		    STORE_OK)
 			consent_page(req, &j->flow, j->flow_id, j->csrf, j->user.username);
 		else
-			page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+			page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
 	if (store_flow_take(t->db, j->flow_hash, SECRET_HASH_LEN, now, &taken) != STORE_OK) {
-		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
-	session_issue_code(req, t, &taken, j->user.id, now);
+	redirect_code(req, t, &taken, j->user.id, now);
 }
 
 /* Back on the loop. j->job.req is NULL when the browser left: record, answer nobody. */
@@ -249,7 +252,7 @@ static void login_form(h2o_req_t *req, app_thread *t, const http_form *form)
 	int64_t now = app_now();
 	const char *user = http_form_get(form, "username"), *pw = http_form_get(form, "password");
 
-	if (limited(req, t, form, now) || session_flow(req, t, form, now, f, hash))
+	if (limited(req, t, form, now) || flow_check(req, t, form, now, f, hash))
 		return;
 	if (!user || !*user || strlen(user) > STORE_USERNAME_MAX || !pw || !*pw ||
 	    strlen(pw) > PASSWORD_MAX_LEN) {
@@ -266,8 +269,8 @@ static void login_post(h2o_req_t *req, app_thread *t)
 	http_form form;
 	const char *pw;
 
-	if (session_params(req, &form, NULL) != HTTP_OK) {
-		page_error(req, 400, "Sign-in expired", SESSION_EXPIRED);
+	if (flow_params(req, &form, NULL) != HTTP_OK) {
+		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
 	login_form(req, t, &form);

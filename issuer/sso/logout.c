@@ -17,6 +17,9 @@
 #include "jose_json.h"
 #include "http/page.h"
 #include "sso/endpoints.h"
+#include "sso/cookie.h"
+#include "sso/flow.h"
+#include "sso/redirect.h"
 #include "sso/session.h"
 
 /* How long after its expiry a hint still names its user (seconds): RPs log out late. */
@@ -126,7 +129,7 @@ static int confirmed(h2o_req_t *req, const http_form *q)
 	uint8_t browser[SECRET_HASH_LEN];
 	char want[SECRET_TEXT_LEN + 1];
 
-	if (!csrf || strlen(csrf) != SECRET_TEXT_LEN || session_browser(req, browser))
+	if (!csrf || strlen(csrf) != SECRET_TEXT_LEN || cookie_browser(req, browser))
 		return 0;
 	form_token(browser, want);
 	return jose_ct_equal(want, csrf, SECRET_TEXT_LEN);
@@ -141,7 +144,7 @@ static void confirm_page(h2o_req_t *req, app_thread *t, const struct logout *l)
 	                       {"post_logout_redirect_uri", l->uri},
 	                       {"state", l->state}};
 
-	if (session_browser_ensure(req, t, browser)) {
+	if (cookie_browser_ensure(req, t, browser)) {
 		page_unavailable(req);
 		return;
 	}
@@ -160,7 +163,7 @@ void logout_endpoint(h2o_req_t *req, app_thread *t)
 	store_err e;
 	int post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
 
-	if (session_params(req, &q, NULL) != HTTP_OK) {
+	if (flow_params(req, &q, NULL) != HTTP_OK) {
 		page_error(req, 400, "Invalid sign-out request", BAD_LOGOUT);
 		return;
 	}
@@ -182,7 +185,7 @@ void logout_endpoint(h2o_req_t *req, app_thread *t)
 	session_end(req, t);
 	if (l.uri) {
 		const char *p[] = {"state", l.state && *l.state ? l.state : NULL};
-		session_redirect(req, t, l.uri, p, 1, 0);
+		redirect_to(req, t, l.uri, p, 1, 0);
 	} else
 		page_send(req, 200, "signed-out.html", NULL, 0, NULL);
 }

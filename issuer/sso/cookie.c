@@ -1,0 +1,67 @@
+/*
+ * cookie.c: the two cookies of the browser sign-in (see cookie.h). Never logs a
+ * cookie; the store only ever sees a cookie value's hash.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sso/cookie.h"
+
+/* The value of cookie name (one of ours: exactly SECRET_TEXT_LEN characters) into out; 0 or -1. */
+int cookie_get(h2o_req_t *req, const char *name, char out[SECRET_TEXT_LEN + 1])
+{
+	char v[SECRET_TEXT_LEN + 2];
+
+	for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, i)) != -1;) {
+		h2o_iovec_t h = req->headers.entries[i].value;
+		if (http_cookie_get(h.base, h.len, name, v, sizeof v) == HTTP_OK &&
+		    strlen(v) == SECRET_TEXT_LEN) {
+			memcpy(out, v, SECRET_TEXT_LEN + 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int secure(app_thread *t)
+{
+	return strncmp(t->app->cfg->issuer, "https://", 8) == 0;
+}
+
+/* Set-Cookie name=value with our attributes; max_age < 0: a browser-session cookie. */
+void cookie_set(h2o_req_t *req, app_thread *t, const char *name, const char *value, int64_t max_age)
+{
+	char *c = h2o_mem_alloc_pool(&req->pool, 256);
+	char age[40] = "";
+
+	if (max_age >= 0)
+		snprintf(age, sizeof age, "; Max-Age=%lld", (long long)max_age);
+	snprintf(c, 256, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", name, value, age,
+	         secure(t) ? "; Secure" : "");
+	response_add_header(req, "set-cookie", c);
+}
+
+/* see cookie.h */
+int cookie_browser(h2o_req_t *req, uint8_t hash[SECRET_HASH_LEN])
+{
+	char v[SECRET_TEXT_LEN + 1];
+
+	if (cookie_get(req, BROWSER_COOKIE, v))
+		return -1;
+	secret_hash(v, SECRET_TEXT_LEN, hash);
+	return 0;
+}
+
+/* see cookie.h */
+int cookie_browser_ensure(h2o_req_t *req, app_thread *t, uint8_t hash[SECRET_HASH_LEN])
+{
+	char v[SECRET_TEXT_LEN + 1];
+
+	if (cookie_browser(req, hash) == 0)
+		return 0;
+	if (secret_generate(&t->rng, v))
+		return -1;
+	secret_hash(v, SECRET_TEXT_LEN, hash);
+	cookie_set(req, t, BROWSER_COOKIE, v, -1);
+	return 0;
+}
