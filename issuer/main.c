@@ -77,6 +77,12 @@ static const char usage_user[] =
     "      list shows user_id, username, email, created_at, locked; never a password hash.\n"
     "      remove also ends the user's sessions and refresh tokens.\n";
 
+static const char usage_backup[] =
+    "  backup --to FILE [--force] [--db FILE]\n"
+    "      A consistent copy of the database, taken while a server keeps serving; serve\n"
+    "      --db FILE opens it as it is (restore: stop the server, put the copy in place).\n"
+    "      Refuses an existing FILE unless --force; a failed copy leaves nothing under FILE.\n";
+
 static const char usage_version[] = "  version | --version\n"
                                     "      Print this program's version and those of the libraries in it.\n";
 
@@ -91,8 +97,9 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *usage;
 } commands[] = {
-    {"verify", cli_verify, usage_verify}, {"serve", cli_serve, usage_serve}, {"keys", cli_keys, usage_keys},
-    {"client", cli_client, usage_client}, {"user", cli_user, usage_user},
+    {"verify", cli_verify, usage_verify}, {"serve", cli_serve, usage_serve},
+    {"keys", cli_keys, usage_keys},       {"client", cli_client, usage_client},
+    {"user", cli_user, usage_user},       {"backup", cli_backup, usage_backup},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

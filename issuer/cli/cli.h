@@ -51,6 +51,14 @@ int cli_client(int argc, char **argv);
  */
 int cli_user(int argc, char **argv);
 
+/*
+ * `identity-backend backup --to FILE [--force] [--db FILE]`: a consistent copy of
+ * the database while a server keeps serving (store_backup); prints
+ * {"backup": FILE, "bytes": N}. Exit 2 when --to is missing, the target exists
+ * without --force or there is no database; 1 when the copy failed.
+ */
+int cli_backup(int argc, char **argv);
+
 /* Where the store lives when --db is not given. */
 #define CLI_DB_DEFAULT "var/identity.db"
 

@@ -288,6 +288,16 @@ struct store_ops {
 	 * the store can serve queries now, else the failure (BUSY, IO, ...). */
 	store_err (*ping)(store *s);
 
+	/*
+	 * A consistent copy of the whole store, taken while others keep reading and
+	 * writing, into the new file `to` (mode 0600; a backend without files may
+	 * refuse with INVALID). The copy is written under a temporary name in the
+	 * same folder and renamed over `to` only when complete and flushed, so an
+	 * interrupted backup never leaves a partial file under that name; CONFLICT
+	 * when `to` exists and !replace. Restoring is opening the copy as a store.
+	 */
+	store_err (*backup)(store *s, const char *to, int replace);
+
 	/* Clients. put inserts (CONFLICT if the id exists; no update in place);
 	 * list goes in id order; delete also removes the client's codes and
 	 * refresh tokens. */
@@ -475,6 +485,10 @@ static inline store_err store_tx_end(store *s, int commit)
 static inline store_err store_ping(store *s)
 {
 	return s->ops->ping(s);
+}
+static inline store_err store_backup(store *s, const char *to, int replace)
+{
+	return s->ops->backup(s, to, replace);
 }
 static inline store_err store_client_put(store *s, const struct store_client *c)
 {

@@ -30,6 +30,10 @@
 
 /* How long a write waits for another writer before STORE_BUSY. Writes are a few
  * rows each, so waiting this long means something is wrong, not merely busy. */
+/* Pages a backup copies before it lets writers in again (4 KiB each). */
+#ifndef STORE_SQLITE_BACKUP_PAGES
+#define STORE_SQLITE_BACKUP_PAGES 256
+#endif
 #ifndef STORE_SQLITE_BUSY_MS
 #define STORE_SQLITE_BUSY_MS 2000
 #endif
@@ -1092,6 +1096,76 @@ static store_err sq_ping(store *base)
 	return sq_run((struct sq *)base, Q_PING, "ping", NULL, NULL);
 }
 
+/* Copy s's database into the open connection dst, a few pages at a time so writers
+ * are not held up for long; SQLITE_DONE when complete, else the failure. */
+static int sq_copy_into(struct sq *s, sqlite3 *dst)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
+	int rc;
+
+	if (!b)
+		return sqlite3_errcode(dst);
+	while ((rc = sqlite3_backup_step(b, STORE_SQLITE_BACKUP_PAGES)) == SQLITE_OK || rc == SQLITE_BUSY ||
+	       rc == SQLITE_LOCKED)
+		if (rc != SQLITE_OK)
+			sqlite3_sleep(5);
+	sqlite3_backup_finish(b);
+	return rc;
+}
+
+/* Flush the folder holding path, so a new name in it survives a crash (best effort). */
+static void sq_sync_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+/* see store.h: struct store_ops, backup */
+static store_err sq_backup(store *base, const char *to, int replace)
+{
+	struct sq *s = (struct sq *)base;
+	char tmp[4096];
+	sqlite3 *dst = NULL;
+	struct stat sb;
+	int fd = -1, rc;
+	store_err e = STORE_IO;
+
+	if (!to || !*to || (size_t)snprintf(tmp, sizeof tmp, "%s.partial-XXXXXX", to) >= sizeof tmp)
+		return sq_fail_ours(s, "backup", "no usable target name", STORE_INVALID);
+	if (!replace && lstat(to, &sb) == 0)
+		return sq_fail_ours(s, "backup", "the target exists", STORE_CONFLICT);
+	if ((fd = mkstemp(tmp)) < 0) /* mode 0600, in the target's folder (so rename is atomic) */
+		return sq_fail_ours(s, "backup", strerror(errno), errno == ENOSPC ? STORE_FULL : STORE_IO);
+	if ((rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL)) != SQLITE_OK ||
+	    (rc = sq_copy_into(s, dst)) != SQLITE_DONE) {
+		e = sq_fail(s, "backup", rc);
+		goto out;
+	}
+	if ((rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL)) != SQLITE_OK) {
+		e = sq_fail(s, "backup", rc);
+		goto out;
+	}
+	sqlite3_close(dst), dst = NULL;
+	if (fsync(fd) != 0 || (!replace && link(tmp, to) != 0) || (replace && rename(tmp, to) != 0)) {
+		e = sq_fail_ours(s, "backup", strerror(errno), errno == EEXIST ? STORE_CONFLICT : STORE_IO);
+		goto out;
+	}
+	sq_sync_dir(to);
+	e = STORE_OK;
+out:
+	sqlite3_close(dst);
+	close(fd);
+	unlink(tmp); /* after link(): the target keeps the data; after a failure: no leftover */
+	return e;
+}
+
 /* see store.h: struct store_ops, tx_end */
 static store_err sq_tx_end(store *base, int commit)
 {
@@ -1914,6 +1988,7 @@ const struct store_ops store_sqlite_ops = {
     .tx_begin = sq_tx_begin,
     .tx_end = sq_tx_end,
     .ping = sq_ping,
+    .backup = sq_backup,
     .client_put = sq_client_put,
     .client_get = sq_client_get,
     .client_list = sq_client_list,
