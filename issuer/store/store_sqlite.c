@@ -725,6 +725,17 @@ out:
 	return e;
 }
 
+/* The unexpired row of q whose key is the hash[0..hash_len) (?1) at now (?2), as sq_get_row. */
+static store_err sq_get_by_hash(struct sq *s, enum sq_query q, const char *what, const uint8_t *hash,
+                                size_t hash_len, int64_t now, const struct store_table *t, void *out)
+{
+	struct sq_key k = {.blob = hash, .len = hash_len, .has_now = 1, .now = now};
+
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX)
+		return sq_fail_ours(s, what, "invalid argument", STORE_INVALID);
+	return sq_get_row(s, q, what, &k, t, out);
+}
+
 /*
  * Step q (?1 = *now when now is not NULL) and hand each row, read as t, to
  * each(ctx, row) until it returns non-zero. The row lives on the heap (rows run
@@ -1006,12 +1017,8 @@ static store_err sq_code_put(store *base, const struct store_code *c)
 static store_err sq_code_take(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
                               struct store_code *out)
 {
-	struct sq *s = (struct sq *)base;
-	struct sq_key k = {.blob = hash, .len = hash_len, .has_now = 1, .now = now};
-
-	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX)
-		return sq_fail_ours(s, "code_take", "invalid argument", STORE_INVALID);
-	return sq_get_row(s, Q_CODE_TAKE, "code_take", &k, &store_cols_code, out);
+	return sq_get_by_hash((struct sq *)base, Q_CODE_TAKE, "code_take", hash, hash_len, now,
+	                      &store_cols_code, out);
 }
 
 static store_err sq_code_purge(store *base, int64_t now)
@@ -1359,12 +1366,8 @@ static store_err sq_session_put(store *base, const struct store_session *se)
 static store_err sq_session_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
                                 struct store_session *out)
 {
-	struct sq *s = (struct sq *)base;
-	struct sq_key k = {.blob = hash, .len = hash_len, .has_now = 1, .now = now};
-
-	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX)
-		return sq_fail_ours(s, "session_get", "invalid argument", STORE_INVALID);
-	return sq_get_row(s, Q_SESSION_GET, "session_get", &k, &store_cols_session, out);
+	return sq_get_by_hash((struct sq *)base, Q_SESSION_GET, "session_get", hash, hash_len, now,
+	                      &store_cols_session, out);
 }
 
 static store_err sq_session_delete(store *base, const uint8_t *hash, size_t hash_len)
@@ -1410,12 +1413,8 @@ static store_err sq_refresh_put(store *base, const struct store_refresh *r)
 static store_err sq_refresh_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
                                 struct store_refresh *out)
 {
-	struct sq *s = (struct sq *)base;
-	struct sq_key k = {.blob = hash, .len = hash_len, .has_now = 1, .now = now};
-
-	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX)
-		return sq_fail_ours(s, "refresh_get", "invalid argument", STORE_INVALID);
-	return sq_get_row(s, Q_REFRESH_GET, "refresh_get", &k, &store_cols_refresh, out);
+	return sq_get_by_hash((struct sq *)base, Q_REFRESH_GET, "refresh_get", hash, hash_len, now,
+	                      &store_cols_refresh, out);
 }
 
 static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t old_hash_len,
@@ -1533,11 +1532,7 @@ static store_err sq_flow_put(store *base, const struct store_flow *f)
 static store_err sq_flow_find(struct sq *s, enum sq_query q, const char *what, const uint8_t *hash,
                               size_t hash_len, int64_t now, struct store_flow *out)
 {
-	struct sq_key k = {.blob = hash, .len = hash_len, .has_now = 1, .now = now};
-
-	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX)
-		return sq_fail_ours(s, what, "invalid argument", STORE_INVALID);
-	return sq_get_row(s, q, what, &k, &store_cols_flow, out);
+	return sq_get_by_hash(s, q, what, hash, hash_len, now, &store_cols_flow, out);
 }
 
 static store_err sq_flow_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
