@@ -83,6 +83,13 @@ static const char usage_backup[] =
     "      --db FILE opens it as it is (restore: stop the server, put the copy in place).\n"
     "      Refuses an existing FILE unless --force; a failed copy leaves nothing under FILE.\n";
 
+static const char usage_doctor[] =
+    "  doctor [--db FILE] [--issuer URL]\n"
+    "      A security self-check, run with the server's environment: issuer not https,\n"
+    "      legacy HS256 on, weak argon2id, limits off, database or folder modes, a networked\n"
+    "      database without SECRETS_SYSTEM, http redirect URIs to network hosts, keys past\n"
+    "      the rotation period. One line per finding; exit 1 when there is any, else 0.\n";
+
 static const char usage_version[] = "  version | --version\n"
                                     "      Print this program's version and those of the libraries in it.\n";
 
@@ -100,6 +107,7 @@ static const struct {
     {"verify", cli_verify, usage_verify}, {"serve", cli_serve, usage_serve},
     {"keys", cli_keys, usage_keys},       {"client", cli_client, usage_client},
     {"user", cli_user, usage_user},       {"backup", cli_backup, usage_backup},
+    {"doctor", cli_doctor, usage_doctor},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -59,6 +59,14 @@ int cli_user(int argc, char **argv);
  */
 int cli_backup(int argc, char **argv);
 
+/*
+ * `identity-backend doctor [--db FILE] [--issuer URL]`: a security self-check of a
+ * deployment in the server's environment: one line per finding on stdout, exit 1
+ * when there is any, 0 ("no findings") when none; 2 for usage errors and a missing
+ * database. Reads, never writes; prints no secret.
+ */
+int cli_doctor(int argc, char **argv);
+
 /* Where the store lives when --db is not given. */
 #define CLI_DB_DEFAULT "var/identity.db"
 
