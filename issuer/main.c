@@ -29,10 +29,12 @@ static const char usage_verify[] =
 
 static const char usage_serve[] =
     "  serve [--listen HOST:PORT] [--issuer URL] [--threads N] [--workers N] [--db FILE]\n"
-    "        [--access-log on|off]\n"
+    "        [--access-log on|off] [--tls-cert FILE --tls-key FILE]\n"
     "      Run the issuer until SIGTERM or SIGINT (requests in flight finish): OAuth 2.0 and\n"
     "      OpenID Connect (discovery, JWKS, /authorize, /login, /token, /userinfo,\n"
-    "      /introspect, /revoke, /logout), /verify, /ping, /health, /metrics. Defaults:\n"
+    "      /introspect, /revoke, /logout), /verify, /ping, /health, /metrics. With\n"
+    "      --tls-cert/--tls-key (PEM), HTTPS only (TLS 1.2+, HTTP/2); SIGHUP reloads them.\n"
+    "      Defaults:\n"
     "      127.0.0.1:8080, issuer http://HOST:PORT, one loop thread and one password\n"
     "      worker per core, var/identity.db. Environment (flags win): JWT_ISSUER,\n"
     "      JWT_EXPIRATION_MINUTES, JWT_ALGORITHM, JWT_SECRET_KEY, PASSWORD_WORKERS,\n"

@@ -34,7 +34,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(build-essential make pkg-config ca-certificates curl dpkg-dev
 	libwolfssl-dev libcjson-dev libsqlite3-dev libargon2-dev libh2o-evloop-dev libh2o-dev libssl-dev
-	emscripten clang-14 libclang-rt-14-dev chromium clang-format valgrind wrk sqlite3)
+	emscripten clang-14 libclang-rt-14-dev chromium clang-format valgrind wrk sqlite3 openssl)
 command -v node >/dev/null || PKGS+=(nodejs)
 command -v npm >/dev/null || PKGS+=(npm)
 

@@ -198,6 +198,10 @@ int cli_serve(int argc, char **argv)
 			log = val;
 		} else if (strcmp(argv[i], "--workers") == 0 && val) {
 			workers = val;
+		} else if (strcmp(argv[i], "--tls-cert") == 0 && val) {
+			cfg.tls_cert = val;
+		} else if (strcmp(argv[i], "--tls-key") == 0 && val) {
+			cfg.tls_key = val;
 		} else
 			return fail("option", argv[i]);
 	}
@@ -205,8 +209,13 @@ int cli_serve(int argc, char **argv)
 		cfg.threads = cfg.threads < 1 ? 1 : SERVER_MAX_THREADS;
 	if (parse_listen(listen, &cfg))
 		return fail("--listen (host:port)", listen);
+	if (!cfg.tls_cert != !cfg.tls_key)
+		return fail("--tls-cert and --tls-key (give both, or neither)",
+		            cfg.tls_cert ? cfg.tls_cert : cfg.tls_key);
 	if (!iss) {
-		snprintf(issuer, sizeof issuer, "http://%s:%u", cfg.host, cfg.port);
+		snprintf(issuer, sizeof issuer, "%s://%s%s%s:%u", cfg.tls_cert ? "https" : "http",
+		         strchr(cfg.host, ':') ? "[" : "", cfg.host, strchr(cfg.host, ':') ? "]" : "",
+		         cfg.port);
 		iss = issuer;
 	}
 	if (check_issuer(iss))
@@ -225,5 +234,6 @@ int cli_serve(int argc, char **argv)
 		return rc;
 	routes.dispatch = routes_dispatch;
 	routes.names = routes_names(&routes.n);
-	return server_run(&cfg, &routes) == 0 ? 0 : 1;
+	rc = server_run(&cfg, &routes);
+	return rc == 0 ? 0 : rc == SERVER_BAD_TLS ? EXIT_USAGE : 1;
 }

@@ -1,11 +1,9 @@
 /*
- * ratelimit.h: abuse controls that need memory across requests. Per-address limits count *failed* attempts only (a wrong password
- * at /login, a failed client authentication at /token, /introspect and
- * /revoke): once an address has `max_failures` failures within `window`
- * seconds, its next attempts at that place are refused (HTTP 429) until enough
- * of its oldest failures left the window. Successful requests are never
- * counted, so a busy service minting thousands of tokens a second from one
- * address never meets a limit.
+ * ratelimit.h: abuse controls that need memory across requests. Per-address limits count *failed* attempts
+ * only (a wrong password at /login, a failed client authentication at /token, /introspect and /revoke): once
+ * an address has `max_failures` failures within `window` seconds, its next attempts at that place are refused
+ * (HTTP 429) until enough of its oldest failures left the window. Successful requests are never counted, so a
+ * busy service minting thousands of tokens a second from one address never meets a limit.
  *
  * The window slides in steps of window/16 (ratelimit.c): a failure is remembered
  * for at least `window` seconds and at most window + 2 * window/16.

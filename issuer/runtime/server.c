@@ -28,6 +28,7 @@
 #include "runtime/server.h"
 #include "http/response.h"
 #include "http/static.h"
+#include "runtime/tls.h"
 
 typedef struct worker {
 	pthread_t thread;
@@ -41,6 +42,10 @@ typedef struct worker {
 static h2o_globalconf_t config;
 static const server_routes *routes; /* set by build_config, before any loop runs */
 static atomic_int stopping;
+static int hsts;                          /* the issuer is https: every answer says so (RFC 6797) */
+static _Atomic(SSL_CTX *) tls_now;        /* the context new connections get; NULL: plain HTTP */
+static SSL_CTX *tls_old[SERVER_TLS_KEEP]; /* replaced ones: an accept may still be using one */
+static size_t tls_n_old;
 
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
@@ -49,6 +54,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
 
 	if (err != NULL || (sock = h2o_evloop_socket_accept(listener)) == NULL)
 		return;
+	w->accept.ssl_ctx = atomic_load(&tls_now);
 	h2o_accept(&w->accept, sock);
 }
 
@@ -172,6 +178,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	t->client_id = NULL;
 	response_json_reset();
+	if (hsts)
+		response_add_header(req, "strict-transport-security", "max-age=31536000");
 	route = routes->dispatch(req, t);
 	secs = seconds_since(&t0);
 	metrics_request(t->app->metrics, t->index, route, req->res.status, secs);
@@ -197,8 +205,36 @@ static void build_config(const server_routes *r)
 	handler->on_req = on_req;
 }
 
-/* Block the stop signals here so threads inherit the mask; wait for one; stop. */
-static void wait_for_stop(worker *w, unsigned n)
+/* SIGHUP: load the TLS files again; new connections get the new context. */
+static void reload_tls(const server_config *cfg)
+{
+	char err[512];
+	SSL_CTX *next, *prev;
+
+	if (!cfg->tls_cert) {
+		fprintf(stderr, "{\"msg\":\"SIGHUP: nothing to reload (keys, clients and users are re-read "
+		                "from the store)\"}\n");
+		return;
+	}
+	if (!(next = tls_context_new(cfg->tls_cert, cfg->tls_key, err, sizeof err))) {
+		fprintf(stderr,
+		        "{\"level\":\"error\",\"msg\":\"SIGHUP: the TLS files did not load; the previous "
+		        "certificate stays\",\"reason\":\"%s\"}\n",
+		        err);
+		return;
+	}
+	prev = atomic_exchange(&tls_now, next);
+	if (tls_n_old == SERVER_TLS_KEEP) { /* the oldest has been out of use for a long time */
+		SSL_CTX_free(tls_old[0]);
+		memmove(tls_old, tls_old + 1, (SERVER_TLS_KEEP - 1) * sizeof tls_old[0]);
+		tls_n_old--;
+	}
+	tls_old[tls_n_old++] = prev;
+	fprintf(stderr, "{\"msg\":\"SIGHUP: TLS certificate reloaded\",\"cert\":\"%s\"}\n", cfg->tls_cert);
+}
+
+/* Wait for SIGTERM or SIGINT (SIGHUP reloads and waits on), then stop the loops. */
+static void wait_for_stop(const server_config *cfg, worker *w, unsigned n)
 {
 	sigset_t set;
 	int sig = 0;
@@ -207,12 +243,9 @@ static void wait_for_stop(worker *w, unsigned n)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	/* SIGHUP (a reload, to service managers) never stops the server: keys, clients and
-	 * users are re-read from the store on their own, so there is nothing else to load. */
 	while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
 		if (sig == SIGHUP)
-			fprintf(stderr, "{\"msg\":\"SIGHUP: nothing to reload (keys, clients and users are "
-			                "re-read from the store)\"}\n");
+			reload_tls(cfg);
 	atomic_store(&stopping, 1);
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(w[i].thread, NULL);
@@ -254,6 +287,16 @@ int server_run(const server_config *cfg, const server_routes *r)
 	app *a;
 
 	response_json_init(); /* before any thread builds JSON: the app makes its key set */
+	if (cfg->tls_cert) {
+		char err[512];
+		SSL_CTX *ctx = tls_context_new(cfg->tls_cert, cfg->tls_key, err, sizeof err);
+		if (!ctx) {
+			fprintf(stderr, "identity-backend serve: %s\n", err);
+			return SERVER_BAD_TLS;
+		}
+		atomic_store(&tls_now, ctx);
+	}
+	hsts = strncmp(cfg->issuer, "https://", 8) == 0;
 	for (unsigned i = 0; i < cfg->threads; i++) {
 		if ((workers[i].fd = listen_on(cfg)) < 0) {
 			fprintf(stderr, "identity-backend serve: cannot listen on %s:%u: %s\n", cfg->host,
@@ -285,8 +328,11 @@ int server_run(const server_config *cfg, const server_routes *r)
 	}
 	fprintf(stderr, "{\"msg\":\"listening\",\"address\":\"%s:%u\",\"threads\":%u,\"issuer\":\"%s\"}\n",
 	        cfg->host, cfg->port, cfg->threads, cfg->issuer);
-	wait_for_stop(workers, started);
+	wait_for_stop(cfg, workers, started);
 	stop_app(a, workers, cfg->threads);
+	SSL_CTX_free(atomic_exchange(&tls_now, NULL));
+	while (tls_n_old)
+		SSL_CTX_free(tls_old[--tls_n_old]);
 	fprintf(stderr, "{\"msg\":\"stopped\"}\n");
 	return started < cfg->threads ? -1 : 0;
 }

@@ -32,8 +32,21 @@ typedef struct server_routes {
  * Bind every listener (so an address in use fails here, before anything
  * starts), run the event loops until SIGTERM or SIGINT, then stop accepting,
  * let requests in flight finish (up to half a second) and return. Returns 0 on a
- * clean shutdown, -1 (with a one-line reason on stderr) if it could not start.
+ * clean shutdown, -1 (with a one-line reason on stderr) if it could not start,
+ * SERVER_BAD_TLS when the certificate or key would not load. With cfg->tls_cert,
+ * every connection is TLS (tls.h), and SIGHUP reloads the two files: connections
+ * accepted afterwards get the new certificate, open ones keep theirs; a reload
+ * that fails is logged and the previous certificate stays.
  */
 int server_run(const server_config *cfg, const server_routes *routes);
+
+/* TLS contexts a running server keeps after SIGHUP replaced them (an accept on another
+ * thread may still be starting a handshake with one); older ones are freed. */
+#ifndef SERVER_TLS_KEEP
+#define SERVER_TLS_KEEP 16
+#endif
+
+/* What server_run returns when cfg's TLS files cannot be used (a configuration error). */
+#define SERVER_BAD_TLS 2
 
 #endif
