@@ -4,7 +4,8 @@
  * (see server.h). Each thread owns an h2o_context_t, its loop and its listener;
  * the h2o_globalconf_t is built once and only read afterwards. The main thread
  * alone receives the signals (sigwait): SIGTERM or SIGINT set a flag every loop
- * checks between 100 ms rounds; SIGHUP is logged and never stops the server.
+ * checks between 100 ms rounds; SIGHUP reloads the TLS files (tls.h) and never
+ * stops the server.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
