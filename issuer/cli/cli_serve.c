@@ -230,6 +230,8 @@ int cli_serve(int argc, char **argv)
 		n_workers = n_workers < 1 ? 1 : POOL_MAX_WORKERS;
 	cfg.workers = (unsigned)n_workers;
 	sign_in_defaults(&cfg);
+	cfg.www_dir = getenv("WWW_DIR");
+	cfg.verifier_dir = getenv("VERIFIER_DIR");
 	if ((rc = read_env(&cfg)) || (rc = default_db_dir(cfg.db)))
 		return rc;
 	routes.dispatch = routes_dispatch;

@@ -1,6 +1,7 @@
 /*
- * static.c: serves the demo app (www/demo/) at /demo/ and the two files of the
- * WASM verifier package at /demo/verifier/ (see static.h). It must never serve
+ * static.c: serves the demo app (www/demo/) at /demo/, the token inspector
+ * (www/inspect/) at /inspect/, and to each the two files of the WASM verifier
+ * package at verifier/ below it (see static.h). It must never serve
  * a byte from outside those folders: the request path is checked against a
  * strict character set with no dot segments (h2o has already normalised it),
  * the folder's files are opened without following a final symlink and the
@@ -23,22 +24,33 @@
 #include "http/response.h"
 #include "http/static.h"
 
-#define PREFIX     "/demo/"
-#define PREFIX_LEN (sizeof PREFIX - 1)
-/* Longest path below /demo/ we look at; ours are far shorter. */
+/* Longest path below a site's prefix we look at; ours are far shorter. */
 #define REL_MAX 200
 
-/* A policy the demo pages satisfy: no inline script or style, fetches to this origin only. */
-#define HTML_CSP                                                                                             \
+/* A policy the demo's pages satisfy: no inline script or style, fetches to this origin only. */
+#define DEMO_CSP                                                                                             \
 	"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "                       \
 	"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "                     \
 	"form-action 'self'; frame-ancestors 'none'"
+/* The inspector's: the same, but it fetches a key set from any URL its user types. */
+#define INSPECT_CSP                                                                                          \
+	"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "                       \
+	"img-src 'self' data:; connect-src 'self' https: http:; object-src 'none'; base-uri 'none'; "        \
+	"form-action 'self'; frame-ancestors 'none'"
 
-static char www_dir[PATH_MAX];  /* real path of www/, "" when not found */
-static char demo_dir[PATH_MAX]; /* real path of www/demo */
-static char pkg_dir[PATH_MAX];  /* real path of verifier-wasm/, "" when not found */
+/* The folders served: URL prefix, folder below www/, the policy of its active documents. */
+static struct site {
+	const char *prefix, *sub, *csp;
+	char dir[PATH_MAX]; /* real path of www/<sub>, "" when absent: the site is off */
+} sites[] = {
+    {"/demo/", "demo", DEMO_CSP, ""},
+    {"/inspect/", "inspect", INSPECT_CSP, ""},
+};
+#define N_SITES (sizeof sites / sizeof sites[0])
 
-/* The verifier package's files, by their path below /demo/, relative to pkg_dir. */
+static char pkg_dir[PATH_MAX]; /* real path of verifier-wasm/, "" when not found */
+
+/* The verifier package's files, by their path below a site's prefix, relative to pkg_dir. */
 static const struct {
 	const char *url, *file;
 } package[] = {
@@ -100,33 +112,32 @@ static void warn(const char *what)
 }
 
 /* see static.h */
-void static_init(void)
+void static_init(const char *www, const char *pkg)
 {
-	const char *env = getenv("WWW_DIR"), *pkg = getenv("VERIFIER_DIR");
-	char path[PATH_MAX];
+	char www_dir[PATH_MAX], path[PATH_MAX];
 
-	www_dir[0] = demo_dir[0] = pkg_dir[0] = '\0';
-	if (env && *env ? real_dir(env, ".", www_dir) : find_www(www_dir)) {
-		warn(env && *env ? "WWW_DIR is not a folder: /demo/ is off"
-		                 : "no www/demo found above the binary (set WWW_DIR): /demo/ is off");
+	www_dir[0] = pkg_dir[0] = '\0';
+	for (size_t i = 0; i < N_SITES; i++)
+		sites[i].dir[0] = '\0';
+	if (www && *www ? real_dir(www, ".", www_dir) : find_www(www_dir)) {
+		warn(www && *www
+		         ? "WWW_DIR is not a folder: /demo/ and /inspect/ are off"
+		         : "no www/demo found above the binary (set WWW_DIR): /demo/ and /inspect/ are off");
 		return;
 	}
-	if (real_dir(www_dir, "demo", demo_dir)) {
-		warn("WWW_DIR has no demo/ folder: /demo/ is off");
-		return;
-	}
+	for (size_t i = 0; i < N_SITES; i++)
+		if (real_dir(www_dir, sites[i].sub, sites[i].dir)) {
+			snprintf(path, sizeof path, "WWW_DIR has no %s/ folder: %s is off", sites[i].sub,
+			         sites[i].prefix);
+			warn(path);
+		}
 	if (pkg && *pkg ? real_dir(pkg, ".", pkg_dir) : real_dir(www_dir, "../verifier-wasm", pkg_dir))
-		warn("no verifier-wasm/ found (set VERIFIER_DIR): the demo cannot verify tokens");
+		warn("no verifier-wasm/ found (set VERIFIER_DIR): the demo and the inspector cannot verify "
+		     "tokens");
 	else if (snprintf(path, sizeof path, "%s/dist/verifier.wasm", pkg_dir) < (int)sizeof path &&
 	         access(path, R_OK))
-		warn("verifier-wasm/dist/verifier.wasm is not built yet (make wasm): the demo cannot "
-		     "verify tokens until it is");
-}
-
-/* see static.h */
-const char *static_www_dir(void)
-{
-	return www_dir[0] ? www_dir : NULL;
+		warn("verifier-wasm/dist/verifier.wasm is not built yet (make wasm): the demo and the "
+		     "inspector cannot verify tokens until it is");
 }
 
 /* Only [A-Za-z0-9_.-] in segments split by single slashes, none starting with a dot. */
@@ -158,8 +169,8 @@ static int type_of(const char *rel)
 	return -1;
 }
 
-/* The file for rel (already checked safe) into path, and the folder it must lie in; 0, or -1. */
-static int locate(const char *rel, char path[PATH_MAX], const char **root)
+/* The file for rel (already checked safe) of site into path, and the folder it must lie in; 0, or -1. */
+static int locate(const struct site *site, const char *rel, char path[PATH_MAX], const char **root)
 {
 	for (size_t i = 0; i < sizeof package / sizeof package[0]; i++)
 		if (strcmp(rel, package[i].url) == 0) {
@@ -171,8 +182,8 @@ static int locate(const char *rel, char path[PATH_MAX], const char **root)
 		}
 	if (strncmp(rel, "verifier/", 9) == 0) /* the package's other files are not published */
 		return -1;
-	*root = demo_dir;
-	return snprintf(path, PATH_MAX, "%s/%s", demo_dir, rel) < PATH_MAX ? 0 : -1;
+	*root = site->dir;
+	return snprintf(path, PATH_MAX, "%s/%s", site->dir, rel) < PATH_MAX ? 0 : -1;
 }
 
 /* Whether the open file fd really lies below root (symlinks resolved by the kernel). */
@@ -219,7 +230,7 @@ out:
 	return buf;
 }
 
-static void send_file(h2o_req_t *req, int type, const char *body, size_t len)
+static void send_file(h2o_req_t *req, const struct site *site, int type, const char *body, size_t len)
 {
 	req->res.status = 200;
 	req->res.reason = "OK";
@@ -230,7 +241,7 @@ static void send_file(h2o_req_t *req, int type, const char *body, size_t len)
 	response_add_header(req, "referrer-policy", "no-referrer");
 	response_add_header(req, "cross-origin-resource-policy", "same-origin");
 	if (types[type].active) {
-		response_add_header(req, "content-security-policy", HTML_CSP);
+		response_add_header(req, "content-security-policy", site->csp);
 		response_add_header(req, "x-frame-options", "DENY");
 		response_add_header(req, "cross-origin-opener-policy", "same-origin");
 	}
@@ -245,40 +256,55 @@ static int is(h2o_iovec_t v, const char *s)
 	return v.len == n && memcmp(v.base, s, n) == 0;
 }
 
+/* The site whose prefix starts p, or whose prefix is p and a slash (*bare set), or NULL. */
+static const struct site *site_of(h2o_iovec_t p, int *bare)
+{
+	for (size_t i = 0; i < N_SITES; i++) {
+		size_t n = strlen(sites[i].prefix);
+		*bare = p.len == n - 1 && memcmp(p.base, sites[i].prefix, n - 1) == 0;
+		if (*bare || (p.len >= n && memcmp(p.base, sites[i].prefix, n) == 0))
+			return &sites[i];
+	}
+	return NULL;
+}
+
 /* see static.h */
 int static_serve(h2o_req_t *req)
 {
 	h2o_iovec_t p = req->path_normalized;
 	char rel[REL_MAX + 1], path[PATH_MAX], *body;
 	const char *root = NULL;
-	size_t len = 0;
-	int type;
+	const struct site *site;
+	size_t len = 0, plen;
+	int type, bare;
 
-	if (is(p, "/demo")) {
-		h2o_send_redirect(req, 301, "Moved Permanently", H2O_STRLIT(PREFIX));
+	if (is(p, "/favicon.ico")) /* browsers ask on every page of the issuer: the demo's icon */
+		p = h2o_iovec_init(H2O_STRLIT("/demo/favicon.svg"));
+	if (!(site = site_of(p, &bare)))
+		return 0;
+	if (bare) {
+		h2o_send_redirect(req, 301, "Moved Permanently", site->prefix, strlen(site->prefix));
 		return 1;
 	}
-	if (is(p, "/favicon.ico")) /* browsers ask on every page of the issuer: the demo's icon */
-		p = h2o_iovec_init(H2O_STRLIT(PREFIX "favicon.svg"));
-	else if (p.len < PREFIX_LEN || memcmp(p.base, PREFIX, PREFIX_LEN) != 0)
-		return 0;
 	if (!is(req->method, "GET") && !is(req->method, "HEAD")) {
 		response_add_header(req, "allow", "GET, HEAD");
 		response_send_error(req, 405, "method_not_allowed",
 		                    "this endpoint does not take that method");
 		return 1;
 	}
-	len = p.len - PREFIX_LEN;
+	plen = strlen(site->prefix);
+	len = p.len - plen;
 	if (len == 0) /* the folder's index; no other folder has one */
 		len = (size_t)snprintf(rel, sizeof rel, "index.html");
 	else if (len <= REL_MAX)
-		memcpy(rel, p.base + PREFIX_LEN, len), rel[len] = '\0';
-	if (!demo_dir[0] || len > REL_MAX || memchr(rel, '\0', len) || !safe_rel(rel, len) ||
-	    (type = type_of(rel)) < 0 || locate(rel, path, &root) || !(body = read_file(path, root, &len))) {
+		memcpy(rel, p.base + plen, len), rel[len] = '\0';
+	if (!site->dir[0] || len > REL_MAX || memchr(rel, '\0', len) || !safe_rel(rel, len) ||
+	    (type = type_of(rel)) < 0 || locate(site, rel, path, &root) ||
+	    !(body = read_file(path, root, &len))) {
 		response_send_error(req, 404, "not_found", "no such endpoint");
 		return 1;
 	}
-	send_file(req, type, body, len);
+	send_file(req, site, type, body, len);
 	free(body);
 	return 1;
 }

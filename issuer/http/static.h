@@ -1,9 +1,10 @@
 /*
- * static.h: the demo app's static files at /demo/ (www/demo/) and the WASM
- * verifier package at /demo/verifier/ (two files from verifier-wasm/, mapped
- * in place: never copied). Only GET and HEAD, only regular files with a known
+ * static.h: the demo app's static files at /demo/ (www/demo/), the token
+ * inspector at /inspect/ (www/inspect/), and the WASM verifier package at
+ * verifier/ below each (two files from verifier-wasm/, mapped in place: never
+ * copied). Only GET and HEAD, only regular files with a known
  * extension that really lie under the folder; no listings; every other request
- * under /demo/ is a JSON 404 like any unknown path.
+ * under those prefixes is a JSON 404 like any unknown path.
  *
  * Where the files are: WWW_DIR (the folder holding demo/), else the first
  * www/ with a demo/ inside found walking up from the binary's own folder
@@ -25,15 +26,15 @@
 #endif
 
 /*
- * Find the folders (once, before the loops start). Never fails: when www/demo
- * is not found it logs one warning line on stderr and /demo/ answers 404.
+ * Find the folders (once, before the loops start): www (WWW_DIR; NULL or "": the
+ * first www/ with a demo/ inside above the binary) and pkg (VERIFIER_DIR; NULL or
+ * "": verifier-wasm/ next to that www/). Never fails: a folder not found is one
+ * warning line on stderr, and what it would serve answers 404.
  */
-void static_init(void);
+void static_init(const char *www, const char *pkg);
 
-/* The www/ folder found by static_init (real path), or NULL. */
-const char *static_www_dir(void);
-
-/* Answer req when its path is /demo, under /demo/ or /favicon.ico; 1 when answered, 0 when not ours. */
+/* Answer req when its path is /demo, /inspect, under /demo/ or /inspect/, or
+ * /favicon.ico; 1 when answered, 0 when not ours. */
 int static_serve(h2o_req_t *req);
 
 #endif

@@ -36,6 +36,8 @@ typedef struct server_config {
 	const char *legacy_secret;     /* JWT_SECRET_KEY: enables legacy HS256, or NULL */
 	const char *browser_ui_secret; /* BROWSER_UI_CLIENT_SECRET: registers `browser-ui`, or NULL */
 	int access_log;                /* 1: one JSON line per request on stderr */
+	const char *www_dir;           /* WWW_DIR: the folder of demo/ and inspect/, or NULL: found */
+	const char *verifier_dir;      /* VERIFIER_DIR: the verifier package, or NULL: found */
 	const char *tls_cert;          /* --tls-cert: PEM certificate chain, or NULL: plain HTTP */
 	const char *tls_key;           /* --tls-key: its PEM private key (with tls_cert) */
 	/* Sign-in (the SSO flow). Defaults are set in cli_serve.c, in one place. */

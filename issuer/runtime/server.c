@@ -312,7 +312,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 			close(workers[i].fd);
 		return -1;
 	}
-	static_init();
+	static_init(cfg->www_dir, cfg->verifier_dir);
 	build_config(r);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

@@ -45,7 +45,8 @@ SSL_CTX *tls_context_new(const char *cert_file, const char *key_file, char *err,
 		if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH)
 			snprintf(err, errlen, "%s does not match the certificate in %s", key_file, cert_file);
 		else
-			snprintf(err, errlen, "%s: not a PEM private key: %s", key_file, ssl_reason(why, sizeof why));
+			snprintf(err, errlen, "%s: not a PEM private key: %s", key_file,
+			         ssl_reason(why, sizeof why));
 		ERR_clear_error();
 		goto fail;
 	}

@@ -101,7 +101,7 @@ async function serveChecks(base) {
 		'/demo/..\\Makefile',
 		'/demo/nope.html',
 		'/demo/demo.js.bak',
-		'/demo/../inspect/index.html',
+		'/demo/../inspect/README.md',
 	];
 	for (const p of attempts) {
 		const r = await hreq(base + p);

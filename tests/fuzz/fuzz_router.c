@@ -450,7 +450,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	register_client();
 	signal(SIGPIPE, SIG_IGN);
 
-	static_init(); /* /demo/: www/ is found from the binary's folder, as for `serve` */
+	static_init(NULL,
+	            NULL); /* /demo/, /inspect/: www/ is found from the binary's folder, as for `serve` */
 	build_config(&fuzz_routes);
 	/* build_config made one host, one path "/", one handler: wrap that handler. */
 	config.hosts[0]->paths.entries[0].handlers.entries[0]->on_req = fuzz_on_req;

@@ -223,6 +223,12 @@ function decodeNow() {
 		showDecoded(false);
 		return;
 	}
+	// Five parts is the compact JWE form (RFC 7516 §7.1): encrypted, not signed.
+	if (token.split('.').length === 5) {
+		setTokenStatus(null, { code: 'JWE', message: 'encrypted token (JWE): not supported. This page verifies signed tokens (JWS) only.' });
+		showDecoded(false);
+		return;
+	}
 	try {
 		decoded = lib.decode(token);
 	} catch (e) {
@@ -494,6 +500,7 @@ async function onVerify(event) {
 	};
 	if (!lib) return fail('The verifier is not available', libError ? `It did not load from ${VERIFIER_URL} (${libError.message}). Serve the built package there: see README.md beside this page.` : 'It is still loading; try again in a moment.');
 	if (!token) return fail('No token to verify', 'Paste a token in step 1 first.', el.token);
+	if (token.split('.').length === 5) return fail('Encrypted token (JWE): not supported', 'This page verifies signed tokens (JWS); a JWE needs the recipient’s private key to open.', el.token);
 	let o;
 	try {
 		o = options();
@@ -516,7 +523,7 @@ async function onVerify(event) {
 			if (seq !== verifySeq) return;
 			keysText = got.text;
 			keysDoc = got.doc;
-			from = `fetched from ${got.url}`;
+			from = `key set fetched from ${got.url}`;
 			setKeysStatus(`Fetched ${describeKeys(keysDoc) ?? 'a document that is not a JWKS'}`, describeKeys(keysDoc) ? 'ok' : 'error');
 		} catch (e) {
 			if (seq !== verifySeq) return;
@@ -562,7 +569,7 @@ async function onVerify(event) {
 			),
 			...(header.kid === undefined ? [h('p', { class: 'verdict-detail', text: `The token names no kid: ${which || 'the key'} was found by trying each key of the set.` })] : []),
 			h('p', { class: 'verdict-detail', text: `Checked: ${checkedList(o, header, payload).join(', ')}.` }),
-			h('p', { class: 'verdict-meta', text: `At ${localFmt.format(at)} against the ${from}.` }),
+			h('p', { class: 'verdict-meta', text: `Checked at ${localFmt.format(at)} against the ${from}.` }),
 		);
 	} catch (e) {
 		if (seq !== verifySeq) return;
