@@ -34,7 +34,7 @@ BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 LIBJOSE := $(BUILD)/lib/libjose.a
 BIN     := $(BUILD)/bin/identity-backend
 
-.PHONY: all wasm test valgrind run bench bench-issuer bench-sso format clean
+.PHONY: all wasm test valgrind run bench bench-issuer bench-sso format clean install uninstall
 all: $(BIN) $(TEST_BIN) $(BENCH_BIN) wasm
 wasm: $(WASM_OUT) verifier-wasm/index.cjs verifier-wasm/LICENSE
 
@@ -113,10 +113,11 @@ test: all fuzz-build
 valgrind: all
 	BUILD=$(BUILD) bash tests/valgrind.sh
 
-# The issuer with embedded defaults: 127.0.0.1:8080, var/identity.db, keys made on first start;
+# The issuer with embedded defaults: 127.0.0.1:8080 (PORT=N: another port), var/identity.db,
+# keys made on first start;
 # first registers the demo app's client and a `demo` user (password printed once). DEMO=0 skips that.
 run: $(BIN) wasm
-	BIN=$(BIN) bash scripts/run-demo.sh
+	BIN=$(BIN) PORT=$(PORT) bash scripts/run-demo.sh
 
 bench: all
 	BUILD=$(BUILD) bash tests/bench/run.sh
@@ -128,6 +129,42 @@ bench-issuer: $(BIN) $(BENCH_BIN)
 # Password logins/s per worker at the configured argon2id cost, code exchanges, SSO and refreshes/s.
 bench-sso: $(BIN) $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/sso.sh
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the binary, the pages it serves (demo app,
+# inspector) and the verifier package under share/identity-backend/ (the binary finds
+# them there by itself), the license files and the usage text under share/doc/, and a
+# sandboxed systemd unit. `make uninstall` removes exactly what install put.
+PORT     ?= 8080
+PREFIX   ?= /usr/local
+BINDIR   := $(PREFIX)/bin
+SHAREDIR := $(PREFIX)/share/identity-backend
+DOCDIR   := $(PREFIX)/share/doc/identity-backend
+UNITDIR  := $(PREFIX)/lib/systemd/system
+SITE_FILES := $(sort $(wildcard www/demo/*.html www/demo/*.js www/demo/*.css www/demo/*.svg \
+                                www/inspect/*.html www/inspect/*.js www/inspect/*.css www/inspect/*.svg))
+INSTALLED  := $(BINDIR)/identity-backend $(SITE_FILES:www/%=$(SHAREDIR)/www/%) \
+              $(SHAREDIR)/verifier-wasm/index.js $(SHAREDIR)/verifier-wasm/dist/verifier.wasm \
+              $(DOCDIR)/LICENSE $(DOCDIR)/NOTICE $(DOCDIR)/GPL-2.0.txt $(DOCDIR)/README.md \
+              $(DOCDIR)/usage.txt $(UNITDIR)/identity-backend.service
+
+install: $(BIN) wasm
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/www/demo $(DESTDIR)$(SHAREDIR)/www/inspect \
+	    $(DESTDIR)$(SHAREDIR)/verifier-wasm/dist $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/identity-backend
+	for f in $(SITE_FILES); do install -m 0644 $$f $(DESTDIR)$(SHAREDIR)/$$f || exit 1; done
+	install -m 0644 verifier-wasm/index.js $(DESTDIR)$(SHAREDIR)/verifier-wasm/index.js
+	install -m 0644 verifier-wasm/dist/verifier.wasm $(DESTDIR)$(SHAREDIR)/verifier-wasm/dist/verifier.wasm
+	install -m 0644 LICENSE NOTICE LICENSES/GPL-2.0.txt README.md $(DESTDIR)$(DOCDIR)/
+	$(BIN) --help >$(DESTDIR)$(DOCDIR)/usage.txt && chmod 0644 $(DESTDIR)$(DOCDIR)/usage.txt
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SHAREDIR@|$(SHAREDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+	    conf/systemd/identity-backend.service.in >$(DESTDIR)$(UNITDIR)/identity-backend.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/identity-backend.service
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(SHAREDIR)/verifier-wasm/dist $(DESTDIR)$(SHAREDIR)/verifier-wasm \
+	    $(DESTDIR)$(SHAREDIR)/www/demo $(DESTDIR)$(SHAREDIR)/www/inspect $(DESTDIR)$(SHAREDIR)/www \
+	    $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 format:
 	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.c issuer/*/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.[ch] tests/fuzz/*.[ch] tests/*.h

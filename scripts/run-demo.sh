@@ -6,13 +6,17 @@
 #     (only its argon2id hash is stored; it is never shown again).
 # Both steps run on every start and change nothing when the client and user exist.
 # Any other failure of the CLI stops here with its message. DEMO=0 skips both.
-# Settings: BIN (the binary), DB (default var/identity.db), JWT_ISSUER (default
-# http://127.0.0.1:8080, the issuer `serve` uses by default).
+# Settings: BIN (the binary), DB (default var/identity.db), PORT (default 8080: serve
+# listens on 127.0.0.1:PORT), JWT_ISSUER (default http://127.0.0.1:PORT). The demo
+# client is registered for the first issuer it is run with; after changing the port,
+# `identity-backend client remove demo` once, and make run registers it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/bin/identity-backend}
 DB=${DB:-var/identity.db}
-ISSUER=${JWT_ISSUER:-http://127.0.0.1:8080}
+PORT=${PORT:-8080}
+case "$PORT" in '' | *[!0-9]*) echo "run-demo: PORT must be a number, not '$PORT'" >&2; exit 2 ;; esac
+ISSUER=${JWT_ISSUER:-http://127.0.0.1:$PORT}
 ISSUER=${ISSUER%/}
 DEMO_URL="$ISSUER/demo/"
 
@@ -68,4 +72,4 @@ if [ "${DEMO:-1}" != 0 ]; then
 
 	MSG
 fi
-exec "$BIN" serve --db "$DB"
+exec "$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" --issuer "$ISSUER"

@@ -88,10 +88,12 @@ static int real_dir(const char *dir, const char *sub, char out[PATH_MAX])
 	return 0;
 }
 
-/* The www/ holding demo/ found walking up from the binary's folder; 0, or -1. */
+/* The www/ holding demo/ found walking up from the binary's folder: the source tree's
+ * (build/bin/ → www/) or an installed one (bin/ → share/identity-backend/www/); 0, or -1. */
 static int find_www(char out[PATH_MAX])
 {
-	char dir[PATH_MAX], demo[PATH_MAX];
+	static const char *const www[] = {"www", "share/identity-backend/www"};
+	char dir[PATH_MAX], demo[PATH_MAX], sub[64];
 	ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
 	char *slash;
 
@@ -100,8 +102,11 @@ static int find_www(char out[PATH_MAX])
 	dir[n] = '\0';
 	for (int up = 0; up <= STATIC_MAX_UP && (slash = strrchr(dir, '/')) != NULL; up++) {
 		*slash = '\0'; /* from the binary's path to its folder, then one up each round */
-		if (real_dir(dir[0] ? dir : "/", "www/demo", demo) == 0)
-			return real_dir(dir[0] ? dir : "/", "www", out);
+		for (size_t i = 0; i < sizeof www / sizeof www[0]; i++) {
+			snprintf(sub, sizeof sub, "%s/demo", www[i]);
+			if (real_dir(dir[0] ? dir : "/", sub, demo) == 0)
+				return real_dir(dir[0] ? dir : "/", www[i], out);
+		}
 	}
 	return -1;
 }

@@ -8,7 +8,8 @@
  *
  * Where the files are: WWW_DIR (the folder holding demo/), else the first
  * www/ with a demo/ inside found walking up from the binary's own folder
- * (build/bin/identity-backend → ../../www). The verifier package: VERIFIER_DIR,
+ * (build/bin/identity-backend → ../../www; installed, bin/identity-backend →
+ * ../share/identity-backend/www). The verifier package: VERIFIER_DIR,
  * else verifier-wasm/ next to that www/.
  */
 #ifndef ISSUER_STATIC_H
