@@ -5,6 +5,7 @@
  * and the version. It must never grow logic of its own.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -21,11 +22,11 @@
 
 static const char usage_verify[] =
     "  verify --jwks FILE [--alg A,B] [--iss ISS]... [--aud AUD]... [--sub SUB]\n"
-    "         [--typ TYP] [--require CLAIM]... [--max-age S] [--leeway S] [--now UNIX] TOKEN|-\n"
+    "         [--typ TYP] [--require CLAIM]... [--max-age SPAN] [--leeway SPAN] [--now UNIX] TOKEN|-\n"
     "      Verify a compact JWT against a JWK Set. Prints one JSON object:\n"
     "      {\"valid\":true,\"header\":{...},\"payload\":{...}} (exit 0) or\n"
     "      {\"valid\":false,\"error\":\"ERR_...\",\"message\":\"...\"} (exit 1); exit 2 on usage errors.\n"
-    "      TOKEN '-' reads the token from standard input.\n";
+    "      TOKEN '-' reads the token from standard input. SPAN: seconds, or 30s, 5m, 2h, 1d, 1w.\n";
 
 static const char usage_serve[] =
     "  serve [--listen HOST:PORT] [--issuer URL] [--threads N] [--workers N] [--db FILE]\n"
@@ -99,7 +100,7 @@ static const char usage_store[] =
     "Store commands use --db FILE (default var/identity.db, created mode 0600 by the commands\n"
     "that add something; the others refuse a missing database, exit 2) and exit 1 when the\n"
     "store fails or the named row is missing or already exists. Every command and subcommand\n"
-    "takes --help (or -h).\n";
+    "takes --help (or -h), and every option both as --name VALUE and as --name=VALUE.\n";
 
 static const struct {
 	const char *name;
@@ -142,10 +143,49 @@ static int asks_help(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * argv with every "--name=value" before a bare "--" split into "--name" and "value",
+ * so each command reads both spellings of an option; *n gets the new count, and
+ * *names the array of the split-off names to free (with the array). NULL when out
+ * of memory.
+ */
+static char **split_options(int argc, char **argv, int *n, char ***names)
+{
+	char **out = calloc((size_t)argc * 2 + 1, sizeof *out), **own = calloc((size_t)argc + 1, sizeof *own);
+	int k = 0, m = 0, options = 1;
+
+	if (!out || !own)
+		goto fail;
+	for (int i = 0; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		if (strcmp(argv[i], "--") == 0)
+			options = 0;
+		if (i < 2 || !options || strncmp(argv[i], "--", 2) != 0 || !eq) {
+			out[k++] = argv[i];
+			continue;
+		}
+		if (!(own[m] = strndup(argv[i], (size_t)(eq - argv[i]))))
+			goto fail;
+		out[k++] = own[m++];
+		out[k++] = (char *)eq + 1;
+	}
+	*n = k;
+	*names = own;
+	return out;
+fail:
+	for (int i = 0; own && own[i]; i++)
+		free(own[i]);
+	free(own);
+	free(out);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = EXIT_USAGE;
 	const char *name = argc >= 2 ? argv[1] : "";
+	char **args, **names = NULL;
+	int n;
 
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
 		print_usage(stdout);
@@ -164,7 +204,16 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (strcmp(name, commands[i].name) == 0) {
-			rc = commands[i].run(argc - 2, argv + 2);
+			if (!(args = split_options(argc, argv, &n, &names))) {
+				fputs("identity-backend: out of memory\n", stderr);
+				rc = 1;
+				goto out;
+			}
+			rc = commands[i].run(n - 2, args + 2);
+			for (int j = 0; names[j]; j++)
+				free(names[j]);
+			free(names);
+			free(args);
 			goto out;
 		}
 	if (argc >= 2)

@@ -18,16 +18,15 @@
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2
 
-/* `identity-backend verify …` (design.md, "Command line"). */
+/* `identity-backend verify …`: one JSON verdict on stdout (see main.c's usage text). */
 int cli_verify(int argc, char **argv);
 
 /* `identity-backend serve …`: run the issuer until SIGTERM. */
 int cli_serve(int argc, char **argv);
 
 /*
- * `identity-backend keys list | rotate [--alg A] [--lead S] | retire KID [--grace S]`
- * (design.md, "Command line"). rotate adds a key that signs after the lead time
- * (env KEY_LEAD_SECONDS, default 300); retire stops a key signing at once and
+ * `identity-backend keys list | rotate [--alg A] [--lead S] | retire KID [--grace S]`:
+ * rotate adds a key that signs after the lead time (env KEY_LEAD_SECONDS, default 300); retire stops a key signing at once and
  * unpublishes it after the grace time (default: token lifetime + 300 s). Exit 1
  * when the store fails or the key is unknown or already retired.
  */
@@ -125,6 +124,10 @@ int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, si
 /* Parse a decimal int64 in [min, max]: digits only, a '-' first for a negative
  * value (no sign, space or other character); returns 0 or -1. */
 int cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* A span of time in seconds, as jose writes them: "90" (seconds), "30s", "5m", "2h",
+ * "1d", "1w"; within [0, max] seconds into *out. 0, or -1. */
+int cli_parse_span(const char *s, int64_t max, int64_t *out);
 
 /* The number in environment variable name, parsed by cli_parse_i64 into *v: 0 when
  * it is unset or empty (*v keeps the caller's default) or valid, -1 when not. */

@@ -1,9 +1,10 @@
 /*
  * cli_serve.c: `identity-backend serve`: read the configuration (embedded
- * defaults, then the seeds' environment variables, then flags), check all of
+ * defaults, then the environment (the legacy names: JWT_*), then flags), check all of
  * it, and only then start the server. Invalid configuration stops start-up with
  * a one-line reason and exit status 2; nothing is half-started.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ static int parse_listen(const char *s, server_config *cfg)
 	const char *host = s;
 	size_t hlen;
 	int64_t port;
+	struct in_addr a4;
+	struct in6_addr a6;
 
 	if (!colon || cli_parse_i64(colon + 1, 1, 65535, &port))
 		return -1;
@@ -31,12 +34,15 @@ static int parse_listen(const char *s, server_config *cfg)
 		host = s + 1, hlen -= 2;
 	if (hlen == 0)
 		host = "0.0.0.0", hlen = 7;
+	else if (hlen == 9 && strncmp(host, "localhost", 9) == 0) /* the one name taken: no resolver */
+		host = "127.0.0.1", hlen = 9;                     /* strlen("127.0.0.1") too */
 	if (hlen >= sizeof cfg->host)
 		return -1;
 	memcpy(cfg->host, host, hlen);
 	cfg->host[hlen] = '\0';
 	cfg->port = (uint16_t)port;
-	return 0;
+	/* A literal address (names other than localhost are not resolved: say which address). */
+	return inet_pton(AF_INET, cfg->host, &a4) == 1 || inet_pton(AF_INET6, cfg->host, &a6) == 1 ? 0 : -1;
 }
 
 /* The issuer URL: http(s)://…, no trailing slash, no query or fragment. */
@@ -115,7 +121,7 @@ static int read_sign_in_env(server_config *cfg)
 	return 0;
 }
 
-/* The seeds' environment variables other than JWT_ISSUER into cfg; 0 or the exit status. */
+/* The JWT_* environment variables (legacy names) other than JWT_ISSUER into cfg; 0 or the exit status. */
 static int read_env(server_config *cfg)
 {
 	static const char *const algs[] = {"ES256", "RS256", "PS256", "EdDSA", "HS256"};
@@ -212,10 +218,10 @@ int cli_serve(int argc, char **argv)
 	if (!cfg.tls_cert != !cfg.tls_key)
 		return fail("--tls-cert and --tls-key (give both, or neither)",
 		            cfg.tls_cert ? cfg.tls_cert : cfg.tls_key);
-	if (!iss) {
+	if (!iss) { /* the address as given: localhost stays localhost, IPv6 in brackets */
+		const char *shown = strncmp(listen, "localhost:", 10) == 0 ? "localhost" : cfg.host;
 		snprintf(issuer, sizeof issuer, "%s://%s%s%s:%u", cfg.tls_cert ? "https" : "http",
-		         strchr(cfg.host, ':') ? "[" : "", cfg.host, strchr(cfg.host, ':') ? "]" : "",
-		         cfg.port);
+		         strchr(shown, ':') ? "[" : "", shown, strchr(shown, ':') ? "]" : "", cfg.port);
 		iss = issuer;
 	}
 	if (check_issuer(iss))

@@ -51,6 +51,31 @@ int cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 }
 
 /* see cli.h */
+int cli_parse_span(const char *s, int64_t max, int64_t *out)
+{
+	static const struct {
+		char unit;
+		int64_t secs;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 604800}};
+	char num[24];
+	size_t n = s ? strlen(s) : 0;
+	int64_t v, mul = 1;
+
+	if (n == 0 || n >= sizeof num)
+		return -1;
+	memcpy(num, s, n + 1);
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (n > 1 && num[n - 1] == units[i].unit) {
+			num[n - 1] = '\0';
+			mul = units[i].secs;
+		}
+	if (cli_parse_i64(num, 0, max / mul, &v))
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+/* see cli.h */
 int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, size_t *len)
 {
 	const size_t cap = max + 3; /* a maximal secret, "\r\n", and one more to see it is too long */

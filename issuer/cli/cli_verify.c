@@ -1,6 +1,6 @@
 /*
  * cli_verify.c: `identity-backend verify`: check one JWT against a JWK Set file
- * with the shared core and print the verdict as one JSON object (design.md).
+ * with the shared core and print the verdict as one JSON object.
  * Exit 0 valid, 1 invalid (token or key set), 2 usage or I/O errors. The JSON
  * printed for an invalid token never echoes the token or key material.
  */
@@ -31,7 +31,7 @@ static int usage(const char *msg, const char *arg)
 {
 	fprintf(stderr, "identity-backend verify: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
 	fputs("usage: identity-backend verify --jwks FILE [--alg A,B] [--iss ISS]... [--aud AUD]...\n"
-	      "       [--sub SUB] [--typ TYP] [--require CLAIM]... [--max-age S] [--leeway S]\n"
+	      "       [--sub SUB] [--typ TYP] [--require CLAIM]... [--max-age SPAN] [--leeway SPAN]\n"
 	      "       [--now UNIX] TOKEN|-\n",
 	      stderr);
 	return -1;
@@ -66,9 +66,9 @@ static int option(args *a, const char *flag, const char *val)
 	else if (strcmp(flag, "--typ") == 0)
 		a->typ = val;
 	else if (strcmp(flag, "--leeway") == 0)
-		bad = cli_parse_i64(val, 0, INT32_MAX, &o->leeway);
+		bad = cli_parse_span(val, INT32_MAX, &o->leeway);
 	else if (strcmp(flag, "--max-age") == 0) {
-		bad = cli_parse_i64(val, 0, INT64_MAX / 2, &o->max_age);
+		bad = cli_parse_span(val, INT64_MAX / 2, &o->max_age);
 		o->has_max_age = 1;
 	} else if (strcmp(flag, "--now") == 0) {
 		bad = cli_parse_i64(val, 0, (int64_t)JOSE_NUMERICDATE_MAX, &o->now);

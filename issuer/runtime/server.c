@@ -327,8 +327,10 @@ int server_run(const server_config *cfg, const server_routes *r)
 		fprintf(stderr, "identity-backend serve: cannot start thread %u\n", started);
 		raise(SIGTERM);
 	}
-	fprintf(stderr, "{\"msg\":\"listening\",\"address\":\"%s:%u\",\"threads\":%u,\"issuer\":\"%s\"}\n",
-	        cfg->host, cfg->port, cfg->threads, cfg->issuer);
+	fprintf(stderr,
+	        "{\"msg\":\"listening\",\"address\":\"%s%s%s:%u\",\"threads\":%u,\"issuer\":\"%s\"}\n",
+	        strchr(cfg->host, ':') ? "[" : "", cfg->host, strchr(cfg->host, ':') ? "]" : "", cfg->port,
+	        cfg->threads, cfg->issuer);
 	wait_for_stop(cfg, workers, started);
 	stop_app(a, workers, cfg->threads);
 	SSL_CTX_free(atomic_exchange(&tls_now, NULL));

@@ -6,7 +6,7 @@
  * concurrent redemption by threads and by processes (RFC 6749 §4.1.2: a code is
  * used once) and of login flows (a flow ends in one code), consents, and honest
  * failures (read-only, busy, damaged) instead of wrong answers. The .c is
- * included to reach its statics (style.md, "Tests").
+ * included to reach its statics.
  */
 #include "../../issuer/store/store.c"
 #include "../../issuer/store/valid.c"
