@@ -276,6 +276,24 @@ export function checkStopped(report, r, name) {
 }
 
 /**
+ * Run a suite's body: a throw is one failed check ("suite ran to the end") rather than a
+ * crash, every server still in `servers` is killed, the duration is printed, and
+ * finish() ends the process with the suite's status.
+ */
+export async function runSuite({ report, finish }, servers, body) {
+	const t0 = Date.now();
+	try {
+		await body();
+	} catch (e) {
+		report(false, 'suite ran to the end', e.stack);
+	} finally {
+		for (const s of servers) s.child.kill('SIGKILL');
+		console.log(`# the suite ran in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	}
+	finish();
+}
+
+/**
  * The servers one suite starts: serve(opts) starts one (startServer) and remembers
  * it; stop(s, name) stops it with SIGTERM, reports checkStopped(), and returns its
  * stderr; `servers` is what is still running (kill these when the suite fails).

@@ -5,21 +5,21 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, childEnv, reporter, serverSet, tempDir } from '../lib.mjs';
+import { BIN, childEnv, reporter, serverSet, tempDir, runSuite } from '../lib.mjs';
 import { addClient, basic, hreq, run, until } from './lib.mjs';
 
-const { report, finish } = reporter('issuer/backup');
+const R = reporter('issuer/backup');
+const { report } = R;
 const { servers, serve, stop } = serverSet(report);
 const tmp = tempDir('idb-backup-');
 const db = path.join(tmp, 'live.db');
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const ISS = 'http://issuer.test'; // both servers, on their own ports, are this issuer
-const t0 = Date.now();
 const sql = (file, q) => spawnSync('sqlite3', ['-cmd', '.timeout 5000', file, q], { encoding: 'utf8' });
 const mode = (f) => (fs.statSync(f).mode & 0o777).toString(8);
 const show = (r) => `exit ${r.code} ${r.stdout?.slice(0, 200)} ${r.stderr?.slice(0, 300)}`;
 
-try {
+await runSuite(R, servers, async () => {
 	const c = await addClient(db, 'svc', ['--audience', 'api']);
 	// A database of some size, so the copy takes long enough to overlap other writers.
 	const fill = sql(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) INSERT INTO revoked_tokens SELECT 'jti-' || i, 4000000000 FROM n;");
@@ -72,10 +72,4 @@ try {
 	await new Promise((res) => p.on('exit', res));
 	report(!fs.existsSync(killed) || sql(killed, 'PRAGMA integrity_check;').stdout.trim() === 'ok', 'a backup killed half-way leaves no partial file under the target name', fs.existsSync(killed) ? 'complete copy' : 'absent');
 	await stop(s, 'serving server');
-} catch (e) {
-	report(false, 'suite ran to the end', e.stack);
-} finally {
-	for (const s of servers) s.child.kill('SIGKILL');
-	console.log(`# the suite ran in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
-finish();
+});

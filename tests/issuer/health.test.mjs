@@ -3,14 +3,14 @@
 // the store answers and the keys sign, and says which check failed.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { reporter, serverSet, tempDir } from '../lib.mjs';
+import { reporter, serverSet, tempDir, runSuite } from '../lib.mjs';
 import { hreq, until } from './lib.mjs';
 
-const { report, finish } = reporter('issuer/health');
+const R = reporter('issuer/health');
+const { report } = R;
 const { servers, serve, stop } = serverSet(report);
 const tmp = tempDir('idb-health-');
-const t0 = Date.now();
-try {
+await runSuite(R, servers, async () => {
 	const db = path.join(tmp, 'h.db');
 	const s = await serve({ db });
 	let r = await hreq(`${s.base}/health/live`);
@@ -43,10 +43,4 @@ try {
 	r = await hreq(`${s.base}/health/live`);
 	report(r.status === 200, 'the process is still live while the store fails', r.status);
 	await stop(s, 'server');
-} catch (e) {
-	report(false, 'suite ran to the end', e.stack);
-} finally {
-	for (const s of servers) s.child.kill('SIGKILL');
-	console.log(`# the suite ran in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
-finish();
+});

@@ -7,16 +7,16 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as jose from 'jose';
-import { launchServer, reporter, serverSet, sleep, tempDir } from '../lib.mjs';
+import { launchServer, reporter, serverSet, sleep, tempDir, runSuite } from '../lib.mjs';
 import { addClient, basic, hreq, run, until } from './lib.mjs';
 
-const { report, finish } = reporter('issuer/rotation');
+const R = reporter('issuer/rotation');
+const { report } = R;
 const { servers, serve, stop } = serverSet(report);
 const tmp = tempDir('idb-rotation-');
 const db = path.join(tmp, 'r.db');
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const ISS = 'http://issuer.test'; // the same for every server of the suite (their ports differ)
-const t0 = Date.now();
 
 const kidOf = (t) => jose.decodeProtectedHeader(t).kid;
 async function token(s, c) {
@@ -42,7 +42,7 @@ const age = (days) => {
 	return r.status === 0 ? '' : r.stderr;
 };
 
-try {
+await runSuite(R, servers, async () => {
 	const c = await addClient(db, 'svc', ['--audience', 'api']);
 	let s = await serve({ db, issuer: ISS });
 	const old = await token(s, c);
@@ -96,10 +96,4 @@ try {
 		report(x.code === 2 && lines.length === 1 && lines[0].startsWith('identity-backend serve: invalid KEY_ROTATION_DAYS'),
 			`KEY_ROTATION_DAYS=${v}: refused at start-up, exit 2, one line`, `${x.code} ${bad.stderr()}`);
 	}
-} catch (e) {
-	report(false, 'suite ran to the end', e.stack);
-} finally {
-	for (const s of servers) s.child.kill('SIGKILL');
-	console.log(`# the suite ran in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
-finish();
+});

@@ -8,14 +8,14 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
-import { launchServer, reporter, serverSet, tempDir } from '../lib.mjs';
+import { launchServer, reporter, serverSet, tempDir, runSuite } from '../lib.mjs';
 import { until } from './lib.mjs';
 
-const { report, finish } = reporter('issuer/tls');
+const R = reporter('issuer/tls');
+const { report } = R;
 const { servers, serve, stop } = serverSet(report);
 const tmp = tempDir('idb-tls-');
 const db = path.join(tmp, 't.db');
-const t0 = Date.now();
 
 /** A self-signed EC certificate for 127.0.0.1 and localhost: {cert, key} file paths and the PEM. */
 function makeCert(name) {
@@ -49,7 +49,7 @@ function get(port, ca, pathname = '/ping') {
 	});
 }
 
-try {
+await runSuite(R, servers, async () => {
 	const a = makeCert('first');
 	const b = makeCert('second');
 	const live = { cert: path.join(tmp, 'live.crt'), key: path.join(tmp, 'live.key') };
@@ -123,10 +123,4 @@ try {
 		const lines = x.stderr().split('\n').filter(Boolean);
 		report(e.code === 2 && lines.length === 1 && lines[0].startsWith('identity-backend serve: ') && want.test(lines[0]), `${what}: one line, exit 2`, `${e.code} ${x.stderr()}`);
 	}
-} catch (e) {
-	report(false, 'suite ran to the end', e.stack);
-} finally {
-	for (const s of servers) s.child.kill('SIGKILL');
-	console.log(`# the suite ran in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
-finish();
+});
