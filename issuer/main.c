@@ -21,12 +21,13 @@
 #define IDB_VERSION "0.1.0"
 
 static const char usage_verify[] =
-    "  verify --jwks FILE [--alg A,B] [--iss ISS]... [--aud AUD]... [--sub SUB]\n"
+    "  verify --jwks FILE|URL [--alg A,B] [--iss ISS]... [--aud AUD]... [--sub SUB]\n"
     "         [--typ TYP] [--require CLAIM]... [--max-age SPAN] [--leeway SPAN] [--now UNIX] TOKEN|-\n"
     "      Verify a compact JWT against a JWK Set. Prints one JSON object:\n"
     "      {\"valid\":true,\"header\":{...},\"payload\":{...}} (exit 0) or\n"
     "      {\"valid\":false,\"error\":\"ERR_...\",\"message\":\"...\"} (exit 1); exit 2 on usage errors.\n"
-    "      TOKEN '-' reads the token from standard input. SPAN: seconds, or 30s, 5m, 2h, 1d, 1w.\n";
+    "      TOKEN '-' reads the token from standard input. SPAN: seconds, or 30s, 5m, 2h, 1d, 1w.\n"
+    "      An http(s) URL for --jwks is fetched once (a failed fetch: exit 2).\n";
 
 static const char usage_serve[] =
     "  serve [--listen HOST:PORT] [--issuer URL] [--threads N] [--workers N] [--db FILE]\n"

@@ -26,9 +26,9 @@ int cli_serve(int argc, char **argv);
 
 /*
  * `identity-backend keys list | rotate [--alg A] [--lead S] | retire KID [--grace S]`:
- * rotate adds a key that signs after the lead time (env KEY_LEAD_SECONDS, default 300); retire stops a key signing at once and
- * unpublishes it after the grace time (default: token lifetime + 300 s). Exit 1
- * when the store fails or the key is unknown or already retired.
+ * rotate adds a key that signs after the lead time (env KEY_LEAD_SECONDS, default 300); retire stops a key
+ * signing at once and unpublishes it after the grace time (default: token lifetime + 300 s). Exit 1 when the
+ * store fails or the key is unknown or already retired.
  */
 int cli_keys(int argc, char **argv);
 
@@ -120,6 +120,14 @@ int cli_read_all(FILE *f, size_t max, char **buf, size_t *len);
  * "identity-backend <cmd>: cannot read the <what>: <reason>". The caller wipes buf.
  */
 int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, size_t *len);
+
+/*
+ * GET url (http or https; at most 3 redirects; 10 s) into a new NUL-terminated
+ * buffer of at most max bytes: 0 and *buf, *len set; 1 when the body is longer
+ * than max (*buf NULL); -1 with a one-line reason in err (unreachable, TLS
+ * failure, an HTTP status of 400 or more, out of memory).
+ */
+int cli_fetch(const char *url, size_t max, char **buf, size_t *len, char *err, size_t errlen);
 
 /* Parse a decimal int64 in [min, max]: digits only, a '-' first for a negative
  * value (no sign, space or other character); returns 0 or -1. */

@@ -1,10 +1,12 @@
 /*
- * cli_verify.c: `identity-backend verify`: check one JWT against a JWK Set file
- * with the shared core and print the verdict as one JSON object.
+ * cli_verify.c: `identity-backend verify`: check one JWT against a JWK Set (a file,
+ * standard input, or an http(s) URL fetched once) with the shared core and print
+ * the verdict as one JSON object.
  * Exit 0 valid, 1 invalid (token or key set), 2 usage or I/O errors. The JSON
  * printed for an invalid token never echoes the token or key material.
  */
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,7 +32,7 @@ typedef struct args {
 static int usage(const char *msg, const char *arg)
 {
 	fprintf(stderr, "identity-backend verify: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fputs("usage: identity-backend verify --jwks FILE [--alg A,B] [--iss ISS]... [--aud AUD]...\n"
+	fputs("usage: identity-backend verify --jwks FILE|URL [--alg A,B] [--iss ISS]... [--aud AUD]...\n"
 	      "       [--sub SUB] [--typ TYP] [--require CLAIM]... [--max-age SPAN] [--leeway SPAN]\n"
 	      "       [--now UNIX] TOKEN|-\n",
 	      stderr);
@@ -139,20 +141,27 @@ static int print_valid(jose_jwt *jwt)
 	return s ? 0 : EXIT_USAGE;
 }
 
+/* The whole of path ("-": standard input; http(s)://: fetched) into *buf; as cli_read_all. */
 static int load(const char *path, size_t max, char **buf, size_t *len)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	FILE *f;
+	char err[256];
 	int rc;
 
-	if (!f) {
-		perror(path);
+	if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0) {
+		if ((rc = cli_fetch(path, max, buf, len, err, sizeof err)) < 0)
+			fprintf(stderr, "identity-backend verify: cannot fetch %s: %s\n", path, err);
+		return rc;
+	}
+	if (!(f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb"))) {
+		fprintf(stderr, "identity-backend verify: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	rc = cli_read_all(f, max, buf, len);
 	if (f != stdin)
 		fclose(f);
 	if (rc < 0)
-		perror(path);
+		fprintf(stderr, "identity-backend verify: %s: %s\n", path, strerror(errno));
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 // IPv6 loopback with issuer URLs to match, and verify's spans of time as jose writes them.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import * as jose from 'jose';
 import { freePort, launchServer, reporter, tempDir } from '../lib.mjs';
@@ -50,6 +51,30 @@ try {
 		r = await verify(`--max-age=${bad}`);
 		report(r.code === 2 && /invalid value for/.test(r.stderr), `--max-age=${JSON.stringify(bad)}: usage error`, show(r));
 	}
+
+	// verify --jwks URL: fetched once over http(s); a key set that cannot be had is a usage error.
+	const site = http.createServer((req, res) => {
+		if (req.url === '/jwks.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+		if (req.url === '/moved') return res.writeHead(302, { location: '/jwks.json' }).end();
+		if (req.url === '/huge') return res.writeHead(200).end(' '.repeat(2 << 20));
+		res.writeHead(404).end('no');
+	});
+	await new Promise((res) => site.listen(0, '127.0.0.1', res));
+	const url = `http://127.0.0.1:${site.address().port}`;
+	const byUrl = (u) => run(['verify', `--jwks=${u}`, `--now=${now}`, '--leeway=1m', tok]);
+	r = await byUrl(`${url}/jwks.json`);
+	report(r.code === 0 && r.json?.valid === true, 'verify --jwks http://…/jwks.json: fetched, verified', show(r));
+	r = await byUrl(`${url}/moved`);
+	report(r.code === 0 && r.json?.valid === true, 'verify --jwks follows a redirect', show(r));
+	r = await byUrl(`${url}/missing.json`);
+	report(r.code === 2 && /^identity-backend verify: cannot fetch .*missing\.json: .*404/.test(r.stderr) && r.stdout === '', 'a 404: "cannot fetch", exit 2, no verdict', show(r));
+	r = await byUrl(`${url}/huge`);
+	report(r.code === 1 && r.json?.error === 'ERR_JWKS_INVALID', 'a body larger than a key set may be: ERR_JWKS_INVALID, exit 1 (as for a file)', show(r));
+	site.close();
+	r = await byUrl(`http://127.0.0.1:${await freePort()}/jwks.json`);
+	report(r.code === 2 && /^identity-backend verify: cannot fetch /.test(r.stderr), 'nobody listening: "cannot fetch", exit 2', show(r));
+	r = await byUrl('ftp://127.0.0.1/jwks.json');
+	report(r.code === 2 && /^identity-backend verify: ftp:\/\/127\.0\.0\.1\/jwks\.json: /.test(r.stderr), 'another scheme is a file name, not fetched', show(r));
 
 	// serve --listen localhost:PORT and [::1]:PORT.
 	const s = await launchServer({ db, port: null, issuer: null, args: ['--listen', `localhost:${await freePort()}`] });
