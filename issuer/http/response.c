@@ -148,10 +148,10 @@ int response_json_failed(void)
 void response_send_cjson(h2o_req_t *req, int status, cJSON *doc)
 {
 	static const char oom[] = "{\"error\":\"temporarily_unavailable\"}";
-	char *text = doc && !json_failed ? cJSON_PrintUnformatted(doc) : NULL;
+	char *text = doc && !response_json_failed() ? cJSON_PrintUnformatted(doc) : NULL;
 
 	cJSON_Delete(doc);
-	if (!text || json_failed) {
+	if (!text || response_json_failed()) {
 		free(text);
 		response_send_json(req, 503, oom, sizeof oom - 1);
 		return;
