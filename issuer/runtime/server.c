@@ -31,14 +31,14 @@
 #include "http/static.h"
 #include "runtime/tls.h"
 
-typedef struct worker {
+typedef struct loop {
 	pthread_t thread;
 	int fd;
 	h2o_context_t ctx;
 	h2o_accept_ctx_t accept;
 	h2o_socket_t *listener;
 	app_thread state;
-} worker;
+} loop;
 
 static h2o_globalconf_t config;
 static const server_routes *routes; /* set by build_config, before any loop runs */
@@ -50,7 +50,7 @@ static size_t tls_n_old;
 
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
-	worker *w = listener->data;
+	loop *w = listener->data;
 	h2o_socket_t *sock;
 
 	if (err != NULL || (sock = h2o_evloop_socket_accept(listener)) == NULL)
@@ -89,9 +89,9 @@ static int listen_on(const server_config *cfg)
 	return fd;
 }
 
-static void *run_worker(void *arg)
+static void *run_loop(void *arg)
 {
-	worker *w = arg;
+	loop *w = arg;
 
 	h2o_context_init(&w->ctx, h2o_evloop_create(), &config);
 	if (!(w->state.jobs = pool_receiver_new(w->state.app->workers, w->ctx.loop))) {
@@ -126,7 +126,7 @@ static void *run_worker(void *arg)
 /* The thread state of the loop req runs on. */
 static app_thread *app_thread_of(h2o_req_t *req)
 {
-	return &((worker *)((char *)req->conn->ctx - offsetof(worker, ctx)))->state;
+	return &((loop *)((char *)req->conn->ctx - offsetof(loop, ctx)))->state;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -235,7 +235,7 @@ static void reload_tls(const server_config *cfg)
 }
 
 /* Wait for SIGTERM or SIGINT (SIGHUP reloads and waits on), then stop the loops. */
-static void wait_for_stop(const server_config *cfg, worker *w, unsigned n)
+static void wait_for_stop(const server_config *cfg, loop *w, unsigned n)
 {
 	sigset_t set;
 	int sig = 0;
@@ -252,16 +252,16 @@ static void wait_for_stop(const server_config *cfg, worker *w, unsigned n)
 		pthread_join(w[i].thread, NULL);
 }
 
-/* Close what start_app opened for the first n workers, then the app. */
-static void stop_app(app *a, worker *w, unsigned n)
+/* Close what start_app opened for the first n loops, then the app. */
+static void stop_app(app *a, loop *w, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		app_thread_fini(&w[i].state);
 	app_stop(a);
 }
 
-/* The shared state and each worker's own; the app, or NULL with a reason on stderr. */
-static app *start_app(const server_config *cfg, const server_routes *r, worker *w)
+/* The shared state and each loop thread's own; the app, or NULL with a reason on stderr. */
+static app *start_app(const server_config *cfg, const server_routes *r, loop *w)
 {
 	char err[512];
 	app *a = app_start(cfg, r->names, r->n, err, sizeof err);
@@ -282,7 +282,7 @@ fail:
 /* see server.h */
 int server_run(const server_config *cfg, const server_routes *r)
 {
-	static worker workers[SERVER_MAX_THREADS];
+	static loop loops[SERVER_MAX_THREADS];
 	sigset_t set;
 	unsigned started = 0;
 	app *a;
@@ -299,17 +299,17 @@ int server_run(const server_config *cfg, const server_routes *r)
 	}
 	hsts = strncmp(cfg->issuer, "https://", 8) == 0;
 	for (unsigned i = 0; i < cfg->threads; i++) {
-		if ((workers[i].fd = listen_on(cfg)) < 0) {
+		if ((loops[i].fd = listen_on(cfg)) < 0) {
 			fprintf(stderr, "identity-backend serve: cannot listen on %s:%u: %s\n", cfg->host,
 			        cfg->port, strerror(errno));
 			while (i--)
-				close(workers[i].fd);
+				close(loops[i].fd);
 			return -1;
 		}
 	}
-	if (!(a = start_app(cfg, r, workers))) {
+	if (!(a = start_app(cfg, r, loops))) {
 		for (unsigned i = 0; i < cfg->threads; i++)
-			close(workers[i].fd);
+			close(loops[i].fd);
 		return -1;
 	}
 	static_init(cfg->www_dir, cfg->verifier_dir);
@@ -321,7 +321,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	for (; started < cfg->threads; started++)
-		if (pthread_create(&workers[started].thread, NULL, run_worker, &workers[started]) != 0)
+		if (pthread_create(&loops[started].thread, NULL, run_loop, &loops[started]) != 0)
 			break;
 	if (started < cfg->threads) {
 		fprintf(stderr, "identity-backend serve: cannot start thread %u\n", started);
@@ -331,8 +331,8 @@ int server_run(const server_config *cfg, const server_routes *r)
 	        "{\"msg\":\"listening\",\"address\":\"%s%s%s:%u\",\"threads\":%u,\"issuer\":\"%s\"}\n",
 	        strchr(cfg->host, ':') ? "[" : "", cfg->host, strchr(cfg->host, ':') ? "]" : "", cfg->port,
 	        cfg->threads, cfg->issuer);
-	wait_for_stop(cfg, workers, started);
-	stop_app(a, workers, cfg->threads);
+	wait_for_stop(cfg, loops, started);
+	stop_app(a, loops, cfg->threads);
 	SSL_CTX_free(atomic_exchange(&tls_now, NULL));
 	while (tls_n_old)
 		SSL_CTX_free(tls_old[--tls_n_old]);

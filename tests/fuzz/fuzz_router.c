@@ -54,7 +54,7 @@
  * FUZZ_PUBLIC) and "$IDT$" by an ID token of the user for FUZZ_WEB. Those change
  * the input's length: use them in a request line or header, not in a body.
  */
-#include "../../issuer/runtime/server.c" /* first: it defines _GNU_SOURCE; gives worker, config, on_req */
+#include "../../issuer/runtime/server.c" /* first: it defines _GNU_SOURCE; gives loop, config, on_req */
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -120,7 +120,7 @@ FIXED_LEN(FUZZ_REFRESH_WEB);
 /* Response bytes kept for the status-line check (the rest is read and dropped). */
 #define FUZZ_RESP_MAX 4096
 
-static worker w;
+static loop w;
 static int dirty;   /* a sign-in or token endpoint ran during this input: put the fixtures back */
 static int pending; /* requests answered later (a /login waiting for the pool), not yet disposed of */
 static int verbose; /* FUZZ_VERBOSE=1: one line per response on stderr (for checking seeds) */
@@ -458,7 +458,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	h2o_context_init(&w.ctx, h2o_evloop_create(), &config);
 	w.accept.ctx = &w.ctx;
 	w.accept.hosts = config.hosts;
-	/* As run_worker: this loop's end of the password pool, so /login really runs. */
+	/* As run_loop: this loop's end of the password pool, so /login really runs. */
 	if (!(w.state.jobs = pool_receiver_new(the_app->workers, w.ctx.loop))) {
 		fprintf(stderr, "fuzz_router: cannot attach to the pool\n");
 		abort();
