@@ -15,9 +15,12 @@
 
 /* TLS 1.2's cipher suites (OpenSSL names); TLS 1.3 keeps OpenSSL's defaults (all AEAD). */
 #ifndef TLS_CIPHERS_12
-#define TLS_CIPHERS_12                                                                                       \
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-" \
-	"AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+/* clang-format off */
+#define TLS_CIPHERS_12 \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+/* clang-format on */
 #endif
 
 /*
