@@ -59,7 +59,7 @@ $(WASM_OUT): $(WASM_OBJ) conf/wasm.mk
 verifier-wasm/index.cjs: verifier-wasm/index.js verifier-wasm/index.d.ts verifier-wasm/build-cjs.mjs
 	node verifier-wasm/build-cjs.mjs
 
-$(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h tests/*.h) $(ISSUER_HDR) $(WC_LIB)
+$(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h tests/*.h tests/unit/*.h) $(ISSUER_HDR) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -94,7 +94,7 @@ $(BIN): $(ISSUER_OBJ) $(LIBJOSE) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) $(ISSUER_LIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(WC_LIB) $(wildcard shared/include/*.h shared/src/*.h tests/*.h) $(ISSUER_SRC) $(ISSUER_HDR)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBJOSE) $(WC_LIB) $(wildcard shared/include/*.h shared/src/*.h tests/*.h tests/unit/*.h) $(ISSUER_SRC) $(ISSUER_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ISSUER_CFLAGS) $(LDFLAGS) $< $(LIBJOSE) $(WC_LIB) $(LIBS) $(ISSUER_LIBS) -o $@
 
@@ -167,7 +167,7 @@ uninstall:
 	    $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 format:
-	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.c issuer/*/*.[ch] verifier-wasm/src/*.c tests/unit/*.c tests/bench/*.[ch] tests/fuzz/*.[ch] tests/*.h
+	clang-format -i shared/include/*.h shared/src/*.[ch] issuer/*.c issuer/*/*.[ch] verifier-wasm/src/*.c tests/unit/*.[ch] tests/bench/*.[ch] tests/fuzz/*.[ch] tests/*.h
 
 clean:
 	rm -rf build

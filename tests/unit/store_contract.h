@@ -1,0 +1,1686 @@
+/*
+ * store_contract.h: the storage seam's contract, as one suite that runs against
+ * any backend of struct store_ops. A backend's test file includes its .c files
+ * and tests/test.h, then this header, fills a struct store_contract and calls
+ * contract_run(). The suite checks every operation's answers and refusals, rows
+ * too big for their structs (CORRUPT, never cut), cascades, transactions, and
+ * single use under real concurrency: codes, login flows and refresh rotations
+ * raced by threads with their own connections and by processes (RFC 6749 §4.1.2:
+ * a code is used once; RFC 9700 §4.14.2: a replayed refresh token revokes its
+ * family), failed logins counted with none lost.
+ *
+ * Its SQL (to count rows, or to write a row behind the store's back) is portable:
+ * the same statements run on every backend, so the backends' schemas share
+ * their table and column names.
+ */
+#ifndef TESTS_STORE_CONTRACT_H
+#define TESTS_STORE_CONTRACT_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NOW     1700000000
+#define NTHREAD 8
+#define NCODE   200
+#define NPROC   4
+#define NPCODE  100
+
+/* What the suite needs from a backend's test file. */
+struct store_contract {
+	const struct store_ops *ops;
+	/* Make a new, empty store named name and write its `where` (for ops->open)
+	 * into where[n]; 0 on success. */
+	int (*fresh)(const char *name, char *where, size_t n);
+	/* One integer from a query on s's own connection; -1 on failure. */
+	int64_t (*count)(store *s, const char *sql);
+	/* Run a statement on s's own connection; 0 on success. */
+	int (*exec)(store *s, const char *sql);
+	/* 1 when s holds this program's schema, made once (no duplicate objects). */
+	int (*schema_once)(store *s);
+};
+
+static const struct store_contract *SC;
+static char ops_where[512];  /* the store the operation tests share */
+static char race_where[512]; /* the store the races share */
+
+static int64_t q_int(store *s, const char *sql)
+{
+	return SC->count(s, sql);
+}
+
+static int q_exec(store *s, const char *sql)
+{
+	return SC->exec(s, sql);
+}
+
+/* q_exec of a formatted statement (at most 8 KB). */
+static int q_execf(store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int q_execf(store *s, const char *fmt, ...)
+{
+	char sql[8192];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= sizeof sql ? -1 : SC->exec(s, sql);
+}
+
+/* n 'x' characters (n < 4096), for values too long for their field. */
+static const char *xs(size_t n)
+{
+	static char buf[4096];
+
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memset(buf, 'x', n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static store *copen(const char *where, char *err, size_t n)
+{
+	return SC->ops->open(where, err, n);
+}
+
+static struct store_client client(const char *id, int is_public)
+{
+	struct store_client c;
+
+	memset(&c, 0, sizeof c);
+	snprintf(c.id, sizeof c.id, "%s", id);
+	if (!is_public) {
+		memset(c.secret_hash, 0xab, 32);
+		c.secret_hash_len = 32;
+		memset(c.secret_salt, 0x5a, 16);
+		c.secret_salt_len = 16;
+	}
+	c.is_public = is_public;
+	c.needs_consent = is_public;
+	snprintf(c.grants, sizeof c.grants, "client_credentials\nauthorization_code");
+	snprintf(c.redirect_uris, sizeof c.redirect_uris, "https://app.example/cb\nhttp://127.0.0.1:9000/cb");
+	snprintf(c.audiences, sizeof c.audiences, "api://orders\napi://billing");
+	snprintf(c.scope, sizeof c.scope, "openid profile email offline_access");
+	snprintf(c.subjects, sizeof c.subjects, "svc-a\nsvc-b");
+	snprintf(c.post_logout_uris, sizeof c.post_logout_uris,
+	         "https://app.example/bye\nhttps://app.example/");
+	snprintf(c.id_token_alg, sizeof c.id_token_alg, "%s", is_public ? "" : "EdDSA");
+	c.created_at = NOW;
+	return c;
+}
+
+static int client_eq(const struct store_client *a, const struct store_client *b)
+{
+	return !strcmp(a->id, b->id) && a->secret_hash_len == b->secret_hash_len &&
+	       !memcmp(a->secret_hash, b->secret_hash, a->secret_hash_len) &&
+	       a->secret_salt_len == b->secret_salt_len &&
+	       !memcmp(a->secret_salt, b->secret_salt, a->secret_salt_len) && a->is_public == b->is_public &&
+	       a->needs_consent == b->needs_consent && !strcmp(a->grants, b->grants) &&
+	       !strcmp(a->redirect_uris, b->redirect_uris) && !strcmp(a->audiences, b->audiences) &&
+	       !strcmp(a->scope, b->scope) && !strcmp(a->subjects, b->subjects) &&
+	       !strcmp(a->post_logout_uris, b->post_logout_uris) &&
+	       !strcmp(a->id_token_alg, b->id_token_alg) && a->created_at == b->created_at;
+}
+
+static struct store_code code(unsigned n, const char *client_id, int64_t expires_at)
+{
+	struct store_code c;
+
+	memset(&c, 0, sizeof c);
+	memset(c.code_hash, 0xc0, 32);
+	c.code_hash[0] = (uint8_t)(n >> 8);
+	c.code_hash[1] = (uint8_t)n;
+	c.code_hash_len = 32;
+	snprintf(c.client_id, sizeof c.client_id, "%s", client_id);
+	snprintf(c.user_id, sizeof c.user_id, "user-1");
+	snprintf(c.redirect_uri, sizeof c.redirect_uri, "https://app.example/cb");
+	snprintf(c.scope, sizeof c.scope, "openid email");
+	snprintf(c.nonce, sizeof c.nonce, "n-0S6_WzA2Mj");
+	snprintf(c.code_challenge, sizeof c.code_challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	snprintf(c.code_challenge_method, sizeof c.code_challenge_method, "S256");
+	c.auth_time = NOW - 5;
+	c.expires_at = expires_at;
+	return c;
+}
+
+static int code_eq(const struct store_code *a, const struct store_code *b)
+{
+	return a->code_hash_len == b->code_hash_len &&
+	       !memcmp(a->code_hash, b->code_hash, a->code_hash_len) && !strcmp(a->client_id, b->client_id) &&
+	       !strcmp(a->user_id, b->user_id) && !strcmp(a->redirect_uri, b->redirect_uri) &&
+	       !strcmp(a->scope, b->scope) && !strcmp(a->nonce, b->nonce) &&
+	       !strcmp(a->code_challenge, b->code_challenge) &&
+	       !strcmp(a->code_challenge_method, b->code_challenge_method) && a->auth_time == b->auth_time &&
+	       a->expires_at == b->expires_at;
+}
+
+static struct store_key key(const char *kid, int64_t created)
+{
+	struct store_key k;
+
+	memset(&k, 0, sizeof k);
+	snprintf(k.kid, sizeof k.kid, "%s", kid);
+	snprintf(k.alg, sizeof k.alg, "ES256");
+	for (size_t i = 0; i < 121; i++)
+		k.private_der[i] = (uint8_t)(i * 7 + created);
+	k.private_der_len = 121;
+	k.created_at = created;
+	k.not_before = created + 3600;
+	return k;
+}
+
+struct collect {
+	int n;
+	char ids[8][STORE_ID_MAX + 1];
+	struct store_key keys[4];
+};
+
+static int collect_client(void *ctx, const struct store_client *c)
+{
+	struct collect *col = ctx;
+
+	if (col->n < 8)
+		snprintf(col->ids[col->n], sizeof col->ids[0], "%s", c->id);
+	col->n++;
+	return 0;
+}
+
+static int collect_key(void *ctx, const struct store_key *k)
+{
+	struct collect *col = ctx;
+
+	if (col->n < 4)
+		col->keys[col->n] = *k;
+	col->n++;
+	return 0;
+}
+
+static int stop_at_first(void *ctx, const struct store_client *c)
+{
+	(void)c;
+	++*(int *)ctx;
+	return 1;
+}
+
+static void test_clients(store *s)
+{
+	struct store_client a = client("client-b", 0), b = client("client-a", 1), got, bad;
+	struct collect col = {0};
+	char longid[STORE_ID_MAX + 2];
+	int n = 0;
+
+	T_CHECK(store_client_put(s, &a) == STORE_OK, "confidential client put");
+	T_CHECK(store_client_put(s, &b) == STORE_OK, "public client put");
+	T_CHECK(store_client_get(s, "client-b", &got) == STORE_OK && client_eq(&a, &got),
+	        "confidential client round-trips every field (post-logout URIs and ID token alg too)");
+	T_CHECK(store_client_get(s, "client-a", &got) == STORE_OK && client_eq(&b, &got) && got.is_public &&
+	            got.secret_hash_len == 0,
+	        "public client round-trips (no secret)");
+	T_CHECK(store_client_get(s, "nobody", &got) == STORE_NOT_FOUND && got.id[0] == '\0' &&
+	            got.created_at == 0,
+	        "unknown client: NOT_FOUND, the output zeroed");
+	T_CHECK(store_client_put(s, &a) == STORE_CONFLICT, "duplicate id: CONFLICT");
+	T_CHECK(strstr(store_errmsg(s), "UNIQUE") || strstr(store_errmsg(s), "constraint"),
+	        "errmsg says why: \"%s\"", store_errmsg(s));
+	T_CHECK(store_client_list(s, collect_client, &col) == STORE_OK && col.n == 2 &&
+	            !strcmp(col.ids[0], "client-a") && !strcmp(col.ids[1], "client-b"),
+	        "list gives both, in id order");
+	T_CHECK(store_client_list(s, stop_at_first, &n) == STORE_OK && n == 1,
+	        "a callback can stop the list");
+	T_CHECK(store_client_get(s, "client-a", &got) == STORE_OK,
+	        "client-a again (a failed get zeroes its output)");
+	T_CHECK(store_list_has(got.redirect_uris, "http://127.0.0.1:9000/cb") &&
+	            store_list_has(got.redirect_uris, "https://app.example/cb") &&
+	            !store_list_has(got.redirect_uris, "https://app.example/c") &&
+	            !store_list_has(got.redirect_uris, "https://app.example/cb\nhttp://127.0.0.1:9000/cb") &&
+	            !store_list_has("", ""),
+	        "store_list_has matches whole items only");
+
+	bad = client("x", 1);
+	bad.secret_hash_len = 32;
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "public client with a secret: INVALID");
+	bad = client("x", 0);
+	bad.secret_hash_len = 0;
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "confidential client without a secret: INVALID");
+	bad = client("x", 0);
+	snprintf(bad.redirect_uris, sizeof bad.redirect_uris, "https://a/cb\n\nhttps://b/cb");
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "list with an empty item: INVALID");
+	snprintf(bad.redirect_uris, sizeof bad.redirect_uris, "https://a/cb\n");
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "list with a trailing newline: INVALID");
+	snprintf(bad.redirect_uris, sizeof bad.redirect_uris, "https://a/\tcb");
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "list with a control character: INVALID");
+	bad = client("x", 0);
+	snprintf(bad.post_logout_uris, sizeof bad.post_logout_uris, "https://a/bye\n");
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID,
+	        "post-logout list with a trailing newline: INVALID");
+	bad = client("x", 0);
+	memset(bad.post_logout_uris, 'u', sizeof bad.post_logout_uris); /* not terminated */
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "unterminated post-logout list: INVALID");
+	{
+		static const char *const algs[] = {"RS256", "PS256", "ES256", "EdDSA", ""};
+		static const char *const bad_algs[] = {"none", "HS256", "rs256", "ES384", "EdDSA "};
+		int ok = 1;
+
+		for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+			struct store_client one = client("alg-ok", 0);
+
+			snprintf(one.id_token_alg, sizeof one.id_token_alg, "%s", algs[i]);
+			ok &= store_client_put(s, &one) == STORE_OK &&
+			      store_client_get(s, "alg-ok", &got) == STORE_OK &&
+			      !strcmp(got.id_token_alg, algs[i]) &&
+			      store_client_delete(s, "alg-ok") == STORE_OK;
+		}
+		T_CHECK(ok, "id_token_alg RS256, PS256, ES256, EdDSA and \"\" (RS256) round-trip");
+		ok = 1;
+		for (size_t i = 0; i < sizeof bad_algs / sizeof bad_algs[0]; i++) {
+			bad = client("x", 0);
+			snprintf(bad.id_token_alg, sizeof bad.id_token_alg, "%s", bad_algs[i]);
+			ok &= store_client_put(s, &bad) == STORE_INVALID;
+		}
+		bad = client("x", 0);
+		memset(bad.id_token_alg, 'E', sizeof bad.id_token_alg);
+		ok &= store_client_put(s, &bad) == STORE_INVALID;
+		T_CHECK(ok,
+		        "id_token_alg none, HS256, rs256, ES384, a trailing space, unterminated: INVALID");
+	}
+	bad = client("x", 0);
+	memset(bad.id, 'i', sizeof bad.id); /* not terminated */
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "unterminated id: INVALID");
+	bad = client("", 0);
+	T_CHECK(store_client_put(s, &bad) == STORE_INVALID, "empty id: INVALID");
+	memset(longid, 'i', sizeof longid - 1);
+	longid[sizeof longid - 1] = '\0';
+	T_CHECK(store_client_get(s, longid, &got) == STORE_NOT_FOUND, "over-long id in a get: NOT_FOUND");
+
+	/* A row too big for the struct (written by another tool) is CORRUPT, never cut. */
+	T_CHECK(q_execf(s,
+	                "INSERT INTO clients (id, is_public, created_at, scope) VALUES ('huge', 1, 0, '%s')",
+	                xs(2000)) == 0,
+	        "over-long scope inserted behind the store's back");
+	T_CHECK(store_client_get(s, "huge", &got) == STORE_CORRUPT,
+	        "over-long stored value: CORRUPT, not truncated");
+	T_CHECK(store_client_delete(s, "huge") == STORE_OK, "delete it");
+	T_CHECK(store_client_delete(s, "huge") == STORE_NOT_FOUND, "delete again: NOT_FOUND");
+}
+
+static void test_keys(store *s)
+{
+	struct store_key k1 = key("kid-old", 1000), k2 = key("kid-new", 3000), k3 = key("kid-mid", 2000), bad;
+	struct collect col = {0};
+
+	T_CHECK(store_key_put(s, &k1) == STORE_OK && store_key_put(s, &k2) == STORE_OK &&
+	            store_key_put(s, &k3) == STORE_OK,
+	        "three keys put");
+	T_CHECK(store_key_put(s, &k1) == STORE_CONFLICT, "duplicate kid: CONFLICT");
+	T_CHECK(store_key_list(s, NOW, collect_key, &col) == STORE_OK && col.n == 3 &&
+	            !strcmp(col.keys[0].kid, "kid-new") && !strcmp(col.keys[1].kid, "kid-mid") &&
+	            !strcmp(col.keys[2].kid, "kid-old"),
+	        "key_list: newest created first");
+	T_CHECK(col.keys[2].private_der_len == 121 && !memcmp(col.keys[2].private_der, k1.private_der, 121) &&
+	            !strcmp(col.keys[2].alg, "ES256") && col.keys[2].not_before == 4600 &&
+	            col.keys[2].retired_at == 0 && col.keys[2].expires_at == 0,
+	        "key fields round-trip (DER bytes, alg, times; 0 = not set)");
+	T_CHECK(store_key_retire(s, "kid-old", NOW, NOW + 600) == STORE_OK, "retire kid-old");
+	T_CHECK(store_key_retire(s, "kid-old", NOW, NOW + 600) == STORE_CONFLICT,
+	        "retire it again: CONFLICT");
+	T_CHECK(store_key_retire(s, "kid-none", NOW, NOW + 600) == STORE_NOT_FOUND,
+	        "retire unknown: NOT_FOUND");
+	T_CHECK(store_key_retire(s, "kid-mid", NOW, NOW - 1) == STORE_INVALID,
+	        "expiry before retirement: INVALID");
+	col.n = 0;
+	T_CHECK(store_key_list(s, NOW + 599, collect_key, &col) == STORE_OK && col.n == 3 &&
+	            !strcmp(col.keys[2].kid, "kid-old") && col.keys[2].retired_at == NOW &&
+	            col.keys[2].expires_at == NOW + 600,
+	        "a retired key stays listed (published) until it expires");
+	col.n = 0;
+	T_CHECK(store_key_list(s, NOW + 600, collect_key, &col) == STORE_OK && col.n == 2 &&
+	            !strcmp(col.keys[1].kid, "kid-mid"),
+	        "from its expiry it is no longer listed");
+	T_CHECK(store_key_purge(s, NOW + 600) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM signing_keys WHERE kid = 'kid-old'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM signing_keys") == 2,
+	        "purge deletes the expired key, private bytes and all");
+	bad = key("kid-bad", 1);
+	bad.private_der_len = 0;
+	T_CHECK(store_key_put(s, &bad) == STORE_INVALID, "key without DER: INVALID");
+	bad = key("kid-bad", 1);
+	bad.expires_at = 5;
+	T_CHECK(store_key_put(s, &bad) == STORE_INVALID, "expiry without retirement: INVALID");
+}
+
+static void test_revoke(store *s)
+{
+	int r = -1;
+
+	T_CHECK(store_revoke_put(s, "jti-1", NOW + 60) == STORE_OK, "revoke jti-1 until now+60");
+	T_CHECK(store_revoke_check(s, "jti-1", NOW, &r) == STORE_OK && r == 1, "revoked before its expiry");
+	T_CHECK(store_revoke_check(s, "jti-1", NOW + 59, &r) == STORE_OK && r == 1,
+	        "revoked a second before");
+	T_CHECK(store_revoke_check(s, "jti-1", NOW + 60, &r) == STORE_OK && r == 0,
+	        "no longer listed once the token itself has expired");
+	T_CHECK(store_revoke_check(s, "jti-2", NOW, &r) == STORE_OK && r == 0,
+	        "an unknown jti is not revoked");
+	T_CHECK(store_revoke_put(s, "jti-1", NOW + 30) == STORE_OK &&
+	            store_revoke_check(s, "jti-1", NOW + 45, &r) == STORE_OK && r == 1,
+	        "revoking again is idempotent and never shortens the entry");
+	T_CHECK(store_revoke_put(s, "jti-3", NOW + 10) == STORE_OK, "revoke jti-3 until now+10");
+	T_CHECK(store_revoke_purge(s, NOW + 10) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM revoked_tokens") == 1 &&
+	            store_revoke_check(s, "jti-1", NOW, &r) == STORE_OK && r == 1,
+	        "purge removes only the expired entries");
+	T_CHECK(store_revoke_purge(s, NOW + 60) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM revoked_tokens") == 0,
+	        "purge at the last expiry empties the table");
+	T_CHECK(store_revoke_put(s, "", NOW) == STORE_INVALID, "empty jti: INVALID");
+	r = 0;
+	T_CHECK(store_revoke_check(s, NULL, NOW, &r) == STORE_INVALID && r == 0, "NULL jti: INVALID");
+}
+
+static void test_codes(store *s)
+{
+	struct store_code c = code(1, "client-b", NOW + 60), got, c2;
+
+	T_CHECK(q_exec(s, "INSERT INTO users (id, username, password_hash, created_at) VALUES "
+	                  "('user-1', 'alice', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 0)") == 0,
+	        "user-1 inserted (user operations come with the login issue)");
+	T_CHECK(store_code_put(s, &c) == STORE_OK, "code put");
+	T_CHECK(store_code_put(s, &c) == STORE_CONFLICT, "same code hash again: CONFLICT");
+	T_CHECK(store_code_take(s, c.code_hash, c.code_hash_len, NOW, &got) == STORE_OK && code_eq(&c, &got),
+	        "take returns every bound field");
+	T_CHECK(store_code_take(s, c.code_hash, c.code_hash_len, NOW, &got) == STORE_NOT_FOUND,
+	        "code replay: the second take is NOT_FOUND (RFC 6749 §4.1.2)");
+	c2 = code(2, "client-b", NOW + 60);
+	T_CHECK(store_code_put(s, &c2) == STORE_OK &&
+	            store_code_take(s, c2.code_hash, c2.code_hash_len, NOW + 60, &got) == STORE_NOT_FOUND &&
+	            store_code_take(s, c2.code_hash, c2.code_hash_len, NOW + 59, &got) == STORE_OK,
+	        "an expired code is NOT_FOUND and stays unused; before expiry it is taken");
+	T_CHECK(store_code_take(s, c.code_hash, 31, NOW, &got) == STORE_NOT_FOUND, "unknown hash: NOT_FOUND");
+	c2 = code(3, "no-such-client", NOW + 60);
+	T_CHECK(store_code_put(s, &c2) == STORE_NOT_FOUND,
+	        "code for an unknown client: NOT_FOUND (foreign key)");
+	c2 = code(4, "client-b", NOW + 60);
+	snprintf(c2.user_id, sizeof c2.user_id, "user-2");
+	T_CHECK(store_code_put(s, &c2) == STORE_NOT_FOUND,
+	        "code for an unknown user: NOT_FOUND (foreign key)");
+	c2 = code(5, "client-b", NOW + 5);
+	T_CHECK(store_code_put(s, &c2) == STORE_OK, "a fifth code put");
+	c2 = code(6, "client-b", NOW + 600);
+	T_CHECK(store_code_put(s, &c2) == STORE_OK, "a sixth code put");
+	T_CHECK(store_code_purge(s, NOW + 10) == STORE_OK && q_int(s, "SELECT count(*) FROM auth_codes") == 1,
+	        "purge removes used and expired codes");
+	T_CHECK(store_code_take(s, c.code_hash, 0, NOW, &got) == STORE_INVALID, "empty hash: INVALID");
+	T_CHECK(store_client_delete(s, "client-b") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM auth_codes") == 0,
+	        "deleting a client deletes its codes");
+}
+
+/* ---- users, sessions, refresh tokens ---- */
+
+static struct store_user user(const char *id, const char *name, const char *email)
+{
+	struct store_user u;
+
+	memset(&u, 0, sizeof u);
+	snprintf(u.id, sizeof u.id, "%s", id);
+	snprintf(u.username, sizeof u.username, "%s", name);
+	snprintf(u.email, sizeof u.email, "%s", email);
+	snprintf(u.password_hash, sizeof u.password_hash,
+	         "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+	         "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g");
+	u.created_at = NOW;
+	return u;
+}
+
+static int user_eq(const struct store_user *a, const struct store_user *b)
+{
+	return !strcmp(a->id, b->id) && !strcmp(a->username, b->username) && !strcmp(a->email, b->email) &&
+	       !strcmp(a->password_hash, b->password_hash) && a->created_at == b->created_at &&
+	       a->failed_logins == b->failed_logins && a->locked_until == b->locked_until;
+}
+
+static int collect_user(void *ctx, const struct store_user *u)
+{
+	struct collect *col = ctx;
+
+	if (col->n < 8)
+		snprintf(col->ids[col->n], sizeof col->ids[0], "%s", u->username);
+	col->n++;
+	return 0;
+}
+
+static int stop_user(void *ctx, const struct store_user *u)
+{
+	(void)u;
+	++*(int *)ctx;
+	return 1;
+}
+
+static struct store_session session(unsigned n, const char *user_id, int64_t expires_at)
+{
+	struct store_session se;
+
+	memset(&se, 0, sizeof se);
+	memset(se.id_hash, 0x5e, 32);
+	se.id_hash[0] = (uint8_t)n;
+	se.id_hash_len = 32;
+	snprintf(se.user_id, sizeof se.user_id, "%s", user_id);
+	se.auth_time = NOW - 10;
+	se.expires_at = expires_at;
+	return se;
+}
+
+static struct store_refresh refresh(unsigned n, const char *family, const char *client_id,
+                                    const char *user_id, int64_t expires_at)
+{
+	struct store_refresh r;
+
+	memset(&r, 0, sizeof r);
+	memset(r.hash, 0x7f, 32);
+	r.hash[0] = (uint8_t)(n >> 8);
+	r.hash[1] = (uint8_t)n;
+	r.hash_len = 32;
+	snprintf(r.family_id, sizeof r.family_id, "%s", family);
+	snprintf(r.client_id, sizeof r.client_id, "%s", client_id);
+	snprintf(r.user_id, sizeof r.user_id, "%s", user_id);
+	snprintf(r.scope, sizeof r.scope, "openid profile offline_access");
+	r.auth_time = NOW - 100;
+	r.created_at = NOW;
+	r.expires_at = expires_at;
+	return r;
+}
+
+static int refresh_eq(const struct store_refresh *a, const struct store_refresh *b)
+{
+	return a->hash_len == b->hash_len && !memcmp(a->hash, b->hash, a->hash_len) &&
+	       !strcmp(a->family_id, b->family_id) && !strcmp(a->client_id, b->client_id) &&
+	       !strcmp(a->user_id, b->user_id) && !strcmp(a->scope, b->scope) &&
+	       a->auth_time == b->auth_time && a->created_at == b->created_at &&
+	       a->expires_at == b->expires_at;
+}
+
+/* The successor a client presents: only hash, client, times. */
+static struct store_refresh next_token(unsigned n, const char *client_id, int64_t expires_at)
+{
+	struct store_refresh r;
+
+	memset(&r, 0, sizeof r);
+	memset(r.hash, 0x3c, 32);
+	r.hash[0] = (uint8_t)(n >> 8);
+	r.hash[1] = (uint8_t)n;
+	r.hash_len = 32;
+	snprintf(r.client_id, sizeof r.client_id, "%s", client_id);
+	r.created_at = NOW + 1;
+	r.expires_at = expires_at;
+	return r;
+}
+
+/* Every member of the backend's table is filled: a missing one would crash a handler. */
+static void test_ops_table(const struct store_ops *o)
+{
+
+	T_CHECK(o->open && o->close && o->errmsg && o->client_put && o->client_get && o->client_list &&
+	            o->client_delete && o->key_put && o->key_list && o->key_retire && o->key_purge &&
+	            o->revoke_put && o->revoke_check && o->revoke_purge && o->code_put && o->code_take &&
+	            o->code_purge && o->user_put && o->user_get && o->user_get_by_name && o->user_list &&
+	            o->user_delete && o->user_login_failed && o->user_login_ok && o->user_set_password &&
+	            o->session_put && o->session_get && o->session_delete && o->session_purge &&
+	            o->refresh_put && o->refresh_get && o->refresh_rotate && o->refresh_revoke_family &&
+	            o->refresh_purge && o->flow_put && o->flow_get && o->flow_set_user && o->flow_take &&
+	            o->flow_purge && o->consent_put && o->consent_get && o->tx_begin && o->tx_end &&
+	            o->ping && o->backup && o->name,
+	        "the %s backend fills every member of struct store_ops", o->name);
+}
+
+static void test_users(store *s)
+{
+	struct store_user a = user("u-b", "bob", "bob@example.com"), b = user("u-a", "Zed.Z", ""), got, bad;
+	struct collect col = {0};
+	int64_t until = -1;
+	int n = 0;
+
+	T_CHECK(store_user_put(s, &a) == STORE_OK && store_user_put(s, &b) == STORE_OK, "two users put");
+	T_CHECK(store_user_get(s, "u-b", &got) == STORE_OK && user_eq(&a, &got),
+	        "user_get: every field round-trips");
+	T_CHECK(store_user_get(s, "u-a", &got) == STORE_OK && user_eq(&b, &got) && got.email[0] == '\0' &&
+	            q_int(s, "SELECT email IS NULL FROM users WHERE id = 'u-a'") == 1,
+	        "no email: stored as NULL, read back as \"\"");
+	T_CHECK(store_user_get_by_name(s, "bob", &got) == STORE_OK && user_eq(&a, &got), "user_get_by_name");
+	T_CHECK(store_user_get_by_name(s, "BoB", &got) == STORE_OK && !strcmp(got.id, "u-b") &&
+	            store_user_get_by_name(s, "zed.z", &got) == STORE_OK && !strcmp(got.username, "Zed.Z"),
+	        "usernames match in any ASCII case; the stored spelling comes back");
+	T_CHECK(store_user_get_by_name(s, "bobby", &got) == STORE_NOT_FOUND && got.id[0] == '\0' &&
+	            store_user_get(s, "bob", &got) == STORE_NOT_FOUND,
+	        "unknown username, or a username given as id: NOT_FOUND (output zeroed)");
+	bad = user("u-c", "BOB", "");
+	T_CHECK(store_user_put(s, &bad) == STORE_CONFLICT, "username taken in another case: CONFLICT");
+	bad = user("u-b", "carol", "");
+	T_CHECK(store_user_put(s, &bad) == STORE_CONFLICT, "id taken: CONFLICT");
+	T_CHECK(store_user_list(s, collect_user, &col) == STORE_OK && col.n == 3 &&
+	            !strcmp(col.ids[0], "alice") && !strcmp(col.ids[1], "bob") &&
+	            !strcmp(col.ids[2], "Zed.Z"),
+	        "user_list: every user, in username order regardless of case");
+	T_CHECK(store_user_list(s, stop_user, &n) == STORE_OK && n == 1, "a callback can stop the list");
+	T_CHECK(store_user_list(s, NULL, NULL) == STORE_INVALID, "NULL callback: INVALID");
+
+	bad = user("", "x", "");
+	T_CHECK(store_user_put(s, &bad) == STORE_INVALID, "empty id: INVALID");
+	bad = user("u-x", "", "");
+	T_CHECK(store_user_put(s, &bad) == STORE_INVALID, "empty username: INVALID");
+	bad = user("u-x", "x", "");
+	bad.password_hash[0] = '\0';
+	T_CHECK(store_user_put(s, &bad) == STORE_INVALID, "empty password hash: INVALID");
+	bad = user("u-x", "x", "");
+	memset(bad.username, 'u', sizeof bad.username);
+	T_CHECK(store_user_put(s, &bad) == STORE_INVALID, "unterminated username: INVALID");
+	bad = user("u-x", "x", "");
+	bad.failed_logins = -1;
+	T_CHECK(store_user_put(s, &bad) == STORE_INVALID && store_user_put(s, NULL) == STORE_INVALID,
+	        "negative failure count, NULL user: INVALID");
+	T_CHECK(store_user_get(s, NULL, &got) == STORE_INVALID &&
+	            store_user_get_by_name(s, "bob", NULL) == STORE_INVALID,
+	        "NULL arguments to the gets: INVALID");
+
+	/* Lockout: threshold 3, 60 s. */
+	T_CHECK(store_user_login_failed(s, "u-b", NOW, 3, 60, &until) == STORE_OK && until == 0 &&
+	            store_user_login_failed(s, "u-b", NOW + 1, 3, 60, &until) == STORE_OK && until == 0 &&
+	            store_user_get(s, "u-b", &got) == STORE_OK && got.failed_logins == 2 &&
+	            got.locked_until == 0,
+	        "two failures: counted, not locked");
+	T_CHECK(store_user_login_failed(s, "u-b", NOW + 2, 3, 60, &until) == STORE_OK && until == NOW + 62 &&
+	            store_user_get(s, "u-b", &got) == STORE_OK && got.failed_logins == 3 &&
+	            got.locked_until == NOW + 62,
+	        "the third reaches the threshold: locked until now + 60");
+	T_CHECK(store_user_login_failed(s, "u-b", NOW + 30, 3, 60, &until) == STORE_OK && until == NOW + 62 &&
+	            store_user_get(s, "u-b", &got) == STORE_OK && got.failed_logins == 3 &&
+	            got.locked_until == NOW + 62,
+	        "a failure during the lock neither counts nor extends it");
+	T_CHECK(store_user_login_failed(s, "u-b", NOW + 62, 3, 60, &until) == STORE_OK &&
+	            until == NOW + 122 && store_user_get(s, "u-b", &got) == STORE_OK &&
+	            got.failed_logins == 4,
+	        "after the lock, the next failure locks again at once (only a success resets)");
+	T_CHECK(store_user_login_ok(s, "u-b") == STORE_OK && store_user_get(s, "u-b", &got) == STORE_OK &&
+	            got.failed_logins == 0 && got.locked_until == 0,
+	        "login_ok resets the count and the lock");
+	T_CHECK(store_user_login_ok(s, "u-b") == STORE_OK, "login_ok with nothing to reset: OK (no write)");
+	T_CHECK(store_user_login_failed(s, "u-a", NOW, 0, 60, NULL) == STORE_OK &&
+	            store_user_login_failed(s, "u-a", NOW, 0, 60, NULL) == STORE_OK &&
+	            store_user_get(s, "u-a", &got) == STORE_OK && got.failed_logins == 2 &&
+	            got.locked_until == 0,
+	        "threshold 0: failures are counted, never locked; NULL locked_until is fine");
+	T_CHECK(store_user_login_ok(s, "u-a") == STORE_OK, "reset u-a");
+	T_CHECK(store_user_login_failed(s, "nobody", NOW, 3, 60, &until) == STORE_NOT_FOUND &&
+	            store_user_login_ok(s, "nobody") == STORE_NOT_FOUND,
+	        "lockout calls for an unknown id: NOT_FOUND");
+	T_CHECK(store_user_login_failed(s, "u-a", NOW, -1, 60, NULL) == STORE_INVALID &&
+	            store_user_login_failed(s, "u-a", NOW, 3, -5, NULL) == STORE_INVALID &&
+	            store_user_login_failed(s, "u-a", NOW, 3, INT64_MAX, NULL) == STORE_INVALID &&
+	            store_user_login_failed(s, NULL, NOW, 3, 60, NULL) == STORE_INVALID,
+	        "negative threshold or lock, an overflowing lock end, NULL id: INVALID");
+
+	T_CHECK(store_user_set_password(s, "u-a", "$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdA$bmV3aGFzaA") ==
+	                STORE_OK &&
+	            store_user_get(s, "u-a", &got) == STORE_OK &&
+	            !strcmp(got.password_hash, "$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdA$bmV3aGFzaA"),
+	        "set_password replaces the hash");
+	T_CHECK(store_user_set_password(s, "nobody", "x") == STORE_NOT_FOUND &&
+	            store_user_set_password(s, "u-a", "") == STORE_INVALID,
+	        "set_password: unknown id NOT_FOUND, empty hash INVALID");
+
+	/* A row too big for the struct (written by another tool) is CORRUPT, never cut. */
+	T_CHECK(q_execf(s,
+	                "INSERT INTO users (id, username, password_hash, created_at) VALUES "
+	                "('u-huge', '%s', 'h', 0)",
+	                xs(100)) == 0 &&
+	            store_user_get(s, "u-huge", &got) == STORE_CORRUPT,
+	        "over-long stored username: CORRUPT");
+	T_CHECK(
+	    q_exec(s, "UPDATE users SET username = 'huge', failed_logins = 3000000000 WHERE id = 'u-huge'") ==
+	            SQLITE_OK &&
+	        store_user_get(s, "u-huge", &got) == STORE_CORRUPT,
+	    "a failure count beyond int: CORRUPT");
+	T_CHECK(store_user_delete(s, "HUGE") == STORE_OK && store_user_delete(s, "huge") == STORE_NOT_FOUND,
+	        "delete by username in any case; again: NOT_FOUND");
+	T_CHECK(store_user_delete(s, NULL) == STORE_INVALID, "delete NULL: INVALID");
+}
+
+static void test_sessions(store *s)
+{
+	struct store_session a = session(1, "u-b", NOW + 60), got, b;
+
+	T_CHECK(store_session_put(s, &a) == STORE_OK, "session put");
+	T_CHECK(store_session_put(s, &a) == STORE_CONFLICT, "same hash again: CONFLICT");
+	T_CHECK(store_session_get(s, a.id_hash, a.id_hash_len, NOW, &got) == STORE_OK &&
+	            got.id_hash_len == 32 && !memcmp(got.id_hash, a.id_hash, 32) &&
+	            !strcmp(got.user_id, "u-b") && got.auth_time == NOW - 10 && got.expires_at == NOW + 60,
+	        "session_get returns every field");
+	T_CHECK(store_session_get(s, a.id_hash, a.id_hash_len, NOW + 59, &got) == STORE_OK &&
+	            store_session_get(s, a.id_hash, a.id_hash_len, NOW + 60, &got) == STORE_NOT_FOUND &&
+	            got.user_id[0] == '\0',
+	        "valid a second before its expiry; from expires_at on, NOT_FOUND");
+	T_CHECK(store_session_get(s, a.id_hash, 31, NOW, &got) == STORE_NOT_FOUND, "another hash: NOT_FOUND");
+	b = session(2, "no-such-user", NOW + 60);
+	T_CHECK(store_session_put(s, &b) == STORE_NOT_FOUND,
+	        "session of an unknown user: NOT_FOUND (foreign key)");
+	b = session(3, "u-b", NOW + 5);
+	T_CHECK(store_session_put(s, &b) == STORE_OK, "a second session");
+	T_CHECK(store_session_delete(s, b.id_hash, b.id_hash_len) == STORE_OK &&
+	            store_session_get(s, b.id_hash, b.id_hash_len, NOW, &got) == STORE_NOT_FOUND &&
+	            store_session_delete(s, b.id_hash, b.id_hash_len) == STORE_NOT_FOUND,
+	        "delete (logout); deleting again: NOT_FOUND");
+	b = session(4, "u-b", NOW + 5);
+	T_CHECK(store_session_put(s, &b) == STORE_OK && store_session_purge(s, NOW + 5) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM sessions") == 1 &&
+	            store_session_get(s, a.id_hash, a.id_hash_len, NOW, &got) == STORE_OK,
+	        "purge removes only expired sessions");
+	b = session(5, "u-b", NOW + 5);
+	b.id_hash_len = 0;
+	T_CHECK(store_session_put(s, &b) == STORE_INVALID, "empty hash: INVALID");
+	b = session(5, "", NOW + 5);
+	T_CHECK(store_session_put(s, &b) == STORE_INVALID, "empty user id: INVALID");
+	T_CHECK(store_session_get(s, a.id_hash, STORE_HASH_MAX + 1, NOW, &got) == STORE_INVALID &&
+	            store_session_get(s, NULL, 32, NOW, &got) == STORE_INVALID &&
+	            store_session_delete(s, NULL, 32) == STORE_INVALID,
+	        "over-long or NULL hash: INVALID");
+}
+
+static void test_refresh(store *s)
+{
+	struct store_client c = client("client-r", 0), c2 = client("client-q", 1);
+	struct store_refresh r1 = refresh(1, "fam-1", "client-r", "u-b", NOW + 600), got, old, nx, bad;
+	struct store_user gone;
+	int64_t used;
+
+	T_CHECK(store_client_put(s, &c) == STORE_OK && store_client_put(s, &c2) == STORE_OK,
+	        "clients for refresh tokens");
+	T_CHECK(store_refresh_put(s, &r1) == STORE_OK, "refresh token put");
+	T_CHECK(store_refresh_put(s, &r1) == STORE_CONFLICT, "same hash again: CONFLICT");
+	T_CHECK(store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK && refresh_eq(&r1, &got),
+	        "refresh_get returns every field of an active token");
+	bad = refresh(2, "fam-x", "no-client", "u-b", NOW + 600);
+	T_CHECK(store_refresh_put(s, &bad) == STORE_NOT_FOUND, "unknown client: NOT_FOUND (foreign key)");
+	bad = refresh(2, "fam-x", "client-r", "no-user", NOW + 600);
+	T_CHECK(store_refresh_put(s, &bad) == STORE_NOT_FOUND, "unknown user: NOT_FOUND (foreign key)");
+	bad = refresh(2, "", "client-r", "u-b", NOW + 600);
+	T_CHECK(store_refresh_put(s, &bad) == STORE_INVALID, "empty family: INVALID");
+	bad = refresh(2, "fam-x", "client-r", "u-b", NOW + 600);
+	snprintf(bad.scope, sizeof bad.scope, "openid\nemail");
+	T_CHECK(store_refresh_put(s, &bad) == STORE_INVALID, "a newline in the scope: INVALID");
+
+	/* Rotation. */
+	nx = next_token(1, "client-r", NOW + 1200);
+	snprintf(nx.family_id, sizeof nx.family_id, "fam-ignored");
+	snprintf(nx.scope, sizeof nx.scope, "admin");
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &nx, NOW, &old) == STORE_OK &&
+	            refresh_eq(&r1, &old),
+	        "rotate: OK, and old_out is the old token");
+	T_CHECK(store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_NOT_FOUND,
+	        "the old token is used: no longer active");
+	T_CHECK(
+	    store_refresh_get(s, nx.hash, nx.hash_len, NOW, &got) == STORE_OK &&
+	        !strcmp(got.family_id, "fam-1") && !strcmp(got.user_id, "u-b") &&
+	        !strcmp(got.client_id, "client-r") && !strcmp(got.scope, r1.scope) &&
+	        got.auth_time == r1.auth_time && got.created_at == NOW + 1 && got.expires_at == NOW + 1200,
+	    "the new token: the old one's family, user, scope (RFC 6749 §6) and auth_time; its own times");
+	T_CHECK(store_refresh_rotate(s, nx.hash, nx.hash_len, &(struct store_refresh){0}, NOW, &old) ==
+	            STORE_INVALID,
+	        "an empty successor: INVALID");
+
+	/* The attack: the first token comes back. */
+	r1 = refresh(1, "fam-1", "client-r", "u-b", NOW + 600);
+	bad = next_token(2, "client-r", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 10, &old) == STORE_REUSED &&
+	            !strcmp(old.family_id, "fam-1") && !strcmp(old.user_id, "u-b"),
+	        "refresh token reuse: STORE_REUSED, old_out says whose (RFC 9700 §4.14.2)");
+	T_CHECK(store_refresh_get(s, nx.hash, nx.hash_len, NOW + 10, &got) == STORE_NOT_FOUND &&
+	            store_refresh_get(s, bad.hash, bad.hash_len, NOW + 10, &got) == STORE_NOT_FOUND,
+	        "reuse revokes the family: the legitimate successor is dead, no new token stored");
+	bad = next_token(3, "client-r", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, nx.hash, nx.hash_len, &bad, NOW + 10, &old) == STORE_NOT_FOUND &&
+	            old.family_id[0] == '\0',
+	        "rotating a token of a revoked family: NOT_FOUND, old_out zeroed");
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 10, &old) == STORE_REUSED,
+	        "presenting the reused token again: REUSED again");
+	T_CHECK(!store_unavailable(STORE_REUSED) &&
+	            !strcmp(store_strerror(STORE_REUSED), "refresh token reused"),
+	        "STORE_REUSED is an answer, with its own words");
+
+	/* What must not change anything. */
+	r1 = refresh(10, "fam-2", "client-r", "u-b", NOW + 600);
+	T_CHECK(store_refresh_put(s, &r1) == STORE_OK, "fam-2: a fresh grant");
+	bad = next_token(10, "client-q", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, &old) == STORE_NOT_FOUND &&
+	            store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK,
+	        "another client presents it: NOT_FOUND, and the token stays active");
+	bad = next_token(11, "client-r", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 600, &old) == STORE_NOT_FOUND &&
+	            store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK,
+	        "expired: NOT_FOUND, not marked used");
+	T_CHECK(store_refresh_rotate(s, r1.hash, 31, &bad, NOW, &old) == STORE_NOT_FOUND,
+	        "unknown hash: NOT_FOUND");
+	bad = next_token(12, "client-r", NOW + 1200);
+	memcpy(bad.hash, r1.hash, 32); /* the successor's hash collides with an existing token */
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, &old) == STORE_CONFLICT &&
+	            store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK &&
+	            old.family_id[0] == '\0',
+	        "a successor hash that exists: CONFLICT, rolled back (old still active)");
+	bad = next_token(13, "client-r", 0);
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, &old) == STORE_OK &&
+	            store_refresh_get(s, bad.hash, bad.hash_len, NOW, &got) == STORE_OK &&
+	            got.expires_at == NOW + 600,
+	        "expires_at 0: the successor keeps the old expiry (absolute lifetime)");
+	T_CHECK(store_refresh_revoke_family(s, "fam-2") == STORE_OK &&
+	            store_refresh_get(s, bad.hash, bad.hash_len, NOW, &got) == STORE_NOT_FOUND,
+	        "revoke_family: the family's live token is dead");
+	T_CHECK(store_refresh_revoke_family(s, "fam-2") == STORE_OK &&
+	            store_refresh_revoke_family(s, "fam-none") == STORE_NOT_FOUND &&
+	            store_refresh_revoke_family(s, "") == STORE_INVALID,
+	        "revoke_family again: OK; unknown family NOT_FOUND; empty INVALID");
+	T_CHECK(store_refresh_rotate(s, NULL, 32, &bad, NOW, &old) == STORE_INVALID &&
+	            store_refresh_rotate(s, r1.hash, 32, NULL, NOW, &old) == STORE_INVALID &&
+	            store_refresh_rotate(s, r1.hash, 32, &bad, NOW, NULL) == STORE_INVALID &&
+	            store_refresh_get(s, r1.hash, 0, NOW, &got) == STORE_INVALID,
+	        "NULL or empty arguments: INVALID");
+
+	/* Purge: expired and revoked go; used-but-unexpired stay (reuse must still be seen). */
+	r1 = refresh(20, "fam-3", "client-r", "u-b", NOW + 600);
+	nx = next_token(20, "client-r", NOW + 900);
+	T_CHECK(store_refresh_put(s, &r1) == STORE_OK &&
+	            store_refresh_rotate(s, r1.hash, r1.hash_len, &nx, NOW, &old) == STORE_OK,
+	        "fam-3: a token and its successor");
+	used = q_int(s, "SELECT count(*) FROM refresh_tokens WHERE used = 1 AND revoked = 0");
+	T_CHECK(store_refresh_purge(s, NOW + 1) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM refresh_tokens WHERE revoked = 1") == 0 &&
+	            q_int(s, "SELECT count(*) FROM refresh_tokens WHERE used = 1") == used && used >= 1,
+	        "purge deletes revoked families, keeps used tokens until they expire");
+	bad = next_token(21, "client-r", NOW + 900);
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 2, &old) == STORE_REUSED,
+	        "so reuse is still detected after a purge");
+	T_CHECK(store_refresh_purge(s, NOW + 900) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM refresh_tokens") == 0,
+	        "purge at the last expiry empties the table");
+
+	/* Deleting a user or a client takes their tokens, sessions and codes along. */
+	r1 = refresh(30, "fam-4", "client-q", "u-b", NOW + 600);
+	T_CHECK(store_refresh_put(s, &r1) == STORE_OK && store_client_delete(s, "client-q") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM refresh_tokens") == 0,
+	        "deleting a client deletes its refresh tokens");
+	r1 = refresh(31, "fam-5", "client-r", "u-b", NOW + 600);
+	{
+		struct store_code cd = code(77, "client-r", NOW + 60);
+
+		snprintf(cd.user_id, sizeof cd.user_id, "u-b");
+		T_CHECK(store_refresh_put(s, &r1) == STORE_OK && store_code_put(s, &cd) == STORE_OK &&
+		            q_int(s, "SELECT count(*) FROM sessions WHERE user_id = 'u-b'") == 1,
+		        "u-b has a session, a code and a refresh token");
+	}
+	T_CHECK(store_user_delete(s, "Bob") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM sessions WHERE user_id = 'u-b'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM auth_codes WHERE user_id = 'u-b'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM refresh_tokens WHERE user_id = 'u-b'") == 0 &&
+	            store_user_get(s, "u-b", &gone) == STORE_NOT_FOUND,
+	        "user_delete removes the user's sessions, codes and refresh tokens");
+	T_CHECK(store_client_delete(s, "client-r") == STORE_OK, "clean up client-r");
+}
+
+/* ---- login flows and consents ---- */
+
+static struct store_flow flow(unsigned n, const char *client_id, int64_t expires_at)
+{
+	struct store_flow f;
+
+	memset(&f, 0, sizeof f);
+	memset(f.id_hash, 0xf1, 32);
+	f.id_hash[0] = (uint8_t)(n >> 8);
+	f.id_hash[1] = (uint8_t)n;
+	f.id_hash_len = 32;
+	memset(f.csrf_hash, 0xc5, 32);
+	f.csrf_hash_len = 32;
+	memset(f.browser_hash, 0xb0, 16);
+	f.browser_hash_len = 16;
+	snprintf(f.client_id, sizeof f.client_id, "%s", client_id);
+	snprintf(f.redirect_uri, sizeof f.redirect_uri, "https://app.example/cb");
+	snprintf(f.scope, sizeof f.scope, "openid email");
+	snprintf(f.state, sizeof f.state, "af0ifjsldkj");
+	snprintf(f.nonce, sizeof f.nonce, "n-0S6_WzA2Mj");
+	snprintf(f.code_challenge, sizeof f.code_challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	snprintf(f.code_challenge_method, sizeof f.code_challenge_method, "S256");
+	f.prompt = STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT;
+	f.max_age = 0;
+	f.created_at = NOW - 1;
+	f.expires_at = expires_at;
+	return f;
+}
+
+static int flow_eq(const struct store_flow *a, const struct store_flow *b)
+{
+	return a->id_hash_len == b->id_hash_len && !memcmp(a->id_hash, b->id_hash, a->id_hash_len) &&
+	       a->csrf_hash_len == b->csrf_hash_len &&
+	       !memcmp(a->csrf_hash, b->csrf_hash, a->csrf_hash_len) &&
+	       a->browser_hash_len == b->browser_hash_len &&
+	       !memcmp(a->browser_hash, b->browser_hash, a->browser_hash_len) &&
+	       !strcmp(a->client_id, b->client_id) && !strcmp(a->redirect_uri, b->redirect_uri) &&
+	       !strcmp(a->scope, b->scope) && !strcmp(a->state, b->state) && !strcmp(a->nonce, b->nonce) &&
+	       !strcmp(a->code_challenge, b->code_challenge) &&
+	       !strcmp(a->code_challenge_method, b->code_challenge_method) && a->prompt == b->prompt &&
+	       a->max_age == b->max_age && !strcmp(a->user_id, b->user_id) && a->auth_time == b->auth_time &&
+	       a->created_at == b->created_at && a->expires_at == b->expires_at;
+}
+
+/* put, get and their refusals; expiry at exactly expires_at. */
+static void test_flow_put_get(store *s)
+{
+	struct store_flow f = flow(1, "client-f", NOW + 600), got, bad;
+
+	T_CHECK(store_flow_put(s, &f) == STORE_OK, "flow put");
+	T_CHECK(store_flow_put(s, &f) == STORE_CONFLICT, "same flow hash again: CONFLICT");
+	T_CHECK(store_flow_get(s, f.id_hash, f.id_hash_len, NOW, &got) == STORE_OK && flow_eq(&f, &got) &&
+	            got.user_id[0] == '\0' && got.auth_time == 0,
+	        "get returns every field (no user yet: \"\", auth_time 0)");
+	T_CHECK(q_int(s, "SELECT count(*) FROM login_flows WHERE user_id IS NULL") == 1,
+	        "no user is stored as NULL (the foreign key then checks nothing)");
+	T_CHECK(store_flow_get(s, f.id_hash, f.id_hash_len, NOW + 599, &got) == STORE_OK &&
+	            store_flow_get(s, f.id_hash, f.id_hash_len, NOW + 600, &got) == STORE_NOT_FOUND &&
+	            got.client_id[0] == '\0',
+	        "get: found a second before expires_at, NOT_FOUND (and zeroed) from it");
+	T_CHECK(store_flow_get(s, f.id_hash, 31, NOW, &got) == STORE_NOT_FOUND, "unknown hash: NOT_FOUND");
+	T_CHECK(store_flow_get(s, f.id_hash, 0, NOW, &got) == STORE_INVALID &&
+	            store_flow_get(s, NULL, 32, NOW, &got) == STORE_INVALID &&
+	            store_flow_get(s, f.id_hash, 32, NOW, NULL) == STORE_INVALID,
+	        "get: empty or NULL hash, NULL out: INVALID");
+
+	bad = flow(2, "no-such-client", NOW + 600);
+	T_CHECK(store_flow_put(s, &bad) == STORE_NOT_FOUND, "flow for an unknown client: NOT_FOUND");
+	bad = flow(2, "client-f", NOW + 600);
+	snprintf(bad.user_id, sizeof bad.user_id, "u-none");
+	bad.auth_time = NOW;
+	T_CHECK(store_flow_put(s, &bad) == STORE_NOT_FOUND, "flow for an unknown user: NOT_FOUND");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.prompt = 4;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "prompt beyond the flags: INVALID");
+	bad.prompt = -1;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "negative prompt: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.max_age = -2;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "max_age below -1: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.csrf_hash_len = 0;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "no CSRF hash: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.browser_hash_len = STORE_HASH_MAX + 1;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "over-long browser hash: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	memset(bad.state, 's', sizeof bad.state);
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "unterminated state: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	snprintf(bad.scope, sizeof bad.scope, "openid\nemail");
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "scope with a newline: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.redirect_uri[0] = '\0';
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "empty redirect URI: INVALID");
+	bad = flow(2, "client-f", NOW + 600);
+	bad.auth_time = NOW;
+	T_CHECK(store_flow_put(s, &bad) == STORE_INVALID, "auth_time without a user: INVALID");
+	T_CHECK(store_flow_put(s, NULL) == STORE_INVALID, "NULL flow: INVALID");
+
+	bad = flow(3, "client-f", NOW + 600);
+	memset(bad.state, 's', STORE_STATE_MAX);
+	bad.state[STORE_STATE_MAX] = '\0';
+	bad.max_age = -1;
+	bad.prompt = 0;
+	bad.nonce[0] = '\0';
+	T_CHECK(store_flow_put(s, &bad) == STORE_OK &&
+	            store_flow_get(s, bad.id_hash, bad.id_hash_len, NOW, &got) == STORE_OK &&
+	            flow_eq(&bad, &got),
+	        "a state of STORE_STATE_MAX bytes, max_age -1, prompt 0, no nonce round-trip");
+	T_CHECK(q_execf(s, "UPDATE login_flows SET state = '%s' WHERE length(state) > 100", xs(600)) == 0 &&
+	            store_flow_get(s, bad.id_hash, bad.id_hash_len, NOW, &got) == STORE_CORRUPT,
+	        "an over-long stored state: CORRUPT, not truncated");
+	T_CHECK(store_flow_take(s, bad.id_hash, bad.id_hash_len, NOW, &got) == STORE_CORRUPT &&
+	            store_flow_get(s, bad.id_hash, bad.id_hash_len, NOW, &got) == STORE_NOT_FOUND,
+	        "take of it: CORRUPT, and the flow is gone (never finished with a cut value)");
+}
+
+/* set_user, take (once), purge. */
+static void test_flow_user_take(store *s)
+{
+	struct store_flow f = flow(1, "client-f", NOW + 600), got, f4 = flow(4, "client-f", NOW + 10);
+	uint8_t h[32];
+
+	memcpy(h, f.id_hash, 32);
+	T_CHECK(store_flow_set_user(s, h, 32, NOW, "u-none", NOW) == STORE_NOT_FOUND,
+	        "set_user with an unknown user: NOT_FOUND");
+	T_CHECK(store_flow_set_user(s, h, 32, NOW + 600, "u-f", NOW) == STORE_NOT_FOUND,
+	        "set_user on an expired flow: NOT_FOUND");
+	T_CHECK(store_flow_set_user(s, h, 31, NOW, "u-f", NOW) == STORE_NOT_FOUND,
+	        "set_user on an unknown flow: NOT_FOUND");
+	T_CHECK(store_flow_set_user(s, h, 32, NOW, "", NOW) == STORE_INVALID &&
+	            store_flow_set_user(s, h, 32, NOW, NULL, NOW) == STORE_INVALID &&
+	            store_flow_set_user(s, h, 32, NOW, "u-f", 0) == STORE_INVALID &&
+	            store_flow_set_user(s, h, 0, NOW, "u-f", NOW) == STORE_INVALID,
+	        "set_user: empty user, no auth_time, empty hash: INVALID");
+	T_CHECK(store_flow_get(s, h, 32, NOW, &got) == STORE_OK && got.user_id[0] == '\0',
+	        "and none of those changed the flow");
+	T_CHECK(store_flow_set_user(s, h, 32, NOW, "u-f", NOW - 3) == STORE_OK &&
+	            store_flow_get(s, h, 32, NOW, &got) == STORE_OK && !strcmp(got.user_id, "u-f") &&
+	            got.auth_time == NOW - 3 && !strcmp(got.state, f.state),
+	        "set_user records who signed in and when; the rest stays");
+	f.auth_time = NOW - 3;
+	snprintf(f.user_id, sizeof f.user_id, "u-f");
+	T_CHECK(store_flow_take(s, h, 32, NOW + 600, &got) == STORE_NOT_FOUND &&
+	            store_flow_get(s, h, 32, NOW, &got) == STORE_OK,
+	        "take of an expired flow: NOT_FOUND, and it is left alone");
+	T_CHECK(store_flow_take(s, h, 32, NOW, &got) == STORE_OK && flow_eq(&f, &got),
+	        "take returns the whole flow, user included");
+	T_CHECK(store_flow_take(s, h, 32, NOW, &got) == STORE_NOT_FOUND && got.client_id[0] == '\0' &&
+	            store_flow_get(s, h, 32, NOW, &got) == STORE_NOT_FOUND,
+	        "a flow ends once: the second take and a get are NOT_FOUND");
+	T_CHECK(store_flow_take(s, h, 0, NOW, &got) == STORE_INVALID &&
+	            store_flow_take(s, h, 32, NOW, NULL) == STORE_INVALID,
+	        "take: empty hash, NULL out: INVALID");
+	f = flow(5, "client-f", NOW + 600);
+	T_CHECK(store_flow_put(s, &f4) == STORE_OK && store_flow_put(s, &f) == STORE_OK &&
+	            store_flow_purge(s, NOW + 10) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM login_flows") == 1 &&
+	            store_flow_get(s, f.id_hash, f.id_hash_len, NOW, &got) == STORE_OK,
+	        "purge removes only the expired flows");
+}
+
+/* put, replace, get; unknown pairs and rows. */
+static void test_consents(store *s)
+{
+	char scope[STORE_SCOPE_MAX + 1] = "x";
+
+	T_CHECK(store_consent_get(s, "u-f", "client-f", scope) == STORE_NOT_FOUND && scope[0] == '\0',
+	        "no consent on record: NOT_FOUND (scope emptied)");
+	T_CHECK(store_consent_put(s, "u-f", "client-f", "openid email", NOW) == STORE_OK &&
+	            store_consent_get(s, "u-f", "client-f", scope) == STORE_OK &&
+	            !strcmp(scope, "openid email"),
+	        "consent put, then got");
+	T_CHECK(store_consent_put(s, "u-f", "client-f", "openid profile", NOW + 5) == STORE_OK &&
+	            store_consent_get(s, "u-f", "client-f", scope) == STORE_OK &&
+	            !strcmp(scope, "openid profile") &&
+	            q_int(s, "SELECT granted_at FROM consents WHERE user_id = 'u-f'") == NOW + 5 &&
+	            q_int(s, "SELECT count(*) FROM consents") == 1,
+	        "a second put replaces the scope and the time (one row)");
+	T_CHECK(store_consent_get(s, "u-f", "client-g", scope) == STORE_NOT_FOUND &&
+	            store_consent_get(s, "u-g", "client-f", scope) == STORE_NOT_FOUND,
+	        "another client's or another user's consent: NOT_FOUND");
+	T_CHECK(store_consent_put(s, "u-none", "client-f", "openid", NOW) == STORE_NOT_FOUND &&
+	            store_consent_put(s, "u-f", "no-such-client", "openid", NOW) == STORE_NOT_FOUND,
+	        "consent of an unknown user or for an unknown client: NOT_FOUND");
+	T_CHECK(store_consent_put(s, "u-f", "client-f", "openid\nemail", NOW) == STORE_INVALID &&
+	            store_consent_put(s, "", "client-f", "openid", NOW) == STORE_INVALID &&
+	            store_consent_put(s, "u-f", NULL, "openid", NOW) == STORE_INVALID &&
+	            store_consent_put(s, "u-f", "client-f", NULL, NOW) == STORE_INVALID &&
+	            store_consent_get(s, "u-f", "client-f", NULL) == STORE_INVALID,
+	        "consent: newline in scope, empty or NULL ids, NULL scope: INVALID");
+	T_CHECK(q_execf(s, "UPDATE consents SET scope = '%s'", xs(2000)) == 0 &&
+	            store_consent_get(s, "u-f", "client-f", scope) == STORE_CORRUPT && scope[0] == '\0',
+	        "an over-long stored scope: CORRUPT, not truncated");
+	T_CHECK(store_consent_put(s, "u-f", "client-f", "openid", NOW) == STORE_OK, "and put back");
+}
+
+/* Removing a client or a user removes its flows and consents (foreign keys). */
+static void test_flow_cascade(store *s)
+{
+	struct store_user g = user("u-g", "gina", "");
+	struct store_client cg = client("client-g", 1);
+	struct store_flow f = flow(6, "client-g", NOW + 600), f2 = flow(7, "client-f", NOW + 600), got;
+
+	T_CHECK(store_user_put(s, &g) == STORE_OK && store_client_put(s, &cg) == STORE_OK &&
+	            store_flow_put(s, &f) == STORE_OK && store_flow_put(s, &f2) == STORE_OK &&
+	            store_flow_set_user(s, f2.id_hash, 32, NOW, "u-g", NOW) == STORE_OK &&
+	            store_consent_put(s, "u-g", "client-f", "openid", NOW) == STORE_OK &&
+	            store_consent_put(s, "u-f", "client-g", "openid", NOW) == STORE_OK,
+	        "a second user and client, with flows and consents");
+	T_CHECK(store_client_delete(s, "client-g") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM login_flows WHERE client_id = 'client-g'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM consents WHERE client_id = 'client-g'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM consents") == 2,
+	        "deleting a client deletes its flows and consents, only its");
+	T_CHECK(store_user_delete(s, "gina") == STORE_OK &&
+	            store_flow_get(s, f2.id_hash, 32, NOW, &got) == STORE_NOT_FOUND &&
+	            q_int(s, "SELECT count(*) FROM consents WHERE user_id = 'u-g'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM login_flows") == 1,
+	        "deleting a user deletes the flows it signed in to and its consents");
+	T_CHECK(store_client_delete(s, "client-f") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM login_flows") == 0 &&
+	            q_int(s, "SELECT count(*) FROM consents") == 0,
+	        "clean up client-f: its flows and consents go with it");
+}
+
+static void test_flows(store *s)
+{
+	struct store_user u = user("u-f", "frank", "");
+	struct store_client c = client("client-f", 1);
+
+	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK,
+	        "client-f and user u-f for the flows");
+	test_flow_put_get(s);
+	test_flow_user_take(s);
+	test_consents(s);
+	test_flow_cascade(s);
+}
+
+/* ---- concurrency of refresh rotation and of failure counting ---- */
+
+#define NRTOKEN 100
+
+struct rotator {
+	const char *path;
+	pthread_barrier_t *bar;
+	int idx, errors;
+	unsigned char res[NRTOKEN]; /* 1 OK, 2 REUSED, 3 other */
+};
+
+static void *rotate_racer(void *arg)
+{
+	struct rotator *r = arg;
+	store *s = copen(r->path, NULL, 0);
+	struct store_refresh old;
+
+	for (unsigned i = 0; i < NRTOKEN; i++) {
+		struct store_refresh tok = refresh(3000 + i, "x", "client-c", "user-1", NOW + 600);
+		struct store_refresh nx =
+		    next_token((unsigned)(r->idx * NRTOKEN + i), "client-c", NOW + 1200);
+		store_err e;
+
+		pthread_barrier_wait(r->bar); /* every thread rotates token i at once */
+		if (!s) {
+			r->res[i] = 3;
+			continue;
+		}
+		e = store_refresh_rotate(s, tok.hash, tok.hash_len, &nx, NOW, &old);
+		r->res[i] = e == STORE_OK ? 1 : e == STORE_REUSED ? 2 : 3;
+	}
+	store_close(s);
+	return NULL;
+}
+
+static int put_tokens(store *s, unsigned from, unsigned n)
+{
+	int ok = 1;
+	char fam[32];
+
+	ok &= store_tx_begin(s) == STORE_OK; /* one commit for them all */
+	for (unsigned i = from; i < from + n; i++) {
+		struct store_refresh t;
+
+		snprintf(fam, sizeof fam, "fam-%u", i);
+		t = refresh(i, fam, "client-c", "user-1", NOW + 600);
+		ok &= store_refresh_put(s, &t) == STORE_OK;
+	}
+	ok &= store_tx_end(s, 1) == STORE_OK;
+	return ok;
+}
+
+static void *fail_racer(void *arg)
+{
+	struct rotator *r = arg;
+	store *s = copen(r->path, NULL, 0);
+
+	pthread_barrier_wait(r->bar);
+	for (int i = 0; i < 25; i++)
+		r->errors += !s || store_user_login_failed(s, "user-1", NOW, 0, 60, NULL) != STORE_OK;
+	store_close(s);
+	return NULL;
+}
+
+static void test_rotate_race(void)
+{
+	char err[512];
+	pthread_t th[NTHREAD];
+	pthread_barrier_t bar;
+	struct rotator r[NTHREAD];
+	struct store_user got;
+	store *s;
+	int exact = 1, wins = 0, reused = 0, other = 0, errors = 0;
+
+	s = copen(race_where, err, sizeof err);
+	if (!s) {
+		T_CHECK(0, "reopen the race store: %s", err);
+		return;
+	}
+	T_CHECK(put_tokens(s, 3000, NRTOKEN), "%d refresh tokens, one family each", NRTOKEN);
+	memset(r, 0, sizeof r);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	for (int t = 0; t < NTHREAD; t++) {
+		r[t].path = race_where;
+		r[t].bar = &bar;
+		r[t].idx = t;
+		pthread_create(&th[t], NULL, rotate_racer, &r[t]);
+	}
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_join(th[t], NULL);
+	for (unsigned i = 0; i < NRTOKEN; i++) {
+		int w = 0;
+
+		for (int t = 0; t < NTHREAD; t++) {
+			w += r[t].res[i] == 1;
+			reused += r[t].res[i] == 2;
+			other += r[t].res[i] == 3;
+		}
+		exact &= w == 1;
+		wins += w;
+	}
+	T_CHECK(exact && wins == NRTOKEN && reused == NRTOKEN * (NTHREAD - 1) && other == 0,
+	        "%d threads rotate each of %d refresh tokens at once: exactly one OK each, the rest REUSED "
+	        "(%d OK, %d REUSED, %d errors)",
+	        NTHREAD, NRTOKEN, wins, reused, other);
+	T_CHECK(
+	    q_int(s, "SELECT count(DISTINCT family_id) FROM refresh_tokens WHERE revoked = 1 AND family_id "
+	             "LIKE 'fam-3%'") == NRTOKEN &&
+	        q_int(s, "SELECT count(*) FROM refresh_tokens WHERE family_id LIKE 'fam-3%'") == 2 * NRTOKEN,
+	    "and each raced family is revoked, with exactly one successor stored");
+
+	/* Failure counting: NTHREAD connections x 25 failures, none lost. */
+	T_CHECK(store_user_login_ok(s, "user-1") == STORE_OK, "reset user-1");
+	pthread_barrier_destroy(&bar);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_create(&th[t], NULL, fail_racer, &r[t]);
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		errors += r[t].errors;
+	}
+	T_CHECK(errors == 0 && store_user_get(s, "user-1", &got) == STORE_OK &&
+	            got.failed_logins == NTHREAD * 25,
+	        "%d threads count %d failed logins at once: none lost (%d counted, %d errors)", NTHREAD,
+	        NTHREAD * 25, got.failed_logins, errors);
+	pthread_barrier_destroy(&bar);
+	store_close(s);
+}
+
+/* The same race between processes. */
+static void test_rotate_processes(void)
+{
+	char err[512];
+	pid_t pid[NPROC];
+	int fd[NPROC][2];
+	unsigned char res[NPROC][NPCODE];
+	store *s;
+	int exact = 1, wins = 0, reused = 0, clean = 1;
+
+	s = copen(race_where, err, sizeof err);
+	if (!s) {
+		T_CHECK(0, "reopen the race store: %s", err);
+		return;
+	}
+	T_CHECK(put_tokens(s, 4000, NPCODE), "%d more refresh tokens", NPCODE);
+	store_close(s);
+	fflush(stdout);
+	for (int k = 0; k < NPROC; k++) {
+		if (pipe(fd[k]) != 0 || (pid[k] = fork()) < 0) {
+			T_CHECK(0, "pipe/fork");
+			return;
+		}
+		if (pid[k] == 0) {
+			unsigned char w[NPCODE] = {0};
+			struct store_refresh old;
+			store *cs = copen(race_where, NULL, 0);
+
+			close(fd[k][0]);
+			for (unsigned i = 0; cs && i < NPCODE; i++) {
+				struct store_refresh t =
+				    refresh(4000 + i, "x", "client-c", "user-1", NOW + 600);
+				struct store_refresh nx =
+				    next_token(10000 + (unsigned)k * NPCODE + i, "client-c", 0);
+				store_err e = store_refresh_rotate(cs, t.hash, t.hash_len, &nx, NOW, &old);
+
+				w[i] = e == STORE_OK ? 1 : e == STORE_REUSED ? 2 : 3;
+			}
+			store_close(cs);
+			_exit(cs && write(fd[k][1], w, sizeof w) == (ssize_t)sizeof w ? 0 : 1);
+		}
+		close(fd[k][1]);
+	}
+	for (int k = 0; k < NPROC; k++) {
+		int st = 0;
+
+		clean &= read(fd[k][0], res[k], NPCODE) == NPCODE;
+		close(fd[k][0]);
+		clean &= waitpid(pid[k], &st, 0) == pid[k] && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	for (unsigned i = 0; clean && i < NPCODE; i++) {
+		int w = 0;
+
+		for (int k = 0; k < NPROC; k++) {
+			clean &= res[k][i] != 3;
+			w += res[k][i] == 1;
+			reused += res[k][i] == 2;
+		}
+		exact &= w == 1;
+		wins += w;
+	}
+	T_CHECK(clean && exact && wins == NPCODE,
+	        "%d processes rotate each of %d refresh tokens: exactly one OK each (%d OK, %d REUSED)",
+	        NPROC, NPCODE, wins, reused);
+}
+
+/* tx_begin/tx_end: an exchange's code take and refresh put commit together or not at all. */
+static void test_tx(store *s)
+{
+	char err[512];
+	struct store_client c = client("client-tx", 0);
+	struct store_user u = user("u-tx", "txuser", "");
+	struct store_code k = code(700, "client-tx", NOW + 60), got;
+	struct store_refresh r = refresh(700, "fam-tx", "client-tx", "u-tx", NOW + 600), rgot, nx, old;
+	store *other = copen(ops_where, err, sizeof err);
+
+	snprintf(k.user_id, sizeof k.user_id, "u-tx");
+	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK &&
+	            store_code_put(s, &k) == STORE_OK,
+	        "a code for the transaction tests");
+	T_CHECK(store_tx_begin(s) == STORE_OK &&
+	            store_code_take(s, k.code_hash, k.code_hash_len, NOW, &got) == STORE_OK &&
+	            store_refresh_put(s, &r) == STORE_OK && store_tx_end(s, 0) == STORE_OK,
+	        "take and put inside a transaction, then tx_end(0)");
+	T_CHECK(store_refresh_get(s, r.hash, r.hash_len, NOW, &rgot) == STORE_NOT_FOUND &&
+	            q_int(s, "SELECT count(*) FROM auth_codes WHERE client_id = 'client-tx' AND used = 0") ==
+	                1,
+	        "tx_end(0) undid both: no refresh token, the code unused");
+	T_CHECK(store_tx_begin(s) == STORE_OK && store_tx_begin(s) == STORE_INVALID,
+	        "no nested tx_begin: INVALID");
+	nx = next_token(700, "client-tx", NOW + 1200);
+	T_CHECK(store_refresh_rotate(s, r.hash, r.hash_len, &nx, NOW, &old) == STORE_INVALID,
+	        "refresh_rotate (a transaction of its own) inside one: INVALID");
+	T_CHECK(store_code_take(s, k.code_hash, k.code_hash_len, NOW, &got) == STORE_OK &&
+	            code_eq(&k, &got) && store_refresh_put(s, &r) == STORE_OK,
+	        "the transaction goes on after a refused call");
+	/* Another connection (opened before: an open may migrate) sees none of it before the commit. */
+	T_CHECK(other && store_refresh_get(other, r.hash, r.hash_len, NOW, &rgot) == STORE_NOT_FOUND,
+	        "another connection does not see the uncommitted token (%s)", other ? "ok" : err);
+	T_CHECK(store_tx_end(s, 1) == STORE_OK, "tx_end(1) commits");
+	T_CHECK(store_refresh_get(s, r.hash, r.hash_len, NOW, &rgot) == STORE_OK && refresh_eq(&r, &rgot) &&
+	            store_code_take(s, k.code_hash, k.code_hash_len, NOW, &got) == STORE_NOT_FOUND,
+	        "both took effect: the refresh token is there, the code is used");
+	if (other) {
+		T_CHECK(store_refresh_get(other, r.hash, r.hash_len, NOW, &rgot) == STORE_OK &&
+		            store_code_take(other, k.code_hash, k.code_hash_len, NOW, &got) ==
+		                STORE_NOT_FOUND,
+		        "the other connection sees both once committed");
+		store_close(other);
+	}
+	T_CHECK(store_tx_end(s, 1) == STORE_INVALID && store_tx_end(s, 0) == STORE_INVALID,
+	        "tx_end without tx_begin: INVALID");
+	T_CHECK(store_user_delete(s, "txuser") == STORE_OK && store_client_delete(s, "client-tx") == STORE_OK,
+	        "clean up");
+}
+
+/* ---- concurrency ---- */
+
+struct racer {
+	const char *path;
+	pthread_barrier_t *bar;
+	store *s;
+	int opened, errors;
+	char err[256];
+	unsigned char won[NCODE];
+};
+
+/* All threads open a fresh file at once: migrations must not trip over each other. */
+static void *open_racer(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->bar);
+	r->s = copen(r->path, r->err, sizeof r->err);
+	r->opened = r->s != NULL;
+	return NULL;
+}
+
+static void *take_racer(void *arg)
+{
+	struct racer *r = arg;
+	struct store_code got;
+
+	for (unsigned i = 0; i < NCODE; i++) {
+		struct store_code c = code(1000 + i, "client-c", NOW + 60);
+		store_err e;
+
+		pthread_barrier_wait(r->bar); /* every thread asks for code i at once */
+		if (!r->s)
+			continue;
+		e = store_code_take(r->s, c.code_hash, c.code_hash_len, NOW, &got);
+		if (e == STORE_OK && code_eq(&c, &got))
+			r->won[i] = 1;
+		else if (e != STORE_NOT_FOUND)
+			r->errors++;
+	}
+	return NULL;
+}
+
+static void put_codes(store *s, unsigned from, unsigned n)
+{
+	int ok = 1;
+
+	ok &= store_tx_begin(s) == STORE_OK; /* one commit for them all */
+	for (unsigned i = from; i < from + n; i++) {
+		struct store_code c = code(i, "client-c", NOW + 60);
+
+		ok &= store_code_put(s, &c) == STORE_OK;
+	}
+	ok &= store_tx_end(s, 1) == STORE_OK;
+	T_CHECK(ok, "%u codes put", n);
+}
+
+static void test_concurrency(void)
+{
+	char err[512];
+	pthread_t th[NTHREAD];
+	pthread_barrier_t bar;
+	struct racer r[NTHREAD];
+	struct store_client c = client("client-c", 0);
+	store *s;
+	int opened = 0, errors = 0, exact = 1, total = 0;
+
+	memset(r, 0, sizeof r);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	if (SC->fresh("race", race_where, sizeof race_where) != 0) {
+		T_CHECK(0, "a fresh store for the races");
+		pthread_barrier_destroy(&bar);
+		return;
+	}
+	for (int t = 0; t < NTHREAD; t++) {
+		r[t].path = race_where;
+		r[t].bar = &bar;
+		pthread_create(&th[t], NULL, open_racer, &r[t]);
+	}
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		opened += r[t].opened;
+		if (!r[t].opened)
+			printf("# thread %d: %s\n", t, r[t].err);
+	}
+	T_CHECK(opened == NTHREAD, "%d threads opening one fresh %s store at once all succeed (%d did)",
+	        NTHREAD, SC->ops->name, opened);
+
+	s = copen(race_where, err, sizeof err);
+	T_CHECK(s && SC->schema_once(s), "and the schema was created once");
+	if (!s)
+		goto out;
+	T_CHECK(store_client_put(s, &c) == STORE_OK &&
+	            q_exec(s, "INSERT INTO users (id, username, password_hash, created_at) VALUES "
+	                      "('user-1', 'alice', 'x', 0)") == 0,
+	        "client and user for the race");
+	put_codes(s, 1000, NCODE);
+
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_create(&th[t], NULL, take_racer, &r[t]);
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		errors += r[t].errors;
+	}
+	for (unsigned i = 0; i < NCODE; i++) {
+		int winners = 0;
+
+		for (int t = 0; t < NTHREAD; t++)
+			winners += r[t].won[i];
+		exact &= winners == 1;
+		total += winners;
+	}
+	T_CHECK(exact && total == NCODE && errors == 0,
+	        "%d threads, own connections, race for each of %d codes: exactly one winner each (%d wins, "
+	        "%d errors)",
+	        NTHREAD, NCODE, total, errors);
+	T_CHECK(q_int(s, "SELECT count(*) FROM auth_codes WHERE used = 1") == NCODE, "all %d codes are used",
+	        NCODE);
+out:
+	for (int t = 0; t < NTHREAD; t++)
+		store_close(r[t].s);
+	store_close(s);
+	pthread_barrier_destroy(&bar);
+}
+
+/* An exchange's transaction raced by every thread: per code, exactly one takes
+ * it and stores its refresh token; no token without its code, none twice. */
+/* An exchange's transaction raced by every thread: per code, exactly one takes
+ * it and stores its refresh token; no token without its code, none twice. */
+static void *tx_racer(void *arg)
+{
+	struct racer *r = arg;
+	struct store_code got;
+
+	for (unsigned i = 0; i < NCODE; i++) {
+		struct store_code c = code(6000 + i, "client-c", NOW + 60);
+		struct store_refresh t = refresh(6000 + i, "fam-txrace", "client-c", "user-1", NOW + 600);
+		store_err e;
+
+		pthread_barrier_wait(r->bar);
+		if (!r->s || (e = store_tx_begin(r->s)) != STORE_OK) {
+			r->errors += r->s != NULL;
+			continue;
+		}
+		e = store_code_take(r->s, c.code_hash, c.code_hash_len, NOW, &got);
+		if (e == STORE_OK && (e = store_refresh_put(r->s, &t)) == STORE_OK &&
+		    (e = store_tx_end(r->s, 1)) == STORE_OK)
+			r->won[i] = 1;
+		else {
+			r->errors += e != STORE_NOT_FOUND;
+			r->errors += store_tx_end(r->s, 0) != STORE_OK;
+		}
+	}
+	return NULL;
+}
+
+static void test_tx_race(void)
+{
+	char err[512];
+	pthread_t th[NTHREAD];
+	pthread_barrier_t bar;
+	struct racer r[NTHREAD];
+	store *s;
+	int errors = 0, exact = 1, total = 0, ok = 1;
+
+	s = copen(race_where, err, sizeof err);
+	if (!s) {
+		T_CHECK(0, "reopen the race store: %s", err);
+		return;
+	}
+	memset(r, 0, sizeof r);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	put_codes(s, 6000, NCODE);
+	for (int t = 0; t < NTHREAD; t++) {
+		r[t].bar = &bar;
+		ok &= (r[t].s = copen(race_where, r[t].err, sizeof r[t].err)) != NULL;
+	}
+	T_CHECK(ok, "%d connections", NTHREAD);
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_create(&th[t], NULL, tx_racer, &r[t]);
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		errors += r[t].errors;
+	}
+	for (unsigned i = 0; i < NCODE; i++) {
+		int winners = 0;
+
+		for (int t = 0; t < NTHREAD; t++)
+			winners += r[t].won[i];
+		exact &= winners == 1;
+		total += winners;
+	}
+	T_CHECK(exact && total == NCODE && errors == 0,
+	        "%d threads race tx_begin, code_take, refresh_put, tx_end for each of %d codes: exactly one "
+	        "winner each (%d wins, %d errors)",
+	        NTHREAD, NCODE, total, errors);
+	T_CHECK(q_int(s, "SELECT count(*) FROM refresh_tokens WHERE family_id = 'fam-txrace'") == NCODE,
+	        "one refresh token per code, none twice");
+	for (int t = 0; t < NTHREAD; t++)
+		store_close(r[t].s);
+	store_close(s);
+	pthread_barrier_destroy(&bar);
+}
+
+/* The same race between processes: each child takes what it can and reports. */
+static void test_processes(void)
+{
+	char err[512];
+	pid_t pid[NPROC];
+	int fd[NPROC][2];
+	unsigned char won[NPROC][NPCODE];
+	store *s;
+	int exact = 1, total = 0, clean = 1;
+
+	s = copen(race_where, err, sizeof err);
+	if (!s) {
+		T_CHECK(0, "reopen the race store: %s", err);
+		return;
+	}
+	put_codes(s, 2000, NPCODE);
+	store_close(s);
+	fflush(stdout);
+	for (int k = 0; k < NPROC; k++) {
+		if (pipe(fd[k]) != 0 || (pid[k] = fork()) < 0) {
+			T_CHECK(0, "pipe/fork");
+			return;
+		}
+		if (pid[k] == 0) {
+			unsigned char w[NPCODE] = {0};
+			struct store_code got;
+			store *cs = copen(race_where, NULL, 0);
+
+			close(fd[k][0]);
+			for (unsigned i = 0; cs && i < NPCODE; i++) {
+				struct store_code c = code(2000 + i, "client-c", NOW + 60);
+				store_err e = store_code_take(cs, c.code_hash, c.code_hash_len, NOW, &got);
+
+				w[i] = e == STORE_OK ? 1 : e == STORE_NOT_FOUND ? 0 : 2;
+			}
+			store_close(cs);
+			_exit(cs && write(fd[k][1], w, sizeof w) == (ssize_t)sizeof w ? 0 : 1);
+		}
+		close(fd[k][1]);
+	}
+	for (int k = 0; k < NPROC; k++) {
+		int st = 0;
+
+		clean &= read(fd[k][0], won[k], NPCODE) == NPCODE;
+		close(fd[k][0]);
+		clean &= waitpid(pid[k], &st, 0) == pid[k] && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	for (unsigned i = 0; clean && i < NPCODE; i++) {
+		int winners = 0;
+
+		for (int k = 0; k < NPROC; k++) {
+			clean &= won[k][i] != 2;
+			winners += won[k][i] == 1;
+		}
+		exact &= winners == 1;
+		total += winners;
+	}
+	T_CHECK(clean && exact && total == NPCODE,
+	        "%d processes race for each of %d codes: exactly one winner each (%d wins)", NPROC, NPCODE,
+	        total);
+}
+
+/* Login flows: the same race as codes, on take. A flow ends in one code. */
+static void *flow_take_racer(void *arg)
+{
+	struct racer *r = arg;
+	struct store_flow got;
+
+	for (unsigned i = 0; i < NCODE; i++) {
+		struct store_flow f = flow(1000 + i, "client-c", NOW + 60);
+		store_err e;
+
+		pthread_barrier_wait(r->bar); /* every thread takes flow i at once */
+		if (!r->s)
+			continue;
+		e = store_flow_take(r->s, f.id_hash, f.id_hash_len, NOW, &got);
+		if (e == STORE_OK && flow_eq(&f, &got))
+			r->won[i] = 1;
+		else if (e != STORE_NOT_FOUND)
+			r->errors++;
+	}
+	return NULL;
+}
+
+static void test_flow_race(void)
+{
+	char err[512];
+	pthread_t th[NTHREAD];
+	pthread_barrier_t bar;
+	struct racer r[NTHREAD];
+	store *s;
+	int opened = 0, errors = 0, exact = 1, total = 0, ok = 1;
+
+	s = copen(race_where, err, sizeof err);
+	if (!s) {
+		T_CHECK(0, "reopen the race store: %s", err);
+		return;
+	}
+	ok &= store_tx_begin(s) == STORE_OK; /* one commit for them all */
+	for (unsigned i = 0; i < NCODE; i++) {
+		struct store_flow f = flow(1000 + i, "client-c", NOW + 60);
+
+		ok &= store_flow_put(s, &f) == STORE_OK;
+	}
+	ok &= store_tx_end(s, 1) == STORE_OK;
+	T_CHECK(ok, "%d flows put", NCODE);
+	memset(r, 0, sizeof r);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	for (int t = 0; t < NTHREAD; t++) {
+		r[t].bar = &bar;
+		opened += (r[t].s = copen(race_where, NULL, 0)) != NULL;
+	}
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_create(&th[t], NULL, flow_take_racer, &r[t]);
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		errors += r[t].errors;
+	}
+	for (unsigned i = 0; i < NCODE; i++) {
+		int winners = 0;
+
+		for (int t = 0; t < NTHREAD; t++)
+			winners += r[t].won[i];
+		exact &= winners == 1;
+		total += winners;
+	}
+	T_CHECK(
+	    opened == NTHREAD && exact && total == NCODE && errors == 0,
+	    "%d threads, own connections, take each of %d flows at once: exactly one winner each (%d wins, "
+	    "%d errors)",
+	    NTHREAD, NCODE, total, errors);
+	T_CHECK(q_int(s, "SELECT count(*) FROM login_flows") == 0, "and every flow is gone");
+	for (int t = 0; t < NTHREAD; t++)
+		store_close(r[t].s);
+	store_close(s);
+	pthread_barrier_destroy(&bar);
+}
+
+/* Run the whole contract against c's backend: first the operations on one fresh
+ * store, then the races on another. */
+static void contract_run(const struct store_contract *c)
+{
+	char err[512];
+	store *s;
+
+	SC = c;
+	test_ops_table(c->ops);
+	s = c->fresh("ops", ops_where, sizeof ops_where) == 0 ? copen(ops_where, err, sizeof err) : NULL;
+	T_CHECK(s != NULL, "a fresh %s store for the operations (%s)", c->ops->name, s ? "ok" : err);
+	if (s) {
+		test_clients(s);
+		test_keys(s);
+		test_revoke(s);
+		test_codes(s);
+		test_users(s);
+		test_sessions(s);
+		test_refresh(s);
+		test_flows(s);
+		test_tx(s);
+		store_close(s);
+	}
+	test_concurrency();
+	test_processes();
+	test_flow_race();
+	test_tx_race();
+	test_rotate_race();
+	test_rotate_processes();
+}
+
+#endif
