@@ -59,7 +59,7 @@ $(WASM_OUT): $(WASM_OBJ) conf/wasm.mk
 verifier-wasm/index.cjs: verifier-wasm/index.js verifier-wasm/index.d.ts verifier-wasm/build-cjs.mjs
 	node verifier-wasm/build-cjs.mjs
 
-$(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h tests/*.h tests/unit/*.h) $(ISSUER_HDR) $(WC_LIB)
+$(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h tests/*.h) $(ISSUER_HDR) $(WC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -33,7 +33,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(build-essential make pkg-config ca-certificates curl dpkg-dev
-	libwolfssl-dev libcjson-dev libsqlite3-dev libargon2-dev libh2o-evloop-dev libh2o-dev libssl-dev libcurl4-openssl-dev
+	libwolfssl-dev libcjson-dev libsqlite3-dev libargon2-dev libh2o-evloop-dev libh2o-dev libssl-dev libcurl4-openssl-dev libpq-dev postgresql haproxy
 	emscripten clang-14 libclang-rt-14-dev chromium clang-format valgrind wrk sqlite3 openssl)
 command -v node >/dev/null || PKGS+=(nodejs)
 command -v npm >/dev/null || PKGS+=(npm)

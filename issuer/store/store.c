@@ -8,10 +8,14 @@
 #include "store/store.h"
 
 /* see store.h */
+int store_is_postgres(const char *where)
+{
+	return where && (strncmp(where, "postgres://", 11) == 0 || strncmp(where, "postgresql://", 13) == 0);
+}
+
+/* see store.h */
 store *store_open(const char *where, char *err, size_t errlen)
 {
-	static const char *const postgres[] = {"postgres://", "postgresql://"};
-
 	if (err && errlen)
 		err[0] = '\0';
 	if (!where || !*where) {
@@ -19,17 +23,50 @@ store *store_open(const char *where, char *err, size_t errlen)
 			strncat(err, "no database given", errlen - 1);
 		return NULL;
 	}
-	for (size_t i = 0; i < sizeof postgres / sizeof postgres[0]; i++)
-		if (strncmp(where, postgres[i], strlen(postgres[i])) == 0) {
-			if (err && errlen)
-				strncat(err,
-				        "PostgreSQL is not supported by this build yet (use a SQLite file)",
-				        errlen - 1);
-			return NULL;
-		}
+	if (store_is_postgres(where))
+		return store_pg_open(where, err, errlen);
 	if (strncmp(where, "sqlite:", 7) == 0)
 		where += 7;
 	return store_sqlite_open(where, err, errlen);
+}
+
+/* Copy from[0..len) into out at *at, within n (always NUL-terminated). */
+static void put(char *out, size_t n, size_t *at, const char *from, size_t len)
+{
+	while (len-- && *at + 1 < n)
+		out[(*at)++] = *from++;
+	out[*at < n ? *at : n - 1] = '\0';
+}
+
+/* see store.h */
+const char *store_redact(const char *where, char *out, size_t n)
+{
+	const char *auth, *at, *colon, *pw;
+	size_t o = 0;
+
+	if (!out || n == 0)
+		return "";
+	out[0] = '\0';
+	if (!where)
+		return out;
+	auth = strstr(where, "://");
+	auth = auth ? auth + 3 : where;
+	at = store_is_postgres(where) ? strpbrk(auth, "@/?") : NULL;
+	colon = at && *at == '@' ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon) { /* user:password@ */
+		put(out, n, &o, where, (size_t)(colon - where) + 1);
+		put(out, n, &o, "***", 3);
+		where = at;
+	}
+	while ((pw = strstr(where, "password=")) != NULL) { /* ?password=... or key=value form */
+		size_t keep = (size_t)(pw - where) + 9;
+
+		put(out, n, &o, where, keep);
+		put(out, n, &o, "***", 3);
+		where = pw + 9 + strcspn(pw + 9, "& ");
+	}
+	put(out, n, &o, where, strlen(where));
+	return out;
 }
 
 /* see store.h */

@@ -448,11 +448,21 @@ struct store {
 /*
  * Open the store named by where with the backend it names: "sqlite:PATH" or a
  * plain file path is a SQLite file (store_sqlite_open below); "postgres://..."
- * and "postgresql://..." are refused with a reason until that backend is built
- * in. NULL on failure, with a one-line reason in err. Handlers and commands call
- * this, never a backend's own open.
+ * and "postgresql://..." are a PostgreSQL database (store_pg_open). NULL on
+ * failure, with a one-line reason in err that never contains a password.
+ * Handlers and commands call this, never a backend's own open.
  */
 store *store_open(const char *where, char *err, size_t errlen);
+
+/* 1 when where names a PostgreSQL database (postgres:// or postgresql://), else 0. */
+int store_is_postgres(const char *where);
+
+/*
+ * where with any password replaced by "***" (the userinfo's "user:password@"
+ * and a "password=" query parameter), into out[n], for logs and messages;
+ * where itself when it holds none. Returns out.
+ */
+const char *store_redact(const char *where, char *out, size_t n);
 
 /* The SQLite backend (store_sqlite.c). `where` is a file path; its directory must
  * exist. The file is created with mode 0600 (a looser mode on an existing file
@@ -463,6 +473,23 @@ store *store_open(const char *where, char *err, size_t errlen);
  * STORE_READONLY) if its schema is current. */
 extern const struct store_ops store_sqlite_ops;
 store *store_sqlite_open(const char *path, char *err, size_t errlen);
+
+/*
+ * The PostgreSQL backend (store_pg.c). `where` is a libpq connection URI
+ * (postgres://user:password@host1:port,host2/dbname?target_session_attrs=read-write)
+ * or key=value string. Creates the schema in an empty database and migrates an
+ * older one (replicas starting together migrate once); a database that holds
+ * other tables, or a newer schema, is refused untouched. Every round trip waits
+ * at most the timeout below; a connection that broke is opened again by the
+ * next call. backup is INVALID (use pg_dump).
+ */
+extern const struct store_ops store_pg_ops;
+store *store_pg_open(const char *url, char *err, size_t errlen);
+
+/* The longest wait, in ms, for one answer or connection from a networked
+ * database, for every store opened or used after the call (DB_TIMEOUT_MS);
+ * ms <= 0 restores the default (5000). Call before starting threads. */
+void store_pg_set_timeout(int ms);
 
 /* The calls handlers make: each is s->ops->name(s, ...); see struct store_ops. */
 static inline void store_close(store *s)

@@ -11,6 +11,7 @@
 #include "../../issuer/store/valid.c"
 #include "../../issuer/store/columns.c"
 #include "../../issuer/store/store_sqlite.c"
+#include "../../issuer/store/store_pg.c"
 #include "../test.h"
 #include "store_contract.h"
 
@@ -107,8 +108,9 @@ static int raw_exec(const char *p, const char *sql)
 	return rc;
 }
 
-/* store_open picks the backend from the name: a path or sqlite:PATH is SQLite; PostgreSQL
- * URLs and an empty name are refused with a reason, never opened as a file. */
+/* store_open picks the backend from the name: a path or sqlite:PATH is SQLite; a
+ * PostgreSQL URL goes to that backend (nothing listens on port 1: a reason), never
+ * to a file; an empty name is refused with a reason. */
 static void test_store_open(void)
 {
 	char p[256], url[300], err[512];
@@ -123,10 +125,10 @@ static void test_store_open(void)
 	        s ? "ok" : err);
 	store_close(s);
 	for (int i = 0; i < 2; i++) {
-		const char *pg = i ? "postgresql://u@127.0.0.1/db" : "postgres://u@127.0.0.1/db";
+		const char *pg = i ? "postgresql://u@127.0.0.1:1/db" : "postgres://u@127.0.0.1:1/db";
 		s = store_open(pg, err, sizeof err);
-		T_CHECK(!s && strstr(err, "PostgreSQL") && access("postgres:", F_OK) != 0,
-		        "store_open(%s): refused with a reason (%s), no file made", pg, err);
+		T_CHECK(!s && strncmp(err, "PostgreSQL: ", 12) == 0 && access("postgres:", F_OK) != 0,
+		        "store_open(%s): tried as PostgreSQL, a reason (%s), no file made", pg, err);
 	}
 	s = store_open("", err, sizeof err);
 	T_CHECK(!s && err[0], "store_open(\"\"): refused with a reason (%s)", err);

@@ -1,0 +1,1568 @@
+/*
+ * store_pg.c: the PostgreSQL backend of the storage seam (store.h), through
+ * libpq. One `store` is one connection, used by one thread, like SQLite's.
+ *
+ * Every round trip is bounded: queries go out with libpq's asynchronous calls
+ * and the answer is awaited with poll() for at most the store's timeout
+ * (STORE_PG_TIMEOUT_MS, or store_pg_set_timeout), so a stopped or unreachable
+ * server makes a call fail with STORE_BUSY in bounded time instead of holding
+ * its thread. A connection that timed out or broke is dropped and opened anew
+ * (the same URL, so a multi-host URL finds the new primary) on the next call;
+ * a transaction it held is lost, and the calls of that transaction fail until
+ * tx_end.
+ *
+ * Single use without locks of our own: a code is taken by one UPDATE ...
+ * RETURNING (concurrent takers queue on the row lock and find it used), a flow
+ * by one DELETE ... RETURNING, a refresh rotation reads its token FOR UPDATE
+ * inside a transaction, and a deadlock or serialization failure (SQLSTATE
+ * 40P01, 40001) retries the rotation. The SQL sticks to what CockroachDB and
+ * YugabyteDB also speak: no advisory locks, no LISTEN, no server-side code.
+ *
+ * It must never print or store the connection URL's password: messages come
+ * from the server or libpq (which do not repeat it), and the URL kept for
+ * reconnecting is wiped when the store closes.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/columns.h"
+#include "store/store.h"
+#include "store/valid.h"
+
+/* The longest wait for one answer (or one connection) from the server, in ms. */
+#ifndef STORE_PG_TIMEOUT_MS
+#define STORE_PG_TIMEOUT_MS 5000
+#endif
+/* Tries of a refresh rotation that lost a deadlock or serialization race. */
+#ifndef STORE_PG_RETRIES
+#define STORE_PG_RETRIES 5
+#endif
+/* Parameters of one statement, at most (login_flows has 16 columns). */
+#define PG_MAX_PARAMS 16
+/* The application name in idb_schema: a database without it is not ours. */
+#define PG_APP "identity-backend"
+
+/* ASCII-only case folding, as SQLite's NOCASE: usernames are unique in any ASCII case. */
+#define PG_FOLD(x) "translate(" x ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+/*
+ * The schema, one entry per version: migrations[i] takes version i to i+1, in
+ * one transaction with the version row. Append only. The same tables and
+ * columns as the SQLite backend's (so `store copy` and the contract tests see
+ * one shape); every integer is BIGINT, hashes are BYTEA.
+ */
+static const char *const pg_migrations[] = {
+    "CREATE TABLE idb_schema (app TEXT PRIMARY KEY, version BIGINT NOT NULL);\n"
+    "CREATE TABLE clients (\n"
+    "  id TEXT PRIMARY KEY, secret_hash BYTEA, secret_salt BYTEA,\n"
+    "  is_public BIGINT NOT NULL DEFAULT 0 CHECK (is_public IN (0, 1)),\n"
+    "  grants TEXT NOT NULL DEFAULT '', redirect_uris TEXT NOT NULL DEFAULT '',\n"
+    "  audiences TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '',\n"
+    "  subjects TEXT NOT NULL DEFAULT '',\n"
+    "  needs_consent BIGINT NOT NULL DEFAULT 0 CHECK (needs_consent IN (0, 1)),\n"
+    "  created_at BIGINT NOT NULL,\n"
+    "  post_logout_uris TEXT NOT NULL DEFAULT '', id_token_alg TEXT NOT NULL DEFAULT '',\n"
+    "  CHECK ((is_public = 1) = (secret_hash IS NULL)));\n"
+    "CREATE TABLE signing_keys (\n"
+    "  seq BIGSERIAL NOT NULL UNIQUE,\n" /* insertion order, for keys made in one second */
+    "  kid TEXT PRIMARY KEY, alg TEXT NOT NULL, private_der BYTEA NOT NULL,\n"
+    "  created_at BIGINT NOT NULL, not_before BIGINT NOT NULL, retired_at BIGINT, expires_at BIGINT,\n"
+    "  CHECK (expires_at IS NULL OR retired_at IS NOT NULL AND expires_at >= retired_at));\n"
+    "CREATE INDEX signing_keys_created ON signing_keys (created_at);\n"
+    "CREATE TABLE revoked_tokens (jti TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);\n"
+    "CREATE INDEX revoked_tokens_expires ON revoked_tokens (expires_at);\n"
+    "CREATE TABLE users (\n"
+    "  id TEXT PRIMARY KEY, username TEXT NOT NULL, email TEXT, password_hash TEXT NOT NULL,\n"
+    "  created_at BIGINT NOT NULL, failed_logins BIGINT NOT NULL DEFAULT 0,\n"
+    "  locked_until BIGINT NOT NULL DEFAULT 0);\n"
+    "CREATE UNIQUE INDEX users_username_nocase ON users (" PG_FOLD(
+        "username") ");\n"
+                    "CREATE TABLE sessions (\n"
+                    "  id_hash BYTEA PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id) ON DELETE "
+                    "CASCADE,\n"
+                    "  auth_time BIGINT NOT NULL, expires_at BIGINT NOT NULL);\n"
+                    "CREATE INDEX sessions_user ON sessions (user_id);\n"
+                    "CREATE INDEX sessions_expires ON sessions (expires_at);\n"
+                    "CREATE TABLE auth_codes (\n"
+                    "  code_hash BYTEA PRIMARY KEY,\n"
+                    "  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+                    "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+                    "  redirect_uri TEXT NOT NULL, scope TEXT NOT NULL, nonce TEXT NOT NULL DEFAULT '',\n"
+                    "  code_challenge TEXT NOT NULL, code_challenge_method TEXT NOT NULL,\n"
+                    "  auth_time BIGINT NOT NULL, expires_at BIGINT NOT NULL,\n"
+                    "  used BIGINT NOT NULL DEFAULT 0 CHECK (used IN (0, 1)));\n"
+                    "CREATE INDEX auth_codes_client ON auth_codes (client_id);\n"
+                    "CREATE INDEX auth_codes_user ON auth_codes (user_id);\n"
+                    "CREATE INDEX auth_codes_expires ON auth_codes (expires_at);\n"
+                    "CREATE TABLE refresh_tokens (\n"
+                    "  token_hash BYTEA PRIMARY KEY, family_id TEXT NOT NULL,\n"
+                    "  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+                    "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+                    "  scope TEXT NOT NULL, auth_time BIGINT NOT NULL, created_at BIGINT NOT NULL,\n"
+                    "  expires_at BIGINT NOT NULL,\n"
+                    "  used BIGINT NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),\n"
+                    "  revoked BIGINT NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)));\n"
+                    "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);\n"
+                    "CREATE INDEX refresh_tokens_client ON refresh_tokens (client_id);\n"
+                    "CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);\n"
+                    "CREATE INDEX refresh_tokens_expires ON refresh_tokens (expires_at);\n"
+                    "CREATE TABLE login_flows (\n"
+                    "  id_hash BYTEA PRIMARY KEY, csrf_hash BYTEA NOT NULL, browser_hash BYTEA NOT NULL,\n"
+                    "  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+                    "  redirect_uri TEXT NOT NULL, scope TEXT NOT NULL, state TEXT NOT NULL DEFAULT '',\n"
+                    "  nonce TEXT NOT NULL DEFAULT '', code_challenge TEXT NOT NULL,\n"
+                    "  code_challenge_method TEXT NOT NULL,\n"
+                    "  prompt BIGINT NOT NULL DEFAULT 0 CHECK (prompt BETWEEN 0 AND 3),\n"
+                    "  max_age BIGINT NOT NULL DEFAULT -1 CHECK (max_age >= -1),\n"
+                    "  user_id TEXT REFERENCES users (id) ON DELETE CASCADE,\n"
+                    "  auth_time BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,\n"
+                    "  expires_at BIGINT NOT NULL);\n"
+                    "CREATE INDEX login_flows_client ON login_flows (client_id);\n"
+                    "CREATE INDEX login_flows_user ON login_flows (user_id);\n"
+                    "CREATE INDEX login_flows_expires ON login_flows (expires_at);\n"
+                    "CREATE TABLE consents (\n"
+                    "  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+                    "  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,\n"
+                    "  scope TEXT NOT NULL, granted_at BIGINT NOT NULL, PRIMARY KEY (user_id, client_id));\n"
+                    "CREATE INDEX consents_client ON consents (client_id);\n"
+                    "INSERT INTO idb_schema (app, version) VALUES ('" PG_APP "', 0);\n",
+};
+#define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
+
+enum pg_query {
+	P_CLIENT_PUT,
+	P_CLIENT_GET,
+	P_CLIENT_LIST,
+	P_CLIENT_DELETE,
+	P_KEY_PUT,
+	P_KEY_LIST,
+	P_KEY_RETIRE,
+	P_KEY_EXISTS,
+	P_KEY_PURGE,
+	P_REVOKE_PUT,
+	P_REVOKE_CHECK,
+	P_REVOKE_PURGE,
+	P_CODE_PUT,
+	P_CODE_TAKE,
+	P_CODE_PURGE,
+	P_USER_PUT,
+	P_USER_GET,
+	P_USER_GET_NAME,
+	P_USER_LIST,
+	P_USER_DELETE,
+	P_USER_FAILED,
+	P_USER_LOCKED,
+	P_USER_OK,
+	P_USER_SET_PASSWORD,
+	P_SESSION_PUT,
+	P_SESSION_GET,
+	P_SESSION_DELETE,
+	P_SESSION_PURGE,
+	P_REFRESH_PUT,
+	P_REFRESH_GET,
+	P_REFRESH_FIND,
+	P_REFRESH_USE,
+	P_REFRESH_REVOKE,
+	P_REFRESH_PURGE,
+	P_FLOW_PUT,
+	P_FLOW_GET,
+	P_FLOW_SET_USER,
+	P_FLOW_TAKE,
+	P_FLOW_PURGE,
+	P_CONSENT_PUT,
+	P_CONSENT_GET,
+	P_PING,
+	P_COUNT
+};
+
+#define PG_CLIENT_COLS                                                                                       \
+	"id, secret_hash, secret_salt, is_public, needs_consent, grants, redirect_uris, audiences, scope, "  \
+	"subjects, created_at, post_logout_uris, id_token_alg"
+#define PG_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
+#define PG_CODE_COLS                                                                                         \
+	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
+	"auth_time, expires_at"
+#define PG_USER_COLS    "id, username, email, password_hash, created_at, failed_logins, locked_until"
+#define PG_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
+#define PG_FLOW_COLS                                                                                         \
+	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
+	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at"
+#define PG_REFRESH_COLS "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at"
+#define PG_FAMILY_REVOKED                                                                                    \
+	"EXISTS (SELECT 1 FROM refresh_tokens AS f WHERE f.family_id = t.family_id AND f.revoked = 1)"
+
+/* Integer parameters are cast: libpq sends them as text, and an operator needs a type. */
+static const char *const pg_queries[P_COUNT] = {
+    [P_CLIENT_PUT] = "INSERT INTO clients (" PG_CLIENT_COLS
+                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    [P_CLIENT_GET] = "SELECT " PG_CLIENT_COLS " FROM clients WHERE id = $1",
+    [P_CLIENT_LIST] = "SELECT " PG_CLIENT_COLS " FROM clients ORDER BY id COLLATE \"C\"",
+    [P_CLIENT_DELETE] = "DELETE FROM clients WHERE id = $1",
+    [P_KEY_PUT] = "INSERT INTO signing_keys (" PG_KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    [P_KEY_LIST] = "SELECT " PG_KEY_COLS " FROM signing_keys WHERE expires_at IS NULL OR "
+                   "expires_at > $1::bigint ORDER BY created_at DESC, seq DESC",
+    [P_KEY_RETIRE] = "UPDATE signing_keys SET retired_at = $2::bigint, expires_at = $3::bigint "
+                     "WHERE kid = $1 AND retired_at IS NULL",
+    [P_KEY_EXISTS] = "SELECT 1 FROM signing_keys WHERE kid = $1",
+    [P_KEY_PURGE] = "DELETE FROM signing_keys WHERE expires_at <= $1::bigint",
+    [P_REVOKE_PUT] = "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2::bigint) ON CONFLICT "
+                     "(jti) DO UPDATE SET expires_at = GREATEST(revoked_tokens.expires_at, "
+                     "excluded.expires_at)",
+    [P_REVOKE_CHECK] = "SELECT 1 FROM revoked_tokens WHERE jti = $1 AND expires_at > $2::bigint",
+    [P_REVOKE_PURGE] = "DELETE FROM revoked_tokens WHERE expires_at <= $1::bigint",
+    [P_CODE_PUT] =
+        "INSERT INTO auth_codes (" PG_CODE_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    /* Concurrent takers queue on the row's lock; each re-reads the row once the
+     * one before commits, and only the first finds used = 0. */
+    [P_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = $1::bytea AND used = 0 AND "
+                    "expires_at > $2::bigint RETURNING " PG_CODE_COLS,
+    [P_CODE_PURGE] = "DELETE FROM auth_codes WHERE expires_at <= $1::bigint OR used = 1",
+    [P_USER_PUT] = "INSERT INTO users (" PG_USER_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    [P_USER_GET] = "SELECT " PG_USER_COLS " FROM users WHERE id = $1",
+    [P_USER_GET_NAME] =
+        "SELECT " PG_USER_COLS " FROM users WHERE " PG_FOLD("username") " = " PG_FOLD("$1::text"),
+    [P_USER_LIST] = "SELECT " PG_USER_COLS
+                    " FROM users ORDER BY " PG_FOLD("username") " COLLATE \"C\", username COLLATE \"C\"",
+    [P_USER_DELETE] = "DELETE FROM users WHERE " PG_FOLD("username") " = " PG_FOLD("$1::text"),
+    /* One statement: concurrent failures each count (the row lock orders them). */
+    [P_USER_FAILED] = "UPDATE users SET failed_logins = LEAST(failed_logins + 1, 2147483647), "
+                      "locked_until = CASE WHEN $3::bigint > 0 AND failed_logins + 1 >= $3::bigint "
+                      "THEN $2::bigint + $4::bigint ELSE locked_until END "
+                      "WHERE id = $1 AND locked_until <= $2::bigint RETURNING locked_until",
+    [P_USER_LOCKED] = "SELECT locked_until FROM users WHERE id = $1",
+    [P_USER_OK] = "UPDATE users SET failed_logins = 0, locked_until = 0 "
+                  "WHERE id = $1 AND (failed_logins <> 0 OR locked_until <> 0)",
+    [P_USER_SET_PASSWORD] = "UPDATE users SET password_hash = $2 WHERE id = $1",
+    [P_SESSION_PUT] = "INSERT INTO sessions (" PG_SESSION_COLS ") VALUES ($1, $2, $3, $4)",
+    [P_SESSION_GET] = "SELECT " PG_SESSION_COLS " FROM sessions WHERE id_hash = $1::bytea AND "
+                      "expires_at > $2::bigint",
+    [P_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = $1::bytea",
+    [P_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at <= $1::bigint",
+    [P_REFRESH_PUT] =
+        "INSERT INTO refresh_tokens (" PG_REFRESH_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    [P_REFRESH_GET] = "SELECT " PG_REFRESH_COLS " FROM refresh_tokens AS t WHERE token_hash = $1::bytea "
+                      "AND used = 0 AND expires_at > $2::bigint AND NOT " PG_FAMILY_REVOKED,
+    /* FOR UPDATE: of two rotations of one token, the second waits for the first
+     * to commit and then reads the token as it left it (used). */
+    [P_REFRESH_FIND] = "SELECT " PG_REFRESH_COLS ", used, CASE WHEN " PG_FAMILY_REVOKED
+                       " THEN 1 ELSE 0 END FROM refresh_tokens AS t WHERE token_hash = $1::bytea "
+                       "FOR UPDATE",
+    [P_REFRESH_USE] = "UPDATE refresh_tokens SET used = 1 WHERE token_hash = $1::bytea",
+    [P_REFRESH_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = $1",
+    [P_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= $1::bigint OR revoked = 1",
+    [P_FLOW_PUT] = "INSERT INTO login_flows (" PG_FLOW_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+                   "$9, $10, $11, $12, $13, $14, $15, $16)",
+    [P_FLOW_GET] = "SELECT " PG_FLOW_COLS " FROM login_flows WHERE id_hash = $1::bytea AND "
+                   "expires_at > $2::bigint",
+    [P_FLOW_SET_USER] = "UPDATE login_flows SET user_id = $3, auth_time = $4::bigint "
+                        "WHERE id_hash = $1::bytea AND expires_at > $2::bigint",
+    [P_FLOW_TAKE] = "DELETE FROM login_flows WHERE id_hash = $1::bytea AND expires_at > $2::bigint "
+                    "RETURNING " PG_FLOW_COLS,
+    [P_FLOW_PURGE] = "DELETE FROM login_flows WHERE expires_at <= $1::bigint",
+    [P_CONSENT_PUT] = "INSERT INTO consents (user_id, client_id, scope, granted_at) VALUES ($1, $2, $3, "
+                      "$4::bigint) ON CONFLICT (user_id, client_id) DO UPDATE SET scope = "
+                      "excluded.scope, granted_at = excluded.granted_at",
+    [P_CONSENT_GET] = "SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2",
+    [P_PING] = "SELECT 1 FROM clients LIMIT 0",
+};
+
+struct pg {
+	store base; /* first: a store * is a struct pg * */
+	PGconn *conn;
+	char *url;   /* for reconnecting; holds the password: wiped on close */
+	int in_tx;   /* inside a transaction begun by tx_begin */
+	int tx_lost; /* its connection broke: every call fails until tx_end */
+	unsigned char prepared[P_COUNT];
+	char msg[256]; /* last failure, for errmsg() */
+};
+
+/* The parameters of one statement: text (or NULL) values, bytea sent as binary. */
+struct pg_params {
+	int n;
+	const char *v[PG_MAX_PARAMS];
+	int len[PG_MAX_PARAMS];
+	int fmt[PG_MAX_PARAMS];
+	char num[PG_MAX_PARAMS][24];
+};
+
+static int pg_timeout_ms = STORE_PG_TIMEOUT_MS;
+
+/* see store.h */
+void store_pg_set_timeout(int ms)
+{
+	pg_timeout_ms = ms > 0 ? ms : STORE_PG_TIMEOUT_MS;
+}
+
+/* ---- messages and errors ---- */
+
+static store_err pg_fail_ours(struct pg *s, const char *what, const char *why, store_err e)
+{
+	snprintf(s->msg, sizeof s->msg, "%s: %s", what, why);
+	return e;
+}
+
+/* SQLSTATE classes (PostgreSQL Appendix A) to store_err. */
+static store_err pg_map(const char *state)
+{
+	static const struct {
+		const char *prefix;
+		store_err e;
+	} map[] = {
+	    {"23505", STORE_CONFLICT}, {"23503", STORE_NOT_FOUND}, {"23", STORE_INVALID},
+	    {"22", STORE_INVALID},     {"40", STORE_BUSY},         {"55P03", STORE_BUSY},
+	    {"57014", STORE_BUSY},     {"53100", STORE_FULL},      {"53", STORE_BUSY},
+	    {"25006", STORE_READONLY},
+	};
+
+	if (!state)
+		return STORE_IO;
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strncmp(state, map[i].prefix, strlen(map[i].prefix)) == 0)
+			return map[i].e;
+	return STORE_IO;
+}
+
+/* The first line of libpq's or the server's message, for errmsg(). */
+static void pg_set_msg(struct pg *s, const char *what, const char *text)
+{
+	size_t n;
+
+	snprintf(s->msg, sizeof s->msg, "%s: %s", what, text && *text ? text : "connection lost");
+	n = strcspn(s->msg, "\n");
+	s->msg[n] = '\0';
+}
+
+/* ---- one bounded round trip ---- */
+
+static int64_t pg_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until the socket is ready for events or the deadline passes: 1 ready, 0 timeout, -1 error. */
+static int pg_poll(PGconn *c, short events, int64_t deadline)
+{
+	struct pollfd p = {.fd = PQsocket(c), .events = events};
+	int64_t left;
+	int rc;
+
+	if (p.fd < 0)
+		return -1;
+	do {
+		left = deadline - pg_now_ms();
+		if (left <= 0)
+			return 0;
+		rc = poll(&p, 1, (int)left);
+	} while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
+/* Drop the connection (it timed out or broke); the next call opens a new one. */
+static void pg_drop(struct pg *s)
+{
+	PQfinish(s->conn);
+	s->conn = NULL;
+	memset(s->prepared, 0, sizeof s->prepared);
+	if (s->in_tx)
+		s->tx_lost = 1;
+}
+
+/* No answer in time: the connection's state is unknown, so it goes. */
+static store_err pg_timed_out(struct pg *s, const char *what)
+{
+	snprintf(s->msg, sizeof s->msg, "%s: no answer from PostgreSQL within %d ms", what, pg_timeout_ms);
+	pg_drop(s);
+	return STORE_BUSY;
+}
+
+/*
+ * Wait for the whole answer to the query just sent, until the deadline: the
+ * last result (an error result wins over later ones) into *out. BUSY on a
+ * timeout, IO when the connection broke; the connection is dropped then.
+ */
+static store_err pg_collect(struct pg *s, const char *what, int64_t deadline, PGresult **out)
+{
+	PGresult *res = NULL, *r;
+	int rc;
+
+	while ((rc = PQflush(s->conn)) == 1) {
+		int ready = pg_poll(s->conn, POLLIN | POLLOUT, deadline);
+
+		if (ready == 0)
+			return pg_timed_out(s, what);
+		if (ready < 0 || !PQconsumeInput(s->conn))
+			break;
+	}
+	for (; rc == 0;) {
+		while (PQisBusy(s->conn)) {
+			int ready = pg_poll(s->conn, POLLIN, deadline);
+
+			if (ready == 0) {
+				PQclear(res);
+				return pg_timed_out(s, what);
+			}
+			if (ready < 0 || !PQconsumeInput(s->conn))
+				break;
+		}
+		if (!(r = PQgetResult(s->conn)))
+			break;
+		if (res && PQresultStatus(res) == PGRES_FATAL_ERROR)
+			PQclear(r);
+		else {
+			PQclear(res);
+			res = r;
+		}
+		if (PQstatus(s->conn) == CONNECTION_BAD)
+			break;
+	}
+	if (!res || PQstatus(s->conn) == CONNECTION_BAD) {
+		pg_set_msg(s, what, PQerrorMessage(s->conn));
+		PQclear(res);
+		pg_drop(s);
+		return STORE_IO;
+	}
+	*out = res;
+	return STORE_OK;
+}
+
+/* Connect to s->url within the timeout; 0, or -1 with the reason in err. */
+static int pg_connect(struct pg *s, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"dbname", "fallback_application_name", NULL};
+	const char *vals[] = {s->url, PG_APP, NULL};
+	int64_t deadline = pg_now_ms() + pg_timeout_ms;
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	s->conn = PQconnectStartParams(keys, vals, 1);
+	if (!s->conn || PQstatus(s->conn) == CONNECTION_BAD)
+		goto fail;
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		int ready = pg_poll(s->conn, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
+
+		if (ready == 0) {
+			snprintf(err, errlen, "PostgreSQL did not answer within %d ms", pg_timeout_ms);
+			pg_drop(s);
+			return -1;
+		}
+		st = ready < 0 ? PGRES_POLLING_FAILED : PQconnectPoll(s->conn);
+	}
+	if (st == PGRES_POLLING_OK && PQsetnonblocking(s->conn, 1) == 0)
+		return 0;
+fail:
+	snprintf(err, errlen, "%s", s->conn ? PQerrorMessage(s->conn) : "out of memory");
+	err[strcspn(err, "\n")] = '\0';
+	pg_drop(s);
+	return -1;
+}
+
+/* A usable connection: the one we have, or a new one. */
+static store_err pg_ready(struct pg *s, const char *what)
+{
+	char why[200];
+
+	if (s->tx_lost)
+		return pg_fail_ours(s, what, "the connection broke inside the transaction", STORE_IO);
+	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
+		return STORE_OK;
+	pg_drop(s);
+	if (pg_connect(s, why, sizeof why) == 0)
+		return STORE_OK;
+	return pg_fail_ours(s, what, why, STORE_IO);
+}
+
+/* The result's own outcome: OK for rows or a command, else the mapped SQLSTATE. */
+static store_err pg_check(struct pg *s, const char *what, PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return STORE_OK;
+	pg_set_msg(s, what, PQresultErrorMessage(res));
+	return pg_map(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+}
+
+/*
+ * Run query q with p (NULL: none), prepared on this connection on first use;
+ * the result, when OK, into *out (the caller PQclears it).
+ */
+static store_err pg_query(struct pg *s, enum pg_query q, const char *what, const struct pg_params *p,
+                          PGresult **out)
+{
+	int64_t deadline = pg_now_ms() + pg_timeout_ms;
+	char name[16];
+	PGresult *res = NULL;
+	store_err e;
+
+	*out = NULL;
+	if ((e = pg_ready(s, what)) != STORE_OK)
+		return e;
+	snprintf(name, sizeof name, "idb%d", (int)q);
+	if (!s->prepared[q]) {
+		if (!PQsendPrepare(s->conn, name, pg_queries[q], 0, NULL)) {
+			pg_set_msg(s, what, PQerrorMessage(s->conn));
+			pg_drop(s);
+			return STORE_IO;
+		}
+		if ((e = pg_collect(s, what, deadline, &res)) != STORE_OK ||
+		    (e = pg_check(s, what, res)) != STORE_OK) {
+			PQclear(res);
+			return e;
+		}
+		PQclear(res);
+		s->prepared[q] = 1;
+	}
+	if (!PQsendQueryPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
+	                         p ? p->fmt : NULL, 0)) {
+		pg_set_msg(s, what, PQerrorMessage(s->conn));
+		pg_drop(s);
+		return STORE_IO;
+	}
+	if ((e = pg_collect(s, what, deadline, &res)) != STORE_OK)
+		return e;
+	if ((e = pg_check(s, what, res)) != STORE_OK) {
+		PQclear(res);
+		return e;
+	}
+	*out = res;
+	return STORE_OK;
+}
+
+/* Run SQL text (several statements allowed, no parameters), bounded like pg_query. */
+static store_err pg_simple(struct pg *s, const char *what, const char *sql)
+{
+	PGresult *res = NULL;
+	store_err e;
+
+	if ((e = pg_ready(s, what)) != STORE_OK)
+		return e;
+	if (!PQsendQuery(s->conn, sql)) {
+		pg_set_msg(s, what, PQerrorMessage(s->conn));
+		pg_drop(s);
+		return STORE_IO;
+	}
+	if ((e = pg_collect(s, what, pg_now_ms() + pg_timeout_ms, &res)) == STORE_OK)
+		e = pg_check(s, what, res);
+	PQclear(res);
+	return e;
+}
+
+/* ---- parameters ---- */
+
+static void pp_text(struct pg_params *p, const char *v)
+{
+	p->v[p->n] = v;
+	p->len[p->n] = 0;
+	p->fmt[p->n++] = 0;
+}
+
+static void pp_blob(struct pg_params *p, const uint8_t *v, size_t n)
+{
+	p->v[p->n] = n ? (const char *)v : NULL;
+	p->len[p->n] = (int)n;
+	p->fmt[p->n++] = 1;
+}
+
+static void pp_i64(struct pg_params *p, int64_t v)
+{
+	snprintf(p->num[p->n], sizeof p->num[0], "%" PRId64, v);
+	pp_text(p, p->num[p->n]);
+}
+
+/* The columns of row, t's order, as $1.. ; -1 when a string does not fit its field. */
+static int pp_row(struct pg_params *p, const struct store_table *t, const void *row)
+{
+	const char *r = row;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct store_col *c = &t->cols[i];
+		int64_t v;
+
+		switch (c->kind) {
+		case STORE_COL_TEXT:
+			if (!memchr(r + c->off, '\0', c->size))
+				return -1;
+			pp_text(p, c->null_if_empty && !r[c->off] ? NULL : r + c->off);
+			break;
+		case STORE_COL_BLOB:
+			if (*(const size_t *)(r + c->len_off) > c->size)
+				return -1;
+			pp_blob(p, (const uint8_t *)r + c->off, *(const size_t *)(r + c->len_off));
+			break;
+		case STORE_COL_INT:
+		case STORE_COL_I64:
+			v = c->kind == STORE_COL_INT ? *(const int *)(r + c->off)
+			                             : *(const int64_t *)(r + c->off);
+			if (c->null_if_empty && v == 0)
+				pp_text(p, NULL);
+			else
+				pp_i64(p, v);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- reading rows ---- */
+
+static int pg_hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A bytea in hex text form ("\x0a1b...") into dst[cap]; -1 when it does not fit. */
+static int pg_col_blob(const char *v, size_t n, uint8_t *dst, size_t cap, size_t *len)
+{
+	*len = 0;
+	if (n < 2 || v[0] != '\\' || v[1] != 'x' || (n - 2) % 2 || (n - 2) / 2 > cap)
+		return -1;
+	for (size_t i = 2; i < n; i += 2) {
+		int hi = pg_hexval(v[i]), lo = pg_hexval(v[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		dst[(*len)++] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* A BIGINT in text form within [min, max] into *out; -1 otherwise. */
+static int pg_col_i64(const char *v, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long x;
+
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (errno || end == v || *end || x < min || x > max)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* Row i of res, columns first.. in t's order, into row (zeroed first); -1 when a
+ * value does not fit its field or range: nothing is ever cut. */
+static int pg_read_row(PGresult *res, int i, int first, const struct store_table *t, void *row)
+{
+	char *r = row;
+
+	memset(row, 0, t->row_size);
+	for (size_t k = 0; k < t->n; k++) {
+		const struct store_col *c = &t->cols[k];
+		int at = first + (int)k;
+		const char *v = PQgetvalue(res, i, at);
+		size_t n = (size_t)PQgetlength(res, i, at);
+		int64_t x;
+
+		if (PQgetisnull(res, i, at))
+			continue;
+		switch (c->kind) {
+		case STORE_COL_TEXT:
+			if (n >= c->size || memchr(v, '\0', n))
+				return -1;
+			memcpy(r + c->off, v, n);
+			break;
+		case STORE_COL_BLOB:
+			if (pg_col_blob(v, n, (uint8_t *)r + c->off, c->size, (size_t *)(r + c->len_off)))
+				return -1;
+			break;
+		case STORE_COL_INT:
+		case STORE_COL_I64:
+			if (pg_col_i64(v, c->min, c->max, &x))
+				return -1;
+			if (c->kind == STORE_COL_INT)
+				*(int *)(r + c->off) = (int)x;
+			else
+				*(int64_t *)(r + c->off) = x;
+			break;
+		}
+	}
+	return 0;
+}
+
+static store_err pg_fail_row(struct pg *s, const char *what, const struct store_table *t)
+{
+	snprintf(s->msg, sizeof s->msg, "%s: stored %s does not fit the limits", what, t->name);
+	return STORE_CORRUPT;
+}
+
+/* ---- shared shapes of the operations ---- */
+
+/* Run q with p for its effect; *changed (may be NULL) gets the rows it changed. */
+static store_err pg_exec(struct pg *s, enum pg_query q, const char *what, const struct pg_params *p,
+                         int *changed)
+{
+	PGresult *res = NULL;
+	store_err e = pg_query(s, q, what, p, &res);
+
+	if (e == STORE_OK && changed)
+		*changed = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return e;
+}
+
+/* Insert row with q (t's columns as $1..); validation is the caller's. */
+static store_err pg_put_row(struct pg *s, enum pg_query q, const char *what, const struct store_table *t,
+                            const void *row)
+{
+	struct pg_params p = {0};
+
+	if (pp_row(&p, t, row))
+		return pg_fail_ours(s, what, "a value does not fit its field", STORE_INVALID);
+	return pg_exec(s, q, what, &p, NULL);
+}
+
+/* The one row of q with p, read as t into out (zeroed on any failure); NOT_FOUND when none. */
+static store_err pg_get_row(struct pg *s, enum pg_query q, const char *what, const struct pg_params *p,
+                            const struct store_table *t, void *out)
+{
+	PGresult *res = NULL;
+	store_err e = pg_query(s, q, what, p, &res);
+
+	if (e == STORE_OK)
+		e = PQntuples(res) == 0              ? STORE_NOT_FOUND
+		    : pg_read_row(res, 0, 0, t, out) ? pg_fail_row(s, what, t)
+		                                     : STORE_OK;
+	PQclear(res);
+	if (e != STORE_OK && out)
+		explicit_bzero(out, t->row_size);
+	return e;
+}
+
+/* The unexpired row of q by hash ($1) at now ($2), as pg_get_row. */
+static store_err pg_get_by_hash(struct pg *s, enum pg_query q, const char *what, const uint8_t *hash,
+                                size_t hash_len, int64_t now, const struct store_table *t, void *out)
+{
+	struct pg_params p = {0};
+
+	if (!hash || !out || hash_len == 0 || hash_len > STORE_HASH_MAX) {
+		if (out)
+			explicit_bzero(out, t->row_size);
+		return pg_fail_ours(s, what, "invalid argument", STORE_INVALID);
+	}
+	pp_blob(&p, hash, hash_len);
+	pp_i64(&p, now);
+	return pg_get_row(s, q, what, &p, t, out);
+}
+
+/* Each row of q (with p), read as t, to each(ctx, row) until it returns non-zero. */
+static store_err pg_each_row(struct pg *s, enum pg_query q, const char *what, const struct pg_params *p,
+                             const struct store_table *t, int (*each)(void *ctx, const void *row), void *ctx)
+{
+	PGresult *res = NULL;
+	void *row = malloc(t->row_size);
+	store_err e =
+	    row ? pg_query(s, q, what, p, &res) : pg_fail_ours(s, what, "out of memory", STORE_NOMEM);
+
+	for (int i = 0; e == STORE_OK && i < PQntuples(res); i++) {
+		if (pg_read_row(res, i, 0, t, row))
+			e = pg_fail_row(s, what, t);
+		else if (each(ctx, row))
+			break;
+	}
+	PQclear(res);
+	if (row)
+		explicit_bzero(row, t->row_size);
+	free(row);
+	return e;
+}
+
+/* Run q with the one text (or blob) key; NOT_FOUND when it changed no row. */
+static store_err pg_exec_key(struct pg *s, enum pg_query q, const char *what, const char *text,
+                             const uint8_t *blob, size_t n)
+{
+	struct pg_params p = {0};
+	store_err e;
+	int changed = 0;
+
+	if (text)
+		pp_text(&p, text);
+	else
+		pp_blob(&p, blob, n);
+	e = pg_exec(s, q, what, &p, &changed);
+	return e == STORE_OK && changed == 0 ? STORE_NOT_FOUND : e;
+}
+
+static store_err pg_purge(store *base, enum pg_query q, const char *what, int64_t now)
+{
+	struct pg_params p = {0};
+
+	pp_i64(&p, now);
+	return pg_exec((struct pg *)base, q, what, &p, NULL);
+}
+
+/* The typed callbacks of the list calls, behind pg_each_row's untyped one. */
+struct pg_each {
+	union {
+		store_client_cb client;
+		store_key_cb key;
+		store_user_cb user;
+	} cb;
+	void *ctx;
+};
+static int pg_each_client(void *a, const void *row)
+{
+	return ((const struct pg_each *)a)->cb.client(((const struct pg_each *)a)->ctx, row);
+}
+static int pg_each_key(void *a, const void *row)
+{
+	return ((const struct pg_each *)a)->cb.key(((const struct pg_each *)a)->ctx, row);
+}
+static int pg_each_user(void *a, const void *row)
+{
+	return ((const struct pg_each *)a)->cb.user(((const struct pg_each *)a)->ctx, row);
+}
+
+/* ---- transactions ---- */
+
+static store_err pg_tx_begin(store *base)
+{
+	struct pg *s = (struct pg *)base;
+	store_err e;
+
+	if (s->in_tx)
+		return pg_fail_ours(s, "tx_begin", "a transaction is open already", STORE_INVALID);
+	if ((e = pg_simple(s, "tx_begin", "BEGIN")) == STORE_OK)
+		s->in_tx = 1;
+	return e;
+}
+
+static store_err pg_tx_end(store *base, int commit)
+{
+	struct pg *s = (struct pg *)base;
+	int lost = s->tx_lost;
+	store_err e;
+
+	if (!s->in_tx)
+		return pg_fail_ours(s, "tx_end", "no transaction is open", STORE_INVALID);
+	s->in_tx = 0;
+	s->tx_lost = 0;
+	if (lost) /* the server rolled it back when the connection went */
+		return commit ? pg_fail_ours(s, "tx_end", "the transaction was lost with its connection",
+		                             STORE_IO)
+		              : STORE_OK;
+	if (commit && (e = pg_simple(s, "tx_end", "COMMIT")) != STORE_OK) {
+		if (s->conn) /* a failed COMMIT has already ended it; make sure */
+			pg_simple(s, "tx_end", "ROLLBACK");
+		return e;
+	}
+	if (!commit && s->conn)
+		pg_simple(s, "tx_end", "ROLLBACK");
+	return STORE_OK;
+}
+
+static store_err pg_ping(store *base)
+{
+	return pg_exec((struct pg *)base, P_PING, "ping", NULL, NULL);
+}
+
+static store_err pg_backup(store *base, const char *to, int replace)
+{
+	(void)to;
+	(void)replace;
+	return pg_fail_ours((struct pg *)base, "backup",
+	                    "a PostgreSQL database is backed up with pg_dump or pg_basebackup",
+	                    STORE_INVALID);
+}
+
+/* ---- clients ---- */
+
+static store_err pg_client_put(store *base, const struct store_client *c)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!c || !store_client_valid(c))
+		return pg_fail_ours(s, "client_put", "invalid client", STORE_INVALID);
+	return pg_put_row(s, P_CLIENT_PUT, "client_put", &store_cols_client, c);
+}
+
+static store_err pg_client_get(store *base, const char *id, struct store_client *out)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!id || !out)
+		return pg_fail_ours(s, "client_get", "NULL argument", STORE_INVALID);
+	pp_text(&p, id);
+	return pg_get_row(s, P_CLIENT_GET, "client_get", &p, &store_cols_client, out);
+}
+
+static store_err pg_client_list(store *base, store_client_cb cb, void *ctx)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_each a = {.cb.client = cb, .ctx = ctx};
+
+	if (!cb)
+		return pg_fail_ours(s, "client_list", "NULL callback", STORE_INVALID);
+	return pg_each_row(s, P_CLIENT_LIST, "client_list", NULL, &store_cols_client, pg_each_client, &a);
+}
+
+static store_err pg_client_delete(store *base, const char *id)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!id)
+		return pg_fail_ours(s, "client_delete", "NULL argument", STORE_INVALID);
+	return pg_exec_key(s, P_CLIENT_DELETE, "client_delete", id, NULL, 0);
+}
+
+/* ---- signing keys, revocations ---- */
+
+static store_err pg_key_put(store *base, const struct store_key *k)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!k || !store_key_valid(k))
+		return pg_fail_ours(s, "key_put", "invalid key", STORE_INVALID);
+	return pg_put_row(s, P_KEY_PUT, "key_put", &store_cols_key, k);
+}
+
+static store_err pg_key_list(store *base, int64_t now, store_key_cb cb, void *ctx)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_each a = {.cb.key = cb, .ctx = ctx};
+	struct pg_params p = {0};
+
+	if (!cb)
+		return pg_fail_ours(s, "key_list", "NULL callback", STORE_INVALID);
+	pp_i64(&p, now);
+	return pg_each_row(s, P_KEY_LIST, "key_list", &p, &store_cols_key, pg_each_key, &a);
+}
+
+static store_err pg_key_retire(store *base, const char *kid, int64_t retired_at, int64_t expires_at)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
+	store_err e;
+	int changed = 0;
+
+	if (!kid || retired_at <= 0 || expires_at < retired_at)
+		return pg_fail_ours(s, "key_retire", "invalid argument", STORE_INVALID);
+	pp_text(&p, kid);
+	pp_i64(&p, retired_at);
+	pp_i64(&p, expires_at);
+	if ((e = pg_exec(s, P_KEY_RETIRE, "key_retire", &p, &changed)) != STORE_OK || changed)
+		return e;
+	/* Nothing updated: no such key, or one already retired. */
+	p.n = 1;
+	if ((e = pg_query(s, P_KEY_EXISTS, "key_retire", &p, &res)) == STORE_OK)
+		e = PQntuples(res) ? STORE_CONFLICT : STORE_NOT_FOUND;
+	PQclear(res);
+	return e;
+}
+
+static store_err pg_key_purge(store *base, int64_t now)
+{
+	return pg_purge(base, P_KEY_PURGE, "key_purge", now);
+}
+
+static store_err pg_revoke_put(store *base, const char *jti, int64_t expires_at)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!jti || !*jti || strnlen(jti, STORE_ID_MAX + 1) > STORE_ID_MAX)
+		return pg_fail_ours(s, "revoke_put", "invalid jti", STORE_INVALID);
+	pp_text(&p, jti);
+	pp_i64(&p, expires_at);
+	return pg_exec(s, P_REVOKE_PUT, "revoke_put", &p, NULL);
+}
+
+static store_err pg_revoke_check(store *base, const char *jti, int64_t now, int *revoked)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
+	store_err e;
+
+	if (!revoked || !jti)
+		return pg_fail_ours(s, "revoke_check", "NULL argument", STORE_INVALID);
+	*revoked = 1; /* until the store says otherwise */
+	pp_text(&p, jti);
+	pp_i64(&p, now);
+	if ((e = pg_query(s, P_REVOKE_CHECK, "revoke_check", &p, &res)) == STORE_OK)
+		*revoked = PQntuples(res) > 0;
+	PQclear(res);
+	return e;
+}
+
+static store_err pg_revoke_purge(store *base, int64_t now)
+{
+	return pg_purge(base, P_REVOKE_PURGE, "revoke_purge", now);
+}
+
+/* ---- authorization codes ---- */
+
+static store_err pg_code_put(store *base, const struct store_code *c)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!c || !store_code_valid(c))
+		return pg_fail_ours(s, "code_put", "invalid code", STORE_INVALID);
+	return pg_put_row(s, P_CODE_PUT, "code_put", &store_cols_code, c);
+}
+
+static store_err pg_code_take(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                              struct store_code *out)
+{
+	return pg_get_by_hash((struct pg *)base, P_CODE_TAKE, "code_take", hash, hash_len, now,
+	                      &store_cols_code, out);
+}
+
+static store_err pg_code_purge(store *base, int64_t now)
+{
+	return pg_purge(base, P_CODE_PURGE, "code_purge", now);
+}
+
+/* ---- users ---- */
+
+static store_err pg_user_put(store *base, const struct store_user *u)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!u || !store_user_valid(u))
+		return pg_fail_ours(s, "user_put", "invalid user", STORE_INVALID);
+	return pg_put_row(s, P_USER_PUT, "user_put", &store_cols_user, u);
+}
+
+static store_err pg_user_find(store *base, enum pg_query q, const char *what, const char *key,
+                              struct store_user *out)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!key || !out)
+		return pg_fail_ours(s, what, "NULL argument", STORE_INVALID);
+	pp_text(&p, key);
+	return pg_get_row(s, q, what, &p, &store_cols_user, out);
+}
+
+static store_err pg_user_get(store *base, const char *id, struct store_user *out)
+{
+	return pg_user_find(base, P_USER_GET, "user_get", id, out);
+}
+
+static store_err pg_user_get_by_name(store *base, const char *username, struct store_user *out)
+{
+	return pg_user_find(base, P_USER_GET_NAME, "user_get_by_name", username, out);
+}
+
+static store_err pg_user_list(store *base, store_user_cb cb, void *ctx)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_each a = {.cb.user = cb, .ctx = ctx};
+
+	if (!cb)
+		return pg_fail_ours(s, "user_list", "NULL callback", STORE_INVALID);
+	return pg_each_row(s, P_USER_LIST, "user_list", NULL, &store_cols_user, pg_each_user, &a);
+}
+
+static store_err pg_user_delete(store *base, const char *username)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!username)
+		return pg_fail_ours(s, "user_delete", "NULL argument", STORE_INVALID);
+	return pg_exec_key(s, P_USER_DELETE, "user_delete", username, NULL, 0);
+}
+
+/* The first column of the one row of q (with the text key) as an integer into *v; NOT_FOUND if none. */
+static store_err pg_int_of(struct pg *s, enum pg_query q, const char *what, struct pg_params *p, int64_t *v)
+{
+	PGresult *res = NULL;
+	store_err e = pg_query(s, q, what, p, &res);
+
+	if (e == STORE_OK)
+		e = PQntuples(res) == 0 ? STORE_NOT_FOUND
+		    : pg_col_i64(PQgetvalue(res, 0, 0), INT64_MIN, INT64_MAX, v)
+		        ? pg_fail_ours(s, what, "stored value is not a number", STORE_CORRUPT)
+		        : STORE_OK;
+	PQclear(res);
+	return e;
+}
+
+static store_err pg_user_login_failed(store *base, const char *id, int64_t now, int threshold,
+                                      int64_t lock_seconds, int64_t *locked_until)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	int64_t until = 0;
+	store_err e;
+
+	if (locked_until)
+		*locked_until = 0;
+	if (!id || threshold < 0 || lock_seconds < 0 || (now > 0 && lock_seconds > INT64_MAX - now))
+		return pg_fail_ours(s, "user_login_failed", "invalid argument", STORE_INVALID);
+	pp_text(&p, id);
+	pp_i64(&p, now);
+	pp_i64(&p, threshold);
+	pp_i64(&p, lock_seconds);
+	e = pg_int_of(s, P_USER_FAILED, "user_login_failed", &p, &until);
+	if (e == STORE_NOT_FOUND) { /* not counted: an unknown user, or one locked at `now` */
+		p.n = 1;
+		e = pg_int_of(s, P_USER_LOCKED, "user_login_failed", &p, &until);
+	}
+	if (e == STORE_OK && locked_until && until > now)
+		*locked_until = until;
+	return e;
+}
+
+static store_err pg_user_login_ok(store *base, const char *id)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	int64_t until;
+	store_err e;
+	int changed = 0;
+
+	if (!id)
+		return pg_fail_ours(s, "user_login_ok", "NULL argument", STORE_INVALID);
+	pp_text(&p, id);
+	if ((e = pg_exec(s, P_USER_OK, "user_login_ok", &p, &changed)) != STORE_OK || changed)
+		return e;
+	return pg_int_of(s, P_USER_LOCKED, "user_login_ok", &p, &until); /* does it exist? */
+}
+
+static store_err pg_user_set_password(store *base, const char *id, const char *password_hash)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	int changed = 0;
+	store_err e;
+
+	if (!id || !password_hash || !password_hash[0] ||
+	    strnlen(password_hash, STORE_PASSWORD_HASH_MAX + 1) > STORE_PASSWORD_HASH_MAX)
+		return pg_fail_ours(s, "user_set_password", "invalid argument", STORE_INVALID);
+	pp_text(&p, id);
+	pp_text(&p, password_hash);
+	e = pg_exec(s, P_USER_SET_PASSWORD, "user_set_password", &p, &changed);
+	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
+}
+
+/* ---- sessions ---- */
+
+static store_err pg_session_put(store *base, const struct store_session *se)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!se || !store_session_valid(se))
+		return pg_fail_ours(s, "session_put", "invalid session", STORE_INVALID);
+	return pg_put_row(s, P_SESSION_PUT, "session_put", &store_cols_session, se);
+}
+
+static store_err pg_session_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                struct store_session *out)
+{
+	return pg_get_by_hash((struct pg *)base, P_SESSION_GET, "session_get", hash, hash_len, now,
+	                      &store_cols_session, out);
+}
+
+static store_err pg_session_delete(store *base, const uint8_t *hash, size_t hash_len)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX)
+		return pg_fail_ours(s, "session_delete", "invalid argument", STORE_INVALID);
+	return pg_exec_key(s, P_SESSION_DELETE, "session_delete", NULL, hash, hash_len);
+}
+
+static store_err pg_session_purge(store *base, int64_t now)
+{
+	return pg_purge(base, P_SESSION_PURGE, "session_purge", now);
+}
+
+/* ---- refresh tokens ---- */
+
+static store_err pg_refresh_put(store *base, const struct store_refresh *r)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!r || !store_refresh_valid(r))
+		return pg_fail_ours(s, "refresh_put", "invalid refresh token", STORE_INVALID);
+	return pg_put_row(s, P_REFRESH_PUT, "refresh_put", &store_cols_refresh, r);
+}
+
+static store_err pg_refresh_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                struct store_refresh *out)
+{
+	return pg_get_by_hash((struct pg *)base, P_REFRESH_GET, "refresh_get", hash, hash_len, now,
+	                      &store_cols_refresh, out);
+}
+
+/* Read the old token, locked, into *old; *used and *revoked from the same row. */
+static store_err pg_refresh_lock(struct pg *s, const uint8_t *hash, size_t n, struct store_refresh *old,
+                                 int *used, int *revoked)
+{
+	const size_t k = store_cols_refresh.n;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
+	store_err e;
+
+	pp_blob(&p, hash, n);
+	if ((e = pg_query(s, P_REFRESH_FIND, "refresh_rotate", &p, &res)) != STORE_OK)
+		return e;
+	if (PQntuples(res) == 0)
+		e = STORE_NOT_FOUND;
+	else if (pg_read_row(res, 0, 0, &store_cols_refresh, old))
+		e = pg_fail_row(s, "refresh_rotate", &store_cols_refresh);
+	*used = strcmp(PQntuples(res) ? PQgetvalue(res, 0, (int)k) : "0", "0") != 0;
+	*revoked = strcmp(PQntuples(res) ? PQgetvalue(res, 0, (int)k + 1) : "0", "0") != 0;
+	PQclear(res);
+	return e;
+}
+
+/* One try of a rotation inside its own transaction (see store.h for the answers). */
+static store_err pg_rotate_once(struct pg *s, const uint8_t *old_hash, size_t old_len,
+                                const struct store_refresh *next, int64_t now, struct store_refresh *old)
+{
+	struct store_refresh row;
+	int used = 0, revoked = 0;
+	store_err e;
+
+	if ((e = pg_simple(s, "refresh_rotate", "BEGIN")) != STORE_OK)
+		return e;
+	e = pg_refresh_lock(s, old_hash, old_len, old, &used, &revoked);
+	if (e == STORE_OK && strcmp(old->client_id, next->client_id) != 0)
+		e = STORE_NOT_FOUND; /* another client's token: not this client's to use or to revoke */
+	else if (e == STORE_OK && used) {
+		struct pg_params p = {0};
+
+		pp_text(&p, old->family_id);
+		if ((e = pg_exec(s, P_REFRESH_REVOKE, "refresh_rotate", &p, NULL)) == STORE_OK &&
+		    (e = pg_simple(s, "refresh_rotate", "COMMIT")) == STORE_OK)
+			return STORE_REUSED;
+	} else if (e == STORE_OK && (revoked || old->expires_at <= now))
+		e = STORE_NOT_FOUND;
+	else if (e == STORE_OK) {
+		/* The successor: the caller's hash and times, the grant's identity and scope. */
+		row = *old;
+		memcpy(row.hash, next->hash, next->hash_len);
+		row.hash_len = next->hash_len;
+		row.created_at = next->created_at;
+		row.expires_at = next->expires_at ? next->expires_at : old->expires_at;
+		if ((e = pg_exec_key(s, P_REFRESH_USE, "refresh_rotate", NULL, old_hash, old_len)) ==
+		        STORE_OK &&
+		    (e = pg_put_row(s, P_REFRESH_PUT, "refresh_rotate", &store_cols_refresh, &row)) ==
+		        STORE_OK &&
+		    (e = pg_simple(s, "refresh_rotate", "COMMIT")) == STORE_OK)
+			return STORE_OK;
+	}
+	if (s->conn)
+		pg_simple(s, "refresh_rotate", "ROLLBACK");
+	return e;
+}
+
+static store_err pg_refresh_rotate(store *base, const uint8_t *old_hash, size_t old_hash_len,
+                                   const struct store_refresh *next, int64_t now,
+                                   struct store_refresh *old_out)
+{
+	struct pg *s = (struct pg *)base;
+	store_err e = STORE_BUSY;
+
+	if (old_out)
+		memset(old_out, 0, sizeof *old_out);
+	if (!old_hash || !next || !old_out || old_hash_len == 0 || old_hash_len > STORE_HASH_MAX ||
+	    next->hash_len == 0 || next->hash_len > STORE_HASH_MAX || !STORE_TERMINATED(next->client_id) ||
+	    !next->client_id[0] || next->expires_at < 0)
+		return pg_fail_ours(s, "refresh_rotate", "invalid argument", STORE_INVALID);
+	if (s->in_tx)
+		return pg_fail_ours(s, "refresh_rotate", "not inside tx_begin", STORE_INVALID);
+	/* A deadlock or serialization failure (40P01, 40001) rolled everything back:
+	 * try again. A timeout drops the connection, and is not retried. */
+	for (int i = 0; i < STORE_PG_RETRIES; i++)
+		if ((e = pg_rotate_once(s, old_hash, old_hash_len, next, now, old_out)) != STORE_BUSY ||
+		    !s->conn)
+			break;
+	if (e != STORE_OK && e != STORE_REUSED)
+		memset(old_out, 0, sizeof *old_out);
+	return e;
+}
+
+static store_err pg_refresh_revoke_family(store *base, const char *family_id)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!family_id || !family_id[0])
+		return pg_fail_ours(s, "refresh_revoke_family", "empty family id", STORE_INVALID);
+	return pg_exec_key(s, P_REFRESH_REVOKE, "refresh_revoke_family", family_id, NULL, 0);
+}
+
+static store_err pg_refresh_purge(store *base, int64_t now)
+{
+	return pg_purge(base, P_REFRESH_PURGE, "refresh_purge", now);
+}
+
+/* ---- login flows, consents ---- */
+
+static store_err pg_flow_put(store *base, const struct store_flow *f)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!f || !store_flow_valid(f))
+		return pg_fail_ours(s, "flow_put", "invalid flow", STORE_INVALID);
+	return pg_put_row(s, P_FLOW_PUT, "flow_put", &store_cols_flow, f);
+}
+
+static store_err pg_flow_get(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                             struct store_flow *out)
+{
+	return pg_get_by_hash((struct pg *)base, P_FLOW_GET, "flow_get", hash, hash_len, now,
+	                      &store_cols_flow, out);
+}
+
+static store_err pg_flow_take(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                              struct store_flow *out)
+{
+	return pg_get_by_hash((struct pg *)base, P_FLOW_TAKE, "flow_take", hash, hash_len, now,
+	                      &store_cols_flow, out);
+}
+
+static store_err pg_flow_set_user(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                  const char *user_id, int64_t auth_time)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	int changed = 0;
+	store_err e;
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX || !user_id || !user_id[0] ||
+	    strnlen(user_id, STORE_ID_MAX + 1) > STORE_ID_MAX || auth_time <= 0)
+		return pg_fail_ours(s, "flow_set_user", "invalid argument", STORE_INVALID);
+	pp_blob(&p, hash, hash_len);
+	pp_i64(&p, now);
+	pp_text(&p, user_id);
+	pp_i64(&p, auth_time);
+	e = pg_exec(s, P_FLOW_SET_USER, "flow_set_user", &p, &changed); /* unknown user: NOT_FOUND */
+	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
+}
+
+static store_err pg_flow_purge(store *base, int64_t now)
+{
+	return pg_purge(base, P_FLOW_PURGE, "flow_purge", now);
+}
+
+static store_err pg_consent_put(store *base, const char *user_id, const char *client_id, const char *scope,
+                                int64_t now)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!user_id || !user_id[0] || !client_id || !client_id[0] || !scope || strchr(scope, '\n') ||
+	    strnlen(user_id, STORE_ID_MAX + 1) > STORE_ID_MAX ||
+	    strnlen(client_id, STORE_ID_MAX + 1) > STORE_ID_MAX ||
+	    strnlen(scope, STORE_SCOPE_MAX + 1) > STORE_SCOPE_MAX)
+		return pg_fail_ours(s, "consent_put", "invalid argument", STORE_INVALID);
+	pp_text(&p, user_id);
+	pp_text(&p, client_id);
+	pp_text(&p, scope);
+	pp_i64(&p, now);
+	return pg_exec(s, P_CONSENT_PUT, "consent_put", &p, NULL); /* unknown user or client: NOT_FOUND */
+}
+
+static store_err pg_consent_get(store *base, const char *user_id, const char *client_id, char *scope_out)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
+	store_err e;
+
+	if (!user_id || !client_id || !scope_out)
+		return pg_fail_ours(s, "consent_get", "NULL argument", STORE_INVALID);
+	scope_out[0] = '\0';
+	pp_text(&p, user_id);
+	pp_text(&p, client_id);
+	if ((e = pg_query(s, P_CONSENT_GET, "consent_get", &p, &res)) == STORE_OK) {
+		size_t n = PQntuples(res) ? (size_t)PQgetlength(res, 0, 0) : 0;
+
+		if (!PQntuples(res))
+			e = STORE_NOT_FOUND;
+		else if (n > STORE_SCOPE_MAX)
+			e = pg_fail_ours(s, "consent_get", "stored scope does not fit the limits",
+			                 STORE_CORRUPT);
+		else
+			memcpy(scope_out, PQgetvalue(res, 0, 0), n + 1);
+	}
+	PQclear(res);
+	return e;
+}
+
+/* ---- open, migrate, close ---- */
+
+static const char *pg_errmsg(store *base)
+{
+	return ((struct pg *)base)->msg;
+}
+
+static void pg_close(store *base)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!s)
+		return;
+	PQfinish(s->conn); /* the server rolls back a transaction left open */
+	if (s->url) {
+		explicit_bzero(s->url, strlen(s->url));
+		free(s->url);
+	}
+	free(s);
+}
+
+/* The first column of the first row of sql as an integer (-1: no row); -2 on failure. */
+static int64_t pg_scalar(struct pg *s, const char *sql)
+{
+	PGresult *res = NULL;
+	int64_t v = -1;
+
+	if (pg_ready(s, "open") != STORE_OK || !PQsendQuery(s->conn, sql) ||
+	    pg_collect(s, "open", pg_now_ms() + pg_timeout_ms, &res) != STORE_OK ||
+	    pg_check(s, "open", res) != STORE_OK)
+		v = -2;
+	else if (PQntuples(res) && pg_col_i64(PQgetvalue(res, 0, 0), INT64_MIN, INT64_MAX, &v))
+		v = -2;
+	PQclear(res);
+	return v;
+}
+
+/*
+ * Take the schema to this program's version: every migration with its version
+ * bump in one transaction, the version row locked FOR UPDATE so that replicas
+ * starting together migrate once. A first creation that loses the race to
+ * another process (a duplicate table or key) is rolled back and read again.
+ * 0, or -1 with the reason in err.
+ */
+static int pg_migrate(struct pg *s, char *err, size_t errlen)
+{
+	for (int tries = 0; tries < 20; tries++) {
+		int64_t tables, v;
+		store_err e = pg_simple(s, "migrate", "BEGIN");
+
+		tables = e ? -2
+		           : pg_scalar(s, "SELECT count(*) FROM information_schema.tables WHERE table_schema "
+		                          "= current_schema() AND table_name = 'idb_schema'");
+		v = tables == 1   ? pg_scalar(s, "SELECT version FROM idb_schema WHERE app = '" PG_APP "' "
+		                                   "FOR UPDATE")
+		    : tables == 0 ? pg_scalar(s, "SELECT count(*) FROM information_schema.tables WHERE "
+		                                 "table_schema = current_schema()") > 0
+		                        ? -3
+		                        : 0
+		                  : -2;
+		if (v == -3 || (tables == 1 && v == -1)) {
+			snprintf(err, errlen,
+			         "not an identity-backend database (it has tables, but no "
+			         "identity-backend schema): refusing to touch it");
+			break;
+		}
+		if (v > PG_SCHEMA_VERSION) {
+			snprintf(err, errlen,
+			         "schema version %" PRId64 " is newer than this program's (%d): "
+			         "upgrade identity-backend",
+			         v, PG_SCHEMA_VERSION);
+			break;
+		}
+		for (int64_t i = v; v >= 0 && i < PG_SCHEMA_VERSION && e == STORE_OK; i++) {
+			char bump[96];
+
+			snprintf(bump, sizeof bump,
+			         "UPDATE idb_schema SET version = %" PRId64 " WHERE app = '" PG_APP "'",
+			         i + 1);
+			if ((e = pg_simple(s, "migrate", pg_migrations[i])) == STORE_OK)
+				e = pg_simple(s, "migrate", bump);
+		}
+		if (v >= 0 && e == STORE_OK && (e = pg_simple(s, "migrate", "COMMIT")) == STORE_OK)
+			return 0;
+		if (s->conn)
+			pg_simple(s, "migrate", "ROLLBACK");
+		if (e != STORE_CONFLICT && e != STORE_BUSY && !(e == STORE_IO && s->conn)) {
+			snprintf(err, errlen, "schema migration failed: %s", s->msg);
+			return -1;
+		}
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	if (!err[0])
+		snprintf(err, errlen, "schema migration failed: %s", s->msg);
+	return -1;
+}
+
+/* see store.h */
+store *store_pg_open(const char *url, char *err, size_t errlen)
+{
+	char why[300] = "";
+	struct pg *s = NULL;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!url || !*url || !(s = calloc(1, sizeof *s)) || !(s->url = strdup(url))) {
+		snprintf(why, sizeof why, "%s", s ? "out of memory" : "no database URL");
+		goto fail;
+	}
+	s->base.ops = &store_pg_ops;
+	if (pg_connect(s, why, sizeof why) || pg_migrate(s, why, sizeof why))
+		goto fail;
+	return &s->base;
+fail:
+	if (err && errlen)
+		snprintf(err, errlen, "PostgreSQL: %s", why);
+	pg_close(s ? &s->base : NULL);
+	return NULL;
+}
+
+/* see store.h */
+const struct store_ops store_pg_ops = {
+    .name = "postgres",
+    .open = store_pg_open,
+    .close = pg_close,
+    .errmsg = pg_errmsg,
+    .tx_begin = pg_tx_begin,
+    .tx_end = pg_tx_end,
+    .ping = pg_ping,
+    .backup = pg_backup,
+    .client_put = pg_client_put,
+    .client_get = pg_client_get,
+    .client_list = pg_client_list,
+    .client_delete = pg_client_delete,
+    .key_put = pg_key_put,
+    .key_list = pg_key_list,
+    .key_retire = pg_key_retire,
+    .key_purge = pg_key_purge,
+    .revoke_put = pg_revoke_put,
+    .revoke_check = pg_revoke_check,
+    .revoke_purge = pg_revoke_purge,
+    .code_put = pg_code_put,
+    .code_take = pg_code_take,
+    .code_purge = pg_code_purge,
+    .user_put = pg_user_put,
+    .user_get = pg_user_get,
+    .user_get_by_name = pg_user_get_by_name,
+    .user_list = pg_user_list,
+    .user_delete = pg_user_delete,
+    .user_login_failed = pg_user_login_failed,
+    .user_login_ok = pg_user_login_ok,
+    .user_set_password = pg_user_set_password,
+    .session_put = pg_session_put,
+    .session_get = pg_session_get,
+    .session_delete = pg_session_delete,
+    .session_purge = pg_session_purge,
+    .refresh_put = pg_refresh_put,
+    .refresh_get = pg_refresh_get,
+    .refresh_rotate = pg_refresh_rotate,
+    .refresh_revoke_family = pg_refresh_revoke_family,
+    .refresh_purge = pg_refresh_purge,
+    .flow_put = pg_flow_put,
+    .flow_get = pg_flow_get,
+    .flow_set_user = pg_flow_set_user,
+    .flow_take = pg_flow_take,
+    .flow_purge = pg_flow_purge,
+    .consent_put = pg_consent_put,
+    .consent_get = pg_consent_get,
+};
