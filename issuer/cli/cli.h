@@ -66,15 +66,25 @@ int cli_backup(int argc, char **argv);
  */
 int cli_doctor(int argc, char **argv);
 
-/* Where the store lives when --db is not given. */
+/* Where the store lives when neither --db nor DATABASE_URL is given. */
 #define CLI_DB_DEFAULT "var/identity.db"
 
 /*
- * Open the SQLite store at path, or at CLI_DB_DEFAULT when path is NULL, into *out.
- * Only a command that adds something (create = 1) makes a new database (and the
+ * The database when --db is not given: DATABASE_URL when set and not empty, else
+ * CLI_DB_DEFAULT. Also applies DB_TIMEOUT_MS (1..600000 ms, the longest wait for
+ * a networked database's answer) to the stores opened after; -1 with a message
+ * printed for "identity-backend <cmd>" when that is not a number in range.
+ */
+int cli_db_env(const char *cmd, const char **db);
+
+/*
+ * Open the store at path (a SQLite file, sqlite:FILE or a postgres:// URL), or at
+ * cli_db_env's database when path is NULL, into *out.
+ * Only a command that adds something (create = 1) makes a new SQLite file (and the
  * default's var/ directory, mode 0700); any other finds none and says "no database
  * at <path>" (exit 2), so a mistyped --db never leaves an empty file behind.
- * Returns 0, or the exit status after printing "identity-backend <cmd>: <reason>".
+ * Returns 0, or the exit status after printing "identity-backend <cmd>: <reason>"
+ * (a URL's password never in it).
  */
 int cli_store_open(const char *cmd, const char *path, int create, store **out);
 

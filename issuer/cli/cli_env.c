@@ -61,3 +61,21 @@ int cli_password_params(struct password_params *p, int *weak_allowed, char *err,
 	password_params_default(p);
 	return -1;
 }
+
+/* see cli.h */
+int cli_db_env(const char *cmd, const char **db)
+{
+	const char *url = getenv("DATABASE_URL");
+	int64_t ms = 0;
+
+	if (db && !*db)
+		*db = url && *url ? url : CLI_DB_DEFAULT;
+	if (cli_env_i64("DB_TIMEOUT_MS", 1, 600000, &ms)) {
+		fprintf(stderr,
+		        "identity-backend %s: DB_TIMEOUT_MS: not a number of milliseconds in 1..600000\n",
+		        cmd);
+		return -1;
+	}
+	store_pg_set_timeout((int)ms);
+	return 0;
+}

@@ -18,14 +18,14 @@ int cli_store_open(const char *cmd, const char *path, int create, store **out)
 	const char *file; /* a SQLite file's path, for the existence check */
 
 	*out = NULL;
-	file = !path ? CLI_DB_DEFAULT : strncmp(path, "sqlite:", 7) == 0 ? path + 7 : path;
-	if (!create && !strstr(file, "://") && stat(file, &st) != 0 && errno == ENOENT) {
-		fprintf(stderr, "identity-backend %s: no database at %s\n", cmd,
-		        path ? path : CLI_DB_DEFAULT);
+	if (cli_db_env(cmd, &path))
+		return EXIT_USAGE;
+	file = strncmp(path, "sqlite:", 7) == 0 ? path + 7 : path;
+	if (!create && !store_is_postgres(path) && stat(file, &st) != 0 && errno == ENOENT) {
+		fprintf(stderr, "identity-backend %s: no database at %s\n", cmd, path);
 		return EXIT_USAGE;
 	}
-	if (!path) {
-		path = CLI_DB_DEFAULT;
+	if (strcmp(path, CLI_DB_DEFAULT) == 0) {
 		if (mkdir("var", 0700) != 0 && errno != EEXIST) {
 			fprintf(stderr, "identity-backend %s: var: cannot create: %s\n", cmd,
 			        strerror(errno));

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -59,7 +60,9 @@ static void on_accept(h2o_socket_t *listener, const char *err)
 	h2o_accept(&w->accept, sock);
 }
 
-/* One listening socket on host:port with SO_REUSEPORT; -1 with errno set on failure. */
+/* The listening socket on host:port; -1 with errno set on failure. Not SO_REUSEPORT:
+ * a second server started on a port in use must fail (EADDRINUSE), not silently
+ * share the traffic. Every loop accepts on a dup of this one socket. */
 static int listen_on(const server_config *cfg)
 {
 	struct sockaddr_storage ss = {0};
@@ -79,7 +82,6 @@ static int listen_on(const server_config *cfg)
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
 	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, SOMAXCONN)) {
 		int e = errno;
 		close(fd);
@@ -299,7 +301,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 	}
 	hsts = strncmp(cfg->issuer, "https://", 8) == 0;
 	for (unsigned i = 0; i < cfg->threads; i++) {
-		if ((loops[i].fd = listen_on(cfg)) < 0) {
+		if ((loops[i].fd = i ? fcntl(loops[0].fd, F_DUPFD_CLOEXEC, 0) : listen_on(cfg)) < 0) {
 			fprintf(stderr, "identity-backend serve: cannot listen on %s:%u: %s\n", cfg->host,
 			        cfg->port, strerror(errno));
 			while (i--)

@@ -54,12 +54,13 @@ try {
 	report(all.every((s) => s === 200), '400 concurrent requests all answered 200', [...new Set(all)].join(','));
 	r = await fetch(`${base}/ping`);
 	report(r.status === 200, 'still serving after the bad input');
-	// SO_REUSEPORT lets a second process bind the same port (rolling restarts); it must come up too.
-	const second = await startServer({ db: DB, port, threads: 1, issuer: null, readyMs: 5000 }).then(
-		(s) => (report(true, 'a second server can share the port (SO_REUSEPORT, rolling restarts)'), s),
-		(e) => (report(false, 'second server on the same port', e.message), null),
-	);
-	await second?.stop();
+	// A second server on a port in use refuses to start: two servers (perhaps on two
+	// databases) must never split one port's traffic silently.
+	const second = await run(['serve', '--db', path.join(tmp, 'second.db'), '--listen', `127.0.0.1:${port}`], { timeout: 10000 });
+	report(second.code === 1 && /cannot listen on 127\.0\.0\.1:\d+: Address already in use/.test(second.stderr),
+		'a second server on the same port refuses to start', `exit ${second.code}: ${second.stderr.trim()}`);
+	const pings = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/ping`).then((x) => x.status)));
+	report(pings.every((s) => s === 200), 'and the first keeps answering', pings.join(','));
 	const { code, ms } = await srv.stop();
 	report(code === 0 && ms < 2000, 'SIGTERM: clean exit within 2 s', `code ${code}, ${ms} ms`);
 } catch (e) {
