@@ -231,6 +231,7 @@ static void send_html(h2o_req_t *req, int status, const char *body, size_t len, 
 	response_add_header(req, "x-content-type-options", "nosniff");
 	response_add_header(req, "referrer-policy", "no-referrer");
 	response_add_header(req, "x-frame-options", "DENY");
+	response_retry_after(req);
 	req->res.content_length = len;
 	h2o_send_inline(req, body, len);
 }

@@ -102,8 +102,17 @@ void response_send_typed(h2o_req_t *req, int status, const char *type, const cha
 		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 		               H2O_STRLIT("no-store"));
 	response_add_header(req, "x-content-type-options", "nosniff");
+	response_retry_after(req);
 	req->res.content_length = len;
 	h2o_send_inline(req, body, len);
+}
+
+/* see response.h */
+void response_retry_after(h2o_req_t *req)
+{
+	if (req->res.status == 503 && h2o_find_header(&req->res.headers, H2O_TOKEN_RETRY_AFTER, -1) == -1)
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+		               H2O_STRLIT(RESPONSE_RETRY_AFTER));
 }
 
 /* see response.h */

@@ -41,7 +41,16 @@ int response_cors(h2o_req_t *req, const char *methods);
 /* Copy s into req's pool as a NUL-terminated string. */
 const char *response_pool_str(h2o_req_t *req, const char *s, size_t len);
 
-/* Send body[0..len) with status and content type; no-store unless Cache-Control was set. */
+/* Seconds a client is told to wait before retrying a 503 (the store or the key set
+ * is briefly unavailable: a failover, a restart). */
+#define RESPONSE_RETRY_AFTER "1"
+
+/* When req's status (set already) is 503 and no Retry-After was set: add
+ * Retry-After: RESPONSE_RETRY_AFTER. Every 503 this server sends carries one. */
+void response_retry_after(h2o_req_t *req);
+
+/* Send body[0..len) with status and content type; no-store unless Cache-Control was set;
+ * a 503 gets Retry-After. */
 void response_send_typed(h2o_req_t *req, int status, const char *type, const char *body, size_t len);
 
 /* Send body[0..len) with status and the JSON content type. */
