@@ -313,3 +313,74 @@ export function serverSet(report) {
 	}
 	return { servers, serve, stop };
 }
+
+// ---- a real PostgreSQL and a real HAProxy --------------------------------------------
+
+const stopAtExit = new Set(); // stop functions still to run if the suite exits early
+process.on('exit', () => {
+	for (const f of stopAtExit) f();
+});
+
+/**
+ * A throwaway PostgreSQL server (tests/pg.sh: initdb in a new temporary folder, a
+ * free port, trust authentication on loopback). Resolves {url, dir, pid(), stop()}:
+ * url is the superuser's postgresql:// URL of database "postgres"; stop() stops it
+ * and removes the folder (also run at exit if the suite never calls it).
+ */
+export async function startPostgres() {
+	const dir = tempDir('idb-pg-');
+	const { execFileSync } = await import('node:child_process');
+	const script = path.join(repo, 'tests', 'pg.sh');
+	const url = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', timeout: 120000 }).trim();
+	const stop = () => {
+		stopAtExit.delete(stop);
+		try {
+			execFileSync('bash', [script, 'stop', dir], { stdio: 'ignore', timeout: 60000 });
+		} catch {}
+	};
+	stopAtExit.add(stop);
+	const pid = () => Number(fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+	return { url, dir, pid, stop };
+}
+
+/**
+ * HAProxy (Debian's haproxy) in the foreground on 127.0.0.1:port, balancing HTTP
+ * requests round-robin over the given backend ports, with health checks on
+ * /health/live every 300 ms, retries with redispatch (a connection refused by a
+ * dead server goes to another) and X-Forwarded-For. Resolves {port, child, stop()}
+ * once it accepts connections; rejects if it exits or does not within 10 s.
+ */
+export async function startHaproxy(port, backends) {
+	const dir = tempDir('idb-haproxy-');
+	const cfg = path.join(dir, 'haproxy.cfg');
+	fs.writeFileSync(cfg, [
+		'global', '  maxconn 4096',
+		'defaults', '  mode http', '  timeout connect 2s', '  timeout client 30s', '  timeout server 30s',
+		'  retries 3', '  option redispatch', '  option forwardfor',
+		'frontend fe', `  bind 127.0.0.1:${port}`, '  default_backend be',
+		'backend be', '  balance roundrobin', '  option httpchk GET /health/live',
+		...backends.map((p, i) => `  server r${i} 127.0.0.1:${p} check inter 300 fall 1 rise 1`),
+		'',
+	].join('\n'));
+	const bin = fs.existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
+	const child = spawn(bin, ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
+	let err = '';
+	child.stderr.on('data', (d) => (err += d));
+	const stop = async () => {
+		stopAtExit.delete(kill);
+		await stopChild(child, { killAfterMs: 3000 });
+		fs.rmSync(dir, { recursive: true, force: true });
+	};
+	const kill = () => child.kill('SIGKILL');
+	stopAtExit.add(kill);
+	for (const t0 = Date.now(); Date.now() - t0 < 10000; await sleep(50)) {
+		if (child.exitCode !== null) throw new Error(`haproxy exited: ${err}`);
+		const up = await new Promise((resolve) => {
+			const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
+			s.on('error', () => resolve(false));
+		});
+		if (up) return { port, child, stop, stderr: () => err };
+	}
+	await stop();
+	throw new Error(`haproxy not accepting on ${port}: ${err}`);
+}
