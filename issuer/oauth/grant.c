@@ -313,7 +313,8 @@ void grant_refresh_token(h2o_req_t *req, app_thread *t, const http_form *f, cons
 	secret_hash(text, SECRET_TEXT_LEN, next.hash);
 	memcpy(next.client_id, c->id, sizeof next.client_id);
 	next.created_at = app_now(); /* expires_at 0: the grant's absolute lifetime stays */
-	e = store_refresh_rotate(t->db, hash, sizeof hash, &next, next.created_at, &old);
+	e = store_refresh_rotate(t->db, hash, sizeof hash, &next, next.created_at, t->app->cfg->refresh_grace,
+	                         &old);
 	if (e == STORE_REUSED)
 		invalid_grant(req,
 		              "the refresh token was already used: every token of its grant is now revoked");

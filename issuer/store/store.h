@@ -396,6 +396,14 @@ struct store_ops {
 	 * which revokes the family: a client must not refresh twice at once. On any
 	 * answer but OK and REUSED, *old_out is zeroed.
 	 *
+	 * grace (seconds, 0: off) forgives a retry whose first answer was lost: a
+	 * used token presented again less than grace seconds after it was rotated,
+	 * whose successor has not been used, is rotated again (OK): its successor
+	 * is marked used (superseded) and next takes its place. Reuse after the
+	 * grace, or once the successor was used, is REUSED as above. With grace,
+	 * concurrent rotations of one token within it all get OK, the last stored
+	 * successor being the only one left active.
+	 *
 	 * revoke_family makes every token of the family unusable (NOT_FOUND if it
 	 * has none). purge deletes tokens expired at `now` and revoked ones; used
 	 * tokens stay until they expire, so that their reuse is still recognised.
@@ -404,7 +412,7 @@ struct store_ops {
 	store_err (*refresh_get)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
 	                         struct store_refresh *out);
 	store_err (*refresh_rotate)(store *s, const uint8_t *old_hash, size_t old_hash_len,
-	                            const struct store_refresh *next, int64_t now,
+	                            const struct store_refresh *next, int64_t now, int64_t grace,
 	                            struct store_refresh *old_out);
 	store_err (*refresh_revoke_family)(store *s, const char *family_id);
 	store_err (*refresh_purge)(store *s, int64_t now);
@@ -634,10 +642,10 @@ static inline store_err store_refresh_get(store *s, const uint8_t *hash, size_t 
 	return s->ops->refresh_get(s, hash, hash_len, now, out);
 }
 static inline store_err store_refresh_rotate(store *s, const uint8_t *old_hash, size_t old_hash_len,
-                                             const struct store_refresh *next, int64_t now,
+                                             const struct store_refresh *next, int64_t now, int64_t grace,
                                              struct store_refresh *old_out)
 {
-	return s->ops->refresh_rotate(s, old_hash, old_hash_len, next, now, old_out);
+	return s->ops->refresh_rotate(s, old_hash, old_hash_len, next, now, grace, old_out);
 }
 static inline store_err store_refresh_revoke_family(store *s, const char *family_id)
 {

@@ -108,7 +108,8 @@ static const char *const pg_migrations[] = {
                     "  scope TEXT NOT NULL, auth_time BIGINT NOT NULL, created_at BIGINT NOT NULL,\n"
                     "  expires_at BIGINT NOT NULL,\n"
                     "  used BIGINT NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),\n"
-                    "  revoked BIGINT NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)));\n"
+                    "  revoked BIGINT NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),\n"
+                    "  used_at BIGINT NOT NULL DEFAULT 0, replaced_by BYTEA);\n"
                     "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);\n"
                     "CREATE INDEX refresh_tokens_client ON refresh_tokens (client_id);\n"
                     "CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);\n"
@@ -169,6 +170,8 @@ enum pg_query {
 	P_REFRESH_GET,
 	P_REFRESH_FIND,
 	P_REFRESH_USE,
+	P_REFRESH_SUPERSEDE,
+	P_REFRESH_REPLACED,
 	P_REFRESH_REVOKE,
 	P_REFRESH_PURGE,
 	P_FLOW_PUT,
@@ -252,9 +255,15 @@ static const char *const pg_queries[P_COUNT] = {
     /* FOR UPDATE: of two rotations of one token, the second waits for the first
      * to commit and then reads the token as it left it (used). */
     [P_REFRESH_FIND] = "SELECT " PG_REFRESH_COLS ", used, CASE WHEN " PG_FAMILY_REVOKED
-                       " THEN 1 ELSE 0 END FROM refresh_tokens AS t WHERE token_hash = $1::bytea "
-                       "FOR UPDATE",
-    [P_REFRESH_USE] = "UPDATE refresh_tokens SET used = 1 WHERE token_hash = $1::bytea",
+                       " THEN 1 ELSE 0 END, used_at, replaced_by FROM refresh_tokens AS t "
+                       "WHERE token_hash = $1::bytea FOR UPDATE",
+    [P_REFRESH_USE] = "UPDATE refresh_tokens SET used = 1, used_at = $2::bigint, replaced_by = $3::bytea "
+                      "WHERE token_hash = $1::bytea",
+    /* The reuse grace: the lost successor $1, if still unused, gives way to $3. */
+    [P_REFRESH_SUPERSEDE] = "UPDATE refresh_tokens SET used = 1, used_at = $2::bigint, replaced_by = "
+                            "$3::bytea WHERE token_hash = $1::bytea AND used = 0 AND revoked = 0",
+    [P_REFRESH_REPLACED] = "UPDATE refresh_tokens SET replaced_by = $3::bytea WHERE token_hash = $1::bytea "
+                           "AND used = 1 AND used_at <= $2::bigint",
     [P_REFRESH_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = $1",
     [P_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= $1::bigint OR revoked = 1",
     [P_FLOW_PUT] = "INSERT INTO login_flows (" PG_FLOW_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
@@ -1199,11 +1208,19 @@ static store_err pg_refresh_get(store *base, const uint8_t *hash, size_t hash_le
 	                      &store_cols_refresh, out);
 }
 
-/* Read the old token, locked, into *old; *used and *revoked from the same row. */
+/* What refresh_rotate reads of the old token besides its row. */
+struct pg_rotation {
+	int used, revoked;
+	int64_t used_at;
+	uint8_t replaced_by[STORE_HASH_MAX];
+	size_t replaced_by_len;
+};
+
+/* Read the old token, locked, into *old and *r; NOT_FOUND if none. */
 static store_err pg_refresh_lock(struct pg *s, const uint8_t *hash, size_t n, struct store_refresh *old,
-                                 int *used, int *revoked)
+                                 struct pg_rotation *r)
 {
-	const size_t k = store_cols_refresh.n;
+	const int k = (int)store_cols_refresh.n;
 	struct pg_params p = {0};
 	PGresult *res = NULL;
 	store_err e;
@@ -1213,35 +1230,79 @@ static store_err pg_refresh_lock(struct pg *s, const uint8_t *hash, size_t n, st
 		return e;
 	if (PQntuples(res) == 0)
 		e = STORE_NOT_FOUND;
-	else if (pg_read_row(res, 0, 0, &store_cols_refresh, old))
+	else if (pg_read_row(res, 0, 0, &store_cols_refresh, old) ||
+	         pg_col_i64(PQgetvalue(res, 0, k + 2), INT64_MIN, INT64_MAX, &r->used_at) ||
+	         (!PQgetisnull(res, 0, k + 3) &&
+	          pg_col_blob(PQgetvalue(res, 0, k + 3), (size_t)PQgetlength(res, 0, k + 3), r->replaced_by,
+	                      sizeof r->replaced_by, &r->replaced_by_len)))
 		e = pg_fail_row(s, "refresh_rotate", &store_cols_refresh);
-	*used = strcmp(PQntuples(res) ? PQgetvalue(res, 0, (int)k) : "0", "0") != 0;
-	*revoked = strcmp(PQntuples(res) ? PQgetvalue(res, 0, (int)k + 1) : "0", "0") != 0;
+	else {
+		r->used = strcmp(PQgetvalue(res, 0, k), "0") != 0;
+		r->revoked = strcmp(PQgetvalue(res, 0, k + 1), "0") != 0;
+	}
 	PQclear(res);
+	return e;
+}
+
+/* Run q with ($1 the hash a[0..n), $2 now, $3 the hash b[0..bn)); *changed the rows it changed. */
+static store_err pg_link(struct pg *s, enum pg_query q, const uint8_t *a, size_t n, int64_t now,
+                         const uint8_t *b, size_t bn, int *changed)
+{
+	struct pg_params p = {0};
+
+	pp_blob(&p, a, n);
+	pp_i64(&p, now);
+	pp_blob(&p, b, bn);
+	return pg_exec(s, q, "refresh_rotate", &p, changed);
+}
+
+/* A used token's retry within the grace: its unused successor gives way to next
+ * (*regranted 1), or this is a replay (0). */
+static store_err pg_refresh_regrant(struct pg *s, const uint8_t *old_hash, size_t old_len,
+                                    const struct pg_rotation *r, const struct store_refresh *next,
+                                    int64_t now, int64_t grace, int *regranted)
+{
+	store_err e;
+	int n = 0;
+
+	*regranted = 0;
+	if (grace <= 0 || r->revoked || now - r->used_at >= grace || !r->replaced_by_len)
+		return STORE_OK;
+	if ((e = pg_link(s, P_REFRESH_SUPERSEDE, r->replaced_by, r->replaced_by_len, now, next->hash,
+	                 next->hash_len, &n)) != STORE_OK ||
+	    !n)
+		return e;
+	if ((e = pg_link(s, P_REFRESH_REPLACED, old_hash, old_len, now, next->hash, next->hash_len, &n)) ==
+	    STORE_OK)
+		*regranted = 1;
 	return e;
 }
 
 /* One try of a rotation inside its own transaction (see store.h for the answers). */
 static store_err pg_rotate_once(struct pg *s, const uint8_t *old_hash, size_t old_len,
-                                const struct store_refresh *next, int64_t now, struct store_refresh *old)
+                                const struct store_refresh *next, int64_t now, int64_t grace,
+                                struct store_refresh *old)
 {
 	struct store_refresh row;
-	int used = 0, revoked = 0;
+	struct pg_rotation r = {0};
+	int regranted = 0, n = 0;
 	store_err e;
 
 	if ((e = pg_simple(s, "refresh_rotate", "BEGIN")) != STORE_OK)
 		return e;
-	e = pg_refresh_lock(s, old_hash, old_len, old, &used, &revoked);
+	e = pg_refresh_lock(s, old_hash, old_len, old, &r);
 	if (e == STORE_OK && strcmp(old->client_id, next->client_id) != 0)
 		e = STORE_NOT_FOUND; /* another client's token: not this client's to use or to revoke */
-	else if (e == STORE_OK && used) {
+	else if (e == STORE_OK && r.used && old->expires_at > now)
+		e = pg_refresh_regrant(s, old_hash, old_len, &r, next, now, grace, &regranted);
+	if (e == STORE_OK && r.used && !regranted) {
 		struct pg_params p = {0};
 
 		pp_text(&p, old->family_id);
 		if ((e = pg_exec(s, P_REFRESH_REVOKE, "refresh_rotate", &p, NULL)) == STORE_OK &&
 		    (e = pg_simple(s, "refresh_rotate", "COMMIT")) == STORE_OK)
 			return STORE_REUSED;
-	} else if (e == STORE_OK && (revoked || old->expires_at <= now))
+	} else if (e == STORE_OK && !regranted && (r.revoked || old->expires_at <= now))
 		e = STORE_NOT_FOUND;
 	else if (e == STORE_OK) {
 		/* The successor: the caller's hash and times, the grant's identity and scope. */
@@ -1250,8 +1311,8 @@ static store_err pg_rotate_once(struct pg *s, const uint8_t *old_hash, size_t ol
 		row.hash_len = next->hash_len;
 		row.created_at = next->created_at;
 		row.expires_at = next->expires_at ? next->expires_at : old->expires_at;
-		if ((e = pg_exec_key(s, P_REFRESH_USE, "refresh_rotate", NULL, old_hash, old_len)) ==
-		        STORE_OK &&
+		if ((regranted || (e = pg_link(s, P_REFRESH_USE, old_hash, old_len, now, next->hash,
+		                               next->hash_len, &n)) == STORE_OK) &&
 		    (e = pg_put_row(s, P_REFRESH_PUT, "refresh_rotate", &store_cols_refresh, &row)) ==
 		        STORE_OK &&
 		    (e = pg_simple(s, "refresh_rotate", "COMMIT")) == STORE_OK)
@@ -1263,7 +1324,7 @@ static store_err pg_rotate_once(struct pg *s, const uint8_t *old_hash, size_t ol
 }
 
 static store_err pg_refresh_rotate(store *base, const uint8_t *old_hash, size_t old_hash_len,
-                                   const struct store_refresh *next, int64_t now,
+                                   const struct store_refresh *next, int64_t now, int64_t grace,
                                    struct store_refresh *old_out)
 {
 	struct pg *s = (struct pg *)base;
@@ -1273,14 +1334,15 @@ static store_err pg_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 		memset(old_out, 0, sizeof *old_out);
 	if (!old_hash || !next || !old_out || old_hash_len == 0 || old_hash_len > STORE_HASH_MAX ||
 	    next->hash_len == 0 || next->hash_len > STORE_HASH_MAX || !STORE_TERMINATED(next->client_id) ||
-	    !next->client_id[0] || next->expires_at < 0)
+	    !next->client_id[0] || next->expires_at < 0 || grace < 0)
 		return pg_fail_ours(s, "refresh_rotate", "invalid argument", STORE_INVALID);
 	if (s->in_tx)
 		return pg_fail_ours(s, "refresh_rotate", "not inside tx_begin", STORE_INVALID);
 	/* A deadlock or serialization failure (40P01, 40001) rolled everything back:
 	 * try again. A timeout drops the connection, and is not retried. */
 	for (int i = 0; i < STORE_PG_RETRIES; i++)
-		if ((e = pg_rotate_once(s, old_hash, old_hash_len, next, now, old_out)) != STORE_BUSY ||
+		if ((e = pg_rotate_once(s, old_hash, old_hash_len, next, now, grace, old_out)) !=
+		        STORE_BUSY ||
 		    !s->conn)
 			break;
 	if (e != STORE_OK && e != STORE_REUSED)

@@ -180,6 +180,10 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (user_id, client_id)\n"
     ") STRICT, WITHOUT ROWID;\n"
     "CREATE INDEX consents_client ON consents (client_id);\n",
+    /* 4: refresh tokens remember when they were rotated and by which token, so a
+     * retry whose answer was lost can be told from a replay (the reuse grace). */
+    "ALTER TABLE refresh_tokens ADD COLUMN used_at INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE refresh_tokens ADD COLUMN replaced_by BLOB;\n",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -217,6 +221,8 @@ enum sq_query {
 	Q_REFRESH_GET,
 	Q_REFRESH_FIND,
 	Q_REFRESH_USE,
+	Q_REFRESH_SUPERSEDE,
+	Q_REFRESH_REPLACED,
 	Q_REFRESH_REVOKE,
 	Q_REFRESH_PURGE,
 	Q_FLOW_PUT,
@@ -300,8 +306,14 @@ static const char *const queries[Q_COUNT] = {
     [Q_REFRESH_GET] = "SELECT " SQ_REFRESH_COLS " FROM refresh_tokens AS t WHERE token_hash = ?1 AND "
                       "used = 0 AND expires_at > ?2 AND NOT " SQ_FAMILY_REVOKED,
     [Q_REFRESH_FIND] = "SELECT " SQ_REFRESH_COLS ", used, " SQ_FAMILY_REVOKED
-                       " FROM refresh_tokens AS t WHERE token_hash = ?1",
-    [Q_REFRESH_USE] = "UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1",
+                       ", used_at, replaced_by FROM refresh_tokens AS t WHERE token_hash = ?1",
+    [Q_REFRESH_USE] =
+        "UPDATE refresh_tokens SET used = 1, used_at = ?2, replaced_by = ?3 WHERE token_hash = ?1",
+    /* The reuse grace: the lost successor ?1, if still unused, gives way to ?3. */
+    [Q_REFRESH_SUPERSEDE] = "UPDATE refresh_tokens SET used = 1, used_at = ?2, replaced_by = ?3 "
+                            "WHERE token_hash = ?1 AND used = 0 AND revoked = 0",
+    [Q_REFRESH_REPLACED] = "UPDATE refresh_tokens SET replaced_by = ?3 WHERE token_hash = ?1 AND used = 1 "
+                           "AND used_at <= ?2",
     [Q_REFRESH_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1",
     [Q_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= ?1 OR revoked = 1",
     [Q_FLOW_PUT] = "INSERT INTO login_flows (" SQ_FLOW_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
@@ -1051,9 +1063,10 @@ out:
 	return e;
 }
 
-/* Step q bound with the blob a[0..n) to its end; *changes gets the rows it changed. */
-static store_err sq_run_blob(struct sq *s, enum sq_query q, const char *what, const uint8_t *a, size_t n,
-                             int *changes)
+/* Step q bound with (?1 the token hash a[0..n), ?2 now, ?3 the hash b[0..bn)) to its
+ * end; *changes gets the rows it changed. */
+static store_err sq_run_link(struct sq *s, enum sq_query q, const char *what, const uint8_t *a, size_t n,
+                             int64_t now, const uint8_t *b, size_t bn, int *changes)
 {
 	sqlite3_stmt *st = NULL;
 	store_err e;
@@ -1062,6 +1075,8 @@ static store_err sq_run_blob(struct sq *s, enum sq_query q, const char *what, co
 	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
 		goto out;
 	if ((rc = sqlite3_bind_blob(st, 1, a, (int)n, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    (rc = sqlite3_bind_blob(st, 3, b, (int)bn, SQLITE_STATIC)) ||
 	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
 		e = sq_fail(s, what, rc);
 		goto out;
@@ -1417,21 +1432,81 @@ static store_err sq_refresh_get(store *base, const uint8_t *hash, size_t hash_le
 	                      &store_cols_refresh, out);
 }
 
+/* What refresh_rotate reads of the old token besides its row. */
+struct sq_rotation {
+	int used, revoked;
+	int64_t used_at;
+	uint8_t replaced_by[STORE_HASH_MAX];
+	size_t replaced_by_len;
+};
+
+/* The old token (inside the rotation's transaction) into *old and *r; NOT_FOUND if none. */
+static store_err sq_refresh_find(struct sq *s, const uint8_t *hash, size_t n, struct store_refresh *old,
+                                 struct sq_rotation *r)
+{
+	const int k = (int)store_cols_refresh.n;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, Q_REFRESH_FIND, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)n, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "refresh_rotate", rc);
+		goto out;
+	}
+	if (sq_read_row(st, 0, &store_cols_refresh, old) ||
+	    sq_col_blob(st, k + 3, r->replaced_by, sizeof r->replaced_by, &r->replaced_by_len)) {
+		e = sq_fail_row(s, "refresh_rotate", &store_cols_refresh);
+		goto out;
+	}
+	r->used = sqlite3_column_int(st, k);
+	r->revoked = sqlite3_column_int(st, k + 1);
+	r->used_at = sqlite3_column_int64(st, k + 2);
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+/* A used token's retry within the grace: its unused successor gives way to next (1), or
+ * this is a replay (0). */
+static store_err sq_refresh_regrant(struct sq *s, const uint8_t *old_hash, size_t old_len,
+                                    const struct sq_rotation *r, const struct store_refresh *next,
+                                    int64_t now, int64_t grace, int *regranted)
+{
+	store_err e;
+	int n = 0;
+
+	*regranted = 0;
+	if (grace <= 0 || r->revoked || now - r->used_at >= grace || !r->replaced_by_len)
+		return STORE_OK;
+	if ((e = sq_run_link(s, Q_REFRESH_SUPERSEDE, "refresh_rotate", r->replaced_by, r->replaced_by_len,
+	                     now, next->hash, next->hash_len, &n)) != STORE_OK ||
+	    !n)
+		return e;
+	if ((e = sq_run_link(s, Q_REFRESH_REPLACED, "refresh_rotate", old_hash, old_len, now, next->hash,
+	                     next->hash_len, &n)) == STORE_OK)
+		*regranted = 1;
+	return e;
+}
+
 static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t old_hash_len,
-                                   const struct store_refresh *next, int64_t now,
+                                   const struct store_refresh *next, int64_t now, int64_t grace,
                                    struct store_refresh *old_out)
 {
 	struct sq *s = (struct sq *)base;
 	struct store_refresh row;
-	sqlite3_stmt *st = NULL;
+	struct sq_rotation r = {0};
 	store_err e;
-	int rc, used, revoked, n = 0, began = 0;
+	int n = 0, began = 0, regranted = 0;
 
 	if (old_out)
 		memset(old_out, 0, sizeof *old_out);
 	if (!old_hash || !next || !old_out || old_hash_len == 0 || old_hash_len > STORE_HASH_MAX ||
 	    next->hash_len == 0 || next->hash_len > STORE_HASH_MAX || !STORE_TERMINATED(next->client_id) ||
-	    !next->client_id[0] || next->expires_at < 0) {
+	    !next->client_id[0] || next->expires_at < 0 || grace < 0) {
 		e = sq_fail_ours(s, "refresh_rotate", "invalid argument", STORE_INVALID);
 		goto out;
 	}
@@ -1442,26 +1517,16 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 	if ((e = sq_run(s, Q_BEGIN, "refresh_rotate", NULL, NULL)) != STORE_OK)
 		goto out;
 	began = 1;
-	if ((e = sq_stmt(s, Q_REFRESH_FIND, &st)) != STORE_OK)
+	if ((e = sq_refresh_find(s, old_hash, old_hash_len, old_out, &r)) != STORE_OK)
 		goto out;
-	if ((rc = sqlite3_bind_blob(st, 1, old_hash, (int)old_hash_len, SQLITE_STATIC)) ||
-	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "refresh_rotate", rc);
-		goto out;
-	}
-	if (sq_read_row(st, 0, &store_cols_refresh, old_out)) {
-		e = sq_fail_row(s, "refresh_rotate", &store_cols_refresh);
-		goto out;
-	}
-	used = sqlite3_column_int(st, (int)store_cols_refresh.n);
-	revoked = sqlite3_column_int(st, (int)store_cols_refresh.n + 1);
-	sq_done(s, st);
-	st = NULL;
 	if (strcmp(old_out->client_id, next->client_id) != 0) {
 		e = STORE_NOT_FOUND; /* another client's token: not this client's to use or to revoke */
 		goto out;
 	}
-	if (used) {
+	if (r.used && old_out->expires_at > now &&
+	    (e = sq_refresh_regrant(s, old_hash, old_hash_len, &r, next, now, grace, &regranted)) != STORE_OK)
+		goto out;
+	if (r.used && !regranted) {
 		if ((e = sq_run(s, Q_REFRESH_REVOKE, "refresh_rotate", old_out->family_id, NULL)) !=
 		        STORE_OK ||
 		    (e = sq_run(s, Q_COMMIT, "refresh_rotate", NULL, NULL)) != STORE_OK)
@@ -1469,7 +1534,7 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 		e = STORE_REUSED;
 		goto out;
 	}
-	if (revoked || old_out->expires_at <= now) {
+	if (!regranted && (r.revoked || old_out->expires_at <= now)) {
 		e = STORE_NOT_FOUND;
 		goto out;
 	}
@@ -1479,18 +1544,14 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 	row.hash_len = next->hash_len;
 	row.created_at = next->created_at;
 	row.expires_at = next->expires_at ? next->expires_at : old_out->expires_at;
-	if ((e = sq_run_blob(s, Q_REFRESH_USE, "refresh_rotate", old_hash, old_hash_len, &n)) != STORE_OK)
+	if (!regranted && (e = sq_run_link(s, Q_REFRESH_USE, "refresh_rotate", old_hash, old_hash_len, now,
+	                                   next->hash, next->hash_len, &n)) != STORE_OK)
 		goto out;
-	if (n != 1) { /* read in this very transaction: cannot happen */
-		e = sq_fail_ours(s, "refresh_rotate", "token vanished inside its transaction", STORE_IO);
-		goto out;
-	}
 	if ((e = sq_put_row(s, Q_REFRESH_PUT, "refresh_rotate", &store_cols_refresh, &row)) != STORE_OK ||
 	    (e = sq_run(s, Q_COMMIT, "refresh_rotate", NULL, NULL)) != STORE_OK)
 		goto out;
 	e = STORE_OK;
 out:
-	sq_done(s, st);
 	if (began)
 		sq_rollback(s);
 	if (e != STORE_OK && e != STORE_REUSED && old_out)

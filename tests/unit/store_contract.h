@@ -713,7 +713,7 @@ static void test_refresh(store *s)
 	nx = next_token(1, "client-r", NOW + 1200);
 	snprintf(nx.family_id, sizeof nx.family_id, "fam-ignored");
 	snprintf(nx.scope, sizeof nx.scope, "admin");
-	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &nx, NOW, &old) == STORE_OK &&
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &nx, NOW, 0, &old) == STORE_OK &&
 	            refresh_eq(&r1, &old),
 	        "rotate: OK, and old_out is the old token");
 	T_CHECK(store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_NOT_FOUND,
@@ -724,24 +724,24 @@ static void test_refresh(store *s)
 	        !strcmp(got.client_id, "client-r") && !strcmp(got.scope, r1.scope) &&
 	        got.auth_time == r1.auth_time && got.created_at == NOW + 1 && got.expires_at == NOW + 1200,
 	    "the new token: the old one's family, user, scope (RFC 6749 §6) and auth_time; its own times");
-	T_CHECK(store_refresh_rotate(s, nx.hash, nx.hash_len, &(struct store_refresh){0}, NOW, &old) ==
+	T_CHECK(store_refresh_rotate(s, nx.hash, nx.hash_len, &(struct store_refresh){0}, NOW, 0, &old) ==
 	            STORE_INVALID,
 	        "an empty successor: INVALID");
 
 	/* The attack: the first token comes back. */
 	r1 = refresh(1, "fam-1", "client-r", "u-b", NOW + 600);
 	bad = next_token(2, "client-r", NOW + 1200);
-	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 10, &old) == STORE_REUSED &&
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 10, 0, &old) == STORE_REUSED &&
 	            !strcmp(old.family_id, "fam-1") && !strcmp(old.user_id, "u-b"),
 	        "refresh token reuse: STORE_REUSED, old_out says whose (RFC 9700 §4.14.2)");
 	T_CHECK(store_refresh_get(s, nx.hash, nx.hash_len, NOW + 10, &got) == STORE_NOT_FOUND &&
 	            store_refresh_get(s, bad.hash, bad.hash_len, NOW + 10, &got) == STORE_NOT_FOUND,
 	        "reuse revokes the family: the legitimate successor is dead, no new token stored");
 	bad = next_token(3, "client-r", NOW + 1200);
-	T_CHECK(store_refresh_rotate(s, nx.hash, nx.hash_len, &bad, NOW + 10, &old) == STORE_NOT_FOUND &&
+	T_CHECK(store_refresh_rotate(s, nx.hash, nx.hash_len, &bad, NOW + 10, 0, &old) == STORE_NOT_FOUND &&
 	            old.family_id[0] == '\0',
 	        "rotating a token of a revoked family: NOT_FOUND, old_out zeroed");
-	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 10, &old) == STORE_REUSED,
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 10, 0, &old) == STORE_REUSED,
 	        "presenting the reused token again: REUSED again");
 	T_CHECK(!store_unavailable(STORE_REUSED) &&
 	            !strcmp(store_strerror(STORE_REUSED), "refresh token reused"),
@@ -751,23 +751,23 @@ static void test_refresh(store *s)
 	r1 = refresh(10, "fam-2", "client-r", "u-b", NOW + 600);
 	T_CHECK(store_refresh_put(s, &r1) == STORE_OK, "fam-2: a fresh grant");
 	bad = next_token(10, "client-q", NOW + 1200);
-	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, &old) == STORE_NOT_FOUND &&
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, 0, &old) == STORE_NOT_FOUND &&
 	            store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK,
 	        "another client presents it: NOT_FOUND, and the token stays active");
 	bad = next_token(11, "client-r", NOW + 1200);
-	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 600, &old) == STORE_NOT_FOUND &&
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 600, 0, &old) == STORE_NOT_FOUND &&
 	            store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK,
 	        "expired: NOT_FOUND, not marked used");
-	T_CHECK(store_refresh_rotate(s, r1.hash, 31, &bad, NOW, &old) == STORE_NOT_FOUND,
+	T_CHECK(store_refresh_rotate(s, r1.hash, 31, &bad, NOW, 0, &old) == STORE_NOT_FOUND,
 	        "unknown hash: NOT_FOUND");
 	bad = next_token(12, "client-r", NOW + 1200);
 	memcpy(bad.hash, r1.hash, 32); /* the successor's hash collides with an existing token */
-	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, &old) == STORE_CONFLICT &&
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, 0, &old) == STORE_CONFLICT &&
 	            store_refresh_get(s, r1.hash, r1.hash_len, NOW, &got) == STORE_OK &&
 	            old.family_id[0] == '\0',
 	        "a successor hash that exists: CONFLICT, rolled back (old still active)");
 	bad = next_token(13, "client-r", 0);
-	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, &old) == STORE_OK &&
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW, 0, &old) == STORE_OK &&
 	            store_refresh_get(s, bad.hash, bad.hash_len, NOW, &got) == STORE_OK &&
 	            got.expires_at == NOW + 600,
 	        "expires_at 0: the successor keeps the old expiry (absolute lifetime)");
@@ -778,9 +778,9 @@ static void test_refresh(store *s)
 	            store_refresh_revoke_family(s, "fam-none") == STORE_NOT_FOUND &&
 	            store_refresh_revoke_family(s, "") == STORE_INVALID,
 	        "revoke_family again: OK; unknown family NOT_FOUND; empty INVALID");
-	T_CHECK(store_refresh_rotate(s, NULL, 32, &bad, NOW, &old) == STORE_INVALID &&
-	            store_refresh_rotate(s, r1.hash, 32, NULL, NOW, &old) == STORE_INVALID &&
-	            store_refresh_rotate(s, r1.hash, 32, &bad, NOW, NULL) == STORE_INVALID &&
+	T_CHECK(store_refresh_rotate(s, NULL, 32, &bad, NOW, 0, &old) == STORE_INVALID &&
+	            store_refresh_rotate(s, r1.hash, 32, NULL, NOW, 0, &old) == STORE_INVALID &&
+	            store_refresh_rotate(s, r1.hash, 32, &bad, NOW, 0, NULL) == STORE_INVALID &&
 	            store_refresh_get(s, r1.hash, 0, NOW, &got) == STORE_INVALID,
 	        "NULL or empty arguments: INVALID");
 
@@ -788,7 +788,7 @@ static void test_refresh(store *s)
 	r1 = refresh(20, "fam-3", "client-r", "u-b", NOW + 600);
 	nx = next_token(20, "client-r", NOW + 900);
 	T_CHECK(store_refresh_put(s, &r1) == STORE_OK &&
-	            store_refresh_rotate(s, r1.hash, r1.hash_len, &nx, NOW, &old) == STORE_OK,
+	            store_refresh_rotate(s, r1.hash, r1.hash_len, &nx, NOW, 0, &old) == STORE_OK,
 	        "fam-3: a token and its successor");
 	used = q_int(s, "SELECT count(*) FROM refresh_tokens WHERE used = 1 AND revoked = 0");
 	T_CHECK(store_refresh_purge(s, NOW + 1) == STORE_OK &&
@@ -796,7 +796,7 @@ static void test_refresh(store *s)
 	            q_int(s, "SELECT count(*) FROM refresh_tokens WHERE used = 1") == used && used >= 1,
 	        "purge deletes revoked families, keeps used tokens until they expire");
 	bad = next_token(21, "client-r", NOW + 900);
-	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 2, &old) == STORE_REUSED,
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &bad, NOW + 2, 0, &old) == STORE_REUSED,
 	        "so reuse is still detected after a purge");
 	T_CHECK(store_refresh_purge(s, NOW + 900) == STORE_OK &&
 	            q_int(s, "SELECT count(*) FROM refresh_tokens") == 0,
@@ -823,6 +823,53 @@ static void test_refresh(store *s)
 	            store_user_get(s, "u-b", &gone) == STORE_NOT_FOUND,
 	        "user_delete removes the user's sessions, codes and refresh tokens");
 	T_CHECK(store_client_delete(s, "client-r") == STORE_OK, "clean up client-r");
+}
+
+/* The reuse grace (REFRESH_REUSE_GRACE_SECONDS): a retry whose answer was lost is
+ * rotated again; a replay after the grace, or once the successor was used, still
+ * revokes the family. */
+static void test_refresh_grace(store *s)
+{
+	struct store_client c = client("client-gr", 0);
+	struct store_user u = user("u-gr", "grace", "");
+	struct store_refresh r1 = refresh(200, "fam-gr", "client-gr", "u-gr", NOW + 600), got, old;
+	struct store_refresh n2 = next_token(200, "client-gr", 0), n3 = next_token(201, "client-gr", 0),
+	                     n4 = next_token(202, "client-gr", 0), n5 = next_token(203, "client-gr", 0);
+
+	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK &&
+	            store_refresh_put(s, &r1) == STORE_OK &&
+	            store_refresh_rotate(s, r1.hash, r1.hash_len, &n2, NOW, 5, &old) == STORE_OK,
+	        "grace 5 s: a token rotated once");
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &n3, NOW + 4, 5, &old) == STORE_OK &&
+	            refresh_eq(&r1, &old) &&
+	            store_refresh_get(s, n3.hash, n3.hash_len, NOW + 4, &got) == STORE_OK &&
+	            !strcmp(got.family_id, "fam-gr") &&
+	            store_refresh_get(s, n2.hash, n2.hash_len, NOW + 4, &got) == STORE_NOT_FOUND,
+	        "its retry 4 s later (the answer was lost): a fresh successor, the lost one superseded");
+	T_CHECK(store_refresh_rotate(s, n3.hash, n3.hash_len, &n4, NOW + 5, 5, &old) == STORE_OK,
+	        "the client goes on with the fresh successor");
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &n5, NOW + 6, 5, &old) == STORE_REUSED &&
+	            store_refresh_get(s, n4.hash, n4.hash_len, NOW + 6, &got) == STORE_NOT_FOUND,
+	        "the first token again, once its successor was used: REUSED, the family revoked");
+	r1 = refresh(210, "fam-gr2", "client-gr", "u-gr", NOW + 600);
+	n2 = next_token(210, "client-gr", 0);
+	n3 = next_token(211, "client-gr", 0);
+	T_CHECK(store_refresh_put(s, &r1) == STORE_OK &&
+	            store_refresh_rotate(s, r1.hash, r1.hash_len, &n2, NOW, 5, &old) == STORE_OK &&
+	            store_refresh_rotate(s, r1.hash, r1.hash_len, &n3, NOW + 5, 5, &old) == STORE_REUSED &&
+	            store_refresh_get(s, n2.hash, n2.hash_len, NOW + 5, &got) == STORE_NOT_FOUND,
+	        "a replay at the end of the grace (5 s of 5): REUSED, the family revoked");
+	r1 = refresh(220, "fam-gr3", "client-gr", "u-gr", NOW + 600);
+	n2 = next_token(220, "client-gr", 0);
+	n3 = next_token(221, "client-gr", 0);
+	T_CHECK(store_refresh_put(s, &r1) == STORE_OK &&
+	            store_refresh_rotate(s, r1.hash, r1.hash_len, &n2, NOW, 0, &old) == STORE_OK &&
+	            store_refresh_rotate(s, r1.hash, r1.hash_len, &n3, NOW + 1, 0, &old) == STORE_REUSED,
+	        "grace 0: any replay is REUSED");
+	T_CHECK(store_refresh_rotate(s, r1.hash, r1.hash_len, &n3, NOW, -1, &old) == STORE_INVALID,
+	        "a negative grace: INVALID");
+	T_CHECK(store_user_delete(s, "grace") == STORE_OK && store_client_delete(s, "client-gr") == STORE_OK,
+	        "clean up");
 }
 
 /* ---- login flows and consents ---- */
@@ -1093,7 +1140,7 @@ static void *rotate_racer(void *arg)
 			r->res[i] = 3;
 			continue;
 		}
-		e = store_refresh_rotate(s, tok.hash, tok.hash_len, &nx, NOW, &old);
+		e = store_refresh_rotate(s, tok.hash, tok.hash_len, &nx, NOW, 0, &old);
 		r->res[i] = e == STORE_OK ? 1 : e == STORE_REUSED ? 2 : 3;
 	}
 	store_close(s);
@@ -1228,7 +1275,7 @@ static void test_rotate_processes(void)
 				    refresh(4000 + i, "x", "client-c", "user-1", NOW + 600);
 				struct store_refresh nx =
 				    next_token(10000 + (unsigned)k * NPCODE + i, "client-c", 0);
-				store_err e = store_refresh_rotate(cs, t.hash, t.hash_len, &nx, NOW, &old);
+				store_err e = store_refresh_rotate(cs, t.hash, t.hash_len, &nx, NOW, 0, &old);
 
 				w[i] = e == STORE_OK ? 1 : e == STORE_REUSED ? 2 : 3;
 			}
@@ -1285,7 +1332,7 @@ static void test_tx(store *s)
 	T_CHECK(store_tx_begin(s) == STORE_OK && store_tx_begin(s) == STORE_INVALID,
 	        "no nested tx_begin: INVALID");
 	nx = next_token(700, "client-tx", NOW + 1200);
-	T_CHECK(store_refresh_rotate(s, r.hash, r.hash_len, &nx, NOW, &old) == STORE_INVALID,
+	T_CHECK(store_refresh_rotate(s, r.hash, r.hash_len, &nx, NOW, 0, &old) == STORE_INVALID,
 	        "refresh_rotate (a transaction of its own) inside one: INVALID");
 	T_CHECK(store_code_take(s, k.code_hash, k.code_hash_len, NOW, &got) == STORE_OK &&
 	            code_eq(&k, &got) && store_refresh_put(s, &r) == STORE_OK,
@@ -1671,6 +1718,7 @@ static void contract_run(const struct store_contract *c)
 		test_users(s);
 		test_sessions(s);
 		test_refresh(s);
+		test_refresh_grace(s);
 		test_flows(s);
 		test_tx(s);
 		store_close(s);

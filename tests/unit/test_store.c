@@ -181,8 +181,8 @@ static void test_open_and_migrate(void)
 		return;
 	T_CHECK(strcmp(s->ops->name, "sqlite") == 0 && s->ops == &store_sqlite_ops,
 	        "the store carries its ops");
-	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 3,
-	        "user_version is the schema version (3)");
+	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 4,
+	        "user_version is the schema version (4)");
 	T_CHECK(q_int(s, "PRAGMA application_id") == SQ_APP_ID, "application_id marks the file as ours");
 	T_CHECK(q_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('clients', "
 	                 "'signing_keys', 'revoked_tokens', 'users', 'sessions', 'auth_codes', "
@@ -209,7 +209,7 @@ static void test_open_and_migrate(void)
 	T_CHECK(s != NULL, "reopen succeeds (%s)", s ? "ok" : err);
 	if (!s)
 		return;
-	T_CHECK(q_int(s, "PRAGMA user_version") == 3 &&
+	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION &&
 	            q_int(s, "SELECT count(*) FROM sqlite_schema") == objects,
 	        "reopen is idempotent: same version, same %lld schema objects", (long long)objects);
 	store_close(s);
@@ -383,10 +383,11 @@ static void test_migrate_v2(void)
 	                     "8); INSERT INTO sessions VALUES (x'01', 'u-old', 8, 9)") == SQLITE_OK,
 	        "a v2 database with a client, a user and a session, made by hand");
 	s = store_sqlite_open(p, err, sizeof err);
-	T_CHECK(s && q_int(s, "PRAGMA user_version") == 3 &&
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION &&
 	            q_int(s, "SELECT count(*) FROM sqlite_schema WHERE name IN ('login_flows', 'consents', "
 	                     "'login_flows_expires')") == 3,
-	        "v2 -> v3 on open: login_flows, consents and the expiry index exist (%s)", s ? "ok" : err);
+	        "v2 -> v%d on open: login_flows, consents and the expiry index exist (%s)", SQ_SCHEMA_VERSION,
+	        s ? "ok" : err);
 	if (!s)
 		return;
 	T_CHECK(store_client_get(s, "old-client", &got) == STORE_OK && got.post_logout_uris[0] == '\0' &&
@@ -405,6 +406,39 @@ static void test_migrate_v2(void)
 	            q_int(s, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'") ==
 	                0,
 	        "foreign keys and integrity hold after the migration");
+	store_close(s);
+}
+
+/* A database at schema v3 (before the refresh reuse grace) is migrated to v4: its
+ * refresh tokens keep working, with the grace, and a replay is still caught. */
+static void test_migrate_v3(void)
+{
+	char p[256], err[512];
+	struct store_refresh old, nx = next_token(90, "c3", 0), nx2 = next_token(91, "c3", 0);
+	store *s;
+
+	T_CHECK(raw_exec(at(p, sizeof p, "v3.db"), migrations[0]) == SQLITE_OK &&
+	            raw_exec(p, migrations[1]) == SQLITE_OK && raw_exec(p, migrations[2]) == SQLITE_OK &&
+	            raw_exec(p,
+	                     "PRAGMA user_version = 3; INSERT INTO clients (id, is_public, created_at) "
+	                     "VALUES ('c3', 1, 1); INSERT INTO users (id, username, password_hash, "
+	                     "created_at) VALUES ('u3', 'u3', 'h', 1); INSERT INTO refresh_tokens "
+	                     "(token_hash, family_id, client_id, user_id, scope, auth_time, created_at, "
+	                     "expires_at) VALUES (x'0102', 'f3', 'c3', 'u3', 'openid', 1, 1, 4000000000)") ==
+	                SQLITE_OK,
+	        "a v3 database with a refresh token, made by hand");
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == 4 &&
+	            q_int(s, "SELECT count(*) FROM pragma_table_info('refresh_tokens') WHERE name IN "
+	                     "('used_at', 'replaced_by')") == 2,
+	        "v3 -> v4 on open: refresh tokens gain used_at and replaced_by (%s)", s ? "ok" : err);
+	if (!s)
+		return;
+	T_CHECK(store_refresh_rotate(s, (const uint8_t *)"\x01\x02", 2, &nx, NOW, 5, &old) == STORE_OK &&
+	            !strcmp(old.family_id, "f3") &&
+	            store_refresh_rotate(s, (const uint8_t *)"\x01\x02", 2, &nx2, NOW + 1, 5, &old) ==
+	                STORE_OK,
+	        "the old token rotates, and its retry within the grace is forgiven");
 	store_close(s);
 }
 
@@ -427,7 +461,7 @@ static void test_rotate_busy(store *s)
 	T_CHECK(q_exec(other, "BEGIN IMMEDIATE") == SQLITE_OK, "another connection holds the write lock");
 	sqlite3_busy_timeout(((struct sq *)s)->db, 50);
 	nx = next_token(50, "client-busy", NOW + 1200);
-	T_CHECK(store_refresh_rotate(s, t.hash, t.hash_len, &nx, NOW, &old) == STORE_BUSY &&
+	T_CHECK(store_refresh_rotate(s, t.hash, t.hash_len, &nx, NOW, 0, &old) == STORE_BUSY &&
 	            old.hash_len == 0,
 	        "rotate while another writer holds the lock: STORE_BUSY (\"%s\")", store_errmsg(s));
 	T_CHECK(store_user_login_failed(s, "u-busy", NOW, 3, 60, NULL) == STORE_BUSY,
@@ -435,7 +469,7 @@ static void test_rotate_busy(store *s)
 	q_exec(other, "ROLLBACK");
 	T_CHECK(sqlite3_get_autocommit(((struct sq *)s)->db) &&
 	            store_refresh_get(s, t.hash, t.hash_len, NOW, &got) == STORE_OK &&
-	            store_refresh_rotate(s, t.hash, t.hash_len, &nx, NOW, &old) == STORE_OK,
+	            store_refresh_rotate(s, t.hash, t.hash_len, &nx, NOW, 0, &old) == STORE_OK,
 	        "no transaction left open; the token was untouched and rotates once the lock is gone");
 	sqlite3_busy_timeout(((struct sq *)s)->db, STORE_SQLITE_BUSY_MS);
 	T_CHECK(store_user_delete(s, "busy") == STORE_OK && store_client_delete(s, "client-busy") == STORE_OK,
@@ -676,6 +710,7 @@ int main(void)
 	}
 	test_migrate_v1();
 	test_migrate_v2();
+	test_migrate_v3();
 	test_readonly();
 	test_damaged();
 	rm_dir();
