@@ -71,6 +71,11 @@
 #define HAVE_INTEL_AVX2
 #define TFM_TIMING_RESISTANT
 
+/* ChaCha20-Poly1305 (RFC 8439): private signing keys sealed at rest (SECRETS_SYSTEM);
+ * the portable C code, no assembly. */
+#define HAVE_CHACHA
+#define HAVE_POLY1305
+
 /* Randomness: Hash-DRBG over the OS source (getrandom / /dev/urandom). */
 #define HAVE_HASHDRBG
 

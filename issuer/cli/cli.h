@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "crypto/password.h"
+#include "crypto/seal.h"
 #include "store/store.h"
 
 #define EXIT_INVALID 1
@@ -76,6 +77,15 @@ int cli_doctor(int argc, char **argv);
  * printed for "identity-backend <cmd>" when that is not a number in range.
  */
 int cli_db_env(const char *cmd, const char **db);
+
+/*
+ * SECRETS_SYSTEM (comma-separated secrets of at least 32 bytes; the first seals
+ * new private keys, every one opens) into *seal, for the store at db. Required
+ * when db is PostgreSQL: a networked database and its backups must never hold a
+ * usable private key. 0, or -1 with "identity-backend <cmd>: ..." printed (never
+ * a secret).
+ */
+int cli_seal_env(const char *cmd, const char *db, seal_keys *seal);
 
 /*
  * Open the store at path (a SQLite file, sqlite:FILE or a postgres:// URL), or at

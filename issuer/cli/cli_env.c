@@ -79,3 +79,22 @@ int cli_db_env(const char *cmd, const char **db)
 	store_pg_set_timeout((int)ms);
 	return 0;
 }
+
+/* see cli.h */
+int cli_seal_env(const char *cmd, const char *db, seal_keys *seal)
+{
+	char why[128];
+
+	if (seal_keys_parse(getenv("SECRETS_SYSTEM"), seal, why, sizeof why)) {
+		fprintf(stderr, "identity-backend %s: SECRETS_SYSTEM: %s\n", cmd, why);
+		return -1;
+	}
+	if (!seal->n && store_is_postgres(db)) {
+		fprintf(stderr,
+		        "identity-backend %s: SECRETS_SYSTEM is required with PostgreSQL (one or more "
+		        "comma-separated secrets of at least 32 bytes that seal the private keys)\n",
+		        cmd);
+		return -1;
+	}
+	return 0;
+}

@@ -52,6 +52,7 @@ struct keyring {
 	size_t legacy_len;
 	int warned;                                      /* the too-many-keys warning was given */
 	int64_t rotate_every, rotate_lead, rotate_grace; /* keyring_set_rotation; every 0: off */
+	seal_keys seal;                                  /* keyring_set_seal; n 0: keys stored plain */
 };
 
 /* Rows as key_list gave them (DER copied: the store wipes its row after the callback). */
@@ -135,6 +136,7 @@ void keyring_free(keyring *r)
 	if (!r)
 		return;
 	view_free(r->v, 1);
+	seal_keys_wipe(&r->seal);
 	if (r->legacy) {
 		memset(r->legacy, 0, r->legacy_len);
 		free(r->legacy);
@@ -144,26 +146,20 @@ void keyring_free(keyring *r)
 	free(r);
 }
 
-/* Generate a key for alg, store it (made at now, signing from not_before), and put its row first in rows. */
-static int add_key(store *s, WC_RNG *rng, const char *alg, int64_t now, int64_t not_before, struct rows *rows,
-                   char *err, size_t errlen)
+/* Generate a key for alg, store it (made at now, signing from not_before; sealed when
+ * r seals), and put its row first in rows. */
+static int add_key(const keyring *r, store *s, WC_RNG *rng, const char *alg, int64_t now, int64_t not_before,
+                   struct rows *rows, char *err, size_t errlen)
 {
 	struct store_key row = {.created_at = now, .not_before = not_before};
 	keys_key *k = NULL;
-	uint8_t *der = NULL;
-	size_t der_len = 0;
 	store_err se;
 	int rc = -1;
 
-	if (keys_generate(alg, rng, &k) != JOSE_OK || keys_export_private(k, &der, &der_len) != JOSE_OK ||
-	    der_len > sizeof row.private_der) {
+	if (keys_generate(alg, rng, &k) != JOSE_OK || keys_to_row(k, &r->seal, rng, &row)) {
 		snprintf(err, errlen, "cannot generate a %s key", alg);
 		goto out;
 	}
-	strcpy(row.kid, keys_kid(k));
-	strcpy(row.alg, alg);
-	memcpy(row.private_der, der, der_len);
-	row.private_der_len = der_len;
 	if ((se = store_key_put(s, &row)) != STORE_OK) {
 		snprintf(err, errlen, "cannot store the new %s key: %s (%s)", alg, store_strerror(se),
 		         store_errmsg(s));
@@ -176,9 +172,8 @@ static int add_key(store *s, WC_RNG *rng, const char *alg, int64_t now, int64_t 
 	rows->n++;
 	rc = 0;
 out:
-	keys_free_der(der, der_len);
+	explicit_bzero(&row, sizeof row);
 	keys_free(k);
-	memset(&row, 0, sizeof row);
 	return rc;
 }
 
@@ -264,6 +259,7 @@ static struct view *view_build(const keyring *r, const struct view *old, const s
                                size_t errlen)
 {
 	struct view *v = calloc(1, sizeof *v);
+	int sealed = 0;
 
 	if (!v) {
 		snprintf(err, errlen, "out of memory");
@@ -275,9 +271,12 @@ static struct view *view_build(const keyring *r, const struct view *old, const s
 		e->not_before = k->not_before, e->retired_at = k->retired_at, e->expires_at = k->expires_at;
 		if ((e->k = reuse(old, k->kid)))
 			continue;
-		if (keys_import_private(k->alg, k->private_der, k->private_der_len, &e->k) != JOSE_OK ||
-		    strcmp(keys_kid(e->k), k->kid) != 0) {
-			snprintf(err, errlen, "stored key %s (%s) cannot be loaded", k->kid, k->alg);
+		if (keys_from_row(k, &r->seal, &e->k, &sealed) != JOSE_OK) {
+			snprintf(
+			    err, errlen,
+			    sealed ? "stored key %s (%s) is sealed, and no secret in SECRETS_SYSTEM opens it"
+			           : "stored key %s (%s) cannot be loaded",
+			    k->kid, k->alg);
 			goto fail;
 		}
 	}
@@ -315,10 +314,16 @@ static int ensure_required(keyring *r, size_t n, store *s, WC_RNG *rng, int64_t 
 		while (j < rows->n &&
 		       !(strcmp(rows->k[j].alg, r->required[i]) == 0 && eligible(&rows->k[j], now)))
 			j++;
-		if (j == rows->n && add_key(s, rng, r->required[i], now, now, rows, err, errlen))
+		if (j == rows->n && add_key(r, s, rng, r->required[i], now, now, rows, err, errlen))
 			return -1;
 	}
 	return 0;
+}
+
+/* see keyring.h */
+void keyring_set_seal(keyring *r, const seal_keys *seal)
+{
+	r->seal = *seal;
 }
 
 /* see keyring.h */
@@ -359,7 +364,7 @@ static int rotate_alg(keyring *r, const char *alg, store *s, WC_RNG *rng, int64_
 		}
 	}
 	if (signs && newest == signs && now - signs->created_at >= r->rotate_every)
-		return add_key(s, rng, alg, now, now + r->rotate_lead, rows, err, errlen);
+		return add_key(r, s, rng, alg, now, now + r->rotate_lead, rows, err, errlen);
 	return 0;
 }
 

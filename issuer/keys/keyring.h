@@ -35,6 +35,7 @@
 #include <wolfssl/wolfcrypt/random.h>
 
 #include "jose.h"
+#include "crypto/seal.h"
 #include "store/store.h"
 
 /* Most keys the ring holds (the JWKS the core imports allows 64). */
@@ -81,6 +82,11 @@ int keyring_sync_first(keyring *r, store *s, WC_RNG *rng, int64_t now, size_t n,
  * lifetime and some clock skew). Call before the first sync.
  */
 void keyring_set_rotation(keyring *r, int64_t every, int64_t lead, int64_t grace);
+
+/* Seal the private keys the ring generates with seal's first key, and open sealed
+ * stored keys with any of its keys (seal.h); seal is copied. Call before the first
+ * sync. Without it (or with no keys), keys are stored plain and sealed ones do not load. */
+void keyring_set_seal(keyring *r, const seal_keys *seal);
 
 /*
  * Sign payload[0..len) (claims JSON) as a compact JWS with the eligible key for

@@ -766,3 +766,58 @@ void keys_free(keys_key *k)
 	wipe(k, sizeof *k);
 	free(k);
 }
+
+/* see keys.h */
+int keys_to_row(const keys_key *k, const seal_keys *seal, WC_RNG *rng, struct store_key *row)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (keys_export_private(k, &der, &len) != JOSE_OK)
+		goto out;
+	snprintf(row->kid, sizeof row->kid, "%s", keys_kid(k));
+	snprintf(row->alg, sizeof row->alg, "%s", keys_alg(k));
+	if (seal && seal->n)
+		rc = seal_close(seal, rng, row->kid, der, len, row->private_der, sizeof row->private_der,
+		                &row->private_der_len);
+	else if (len <= sizeof row->private_der) {
+		memcpy(row->private_der, der, len);
+		row->private_der_len = len;
+		rc = 0;
+	}
+out:
+	if (rc) {
+		explicit_bzero(row->private_der, sizeof row->private_der);
+		row->private_der_len = 0;
+	}
+	keys_free_der(der, len);
+	return rc;
+}
+
+/* see keys.h */
+jose_err keys_from_row(const struct store_key *row, const seal_keys *seal, keys_key **out, int *sealed)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	jose_err e = JOSE_E_ARG;
+
+	*out = NULL;
+	*sealed = seal_is_sealed(row->private_der, row->private_der_len);
+	if (!*sealed) {
+		e = keys_import_private(row->alg, row->private_der, row->private_der_len, out);
+	} else if (seal && (der = malloc(row->private_der_len)) &&
+	           seal_open(seal, row->kid, row->private_der, row->private_der_len, der,
+	                     row->private_der_len, &len) == 0) {
+		*sealed = 0; /* opened: what follows is about the key itself */
+		e = keys_import_private(row->alg, der, len, out);
+	}
+	if (e == JOSE_OK && strcmp(keys_kid(*out), row->kid) != 0) {
+		keys_free(*out);
+		*out = NULL;
+		e = JOSE_E_ARG;
+	}
+	if (der)
+		keys_free_der(der, row->private_der_len);
+	return e;
+}

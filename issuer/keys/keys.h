@@ -39,7 +39,9 @@
 #include <wolfssl/wolfcrypt/settings.h>
 #include <wolfssl/wolfcrypt/random.h>
 
+#include "crypto/seal.h"
 #include "jose.h"
+#include "store/store.h"
 
 /* Length of a kid: base64url of a SHA-256 thumbprint, without the NUL. */
 #define KEYS_KID_LEN 43
@@ -92,6 +94,22 @@ jose_err keys_export_private(const keys_key *k, uint8_t **der, size_t *len);
 
 /* Wipe and free a buffer from keys_export_private; NULL is accepted. */
 void keys_free_der(uint8_t *der, size_t len);
+
+/*
+ * k as a store row's private part: row->private_der gets k's DER, sealed with
+ * seal's first key when seal has keys (seal.h; bound to k's kid), and row->kid
+ * and row->alg are set. 0, or -1 when the export, the seal or the size failed
+ * (the row's private part is then wiped).
+ */
+int keys_to_row(const keys_key *k, const seal_keys *seal, WC_RNG *rng, struct store_key *row);
+
+/*
+ * The key of a stored row: its private part opened with seal when it is sealed,
+ * imported, and checked against the row's kid. JOSE_OK; else JOSE_E_ARG with
+ * *sealed 1 when the row is sealed and no configured secret opens it (none set,
+ * or other secrets), *sealed 0 when the key itself does not load.
+ */
+jose_err keys_from_row(const struct store_key *row, const seal_keys *seal, keys_key **out, int *sealed);
 
 /* The key's kid (KEYS_KID_LEN characters, NUL-terminated), valid while k lives. */
 const char *keys_kid(const keys_key *k);

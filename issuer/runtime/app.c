@@ -73,6 +73,8 @@ static keyring *make_ring(const server_config *cfg)
 	if (r)
 		keyring_set_rotation(r, cfg->key_rotation, cfg->key_lead,
 		                     cfg->token_ttl + APP_KEY_GRACE_EXTRA);
+	if (r && cfg->seal)
+		keyring_set_seal(r, cfg->seal);
 	return r;
 }
 

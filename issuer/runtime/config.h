@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "crypto/password.h"
+#include "crypto/seal.h"
 #include "runtime/ratelimit.h"
 
 /* Largest request body accepted (the token endpoint's forms are small). */
@@ -34,6 +35,7 @@ typedef struct server_config {
 	int64_t key_lead; /* KEY_LEAD_SECONDS: a new key is published this long before it signs */
 	const char *alg;  /* JWS algorithm of issued tokens (JWT_ALGORITHM): ES256 RS256 PS256 EdDSA HS256 */
 	const char *legacy_secret;     /* JWT_SECRET_KEY: enables legacy HS256, or NULL */
+	const seal_keys *seal;         /* SECRETS_SYSTEM: private keys sealed at rest, or NULL */
 	const char *browser_ui_secret; /* BROWSER_UI_CLIENT_SECRET: registers `browser-ui`, or NULL */
 	int access_log;                /* 1: one JSON line per request on stderr */
 	const char *www_dir;           /* WWW_DIR: the folder of demo/ and inspect/, or NULL: found */

@@ -315,6 +315,9 @@ struct store_ops {
 	store_err (*key_put)(store *s, const struct store_key *k);
 	store_err (*key_list)(store *s, int64_t now, store_key_cb cb, void *ctx);
 	store_err (*key_retire)(store *s, const char *kid, int64_t retired_at, int64_t expires_at);
+	/* Replace the private bytes of key kid (a re-seal: same key, new sealing):
+	 * NOT_FOUND if no such kid, INVALID if der is empty or too long. */
+	store_err (*key_set_private)(store *s, const char *kid, const uint8_t *der, size_t len);
 	store_err (*key_purge)(store *s, int64_t now);
 
 	/* Revoked token ids (RFC 7009), kept until the token's own expiry. put is
@@ -552,6 +555,10 @@ static inline store_err store_key_list(store *s, int64_t now, store_key_cb cb, v
 static inline store_err store_key_retire(store *s, const char *kid, int64_t retired_at, int64_t expires_at)
 {
 	return s->ops->key_retire(s, kid, retired_at, expires_at);
+}
+static inline store_err store_key_set_private(store *s, const char *kid, const uint8_t *der, size_t len)
+{
+	return s->ops->key_set_private(s, kid, der, len);
 }
 static inline store_err store_key_purge(store *s, int64_t now)
 {

@@ -146,6 +146,7 @@ enum pg_query {
 	P_KEY_LIST,
 	P_KEY_RETIRE,
 	P_KEY_EXISTS,
+	P_KEY_SET_PRIVATE,
 	P_KEY_PURGE,
 	P_REVOKE_PUT,
 	P_REVOKE_CHECK,
@@ -214,6 +215,7 @@ static const char *const pg_queries[P_COUNT] = {
     [P_KEY_RETIRE] = "UPDATE signing_keys SET retired_at = $2::bigint, expires_at = $3::bigint "
                      "WHERE kid = $1 AND retired_at IS NULL",
     [P_KEY_EXISTS] = "SELECT 1 FROM signing_keys WHERE kid = $1",
+    [P_KEY_SET_PRIVATE] = "UPDATE signing_keys SET private_der = $2::bytea WHERE kid = $1",
     [P_KEY_PURGE] = "DELETE FROM signing_keys WHERE expires_at <= $1::bigint",
     [P_REVOKE_PUT] = "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2::bigint) ON CONFLICT "
                      "(jti) DO UPDATE SET expires_at = GREATEST(revoked_tokens.expires_at, "
@@ -970,6 +972,21 @@ static store_err pg_key_retire(store *base, const char *kid, int64_t retired_at,
 	return e;
 }
 
+static store_err pg_key_set_private(store *base, const char *kid, const uint8_t *der, size_t len)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	store_err e;
+	int changed = 0;
+
+	if (!kid || !der || len == 0 || len > STORE_KEY_DER_MAX)
+		return pg_fail_ours(s, "key_set_private", "invalid argument", STORE_INVALID);
+	pp_text(&p, kid);
+	pp_blob(&p, der, len);
+	e = pg_exec(s, P_KEY_SET_PRIVATE, "key_set_private", &p, &changed);
+	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
+}
+
 static store_err pg_key_purge(store *base, int64_t now)
 {
 	return pg_purge(base, P_KEY_PURGE, "key_purge", now);
@@ -1596,6 +1613,7 @@ const struct store_ops store_pg_ops = {
     .key_put = pg_key_put,
     .key_list = pg_key_list,
     .key_retire = pg_key_retire,
+    .key_set_private = pg_key_set_private,
     .key_purge = pg_key_purge,
     .revoke_put = pg_revoke_put,
     .revoke_check = pg_revoke_check,

@@ -197,6 +197,7 @@ enum sq_query {
 	Q_KEY_LIST,
 	Q_KEY_RETIRE,
 	Q_KEY_EXISTS,
+	Q_KEY_SET_PRIVATE,
 	Q_KEY_PURGE,
 	Q_REVOKE_PUT,
 	Q_REVOKE_CHECK,
@@ -269,6 +270,7 @@ static const char *const queries[Q_COUNT] = {
     [Q_KEY_RETIRE] = "UPDATE signing_keys SET retired_at = ?2, expires_at = ?3 "
                      "WHERE kid = ?1 AND retired_at IS NULL",
     [Q_KEY_EXISTS] = "SELECT 1 FROM signing_keys WHERE kid = ?1",
+    [Q_KEY_SET_PRIVATE] = "UPDATE signing_keys SET private_der = ?2 WHERE kid = ?1",
     [Q_KEY_PURGE] = "DELETE FROM signing_keys WHERE expires_at <= ?1",
     [Q_REVOKE_PUT] = "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2) ON CONFLICT (jti) "
                      "DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
@@ -926,6 +928,31 @@ static store_err sq_key_retire(store *base, const char *kid, int64_t retired_at,
 		goto out;
 	}
 	e = rc == SQLITE_ROW ? STORE_CONFLICT : STORE_NOT_FOUND;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_key_set_private(store *base, const char *kid, const uint8_t *der, size_t len)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!kid || !der || len == 0 || len > STORE_KEY_DER_MAX) {
+		e = sq_fail_ours(s, "key_set_private", "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, Q_KEY_SET_PRIVATE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_text(st, 1, kid, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_blob(st, 2, der, (int)len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "key_set_private", rc);
+		goto out;
+	}
+	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
 	sq_done(s, st);
 	return e;
@@ -2052,6 +2079,7 @@ const struct store_ops store_sqlite_ops = {
     .key_put = sq_key_put,
     .key_list = sq_key_list,
     .key_retire = sq_key_retire,
+    .key_set_private = sq_key_set_private,
     .key_purge = sq_key_purge,
     .revoke_put = sq_revoke_put,
     .revoke_check = sq_revoke_check,

@@ -20,6 +20,7 @@
  * The Makefile's bench rule links libjose, wolfCrypt and cJSON only, so the
  * issuer's key module is compiled into this program directly.
  */
+#include "../../issuer/crypto/seal.c"
 #include "../../issuer/keys/keys.c"
 
 #include "bench.h"

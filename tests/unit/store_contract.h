@@ -339,6 +339,23 @@ static void test_keys(store *s)
 	T_CHECK(store_key_list(s, NOW + 600, collect_key, &col) == STORE_OK && col.n == 2 &&
 	            !strcmp(col.keys[1].kid, "kid-mid"),
 	        "from its expiry it is no longer listed");
+	{
+		struct collect c2 = {0};
+		uint8_t der[200];
+
+		memset(der, 0x5d, sizeof der);
+		T_CHECK(store_key_set_private(s, "kid-mid", der, sizeof der) == STORE_OK &&
+		            store_key_list(s, NOW, collect_key, &c2) == STORE_OK && c2.n == 3 &&
+		            !strcmp(c2.keys[1].kid, "kid-mid") && c2.keys[1].private_der_len == sizeof der &&
+		            !memcmp(c2.keys[1].private_der, der, sizeof der) && c2.keys[1].created_at == 2000,
+		        "key_set_private replaces the private bytes, nothing else");
+		T_CHECK(store_key_set_private(s, "kid-none", der, 10) == STORE_NOT_FOUND &&
+		            store_key_set_private(s, "kid-mid", der, 0) == STORE_INVALID &&
+		            store_key_set_private(s, "kid-mid", der, STORE_KEY_DER_MAX + 1) ==
+		                STORE_INVALID &&
+		            store_key_set_private(s, NULL, der, 10) == STORE_INVALID,
+		        "key_set_private: unknown kid NOT_FOUND; empty, too long or NULL: INVALID");
+	}
 	T_CHECK(store_key_purge(s, NOW + 600) == STORE_OK &&
 	            q_int(s, "SELECT count(*) FROM signing_keys WHERE kid = 'kid-old'") == 0 &&
 	            q_int(s, "SELECT count(*) FROM signing_keys") == 2,
@@ -523,14 +540,14 @@ static void test_ops_table(const struct store_ops *o)
 
 	T_CHECK(o->open && o->close && o->errmsg && o->client_put && o->client_get && o->client_list &&
 	            o->client_delete && o->key_put && o->key_list && o->key_retire && o->key_purge &&
-	            o->revoke_put && o->revoke_check && o->revoke_purge && o->code_put && o->code_take &&
-	            o->code_purge && o->user_put && o->user_get && o->user_get_by_name && o->user_list &&
-	            o->user_delete && o->user_login_failed && o->user_login_ok && o->user_set_password &&
-	            o->session_put && o->session_get && o->session_delete && o->session_purge &&
-	            o->refresh_put && o->refresh_get && o->refresh_rotate && o->refresh_revoke_family &&
-	            o->refresh_purge && o->flow_put && o->flow_get && o->flow_set_user && o->flow_take &&
-	            o->flow_purge && o->consent_put && o->consent_get && o->tx_begin && o->tx_end &&
-	            o->ping && o->backup && o->name,
+	            o->key_set_private && o->revoke_put && o->revoke_check && o->revoke_purge &&
+	            o->code_put && o->code_take && o->code_purge && o->user_put && o->user_get &&
+	            o->user_get_by_name && o->user_list && o->user_delete && o->user_login_failed &&
+	            o->user_login_ok && o->user_set_password && o->session_put && o->session_get &&
+	            o->session_delete && o->session_purge && o->refresh_put && o->refresh_get &&
+	            o->refresh_rotate && o->refresh_revoke_family && o->refresh_purge && o->flow_put &&
+	            o->flow_get && o->flow_set_user && o->flow_take && o->flow_purge && o->consent_put &&
+	            o->consent_get && o->tx_begin && o->tx_end && o->ping && o->backup && o->name,
 	        "the %s backend fills every member of struct store_ops", o->name);
 }
 

@@ -12,6 +12,7 @@
  */
 #include <pthread.h>
 
+#include "../../issuer/crypto/seal.c"
 #include "../../issuer/keys/keys.c"
 #include "../test.h"
 
