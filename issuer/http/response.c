@@ -59,12 +59,57 @@ h2o_iovec_t response_request_header(h2o_req_t *req, const h2o_token_t *token)
 	return i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
 }
 
+/* TRUSTED_PROXIES, set once at start-up before any request (response_set_proxies). */
+static proxies trusted;
+
+/* see response.h */
+void response_set_proxies(const proxies *p)
+{
+	trusted = *p;
+}
+
+/* Every value of the request header name (lower case), comma-joined, in req's pool;
+ * *len 0 when none. */
+static const char *joined(h2o_req_t *req, const char *name, size_t *len)
+{
+	const size_t nl = strlen(name);
+	size_t n = 0, at = 0;
+	char *out;
+
+	for (ssize_t i = -1; (i = h2o_find_header_by_str(&req->headers, name, nl, i)) != -1;)
+		n += req->headers.entries[i].value.len + 1;
+	*len = 0;
+	if (!n)
+		return NULL;
+	out = h2o_mem_alloc_pool(&req->pool, n);
+	for (ssize_t i = -1; (i = h2o_find_header_by_str(&req->headers, name, nl, i)) != -1;) {
+		if (at)
+			out[at++] = ',';
+		memcpy(out + at, req->headers.entries[i].value.base, req->headers.entries[i].value.len);
+		at += req->headers.entries[i].value.len;
+	}
+	*len = at;
+	return out;
+}
+
 /* see response.h */
 int response_peer(h2o_req_t *req, struct sockaddr_storage *ss)
 {
+	struct sockaddr_storage peer;
+	const char *xff, *fwd;
+	size_t xff_len, fwd_len;
+
 	memset(ss, 0, sizeof *ss);
-	return req->conn->callbacks->get_peername &&
-	       req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)ss) > 0;
+	if (!req->conn->callbacks->get_peername ||
+	    req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)ss) <= 0)
+		return 0;
+	if (!trusted.n || !proxies_trusts(&trusted, ss))
+		return 1;
+	peer = *ss;
+	xff = joined(req, "x-forwarded-for", &xff_len);
+	fwd = joined(req, "forwarded", &fwd_len);
+	proxies_client(&trusted, &peer, xff, xff_len, fwd, fwd_len, ss);
+	return 1;
 }
 
 /* see response.h */

@@ -16,6 +16,8 @@
 #include <cjson/cJSON.h>
 #include <h2o.h>
 
+#include "http/proxies.h"
+
 /* The reason phrase of status ("Not Found"; "Client Error"/"Server Error" for the rest). */
 const char *response_reason(int status);
 
@@ -25,9 +27,15 @@ void response_add_header(h2o_req_t *req, const char *name, const char *value);
 /* The value of request header token, or a zero-length iovec with base NULL. */
 h2o_iovec_t response_request_header(h2o_req_t *req, const h2o_token_t *token);
 
-/* The request's peer address into *ss (zeroed first): 1 when known, 0 when not
- * (the connection has no peer address, as in some tests and fuzzing). */
+/* The client's address of req into *ss (zeroed first): the connection's peer, or,
+ * when that is a trusted proxy (response_set_proxies), the client it forwarded for
+ * (proxies.h). 1 when known, 0 when not (the connection has no peer address, as
+ * in some tests and fuzzing). */
 int response_peer(h2o_req_t *req, struct sockaddr_storage *ss);
+
+/* Trust p's networks as proxies from now on (TRUSTED_PROXIES; p is copied). Call
+ * once at start-up, before the first request. */
+void response_set_proxies(const proxies *p);
 
 /*
  * CORS for an endpoint that browsers of any origin may call and that reads no
