@@ -1,12 +1,15 @@
 /*
- * cli_keys.c: `identity-backend keys list | rotate | retire`: the operator's
- * view of the signing keys in the store, and the two steps of a rotation (a new
- * key is published at once and signs after a lead time; an old key is retired,
- * stops signing at once and leaves the JWKS after a grace time). The running
- * server picks the changes up from the store by itself (keyring.h).
+ * cli_keys.c: `identity-backend keys list | rotate | retire | reseal`: the
+ * operator's view of the signing keys in the store, the two steps of a rotation
+ * (a new key is published at once and signs after a lead time; an old key is
+ * retired, stops signing at once and leaves the JWKS after a grace time), and
+ * sealing every stored private key anew with the first SECRETS_SYSTEM secret
+ * (after adding a secret, or to seal keys stored plain). The running server
+ * picks the changes up from the store by itself (keyring.h).
  *
  * Never prints, logs or keeps private key material: rotate holds the new key's
- * DER only between keys_export_private and store_key_put, and wipes it.
+ * DER only between keys_export_private and store_key_put, reseal a key's only
+ * while it seals it anew, and both wipe it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,7 @@ typedef struct keys_args {
 	const char *db, *sub, *kid, *alg;
 	int64_t now, lead, grace;
 	int has_lead, has_grace;
+	seal_keys seal; /* SECRETS_SYSTEM */
 } keys_args;
 
 /* Print a usage error; returns -1 so parsers can `return usage(…)`. */
@@ -39,7 +43,8 @@ static int usage(const char *msg, const char *arg)
 	fputs("usage: identity-backend keys list [--db FILE]\n"
 	      "       identity-backend keys rotate [--alg ES256|RS256|PS256|EdDSA] [--lead SECONDS]\n"
 	      "                                    [--db FILE]\n"
-	      "       identity-backend keys retire KID [--grace SECONDS] [--db FILE]\n",
+	      "       identity-backend keys retire KID [--grace SECONDS] [--db FILE]\n"
+	      "       identity-backend keys reseal [--db FILE]\n",
 	      stderr);
 	return -1;
 }
@@ -91,8 +96,9 @@ static int check(keys_args *a)
 	int known = 0;
 
 	if (!a->sub)
-		return usage("a subcommand (list, rotate, retire) is required", NULL);
-	if (strcmp(a->sub, "list") && strcmp(a->sub, "rotate") && strcmp(a->sub, "retire"))
+		return usage("a subcommand (list, rotate, retire, reseal) is required", NULL);
+	if (strcmp(a->sub, "list") && strcmp(a->sub, "rotate") && strcmp(a->sub, "retire") &&
+	    strcmp(a->sub, "reseal"))
 		return usage("unknown subcommand", a->sub);
 	if (strcmp(a->sub, "retire") == 0 && !a->kid)
 		return usage("retire needs a KID", NULL);
@@ -100,8 +106,8 @@ static int check(keys_args *a)
 		return usage("unexpected argument", a->kid);
 	if (a->kid && (!a->kid[0] || strlen(a->kid) > STORE_ID_MAX))
 		return usage("invalid KID", a->kid);
-	if (strcmp(a->sub, "list") == 0 && (a->alg || a->has_lead || a->has_grace))
-		return usage("list takes only --db", NULL);
+	if ((!strcmp(a->sub, "list") || !strcmp(a->sub, "reseal")) && (a->alg || a->has_lead || a->has_grace))
+		return usage(a->sub, "takes only --db");
 	if (strcmp(a->sub, "rotate") == 0 && a->has_grace)
 		return usage("rotate does not take", "--grace");
 	if (strcmp(a->sub, "retire") == 0 && (a->alg || a->has_lead))
@@ -198,13 +204,12 @@ static int keys_list(store *s, const keys_args *a)
 
 /* ---- rotate ---- */
 
-/* A new key for a->alg as a store row; 0, or -1 with a message printed. */
+/* A new key for a->alg as a store row (sealed with SECRETS_SYSTEM when set); 0, or -1
+ * with a message printed. */
 static int new_key(const keys_args *a, struct store_key *row)
 {
 	WC_RNG rng;
 	keys_key *k = NULL;
-	uint8_t *der = NULL;
-	size_t der_len = 0;
 	jose_err err = JOSE_E_INTERNAL;
 	int rc = -1;
 
@@ -212,17 +217,12 @@ static int new_key(const keys_args *a, struct store_key *row)
 		fputs("identity-backend keys: cannot seed the random generator\n", stderr);
 		return -1;
 	}
-	if ((err = keys_generate(a->alg, &rng, &k)) != JOSE_OK ||
-	    (err = keys_export_private(k, &der, &der_len)) != JOSE_OK)
+	if ((err = keys_generate(a->alg, &rng, &k)) != JOSE_OK)
 		goto out;
-	if (der_len > sizeof row->private_der) {
+	if (keys_to_row(k, &a->seal, &rng, row)) {
 		err = JOSE_E_INTERNAL;
 		goto out;
 	}
-	snprintf(row->kid, sizeof row->kid, "%s", keys_kid(k));
-	snprintf(row->alg, sizeof row->alg, "%s", keys_alg(k));
-	memcpy(row->private_der, der, der_len);
-	row->private_der_len = der_len;
 	row->created_at = a->now;
 	row->not_before = a->now + a->lead;
 	rc = 0;
@@ -230,7 +230,6 @@ out:
 	if (rc)
 		fprintf(stderr, "identity-backend keys: cannot generate a %s key: %s\n", a->alg,
 		        jose_err_message(err));
-	keys_free_der(der, der_len);
 	keys_free(k);
 	wc_FreeRng(&rng);
 	return rc;
@@ -290,23 +289,120 @@ static int keys_retire(store *s, const keys_args *a)
 	return cli_print_json("keys", o);
 }
 
+/* ---- reseal ---- */
+
+/* The stored keys, copied (key_list wipes its row after each call). */
+struct key_rows {
+	size_t n;
+	struct store_key *k;
+	int nomem;
+};
+
+static int keep_row(void *ctx, const struct store_key *k)
+{
+	struct key_rows *r = ctx;
+	struct store_key *more = realloc(r->k, (r->n + 1) * sizeof *more);
+
+	if (!more) {
+		r->nomem = 1;
+		return 1;
+	}
+	r->k = more;
+	r->k[r->n++] = *k;
+	return 0;
+}
+
+/* Seal row's private part anew with the first secret (opening it first when sealed);
+ * 0, or -1 when no configured secret opens it or sealing failed. */
+static int reseal_row(const seal_keys *seal, WC_RNG *rng, struct store_key *row)
+{
+	keys_key *k = NULL;
+	int sealed = 0, rc = -1;
+
+	if (keys_from_row(row, seal, &k, &sealed) == JOSE_OK && keys_to_row(k, seal, rng, row) == 0)
+		rc = 0;
+	else
+		fprintf(stderr, "identity-backend keys: key %s: %s\n", row->kid,
+		        sealed ? "sealed, and no secret in SECRETS_SYSTEM opens it" : "cannot be loaded");
+	keys_free(k);
+	return rc;
+}
+
+/* Every stored key (unexpired) sealed anew with SECRETS_SYSTEM's first secret, all
+ * in one transaction: {"resealed": N}. */
+static int keys_reseal(store *s, keys_args *a)
+{
+	struct key_rows r = {0};
+	WC_RNG rng;
+	store_err e = STORE_OK;
+	int rc = EXIT_INVALID, bad = 0;
+	cJSON *o;
+
+	if (!a->seal.n) {
+		fputs("identity-backend keys: reseal needs SECRETS_SYSTEM (the secret to seal with first)\n",
+		      stderr);
+		return EXIT_USAGE;
+	}
+	if (wc_InitRng(&rng) != 0) {
+		fputs("identity-backend keys: cannot seed the random generator\n", stderr);
+		return EXIT_INVALID;
+	}
+	if ((e = store_key_list(s, 0, keep_row, &r)) != STORE_OK || r.nomem) {
+		rc = r.nomem ? (fputs("identity-backend keys: out of memory\n", stderr), EXIT_INVALID)
+		             : cli_store_fail("keys", s, "list", e);
+		goto out;
+	}
+	for (size_t i = 0; i < r.n && !bad; i++)
+		bad = reseal_row(&a->seal, &rng, &r.k[i]);
+	if (bad)
+		goto out;
+	if ((e = store_tx_begin(s)) == STORE_OK) {
+		for (size_t i = 0; i < r.n && e == STORE_OK; i++)
+			e = store_key_set_private(s, r.k[i].kid, r.k[i].private_der, r.k[i].private_der_len);
+		e = e == STORE_OK ? store_tx_end(s, 1) : (store_tx_end(s, 0), e);
+	}
+	if (e != STORE_OK) {
+		rc = cli_store_fail("keys", s, "reseal", e);
+		goto out;
+	}
+	if ((o = cJSON_CreateObject()) && !cJSON_AddNumberToObject(o, "resealed", (double)r.n)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	rc = cli_print_json("keys", o);
+out:
+	if (r.k)
+		explicit_bzero(r.k, r.n * sizeof *r.k);
+	free(r.k);
+	wc_FreeRng(&rng);
+	return rc;
+}
+
 /* see cli.h */
 int cli_keys(int argc, char **argv)
 {
 	keys_args a = {0};
+	const char *db;
 	store *s;
 	int rc;
 
 	if (parse_args(&a, argc, argv))
 		return EXIT_USAGE;
-	if ((rc = cli_store_open("keys", a.db, strcmp(a.sub, "rotate") == 0, &s)))
-		return rc;
-	if (strcmp(a.sub, "list") == 0)
-		rc = keys_list(s, &a);
-	else if (strcmp(a.sub, "rotate") == 0)
-		rc = keys_rotate(s, &a);
-	else
-		rc = keys_retire(s, &a);
-	store_close(s);
+	db = a.db;
+	if (cli_db_env("keys", &db) ||
+	    (strcmp(a.sub, "list") && strcmp(a.sub, "retire") && cli_seal_env("keys", db, &a.seal)))
+		return EXIT_USAGE;
+	if ((rc = cli_store_open("keys", db, strcmp(a.sub, "rotate") == 0, &s)) == 0) {
+		if (strcmp(a.sub, "list") == 0)
+			rc = keys_list(s, &a);
+		else if (strcmp(a.sub, "rotate") == 0)
+			rc = keys_rotate(s, &a);
+		else if (strcmp(a.sub, "reseal") == 0)
+			rc = keys_reseal(s, &a);
+		else
+			rc = keys_retire(s, &a);
+		store_close(s);
+	}
+	seal_keys_wipe(&a.seal);
 	return rc;
 }

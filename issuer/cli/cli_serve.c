@@ -80,6 +80,7 @@ static int read_sign_in_numbers(server_config *cfg)
 	    {"REFRESH_TOKEN_DAYS", "REFRESH_TOKEN_DAYS (1..365)", 1, 365},
 	    {"KEY_ROTATION_DAYS", "KEY_ROTATION_DAYS (0..3650, 0: off)", 0, 3650},
 	    {"KEY_LEAD_SECONDS", "KEY_LEAD_SECONDS (0..31622400)", 0, 366 * 86400},
+	    {"REFRESH_REUSE_GRACE_SECONDS", "REFRESH_REUSE_GRACE_SECONDS (0..300, 0: off)", 0, 300},
 	};
 	int64_t v[sizeof var / sizeof var[0]] = {cfg->lockout_threshold,
 	                                         cfg->lockout_seconds / 60,
@@ -89,7 +90,8 @@ static int read_sign_in_numbers(server_config *cfg)
 	                                         cfg->session_ttl / 60,
 	                                         cfg->refresh_ttl / 86400,
 	                                         cfg->key_rotation / 86400,
-	                                         cfg->key_lead};
+	                                         cfg->key_lead,
+	                                         cfg->refresh_grace};
 
 	for (size_t i = 0; i < sizeof var / sizeof var[0]; i++)
 		if (cli_env_i64(var[i].name, var[i].min, var[i].max, &v[i]))
@@ -103,6 +105,7 @@ static int read_sign_in_numbers(server_config *cfg)
 	cfg->refresh_ttl = v[6] * 86400;
 	cfg->key_rotation = v[7] * 86400;
 	cfg->key_lead = v[8];
+	cfg->refresh_grace = v[9];
 	return 0;
 }
 
@@ -166,6 +169,24 @@ static void sign_in_defaults(server_config *cfg)
 	cfg->limits.window[RATELIMIT_CLIENT_AUTH] = 15 * 60;
 	cfg->key_rotation = 90 * 86400;
 	cfg->key_lead = 300;
+	cfg->refresh_grace = 5;
+}
+
+/* The scale-out variables: the database (DATABASE_URL, DB_TIMEOUT_MS), the sealing
+ * secrets (SECRETS_SYSTEM) and the trusted proxies (TRUSTED_PROXIES); 0 or the exit status. */
+static int read_scale_env(server_config *cfg)
+{
+	static seal_keys seal;
+	static proxies trusted;
+	char err[200];
+
+	if (cli_db_env("serve", &cfg->db) || cli_seal_env("serve", cfg->db, &seal))
+		return EXIT_USAGE;
+	cfg->seal = seal.n ? &seal : NULL;
+	if (proxies_parse(getenv("TRUSTED_PROXIES"), &trusted, err, sizeof err))
+		return fail("TRUSTED_PROXIES (comma-separated addresses or CIDRs)", err);
+	cfg->trusted_proxies = &trusted;
+	return 0;
 }
 
 /* The default database's folder, var/, created 0700 when missing; 0 or the exit status. */
@@ -183,7 +204,7 @@ int cli_serve(int argc, char **argv)
 	static char issuer[512];
 	const char *listen = "127.0.0.1:8080", *iss = getenv("JWT_ISSUER"), *log = getenv("ACCESS_LOG");
 	const char *workers = getenv("PASSWORD_WORKERS");
-	server_config cfg = {.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN), .db = CLI_DB_DEFAULT};
+	server_config cfg = {.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN)};
 	server_routes routes;
 	int64_t threads, n_workers = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc;
@@ -238,7 +259,7 @@ int cli_serve(int argc, char **argv)
 	sign_in_defaults(&cfg);
 	cfg.www_dir = getenv("WWW_DIR");
 	cfg.verifier_dir = getenv("VERIFIER_DIR");
-	if ((rc = read_env(&cfg)) || (rc = default_db_dir(cfg.db)))
+	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) || (rc = default_db_dir(cfg.db)))
 		return rc;
 	routes.dispatch = routes_dispatch;
 	routes.names = routes_names(&routes.n);

@@ -11,6 +11,7 @@
 
 #include "crypto/password.h"
 #include "crypto/seal.h"
+#include "http/proxies.h"
 #include "runtime/ratelimit.h"
 
 /* Largest request body accepted (the token endpoint's forms are small). */
@@ -34,14 +35,15 @@ typedef struct server_config {
 	    key_rotation; /* KEY_ROTATION_DAYS: a signing key's life before its successor, seconds; 0 off */
 	int64_t key_lead; /* KEY_LEAD_SECONDS: a new key is published this long before it signs */
 	const char *alg;  /* JWS algorithm of issued tokens (JWT_ALGORITHM): ES256 RS256 PS256 EdDSA HS256 */
-	const char *legacy_secret;     /* JWT_SECRET_KEY: enables legacy HS256, or NULL */
-	const seal_keys *seal;         /* SECRETS_SYSTEM: private keys sealed at rest, or NULL */
-	const char *browser_ui_secret; /* BROWSER_UI_CLIENT_SECRET: registers `browser-ui`, or NULL */
-	int access_log;                /* 1: one JSON line per request on stderr */
-	const char *www_dir;           /* WWW_DIR: the folder of demo/ and inspect/, or NULL: found */
-	const char *verifier_dir;      /* VERIFIER_DIR: the verifier package, or NULL: found */
-	const char *tls_cert;          /* --tls-cert: PEM certificate chain, or NULL: plain HTTP */
-	const char *tls_key;           /* --tls-key: its PEM private key (with tls_cert) */
+	const char *legacy_secret;      /* JWT_SECRET_KEY: enables legacy HS256, or NULL */
+	const seal_keys *seal;          /* SECRETS_SYSTEM: private keys sealed at rest, or NULL */
+	const proxies *trusted_proxies; /* TRUSTED_PROXIES: peers whose X-Forwarded-For counts, or NULL */
+	const char *browser_ui_secret;  /* BROWSER_UI_CLIENT_SECRET: registers `browser-ui`, or NULL */
+	int access_log;                 /* 1: one JSON line per request on stderr */
+	const char *www_dir;            /* WWW_DIR: the folder of demo/ and inspect/, or NULL: found */
+	const char *verifier_dir;       /* VERIFIER_DIR: the verifier package, or NULL: found */
+	const char *tls_cert;           /* --tls-cert: PEM certificate chain, or NULL: plain HTTP */
+	const char *tls_key;            /* --tls-key: its PEM private key (with tls_cert) */
 	/* Sign-in (the SSO flow). Defaults are set in cli_serve.c, in one place. */
 	struct password_params argon2; /* PASSWORD_ARGON2_*: cost of new hashes and of burns */
 	int64_t session_ttl;           /* SESSION_TTL_MINUTES: an SSO session's life, seconds */

@@ -290,6 +290,8 @@ int server_run(const server_config *cfg, const server_routes *r)
 	app *a;
 
 	response_json_init(); /* before any thread builds JSON: the app makes its key set */
+	if (cfg->trusted_proxies)
+		response_set_proxies(cfg->trusted_proxies); /* before any request */
 	if (cfg->tls_cert) {
 		char err[512];
 		SSL_CTX *ctx = tls_context_new(cfg->tls_cert, cfg->tls_key, err, sizeof err);

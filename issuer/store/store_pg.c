@@ -476,6 +476,17 @@ fail:
 	return -1;
 }
 
+/* 0 when the idle connection has already been closed by the server (a crash, a
+ * failover, a restart: the socket reads end-of-file), else 1. Costs one poll(). */
+static int pg_alive(struct pg *s)
+{
+	struct pollfd p = {.fd = PQsocket(s->conn), .events = POLLIN};
+
+	if (s->in_tx || p.fd < 0 || poll(&p, 1, 0) <= 0)
+		return p.fd >= 0;
+	return PQconsumeInput(s->conn) && PQstatus(s->conn) == CONNECTION_OK;
+}
+
 /* A usable connection: the one we have, or a new one. */
 static store_err pg_ready(struct pg *s, const char *what)
 {
@@ -483,7 +494,7 @@ static store_err pg_ready(struct pg *s, const char *what)
 
 	if (s->tx_lost)
 		return pg_fail_ours(s, what, "the connection broke inside the transaction", STORE_IO);
-	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
+	if (s->conn && PQstatus(s->conn) == CONNECTION_OK && pg_alive(s))
 		return STORE_OK;
 	pg_drop(s);
 	if (pg_connect(s, why, sizeof why) == 0)

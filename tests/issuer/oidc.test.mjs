@@ -80,7 +80,7 @@ try {
 	const WEB_CB = 'https://rp.example/callback';
 	await addClient(DB, 'spa', ['--public', '--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', SPA_CB, '--post-logout-redirect-uri', 'http://localhost:5173/']);
 	const web = await addClient(DB, 'web', ['--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', WEB_CB, '--post-logout-redirect-uri', 'https://rp.example/bye']);
-	srv = await serve({ db: DB, threads: 2 });
+	srv = await serve({ db: DB, threads: 2, env: { REFRESH_REUSE_GRACE_SECONDS: '0' } }); // strict reuse detection
 	const ISS = srv.base;
 
 	for (const [name, id, auth, cb, bye] of [

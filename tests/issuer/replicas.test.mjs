@@ -2,7 +2,7 @@
 // real PostgreSQL (started by this suite, tests/pg.sh), behind a real HAProxy
 // (round-robin, health checks) and reached directly. A code from replica A is
 // redeemed at B; one code redeemed at A and B at once gives exactly one token;
-// refresh rotation and reuse detection hold across replicas; a revocation at A is
+// refresh rotation, the reuse grace and reuse detection hold across replicas; a revocation at A is
 // refused at once by /introspect, /userinfo and /verify at B; keys rotated with
 // the CLI are published by both replicas while neither signs with them yet;
 // failed logins at A and B count toward one lockout; openid-client completes the
@@ -19,7 +19,8 @@ const { report, finish } = reporter('issuer/replicas');
 const { servers, serve, stop } = serverSet(report);
 const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_ARGON2_T: '1' };
 const CB = 'https://rp.example/callback';
-const SERVER_ENV = { ...TINY, LOGIN_LOCKOUT_THRESHOLD: '4', LOGIN_FAILURES_PER_ADDRESS: '0', DB_TIMEOUT_MS: '1000' };
+const SECRETS = { SECRETS_SYSTEM: crypto.randomBytes(32).toString('base64url') }; // PostgreSQL needs it
+const SERVER_ENV = { ...TINY, ...SECRETS, LOGIN_LOCKOUT_THRESHOLD: '4', LOGIN_FAILURES_PER_ADDRESS: '0', DB_TIMEOUT_MS: '1000', REFRESH_REUSE_GRACE_SECONDS: '2' };
 
 /** A browser: cookies kept by name, redirects by hand. */
 function browser() {
@@ -134,16 +135,29 @@ await runSuite({ report, finish }, servers, async () => {
 	}
 	report(exact === 8, 'one code redeemed at A and B at once, 8 times: exactly one 200 each time (the other invalid_grant)', seen.join(' '));
 
-	// Refresh rotation and reuse detection across replicas.
+	// Refresh rotation across replicas, the reuse grace (2 s here) and reuse detection.
 	r = await refresh(A.base, web.client_secret, tokens.refresh_token);
 	const rotated = await r.json();
 	report(r.status === 200 && rotated.refresh_token && rotated.refresh_token !== tokens.refresh_token, 'refresh at A rotates the token', r.status);
 	r = await refresh(B.base, web.client_secret, tokens.refresh_token);
+	const retried = await r.json();
+	report(r.status === 200 && retried.refresh_token && retried.refresh_token !== rotated.refresh_token, 'the same token retried at B within the grace (the first answer lost): a fresh pair, not a revocation', r.status);
+	r = await refresh(A.base, web.client_secret, retried.refresh_token);
+	const onward = await r.json();
+	report(r.status === 200, 'the client goes on at A with the token from B', r.status);
+	r = await refresh(B.base, web.client_secret, tokens.refresh_token);
 	const reuse = await r.json();
-	report(r.status === 400 && reuse.error === 'invalid_grant', 'the old refresh token replayed at B: invalid_grant', JSON.stringify(reuse));
-	r = await refresh(A.base, web.client_secret, rotated.refresh_token);
+	report(r.status === 400 && reuse.error === 'invalid_grant', 'the first token replayed at B once its successor was used: invalid_grant', JSON.stringify(reuse));
+	r = await refresh(A.base, web.client_secret, onward.refresh_token);
 	report(r.status === 400, 'and the family is revoked: the newest token is refused at A too', r.status);
-
+	const g1 = await (await exchange(A.base, web.client_secret, await code(A.base, A.base, password))).json();
+	r = await refresh(A.base, web.client_secret, g1.refresh_token);
+	const g2 = await r.json();
+	await sleep(2200);
+	r = await refresh(B.base, web.client_secret, g1.refresh_token);
+	const late = await r.json();
+	const dead = await refresh(A.base, web.client_secret, g2.refresh_token);
+	report(r.status === 400 && late.error === 'invalid_grant' && dead.status === 400, 'a replay after the grace (2.2 s later, at the other replica): invalid_grant, the family revoked', `${r.status} ${dead.status}`);
 	// A revocation at A is refused at once at B.
 	const at = rotated.access_token;
 	const introspect = (base) => fetch(`${base}/introspect`, { method: 'POST', headers: { authorization: basic('web', web.client_secret), 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${at}` }).then((x) => x.json());
@@ -158,7 +172,7 @@ await runSuite({ report, finish }, servers, async () => {
 
 	// Keys rotated with the CLI: both replicas publish the new key; neither signs with it yet.
 	const before = await (await ccToken(A.base, svc.client_secret)).json();
-	const rot = await run(['keys', 'rotate', '--db', DB, '--alg', 'ES256']);
+	const rot = await run(['keys', 'rotate', '--db', DB, '--alg', 'ES256'], { env: SECRETS });
 	const newKid = rot.json?.kid ?? rot.json?.rotated?.kid ?? /"kid":\s*"([^"]+)"/.exec(rot.stdout)?.[1];
 	report(rot.code === 0 && newKid, 'keys rotate --alg ES256 on the shared database', rot.stdout + rot.stderr);
 	await sleep(2500); // the key set is re-read from the store every second
@@ -195,7 +209,7 @@ await runSuite({ report, finish }, servers, async () => {
 	report(requestsIn(A) - countA >= 5 && requestsIn(B) - countB >= 5, 'the proxy spread those requests over both replicas', `A +${requestsIn(A) - countA}, B +${requestsIn(B) - countB}`);
 
 	// A second serve on a port in use refuses to start.
-	const dup = await run(['serve', '--db', DB, '--listen', `127.0.0.1:${pa}`], { timeout: 10000 });
+	const dup = await run(['serve', '--db', DB, '--listen', `127.0.0.1:${pa}`], { env: SECRETS, timeout: 10000 });
 	report(dup.code === 1 && /Address already in use/.test(dup.stderr), 'a third serve on replica A\'s port refuses to start', `exit ${dup.code}: ${dup.stderr.trim()}`);
 
 	// kill -9 of a replica under load: the proxy's traffic goes on at the other.

@@ -268,7 +268,7 @@ async function signInSession() {
 	const rpSecret = addClient('rp', ['--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', 'https://rp.example/cb', '--consent']);
 	const rpAuth = basic('rp', rpSecret).authorization;
 
-	const s = await serve('serve (sign-in)', { env: TINY });
+	const s = await serve('serve (sign-in)', { env: { ...TINY, REFRESH_REUSE_GRACE_SECONDS: '0' } });
 	servers.push(s);
 	const b = new Browser('browser 1');
 	const pk = pkcePair('the first sign-in');

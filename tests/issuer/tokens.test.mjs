@@ -90,7 +90,9 @@ try {
 	for (const alg of ['ES256', 'PS256', 'EdDSA']) {
 		C[alg] = await addClient(DB, `web-${alg}`, [...codeGrants, '--redirect-uri', CB, '--id-token-alg', alg]);
 	}
-	const srv = await serve({ db: DB, threads: 2 });
+	// Strict rotation: no reuse grace, so that every replay is caught at once (the grace
+	// has its own checks in the store contract and the replicas suite).
+	const srv = await serve({ db: DB, threads: 2, env: { REFRESH_REUSE_GRACE_SECONDS: '0' } });
 	const base = srv.base;
 	const ISS = base;
 	const JWKS = jose.createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`), { cooldownDuration: 0 });
