@@ -1,10 +1,12 @@
 /*
  * cli_store.c: what the store-backed subcommands (keys, client, user) share:
- * opening the database named by --db, reporting store failures in one form,
+ * the database named by --db or DATABASE_URL and its settings (DB_TIMEOUT_MS,
+ * SECRETS_SYSTEM), opening it, reporting store failures in one form,
  * and printing their one JSON answer (see cli.h). It never prints a value it
  * was not handed, and wipes the printed text, which may carry a fresh secret.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -97,4 +99,41 @@ int cli_removed(const char *cmd, store *s, store_err e, const char *noun, const 
 		o = NULL;
 	}
 	return cli_print_json(cmd, o);
+}
+
+/* see cli.h */
+int cli_db_env(const char *cmd, const char **db)
+{
+	const char *url = getenv("DATABASE_URL");
+	int64_t ms = 0;
+
+	if (db && !*db)
+		*db = url && *url ? url : CLI_DB_DEFAULT;
+	if (cli_env_i64("DB_TIMEOUT_MS", 1, 600000, &ms)) {
+		fprintf(stderr,
+		        "identity-backend %s: DB_TIMEOUT_MS: not a number of milliseconds in 1..600000\n",
+		        cmd);
+		return -1;
+	}
+	store_pg_set_timeout((int)ms);
+	return 0;
+}
+
+/* see cli.h */
+int cli_seal_env(const char *cmd, const char *db, seal_keys *seal)
+{
+	char why[128];
+
+	if (seal_keys_parse(getenv("SECRETS_SYSTEM"), seal, why, sizeof why)) {
+		fprintf(stderr, "identity-backend %s: SECRETS_SYSTEM: %s\n", cmd, why);
+		return -1;
+	}
+	if (!seal->n && store_is_postgres(db)) {
+		fprintf(stderr,
+		        "identity-backend %s: SECRETS_SYSTEM is required with PostgreSQL (one or more "
+		        "comma-separated secrets of at least 32 bytes that seal the private keys)\n",
+		        cmd);
+		return -1;
+	}
+	return 0;
 }

@@ -8,6 +8,7 @@
  * a state), CSP header injection through a redirect URI's origin.
  */
 #include "../../issuer/http/page.c"
+#include "../../issuer/http/proxies.c"
 #include "../../issuer/http/response.c"
 #include "../test.h"
 
