@@ -43,17 +43,22 @@ static const char usage_serve[] =
     "      PASSWORD_ARGON2_M_KIB/_T/_P, SESSION_TTL_MINUTES, REFRESH_TOKEN_DAYS,\n"
     "      LOGIN_LOCKOUT_THRESHOLD/_MINUTES, LOGIN_FAILURES_PER_ADDRESS,\n"
     "      CLIENT_AUTH_FAILURES_PER_ADDRESS, FAILURE_WINDOW_MINUTES, ACCESS_LOG, WWW_DIR,\n"
-    "      VERIFIER_DIR, BROWSER_UI_CLIENT_SECRET (the README's table says each one's range).\n";
+    "      VERIFIER_DIR, BROWSER_UI_CLIENT_SECRET, DATABASE_URL, DB_TIMEOUT_MS,\n"
+    "      SECRETS_SYSTEM (required with PostgreSQL), TRUSTED_PROXIES,\n"
+    "      REFRESH_REUSE_GRACE_SECONDS (the README's table says each one's range).\n";
 
 static const char usage_keys[] =
     "  keys list [--db FILE]\n"
     "  keys rotate [--alg ES256|RS256|PS256|EdDSA] [--lead SECONDS] [--db FILE]\n"
     "  keys retire KID [--grace SECONDS] [--db FILE]\n"
+    "  keys reseal [--db FILE]\n"
     "      Signing keys. list prints every published key (never private material) with its\n"
     "      status: pending (published, signs after its lead time), active, or retired.\n"
     "      rotate adds a key that signs after --lead (env KEY_LEAD_SECONDS, default 300)\n"
     "      and does not retire the old one; retire stops a key signing at once and keeps\n"
-    "      it published for --grace (default JWT_EXPIRATION_MINUTES*60 + 300).\n";
+    "      it published for --grace (default JWT_EXPIRATION_MINUTES*60 + 300). With\n"
+    "      SECRETS_SYSTEM set, private keys are stored sealed; reseal seals every stored key\n"
+    "      anew with its first secret (to seal plain keys, or to rotate the secret).\n";
 
 static const char usage_client[] =
     "  client add --id ID [--secret-stdin] [--grant G]... [--redirect-uri U]... [--audience A]...\n"
@@ -94,12 +99,21 @@ static const char usage_doctor[] =
     "      database without SECRETS_SYSTEM, http redirect URIs to network hosts, keys past\n"
     "      the rotation period. One line per finding; exit 1 when there is any, else 0.\n";
 
+static const char usage_store_copy[] =
+    "  store copy --from DB --to DB [--merge]\n"
+    "      Move an installation between databases (SQLite file or postgres:// URL, either\n"
+    "      way): clients, users, keys, revocations, sessions, codes, refresh tokens, login\n"
+    "      flows, consents, in one transaction on the target (all or nothing). The target\n"
+    "      must be empty unless --merge. Plain private keys are sealed on the way when\n"
+    "      SECRETS_SYSTEM is set (required for a PostgreSQL target).\n";
+
 static const char usage_version[] = "  version | --version\n"
                                     "      Print this program's version and those of the libraries in it.\n";
 
 static const char usage_store[] =
-    "Store commands use --db FILE (default var/identity.db, created mode 0600 by the commands\n"
-    "that add something; the others refuse a missing database, exit 2) and exit 1 when the\n"
+    "Store commands use --db FILE|sqlite:FILE|postgres://... (else DATABASE_URL, else\n"
+    "var/identity.db, created mode 0600 by the commands that add something; the others\n"
+    "refuse a missing database file, exit 2) and exit 1 when the\n"
     "store fails or the named row is missing or already exists. Every command and subcommand\n"
     "takes --help (or -h), and every option both as --name VALUE and as --name=VALUE.\n";
 
@@ -111,7 +125,7 @@ static const struct {
     {"verify", cli_verify, usage_verify}, {"serve", cli_serve, usage_serve},
     {"keys", cli_keys, usage_keys},       {"client", cli_client, usage_client},
     {"user", cli_user, usage_user},       {"backup", cli_backup, usage_backup},
-    {"doctor", cli_doctor, usage_doctor},
+    {"doctor", cli_doctor, usage_doctor}, {"store", cli_store, usage_store_copy},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

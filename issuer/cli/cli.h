@@ -67,6 +67,15 @@ int cli_backup(int argc, char **argv);
  */
 int cli_doctor(int argc, char **argv);
 
+/*
+ * `identity-backend store copy --from DB --to DB [--merge]`: the whole
+ * installation from one database to another (SQLite or PostgreSQL, either way),
+ * in one transaction on the target; an empty target unless --merge. Prints
+ * {"copied":{"clients":N,...}}; exit 2 for usage errors and a non-empty target,
+ * 1 when a store fails (nothing is then copied).
+ */
+int cli_store(int argc, char **argv);
+
 /* Where the store lives when neither --db nor DATABASE_URL is given. */
 #define CLI_DB_DEFAULT "var/identity.db"
 

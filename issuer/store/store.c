@@ -69,6 +69,32 @@ const char *store_redact(const char *where, char *out, size_t n)
 	return out;
 }
 
+/* see store.h: parents before children, as the foreign keys require. */
+const struct store_raw_table store_raw_tables[] = {
+    {"clients",
+     "id, secret_hash, secret_salt, is_public, grants, redirect_uris, audiences, scope, subjects, "
+     "needs_consent, created_at, post_logout_uris, id_token_alg",
+     "tbbitttttiitt"},
+    {"users", "id, username, email, password_hash, created_at, failed_logins, locked_until", "ttttiii"},
+    {"signing_keys", "kid, alg, private_der, created_at, not_before, retired_at, expires_at", "ttbiiii"},
+    {"revoked_tokens", "jti, expires_at", "ti"},
+    {"sessions", "id_hash, user_id, auth_time, expires_at", "btii"},
+    {"auth_codes",
+     "code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, "
+     "auth_time, expires_at, used",
+     "btttttttiii"},
+    {"refresh_tokens",
+     "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, used, revoked, "
+     "used_at, replaced_by",
+     "bttttiiiiiib"},
+    {"login_flows",
+     "id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "
+     "code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at",
+     "bbbtttttttiitiii"},
+    {"consents", "user_id, client_id, scope, granted_at", "ttti"},
+};
+const size_t store_raw_n = sizeof store_raw_tables / sizeof store_raw_tables[0];
+
 /* see store.h */
 const char *store_strerror(store_err e)
 {

@@ -254,6 +254,28 @@ typedef int (*store_user_cb)(void *ctx, const struct store_user *u);
 
 typedef struct store store;
 
+/*
+ * Whole rows, every column, for moving an installation between backends (`store
+ * copy`): the tables in an order that satisfies their foreign keys, each with its
+ * columns and their kinds ('t' text, 'b' bytes, 'i' integer), the same on every
+ * backend. A value is NULL when kind is 0.
+ */
+struct store_raw_table {
+	const char *name;
+	const char *cols;  /* "id, secret_hash, ..." */
+	const char *kinds; /* one letter per column */
+};
+extern const struct store_raw_table store_raw_tables[];
+extern const size_t store_raw_n;
+#define STORE_RAW_COLS_MAX 16
+struct store_value {
+	char kind; /* 't', 'b', 'i', or 0 for NULL */
+	int64_t i;
+	const void *p; /* text (not NUL-terminated) or bytes */
+	size_t len;
+};
+typedef int (*store_raw_cb)(void *ctx, const struct store_value *v, size_t n);
+
 /* The seam. Every backend fills every member; `s` is always one of its own. */
 struct store_ops {
 	const char *name; /* "sqlite" */
@@ -297,6 +319,16 @@ struct store_ops {
 	 * when `to` exists and !replace. Restoring is opening the copy as a store.
 	 */
 	store_err (*backup)(store *s, const char *to, int replace);
+
+	/*
+	 * Raw rows (see store_raw_tables). raw_each hands every row of table t to cb
+	 * (valid only during the call; non-zero stops) in insertion order where the
+	 * order matters (signing keys). raw_put inserts one row; with merge, a row
+	 * whose key or unique value exists is skipped (OK). Both are for `store copy`:
+	 * nothing is checked beyond the database's own constraints.
+	 */
+	store_err (*raw_each)(store *s, size_t t, store_raw_cb cb, void *ctx);
+	store_err (*raw_put)(store *s, size_t t, const struct store_value *v, size_t n, int merge);
 
 	/* Clients. put inserts (CONFLICT if the id exists; no update in place);
 	 * list goes in id order; delete also removes the client's codes and
@@ -527,6 +559,14 @@ static inline store_err store_ping(store *s)
 static inline store_err store_backup(store *s, const char *to, int replace)
 {
 	return s->ops->backup(s, to, replace);
+}
+static inline store_err store_raw_each(store *s, size_t t, store_raw_cb cb, void *ctx)
+{
+	return s->ops->raw_each(s, t, cb, ctx);
+}
+static inline store_err store_raw_put(store *s, size_t t, const struct store_value *v, size_t n, int merge)
+{
+	return s->ops->raw_put(s, t, v, n, merge);
 }
 static inline store_err store_client_put(store *s, const struct store_client *c)
 {

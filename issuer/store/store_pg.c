@@ -40,6 +40,16 @@
 #ifndef STORE_PG_TIMEOUT_MS
 #define STORE_PG_TIMEOUT_MS 5000
 #endif
+/* After the server failed to answer in time, a connection waits this long (ms, doubling
+ * with each further timeout up to the maximum) before trying it again, and fails at
+ * once meanwhile: a stalled database costs a thread one wait per period, not one per
+ * request. A refused connection (nothing listening) costs nothing and is retried at once. */
+#ifndef STORE_PG_BACKOFF_MS
+#define STORE_PG_BACKOFF_MS 500
+#endif
+#ifndef STORE_PG_BACKOFF_MAX_MS
+#define STORE_PG_BACKOFF_MAX_MS 8000
+#endif
 /* Tries of a refresh rotation that lost a deadlock or serialization race. */
 #ifndef STORE_PG_RETRIES
 #define STORE_PG_RETRIES 5
@@ -287,9 +297,11 @@ static const char *const pg_queries[P_COUNT] = {
 struct pg {
 	store base; /* first: a store * is a struct pg * */
 	PGconn *conn;
-	char *url;   /* for reconnecting; holds the password: wiped on close */
-	int in_tx;   /* inside a transaction begun by tx_begin */
-	int tx_lost; /* its connection broke: every call fails until tx_end */
+	char *url;           /* for reconnecting; holds the password: wiped on close */
+	int in_tx;           /* inside a transaction begun by tx_begin */
+	int tx_lost;         /* its connection broke: every call fails until tx_end */
+	int64_t quiet_until; /* after timeouts: no try before this (monotonic ms) */
+	int backoff_ms;      /* the next quiet period; 0 after a success */
 	unsigned char prepared[P_COUNT];
 	char msg[256]; /* last failure, for errmsg() */
 };
@@ -388,11 +400,16 @@ static void pg_drop(struct pg *s)
 		s->tx_lost = 1;
 }
 
-/* No answer in time: the connection's state is unknown, so it goes. */
+/* No answer in time: the connection's state is unknown, so it goes, and the next
+ * try waits for the back-off period. */
 static store_err pg_timed_out(struct pg *s, const char *what)
 {
 	snprintf(s->msg, sizeof s->msg, "%s: no answer from PostgreSQL within %d ms", what, pg_timeout_ms);
 	pg_drop(s);
+	s->backoff_ms = !s->backoff_ms                                 ? STORE_PG_BACKOFF_MS
+	                : s->backoff_ms >= STORE_PG_BACKOFF_MAX_MS / 2 ? STORE_PG_BACKOFF_MAX_MS
+	                                                               : s->backoff_ms * 2;
+	s->quiet_until = pg_now_ms() + s->backoff_ms;
 	return STORE_BUSY;
 }
 
@@ -443,6 +460,7 @@ static store_err pg_collect(struct pg *s, const char *what, int64_t deadline, PG
 		return STORE_IO;
 	}
 	*out = res;
+	s->backoff_ms = 0; /* it answers */
 	return STORE_OK;
 }
 
@@ -461,8 +479,8 @@ static int pg_connect(struct pg *s, char *err, size_t errlen)
 		int ready = pg_poll(s->conn, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
 
 		if (ready == 0) {
+			pg_timed_out(s, "connect");
 			snprintf(err, errlen, "PostgreSQL did not answer within %d ms", pg_timeout_ms);
-			pg_drop(s);
 			return -1;
 		}
 		st = ready < 0 ? PGRES_POLLING_FAILED : PQconnectPoll(s->conn);
@@ -497,9 +515,12 @@ static store_err pg_ready(struct pg *s, const char *what)
 	if (s->conn && PQstatus(s->conn) == CONNECTION_OK && pg_alive(s))
 		return STORE_OK;
 	pg_drop(s);
+	if (pg_now_ms() < s->quiet_until) /* it timed out lately: do not wait on it again yet */
+		return pg_fail_ours(s, what, "PostgreSQL did not answer lately; retrying shortly",
+		                    STORE_BUSY);
 	if (pg_connect(s, why, sizeof why) == 0)
 		return STORE_OK;
-	return pg_fail_ours(s, what, why, STORE_IO);
+	return pg_fail_ours(s, what, why, s->quiet_until > pg_now_ms() ? STORE_BUSY : STORE_IO);
 }
 
 /* The result's own outcome: OK for rows or a command, else the mapped SQLSTATE. */
@@ -1486,6 +1507,119 @@ static store_err pg_consent_get(store *base, const char *user_id, const char *cl
 	return e;
 }
 
+/* ---- raw rows (store copy) ---- */
+
+/* Run sql (not prepared: a rare statement) with p; the result into *out, as pg_query. */
+static store_err pg_query_sql(struct pg *s, const char *sql, const char *what, const struct pg_params *p,
+                              PGresult **out)
+{
+	int64_t deadline = pg_now_ms() + pg_timeout_ms;
+	PGresult *res = NULL;
+	store_err e;
+
+	*out = NULL;
+	if ((e = pg_ready(s, what)) != STORE_OK)
+		return e;
+	if (!PQsendQueryParams(s->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
+	                       p ? p->fmt : NULL, 0)) {
+		pg_set_msg(s, what, PQerrorMessage(s->conn));
+		pg_drop(s);
+		return STORE_IO;
+	}
+	if ((e = pg_collect(s, what, deadline, &res)) != STORE_OK)
+		return e;
+	if ((e = pg_check(s, what, res)) != STORE_OK) {
+		PQclear(res);
+		return e;
+	}
+	*out = res;
+	return STORE_OK;
+}
+
+/* Row i of res as raw values of kinds into v (bytes decoded into buf, of room enough). */
+static int pg_raw_row(PGresult *res, int i, const char *kinds, struct store_value *v, uint8_t *buf)
+{
+	for (int c = 0; kinds[c]; c++) {
+		const char *x = PQgetvalue(res, i, c);
+		size_t n = (size_t)PQgetlength(res, i, c);
+
+		v[c] = (struct store_value){.kind = PQgetisnull(res, i, c) ? 0 : kinds[c]};
+		if (v[c].kind == 'i' && pg_col_i64(x, INT64_MIN, INT64_MAX, &v[c].i))
+			return -1;
+		if (v[c].kind == 't')
+			v[c].p = x, v[c].len = n;
+		if (v[c].kind == 'b') {
+			if (pg_col_blob(x, n, buf, n / 2, &v[c].len))
+				return -1;
+			v[c].p = buf;
+			buf += v[c].len;
+		}
+	}
+	return 0;
+}
+
+/* see store.h: struct store_ops, raw_each */
+static store_err pg_raw_each(store *base, size_t t, store_raw_cb cb, void *ctx)
+{
+	struct pg *s = (struct pg *)base;
+	struct store_value v[STORE_RAW_COLS_MAX];
+	PGresult *res = NULL;
+	uint8_t *buf = NULL;
+	char sql[640];
+	store_err e;
+
+	if (!cb || t >= store_raw_n)
+		return pg_fail_ours(s, "raw_each", "invalid argument", STORE_INVALID);
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s%s", store_raw_tables[t].cols, store_raw_tables[t].name,
+	         strcmp(store_raw_tables[t].name, "signing_keys") ? "" : " ORDER BY created_at, seq");
+	if ((e = pg_query_sql(s, sql, "raw_each", NULL, &res)) != STORE_OK)
+		return e;
+	for (int i = 0; e == STORE_OK && i < PQntuples(res); i++) {
+		size_t room = 0;
+
+		for (int c = 0; c < PQnfields(res); c++)
+			room += (size_t)PQgetlength(res, i, c) / 2;
+		free(buf);
+		if (!(buf = malloc(room + 1)))
+			e = pg_fail_ours(s, "raw_each", "out of memory", STORE_NOMEM);
+		else if (pg_raw_row(res, i, store_raw_tables[t].kinds, v, buf))
+			e = pg_fail_ours(s, "raw_each", "a stored value is not of its column's kind",
+			                 STORE_CORRUPT);
+		else if (cb(ctx, v, strlen(store_raw_tables[t].kinds)))
+			break;
+	}
+	free(buf);
+	PQclear(res);
+	return e;
+}
+
+/* see store.h: struct store_ops, raw_put */
+static store_err pg_raw_put(store *base, size_t t, const struct store_value *v, size_t n, int merge)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	char sql[768], marks[5 * STORE_RAW_COLS_MAX] = "";
+	PGresult *res = NULL;
+	store_err e;
+
+	if (t >= store_raw_n || n != strlen(store_raw_tables[t].kinds) || n > PG_MAX_PARAMS || (n && !v))
+		return pg_fail_ours(s, "raw_put", "invalid argument", STORE_INVALID);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(marks + strlen(marks), sizeof marks - strlen(marks), "%s$%zu", i ? ", " : "", i + 1);
+		if (v[i].kind == 'i')
+			pp_i64(&p, v[i].i);
+		else if (v[i].kind) /* text and bytes both as binary: exact lengths, no NUL needed */
+			p.v[p.n] = v[i].p ? v[i].p : "", p.len[p.n] = (int)v[i].len, p.fmt[p.n++] = 1;
+		else
+			pp_text(&p, NULL);
+	}
+	snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES (%s)%s", store_raw_tables[t].name,
+	         store_raw_tables[t].cols, marks, merge ? " ON CONFLICT DO NOTHING" : "");
+	e = pg_query_sql(s, sql, "raw_put", &p, &res);
+	PQclear(res);
+	return e;
+}
+
 /* ---- open, migrate, close ---- */
 
 static const char *pg_errmsg(store *base)
@@ -1656,4 +1790,6 @@ const struct store_ops store_pg_ops = {
     .flow_purge = pg_flow_purge,
     .consent_put = pg_consent_put,
     .consent_get = pg_consent_get,
+    .raw_each = pg_raw_each,
+    .raw_put = pg_raw_put,
 };

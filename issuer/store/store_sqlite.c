@@ -1726,6 +1726,82 @@ out:
 	return e;
 }
 
+/* ---- raw rows (store copy) ---- */
+
+/* see store.h: struct store_ops, raw_each */
+static store_err sq_raw_each(store *base, size_t t, store_raw_cb cb, void *ctx)
+{
+	struct sq *s = (struct sq *)base;
+	struct store_value v[STORE_RAW_COLS_MAX];
+	sqlite3_stmt *st = NULL;
+	char sql[640];
+	store_err e = STORE_OK;
+	int rc;
+
+	if (!cb || t >= store_raw_n)
+		return sq_fail_ours(s, "raw_each", "invalid argument", STORE_INVALID);
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s%s", store_raw_tables[t].cols, store_raw_tables[t].name,
+	         strcmp(store_raw_tables[t].name, "signing_keys") ? "" : " ORDER BY created_at, rowid");
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return sq_fail(s, "raw_each", rc);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kinds = store_raw_tables[t].kinds;
+		size_t n = strlen(kinds);
+
+		for (size_t i = 0; i < n; i++) {
+			int c = (int)i, null = sqlite3_column_type(st, c) == SQLITE_NULL;
+
+			v[i] = (struct store_value){.kind = null ? 0 : kinds[i]};
+			if (v[i].kind == 'i')
+				v[i].i = sqlite3_column_int64(st, c);
+			else if (v[i].kind)
+				v[i].p = v[i].kind == 't' ? (const void *)sqlite3_column_text(st, c)
+				                          : sqlite3_column_blob(st, c),
+				v[i].len = (size_t)sqlite3_column_bytes(st, c);
+		}
+		if (cb(ctx, v, n))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = sq_fail(s, "raw_each", rc);
+	sqlite3_finalize(st);
+	return e;
+}
+
+/* see store.h: struct store_ops, raw_put */
+static store_err sq_raw_put(store *base, size_t t, const struct store_value *v, size_t n, int merge)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	char sql[768], marks[4 * STORE_RAW_COLS_MAX] = "";
+	store_err e = STORE_OK;
+	int rc = SQLITE_OK;
+
+	if (t >= store_raw_n || n != strlen(store_raw_tables[t].kinds) || (n && !v))
+		return sq_fail_ours(s, "raw_put", "invalid argument", STORE_INVALID);
+	for (size_t i = 0; i < n; i++)
+		strcat(marks, i ? ", ?" : "?");
+	snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES (%s)%s", store_raw_tables[t].name,
+	         store_raw_tables[t].cols, marks, merge ? " ON CONFLICT DO NOTHING" : "");
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return sq_fail(s, "raw_put", rc);
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+		int c = (int)i + 1;
+
+		rc = v[i].kind == 'i' ? sqlite3_bind_int64(st, c, v[i].i)
+		     : v[i].kind == 't'
+		         ? sqlite3_bind_text(st, c, v[i].p ? v[i].p : "", (int)v[i].len, SQLITE_STATIC)
+		     : v[i].kind == 'b'
+		         ? (v[i].len ? sqlite3_bind_blob(st, c, v[i].p, (int)v[i].len, SQLITE_STATIC)
+		                     : sqlite3_bind_zeroblob(st, c, 0))
+		         : sqlite3_bind_null(st, c);
+	}
+	if (rc != SQLITE_OK || (rc = sqlite3_step(st)) != SQLITE_DONE)
+		e = sq_fail(s, "raw_put", rc);
+	sqlite3_finalize(st);
+	return e;
+}
+
 /* ---- open, migrate, close ---- */
 
 static const char *sq_errmsg(store *base)
@@ -2111,4 +2187,6 @@ const struct store_ops store_sqlite_ops = {
     .flow_purge = sq_flow_purge,
     .consent_put = sq_consent_put,
     .consent_get = sq_consent_get,
+    .raw_each = sq_raw_each,
+    .raw_put = sq_raw_put,
 };

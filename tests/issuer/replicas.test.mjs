@@ -231,6 +231,40 @@ await runSuite({ report, finish }, servers, async () => {
 	const pings = await Promise.all(Array.from({ length: 10 }, () => fetch(`${ISS}/ping`).then((x) => x.status)));
 	report(pings.every((s) => s === 200), 'the proxy answers from A alone', pings.join(','));
 
+	// PostgreSQL stalled (SIGSTOP, every process of it): a request that needs it gets 503
+	// with Retry-After after at most DB_TIMEOUT_MS (1 s here); /ping and the JWKS answer
+	// from memory (a loop thread may be held by one such wait); nothing hangs.
+	const { execSync } = await import('node:child_process');
+	const pgSignal = (sig) => execSync(`pkill -${sig} -P ${pg.pid()}; kill -${sig} ${pg.pid()}`);
+	const stallIntroMs = [], stallPingMs = [], stallJwksMs = [];
+	const timed = async (list, f) => {
+		const t0 = Date.now();
+		const x = await f();
+		list.push(Date.now() - t0);
+		return x;
+	};
+	pgSignal('STOP');
+	let stalled;
+	try {
+		stalled = await Promise.all([
+			...Array.from({ length: 6 }, () => timed(stallIntroMs, () => fetch(`${A.base}/introspect`, { method: 'POST', headers: { authorization: basic('web', web.client_secret), 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${at}` }))),
+			...Array.from({ length: 20 }, (_, i) => sleep(i * 50).then(() => timed(stallPingMs, () => fetch(`${A.base}/ping`)))),
+			...Array.from({ length: 10 }, (_, i) => sleep(i * 100).then(() => timed(stallJwksMs, () => fetch(`${A.base}/.well-known/jwks.json`)))),
+		]);
+	} finally {
+		pgSignal('CONT');
+	}
+	const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+	report(stalled.slice(0, 6).every((x) => x.status === 503 && x.headers.get('retry-after') === '1') && Math.max(...stallIntroMs) < 3000, `PostgreSQL stalled: requests that need it get 503 with Retry-After (slowest ${Math.max(...stallIntroMs)} ms; DB_TIMEOUT_MS 1000)`, stalled.slice(0, 6).map((x) => x.status).join(','));
+	report(stalled.slice(6).every((x) => x.status === 200) && Math.max(...stallPingMs, ...stallJwksMs) < 2500, `and /ping and the JWKS keep answering (ping p50 ${q(stallPingMs, 0.5)} ms, p99 ${q(stallPingMs, 0.99)} ms; jwks max ${Math.max(...stallJwksMs)} ms)`);
+	let recovered = 0;
+	for (let i = 0; i < 80 && !recovered; i++) {
+		const x = await fetch(`${A.base}/introspect`, { method: 'POST', headers: { authorization: basic('web', web.client_secret), 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${at}` });
+		if (x.status === 200) recovered = 1;
+		else await sleep(100);
+	}
+	report(recovered, 'PostgreSQL resumed: the replica answers again by itself');
+
 	// PostgreSQL stopped: 503 with Retry-After, /ping still fast; started again: recovery.
 	const { execFileSync } = await import('node:child_process');
 	const ctl = (...args) => execFileSync('bash', ['-c', `b=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1); if [ "$(id -u)" = 0 ]; then runuser -u $(stat -c %U ${pg.dir}) -- "$b/pg_ctl" "$@"; else "$b/pg_ctl" "$@"; fi`, 'pg_ctl', ...args], { stdio: 'ignore', timeout: 60000 });

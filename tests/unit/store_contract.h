@@ -547,7 +547,8 @@ static void test_ops_table(const struct store_ops *o)
 	            o->session_delete && o->session_purge && o->refresh_put && o->refresh_get &&
 	            o->refresh_rotate && o->refresh_revoke_family && o->refresh_purge && o->flow_put &&
 	            o->flow_get && o->flow_set_user && o->flow_take && o->flow_purge && o->consent_put &&
-	            o->consent_get && o->tx_begin && o->tx_end && o->ping && o->backup && o->name,
+	            o->consent_get && o->tx_begin && o->tx_end && o->ping && o->backup && o->name &&
+	            o->raw_each && o->raw_put,
 	        "the %s backend fills every member of struct store_ops", o->name);
 }
 
@@ -1716,6 +1717,116 @@ static void test_flow_race(void)
 	pthread_barrier_destroy(&bar);
 }
 
+/* ---- raw rows: store copy's interface ---- */
+
+struct raw_copy {
+	store *to;
+	size_t t, rows;
+	int merge;
+	store_err e;
+};
+
+static int raw_count(void *ctx, const struct store_value *v, size_t n)
+{
+	(void)v, (void)n;
+	((struct raw_copy *)ctx)->rows++;
+	return 0;
+}
+
+static int raw_copy_row(void *ctx, const struct store_value *v, size_t n)
+{
+	struct raw_copy *c = ctx;
+
+	c->rows++;
+	return (c->e = store_raw_put(c->to, c->t, v, n, c->merge)) != STORE_OK;
+}
+
+/* Copy every table of from into to in one transaction; the first failure, or OK. */
+static store_err raw_copy_all(store *from, store *to, int merge, size_t *rows)
+{
+	store_err e = store_tx_begin(to);
+
+	*rows = 0;
+	for (size_t t = 0; e == STORE_OK && t < store_raw_n; t++) {
+		struct raw_copy c = {.to = to, .t = t, .merge = merge, .e = STORE_OK};
+
+		e = store_raw_each(from, t, raw_copy_row, &c);
+		if (e == STORE_OK)
+			e = c.e;
+		*rows += c.rows;
+	}
+	if (e == STORE_OK)
+		return store_tx_end(to, 1);
+	store_tx_end(to, 0);
+	return e;
+}
+
+/* Every column list matches its kinds; each table's rows come out whole; a copy into a
+ * fresh store holds the same rows, a second copy conflicts unless merged. */
+static void test_raw(store *s)
+{
+	char where[512], err[512], sql[128];
+	struct store_user u = user("u-raw", "raw", "raw@example.com");
+	struct store_client c = client("client-raw", 0);
+	struct store_refresh r = refresh(300, "fam-raw", "client-raw", "u-raw", NOW + 600), nx, old, got;
+	struct store_key k = key("kid-raw", NOW);
+	size_t rows = 0, again = 0, total = 0;
+	int kinds_ok = 1, same = 1;
+	store *to;
+
+	for (size_t t = 0; t < store_raw_n; t++) {
+		size_t commas = 0;
+
+		for (const char *p = store_raw_tables[t].cols; *p; p++)
+			commas += *p == ',';
+		kinds_ok &=
+		    strlen(store_raw_tables[t].kinds) == commas + 1 && commas + 1 <= STORE_RAW_COLS_MAX;
+	}
+	T_CHECK(kinds_ok && store_raw_n == 9, "the raw tables: 9, each column with its kind");
+	nx = next_token(300, "client-raw", 0);
+	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK &&
+	            store_refresh_put(s, &r) == STORE_OK && store_key_put(s, &k) == STORE_OK &&
+	            store_refresh_rotate(s, r.hash, r.hash_len, &nx, NOW, 5, &old) == STORE_OK &&
+	            store_consent_put(s, "u-raw", "client-raw", "openid", NOW) == STORE_OK &&
+	            store_revoke_put(s, "jti-raw", NOW + 60) == STORE_OK,
+	        "rows in every kind of table (a used refresh token among them)");
+	for (size_t t = 0; t < store_raw_n; t++) {
+		struct raw_copy cnt = {0};
+
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", store_raw_tables[t].name);
+		same &=
+		    store_raw_each(s, t, raw_count, &cnt) == STORE_OK && (int64_t)cnt.rows == q_int(s, sql);
+		total += cnt.rows;
+	}
+	T_CHECK(same && total > 10, "raw_each gives every row of every table (%zu rows)", total);
+	to = SC->fresh("copy", where, sizeof where) == 0 ? copen(where, err, sizeof err) : NULL;
+	T_CHECK(to && raw_copy_all(s, to, 0, &rows) == STORE_OK && rows == total,
+	        "copied into a fresh store in one transaction (%zu rows)", rows);
+	same = 1;
+	for (size_t t = 0; to && t < store_raw_n; t++) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", store_raw_tables[t].name);
+		same &= q_int(to, sql) == q_int(s, sql);
+	}
+	T_CHECK(to && same, "the copy holds as many rows of each table");
+	T_CHECK(to && store_refresh_get(to, nx.hash, nx.hash_len, NOW, &got) == STORE_OK &&
+	            !strcmp(got.family_id, "fam-raw") &&
+	            store_refresh_rotate(to, r.hash, r.hash_len, &(struct store_refresh){0}, NOW, 0, &old) ==
+	                STORE_INVALID &&
+	            store_refresh_rotate(to, r.hash, r.hash_len, &nx, NOW + 1, 0, &old) == STORE_REUSED,
+	        "in the copy the successor is active and the used token is still known as used");
+	T_CHECK(to && raw_copy_all(s, to, 0, &again) == STORE_CONFLICT,
+	        "copying again: CONFLICT, all rolled back");
+	T_CHECK(to && raw_copy_all(s, to, 1, &again) == STORE_OK && again == total,
+	        "copying again with merge: every row skipped or kept, OK");
+	T_CHECK(store_raw_put(s, store_raw_n, NULL, 0, 0) == STORE_INVALID &&
+	            store_raw_put(s, 0, (struct store_value[1]){{0}}, 1, 0) == STORE_INVALID &&
+	            store_raw_each(s, 0, NULL, NULL) == STORE_INVALID,
+	        "raw calls with a bad table, a wrong column count or no callback: INVALID");
+	store_close(to);
+	T_CHECK(store_user_delete(s, "raw") == STORE_OK && store_client_delete(s, "client-raw") == STORE_OK,
+	        "clean up");
+}
+
 /* Run the whole contract against c's backend: first the operations on one fresh
  * store, then the races on another. */
 static void contract_run(const struct store_contract *c)
@@ -1738,6 +1849,7 @@ static void contract_run(const struct store_contract *c)
 		test_refresh_grace(s);
 		test_flows(s);
 		test_tx(s);
+		test_raw(s);
 		store_close(s);
 	}
 	test_concurrency();
