@@ -248,6 +248,7 @@ int cli_serve(int argc, char **argv)
 	if (check_issuer(iss))
 		return fail("issuer URL (http(s)://host[:port][/path], no trailing slash)", iss);
 	cfg.issuer = iss;
+	cfg.issuer_path = strchr(strstr(iss, "://") + 3, '/') ? strchr(strstr(iss, "://") + 3, '/') : "";
 	if (log && strcmp(log, "on") && strcmp(log, "off"))
 		return fail("--access-log / ACCESS_LOG (on or off)", log);
 	cfg.access_log = !log || strcmp(log, "on") == 0;

@@ -236,14 +236,28 @@ static void send_html(h2o_req_t *req, int status, const char *body, size_t len, 
 	h2o_send_inline(req, body, len);
 }
 
+/* The issuer URL's path, for {{base}} (page_set_base). */
+static char page_base[256];
+
+/* see page.h */
+void page_set_base(const char *base)
+{
+	snprintf(page_base, sizeof page_base, "%s", base ? base : "");
+}
+
 /* see page.h */
 void page_send(h2o_req_t *req, int status, const char *name, const struct page_var *vars, size_t n,
                const char *form_origin)
 {
 	size_t len, out_len;
 	const char *tpl = page_file(name, &len);
-	char *html = tpl ? page_render(tpl, len, vars, n, &out_len) : NULL;
+	struct page_var *all = h2o_mem_alloc_pool(&req->pool, (n + 1) * sizeof *all);
+	char *html;
 
+	if (n)
+		memcpy(all, vars, n * sizeof *vars);
+	all[n] = (struct page_var){"base", page_base};
+	html = tpl ? page_render(tpl, len, all, n + 1, &out_len) : NULL;
 	if (!html) {
 		static const char busy[] = "<!doctype html><title>Unavailable</title><p>Please try again.";
 		send_html(req, 503, busy, sizeof busy - 1, NULL);

@@ -52,8 +52,12 @@ size_t page_escape(const char *s, char *out, size_t cap);
  */
 char *page_render(const char *tpl, size_t len, const struct page_var *vars, size_t n, size_t *out_len);
 
+/* The issuer URL's path ("" or "/auth"): pages get it as {{base}}, in front of every
+ * link and form action. Set once at start-up, before the first request; copied. */
+void page_set_base(const char *base);
+
 /*
- * Answer req with the template www/<name> rendered with vars, status, and the
+ * Answer req with the template www/<name> rendered with vars (and {{base}}), status, and the
  * HTML security headers. form_origin: an extra origin for CSP form-action (the
  * client a form's answer redirects to: browsers check redirects after a form
  * post against it), or NULL. A missing template or no memory answers 503.

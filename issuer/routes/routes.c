@@ -158,6 +158,16 @@ static int allows(const char *list, h2o_iovec_t method)
 /* see routes.h */
 size_t routes_dispatch(h2o_req_t *req, app_thread *t)
 {
+	const char *base = t->app->cfg->issuer_path;
+	size_t bl = base ? strlen(base) : 0;
+
+	/* Under an issuer URL with a path, requests come with it (a proxy that keeps it)
+	 * or without it (one that strips it): both reach the same endpoint. */
+	if (bl && req->path_normalized.len > bl && memcmp(req->path_normalized.base, base, bl) == 0 &&
+	    req->path_normalized.base[bl] == '/') {
+		req->path_normalized.base += bl;
+		req->path_normalized.len -= bl;
+	}
 	for (size_t i = 0; i < N_ROUTES; i++) {
 		if (!is(req->path_normalized, table[i].path))
 			continue;

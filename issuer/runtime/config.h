@@ -26,11 +26,12 @@
 typedef struct server_config {
 	char host[256]; /* numeric IPv4/IPv6 address to bind */
 	uint16_t port;
-	unsigned threads;   /* event-loop threads, 1..SERVER_MAX_THREADS */
-	unsigned workers;   /* password-hashing threads (pool.h), 1..POOL_MAX_WORKERS; 0 means 1 */
-	const char *issuer; /* the issuer URL, without a trailing slash */
-	const char *db;     /* the SQLite file */
-	int64_t token_ttl;  /* access token lifetime, seconds (JWT_EXPIRATION_MINUTES * 60) */
+	unsigned threads;        /* event-loop threads, 1..SERVER_MAX_THREADS */
+	unsigned workers;        /* password-hashing threads (pool.h), 1..POOL_MAX_WORKERS; 0 means 1 */
+	const char *issuer;      /* the issuer URL, without a trailing slash */
+	const char *issuer_path; /* its path ("" or "/auth"): routes, pages and cookies live under it */
+	const char *db;          /* the SQLite file */
+	int64_t token_ttl;       /* access token lifetime, seconds (JWT_EXPIRATION_MINUTES * 60) */
 	int64_t
 	    key_rotation; /* KEY_ROTATION_DAYS: a signing key's life before its successor, seconds; 0 off */
 	int64_t key_lead; /* KEY_LEAD_SECONDS: a new key is published this long before it signs */

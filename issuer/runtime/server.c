@@ -29,6 +29,7 @@
 #include "runtime/reqlog.h"
 #include "runtime/server.h"
 #include "http/response.h"
+#include "http/page.h"
 #include "http/static.h"
 #include "runtime/tls.h"
 
@@ -292,6 +293,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 	response_json_init(); /* before any thread builds JSON: the app makes its key set */
 	if (cfg->trusted_proxies)
 		response_set_proxies(cfg->trusted_proxies); /* before any request */
+	page_set_base(cfg->issuer_path);
 	if (cfg->tls_cert) {
 		char err[512];
 		SSL_CTX *ctx = tls_context_new(cfg->tls_cert, cfg->tls_key, err, sizeof err);

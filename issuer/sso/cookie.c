@@ -28,6 +28,14 @@ static int secure(app_thread *t)
 	return strncmp(t->app->cfg->issuer, "https://", 8) == 0;
 }
 
+/* The cookies' Path: the issuer URL's path, or "/". */
+static const char *cookie_path(app_thread *t)
+{
+	const char *p = t->app->cfg->issuer_path;
+
+	return p && *p ? p : "/";
+}
+
 /* Set-Cookie name=value with our attributes; max_age < 0: a browser-session cookie. */
 void cookie_set(h2o_req_t *req, app_thread *t, const char *name, const char *value, int64_t max_age)
 {
@@ -36,7 +44,7 @@ void cookie_set(h2o_req_t *req, app_thread *t, const char *name, const char *val
 
 	if (max_age >= 0)
 		snprintf(age, sizeof age, "; Max-Age=%lld", (long long)max_age);
-	snprintf(c, 256, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", name, value, age,
+	snprintf(c, 256, "%s=%s; Path=%s; HttpOnly; SameSite=Lax%s%s", name, value, cookie_path(t), age,
 	         secure(t) ? "; Secure" : "");
 	response_add_header(req, "set-cookie", c);
 }

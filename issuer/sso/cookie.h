@@ -1,5 +1,5 @@
 /*
- * cookie.h: the browser sign-in's cookies (HttpOnly, SameSite=Lax, Path=/,
+ * cookie.h: the browser sign-in's cookies (HttpOnly, SameSite=Lax, Path=/ or the issuer URL's path,
  * Secure when the issuer URL is https):
  *  - idb_browser: a random value binding login flows (and the logout form) to
  *    one browser; set by /authorize when absent, for the browser's lifetime;

@@ -124,10 +124,12 @@ static void test_pages(void)
 {
 	static const char *const files[] = {"login.html", "consent.html", "error.html", "signed-out.html",
 	                                    "logout.html"};
-	static const char *const login[] = {"lead", "flow", "csrf", "username", "message", NULL};
-	static const char *const consent[] = {"client", "user", "scopes", "flow", "csrf", NULL};
-	static const char *const error[] = {"title", "message", NULL};
-	static const char *const logout[] = {"csrf", "client_id", "post_logout_redirect_uri", "state", NULL};
+	/* {{base}}: the issuer URL's path, which page_send adds to every page's values. */
+	static const char *const login[] = {"base", "lead", "flow", "csrf", "username", "message", NULL};
+	static const char *const consent[] = {"base", "client", "user", "scopes", "flow", "csrf", NULL};
+	static const char *const error[] = {"base", "title", "message", NULL};
+	static const char *const logout[] = {"base",  "csrf", "client_id", "post_logout_redirect_uri",
+	                                     "state", NULL};
 	size_t len;
 	const char *css = page_file("style.css", &len);
 
@@ -136,8 +138,9 @@ static void test_pages(void)
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		const char *t = page_file(files[i], &len);
 		T_CHECK(t && strlen(t) == len && strstr(t, "<html lang=\"en\">") &&
-		            strstr(t, "name=\"viewport\"") && strstr(t, "href=\"/static/style.css\"") &&
-		            !strstr(t, "<script") && !strstr(t, "style=\""),
+		            strstr(t, "name=\"viewport\"") &&
+		            strstr(t, "href=\"{{base}}/static/style.css\"") && !strstr(t, "<script") &&
+		            !strstr(t, "style=\""),
 		        "pages: %s: lang, viewport, the style sheet, no script or inline style", files[i]);
 	}
 	T_CHECK(placeholders_known("login.html", login), "pages: login.html uses only its placeholders");
@@ -148,7 +151,7 @@ static void test_pages(void)
 	{
 		const char *t = page_file("login.html", &len);
 		T_CHECK(
-		    t && strstr(t, "<form method=\"post\" action=\"/login\">") &&
+		    t && strstr(t, "<form method=\"post\" action=\"{{base}}/login\">") &&
 		        strstr(t, "name=\"username\" type=\"text\" value=\"{{username}}\" "
 		                  "autocomplete=\"username\"") &&
 		        strstr(t, "name=\"password\" type=\"password\" autocomplete=\"current-password\"") &&
