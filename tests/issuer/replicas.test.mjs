@@ -11,6 +11,7 @@
 // proxy's traffic goes on at the other; PostgreSQL stopped: 503 with Retry-After
 // and /ping still fast, then recovery without restarting a replica.
 import crypto from 'node:crypto';
+import http from 'node:http';
 import * as client from 'openid-client';
 import { freePort, reporter, runSuite, serverSet, sleep, startHaproxy, startPostgres } from '../lib.mjs';
 import { addClient, basic, run } from './lib.mjs';
@@ -20,7 +21,7 @@ const { servers, serve, stop } = serverSet(report);
 const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_ARGON2_T: '1' };
 const CB = 'https://rp.example/callback';
 const SECRETS = { SECRETS_SYSTEM: crypto.randomBytes(32).toString('base64url') }; // PostgreSQL needs it
-const SERVER_ENV = { ...TINY, ...SECRETS, LOGIN_LOCKOUT_THRESHOLD: '4', LOGIN_FAILURES_PER_ADDRESS: '0', DB_TIMEOUT_MS: '1000', REFRESH_REUSE_GRACE_SECONDS: '2' };
+const SERVER_ENV = { ...TINY, ...SECRETS, LOGIN_LOCKOUT_THRESHOLD: '4', LOGIN_FAILURES_PER_ADDRESS: '0', DB_TIMEOUT_MS: '1000', REFRESH_REUSE_GRACE_SECONDS: '2', TRUSTED_PROXIES: '127.0.0.1' };
 
 /** A browser: cookies kept by name, redirects by hand. */
 function browser() {
@@ -208,6 +209,19 @@ await runSuite({ report, finish }, servers, async () => {
 	await sleep(500); // access-log lines are written in batches, every 100 ms
 	report(requestsIn(A) - countA >= 5 && requestsIn(B) - countB >= 5, 'the proxy spread those requests over both replicas', `A +${requestsIn(A) - countA}, B +${requestsIn(B) - countB}`);
 
+	// Behind the proxy (TRUSTED_PROXIES=127.0.0.1): the client's address is the one the proxy
+	// saw (this suite sends from 127.0.0.2), whatever X-Forwarded-For the client forges.
+	const from2 = (url, headers = {}) => new Promise((resolve) => {
+		const u = new URL(url);
+		http.get({ host: u.hostname, port: u.port, path: u.pathname, localAddress: '127.0.0.2', headers }, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode)))).on('error', () => resolve(0));
+	});
+	await from2(`${ISS}/ping`, { 'x-forwarded-for': '6.6.6.6' });
+	await from2(`${A.base}/ping`, { 'x-forwarded-for': '6.6.6.6' });
+	await from2(`${B.base}/ping`, { 'x-forwarded-for': '6.6.6.6' });
+	await sleep(500);
+	const remotes = [A, B].flatMap((x) => x.stderr().split('\n').filter((l) => l.includes('"path":"/ping"')).slice(-3).map((l) => JSON.parse(l).remote));
+	report(remotes.includes('127.0.0.2') && !remotes.includes('6.6.6.6'), 'the access log names the real client (127.0.0.2) through the proxy and directly; the forged X-Forwarded-For never', remotes.join(' '));
+
 	// A second serve on a port in use refuses to start.
 	const dup = await run(['serve', '--db', DB, '--listen', `127.0.0.1:${pa}`], { env: SECRETS, timeout: 10000 });
 	report(dup.code === 1 && /Address already in use/.test(dup.stderr), 'a third serve on replica A\'s port refuses to start', `exit ${dup.code}: ${dup.stderr.trim()}`);
@@ -287,6 +301,9 @@ await runSuite({ report, finish }, servers, async () => {
 		else await sleep(100);
 	}
 	report(back200 === 3, 'PostgreSQL started again: the replica answers 200 without a restart', back200);
+	for (let i = 0; i < 10; i++) await fetch(`${A.base}/introspect`, { method: 'POST', headers: { authorization: basic('web', web.client_secret), 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${at}` });
+	const conns = Number(execFileSync('psql', [DB, '-qAt', '-c', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'identity-backend'"], { encoding: 'utf8' }).trim());
+	report(conns >= 1 && conns <= 3, `after all of it, replica A holds ${conns} connection(s): at most one per loop thread and one for the key thread, none leaked`, conns);
 	await proxy.stop();
 	proxy = null;
 	await stop(A, 'replica A');
