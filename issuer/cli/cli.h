@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <getopt.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -165,6 +166,23 @@ int cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* A span of time in seconds, as jose writes them: "90" (seconds), "30s", "5m", "2h",
  * "1d", "1w"; within [0, max] seconds into *out. 0, or -1. */
 int cli_parse_span(const char *s, int64_t max, int64_t *out);
+
+/* What cli_parse hands an option ("--name", its value or NULL) or a positional
+ * (the word, NULL); non-zero stops the parse (after printing why). */
+typedef int (*cli_arg_fn)(void *ctx, const char *word, const char *value);
+
+/*
+ * The arguments of a command (argv: what follows the command word, which is
+ * argv[-1]) read with getopt_long over opts (long options only; main has split
+ * "--name=value" already): each option, spelt out in full, goes to opt in order
+ * ("--name" and its value, NULL for one without), each other word to pos, also
+ * in order, options and positionals mixed freely; after "--" every word is a
+ * positional (a KID or token that begins with "-" goes there). Returns 0; 1 with
+ * *why ("unknown option", "missing value for") and *what (the word) for the
+ * caller's usage message; -1 when a callback stopped it.
+ */
+int cli_parse(int argc, char **argv, const struct option *opts, cli_arg_fn opt, cli_arg_fn pos, void *ctx,
+              const char **why, const char **what);
 
 /* The number in environment variable name, parsed by cli_parse_i64 into *v: 0 when
  * it is unset or empty (*v keeps the caller's default) or valid, -1 when not. */

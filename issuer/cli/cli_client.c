@@ -316,28 +316,50 @@ static int check(client_args *a)
 	return 0;
 }
 
+/* One option from cli_parse: a switch (no value) or a "--flag value" pair. */
+static int on_option(void *ctx, const char *flag, const char *val)
+{
+	client_args *a = ctx;
+
+	if (!val && switch_option(a, flag))
+		return 0;
+	return option(a, flag, val);
+}
+
+/* One positional from cli_parse: the subcommand, then remove's ID. */
+static int on_word(void *ctx, const char *arg, const char *unused)
+{
+	client_args *a = ctx;
+
+	(void)unused;
+	if (a->sub && (a->id || strcmp(a->sub, "add") == 0))
+		return usage("unexpected argument", arg);
+	*(a->sub ? &a->id : &a->sub) = arg;
+	return 0;
+}
+
 /* Options and positionals in any order; after "--" only positionals. */
 static int parse_args(client_args *a, int argc, char **argv)
 {
-	int options = 1;
+	static const struct option opts[] = {{"db", required_argument, NULL, 2},
+	                                     {"id", required_argument, NULL, 2},
+	                                     {"grant", required_argument, NULL, 2},
+	                                     {"redirect-uri", required_argument, NULL, 2},
+	                                     {"audience", required_argument, NULL, 2},
+	                                     {"subject", required_argument, NULL, 2},
+	                                     {"scope", required_argument, NULL, 2},
+	                                     {"id-token-alg", required_argument, NULL, 2},
+	                                     {"post-logout-redirect-uri", required_argument, NULL, 2},
+	                                     {"secret-stdin", no_argument, NULL, 2},
+	                                     {"public", no_argument, NULL, 2},
+	                                     {"consent", no_argument, NULL, 2},
+	                                     {NULL, 0, NULL, 0}};
+	const char *why, *what;
+	int rc = cli_parse(argc, argv, opts, on_option, on_word, a, &why, &what);
 
-	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i];
-		if (options && strcmp(arg, "--") == 0) {
-			options = 0;
-		} else if (!options || strncmp(arg, "--", 2) != 0) {
-			if (a->sub && (a->id || strcmp(a->sub, "add") == 0))
-				return usage("unexpected argument", arg);
-			*(a->sub ? &a->id : &a->sub) = arg;
-		} else if (switch_option(a, arg)) {
-			continue;
-		} else if (i + 1 >= argc) {
-			return usage("missing value for", arg);
-		} else if (option(a, arg, argv[++i])) {
-			return -1;
-		}
-	}
-	return check(a);
+	if (rc > 0)
+		return usage(why, what);
+	return rc ? -1 : check(a);
 }
 
 /* ---- add ---- */

@@ -119,27 +119,37 @@ static int check(keys_args *a)
 	return defaults(a);
 }
 
-/* Options and positionals in any order; after "--" only positionals (a kid
- * is base64url and may itself begin with "--"). */
+static int on_option(void *ctx, const char *flag, const char *val)
+{
+	return option(ctx, flag, val);
+}
+
+/* One positional: the subcommand, then retire's KID. */
+static int on_word(void *ctx, const char *arg, const char *unused)
+{
+	keys_args *a = ctx;
+
+	(void)unused;
+	if (a->sub && a->kid)
+		return usage("unexpected argument", arg);
+	*(a->sub ? &a->kid : &a->sub) = arg;
+	return 0;
+}
+
+/* Options and positionals in any order; after "--" only positionals (a kid is
+ * base64url and may itself begin with "-"). */
 static int parse_args(keys_args *a, int argc, char **argv)
 {
-	int options = 1;
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 2},   {"alg", required_argument, NULL, 2},
+	    {"lead", required_argument, NULL, 2}, {"grace", required_argument, NULL, 2},
+	    {"now", required_argument, NULL, 2},  {NULL, 0, NULL, 0}};
+	const char *why, *what;
+	int rc = cli_parse(argc, argv, opts, on_option, on_word, a, &why, &what);
 
-	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i];
-		if (options && strcmp(arg, "--") == 0) {
-			options = 0;
-		} else if (!options || strncmp(arg, "--", 2) != 0) {
-			if (a->sub && a->kid)
-				return usage("unexpected argument", arg);
-			*(a->sub ? &a->kid : &a->sub) = arg;
-		} else if (i + 1 >= argc) {
-			return usage("missing value for", arg);
-		} else if (option(a, arg, argv[++i])) {
-			return -1;
-		}
-	}
-	return check(a);
+	if (rc > 0)
+		return usage(why, what);
+	return rc ? -1 : check(a);
 }
 
 /* ---- list ---- */

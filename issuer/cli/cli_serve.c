@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,58 @@ static int default_db_dir(const char *db)
 	return 1;
 }
 
+/* serve's flags as given (each takes one value), checked after. */
+struct serve_flags {
+	const char *listen, *issuer, *threads, *db, *access_log, *workers, *tls_cert, *tls_key;
+};
+
+static int serve_option(void *ctx, const char *flag, const char *val)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} map[] = {{"--listen", offsetof(struct serve_flags, listen)},
+	           {"--issuer", offsetof(struct serve_flags, issuer)},
+	           {"--threads", offsetof(struct serve_flags, threads)},
+	           {"--db", offsetof(struct serve_flags, db)},
+	           {"--access-log", offsetof(struct serve_flags, access_log)},
+	           {"--workers", offsetof(struct serve_flags, workers)},
+	           {"--tls-cert", offsetof(struct serve_flags, tls_cert)},
+	           {"--tls-key", offsetof(struct serve_flags, tls_key)}};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(flag, map[i].name) == 0) {
+			*(const char **)((char *)ctx + map[i].off) = val;
+			return 0;
+		}
+	return fail("option", flag);
+}
+
+/* serve takes no positional argument. */
+static int serve_word(void *ctx, const char *arg, const char *unused)
+{
+	(void)ctx, (void)unused;
+	return fail("option", arg);
+}
+
+/* The command line into *f; 0 or the exit status (a usage line printed). */
+static int read_flags(int argc, char **argv, struct serve_flags *f)
+{
+	static const struct option opts[] = {{"listen", required_argument, NULL, 2},
+	                                     {"issuer", required_argument, NULL, 2},
+	                                     {"threads", required_argument, NULL, 2},
+	                                     {"db", required_argument, NULL, 2},
+	                                     {"access-log", required_argument, NULL, 2},
+	                                     {"workers", required_argument, NULL, 2},
+	                                     {"tls-cert", required_argument, NULL, 2},
+	                                     {"tls-key", required_argument, NULL, 2},
+	                                     {NULL, 0, NULL, 0}};
+	const char *why, *what;
+	int rc = cli_parse(argc, argv, opts, serve_option, serve_word, f, &why, &what);
+
+	return rc > 0 ? fail("option", what) : rc ? EXIT_USAGE : 0;
+}
+
 /* see cli.h */
 int cli_serve(int argc, char **argv)
 {
@@ -206,32 +259,23 @@ int cli_serve(int argc, char **argv)
 	const char *workers = getenv("PASSWORD_WORKERS");
 	server_config cfg = {.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN)};
 	server_routes routes;
+	struct serve_flags f = {0};
 	int64_t threads, n_workers = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc;
 
-	for (int i = 0; i < argc; i += 2) { /* every option takes one value */
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(argv[i], "--listen") == 0 && val)
-			listen = val;
-		else if (strcmp(argv[i], "--issuer") == 0 && val)
-			iss = val;
-		else if (strcmp(argv[i], "--threads") == 0 && val) {
-			if (cli_parse_i64(val, 1, SERVER_MAX_THREADS, &threads))
-				return fail("--threads (1..64)", val);
-			cfg.threads = (unsigned)threads;
-		} else if (strcmp(argv[i], "--db") == 0 && val) {
-			cfg.db = val;
-		} else if (strcmp(argv[i], "--access-log") == 0 && val) {
-			log = val;
-		} else if (strcmp(argv[i], "--workers") == 0 && val) {
-			workers = val;
-		} else if (strcmp(argv[i], "--tls-cert") == 0 && val) {
-			cfg.tls_cert = val;
-		} else if (strcmp(argv[i], "--tls-key") == 0 && val) {
-			cfg.tls_key = val;
-		} else
-			return fail("option", argv[i]);
-	}
+	if ((rc = read_flags(argc, argv, &f)))
+		return rc;
+	listen = f.listen ? f.listen : listen;
+	iss = f.issuer ? f.issuer : iss;
+	log = f.access_log ? f.access_log : log;
+	workers = f.workers ? f.workers : workers;
+	cfg.db = f.db;
+	cfg.tls_cert = f.tls_cert;
+	cfg.tls_key = f.tls_key;
+	if (f.threads && cli_parse_i64(f.threads, 1, SERVER_MAX_THREADS, &threads))
+		return fail("--threads (1..64)", f.threads);
+	if (f.threads)
+		cfg.threads = (unsigned)threads;
 	if (cfg.threads < 1 || cfg.threads > SERVER_MAX_THREADS)
 		cfg.threads = cfg.threads < 1 ? 1 : SERVER_MAX_THREADS;
 	if (parse_listen(listen, &cfg))

@@ -157,28 +157,43 @@ static int check(const user_args *a)
 	return 0;
 }
 
+/* One option: --password-stdin (no value) or a "--flag value" pair. */
+static int on_option(void *ctx, const char *flag, const char *val)
+{
+	user_args *a = ctx;
+
+	if (!val && strcmp(flag, "--password-stdin") == 0) {
+		a->password_stdin = 1;
+		return 0;
+	}
+	return option(a, flag, val);
+}
+
+/* One positional: the subcommand, then remove's USERNAME. */
+static int on_word(void *ctx, const char *arg, const char *unused)
+{
+	user_args *a = ctx;
+
+	(void)unused;
+	if (a->name)
+		return usage("unexpected argument", arg);
+	*(a->sub ? &a->name : &a->sub) = arg;
+	return 0;
+}
+
 /* Options and positionals in any order; after "--" only positionals. */
 static int parse_args(user_args *a, int argc, char **argv)
 {
-	int options = 1;
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 2},       {"username", required_argument, NULL, 2},
+	    {"email", required_argument, NULL, 2},    {"now", required_argument, NULL, 2},
+	    {"password-stdin", no_argument, NULL, 2}, {NULL, 0, NULL, 0}};
+	const char *why, *what;
+	int rc = cli_parse(argc, argv, opts, on_option, on_word, a, &why, &what);
 
-	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i];
-		if (options && strcmp(arg, "--") == 0) {
-			options = 0;
-		} else if (!options || strncmp(arg, "--", 2) != 0) {
-			if (a->name)
-				return usage("unexpected argument", arg);
-			*(a->sub ? &a->name : &a->sub) = arg;
-		} else if (strcmp(arg, "--password-stdin") == 0) {
-			a->password_stdin = 1;
-		} else if (i + 1 >= argc) {
-			return usage("missing value for", arg);
-		} else if (option(a, arg, argv[++i])) {
-			return -1;
-		}
-	}
-	return check(a);
+	if (rc > 0)
+		return usage(why, what);
+	return rc ? -1 : check(a);
 }
 
 /* ---- add ---- */

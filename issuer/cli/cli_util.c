@@ -94,3 +94,36 @@ int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, si
 	*len = n;
 	return 0;
 }
+
+/* see cli.h */
+int cli_parse(int argc, char **argv, const struct option *opts, cli_arg_fn opt, cli_arg_fn pos, void *ctx,
+              const char **why, const char **what)
+{
+	char **av = argv - 1; /* getopt's argv[0] is the command word */
+	int c, idx, at;
+
+	*why = *what = NULL;
+	optind = 0; /* start afresh */
+	opterr = 0;
+	/* "-": words that are not options come back in order (as code 1); ":": a missing value is ':' */
+	while ((at = optind ? optind : 1, idx = -1, c = getopt_long(argc + 1, av, "-:", opts, &idx)) != -1) {
+		if (c == 1) {
+			if (pos(ctx, optarg, NULL))
+				return -1;
+			continue;
+		}
+		/* No abbreviations: "--li" is not "--listen". */
+		if (c == ':' || c == '?' || idx < 0 || strncmp(av[at], "--", 2) != 0 ||
+		    strcmp(av[at] + 2, opts[idx].name) != 0) {
+			*why = c == ':' ? "missing value for" : "unknown option";
+			*what = av[at];
+			return 1;
+		}
+		if (opt(ctx, av[at], optarg))
+			return -1;
+	}
+	for (int i = optind; i < argc + 1; i++) /* after "--" */
+		if (pos(ctx, av[i], NULL))
+			return -1;
+	return 0;
+}

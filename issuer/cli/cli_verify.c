@@ -81,22 +81,42 @@ static int option(args *a, const char *flag, const char *val)
 	return bad ? usage("invalid value for", flag) : 0;
 }
 
+static int on_option(void *ctx, const char *flag, const char *val)
+{
+	return option(ctx, flag, val);
+}
+
+/* The one positional: the token, or "-" for standard input. */
+static int on_word(void *ctx, const char *arg, const char *unused)
+{
+	args *a = ctx;
+
+	(void)unused;
+	if (a->token)
+		return usage("more than one token", arg);
+	a->token = arg;
+	return 0;
+}
+
+/* Options and the token in any order; after "--" the token. */
 static int parse_args(args *a, int argc, char **argv)
 {
-	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i];
-		if (strncmp(arg, "--", 2) != 0 || strcmp(arg, "--") == 0) {
-			if (strcmp(arg, "--") == 0 && i + 1 < argc)
-				arg = argv[++i];
-			if (a->token)
-				return usage("more than one token", arg);
-			a->token = arg;
-		} else if (i + 1 >= argc) {
-			return usage("missing value for", arg);
-		} else if (option(a, arg, argv[++i])) {
-			return -1;
-		}
-	}
+	static const struct option opts[] = {{"jwks", required_argument, NULL, 2},
+	                                     {"alg", required_argument, NULL, 2},
+	                                     {"iss", required_argument, NULL, 2},
+	                                     {"aud", required_argument, NULL, 2},
+	                                     {"require", required_argument, NULL, 2},
+	                                     {"sub", required_argument, NULL, 2},
+	                                     {"typ", required_argument, NULL, 2},
+	                                     {"leeway", required_argument, NULL, 2},
+	                                     {"max-age", required_argument, NULL, 2},
+	                                     {"now", required_argument, NULL, 2},
+	                                     {NULL, 0, NULL, 0}};
+	const char *why, *what;
+	int rc = cli_parse(argc, argv, opts, on_option, on_word, a, &why, &what);
+
+	if (rc)
+		return rc > 0 ? usage(why, what) : -1;
 	if (!a->jwks)
 		return usage("--jwks FILE is required", NULL);
 	if (!a->token)

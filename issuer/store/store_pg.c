@@ -1257,17 +1257,9 @@ static store_err pg_refresh_get(store *base, const uint8_t *hash, size_t hash_le
 	                      &store_cols_refresh, out);
 }
 
-/* What refresh_rotate reads of the old token besides its row. */
-struct pg_rotation {
-	int used, revoked;
-	int64_t used_at;
-	uint8_t replaced_by[STORE_HASH_MAX];
-	size_t replaced_by_len;
-};
-
 /* Read the old token, locked, into *old and *r; NOT_FOUND if none. */
 static store_err pg_refresh_lock(struct pg *s, const uint8_t *hash, size_t n, struct store_refresh *old,
-                                 struct pg_rotation *r)
+                                 struct store_rotation *r)
 {
 	const int k = (int)store_cols_refresh.n;
 	struct pg_params p = {0};
@@ -1308,14 +1300,15 @@ static store_err pg_link(struct pg *s, enum pg_query q, const uint8_t *a, size_t
 /* A used token's retry within the grace: its unused successor gives way to next
  * (*regranted 1), or this is a replay (0). */
 static store_err pg_refresh_regrant(struct pg *s, const uint8_t *old_hash, size_t old_len,
-                                    const struct pg_rotation *r, const struct store_refresh *next,
-                                    int64_t now, int64_t grace, int *regranted)
+                                    const struct store_refresh *old, const struct store_rotation *r,
+                                    const struct store_refresh *next, int64_t now, int64_t grace,
+                                    int *regranted)
 {
 	store_err e;
 	int n = 0;
 
 	*regranted = 0;
-	if (grace <= 0 || r->revoked || now - r->used_at >= grace || !r->replaced_by_len)
+	if (!store_regrant_due(r, old, now, grace))
 		return STORE_OK;
 	if ((e = pg_link(s, P_REFRESH_SUPERSEDE, r->replaced_by, r->replaced_by_len, now, next->hash,
 	                 next->hash_len, &n)) != STORE_OK ||
@@ -1333,7 +1326,7 @@ static store_err pg_rotate_once(struct pg *s, const uint8_t *old_hash, size_t ol
                                 struct store_refresh *old)
 {
 	struct store_refresh row;
-	struct pg_rotation r = {0};
+	struct store_rotation r = {0};
 	int regranted = 0, n = 0;
 	store_err e;
 
@@ -1342,8 +1335,8 @@ static store_err pg_rotate_once(struct pg *s, const uint8_t *old_hash, size_t ol
 	e = pg_refresh_lock(s, old_hash, old_len, old, &r);
 	if (e == STORE_OK && strcmp(old->client_id, next->client_id) != 0)
 		e = STORE_NOT_FOUND; /* another client's token: not this client's to use or to revoke */
-	else if (e == STORE_OK && r.used && old->expires_at > now)
-		e = pg_refresh_regrant(s, old_hash, old_len, &r, next, now, grace, &regranted);
+	else if (e == STORE_OK && r.used)
+		e = pg_refresh_regrant(s, old_hash, old_len, old, &r, next, now, grace, &regranted);
 	if (e == STORE_OK && r.used && !regranted) {
 		struct pg_params p = {0};
 
@@ -1354,12 +1347,7 @@ static store_err pg_rotate_once(struct pg *s, const uint8_t *old_hash, size_t ol
 	} else if (e == STORE_OK && !regranted && (r.revoked || old->expires_at <= now))
 		e = STORE_NOT_FOUND;
 	else if (e == STORE_OK) {
-		/* The successor: the caller's hash and times, the grant's identity and scope. */
-		row = *old;
-		memcpy(row.hash, next->hash, next->hash_len);
-		row.hash_len = next->hash_len;
-		row.created_at = next->created_at;
-		row.expires_at = next->expires_at ? next->expires_at : old->expires_at;
+		store_refresh_successor(old, next, &row);
 		if ((regranted || (e = pg_link(s, P_REFRESH_USE, old_hash, old_len, now, next->hash,
 		                               next->hash_len, &n)) == STORE_OK) &&
 		    (e = pg_put_row(s, P_REFRESH_PUT, "refresh_rotate", &store_cols_refresh, &row)) ==
@@ -1381,9 +1369,7 @@ static store_err pg_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 
 	if (old_out)
 		memset(old_out, 0, sizeof *old_out);
-	if (!old_hash || !next || !old_out || old_hash_len == 0 || old_hash_len > STORE_HASH_MAX ||
-	    next->hash_len == 0 || next->hash_len > STORE_HASH_MAX || !STORE_TERMINATED(next->client_id) ||
-	    !next->client_id[0] || next->expires_at < 0 || grace < 0)
+	if (!store_rotate_args_valid(old_hash, old_hash_len, next, old_out, grace))
 		return pg_fail_ours(s, "refresh_rotate", "invalid argument", STORE_INVALID);
 	if (s->in_tx)
 		return pg_fail_ours(s, "refresh_rotate", "not inside tx_begin", STORE_INVALID);

@@ -1459,17 +1459,9 @@ static store_err sq_refresh_get(store *base, const uint8_t *hash, size_t hash_le
 	                      &store_cols_refresh, out);
 }
 
-/* What refresh_rotate reads of the old token besides its row. */
-struct sq_rotation {
-	int used, revoked;
-	int64_t used_at;
-	uint8_t replaced_by[STORE_HASH_MAX];
-	size_t replaced_by_len;
-};
-
 /* The old token (inside the rotation's transaction) into *old and *r; NOT_FOUND if none. */
 static store_err sq_refresh_find(struct sq *s, const uint8_t *hash, size_t n, struct store_refresh *old,
-                                 struct sq_rotation *r)
+                                 struct store_rotation *r)
 {
 	const int k = (int)store_cols_refresh.n;
 	sqlite3_stmt *st = NULL;
@@ -1500,14 +1492,15 @@ out:
 /* A used token's retry within the grace: its unused successor gives way to next (1), or
  * this is a replay (0). */
 static store_err sq_refresh_regrant(struct sq *s, const uint8_t *old_hash, size_t old_len,
-                                    const struct sq_rotation *r, const struct store_refresh *next,
-                                    int64_t now, int64_t grace, int *regranted)
+                                    const struct store_refresh *old, const struct store_rotation *r,
+                                    const struct store_refresh *next, int64_t now, int64_t grace,
+                                    int *regranted)
 {
 	store_err e;
 	int n = 0;
 
 	*regranted = 0;
-	if (grace <= 0 || r->revoked || now - r->used_at >= grace || !r->replaced_by_len)
+	if (!store_regrant_due(r, old, now, grace))
 		return STORE_OK;
 	if ((e = sq_run_link(s, Q_REFRESH_SUPERSEDE, "refresh_rotate", r->replaced_by, r->replaced_by_len,
 	                     now, next->hash, next->hash_len, &n)) != STORE_OK ||
@@ -1525,15 +1518,13 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 {
 	struct sq *s = (struct sq *)base;
 	struct store_refresh row;
-	struct sq_rotation r = {0};
+	struct store_rotation r = {0};
 	store_err e;
 	int n = 0, began = 0, regranted = 0;
 
 	if (old_out)
 		memset(old_out, 0, sizeof *old_out);
-	if (!old_hash || !next || !old_out || old_hash_len == 0 || old_hash_len > STORE_HASH_MAX ||
-	    next->hash_len == 0 || next->hash_len > STORE_HASH_MAX || !STORE_TERMINATED(next->client_id) ||
-	    !next->client_id[0] || next->expires_at < 0 || grace < 0) {
+	if (!store_rotate_args_valid(old_hash, old_hash_len, next, old_out, grace)) {
 		e = sq_fail_ours(s, "refresh_rotate", "invalid argument", STORE_INVALID);
 		goto out;
 	}
@@ -1550,8 +1541,8 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 		e = STORE_NOT_FOUND; /* another client's token: not this client's to use or to revoke */
 		goto out;
 	}
-	if (r.used && old_out->expires_at > now &&
-	    (e = sq_refresh_regrant(s, old_hash, old_hash_len, &r, next, now, grace, &regranted)) != STORE_OK)
+	if (r.used && (e = sq_refresh_regrant(s, old_hash, old_hash_len, old_out, &r, next, now, grace,
+	                                      &regranted)) != STORE_OK)
 		goto out;
 	if (r.used && !regranted) {
 		if ((e = sq_run(s, Q_REFRESH_REVOKE, "refresh_rotate", old_out->family_id, NULL)) !=
@@ -1565,12 +1556,7 @@ static store_err sq_refresh_rotate(store *base, const uint8_t *old_hash, size_t 
 		e = STORE_NOT_FOUND;
 		goto out;
 	}
-	/* The successor: the caller's hash and times, the grant's identity and scope. */
-	row = *old_out;
-	memcpy(row.hash, next->hash, next->hash_len);
-	row.hash_len = next->hash_len;
-	row.created_at = next->created_at;
-	row.expires_at = next->expires_at ? next->expires_at : old_out->expires_at;
+	store_refresh_successor(old_out, next, &row);
 	if (!regranted && (e = sq_run_link(s, Q_REFRESH_USE, "refresh_rotate", old_hash, old_hash_len, now,
 	                                   next->hash, next->hash_len, &n)) != STORE_OK)
 		goto out;

@@ -92,3 +92,31 @@ int store_flow_valid(const struct store_flow *f)
 	       f->prompt <= (STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT) && f->max_age >= -1 &&
 	       f->auth_time >= 0 && (f->user_id[0] == '\0') == (f->auth_time == 0);
 }
+
+/* see valid.h */
+int store_rotate_args_valid(const uint8_t *old_hash, size_t old_len, const struct store_refresh *next,
+                            const struct store_refresh *old_out, int64_t grace)
+{
+	return old_hash && next && old_out && old_len > 0 && old_len <= STORE_HASH_MAX &&
+	       next->hash_len > 0 && next->hash_len <= STORE_HASH_MAX && STORE_TERMINATED(next->client_id) &&
+	       next->client_id[0] && next->expires_at >= 0 && grace >= 0;
+}
+
+/* see valid.h */
+int store_regrant_due(const struct store_rotation *r, const struct store_refresh *old, int64_t now,
+                      int64_t grace)
+{
+	return r->used && grace > 0 && !r->revoked && old->expires_at > now && now - r->used_at < grace &&
+	       r->replaced_by_len > 0;
+}
+
+/* see valid.h */
+void store_refresh_successor(const struct store_refresh *old, const struct store_refresh *next,
+                             struct store_refresh *row)
+{
+	*row = *old;
+	memcpy(row->hash, next->hash, next->hash_len);
+	row->hash_len = next->hash_len;
+	row->created_at = next->created_at;
+	row->expires_at = next->expires_at ? next->expires_at : old->expires_at;
+}

@@ -25,4 +25,27 @@ int store_session_valid(const struct store_session *se);
 int store_refresh_valid(const struct store_refresh *r);
 int store_flow_valid(const struct store_flow *f);
 
+/* What a refresh rotation reads of the old token besides its row (every backend). */
+struct store_rotation {
+	int used, revoked;
+	int64_t used_at;
+	uint8_t replaced_by[STORE_HASH_MAX];
+	size_t replaced_by_len;
+};
+
+/* 1 when refresh_rotate's arguments are usable (store.h), else 0. */
+int store_rotate_args_valid(const uint8_t *old_hash, size_t old_len, const struct store_refresh *next,
+                            const struct store_refresh *old_out, int64_t grace);
+
+/* 1 when the used token old (read as r) presented at now may be rotated again under
+ * the reuse grace (store.h): unexpired, its family not revoked, used less than grace
+ * seconds ago, with a successor on record (whose being unused the backend checks). */
+int store_regrant_due(const struct store_rotation *r, const struct store_refresh *old, int64_t now,
+                      int64_t grace);
+
+/* The successor of old into *row: next's hash and times (expires_at 0: old's), old's
+ * family, client, user, scope and auth_time. */
+void store_refresh_successor(const struct store_refresh *old, const struct store_refresh *next,
+                             struct store_refresh *row);
+
 #endif

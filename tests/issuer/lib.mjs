@@ -137,3 +137,27 @@ export async function pool(tasks, n) {
 
 export const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 export const b64u = (s) => Buffer.from(s).toString('base64url');
+
+/**
+ * One person's browser: go(url, init) is fetch with redirects by hand and a cookie
+ * jar (Set-Cookie kept by name; Max-Age=0 or an expiry in 1970 deletes); jar is the
+ * Map itself, setCookies every Set-Cookie line seen, in order.
+ */
+export function browser() {
+	const jar = new Map();
+	const setCookies = [];
+	const go = async (url, init = {}) => {
+		const headers = { ...(init.headers ?? {}) };
+		if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+		const r = await fetch(url, { ...init, headers, redirect: 'manual' });
+		for (const c of r.headers.getSetCookie()) {
+			const [pair, ...attrs] = c.split(';');
+			const i = pair.indexOf('=');
+			setCookies.push(c);
+			if (attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=.*1970/i.test(a))) jar.delete(pair.slice(0, i));
+			else jar.set(pair.slice(0, i), pair.slice(i + 1));
+		}
+		return r;
+	};
+	return { go, jar, setCookies };
+}

@@ -15,32 +15,13 @@ import path from 'node:path';
 import * as jose from 'jose';
 import * as client from 'openid-client';
 import { reporter, sanitizerReport, serverSet, tempDir } from '../lib.mjs';
-import { addClient, cliTranscript, run } from './lib.mjs';
+import { addClient, browser, cliTranscript, run } from './lib.mjs';
 
 const { report, finish } = reporter('issuer/oidc');
 const { serve, stop } = serverSet(report);
 const started = Date.now();
 const dirs = [];
 let srv = null;
-
-/** The browser of one person: a cookie jar over fetch, redirects by hand. */
-function browser() {
-	const jar = new Map();
-	const go = async (url, init = {}) => {
-		const headers = { ...(init.headers ?? {}) };
-		if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-		const r = await fetch(url, { ...init, headers, redirect: 'manual' });
-		for (const c of r.headers.getSetCookie()) {
-			const [pair, ...attrs] = c.split(';');
-			const i = pair.indexOf('=');
-			const gone = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=.*1970/i.test(a));
-			if (gone) jar.delete(pair.slice(0, i));
-			else jar.set(pair.slice(0, i), pair.slice(i + 1));
-		}
-		return r;
-	};
-	return { go, jar };
-}
 
 /** Sign in at url (an authorization URL) through the login form; resolves the callback URL. */
 async function signIn(b, url, username, password) {

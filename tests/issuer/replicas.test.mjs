@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import * as client from 'openid-client';
 import { freePort, reporter, runSuite, serverSet, sleep, startHaproxy, startPostgres } from '../lib.mjs';
-import { addClient, basic, run } from './lib.mjs';
+import { addClient, basic, browser, run } from './lib.mjs';
 
 const { report, finish } = reporter('issuer/replicas');
 const { servers, serve, stop } = serverSet(report);
@@ -22,24 +22,6 @@ const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_
 const CB = 'https://rp.example/callback';
 const SECRETS = { SECRETS_SYSTEM: crypto.randomBytes(32).toString('base64url') }; // PostgreSQL needs it
 const SERVER_ENV = { ...TINY, ...SECRETS, LOGIN_LOCKOUT_THRESHOLD: '4', LOGIN_FAILURES_PER_ADDRESS: '0', DB_TIMEOUT_MS: '1000', REFRESH_REUSE_GRACE_SECONDS: '2', TRUSTED_PROXIES: '127.0.0.1' };
-
-/** A browser: cookies kept by name, redirects by hand. */
-function browser() {
-	const jar = new Map();
-	const go = async (url, init = {}) => {
-		const headers = { ...(init.headers ?? {}) };
-		if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-		const r = await fetch(url, { ...init, headers, redirect: 'manual' });
-		for (const c of r.headers.getSetCookie()) {
-			const pair = c.split(';')[0];
-			const i = pair.indexOf('=');
-			if (/max-age=0/i.test(c)) jar.delete(pair.slice(0, i));
-			else jar.set(pair.slice(0, i), pair.slice(i + 1));
-		}
-		return r;
-	};
-	return { go };
-}
 
 /** PKCE pair (RFC 7636 S256). */
 function pkce() {
