@@ -34,7 +34,7 @@ BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 LIBJOSE := $(BUILD)/lib/libjose.a
 BIN     := $(BUILD)/bin/identity-backend
 
-.PHONY: all wasm test valgrind run bench bench-issuer bench-sso format clean install uninstall
+.PHONY: bench-replicas all wasm test valgrind run bench bench-issuer bench-sso format clean install uninstall
 all: $(BIN) $(TEST_BIN) $(BENCH_BIN) wasm
 wasm: $(WASM_OUT) verifier-wasm/index.cjs verifier-wasm/LICENSE
 
@@ -129,6 +129,10 @@ bench-issuer: $(BIN) $(BENCH_BIN)
 # Password logins/s per worker at the configured argon2id cost, code exchanges, SSO and refreshes/s.
 bench-sso: $(BIN) $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/sso.sh
+
+# SQLite, PostgreSQL with one replica and with two behind HAProxy, against node-oidc-provider.
+bench-replicas: $(BIN)
+	BUILD=$(BUILD) bash tests/bench/replicas.sh
 
 # `make install [PREFIX=/usr/local] [DESTDIR=]`: the binary, the pages it serves (demo app,
 # inspector) and the verifier package under share/identity-backend/ (the binary finds

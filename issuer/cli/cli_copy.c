@@ -96,8 +96,9 @@ static int holds_rows(store *s)
 	return any;
 }
 
-/* Every table from `from` into `to` in one transaction; counts into o. */
-static int copy_all(store *from, store *to, struct copy *c, cJSON *o)
+/* Every table from `from` into `to` in one transaction; the rows of each into counts
+ * (*nomem set when one could not be added: the copy stands, the report lacks it). */
+static int copy_all(store *from, store *to, struct copy *c, cJSON *counts, int *nomem)
 {
 	store_err e;
 
@@ -116,8 +117,8 @@ static int copy_all(store *from, store *to, struct copy *c, cJSON *o)
 			                                    : store_raw_tables[c->t].name,
 			                      e != STORE_OK ? e : c->e);
 		}
-		if (o && !cJSON_AddNumberToObject(o, store_raw_tables[c->t].name, (double)c->rows))
-			cJSON_Delete(o), o = NULL; /* the copy stands; only the report is lost */
+		*nomem |=
+		    !counts || !cJSON_AddNumberToObject(counts, store_raw_tables[c->t].name, (double)c->rows);
 	}
 	if ((e = store_tx_end(to, 1)) != STORE_OK)
 		return cli_store_fail("store", to, "commit", e);
@@ -133,7 +134,7 @@ static int store_copy(const char *from_db, const char *to_db, int merge, const s
 	store *from = NULL, *to = NULL;
 	cJSON *o = NULL, *counts = cJSON_CreateObject();
 	WC_RNG rng;
-	int rc, held;
+	int rc, held, nomem = 0;
 
 	if (wc_InitRng(&rng) != 0)
 		return fputs("identity-backend store: cannot seed the random generator\n", stderr),
@@ -148,14 +149,16 @@ static int store_copy(const char *from_db, const char *to_db, int merge, const s
 		              : usage("the target holds data (--merge adds to it)", NULL);
 		goto out;
 	}
-	if ((rc = copy_all(from, to, &c, counts)))
+	if ((rc = copy_all(from, to, &c, counts, &nomem)))
 		goto out;
 	made = 0;
-	o = cJSON_CreateObject();
-	if (o && counts && !cJSON_AddItemToObject(o, "copied", counts))
-		cJSON_Delete(o), o = NULL;
-	else if (o)
-		counts = NULL;
+	if (nomem || !(o = cJSON_CreateObject()) || !cJSON_AddItemToObject(o, "copied", counts)) {
+		fputs("identity-backend store: copied, but out of memory for the report\n", stderr);
+		cJSON_Delete(o);
+		rc = 0;
+		goto out;
+	}
+	counts = NULL; /* o owns it */
 	rc = cli_print_json("store", o);
 out:
 	cJSON_Delete(counts);
