@@ -7,8 +7,9 @@
 //            the load sent to the proxy;
 //   peer     node-oidc-provider (sso-oidc-provider.mjs: codes and refresh tokens in
 //            memory), for code exchange and refresh rotation.
-// For each: client_credentials tokens/s (BENCH_REPLICAS_CONNS lanes for
-// BENCH_REPLICAS_SECONDS), then one login through the real form, BENCH_REPLICAS_CODES
+// For each: client_credentials tokens/s, measured with wrk (one thread, 32
+// connections, BENCH_REPLICAS_SECONDS, its p99; a Node driver could not keep up with
+// the server), then one login through the real form, BENCH_REPLICAS_CODES
 // silent SSO codes (not timed) exchanged at /token (timed), then refresh rotations of
 // those families for BENCH_REPLICAS_SECONDS; rate and p99 of each; the largest VmRSS of
 // each server process under that load; PostgreSQL connections held by identity-backend.
@@ -17,7 +18,7 @@
 // (flows.mjs): a wrong one fails the run. Prints the table on stdout, progress on stderr.
 import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import http from 'node:http'
 import { loadavg } from 'node:os'
@@ -71,13 +72,23 @@ function rssSampler(pids) {
   return () => (clearInterval(t), max)
 }
 
-function ccLane(port, agent, secret) {
-  const auth = `Basic ${Buffer.from(`svc:${secret}`).toString('base64')}`
-  return async () => {
-    const r = await hreq(agent, port, '/token', { method: 'POST', headers: { 'content-type': FORM, authorization: auth }, body: 'grant_type=client_credentials&audience=api' })
-    if (r.status !== 200 || !r.text.includes('access_token')) throw new Error(`client_credentials: ${show(r)}`)
-    return { ms: r.ms, t: performance.now() }
-  }
+// client_credentials for SECONDS with wrk against port (after a 2 s warm-up): {rate, p99}; throws on any
+// non-2xx answer or socket error.
+function ccWrk(port, secret) {
+  const script = join(dir, 'cc.lua')
+  writeFileSync(script, [
+    'wrk.method = "POST"',
+    'wrk.body = "grant_type=client_credentials&audience=api"',
+    'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
+    `wrk.headers["Authorization"] = "Basic ${Buffer.from(`svc:${secret}`).toString('base64')}"`,
+  ].join('\n'))
+  const run = (secs) => execFileSync('wrk', ['-t1', '-c32', `-d${secs}s`, '--latency', '-s', script, `http://127.0.0.1:${port}/token`], { encoding: 'utf8' })
+  run(2) // warm-up: the server's first seconds (key generation, caches) are not its rate
+  const out = run(SECONDS)
+  if (/Non-2xx|Socket errors/.test(out)) throw new Error(`client_credentials under wrk: ${out}`)
+  const ms = (v, unit) => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1)
+  const p99 = /^\s*99%\s+([\d.]+)(us|ms|s)/m.exec(out)
+  return { rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p99: p99 ? ms(p99[1], p99[2]) : NaN }
 }
 
 // rate/s and p99 of the records of a drive() run that began at t0.
@@ -93,11 +104,8 @@ async function measure(label, srv, secrets, pids, pgUrl) {
   const stopRss = rssSampler(pids)
   try {
     if (secrets.svc) {
-      log(`${label}: client_credentials, ${CONNS} lanes, ${SECONDS} s ...`)
-      const lane = ccLane(srv.port, agent, secrets.svc)
-      await drive(CONNS, performance.now() + 500, lane) // warm-up
-      const t0 = performance.now()
-      out.cc = summary(await drive(CONNS, t0 + SECONDS * 1000, lane), t0)
+      log(`${label}: client_credentials with wrk, ${SECONDS} s ...`)
+      out.cc = ccWrk(srv.port, secrets.svc)
     }
     const jar = new Map()
     if (srv.kind === 'ours') await loginOurs(srv, agent, { name: 'bench', password: 'bench-password-1' }, jar)
@@ -184,7 +192,7 @@ const sqliteRow = results.find((r) => r.label === 'sqlite')
 const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-')
 const ratio = (x, y) => (x && y ? `${(x / y).toFixed(2)}x` : '-')
 console.log(`identity-backend scale-out benchmark: ${BIN}; ${CONNS} lanes, ${SECONDS} s per rate, ${CODES} codes; load average at start ${load0}`)
-console.log('client_credentials: ES256 access tokens; exchanges: ID token RS256 + access token ES256; refresh: rotation, each token used once.')
+console.log('client_credentials: ES256 access tokens, driven by wrk (1 thread, 32 connections); exchanges and refreshes: the Node driver; exchanges: ID token RS256 + access token ES256; refresh: rotation, each token used once.')
 console.log('')
 console.log('config              | cc/s   | cc p99   | vs sqlite | exch/s | exch p99 | vs op | refresh/s | refresh p99 | vs op | RSS MB per process | PG conns')
 console.log('--------------------+--------+----------+-----------+--------+----------+-------+-----------+-------------+-------+--------------------+---------')
