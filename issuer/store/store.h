@@ -1,9 +1,9 @@
 /*
  * store.h: the issuer's storage seam. Handlers and CLI subcommands see a `store *`
  * and call the store_* wrappers below, which go through one table of functions
- * (struct store_ops, in the manner of curl's struct Curl_ssl); the SQLite backend
- * (store_sqlite.c) fills that table today, a PostgreSQL backend can fill the same
- * table later without a handler changing. Nothing here knows SQL, files or
+ * (struct store_ops, in the manner of curl's struct Curl_ssl), which each backend
+ * fills: SQLite (store_sqlite.c) and PostgreSQL (store_pg.c); store_open chooses
+ * one by the database's name, and no handler knows which. Nothing here knows SQL, files or
  * threads; nothing here hashes or generates secrets: callers hand the store
  * hashes (passwords, client secrets, codes, sessions and refresh tokens are never
  * stored in the clear) and the store keeps and compares bytes.
@@ -278,10 +278,11 @@ typedef int (*store_raw_cb)(void *ctx, const struct store_value *v, size_t n);
 
 /* The seam. Every backend fills every member; `s` is always one of its own. */
 struct store_ops {
-	const char *name; /* "sqlite" */
+	const char *name; /* "sqlite", "postgres" */
 
 	/* Open (creating and migrating as needed) the store named by `where` (for
-	 * SQLite: a file path). NULL on failure, with a one-line reason in err. */
+	 * SQLite: a file path; for PostgreSQL: its URL). NULL on failure, with a
+	 * one-line reason in err. */
 	store *(*open)(const char *where, char *err, size_t errlen);
 	/* Release the connection. s may be NULL. */
 	void (*close)(store *s);
@@ -290,16 +291,18 @@ struct store_ops {
 
 	/*
 	 * Transactions, for a handler whose several writes must take effect
-	 * together: tx_begin starts one (taking the store's write lock, so other
-	 * writers, in this process or another, wait: BUSY as any write when they do
-	 * not yield in time); the calls on s that follow, up to tx_end, take effect
+	 * together: tx_begin starts one (SQLite: taking the file's write lock, so
+	 * other writers, in this process or another, wait: BUSY as any write when
+	 * they do not yield in time; PostgreSQL: the rows it writes are locked until
+	 * tx_end); the calls on s that follow, up to tx_end, take effect
 	 * all or none; tx_end(s, 1) commits them (OK only once they are durable;
 	 * on any error none took effect), tx_end(s, 0) undoes them (and answers OK).
 	 * Inside: only single-statement calls (get, put, take, delete, revoke), not
 	 * refresh_rotate (a transaction of its own) and no nested tx_begin (both
 	 * INVALID); nothing slow between them (no I/O but this store's, no
-	 * waiting): every other writer waits for tx_end. A failed call inside leaves
-	 * the transaction open for the caller to end. tx_end without tx_begin:
+	 * waiting): other writers may wait for tx_end. A failed call inside leaves
+	 * the transaction open for the caller to end (on PostgreSQL nothing more in
+	 * it succeeds: end it with tx_end(s, 0)). tx_end without tx_begin:
 	 * INVALID. One commit instead of several is also one disk flush instead of
 	 * several.
 	 */
