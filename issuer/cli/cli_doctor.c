@@ -8,8 +8,9 @@
  * What it looks at: the issuer URL (https), legacy HS256 (JWT_SECRET_KEY), the
  * argon2id cost, per-account and per-address limits, the database file's and its
  * folder's modes, a networked database without SECRETS_SYSTEM, clients' http
- * redirect URIs to hosts other than loopback, and signing keys older than the
- * rotation period.
+ * redirect URIs to hosts other than loopback, signing keys older than the
+ * rotation period, and private keys stored unsealed where they should be sealed
+ * (SECRETS_SYSTEM set, or PostgreSQL).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ struct doctor {
 	int findings;
 	int64_t now;
 	int64_t key_days;
+	int want_sealed; /* SECRETS_SYSTEM set, or a networked database: keys should be sealed */
 };
 
 static void finding(struct doctor *d, const char *what, const char *why)
@@ -150,6 +152,11 @@ static int check_key(void *ctx, const struct store_key *k)
 		         (long long)((d->now - k->created_at) / 86400), (long long)d->key_days);
 		finding(d, what, why);
 	}
+	if (d->want_sealed && !seal_is_sealed(k->private_der, k->private_der_len)) {
+		snprintf(what, sizeof what, "key %s", k->kid);
+		finding(d, what,
+		        "its private key is stored unsealed: run keys reseal with SECRETS_SYSTEM set");
+	}
 	return 0;
 }
 
@@ -186,7 +193,10 @@ int cli_doctor(int argc, char **argv)
 		return usage("unexpected argument", argv[optind - 1]);
 	check_issuer(&d, issuer && *issuer ? issuer : "http://127.0.0.1:8080");
 	check_env(&d);
-	check_files(&d, db ? db : CLI_DB_DEFAULT);
+	if (cli_db_env("doctor", &db))
+		return EXIT_USAGE;
+	check_files(&d, db);
+	d.want_sealed = store_is_postgres(db) || (getenv("SECRETS_SYSTEM") && *getenv("SECRETS_SYSTEM"));
 	if ((rc = cli_store_open("doctor", db, 0, &s))) /* an unreadable database says why */
 		return rc;
 	if ((e = store_client_list(s, check_client, &d)) != STORE_OK ||

@@ -38,13 +38,17 @@ await runSuite({ report, finish }, servers, async () => {
 	await stop(srv, 'plain server');
 	report(prefixes(DB).every((p) => p.startsWith('30')), 'no secret: private keys stored as plain DER (SEQUENCE)', prefixes(DB).join(' '));
 
-	let r = await run(['keys', 'reseal', '--db', DB]);
+	let r = await run(['doctor', '--db', DB], { env: { SECRETS_SYSTEM: S1 } });
+	report(r.code === 1 && (r.stdout.match(/its private key is stored unsealed/g) ?? []).length === prefixes(DB).length, 'doctor with SECRETS_SYSTEM set: every plain key is a finding', r.stdout);
+	r = await run(['keys', 'reseal', '--db', DB]);
 	report(r.code === 2 && /needs SECRETS_SYSTEM/.test(r.stderr), 'keys reseal without SECRETS_SYSTEM: exit 2, says why', r.stderr);
 	r = await run(['keys', 'reseal', '--db', DB], { env: { SECRETS_SYSTEM: 'too-short' } });
 	report(r.code === 2 && /shorter than 32/.test(r.stderr) && !r.stderr.includes('too-short'), 'a secret under 32 bytes: exit 2, the secret not echoed', r.stderr);
 	r = await run(['keys', 'reseal', '--db', DB], { env: { SECRETS_SYSTEM: S1 } });
 	report(r.code === 0 && r.json?.resealed === prefixes(DB).length && prefixes(DB).every((p) => p === MAGIC), `keys reseal: every key sealed (${r.json?.resealed})`, r.stdout + r.stderr);
 
+	r = await run(['doctor', '--db', DB], { env: { SECRETS_SYSTEM: S1 } });
+	report(!/stored unsealed/.test(r.stdout), 'after the reseal doctor finds no unsealed key', r.stdout);
 	const refused = await launchServer({ db: DB, readyMs: 10000 });
 	const out = await refused.exited;
 	report(refused.outcome === 'exited' && out.code !== 0 && /is sealed, and no secret in SECRETS_SYSTEM opens it/.test(refused.stderr()), 'a server without the secret refuses to start, saying the keys are sealed', refused.stderr().trim().split('\n').pop());
