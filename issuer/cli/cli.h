@@ -167,6 +167,10 @@ int cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
  * "1d", "1w"; within [0, max] seconds into *out. 0, or -1. */
 int cli_parse_span(const char *s, int64_t max, int64_t *out);
 
+/* Print "identity-backend <cmd>: <msg>[: <arg>]" and then text (the command's usage)
+ * on stderr; returns -1, so that parsers can `return usage(...)`. */
+int cli_usage_error(const char *cmd, const char *text, const char *msg, const char *arg);
+
 /* What cli_parse hands an option ("--name", its value or NULL) or a positional
  * (the word, NULL); non-zero stops the parse (after printing why). */
 typedef int (*cli_arg_fn)(void *ctx, const char *word, const char *value);

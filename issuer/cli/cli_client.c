@@ -40,15 +40,15 @@ typedef struct client_args {
 /* Print a usage error; returns -1 so parsers can `return usage(…)`. */
 static int usage(const char *msg, const char *arg)
 {
-	fprintf(stderr, "identity-backend client: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fputs("usage: identity-backend client add --id ID [--secret-stdin] [--grant G]...\n"
-	      "           [--redirect-uri U]... [--audience A]... [--subject S]... [--scope \"a b\"]\n"
-	      "           [--post-logout-redirect-uri U]... [--id-token-alg RS256|PS256|ES256|EdDSA]\n"
-	      "           [--public] [--consent] [--db FILE]\n"
-	      "       identity-backend client list [--db FILE]\n"
-	      "       identity-backend client remove ID [--db FILE]\n",
-	      stderr);
-	return -1;
+	return cli_usage_error(
+	    "client",
+	    "usage: identity-backend client add --id ID [--secret-stdin] [--grant G]...\n"
+	    "           [--redirect-uri U]... [--audience A]... [--subject S]... [--scope \"a b\"]\n"
+	    "           [--post-logout-redirect-uri U]... [--id-token-alg RS256|PS256|ES256|EdDSA]\n"
+	    "           [--public] [--consent] [--db FILE]\n"
+	    "       identity-backend client list [--db FILE]\n"
+	    "       identity-backend client remove ID [--db FILE]\n",
+	    msg, arg);
 }
 
 /* ---- values ---- */

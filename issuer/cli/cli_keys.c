@@ -39,14 +39,14 @@ typedef struct keys_args {
 /* Print a usage error; returns -1 so parsers can `return usage(…)`. */
 static int usage(const char *msg, const char *arg)
 {
-	fprintf(stderr, "identity-backend keys: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fputs("usage: identity-backend keys list [--db FILE]\n"
-	      "       identity-backend keys rotate [--alg ES256|RS256|PS256|EdDSA] [--lead SECONDS]\n"
-	      "                                    [--db FILE]\n"
-	      "       identity-backend keys retire KID [--grace SECONDS] [--db FILE]\n"
-	      "       identity-backend keys reseal [--db FILE]\n",
-	      stderr);
-	return -1;
+	return cli_usage_error(
+	    "keys",
+	    "usage: identity-backend keys list [--db FILE]\n"
+	    "       identity-backend keys rotate [--alg ES256|RS256|PS256|EdDSA] [--lead SECONDS]\n"
+	    "                                    [--db FILE]\n"
+	    "       identity-backend keys retire KID [--grace SECONDS] [--db FILE]\n"
+	    "       identity-backend keys reseal [--db FILE]\n",
+	    msg, arg);
 }
 
 /* One "--flag value" pair; returns 0, or -1 with a usage message printed. */

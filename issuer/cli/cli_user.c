@@ -48,13 +48,13 @@ static int usage(const char *msg, const char *arg)
 {
 	if (arg && !printable(arg))
 		arg = "(a value with control characters, not shown)";
-	fprintf(stderr, "identity-backend user: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fputs("usage: identity-backend user add --username USERNAME [--email EMAIL] --password-stdin\n"
-	      "                               [--db FILE]\n"
-	      "       identity-backend user list [--db FILE]\n"
-	      "       identity-backend user remove USERNAME [--db FILE]\n",
-	      stderr);
-	return -1;
+	return cli_usage_error(
+	    "user",
+	    "usage: identity-backend user add --username USERNAME [--email EMAIL] --password-stdin\n"
+	    "                               [--db FILE]\n"
+	    "       identity-backend user list [--db FILE]\n"
+	    "       identity-backend user remove USERNAME [--db FILE]\n",
+	    msg, arg);
 }
 
 /* ---- values ---- */

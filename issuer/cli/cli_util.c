@@ -127,3 +127,10 @@ int cli_parse(int argc, char **argv, const struct option *opts, cli_arg_fn opt, 
 			return -1;
 	return 0;
 }
+
+/* see cli.h */
+int cli_usage_error(const char *cmd, const char *text, const char *msg, const char *arg)
+{
+	fprintf(stderr, "identity-backend %s: %s%s%s\n%s", cmd, msg, arg ? ": " : "", arg ? arg : "", text);
+	return -1;
+}

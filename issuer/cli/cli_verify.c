@@ -31,12 +31,12 @@ typedef struct args {
 /* Print a usage error; returns -1 so parsers can `return usage(…)`. */
 static int usage(const char *msg, const char *arg)
 {
-	fprintf(stderr, "identity-backend verify: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fputs("usage: identity-backend verify --jwks FILE|URL [--alg A,B] [--iss ISS]... [--aud AUD]...\n"
-	      "       [--sub SUB] [--typ TYP] [--require CLAIM]... [--max-age SPAN] [--leeway SPAN]\n"
-	      "       [--now UNIX] TOKEN|-\n",
-	      stderr);
-	return -1;
+	return cli_usage_error(
+	    "verify",
+	    "usage: identity-backend verify --jwks FILE|URL [--alg A,B] [--iss ISS]... [--aud AUD]...\n"
+	    "       [--sub SUB] [--typ TYP] [--require CLAIM]... [--max-age SPAN] [--leeway SPAN]\n"
+	    "       [--now UNIX] TOKEN|-\n",
+	    msg, arg);
 }
 
 static int push(list *l, const char *v)
