@@ -180,8 +180,8 @@ typedef int (*cli_arg_fn)(void *ctx, const char *word, const char *value);
  * argv[-1]) read with getopt_long over opts (long options only; main has split
  * "--name=value" already): each option, spelt out in full, goes to opt in order
  * ("--name" and its value, NULL for one without), each other word to pos, also
- * in order, options and positionals mixed freely; after "--" every word is a
- * positional (a KID or token that begins with "-" goes there). Returns 0; 1 with
+ * in order, options and positionals mixed freely; a word that begins with one
+ * "-" (a KID may) is a positional, and so is every word after "--". Returns 0; 1 with
  * *why ("unknown option", "missing value for") and *what (the word) for the
  * caller's usage message; -1 when a callback stopped it.
  */

@@ -106,7 +106,16 @@ int cli_parse(int argc, char **argv, const struct option *opts, cli_arg_fn opt, 
 	optind = 0; /* start afresh */
 	opterr = 0;
 	/* "-": words that are not options come back in order (as code 1); ":": a missing value is ':' */
-	while ((at = optind ? optind : 1, idx = -1, c = getopt_long(argc + 1, av, "-:", opts, &idx)) != -1) {
+	while ((at = optind ? optind : 1, idx = -1, 1)) {
+		/* There are no short options: "-abc" (a KID may begin with "-") is a positional. */
+		if (at < argc + 1 && av[at][0] == '-' && av[at][1] && av[at][1] != '-') {
+			if (pos(ctx, av[at], NULL))
+				return -1;
+			optind = at + 1;
+			continue;
+		}
+		if ((c = getopt_long(argc + 1, av, "-:", opts, &idx)) == -1)
+			break;
 		if (c == 1) {
 			if (pos(ctx, optarg, NULL))
 				return -1;

@@ -76,6 +76,15 @@ try {
 	r = await byUrl('ftp://127.0.0.1/jwks.json');
 	report(r.code === 2 && /^identity-backend verify: ftp:\/\/127\.0\.0\.1\/jwks\.json: /.test(r.stderr), 'another scheme is a file name, not fetched', show(r));
 
+	// Positionals that begin with "-" (a base64url KID may) are arguments, not options;
+	// options are spelt out in full; "--" ends the options.
+	r = await run(['keys', 'retire', '-abcDEF', '--db', db]);
+	report(r.code === 1 && /no such key: -abcDEF/.test(r.stderr), 'keys retire -abcDEF: a KID beginning with "-" is an argument (no such key, exit 1)', show(r));
+	r = await run(['keys', 'retire', '--db', db, '--', '--abc']);
+	report(r.code === 1 && /no such key: --abc/.test(r.stderr), 'keys retire -- --abc: after "--" even "--abc" is the KID', show(r));
+	r = await run(['keys', 'list', '--d', db]);
+	report(r.code === 2 && /unknown option: --d\b/.test(r.stderr), 'an abbreviated option (--d for --db) is refused', show(r));
+
 	// serve --listen localhost:PORT and [::1]:PORT.
 	const s = await launchServer({ db, port: null, issuer: null, args: ['--listen', `localhost:${await freePort()}`] });
 	if (s.outcome === 'listening') {
