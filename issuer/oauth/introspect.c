@@ -145,7 +145,7 @@ void introspect_endpoint(h2o_req_t *req, app_thread *t)
 		introspect_refresh(req, t, &c, token);
 		return;
 	}
-	judge_token(t, token, strlen(token), NULL, &v);
+	judge_token(t, token, strlen(token), NULL, 0, &v);
 	if (v.unavailable)
 		oauth_store_unavailable(req);
 	else if (v.code || !concerns(&c, v.jwt.payload))
@@ -171,7 +171,7 @@ void revoke_endpoint(h2o_req_t *req, app_thread *t)
 		revoke_refresh(req, t, &c, token);
 		return;
 	}
-	judge_token(t, token, strlen(token), NULL, &v);
+	judge_token(t, token, strlen(token), NULL, 0, &v);
 	if (v.unavailable) {
 		oauth_store_unavailable(req);
 	} else if (v.code) { /* invalid, expired or already revoked: nothing to do (RFC 7009 §2.2) */

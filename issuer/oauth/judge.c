@@ -8,7 +8,8 @@
 #include "oauth/judge.h"
 
 /* see judge.h */
-void judge_token(app_thread *t, const char *token, size_t len, const char *aud, struct judge_verdict *v)
+void judge_token(app_thread *t, const char *token, size_t len, const char *aud, int legacy,
+                 struct judge_verdict *v)
 {
 	const char *iss[] = {t->app->cfg->issuer}, *auds[] = {aud};
 	jose_jwt_opts o = {.now = app_now(),
@@ -21,10 +22,9 @@ void judge_token(app_thread *t, const char *token, size_t len, const char *aud, 
 	jose_err e;
 
 	memset(v, 0, sizeof *v);
-	if (t->app->cfg->legacy_secret) /* asymmetric tokens first, with every rule */
-		o.algs = JOSE_ALGS_ALL & ~JOSE_ALG_BIT(JOSE_ALG_HS256);
+	o.algs = JOSE_ALGS_ALL & ~JOSE_ALGS_HMAC; /* asymmetric tokens first, with every rule */
 	e = keyring_verify(t->app->keys, &o, token, len, &v->jwt, &v->why);
-	if (e == JOSE_E_ALG_NOT_ALLOWED && t->app->cfg->legacy_secret) {
+	if (e == JOSE_E_ALG_NOT_ALLOWED && legacy && t->app->cfg->legacy_secret) {
 		/* legacy HS256 tokens carry no iss */
 		o.algs = JOSE_ALG_BIT(JOSE_ALG_HS256), o.issuers = NULL, o.n_issuers = 0;
 		e = keyring_verify(t->app->keys, &o, token, len, &v->jwt, &v->why);

@@ -28,7 +28,7 @@ void verify_endpoint(h2o_req_t *req, app_thread *t)
 		               "must be a JSON object {\\\"token\\\":…,\\\"aud\\\":…}\"}"));
 		goto out;
 	}
-	judge_token(t, token, strlen(token), aud, &v);
+	judge_token(t, token, strlen(token), aud, 1, &v);
 	if (v.unavailable) {
 		oauth_store_unavailable(req);
 		goto out;

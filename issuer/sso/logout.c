@@ -46,7 +46,12 @@ static int is_client(void *ctx, const char *v)
 static int read_hint(app_thread *t, const char *hint, const char *client_id, struct logout *l)
 {
 	const char *iss[] = {t->app->cfg->issuer};
-	jose_jwt_opts o = {.now = app_now(), .leeway = LOGOUT_HINT_LEEWAY, .issuers = iss, .n_issuers = 1};
+	/* Asymmetric only: the legacy HS256 secret never vouches for an ID token. */
+	jose_jwt_opts o = {.algs = JOSE_ALGS_ALL & ~JOSE_ALGS_HMAC,
+	                   .now = app_now(),
+	                   .leeway = LOGOUT_HINT_LEEWAY,
+	                   .issuers = iss,
+	                   .n_issuers = 1};
 	jose_jwt jwt;
 	jose_fail why;
 	const cJSON *aud;

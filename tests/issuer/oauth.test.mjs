@@ -800,6 +800,18 @@ try {
 			r = await grant(s.base, seed, { resource: 'api' }, 'basic', false);
 			v = r.json?.access_token ? await verifies(r.json.access_token, { issuer: s.base, audience: 'api', typ: 'at+jwt' }, jose.createRemoteJWKSet(new URL(`${s.base}/.well-known/jwks.json`))) : { error: show(r) };
 			report(!v.error && v.protectedHeader.alg === 'ES256', 'legacy mode: client_credentials access tokens are still ES256 from the JWKS, never HS256', v.error);
+			// The legacy secret is shared with legacy callers: it vouches for /verify alone.
+			const real = r.json?.access_token;
+			const realJti = v.payload?.jti;
+			const hsForged = await new jose.SignJWT({ iss: s.base, sub: 'alice', aud: 'api', client_id: 'seed', jti: realJti, scope: 'x' }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setIssuedAt().setExpirationTime('5m').sign(key);
+			r = await postForm(s.base, '/introspect', { token: hsForged }, { authorization: basic('seed', seed.client_secret) });
+			report(r.status === 200 && r.json?.active === false, 'legacy mode: /introspect calls an HS256 token made with the legacy secret inactive', show(r));
+			r = await postForm(s.base, '/revoke', { token: hsForged }, { authorization: basic('seed', seed.client_secret) });
+			const still = await postForm(s.base, '/introspect', { token: real }, { authorization: basic('seed', seed.client_secret) });
+			report(r.status === 200 && still.json?.active === true, 'legacy mode: /revoke of an HS256 token carrying another token\'s jti revokes nothing', `${show(r)} | ${show(still)}`);
+			const hint = await new jose.SignJWT({ iss: s.base, sub: 'alice', aud: 'seed' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime('5m').sign(key);
+			r = await req(`${s.base}/logout?id_token_hint=${hint}`);
+			report(r.status === 400, 'legacy mode: /logout refuses an HS256 id_token_hint', r.status);
 			r = await postForm(s.base, '/token', { grant_type: 'client_credentials' }, { authorization: basic('browser-ui', BUI) });
 			report(r.status !== 401 && r.json?.error !== 'invalid_client', `BROWSER_UI_CLIENT_SECRET: browser-ui authenticates with it (answer ${r.status} ${r.json?.error ?? ''})`, show(r));
 			report(r.status === 400 && r.json?.error === 'invalid_target', 'BROWSER_UI_CLIENT_SECRET: browser-ui has no audience → 400 invalid_target', show(r));
