@@ -439,7 +439,13 @@ static store_err pg_collect(struct pg *s, const char *what, int64_t deadline, PG
 				PQclear(res);
 				return pg_timed_out(s, what);
 			}
-			if (ready < 0 || !PQconsumeInput(s->conn))
+			if (ready < 0) { /* no socket to wait on: PQgetResult would block */
+				PQclear(res);
+				pg_set_msg(s, what, "the connection's socket is gone");
+				pg_drop(s);
+				return STORE_IO;
+			}
+			if (!PQconsumeInput(s->conn))
 				break;
 		}
 		if (!(r = PQgetResult(s->conn)))
