@@ -171,22 +171,46 @@ int cli_parse_span(const char *s, int64_t max, int64_t *out);
  * on stderr; returns -1, so that parsers can `return usage(...)`. */
 int cli_usage_error(const char *cmd, const char *text, const char *msg, const char *arg);
 
-/* What cli_parse hands an option ("--name", its value or NULL) or a positional
- * (the word, NULL); non-zero stops the parse (after printing why). */
-typedef int (*cli_arg_fn)(void *ctx, const char *word, const char *value);
+/* Entries of a command's table of long options (getopt_long's struct option) for
+ * cli_syntax: one that takes a value, one that takes none, and the end. cli_parse
+ * knows an option by its place in the table; val only has to be none of 1, ':' and
+ * '?', getopt_long's codes for a word, a missing value and an unknown option.
+ * (clang-format is off for them: it would spread each over three lines.) */
+/* clang-format off */
+#define CLI_VALUE(name)  {name, required_argument, NULL, 2}
+#define CLI_SWITCH(name) {name, no_argument, NULL, 2}
+#define CLI_END          {NULL, 0, NULL, 0}
+/* clang-format on */
+
+/*
+ * How a command reads its arguments with cli_parse. opt gets each option, spelt
+ * out in full ("--name"), with its value (NULL for a switch); pos gets each other
+ * word, NULL for a command that takes none (the word is then a usage error,
+ * "unexpected argument"); both return 0, or non-zero to stop after printing why.
+ * usage prints a usage error: why ("unknown option", "missing value for") and
+ * the word; what it returns is not used.
+ */
+typedef struct cli_syntax {
+	const struct option *opts; /* long options only, CLI_END last */
+	int (*opt)(void *ctx, const char *name, const char *value);
+	int (*pos)(void *ctx, const char *word);
+	int (*usage)(const char *why, const char *word);
+} cli_syntax;
 
 /*
  * The arguments of a command (argv: what follows the command word, which is
- * argv[-1]) read with getopt_long over opts (long options only; main has split
- * "--name=value" already): each option, spelt out in full, goes to opt in order
- * ("--name" and its value, NULL for one without), each other word to pos, also
- * in order, options and positionals mixed freely; a word that begins with one
- * "-" (a KID may) is a positional, and so is every word after "--". Returns 0; 1 with
- * *why ("unknown option", "missing value for") and *what (the word) for the
- * caller's usage message; -1 when a callback stopped it.
+ * argv[-1]) read with getopt_long over syn->opts (main has split "--name=value"
+ * already), each handed in order to syn's callbacks with ctx, options and
+ * positionals mixed freely; a word that begins with one "-" (a KID may) is a
+ * positional, and so is every word after "--". No abbreviations: "--li" is not
+ * "--listen". Returns 0, or -1 after a message (a callback's or syn->usage's).
  */
-int cli_parse(int argc, char **argv, const struct option *opts, cli_arg_fn opt, cli_arg_fn pos, void *ctx,
-              const char **why, const char **what);
+int cli_parse(int argc, char **argv, const cli_syntax *syn, void *ctx);
+
+/* A command's positionals, its subcommand and then that one's argument: word
+ * into *first when empty, else into *second when there is one and it is empty;
+ * 0, or -1 when there is no room (the caller's "unexpected argument"). */
+int cli_next_word(const char **first, const char **second, const char *word);
 
 /* The number in environment variable name, parsed by cli_parse_i64 into *v: 0 when
  * it is unset or empty (*v keeps the caller's default) or valid, -1 when not. */

@@ -213,11 +213,30 @@ static int list_option(char *list, size_t cap, const char *flag, const char *val
 	return push(list, cap, val) ? usage("too many values for", flag) : 0;
 }
 
-/* One "--flag value" pair; returns 0, or -1 with a usage message printed. */
-static int option(client_args *a, const char *flag, const char *val)
+/* An option that takes no value (--secret-stdin, --public, --consent): recorded; 0, or -1
+ * with a usage message printed for any other. */
+static int switch_option(client_args *a, const char *arg)
 {
+	int *flag = strcmp(arg, "--secret-stdin") == 0 ? &a->secret_stdin
+	            : strcmp(arg, "--public") == 0     ? &a->c.is_public
+	            : strcmp(arg, "--consent") == 0    ? &a->c.needs_consent
+	                                               : NULL;
+
+	if (!flag)
+		return usage("unknown option", arg);
+	*flag = a->add_only = 1;
+	return 0;
+}
+
+/* One option into the client_args at ctx: a switch (no value) or a "--flag value" pair;
+ * returns 0, or -1 with a usage message printed. */
+static int option(void *ctx, const char *flag, const char *val)
+{
+	client_args *a = ctx;
 	struct store_client *c = &a->c;
 
+	if (!val)
+		return switch_option(a, flag);
 	a->add_only = a->add_only || strcmp(flag, "--db") != 0;
 	if (strcmp(flag, "--db") == 0)
 		a->db = val;
@@ -247,19 +266,6 @@ static int option(client_args *a, const char *flag, const char *val)
 	} else
 		return usage("unknown option", flag);
 	return 0;
-}
-
-/* The options that take no value; 1 when arg is one of them (and it is recorded). */
-static int switch_option(client_args *a, const char *arg)
-{
-	int *flag = strcmp(arg, "--secret-stdin") == 0 ? &a->secret_stdin
-	            : strcmp(arg, "--public") == 0     ? &a->c.is_public
-	            : strcmp(arg, "--consent") == 0    ? &a->c.needs_consent
-	                                               : NULL;
-
-	if (flag)
-		*flag = a->add_only = 1;
-	return flag != NULL;
 }
 
 /* Grants, scope and redirect URIs of an add: defaults, then how they fit together. */
@@ -316,50 +322,34 @@ static int check(client_args *a)
 	return 0;
 }
 
-/* One option from cli_parse: a switch (no value) or a "--flag value" pair. */
-static int on_option(void *ctx, const char *flag, const char *val)
+/* One positional: the subcommand, then remove's ID (add takes none). */
+static int word(void *ctx, const char *arg)
 {
 	client_args *a = ctx;
+	int add = a->sub && strcmp(a->sub, "add") == 0;
 
-	if (!val && switch_option(a, flag))
-		return 0;
-	return option(a, flag, val);
-}
-
-/* One positional from cli_parse: the subcommand, then remove's ID. */
-static int on_word(void *ctx, const char *arg, const char *unused)
-{
-	client_args *a = ctx;
-
-	(void)unused;
-	if (a->sub && (a->id || strcmp(a->sub, "add") == 0))
-		return usage("unexpected argument", arg);
-	*(a->sub ? &a->id : &a->sub) = arg;
-	return 0;
+	return cli_next_word(&a->sub, add ? NULL : &a->id, arg) ? usage("unexpected argument", arg) : 0;
 }
 
 /* Options and positionals in any order; after "--" only positionals. */
 static int parse_args(client_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, NULL, 2},
-	                                     {"id", required_argument, NULL, 2},
-	                                     {"grant", required_argument, NULL, 2},
-	                                     {"redirect-uri", required_argument, NULL, 2},
-	                                     {"audience", required_argument, NULL, 2},
-	                                     {"subject", required_argument, NULL, 2},
-	                                     {"scope", required_argument, NULL, 2},
-	                                     {"id-token-alg", required_argument, NULL, 2},
-	                                     {"post-logout-redirect-uri", required_argument, NULL, 2},
-	                                     {"secret-stdin", no_argument, NULL, 2},
-	                                     {"public", no_argument, NULL, 2},
-	                                     {"consent", no_argument, NULL, 2},
-	                                     {NULL, 0, NULL, 0}};
-	const char *why, *what;
-	int rc = cli_parse(argc, argv, opts, on_option, on_word, a, &why, &what);
+	static const struct option opts[] = {CLI_VALUE("db"),
+	                                     CLI_VALUE("id"),
+	                                     CLI_VALUE("grant"),
+	                                     CLI_VALUE("redirect-uri"),
+	                                     CLI_VALUE("audience"),
+	                                     CLI_VALUE("subject"),
+	                                     CLI_VALUE("scope"),
+	                                     CLI_VALUE("id-token-alg"),
+	                                     CLI_VALUE("post-logout-redirect-uri"),
+	                                     CLI_SWITCH("secret-stdin"),
+	                                     CLI_SWITCH("public"),
+	                                     CLI_SWITCH("consent"),
+	                                     CLI_END};
+	static const cli_syntax syn = {opts, option, word, usage};
 
-	if (rc > 0)
-		return usage(why, what);
-	return rc ? -1 : check(a);
+	return cli_parse(argc, argv, &syn, a) ? -1 : check(a);
 }
 
 /* ---- add ---- */

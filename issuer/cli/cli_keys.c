@@ -49,9 +49,10 @@ static int usage(const char *msg, const char *arg)
 	    msg, arg);
 }
 
-/* One "--flag value" pair; returns 0, or -1 with a usage message printed. */
-static int option(keys_args *a, const char *flag, const char *val)
+/* One "--flag value" pair into the keys_args at ctx; returns 0, or -1 with a usage message printed. */
+static int option(void *ctx, const char *flag, const char *val)
 {
+	keys_args *a = ctx;
 	int bad = 0;
 
 	if (strcmp(flag, "--db") == 0)
@@ -119,37 +120,23 @@ static int check(keys_args *a)
 	return defaults(a);
 }
 
-static int on_option(void *ctx, const char *flag, const char *val)
-{
-	return option(ctx, flag, val);
-}
-
 /* One positional: the subcommand, then retire's KID. */
-static int on_word(void *ctx, const char *arg, const char *unused)
+static int word(void *ctx, const char *arg)
 {
 	keys_args *a = ctx;
 
-	(void)unused;
-	if (a->sub && a->kid)
-		return usage("unexpected argument", arg);
-	*(a->sub ? &a->kid : &a->sub) = arg;
-	return 0;
+	return cli_next_word(&a->sub, &a->kid, arg) ? usage("unexpected argument", arg) : 0;
 }
 
 /* Options and positionals in any order; after "--" only positionals (a kid is
  * base64url and may itself begin with "-"). */
 static int parse_args(keys_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 2},   {"alg", required_argument, NULL, 2},
-	    {"lead", required_argument, NULL, 2}, {"grace", required_argument, NULL, 2},
-	    {"now", required_argument, NULL, 2},  {NULL, 0, NULL, 0}};
-	const char *why, *what;
-	int rc = cli_parse(argc, argv, opts, on_option, on_word, a, &why, &what);
+	static const struct option opts[] = {CLI_VALUE("db"),    CLI_VALUE("alg"), CLI_VALUE("lead"),
+	                                     CLI_VALUE("grace"), CLI_VALUE("now"), CLI_END};
+	static const cli_syntax syn = {opts, option, word, usage};
 
-	if (rc > 0)
-		return usage(why, what);
-	return rc ? -1 : check(a);
+	return cli_parse(argc, argv, &syn, a) ? -1 : check(a);
 }
 
 /* ---- list ---- */

@@ -226,29 +226,23 @@ static int serve_option(void *ctx, const char *flag, const char *val)
 	return fail("option", flag);
 }
 
-/* serve takes no positional argument. */
-static int serve_word(void *ctx, const char *arg, const char *unused)
+/* A usage error: "invalid option" and the word, whatever was wrong with it. */
+static int bad_option(const char *why, const char *word)
 {
-	(void)ctx, (void)unused;
-	return fail("option", arg);
+	(void)why;
+	return fail("option", word);
 }
 
-/* The command line into *f; 0 or the exit status (a usage line printed). */
+/* The command line into *f (serve takes no positional); 0 or the exit status (a usage line printed). */
 static int read_flags(int argc, char **argv, struct serve_flags *f)
 {
-	static const struct option opts[] = {{"listen", required_argument, NULL, 2},
-	                                     {"issuer", required_argument, NULL, 2},
-	                                     {"threads", required_argument, NULL, 2},
-	                                     {"db", required_argument, NULL, 2},
-	                                     {"access-log", required_argument, NULL, 2},
-	                                     {"workers", required_argument, NULL, 2},
-	                                     {"tls-cert", required_argument, NULL, 2},
-	                                     {"tls-key", required_argument, NULL, 2},
-	                                     {NULL, 0, NULL, 0}};
-	const char *why, *what;
-	int rc = cli_parse(argc, argv, opts, serve_option, serve_word, f, &why, &what);
+	static const struct option opts[] = {
+	    CLI_VALUE("listen"),   CLI_VALUE("issuer"),     CLI_VALUE("threads"),
+	    CLI_VALUE("db"),       CLI_VALUE("access-log"), CLI_VALUE("workers"),
+	    CLI_VALUE("tls-cert"), CLI_VALUE("tls-key"),    CLI_END};
+	static const cli_syntax syn = {opts, serve_option, NULL, bad_option};
 
-	return rc > 0 ? fail("option", what) : rc ? EXIT_USAGE : 0;
+	return cli_parse(argc, argv, &syn, f) ? EXIT_USAGE : 0;
 }
 
 /* see cli.h */

@@ -98,10 +98,17 @@ static int valid_email(const char *e)
 
 /* ---- arguments ---- */
 
-/* One "--flag value" pair; returns 0, or -1 with a usage message printed. */
-static int option(user_args *a, const char *flag, const char *val)
+/* One option into the user_args at ctx: --password-stdin (no value) or a "--flag value"
+ * pair; returns 0, or -1 with a usage message printed. */
+static int option(void *ctx, const char *flag, const char *val)
 {
-	if (strcmp(flag, "--db") == 0) {
+	user_args *a = ctx;
+
+	if (!val && strcmp(flag, "--password-stdin") == 0) {
+		a->password_stdin = 1;
+	} else if (!val) {
+		return usage("unknown option", flag);
+	} else if (strcmp(flag, "--db") == 0) {
 		a->db = val;
 	} else if (strcmp(flag, "--username") == 0) {
 		a->username = val;
@@ -157,43 +164,23 @@ static int check(const user_args *a)
 	return 0;
 }
 
-/* One option: --password-stdin (no value) or a "--flag value" pair. */
-static int on_option(void *ctx, const char *flag, const char *val)
-{
-	user_args *a = ctx;
-
-	if (!val && strcmp(flag, "--password-stdin") == 0) {
-		a->password_stdin = 1;
-		return 0;
-	}
-	return option(a, flag, val);
-}
-
 /* One positional: the subcommand, then remove's USERNAME. */
-static int on_word(void *ctx, const char *arg, const char *unused)
+static int word(void *ctx, const char *arg)
 {
 	user_args *a = ctx;
 
-	(void)unused;
-	if (a->name)
-		return usage("unexpected argument", arg);
-	*(a->sub ? &a->name : &a->sub) = arg;
-	return 0;
+	return cli_next_word(&a->sub, &a->name, arg) ? usage("unexpected argument", arg) : 0;
 }
 
 /* Options and positionals in any order; after "--" only positionals. */
 static int parse_args(user_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 2},       {"username", required_argument, NULL, 2},
-	    {"email", required_argument, NULL, 2},    {"now", required_argument, NULL, 2},
-	    {"password-stdin", no_argument, NULL, 2}, {NULL, 0, NULL, 0}};
-	const char *why, *what;
-	int rc = cli_parse(argc, argv, opts, on_option, on_word, a, &why, &what);
+	    CLI_VALUE("db"),  CLI_VALUE("username"),        CLI_VALUE("email"),
+	    CLI_VALUE("now"), CLI_SWITCH("password-stdin"), CLI_END};
+	static const cli_syntax syn = {opts, option, word, usage};
 
-	if (rc > 0)
-		return usage(why, what);
-	return rc ? -1 : check(a);
+	return cli_parse(argc, argv, &syn, a) ? -1 : check(a);
 }
 
 /* ---- add ---- */

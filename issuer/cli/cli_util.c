@@ -95,45 +95,63 @@ int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, si
 	return 0;
 }
 
+/* A positional for cli_parse: to syn->pos, or a usage error for a command that takes none; 0 or -1. */
+static int parse_word(const cli_syntax *syn, void *ctx, const char *word)
+{
+	if (syn->pos)
+		return syn->pos(ctx, word) ? -1 : 0;
+	syn->usage("unexpected argument", word);
+	return -1;
+}
+
+/* The next option or word of av[0..ac) (av[0] the command word) for cli_parse: 0 when
+ * handed on, 1 when the options are over (optind: the first word after "--"), -1 when stopped. */
+static int parse_next(int ac, char **av, const cli_syntax *syn, void *ctx)
+{
+	int at = optind ? optind : 1, idx = -1, c;
+
+	/* There are no short options: "-abc" (a KID may begin with "-") is a positional. */
+	if (at < ac && av[at][0] == '-' && av[at][1] && av[at][1] != '-') {
+		optind = at + 1;
+		return parse_word(syn, ctx, av[at]);
+	}
+	/* "-": words that are not options come back in order (as code 1); ":": a missing value is ':' */
+	if ((c = getopt_long(ac, av, "-:", syn->opts, &idx)) == -1)
+		return 1;
+	if (c == 1)
+		return parse_word(syn, ctx, optarg);
+	/* No abbreviations: "--li" is not "--listen". */
+	if (c == ':' || c == '?' || idx < 0 || strncmp(av[at], "--", 2) != 0 ||
+	    strcmp(av[at] + 2, syn->opts[idx].name) != 0) {
+		syn->usage(c == ':' ? "missing value for" : "unknown option", av[at]);
+		return -1;
+	}
+	return syn->opt(ctx, av[at], optarg) ? -1 : 0;
+}
+
 /* see cli.h */
-int cli_parse(int argc, char **argv, const struct option *opts, cli_arg_fn opt, cli_arg_fn pos, void *ctx,
-              const char **why, const char **what)
+int cli_parse(int argc, char **argv, const cli_syntax *syn, void *ctx)
 {
 	char **av = argv - 1; /* getopt's argv[0] is the command word */
-	int c, idx, at;
+	int rc;
 
-	*why = *what = NULL;
 	optind = 0; /* start afresh */
 	opterr = 0;
-	/* "-": words that are not options come back in order (as code 1); ":": a missing value is ':' */
-	while ((at = optind ? optind : 1, idx = -1, 1)) {
-		/* There are no short options: "-abc" (a KID may begin with "-") is a positional. */
-		if (at < argc + 1 && av[at][0] == '-' && av[at][1] && av[at][1] != '-') {
-			if (pos(ctx, av[at], NULL))
-				return -1;
-			optind = at + 1;
-			continue;
-		}
-		if ((c = getopt_long(argc + 1, av, "-:", opts, &idx)) == -1)
-			break;
-		if (c == 1) {
-			if (pos(ctx, optarg, NULL))
-				return -1;
-			continue;
-		}
-		/* No abbreviations: "--li" is not "--listen". */
-		if (c == ':' || c == '?' || idx < 0 || strncmp(av[at], "--", 2) != 0 ||
-		    strcmp(av[at] + 2, opts[idx].name) != 0) {
-			*why = c == ':' ? "missing value for" : "unknown option";
-			*what = av[at];
-			return 1;
-		}
-		if (opt(ctx, av[at], optarg))
-			return -1;
-	}
-	for (int i = optind; i < argc + 1; i++) /* after "--" */
-		if (pos(ctx, av[i], NULL))
-			return -1;
+	while ((rc = parse_next(argc + 1, av, syn, ctx)) == 0)
+		continue;
+	for (int i = optind; rc > 0 && i < argc + 1; i++) /* the words after "--" */
+		rc = parse_word(syn, ctx, av[i]) ? -1 : 1;
+	return rc > 0 ? 0 : -1;
+}
+
+/* see cli.h */
+int cli_next_word(const char **first, const char **second, const char *word)
+{
+	const char **slot = !*first ? first : second && !*second ? second : NULL;
+
+	if (!slot)
+		return -1;
+	*slot = word;
 	return 0;
 }
 

@@ -47,9 +47,10 @@ static int push(list *l, const char *v)
 	return 0;
 }
 
-/* One "--flag value" pair; returns 0, or -1 with a usage message printed. */
-static int option(args *a, const char *flag, const char *val)
+/* One "--flag value" pair into the args at ctx; returns 0, or -1 with a usage message printed. */
+static int option(void *ctx, const char *flag, const char *val)
 {
+	args *a = ctx;
 	jose_jwt_opts *o = &a->opts;
 	int bad = 0;
 
@@ -81,42 +82,25 @@ static int option(args *a, const char *flag, const char *val)
 	return bad ? usage("invalid value for", flag) : 0;
 }
 
-static int on_option(void *ctx, const char *flag, const char *val)
-{
-	return option(ctx, flag, val);
-}
-
 /* The one positional: the token, or "-" for standard input. */
-static int on_word(void *ctx, const char *arg, const char *unused)
+static int word(void *ctx, const char *arg)
 {
 	args *a = ctx;
 
-	(void)unused;
-	if (a->token)
-		return usage("more than one token", arg);
-	a->token = arg;
-	return 0;
+	return cli_next_word(&a->token, NULL, arg) ? usage("more than one token", arg) : 0;
 }
 
 /* Options and the token in any order; after "--" the token. */
 static int parse_args(args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {{"jwks", required_argument, NULL, 2},
-	                                     {"alg", required_argument, NULL, 2},
-	                                     {"iss", required_argument, NULL, 2},
-	                                     {"aud", required_argument, NULL, 2},
-	                                     {"require", required_argument, NULL, 2},
-	                                     {"sub", required_argument, NULL, 2},
-	                                     {"typ", required_argument, NULL, 2},
-	                                     {"leeway", required_argument, NULL, 2},
-	                                     {"max-age", required_argument, NULL, 2},
-	                                     {"now", required_argument, NULL, 2},
-	                                     {NULL, 0, NULL, 0}};
-	const char *why, *what;
-	int rc = cli_parse(argc, argv, opts, on_option, on_word, a, &why, &what);
+	static const struct option opts[] = {
+	    CLI_VALUE("jwks"),    CLI_VALUE("alg"), CLI_VALUE("iss"), CLI_VALUE("aud"),
+	    CLI_VALUE("require"), CLI_VALUE("sub"), CLI_VALUE("typ"), CLI_VALUE("leeway"),
+	    CLI_VALUE("max-age"), CLI_VALUE("now"), CLI_END};
+	static const cli_syntax syn = {opts, option, word, usage};
 
-	if (rc)
-		return rc > 0 ? usage(why, what) : -1;
+	if (cli_parse(argc, argv, &syn, a))
+		return -1;
 	if (!a->jwks)
 		return usage("--jwks FILE is required", NULL);
 	if (!a->token)

@@ -1,6 +1,7 @@
 // cli_opts.test.mjs: the options every command shares the spelling of: --name=VALUE as
-// well as --name VALUE (and "--" ending the options), serve --listen on localhost and on
-// IPv6 loopback with issuer URLs to match, and verify's spans of time as jose writes them.
+// well as --name VALUE (and "--" ending the options), usage errors for an empty --db and
+// an unknown option, serve --listen on localhost and on IPv6 loopback with issuer URLs to
+// match, and verify's spans of time as jose writes them.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -28,6 +29,31 @@ try {
 	report(r.code === 1 && /no such client: --id=x/.test(r.stderr), 'after "--", --id=x is an argument, not an option', show(r));
 	r = await run(['client', 'add', '--id=', `--db=${db}`]);
 	report(r.code === 2 && r.stdout === '', '--id= (an empty value) is a usage error, nothing added', show(r));
+
+	// The getopt_long parsers: every option as --name=VALUE, switches among them, and
+	// one line saying what is wrong (exit 2) for an empty --db or an unknown option.
+	r = await run(['keys', 'rotate', '--alg=ES256', '--lead=0', `--db=${db}`]);
+	report(r.code === 0 && r.json?.alg === 'ES256', 'keys rotate --alg=ES256 --db=FILE', show(r));
+	r = await run(['keys', 'list', `--db=${db}`]);
+	report(r.code === 0 && r.json?.some?.((k) => k.alg === 'ES256'), 'keys list --db=FILE: the ES256 key is there', show(r));
+	r = await run(['client', 'add', '--id=x', '--public', '--grant=authorization_code', '--redirect-uri=https://app.example/cb', '--id-token-alg=ES256', `--db=${db}`]);
+	report(r.code === 0 && r.json?.client_id === 'x' && !('client_secret' in (r.json ?? {})), 'client add --id=x --public --grant=… --redirect-uri=… --id-token-alg=ES256', show(r));
+	r = await run(['client', 'list', `--db=${db}`]);
+	const x = r.json?.find?.((c) => c.client_id === 'x');
+	report(x?.public === true && x?.redirect_uris?.[0] === 'https://app.example/cb' && x?.id_token_alg === 'ES256', 'client list: x as given with --name=VALUE', show(r));
+	r = await run(['client', 'remove', 'x', `--db=${db}`]);
+	report(r.code === 0 && r.json?.removed === 'x', 'client remove x --db=FILE', show(r));
+	const firstLine = (t) => t.split('\n')[0];
+	for (const cmd of [['keys', 'list'], ['client', 'list'], ['user', 'list']]) {
+		r = await run([...cmd, '--db=']);
+		report(r.code === 2 && r.stdout === '' && new RegExp(`^identity-backend ${cmd[0]}: [^\\n]*\\n$`).test(r.stderr), `${cmd.join(' ')} --db= (empty): one line, exit 2`, show(r));
+	}
+	for (const cmd of [['keys', 'list'], ['client', 'list'], ['user', 'list'], ['verify', `--jwks=${db}`, 'x']]) {
+		r = await run([...cmd, '--frob=1', `--db=${db}`]);
+		report(r.code === 2 && r.stdout === '' && firstLine(r.stderr) === `identity-backend ${cmd[0]}: unknown option: --frob`, `${cmd[0]} --frob=1: "unknown option: --frob", exit 2`, show(r));
+	}
+	r = await run(['serve', '--frob=1', `--db=${db}`]);
+	report(r.code === 2 && r.stderr === 'identity-backend serve: invalid option: --frob\n', 'serve --frob=1: one line, exit 2', show(r));
 
 	// verify: spans of time.
 	const { publicKey, privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
@@ -93,6 +119,13 @@ try {
 		report(d.json?.issuer === `http://localhost:${port}`, '--listen localhost:PORT: listens on 127.0.0.1, issuer http://localhost:PORT', d.text?.slice(0, 100));
 	} else report(false, '--listen localhost:PORT starts', s.stderr());
 	await s.stop();
+	const port4 = await freePort();
+	const s4 = await launchServer({ db, port: null, issuer: null, args: [`--listen=127.0.0.1:${port4}`] });
+	if (s4.outcome === 'listening') {
+		const d = await hreq(`http://127.0.0.1:${port4}/.well-known/openid-configuration`);
+		report(d.json?.issuer === `http://127.0.0.1:${port4}`, 'serve --listen=127.0.0.1:PORT: listens there, issuer http://127.0.0.1:PORT', d.text?.slice(0, 100));
+	} else report(false, 'serve --listen=127.0.0.1:PORT starts', s4.stderr());
+	await s4.stop();
 	const v6 = spawnSync('sh', ['-c', 'cat /proc/net/if_inet6 2>/dev/null | grep -c "00000000000000000000000000000001"'], { encoding: 'utf8' }).stdout.trim();
 	if (v6 === '0' || !v6) {
 		skip('--listen [::1]:PORT', 'no IPv6 loopback here');
