@@ -122,32 +122,40 @@ export function windowRates(recs, start, len, rounds) {
   return { rates, median: median([...rates]) }
 }
 
-// node-oidc-provider (sso-oidc-provider.mjs) on a free port with fresh RS256 and ES256 keys, configured
-// like our client; its config and log in dir, the process passed to track. Resolves {child, port, kind}.
-export async function startPeer(dir, track, secret) {
+// A fresh private JWK of alg (RSA 2048-bit, P-256, Ed25519) with its thumbprint as kid,
+// for a node-oidc-provider peer.
+export async function peerJwk(alg) {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true })
+  const k = await exportJWK(privateKey)
+  k.kid = await calculateJwkThumbprint(k)
+  k.alg = alg
+  k.use = 'sig'
+  return k
+}
+
+// node-oidc-provider as script (sso-oidc-provider.mjs, issuer-oidc-provider.mjs) on a free
+// port, configured by cfg plus that port (written to dir/NAME.json; its log: dir/NAME.log),
+// the process passed to track; ready once its discovery document answers 200. Resolves
+// {child, port, kind: 'peer'}.
+export async function startNodePeer(dir, track, script, cfg, name = 'peer') {
   const port = await freePort()
-  const jwk = async (alg) => {
-    const { privateKey } = await generateKeyPair(alg, { extractable: true })
-    const k = await exportJWK(privateKey)
-    k.kid = await calculateJwkThumbprint(k)
-    k.alg = alg
-    k.use = 'sig'
-    return k
-  }
-  const cfg = { port, rsa: await jwk('RS256'), ec: await jwk('ES256'), client_id: CLIENT_ID, client_secret: secret, redirect_uri: CB }
-  const file = join(dir, 'peer.json')
-  writeFileSync(file, JSON.stringify(cfg))
-  const logFile = join(dir, 'peer.log')
+  const file = join(dir, `${name}.json`)
+  writeFileSync(file, JSON.stringify({ port, ...cfg }))
+  const logFile = join(dir, `${name}.log`)
   const fd = openSync(logFile, 'w')
   let child
   try {
-    child = track(spawn(process.execPath, [PEER, file], { env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', fd] }))
+    child = track(spawn(process.execPath, [script, file], { env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', fd] }))
   } finally {
     closeSync(fd)
   }
   await waitReady(child, port, '/.well-known/openid-configuration', 30000, logFile)
   return { child, port, kind: 'peer' }
 }
+
+// node-oidc-provider (sso-oidc-provider.mjs) with fresh RS256 and ES256 keys, configured like our client.
+export const startPeer = async (dir, track, secret) =>
+  startNodePeer(dir, track, PEER, { rsa: await peerJwk('RS256'), ec: await peerJwk('ES256'), client_id: CLIENT_ID, client_secret: secret, redirect_uri: CB })
 
 export const authPath = (srv, p, scope) =>
   `${srv.kind === 'ours' ? '/authorize' : '/auth'}?${new URLSearchParams({

@@ -29,7 +29,7 @@ import { createRequire } from 'node:module'
 import { median } from './timing.mjs'
 import { CB, CLIENT_ID, FORM, SCOPE_OURS, absorb, b64u, cookieHeader, drive, exchange, hreq, loginOurs, loginPeer, pct, refresh, show, ssoCode, startPeer, timedPool, waitReady, windowRates } from './flows.mjs'
 import { BIN, freePort, serveArgs, sleep, stopChild as stop } from '../lib.mjs'
-import { cpuSeconds, harness } from './proc.mjs'
+import { cpuSeconds, harness, runCli } from './proc.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
@@ -62,7 +62,6 @@ const THREADS = env('BENCH_SSO_THREADS', 2)
 const RUN_PEER = process.env.BENCH_SSO_PEER !== '0'
 const KEYCLOAK_PER_VCPU = 15 // Keycloak's sizing guide: password logins per second per vCPU
 
-
 const dir = process.argv[2]
 if (!dir) {
   console.error('usage: node tests/bench/sso.mjs DIR   (see tests/bench/sso.sh)')
@@ -76,30 +75,6 @@ for (const w of WORKERS) {
 }
 
 const { log, fail, failures, track } = harness('bench-sso')
-
-// ---- small helpers -----------------------------------------------------------
-
-
-
-
-
-
-
-
-
-function runCli(args, input, extraEnv = {}) {
-  return new Promise((resolve, reject) => {
-    const p = execFile(BIN, args, { env: { ...process.env, ...extraEnv }, timeout: 60000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`identity-backend ${args.slice(0, 2).join(' ')} failed (${err.code ?? err.signal}): ${String(stderr).trim().slice(0, 300)}`))
-      else resolve(stdout)
-    })
-    p.stdin.end(input ?? '')
-  })
-}
-
-
-
-
 
 // ---- servers -----------------------------------------------------------------
 
@@ -121,18 +96,6 @@ async function startOurs(db, workers, name) {
   await waitReady(child, port, '/ping', 30000, logFile)
   return { child, port, kind: 'ours' }
 }
-
-
-// ---- the flows ---------------------------------------------------------------
-
-
-
-
-
-
-
-
-
 
 // ---- the measurements ----------------------------------------------------------
 
