@@ -55,7 +55,7 @@ import { createRequire } from 'node:module'
 import http from 'node:http'
 import { BIN, freePort, startHaproxy, startPostgres, startServer, stopChild } from '../lib.mjs'
 import { CB, CLIENT_ID, SCOPE_OURS, b64u, drive, exchange, hreq, loginOurs, loginPeer, pct, peerJwk, refresh, show, startNodePeer, startPeer, timedPool, windowRates } from './flows.mjs'
-import { cpuSeconds, harness, rssSampler, runCli, runWrk, wrkScript } from './proc.mjs'
+import { cpuSeconds, harness, machineBusy, rssSampler, runCli, runWrk, wrkScript } from './proc.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const num = (name, def) => {
@@ -139,12 +139,13 @@ function pgConnSampler(url) {
 
 // fn() while the server processes (pids) and, on PostgreSQL, its connections are sampled;
 // resolves {out: what fn resolved, load: {rss: MB per pid, cpu: cores per pid, driver:
-// cores this process used, conns}}.
+// cores this process used, machine: cores busy on the whole machine, conns}}.
 async function underLoad(pids, pgUrl, fn) {
   const stopRss = rssSampler(pids)
   const stopConns = pgConnSampler(pgUrl)
   const cpu0 = pids.map(cpuSeconds)
   const drv0 = process.cpuUsage()
+  const busy0 = machineBusy()
   const t0 = performance.now()
   let out
   try {
@@ -158,7 +159,8 @@ async function underLoad(pids, pgUrl, fn) {
   const rss = stopRss().map((kb) => kb / 1024)
   const cpu = pids.map((pid, i) => (cpuSeconds(pid) - cpu0[i]) / wall)
   const drv = process.cpuUsage(drv0)
-  return { out, load: { rss, cpu, driver: (drv.user + drv.system) / 1e6 / wall, conns: await stopConns() } }
+  const machine = (machineBusy() - busy0) / wall
+  return { out, load: { rss, cpu, driver: (drv.user + drv.system) / 1e6 / wall, machine, conns: await stopConns() } }
 }
 
 // ---- the operations --------------------------------------------------------------
@@ -369,11 +371,15 @@ p('vs op = ours / node-oidc-provider in this run; RSS = the largest VmRSS of eac
 p('driver, PostgreSQL or HAProxy); PG conns = the most connections with application_name identity-backend seen during it.')
 p('node-oidc-provider keeps codes and refresh tokens in memory; ours commit each one before answering.')
 p()
-p('Details:')
+p(`Details (CPU in cores of the ${cpus().length} during each measured load; driver: wrk for client_credentials, this Node process for the rest; rest:`)
+p('everything else busy on the machine: PostgreSQL, HAProxy, the sampling psql, other work; well above 0 on SQLite, a busy machine):')
 for (const [key, label] of CONFIGS) {
   const r = results[key]
   if (!r) continue
-  const cpu = (x) => `cores: server ${x.cpu.map((c) => c.toFixed(2)).join(' + ')}, driver ${x.driver.toFixed(2)}`
+  const cpu = (x) => {
+    const rest = x.machine - x.cpu.reduce((a, b) => a + b, 0) - x.driver
+    return `cores: server ${x.cpu.map((c) => c.toFixed(2)).join(' + ')}, driver ${x.driver.toFixed(2)}, rest ${rest.toFixed(2)}`
+  }
   p(`  ${label}: ${r.logins.n} codes by login at ${f0(r.logins.rate)}/s${key === 'peer' ? ' (devInteractions: no password)' : ''}`)
   p(`    ${r.cc.n} client_credentials (${cpu(r.cc)}); ${r.exchange.n} exchanges in ${r.exchange.seconds.toFixed(1)} s (${cpu(r.exchange)}); ${r.refresh.n} refreshes (${cpu(r.refresh)})`)
 }

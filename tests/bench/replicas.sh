@@ -15,7 +15,8 @@
 # the PostgreSQL server and psql (scripts/setup.sh installs them), node, and
 # tests/node_modules (oidc-provider, jose). It starts its own PostgreSQL (tests/pg.sh),
 # HAProxy, servers and peers, in a temp dir removed at the end, and stops them, also
-# when it fails or is interrupted. About a minute and a half with the defaults.
+# when it fails or is interrupted. About a minute and a half with the defaults
+# (BENCH_REPLICAS_SECONDS=10: three and a half minutes).
 #
 # Knobs: BENCH_REPLICAS_SECONDS (3: each measured load), BENCH_REPLICAS_WARMUP (1: wrk's
 # warm-up), BENCH_REPLICAS_CONNS (64: Node lanes for logins, exchanges, refreshes),
