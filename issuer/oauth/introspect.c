@@ -52,11 +52,13 @@ static cJSON *active_answer(const cJSON *payload)
 	return out;
 }
 
-/* Form, client and token parameter of an introspection or revocation; 0 or -1 (answered). */
-static int read_request(h2o_req_t *req, app_thread *t, http_form *f, struct store_client *c,
+/* Form, client and token parameter of an introspection (a confidential client) or a
+ * revocation (a public client too: revoking); 0 or -1 (answered). */
+static int read_request(h2o_req_t *req, app_thread *t, int revoking, http_form *f, struct store_client *c,
                         const char **token)
 {
-	if (oauth_read_form(req, f) || oauth_client_auth(req, t, f, c))
+	if (oauth_read_form(req, f) ||
+	    (revoking ? oauth_client_identify_revoker(req, t, f, c) : oauth_client_auth(req, t, f, c)))
 		return -1;
 	if (!(*token = http_form_get(f, "token"))) {
 		response_send_error(req, 400, "invalid_request", "token is required");
@@ -139,7 +141,7 @@ void introspect_endpoint(h2o_req_t *req, app_thread *t)
 	const char *token;
 	struct judge_verdict v;
 
-	if (read_request(req, t, &f, &c, &token))
+	if (read_request(req, t, 0, &f, &c, &token))
 		return;
 	if (opaque(token)) {
 		introspect_refresh(req, t, &c, token);
@@ -165,7 +167,7 @@ void revoke_endpoint(h2o_req_t *req, app_thread *t)
 	struct judge_verdict v;
 	store_err e;
 
-	if (read_request(req, t, &f, &c, &token))
+	if (read_request(req, t, 1, &f, &c, &token))
 		return;
 	if (opaque(token)) {
 		revoke_refresh(req, t, &c, token);

@@ -135,17 +135,16 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
 	return -1;
 }
 
-/* see oauth.h */
-int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, const char *grant,
-                          struct store_client *c)
+/* oauth_client_identify and oauth_client_identify_revoker: a public client by its
+ * client_id alone when public_ok, else oauth_client_auth. */
+static int identify(h2o_req_t *req, app_thread *t, const http_form *form, int public_ok,
+                    struct store_client *c)
 {
 	const char *id = http_form_get(form, "client_id");
 	store_err e;
 
-	if (id && !http_form_get(form, "client_secret") &&
-	    !response_request_header(req, H2O_TOKEN_AUTHORIZATION).base &&
-	    (strcmp(grant, "authorization_code") == 0 || strcmp(grant, "refresh_token") == 0) &&
-	    strlen(id) <= STORE_ID_MAX) {
+	if (public_ok && id && !http_form_get(form, "client_secret") &&
+	    !response_request_header(req, H2O_TOKEN_AUTHORIZATION).base && strlen(id) <= STORE_ID_MAX) {
 		e = app_client_get(t, id, c);
 		if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
 			oauth_store_unavailable(req);
@@ -158,4 +157,19 @@ int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, 
 	}
 	/* A confidential client, or no client at all: a secret is required (and a failure counted). */
 	return oauth_client_auth(req, t, form, c);
+}
+
+/* see oauth.h */
+int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, const char *grant,
+                          struct store_client *c)
+{
+	return identify(req, t, form,
+	                strcmp(grant, "authorization_code") == 0 || strcmp(grant, "refresh_token") == 0, c);
+}
+
+/* see oauth.h */
+int oauth_client_identify_revoker(h2o_req_t *req, app_thread *t, const http_form *form,
+                                  struct store_client *c)
+{
+	return identify(req, t, form, 1, c);
 }

@@ -51,4 +51,13 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
 int oauth_client_identify(h2o_req_t *req, app_thread *t, const http_form *form, const char *grant,
                           struct store_client *c);
 
+/*
+ * Identify the client of a /revoke request into *c: as oauth_client_identify, a
+ * public client by its client_id alone (RFC 7009 §2.1 asks credentials of
+ * confidential clients only), so that it can revoke its own tokens; a
+ * confidential one by its secret. 0, or -1 after the error response.
+ */
+int oauth_client_identify_revoker(h2o_req_t *req, app_thread *t, const http_form *form,
+                                  struct store_client *c);
+
 #endif

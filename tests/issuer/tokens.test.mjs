@@ -493,6 +493,18 @@ try {
 	report(r.json?.active === false, 'after /revoke the refresh token introspects inactive', show(r));
 	r = await revoke(C.web, b64u(crypto.randomBytes(32)));
 	report(r.status === 200, '/revoke of an unknown opaque token: 200 (RFC 7009 §2.2)', show(r));
+	// A public client revokes its own tokens by its client_id (RFC 7009 §2.1: credentials
+	// are asked of confidential clients only).
+	const revokePublic = (id, tok) => req(`${base}/revoke`, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams({ token: tok, client_id: id }).toString() });
+	const sg = await grantFor('openid offline_access', C.spa);
+	r = await revokePublic('spa', sg.refresh_token);
+	const after = await refresh(C.spa, sg.refresh_token);
+	report(r.status === 200 && isError(after, 400, 'invalid_grant'), 'a public client revokes its own refresh token by client_id: 200, and the token is refused', `${show(r)} | ${show(after)}`);
+	const wg = await grantFor('openid offline_access');
+	r = await revokePublic('spa', wg.refresh_token);
+	report(isError(r, 400, 'unauthorized_client') && (await refresh(C.web, wg.refresh_token)).status === 200, 'a public client cannot revoke another client\'s refresh token (400 unauthorized_client), which stays usable', show(r));
+	r = await revokePublic('web', wg.refresh_token);
+	report(isError(r, 401, 'invalid_client'), 'a confidential client_id without its secret is refused at /revoke (401 invalid_client)', show(r));
 
 	// =========================================================== 8. discovery
 	r = await req(`${base}/.well-known/openid-configuration`);
