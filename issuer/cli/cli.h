@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "crypto/password.h"
+#include "crypto/policy.h"
 #include "crypto/seal.h"
 #include "store/store.h"
 
@@ -44,11 +45,15 @@ int cli_client(int argc, char **argv);
 
 /*
  * `identity-backend user add --username U [--email E] --password-stdin | list |
- * remove U`: the people who sign in. add reads the password from stdin, stores
- * its argon2id hash (parameters from PASSWORD_ARGON2_M_KIB, _T, _P; password.h)
- * under a new random user id and prints {"user_id","username","email"}; list and
- * remove never print a password or its hash. Exit 1 when the store fails, the
- * username exists (add) or does not (remove).
+ * remove U`: the people who sign in. add reads the password from stdin, checks
+ * it against the rules for new passwords (policy.h: PASSWORD_MIN_LENGTH,
+ * PASSWORD_LIST), stores its argon2id hash (parameters from
+ * PASSWORD_ARGON2_M_KIB, _T, _P; password.h) under a new random user id and
+ * prints {"user_id","username","email"}; list and remove never print a password
+ * or its hash. Exit 1 when the password is refused (with the rule it fails), the
+ * store fails, the username exists (add) or does not (remove); 2 for usage
+ * errors and settings out of range, a list of common passwords that cannot be
+ * read among them.
  */
 int cli_user(int argc, char **argv);
 
@@ -218,6 +223,22 @@ int cli_env_i64(const char *name, int64_t min, int64_t max, int64_t *v);
 
 /* JWT_EXPIRATION_MINUTES (1..1440, default 15) into *minutes; 0 or -1. */
 int cli_env_token_minutes(int64_t *minutes);
+
+/*
+ * The settings of the rules for new passwords (policy.h): PASSWORD_MIN_LENGTH
+ * (characters, POLICY_MIN_CHARS_FLOOR..POLICY_MIN_CHARS_MAX, default
+ * POLICY_MIN_CHARS_DEFAULT) into *min_chars, and PASSWORD_LIST into *list: the
+ * file of common passwords to load with policy_list_load (unset or empty:
+ * POLICY_LIST_DEFAULT), or NULL for "none" (no list; said explicitly, never
+ * assumed when a file is missing). 0, or -1 with a one-line reason naming the
+ * variable in err. Reads no file.
+ */
+int cli_env_password_policy(unsigned *min_chars, const char **list, char *err, size_t errlen);
+
+/* What an operator can do when the list of common passwords cannot be loaded:
+ * said after policy_list_load's reason. */
+#define CLI_PASSWORD_LIST_HINT                                                                               \
+	"PASSWORD_LIST=FILE names another list; PASSWORD_LIST=none sets passwords without one"
 
 /*
  * The argon2id cost of new password hashes: PASSWORD_ARGON2_M_KIB, _T and _P over

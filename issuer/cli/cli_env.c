@@ -1,8 +1,10 @@
 /*
  * cli_env.c: every number the program takes from its environment is read here
  * (see cli.h), the same way: decimal digits only (a '-' first where the range
- * allows), within the variable's range; unset or empty means the default. The
+ * allows), within the variable's range; unset or empty means the default; and
+ * the settings that go with them (PASSWORD_LIST beside PASSWORD_MIN_LENGTH). The
  * commands read their environment once, at start-up; nothing after reads it.
+ * Nothing here opens a file: what the settings name is loaded by the caller.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,4 +62,27 @@ int cli_password_params(struct password_params *p, int *weak_allowed, char *err,
 	}
 	password_params_default(p);
 	return -1;
+}
+
+/* see cli.h */
+int cli_env_password_policy(unsigned *min_chars, const char **list, char *err, size_t errlen)
+{
+	const char *l = getenv("PASSWORD_LIST");
+	int64_t v = POLICY_MIN_CHARS_DEFAULT;
+
+	*min_chars = POLICY_MIN_CHARS_DEFAULT;
+	*list = POLICY_LIST_DEFAULT;
+	if (cli_env_i64("PASSWORD_MIN_LENGTH", POLICY_MIN_CHARS_FLOOR, POLICY_MIN_CHARS_MAX, &v)) {
+		snprintf(
+		    err, errlen,
+		    "PASSWORD_MIN_LENGTH: a number of characters from %d (NIST SP 800-63B's least) to %d",
+		    POLICY_MIN_CHARS_FLOOR, POLICY_MIN_CHARS_MAX);
+		return -1;
+	}
+	*min_chars = (unsigned)v;
+	if (l && strcmp(l, "none") == 0)
+		*list = NULL;
+	else if (l && *l)
+		*list = l;
+	return 0;
 }

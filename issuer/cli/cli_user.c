@@ -1,10 +1,13 @@
 /*
  * cli_user.c: `identity-backend user add | list | remove`: the people who sign in
- * at the login page. add checks the username and email, reads the password from
- * standard input, stores only its argon2id hash (password.h) under a new random
- * user id (the ID token's `sub`, never the username), and prints the id; list
- * shows who exists and who is locked out; remove deletes a user with their
- * sessions, codes and refresh tokens.
+ * at the login page. add checks the username and email, loads the rules for new
+ * passwords (policy.h: PASSWORD_MIN_LENGTH, and the list of common passwords
+ * PASSWORD_LIST names) before it reads the password from standard input, refuses
+ * a password that breaks one with the rule's reason, stores only its argon2id
+ * hash (password.h) under a new random user id (the ID token's `sub`, never the
+ * username), and prints the id; list shows who exists and who is locked out;
+ * remove deletes a user with their sessions, codes and refresh tokens. A refused
+ * password leaves nothing behind: no user, and no new database file.
  *
  * A password is never printed, logged, put in an error message or kept: stdin is
  * read with read(2) into one buffer (no stdio buffer holds a copy), which is
@@ -20,6 +23,7 @@
 
 #include "cli/cli.h"
 #include "crypto/password.h"
+#include "crypto/policy.h"
 
 /* Largest --now (for tests): 9999-12-31T23:59:59Z. */
 #define USER_NOW_MAX 253402300799LL
@@ -210,6 +214,44 @@ static int read_password(char buf[PASSWORD_MAX_LEN + 4], size_t *len)
 	return EXIT_USAGE;
 }
 
+/*
+ * The rules for new passwords from PASSWORD_MIN_LENGTH and PASSWORD_LIST into *p,
+ * the list loaded into *list (NULL with PASSWORD_LIST=none; the caller frees it).
+ * 0, or EXIT_USAGE with the reason printed: a list that cannot be read is never
+ * skipped quietly.
+ */
+static int load_policy(struct policy *p, struct policy_list **list)
+{
+	char err[512];
+	const char *path;
+
+	policy_default(p);
+	*list = NULL;
+	if (cli_env_password_policy(&p->min_chars, &path, err, sizeof err)) {
+		fprintf(stderr, "identity-backend user: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (path && policy_list_load(path, list, err, sizeof err)) {
+		fprintf(stderr, "identity-backend user: PASSWORD_LIST: %s; %s\n", err,
+		        CLI_PASSWORD_LIST_HINT);
+		return EXIT_USAGE;
+	}
+	p->list = *list;
+	return 0;
+}
+
+/* 0 when pw[0..len) may be the new password of username under p, else
+ * EXIT_INVALID with the rule it breaks printed (never the password). */
+static int check_password(const struct policy *p, const char *username, const char *pw, size_t len)
+{
+	char why[256];
+
+	if (policy_check(p, username, pw, len, why, sizeof why) == POLICY_OK)
+		return 0;
+	fprintf(stderr, "identity-backend user: password refused: %s\n", why);
+	return EXIT_INVALID;
+}
+
 /* A random (version 4) UUID, RFC 9562 §5.4, as 36 lowercase characters + NUL. */
 static int new_user_id(WC_RNG *rng, char out[37])
 {
@@ -334,6 +376,8 @@ int cli_user(int argc, char **argv)
 {
 	user_args a;
 	struct password_params params;
+	struct policy policy;
+	struct policy_list *list = NULL;
 	char pw[PASSWORD_MAX_LEN + 4] = "", err[256];
 	size_t len = 0;
 	store *s = NULL;
@@ -354,7 +398,8 @@ int cli_user(int argc, char **argv)
 			    "identity-backend user: warning: PASSWORD_ARGON2_TEST=1: argon2id m=%lu,t=%lu "
 			    "is below OWASP's minimum; for tests only\n",
 			    (unsigned long)params.m_kib, (unsigned long)params.t);
-		if ((rc = read_password(pw, &len)))
+		if ((rc = load_policy(&policy, &list)) || (rc = read_password(pw, &len)) ||
+		    (rc = check_password(&policy, a.username, pw, len)))
 			goto out;
 	}
 	if ((rc = cli_store_open("user", a.db, strcmp(a.sub, "add") == 0, &s)))
@@ -367,6 +412,7 @@ int cli_user(int argc, char **argv)
 		rc = user_remove(s, a.name);
 out:
 	explicit_bzero(pw, sizeof pw);
+	policy_list_free(list);
 	store_close(s);
 	return rc;
 }

@@ -2,7 +2,12 @@
 // fresh SQLite file in a temporary directory: the JSON printed, exit statuses
 // (0 ok, 1 store answer or failure, 2 usage), username and email rules, the
 // password on stdin (read(2), one trailing newline dropped, 1..1024 bytes of
-// UTF-8), and that a password or its hash never shows: not on stdout or stderr
+// UTF-8), the rules for new passwords (NIST SP 800-63B §5.1.1.2: at least
+// PASSWORD_MIN_LENGTH characters, 12 by default, counted as code points; not on
+// the list of common passwords PASSWORD_LIST names, by default john-data's
+// /usr/share/john/password.lst; not the username, one repeated character or a
+// run of digits), that an account whose old password breaks them still signs
+// in (and is rehashed), and that a password or its hash never shows: not on stdout or stderr
 // (every output of the run is kept and searched at the end), not in `list`, not
 // in clear in the database file. When the sqlite3 shell exists, the stored hash
 // is read as an independent witness (argon2id, with the configured parameters),
@@ -13,13 +18,15 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, reporter, sanitizerReport, tempDir } from '../lib.mjs';
+import crypto from 'node:crypto';
+import { BIN, reporter, sanitizerReport, startServer, tempDir } from '../lib.mjs';
+import { addClient, browser } from './lib.mjs';
 
 const tmp = tempDir('idb-user-');
 const db = path.join(tmp, 'identity.db');
 const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_ARGON2_T: '1', PASSWORD_ARGON2_P: '1' };
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const PASSWORD_VARS = ['PASSWORD_ARGON2_TEST', 'PASSWORD_ARGON2_M_KIB', 'PASSWORD_ARGON2_T', 'PASSWORD_ARGON2_P'];
+const PASSWORD_VARS = ['PASSWORD_ARGON2_TEST', 'PASSWORD_ARGON2_M_KIB', 'PASSWORD_ARGON2_T', 'PASSWORD_ARGON2_P', 'PASSWORD_MIN_LENGTH', 'PASSWORD_LIST'];
 const { report, skip, finish } = reporter('issuer/user');
 const transcript = []; // every stdout and stderr of the run
 const passwords = []; // every password given
@@ -80,19 +87,19 @@ try {
 	r = add('bob', 'bob-password');
 	report(r.code === 0 && r.json && Object.keys(r.json).sort().join() === 'user_id,username' && r.json.user_id !== alice,
 		'without --email: {user_id, username}; every user gets a new id', show(r));
-	r = add('b'.repeat(64), 'x');
-	report(r.code === 0 && r.json?.username === 'b'.repeat(64), 'a 64-character username and a 1-byte password are accepted', show(r));
-	r = add('Carol.O-Neil+sso@corp_1', 'p\u00e4ssw\u00f6rd \u{1F511}', ['--email', "o'neil.c+sso@mail-1.example.co.uk"]);
+	r = add('b'.repeat(64), 'long enough passphrase');
+	report(r.code === 0 && r.json?.username === 'b'.repeat(64), 'a 64-character username is accepted', show(r));
+	r = add('Carol.O-Neil+sso@corp_1', 'p\u00e4ssw\u00f6rd \u{1F511} schl\u00fcssel', ['--email', "o'neil.c+sso@mail-1.example.co.uk"]);
 	report(r.code === 0 && r.json?.username === 'Carol.O-Neil+sso@corp_1', 'usernames take A-Z a-z 0-9 . _ @ + -; a UTF-8 password is fine', show(r));
-	r = add('maxlen', 'M'.repeat(1024) + '\n');
+	r = add('maxlen', 'Mn'.repeat(512) + '\n');
 	report(r.code === 0, 'a 1024-byte password (plus its newline) is accepted', show(r));
 	r = add('crlf', 'windows-pass\r\n');
 	report(r.code === 0, 'a password ending in CRLF is accepted', show(r));
 
 	// ---- duplicates ----
-	r = add('alice', 'another');
+	r = add('alice', 'another password');
 	report(r.code === 1 && /user exists: alice/.test(r.err) && r.out === '', 'a username that exists: exit 1, user exists, nothing printed', show(r));
-	r = add('ALICE', 'another');
+	r = add('ALICE', 'another password');
 	report(r.code === 1 && /user exists/.test(r.err), 'usernames are unique in any letter case', show(r));
 
 	// ---- bad usernames, emails, arguments ----
@@ -157,8 +164,8 @@ try {
 				pyVerify(storedHash('alice'), Buffer.from('correct horse battery staple\n')) === 0,
 				'libargon2 (via Python) verifies the password without its newline, not with it');
 			report(pyVerify(storedHash('crlf'), Buffer.from('windows-pass')) === 1, 'a trailing CRLF is dropped as one newline');
-			report(pyVerify(storedHash('maxlen'), Buffer.from('M'.repeat(1024))) === 1, 'all 1024 bytes are hashed');
-			report(pyVerify(storedHash('Carol.O-Neil+sso@corp_1'), Buffer.from('p\u00e4ssw\u00f6rd \u{1F511}', 'utf8')) === 1, 'the UTF-8 bytes are hashed as given');
+			report(pyVerify(storedHash('maxlen'), Buffer.from('Mn'.repeat(512))) === 1, 'all 1024 bytes are hashed');
+			report(pyVerify(storedHash('Carol.O-Neil+sso@corp_1'), Buffer.from('p\u00e4ssw\u00f6rd \u{1F511} schl\u00fcssel', 'utf8')) === 1, 'the UTF-8 bytes are hashed as given');
 			report(pyVerify(storedHash('dora'), Buffer.from('default cost password')) === 1, 'the default-cost hash verifies');
 		} else {
 			skip('Python cannot load libargon2: stored hashes not verified independently');
@@ -199,7 +206,7 @@ try {
 	report(r.code === 1 && /no such user: bob/.test(r.err) && r.out === '', 'removing again: exit 1, no such user', show(r));
 	r = user(['list']);
 	report(r.code === 0 && !r.json?.some((u) => u.username === 'bob') && r.json?.length === 6, 'a removed user is gone from the list', show(r));
-	r = add('bob', 'bob-again');
+	r = add('bob', 'bob-again-password');
 	report(r.code === 0 && r.json?.user_id !== list.find((u) => u.username === 'bob')?.user_id, 'a username can be taken again, with a new id (a sub is never reused)', show(r));
 
 	// ---- databases ----
@@ -207,6 +214,94 @@ try {
 	report(r.code === 2 && /^identity-backend user: no database at /.test(r.err) && r.out === '', 'user list on a database in a missing directory: "no database at", exit 2', show(r));
 	r = run(['--help']);
 	report(r.code === 0 && /user add --username/.test(r.out) && /user remove USERNAME/.test(r.out) && !/being built/.test(r.out), '--help describes the user command');
+
+	// ---- the rules for new passwords (NIST SP 800-63B §5.1.1.2, crypto/policy.h) ----
+	const names = () => (user(['list']).json ?? []).map((u) => u.username);
+	const refused = (x, why) => x.code === 1 && x.out === '' && new RegExp(`^identity-backend user: password refused: ${why}`, 'm').test(x.err);
+	r = add('ivy', 'x');
+	report(refused(r, 'too short: at least 12 characters'), 'a 1-character password: exit 1, "password refused: too short: at least 12 characters"', show(r));
+	r = add('ivy', 'tr0ub4dor&3');
+	report(refused(r, 'too short'), 'an 11-character password: too short', show(r));
+	r = add('ivy', '\u00e9\u00e8\u00ea\u00eb\u00e0\u00e2\u00e4\u00ee\u00ef\u00f4\u00f6');
+	report(refused(r, 'too short'), '11 accented letters in 22 bytes: too short (characters are counted, not bytes)', show(r));
+	r = add('ivy', 'winniethepooh');
+	report(refused(r, 'this password is on a list of common passwords'), "on john-data's list (winniethepooh): exit 1, \"this password is on a list of common passwords\"", show(r));
+	r = add('ivy', 'WinnieThePooh\n');
+	report(refused(r, 'this password is on a list'), 'on the list in another letter case (WinnieThePooh)', show(r));
+	r = add('ivy', 'Ivy20242024202');
+	report(refused(r, '.*username'), 'the username followed by digits: refused', show(r));
+	r = add('ivy', 'zzzzzzzzzzzzzzzz');
+	report(refused(r, 'one character repeated'), 'one character repeated: refused', show(r));
+	r = add('ivy', '9876543210987');
+	report(refused(r, 'consecutive digits or letters'), 'a run of digits (9876543210987): refused', show(r));
+	report(!names().includes('ivy'), 'no refused password made a user');
+	r = add('ivy', 'ivy grows on old walls');
+	report(r.code === 0 && r.json?.username === 'ivy', 'a passphrase that meets the rules: the user is added', show(r));
+
+	const MIN8 = { ...TINY, PASSWORD_MIN_LENGTH: '8' };
+	r = add('jack', 'iloveyou', [], { env: MIN8 });
+	report(refused(r, 'this password is on a list'), 'PASSWORD_MIN_LENGTH=8: iloveyou (8 characters, on the list) is refused', show(r));
+	r = add('jack', 'tr0ub4dor', [], { env: MIN8 });
+	report(r.code === 0, 'PASSWORD_MIN_LENGTH=8: a 9-character password not on the list is accepted', show(r));
+	r = add('kate', 'fifteen letters', [], { env: { ...TINY, PASSWORD_MIN_LENGTH: '16' } });
+	report(refused(r, 'too short: at least 16 characters'), 'PASSWORD_MIN_LENGTH=16: 15 characters are too short', show(r));
+	r = add('kate', 'sixteen letters!', [], { env: { ...TINY, PASSWORD_MIN_LENGTH: '16' } });
+	report(r.code === 0, 'PASSWORD_MIN_LENGTH=16: 16 characters are enough', show(r));
+	for (const v of ['7', '0', '65', 'twelve', '-8', '12 ']) {
+		r = add('lee', 'lee is a good sort', [], { env: { ...TINY, PASSWORD_MIN_LENGTH: v } });
+		report(r.code === 2 && r.out === '' && /PASSWORD_MIN_LENGTH: .*from 8 .* to 64/.test(r.err), `PASSWORD_MIN_LENGTH=${JSON.stringify(v)}: refused, exit 2 (at least 8, NIST's least)`, show(r));
+	}
+	report(!names().includes('lee'), 'no user made under a refused setting');
+
+	const own = path.join(tmp, 'our-list.txt');
+	fs.writeFileSync(own, "#!comment: this deployment's own list\nour company name 2024\n");
+	r = add('mia', 'Our Company Name 2024', [], { env: { ...TINY, PASSWORD_LIST: own } });
+	report(refused(r, 'this password is on a list'), 'PASSWORD_LIST=FILE: a password on that list is refused', show(r));
+	r = add('mia', 'winniethepooh', [], { env: { ...TINY, PASSWORD_LIST: own } });
+	report(r.code === 0, "PASSWORD_LIST=FILE: that list replaces john-data's", show(r));
+	const fresh = path.join(tmp, 'fresh.db');
+	r = run(['user', 'add', '--db', fresh, '--username', 'ned', '--password-stdin'], { input: 'ned is a good sort', env: { ...TINY, PASSWORD_LIST: path.join(tmp, 'no-such-list.txt') } });
+	report(r.code === 2 && r.out === '' && /PASSWORD_LIST: cannot read \S*no-such-list\.txt: No such file or directory/.test(r.err) && /PASSWORD_LIST=none/.test(r.err) && !fs.existsSync(fresh),
+		'a list that cannot be read: exit 2 naming the file and PASSWORD_LIST=none; no database made', show(r));
+	r = run(['user', 'add', '--db', fresh, '--username', 'ned', '--password-stdin'], { input: 'x' });
+	report(refused(r, 'too short') && !fs.existsSync(fresh), 'a refused password makes no database file either', show(r));
+	r = add('ned', 'iloveyou', [], { env: { ...MIN8, PASSWORD_LIST: 'none' } });
+	report(r.code === 0, 'PASSWORD_LIST=none: no list (iloveyou is accepted at PASSWORD_MIN_LENGTH=8)', show(r));
+	r = add('otto', 'otto-pw', [], { env: { ...TINY, PASSWORD_LIST: 'none' } });
+	report(refused(r, 'too short'), 'PASSWORD_LIST=none: the other rules still apply', show(r));
+
+	// ---- an existing account keeps its password ----
+	// The rules are for new passwords: an account whose stored password breaks them (here
+	// "password", eight characters and on the list, as argon2's reference vector with
+	// m=256,t=2,p=1) signs in, and its rehash at the configured cost is not checked either.
+	if (hasSqlite) {
+		const OLD = '$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4';
+		const cb = 'https://app.example/cb';
+		r = add('olive', 'olive trees are old');
+		sql(`UPDATE users SET password_hash = '${OLD}' WHERE username = 'olive'`);
+		await addClient(db, 'web', ['--grant', 'authorization_code', '--redirect-uri', cb]);
+		const s = await startServer({ db, threads: 1, env: TINY });
+		let res;
+		try {
+			const b = browser();
+			const verifier = crypto.randomBytes(32).toString('base64url');
+			const u = new URL(`${s.base}/authorize`);
+			for (const [k, v] of Object.entries({ client_id: 'web', redirect_uri: cb, response_type: 'code', scope: 'openid', state: 'st',
+				code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' })) u.searchParams.set(k, v);
+			const page = await (await b.go(u.href)).text();
+			const field = (n) => new RegExp(`name="${n}" value="([^"]*)"`).exec(page)?.[1] ?? '';
+			res = await b.go(`${s.base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+				body: new URLSearchParams({ flow: field('flow'), csrf: field('csrf'), username: 'olive', password: 'password' }).toString() });
+		} finally {
+			transcript.push((await s.stop()).stderr);
+		}
+		const loc = res.headers.get('location') ?? '';
+		report(res.status === 303 && loc.startsWith(`${cb}?`) && new URL(loc).searchParams.has('code'),
+			'an account whose password is too short and on the list ("password") still signs in', `${res.status} ${loc}`);
+		report(/^\$argon2id\$v=19\$m=64,t=1,p=1\$/.test(storedHash('olive')), '… and is rehashed at the configured cost (a rehash is not a new password)', storedHash('olive'));
+	} else {
+		skip('no sqlite3 shell: the sign-in with an old short password is not tried');
+	}
 
 	// ---- nothing secret ever printed ----
 	const all = transcript.join('\n');
