@@ -6,7 +6,9 @@
  * reads the database but never changes it, and never prints a secret or a key.
  *
  * What it looks at: the issuer URL (https), legacy HS256 (JWT_SECRET_KEY), the
- * argon2id cost, per-account and per-address limits, the database file's and its
+ * argon2id cost, the rules for new passwords (PASSWORD_MIN_LENGTH, and the list
+ * of common passwords: missing, unreadable or turned off with PASSWORD_LIST=none),
+ * per-account and per-address limits, the database file's and its
  * folder's modes, a networked database without SECRETS_SYSTEM, clients' http
  * redirect URIs to hosts other than loopback, signing keys older than the
  * rotation period, and private keys stored unsealed where they should be sealed
@@ -92,6 +94,28 @@ static void check_env(struct doctor *d)
 	if (cli_env_i64("KEY_ROTATION_DAYS", 0, 3650, &v) == 0 && v == 0)
 		finding(d, "KEY_ROTATION_DAYS", "0 turns scheduled key rotation off");
 	d->key_days = v ? v : DOCTOR_KEY_DAYS;
+}
+
+/* The rules for new passwords (policy.h): their settings, and that the list of
+ * common passwords loads as `user add` would load it. */
+static void check_policy(struct doctor *d)
+{
+	struct policy_list *l = NULL;
+	const char *path;
+	char err[512], why[768];
+	unsigned min_chars;
+
+	if (cli_env_password_policy(&min_chars, &path, err, sizeof err)) {
+		finding(d, "password policy", err);
+	} else if (!path) {
+		finding(d, "PASSWORD_LIST",
+		        "none: new passwords are not checked against a list of common passwords");
+	} else if (policy_list_load(path, &l, err, sizeof err)) {
+		snprintf(why, sizeof why, "%s; new passwords cannot be set until it loads (%s)", err,
+		         CLI_PASSWORD_LIST_HINT);
+		finding(d, "PASSWORD_LIST", why);
+	}
+	policy_list_free(l);
 }
 
 /* The database file (a SQLite path) and its folder: no one but the owner may read or change them. */
@@ -193,6 +217,7 @@ int cli_doctor(int argc, char **argv)
 		return usage("unexpected argument", argv[optind - 1]);
 	check_issuer(&d, issuer && *issuer ? issuer : "http://127.0.0.1:8080");
 	check_env(&d);
+	check_policy(&d);
 	if (cli_db_env("doctor", &db))
 		return EXIT_USAGE;
 	check_files(&d, db);

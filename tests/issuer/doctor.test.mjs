@@ -37,6 +37,9 @@ try {
 		[{ LOGIN_FAILURES_PER_ADDRESS: '0' }, /^identity-backend doctor: LOGIN_FAILURES_PER_ADDRESS: 0 turns the per-address limit off/, 'per-address sign-in limit off'],
 		[{ CLIENT_AUTH_FAILURES_PER_ADDRESS: '0' }, /^identity-backend doctor: CLIENT_AUTH_FAILURES_PER_ADDRESS: /, 'per-address client limit off'],
 		[{ KEY_ROTATION_DAYS: '0' }, /^identity-backend doctor: KEY_ROTATION_DAYS: 0 turns scheduled key rotation off/, 'scheduled rotation off'],
+		[{ PASSWORD_LIST: '/nonexistent/list.txt' }, /^identity-backend doctor: PASSWORD_LIST: cannot read \/nonexistent\/list\.txt: No such file or directory; new passwords cannot be set/, 'a list of common passwords that cannot be read'],
+		[{ PASSWORD_LIST: 'none' }, /^identity-backend doctor: PASSWORD_LIST: none: new passwords are not checked against a list of common passwords/, 'the list of common passwords turned off'],
+		[{ PASSWORD_MIN_LENGTH: '6' }, /^identity-backend doctor: password policy: PASSWORD_MIN_LENGTH: .*from 8/, 'a minimum password length below 8'],
 	];
 	for (const [env, want, what] of cases) {
 		r = await doctor(env);
