@@ -79,9 +79,13 @@ static const char usage_user[] =
     "  user list [--db FILE]\n"
     "  user remove USERNAME [--db FILE]\n"
     "      People who sign in. Usernames: 1..64 of A-Z a-z 0-9 . _ @ + -, unique in any\n"
-    "      letter case. add reads the password (1..1024 bytes of UTF-8; one trailing newline\n"
-    "      is dropped) from stdin, stores only its argon2id hash (PASSWORD_ARGON2_M_KIB, _T,\n"
-    "      _P; default m=19456,t=2,p=1, OWASP's minimum) and prints\n"
+    "      letter case. add reads the password from stdin (UTF-8, at most 1024 bytes; one\n"
+    "      trailing newline is dropped) and refuses it (exit 1, with the reason) when it has\n"
+    "      fewer than PASSWORD_MIN_LENGTH characters (default 12, at least 8), is on the list\n"
+    "      of common passwords PASSWORD_LIST (default /usr/share/john/password.lst, Debian's\n"
+    "      john-data; none: no list), is the username (plus digits), one repeated character\n"
+    "      or a run like 123456789012; else it stores only its argon2id hash\n"
+    "      (PASSWORD_ARGON2_M_KIB, _T, _P; default m=19456,t=2,p=1, OWASP's minimum) and prints\n"
     "      {\"user_id\":...,\"username\":...,\"email\":...}: user_id is the tokens' sub.\n"
     "      list shows user_id, username, email, created_at, locked; never a password hash.\n"
     "      remove also ends the user's sessions and refresh tokens.\n";
@@ -95,9 +99,10 @@ static const char usage_backup[] =
 static const char usage_doctor[] =
     "  doctor [--db FILE] [--issuer URL]\n"
     "      A security self-check, run with the server's environment: issuer not https,\n"
-    "      legacy HS256 on, weak argon2id, limits off, database or folder modes, a networked\n"
-    "      database without SECRETS_SYSTEM, http redirect URIs to network hosts, keys past\n"
-    "      the rotation period. One line per finding; exit 1 when there is any, else 0.\n";
+    "      legacy HS256 on, weak argon2id, no list of common passwords (PASSWORD_LIST),\n"
+    "      limits off, database or folder modes, a networked database without\n"
+    "      SECRETS_SYSTEM, http redirect URIs to network hosts, keys past the rotation\n"
+    "      period. One line per finding; exit 1 when there is any, else 0.\n";
 
 static const char usage_store_copy[] =
     "  store copy --from DB --to DB [--merge]\n"
