@@ -532,7 +532,7 @@ async function poolLatency(dir) {
 async function main() {
 	const dir = tempDir('idb-sso-');
 	const db = path.join(dir, 'identity.db');
-	const ctx = { pk: pkce(), alicePw: 'alice-pw-' + crypto.randomBytes(6).toString('hex'), bobPw: 'bob-pw-1', carolPw: 'carol-pw-1' };
+	const ctx = { pk: pkce(), alicePw: 'alice-pw-' + crypto.randomBytes(6).toString('hex'), bobPw: 'bob-password-1', carolPw: 'carol-password-1' };
 	const aliceId = await addUser(db, 'alice', ctx.alicePw);
 	await addUser(db, 'bob', ctx.bobPw);
 	await addUser(db, 'carol', ctx.carolPw);
