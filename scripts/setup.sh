@@ -5,8 +5,10 @@
 #
 # 1. Debian packages: compiler, make, pkg-config, the pinned libraries of the
 #    design card (wolfSSL 5.5.4, cJSON 1.7.15, SQLite, H2O 2.2.5, libargon2),
-#    Emscripten 3.1.6 (the WASM verifier), Chromium (browser tests),
-#    Debian's Node.js and npm when none is present (npm fetches what 3 and 4 need).
+#    Emscripten 3.1.6 (the WASM verifier), Chromium (browser tests), john-data
+#    (John the Ripper's list of common passwords, /usr/share/john/password.lst:
+#    new passwords are checked against it at run time), Debian's Node.js and npm
+#    when none is present (npm fetches what 3 and 4 need).
 # 2. The wolfSSL and cJSON *source* packages, for the WASM build, unpacked into
 #    third_party/src/ (git-ignored): adds a deb-src entry first when missing.
 # 3. Node.js $NODE_VERSION (an LTS release) from the npm registry's node-linux-<arch>
@@ -34,7 +36,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(build-essential make pkg-config ca-certificates curl dpkg-dev
 	libwolfssl-dev libcjson-dev libsqlite3-dev libargon2-dev libh2o-evloop-dev libh2o-dev libssl-dev libcurl4-openssl-dev libpq-dev postgresql haproxy
-	emscripten clang-14 libclang-rt-14-dev chromium clang-format valgrind wrk sqlite3 openssl)
+	emscripten clang-14 libclang-rt-14-dev chromium clang-format valgrind wrk sqlite3 openssl john-data)
 command -v node >/dev/null || PKGS+=(nodejs)
 command -v npm >/dev/null || PKGS+=(npm)
 
@@ -58,6 +60,8 @@ check_version() { # pkg-config name, expected prefix
 check_version wolfssl 5.5.4
 check_version libcjson 1.7.15
 check_version libh2o-evloop 0.13
+# The list of common passwords `user add` checks new passwords against (crypto/policy.h).
+[ -r /usr/share/john/password.lst ] || die "/usr/share/john/password.lst is missing (Debian's john-data package)"
 
 # Source packages for the WASM build (a new machine has no deb-src entry: add one first).
 SRC=third_party/src
