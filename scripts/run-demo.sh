@@ -49,7 +49,12 @@ if [ "${DEMO:-1}" != 0 ]; then
 		--redirect-uri "$DEMO_URL" --post-logout-redirect-uri "$DEMO_URL" >/dev/null; then
 		echo "run-demo: registered the demo app's client 'demo' (redirect URI $DEMO_URL)"
 	fi
-	password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=\n')
+	# Letters and digits, 22 of them, or PASSWORD_MIN_LENGTH when that asks for more: a
+	# random password meets every rule for new passwords (crypto/policy.h).
+	len=22
+	case "${PASSWORD_MIN_LENGTH:-}" in [0-9] | [0-9][0-9]) [ "$((10#$PASSWORD_MIN_LENGTH))" -le 22 ] || len=$((10#$PASSWORD_MIN_LENGTH)) ;; esac
+	password=$(head -c 66 /dev/urandom | base64 -w0 | tr -d '/+=')
+	password=${password:0:len}
 	if cli_add "identity-backend user: user exists: demo" \
 		user add --db "$DB" --username demo --email demo@example.com --password-stdin \
 		<<<"$password" >/dev/null; then
@@ -68,7 +73,8 @@ if [ "${DEMO:-1}" != 0 ]; then
 	cat <<-MSG
 
 	  Open $DEMO_URL and press "Sign in".
-	  (Stop with Ctrl+C. Other users: $BIN user add --username alice --password-stdin)
+	  (Stop with Ctrl+C. Other users: $BIN user add --username alice --password-stdin;
+	  passwords of at least ${PASSWORD_MIN_LENGTH:-12} characters, not a common one)
 
 	MSG
 fi
