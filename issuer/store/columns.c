@@ -67,10 +67,7 @@ TABLE(store_cols_code, "code", A, code_cols);
 
 #define U struct store_user
 static const struct store_col user_cols[] = {
-    TEXT(U, id, 0),          TEXT(U, username, 0),
-    TEXT(U, email, 1),       TEXT(U, password_hash, 0),
-    I64(U, created_at, 0),   INT(U, failed_logins, 0, INT_MAX),
-    I64(U, locked_until, 0),
+    TEXT(U, id, 0), TEXT(U, username, 0), TEXT(U, email, 1), TEXT(U, password_hash, 0), I64(U, created_at, 0),
 };
 TABLE(store_cols_user, "user", U, user_cols);
 #undef U

@@ -92,6 +92,7 @@ const struct store_raw_table store_raw_tables[] = {
      "code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at",
      "bbbtttttttiitiii"},
     {"consents", "user_id, client_id, scope, granted_at", "ttti"},
+    {"login_attempts", "name, attempts, since, locked_until", "tiii"},
 };
 const size_t store_raw_n = sizeof store_raw_tables / sizeof store_raw_tables[0];
 

@@ -2,6 +2,7 @@
  * valid.c: the checks a row must pass before any backend writes it (see
  * valid.h). Pure functions of the row: nothing here looks at a database.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "store/valid.h"
@@ -59,8 +60,7 @@ int store_code_valid(const struct store_code *c)
 int store_user_valid(const struct store_user *u)
 {
 	return STORE_TERMINATED(u->id) && u->id[0] && STORE_TERMINATED(u->username) && u->username[0] &&
-	       STORE_TERMINATED(u->email) && STORE_TERMINATED(u->password_hash) && u->password_hash[0] &&
-	       u->failed_logins >= 0 && u->locked_until >= 0;
+	       STORE_TERMINATED(u->email) && STORE_TERMINATED(u->password_hash) && u->password_hash[0];
 }
 
 /* see valid.h */
@@ -119,4 +119,24 @@ void store_refresh_successor(const struct store_refresh *old, const struct store
 	row->hash_len = next->hash_len;
 	row->created_at = next->created_at;
 	row->expires_at = next->expires_at ? next->expires_at : old->expires_at;
+}
+
+/* see valid.h */
+int store_login_name(const char *username, char out[STORE_USERNAME_MAX + 1])
+{
+	size_t n = username ? strnlen(username, STORE_USERNAME_MAX + 1) : 0;
+
+	if (n == 0 || n > STORE_USERNAME_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] =
+		    username[i] >= 'A' && username[i] <= 'Z' ? (char)(username[i] - 'A' + 'a') : username[i];
+	out[n] = '\0';
+	return 0;
+}
+
+/* see valid.h */
+int store_login_args_valid(int64_t now, int threshold, int64_t period)
+{
+	return now >= 0 && threshold >= 0 && period >= 1 && period <= INT64_MAX - now;
 }
