@@ -77,6 +77,7 @@ static int read_sign_in_numbers(server_config *cfg)
 	    {"CLIENT_AUTH_FAILURES_PER_ADDRESS", "CLIENT_AUTH_FAILURES_PER_ADDRESS (0..1000000, 0: off)", 0,
 	     1000000},
 	    {"FAILURE_WINDOW_MINUTES", "FAILURE_WINDOW_MINUTES (1..1440)", 1, 1440},
+	    {"LOGIN_FLOWS_PER_ADDRESS", "LOGIN_FLOWS_PER_ADDRESS (0..1000000, 0: off)", 0, 1000000},
 	    {"SESSION_TTL_MINUTES", "SESSION_TTL_MINUTES (5..43200)", 5, 43200},
 	    {"REFRESH_TOKEN_DAYS", "REFRESH_TOKEN_DAYS (1..365)", 1, 365},
 	    {"KEY_ROTATION_DAYS", "KEY_ROTATION_DAYS (0..3650, 0: off)", 0, 3650},
@@ -88,6 +89,7 @@ static int read_sign_in_numbers(server_config *cfg)
 	                                         cfg->limits.max_failures[RATELIMIT_LOGIN],
 	                                         cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH],
 	                                         cfg->limits.window[RATELIMIT_LOGIN] / 60,
+	                                         cfg->limits.max_failures[RATELIMIT_FLOW],
 	                                         cfg->session_ttl / 60,
 	                                         cfg->refresh_ttl / 86400,
 	                                         cfg->key_rotation / 86400,
@@ -102,11 +104,12 @@ static int read_sign_in_numbers(server_config *cfg)
 	cfg->limits.max_failures[RATELIMIT_LOGIN] = (unsigned)v[2];
 	cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH] = (unsigned)v[3];
 	cfg->limits.window[RATELIMIT_LOGIN] = cfg->limits.window[RATELIMIT_CLIENT_AUTH] = v[4] * 60;
-	cfg->session_ttl = v[5] * 60;
-	cfg->refresh_ttl = v[6] * 86400;
-	cfg->key_rotation = v[7] * 86400;
-	cfg->key_lead = v[8];
-	cfg->refresh_grace = v[9];
+	cfg->limits.max_failures[RATELIMIT_FLOW] = (unsigned)v[5];
+	cfg->session_ttl = v[6] * 60;
+	cfg->refresh_ttl = v[7] * 86400;
+	cfg->key_rotation = v[8] * 86400;
+	cfg->key_lead = v[9];
+	cfg->refresh_grace = v[10];
 	return 0;
 }
 
@@ -160,7 +163,7 @@ static void sign_in_defaults(server_config *cfg)
 	password_params_default(&cfg->argon2);
 	cfg->session_ttl = 12 * 3600;
 	cfg->code_ttl = 60;
-	cfg->flow_ttl = 30 * 60;
+	cfg->flow_ttl = 10 * 60;
 	cfg->refresh_ttl = 30 * 86400;
 	cfg->lockout_threshold = 10;
 	cfg->lockout_seconds = 15 * 60;
@@ -168,6 +171,8 @@ static void sign_in_defaults(server_config *cfg)
 	cfg->limits.window[RATELIMIT_LOGIN] = 15 * 60;
 	cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH] = 100;
 	cfg->limits.window[RATELIMIT_CLIENT_AUTH] = 15 * 60;
+	cfg->limits.max_failures[RATELIMIT_FLOW] = 300;
+	cfg->limits.window[RATELIMIT_FLOW] = 10 * 60;
 	cfg->key_rotation = 90 * 86400;
 	cfg->key_lead = 300;
 	cfg->refresh_grace = 5;

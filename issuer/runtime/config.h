@@ -49,7 +49,7 @@ typedef struct server_config {
 	struct password_params argon2; /* PASSWORD_ARGON2_*: cost of new hashes and of burns */
 	int64_t session_ttl;           /* SESSION_TTL_MINUTES: an SSO session's life, seconds */
 	int64_t code_ttl;              /* an authorization code's life, seconds (60) */
-	int64_t flow_ttl;              /* a login flow's life (the login page's), seconds (1800) */
+	int64_t flow_ttl;              /* a login flow's life (the login page's), seconds (600) */
 	int64_t refresh_ttl;           /* REFRESH_TOKEN_DAYS: a refresh grant's absolute life, seconds */
 	int64_t refresh_grace;   /* REFRESH_REUSE_GRACE_SECONDS: a lost answer's retry, seconds; 0 off */
 	int lockout_threshold;   /* LOGIN_LOCKOUT_THRESHOLD: failures that lock an account; 0 off */

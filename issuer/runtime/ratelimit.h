@@ -48,6 +48,7 @@
 enum ratelimit_where {
 	RATELIMIT_LOGIN,       /* a failed sign-in at /login */
 	RATELIMIT_CLIENT_AUTH, /* a failed client authentication at /token, /introspect or /revoke */
+	RATELIMIT_FLOW,        /* a login flow stored for a browser without a session at /authorize */
 	RATELIMIT_KNOWN,       /* a successful sign-in of a username at an address (no limit of its own) */
 	RATELIMIT_COUNT
 };

@@ -7,7 +7,8 @@
 //   username enumeration by timing or by the lock);
 // - a per-address limit that others behind the same proxy filled does not lock out
 //   a person who signed in from that address before (addresses come from
-//   X-Forwarded-For through TRUSTED_PROXIES, as behind a load balancer).
+//   X-Forwarded-For through TRUSTED_PROXIES, as behind a load balancer);
+// - an anonymous flood of /authorize stores at most LOGIN_FLOWS_PER_ADDRESS flows.
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -147,6 +148,26 @@ async function sharedAddress(db) {
 	}
 }
 
+/** Anonymous GET /authorize from one address: each stores a flow, up to a cap. */
+async function flowFlood(db) {
+	const s = await serve({ db, threads: 1, env: { ...TINY, LOGIN_FLOWS_PER_ADDRESS: '20', TRUSTED_PROXIES: '127.0.0.1/32' } });
+	try {
+		const before = Number(sql(db, 'SELECT count(*) FROM login_flows'));
+		const flood = { 'x-forwarded-for': '192.0.2.66' };
+		const q = new URLSearchParams({ client_id: 'web', redirect_uri: CB, response_type: 'code', scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+		const statuses = [];
+		for (let i = 0; i < 200; i += 20) statuses.push(...(await Promise.all(Array.from({ length: 20 }, () => fetch(`${s.base}/authorize?${q}`, { headers: flood }).then((r) => r.status)))));
+		const stored = Number(sql(db, 'SELECT count(*) FROM login_flows')) - before;
+		report(statuses.filter((x) => x === 200).length === 20 && statuses.filter((x) => x === 429).length === 180 && stored === 20, `200 anonymous /authorize from one address (LOGIN_FLOWS_PER_ADDRESS=20): 20 login pages, 180 × 429, 20 flows stored (${stored})`, statuses.join(',').slice(0, 200));
+		const r = await fetch(`${s.base}/authorize?${q}`, { headers: { 'x-forwarded-for': '192.0.2.67' } });
+		report(r.status === 200, 'another address still gets its login page', `${r.status}`);
+		const life = Number(sql(db, 'SELECT max(expires_at - created_at) FROM login_flows'));
+		report(life === 600, `a login flow lives 10 minutes (${life} s)`);
+	} finally {
+		await stop(s, 'flow-flood server');
+	}
+}
+
 const VICTIM_PW = strong(), ALICE_PW = strong(), CAROL_PW = strong(), DAVE_PW = strong();
 const dir = tempDir('idb-brute-');
 try {
@@ -159,6 +180,7 @@ try {
 	await concurrentGuesses(db);
 	await unknownLikeKnown(db);
 	await sharedAddress(db);
+	await flowFlood(db);
 } catch (e) {
 	report(false, 'the brute-force suite ran', e.stack);
 	for (const s of servers) await s.stop();
