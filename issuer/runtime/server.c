@@ -170,13 +170,43 @@ static void log_request(h2o_req_t *req, app_thread *t, double secs)
 		app_log(t, line, len, now_ms);
 }
 
+/* The metrics and the access log line of a request that has its answer. */
+static void account(h2o_req_t *req, app_thread *t, size_t route, const struct timespec *t0)
+{
+	double secs = seconds_since(t0);
+
+	metrics_request(t->app->metrics, t->index, route, req->res.status, secs);
+	if (t->app->cfg->access_log)
+		log_request(req, t, secs);
+}
+
+/* A request answered later (a password check on the worker pool): accounted for
+ * when the request is disposed of, after its answer went out, with its status and
+ * its whole time (0 when the client left before any answer). */
+struct later {
+	h2o_req_t *req;
+	app_thread *t;
+	size_t route;
+	struct timespec t0;
+};
+
+static void account_later(void *arg)
+{
+	struct later *l = arg;
+	const char *client = l->t->client_id;
+
+	l->t->client_id = NULL;
+	account(l->req, l->t, l->route, &l->t0);
+	l->t->client_id = client;
+}
+
 /* The single H2O handler: every path goes through the route table; then metrics and the log. */
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	app_thread *t = app_thread_of(req);
 	struct timespec t0;
 	size_t route;
-	double secs;
+	struct later *l;
 
 	(void)self;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -185,10 +215,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	if (hsts)
 		response_add_header(req, "strict-transport-security", "max-age=31536000");
 	route = routes->dispatch(req, t);
-	secs = seconds_since(&t0);
-	metrics_request(t->app->metrics, t->index, route, req->res.status, secs);
-	if (t->app->cfg->access_log)
-		log_request(req, t, secs);
+	if (req->res.status == 0) {
+		l = h2o_mem_alloc_shared(&req->pool, sizeof *l, account_later);
+		*l = (struct later){.req = req, .t = t, .route = route, .t0 = t0};
+	} else {
+		account(req, t, route, &t0);
+	}
 	t->client_id = NULL;
 	return 0;
 }

@@ -338,7 +338,7 @@ static void fixtures(void)
 	         store_refresh_purge(w.state.db, INT64_MAX) == STORE_OK &&
 	         store_revoke_purge(w.state.db, INT64_MAX) == STORE_OK,
 	     "purge the sign-in state");
-	must(store_user_login_ok(w.state.db, FUZZ_USER_ID) == STORE_OK &&
+	must(store_login_purge(w.state.db, INT64_MAX - 1, 1) == STORE_OK &&
 	         store_user_set_password(w.state.db, FUZZ_USER_ID, password_hash_of_user) == STORE_OK,
 	     "reset " FUZZ_USERNAME);
 	ratelimit_free(the_app->limits);

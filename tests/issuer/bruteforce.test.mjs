@@ -143,8 +143,16 @@ async function sharedAddress(db) {
 		b = browser();
 		r = await postLogin(b, s.base, await loginForm(b, s.base, { 'x-forwarded-for': '203.0.113.9' }), 'dave', DAVE_PW, { 'x-forwarded-for': '203.0.113.9' });
 		report(signedIn(r), 'another address is not limited', show(r));
+		// A sign-in is answered later (its password is checked on the worker pool): it is
+		// logged and measured when its answer goes out, with that answer's status.
+		const m = await metrics(s);
+		const logins303 = metric(m, 'idb_http_requests_total{route="/login",code="303"}');
+		const loginsOther = metric(m, 'idb_http_requests_total{route="/login",code="other"}');
+		report(logins303 >= 3 && !(loginsOther > 0), `/metrics counts POST /login by the status it answered (303: ${logins303}, other: ${loginsOther})`, m.split('\n').filter((l) => /route="\/login"/.test(l) && /requests_total/.test(l)).join(' | '));
 	} finally {
-		await stop(s, 'shared-address server');
+		const log = await stop(s, 'shared-address server');
+		const lines = log.split('\n').filter((l) => l.includes('"path":"/login"')).map((l) => JSON.parse(l));
+		report(lines.length >= 6 && lines.every((l) => l.method === 'POST' && l.status !== 0) && lines.some((l) => l.status === 303) && lines.some((l) => l.status === 429) && lines.filter((l) => l.status === 303).every((l) => l.remote === '198.51.100.7' || l.remote === '203.0.113.9'), `the access log has every POST /login with the status it answered and the client's address (${lines.map((l) => l.status).join(',')})`, log.slice(0, 300));
 	}
 }
 
