@@ -288,7 +288,7 @@ static void decide(h2o_req_t *req, app_thread *t, const struct store_client *c, 
 		               login ? "login_required" : "consent_required",
 		               login ? "the user must sign in" : "the user must consent");
 	else if (!login && !consent)
-		redirect_code(req, t, f, s.user_id, s.auth_time);
+		redirect_code(req, t, f, s.user_id, s.auth_time, s.id_hash);
 	else
 		start_flow(req, t, f, login ? NULL : &s, login_hint);
 }

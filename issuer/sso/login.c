@@ -152,6 +152,7 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 	app_thread *t = j->t;
 	struct store_client c;
 	struct store_flow taken;
+	uint8_t sid[SECRET_HASH_LEN];
 	store_err e = store_login_clear(t->db, j->username, now);
 	int consent;
 
@@ -172,7 +173,7 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_OK);
 	if (!req)
 		return;
-	if (session_start(req, t, j->user.id, now)) {
+	if (session_start(req, t, j->user.id, now, sid)) {
 		page_unavailable(req);
 		return;
 	}
@@ -193,7 +194,7 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
-	redirect_code(req, t, &taken, j->user.id, now);
+	redirect_code(req, t, &taken, j->user.id, now, sid);
 }
 
 /* Back on the loop. j->job.req is NULL when the browser left: record, answer nobody. */

@@ -187,7 +187,10 @@ void logout_endpoint(h2o_req_t *req, app_thread *t)
 		confirm_page(req, t, &l);
 		return;
 	}
-	session_end(req, t);
+	if (session_end(req, t)) {
+		page_unavailable(req);
+		return;
+	}
 	if (l.uri) {
 		const char *p[] = {"state", l.state && *l.state ? l.state : NULL};
 		redirect_to(req, t, l.uri, p, 1, 0);

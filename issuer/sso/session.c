@@ -33,7 +33,8 @@ static void drop_current(h2o_req_t *req, app_thread *t)
 }
 
 /* see session.h */
-int session_start(h2o_req_t *req, app_thread *t, const char *user_id, int64_t now)
+int session_start(h2o_req_t *req, app_thread *t, const char *user_id, int64_t now,
+                  uint8_t id_hash[SECRET_HASH_LEN])
 {
 	struct store_session s = {
 	    .id_hash_len = SECRET_HASH_LEN, .auth_time = now, .expires_at = now + t->app->cfg->session_ttl};
@@ -47,6 +48,7 @@ int session_start(h2o_req_t *req, app_thread *t, const char *user_id, int64_t no
 	secret_hash(v, SECRET_TEXT_LEN, s.id_hash);
 	if (store_session_put(t->db, &s) == STORE_OK) {
 		cookie_set(req, t, SESSION_COOKIE, v, t->app->cfg->session_ttl);
+		memcpy(id_hash, s.id_hash, SECRET_HASH_LEN);
 		rc = 0;
 	}
 	memset(v, 0, sizeof v);
@@ -54,8 +56,18 @@ int session_start(h2o_req_t *req, app_thread *t, const char *user_id, int64_t no
 }
 
 /* see session.h */
-void session_end(h2o_req_t *req, app_thread *t)
+int session_end(h2o_req_t *req, app_thread *t)
 {
-	drop_current(req, t);
+	char v[SECRET_TEXT_LEN + 1];
+	uint8_t h[SECRET_HASH_LEN];
+
+	if (!cookie_get(req, SESSION_COOKIE, v)) {
+		secret_hash(v, SECRET_TEXT_LEN, h);
+		memset(v, 0, sizeof v);
+		if (store_refresh_revoke_session(t->db, h, sizeof h) != STORE_OK)
+			return -1;
+		store_session_delete(t->db, h, sizeof h); /* none (NOT_FOUND) is fine */
+	}
 	cookie_set(req, t, SESSION_COOKIE, "", 0);
+	return 0;
 }

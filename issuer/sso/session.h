@@ -19,10 +19,14 @@
 store_err session_current(h2o_req_t *req, app_thread *t, int64_t now, struct store_session *out);
 
 /* Start a session for user_id signed in at now (replacing the browser's current
- * one) and set its cookie on req's answer; 0, or -1 (RNG or store failed). */
-int session_start(h2o_req_t *req, app_thread *t, const char *user_id, int64_t now);
+ * one), set its cookie on req's answer and its id hash into id_hash; 0, or -1
+ * (RNG or store failed). */
+int session_start(h2o_req_t *req, app_thread *t, const char *user_id, int64_t now,
+                  uint8_t id_hash[SECRET_HASH_LEN]);
 
-/* End the browser's current session (if any) and expire its cookie on req's answer. */
-void session_end(h2o_req_t *req, app_thread *t);
+/* End the browser's current session (if any): the refresh tokens issued in it are
+ * revoked, the session deleted, and its cookie expired on req's answer. 0, or -1
+ * when the store failed to revoke (the session is then kept: try again). */
+int session_end(h2o_req_t *req, app_thread *t);
 
 #endif

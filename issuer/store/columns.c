@@ -61,6 +61,7 @@ static const struct store_col code_cols[] = {
     TEXT(A, code_challenge_method, 0),
     I64(A, auth_time, 0),
     I64(A, expires_at, 0),
+    BLOB(A, session_hash, session_hash_len),
 };
 TABLE(store_cols_code, "code", A, code_cols);
 #undef A
@@ -98,6 +99,7 @@ static const struct store_col refresh_cols[] = {
     I64(R, auth_time, 0),
     I64(R, created_at, 0),
     I64(R, expires_at, 0),
+    BLOB(R, session_hash, session_hash_len),
 };
 TABLE(store_cols_refresh, "refresh token", R, refresh_cols);
 #undef R

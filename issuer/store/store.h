@@ -168,6 +168,8 @@ struct store_code {
 	char code_challenge_method[STORE_ALG_MAX + 1]; /* "S256" */
 	int64_t auth_time;
 	int64_t expires_at;
+	uint8_t session_hash[STORE_HASH_MAX]; /* the browser session it was issued in; length 0: none */
+	size_t session_hash_len;
 };
 
 /* A person who signs in (`identity-backend user add`). */
@@ -249,6 +251,9 @@ struct store_refresh {
 	int64_t auth_time;               /* of the original sign-in, for refreshed ID tokens */
 	int64_t created_at;
 	int64_t expires_at;
+	uint8_t session_hash[STORE_HASH_MAX]; /* the browser session of its code (kept across
+	                                       * rotations); length 0: none */
+	size_t session_hash_len;
 };
 
 /*
@@ -467,8 +472,10 @@ struct store_ops {
 	 * successor being the only one left active.
 	 *
 	 * revoke_family makes every token of the family unusable (NOT_FOUND if it
-	 * has none). purge deletes tokens expired at `now` and revoked ones; used
-	 * tokens stay until they expire, so that their reuse is still recognised.
+	 * has none); revoke_session those of every family issued in the browser
+	 * session with that id hash (RP-initiated logout; OK when there were none). purge deletes tokens
+	 * expired at `now` and revoked ones; used tokens stay until they expire, so that their reuse is still
+	 * recognised.
 	 */
 	store_err (*refresh_put)(store *s, const struct store_refresh *r);
 	store_err (*refresh_get)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
@@ -477,6 +484,7 @@ struct store_ops {
 	                            const struct store_refresh *next, int64_t now, int64_t grace,
 	                            struct store_refresh *old_out);
 	store_err (*refresh_revoke_family)(store *s, const char *family_id);
+	store_err (*refresh_revoke_session)(store *s, const uint8_t *session_hash, size_t session_hash_len);
 	store_err (*refresh_purge)(store *s, int64_t now);
 
 	/*
@@ -743,6 +751,11 @@ static inline store_err store_refresh_rotate(store *s, const uint8_t *old_hash, 
 static inline store_err store_refresh_revoke_family(store *s, const char *family_id)
 {
 	return s->ops->refresh_revoke_family(s, family_id);
+}
+static inline store_err store_refresh_revoke_session(store *s, const uint8_t *session_hash,
+                                                     size_t session_hash_len)
+{
+	return s->ops->refresh_revoke_session(s, session_hash, session_hash_len);
 }
 static inline store_err store_refresh_purge(store *s, int64_t now)
 {

@@ -155,7 +155,11 @@ static const char *const pg_migrations[] = {
     "  SELECT " PG_FOLD(
         "username") ", LEAST(failed_logins, 2147483647), created_at, locked_until FROM users\n"
                     "  WHERE locked_until > 0;\n"
-                    "UPDATE users SET failed_logins = 0, locked_until = 0;\n",
+                    "UPDATE users SET failed_logins = 0, locked_until = 0;\n"
+                    "ALTER TABLE auth_codes ADD COLUMN session_hash BYTEA;\n"
+                    "ALTER TABLE refresh_tokens ADD COLUMN session_hash BYTEA;\n"
+                    "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_hash) WHERE session_hash "
+                    "IS NOT NULL;\n",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 
@@ -200,6 +204,7 @@ enum pg_query {
 	P_REFRESH_SUPERSEDE,
 	P_REFRESH_REPLACED,
 	P_REFRESH_REVOKE,
+	P_REFRESH_REVOKE_SESSION,
 	P_REFRESH_PURGE,
 	P_FLOW_PUT,
 	P_FLOW_GET,
@@ -218,7 +223,7 @@ enum pg_query {
 #define PG_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define PG_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
-	"auth_time, expires_at"
+	"auth_time, expires_at, session_hash"
 /* A sign-in count that no longer holds ($2 now, $4 the period): see SQ_LOGIN_STALE. */
 #define PG_LOGIN_STALE  "(a.since + $4::bigint <= $2::bigint OR a.locked_until <> 0)"
 #define PG_USER_COLS    "id, username, email, password_hash, created_at"
@@ -226,7 +231,8 @@ enum pg_query {
 #define PG_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
 	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at"
-#define PG_REFRESH_COLS "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at"
+#define PG_REFRESH_COLS                                                                                      \
+	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, session_hash"
 #define PG_FAMILY_REVOKED                                                                                    \
 	"EXISTS (SELECT 1 FROM refresh_tokens AS f WHERE f.family_id = t.family_id AND f.revoked = 1)"
 
@@ -251,7 +257,7 @@ static const char *const pg_queries[P_COUNT] = {
     [P_REVOKE_CHECK] = "SELECT 1 FROM revoked_tokens WHERE jti = $1 AND expires_at > $2::bigint",
     [P_REVOKE_PURGE] = "DELETE FROM revoked_tokens WHERE expires_at <= $1::bigint",
     [P_CODE_PUT] =
-        "INSERT INTO auth_codes (" PG_CODE_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO auth_codes (" PG_CODE_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     /* Concurrent takers queue on the row's lock; each re-reads the row once the
      * one before commits, and only the first finds used = 0. */
     [P_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = $1::bytea AND used = 0 AND "
@@ -289,7 +295,7 @@ static const char *const pg_queries[P_COUNT] = {
     [P_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = $1::bytea",
     [P_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at <= $1::bigint",
     [P_REFRESH_PUT] =
-        "INSERT INTO refresh_tokens (" PG_REFRESH_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO refresh_tokens (" PG_REFRESH_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     [P_REFRESH_GET] = "SELECT " PG_REFRESH_COLS " FROM refresh_tokens AS t WHERE token_hash = $1::bytea "
                       "AND used = 0 AND expires_at > $2::bigint AND NOT " PG_FAMILY_REVOKED,
     /* FOR UPDATE: of two rotations of one token, the second waits for the first
@@ -305,6 +311,7 @@ static const char *const pg_queries[P_COUNT] = {
     [P_REFRESH_REPLACED] = "UPDATE refresh_tokens SET replaced_by = $3::bytea WHERE token_hash = $1::bytea "
                            "AND used = 1 AND used_at <= $2::bigint",
     [P_REFRESH_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = $1",
+    [P_REFRESH_REVOKE_SESSION] = "UPDATE refresh_tokens SET revoked = 1 WHERE session_hash = $1::bytea",
     [P_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= $1::bigint OR revoked = 1",
     [P_FLOW_PUT] = "INSERT INTO login_flows (" PG_FLOW_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
                    "$9, $10, $11, $12, $13, $14, $15, $16)",
@@ -1534,6 +1541,17 @@ static store_err pg_refresh_revoke_family(store *base, const char *family_id)
 	return pg_exec_key(s, P_REFRESH_REVOKE, "refresh_revoke_family", family_id, NULL, 0);
 }
 
+static store_err pg_refresh_revoke_session(store *base, const uint8_t *hash, size_t hash_len)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX)
+		return pg_fail_ours(s, "refresh_revoke_session", "invalid argument", STORE_INVALID);
+	pp_blob(&p, hash, hash_len);
+	return pg_exec(s, P_REFRESH_REVOKE_SESSION, "refresh_revoke_session", &p, NULL);
+}
+
 static store_err pg_refresh_purge(store *base, int64_t now)
 {
 	return pg_purge(base, P_REFRESH_PURGE, "refresh_purge", now);
@@ -1912,6 +1930,7 @@ const struct store_ops store_pg_ops = {
     .refresh_get = pg_refresh_get,
     .refresh_rotate = pg_refresh_rotate,
     .refresh_revoke_family = pg_refresh_revoke_family,
+    .refresh_revoke_session = pg_refresh_revoke_session,
     .refresh_purge = pg_refresh_purge,
     .flow_put = pg_flow_put,
     .flow_get = pg_flow_get,

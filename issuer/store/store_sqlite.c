@@ -196,7 +196,12 @@ static const char *const migrations[] = {
     "INSERT INTO login_attempts (name, attempts, since, locked_until)\n"
     "  SELECT lower(username), min(failed_logins, 2147483647), created_at, locked_until FROM users\n"
     "  WHERE locked_until > 0;\n"
-    "UPDATE users SET failed_logins = 0, locked_until = 0;\n",
+    "UPDATE users SET failed_logins = 0, locked_until = 0;\n"
+    /* Codes and refresh tokens remember the browser session they were issued in,
+     * so that signing out there revokes that session's refresh tokens. */
+    "ALTER TABLE auth_codes ADD COLUMN session_hash BLOB;\n"
+    "ALTER TABLE refresh_tokens ADD COLUMN session_hash BLOB;\n"
+    "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_hash) WHERE session_hash IS NOT NULL;\n",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -242,6 +247,7 @@ enum sq_query {
 	Q_REFRESH_SUPERSEDE,
 	Q_REFRESH_REPLACED,
 	Q_REFRESH_REVOKE,
+	Q_REFRESH_REVOKE_SESSION,
 	Q_REFRESH_PURGE,
 	Q_FLOW_PUT,
 	Q_FLOW_GET,
@@ -263,13 +269,14 @@ enum sq_query {
 #define SQ_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define SQ_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
-	"auth_time, expires_at"
+	"auth_time, expires_at, session_hash"
 #define SQ_USER_COLS    "id, username, email, password_hash, created_at"
 #define SQ_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
 #define SQ_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
 	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at"
-#define SQ_REFRESH_COLS "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at"
+#define SQ_REFRESH_COLS                                                                                      \
+	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, session_hash"
 /* A sign-in count that no longer holds (?2 now, ?4 the period): older than the
  * period, or from before a lock that has ended (the WHERE of Q_LOGIN_ADMIT keeps
  * out a lock in force). */
@@ -298,7 +305,7 @@ static const char *const queries[Q_COUNT] = {
     [Q_REVOKE_CHECK] = "SELECT 1 FROM revoked_tokens WHERE jti = ?1 AND expires_at > ?2",
     [Q_REVOKE_PURGE] = "DELETE FROM revoked_tokens WHERE expires_at <= ?1",
     [Q_CODE_PUT] =
-        "INSERT INTO auth_codes (" SQ_CODE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO auth_codes (" SQ_CODE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     /* One statement, so one implicit write transaction: SQLite's single writer
      * lock serialises every taker, in this process or another, and only the
      * first finds used = 0. RETURNING reads the row inside that transaction. */
@@ -338,7 +345,7 @@ static const char *const queries[Q_COUNT] = {
     [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
     [Q_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at <= ?1",
     [Q_REFRESH_PUT] =
-        "INSERT INTO refresh_tokens (" SQ_REFRESH_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO refresh_tokens (" SQ_REFRESH_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_REFRESH_GET] = "SELECT " SQ_REFRESH_COLS " FROM refresh_tokens AS t WHERE token_hash = ?1 AND "
                       "used = 0 AND expires_at > ?2 AND NOT " SQ_FAMILY_REVOKED,
     [Q_REFRESH_FIND] = "SELECT " SQ_REFRESH_COLS ", used, " SQ_FAMILY_REVOKED
@@ -351,6 +358,7 @@ static const char *const queries[Q_COUNT] = {
     [Q_REFRESH_REPLACED] = "UPDATE refresh_tokens SET replaced_by = ?3 WHERE token_hash = ?1 AND used = 1 "
                            "AND used_at <= ?2",
     [Q_REFRESH_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1",
+    [Q_REFRESH_REVOKE_SESSION] = "UPDATE refresh_tokens SET revoked = 1 WHERE session_hash = ?1",
     [Q_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= ?1 OR revoked = 1",
     [Q_FLOW_PUT] = "INSERT INTO login_flows (" SQ_FLOW_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
                    "?10, ?11, ?12, ?13, ?14, ?15, ?16)",
@@ -1742,6 +1750,28 @@ static store_err sq_refresh_revoke_family(store *base, const char *family_id)
 	return n ? STORE_OK : STORE_NOT_FOUND;
 }
 
+static store_err sq_refresh_revoke_session(store *base, const uint8_t *hash, size_t hash_len)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX)
+		return sq_fail_ours(s, "refresh_revoke_session", "invalid argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_REFRESH_REVOKE_SESSION, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "refresh_revoke_session", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
 static store_err sq_refresh_purge(store *base, int64_t now)
 {
 	return sq_purge((struct sq *)base, Q_REFRESH_PURGE, "refresh_purge", now);
@@ -2326,6 +2356,7 @@ const struct store_ops store_sqlite_ops = {
     .refresh_get = sq_refresh_get,
     .refresh_rotate = sq_refresh_rotate,
     .refresh_revoke_family = sq_refresh_revoke_family,
+    .refresh_revoke_session = sq_refresh_revoke_session,
     .refresh_purge = sq_refresh_purge,
     .flow_put = sq_flow_put,
     .flow_get = sq_flow_get,

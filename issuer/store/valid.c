@@ -53,7 +53,8 @@ int store_code_valid(const struct store_code *c)
 	return c->code_hash_len > 0 && c->code_hash_len <= STORE_HASH_MAX && STORE_TERMINATED(c->client_id) &&
 	       STORE_TERMINATED(c->user_id) && STORE_TERMINATED(c->redirect_uri) &&
 	       STORE_TERMINATED(c->scope) && STORE_TERMINATED(c->nonce) &&
-	       STORE_TERMINATED(c->code_challenge) && STORE_TERMINATED(c->code_challenge_method);
+	       STORE_TERMINATED(c->code_challenge) && STORE_TERMINATED(c->code_challenge_method) &&
+	       c->session_hash_len <= STORE_HASH_MAX;
 }
 
 /* see valid.h */
@@ -76,7 +77,7 @@ int store_refresh_valid(const struct store_refresh *r)
 	return r->hash_len > 0 && r->hash_len <= STORE_HASH_MAX && STORE_TERMINATED(r->family_id) &&
 	       r->family_id[0] && STORE_TERMINATED(r->client_id) && r->client_id[0] &&
 	       STORE_TERMINATED(r->user_id) && r->user_id[0] && STORE_TERMINATED(r->scope) &&
-	       !strchr(r->scope, '\n');
+	       !strchr(r->scope, '\n') && r->session_hash_len <= STORE_HASH_MAX;
 }
 
 /* see valid.h */

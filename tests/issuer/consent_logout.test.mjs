@@ -1,8 +1,11 @@
-// A consent page left open across a logout cannot approve anything (OIDC Core
-// §3.1.2.4: consent is the signed-in user's; RP-Initiated Logout 1.0 §2 ends the
-// session): /consent requires the live session of the user who signed in for the
-// flow. Before this was enforced, the page shown before /logout still yielded a code
-// and an ID token for the signed-out user.
+// What a logout ends (RP-Initiated Logout 1.0 §2 ends the session at the OP):
+// - a consent page left open across a logout cannot approve anything (OIDC Core
+//   §3.1.2.4: consent is the signed-in user's): /consent requires the live session of
+//   the user who signed in for the flow;
+// - the refresh tokens issued in that browser session are revoked (before, the
+//   30-day refresh token outlived the logout), and those of another session are not;
+// and, with the tokens the sign-ins give, /verify vouches for access tokens only (an
+// ID token passed as one before).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +19,21 @@ const CB = 'https://third.example/cb';
 const PW = `pw-${crypto.randomBytes(12).toString('base64url')}`;
 const challenge = Buffer.from(crypto.createHash('sha256').update('v'.repeat(43)).digest()).toString('base64url');
 const hidden = (html) => Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]));
+const WEB_CB = 'https://web.example/cb';
+const VERIFIER = 'v'.repeat(43);
+const tokenForm = (o) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(o).toString() });
+
+/** Sign in at base as erin for client web (offline_access) and redeem the code: the token answer. */
+async function signInTokens(b, base) {
+	const q = new URLSearchParams({ client_id: 'web', redirect_uri: WEB_CB, response_type: 'code', scope: 'openid offline_access', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' });
+	const login = hidden(await (await b.go(`${base}/authorize?${q}`)).text());
+	const r = await b.go(`${base}/login`, tokenForm({ ...login, username: 'erin', password: PW }));
+	const code = new URL(r.headers.get('location') ?? 'x:/').searchParams.get('code');
+	const t = await fetch(`${base}/token`, tokenForm({ grant_type: 'authorization_code', code, redirect_uri: WEB_CB, client_id: 'web', code_verifier: VERIFIER }));
+	return t.json();
+}
+const refresh = (base, rt) => fetch(`${base}/token`, tokenForm({ grant_type: 'refresh_token', refresh_token: rt, client_id: 'web' }));
+
 const form = (o) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(o).toString() });
 
 /** Sign in at base for client third and return the consent page's fields. */
@@ -30,6 +48,7 @@ const dir = tempDir('idb-consent-');
 try {
 	const db = path.join(dir, 'identity.db');
 	await addClient(db, 'third', ['--public', '--grant', 'authorization_code', '--redirect-uri', CB, '--scope', 'openid', '--consent']);
+	await addClient(db, 'web', ['--public', '--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', WEB_CB, '--scope', 'openid offline_access']);
 	const u = await run(['user', 'add', '--db', db, '--username', 'erin', '--password-stdin'], { env: TINY, input: PW });
 	if (u.code !== 0) throw new Error(u.stderr);
 	const s = await serve({ db, env: TINY });
@@ -47,6 +66,31 @@ try {
 		f = await toConsent(b, s.base);
 		r = await b.go(`${s.base}/consent`, form({ ...f, decision: 'allow' }));
 		report(r.status === 303 && new URL(r.headers.get('location')).searchParams.has('code'), 'signed in again: consent with the live session gives a code', `${r.status}`);
+
+		// Two browsers of erin, each with a refresh token; one signs out.
+		const home = browser(), office = browser();
+		const th = await signInTokens(home, s.base), to = await signInTokens(office, s.base);
+		report(typeof th.refresh_token === 'string' && typeof to.refresh_token === 'string', 'two browser sessions, each with a refresh token (offline_access)', JSON.stringify(th).slice(0, 120));
+		// /verify vouches for access tokens: an ID token is not one (RFC 8725 §3.11).
+		const verify = (body) => fetch(`${s.base}/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: await r.json() }));
+		let v = await verify({ token: th.access_token });
+		report(v.status === 200 && v.json.valid === true, '/verify: the access token (typ at+jwt) is valid', JSON.stringify(v.json).slice(0, 120));
+		v = await verify({ token: th.id_token });
+		report(v.status === 401 && v.json.valid === false && v.json.claim === 'typ', '/verify: the ID token is refused as an access token (claim typ)', JSON.stringify(v.json).slice(0, 160));
+		v = await verify({ token: th.id_token, typ: 'JWT' });
+		report(v.status === 200 && v.json.valid === true && v.json.claims?.auth_time > 0, '/verify: asked for typ JWT, the ID token is valid', JSON.stringify(v.json).slice(0, 120));
+		v = await verify({ token: th.access_token, typ: 'JWT' });
+		report(v.status === 401 && v.json.claim === 'typ', '/verify: asked for typ JWT, an access token is refused', JSON.stringify(v.json).slice(0, 120));
+		let x = await refresh(s.base, th.refresh_token);
+		const th2 = await x.json();
+		report(x.status === 200 && th2.refresh_token, 'the first refreshes (rotation) while signed in', `${x.status}`);
+		const c2 = hidden(await (await home.go(`${s.base}/logout`)).text());
+		await home.go(`${s.base}/logout`, form(c2));
+		x = await refresh(s.base, th2.refresh_token);
+		const body = await x.json().catch(() => ({}));
+		report(x.status === 400 && body.error === 'invalid_grant', 'after that browser signs out, the refresh token issued in its session (rotated once) is refused: invalid_grant', `${x.status} ${JSON.stringify(body)}`);
+		x = await refresh(s.base, to.refresh_token);
+		report(x.status === 200, 'the other browser session\'s refresh token still works', `${x.status}`);
 	} finally {
 		await stop(s, 'server');
 	}

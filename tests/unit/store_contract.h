@@ -143,6 +143,9 @@ static struct store_code code(unsigned n, const char *client_id, int64_t expires
 	snprintf(c.code_challenge_method, sizeof c.code_challenge_method, "S256");
 	c.auth_time = NOW - 5;
 	c.expires_at = expires_at;
+	memset(c.session_hash, 0x5e, 32);
+	c.session_hash[0] = (uint8_t)n;
+	c.session_hash_len = 32;
 	return c;
 }
 
@@ -154,7 +157,8 @@ static int code_eq(const struct store_code *a, const struct store_code *b)
 	       !strcmp(a->scope, b->scope) && !strcmp(a->nonce, b->nonce) &&
 	       !strcmp(a->code_challenge, b->code_challenge) &&
 	       !strcmp(a->code_challenge_method, b->code_challenge_method) && a->auth_time == b->auth_time &&
-	       a->expires_at == b->expires_at;
+	       a->expires_at == b->expires_at && a->session_hash_len == b->session_hash_len &&
+	       !memcmp(a->session_hash, b->session_hash, a->session_hash_len);
 }
 
 static struct store_key key(const char *kid, int64_t created)
@@ -514,7 +518,8 @@ static int refresh_eq(const struct store_refresh *a, const struct store_refresh 
 	       !strcmp(a->family_id, b->family_id) && !strcmp(a->client_id, b->client_id) &&
 	       !strcmp(a->user_id, b->user_id) && !strcmp(a->scope, b->scope) &&
 	       a->auth_time == b->auth_time && a->created_at == b->created_at &&
-	       a->expires_at == b->expires_at;
+	       a->expires_at == b->expires_at && a->session_hash_len == b->session_hash_len &&
+	       !memcmp(a->session_hash, b->session_hash, a->session_hash_len);
 }
 
 /* The successor a client presents: only hash, client, times. */
@@ -545,9 +550,10 @@ static void test_ops_table(const struct store_ops *o)
 	            o->login_failed && o->login_clear && o->login_unlock && o->login_get && o->login_purge &&
 	            o->user_set_password && o->session_put && o->session_get && o->session_delete &&
 	            o->session_purge && o->refresh_put && o->refresh_get && o->refresh_rotate &&
-	            o->refresh_revoke_family && o->refresh_purge && o->flow_put && o->flow_get &&
-	            o->flow_set_user && o->flow_take && o->flow_purge && o->consent_put && o->consent_get &&
-	            o->tx_begin && o->tx_end && o->ping && o->backup && o->name && o->raw_each && o->raw_put,
+	            o->refresh_revoke_family && o->refresh_revoke_session && o->refresh_purge &&
+	            o->flow_put && o->flow_get && o->flow_set_user && o->flow_take && o->flow_purge &&
+	            o->consent_put && o->consent_get && o->tx_begin && o->tx_end && o->ping && o->backup &&
+	            o->name && o->raw_each && o->raw_put,
 	        "the %s backend fills every member of struct store_ops", o->name);
 }
 
@@ -837,6 +843,34 @@ static void test_refresh(store *s)
 	            store_refresh_revoke_family(s, "fam-none") == STORE_NOT_FOUND &&
 	            store_refresh_revoke_family(s, "") == STORE_INVALID,
 	        "revoke_family again: OK; unknown family NOT_FOUND; empty INVALID");
+	{
+		/* Families issued in a browser session end with it (RP-initiated logout). */
+		struct store_refresh a1 = refresh(60, "fam-sa", "client-r", "u-b", NOW + 600),
+		                     a2 = refresh(61, "fam-sb", "client-r", "u-b", NOW + 600),
+		                     b1 = refresh(62, "fam-sc", "client-r", "u-b", NOW + 600),
+		                     n1 = next_token(63, "client-r", 0);
+		const uint8_t sa[32] = {0xaa, 1}, sb[32] = {0xbb, 2};
+
+		memcpy(a1.session_hash, sa, 32), a1.session_hash_len = 32;
+		memcpy(a2.session_hash, sa, 32), a2.session_hash_len = 32;
+		memcpy(b1.session_hash, sb, 32), b1.session_hash_len = 32;
+		T_CHECK(store_refresh_put(s, &a1) == STORE_OK && store_refresh_put(s, &a2) == STORE_OK &&
+		            store_refresh_put(s, &b1) == STORE_OK &&
+		            store_refresh_rotate(s, a1.hash, a1.hash_len, &n1, NOW, 0, &old) == STORE_OK &&
+		            store_refresh_get(s, n1.hash, n1.hash_len, NOW, &got) == STORE_OK &&
+		            got.session_hash_len == 32 && !memcmp(got.session_hash, sa, 32),
+		        "a refresh token keeps its browser session, and its successor inherits it");
+		T_CHECK(store_refresh_revoke_session(s, sa, 32) == STORE_OK &&
+		            store_refresh_get(s, n1.hash, n1.hash_len, NOW, &got) == STORE_NOT_FOUND &&
+		            store_refresh_get(s, a2.hash, a2.hash_len, NOW, &got) == STORE_NOT_FOUND &&
+		            store_refresh_get(s, b1.hash, b1.hash_len, NOW, &got) == STORE_OK &&
+		            refresh_eq(&got, &b1),
+		        "revoke_session: every family of that session is dead, another session's lives");
+		T_CHECK(store_refresh_revoke_session(s, sa, 32) == STORE_OK &&
+		            store_refresh_revoke_session(s, NULL, 32) == STORE_INVALID &&
+		            store_refresh_revoke_session(s, sa, 0) == STORE_INVALID,
+		        "revoke_session again: OK; NULL or empty: INVALID");
+	}
 	T_CHECK(store_refresh_rotate(s, NULL, 32, &bad, NOW, 0, &old) == STORE_INVALID &&
 	            store_refresh_rotate(s, r1.hash, 32, NULL, NOW, 0, &old) == STORE_INVALID &&
 	            store_refresh_rotate(s, r1.hash, 32, &bad, NOW, 0, NULL) == STORE_INVALID &&
