@@ -81,6 +81,12 @@ try {
 		report(v.status === 200 && v.json.valid === true && v.json.claims?.auth_time > 0, '/verify: asked for typ JWT, the ID token is valid', JSON.stringify(v.json).slice(0, 120));
 		v = await verify({ token: th.access_token, typ: 'JWT' });
 		report(v.status === 401 && v.json.claim === 'typ', '/verify: asked for typ JWT, an access token is refused', JSON.stringify(v.json).slice(0, 120));
+		// A client registered with the issuer URL as its audience learns nothing of the
+		// people's access tokens (all meant for the issuer's /userinfo).
+		const rs = await addClient(db, 'rs', ['--grant', 'client_credentials', '--audience', s.base]);
+		const auth = `Basic ${Buffer.from(`rs:${rs.client_secret}`).toString('base64')}`;
+		const intro = await fetch(`${s.base}/introspect`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: th.access_token }).toString() }).then((r) => r.json());
+		report(intro.active === false, 'a client whose audience is the issuer URL cannot introspect a person\'s access token (active: false)', JSON.stringify(intro).slice(0, 120));
 		let x = await refresh(s.base, th.refresh_token);
 		const th2 = await x.json();
 		report(x.status === 200 && th2.refresh_token, 'the first refreshes (rotation) while signed in', `${x.status}`);
