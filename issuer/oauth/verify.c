@@ -4,8 +4,8 @@
  * the answer the services this issuer replaces expect.
  *
  * It vouches for access tokens only (RFC 8725 §3.11, explicit typing): typ at+jwt
- * (RFC 9068), or typ JWT without auth_time (the legacy JSON /token's shape). An ID
- * token (typ JWT with auth_time) is refused, unless the caller asks for a typ
+ * (RFC 9068), or typ JWT or none without auth_time (the legacy JSON /token's and
+ * legacy callers' shape). An ID token (typ JWT with auth_time) is refused, unless the caller asks for a typ
  * ({"typ":"JWT"}): then exactly that typ is required.
  */
 #include <strings.h>
@@ -33,7 +33,7 @@ static int wrong_typ(struct judge_verdict *v, const char *want)
 	const char *typ = jose_json_string(v->jwt.header, "typ");
 	int ok = want ? typ_is(typ, want)
 	              : typ_is(typ, "at+jwt") ||
-	                    (typ_is(typ, "JWT") && !jose_json_member(v->jwt.payload, "auth_time"));
+	                    ((!typ || typ_is(typ, "JWT")) && !jose_json_member(v->jwt.payload, "auth_time"));
 
 	if (ok)
 		return 0;

@@ -251,7 +251,7 @@ async function loginPage(base, ctx) {
 		csp,
 	);
 	report(csp.includes(new URL(ctx.cb).origin), 'login page: CSP form-action also names the client origin (browsers check the redirect after the post)', csp);
-	report(h('cache-control') === 'no-store' && h('x-content-type-options') === 'nosniff' && h('referrer-policy') === 'no-referrer' && h('x-frame-options') === 'DENY', 'login page: no-store, nosniff, no-referrer, DENY', [...r.headers].join(' | '));
+	report(h('cache-control') === 'no-store' && h('x-content-type-options') === 'nosniff' && h('referrer-policy') === 'same-origin' && h('x-frame-options') === 'DENY', 'login page: no-store, nosniff, same-origin referrer (its form posts carry the real Origin), DENY', [...r.headers].join(' | '));
 	const browserCookie = b.raw.find((c) => c.startsWith('idb_browser='));
 	report(!!browserCookie && /HttpOnly/.test(browserCookie) && /SameSite=Lax/.test(browserCookie) && /Path=\//.test(browserCookie) && !/Secure/.test(browserCookie), 'idb_browser cookie: HttpOnly, SameSite=Lax, Path=/ (no Secure on an http issuer)', browserCookie);
 	const t = r.text;
@@ -321,7 +321,9 @@ async function csrf(base, ctx) {
 	r = await a.fetch(`${base}/login`, { method: 'POST', form: { ...good, flow: 'A'.repeat(43) } });
 	report(isErrorPage(r, 400), 'login: an unknown flow → refused', show(r));
 	r = await a.fetch(`${base}/login`, { method: 'POST', form: good, headers: { origin: 'null' } });
-	report(r.status === 303 && locationQuery(r, ctx.cb)?.code, 'login: the same form, right cookie and csrf (Origin: null, as no-referrer pages send) → 303 with a code', show(r));
+	report(isErrorPage(r, 400), 'login: Origin: null (a sandboxed frame, a data: or file: page) → refused', show(r));
+	r = await a.fetch(`${base}/login`, { method: 'POST', form: good, headers: { origin: new URL(base).origin } });
+	report(r.status === 303 && locationQuery(r, ctx.cb)?.code, "login: the same form, right cookie and csrf, the issuer's Origin → 303 with a code", show(r));
 	r = await a.fetch(`${base}/login`, { method: 'POST', form: good });
 	report(isErrorPage(r, 400), 'login: the flow cannot be used again after it produced a code', show(r));
 }
