@@ -5,7 +5,8 @@
 // - the refresh tokens issued in that browser session are revoked (before, the
 //   30-day refresh token outlived the logout), and those of another session are not;
 // and, with the tokens the sign-ins give, /verify vouches for access tokens only (an
-// ID token passed as one before).
+// ID token passed as one before), a client with the issuer URL as its audience
+// introspects nobody's tokens, and removing a client or user ends their tokens.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -97,6 +98,19 @@ try {
 		report(x.status === 400 && body.error === 'invalid_grant', 'after that browser signs out, the refresh token issued in its session (rotated once) is refused: invalid_grant', `${x.status} ${JSON.stringify(body)}`);
 		x = await refresh(s.base, to.refresh_token);
 		report(x.status === 200, 'the other browser session\'s refresh token still works', `${x.status}`);
+
+		// Removing a client or a person ends their tokens at once, not at their expiry.
+		const cc = await fetch(`${s.base}/token`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }).then((r) => r.json());
+		v = await verify({ token: cc.access_token });
+		const v0 = await verify({ token: to.access_token });
+		report(v.status === 200 && v0.status === 200, 'a client_credentials token of rs and erin\'s access token are valid', `${v.status} ${v0.status}`);
+		await run(['client', 'remove', '--db', db, 'rs']);
+		await run(['user', 'remove', '--db', db, 'erin']);
+		await new Promise((r) => setTimeout(r, 1200)); // past the client cache (1 s)
+		v = await verify({ token: cc.access_token });
+		report(v.status === 401 && v.json.error === 'ERR_JWT_REVOKED' && /client was removed/.test(v.json.message), '/verify: the token of a removed client is refused', JSON.stringify(v.json));
+		v = await verify({ token: to.access_token });
+		report(v.status === 401 && v.json.error === 'ERR_JWT_REVOKED' && /user was removed/.test(v.json.message), '/verify: the access token of a removed user is refused', JSON.stringify(v.json));
 	} finally {
 		await stop(s, 'server');
 	}
