@@ -263,9 +263,27 @@ static void start_flow(h2o_req_t *req, app_thread *t, struct store_flow *f, cons
 	memset(csrf, 0, sizeof csrf);
 }
 
-/* With a valid request in f: a code now (SSO), an error for prompt=none, or a flow. */
+/* The request's id_token_hint, if any, into sub: 0, or -1 after redirecting with
+ * invalid_request when it is not an ID token this issuer gave this client. */
+static int read_hint(h2o_req_t *req, app_thread *t, const http_form *q, const struct store_client *c,
+                     const struct store_flow *f, char sub[STORE_ID_MAX + 1])
+{
+	const char *hint = http_form_get(q, "id_token_hint");
+	char client[STORE_ID_MAX + 1];
+
+	if (!hint || !*hint || session_hint(t, hint, c->id, sub, client) == 0)
+		return 0;
+	redirect_error(req, t, f->redirect_uri, f->state, "invalid_request",
+	               "id_token_hint is not an ID token this server issued to this client");
+	return -1;
+}
+
+/* With a valid request in f: a code now (SSO), an error for prompt=none, or a flow.
+ * hint_sub: the subject of the request's id_token_hint, or NULL: a session of
+ * anyone else does not count (OIDC Core §3.1.2.1): sign in again, or
+ * login_required with prompt=none. */
 static void decide(h2o_req_t *req, app_thread *t, const struct store_client *c, struct store_flow *f,
-                   int none, const char *login_hint)
+                   int none, const char *login_hint, const char *hint_sub)
 {
 	int64_t now = app_now();
 	struct store_session s;
@@ -278,7 +296,8 @@ static void decide(h2o_req_t *req, app_thread *t, const struct store_client *c, 
 	}
 	/* OIDC Core §3.1.2.1: max_age=0 is prompt=login. */
 	login = e != STORE_OK || (f->prompt & STORE_PROMPT_LOGIN) || f->max_age == 0 ||
-	        (f->max_age > 0 && now - s.auth_time > f->max_age);
+	        (f->max_age > 0 && now - s.auth_time > f->max_age) ||
+	        (hint_sub && strcmp(hint_sub, s.user_id) != 0);
 	if (!login && (consent = consent_needed(t, c, s.user_id, f->scope, f->prompt)) < 0) {
 		unavailable(req, t, f);
 		return;
@@ -301,6 +320,7 @@ void authorize_endpoint(h2o_req_t *req, app_thread *t)
 	struct store_client c;
 	struct store_flow *f = h2o_mem_alloc_pool(&req->pool, sizeof *f);
 	http_err e = flow_params(req, &q, &raw);
+	char hint_sub[STORE_ID_MAX + 1] = "";
 	int none;
 
 	memset(f, 0, sizeof *f);
@@ -314,6 +334,6 @@ void authorize_endpoint(h2o_req_t *req, app_thread *t)
 	}
 	if (known_client(req, t, http_form_get(&q, "client_id"), http_form_get(&q, "redirect_uri"), &c))
 		return;
-	if (read_request(req, t, &q, &c, f, &none) == 0)
-		decide(req, t, &c, f, none, http_form_get(&q, "login_hint"));
+	if (read_request(req, t, &q, &c, f, &none) == 0 && read_hint(req, t, &q, &c, f, hint_sub) == 0)
+		decide(req, t, &c, f, none, http_form_get(&q, "login_hint"), hint_sub[0] ? hint_sub : NULL);
 }

@@ -22,11 +22,6 @@
 #include "sso/redirect.h"
 #include "sso/session.h"
 
-/* How long after its expiry a hint still names its user (seconds): RPs log out late. */
-#ifndef LOGOUT_HINT_LEEWAY
-#define LOGOUT_HINT_LEEWAY (366 * 86400)
-#endif
-
 #define BAD_LOGOUT "This sign-out link is not valid. Go back to the application."
 
 /* What a logout request asked, checked. */
@@ -35,49 +30,6 @@ struct logout {
 	char client[STORE_ID_MAX + 1]; /* client_id, or the hint's azp/aud; "" */
 	char sub[STORE_ID_MAX + 1];    /* the valid hint's subject; "" without one */
 };
-
-/* An accept of jose_jwt_aud_any: the value is the client id ctx. */
-static int is_client(void *ctx, const char *v)
-{
-	return strcmp(v, ctx) == 0;
-}
-
-/* Verify hint (ours, our issuer, an ID token) and take its subject and client into l; 0 or -1. */
-static int read_hint(app_thread *t, const char *hint, const char *client_id, struct logout *l)
-{
-	const char *iss[] = {t->app->cfg->issuer};
-	/* Asymmetric only: the legacy HS256 secret never vouches for an ID token. */
-	jose_jwt_opts o = {.algs = JOSE_ALGS_ALL & ~JOSE_ALGS_HMAC,
-	                   .now = app_now(),
-	                   .leeway = LOGOUT_HINT_LEEWAY,
-	                   .issuers = iss,
-	                   .n_issuers = 1};
-	jose_jwt jwt;
-	jose_fail why;
-	const cJSON *aud;
-	const char *sub, *azp, *typ;
-	int rc = -1;
-
-	if (keyring_verify(t->app->keys, &o, hint, strlen(hint), &jwt, &why) != JOSE_OK)
-		return -1;
-	aud = jose_json_member(jwt.payload, "aud");
-	sub = jose_json_string(jwt.payload, "sub");
-	azp = jose_json_string(jwt.payload, "azp");
-	typ = jose_json_string(jwt.header, "typ");
-	if (!sub || strlen(sub) > STORE_ID_MAX || (typ && strcmp(typ, "at+jwt") == 0))
-		goto out;
-	if (client_id && !jose_jwt_aud_any(aud, is_client, (void *)client_id))
-		goto out;
-	if (!client_id)
-		client_id = azp ? azp : cJSON_IsString(aud) ? aud->valuestring : NULL;
-	snprintf(l->client, sizeof l->client, "%s",
-	         client_id && strlen(client_id) <= STORE_ID_MAX ? client_id : "");
-	snprintf(l->sub, sizeof l->sub, "%s", sub);
-	rc = 0;
-out:
-	jose_jwt_clear(&jwt);
-	return rc;
-}
 
 /* Read and check the request into l; 0, or -1 after an error page. */
 static int read_logout(h2o_req_t *req, app_thread *t, const http_form *q, struct logout *l)
@@ -93,7 +45,7 @@ static int read_logout(h2o_req_t *req, app_thread *t, const http_form *q, struct
 		id = NULL; /* the confirmation form sends empty fields */
 	if (l->uri && !*l->uri)
 		l->uri = NULL;
-	if ((id && strlen(id) > STORE_ID_MAX) || (hint && read_hint(t, hint, id, l))) {
+	if ((id && strlen(id) > STORE_ID_MAX) || (hint && session_hint(t, hint, id, l->sub, l->client))) {
 		page_error(req, 400, "Invalid sign-out request", BAD_LOGOUT);
 		return -1;
 	}

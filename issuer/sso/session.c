@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jose.h"
+#include "jose_json.h"
 #include "sso/cookie.h"
 #include "sso/session.h"
 
@@ -70,4 +72,47 @@ int session_end(h2o_req_t *req, app_thread *t)
 	}
 	cookie_set(req, t, SESSION_COOKIE, "", 0);
 	return 0;
+}
+
+/* An accept of jose_jwt_aud_any: the value is the client id ctx. */
+static int is_client(void *ctx, const char *v)
+{
+	return strcmp(v, ctx) == 0;
+}
+
+/* see session.h */
+int session_hint(app_thread *t, const char *hint, const char *client_id, char sub[STORE_ID_MAX + 1],
+                 char client[STORE_ID_MAX + 1])
+{
+	const char *iss[] = {t->app->cfg->issuer};
+	jose_jwt_opts o = {.algs = JOSE_ALGS_ALL & ~JOSE_ALGS_HMAC,
+	                   .now = app_now(),
+	                   .leeway = SESSION_HINT_LEEWAY,
+	                   .issuers = iss,
+	                   .n_issuers = 1};
+	jose_jwt jwt;
+	jose_fail why;
+	const cJSON *aud;
+	const char *s, *azp, *typ;
+	int rc = -1;
+
+	if (keyring_verify(t->app->keys, &o, hint, strlen(hint), &jwt, &why) != JOSE_OK)
+		return -1;
+	aud = jose_json_member(jwt.payload, "aud");
+	s = jose_json_string(jwt.payload, "sub");
+	azp = jose_json_string(jwt.payload, "azp");
+	typ = jose_json_string(jwt.header, "typ");
+	if (!s || strlen(s) > STORE_ID_MAX || (typ && strcmp(typ, "at+jwt") == 0))
+		goto out;
+	if (client_id && !jose_jwt_aud_any(aud, is_client, (void *)client_id))
+		goto out;
+	if (!client_id)
+		client_id = azp ? azp : cJSON_IsString(aud) ? aud->valuestring : NULL;
+	snprintf(client, STORE_ID_MAX + 1, "%s",
+	         client_id && strlen(client_id) <= STORE_ID_MAX ? client_id : "");
+	snprintf(sub, STORE_ID_MAX + 1, "%s", s);
+	rc = 0;
+out:
+	jose_jwt_clear(&jwt);
+	return rc;
 }

@@ -25,10 +25,10 @@ const VERIFIER = 'v'.repeat(43);
 const tokenForm = (o) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(o).toString() });
 
 /** Sign in at base as erin for client web (offline_access) and redeem the code: the token answer. */
-async function signInTokens(b, base) {
+async function signInTokens(b, base, user = 'erin', pw = PW) {
 	const q = new URLSearchParams({ client_id: 'web', redirect_uri: WEB_CB, response_type: 'code', scope: 'openid offline_access', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' });
 	const login = hidden(await (await b.go(`${base}/authorize?${q}`)).text());
-	const r = await b.go(`${base}/login`, tokenForm({ ...login, username: 'erin', password: PW }));
+	const r = await b.go(`${base}/login`, tokenForm({ ...login, username: user, password: pw }));
 	const code = new URL(r.headers.get('location') ?? 'x:/').searchParams.get('code');
 	const t = await fetch(`${base}/token`, tokenForm({ grant_type: 'authorization_code', code, redirect_uri: WEB_CB, client_id: 'web', code_verifier: VERIFIER }));
 	return t.json();
@@ -50,8 +50,10 @@ try {
 	const db = path.join(dir, 'identity.db');
 	await addClient(db, 'third', ['--public', '--grant', 'authorization_code', '--redirect-uri', CB, '--scope', 'openid', '--consent']);
 	await addClient(db, 'web', ['--public', '--grant', 'authorization_code', '--grant', 'refresh_token', '--redirect-uri', WEB_CB, '--scope', 'openid offline_access']);
-	const u = await run(['user', 'add', '--db', db, '--username', 'erin', '--password-stdin'], { env: TINY, input: PW });
-	if (u.code !== 0) throw new Error(u.stderr);
+	for (const name of ['erin', 'frank']) {
+		const u = await run(['user', 'add', '--db', db, '--username', name, '--password-stdin'], { env: TINY, input: PW });
+		if (u.code !== 0) throw new Error(u.stderr);
+	}
 	const s = await serve({ db, env: TINY });
 	try {
 		const b = browser();
@@ -82,6 +84,21 @@ try {
 		report(v.status === 200 && v.json.valid === true && v.json.claims?.auth_time > 0, '/verify: asked for typ JWT, the ID token is valid', JSON.stringify(v.json).slice(0, 120));
 		v = await verify({ token: th.access_token, typ: 'JWT' });
 		report(v.status === 401 && v.json.claim === 'typ', '/verify: asked for typ JWT, an access token is refused', JSON.stringify(v.json).slice(0, 120));
+		// id_token_hint at /authorize (OIDC Core §3.1.2.1): another person's session
+		// does not count.
+		const fb = browser();
+		await signInTokens(fb, s.base, 'frank', PW);
+		const az = (hint, extra = {}) => fb.go(`${s.base}/authorize?${new URLSearchParams({ client_id: 'web', redirect_uri: WEB_CB, response_type: 'code', scope: 'openid', state: 'h', code_challenge: challenge, code_challenge_method: 'S256', prompt: 'none', id_token_hint: hint, ...extra })}`);
+		const q = (r) => new URL(r.headers.get('location') ?? 'x:/').searchParams;
+		let h = await az(th.id_token);
+		report(h.status === 302 && q(h).get('error') === 'login_required' && !q(h).has('code'), "prompt=none with erin's id_token_hint in frank's browser → login_required, no code for frank", `${h.status} ${h.headers.get('location')}`);
+		h = await fb.go(`${s.base}/authorize?${new URLSearchParams({ client_id: 'web', redirect_uri: WEB_CB, response_type: 'code', scope: 'openid', state: 'h', code_challenge: challenge, code_challenge_method: 'S256', id_token_hint: th.id_token })}`);
+		report(h.status === 200 && /name="password"/.test(await h.text()), 'without prompt=none: the login page, to sign in as the hinted person', `${h.status}`);
+		h = await home.go(`${s.base}/authorize?${new URLSearchParams({ client_id: 'web', redirect_uri: WEB_CB, response_type: 'code', scope: 'openid', state: 'h', code_challenge: challenge, code_challenge_method: 'S256', prompt: 'none', id_token_hint: th.id_token })}`);
+		report(h.status === 302 && q(h).has('code'), "erin's own browser with her hint: a code at once", `${h.status}`);
+		h = await az('not.a.token');
+		report(h.status === 302 && q(h).get('error') === 'invalid_request', 'a hint that is no ID token of ours → invalid_request', `${h.status} ${h.headers.get('location')}`);
+
 		// A client registered with the issuer URL as its audience learns nothing of the
 		// people's access tokens (all meant for the issuer's /userinfo).
 		const rs = await addClient(db, 'rs', ['--grant', 'client_credentials', '--audience', s.base]);
