@@ -77,7 +77,7 @@ int flow_check(h2o_req_t *req, app_thread *t, const http_form *form, int64_t now
 		page_unavailable(req);
 		return -1;
 	}
-	ok = e == STORE_OK && cookie_browser(req, browser) == 0;
+	ok = e == STORE_OK && cookie_browser(req, t, browser) == 0;
 	ok = ok && f->browser_hash_len == SECRET_HASH_LEN &&
 	     jose_ct_equal(f->browser_hash, browser, SECRET_HASH_LEN);
 	ok = ok && hash_is(f->csrf_hash, f->csrf_hash_len, http_form_get(form, "csrf"));

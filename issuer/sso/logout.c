@@ -80,13 +80,13 @@ static void form_token(const uint8_t browser[SECRET_HASH_LEN], char out[SECRET_T
 }
 
 /* 1 when the request is the confirmation form's POST with this browser's token. */
-static int confirmed(h2o_req_t *req, const http_form *q)
+static int confirmed(h2o_req_t *req, app_thread *t, const http_form *q)
 {
 	const char *csrf = http_form_get(q, "csrf");
 	uint8_t browser[SECRET_HASH_LEN];
 	char want[SECRET_TEXT_LEN + 1];
 
-	if (!csrf || strlen(csrf) != SECRET_TEXT_LEN || cookie_browser(req, browser))
+	if (!csrf || strlen(csrf) != SECRET_TEXT_LEN || cookie_browser(req, t, browser))
 		return 0;
 	form_token(browser, want);
 	return jose_ct_equal(want, csrf, SECRET_TEXT_LEN);
@@ -131,11 +131,11 @@ void logout_endpoint(h2o_req_t *req, app_thread *t)
 		page_unavailable(req);
 		return;
 	}
-	if (post && http_form_get(&q, "csrf") && !confirmed(req, &q)) {
+	if (post && http_form_get(&q, "csrf") && !confirmed(req, t, &q)) {
 		page_error(req, 400, "Sign-out expired", "This sign-out page has expired; please try again.");
 		return;
 	}
-	if (e == STORE_OK && !(l.sub[0] && strcmp(l.sub, s.user_id) == 0) && !(post && confirmed(req, &q))) {
+	if (e == STORE_OK && !(l.sub[0] && strcmp(l.sub, s.user_id) == 0) && !(post && confirmed(req, t, &q))) {
 		confirm_page(req, t, &l);
 		return;
 	}

@@ -16,7 +16,7 @@ store_err session_current(h2o_req_t *req, app_thread *t, int64_t now, struct sto
 	char v[SECRET_TEXT_LEN + 1];
 	uint8_t h[SECRET_HASH_LEN];
 
-	if (cookie_get(req, SESSION_COOKIE, v))
+	if (cookie_get(req, t, SESSION_COOKIE, v))
 		return STORE_NOT_FOUND;
 	secret_hash(v, SECRET_TEXT_LEN, h);
 	return store_session_get(t->db, h, sizeof h, now, out);
@@ -28,7 +28,7 @@ static void drop_current(h2o_req_t *req, app_thread *t)
 	char v[SECRET_TEXT_LEN + 1];
 	uint8_t h[SECRET_HASH_LEN];
 
-	if (cookie_get(req, SESSION_COOKIE, v))
+	if (cookie_get(req, t, SESSION_COOKIE, v))
 		return;
 	secret_hash(v, SECRET_TEXT_LEN, h);
 	store_session_delete(t->db, h, sizeof h); /* none (NOT_FOUND) is fine */
@@ -63,7 +63,7 @@ int session_end(h2o_req_t *req, app_thread *t)
 	char v[SECRET_TEXT_LEN + 1];
 	uint8_t h[SECRET_HASH_LEN];
 
-	if (!cookie_get(req, SESSION_COOKIE, v)) {
+	if (!cookie_get(req, t, SESSION_COOKIE, v)) {
 		secret_hash(v, SECRET_TEXT_LEN, h);
 		memset(v, 0, sizeof v);
 		if (store_refresh_revoke_session(t->db, h, sizeof h) != STORE_OK)
