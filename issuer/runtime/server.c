@@ -5,7 +5,9 @@
  * the h2o_globalconf_t is built once and only read afterwards. The main thread
  * alone receives the signals (sigwait): SIGTERM or SIGINT set a flag every loop
  * checks between 100 ms rounds; SIGHUP reloads the TLS files (tls.h) and never
- * stops the server.
+ * stops the server. Before any handler runs, an HTTP/1 request whose framing two
+ * readers could end at two places (framing.h) is answered 400 and its connection
+ * closed.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -28,6 +30,7 @@
 #include "runtime/app.h"
 #include "runtime/reqlog.h"
 #include "runtime/server.h"
+#include "http/framing.h"
 #include "http/response.h"
 #include "http/page.h"
 #include "http/static.h"
@@ -170,6 +173,27 @@ static void log_request(h2o_req_t *req, app_thread *t, double secs)
 		app_log(t, line, len, now_ms);
 }
 
+/*
+ * 400, and the connection closed after it, for an HTTP/1 request whose head frames
+ * its body ambiguously (framing.h); 0 when it does not. H2O has read the request
+ * by now and left its head at the start of the socket's input (it consumes it
+ * after the answer), so the head is checked as the client sent it.
+ */
+static int refused_framing(h2o_req_t *req)
+{
+	h2o_socket_t *sock;
+	enum framing f;
+
+	if (req->version >= 0x200 || !req->conn->callbacks->get_socket ||
+	    !(sock = req->conn->callbacks->get_socket(req->conn)) || !sock->input)
+		return 0;
+	if ((f = framing_check(sock->input->bytes, sock->input->size)) == FRAMING_OK)
+		return 0;
+	req->http1_is_persistent = 0; /* whatever follows on this connection is never read */
+	response_send_error(req, 400, "invalid_request", framing_reason(f));
+	return 1;
+}
+
 /* The single H2O handler: every path goes through the route table; then metrics and the log. */
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -184,7 +208,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	response_json_reset();
 	if (hsts)
 		response_add_header(req, "strict-transport-security", "max-age=31536000");
-	route = routes->dispatch(req, t);
+	route = refused_framing(req) ? routes->n - 1 : routes->dispatch(req, t);
 	secs = seconds_since(&t0);
 	metrics_request(t->app->metrics, t->index, route, req->res.status, secs);
 	if (t->app->cfg->access_log)
