@@ -190,6 +190,31 @@ static int read_scale_env(server_config *cfg)
 	return 0;
 }
 
+/* A variable that is "on" or "off" (unset or empty: off) into *v; 0 or the exit status. */
+static int read_on_off(const char *name, int *v)
+{
+	const char *s = getenv(name);
+	char what[64];
+
+	*v = s && strcmp(s, "on") == 0;
+	if (!s || !*s || *v || strcmp(s, "off") == 0)
+		return 0;
+	snprintf(what, sizeof what, "%s (on or off)", name);
+	return fail(what, s);
+}
+
+/* The connection settings: HTTP2 and HTTP2_CLEARTEXT (README "Configuration"); 0 or
+ * the exit status. */
+static int read_conn_env(server_config *cfg)
+{
+	int rc;
+
+	if ((rc = read_on_off("HTTP2", &cfg->http2)) ||
+	    (rc = read_on_off("HTTP2_CLEARTEXT", &cfg->http2_cleartext)))
+		return rc;
+	return 0;
+}
+
 /* The default database's folder, var/, created 0700 when missing; 0 or the exit status. */
 static int default_db_dir(const char *db)
 {
@@ -298,7 +323,8 @@ int cli_serve(int argc, char **argv)
 	sign_in_defaults(&cfg);
 	cfg.www_dir = getenv("WWW_DIR");
 	cfg.verifier_dir = getenv("VERIFIER_DIR");
-	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) || (rc = default_db_dir(cfg.db)))
+	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) || (rc = read_conn_env(&cfg)) ||
+	    (rc = default_db_dir(cfg.db)))
 		return rc;
 	routes.dispatch = routes_dispatch;
 	routes.names = routes_names(&routes.n);

@@ -45,6 +45,9 @@ typedef struct server_config {
 	const char *verifier_dir;       /* VERIFIER_DIR: the verifier package, or NULL: found */
 	const char *tls_cert;           /* --tls-cert: PEM certificate chain, or NULL: plain HTTP */
 	const char *tls_key;            /* --tls-key: its PEM private key (with tls_cert) */
+	/* Connections and listeners (server.c). Defaults are set in cli_serve.c. */
+	int http2;           /* HTTP2=on: HTTP/2 by ALPN on TLS; else HTTP/1.1 only */
+	int http2_cleartext; /* HTTP2_CLEARTEXT=on: h2c Upgrade and prior-knowledge HTTP/2 without TLS */
 	/* Sign-in (the SSO flow). Defaults are set in cli_serve.c, in one place. */
 	struct password_params argon2; /* PASSWORD_ARGON2_*: cost of new hashes and of burns */
 	int64_t session_ttl;           /* SESSION_TTL_MINUTES: an SSO session's life, seconds */

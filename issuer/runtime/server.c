@@ -217,7 +217,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	return 0;
 }
 
-static void build_config(const server_routes *r)
+static void build_config(const server_config *cfg, const server_routes *r)
 {
 	h2o_hostconf_t *host;
 	h2o_pathconf_t *path;
@@ -227,6 +227,9 @@ static void build_config(const server_routes *r)
 	h2o_config_init(&config);
 	config.max_request_entity_size = SERVER_MAX_BODY;
 	config.server_name = h2o_iovec_init(H2O_STRLIT("identity-backend"));
+	/* Without TLS, HTTP/2 by "Upgrade: h2c" or by its preface ("PRI * HTTP/2.0")
+	 * only when asked for: H2O gates both on this one switch (lib/http1.c). */
+	config.http1.upgrade_to_http2 = cfg->http2_cleartext;
 	host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
 	path = h2o_config_register_path(host, "/", 0);
 	handler = h2o_create_handler(path, sizeof *handler);
@@ -244,7 +247,7 @@ static void reload_tls(const server_config *cfg)
 		                "from the store)\"}\n");
 		return;
 	}
-	if (!(next = tls_context_new(cfg->tls_cert, cfg->tls_key, err, sizeof err))) {
+	if (!(next = tls_context_new(cfg->tls_cert, cfg->tls_key, cfg->http2, err, sizeof err))) {
 		fprintf(stderr,
 		        "{\"level\":\"error\",\"msg\":\"SIGHUP: the TLS files did not load; the previous "
 		        "certificate stays\",\"reason\":\"%s\"}\n",
@@ -320,7 +323,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 	page_set_base(cfg->issuer_path);
 	if (cfg->tls_cert) {
 		char err[512];
-		SSL_CTX *ctx = tls_context_new(cfg->tls_cert, cfg->tls_key, err, sizeof err);
+		SSL_CTX *ctx = tls_context_new(cfg->tls_cert, cfg->tls_key, cfg->http2, err, sizeof err);
 		if (!ctx) {
 			fprintf(stderr, "identity-backend serve: %s\n", err);
 			return SERVER_BAD_TLS;
@@ -343,7 +346,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 		return -1;
 	}
 	static_init(cfg->www_dir, cfg->verifier_dir);
-	build_config(r);
+	build_config(cfg, r);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -358,9 +361,11 @@ int server_run(const server_config *cfg, const server_routes *r)
 		raise(SIGTERM);
 	}
 	fprintf(stderr,
-	        "{\"msg\":\"listening\",\"address\":\"%s%s%s:%u\",\"threads\":%u,\"issuer\":\"%s\"}\n",
+	        "{\"msg\":\"listening\",\"address\":\"%s%s%s:%u\",\"threads\":%u,\"issuer\":\"%s\","
+	        "\"http2\":%s,\"http2_cleartext\":%s}\n",
 	        strchr(cfg->host, ':') ? "[" : "", cfg->host, strchr(cfg->host, ':') ? "]" : "", cfg->port,
-	        cfg->threads, cfg->issuer);
+	        cfg->threads, cfg->issuer, cfg->tls_cert && cfg->http2 ? "true" : "false",
+	        cfg->http2_cleartext ? "true" : "false");
 	wait_for_stop(cfg, loops, started);
 	stop_app(a, loops, cfg->threads);
 	SSL_CTX_free(atomic_exchange(&tls_now, NULL));

@@ -439,6 +439,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.limits.window[RATELIMIT_LOGIN] = 15 * 60;
 	cfg.limits.max_failures[RATELIMIT_CLIENT_AUTH] = 5;
 	cfg.limits.window[RATELIMIT_CLIENT_AUTH] = 15 * 60;
+	/* HTTP/2 without TLS is off in `serve` unless HTTP2_CLEARTEXT=on; on here, so that
+	 * the HTTP/2 seeds (prior knowledge, h2c) keep reaching the handlers. */
+	cfg.http2_cleartext = 1;
 	fuzz_routes.dispatch = routes_dispatch;
 	fuzz_routes.names = routes_names(&fuzz_routes.n);
 	if (!(the_app = app_start(&cfg, fuzz_routes.names, fuzz_routes.n, err, sizeof err)) ||
@@ -452,7 +455,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	static_init(NULL,
 	            NULL); /* /demo/, /inspect/: www/ is found from the binary's folder, as for `serve` */
-	build_config(&fuzz_routes);
+	build_config(&cfg, &fuzz_routes);
 	/* build_config made one host, one path "/", one handler: wrap that handler. */
 	config.hosts[0]->paths.entries[0].handlers.entries[0]->on_req = fuzz_on_req;
 	h2o_context_init(&w.ctx, h2o_evloop_create(), &config);
