@@ -18,8 +18,9 @@
 #include "runtime/pool.h"
 #include "runtime/server.h"
 
-/* "host:port", "[v6]:port" or ":port" into cfg; 0 or -1. */
-static int parse_listen(const char *s, server_config *cfg)
+/* "host:port", "[v6]:port" or ":port" into host (a numeric address, hsize bytes)
+ * and *port_out; 0 or -1. */
+static int parse_listen(const char *s, char *host_out, size_t hsize, uint16_t *port_out)
 {
 	const char *colon = strrchr(s, ':');
 	const char *host = s;
@@ -37,13 +38,13 @@ static int parse_listen(const char *s, server_config *cfg)
 		host = "0.0.0.0", hlen = 7;
 	else if (hlen == 9 && strncmp(host, "localhost", 9) == 0) /* the one name taken: no resolver */
 		host = "127.0.0.1", hlen = 9;                     /* strlen("127.0.0.1") too */
-	if (hlen >= sizeof cfg->host)
+	if (hlen >= hsize)
 		return -1;
-	memcpy(cfg->host, host, hlen);
-	cfg->host[hlen] = '\0';
-	cfg->port = (uint16_t)port;
+	memcpy(host_out, host, hlen);
+	host_out[hlen] = '\0';
+	*port_out = (uint16_t)port;
 	/* A literal address (names other than localhost are not resolved: say which address). */
-	return inet_pton(AF_INET, cfg->host, &a4) == 1 || inet_pton(AF_INET6, cfg->host, &a6) == 1 ? 0 : -1;
+	return inet_pton(AF_INET, host_out, &a4) == 1 || inet_pton(AF_INET6, host_out, &a6) == 1 ? 0 : -1;
 }
 
 /* The issuer URL: http(s)://…, no trailing slash, no query or fragment. */
@@ -203,15 +204,19 @@ static int read_on_off(const char *name, int *v)
 	return fail(what, s);
 }
 
-/* The connection settings: HTTP2 and HTTP2_CLEARTEXT (README "Configuration"); 0 or
- * the exit status. */
+/* The connection settings: HTTP2, HTTP2_CLEARTEXT and METRICS_LISTEN (README
+ * "Configuration"); 0 or the exit status. */
 static int read_conn_env(server_config *cfg)
 {
+	const char *mlisten = getenv("METRICS_LISTEN");
 	int rc;
 
 	if ((rc = read_on_off("HTTP2", &cfg->http2)) ||
 	    (rc = read_on_off("HTTP2_CLEARTEXT", &cfg->http2_cleartext)))
 		return rc;
+	if (mlisten && *mlisten &&
+	    parse_listen(mlisten, cfg->metrics_host, sizeof cfg->metrics_host, &cfg->metrics_port))
+		return fail("METRICS_LISTEN (host:port)", mlisten);
 	return 0;
 }
 
@@ -297,7 +302,7 @@ int cli_serve(int argc, char **argv)
 		cfg.threads = (unsigned)threads;
 	if (cfg.threads < 1 || cfg.threads > SERVER_MAX_THREADS)
 		cfg.threads = cfg.threads < 1 ? 1 : SERVER_MAX_THREADS;
-	if (parse_listen(listen, &cfg))
+	if (parse_listen(listen, cfg.host, sizeof cfg.host, &cfg.port))
 		return fail("--listen (host:port)", listen);
 	if (!cfg.tls_cert != !cfg.tls_key)
 		return fail("--tls-cert and --tls-key (give both, or neither)",
@@ -329,5 +334,5 @@ int cli_serve(int argc, char **argv)
 	routes.dispatch = routes_dispatch;
 	routes.names = routes_names(&routes.n);
 	rc = server_run(&cfg, &routes);
-	return rc == 0 ? 0 : rc == SERVER_BAD_TLS ? EXIT_USAGE : 1;
+	return rc == 0 ? 0 : rc == SERVER_BAD_CONFIG ? EXIT_USAGE : 1;
 }

@@ -46,8 +46,10 @@ typedef struct server_config {
 	const char *tls_cert;           /* --tls-cert: PEM certificate chain, or NULL: plain HTTP */
 	const char *tls_key;            /* --tls-key: its PEM private key (with tls_cert) */
 	/* Connections and listeners (server.c). Defaults are set in cli_serve.c. */
-	int http2;           /* HTTP2=on: HTTP/2 by ALPN on TLS; else HTTP/1.1 only */
-	int http2_cleartext; /* HTTP2_CLEARTEXT=on: h2c Upgrade and prior-knowledge HTTP/2 without TLS */
+	int http2;              /* HTTP2=on: HTTP/2 by ALPN on TLS; else HTTP/1.1 only */
+	int http2_cleartext;    /* HTTP2_CLEARTEXT=on: h2c Upgrade and prior-knowledge HTTP/2 without TLS */
+	char metrics_host[256]; /* METRICS_LISTEN: /metrics's own listener (numeric address), "" none */
+	uint16_t metrics_port;  /* its port; 0: no listener, and no /metrics anywhere */
 	/* Sign-in (the SSO flow). Defaults are set in cli_serve.c, in one place. */
 	struct password_params argon2; /* PASSWORD_ARGON2_*: cost of new hashes and of burns */
 	int64_t session_ttl;           /* SESSION_TTL_MINUTES: an SSO session's life, seconds */

@@ -1,13 +1,16 @@
 /*
  * server.c: H2O evloop threads, listeners, and the one request handler that
  * calls the route table serve handed in, then records metrics and the access log
- * (see server.h). Each thread owns an h2o_context_t, its loop and its listener;
- * the h2o_globalconf_t is built once and only read afterwards. The main thread
- * alone receives the signals (sigwait): SIGTERM or SIGINT set a flag every loop
- * checks between 100 ms rounds; SIGHUP reloads the TLS files (tls.h) and never
- * stops the server. Before any handler runs, an HTTP/1 request whose framing two
- * readers could end at two places (framing.h) is answered 400 and its connection
- * closed.
+ * (see server.h). Each thread owns an h2o_context_t, its loop and its copy of the
+ * listening socket; the h2o_globalconf_t is built once and only read afterwards.
+ * The main thread alone receives the signals (sigwait): SIGTERM or SIGINT set a
+ * flag every loop checks between 100 ms rounds; SIGHUP reloads the TLS files
+ * (tls.h) and never stops the server.
+ *
+ * METRICS_LISTEN is a listener of its own (loop 0 accepts there), whose one host
+ * answers /metrics alone; the public listener's host has no /metrics. Before any
+ * handler runs, an HTTP/1 request whose framing two readers could end at two
+ * places (framing.h) is answered 400 and its connection closed.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,16 +39,29 @@
 #include "http/static.h"
 #include "runtime/tls.h"
 
+struct loop;
+
+/* One listening socket as one loop sees it: its own descriptor (a dup) and what
+ * it accepts for. Touched only by its loop's thread. */
+typedef struct listener {
+	int fd;                  /* -1: this loop does not accept here */
+	h2o_socket_t *sock;      /* NULL until the loop starts and once it stopped accepting */
+	h2o_accept_ctx_t accept; /* its hosts: the public routes, or /metrics alone */
+	struct loop *w;          /* the loop it belongs to */
+	int tls;                 /* its connections are TLS (the context of the moment) */
+} listener;
+
 typedef struct loop {
 	pthread_t thread;
-	int fd;
 	h2o_context_t ctx;
-	h2o_accept_ctx_t accept;
-	h2o_socket_t *listener;
+	listener pub;     /* the public address (--listen) */
+	listener metrics; /* METRICS_LISTEN, accepted by loop 0 alone */
 	app_thread state;
 } loop;
 
 static h2o_globalconf_t config;
+/* Each listener sees one host of config; set by build_config, before any loop runs. */
+static h2o_hostconf_t *public_hosts[2], *metrics_hosts[2];
 static const server_routes *routes; /* set by build_config, before any loop runs */
 static atomic_int stopping;
 static int hsts;                          /* the issuer is https: every answer says so (RFC 6797) */
@@ -53,21 +69,42 @@ static _Atomic(SSL_CTX *) tls_now;        /* the context new connections get; NU
 static SSL_CTX *tls_old[SERVER_TLS_KEEP]; /* replaced ones: an accept may still be using one */
 static size_t tls_n_old;
 
-static void on_accept(h2o_socket_t *listener, const char *err)
+static void on_accept(h2o_socket_t *listen_sock, const char *err)
 {
-	loop *w = listener->data;
+	listener *l = listen_sock->data;
 	h2o_socket_t *sock;
 
-	if (err != NULL || (sock = h2o_evloop_socket_accept(listener)) == NULL)
+	if (err != NULL || (sock = h2o_evloop_socket_accept(listen_sock)) == NULL)
 		return;
-	w->accept.ssl_ctx = atomic_load(&tls_now);
-	h2o_accept(&w->accept, sock);
+	l->accept.ssl_ctx = l->tls ? atomic_load(&tls_now) : NULL;
+	h2o_accept(&l->accept, sock);
+}
+
+/* Start accepting on l (a listener with a descriptor) for loop w, for hosts. */
+static void listener_start(listener *l, loop *w, h2o_hostconf_t **hosts)
+{
+	l->w = w;
+	l->accept.ctx = &w->ctx;
+	l->accept.hosts = hosts;
+	l->sock = h2o_evloop_socket_create(w->ctx.loop, l->fd, H2O_SOCKET_FLAG_DONT_READ);
+	l->sock->data = l;
+	h2o_socket_read_start(l->sock, on_accept);
+}
+
+/* Stop accepting on l for good, and close its descriptor. */
+static void listener_stop(listener *l)
+{
+	if (!l->sock)
+		return;
+	h2o_socket_read_stop(l->sock);
+	h2o_socket_close(l->sock);
+	l->sock = NULL;
 }
 
 /* The listening socket on host:port; -1 with errno set on failure. Not SO_REUSEPORT:
  * a second server started on a port in use must fail (EADDRINUSE), not silently
  * share the traffic. Every loop accepts on a dup of this one socket. */
-static int listen_on(const server_config *cfg)
+static int listen_on(const char *host, uint16_t port)
 {
 	struct sockaddr_storage ss = {0};
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
@@ -75,10 +112,10 @@ static int listen_on(const server_config *cfg)
 	socklen_t len;
 	int fd, one = 1;
 
-	if (inet_pton(AF_INET, cfg->host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET, in4->sin_port = htons(cfg->port), len = sizeof *in4;
-	} else if (inet_pton(AF_INET6, cfg->host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6, in6->sin6_port = htons(cfg->port), len = sizeof *in6;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET, in4->sin_port = htons(port), len = sizeof *in4;
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6, in6->sin6_port = htons(port), len = sizeof *in6;
 	} else {
 		errno = EINVAL;
 		return -1;
@@ -105,11 +142,9 @@ static void *run_loop(void *arg)
 		kill(getpid(), SIGTERM); /* to the process: the main thread is in sigwait */
 		return NULL;
 	}
-	w->accept.ctx = &w->ctx;
-	w->accept.hosts = config.hosts;
-	w->listener = h2o_evloop_socket_create(w->ctx.loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
-	w->listener->data = w;
-	h2o_socket_read_start(w->listener, on_accept);
+	listener_start(&w->pub, w, public_hosts);
+	if (w->metrics.fd >= 0)
+		listener_start(&w->metrics, w, metrics_hosts);
 	while (!atomic_load(&stopping)) {
 		h2o_evloop_run(w->ctx.loop, APP_LOG_FLUSH_MS);
 		app_thread_tick(&w->state);
@@ -118,8 +153,8 @@ static void *run_loop(void *arg)
 			app_log_flush(&w->state, (int64_t)h2o_now(w->ctx.loop));
 	}
 	/* Stop accepting, ask keep-alive connections to close, let requests in flight finish. */
-	h2o_socket_read_stop(w->listener);
-	h2o_socket_close(w->listener);
+	listener_stop(&w->pub);
+	listener_stop(&w->metrics);
 	h2o_context_request_shutdown(&w->ctx);
 	for (int i = 0; i < 5; i++) /* 500 ms: our handlers answer in microseconds */
 		h2o_evloop_run(w->ctx.loop, 100);
@@ -194,7 +229,8 @@ static int refused_framing(h2o_req_t *req)
 	return 1;
 }
 
-/* The single H2O handler: every path goes through the route table; then metrics and the log. */
+/* The single H2O handler of the public listener: every path goes through the route
+ * table; then metrics and the log. */
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	app_thread *t = app_thread_of(req);
@@ -217,12 +253,49 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	return 0;
 }
 
+/* The handler of the METRICS_LISTEN listener: GET /metrics, nothing else. Neither
+ * counted in the request metrics nor logged (a scrape every few seconds would be
+ * most of the log). */
+static int on_metrics_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	app_thread *t = app_thread_of(req);
+	size_t len;
+	char *text;
+
+	(void)self;
+	response_json_reset();
+	if (refused_framing(req))
+		return 0;
+	if (!h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/metrics"))) {
+		response_send_error(req, 404, "not_found", "this listener serves /metrics alone");
+	} else if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
+	           !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
+		response_add_header(req, "allow", "GET");
+		response_send_error(req, 405, "method_not_allowed",
+		                    "this endpoint does not take that method");
+	} else if (!(text = metrics_render(t->app->metrics, &len))) {
+		response_send_error(req, 503, "temporarily_unavailable", "out of memory");
+	} else {
+		response_send_typed(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+		free(text);
+	}
+	return 0;
+}
+
+/* A host of config whose every path goes to on_req_fn; it is alone in *list. */
+static void add_host(const char *name, int (*on_req_fn)(h2o_handler_t *, h2o_req_t *),
+                     h2o_hostconf_t *list[2])
+{
+	h2o_hostconf_t *host = h2o_config_register_host(&config, h2o_iovec_init(name, strlen(name)), 65535);
+	h2o_handler_t *handler = h2o_create_handler(h2o_config_register_path(host, "/", 0), sizeof *handler);
+
+	handler->on_req = on_req_fn;
+	list[0] = host;
+	list[1] = NULL;
+}
+
 static void build_config(const server_config *cfg, const server_routes *r)
 {
-	h2o_hostconf_t *host;
-	h2o_pathconf_t *path;
-	h2o_handler_t *handler;
-
 	routes = r;
 	h2o_config_init(&config);
 	config.max_request_entity_size = SERVER_MAX_BODY;
@@ -230,10 +303,11 @@ static void build_config(const server_config *cfg, const server_routes *r)
 	/* Without TLS, HTTP/2 by "Upgrade: h2c" or by its preface ("PRI * HTTP/2.0")
 	 * only when asked for: H2O gates both on this one switch (lib/http1.c). */
 	config.http1.upgrade_to_http2 = cfg->http2_cleartext;
-	host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-	path = h2o_config_register_path(host, "/", 0);
-	handler = h2o_create_handler(path, sizeof *handler);
-	handler->on_req = on_req;
+	/* Each listener's accept context names its one host: a Host header can never
+	 * reach the other listener's handler. */
+	add_host("default", on_req, public_hosts);
+	if (cfg->metrics_port)
+		add_host("metrics", on_metrics_req, metrics_hosts);
 }
 
 /* SIGHUP: load the TLS files again; new connections get the new context. */
@@ -309,12 +383,68 @@ fail:
 	return NULL;
 }
 
+/* "host:port", IPv6 in brackets, into buf. */
+static const char *host_port(const char *host, uint16_t port, char *buf, size_t len)
+{
+	int v6 = strchr(host, ':') != NULL;
+
+	snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
+	return buf;
+}
+
+/*
+ * Bind the public address (one socket, a dup for each loop) and METRICS_LISTEN's
+ * (loop 0 accepts there alone), or neither: 0, -1 when the public address cannot
+ * be bound, SERVER_BAD_CONFIG when METRICS_LISTEN's cannot; a line on stderr.
+ */
+static int bind_listeners(const server_config *cfg, loop *w)
+{
+	char addr[300];
+	int mfd = -1;
+	unsigned i = 0;
+
+	for (; i < cfg->threads; i++) {
+		w[i].pub.tls = cfg->tls_cert != NULL;
+		w[i].metrics.fd = -1;
+		if ((w[i].pub.fd =
+		         i ? fcntl(w[0].pub.fd, F_DUPFD_CLOEXEC, 0) : listen_on(cfg->host, cfg->port)) < 0)
+			break;
+	}
+	if (i < cfg->threads) {
+		fprintf(stderr, "identity-backend serve: cannot listen on %s: %s\n",
+		        host_port(cfg->host, cfg->port, addr, sizeof addr), strerror(errno));
+		while (i--)
+			close(w[i].pub.fd);
+		return -1;
+	}
+	if (cfg->metrics_port && (mfd = listen_on(cfg->metrics_host, cfg->metrics_port)) < 0) {
+		fprintf(stderr, "identity-backend serve: cannot listen on METRICS_LISTEN %s: %s\n",
+		        host_port(cfg->metrics_host, cfg->metrics_port, addr, sizeof addr), strerror(errno));
+		for (i = 0; i < cfg->threads; i++)
+			close(w[i].pub.fd);
+		return SERVER_BAD_CONFIG;
+	}
+	w[0].metrics.fd = mfd;
+	return 0;
+}
+
+/* Close what bind_listeners opened (before any loop took them over). */
+static void close_listeners(const server_config *cfg, loop *w)
+{
+	for (unsigned i = 0; i < cfg->threads; i++)
+		close(w[i].pub.fd);
+	if (w[0].metrics.fd >= 0)
+		close(w[0].metrics.fd);
+}
+
 /* see server.h */
 int server_run(const server_config *cfg, const server_routes *r)
 {
 	static loop loops[SERVER_MAX_THREADS];
+	char addr[300], maddr[sizeof addr + 16] = "";
 	sigset_t set;
 	unsigned started = 0;
+	int rc;
 	app *a;
 
 	response_json_init(); /* before any thread builds JSON: the app makes its key set */
@@ -326,23 +456,17 @@ int server_run(const server_config *cfg, const server_routes *r)
 		SSL_CTX *ctx = tls_context_new(cfg->tls_cert, cfg->tls_key, cfg->http2, err, sizeof err);
 		if (!ctx) {
 			fprintf(stderr, "identity-backend serve: %s\n", err);
-			return SERVER_BAD_TLS;
+			return SERVER_BAD_CONFIG;
 		}
 		atomic_store(&tls_now, ctx);
 	}
 	hsts = strncmp(cfg->issuer, "https://", 8) == 0;
-	for (unsigned i = 0; i < cfg->threads; i++) {
-		if ((loops[i].fd = i ? fcntl(loops[0].fd, F_DUPFD_CLOEXEC, 0) : listen_on(cfg)) < 0) {
-			fprintf(stderr, "identity-backend serve: cannot listen on %s:%u: %s\n", cfg->host,
-			        cfg->port, strerror(errno));
-			while (i--)
-				close(loops[i].fd);
-			return -1;
-		}
+	if ((rc = bind_listeners(cfg, loops)) != 0) {
+		SSL_CTX_free(atomic_exchange(&tls_now, NULL));
+		return rc;
 	}
 	if (!(a = start_app(cfg, r, loops))) {
-		for (unsigned i = 0; i < cfg->threads; i++)
-			close(loops[i].fd);
+		close_listeners(cfg, loops);
 		return -1;
 	}
 	static_init(cfg->www_dir, cfg->verifier_dir);
@@ -360,12 +484,15 @@ int server_run(const server_config *cfg, const server_routes *r)
 		fprintf(stderr, "identity-backend serve: cannot start thread %u\n", started);
 		raise(SIGTERM);
 	}
+	if (cfg->metrics_port)
+		snprintf(maddr, sizeof maddr, ",\"metrics\":\"%s\"",
+		         host_port(cfg->metrics_host, cfg->metrics_port, addr, sizeof addr));
 	fprintf(stderr,
-	        "{\"msg\":\"listening\",\"address\":\"%s%s%s:%u\",\"threads\":%u,\"issuer\":\"%s\","
-	        "\"http2\":%s,\"http2_cleartext\":%s}\n",
-	        strchr(cfg->host, ':') ? "[" : "", cfg->host, strchr(cfg->host, ':') ? "]" : "", cfg->port,
-	        cfg->threads, cfg->issuer, cfg->tls_cert && cfg->http2 ? "true" : "false",
-	        cfg->http2_cleartext ? "true" : "false");
+	        "{\"msg\":\"listening\",\"address\":\"%s\",\"threads\":%u,\"issuer\":\"%s\","
+	        "\"http2\":%s,\"http2_cleartext\":%s%s}\n",
+	        host_port(cfg->host, cfg->port, addr, sizeof addr), cfg->threads, cfg->issuer,
+	        cfg->tls_cert && cfg->http2 ? "true" : "false", cfg->http2_cleartext ? "true" : "false",
+	        maddr);
 	wait_for_stop(cfg, loops, started);
 	stop_app(a, loops, cfg->threads);
 	SSL_CTX_free(atomic_exchange(&tls_now, NULL));

@@ -82,7 +82,7 @@ await runSuite(R, servers, async () => {
 	}
 
 	// Each refusal is counted (route "other", 400); the server still serves.
-	const m = await hreq(`${s.base}/metrics`);
+	const m = await hreq(`${s.metrics}/metrics`);
 	const n = Number(/^idb_http_requests_total\{route="other",code="400"\} (\d+)$/m.exec(m.text ?? '')?.[1] ?? -1);
 	report(n === attacks.length, `/metrics counts the ${attacks.length} refusals under route "other", 400`, n);
 	const ok = await hreq(`${s.base}/ping`);

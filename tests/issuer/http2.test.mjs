@@ -8,13 +8,11 @@
 // plain port, no h2 by ALPN on TLS, and 3,000 HEADERS+RST_STREAM pairs get nowhere
 // (not one request handled). HTTP2_CLEARTEXT=on and HTTP2=on turn each back on.
 import { spawnSync } from 'node:child_process';
-import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { reporter, runSuite, serverSet, tempDir } from '../lib.mjs';
-import { rawStatuses } from './lib.mjs';
+import { hreq, rawStatuses } from './lib.mjs';
 
 const R = reporter('issuer/http2');
 const { report } = R;
@@ -89,16 +87,10 @@ function session(port, bytes, { alpn, ms = 3000 } = {}) {
 }
 
 /** The requests for /ping the server has answered, from its /metrics (NaN when /metrics does not answer). */
-async function answered(s, secure = false) {
-	const text = await new Promise((resolve) => {
-		(secure ? https : http).get({ host: '127.0.0.1', port: s.port, path: '/metrics', rejectUnauthorized: false }, (res) => {
-			let b = '';
-			res.on('data', (d) => (b += d));
-			res.on('end', () => resolve(res.statusCode === 200 ? b : null));
-		}).on('error', () => resolve(null));
-	});
-	if (text === null) return NaN;
-	return [...text.matchAll(/^idb_http_requests_total\{route="\/ping",[^}]*\} (\d+)$/gm)].reduce((a, x) => a + Number(x[1]), 0);
+async function answered(s) {
+	const m = await hreq(`${s.metrics}/metrics`);
+	if (m.status !== 200) return NaN;
+	return [...m.text.matchAll(/^idb_http_requests_total\{route="\/ping",[^}]*\} (\d+)$/gm)].reduce((a, x) => a + Number(x[1]), 0);
 }
 
 const UPGRADE = 'GET /ping HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n';
@@ -132,12 +124,12 @@ await runSuite(R, servers, async () => {
 	s = await serve({ db, issuer: null, args: ['--tls-cert', cert, '--tls-key', key] });
 	r = await session(s.port, Buffer.from('GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), { alpn: ['h2', 'http/1.1'] });
 	report(r.alpn === 'http/1.1' && /^HTTP\/1\.1 200/.test(r.data.toString('latin1')), 'TLS: a client offering h2 and http/1.1 gets http/1.1 by ALPN', `${r.alpn}: ${r.data.subarray(0, 40).toString('latin1')}`);
-	before = await answered(s, true);
+	before = await answered(s);
 	r = await session(s.port, flood('https', PAIRS), { alpn: ['h2'] });
 	st = rawStatuses(r.data.toString('latin1'));
 	report(r.alpn === false && st.length === 1 && st[0] === 400 && r.closedByServer,
 		`TLS: a client offering only h2 gets no ALPN, and its preface and ${PAIRS} HEADERS+RST_STREAM pairs get HTTP/1.1 400 and a closed connection`, `alpn ${r.alpn}, ${JSON.stringify(st)}, closed ${r.closedByServer}`);
-	report((await answered(s, true)) === before, `TLS: not one of the ${PAIRS} streams reached a handler`, `${before} → ${await answered(s, true)}`);
+	report((await answered(s)) === before, `TLS: not one of the ${PAIRS} streams reached a handler`, `${before} → ${await answered(s)}`);
 	await stop(s, 'TLS server');
 
 	// ---- HTTP2_CLEARTEXT=on: both ways back, and what rapid reset costs then
