@@ -7,6 +7,8 @@
  * flag every loop checks between 100 ms rounds; SIGHUP reloads the TLS files
  * (tls.h) and never stops the server.
  *
+ * Connections are accepted here, not by H2O: the client's address is taken from
+ * accept itself (a connection reset before its request is handled keeps it).
  * METRICS_LISTEN is a listener of its own (loop 0 accepts there), whose one host
  * answers /metrics alone; the public listener's host has no /metrics. Before any
  * handler runs, an HTTP/1 request whose framing two readers could end at two
@@ -17,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -72,10 +75,20 @@ static size_t tls_n_old;
 static void on_accept(h2o_socket_t *listen_sock, const char *err)
 {
 	listener *l = listen_sock->data;
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof peer;
 	h2o_socket_t *sock;
+	int fd, one = 1;
 
-	if (err != NULL || (sock = h2o_evloop_socket_accept(listen_sock)) == NULL)
+	if (err != NULL ||
+	    (fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
 		return;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	sock = h2o_evloop_socket_create(l->w->ctx.loop, fd, H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
+	/* The address accept gave, kept in the socket: H2O would ask getpeername when a
+	 * request wants it, and a connection reset by then has none (ENOTCONN), which
+	 * would leave its failed sign-in counted under no address. */
+	h2o_socket_setpeername(sock, (struct sockaddr *)&peer, len);
 	l->accept.ssl_ctx = l->tls ? atomic_load(&tls_now) : NULL;
 	h2o_accept(&l->accept, sock);
 }
