@@ -31,7 +31,7 @@ static const char usage_verify[] =
 
 static const char usage_serve[] =
     "  serve [--listen HOST:PORT] [--issuer URL] [--threads N] [--workers N] [--db FILE]\n"
-    "        [--access-log on|off] [--tls-cert FILE --tls-key FILE]\n"
+    "        [--access-log on|off] [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
     "      Run the issuer until SIGTERM or SIGINT (requests in flight finish): OAuth 2.0 and\n"
     "      OpenID Connect (discovery, JWKS, /authorize, /login, /token, /userinfo,\n"
     "      /introspect, /revoke, /logout), /verify, /ping, /health; /metrics only on\n"
@@ -46,8 +46,9 @@ static const char usage_serve[] =
     "      CLIENT_AUTH_FAILURES_PER_ADDRESS, FAILURE_WINDOW_MINUTES, ACCESS_LOG, WWW_DIR,\n"
     "      VERIFIER_DIR, BROWSER_UI_CLIENT_SECRET, DATABASE_URL, DB_TIMEOUT_MS,\n"
     "      SECRETS_SYSTEM (required with PostgreSQL), TRUSTED_PROXIES,\n"
-    "      REFRESH_REUSE_GRACE_SECONDS, METRICS_LISTEN, HTTP2 and HTTP2_CLEARTEXT (on|off;\n"
-    "      off by default). The README's table says each one's range.\n";
+    "      REFRESH_REUSE_GRACE_SECONDS, MAX_CONNECTIONS (default 1024 a process),\n"
+    "      METRICS_LISTEN, HTTP2 and HTTP2_CLEARTEXT (on|off; off by default). The\n"
+    "      README's table says each one's range.\n";
 
 static const char usage_keys[] =
     "  keys list [--db FILE]\n"

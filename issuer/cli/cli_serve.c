@@ -204,13 +204,19 @@ static int read_on_off(const char *name, int *v)
 	return fail(what, s);
 }
 
-/* The connection settings: HTTP2, HTTP2_CLEARTEXT and METRICS_LISTEN (README
- * "Configuration"); 0 or the exit status. */
-static int read_conn_env(server_config *cfg)
+/* The connection settings: --max-connections or MAX_CONNECTIONS, HTTP2,
+ * HTTP2_CLEARTEXT and METRICS_LISTEN (README "Configuration"); 0 or the exit status. */
+static int read_conn_env(server_config *cfg, const char *max_flag)
 {
 	const char *mlisten = getenv("METRICS_LISTEN");
+	int64_t n = SERVER_CONNECTIONS_DEFAULT;
 	int rc;
 
+	if (max_flag ? cli_parse_i64(max_flag, 1, SERVER_CONNECTIONS_MAX, &n)
+	             : cli_env_i64("MAX_CONNECTIONS", 1, SERVER_CONNECTIONS_MAX, &n))
+		return fail("--max-connections / MAX_CONNECTIONS (1..1000000)",
+		            max_flag ? max_flag : getenv("MAX_CONNECTIONS"));
+	cfg->max_connections = (unsigned)n;
 	if ((rc = read_on_off("HTTP2", &cfg->http2)) ||
 	    (rc = read_on_off("HTTP2_CLEARTEXT", &cfg->http2_cleartext)))
 		return rc;
@@ -231,7 +237,8 @@ static int default_db_dir(const char *db)
 
 /* serve's flags as given (each takes one value), checked after. */
 struct serve_flags {
-	const char *listen, *issuer, *threads, *db, *access_log, *workers, *tls_cert, *tls_key;
+	const char *listen, *issuer, *threads, *db, *access_log, *workers, *tls_cert, *tls_key,
+	    *max_connections;
 };
 
 static int serve_option(void *ctx, const char *flag, const char *val)
@@ -246,7 +253,8 @@ static int serve_option(void *ctx, const char *flag, const char *val)
 	           {"--access-log", offsetof(struct serve_flags, access_log)},
 	           {"--workers", offsetof(struct serve_flags, workers)},
 	           {"--tls-cert", offsetof(struct serve_flags, tls_cert)},
-	           {"--tls-key", offsetof(struct serve_flags, tls_key)}};
+	           {"--tls-key", offsetof(struct serve_flags, tls_key)},
+	           {"--max-connections", offsetof(struct serve_flags, max_connections)}};
 
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(flag, map[i].name) == 0) {
@@ -266,10 +274,11 @@ static int bad_option(const char *why, const char *word)
 /* The command line into *f (serve takes no positional); 0 or the exit status (a usage line printed). */
 static int read_flags(int argc, char **argv, struct serve_flags *f)
 {
-	static const struct option opts[] = {
-	    CLI_VALUE("listen"),   CLI_VALUE("issuer"),     CLI_VALUE("threads"),
-	    CLI_VALUE("db"),       CLI_VALUE("access-log"), CLI_VALUE("workers"),
-	    CLI_VALUE("tls-cert"), CLI_VALUE("tls-key"),    CLI_END};
+	static const struct option opts[] = {CLI_VALUE("listen"),          CLI_VALUE("issuer"),
+	                                     CLI_VALUE("threads"),         CLI_VALUE("db"),
+	                                     CLI_VALUE("access-log"),      CLI_VALUE("workers"),
+	                                     CLI_VALUE("tls-cert"),        CLI_VALUE("tls-key"),
+	                                     CLI_VALUE("max-connections"), CLI_END};
 	static const cli_syntax syn = {opts, serve_option, NULL, bad_option};
 
 	return cli_parse(argc, argv, &syn, f) ? EXIT_USAGE : 0;
@@ -328,8 +337,8 @@ int cli_serve(int argc, char **argv)
 	sign_in_defaults(&cfg);
 	cfg.www_dir = getenv("WWW_DIR");
 	cfg.verifier_dir = getenv("VERIFIER_DIR");
-	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) || (rc = read_conn_env(&cfg)) ||
-	    (rc = default_db_dir(cfg.db)))
+	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) ||
+	    (rc = read_conn_env(&cfg, f.max_connections)) || (rc = default_db_dir(cfg.db)))
 		return rc;
 	routes.dispatch = routes_dispatch;
 	routes.names = routes_names(&routes.n);

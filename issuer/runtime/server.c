@@ -8,7 +8,10 @@
  * (tls.h) and never stops the server.
  *
  * Connections are accepted here, not by H2O: the client's address is taken from
- * accept itself (a connection reset before its request is handled keeps it).
+ * accept itself (a connection reset before its request is handled keeps it), the
+ * process holds at most max_connections of them (past it no thread accepts, and
+ * the kernel's backlog holds the rest), and running out of descriptors pauses
+ * accepting for SERVER_ACCEPT_BACKOFF_MS instead of retrying at once forever.
  * METRICS_LISTEN is a listener of its own (loop 0 accepts there), whose one host
  * answers /metrics alone; the public listener's host has no /metrics. Before any
  * handler runs, an HTTP/1 request whose framing two readers could end at two
@@ -27,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,21 +48,27 @@
 
 struct loop;
 
-/* One listening socket as one loop sees it: its own descriptor (a dup) and what
- * it accepts for. Touched only by its loop's thread. */
+/* One listening socket as one loop sees it: its own descriptor (a dup), what it
+ * accepts for, and why it is not reading when it is not. Touched only by its
+ * loop's thread. */
 typedef struct listener {
-	int fd;                  /* -1: this loop does not accept here */
-	h2o_socket_t *sock;      /* NULL until the loop starts and once it stopped accepting */
-	h2o_accept_ctx_t accept; /* its hosts: the public routes, or /metrics alone */
-	struct loop *w;          /* the loop it belongs to */
-	int tls;                 /* its connections are TLS (the context of the moment) */
+	int fd;                    /* -1: this loop does not accept here */
+	h2o_socket_t *sock;        /* NULL until the loop starts and once it stopped accepting */
+	h2o_accept_ctx_t accept;   /* its hosts: the public routes, or /metrics alone */
+	struct loop *w;            /* the loop it belongs to */
+	int counted;               /* its connections count against max_connections */
+	int tls;                   /* its connections are TLS (the context of the moment) */
+	int reading;               /* accepting now */
+	int full;                  /* stopped: the process holds max_connections */
+	h2o_timeout_entry_t retry; /* linked: stopped after accept ran out of descriptors */
 } listener;
 
 typedef struct loop {
 	pthread_t thread;
 	h2o_context_t ctx;
-	listener pub;     /* the public address (--listen) */
-	listener metrics; /* METRICS_LISTEN, accepted by loop 0 alone */
+	listener pub;          /* the public address (--listen) */
+	listener metrics;      /* METRICS_LISTEN, accepted by loop 0 alone */
+	h2o_timeout_t backoff; /* SERVER_ACCEPT_BACKOFF_MS, for listener.retry */
 	app_thread state;
 } loop;
 
@@ -71,6 +81,63 @@ static int hsts;                          /* the issuer is https: every answer s
 static _Atomic(SSL_CTX *) tls_now;        /* the context new connections get; NULL: plain HTTP */
 static SSL_CTX *tls_old[SERVER_TLS_KEEP]; /* replaced ones: an accept may still be using one */
 static size_t tls_n_old;
+static atomic_uint open_conns;     /* counted connections open now, all loops together */
+static unsigned max_conns;         /* cfg->max_connections */
+static atomic_llong accept_warned; /* when running out of descriptors was last logged, ms */
+
+/* Accept on l when nothing holds it back; stop when something does. */
+static void update(listener *l);
+
+/* A slot for one more counted connection; 0 when the process holds max_conns. */
+static int take_slot(void)
+{
+	unsigned n = atomic_load(&open_conns);
+
+	do {
+		if (n >= max_conns)
+			return 0;
+	} while (!atomic_compare_exchange_weak(&open_conns, &n, n + 1));
+	return 1;
+}
+
+/* A counted connection closed (on l's thread): its slot is free, and l may accept
+ * again. Other loops see the room at their next round (at most 100 ms). */
+static void on_conn_close(void *data)
+{
+	listener *l = data;
+
+	atomic_fetch_sub(&open_conns, 1);
+	update(l);
+}
+
+static void on_retry(h2o_timeout_entry_t *entry)
+{
+	update(H2O_STRUCT_FROM_MEMBER(listener, retry, entry));
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* accept failed for want of descriptors or memory: stop accepting on l for
+ * SERVER_ACCEPT_BACKOFF_MS (the listening socket stays readable, so retrying at
+ * once would spin), and say so at most once a minute. */
+static void back_off(listener *l, int err)
+{
+	long long now = monotonic_ms(), last = atomic_load(&accept_warned);
+
+	h2o_timeout_link(l->w->ctx.loop, &l->w->backoff, &l->retry);
+	update(l);
+	if ((last == 0 || now - last >= 60000) && atomic_compare_exchange_strong(&accept_warned, &last, now))
+		fprintf(stderr,
+		        "{\"level\":\"warn\",\"msg\":\"cannot accept connections: %s; new connections wait "
+		        "in the backlog (raise the limit of open files, or lower MAX_CONNECTIONS)\"}\n",
+		        strerror(err));
+}
 
 static void on_accept(h2o_socket_t *listen_sock, const char *err)
 {
@@ -80,17 +147,49 @@ static void on_accept(h2o_socket_t *listen_sock, const char *err)
 	h2o_socket_t *sock;
 	int fd, one = 1;
 
-	if (err != NULL ||
-	    (fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
+	if (err != NULL)
 		return;
+	if (l->counted && !take_slot()) {
+		l->full = 1;
+		update(l);
+		return;
+	}
+	if ((fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) {
+		int e = errno;
+		if (l->counted)
+			atomic_fetch_sub(&open_conns, 1);
+		if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+			back_off(l, e);
+		return;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	sock = h2o_evloop_socket_create(l->w->ctx.loop, fd, H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
 	/* The address accept gave, kept in the socket: H2O would ask getpeername when a
 	 * request wants it, and a connection reset by then has none (ENOTCONN), which
 	 * would leave its failed sign-in counted under no address. */
 	h2o_socket_setpeername(sock, (struct sockaddr *)&peer, len);
+	if (l->counted) {
+		sock->on_close.cb = on_conn_close;
+		sock->on_close.data = l;
+	}
 	l->accept.ssl_ctx = l->tls ? atomic_load(&tls_now) : NULL;
 	h2o_accept(&l->accept, sock);
+}
+
+static void update(listener *l)
+{
+	int on;
+
+	if (l->full && atomic_load(&open_conns) < max_conns)
+		l->full = 0;
+	on = l->sock && !l->full && !h2o_timeout_is_linked(&l->retry);
+	if (on == l->reading)
+		return;
+	if (on)
+		h2o_socket_read_start(l->sock, on_accept);
+	else
+		h2o_socket_read_stop(l->sock);
+	l->reading = on;
 }
 
 /* Start accepting on l (a listener with a descriptor) for loop w, for hosts. */
@@ -99,9 +198,10 @@ static void listener_start(listener *l, loop *w, h2o_hostconf_t **hosts)
 	l->w = w;
 	l->accept.ctx = &w->ctx;
 	l->accept.hosts = hosts;
+	l->retry.cb = on_retry;
 	l->sock = h2o_evloop_socket_create(w->ctx.loop, l->fd, H2O_SOCKET_FLAG_DONT_READ);
 	l->sock->data = l;
-	h2o_socket_read_start(l->sock, on_accept);
+	update(l);
 }
 
 /* Stop accepting on l for good, and close its descriptor. */
@@ -109,9 +209,13 @@ static void listener_stop(listener *l)
 {
 	if (!l->sock)
 		return;
-	h2o_socket_read_stop(l->sock);
+	if (h2o_timeout_is_linked(&l->retry))
+		h2o_timeout_unlink(&l->retry);
+	if (l->reading)
+		h2o_socket_read_stop(l->sock);
 	h2o_socket_close(l->sock);
 	l->sock = NULL;
+	l->reading = 0;
 }
 
 /* The listening socket on host:port; -1 with errno set on failure. Not SO_REUSEPORT:
@@ -155,11 +259,13 @@ static void *run_loop(void *arg)
 		kill(getpid(), SIGTERM); /* to the process: the main thread is in sigwait */
 		return NULL;
 	}
+	h2o_timeout_init(w->ctx.loop, &w->backoff, SERVER_ACCEPT_BACKOFF_MS);
 	listener_start(&w->pub, w, public_hosts);
 	if (w->metrics.fd >= 0)
 		listener_start(&w->metrics, w, metrics_hosts);
 	while (!atomic_load(&stopping)) {
 		h2o_evloop_run(w->ctx.loop, APP_LOG_FLUSH_MS);
+		update(&w->pub); /* a connection another loop held may have closed */
 		app_thread_tick(&w->state);
 		if (w->state.log_len &&
 		    h2o_now(w->ctx.loop) - (uint64_t)w->state.log_flushed_ms >= APP_LOG_FLUSH_MS)
@@ -168,6 +274,7 @@ static void *run_loop(void *arg)
 	/* Stop accepting, ask keep-alive connections to close, let requests in flight finish. */
 	listener_stop(&w->pub);
 	listener_stop(&w->metrics);
+	h2o_timeout_dispose(w->ctx.loop, &w->backoff);
 	h2o_context_request_shutdown(&w->ctx);
 	for (int i = 0; i < 5; i++) /* 500 ms: our handlers answer in microseconds */
 		h2o_evloop_run(w->ctx.loop, 100);
@@ -310,6 +417,7 @@ static void add_host(const char *name, int (*on_req_fn)(h2o_handler_t *, h2o_req
 static void build_config(const server_config *cfg, const server_routes *r)
 {
 	routes = r;
+	max_conns = cfg->max_connections ? cfg->max_connections : SERVER_CONNECTIONS_DEFAULT;
 	h2o_config_init(&config);
 	config.max_request_entity_size = SERVER_MAX_BODY;
 	config.server_name = h2o_iovec_init(H2O_STRLIT("identity-backend"));
@@ -321,6 +429,26 @@ static void build_config(const server_config *cfg, const server_routes *r)
 	add_host("default", on_req, public_hosts);
 	if (cfg->metrics_port)
 		add_host("metrics", on_metrics_req, metrics_hosts);
+}
+
+/* Room in the process's limit of open files for max_connections and what the server
+ * keeps open besides (SERVER_FD_RESERVE, and a few per thread): the soft limit is
+ * raised as far as the hard one allows; when even that is too low, it says so, and
+ * connections past it wait in the backlog (back_off). */
+static void fit_open_files(const server_config *cfg)
+{
+	rlim_t want = (rlim_t)max_conns + SERVER_FD_RESERVE + 8 * (rlim_t)cfg->threads;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= want)
+		return;
+	fprintf(stderr,
+	        "{\"level\":\"warn\",\"msg\":\"the limit of open files (%llu) is below what "
+	        "MAX_CONNECTIONS=%u needs (%llu): connections past it wait in the backlog\"}\n",
+	        (unsigned long long)rl.rlim_cur, max_conns, (unsigned long long)want);
 }
 
 /* SIGHUP: load the TLS files again; new connections get the new context. */
@@ -417,6 +545,7 @@ static int bind_listeners(const server_config *cfg, loop *w)
 	unsigned i = 0;
 
 	for (; i < cfg->threads; i++) {
+		w[i].pub.counted = 1;
 		w[i].pub.tls = cfg->tls_cert != NULL;
 		w[i].metrics.fd = -1;
 		if ((w[i].pub.fd =
@@ -484,6 +613,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 	}
 	static_init(cfg->www_dir, cfg->verifier_dir);
 	build_config(cfg, r);
+	fit_open_files(cfg);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -502,8 +632,8 @@ int server_run(const server_config *cfg, const server_routes *r)
 		         host_port(cfg->metrics_host, cfg->metrics_port, addr, sizeof addr));
 	fprintf(stderr,
 	        "{\"msg\":\"listening\",\"address\":\"%s\",\"threads\":%u,\"issuer\":\"%s\","
-	        "\"http2\":%s,\"http2_cleartext\":%s%s}\n",
-	        host_port(cfg->host, cfg->port, addr, sizeof addr), cfg->threads, cfg->issuer,
+	        "\"max_connections\":%u,\"http2\":%s,\"http2_cleartext\":%s%s}\n",
+	        host_port(cfg->host, cfg->port, addr, sizeof addr), cfg->threads, cfg->issuer, max_conns,
 	        cfg->tls_cert && cfg->http2 ? "true" : "false", cfg->http2_cleartext ? "true" : "false",
 	        maddr);
 	wait_for_stop(cfg, loops, started);

@@ -8,8 +8,11 @@
  * What it holds back, and from whom: HTTP/1 requests framed ambiguously (two
  * Content-Length, Content-Length with Transfer-Encoding, obs-fold) get 400 and a
  * closed connection before any handler (request smuggling behind a proxy); HTTP/2
- * only when asked for (HTTP2 over TLS, HTTP2_CLEARTEXT without); and /metrics only
- * on its own listener (METRICS_LISTEN), never on the public address.
+ * only when asked for (HTTP2 over TLS, HTTP2_CLEARTEXT without); at most
+ * max_connections open client connections per process, the rest waiting in the
+ * kernel's backlog (a flood of idle connections costs bounded memory and
+ * descriptors); and /metrics only on its own listener (METRICS_LISTEN), never on
+ * the public address.
  */
 #ifndef ISSUER_SERVER_H
 #define ISSUER_SERVER_H
@@ -41,11 +44,11 @@ typedef struct server_routes {
  * clean shutdown, -1 (with a one-line reason on stderr) if it could not start,
  * SERVER_BAD_CONFIG when the certificate or key would not load or METRICS_LISTEN's
  * address cannot be bound. With cfg->metrics_port, loop 0 also accepts there and
- * answers GET /metrics alone (plain HTTP, never logged); without it no address
- * serves /metrics. With cfg->tls_cert, every connection is TLS (tls.h), and SIGHUP
- * reloads the two files: connections accepted afterwards get the new certificate,
- * open ones keep theirs; a reload that fails is logged and the previous
- * certificate stays.
+ * answers GET /metrics alone (plain HTTP, never counted against max_connections,
+ * never logged); without it no address serves /metrics. With cfg->tls_cert, every
+ * connection is TLS (tls.h), and SIGHUP reloads the two files: connections
+ * accepted afterwards get the new certificate, open ones keep theirs; a reload
+ * that fails is logged and the previous certificate stays.
  */
 int server_run(const server_config *cfg, const server_routes *routes);
 
@@ -57,5 +60,18 @@ int server_run(const server_config *cfg, const server_routes *routes);
 
 /* What server_run returns when cfg cannot be used: its TLS files, or METRICS_LISTEN's address. */
 #define SERVER_BAD_CONFIG 2
+
+/* How long a loop stops accepting after accept ran out of descriptors (EMFILE,
+ * ENFILE) or memory: the listening socket stays readable, so retrying at once
+ * would spin a core; meanwhile new connections wait in the kernel's backlog. */
+#ifndef SERVER_ACCEPT_BACKOFF_MS
+#define SERVER_ACCEPT_BACKOFF_MS 100
+#endif
+
+/* Descriptors the server keeps open besides its connections (listeners, database
+ * files, logs, queues), for the limit of open files it asks for at start. */
+#ifndef SERVER_FD_RESERVE
+#define SERVER_FD_RESERVE 64
+#endif
 
 #endif

@@ -8,7 +8,7 @@
 // reports no counts of outcomes. Also: every new setting refused when invalid.
 import net from 'node:net';
 import path from 'node:path';
-import { freePort, reporter, runSuite, serverSet, tempDir } from '../lib.mjs';
+import { freePort, launchServer, reporter, runSuite, serverSet, tempDir } from '../lib.mjs';
 import { hreq, raw, run } from './lib.mjs';
 
 const R = reporter('issuer/listeners');
@@ -66,8 +66,17 @@ await runSuite(R, servers, async () => {
 	report(s.metrics === undefined && r.status === 404 && !/"metrics":/.test(s.stderr()), 'METRICS_LISTEN unset: /metrics → 404, no second listener', `${r.status} ${r.text}`);
 	await stop(s, 'no-metrics server');
 
+	// ---- --max-connections wins over MAX_CONNECTIONS
+	s = await launchServer({ db, args: ['--max-connections', '5'], env: { MAX_CONNECTIONS: '7' } });
+	report(s.outcome === 'listening' && /"max_connections":5/.test(s.stderr()), '--max-connections 5 over MAX_CONNECTIONS=7', s.stderr().slice(0, 300));
+	await s.stop();
+
 	// ---- invalid settings: one line naming the setting, exit 2
 	const refusals = [
+		[{ MAX_CONNECTIONS: '0' }, [], 'MAX_CONNECTIONS'],
+		[{ MAX_CONNECTIONS: '1000001' }, [], 'MAX_CONNECTIONS'],
+		[{ MAX_CONNECTIONS: 'lots' }, [], 'MAX_CONNECTIONS'],
+		[{}, ['--max-connections', '-1'], '--max-connections'],
 		[{ HTTP2: 'yes' }, [], 'HTTP2'],
 		[{ HTTP2_CLEARTEXT: '1' }, [], 'HTTP2_CLEARTEXT'],
 		[{ METRICS_LISTEN: 'nope' }, [], 'METRICS_LISTEN'],
