@@ -37,7 +37,7 @@ const token = (s, c, addr) => post(s, '/token', { grant_type: 'client_credential
 
 /** A sample of s's /metrics: the value of the line starting with key, or -1. */
 async function metric(s, key) {
-	const r = await hreq(`${s.base}/metrics`);
+	const r = await hreq(`${s.metrics}/metrics`);
 	const line = (r.text ?? '').split('\n').find((l) => l.startsWith(`${key} `));
 	return line ? Number(line.slice(key.length + 1)) : -1;
 }
@@ -111,7 +111,7 @@ try {
 		report(limited === 3, `/metrics: idb_requests_limited_total{endpoint="client_auth"} == 3 (the failures answered 429): ${limited}`, limited);
 		report(failed === 13, `/metrics: idb_client_auth_failures_total == 13 (7 at A, 6 at B; successes not counted): ${failed}`, failed);
 		report((await metric(s, 'idb_requests_limited_total{endpoint="login"}')) === 0, '/metrics: idb_requests_limited_total{endpoint="login"} present, 0');
-		const text = (await hreq(`${s.base}/metrics`)).text ?? '';
+		const text = (await hreq(`${s.metrics}/metrics`)).text ?? '';
 		report(
 			['ok', 'failed', 'locked', 'limited'].every((o) => text.includes(`idb_logins_total{outcome="${o}"} `)) &&
 				/\nidb_account_lockouts_total \d+\n/.test(text) &&

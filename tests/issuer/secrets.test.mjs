@@ -81,7 +81,7 @@ function addClient(id, extra = [], opts = {}) {
 
 /**
  * Start serve (ACCESS_LOG=on) on dbFile (null: the default var/identity.db under cwd);
- * resolves {base, stop, kill} once listening. stop() sends SIGTERM, keeps what the
+ * resolves {base, metrics, stop, kill} once listening. stop() sends SIGTERM, keeps what the
  * server printed, and resolves {code, signal}.
  */
 async function serve(label, { env = {}, cwd = tmp, dbFile = db } = {}) {
@@ -93,6 +93,7 @@ async function serve(label, { env = {}, cwd = tmp, dbFile = db } = {}) {
 	}
 	return {
 		base: s.base,
+		metrics: s.metrics,
 		async stop() {
 			const { code, signal, stderr, stdout } = await s.stop();
 			keep(`${label} stderr`, stderr);
@@ -128,7 +129,7 @@ const nearMiss = (s) => {
 };
 
 /** The service-to-service session against one running server, as client `id`. */
-async function session(base, id, name) {
+async function session(base, id, name, metrics) {
 	const secret = secretOf.get(id);
 	const tok = await http(base, '/token', { method: 'POST', headers: { ...basic(id, secret), ...FORM }, body: 'grant_type=client_credentials&scope=read' });
 	const post = await http(base, '/token', { method: 'POST', headers: FORM, body: `grant_type=client_credentials&client_id=${id}&client_secret=${secret}` });
@@ -165,7 +166,8 @@ async function session(base, id, name) {
 	[tok.status, post.status, v.status, i.status, rv.status, v2.text].join());
 	report(fails.every((f) => f.status === 401 && f.json?.error === 'invalid_client'), `${name}: wrong secrets get 401 invalid_client`, fails.map((f) => f.status).join());
 	report(malformed.every((f) => f.status >= 400 && f.status < 500), `${name}: malformed requests carrying a secret get a 4xx`, malformed.map((f) => f.status).join());
-	for (const p of ['/.well-known/openid-configuration', '/.well-known/jwks.json', '/health', '/metrics', '/ping']) await http(base, p);
+	for (const p of ['/.well-known/openid-configuration', '/.well-known/jwks.json', '/health', '/ping']) await http(base, p);
+	await http(metrics, '/metrics');
 	return t;
 }
 
@@ -359,7 +361,8 @@ async function signInSession() {
 		const ff = hiddenFields(pg.text, `login page ${3 + i}`);
 		await b3.go(s.base, '/login', { method: 'POST', form: { ...ff, username: 'alice', password: i === 10 ? password : wrong } });
 	}
-	for (const p of ['/health', '/metrics']) await http(s.base, p);
+	await http(s.base, '/health');
+	await http(s.metrics, '/metrics');
 	dbSnapshot = dbBytesNow();
 	const x = await s.stop();
 	servers.pop();
@@ -399,10 +402,10 @@ try {
 				report(exists && mode(f) === '600', `${path.basename(f)} is mode 0600 while the server runs`, exists ? mode(f) : 'missing');
 			}
 		}
-		const t = await session(s.base, 'svc', `serve ${alg}`);
+		const t = await session(s.base, 'svc', `serve ${alg}`, s.metrics);
 		const header = JSON.parse(Buffer.from(String(t).split('.')[0], 'base64url').toString());
 		report(header.alg === alg && header.kid === rotated[alg], `serve ${alg}: tokens are signed with the rotated ${alg} key`, JSON.stringify(header));
-		await session(s.base, 'chosen', `serve ${alg} (chosen secret)`);
+		await session(s.base, 'chosen', `serve ${alg} (chosen secret)`, s.metrics);
 		const x = await s.stop();
 		servers.pop();
 		report(x.code === 0, `serve ${alg}: SIGTERM, exit 0`, JSON.stringify(x));
@@ -447,8 +450,8 @@ try {
 	report(h.json?.legacy_hs256 === true, '/health says legacy_hs256', h.text);
 	const jwks = await http(s.base, '/.well-known/jwks.json');
 	report(Array.isArray(jwks.json?.keys) && jwks.json.keys.every((k) => k.kty !== 'oct'), 'legacy: the JWKS publishes no symmetric key', jwks.text.slice(0, 200));
-	await session(s.base, 'svc', 'legacy');
-	await http(s.base, '/metrics');
+	await session(s.base, 'svc', 'legacy', s.metrics);
+	await http(s.metrics, '/metrics');
 	let x = await s.stop();
 	servers.pop();
 	report(x.code === 0, 'legacy: SIGTERM, exit 0', JSON.stringify(x));
