@@ -31,21 +31,25 @@ static const char usage_verify[] =
 
 static const char usage_serve[] =
     "  serve [--listen HOST:PORT] [--issuer URL] [--threads N] [--workers N] [--db FILE]\n"
-    "        [--access-log on|off] [--tls-cert FILE --tls-key FILE]\n"
+    "        [--access-log on|off] [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
     "      Run the issuer until SIGTERM or SIGINT (requests in flight finish): OAuth 2.0 and\n"
     "      OpenID Connect (discovery, JWKS, /authorize, /login, /token, /userinfo,\n"
-    "      /introspect, /revoke, /logout), /verify, /ping, /health, /metrics. With\n"
-    "      --tls-cert/--tls-key (PEM), HTTPS only (TLS 1.2+, HTTP/2); SIGHUP reloads them.\n"
+    "      /introspect, /revoke, /logout), /verify, /ping, /health; /metrics only on\n"
+    "      METRICS_LISTEN's own address. With --tls-cert/--tls-key (PEM), HTTPS only\n"
+    "      (TLS 1.2+; HTTP/2 with HTTP2=on); SIGHUP reloads them.\n"
     "      Defaults:\n"
     "      127.0.0.1:8080, issuer http://HOST:PORT, one loop thread and one password\n"
     "      worker per core, var/identity.db. Environment (flags win): JWT_ISSUER,\n"
     "      JWT_EXPIRATION_MINUTES, JWT_ALGORITHM, JWT_SECRET_KEY, PASSWORD_WORKERS,\n"
     "      PASSWORD_ARGON2_M_KIB/_T/_P, SESSION_TTL_MINUTES, REFRESH_TOKEN_DAYS,\n"
     "      LOGIN_LOCKOUT_THRESHOLD/_MINUTES, LOGIN_FAILURES_PER_ADDRESS,\n"
-    "      CLIENT_AUTH_FAILURES_PER_ADDRESS, FAILURE_WINDOW_MINUTES, ACCESS_LOG, WWW_DIR,\n"
+    "      CLIENT_AUTH_FAILURES_PER_ADDRESS, FAILURE_WINDOW_MINUTES,\n"
+    "      LOGIN_FLOWS_PER_ADDRESS, ACCESS_LOG, WWW_DIR,\n"
     "      VERIFIER_DIR, BROWSER_UI_CLIENT_SECRET, DATABASE_URL, DB_TIMEOUT_MS,\n"
     "      SECRETS_SYSTEM (required with PostgreSQL), TRUSTED_PROXIES,\n"
-    "      REFRESH_REUSE_GRACE_SECONDS (the README's table says each one's range).\n";
+    "      REFRESH_REUSE_GRACE_SECONDS, MAX_CONNECTIONS (default 1024 a process),\n"
+    "      METRICS_LISTEN, HTTP2 and HTTP2_CLEARTEXT (on|off; off by default). The\n"
+    "      README's table says each one's range.\n";
 
 static const char usage_keys[] =
     "  keys list [--db FILE]\n"

@@ -110,8 +110,9 @@ export function sanitizerReport(text) {
 // The issuer's configuration variables: a child never inherits them from the shell.
 const ISSUER_VARS = ['JWT_ISSUER', 'JWT_EXPIRATION_MINUTES', 'JWT_SECRET_KEY', 'JWT_ALGORITHM', 'BROWSER_UI_CLIENT_SECRET', 'KEY_LEAD_SECONDS', 'ACCESS_LOG',
 	'PASSWORD_ARGON2_M_KIB', 'PASSWORD_ARGON2_T', 'PASSWORD_ARGON2_P', 'PASSWORD_ARGON2_TEST', 'PASSWORD_WORKERS', 'LOGIN_LOCKOUT_THRESHOLD',
-	'LOGIN_LOCKOUT_MINUTES', 'LOGIN_FAILURES_PER_ADDRESS', 'CLIENT_AUTH_FAILURES_PER_ADDRESS', 'FAILURE_WINDOW_MINUTES', 'WWW_DIR',
-	'VERIFIER_DIR', 'SESSION_TTL_MINUTES', 'REFRESH_TOKEN_DAYS', 'KEY_ROTATION_DAYS', 'PASSWORD_MIN_LENGTH', 'PASSWORD_LIST'];
+	'LOGIN_LOCKOUT_MINUTES', 'LOGIN_FAILURES_PER_ADDRESS', 'CLIENT_AUTH_FAILURES_PER_ADDRESS', 'FAILURE_WINDOW_MINUTES', 'LOGIN_FLOWS_PER_ADDRESS', 'WWW_DIR',
+	'VERIFIER_DIR', 'SESSION_TTL_MINUTES', 'REFRESH_TOKEN_DAYS', 'KEY_ROTATION_DAYS', 'MAX_CONNECTIONS', 'METRICS_LISTEN', 'HTTP2', 'HTTP2_CLEARTEXT',
+	'PASSWORD_MIN_LENGTH', 'PASSWORD_LIST'];
 
 /**
  * The environment of a child of the binary: process.env without the issuer's
@@ -179,8 +180,10 @@ process.on('exit', () => {
  * "listening", it exited, or readyMs passed. Options: db, port (default: a free one),
  * threads (2), issuer (default: http://127.0.0.1:PORT; null: none), args (more
  * arguments), env (added to childEnv(): the issuer's variables are not inherited),
- * cwd, readyMs (20000). Never rejects. The server:
+ * cwd, readyMs (20000). Never rejects. /metrics has its own listener (METRICS_LISTEN)
+ * on another free port unless env names METRICS_LISTEN (undefined: none). The server:
  *   outcome: 'listening' | 'exited' | 'hang';  port, base, child;
+ *   metrics: the base URL of that listener (`${s.metrics}/metrics`), or undefined;
  *   stderr(), stdout(): everything it printed so far (all of it once it has exited);
  *   exited: resolves {code, signal, ms} (ms since the spawn; code -1 if it could not run);
  *   stop(signal = 'SIGTERM', {killAfterMs = 30000}): signal, SIGKILL after killAfterMs,
@@ -189,6 +192,14 @@ process.on('exit', () => {
 export async function launchServer({ db, port, threads = 2, issuer, args = [], env = {}, cwd, readyMs = 20000 } = {}) {
 	if (port === undefined) port = await freePort();
 	const base = port != null ? `http://127.0.0.1:${port}` : undefined;
+	let metrics;
+	if (!('METRICS_LISTEN' in env)) {
+		let mport;
+		do mport = await freePort();
+		while (mport === port);
+		env = { ...env, METRICS_LISTEN: `127.0.0.1:${mport}` };
+		metrics = `http://127.0.0.1:${mport}`;
+	}
 	const t0 = Date.now();
 	const child = spawn(BIN, serveArgs({ db, port, threads, issuer: issuer === undefined ? base : issuer, args }), {
 		env: childEnv(env),
@@ -236,6 +247,7 @@ export async function launchServer({ db, port, threads = 2, issuer, args = [], e
 		outcome,
 		port,
 		base,
+		metrics,
 		child,
 		stderr,
 		stdout,

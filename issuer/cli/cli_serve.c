@@ -18,8 +18,9 @@
 #include "runtime/pool.h"
 #include "runtime/server.h"
 
-/* "host:port", "[v6]:port" or ":port" into cfg; 0 or -1. */
-static int parse_listen(const char *s, server_config *cfg)
+/* "host:port", "[v6]:port" or ":port" into host (a numeric address, hsize bytes)
+ * and *port_out; 0 or -1. */
+static int parse_listen(const char *s, char *host_out, size_t hsize, uint16_t *port_out)
 {
 	const char *colon = strrchr(s, ':');
 	const char *host = s;
@@ -37,13 +38,13 @@ static int parse_listen(const char *s, server_config *cfg)
 		host = "0.0.0.0", hlen = 7;
 	else if (hlen == 9 && strncmp(host, "localhost", 9) == 0) /* the one name taken: no resolver */
 		host = "127.0.0.1", hlen = 9;                     /* strlen("127.0.0.1") too */
-	if (hlen >= sizeof cfg->host)
+	if (hlen >= hsize)
 		return -1;
-	memcpy(cfg->host, host, hlen);
-	cfg->host[hlen] = '\0';
-	cfg->port = (uint16_t)port;
+	memcpy(host_out, host, hlen);
+	host_out[hlen] = '\0';
+	*port_out = (uint16_t)port;
 	/* A literal address (names other than localhost are not resolved: say which address). */
-	return inet_pton(AF_INET, cfg->host, &a4) == 1 || inet_pton(AF_INET6, cfg->host, &a6) == 1 ? 0 : -1;
+	return inet_pton(AF_INET, host_out, &a4) == 1 || inet_pton(AF_INET6, host_out, &a6) == 1 ? 0 : -1;
 }
 
 /* The issuer URL: http(s)://…, no trailing slash, no query or fragment. */
@@ -77,6 +78,7 @@ static int read_sign_in_numbers(server_config *cfg)
 	    {"CLIENT_AUTH_FAILURES_PER_ADDRESS", "CLIENT_AUTH_FAILURES_PER_ADDRESS (0..1000000, 0: off)", 0,
 	     1000000},
 	    {"FAILURE_WINDOW_MINUTES", "FAILURE_WINDOW_MINUTES (1..1440)", 1, 1440},
+	    {"LOGIN_FLOWS_PER_ADDRESS", "LOGIN_FLOWS_PER_ADDRESS (0..1000000, 0: off)", 0, 1000000},
 	    {"SESSION_TTL_MINUTES", "SESSION_TTL_MINUTES (5..43200)", 5, 43200},
 	    {"REFRESH_TOKEN_DAYS", "REFRESH_TOKEN_DAYS (1..365)", 1, 365},
 	    {"KEY_ROTATION_DAYS", "KEY_ROTATION_DAYS (0..3650, 0: off)", 0, 3650},
@@ -88,6 +90,7 @@ static int read_sign_in_numbers(server_config *cfg)
 	                                         cfg->limits.max_failures[RATELIMIT_LOGIN],
 	                                         cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH],
 	                                         cfg->limits.window[RATELIMIT_LOGIN] / 60,
+	                                         cfg->limits.max_failures[RATELIMIT_FLOW],
 	                                         cfg->session_ttl / 60,
 	                                         cfg->refresh_ttl / 86400,
 	                                         cfg->key_rotation / 86400,
@@ -102,11 +105,12 @@ static int read_sign_in_numbers(server_config *cfg)
 	cfg->limits.max_failures[RATELIMIT_LOGIN] = (unsigned)v[2];
 	cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH] = (unsigned)v[3];
 	cfg->limits.window[RATELIMIT_LOGIN] = cfg->limits.window[RATELIMIT_CLIENT_AUTH] = v[4] * 60;
-	cfg->session_ttl = v[5] * 60;
-	cfg->refresh_ttl = v[6] * 86400;
-	cfg->key_rotation = v[7] * 86400;
-	cfg->key_lead = v[8];
-	cfg->refresh_grace = v[9];
+	cfg->limits.max_failures[RATELIMIT_FLOW] = (unsigned)v[5];
+	cfg->session_ttl = v[6] * 60;
+	cfg->refresh_ttl = v[7] * 86400;
+	cfg->key_rotation = v[8] * 86400;
+	cfg->key_lead = v[9];
+	cfg->refresh_grace = v[10];
 	return 0;
 }
 
@@ -160,7 +164,7 @@ static void sign_in_defaults(server_config *cfg)
 	password_params_default(&cfg->argon2);
 	cfg->session_ttl = 12 * 3600;
 	cfg->code_ttl = 60;
-	cfg->flow_ttl = 30 * 60;
+	cfg->flow_ttl = 10 * 60;
 	cfg->refresh_ttl = 30 * 86400;
 	cfg->lockout_threshold = 10;
 	cfg->lockout_seconds = 15 * 60;
@@ -168,6 +172,8 @@ static void sign_in_defaults(server_config *cfg)
 	cfg->limits.window[RATELIMIT_LOGIN] = 15 * 60;
 	cfg->limits.max_failures[RATELIMIT_CLIENT_AUTH] = 100;
 	cfg->limits.window[RATELIMIT_CLIENT_AUTH] = 15 * 60;
+	cfg->limits.max_failures[RATELIMIT_FLOW] = 300;
+	cfg->limits.window[RATELIMIT_FLOW] = 10 * 60;
 	cfg->key_rotation = 90 * 86400;
 	cfg->key_lead = 300;
 	cfg->refresh_grace = 5;
@@ -190,6 +196,41 @@ static int read_scale_env(server_config *cfg)
 	return 0;
 }
 
+/* A variable that is "on" or "off" (unset or empty: off) into *v; 0 or the exit status. */
+static int read_on_off(const char *name, int *v)
+{
+	const char *s = getenv(name);
+	char what[64];
+
+	*v = s && strcmp(s, "on") == 0;
+	if (!s || !*s || *v || strcmp(s, "off") == 0)
+		return 0;
+	snprintf(what, sizeof what, "%s (on or off)", name);
+	return fail(what, s);
+}
+
+/* The connection settings: --max-connections or MAX_CONNECTIONS, HTTP2,
+ * HTTP2_CLEARTEXT and METRICS_LISTEN (README "Configuration"); 0 or the exit status. */
+static int read_conn_env(server_config *cfg, const char *max_flag)
+{
+	const char *mlisten = getenv("METRICS_LISTEN");
+	int64_t n = SERVER_CONNECTIONS_DEFAULT;
+	int rc;
+
+	if (max_flag ? cli_parse_i64(max_flag, 1, SERVER_CONNECTIONS_MAX, &n)
+	             : cli_env_i64("MAX_CONNECTIONS", 1, SERVER_CONNECTIONS_MAX, &n))
+		return fail("--max-connections / MAX_CONNECTIONS (1..1000000)",
+		            max_flag ? max_flag : getenv("MAX_CONNECTIONS"));
+	cfg->max_connections = (unsigned)n;
+	if ((rc = read_on_off("HTTP2", &cfg->http2)) ||
+	    (rc = read_on_off("HTTP2_CLEARTEXT", &cfg->http2_cleartext)))
+		return rc;
+	if (mlisten && *mlisten &&
+	    parse_listen(mlisten, cfg->metrics_host, sizeof cfg->metrics_host, &cfg->metrics_port))
+		return fail("METRICS_LISTEN (host:port)", mlisten);
+	return 0;
+}
+
 /* The default database's folder, var/, created 0700 when missing; 0 or the exit status. */
 static int default_db_dir(const char *db)
 {
@@ -201,7 +242,8 @@ static int default_db_dir(const char *db)
 
 /* serve's flags as given (each takes one value), checked after. */
 struct serve_flags {
-	const char *listen, *issuer, *threads, *db, *access_log, *workers, *tls_cert, *tls_key;
+	const char *listen, *issuer, *threads, *db, *access_log, *workers, *tls_cert, *tls_key,
+	    *max_connections;
 };
 
 static int serve_option(void *ctx, const char *flag, const char *val)
@@ -216,7 +258,8 @@ static int serve_option(void *ctx, const char *flag, const char *val)
 	           {"--access-log", offsetof(struct serve_flags, access_log)},
 	           {"--workers", offsetof(struct serve_flags, workers)},
 	           {"--tls-cert", offsetof(struct serve_flags, tls_cert)},
-	           {"--tls-key", offsetof(struct serve_flags, tls_key)}};
+	           {"--tls-key", offsetof(struct serve_flags, tls_key)},
+	           {"--max-connections", offsetof(struct serve_flags, max_connections)}};
 
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(flag, map[i].name) == 0) {
@@ -236,10 +279,11 @@ static int bad_option(const char *why, const char *word)
 /* The command line into *f (serve takes no positional); 0 or the exit status (a usage line printed). */
 static int read_flags(int argc, char **argv, struct serve_flags *f)
 {
-	static const struct option opts[] = {
-	    CLI_VALUE("listen"),   CLI_VALUE("issuer"),     CLI_VALUE("threads"),
-	    CLI_VALUE("db"),       CLI_VALUE("access-log"), CLI_VALUE("workers"),
-	    CLI_VALUE("tls-cert"), CLI_VALUE("tls-key"),    CLI_END};
+	static const struct option opts[] = {CLI_VALUE("listen"),          CLI_VALUE("issuer"),
+	                                     CLI_VALUE("threads"),         CLI_VALUE("db"),
+	                                     CLI_VALUE("access-log"),      CLI_VALUE("workers"),
+	                                     CLI_VALUE("tls-cert"),        CLI_VALUE("tls-key"),
+	                                     CLI_VALUE("max-connections"), CLI_END};
 	static const cli_syntax syn = {opts, serve_option, NULL, bad_option};
 
 	return cli_parse(argc, argv, &syn, f) ? EXIT_USAGE : 0;
@@ -272,7 +316,7 @@ int cli_serve(int argc, char **argv)
 		cfg.threads = (unsigned)threads;
 	if (cfg.threads < 1 || cfg.threads > SERVER_MAX_THREADS)
 		cfg.threads = cfg.threads < 1 ? 1 : SERVER_MAX_THREADS;
-	if (parse_listen(listen, &cfg))
+	if (parse_listen(listen, cfg.host, sizeof cfg.host, &cfg.port))
 		return fail("--listen (host:port)", listen);
 	if (!cfg.tls_cert != !cfg.tls_key)
 		return fail("--tls-cert and --tls-key (give both, or neither)",
@@ -298,10 +342,11 @@ int cli_serve(int argc, char **argv)
 	sign_in_defaults(&cfg);
 	cfg.www_dir = getenv("WWW_DIR");
 	cfg.verifier_dir = getenv("VERIFIER_DIR");
-	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) || (rc = default_db_dir(cfg.db)))
+	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) ||
+	    (rc = read_conn_env(&cfg, f.max_connections)) || (rc = default_db_dir(cfg.db)))
 		return rc;
 	routes.dispatch = routes_dispatch;
 	routes.names = routes_names(&routes.n);
 	rc = server_run(&cfg, &routes);
-	return rc == 0 ? 0 : rc == SERVER_BAD_TLS ? EXIT_USAGE : 1;
+	return rc == 0 ? 0 : rc == SERVER_BAD_CONFIG ? EXIT_USAGE : 1;
 }

@@ -350,7 +350,6 @@ static int list_one(void *ctx, const struct store_user *u)
 	    !cJSON_AddStringToObject(o, "username", u->username) ||
 	    (u->email[0] && !cJSON_AddStringToObject(o, "email", u->email)) ||
 	    !cJSON_AddNumberToObject(o, "created_at", (double)u->created_at) ||
-	    !cJSON_AddBoolToObject(o, "locked", u->locked_until > l->now) ||
 	    !cJSON_AddItemToArray(l->out, o)) {
 		cJSON_Delete(o);
 		return l->nomem = 1;
@@ -358,11 +357,32 @@ static int list_one(void *ctx, const struct store_user *u)
 	return 0;
 }
 
+/* Mark each listed user locked or not: a lock of their username in force at now. */
+static store_err add_locks(store *s, cJSON *users, int64_t now, int *nomem)
+{
+	cJSON *o;
+
+	cJSON_ArrayForEach(o, users)
+	{
+		struct store_login g;
+		store_err e =
+		    store_login_get(s, cJSON_GetStringValue(cJSON_GetObjectItem(o, "username")), &g);
+
+		if (e != STORE_OK && e != STORE_NOT_FOUND)
+			return e;
+		if (!cJSON_AddBoolToObject(o, "locked", e == STORE_OK && g.locked_until > now))
+			*nomem = 1;
+	}
+	return STORE_OK;
+}
+
 static int user_list(store *s, int64_t now)
 {
 	list_ctx l = {.out = cJSON_CreateArray(), .now = now};
 	store_err e = l.out ? store_user_list(s, list_one, &l) : STORE_NOMEM;
 
+	if (e == STORE_OK && !l.nomem)
+		e = add_locks(s, l.out, now, &l.nomem);
 	return cli_list_done("user", s, e, l.nomem, l.out);
 }
 

@@ -229,7 +229,10 @@ static void send_html(h2o_req_t *req, int status, const char *body, size_t len, 
 	response_add_header(req, "cache-control", "no-store");
 	response_add_header(req, "content-security-policy", csp);
 	response_add_header(req, "x-content-type-options", "nosniff");
-	response_add_header(req, "referrer-policy", "no-referrer");
+	/* same-origin, not no-referrer: under no-referrer a browser's form post says
+	 * Origin: null, which /login, /consent and /logout then could not tell from a
+	 * sandboxed frame's. Nothing is sent to other origins either way. */
+	response_add_header(req, "referrer-policy", "same-origin");
 	response_add_header(req, "x-frame-options", "DENY");
 	response_retry_after(req);
 	req->res.content_length = len;

@@ -178,6 +178,8 @@ static store_err new_refresh(app_thread *t, const struct store_code *row, const 
 	memcpy(r.client_id, row->client_id, sizeof r.client_id);
 	memcpy(r.user_id, row->user_id, sizeof r.user_id);
 	memcpy(r.scope, row->scope, sizeof r.scope);
+	memcpy(r.session_hash, row->session_hash, row->session_hash_len);
+	r.session_hash_len = row->session_hash_len;
 	r.created_at = app_now();
 	r.expires_at = r.created_at + t->app->cfg->refresh_ttl;
 	return store_refresh_put(t->db, &r);

@@ -18,21 +18,31 @@
 #include "oauth/oauth.h"
 #include "crypto/secret.h"
 
-/* An accept of jose_jwt_aud_any: the value is one of client ctx's audiences. */
+/* Whose audiences concerns() matches: the client, and the issuer's own URL. */
+struct audience_of {
+	const struct store_client *c;
+	const char *issuer;
+};
+
+/* An accept of jose_jwt_aud_any: the value is one of the client's audiences, and
+ * not the issuer itself: every person's access token is meant for the issuer's
+ * /userinfo, so a client registered with the issuer URL as an audience would
+ * otherwise learn about all of them. */
 static int client_audience(void *ctx, const char *v)
 {
-	const struct store_client *c = ctx;
+	const struct audience_of *a = ctx;
 
-	return store_list_has(c->audiences, v);
+	return strcmp(v, a->issuer) != 0 && store_list_has(a->c->audiences, v);
 }
 
 /* 1 when client c may learn about the token: it was issued to c, or is meant for one of c's audiences. */
-static int concerns(const struct store_client *c, const cJSON *payload)
+static int concerns(app_thread *t, const struct store_client *c, const cJSON *payload)
 {
 	const char *cid = jose_json_string(payload, "client_id");
+	struct audience_of a = {c, t->app->cfg->issuer};
 
 	return (cid && strcmp(cid, c->id) == 0) ||
-	       jose_jwt_aud_any(jose_json_member(payload, "aud"), client_audience, (void *)c);
+	       jose_jwt_aud_any(jose_json_member(payload, "aud"), client_audience, &a);
 }
 
 /* The RFC 7662 answer for a valid token. */
@@ -150,7 +160,7 @@ void introspect_endpoint(h2o_req_t *req, app_thread *t)
 	judge_token(t, token, strlen(token), NULL, 0, &v);
 	if (v.unavailable)
 		oauth_store_unavailable(req);
-	else if (v.code || !concerns(&c, v.jwt.payload))
+	else if (v.code || !concerns(t, &c, v.jwt.payload))
 		response_send_json(req, 200, H2O_STRLIT("{\"active\":false}"));
 	else
 		response_send_cjson(req, 200, active_answer(v.jwt.payload));

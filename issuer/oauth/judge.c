@@ -7,6 +7,32 @@
 #include "jose_json.h"
 #include "oauth/judge.h"
 
+/* A valid token whose client (client_id) or person (sub of a token with
+ * auth_time: a person's access token or an ID token) was removed since it was
+ * issued is refused as revoked: removing a client or user ends its tokens at
+ * once here, not at their expiry. A failed lookup fails closed (unavailable). */
+static void removed_party(app_thread *t, struct judge_verdict *v)
+{
+	const char *cid = jose_json_string(v->jwt.payload, "client_id");
+	const char *sub = jose_json_string(v->jwt.payload, "sub");
+	struct store_client c;
+	struct store_user u;
+	store_err e = STORE_OK;
+
+	if (cid && (e = app_client_get(t, cid, &c)) == STORE_NOT_FOUND)
+		v->message = "the token's client was removed";
+	else if (e == STORE_OK && sub && jose_json_member(v->jwt.payload, "auth_time") &&
+	         (e = store_user_get(t->db, sub, &u)) == STORE_NOT_FOUND)
+		v->message = "the token's user was removed";
+	if (e == STORE_NOT_FOUND) {
+		v->code = "ERR_JWT_REVOKED";
+		metrics_verify_failure(t->app->metrics, t->index, "revoked");
+	} else if (e != STORE_OK) {
+		v->unavailable = 1;
+	}
+	memset(&u, 0, sizeof u);
+}
+
 /* see judge.h */
 void judge_token(app_thread *t, const char *token, size_t len, const char *aud, int legacy,
                  struct judge_verdict *v)
@@ -35,13 +61,15 @@ void judge_token(app_thread *t, const char *token, size_t len, const char *aud, 
 		metrics_verify_failure(t->app->metrics, t->index, v->code);
 		return;
 	}
-	if (!(jti = jose_json_string(v->jwt.payload, "jti")))
-		return;
-	if (store_revoke_check(t->db, jti, o.now, &revoked) != STORE_OK)
+	if ((jti = jose_json_string(v->jwt.payload, "jti")) &&
+	    store_revoke_check(t->db, jti, o.now, &revoked) != STORE_OK)
 		v->unavailable = 1;
 	if (revoked) {
 		v->code = "ERR_JWT_REVOKED";
 		v->message = "the token has been revoked";
 		metrics_verify_failure(t->app->metrics, t->index, "revoked");
+		return;
 	}
+	if (!v->unavailable)
+		removed_party(t, v);
 }

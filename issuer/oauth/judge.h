@@ -3,9 +3,10 @@
  * /revoke need it: verified with the shared core against the published keys
  * (the same rules as the CLI and the WASM verifier; legacy HS256 tokens, without
  * iss, only for the legacy /verify and only when JWT_SECRET_KEY is set), then
- * looked up in the revocation list:
- * a revoked jti is refused until the token's own expiry, and a failed lookup
- * fails closed (unavailable).
+ * looked up in the revocation list and the store:
+ * a revoked jti is refused until the token's own expiry, a token whose client or
+ * person was removed is refused as revoked, and a failed lookup fails closed
+ * (unavailable).
  */
 #ifndef ISSUER_OAUTH_JUDGE_H
 #define ISSUER_OAUTH_JUDGE_H

@@ -2,6 +2,11 @@
  * oauth.c: form bodies and client authentication (see oauth.h).
  * A failed authentication says only "invalid_client": never whether the id or
  * the secret was wrong, and an unknown id costs the same hash as a known one.
+ * Credentials are always checked, also from an address over its limit: a
+ * client's valid secret is never refused because others behind the same proxy
+ * or NAT failed; only failures are answered 429 there. Checking a secret costs
+ * one HMAC, and a 256-bit secret cannot be guessed, so the limit guards the
+ * logs and the metrics, not the secret.
  */
 #include <stdio.h>
 #include <string.h>
@@ -38,36 +43,46 @@ int oauth_read_form(h2o_req_t *req, http_form *form)
 	return 0;
 }
 
-static void unauthorized(h2o_req_t *req, const char *why)
+/* Why a client authentication was refused, to be answered by oauth_client_auth. */
+struct refusal {
+	int status; /* 400, 401, or 503 when the store failed */
+	const char *error, *why;
+};
+
+/* -1, with r set to status, error and why. */
+static int refuse(struct refusal *r, int status, const char *error, const char *why)
 {
-	response_add_header(req, "www-authenticate", "Basic realm=\"identity-backend\", charset=\"UTF-8\"");
-	response_send_error(req, 401, "invalid_client", why);
+	r->status = status;
+	r->error = error;
+	r->why = why;
+	return -1;
 }
 
-/* Look the client up and check its secret; 0 or -1 (response sent). */
-static int check_client(h2o_req_t *req, app_thread *t, const char *id, const char *secret,
-                        struct store_client *c)
+static int unauthorized(struct refusal *r, const char *why)
+{
+	return refuse(r, 401, "invalid_client", why);
+}
+
+/* Look the client up and check its secret; 0 or -1 (with r). */
+static int check_client(app_thread *t, const char *id, const char *secret, struct store_client *c,
+                        struct refusal *r)
 {
 	static const struct store_client nobody = {.secret_hash_len = 32, .secret_salt_len = 16};
 	store_err e = app_client_get(t, id, c);
 	int ok;
 
-	if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND)) {
-		oauth_store_unavailable(req);
-		return -1;
-	}
+	if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND))
+		return refuse(r, 503, NULL, NULL);
 	/* Same work for an unknown id as for a known one. */
 	ok = secret_client_check(e == STORE_OK ? c : &nobody, secret, strlen(secret)) && e == STORE_OK;
-	if (!ok) {
-		unauthorized(req, "client authentication failed");
-		return -1;
-	}
-	t->client_id = response_pool_str(req, c->id, strlen(c->id));
+	if (!ok)
+		return unauthorized(r, "client authentication failed");
 	return 0;
 }
 
-/* oauth_client_auth without the per-address limit. */
-static int client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c)
+/* oauth_client_auth without the per-address limit and the answer: 0, or -1 with r. */
+static int client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c,
+                       struct refusal *r)
 {
 	h2o_iovec_t auth = response_request_header(req, H2O_TOKEN_AUTHORIZATION);
 	const char *id = http_form_get(form, "client_id"), *secret = http_form_get(form, "client_secret");
@@ -76,34 +91,29 @@ static int client_auth(h2o_req_t *req, app_thread *t, const http_form *form, str
 
 	if (auth.base) {
 		if (secret) {
-			response_send_error(req, 400, "invalid_request",
-			                    "use one client authentication method, not two");
-			return -1;
+			return refuse(r, 400, "invalid_request",
+			              "use one client authentication method, not two");
 		}
 		if (http_basic_parse(auth.base, auth.len, hid, sizeof hid, hsecret, sizeof hsecret) !=
 		    HTTP_OK) {
-			unauthorized(req, "malformed Basic credentials");
-			return -1;
+			return unauthorized(r, "malformed Basic credentials");
 		}
 		if (id && strcmp(id, hid) != 0) {
-			response_send_error(req, 400, "invalid_request",
-			                    "client_id differs from the authenticated client");
-			return -1;
+			return refuse(r, 400, "invalid_request",
+			              "client_id differs from the authenticated client");
 		}
-		rc = check_client(req, t, hid, hsecret, c);
+		rc = check_client(t, hid, hsecret, c, r);
 		memset(hsecret, 0, sizeof hsecret);
 		return rc;
 	}
 	if (!id || !secret) {
-		unauthorized(req,
-		             "client authentication required (client_secret_basic or client_secret_post)");
-		return -1;
+		return unauthorized(
+		    r, "client authentication required (client_secret_basic or client_secret_post)");
 	}
 	if (strlen(id) > STORE_ID_MAX || strlen(secret) > OAUTH_SECRET_MAX) {
-		unauthorized(req, "client authentication failed");
-		return -1;
+		return unauthorized(r, "client authentication failed");
 	}
-	return check_client(req, t, id, secret, c);
+	return check_client(t, id, secret, c, r);
 }
 
 /* see oauth.h */
@@ -112,11 +122,25 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
 	struct sockaddr_storage ss;
 	const struct sockaddr *peer = NULL;
 	int64_t now = app_now(), retry;
+	struct refusal r = {0};
 	char *after;
+	int blocked;
 
+	if (client_auth(req, t, form, c, &r) == 0) {
+		t->client_id = response_pool_str(req, c->id, strlen(c->id));
+		return 0;
+	}
+	if (r.status == 503) {
+		oauth_store_unavailable(req);
+		return -1;
+	}
+	/* Every other refusal is a failed authentication; successes never count. */
 	if (response_peer(req, &ss))
 		peer = (const struct sockaddr *)&ss;
-	if (ratelimit_blocked(t->app->limits, RATELIMIT_CLIENT_AUTH, peer, now, &retry)) {
+	blocked = ratelimit_blocked(t->app->limits, RATELIMIT_CLIENT_AUTH, peer, now, &retry);
+	ratelimit_failed(t->app->limits, RATELIMIT_CLIENT_AUTH, peer, now);
+	metrics_client_auth_failure(t->app->metrics, t->index);
+	if (blocked) {
 		after = h2o_mem_alloc_pool(&req->pool, 24);
 		snprintf(after, 24, "%lld", (long long)retry);
 		response_add_header(req, "retry-after", after);
@@ -125,13 +149,10 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
 		metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_CLIENT_AUTH);
 		return -1;
 	}
-	if (client_auth(req, t, form, c) == 0)
-		return 0;
-	/* Every refusal but a store outage (503) is a failed authentication; successes never count. */
-	if (req->res.status == 400 || req->res.status == 401) {
-		ratelimit_failed(t->app->limits, RATELIMIT_CLIENT_AUTH, peer, now);
-		metrics_client_auth_failure(t->app->metrics, t->index);
-	}
+	if (r.status == 401)
+		response_add_header(req, "www-authenticate",
+		                    "Basic realm=\"identity-backend\", charset=\"UTF-8\"");
+	response_send_error(req, r.status, r.error, r.why);
 	return -1;
 }
 

@@ -1,8 +1,9 @@
 /*
  * routes.c: the route table, the response helpers and the operational handlers
- * (/ping, /health, /metrics) (see routes.h). /health and /metrics say what the
- * server is doing, never what it knows: no key material, no secret, no client
- * data.
+ * (/ping, /health) (see routes.h). /health says what the server is doing, never
+ * what it knows: no key material, no secret, no client data, and no counts of
+ * outcomes (sign-ins, lockouts, limits): those are for /metrics, which the public
+ * address never serves (server.h: METRICS_LISTEN).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,19 +82,6 @@ static void health_ready(h2o_req_t *req, app_thread *t)
 	response_send_cjson(req, store_ok && keys_ok ? 200 : 503, doc);
 }
 
-static void metrics_page(h2o_req_t *req, app_thread *t)
-{
-	size_t len;
-	char *text = metrics_render(t->app->metrics, &len);
-
-	if (!text) {
-		response_send_error(req, 503, "temporarily_unavailable", "out of memory");
-		return;
-	}
-	response_send_typed(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
-	free(text);
-}
-
 static void style(h2o_req_t *req, app_thread *t)
 {
 	(void)t;
@@ -105,7 +93,6 @@ static const route table[] = {
     {"/health", "GET", health},
     {"/health/live", "GET", health_live},
     {"/health/ready", "GET", health_ready},
-    {"/metrics", "GET", metrics_page},
     {"/.well-known/openid-configuration", "GET", wellknown_discovery},
     {"/.well-known/jwks.json", "GET", wellknown_jwks},
     {"/token", "POST, OPTIONS", token_endpoint},

@@ -1,8 +1,9 @@
 /*
  * routes.h: the issuer's HTTP surface: an exact-match table of path and method to
  * handler (the endpoints of oauth/endpoints.h and sso/endpoints.h, and /ping,
- * /health, /metrics here), then the static files (static.h). Every answer is JSON
- * with its content type (except /ping, "OK", /metrics, Prometheus text, and the
+ * /health here), then the static files (static.h); /metrics is not here but on
+ * its own listener (server.h). Every answer is JSON
+ * with its content type (except /ping, "OK", and the
  * sign-in pages, HTML: page.h); an unknown path is a JSON 404, a known path with
  * another method a JSON 405. A row's method is one method or a list in the Allow
  * header's form ("GET, POST"); HEAD goes with GET. Handlers run on their loop

@@ -208,6 +208,7 @@ void app_thread_tick(app_thread *t)
 		store_session_purge(t->db, now);
 		store_refresh_purge(t->db, now);
 		store_key_purge(t->db, now);
+		store_login_purge(t->db, now, t->app->cfg->lockout_seconds);
 	}
 }
 

@@ -22,6 +22,14 @@
 /* Most threads `--threads` may ask for. */
 #define SERVER_MAX_THREADS 64
 
+/* Open client connections a process holds at most by default (MAX_CONNECTIONS), and
+ * the most it may be set to. Each costs a descriptor and a few KiB (more with TLS);
+ * past it the kernel's backlog holds new connections until one closes. */
+#ifndef SERVER_CONNECTIONS_DEFAULT
+#define SERVER_CONNECTIONS_DEFAULT 1024
+#endif
+#define SERVER_CONNECTIONS_MAX 1000000
+
 /* What `serve` was asked to do, already validated. */
 typedef struct server_config {
 	char host[256]; /* numeric IPv4/IPv6 address to bind */
@@ -45,11 +53,17 @@ typedef struct server_config {
 	const char *verifier_dir;       /* VERIFIER_DIR: the verifier package, or NULL: found */
 	const char *tls_cert;           /* --tls-cert: PEM certificate chain, or NULL: plain HTTP */
 	const char *tls_key;            /* --tls-key: its PEM private key (with tls_cert) */
+	/* Connections and listeners (server.c). Defaults are set in cli_serve.c. */
+	unsigned max_connections; /* MAX_CONNECTIONS: open client connections, 1..SERVER_CONNECTIONS_MAX */
+	int http2;                /* HTTP2=on: HTTP/2 by ALPN on TLS; else HTTP/1.1 only */
+	int http2_cleartext;      /* HTTP2_CLEARTEXT=on: h2c Upgrade and prior-knowledge HTTP/2 without TLS */
+	char metrics_host[256];   /* METRICS_LISTEN: /metrics's own listener (numeric address), "" none */
+	uint16_t metrics_port;    /* its port; 0: no listener, and no /metrics anywhere */
 	/* Sign-in (the SSO flow). Defaults are set in cli_serve.c, in one place. */
 	struct password_params argon2; /* PASSWORD_ARGON2_*: cost of new hashes and of burns */
 	int64_t session_ttl;           /* SESSION_TTL_MINUTES: an SSO session's life, seconds */
 	int64_t code_ttl;              /* an authorization code's life, seconds (60) */
-	int64_t flow_ttl;              /* a login flow's life (the login page's), seconds (1800) */
+	int64_t flow_ttl;              /* a login flow's life (the login page's), seconds (600) */
 	int64_t refresh_ttl;           /* REFRESH_TOKEN_DAYS: a refresh grant's absolute life, seconds */
 	int64_t refresh_grace;   /* REFRESH_REUSE_GRACE_SECONDS: a lost answer's retry, seconds; 0 off */
 	int lockout_threshold;   /* LOGIN_LOCKOUT_THRESHOLD: failures that lock an account; 0 off */

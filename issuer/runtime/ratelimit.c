@@ -43,9 +43,12 @@
 /* An address as counted: IPv4 whole, IPv6 by its /64, IPv4-mapped IPv6 as IPv4. */
 struct addr {
 	uint64_t bits;
-	uint8_t family; /* 4 or 6; 0 in an empty slot */
+	uint64_t party; /* keyed hash of the party (ratelimit_remember); 0 for the address alone */
+	uint8_t family; /* 4 or 6, ADDR_NONE; 0 in an empty slot */
 	uint8_t where;
 };
+/* The family of every request whose address is unknown: one shared bucket. */
+#define ADDR_NONE 9
 
 struct slot {
 	struct addr a;
@@ -93,15 +96,18 @@ static uint64_t siphash(const uint64_t key[2], const uint64_t m[2])
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* peer as counted into *a; 0, or -1 for a NULL or non-IP peer (never limited). */
-static int addr_of(const struct sockaddr *peer, enum ratelimit_where w, struct addr *a)
+/* peer as counted into *a: a NULL or non-IP peer (a connection whose address
+ * could not be read) counts in one bucket shared by all such requests. */
+static void addr_of(const struct sockaddr *peer, enum ratelimit_where w, struct addr *a)
 {
 	const uint8_t *b;
 
 	memset(a, 0, sizeof *a);
 	a->where = (uint8_t)w;
-	if (peer == NULL)
-		return -1;
+	if (peer == NULL) {
+		a->family = ADDR_NONE;
+		return;
+	}
 	if (peer->sa_family == AF_INET) {
 		b = (const uint8_t *)&((const struct sockaddr_in *)(const void *)peer)->sin_addr;
 		a->family = 4;
@@ -115,21 +121,38 @@ static int addr_of(const struct sockaddr *peer, enum ratelimit_where w, struct a
 			a->family = 6;
 		}
 	} else {
-		return -1;
+		a->family = ADDR_NONE;
+		return;
 	}
 	for (int i = 0; i < (a->family == 4 ? 4 : 8); i++)
 		a->bits = a->bits << 8 | b[i];
-	return 0;
 }
 
 static int addr_eq(const struct addr *x, const struct addr *y)
 {
-	return x->bits == y->bits && x->family == y->family && x->where == y->where;
+	return x->bits == y->bits && x->party == y->party && x->family == y->family && x->where == y->where;
+}
+
+/* SipHash-2-4 of party, chained over 8-byte words; never 0 (0 is "no party"). */
+static uint64_t party_hash(const ratelimit *l, const char *party)
+{
+	uint64_t h = 0, m[2];
+	size_t n = strlen(party);
+
+	for (size_t i = 0; i <= n; i += 8) {
+		uint64_t w = 0;
+		for (size_t j = 0; j < 8 && i + j < n; j++)
+			w |= (uint64_t)(uint8_t)party[i + j] << (8 * j);
+		m[0] = h ^ w;
+		m[1] = (uint64_t)i << 8 | (uint64_t)n << 32;
+		h = siphash(l->key, m);
+	}
+	return h ? h : 1;
 }
 
 static struct slot *set_of(ratelimit *l, const struct addr *a)
 {
-	uint64_t m[2] = {a->bits, (uint64_t)a->family << 8 | a->where};
+	uint64_t m[2] = {a->bits ^ a->party, (uint64_t)a->family << 8 | a->where};
 
 	return &l->slot[siphash(l->key, m) % N_SETS * RATELIMIT_WAYS];
 }
@@ -174,8 +197,10 @@ ratelimit *ratelimit_new(const struct ratelimit_config *cfg)
 	}
 	wc_FreeRng(&rng);
 	for (int w = 0; w < RATELIMIT_COUNT; w++) {
-		int64_t win = cfg->window[w] >= 1 ? cfg->window[w] : 1;
-		l->max[w] = cfg->max_failures[w];
+		int64_t win = w == RATELIMIT_KNOWN  ? RATELIMIT_KNOWN_SECONDS
+		              : cfg->window[w] >= 1 ? cfg->window[w]
+		                                    : 1;
+		l->max[w] = w == RATELIMIT_KNOWN ? 1 : cfg->max_failures[w];
 		l->grain[w] = (win + RATELIMIT_BUCKETS - 1) / RATELIMIT_BUCKETS;
 		l->span[w] = (win + l->grain[w] - 1) / l->grain[w];
 	}
@@ -201,8 +226,9 @@ int ratelimit_blocked(ratelimit *l, enum ratelimit_where w, const struct sockadd
 
 	if (retry_after)
 		*retry_after = 0;
-	if (l == NULL || (unsigned)w >= RATELIMIT_COUNT || l->max[w] == 0 || addr_of(peer, w, &a))
+	if (l == NULL || (unsigned)w >= RATELIMIT_COUNT || l->max[w] == 0)
 		return 0;
+	addr_of(peer, w, &a);
 	if (now < 0)
 		now = 0;
 	set = set_of(l, &a);
@@ -231,15 +257,13 @@ int ratelimit_blocked(ratelimit *l, enum ratelimit_where w, const struct sockadd
 	return blocked;
 }
 
-/* see limits.h */
-void ratelimit_failed(ratelimit *l, enum ratelimit_where w, const struct sockaddr *peer, int64_t now)
+/* Count one event of a at now (a failure; for RATELIMIT_KNOWN, a success). */
+static void count(ratelimit *l, enum ratelimit_where w, const struct addr *ap, int64_t now)
 {
-	struct addr a;
+	struct addr a = *ap;
 	struct slot *set, *s = NULL;
 	int64_t cur;
 
-	if (l == NULL || (unsigned)w >= RATELIMIT_COUNT || l->max[w] == 0 || addr_of(peer, w, &a))
-		return;
 	if (now < 0)
 		now = 0;
 	cur = now / l->grain[w];
@@ -272,4 +296,80 @@ void ratelimit_failed(ratelimit *l, enum ratelimit_where w, const struct sockadd
 	if (s->count[cur % RING] < UINT32_MAX)
 		s->count[cur % RING]++;
 	pthread_mutex_unlock(&l->lock);
+}
+
+/* see limits.h */
+void ratelimit_failed(ratelimit *l, enum ratelimit_where w, const struct sockaddr *peer, int64_t now)
+{
+	struct addr a;
+
+	if (l == NULL || (unsigned)w >= RATELIMIT_COUNT || w == RATELIMIT_KNOWN || l->max[w] == 0)
+		return;
+	addr_of(peer, w, &a);
+	count(l, w, &a, now);
+}
+
+/* see limits.h */
+void ratelimit_forgive(ratelimit *l, enum ratelimit_where w, const struct sockaddr *peer, int64_t now)
+{
+	struct addr a;
+	struct slot *set;
+
+	if (l == NULL || (unsigned)w >= RATELIMIT_COUNT || w == RATELIMIT_KNOWN || l->max[w] == 0)
+		return;
+	addr_of(peer, w, &a);
+	set = set_of(l, &a);
+	pthread_mutex_lock(&l->lock);
+	for (int i = 0; i < RATELIMIT_WAYS; i++) {
+		struct slot *s = &set[i];
+		int64_t cur = now < 0 ? 0 : now / l->grain[w];
+
+		if (!addr_eq(&s->a, &a))
+			continue;
+		if (cur < s->last)
+			cur = s->last;
+		/* The newest live bucket that holds a count: the attempt's own, or close to it. */
+		for (int64_t b = s->last; b >= first_live(l, s, cur); b--)
+			if (s->count[b % RING]) {
+				s->count[b % RING]--;
+				break;
+			}
+		break;
+	}
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* see limits.h */
+void ratelimit_remember(ratelimit *l, const struct sockaddr *peer, const char *party, int64_t now)
+{
+	struct addr a;
+
+	if (l == NULL || party == NULL)
+		return;
+	addr_of(peer, RATELIMIT_KNOWN, &a);
+	a.party = party_hash(l, party);
+	count(l, RATELIMIT_KNOWN, &a, now);
+}
+
+/* see limits.h */
+int ratelimit_known(ratelimit *l, const struct sockaddr *peer, const char *party, int64_t now)
+{
+	struct addr a;
+	struct slot *set;
+	int known = 0;
+
+	if (l == NULL || party == NULL)
+		return 0;
+	addr_of(peer, RATELIMIT_KNOWN, &a);
+	a.party = party_hash(l, party);
+	set = set_of(l, &a);
+	pthread_mutex_lock(&l->lock);
+	for (int i = 0; i < RATELIMIT_WAYS && !known; i++) {
+		int64_t cur = (now < 0 ? 0 : now) / l->grain[RATELIMIT_KNOWN];
+
+		if (addr_eq(&set[i].a, &a))
+			known = live(l, &set[i], cur < set[i].last ? set[i].last : cur) > 0;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return known;
 }

@@ -1,17 +1,28 @@
 /*
  * server.c: H2O evloop threads, listeners, and the one request handler that
  * calls the route table serve handed in, then records metrics and the access log
- * (see server.h). Each thread owns an h2o_context_t, its loop and its listener;
- * the h2o_globalconf_t is built once and only read afterwards. The main thread
- * alone receives the signals (sigwait): SIGTERM or SIGINT set a flag every loop
- * checks between 100 ms rounds; SIGHUP reloads the TLS files (tls.h) and never
- * stops the server.
+ * (see server.h). Each thread owns an h2o_context_t, its loop and its copy of the
+ * listening socket; the h2o_globalconf_t is built once and only read afterwards.
+ * The main thread alone receives the signals (sigwait): SIGTERM or SIGINT set a
+ * flag every loop checks between 100 ms rounds; SIGHUP reloads the TLS files
+ * (tls.h) and never stops the server.
+ *
+ * Connections are accepted here, not by H2O: the client's address is taken from
+ * accept itself (a connection reset before its request is handled keeps it), the
+ * process holds at most max_connections of them (past it no thread accepts, and
+ * the kernel's backlog holds the rest), and running out of descriptors pauses
+ * accepting for SERVER_ACCEPT_BACKOFF_MS instead of retrying at once forever.
+ * METRICS_LISTEN is a listener of its own (loop 0 accepts there), whose one host
+ * answers /metrics alone; the public listener's host has no /metrics. Before any
+ * handler runs, an HTTP/1 request whose framing two readers could end at two
+ * places (framing.h) is answered 400 and its connection closed.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -19,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,43 +40,188 @@
 #include "runtime/app.h"
 #include "runtime/reqlog.h"
 #include "runtime/server.h"
+#include "http/framing.h"
 #include "http/response.h"
 #include "http/page.h"
 #include "http/static.h"
 #include "runtime/tls.h"
 
+struct loop;
+
+/* One listening socket as one loop sees it: its own descriptor (a dup), what it
+ * accepts for, and why it is not reading when it is not. Touched only by its
+ * loop's thread. */
+typedef struct listener {
+	int fd;                    /* -1: this loop does not accept here */
+	h2o_socket_t *sock;        /* NULL until the loop starts and once it stopped accepting */
+	h2o_accept_ctx_t accept;   /* its hosts: the public routes, or /metrics alone */
+	struct loop *w;            /* the loop it belongs to */
+	int counted;               /* its connections count against max_connections */
+	int tls;                   /* its connections are TLS (the context of the moment) */
+	int reading;               /* accepting now */
+	int full;                  /* stopped: the process holds max_connections */
+	h2o_timeout_entry_t retry; /* linked: stopped after accept ran out of descriptors */
+} listener;
+
 typedef struct loop {
 	pthread_t thread;
-	int fd;
 	h2o_context_t ctx;
-	h2o_accept_ctx_t accept;
-	h2o_socket_t *listener;
+	listener pub;          /* the public address (--listen) */
+	listener metrics;      /* METRICS_LISTEN, accepted by loop 0 alone */
+	h2o_timeout_t backoff; /* SERVER_ACCEPT_BACKOFF_MS, for listener.retry */
 	app_thread state;
 } loop;
 
 static h2o_globalconf_t config;
+/* Each listener sees one host of config; set by build_config, before any loop runs. */
+static h2o_hostconf_t *public_hosts[2], *metrics_hosts[2];
 static const server_routes *routes; /* set by build_config, before any loop runs */
 static atomic_int stopping;
 static int hsts;                          /* the issuer is https: every answer says so (RFC 6797) */
 static _Atomic(SSL_CTX *) tls_now;        /* the context new connections get; NULL: plain HTTP */
 static SSL_CTX *tls_old[SERVER_TLS_KEEP]; /* replaced ones: an accept may still be using one */
 static size_t tls_n_old;
+static atomic_uint open_conns;     /* counted connections open now, all loops together */
+static unsigned max_conns;         /* cfg->max_connections */
+static atomic_llong accept_warned; /* when running out of descriptors was last logged, ms */
 
-static void on_accept(h2o_socket_t *listener, const char *err)
+/* Accept on l when nothing holds it back; stop when something does. */
+static void update(listener *l);
+
+/* A slot for one more counted connection; 0 when the process holds max_conns. */
+static int take_slot(void)
 {
-	loop *w = listener->data;
-	h2o_socket_t *sock;
+	unsigned n = atomic_load(&open_conns);
 
-	if (err != NULL || (sock = h2o_evloop_socket_accept(listener)) == NULL)
+	do {
+		if (n >= max_conns)
+			return 0;
+	} while (!atomic_compare_exchange_weak(&open_conns, &n, n + 1));
+	return 1;
+}
+
+/* A counted connection closed (on l's thread): its slot is free, and l may accept
+ * again. Other loops see the room at their next round (at most 100 ms). */
+static void on_conn_close(void *data)
+{
+	listener *l = data;
+
+	atomic_fetch_sub(&open_conns, 1);
+	update(l);
+}
+
+static void on_retry(h2o_timeout_entry_t *entry)
+{
+	update(H2O_STRUCT_FROM_MEMBER(listener, retry, entry));
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* accept failed for want of descriptors or memory: stop accepting on l for
+ * SERVER_ACCEPT_BACKOFF_MS (the listening socket stays readable, so retrying at
+ * once would spin), and say so at most once a minute. */
+static void back_off(listener *l, int err)
+{
+	long long now = monotonic_ms(), last = atomic_load(&accept_warned);
+
+	h2o_timeout_link(l->w->ctx.loop, &l->w->backoff, &l->retry);
+	update(l);
+	if ((last == 0 || now - last >= 60000) && atomic_compare_exchange_strong(&accept_warned, &last, now))
+		fprintf(stderr,
+		        "{\"level\":\"warn\",\"msg\":\"cannot accept connections: %s; new connections wait "
+		        "in the backlog (raise the limit of open files, or lower MAX_CONNECTIONS)\"}\n",
+		        strerror(err));
+}
+
+static void on_accept(h2o_socket_t *listen_sock, const char *err)
+{
+	listener *l = listen_sock->data;
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof peer;
+	h2o_socket_t *sock;
+	int fd, one = 1;
+
+	if (err != NULL)
 		return;
-	w->accept.ssl_ctx = atomic_load(&tls_now);
-	h2o_accept(&w->accept, sock);
+	if (l->counted && !take_slot()) {
+		l->full = 1;
+		update(l);
+		return;
+	}
+	if ((fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) {
+		int e = errno;
+		if (l->counted)
+			atomic_fetch_sub(&open_conns, 1);
+		if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+			back_off(l, e);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	sock = h2o_evloop_socket_create(l->w->ctx.loop, fd, H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
+	/* The address accept gave, kept in the socket: H2O would ask getpeername when a
+	 * request wants it, and a connection reset by then has none (ENOTCONN), which
+	 * would leave its failed sign-in counted under no address. */
+	h2o_socket_setpeername(sock, (struct sockaddr *)&peer, len);
+	if (l->counted) {
+		sock->on_close.cb = on_conn_close;
+		sock->on_close.data = l;
+	}
+	l->accept.ssl_ctx = l->tls ? atomic_load(&tls_now) : NULL;
+	h2o_accept(&l->accept, sock);
+}
+
+static void update(listener *l)
+{
+	int on;
+
+	if (l->full && atomic_load(&open_conns) < max_conns)
+		l->full = 0;
+	on = l->sock && !l->full && !h2o_timeout_is_linked(&l->retry);
+	if (on == l->reading)
+		return;
+	if (on)
+		h2o_socket_read_start(l->sock, on_accept);
+	else
+		h2o_socket_read_stop(l->sock);
+	l->reading = on;
+}
+
+/* Start accepting on l (a listener with a descriptor) for loop w, for hosts. */
+static void listener_start(listener *l, loop *w, h2o_hostconf_t **hosts)
+{
+	l->w = w;
+	l->accept.ctx = &w->ctx;
+	l->accept.hosts = hosts;
+	l->retry.cb = on_retry;
+	l->sock = h2o_evloop_socket_create(w->ctx.loop, l->fd, H2O_SOCKET_FLAG_DONT_READ);
+	l->sock->data = l;
+	update(l);
+}
+
+/* Stop accepting on l for good, and close its descriptor. */
+static void listener_stop(listener *l)
+{
+	if (!l->sock)
+		return;
+	if (h2o_timeout_is_linked(&l->retry))
+		h2o_timeout_unlink(&l->retry);
+	if (l->reading)
+		h2o_socket_read_stop(l->sock);
+	h2o_socket_close(l->sock);
+	l->sock = NULL;
+	l->reading = 0;
 }
 
 /* The listening socket on host:port; -1 with errno set on failure. Not SO_REUSEPORT:
  * a second server started on a port in use must fail (EADDRINUSE), not silently
  * share the traffic. Every loop accepts on a dup of this one socket. */
-static int listen_on(const server_config *cfg)
+static int listen_on(const char *host, uint16_t port)
 {
 	struct sockaddr_storage ss = {0};
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
@@ -72,10 +229,10 @@ static int listen_on(const server_config *cfg)
 	socklen_t len;
 	int fd, one = 1;
 
-	if (inet_pton(AF_INET, cfg->host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET, in4->sin_port = htons(cfg->port), len = sizeof *in4;
-	} else if (inet_pton(AF_INET6, cfg->host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6, in6->sin6_port = htons(cfg->port), len = sizeof *in6;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET, in4->sin_port = htons(port), len = sizeof *in4;
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6, in6->sin6_port = htons(port), len = sizeof *in6;
 	} else {
 		errno = EINVAL;
 		return -1;
@@ -102,21 +259,22 @@ static void *run_loop(void *arg)
 		kill(getpid(), SIGTERM); /* to the process: the main thread is in sigwait */
 		return NULL;
 	}
-	w->accept.ctx = &w->ctx;
-	w->accept.hosts = config.hosts;
-	w->listener = h2o_evloop_socket_create(w->ctx.loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
-	w->listener->data = w;
-	h2o_socket_read_start(w->listener, on_accept);
+	h2o_timeout_init(w->ctx.loop, &w->backoff, SERVER_ACCEPT_BACKOFF_MS);
+	listener_start(&w->pub, w, public_hosts);
+	if (w->metrics.fd >= 0)
+		listener_start(&w->metrics, w, metrics_hosts);
 	while (!atomic_load(&stopping)) {
 		h2o_evloop_run(w->ctx.loop, APP_LOG_FLUSH_MS);
+		update(&w->pub); /* a connection another loop held may have closed */
 		app_thread_tick(&w->state);
 		if (w->state.log_len &&
 		    h2o_now(w->ctx.loop) - (uint64_t)w->state.log_flushed_ms >= APP_LOG_FLUSH_MS)
 			app_log_flush(&w->state, (int64_t)h2o_now(w->ctx.loop));
 	}
 	/* Stop accepting, ask keep-alive connections to close, let requests in flight finish. */
-	h2o_socket_read_stop(w->listener);
-	h2o_socket_close(w->listener);
+	listener_stop(&w->pub);
+	listener_stop(&w->metrics);
+	h2o_timeout_dispose(w->ctx.loop, &w->backoff);
 	h2o_context_request_shutdown(&w->ctx);
 	for (int i = 0; i < 5; i++) /* 500 ms: our handlers answer in microseconds */
 		h2o_evloop_run(w->ctx.loop, 100);
@@ -170,13 +328,65 @@ static void log_request(h2o_req_t *req, app_thread *t, double secs)
 		app_log(t, line, len, now_ms);
 }
 
-/* The single H2O handler: every path goes through the route table; then metrics and the log. */
+/* The metrics and the access log line of a request that has its answer. */
+static void account(h2o_req_t *req, app_thread *t, size_t route, const struct timespec *t0)
+{
+	double secs = seconds_since(t0);
+
+	metrics_request(t->app->metrics, t->index, route, req->res.status, secs);
+	if (t->app->cfg->access_log)
+		log_request(req, t, secs);
+}
+
+/* A request answered later (a password check on the worker pool): accounted for
+ * when the request is disposed of, after its answer went out, with its status and
+ * its whole time (0 when the client left before any answer). */
+struct later {
+	h2o_req_t *req;
+	app_thread *t;
+	size_t route;
+	struct timespec t0;
+};
+
+static void account_later(void *arg)
+{
+	struct later *l = arg;
+	const char *client = l->t->client_id;
+
+	l->t->client_id = NULL;
+	account(l->req, l->t, l->route, &l->t0);
+	l->t->client_id = client;
+}
+
+/*
+ * 400, and the connection closed after it, for an HTTP/1 request whose head frames
+ * its body ambiguously (framing.h); 0 when it does not. H2O has read the request
+ * by now and left its head at the start of the socket's input (it consumes it
+ * after the answer), so the head is checked as the client sent it.
+ */
+static int refused_framing(h2o_req_t *req)
+{
+	h2o_socket_t *sock;
+	enum framing f;
+
+	if (req->version >= 0x200 || !req->conn->callbacks->get_socket ||
+	    !(sock = req->conn->callbacks->get_socket(req->conn)) || !sock->input)
+		return 0;
+	if ((f = framing_check(sock->input->bytes, sock->input->size)) == FRAMING_OK)
+		return 0;
+	req->http1_is_persistent = 0; /* whatever follows on this connection is never read */
+	response_send_error(req, 400, "invalid_request", framing_reason(f));
+	return 1;
+}
+
+/* The single H2O handler of the public listener: every path goes through the route
+ * table; then metrics and the log. */
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	app_thread *t = app_thread_of(req);
 	struct timespec t0;
 	size_t route;
-	double secs;
+	struct later *l;
 
 	(void)self;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -184,29 +394,93 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	response_json_reset();
 	if (hsts)
 		response_add_header(req, "strict-transport-security", "max-age=31536000");
-	route = routes->dispatch(req, t);
-	secs = seconds_since(&t0);
-	metrics_request(t->app->metrics, t->index, route, req->res.status, secs);
-	if (t->app->cfg->access_log)
-		log_request(req, t, secs);
+	route = refused_framing(req) ? routes->n - 1 : routes->dispatch(req, t);
+	if (req->res.status == 0) {
+		l = h2o_mem_alloc_shared(&req->pool, sizeof *l, account_later);
+		*l = (struct later){.req = req, .t = t, .route = route, .t0 = t0};
+	} else {
+		account(req, t, route, &t0);
+	}
 	t->client_id = NULL;
 	return 0;
 }
 
-static void build_config(const server_routes *r)
+/* The handler of the METRICS_LISTEN listener: GET /metrics, nothing else. Neither
+ * counted in the request metrics nor logged (a scrape every few seconds would be
+ * most of the log). */
+static int on_metrics_req(h2o_handler_t *self, h2o_req_t *req)
 {
-	h2o_hostconf_t *host;
-	h2o_pathconf_t *path;
-	h2o_handler_t *handler;
+	app_thread *t = app_thread_of(req);
+	size_t len;
+	char *text;
 
+	(void)self;
+	response_json_reset();
+	if (refused_framing(req))
+		return 0;
+	if (!h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/metrics"))) {
+		response_send_error(req, 404, "not_found", "this listener serves /metrics alone");
+	} else if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
+	           !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
+		response_add_header(req, "allow", "GET");
+		response_send_error(req, 405, "method_not_allowed",
+		                    "this endpoint does not take that method");
+	} else if (!(text = metrics_render(t->app->metrics, &len))) {
+		response_send_error(req, 503, "temporarily_unavailable", "out of memory");
+	} else {
+		response_send_typed(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+		free(text);
+	}
+	return 0;
+}
+
+/* A host of config whose every path goes to on_req_fn; it is alone in *list. */
+static void add_host(const char *name, int (*on_req_fn)(h2o_handler_t *, h2o_req_t *),
+                     h2o_hostconf_t *list[2])
+{
+	h2o_hostconf_t *host = h2o_config_register_host(&config, h2o_iovec_init(name, strlen(name)), 65535);
+	h2o_handler_t *handler = h2o_create_handler(h2o_config_register_path(host, "/", 0), sizeof *handler);
+
+	handler->on_req = on_req_fn;
+	list[0] = host;
+	list[1] = NULL;
+}
+
+static void build_config(const server_config *cfg, const server_routes *r)
+{
 	routes = r;
+	max_conns = cfg->max_connections ? cfg->max_connections : SERVER_CONNECTIONS_DEFAULT;
 	h2o_config_init(&config);
 	config.max_request_entity_size = SERVER_MAX_BODY;
 	config.server_name = h2o_iovec_init(H2O_STRLIT("identity-backend"));
-	host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-	path = h2o_config_register_path(host, "/", 0);
-	handler = h2o_create_handler(path, sizeof *handler);
-	handler->on_req = on_req;
+	/* Without TLS, HTTP/2 by "Upgrade: h2c" or by its preface ("PRI * HTTP/2.0")
+	 * only when asked for: H2O gates both on this one switch (lib/http1.c). */
+	config.http1.upgrade_to_http2 = cfg->http2_cleartext;
+	/* Each listener's accept context names its one host: a Host header can never
+	 * reach the other listener's handler. */
+	add_host("default", on_req, public_hosts);
+	if (cfg->metrics_port)
+		add_host("metrics", on_metrics_req, metrics_hosts);
+}
+
+/* Room in the process's limit of open files for max_connections and what the server
+ * keeps open besides (SERVER_FD_RESERVE, and a few per thread): the soft limit is
+ * raised as far as the hard one allows; when even that is too low, it says so, and
+ * connections past it wait in the backlog (back_off). */
+static void fit_open_files(const server_config *cfg)
+{
+	rlim_t want = (rlim_t)max_conns + SERVER_FD_RESERVE + 8 * (rlim_t)cfg->threads;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= want)
+		return;
+	fprintf(stderr,
+	        "{\"level\":\"warn\",\"msg\":\"the limit of open files (%llu) is below what "
+	        "MAX_CONNECTIONS=%u needs (%llu): connections past it wait in the backlog\"}\n",
+	        (unsigned long long)rl.rlim_cur, max_conns, (unsigned long long)want);
 }
 
 /* SIGHUP: load the TLS files again; new connections get the new context. */
@@ -220,7 +494,7 @@ static void reload_tls(const server_config *cfg)
 		                "from the store)\"}\n");
 		return;
 	}
-	if (!(next = tls_context_new(cfg->tls_cert, cfg->tls_key, err, sizeof err))) {
+	if (!(next = tls_context_new(cfg->tls_cert, cfg->tls_key, cfg->http2, err, sizeof err))) {
 		fprintf(stderr,
 		        "{\"level\":\"error\",\"msg\":\"SIGHUP: the TLS files did not load; the previous "
 		        "certificate stays\",\"reason\":\"%s\"}\n",
@@ -282,12 +556,69 @@ fail:
 	return NULL;
 }
 
+/* "host:port", IPv6 in brackets, into buf. */
+static const char *host_port(const char *host, uint16_t port, char *buf, size_t len)
+{
+	int v6 = strchr(host, ':') != NULL;
+
+	snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
+	return buf;
+}
+
+/*
+ * Bind the public address (one socket, a dup for each loop) and METRICS_LISTEN's
+ * (loop 0 accepts there alone), or neither: 0, -1 when the public address cannot
+ * be bound, SERVER_BAD_CONFIG when METRICS_LISTEN's cannot; a line on stderr.
+ */
+static int bind_listeners(const server_config *cfg, loop *w)
+{
+	char addr[300];
+	int mfd = -1;
+	unsigned i = 0;
+
+	for (; i < cfg->threads; i++) {
+		w[i].pub.counted = 1;
+		w[i].pub.tls = cfg->tls_cert != NULL;
+		w[i].metrics.fd = -1;
+		if ((w[i].pub.fd =
+		         i ? fcntl(w[0].pub.fd, F_DUPFD_CLOEXEC, 0) : listen_on(cfg->host, cfg->port)) < 0)
+			break;
+	}
+	if (i < cfg->threads) {
+		fprintf(stderr, "identity-backend serve: cannot listen on %s: %s\n",
+		        host_port(cfg->host, cfg->port, addr, sizeof addr), strerror(errno));
+		while (i--)
+			close(w[i].pub.fd);
+		return -1;
+	}
+	if (cfg->metrics_port && (mfd = listen_on(cfg->metrics_host, cfg->metrics_port)) < 0) {
+		fprintf(stderr, "identity-backend serve: cannot listen on METRICS_LISTEN %s: %s\n",
+		        host_port(cfg->metrics_host, cfg->metrics_port, addr, sizeof addr), strerror(errno));
+		for (i = 0; i < cfg->threads; i++)
+			close(w[i].pub.fd);
+		return SERVER_BAD_CONFIG;
+	}
+	w[0].metrics.fd = mfd;
+	return 0;
+}
+
+/* Close what bind_listeners opened (before any loop took them over). */
+static void close_listeners(const server_config *cfg, loop *w)
+{
+	for (unsigned i = 0; i < cfg->threads; i++)
+		close(w[i].pub.fd);
+	if (w[0].metrics.fd >= 0)
+		close(w[0].metrics.fd);
+}
+
 /* see server.h */
 int server_run(const server_config *cfg, const server_routes *r)
 {
 	static loop loops[SERVER_MAX_THREADS];
+	char addr[300], maddr[sizeof addr + 16] = "";
 	sigset_t set;
 	unsigned started = 0;
+	int rc;
 	app *a;
 
 	response_json_init(); /* before any thread builds JSON: the app makes its key set */
@@ -296,30 +627,25 @@ int server_run(const server_config *cfg, const server_routes *r)
 	page_set_base(cfg->issuer_path);
 	if (cfg->tls_cert) {
 		char err[512];
-		SSL_CTX *ctx = tls_context_new(cfg->tls_cert, cfg->tls_key, err, sizeof err);
+		SSL_CTX *ctx = tls_context_new(cfg->tls_cert, cfg->tls_key, cfg->http2, err, sizeof err);
 		if (!ctx) {
 			fprintf(stderr, "identity-backend serve: %s\n", err);
-			return SERVER_BAD_TLS;
+			return SERVER_BAD_CONFIG;
 		}
 		atomic_store(&tls_now, ctx);
 	}
 	hsts = strncmp(cfg->issuer, "https://", 8) == 0;
-	for (unsigned i = 0; i < cfg->threads; i++) {
-		if ((loops[i].fd = i ? fcntl(loops[0].fd, F_DUPFD_CLOEXEC, 0) : listen_on(cfg)) < 0) {
-			fprintf(stderr, "identity-backend serve: cannot listen on %s:%u: %s\n", cfg->host,
-			        cfg->port, strerror(errno));
-			while (i--)
-				close(loops[i].fd);
-			return -1;
-		}
+	if ((rc = bind_listeners(cfg, loops)) != 0) {
+		SSL_CTX_free(atomic_exchange(&tls_now, NULL));
+		return rc;
 	}
 	if (!(a = start_app(cfg, r, loops))) {
-		for (unsigned i = 0; i < cfg->threads; i++)
-			close(loops[i].fd);
+		close_listeners(cfg, loops);
 		return -1;
 	}
 	static_init(cfg->www_dir, cfg->verifier_dir);
-	build_config(r);
+	build_config(cfg, r);
+	fit_open_files(cfg);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -333,10 +659,15 @@ int server_run(const server_config *cfg, const server_routes *r)
 		fprintf(stderr, "identity-backend serve: cannot start thread %u\n", started);
 		raise(SIGTERM);
 	}
+	if (cfg->metrics_port)
+		snprintf(maddr, sizeof maddr, ",\"metrics\":\"%s\"",
+		         host_port(cfg->metrics_host, cfg->metrics_port, addr, sizeof addr));
 	fprintf(stderr,
-	        "{\"msg\":\"listening\",\"address\":\"%s%s%s:%u\",\"threads\":%u,\"issuer\":\"%s\"}\n",
-	        strchr(cfg->host, ':') ? "[" : "", cfg->host, strchr(cfg->host, ':') ? "]" : "", cfg->port,
-	        cfg->threads, cfg->issuer);
+	        "{\"msg\":\"listening\",\"address\":\"%s\",\"threads\":%u,\"issuer\":\"%s\","
+	        "\"max_connections\":%u,\"http2\":%s,\"http2_cleartext\":%s%s}\n",
+	        host_port(cfg->host, cfg->port, addr, sizeof addr), cfg->threads, cfg->issuer, max_conns,
+	        cfg->tls_cert && cfg->http2 ? "true" : "false", cfg->http2_cleartext ? "true" : "false",
+	        maddr);
 	wait_for_stop(cfg, loops, started);
 	stop_app(a, loops, cfg->threads);
 	SSL_CTX_free(atomic_exchange(&tls_now, NULL));

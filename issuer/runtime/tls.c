@@ -23,8 +23,11 @@ static const char *ssl_reason(char *buf, size_t len)
 }
 
 /* see tls.h */
-SSL_CTX *tls_context_new(const char *cert_file, const char *key_file, char *err, size_t errlen)
+SSL_CTX *tls_context_new(const char *cert_file, const char *key_file, int http2, char *err, size_t errlen)
 {
+	/* h2o_alpn_protocols: h2 first, then http/1.1. Without HTTP/2, http/1.1 alone: a client
+	 * that offers only h2 gets no ALPN answer, and HTTP/1.1. */
+	static const h2o_iovec_t http1_only[] = {{H2O_STRLIT("http/1.1")}, {NULL, 0}};
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	char why[256];
 
@@ -54,7 +57,7 @@ SSL_CTX *tls_context_new(const char *cert_file, const char *key_file, char *err,
 		snprintf(err, errlen, "%s does not match the certificate in %s", key_file, cert_file);
 		goto fail;
 	}
-	h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+	h2o_ssl_register_alpn_protocols(ctx, http2 ? h2o_alpn_protocols : http1_only);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);

@@ -206,6 +206,31 @@ static void unavailable(h2o_req_t *req, app_thread *t, const struct store_flow *
 	               "the server cannot complete the request now; try again");
 }
 
+/*
+ * Each flow a browser without a session makes us store is counted for its
+ * address, and past LOGIN_FLOWS_PER_ADDRESS in the window the address gets a 429
+ * page instead: an anonymous flood of /authorize fills no disk (each flow is a
+ * row of about a kilobyte, kept for the flow's short life). 1 after answering.
+ */
+static int flow_flood(h2o_req_t *req, app_thread *t, int64_t now)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr *sa = response_peer(req, &ss) ? (const struct sockaddr *)&ss : NULL;
+	int64_t retry = 0;
+	char after[24];
+
+	if (!ratelimit_blocked(t->app->limits, RATELIMIT_FLOW, sa, now, &retry)) {
+		ratelimit_failed(t->app->limits, RATELIMIT_FLOW, sa, now);
+		return 0;
+	}
+	metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_LOGIN);
+	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
+	response_add_header(req, "retry-after", after);
+	page_error(req, 429, "Too many sign-ins",
+	           "Too many sign-ins were started from your network; try again in a few minutes.");
+	return 1;
+}
+
 /* Store flow f (signed in already when s is not NULL) and answer with its page. */
 static void start_flow(h2o_req_t *req, app_thread *t, struct store_flow *f, const struct store_session *s,
                        const char *login_hint)
@@ -214,13 +239,16 @@ static void start_flow(h2o_req_t *req, app_thread *t, struct store_flow *f, cons
 	struct store_user u;
 	int64_t now = app_now();
 
+	if (!s && flow_flood(req, t, now))
+		return;
+
 	f->browser_hash_len = SECRET_HASH_LEN;
 	f->created_at = now;
 	f->expires_at = now + t->app->cfg->flow_ttl;
 	if (s && store_user_get(t->db, s->user_id, &u) != STORE_OK)
 		s = NULL; /* the user is gone: sign in again */
 	if (s) {
-		snprintf(f->user_id, sizeof f->user_id, "%s", s->user_id);
+		snprintf(f->user_id, sizeof f->user_id, "%.*s", (int)sizeof f->user_id - 1, s->user_id);
 		f->auth_time = s->auth_time;
 	}
 	if (cookie_browser_ensure(req, t, f->browser_hash) || flow_ids(t, f, id, csrf) ||
@@ -235,9 +263,27 @@ static void start_flow(h2o_req_t *req, app_thread *t, struct store_flow *f, cons
 	memset(csrf, 0, sizeof csrf);
 }
 
-/* With a valid request in f: a code now (SSO), an error for prompt=none, or a flow. */
+/* The request's id_token_hint, if any, into sub: 0, or -1 after redirecting with
+ * invalid_request when it is not an ID token this issuer gave this client. */
+static int read_hint(h2o_req_t *req, app_thread *t, const http_form *q, const struct store_client *c,
+                     const struct store_flow *f, char sub[STORE_ID_MAX + 1])
+{
+	const char *hint = http_form_get(q, "id_token_hint");
+	char client[STORE_ID_MAX + 1];
+
+	if (!hint || !*hint || session_hint(t, hint, c->id, sub, client) == 0)
+		return 0;
+	redirect_error(req, t, f->redirect_uri, f->state, "invalid_request",
+	               "id_token_hint is not an ID token this server issued to this client");
+	return -1;
+}
+
+/* With a valid request in f: a code now (SSO), an error for prompt=none, or a flow.
+ * hint_sub: the subject of the request's id_token_hint, or NULL: a session of
+ * anyone else does not count (OIDC Core §3.1.2.1): sign in again, or
+ * login_required with prompt=none. */
 static void decide(h2o_req_t *req, app_thread *t, const struct store_client *c, struct store_flow *f,
-                   int none, const char *login_hint)
+                   int none, const char *login_hint, const char *hint_sub)
 {
 	int64_t now = app_now();
 	struct store_session s;
@@ -250,7 +296,8 @@ static void decide(h2o_req_t *req, app_thread *t, const struct store_client *c, 
 	}
 	/* OIDC Core §3.1.2.1: max_age=0 is prompt=login. */
 	login = e != STORE_OK || (f->prompt & STORE_PROMPT_LOGIN) || f->max_age == 0 ||
-	        (f->max_age > 0 && now - s.auth_time > f->max_age);
+	        (f->max_age > 0 && now - s.auth_time > f->max_age) ||
+	        (hint_sub && strcmp(hint_sub, s.user_id) != 0);
 	if (!login && (consent = consent_needed(t, c, s.user_id, f->scope, f->prompt)) < 0) {
 		unavailable(req, t, f);
 		return;
@@ -260,7 +307,7 @@ static void decide(h2o_req_t *req, app_thread *t, const struct store_client *c, 
 		               login ? "login_required" : "consent_required",
 		               login ? "the user must sign in" : "the user must consent");
 	else if (!login && !consent)
-		redirect_code(req, t, f, s.user_id, s.auth_time);
+		redirect_code(req, t, f, s.user_id, s.auth_time, s.id_hash);
 	else
 		start_flow(req, t, f, login ? NULL : &s, login_hint);
 }
@@ -273,6 +320,7 @@ void authorize_endpoint(h2o_req_t *req, app_thread *t)
 	struct store_client c;
 	struct store_flow *f = h2o_mem_alloc_pool(&req->pool, sizeof *f);
 	http_err e = flow_params(req, &q, &raw);
+	char hint_sub[STORE_ID_MAX + 1] = "";
 	int none;
 
 	memset(f, 0, sizeof *f);
@@ -286,6 +334,6 @@ void authorize_endpoint(h2o_req_t *req, app_thread *t)
 	}
 	if (known_client(req, t, http_form_get(&q, "client_id"), http_form_get(&q, "redirect_uri"), &c))
 		return;
-	if (read_request(req, t, &q, &c, f, &none) == 0)
-		decide(req, t, &c, f, none, http_form_get(&q, "login_hint"));
+	if (read_request(req, t, &q, &c, f, &none) == 0 && read_hint(req, t, &q, &c, f, hint_sub) == 0)
+		decide(req, t, &c, f, none, http_form_get(&q, "login_hint"), hint_sub[0] ? hint_sub : NULL);
 }

@@ -113,6 +113,25 @@ static int remember(app_thread *t, const struct store_flow *f, int64_t now)
 	return store_consent_put(t->db, f->user_id, f->client_id, all, now) == STORE_OK ? 0 : -1;
 }
 
+/* 0 when the browser still has a live session of the user who signed in for f
+ * (into *se); else -1 after answering: a consent page left open across a logout (or a
+ * session that expired, or another user's sign-in) cannot approve anything. */
+static int live_session(h2o_req_t *req, app_thread *t, const struct store_flow *f, int64_t now,
+                        struct store_session *se)
+{
+	store_err e = session_current(req, t, now, se);
+
+	if (e == STORE_OK && strcmp(se->user_id, f->user_id) == 0)
+		return 0;
+	if (e != STORE_OK && e != STORE_NOT_FOUND)
+		page_unavailable(req);
+	else
+		page_error(req, 400, "Sign-in expired",
+		           "You signed out, or your session ended, before this "
+		           "request was approved. Start again from your application.");
+	return -1;
+}
+
 /* see routes.h */
 void consent_endpoint(h2o_req_t *req, app_thread *t)
 {
@@ -120,6 +139,7 @@ void consent_endpoint(h2o_req_t *req, app_thread *t)
 	struct store_flow *f = h2o_mem_alloc_pool(&req->pool, sizeof *f);
 	uint8_t hash[SECRET_HASH_LEN];
 	int64_t now = app_now();
+	struct store_session se;
 	const char *decision;
 	int allow;
 
@@ -135,6 +155,8 @@ void consent_endpoint(h2o_req_t *req, app_thread *t)
 		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
+	if (live_session(req, t, f, now, &se))
+		return;
 	if (allow && remember(t, f, now)) {
 		page_unavailable(req);
 		return;
@@ -142,7 +164,7 @@ void consent_endpoint(h2o_req_t *req, app_thread *t)
 	if (store_flow_take(t->db, hash, SECRET_HASH_LEN, now, f) != STORE_OK)
 		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 	else if (allow)
-		redirect_code(req, t, f, f->user_id, f->auth_time);
+		redirect_code(req, t, f, f->user_id, f->auth_time, se.id_hash);
 	else
 		redirect_error(req, t, f->redirect_uri, f->state, "access_denied",
 		               "the user denied the request");

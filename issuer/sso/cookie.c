@@ -7,25 +7,37 @@
 
 #include "sso/cookie.h"
 
-/* The value of cookie name (one of ours: exactly SECRET_TEXT_LEN characters) into out; 0 or -1. */
-int cookie_get(h2o_req_t *req, const char *name, char out[SECRET_TEXT_LEN + 1])
+static int secure(app_thread *t)
 {
-	char v[SECRET_TEXT_LEN + 2];
+	return strncmp(t->app->cfg->issuer, "https://", 8) == 0;
+}
 
+/* name with the prefix of cookie.h into out (room for COOKIE_NAME_MAX bytes). */
+#define COOKIE_NAME_MAX 40
+static const char *full_name(app_thread *t, const char *name, char out[COOKIE_NAME_MAX])
+{
+	const char *p = t->app->cfg->issuer_path;
+	const char *prefix = !secure(t) ? "" : p && *p && strcmp(p, "/") != 0 ? "__Secure-" : "__Host-";
+
+	snprintf(out, COOKIE_NAME_MAX, "%s%s", prefix, name);
+	return out;
+}
+
+/* see cookie.h */
+int cookie_get(h2o_req_t *req, app_thread *t, const char *name, char out[SECRET_TEXT_LEN + 1])
+{
+	char v[SECRET_TEXT_LEN + 2], full[COOKIE_NAME_MAX];
+
+	full_name(t, name, full);
 	for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, i)) != -1;) {
 		h2o_iovec_t h = req->headers.entries[i].value;
-		if (http_cookie_get(h.base, h.len, name, v, sizeof v) == HTTP_OK &&
+		if (http_cookie_get(h.base, h.len, full, v, sizeof v) == HTTP_OK &&
 		    strlen(v) == SECRET_TEXT_LEN) {
 			memcpy(out, v, SECRET_TEXT_LEN + 1);
 			return 0;
 		}
 	}
 	return -1;
-}
-
-static int secure(app_thread *t)
-{
-	return strncmp(t->app->cfg->issuer, "https://", 8) == 0;
 }
 
 /* The cookies' Path: the issuer URL's path, or "/". */
@@ -40,21 +52,21 @@ static const char *cookie_path(app_thread *t)
 void cookie_set(h2o_req_t *req, app_thread *t, const char *name, const char *value, int64_t max_age)
 {
 	char *c = h2o_mem_alloc_pool(&req->pool, 256);
-	char age[40] = "";
+	char age[40] = "", full[COOKIE_NAME_MAX];
 
 	if (max_age >= 0)
 		snprintf(age, sizeof age, "; Max-Age=%lld", (long long)max_age);
-	snprintf(c, 256, "%s=%s; Path=%s; HttpOnly; SameSite=Lax%s%s", name, value, cookie_path(t), age,
-	         secure(t) ? "; Secure" : "");
+	snprintf(c, 256, "%s=%s; Path=%s; HttpOnly; SameSite=Lax%s%s", full_name(t, name, full), value,
+	         cookie_path(t), age, secure(t) ? "; Secure" : "");
 	response_add_header(req, "set-cookie", c);
 }
 
 /* see cookie.h */
-int cookie_browser(h2o_req_t *req, uint8_t hash[SECRET_HASH_LEN])
+int cookie_browser(h2o_req_t *req, app_thread *t, uint8_t hash[SECRET_HASH_LEN])
 {
 	char v[SECRET_TEXT_LEN + 1];
 
-	if (cookie_get(req, BROWSER_COOKIE, v))
+	if (cookie_get(req, t, BROWSER_COOKIE, v))
 		return -1;
 	secret_hash(v, SECRET_TEXT_LEN, hash);
 	return 0;
@@ -65,7 +77,7 @@ int cookie_browser_ensure(h2o_req_t *req, app_thread *t, uint8_t hash[SECRET_HAS
 {
 	char v[SECRET_TEXT_LEN + 1];
 
-	if (cookie_browser(req, hash) == 0)
+	if (cookie_browser(req, t, hash) == 0)
 		return 0;
 	if (secret_generate(&t->rng, v))
 		return -1;

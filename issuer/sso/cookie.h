@@ -6,6 +6,11 @@
  *  - idb_session: the SSO session's random id, for cfg->session_ttl (session.h).
  * Both values are 256-bit random (secret.h); the store only ever sees their
  * SHA-256, and they are compared by hash in constant time.
+ *
+ * With an https issuer the names carry a prefix browsers enforce (RFC 6265bis
+ * §4.1.3): __Host- (Secure, Path=/, no Domain: no other host or path can set or
+ * shadow them) when the issuer URL has no path, else __Secure- (__Host- requires
+ * Path=/). An http issuer (tests, a first look on loopback) uses the bare names.
  */
 #ifndef ISSUER_SSO_COOKIE_H
 #define ISSUER_SSO_COOKIE_H
@@ -20,15 +25,15 @@
 #define SESSION_COOKIE "idb_session"
 #define BROWSER_COOKIE "idb_browser"
 
-/* The value of our cookie name (one of the two above: 256-bit random text) into out;
- * 1 when req carries a well-formed one, else 0. */
-int cookie_get(h2o_req_t *req, const char *name, char out[SECRET_TEXT_LEN + 1]);
+/* The value of our cookie name (one of the two above, under its prefix: 256-bit
+ * random text) into out; 0 when req carries a well-formed one, else -1. */
+int cookie_get(h2o_req_t *req, app_thread *t, const char *name, char out[SECRET_TEXT_LEN + 1]);
 
 /* Set cookie name=value on req's answer with max_age seconds (0: expire it now). */
 void cookie_set(h2o_req_t *req, app_thread *t, const char *name, const char *value, int64_t max_age);
 
 /* The SHA-256 of this browser's idb_browser cookie; 0, or -1 when it has none (or a malformed one). */
-int cookie_browser(h2o_req_t *req, uint8_t hash[SECRET_HASH_LEN]);
+int cookie_browser(h2o_req_t *req, app_thread *t, uint8_t hash[SECRET_HASH_LEN]);
 
 /* As cookie_browser, but a browser without the cookie gets a new one (Set-Cookie on
  * req's answer); 0, or -1 if the RNG failed. */

@@ -33,15 +33,17 @@ http_err flow_params(h2o_req_t *req, http_form *form, h2o_iovec_t *raw)
 	return http_form_parse(in.base, in.len, form, buf, HTTP_FORM_BUF_SIZE(in.len));
 }
 
-/* 1 when the request's Origin header is absent, "null" (a no-referrer page's own
- * form posts send that) or the issuer's origin; else 0. */
+/* 1 when the request's Origin header is absent (a client that is no browser) or
+ * the issuer's origin; else 0. "null" is refused: it is what sandboxed frames,
+ * data: and file: pages send, never our own pages (page.c's same-origin referrer
+ * policy makes their form posts carry the issuer's origin). */
 static int origin_ok(h2o_req_t *req, app_thread *t)
 {
 	ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1);
 	h2o_iovec_t o = i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
 	char ours[512];
 
-	if (!o.base || h2o_memis(o.base, o.len, H2O_STRLIT("null")))
+	if (!o.base)
 		return 1;
 	page_origin(t->app->cfg->issuer, ours, sizeof ours);
 	return o.len == strlen(ours) && memcmp(o.base, ours, o.len) == 0;
@@ -75,7 +77,7 @@ int flow_check(h2o_req_t *req, app_thread *t, const http_form *form, int64_t now
 		page_unavailable(req);
 		return -1;
 	}
-	ok = e == STORE_OK && cookie_browser(req, browser) == 0;
+	ok = e == STORE_OK && cookie_browser(req, t, browser) == 0;
 	ok = ok && f->browser_hash_len == SECRET_HASH_LEN &&
 	     jose_ct_equal(f->browser_hash, browser, SECRET_HASH_LEN);
 	ok = ok && hash_is(f->csrf_hash, f->csrf_hash_len, http_form_get(form, "csrf"));

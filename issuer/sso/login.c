@@ -6,11 +6,18 @@
  * other argon2id parameters is replaced after a successful check (the job hashes
  * the password again while it is at hand).
  *
+ * Every attempt is counted when it is submitted, before its check, for its
+ * username in the store (store.h login_admit: the account lockout, shared by
+ * replicas) and for its address here (ratelimit.h): attempts sent at once are
+ * counted at once, so no more than the threshold are ever checked per period,
+ * and a browser that leaves before the answer was counted all the same. A
+ * correct password clears the count, unless a lock came into force while it was
+ * being checked: then it is refused like a wrong one and the lock stays.
+ *
  * It must never tell a wrong password from an unknown username or a locked
- * account (one message, the same work: an unknown name burns an argon2id run, a
- * locked account is verified anyway), never keep a password beyond its job (the
- * copy is wiped), and never count a refused attempt nowhere: a failure is
- * recorded even when the browser left before the answer.
+ * account: one message, and the same work before the answer (the count is
+ * written for any name; an unknown name burns an argon2id run, a locked account
+ * burns one too), and never keep a password beyond its job (the copy is wiped).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +42,7 @@ struct login_job {
 	size_t password_len;
 	char hash[STORE_PASSWORD_HASH_MAX + 1]; /* "" for an unknown username: burn */
 	struct password_params burn;
-	int locked;                     /* the account was locked at submission: answer as a wrong password */
+	int locked;                     /* the attempt was not admitted: answer as a wrong password */
 	int ok;                         /* run: the password matched */
 	struct password_params current; /* cfg->argon2: the cost hashes should have */
 	char rehash[STORE_PASSWORD_HASH_MAX + 1]; /* run: a new hash at current, or "" */
@@ -44,6 +51,7 @@ struct login_job {
 	uint8_t flow_hash[SECRET_HASH_LEN];
 	char flow_id[SECRET_TEXT_LEN + 1], csrf[SECRET_TEXT_LEN + 1];
 	char username[STORE_USERNAME_MAX + 1]; /* as typed, to fill the form again */
+	char name[STORE_USERNAME_MAX + 1];     /* in ASCII lower case: the party known at an address */
 	struct sockaddr_storage peer;
 	int has_peer;
 };
@@ -61,6 +69,17 @@ void login_page(h2o_req_t *req, int status, const struct store_flow *f, const ch
 		page_origin(f->redirect_uri, origin, sizeof origin);
 	}
 	page_send(req, status, "login.html", v, sizeof v / sizeof v[0], origin);
+}
+
+/* username (at most STORE_USERNAME_MAX bytes) in ASCII lower case into name. */
+static void login_party(const char *username, char name[STORE_USERNAME_MAX + 1])
+{
+	size_t i = 0;
+
+	for (; username[i] && i < STORE_USERNAME_MAX; i++)
+		name[i] =
+		    username[i] >= 'A' && username[i] <= 'Z' ? (char)(username[i] - 'A' + 'a') : username[i];
+	name[i] = '\0';
 }
 
 static void job_free(struct login_job *j)
@@ -88,13 +107,14 @@ static void rehash(struct login_job *j)
 	wc_FreeRng(&rng);
 }
 
-/* On a worker: verify, or burn the same cost for an unknown username. */
+/* On a worker: verify, or burn the same cost for an unknown username or an
+ * attempt that was not admitted. */
 static void job_run(pool_job *pj)
 {
 	struct login_job *j = (struct login_job *)pj;
 
-	if (j->hash[0])
-		j->ok = password_verify(j->hash, j->password, j->password_len) && !j->locked;
+	if (j->hash[0] && !j->locked)
+		j->ok = password_verify(j->hash, j->password, j->password_len);
 	else
 		password_burn(&j->burn);
 	if (j->ok)
@@ -102,39 +122,58 @@ static void job_run(pool_job *pj)
 	memset(j->password, 0, j->password_len);
 }
 
-/* A failed attempt: counted for the account and the address, then the form again. */
+static const struct sockaddr *job_peer(const struct login_job *j)
+{
+	return j->has_peer ? (const struct sockaddr *)&j->peer : NULL;
+}
+
+/* A failed attempt (counted when submitted): the lock once the threshold is on
+ * record, then the form again. */
 static void failed(struct login_job *j, h2o_req_t *req, int64_t now)
 {
 	app_thread *t = j->t;
 	int64_t until = 0;
-	const struct sockaddr *sa = j->has_peer ? (const struct sockaddr *)&j->peer : NULL;
 
-	if (j->user.id[0] && !j->locked &&
-	    store_user_login_failed(t->db, j->user.id, now, t->app->cfg->lockout_threshold,
-	                            t->app->cfg->lockout_seconds, &until) == STORE_OK &&
-	    until > now)
+	if (!j->locked &&
+	    store_login_failed(t->db, j->username, now, t->app->cfg->lockout_threshold,
+	                       t->app->cfg->lockout_seconds, &until) == STORE_OK &&
+	    until > 0)
 		metrics_lockout(t->app->metrics, t->index);
-	ratelimit_failed(t->app->limits, RATELIMIT_LOGIN, sa, now);
-	metrics_login(t->app->metrics, t->index, j->locked ? METRICS_LOGIN_LOCKED : METRICS_LOGIN_FAILED);
+	metrics_login(j->t->app->metrics, j->t->index,
+	              j->locked ? METRICS_LOGIN_LOCKED : METRICS_LOGIN_FAILED);
 	if (req)
 		login_page(req, 200, &j->flow, j->flow_id, j->csrf, j->username, WRONG);
 }
 
-/* The right password: a session, then the consent page or the code. */
+/* The right password: its attempt taken back (refused instead when a lock came
+ * into force meanwhile), a session, then the consent page or the code. */
 static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 {
 	app_thread *t = j->t;
 	struct store_client c;
 	struct store_flow taken;
+	uint8_t sid[SECRET_HASH_LEN];
+	store_err e = store_login_clear(t->db, j->username, now);
 	int consent;
 
-	store_user_login_ok(t->db, j->user.id);
+	if (e == STORE_CONFLICT) {
+		j->locked = 1;
+		failed(j, req, now);
+		return;
+	}
+	if (e != STORE_OK) {
+		if (req)
+			page_unavailable(req);
+		return;
+	}
+	ratelimit_forgive(t->app->limits, RATELIMIT_LOGIN, job_peer(j), now);
+	ratelimit_remember(t->app->limits, job_peer(j), j->name, now);
 	if (j->rehash[0])
 		store_user_set_password(t->db, j->user.id, j->rehash); /* a failure keeps the old hash */
 	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_OK);
 	if (!req)
 		return;
-	if (session_start(req, t, j->user.id, now)) {
+	if (session_start(req, t, j->user.id, now, sid)) {
 		page_unavailable(req);
 		return;
 	}
@@ -155,7 +194,7 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
-	redirect_code(req, t, &taken, j->user.id, now);
+	redirect_code(req, t, &taken, j->user.id, now, sid);
 }
 
 /* Back on the loop. j->job.req is NULL when the browser left: record, answer nobody. */
@@ -192,10 +231,29 @@ static struct login_job *job_new(app_thread *t, const char *password, const stru
 	return j;
 }
 
-/* Look the user up and hand the check to the pool; the answer comes from job_done. */
+/* Count the attempt for its username (store) and its address: 0, or -1 when the
+ * store failed. j->locked when it was not admitted. */
+static int count_attempt(struct login_job *j, int64_t now)
+{
+	app_thread *t = j->t;
+	int admitted = 0, started = 0;
+	int64_t until = 0;
+
+	if (store_login_admit(t->db, j->username, now, t->app->cfg->lockout_threshold,
+	                      t->app->cfg->lockout_seconds, &admitted, &until, &started) != STORE_OK)
+		return -1;
+	if (started)
+		metrics_lockout(t->app->metrics, t->index);
+	j->locked = !admitted;
+	ratelimit_failed(t->app->limits, RATELIMIT_LOGIN, job_peer(j), now);
+	return 0;
+}
+
+/* Look the user up, count the attempt and hand the check to the pool; the
+ * answer comes from job_done. */
 static void check_password(h2o_req_t *req, app_thread *t, const http_form *form, const struct store_flow *f,
                            const uint8_t flow_hash[SECRET_HASH_LEN], const char *username,
-                           const char *password)
+                           const char *password, int64_t now)
 {
 	struct login_job *j = job_new(t, password, f);
 	store_err e;
@@ -208,31 +266,42 @@ static void check_password(h2o_req_t *req, app_thread *t, const http_form *form,
 	snprintf(j->flow_id, sizeof j->flow_id, "%s", http_form_get(form, "flow"));
 	snprintf(j->csrf, sizeof j->csrf, "%s", http_form_get(form, "csrf"));
 	snprintf(j->username, sizeof j->username, "%s", username);
+	login_party(username, j->name);
 	j->has_peer = response_peer(req, &j->peer);
 	e = store_user_get_by_name(t->db, username, &j->user);
-	if (e == STORE_OK) {
+	if (e == STORE_OK)
 		memcpy(j->hash, j->user.password_hash, sizeof j->hash);
-		j->locked = j->user.locked_until > app_now();
-	} else
+	else
 		memset(&j->user, 0, sizeof j->user);
-	if ((e != STORE_OK && e != STORE_NOT_FOUND) ||
+	if ((e != STORE_OK && e != STORE_NOT_FOUND) || count_attempt(j, now) ||
 	    pool_submit_req(t->app->workers, t->jobs, &j->job, req) != 0) {
 		job_free(j);
 		page_unavailable(req);
 	}
 }
 
-/* The per-address limit: 1 after answering 429 when this address failed too often. */
+/*
+ * The per-address limit: 1 after answering 429 when this address failed too
+ * often, unless the username signed in from this address before (ratelimit.h):
+ * others behind the same proxy or NAT cannot lock a known person out.
+ */
 static int limited(h2o_req_t *req, app_thread *t, const http_form *form, int64_t now)
 {
 	struct sockaddr_storage ss;
 	int has = response_peer(req, &ss);
+	const struct sockaddr *sa = has ? (struct sockaddr *)&ss : NULL;
+	const char *user = http_form_get(form, "username");
+	char name[STORE_USERNAME_MAX + 1];
 	int64_t retry = 0;
 	char msg[128], after[24];
 
-	if (!ratelimit_blocked(t->app->limits, RATELIMIT_LOGIN, has ? (struct sockaddr *)&ss : NULL, now,
-	                       &retry))
+	if (!ratelimit_blocked(t->app->limits, RATELIMIT_LOGIN, sa, now, &retry))
 		return 0;
+	if (user && strlen(user) <= STORE_USERNAME_MAX) {
+		login_party(user, name);
+		if (ratelimit_known(t->app->limits, sa, name, now))
+			return 0;
+	}
 	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_LIMITED);
 	metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_LOGIN);
 	snprintf(msg, sizeof msg, "Too many failed sign-ins from your network; try again in %lld minute%s.",
@@ -261,7 +330,7 @@ static void login_form(h2o_req_t *req, app_thread *t, const http_form *form)
 		           "Enter your username and your password.");
 		return;
 	}
-	check_password(req, t, form, f, hash, user, pw);
+	check_password(req, t, form, f, hash, user, pw, now);
 }
 
 static void login_post(h2o_req_t *req, app_thread *t)

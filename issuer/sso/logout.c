@@ -22,11 +22,6 @@
 #include "sso/redirect.h"
 #include "sso/session.h"
 
-/* How long after its expiry a hint still names its user (seconds): RPs log out late. */
-#ifndef LOGOUT_HINT_LEEWAY
-#define LOGOUT_HINT_LEEWAY (366 * 86400)
-#endif
-
 #define BAD_LOGOUT "This sign-out link is not valid. Go back to the application."
 
 /* What a logout request asked, checked. */
@@ -35,49 +30,6 @@ struct logout {
 	char client[STORE_ID_MAX + 1]; /* client_id, or the hint's azp/aud; "" */
 	char sub[STORE_ID_MAX + 1];    /* the valid hint's subject; "" without one */
 };
-
-/* An accept of jose_jwt_aud_any: the value is the client id ctx. */
-static int is_client(void *ctx, const char *v)
-{
-	return strcmp(v, ctx) == 0;
-}
-
-/* Verify hint (ours, our issuer, an ID token) and take its subject and client into l; 0 or -1. */
-static int read_hint(app_thread *t, const char *hint, const char *client_id, struct logout *l)
-{
-	const char *iss[] = {t->app->cfg->issuer};
-	/* Asymmetric only: the legacy HS256 secret never vouches for an ID token. */
-	jose_jwt_opts o = {.algs = JOSE_ALGS_ALL & ~JOSE_ALGS_HMAC,
-	                   .now = app_now(),
-	                   .leeway = LOGOUT_HINT_LEEWAY,
-	                   .issuers = iss,
-	                   .n_issuers = 1};
-	jose_jwt jwt;
-	jose_fail why;
-	const cJSON *aud;
-	const char *sub, *azp, *typ;
-	int rc = -1;
-
-	if (keyring_verify(t->app->keys, &o, hint, strlen(hint), &jwt, &why) != JOSE_OK)
-		return -1;
-	aud = jose_json_member(jwt.payload, "aud");
-	sub = jose_json_string(jwt.payload, "sub");
-	azp = jose_json_string(jwt.payload, "azp");
-	typ = jose_json_string(jwt.header, "typ");
-	if (!sub || strlen(sub) > STORE_ID_MAX || (typ && strcmp(typ, "at+jwt") == 0))
-		goto out;
-	if (client_id && !jose_jwt_aud_any(aud, is_client, (void *)client_id))
-		goto out;
-	if (!client_id)
-		client_id = azp ? azp : cJSON_IsString(aud) ? aud->valuestring : NULL;
-	snprintf(l->client, sizeof l->client, "%s",
-	         client_id && strlen(client_id) <= STORE_ID_MAX ? client_id : "");
-	snprintf(l->sub, sizeof l->sub, "%s", sub);
-	rc = 0;
-out:
-	jose_jwt_clear(&jwt);
-	return rc;
-}
 
 /* Read and check the request into l; 0, or -1 after an error page. */
 static int read_logout(h2o_req_t *req, app_thread *t, const http_form *q, struct logout *l)
@@ -93,7 +45,7 @@ static int read_logout(h2o_req_t *req, app_thread *t, const http_form *q, struct
 		id = NULL; /* the confirmation form sends empty fields */
 	if (l->uri && !*l->uri)
 		l->uri = NULL;
-	if ((id && strlen(id) > STORE_ID_MAX) || (hint && read_hint(t, hint, id, l))) {
+	if ((id && strlen(id) > STORE_ID_MAX) || (hint && session_hint(t, hint, id, l->sub, l->client))) {
 		page_error(req, 400, "Invalid sign-out request", BAD_LOGOUT);
 		return -1;
 	}
@@ -128,13 +80,13 @@ static void form_token(const uint8_t browser[SECRET_HASH_LEN], char out[SECRET_T
 }
 
 /* 1 when the request is the confirmation form's POST with this browser's token. */
-static int confirmed(h2o_req_t *req, const http_form *q)
+static int confirmed(h2o_req_t *req, app_thread *t, const http_form *q)
 {
 	const char *csrf = http_form_get(q, "csrf");
 	uint8_t browser[SECRET_HASH_LEN];
 	char want[SECRET_TEXT_LEN + 1];
 
-	if (!csrf || strlen(csrf) != SECRET_TEXT_LEN || cookie_browser(req, browser))
+	if (!csrf || strlen(csrf) != SECRET_TEXT_LEN || cookie_browser(req, t, browser))
 		return 0;
 	form_token(browser, want);
 	return jose_ct_equal(want, csrf, SECRET_TEXT_LEN);
@@ -179,15 +131,18 @@ void logout_endpoint(h2o_req_t *req, app_thread *t)
 		page_unavailable(req);
 		return;
 	}
-	if (post && http_form_get(&q, "csrf") && !confirmed(req, &q)) {
+	if (post && http_form_get(&q, "csrf") && !confirmed(req, t, &q)) {
 		page_error(req, 400, "Sign-out expired", "This sign-out page has expired; please try again.");
 		return;
 	}
-	if (e == STORE_OK && !(l.sub[0] && strcmp(l.sub, s.user_id) == 0) && !(post && confirmed(req, &q))) {
+	if (e == STORE_OK && !(l.sub[0] && strcmp(l.sub, s.user_id) == 0) && !(post && confirmed(req, t, &q))) {
 		confirm_page(req, t, &l);
 		return;
 	}
-	session_end(req, t);
+	if (session_end(req, t)) {
+		page_unavailable(req);
+		return;
+	}
 	if (l.uri) {
 		const char *p[] = {"state", l.state && *l.state ? l.state : NULL};
 		redirect_to(req, t, l.uri, p, 1, 0);

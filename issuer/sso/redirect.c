@@ -78,12 +78,14 @@ void redirect_error(h2o_req_t *req, app_thread *t, const char *uri, const char *
 
 /* see redirect.h */
 void redirect_code(h2o_req_t *req, app_thread *t, const struct store_flow *f, const char *user_id,
-                   int64_t auth_time)
+                   int64_t auth_time, const uint8_t *session_hash)
 {
-	struct store_code c = {.code_hash_len = SECRET_HASH_LEN, .auth_time = auth_time};
+	struct store_code c = {
+	    .code_hash_len = SECRET_HASH_LEN, .auth_time = auth_time, .session_hash_len = SECRET_HASH_LEN};
 	char code[SECRET_TEXT_LEN + 1];
 	const char *p[4] = {"code", code, "state", f->state[0] ? f->state : NULL};
 
+	memcpy(c.session_hash, session_hash, SECRET_HASH_LEN);
 	snprintf(c.client_id, sizeof c.client_id, "%s", f->client_id);
 	snprintf(c.user_id, sizeof c.user_id, "%s", user_id);
 	snprintf(c.redirect_uri, sizeof c.redirect_uri, "%s", f->redirect_uri);

@@ -61,16 +61,14 @@ static const struct store_col code_cols[] = {
     TEXT(A, code_challenge_method, 0),
     I64(A, auth_time, 0),
     I64(A, expires_at, 0),
+    BLOB(A, session_hash, session_hash_len),
 };
 TABLE(store_cols_code, "code", A, code_cols);
 #undef A
 
 #define U struct store_user
 static const struct store_col user_cols[] = {
-    TEXT(U, id, 0),          TEXT(U, username, 0),
-    TEXT(U, email, 1),       TEXT(U, password_hash, 0),
-    I64(U, created_at, 0),   INT(U, failed_logins, 0, INT_MAX),
-    I64(U, locked_until, 0),
+    TEXT(U, id, 0), TEXT(U, username, 0), TEXT(U, email, 1), TEXT(U, password_hash, 0), I64(U, created_at, 0),
 };
 TABLE(store_cols_user, "user", U, user_cols);
 #undef U
@@ -101,6 +99,7 @@ static const struct store_col refresh_cols[] = {
     I64(R, auth_time, 0),
     I64(R, created_at, 0),
     I64(R, expires_at, 0),
+    BLOB(R, session_hash, session_hash_len),
 };
 TABLE(store_cols_refresh, "refresh token", R, refresh_cols);
 #undef R

@@ -81,17 +81,18 @@ const struct store_raw_table store_raw_tables[] = {
     {"sessions", "id_hash, user_id, auth_time, expires_at", "btii"},
     {"auth_codes",
      "code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, "
-     "auth_time, expires_at, used",
-     "btttttttiii"},
+     "auth_time, expires_at, used, session_hash",
+     "btttttttiiib"},
     {"refresh_tokens",
      "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, used, revoked, "
-     "used_at, replaced_by",
-     "bttttiiiiiib"},
+     "used_at, replaced_by, session_hash",
+     "bttttiiiiiibb"},
     {"login_flows",
      "id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "
      "code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at",
      "bbbtttttttiitiii"},
     {"consents", "user_id, client_id, scope, granted_at", "ttti"},
+    {"login_attempts", "name, attempts, since, locked_until", "tiii"},
 };
 const size_t store_raw_n = sizeof store_raw_tables / sizeof store_raw_tables[0];
 

@@ -168,6 +168,8 @@ struct store_code {
 	char code_challenge_method[STORE_ALG_MAX + 1]; /* "S256" */
 	int64_t auth_time;
 	int64_t expires_at;
+	uint8_t session_hash[STORE_HASH_MAX]; /* the browser session it was issued in; length 0: none */
+	size_t session_hash_len;
 };
 
 /* A person who signs in (`identity-backend user add`). */
@@ -177,8 +179,17 @@ struct store_user {
 	char email[STORE_EMAIL_MAX + 1];                 /* "" when none */
 	char password_hash[STORE_PASSWORD_HASH_MAX + 1]; /* argon2id PHC string (password.h) */
 	int64_t created_at;
-	int failed_logins;    /* consecutive failed logins since the last success */
-	int64_t locked_until; /* no login before this time; 0: never locked */
+};
+
+/*
+ * Sign-in attempts counted for one username (in any ASCII case), whether or not
+ * a user has that name: an unknown name is counted, locked and answered like a
+ * known one, so neither the answers nor the work done tell them apart.
+ */
+struct store_login {
+	int attempts;         /* attempts admitted since `since` */
+	int64_t since;        /* when the first of them came; 0: none on record */
+	int64_t locked_until; /* no attempt is admitted before this time; 0: no lock */
 };
 
 /* A browser session (the SSO cookie), stored by the hash of the cookie's value. */
@@ -240,6 +251,9 @@ struct store_refresh {
 	int64_t auth_time;               /* of the original sign-in, for refreshed ID tokens */
 	int64_t created_at;
 	int64_t expires_at;
+	uint8_t session_hash[STORE_HASH_MAX]; /* the browser session of its code (kept across
+	                                       * rotations); length 0: none */
+	size_t session_hash_len;
 };
 
 /*
@@ -379,26 +393,41 @@ struct store_ops {
 	 * get_by_name by username in any ASCII case; list goes in username order;
 	 * delete takes the username and removes the user's sessions, codes and
 	 * refresh tokens with it. set_password replaces the stored hash (a rehash
-	 * after login, or a reset; sessions stay: end them apart).
-	 *
-	 * Lockout. login_failed counts one failed login of user id at `now`, unless
-	 * the user is locked at `now` (locked_until > now: then nothing changes, so
-	 * failures during a lock neither count nor extend it). When the count reaches
-	 * threshold (> 0; 0 disables locking), the user is locked until
-	 * now + lock_seconds. The count is only reset by login_ok, so once a lock
-	 * ends, the next failure locks again at once. *locked_until (may be NULL)
-	 * gets the end of the lock in force after the call, or 0. login_ok resets
-	 * the count and any lock. login_failed, login_ok and set_password:
-	 * NOT_FOUND for an unknown id. */
+	 * after login, or a reset; sessions stay: end them apart); NOT_FOUND for an
+	 * unknown id. */
 	store_err (*user_put)(store *s, const struct store_user *u);
 	store_err (*user_get)(store *s, const char *id, struct store_user *out);
 	store_err (*user_get_by_name)(store *s, const char *username, struct store_user *out);
 	store_err (*user_list)(store *s, store_user_cb cb, void *ctx);
 	store_err (*user_delete)(store *s, const char *username);
-	store_err (*user_login_failed)(store *s, const char *id, int64_t now, int threshold,
-	                               int64_t lock_seconds, int64_t *locked_until);
-	store_err (*user_login_ok)(store *s, const char *id);
 	store_err (*user_set_password)(store *s, const char *id, const char *password_hash);
+
+	/* Sign-in attempts by username (struct store_login; the name is matched in
+	 * any ASCII case). login_admit counts an attempt when it is submitted, before
+	 * its password is checked, so attempts that arrive at once are counted at
+	 * once: with threshold > 0, at most threshold attempts are admitted per
+	 * period seconds. *admitted is 1 when this one may be checked; else 0, and
+	 * *locked_until gets the end of the lock that refused it. The first attempt
+	 * refused starts a lock of period seconds (*locked_started = 1), and so does
+	 * login_failed, a failed check, once threshold attempts are on record
+	 * (*locked_until gets its end, else 0): each lock starts once. A count older
+	 * than period, or from before a lock that has ended, starts again at this
+	 * attempt: one typo after a lock does not lock again. threshold 0 admits
+	 * everything and writes nothing.
+	 * login_clear forgets the count after a correct password: OK, or CONFLICT
+	 * (nothing changes) when a lock is in force at now, which a success never
+	 * ends (the sign-in is then refused like a wrong password).
+	 * login_unlock forgets count and lock whatever they are (an administrator).
+	 * login_get: NOT_FOUND when nothing is on record for the name. login_purge
+	 * deletes records with no lock in force and a count older than period. */
+	store_err (*login_admit)(store *s, const char *username, int64_t now, int threshold, int64_t period,
+	                         int *admitted, int64_t *locked_until, int *locked_started);
+	store_err (*login_failed)(store *s, const char *username, int64_t now, int threshold, int64_t period,
+	                          int64_t *locked_until);
+	store_err (*login_clear)(store *s, const char *username, int64_t now);
+	store_err (*login_unlock)(store *s, const char *username);
+	store_err (*login_get)(store *s, const char *username, struct store_login *out);
+	store_err (*login_purge)(store *s, int64_t now, int64_t period);
 
 	/* Sessions. put: CONFLICT if the hash exists, NOT_FOUND if the user does not.
 	 * get: NOT_FOUND unless it exists and expires_at > now. delete: NOT_FOUND if
@@ -443,8 +472,10 @@ struct store_ops {
 	 * successor being the only one left active.
 	 *
 	 * revoke_family makes every token of the family unusable (NOT_FOUND if it
-	 * has none). purge deletes tokens expired at `now` and revoked ones; used
-	 * tokens stay until they expire, so that their reuse is still recognised.
+	 * has none); revoke_session those of every family issued in the browser
+	 * session with that id hash (RP-initiated logout; OK when there were none). purge deletes tokens
+	 * expired at `now` and revoked ones; used tokens stay until they expire, so that their reuse is still
+	 * recognised.
 	 */
 	store_err (*refresh_put)(store *s, const struct store_refresh *r);
 	store_err (*refresh_get)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
@@ -453,6 +484,7 @@ struct store_ops {
 	                            const struct store_refresh *next, int64_t now, int64_t grace,
 	                            struct store_refresh *old_out);
 	store_err (*refresh_revoke_family)(store *s, const char *family_id);
+	store_err (*refresh_revoke_session)(store *s, const uint8_t *session_hash, size_t session_hash_len);
 	store_err (*refresh_purge)(store *s, int64_t now);
 
 	/*
@@ -652,18 +684,37 @@ static inline store_err store_user_delete(store *s, const char *username)
 {
 	return s->ops->user_delete(s, username);
 }
-static inline store_err store_user_login_failed(store *s, const char *id, int64_t now, int threshold,
-                                                int64_t lock_seconds, int64_t *locked_until)
-{
-	return s->ops->user_login_failed(s, id, now, threshold, lock_seconds, locked_until);
-}
-static inline store_err store_user_login_ok(store *s, const char *id)
-{
-	return s->ops->user_login_ok(s, id);
-}
 static inline store_err store_user_set_password(store *s, const char *id, const char *password_hash)
 {
 	return s->ops->user_set_password(s, id, password_hash);
+}
+static inline store_err store_login_admit(store *s, const char *username, int64_t now, int threshold,
+                                          int64_t period, int *admitted, int64_t *locked_until,
+                                          int *locked_started)
+{
+	return s->ops->login_admit(s, username, now, threshold, period, admitted, locked_until,
+	                           locked_started);
+}
+static inline store_err store_login_failed(store *s, const char *username, int64_t now, int threshold,
+                                           int64_t period, int64_t *locked_until)
+{
+	return s->ops->login_failed(s, username, now, threshold, period, locked_until);
+}
+static inline store_err store_login_clear(store *s, const char *username, int64_t now)
+{
+	return s->ops->login_clear(s, username, now);
+}
+static inline store_err store_login_unlock(store *s, const char *username)
+{
+	return s->ops->login_unlock(s, username);
+}
+static inline store_err store_login_get(store *s, const char *username, struct store_login *out)
+{
+	return s->ops->login_get(s, username, out);
+}
+static inline store_err store_login_purge(store *s, int64_t now, int64_t period)
+{
+	return s->ops->login_purge(s, now, period);
 }
 static inline store_err store_session_put(store *s, const struct store_session *se)
 {
@@ -700,6 +751,11 @@ static inline store_err store_refresh_rotate(store *s, const uint8_t *old_hash, 
 static inline store_err store_refresh_revoke_family(store *s, const char *family_id)
 {
 	return s->ops->refresh_revoke_family(s, family_id);
+}
+static inline store_err store_refresh_revoke_session(store *s, const uint8_t *session_hash,
+                                                     size_t session_hash_len)
+{
+	return s->ops->refresh_revoke_session(s, session_hash, session_hash_len);
 }
 static inline store_err store_refresh_purge(store *s, int64_t now)
 {

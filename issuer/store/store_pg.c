@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -144,6 +145,21 @@ static const char *const pg_migrations[] = {
                     "  scope TEXT NOT NULL, granted_at BIGINT NOT NULL, PRIMARY KEY (user_id, client_id));\n"
                     "CREATE INDEX consents_client ON consents (client_id);\n"
                     "INSERT INTO idb_schema (app, version) VALUES ('" PG_APP "', 0);\n",
+    /* 2: sign-in attempts are counted by username, known or not, when they are
+     * submitted (store.h login_admit); users.failed_logins and locked_until are
+     * read no more, and a lock in force moves over. */
+    "CREATE TABLE login_attempts (\n"
+    "  name TEXT PRIMARY KEY, attempts BIGINT NOT NULL CHECK (attempts >= 0),\n"
+    "  since BIGINT NOT NULL, locked_until BIGINT NOT NULL DEFAULT 0);\n"
+    "INSERT INTO login_attempts (name, attempts, since, locked_until)\n"
+    "  SELECT " PG_FOLD(
+        "username") ", LEAST(failed_logins, 2147483647), created_at, locked_until FROM users\n"
+                    "  WHERE locked_until > 0;\n"
+                    "UPDATE users SET failed_logins = 0, locked_until = 0;\n"
+                    "ALTER TABLE auth_codes ADD COLUMN session_hash BYTEA;\n"
+                    "ALTER TABLE refresh_tokens ADD COLUMN session_hash BYTEA;\n"
+                    "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_hash) WHERE session_hash "
+                    "IS NOT NULL;\n",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 
@@ -169,9 +185,13 @@ enum pg_query {
 	P_USER_GET_NAME,
 	P_USER_LIST,
 	P_USER_DELETE,
-	P_USER_FAILED,
-	P_USER_LOCKED,
-	P_USER_OK,
+	P_LOGIN_ADMIT,
+	P_LOGIN_FAILED,
+	P_LOGIN_LOCKED,
+	P_LOGIN_CLEAR,
+	P_LOGIN_UNLOCK,
+	P_LOGIN_GET,
+	P_LOGIN_PURGE,
 	P_USER_SET_PASSWORD,
 	P_SESSION_PUT,
 	P_SESSION_GET,
@@ -184,6 +204,7 @@ enum pg_query {
 	P_REFRESH_SUPERSEDE,
 	P_REFRESH_REPLACED,
 	P_REFRESH_REVOKE,
+	P_REFRESH_REVOKE_SESSION,
 	P_REFRESH_PURGE,
 	P_FLOW_PUT,
 	P_FLOW_GET,
@@ -202,13 +223,16 @@ enum pg_query {
 #define PG_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define PG_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
-	"auth_time, expires_at"
-#define PG_USER_COLS    "id, username, email, password_hash, created_at, failed_logins, locked_until"
+	"auth_time, expires_at, session_hash"
+/* A sign-in count that no longer holds ($2 now, $4 the period): see SQ_LOGIN_STALE. */
+#define PG_LOGIN_STALE  "(a.since + $4::bigint <= $2::bigint OR a.locked_until <> 0)"
+#define PG_USER_COLS    "id, username, email, password_hash, created_at"
 #define PG_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
 #define PG_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
 	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at"
-#define PG_REFRESH_COLS "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at"
+#define PG_REFRESH_COLS                                                                                      \
+	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, session_hash"
 #define PG_FAMILY_REVOKED                                                                                    \
 	"EXISTS (SELECT 1 FROM refresh_tokens AS f WHERE f.family_id = t.family_id AND f.revoked = 1)"
 
@@ -233,13 +257,13 @@ static const char *const pg_queries[P_COUNT] = {
     [P_REVOKE_CHECK] = "SELECT 1 FROM revoked_tokens WHERE jti = $1 AND expires_at > $2::bigint",
     [P_REVOKE_PURGE] = "DELETE FROM revoked_tokens WHERE expires_at <= $1::bigint",
     [P_CODE_PUT] =
-        "INSERT INTO auth_codes (" PG_CODE_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO auth_codes (" PG_CODE_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     /* Concurrent takers queue on the row's lock; each re-reads the row once the
      * one before commits, and only the first finds used = 0. */
     [P_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = $1::bytea AND used = 0 AND "
                     "expires_at > $2::bigint RETURNING " PG_CODE_COLS,
     [P_CODE_PURGE] = "DELETE FROM auth_codes WHERE expires_at <= $1::bigint OR used = 1",
-    [P_USER_PUT] = "INSERT INTO users (" PG_USER_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    [P_USER_PUT] = "INSERT INTO users (" PG_USER_COLS ") VALUES ($1, $2, $3, $4, $5)",
     [P_USER_GET] = "SELECT " PG_USER_COLS " FROM users WHERE id = $1",
     [P_USER_GET_NAME] =
         "SELECT " PG_USER_COLS " FROM users WHERE " PG_FOLD("username") " = " PG_FOLD("$1::text"),
@@ -247,13 +271,23 @@ static const char *const pg_queries[P_COUNT] = {
                     " FROM users ORDER BY " PG_FOLD("username") " COLLATE \"C\", username COLLATE \"C\"",
     [P_USER_DELETE] = "DELETE FROM users WHERE " PG_FOLD("username") " = " PG_FOLD("$1::text"),
     /* One statement: concurrent failures each count (the row lock orders them). */
-    [P_USER_FAILED] = "UPDATE users SET failed_logins = LEAST(failed_logins + 1, 2147483647), "
-                      "locked_until = CASE WHEN $3::bigint > 0 AND failed_logins + 1 >= $3::bigint "
-                      "THEN $2::bigint + $4::bigint ELSE locked_until END "
-                      "WHERE id = $1 AND locked_until <= $2::bigint RETURNING locked_until",
-    [P_USER_LOCKED] = "SELECT locked_until FROM users WHERE id = $1",
-    [P_USER_OK] = "UPDATE users SET failed_logins = 0, locked_until = 0 "
-                  "WHERE id = $1 AND (failed_logins <> 0 OR locked_until <> 0)",
+    /* As SQLite's: $1 name, $2 now, $3 threshold, $4 period. */
+    [P_LOGIN_ADMIT] = "INSERT INTO login_attempts AS a (name, attempts, since, locked_until) "
+                      "VALUES ($1, 1, $2::bigint, 0) ON CONFLICT (name) DO UPDATE SET "
+                      "attempts = CASE WHEN " PG_LOGIN_STALE " THEN 1 WHEN a.attempts < $3::bigint "
+                      "THEN a.attempts + 1 ELSE a.attempts END, "
+                      "since = CASE WHEN " PG_LOGIN_STALE " THEN $2::bigint ELSE a.since END, "
+                      "locked_until = CASE WHEN " PG_LOGIN_STALE " OR a.attempts < $3::bigint THEN 0 "
+                      "ELSE $2::bigint + $4::bigint END "
+                      "WHERE a.locked_until <= $2::bigint RETURNING a.locked_until",
+    [P_LOGIN_FAILED] = "UPDATE login_attempts SET locked_until = $2::bigint + $4::bigint WHERE name = $1 "
+                       "AND attempts >= $3::bigint AND locked_until <= $2::bigint RETURNING locked_until",
+    [P_LOGIN_LOCKED] = "SELECT locked_until FROM login_attempts WHERE name = $1",
+    [P_LOGIN_CLEAR] = "DELETE FROM login_attempts WHERE name = $1 AND locked_until <= $2::bigint",
+    [P_LOGIN_UNLOCK] = "DELETE FROM login_attempts WHERE name = $1",
+    [P_LOGIN_GET] = "SELECT attempts, since, locked_until FROM login_attempts WHERE name = $1",
+    [P_LOGIN_PURGE] = "DELETE FROM login_attempts WHERE locked_until <= $1::bigint "
+                      "AND since <= $1::bigint - $2::bigint",
     [P_USER_SET_PASSWORD] = "UPDATE users SET password_hash = $2 WHERE id = $1",
     [P_SESSION_PUT] = "INSERT INTO sessions (" PG_SESSION_COLS ") VALUES ($1, $2, $3, $4)",
     [P_SESSION_GET] = "SELECT " PG_SESSION_COLS " FROM sessions WHERE id_hash = $1::bytea AND "
@@ -261,7 +295,7 @@ static const char *const pg_queries[P_COUNT] = {
     [P_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = $1::bytea",
     [P_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at <= $1::bigint",
     [P_REFRESH_PUT] =
-        "INSERT INTO refresh_tokens (" PG_REFRESH_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO refresh_tokens (" PG_REFRESH_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     [P_REFRESH_GET] = "SELECT " PG_REFRESH_COLS " FROM refresh_tokens AS t WHERE token_hash = $1::bytea "
                       "AND used = 0 AND expires_at > $2::bigint AND NOT " PG_FAMILY_REVOKED,
     /* FOR UPDATE: of two rotations of one token, the second waits for the first
@@ -277,6 +311,7 @@ static const char *const pg_queries[P_COUNT] = {
     [P_REFRESH_REPLACED] = "UPDATE refresh_tokens SET replaced_by = $3::bytea WHERE token_hash = $1::bytea "
                            "AND used = 1 AND used_at <= $2::bigint",
     [P_REFRESH_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = $1",
+    [P_REFRESH_REVOKE_SESSION] = "UPDATE refresh_tokens SET revoked = 1 WHERE session_hash = $1::bytea",
     [P_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= $1::bigint OR revoked = 1",
     [P_FLOW_PUT] = "INSERT INTO login_flows (" PG_FLOW_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
                    "$9, $10, $11, $12, $13, $14, $15, $16)",
@@ -1155,46 +1190,152 @@ static store_err pg_int_of(struct pg *s, enum pg_query q, const char *what, stru
 	return e;
 }
 
-static store_err pg_user_login_failed(store *base, const char *id, int64_t now, int threshold,
-                                      int64_t lock_seconds, int64_t *locked_until)
-{
-	struct pg *s = (struct pg *)base;
-	struct pg_params p = {0};
-	int64_t until = 0;
-	store_err e;
+/* ---- sign-in attempts ---- */
 
-	if (locked_until)
-		*locked_until = 0;
-	if (!id || threshold < 0 || lock_seconds < 0 || (now > 0 && lock_seconds > INT64_MAX - now))
-		return pg_fail_ours(s, "user_login_failed", "invalid argument", STORE_INVALID);
-	pp_text(&p, id);
-	pp_i64(&p, now);
-	pp_i64(&p, threshold);
-	pp_i64(&p, lock_seconds);
-	e = pg_int_of(s, P_USER_FAILED, "user_login_failed", &p, &until);
-	if (e == STORE_NOT_FOUND) { /* not counted: an unknown user, or one locked at `now` */
-		p.n = 1;
-		e = pg_int_of(s, P_USER_LOCKED, "user_login_failed", &p, &until);
+/* The lock on record for the name in p ($1) into *v (0 when none). */
+static store_err pg_login_locked(struct pg *s, struct pg_params *p, const char *what, int64_t *v)
+{
+	p->n = 1;
+	store_err e = pg_int_of(s, P_LOGIN_LOCKED, what, p, v);
+
+	if (e == STORE_NOT_FOUND) {
+		*v = 0;
+		e = STORE_OK;
 	}
-	if (e == STORE_OK && locked_until && until > now)
-		*locked_until = until;
 	return e;
 }
 
-static store_err pg_user_login_ok(store *base, const char *id)
+/* The name, now, threshold and period of a sign-in call as $1..$4 into p. */
+static void pg_login_params(struct pg_params *p, const char *name, int64_t now, int threshold, int64_t period)
+{
+	pp_text(p, name);
+	pp_i64(p, now);
+	pp_i64(p, threshold);
+	pp_i64(p, period);
+}
+
+static store_err pg_login_admit(store *base, const char *username, int64_t now, int threshold, int64_t period,
+                                int *admitted, int64_t *locked_until, int *locked_started)
 {
 	struct pg *s = (struct pg *)base;
 	struct pg_params p = {0};
+	char name[STORE_USERNAME_MAX + 1];
+	int64_t until = 0;
+	store_err e;
+	int row;
+
+	*admitted = *locked_started = 0;
+	*locked_until = 0;
+	if (store_login_name(username, name) || !store_login_args_valid(now, threshold, period))
+		return pg_fail_ours(s, "login_admit", "invalid argument", STORE_INVALID);
+	if (threshold == 0) {
+		*admitted = 1;
+		return STORE_OK;
+	}
+	pg_login_params(&p, name, now, threshold, period);
+	e = pg_int_of(s, P_LOGIN_ADMIT, "login_admit", &p, &until);
+	if ((row = e == STORE_OK) == 0 && e == STORE_NOT_FOUND) /* a lock in force: nothing changed */
+		e = pg_login_locked(s, &p, "login_admit", &until);
+	if (e != STORE_OK)
+		return e;
+	*admitted = row && until == 0;
+	*locked_started = row && until != 0;
+	*locked_until = until;
+	return STORE_OK;
+}
+
+static store_err pg_login_failed(store *base, const char *username, int64_t now, int threshold,
+                                 int64_t period, int64_t *locked_until)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	char name[STORE_USERNAME_MAX + 1];
+	store_err e;
+
+	*locked_until = 0;
+	if (store_login_name(username, name) || !store_login_args_valid(now, threshold, period))
+		return pg_fail_ours(s, "login_failed", "invalid argument", STORE_INVALID);
+	if (threshold == 0)
+		return STORE_OK;
+	pg_login_params(&p, name, now, threshold, period);
+	e = pg_int_of(s, P_LOGIN_FAILED, "login_failed", &p, locked_until);
+	return e == STORE_NOT_FOUND ? STORE_OK : e;
+}
+
+static store_err pg_login_clear(store *base, const char *username, int64_t now)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	char name[STORE_USERNAME_MAX + 1];
 	int64_t until;
 	store_err e;
 	int changed = 0;
 
-	if (!id)
-		return pg_fail_ours(s, "user_login_ok", "NULL argument", STORE_INVALID);
-	pp_text(&p, id);
-	if ((e = pg_exec(s, P_USER_OK, "user_login_ok", &p, &changed)) != STORE_OK || changed)
+	if (store_login_name(username, name))
+		return pg_fail_ours(s, "login_clear", "invalid argument", STORE_INVALID);
+	pp_text(&p, name);
+	pp_i64(&p, now);
+	if ((e = pg_exec(s, P_LOGIN_CLEAR, "login_clear", &p, &changed)) != STORE_OK || changed)
 		return e;
-	return pg_int_of(s, P_USER_LOCKED, "user_login_ok", &p, &until); /* does it exist? */
+	if ((e = pg_login_locked(s, &p, "login_clear", &until)) != STORE_OK)
+		return e;
+	return until > now ? STORE_CONFLICT : STORE_OK;
+}
+
+static store_err pg_login_unlock(store *base, const char *username)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	char name[STORE_USERNAME_MAX + 1];
+
+	if (store_login_name(username, name))
+		return pg_fail_ours(s, "login_unlock", "invalid argument", STORE_INVALID);
+	pp_text(&p, name);
+	return pg_exec(s, P_LOGIN_UNLOCK, "login_unlock", &p, NULL);
+}
+
+static store_err pg_login_get(store *base, const char *username, struct store_login *out)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
+	char name[STORE_USERNAME_MAX + 1];
+	int64_t v[3];
+	store_err e;
+
+	if (!out || store_login_name(username, name))
+		return pg_fail_ours(s, "login_get", "invalid argument", STORE_INVALID);
+	memset(out, 0, sizeof *out);
+	pp_text(&p, name);
+	if ((e = pg_query(s, P_LOGIN_GET, "login_get", &p, &res)) != STORE_OK)
+		goto out;
+	if (PQntuples(res) == 0) {
+		e = STORE_NOT_FOUND;
+		goto out;
+	}
+	for (int i = 0; i < 3; i++)
+		if (pg_col_i64(PQgetvalue(res, 0, i), 0, i == 0 ? INT_MAX : INT64_MAX, &v[i])) {
+			e = pg_fail_ours(s, "login_get", "stored value is not a number", STORE_CORRUPT);
+			goto out;
+		}
+	out->attempts = (int)v[0];
+	out->since = v[1];
+	out->locked_until = v[2];
+out:
+	PQclear(res);
+	return e;
+}
+
+static store_err pg_login_purge(store *base, int64_t now, int64_t period)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!store_login_args_valid(now, 0, period))
+		return pg_fail_ours(s, "login_purge", "invalid argument", STORE_INVALID);
+	pp_i64(&p, now);
+	pp_i64(&p, period);
+	return pg_exec(s, P_LOGIN_PURGE, "login_purge", &p, NULL);
 }
 
 static store_err pg_user_set_password(store *base, const char *id, const char *password_hash)
@@ -1398,6 +1539,17 @@ static store_err pg_refresh_revoke_family(store *base, const char *family_id)
 	if (!family_id || !family_id[0])
 		return pg_fail_ours(s, "refresh_revoke_family", "empty family id", STORE_INVALID);
 	return pg_exec_key(s, P_REFRESH_REVOKE, "refresh_revoke_family", family_id, NULL, 0);
+}
+
+static store_err pg_refresh_revoke_session(store *base, const uint8_t *hash, size_t hash_len)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX)
+		return pg_fail_ours(s, "refresh_revoke_session", "invalid argument", STORE_INVALID);
+	pp_blob(&p, hash, hash_len);
+	return pg_exec(s, P_REFRESH_REVOKE_SESSION, "refresh_revoke_session", &p, NULL);
 }
 
 static store_err pg_refresh_purge(store *base, int64_t now)
@@ -1763,9 +1915,13 @@ const struct store_ops store_pg_ops = {
     .user_get_by_name = pg_user_get_by_name,
     .user_list = pg_user_list,
     .user_delete = pg_user_delete,
-    .user_login_failed = pg_user_login_failed,
-    .user_login_ok = pg_user_login_ok,
     .user_set_password = pg_user_set_password,
+    .login_admit = pg_login_admit,
+    .login_failed = pg_login_failed,
+    .login_clear = pg_login_clear,
+    .login_unlock = pg_login_unlock,
+    .login_get = pg_login_get,
+    .login_purge = pg_login_purge,
     .session_put = pg_session_put,
     .session_get = pg_session_get,
     .session_delete = pg_session_delete,
@@ -1774,6 +1930,7 @@ const struct store_ops store_pg_ops = {
     .refresh_get = pg_refresh_get,
     .refresh_rotate = pg_refresh_rotate,
     .refresh_revoke_family = pg_refresh_revoke_family,
+    .refresh_revoke_session = pg_refresh_revoke_session,
     .refresh_purge = pg_refresh_purge,
     .flow_put = pg_flow_put,
     .flow_get = pg_flow_get,

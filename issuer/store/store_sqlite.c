@@ -184,6 +184,24 @@ static const char *const migrations[] = {
      * retry whose answer was lost can be told from a replay (the reuse grace). */
     "ALTER TABLE refresh_tokens ADD COLUMN used_at INTEGER NOT NULL DEFAULT 0;\n"
     "ALTER TABLE refresh_tokens ADD COLUMN replaced_by BLOB;\n",
+    /* 5: sign-in attempts are counted by username, known or not, when they are
+     * submitted (store.h login_admit); users.failed_logins and locked_until are
+     * read no more, and a lock in force moves over. */
+    "CREATE TABLE login_attempts (\n"
+    "  name         TEXT PRIMARY KEY NOT NULL,\n" /* the username in ASCII lower case */
+    "  attempts     INTEGER NOT NULL CHECK (attempts >= 0),\n"
+    "  since        INTEGER NOT NULL,\n"
+    "  locked_until INTEGER NOT NULL DEFAULT 0\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "INSERT INTO login_attempts (name, attempts, since, locked_until)\n"
+    "  SELECT lower(username), min(failed_logins, 2147483647), created_at, locked_until FROM users\n"
+    "  WHERE locked_until > 0;\n"
+    "UPDATE users SET failed_logins = 0, locked_until = 0;\n"
+    /* Codes and refresh tokens remember the browser session they were issued in,
+     * so that signing out there revokes that session's refresh tokens. */
+    "ALTER TABLE auth_codes ADD COLUMN session_hash BLOB;\n"
+    "ALTER TABLE refresh_tokens ADD COLUMN session_hash BLOB;\n"
+    "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_hash) WHERE session_hash IS NOT NULL;\n",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -210,9 +228,13 @@ enum sq_query {
 	Q_USER_GET_NAME,
 	Q_USER_LIST,
 	Q_USER_DELETE,
-	Q_USER_FAILED,
-	Q_USER_LOCKED,
-	Q_USER_OK,
+	Q_LOGIN_ADMIT,
+	Q_LOGIN_FAILED,
+	Q_LOGIN_LOCKED,
+	Q_LOGIN_CLEAR,
+	Q_LOGIN_UNLOCK,
+	Q_LOGIN_GET,
+	Q_LOGIN_PURGE,
 	Q_USER_SET_PASSWORD,
 	Q_SESSION_PUT,
 	Q_SESSION_GET,
@@ -225,6 +247,7 @@ enum sq_query {
 	Q_REFRESH_SUPERSEDE,
 	Q_REFRESH_REPLACED,
 	Q_REFRESH_REVOKE,
+	Q_REFRESH_REVOKE_SESSION,
 	Q_REFRESH_PURGE,
 	Q_FLOW_PUT,
 	Q_FLOW_GET,
@@ -246,13 +269,18 @@ enum sq_query {
 #define SQ_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define SQ_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
-	"auth_time, expires_at"
-#define SQ_USER_COLS    "id, username, email, password_hash, created_at, failed_logins, locked_until"
+	"auth_time, expires_at, session_hash"
+#define SQ_USER_COLS    "id, username, email, password_hash, created_at"
 #define SQ_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
 #define SQ_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
 	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at"
-#define SQ_REFRESH_COLS "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at"
+#define SQ_REFRESH_COLS                                                                                      \
+	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, session_hash"
+/* A sign-in count that no longer holds (?2 now, ?4 the period): older than the
+ * period, or from before a lock that has ended (the WHERE of Q_LOGIN_ADMIT keeps
+ * out a lock in force). */
+#define SQ_LOGIN_STALE "(since + ?4 <= ?2 OR locked_until <> 0)"
 /* A refresh token's family is revoked when any of its tokens is (revoke marks them all). */
 #define SQ_FAMILY_REVOKED                                                                                    \
 	"EXISTS (SELECT 1 FROM refresh_tokens AS f WHERE f.family_id = t.family_id AND f.revoked = 1)"
@@ -277,34 +305,47 @@ static const char *const queries[Q_COUNT] = {
     [Q_REVOKE_CHECK] = "SELECT 1 FROM revoked_tokens WHERE jti = ?1 AND expires_at > ?2",
     [Q_REVOKE_PURGE] = "DELETE FROM revoked_tokens WHERE expires_at <= ?1",
     [Q_CODE_PUT] =
-        "INSERT INTO auth_codes (" SQ_CODE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO auth_codes (" SQ_CODE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     /* One statement, so one implicit write transaction: SQLite's single writer
      * lock serialises every taker, in this process or another, and only the
      * first finds used = 0. RETURNING reads the row inside that transaction. */
     [Q_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2 "
                     "RETURNING " SQ_CODE_COLS,
     [Q_CODE_PURGE] = "DELETE FROM auth_codes WHERE expires_at <= ?1 OR used = 1",
-    [Q_USER_PUT] = "INSERT INTO users (" SQ_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_USER_PUT] = "INSERT INTO users (" SQ_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)",
     [Q_USER_GET] = "SELECT " SQ_USER_COLS " FROM users WHERE id = ?1",
     [Q_USER_GET_NAME] = "SELECT " SQ_USER_COLS " FROM users WHERE username = ?1 COLLATE NOCASE",
     [Q_USER_LIST] = "SELECT " SQ_USER_COLS " FROM users ORDER BY username COLLATE NOCASE, username",
     [Q_USER_DELETE] = "DELETE FROM users WHERE username = ?1 COLLATE NOCASE",
     /* One statement: concurrent failures (several loops, several replicas) each
      * count. SET expressions read the row as it was before the update. */
-    [Q_USER_FAILED] = "UPDATE users SET failed_logins = min(failed_logins + 1, 2147483647), "
-                      "locked_until = CASE WHEN ?3 > 0 AND failed_logins + 1 >= ?3 THEN ?2 + ?4 "
-                      "ELSE locked_until END WHERE id = ?1 AND locked_until <= ?2 RETURNING locked_until",
-    [Q_USER_LOCKED] = "SELECT locked_until FROM users WHERE id = ?1",
-    /* No write (and no fsync) on the common login of a user with nothing to reset. */
-    [Q_USER_OK] = "UPDATE users SET failed_logins = 0, locked_until = 0 "
-                  "WHERE id = ?1 AND (failed_logins != 0 OR locked_until != 0)",
+    /* ?1 name, ?2 now, ?3 threshold, ?4 period. A count older than the period or
+     * from before a lock that ended starts again; the first attempt beyond the
+     * threshold starts the lock. A lock in force matches no row: nothing changes. */
+    [Q_LOGIN_ADMIT] =
+        "INSERT INTO login_attempts (name, attempts, since, locked_until) VALUES (?1, 1, ?2, 0) "
+        "ON CONFLICT (name) DO UPDATE SET "
+        "attempts = CASE WHEN " SQ_LOGIN_STALE " THEN 1 WHEN attempts < ?3 THEN attempts + 1 "
+        "ELSE attempts END, "
+        "since = CASE WHEN " SQ_LOGIN_STALE " THEN ?2 ELSE since END, "
+        "locked_until = CASE WHEN " SQ_LOGIN_STALE " OR attempts < ?3 THEN 0 ELSE ?2 + ?4 END "
+        "WHERE locked_until <= ?2 RETURNING locked_until",
+    /* A failed check: the count at the threshold starts the lock (once). */
+    [Q_LOGIN_FAILED] = "UPDATE login_attempts SET locked_until = ?2 + ?4 "
+                       "WHERE name = ?1 AND attempts >= ?3 AND locked_until <= ?2 RETURNING locked_until",
+    [Q_LOGIN_LOCKED] = "SELECT locked_until FROM login_attempts WHERE name = ?1",
+    [Q_LOGIN_CLEAR] =
+        "DELETE FROM login_attempts WHERE name = ?1 AND (locked_until <= ?2 OR locked_until = ?3)",
+    [Q_LOGIN_UNLOCK] = "DELETE FROM login_attempts WHERE name = ?1",
+    [Q_LOGIN_GET] = "SELECT attempts, since, locked_until FROM login_attempts WHERE name = ?1",
+    [Q_LOGIN_PURGE] = "DELETE FROM login_attempts WHERE locked_until <= ?1 AND since <= ?1 - ?2",
     [Q_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
     [Q_SESSION_PUT] = "INSERT INTO sessions (" SQ_SESSION_COLS ") VALUES (?1, ?2, ?3, ?4)",
     [Q_SESSION_GET] = "SELECT " SQ_SESSION_COLS " FROM sessions WHERE id_hash = ?1 AND expires_at > ?2",
     [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
     [Q_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at <= ?1",
     [Q_REFRESH_PUT] =
-        "INSERT INTO refresh_tokens (" SQ_REFRESH_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO refresh_tokens (" SQ_REFRESH_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_REFRESH_GET] = "SELECT " SQ_REFRESH_COLS " FROM refresh_tokens AS t WHERE token_hash = ?1 AND "
                       "used = 0 AND expires_at > ?2 AND NOT " SQ_FAMILY_REVOKED,
     [Q_REFRESH_FIND] = "SELECT " SQ_REFRESH_COLS ", used, " SQ_FAMILY_REVOKED
@@ -317,6 +358,7 @@ static const char *const queries[Q_COUNT] = {
     [Q_REFRESH_REPLACED] = "UPDATE refresh_tokens SET replaced_by = ?3 WHERE token_hash = ?1 AND used = 1 "
                            "AND used_at <= ?2",
     [Q_REFRESH_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1",
+    [Q_REFRESH_REVOKE_SESSION] = "UPDATE refresh_tokens SET revoked = 1 WHERE session_hash = ?1",
     [Q_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= ?1 OR revoked = 1",
     [Q_FLOW_PUT] = "INSERT INTO login_flows (" SQ_FLOW_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
                    "?10, ?11, ?12, ?13, ?14, ?15, ?16)",
@@ -1291,82 +1333,205 @@ static store_err sq_user_delete(store *base, const char *username)
 	return n ? STORE_OK : STORE_NOT_FOUND;
 }
 
-/* The user's locked_until into *v: OK, or NOT_FOUND for an unknown id. */
-static store_err sq_user_locked(struct sq *s, const char *id, const char *what, int64_t *v)
+/* ---- sign-in attempts ---- */
+
+/* The lock on record for name into *v (0 when none). */
+static store_err sq_login_locked(struct sq *s, const char *name, const char *what, int64_t *v)
 {
 	sqlite3_stmt *st = NULL;
 	store_err e;
 	int rc;
 
-	if ((e = sq_stmt(s, Q_USER_LOCKED, &st)) != STORE_OK)
+	*v = 0;
+	if ((e = sq_stmt(s, Q_LOGIN_LOCKED, &st)) != STORE_OK)
 		goto out;
-	if ((rc = sq_bind_key(st, 1, id)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, what, rc);
+	if ((rc = sq_bind_key(st, 1, name)) || ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, what, rc);
 		goto out;
 	}
-	*v = sqlite3_column_int64(st, 0);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
 	e = STORE_OK;
 out:
 	sq_done(s, st);
 	return e;
 }
 
-static store_err sq_user_login_failed(store *base, const char *id, int64_t now, int threshold,
-                                      int64_t lock_seconds, int64_t *locked_until)
+/* Run q (Q_LOGIN_ADMIT or Q_LOGIN_FAILED: ?1 name, ?2 now, ?3 threshold, ?4 period)
+ * to its end: *row when it changed a row, *until the lock it returned. */
+static store_err sq_login_step(struct sq *s, enum sq_query q, const char *what, const char *name, int64_t now,
+                               int threshold, int64_t period, int *row, int64_t *until)
 {
-	struct sq *s = (struct sq *)base;
 	sqlite3_stmt *st = NULL;
-	int64_t until = 0;
 	store_err e;
-	int rc, counted;
+	int rc;
 
-	if (locked_until)
-		*locked_until = 0;
-	if (!id || threshold < 0 || lock_seconds < 0 || (now > 0 && lock_seconds > INT64_MAX - now)) {
-		e = sq_fail_ours(s, "user_login_failed", "invalid argument", STORE_INVALID);
+	*row = 0;
+	*until = 0;
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
 		goto out;
-	}
-	if ((e = sq_stmt(s, Q_USER_FAILED, &st)) != STORE_OK)
-		goto out;
-	if ((rc = sq_bind_key(st, 1, id)) || (rc = sqlite3_bind_int64(st, 2, now)) ||
-	    (rc = sqlite3_bind_int(st, 3, threshold)) || (rc = sqlite3_bind_int64(st, 4, lock_seconds)) ||
+	if ((rc = sq_bind_key(st, 1, name)) || (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    (rc = sqlite3_bind_int(st, 3, threshold)) || (rc = sqlite3_bind_int64(st, 4, period)) ||
 	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
-		e = sq_fail(s, "user_login_failed", rc);
+		e = sq_fail(s, what, rc);
 		goto out;
 	}
-	if ((counted = rc == SQLITE_ROW)) {
-		until = sqlite3_column_int64(st, 0);
-		/* The update commits when the statement runs to its end. */
+	if ((*row = rc == SQLITE_ROW)) {
+		*until = sqlite3_column_int64(st, 0);
+		/* The write commits when the statement runs to its end. */
 		if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
-			e = sq_fail(s, "user_login_failed", rc);
+			e = sq_fail(s, what, rc);
 			goto out;
 		}
 	}
-	sq_done(s, st);
-	st = NULL;
-	/* Not counted: an unknown user, or one locked at `now`. */
-	if (!counted && (e = sq_user_locked(s, id, "user_login_failed", &until)) != STORE_OK)
-		goto out;
-	if (locked_until && until > now)
-		*locked_until = until;
 	e = STORE_OK;
 out:
 	sq_done(s, st);
 	return e;
 }
 
-static store_err sq_user_login_ok(store *base, const char *id)
+static store_err sq_login_admit(store *base, const char *username, int64_t now, int threshold, int64_t period,
+                                int *admitted, int64_t *locked_until, int *locked_started)
 {
 	struct sq *s = (struct sq *)base;
+	char name[STORE_USERNAME_MAX + 1];
+	int64_t until = 0;
+	store_err e;
+	int row;
+
+	*admitted = *locked_started = 0;
+	*locked_until = 0;
+	if (store_login_name(username, name) || !store_login_args_valid(now, threshold, period))
+		return sq_fail_ours(s, "login_admit", "invalid argument", STORE_INVALID);
+	if (threshold == 0) {
+		*admitted = 1;
+		return STORE_OK;
+	}
+	if ((e = sq_login_step(s, Q_LOGIN_ADMIT, "login_admit", name, now, threshold, period, &row,
+	                       &until)) != STORE_OK)
+		return e;
+	if (!row && (e = sq_login_locked(s, name, "login_admit", &until)) != STORE_OK)
+		return e;
+	*admitted = row && until == 0;
+	*locked_started = row && until != 0;
+	*locked_until = until;
+	return STORE_OK;
+}
+
+static store_err sq_login_failed(store *base, const char *username, int64_t now, int threshold,
+                                 int64_t period, int64_t *locked_until)
+{
+	struct sq *s = (struct sq *)base;
+	char name[STORE_USERNAME_MAX + 1];
+	int row;
+
+	*locked_until = 0;
+	if (store_login_name(username, name) || !store_login_args_valid(now, threshold, period))
+		return sq_fail_ours(s, "login_failed", "invalid argument", STORE_INVALID);
+	if (threshold == 0)
+		return STORE_OK;
+	return sq_login_step(s, Q_LOGIN_FAILED, "login_failed", name, now, threshold, period, &row,
+	                     locked_until);
+}
+
+/* Step q bound with (?1 name, ?2 now; Q_LOGIN_UNLOCK: ?1 alone) to its end; *changes
+ * gets the rows it changed. */
+static store_err sq_login_run(struct sq *s, enum sq_query q, const char *what, const char *name, int64_t now,
+                              int *changes)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, name)) ||
+	    (q != Q_LOGIN_UNLOCK && (rc = sqlite3_bind_int64(st, 2, now))) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	*changes = sqlite3_changes(s->db);
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_login_clear(store *base, const char *username, int64_t now)
+{
+	struct sq *s = (struct sq *)base;
+	char name[STORE_USERNAME_MAX + 1];
 	int64_t until;
 	store_err e;
 	int n = 0;
 
-	if (!id)
-		return sq_fail_ours(s, "user_login_ok", "NULL argument", STORE_INVALID);
-	if ((e = sq_run(s, Q_USER_OK, "user_login_ok", id, &n)) != STORE_OK || n)
+	if (store_login_name(username, name))
+		return sq_fail_ours(s, "login_clear", "invalid argument", STORE_INVALID);
+	if ((e = sq_login_run(s, Q_LOGIN_CLEAR, "login_clear", name, now, &n)) != STORE_OK || n)
 		return e;
-	return sq_user_locked(s, id, "user_login_ok", &until); /* nothing to reset: does it exist? */
+	if ((e = sq_login_locked(s, name, "login_clear", &until)) != STORE_OK)
+		return e;
+	return until > now ? STORE_CONFLICT : STORE_OK;
+}
+
+static store_err sq_login_unlock(store *base, const char *username)
+{
+	struct sq *s = (struct sq *)base;
+	char name[STORE_USERNAME_MAX + 1];
+	int n = 0;
+
+	if (store_login_name(username, name))
+		return sq_fail_ours(s, "login_unlock", "invalid argument", STORE_INVALID);
+	return sq_login_run(s, Q_LOGIN_UNLOCK, "login_unlock", name, 0, &n);
+}
+
+static store_err sq_login_get(store *base, const char *username, struct store_login *out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	char name[STORE_USERNAME_MAX + 1];
+	store_err e;
+	int rc;
+
+	if (!out || store_login_name(username, name))
+		return sq_fail_ours(s, "login_get", "invalid argument", STORE_INVALID);
+	memset(out, 0, sizeof *out);
+	if ((e = sq_stmt(s, Q_LOGIN_GET, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, name)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_fail(s, "login_get", rc);
+		goto out;
+	}
+	out->attempts = sqlite3_column_int(st, 0);
+	out->since = sqlite3_column_int64(st, 1);
+	out->locked_until = sqlite3_column_int64(st, 2);
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_login_purge(store *base, int64_t now, int64_t period)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!store_login_args_valid(now, 0, period))
+		return sq_fail_ours(s, "login_purge", "invalid argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_LOGIN_PURGE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, now)) || (rc = sqlite3_bind_int64(st, 2, period)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "login_purge", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
 }
 
 static store_err sq_user_set_password(store *base, const char *id, const char *password_hash)
@@ -1583,6 +1748,28 @@ static store_err sq_refresh_revoke_family(store *base, const char *family_id)
 	if ((e = sq_run(s, Q_REFRESH_REVOKE, "refresh_revoke_family", family_id, &n)) != STORE_OK)
 		return e;
 	return n ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static store_err sq_refresh_revoke_session(store *base, const uint8_t *hash, size_t hash_len)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX)
+		return sq_fail_ours(s, "refresh_revoke_session", "invalid argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_REFRESH_REVOKE_SESSION, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "refresh_revoke_session", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	sq_done(s, st);
+	return e;
 }
 
 static store_err sq_refresh_purge(store *base, int64_t now)
@@ -2154,9 +2341,13 @@ const struct store_ops store_sqlite_ops = {
     .user_get_by_name = sq_user_get_by_name,
     .user_list = sq_user_list,
     .user_delete = sq_user_delete,
-    .user_login_failed = sq_user_login_failed,
-    .user_login_ok = sq_user_login_ok,
     .user_set_password = sq_user_set_password,
+    .login_admit = sq_login_admit,
+    .login_failed = sq_login_failed,
+    .login_clear = sq_login_clear,
+    .login_unlock = sq_login_unlock,
+    .login_get = sq_login_get,
+    .login_purge = sq_login_purge,
     .session_put = sq_session_put,
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
@@ -2165,6 +2356,7 @@ const struct store_ops store_sqlite_ops = {
     .refresh_get = sq_refresh_get,
     .refresh_rotate = sq_refresh_rotate,
     .refresh_revoke_family = sq_refresh_revoke_family,
+    .refresh_revoke_session = sq_refresh_revoke_session,
     .refresh_purge = sq_refresh_purge,
     .flow_put = sq_flow_put,
     .flow_get = sq_flow_get,

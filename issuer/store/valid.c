@@ -2,6 +2,7 @@
  * valid.c: the checks a row must pass before any backend writes it (see
  * valid.h). Pure functions of the row: nothing here looks at a database.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "store/valid.h"
@@ -52,15 +53,15 @@ int store_code_valid(const struct store_code *c)
 	return c->code_hash_len > 0 && c->code_hash_len <= STORE_HASH_MAX && STORE_TERMINATED(c->client_id) &&
 	       STORE_TERMINATED(c->user_id) && STORE_TERMINATED(c->redirect_uri) &&
 	       STORE_TERMINATED(c->scope) && STORE_TERMINATED(c->nonce) &&
-	       STORE_TERMINATED(c->code_challenge) && STORE_TERMINATED(c->code_challenge_method);
+	       STORE_TERMINATED(c->code_challenge) && STORE_TERMINATED(c->code_challenge_method) &&
+	       c->session_hash_len <= STORE_HASH_MAX;
 }
 
 /* see valid.h */
 int store_user_valid(const struct store_user *u)
 {
 	return STORE_TERMINATED(u->id) && u->id[0] && STORE_TERMINATED(u->username) && u->username[0] &&
-	       STORE_TERMINATED(u->email) && STORE_TERMINATED(u->password_hash) && u->password_hash[0] &&
-	       u->failed_logins >= 0 && u->locked_until >= 0;
+	       STORE_TERMINATED(u->email) && STORE_TERMINATED(u->password_hash) && u->password_hash[0];
 }
 
 /* see valid.h */
@@ -76,7 +77,7 @@ int store_refresh_valid(const struct store_refresh *r)
 	return r->hash_len > 0 && r->hash_len <= STORE_HASH_MAX && STORE_TERMINATED(r->family_id) &&
 	       r->family_id[0] && STORE_TERMINATED(r->client_id) && r->client_id[0] &&
 	       STORE_TERMINATED(r->user_id) && r->user_id[0] && STORE_TERMINATED(r->scope) &&
-	       !strchr(r->scope, '\n');
+	       !strchr(r->scope, '\n') && r->session_hash_len <= STORE_HASH_MAX;
 }
 
 /* see valid.h */
@@ -119,4 +120,24 @@ void store_refresh_successor(const struct store_refresh *old, const struct store
 	row->hash_len = next->hash_len;
 	row->created_at = next->created_at;
 	row->expires_at = next->expires_at ? next->expires_at : old->expires_at;
+}
+
+/* see valid.h */
+int store_login_name(const char *username, char out[STORE_USERNAME_MAX + 1])
+{
+	size_t n = username ? strnlen(username, STORE_USERNAME_MAX + 1) : 0;
+
+	if (n == 0 || n > STORE_USERNAME_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] =
+		    username[i] >= 'A' && username[i] <= 'Z' ? (char)(username[i] - 'A' + 'a') : username[i];
+	out[n] = '\0';
+	return 0;
+}
+
+/* see valid.h */
+int store_login_args_valid(int64_t now, int threshold, int64_t period)
+{
+	return now >= 0 && threshold >= 0 && period >= 1 && period <= INT64_MAX - now;
 }

@@ -25,6 +25,13 @@ int store_session_valid(const struct store_session *se);
 int store_refresh_valid(const struct store_refresh *r);
 int store_flow_valid(const struct store_flow *f);
 
+/* The key of username's sign-in attempts into out: ASCII lower case. 0, or -1
+ * when username is NULL, empty or longer than STORE_USERNAME_MAX. */
+int store_login_name(const char *username, char out[STORE_USERNAME_MAX + 1]);
+
+/* 1 when login_admit's (threshold, period) are usable at now, else 0. */
+int store_login_args_valid(int64_t now, int threshold, int64_t period);
+
 /* What a refresh rotation reads of the old token besides its row (every backend). */
 struct store_rotation {
 	int used, revoked;

@@ -73,6 +73,7 @@ trap cleanup EXIT
 db=$tmp/identity.db
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 base=http://127.0.0.1:$port
+mport=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 
 echo "soak: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$WRK_THREADS -c$CONNS, ${WARMUP} s warm-up + ${SECONDS_} s measured; serve --threads $SERVER_THREADS"
 
@@ -82,7 +83,7 @@ secret=$(printf '%s' "$added" | sed -n 's/.*"client_secret":[[:space:]]*"\([^"]*
 [ -n "$secret" ] || fail "client add printed no secret"
 basic=$(printf 'soak:%s' "$secret" | base64 -w0)
 
-ACCESS_LOG=on JWT_EXPIRATION_MINUTES=1440 "$BIN" serve --db "$db" --listen "127.0.0.1:$port" \
+ACCESS_LOG=on JWT_EXPIRATION_MINUTES=1440 METRICS_LISTEN=127.0.0.1:$mport "$BIN" serve --db "$db" --listen "127.0.0.1:$port" \
 	--threads "$SERVER_THREADS" 2>"$tmp/access.log" &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -162,7 +163,7 @@ read -r rss_first rss_last rss_max growth < <(head -n "$keep" "$tmp/rss.txt" | a
 	}')
 
 # 4. the server's view, the access log, a clean stop
-metrics=$(curl -sS "$base/metrics") || fail "GET /metrics failed after the run"
+metrics=$(curl -sS "http://127.0.0.1:$mport/metrics") || fail "GET /metrics (METRICS_LISTEN) failed after the run"
 m5xx=$(printf "%s\n" "$metrics" | awk '/^idb_http_requests_total\{/ && /code="5/ {s += $NF} END {print s + 0}')
 m_total=$(printf "%s\n" "$metrics" | awk '/^idb_http_requests_total\{/ {s += $NF} END {print s + 0}')
 log_lines=$(grep -c '"msg":"request"' "$tmp/access.log" || true)

@@ -46,7 +46,7 @@ async function addUser(username, password, email) {
 
 /* ---------- file serving over plain HTTP ---------- */
 
-async function serveChecks(base) {
+async function serveChecks(base, metrics) {
 	const types = {
 		'/demo/': 'text/html',
 		'/demo/index.html': 'text/html',
@@ -108,7 +108,7 @@ async function serveChecks(base) {
 		const leaked = secrets.find((s) => r.text?.includes(s));
 		report(r.status === 404 && r.json?.error === 'not_found' && !leaked, `GET ${p}: JSON 404, no file contents`, `${r.status} ${leaked ?? ''} ${String(r.text).slice(0, 120)}`);
 	}
-	const m = await hreq(`${base}/metrics`);
+	const m = await hreq(`${metrics}/metrics`);
 	report(/idb_http_requests_total\{route="other",code="200"\} \d+/.test(m.text) && /idb_http_requests_total\{route="other",code="404"\} \d+/.test(m.text), '/demo/ requests are counted in /metrics (route "other")', m.text?.match(/route="other"[^\n]*/g)?.join(' | '));
 }
 
@@ -293,7 +293,7 @@ try {
 	const base = s.base;
 	await addClient(db, 'demo', ['--public', '--grant', 'authorization_code', '--grant', 'refresh_token', '--scope', 'openid profile email offline_access', '--redirect-uri', `${base}/demo/`, '--post-logout-redirect-uri', `${base}/demo/`]);
 	await addUser(USER, PASSWORD, 'alice@example.com');
-	await serveChecks(base);
+	await serveChecks(base, s.metrics);
 	if (!fs.existsSync(CHROMIUM)) skip(`no Chromium at ${CHROMIUM}`, 'scripts/setup.sh installs it');
 	else await browserRun(base);
 	const out = await s.stop();

@@ -338,7 +338,7 @@ static void fixtures(void)
 	         store_refresh_purge(w.state.db, INT64_MAX) == STORE_OK &&
 	         store_revoke_purge(w.state.db, INT64_MAX) == STORE_OK,
 	     "purge the sign-in state");
-	must(store_user_login_ok(w.state.db, FUZZ_USER_ID) == STORE_OK &&
+	must(store_login_purge(w.state.db, INT64_MAX - 1, 1) == STORE_OK &&
 	         store_user_set_password(w.state.db, FUZZ_USER_ID, password_hash_of_user) == STORE_OK,
 	     "reset " FUZZ_USERNAME);
 	ratelimit_free(the_app->limits);
@@ -439,6 +439,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.limits.window[RATELIMIT_LOGIN] = 15 * 60;
 	cfg.limits.max_failures[RATELIMIT_CLIENT_AUTH] = 5;
 	cfg.limits.window[RATELIMIT_CLIENT_AUTH] = 15 * 60;
+	/* HTTP/2 without TLS is off in `serve` unless HTTP2_CLEARTEXT=on; on here, so that
+	 * the HTTP/2 seeds (prior knowledge, h2c) keep reaching the handlers. */
+	cfg.http2_cleartext = 1;
 	fuzz_routes.dispatch = routes_dispatch;
 	fuzz_routes.names = routes_names(&fuzz_routes.n);
 	if (!(the_app = app_start(&cfg, fuzz_routes.names, fuzz_routes.n, err, sizeof err)) ||
@@ -452,12 +455,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	static_init(NULL,
 	            NULL); /* /demo/, /inspect/: www/ is found from the binary's folder, as for `serve` */
-	build_config(&fuzz_routes);
-	/* build_config made one host, one path "/", one handler: wrap that handler. */
-	config.hosts[0]->paths.entries[0].handlers.entries[0]->on_req = fuzz_on_req;
+	build_config(&cfg, &fuzz_routes);
+	/* build_config made one public host, one path "/", one handler: wrap that handler. */
+	public_hosts[0]->paths.entries[0].handlers.entries[0]->on_req = fuzz_on_req;
 	h2o_context_init(&w.ctx, h2o_evloop_create(), &config);
-	w.accept.ctx = &w.ctx;
-	w.accept.hosts = config.hosts;
+	w.pub.accept.ctx = &w.ctx;
+	w.pub.accept.hosts = public_hosts;
 	/* As run_loop: this loop's end of the password pool, so /login really runs. */
 	if (!(w.state.jobs = pool_receiver_new(the_app->workers, w.ctx.loop))) {
 		fprintf(stderr, "fuzz_router: cannot attach to the pool\n");
@@ -588,7 +591,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sock = h2o_evloop_socket_create(w.ctx.loop, sv[0], H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
 	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	h2o_socket_setpeername(sock, (struct sockaddr *)&peer, sizeof peer);
-	h2o_accept(&w.accept, sock);
+	h2o_accept(&w.pub.accept, sock);
 
 	deadline = now_ms() + FUZZ_DEADLINE_MS;
 	hard = now_ms() + FUZZ_JOB_MS;

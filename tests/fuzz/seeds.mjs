@@ -443,6 +443,10 @@ const router = {
 	'revoke-then-verify': req('POST', '/revoke', { ...FORM, Authorization: BASIC }, `token=${LEGACY_TOKEN}`) + req('POST', '/verify', { 'Content-Type': 'application/json' }, J({ token: LEGACY_TOKEN })),
 	'pipelined': req('GET', '/ping') + req('GET', '/health') + req('GET', '/nope'),
 	'chunked': `POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"tok\r\n0\r\n\r\n`,
+	// Request smuggling shapes (refused with 400 before any handler: issuer/http/framing.h).
+	'smuggle-cl-cl': 'POST /verify HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 33\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n',
+	'smuggle-cl-te': 'POST /verify HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n',
+	'smuggle-obs-fold': 'GET /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n 33\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n',
 	'expect-continue': req('POST', '/token', { ...FORM, Authorization: BASIC, Expect: '100-continue' }, 'grant_type=client_credentials'),
 	'http10': 'GET /ping HTTP/1.0\r\n\r\n',
 	'h2c-upgrade': 'GET /ping HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n',

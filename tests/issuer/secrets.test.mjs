@@ -81,7 +81,7 @@ function addClient(id, extra = [], opts = {}) {
 
 /**
  * Start serve (ACCESS_LOG=on) on dbFile (null: the default var/identity.db under cwd);
- * resolves {base, stop, kill} once listening. stop() sends SIGTERM, keeps what the
+ * resolves {base, metrics, stop, kill} once listening. stop() sends SIGTERM, keeps what the
  * server printed, and resolves {code, signal}.
  */
 async function serve(label, { env = {}, cwd = tmp, dbFile = db } = {}) {
@@ -93,6 +93,7 @@ async function serve(label, { env = {}, cwd = tmp, dbFile = db } = {}) {
 	}
 	return {
 		base: s.base,
+		metrics: s.metrics,
 		async stop() {
 			const { code, signal, stderr, stdout } = await s.stop();
 			keep(`${label} stderr`, stderr);
@@ -128,7 +129,7 @@ const nearMiss = (s) => {
 };
 
 /** The service-to-service session against one running server, as client `id`. */
-async function session(base, id, name) {
+async function session(base, id, name, metrics) {
 	const secret = secretOf.get(id);
 	const tok = await http(base, '/token', { method: 'POST', headers: { ...basic(id, secret), ...FORM }, body: 'grant_type=client_credentials&scope=read' });
 	const post = await http(base, '/token', { method: 'POST', headers: FORM, body: `grant_type=client_credentials&client_id=${id}&client_secret=${secret}` });
@@ -165,7 +166,8 @@ async function session(base, id, name) {
 	[tok.status, post.status, v.status, i.status, rv.status, v2.text].join());
 	report(fails.every((f) => f.status === 401 && f.json?.error === 'invalid_client'), `${name}: wrong secrets get 401 invalid_client`, fails.map((f) => f.status).join());
 	report(malformed.every((f) => f.status >= 400 && f.status < 500), `${name}: malformed requests carrying a secret get a 4xx`, malformed.map((f) => f.status).join());
-	for (const p of ['/.well-known/openid-configuration', '/.well-known/jwks.json', '/health', '/metrics', '/ping']) await http(base, p);
+	for (const p of ['/.well-known/openid-configuration', '/.well-known/jwks.json', '/health', '/ping']) await http(base, p);
+	await http(metrics, '/metrics');
 	return t;
 }
 
@@ -187,7 +189,7 @@ function passwordForms(label, pw) {
 		new URLSearchParams({ p: pw }).toString().slice(2)]);
 	for (const f of forms) addPwNeedle(`${label} (${f === pw ? 'raw' : 'encoded'})`, f);
 }
-const setCookieLines = (h) => (typeof h.getSetCookie === 'function' ? h.getSetCookie() : (h.get('set-cookie') ?? '').split(/,(?=\s*idb_)/).filter(Boolean));
+const setCookieLines = (h) => (typeof h.getSetCookie === 'function' ? h.getSetCookie() : (h.get('set-cookie') ?? '').split(/,(?=\s*(?:__Host-)?idb_)/).filter(Boolean));
 
 /** A browser: a cookie jar over fetch (redirect: 'manual'); its answers go to flowAnswers. */
 class Browser {
@@ -206,7 +208,7 @@ class Browser {
 		const r = await fetch(`${base}${p}`, { method, headers: h, body, redirect: 'manual' });
 		const text = await r.text();
 		for (const line of setCookieLines(r.headers)) {
-			const m = /^(idb_\w+)=([^;]*)/.exec(line);
+			const m = /^((?:__Host-)?idb_\w+)=([^;]*)/.exec(line);
 			if (!m) continue;
 			if (m[2]) {
 				this.jar.set(m[1], m[2]);
@@ -280,7 +282,7 @@ async function signInSession() {
 	// The login page, failed logins, then the right password.
 	let page = await b.go(s.base, authz());
 	let f = hiddenFields(page.text, 'the first login page');
-	report(page.status === 200 && f.flow && f.csrf && b.jar.has('idb_browser'), 'sign-in: /authorize shows the login page and sets idb_browser', page.status);
+	report(page.status === 200 && f.flow && f.csrf && b.jar.has('__Host-idb_browser'), 'sign-in: /authorize shows the login page and sets __Host-idb_browser (an https issuer)', page.status);
 	const wrong = `${password.slice(0, -1)}X`;
 	addPwNeedle('a near-miss wrong password', wrong);
 	const other = `Other-${crypto.randomBytes(9).toString('base64url')}`;
@@ -294,7 +296,7 @@ async function signInSession() {
 	report(fails.every((x) => x.status === 200 && /incorrect/.test(x.text)), 'sign-in: wrong passwords and an unknown user get the login page again', fails.map((x) => x.status).join());
 	r = await b.go(s.base, '/login', { method: 'POST', form: { ...f, username: 'alice', password } });
 	const code1 = codeOf(r, 'the first sign-in');
-	report(r.status === 303 && code1 && r.q.state === state && b.jar.has('idb_session'), 'sign-in: the right password → 303 with a code, idb_session set', r.status);
+	report(r.status === 303 && code1 && r.q.state === state && b.jar.has('__Host-idb_session'), 'sign-in: the right password → 303 with a code, __Host-idb_session set', r.status);
 	// The used flow, a forged CSRF token: error pages (kept: searched for everything).
 	const used = await b.go(s.base, '/login', { method: 'POST', form: { ...f, username: 'alice', password }, keepAll: true });
 	const forged = await b.go(s.base, '/login', { method: 'POST', form: { flow: f.flow, csrf: 'A'.repeat(43), username: 'alice', password }, keepAll: true });
@@ -340,7 +342,7 @@ async function signInSession() {
 	f = hiddenFields(lo.text, 'the logout confirmation');
 	addFlowNeedle('the logout form token', f.csrf);
 	lo = await b.go(s.base, '/logout', { method: 'POST', form: f });
-	report(lo.status === 303 && !b.jar.has('idb_session'), 'logout: the confirmation POST signs out', lo.status);
+	report(lo.status === 303 && !b.jar.has('__Host-idb_session'), 'logout: the confirmation POST signs out', lo.status);
 	const b2 = new Browser('browser 2');
 	const pk3 = pkcePair('the second browser');
 	page = await b2.go(s.base, authz({ code_challenge: pk3.challenge }));
@@ -349,7 +351,7 @@ async function signInSession() {
 	const code3 = codeOf(r, 'the second browser');
 	t = await tokenCall(s.base, { grant_type: 'authorization_code', client_id: 'spa', code: code3, redirect_uri: 'https://spa.example/cb', code_verifier: pk3.verifier }, {}, 'the second browser');
 	lo = await b2.go(s.base, `/logout?${new URLSearchParams({ id_token_hint: t.json?.id_token ?? idToken, post_logout_redirect_uri: 'https://spa.example/bye', state: 'bye2' })}`);
-	report(lo.status === 302 && !b2.jar.has('idb_session'), 'logout: with an id_token_hint → redirect, session cookie cleared', lo.status);
+	report(lo.status === 302 && !b2.jar.has('__Host-idb_session'), 'logout: with an id_token_hint → redirect, session cookie cleared', lo.status);
 	const gone = await b2.go(s.base, '/login', { method: 'POST', form: { ...f, username: 'alice', password }, keepAll: true });
 	report(gone.status === 400, 'logout: the old flow is refused afterwards (error page searched)', gone.status);
 	// Lock the account (10 failures) and fail once more: every failure message is searched.
@@ -359,7 +361,8 @@ async function signInSession() {
 		const ff = hiddenFields(pg.text, `login page ${3 + i}`);
 		await b3.go(s.base, '/login', { method: 'POST', form: { ...ff, username: 'alice', password: i === 10 ? password : wrong } });
 	}
-	for (const p of ['/health', '/metrics']) await http(s.base, p);
+	await http(s.base, '/health');
+	await http(s.metrics, '/metrics');
 	dbSnapshot = dbBytesNow();
 	const x = await s.stop();
 	servers.pop();
@@ -399,10 +402,10 @@ try {
 				report(exists && mode(f) === '600', `${path.basename(f)} is mode 0600 while the server runs`, exists ? mode(f) : 'missing');
 			}
 		}
-		const t = await session(s.base, 'svc', `serve ${alg}`);
+		const t = await session(s.base, 'svc', `serve ${alg}`, s.metrics);
 		const header = JSON.parse(Buffer.from(String(t).split('.')[0], 'base64url').toString());
 		report(header.alg === alg && header.kid === rotated[alg], `serve ${alg}: tokens are signed with the rotated ${alg} key`, JSON.stringify(header));
-		await session(s.base, 'chosen', `serve ${alg} (chosen secret)`);
+		await session(s.base, 'chosen', `serve ${alg} (chosen secret)`, s.metrics);
 		const x = await s.stop();
 		servers.pop();
 		report(x.code === 0, `serve ${alg}: SIGTERM, exit 0`, JSON.stringify(x));
@@ -447,8 +450,8 @@ try {
 	report(h.json?.legacy_hs256 === true, '/health says legacy_hs256', h.text);
 	const jwks = await http(s.base, '/.well-known/jwks.json');
 	report(Array.isArray(jwks.json?.keys) && jwks.json.keys.every((k) => k.kty !== 'oct'), 'legacy: the JWKS publishes no symmetric key', jwks.text.slice(0, 200));
-	await session(s.base, 'svc', 'legacy');
-	await http(s.base, '/metrics');
+	await session(s.base, 'svc', 'legacy', s.metrics);
+	await http(s.metrics, '/metrics');
 	let x = await s.stop();
 	servers.pop();
 	report(x.code === 0, 'legacy: SIGTERM, exit 0', JSON.stringify(x));

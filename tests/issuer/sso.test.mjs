@@ -251,7 +251,7 @@ async function loginPage(base, ctx) {
 		csp,
 	);
 	report(csp.includes(new URL(ctx.cb).origin), 'login page: CSP form-action also names the client origin (browsers check the redirect after the post)', csp);
-	report(h('cache-control') === 'no-store' && h('x-content-type-options') === 'nosniff' && h('referrer-policy') === 'no-referrer' && h('x-frame-options') === 'DENY', 'login page: no-store, nosniff, no-referrer, DENY', [...r.headers].join(' | '));
+	report(h('cache-control') === 'no-store' && h('x-content-type-options') === 'nosniff' && h('referrer-policy') === 'same-origin' && h('x-frame-options') === 'DENY', 'login page: no-store, nosniff, same-origin referrer (its form posts carry the real Origin), DENY', [...r.headers].join(' | '));
 	const browserCookie = b.raw.find((c) => c.startsWith('idb_browser='));
 	report(!!browserCookie && /HttpOnly/.test(browserCookie) && /SameSite=Lax/.test(browserCookie) && /Path=\//.test(browserCookie) && !/Secure/.test(browserCookie), 'idb_browser cookie: HttpOnly, SameSite=Lax, Path=/ (no Secure on an http issuer)', browserCookie);
 	const t = r.text;
@@ -297,7 +297,7 @@ async function lockout(base, ctx, db, msgs) {
 	msgs.push(['locked account', r.status, alertText(r.text)]);
 	report(r.status === 200 && alertText(r.text) === WRONG && !b.jar.has('idb_session'), 'lockout: the right password is refused with the same message', show(r));
 	report(new Set(msgs.map((m) => `${m[1]} ${m[2]}`)).size === 1, 'unknown user, wrong password and locked account answer identically', msgs);
-	const m = await (await fetch(`${base}/metrics`)).text();
+	const m = await (await fetch(`${ctx.metrics}/metrics`)).text();
 	const val = (re) => Number(re.exec(m)?.[1] ?? NaN);
 	report(val(/^idb_account_lockouts_total (\d+)/m) >= 1 && val(/^idb_logins_total\{outcome="locked"\} (\d+)/m) >= 1 && val(/^idb_logins_total\{outcome="failed"\} (\d+)/m) >= 4, 'metrics: lockouts, locked and failed sign-ins counted', m.split('\n').filter((l) => /login|lockout/.test(l)).join(' | '));
 }
@@ -321,7 +321,9 @@ async function csrf(base, ctx) {
 	r = await a.fetch(`${base}/login`, { method: 'POST', form: { ...good, flow: 'A'.repeat(43) } });
 	report(isErrorPage(r, 400), 'login: an unknown flow → refused', show(r));
 	r = await a.fetch(`${base}/login`, { method: 'POST', form: good, headers: { origin: 'null' } });
-	report(r.status === 303 && locationQuery(r, ctx.cb)?.code, 'login: the same form, right cookie and csrf (Origin: null, as no-referrer pages send) → 303 with a code', show(r));
+	report(isErrorPage(r, 400), 'login: Origin: null (a sandboxed frame, a data: or file: page) → refused', show(r));
+	r = await a.fetch(`${base}/login`, { method: 'POST', form: good, headers: { origin: new URL(base).origin } });
+	report(r.status === 303 && locationQuery(r, ctx.cb)?.code, "login: the same form, right cookie and csrf, the issuer's Origin → 303 with a code", show(r));
 	r = await a.fetch(`${base}/login`, { method: 'POST', form: good });
 	report(isErrorPage(r, 400), 'login: the flow cannot be used again after it produced a code', show(r));
 }
@@ -470,7 +472,7 @@ async function addressLimit(db, ctx) {
 	const { r } = await signIn(b, s.base, c, 'bob', ctx.bobPw);
 	report(statuses.every((x) => x === 200) && r.status === 429 && /too many failed sign-ins from your network; try again in \d+ minutes?/i.test(r.text), 'per-address limit: after 3 failures (LOGIN_FAILURES_PER_ADDRESS=3) → 429 login page', `${statuses} ${show(r)}`);
 	report(Number(r.headers.get('retry-after')) > 0 && !b.jar.has('idb_session'), 'per-address limit: Retry-After, and even the right password is not checked', r.headers.get('retry-after'));
-	const m = await (await fetch(`${s.base}/metrics`)).text();
+	const m = await (await fetch(`${s.metrics}/metrics`)).text();
 	report(/^idb_requests_limited_total\{endpoint="login"\} [1-9]/m.test(m) && /^idb_logins_total\{outcome="limited"\} [1-9]/m.test(m), 'per-address limit: counted in /metrics', m.split('\n').filter((l) => /limited/.test(l)).join(' | '));
 	await stop(s, 'limit server');
 }
@@ -546,6 +548,7 @@ async function main() {
 	await addClient(db, 'svc', ['--grant', 'client_credentials', '--audience', 'api']);
 	const s = await serve({ db, env: { ...TINY, LOGIN_LOCKOUT_THRESHOLD: '3', SESSION_TTL_MINUTES: '90' } });
 	ctx.base = s.base;
+	ctx.metrics = s.metrics;
 
 	await errorsBeforeRedirect(s.base, ctx);
 	await errorRedirects(s.base, ctx);

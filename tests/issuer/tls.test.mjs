@@ -1,6 +1,6 @@
 // tls.test.mjs: `serve --tls-cert --tls-key` on a real loopback port with certificates
 // made by the openssl command for the test: HTTPS with TLS 1.2 and 1.3 only, HTTP/2 by
-// ALPN, HSTS on every answer, and SIGHUP replacing the certificate without dropping an
+// ALPN with HTTP2=on (off by default: tests/issuer/http2.test.mjs), HSTS on every answer, and SIGHUP replacing the certificate without dropping an
 // open connection (a broken replacement is refused and the old certificate stays).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,7 +55,7 @@ await runSuite(R, servers, async () => {
 	const live = { cert: path.join(tmp, 'live.crt'), key: path.join(tmp, 'live.key') };
 	fs.copyFileSync(a.cert, live.cert);
 	fs.copyFileSync(a.key, live.key);
-	const s = await serve({ db, issuer: null, args: ['--tls-cert', live.cert, '--tls-key', live.key] });
+	const s = await serve({ db, issuer: null, args: ['--tls-cert', live.cert, '--tls-key', live.key], env: { HTTP2: 'on' } });
 	const port = s.port;
 
 	let r = await get(port, a.pem);

@@ -190,7 +190,7 @@ try {
 		'listed in username order, regardless of case', list.map((u) => u.username).join());
 	report(!/argon2|\$v=19/.test(r.out), 'list never prints a password hash');
 	if (hasSqlite) {
-		sql(`UPDATE users SET failed_logins = 5, locked_until = 2000000000 WHERE username = 'bob'`);
+		sql(`INSERT INTO login_attempts (name, attempts, since, locked_until) VALUES ('bob', 5, 1999999000, 2000000000)`);
 		r = user(['list', '--now', '1999999999']);
 		report(r.json?.find((u) => u.username === 'bob')?.locked === true, 'a user locked until later shows locked: true', show(r));
 		r = user(['list', '--now', '2000000000']);

@@ -200,11 +200,13 @@ static void test_where_and_addresses(void)
 	        "IPv6: 3 failures from 3 hosts of one /64 block the whole /64");
 	T_CHECK(!ratelimit_blocked(l, RATELIMIT_LOGIN, SA(other64), T0, NULL), "IPv6: the next /64 is free");
 
-	fail_n(l, RATELIMIT_LOGIN, (const struct sockaddr *)&un, T0, 100);
-	fail_n(l, RATELIMIT_LOGIN, NULL, T0, 100);
-	T_CHECK(!ratelimit_blocked(l, RATELIMIT_LOGIN, (const struct sockaddr *)&un, T0, NULL) &&
-	            !ratelimit_blocked(l, RATELIMIT_LOGIN, NULL, T0, NULL),
-	        "AF_UNIX and NULL peers are never limited");
+	/* A request whose address could not be read (its connection was reset first). */
+	fail_n(l, RATELIMIT_LOGIN, NULL, T0, 2);
+	T_CHECK(!ratelimit_blocked(l, RATELIMIT_LOGIN, NULL, T0, NULL), "no address: 2 failures, free");
+	fail_n(l, RATELIMIT_LOGIN, (const struct sockaddr *)&un, T0, 1);
+	T_CHECK(ratelimit_blocked(l, RATELIMIT_LOGIN, NULL, T0, NULL) &&
+	            ratelimit_blocked(l, RATELIMIT_LOGIN, (const struct sockaddr *)&un, T0, NULL),
+	        "no address and AF_UNIX peers share one bucket: a missing address never escapes the limit");
 	T_CHECK(!ratelimit_blocked(l, (enum ratelimit_where)RATELIMIT_COUNT, SA(a), T0, NULL),
 	        "a place out of range is never limited");
 	ratelimit_failed(l, (enum ratelimit_where)7, SA(a), T0);
@@ -387,6 +389,35 @@ static void test_threads(void)
 	ratelimit_free(l);
 }
 
+/* Parties known at an address, and a success taking back its counted attempt. */
+static void test_known_and_forgive(void)
+{
+	ratelimit *l = make(3, 3, 60);
+	struct sockaddr_storage a = v4("198.51.100.7"), b = v4("198.51.100.8");
+
+	T_CHECK(l != NULL, "a table for the known parties");
+	if (!l)
+		return;
+	T_CHECK(!ratelimit_known(l, SA(a), "carol", T0), "nobody is known at first");
+	ratelimit_remember(l, SA(a), "carol", T0);
+	T_CHECK(ratelimit_known(l, SA(a), "carol", T0 + 10) && !ratelimit_known(l, SA(a), "dave", T0 + 10) &&
+	            !ratelimit_known(l, SA(b), "carol", T0 + 10),
+	        "a party signed in at an address is known there, only there, and only that party");
+	T_CHECK(ratelimit_known(l, SA(a), "carol", T0 + RATELIMIT_KNOWN_SECONDS - 3 * 86400) &&
+	            !ratelimit_known(l, SA(a), "carol", T0 + RATELIMIT_KNOWN_SECONDS + 3 * 86400),
+	        "and stays known for RATELIMIT_KNOWN_SECONDS");
+	fail_n(l, RATELIMIT_LOGIN, SA(a), T0, 3);
+	T_CHECK(ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0, NULL), "3 failures block the address");
+	ratelimit_forgive(l, RATELIMIT_LOGIN, SA(a), T0);
+	T_CHECK(!ratelimit_blocked(l, RATELIMIT_LOGIN, SA(a), T0, NULL),
+	        "a success takes its counted attempt back: below the limit again");
+	ratelimit_forgive(l, RATELIMIT_LOGIN, SA(b), T0);
+	ratelimit_remember(l, SA(a), NULL, T0);
+	T_CHECK(!ratelimit_known(l, SA(a), NULL, T0) && !ratelimit_known(NULL, SA(a), "carol", T0),
+	        "forgiving an address with nothing counted, a NULL party or table: no effect");
+	ratelimit_free(l);
+}
+
 int main(void)
 {
 	test_threshold();
@@ -395,5 +426,6 @@ int main(void)
 	test_siphash();
 	test_eviction();
 	test_threads();
+	test_known_and_forgive();
 	T_DONE();
 }

@@ -66,7 +66,7 @@ static int sq_exec(store *s, const char *sql)
 static int sq_schema_once(store *s)
 {
 	return sq_count(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION &&
-	       sq_count(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'") == 9;
+	       sq_count(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'") == 10;
 }
 
 static const struct store_contract sqlite_contract = {
@@ -181,8 +181,8 @@ static void test_open_and_migrate(void)
 		return;
 	T_CHECK(strcmp(s->ops->name, "sqlite") == 0 && s->ops == &store_sqlite_ops,
 	        "the store carries its ops");
-	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 4,
-	        "user_version is the schema version (4)");
+	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 5,
+	        "user_version is the schema version (5)");
 	T_CHECK(q_int(s, "PRAGMA application_id") == SQ_APP_ID, "application_id marks the file as ours");
 	T_CHECK(q_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('clients', "
 	                 "'signing_keys', 'revoked_tokens', 'users', 'sessions', 'auth_codes', "
@@ -428,7 +428,7 @@ static void test_migrate_v3(void)
 	                SQLITE_OK,
 	        "a v3 database with a refresh token, made by hand");
 	s = store_sqlite_open(p, err, sizeof err);
-	T_CHECK(s && q_int(s, "PRAGMA user_version") == 4 &&
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION &&
 	            q_int(s, "SELECT count(*) FROM pragma_table_info('refresh_tokens') WHERE name IN "
 	                     "('used_at', 'replaced_by')") == 2,
 	        "v3 -> v4 on open: refresh tokens gain used_at and replaced_by (%s)", s ? "ok" : err);
@@ -439,6 +439,36 @@ static void test_migrate_v3(void)
 	            store_refresh_rotate(s, (const uint8_t *)"\x01\x02", 2, &nx2, NOW + 1, 5, &old) ==
 	                STORE_OK,
 	        "the old token rotates, and its retry within the grace is forgiven");
+	store_close(s);
+}
+
+/* A database at schema v4 (lockout kept in users) is migrated to v5: a lock in
+ * force moves to its username's sign-in attempts, in any case, and holds. */
+static void test_migrate_v4(void)
+{
+	char p[256], err[512];
+	struct store_login g;
+	int admitted = 1, started = 0;
+	int64_t until = 0;
+	store *s;
+
+	T_CHECK(raw_exec(at(p, sizeof p, "v4.db"), migrations[0]) == SQLITE_OK &&
+	            raw_exec(p, migrations[1]) == SQLITE_OK && raw_exec(p, migrations[2]) == SQLITE_OK &&
+	            raw_exec(p, migrations[3]) == SQLITE_OK &&
+	            raw_exec(p,
+	                     "PRAGMA user_version = 4; INSERT INTO users (id, username, password_hash, "
+	                     "created_at, failed_logins, locked_until) VALUES ('u4', 'Locked', 'h', 1, 10, "
+	                     "4000000000), ('u5', 'free', 'h', 1, 2, 0)") == SQLITE_OK,
+	        "a v4 database with a locked user, made by hand");
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION, "v4 -> v5 on open (%s)",
+	        s ? "ok" : err);
+	if (!s)
+		return;
+	T_CHECK(store_login_get(s, "LOCKED", &g) == STORE_OK && g.locked_until == 4000000000 &&
+	            store_login_admit(s, "locked", NOW, 10, 900, &admitted, &until, &started) == STORE_OK &&
+	            !admitted && until == 4000000000 && store_login_get(s, "free", &g) == STORE_NOT_FOUND,
+	        "the lock in force moved over and refuses; a user with no lock has nothing on record");
 	store_close(s);
 }
 
@@ -464,8 +494,15 @@ static void test_rotate_busy(store *s)
 	T_CHECK(store_refresh_rotate(s, t.hash, t.hash_len, &nx, NOW, 0, &old) == STORE_BUSY &&
 	            old.hash_len == 0,
 	        "rotate while another writer holds the lock: STORE_BUSY (\"%s\")", store_errmsg(s));
-	T_CHECK(store_user_login_failed(s, "u-busy", NOW, 3, 60, NULL) == STORE_BUSY,
-	        "login_failed likewise: STORE_BUSY, never a silent miss");
+	{
+		int admitted = 1, started = 0;
+		int64_t until;
+
+		T_CHECK(store_login_admit(s, "u-busy", NOW, 3, 60, &admitted, &until, &started) ==
+		                STORE_BUSY &&
+		            !admitted,
+		        "login_admit likewise: STORE_BUSY and not admitted, never a silent pass");
+	}
 	q_exec(other, "ROLLBACK");
 	T_CHECK(sqlite3_get_autocommit(((struct sq *)s)->db) &&
 	            store_refresh_get(s, t.hash, t.hash_len, NOW, &got) == STORE_OK &&
@@ -711,6 +748,7 @@ int main(void)
 	test_migrate_v1();
 	test_migrate_v2();
 	test_migrate_v3();
+	test_migrate_v4();
 	test_readonly();
 	test_damaged();
 	rm_dir();
