@@ -145,8 +145,9 @@ static void failed(struct login_job *j, h2o_req_t *req, int64_t now)
 		login_page(req, 200, &j->flow, j->flow_id, j->csrf, j->username, WRONG);
 }
 
-/* The right password: its attempt taken back (refused instead when a lock came
- * into force meanwhile), a session, then the consent page or the code. */
+/* The right password: the username's count cleared and the address's attempt
+ * taken back (refused instead when a lock came into force meanwhile), a session,
+ * then the consent page or the code. */
 static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 {
 	app_thread *t = j->t;
