@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "routes/routes.h"
+#include "runtime/dbpool.h"
 #include "runtime/pool.h"
 #include "runtime/server.h"
 
@@ -179,16 +180,23 @@ static void sign_in_defaults(server_config *cfg)
 	cfg->refresh_grace = 5;
 }
 
-/* The scale-out variables: the database (DATABASE_URL, DB_TIMEOUT_MS), the sealing
- * secrets (SECRETS_SYSTEM) and the trusted proxies (TRUSTED_PROXIES); 0 or the exit status. */
+/* The scale-out variables: the database (DATABASE_URL, DB_TIMEOUT_MS, DB_POOL_SIZE), the
+ * sealing secrets (SECRETS_SYSTEM) and the trusted proxies (TRUSTED_PROXIES); 0 or the
+ * exit status. */
 static int read_scale_env(server_config *cfg)
 {
 	static seal_keys seal;
 	static proxies trusted;
+	int64_t conns = 2 * (int64_t)cfg->threads, ms = STORE_PG_TIMEOUT_MS;
 	char err[200];
 
 	if (cli_db_env("serve", &cfg->db) || cli_seal_env("serve", cfg->db, &seal))
 		return EXIT_USAGE;
+	(void)cli_env_i64("DB_TIMEOUT_MS", 1, 600000, &ms); /* checked by cli_db_env */
+	cfg->db_timeout_ms = (int)ms;
+	if (cli_env_i64("DB_POOL_SIZE", 1, DBPOOL_MAX, &conns))
+		return fail("DB_POOL_SIZE (1..64)", getenv("DB_POOL_SIZE"));
+	cfg->db_pool = (unsigned)(conns > DBPOOL_MAX ? DBPOOL_MAX : conns);
 	cfg->seal = seal.n ? &seal : NULL;
 	if (proxies_parse(getenv("TRUSTED_PROXIES"), &trusted, err, sizeof err))
 		return fail("TRUSTED_PROXIES (comma-separated addresses or CIDRs)", err);
@@ -345,7 +353,9 @@ int cli_serve(int argc, char **argv)
 	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) ||
 	    (rc = read_conn_env(&cfg, f.max_connections)) || (rc = default_db_dir(cfg.db)))
 		return rc;
-	routes.dispatch = routes_dispatch;
+	routes.find = routes_find;
+	routes.uses_store = routes_uses_store;
+	routes.run = routes_run;
 	routes.names = routes_names(&routes.n);
 	rc = server_run(&cfg, &routes);
 	return rc == 0 ? 0 : rc == SERVER_BAD_CONFIG ? EXIT_USAGE : 1;

@@ -128,6 +128,20 @@ int response_cors(h2o_req_t *req, const char *methods)
 }
 
 /* see response.h */
+void response_note_client(h2o_req_t *req, const char *id)
+{
+	*h2o_req_getenv(req, H2O_STRLIT("client_id"), 1) = h2o_strdup(&req->pool, id, strlen(id));
+}
+
+/* see response.h */
+const char *response_noted_client(h2o_req_t *req)
+{
+	h2o_iovec_t *v = h2o_req_getenv(req, H2O_STRLIT("client_id"), 0);
+
+	return v ? v->base : NULL;
+}
+
+/* see response.h */
 const char *response_pool_str(h2o_req_t *req, const char *s, size_t len)
 {
 	char *p = h2o_mem_alloc_pool(&req->pool, len + 1);

@@ -49,6 +49,12 @@ int response_cors(h2o_req_t *req, const char *methods);
 /* Copy s into req's pool as a NUL-terminated string. */
 const char *response_pool_str(h2o_req_t *req, const char *s, size_t len);
 
+/* Name the client req authenticated as (copied), for its access-log line. */
+void response_note_client(h2o_req_t *req, const char *id);
+
+/* The client response_note_client named for req, or NULL. */
+const char *response_noted_client(h2o_req_t *req);
+
 /* Seconds a client is told to wait before retrying a 503 (the store or the key set
  * is briefly unavailable: a failover, a restart). */
 #define RESPONSE_RETRY_AFTER "1"

@@ -127,7 +127,7 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
 	int blocked;
 
 	if (client_auth(req, t, form, c, &r) == 0) {
-		t->client_id = response_pool_str(req, c->id, strlen(c->id));
+		response_note_client(req, c->id);
 		return 0;
 	}
 	if (r.status == 503) {
@@ -172,7 +172,7 @@ static int identify(h2o_req_t *req, app_thread *t, const http_form *form, int pu
 			return -1;
 		}
 		if (e == STORE_OK && c->is_public) {
-			t->client_id = response_pool_str(req, c->id, strlen(c->id));
+			response_note_client(req, c->id);
 			return 0;
 		}
 	}

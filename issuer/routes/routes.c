@@ -20,6 +20,7 @@ typedef struct route {
 	const char *path;
 	const char *method;
 	route_fn fn;
+	int store; /* the handler calls the store: it runs in a coroutine (server.c) */
 } route;
 
 static void ping(h2o_req_t *req, app_thread *t)
@@ -89,22 +90,22 @@ static void style(h2o_req_t *req, app_thread *t)
 }
 
 static const route table[] = {
-    {"/ping", "GET", ping},
-    {"/health", "GET", health},
-    {"/health/live", "GET", health_live},
-    {"/health/ready", "GET", health_ready},
-    {"/.well-known/openid-configuration", "GET", wellknown_discovery},
-    {"/.well-known/jwks.json", "GET", wellknown_jwks},
-    {"/token", "POST, OPTIONS", token_endpoint},
-    {"/userinfo", "GET, POST, OPTIONS", userinfo_endpoint},
-    {"/verify", "POST", verify_endpoint},
-    {"/introspect", "POST", introspect_endpoint},
-    {"/revoke", "POST", revoke_endpoint},
-    {"/authorize", "GET, POST", authorize_endpoint},
-    {"/login", "GET, POST", login_endpoint},
-    {"/consent", "POST", consent_endpoint},
-    {"/logout", "GET, POST", logout_endpoint},
-    {"/static/style.css", "GET", style},
+    {"/ping", "GET", ping, 0},
+    {"/health", "GET", health, 0},
+    {"/health/live", "GET", health_live, 0},
+    {"/health/ready", "GET", health_ready, 1},
+    {"/.well-known/openid-configuration", "GET", wellknown_discovery, 0},
+    {"/.well-known/jwks.json", "GET", wellknown_jwks, 0},
+    {"/token", "POST, OPTIONS", token_endpoint, 1},
+    {"/userinfo", "GET, POST, OPTIONS", userinfo_endpoint, 1},
+    {"/verify", "POST", verify_endpoint, 1},
+    {"/introspect", "POST", introspect_endpoint, 1},
+    {"/revoke", "POST", revoke_endpoint, 1},
+    {"/authorize", "GET, POST", authorize_endpoint, 1},
+    {"/login", "GET, POST", login_endpoint, 1},
+    {"/consent", "POST", consent_endpoint, 1},
+    {"/logout", "GET, POST", logout_endpoint, 1},
+    {"/static/style.css", "GET", style, 0},
 };
 
 #define N_ROUTES (sizeof table / sizeof table[0])
@@ -143,9 +144,8 @@ static int allows(const char *list, h2o_iovec_t method)
 }
 
 /* see routes.h */
-size_t routes_dispatch(h2o_req_t *req, app_thread *t)
+size_t routes_find(h2o_req_t *req, const char *base)
 {
-	const char *base = t->app->cfg->issuer_path;
 	size_t bl = base ? strlen(base) : 0;
 
 	/* Under an issuer URL with a path, requests come with it (a proxy that keeps it)
@@ -155,19 +155,29 @@ size_t routes_dispatch(h2o_req_t *req, app_thread *t)
 		req->path_normalized.base += bl;
 		req->path_normalized.len -= bl;
 	}
-	for (size_t i = 0; i < N_ROUTES; i++) {
-		if (!is(req->path_normalized, table[i].path))
-			continue;
-		if (allows(table[i].method, req->method))
-			table[i].fn(req, t);
-		else {
-			response_add_header(req, "allow", table[i].method);
-			response_send_error(req, 405, "method_not_allowed",
-			                    "this endpoint does not take that method");
-		}
-		return i;
-	}
-	if (!static_serve(req)) /* /demo/: the demo app's files (static.c) */
-		response_send_error(req, 404, "not_found", "no such endpoint");
+	for (size_t i = 0; i < N_ROUTES; i++)
+		if (is(req->path_normalized, table[i].path))
+			return i;
 	return N_ROUTES;
+}
+
+/* see routes.h */
+int routes_uses_store(size_t i)
+{
+	return i < N_ROUTES && table[i].store;
+}
+
+/* see routes.h */
+void routes_run(size_t i, h2o_req_t *req, app_thread *t)
+{
+	if (i >= N_ROUTES) {
+		if (!static_serve(req)) /* /demo/: the demo app's files (static.c) */
+			response_send_error(req, 404, "not_found", "no such endpoint");
+	} else if (allows(table[i].method, req->method)) {
+		table[i].fn(req, t);
+	} else {
+		response_add_header(req, "allow", table[i].method);
+		response_send_error(req, 405, "method_not_allowed",
+		                    "this endpoint does not take that method");
+	}
 }

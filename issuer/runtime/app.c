@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "runtime/app.h"
+#include "runtime/coro.h"
 #include "crypto/secret.h"
 
 /* see app.h */
@@ -134,9 +135,12 @@ app *app_start(const server_config *cfg, const char *const *route_names, size_t 
 	 * loops start, so a first start waits for one RSA key, not two. */
 	if (keyring_sync_first(a->keys, db, &rng, a->started, APP_KEYS_AT_START, err, errlen))
 		goto fail;
+	store_close(db); /* migrated: the pool's connections open a current schema */
+	db = NULL;
+	if (!(a->db = dbpool_new(cfg->db, cfg->db_pool ? cfg->db_pool : 1, cfg->db_timeout_ms, err, errlen)))
+		goto fail;
 	a->keygen_started = pthread_create(&a->keygen, NULL, keygen_main, a) == 0;
 	wc_FreeRng(&rng);
-	store_close(db);
 	return a;
 fail:
 	if (rng_ok)
@@ -154,6 +158,7 @@ void app_stop(app *a)
 	if (a->keygen_started)
 		pthread_join(a->keygen, NULL);
 	pool_free(a->workers);
+	dbpool_free(a->db);
 	keyring_free(a->keys);
 	ratelimit_free(a->limits);
 	metrics_free(a->metrics);
@@ -166,34 +171,29 @@ int app_thread_init(app_thread *t, app *a, unsigned index, char *err, size_t err
 	memset(t, 0, sizeof *t);
 	t->app = a;
 	t->index = index;
-	if (!(t->db = store_open(a->cfg->db, err, errlen)))
-		return -1;
 	if (wc_InitRng(&t->rng) != 0) {
 		snprintf(err, errlen, "cannot seed the random number generator");
-		store_close(t->db);
-		t->db = NULL;
 		return -1;
 	}
 	if (!(t->clients = calloc(APP_CLIENT_CACHE, sizeof *t->clients))) {
 		snprintf(err, errlen, "out of memory");
 		wc_FreeRng(&t->rng);
-		store_close(t->db);
-		t->db = NULL;
 		return -1;
 	}
+	t->db = dbpool_store(a->db);
 	t->next_sync = app_now() + APP_KEY_SYNC_SECONDS;
 	t->next_purge = app_now() + 60;
 	return 0;
 }
 
-/* see app.h */
-void app_thread_tick(app_thread *t)
+/* The tick's work, in its coroutine: key sync every APP_KEY_SYNC_SECONDS, purges
+ * every APP_PURGE_SECONDS. */
+static void tick(void *arg)
 {
+	app_thread *t = arg;
 	int64_t now = app_now();
 	char err[256];
 
-	if (t->index != 0)
-		return;
 	if (now >= t->next_sync) {
 		t->next_sync = now + APP_KEY_SYNC_SECONDS;
 		if (keyring_sync(t->app->keys, t->db, &t->rng, now, err, sizeof err))
@@ -210,6 +210,19 @@ void app_thread_tick(app_thread *t)
 		store_key_purge(t->db, now);
 		store_login_purge(t->db, now, t->app->cfg->lockout_seconds);
 	}
+	t->ticking = 0;
+}
+
+/* see app.h */
+void app_thread_tick(app_thread *t)
+{
+	int64_t now = app_now();
+
+	if (t->index != 0 || t->ticking || (now < t->next_sync && now < t->next_purge))
+		return;
+	t->ticking = 1;
+	if (coro_start(tick, t) != 0)
+		t->ticking = 0; /* none to be had now: the next round tries again */
 }
 
 /* see app.h */
@@ -271,7 +284,6 @@ void app_thread_fini(app_thread *t)
 	}
 	if (t->db) {
 		wc_FreeRng(&t->rng);
-		store_close(t->db);
-		t->db = NULL;
+		t->db = NULL; /* the pool's: app_stop closes it */
 	}
 }

@@ -2,8 +2,9 @@
  * app.h: what the request handlers share. `app` is built once at start-up from
  * the validated configuration and is read-only afterwards, except for what its
  * own modules synchronise (the keyring's lock, the metrics' per-thread shards).
- * `app_thread` is one event-loop thread's own state: its SQLite connection and
- * its RNG, neither of which may be touched by another thread.
+ * `app_thread` is one event-loop thread's own state: its RNG, its client cache
+ * and its log batch, none of which may be touched by another thread. Its `db`
+ * is the pool's handle (dbpool.h), shared by every thread.
  *
  * Start-up order (app_start): open the store (migrating it), register the
  * legacy `browser-ui` client when configured, load or generate the signing
@@ -21,6 +22,7 @@
 #include <wolfssl/wolfcrypt/random.h>
 
 #include "keys/keyring.h"
+#include "runtime/dbpool.h"
 #include "runtime/ratelimit.h"
 #include "runtime/metrics.h"
 #include "runtime/pool.h"
@@ -70,6 +72,7 @@ typedef struct app {
 	metrics *metrics;
 	ratelimit *limits; /* per-address failure counts (cfg->limits) */
 	pool *workers;     /* password hashing off the loops (cfg->workers threads) */
+	dbpool *db;        /* the store's connections, off the loops (cfg->db_pool of them) */
 	pthread_t keygen;  /* makes the keys start-up left (APP_KEYS_AT_START), then ends */
 	int keygen_started;
 	int64_t started; /* Unix seconds */
@@ -77,12 +80,13 @@ typedef struct app {
 
 typedef struct app_thread {
 	app *app;
-	store *db;
+	store *db;           /* dbpool_store(app->db): calls from a coroutine wait off the loop */
 	pool_receiver *jobs; /* this loop's end of app->workers (set by server.c once the loop exists) */
+	dbpool_home *home;   /* where this loop's store calls come back (set by server.c, likewise) */
+	int ticking;         /* app_thread_tick's coroutine is running */
 	WC_RNG rng;
 	unsigned index;
 	int64_t next_sync, next_purge;
-	const char *client_id; /* the client a request authenticated as, for the access log; or NULL */
 	struct app_client_slot *clients; /* APP_CLIENT_CACHE slots */
 	char log[APP_LOG_BUF];
 	size_t log_len;
@@ -97,10 +101,11 @@ app *app_start(const server_config *cfg, const char *const *route_names, size_t 
 /* Free what app_start built (after every thread finished). */
 void app_stop(app *a);
 
-/* Give thread index its own store connection and RNG; 0, or -1 with a reason in err. */
+/* Give thread index the pool's store handle and its own RNG; 0, or -1 with a reason in err. */
 int app_thread_init(app_thread *t, app *a, unsigned index, char *err, size_t errlen);
 
-/* Periodic work, called by each loop between rounds: thread 0 syncs keys and purges. */
+/* Periodic work, called by each loop between rounds: thread 0 syncs keys and purges,
+ * in a coroutine (its store calls wait off the loop; one tick at a time). */
 void app_thread_tick(app_thread *t);
 
 /*
@@ -115,7 +120,7 @@ void app_log(app_thread *t, const char *line, size_t len, int64_t now_ms);
 /* Write out the thread's batch of log lines (at a tick, and when stopping). */
 void app_log_flush(app_thread *t, int64_t now_ms);
 
-/* Release the thread's store, RNG and cache (after flushing the log). */
+/* Release the thread's RNG and cache (after flushing the log). */
 void app_thread_fini(app_thread *t);
 
 /* Current Unix time in seconds. */

@@ -38,7 +38,9 @@ typedef struct server_config {
 	unsigned workers;        /* password-hashing threads (pool.h), 1..POOL_MAX_WORKERS; 0 means 1 */
 	const char *issuer;      /* the issuer URL, without a trailing slash */
 	const char *issuer_path; /* its path ("" or "/auth"): routes, pages and cookies live under it */
-	const char *db;          /* the SQLite file */
+	const char *db;          /* the store: a SQLite file or a PostgreSQL URL */
+	unsigned db_pool;        /* DB_POOL_SIZE: store connections and their threads, 1..DBPOOL_MAX */
+	int db_timeout_ms;       /* DB_TIMEOUT_MS: longest wait for a connection of the pool, ms */
 	int64_t token_ttl;       /* access token lifetime, seconds (JWT_EXPIRATION_MINUTES * 60) */
 	int64_t
 	    key_rotation; /* KEY_ROTATION_DAYS: a signing key's life before its successor, seconds; 0 off */

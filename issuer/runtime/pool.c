@@ -28,7 +28,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/coro.h"
 #include "runtime/pool.h"
+
+/* done, in a coroutine of its own when one can be had (its store calls then wait
+ * off the loop: dbpool.h), else right here. */
+static void done_run(void *arg)
+{
+	pool_job *j = arg;
+
+	j->done(j);
+}
+
+static void finish(pool_job *j)
+{
+	if (coro_start(done_run, j) != 0)
+		finish(j);
+}
 
 struct pool {
 	pthread_mutex_t lock;
@@ -83,7 +99,7 @@ static void on_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t *me
 		pool_job *j = H2O_STRUCT_FROM_MEMBER(pool_job, msg.link, messages->next);
 		h2o_linklist_unlink(&j->msg.link);
 		unwatch(j);
-		j->done(j);
+		finish(j);
 	}
 }
 
@@ -283,7 +299,7 @@ void pool_receiver_free(pool_receiver *r)
 		unwatch(j);
 		j->req = NULL;
 		j->cancelled = 1;
-		j->done(j);
+		finish(j);
 	}
 	free(r);
 }

@@ -13,7 +13,8 @@
  * allocated from the request's pool.
  *
  * Every accepted job's done runs exactly once, on the loop thread that submitted
- * it: after run, or, for a job still waiting when its loop detaches
+ * it, in a coroutine of its own (coro.h: so its store calls wait off the loop)
+ * when one can be had: after run, or, for a job still waiting when its loop detaches
  * (pool_receiver_free), without run and with `cancelled` set. So nothing leaks at
  * shutdown and no worker ever writes to a loop that is gone.
  *

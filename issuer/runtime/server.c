@@ -38,6 +38,8 @@
 #include <h2o.h>
 
 #include "runtime/app.h"
+#include "runtime/copyreq.h"
+#include "runtime/coro.h"
 #include "runtime/reqlog.h"
 #include "runtime/server.h"
 #include "http/framing.h"
@@ -254,7 +256,8 @@ static void *run_loop(void *arg)
 	loop *w = arg;
 
 	h2o_context_init(&w->ctx, h2o_evloop_create(), &config);
-	if (!(w->state.jobs = pool_receiver_new(w->state.app->workers, w->ctx.loop))) {
+	if (!(w->state.jobs = pool_receiver_new(w->state.app->workers, w->ctx.loop)) ||
+	    !(w->state.home = dbpool_home_new(w->ctx.loop))) {
 		fprintf(stderr, "identity-backend serve: out of memory\n");
 		kill(getpid(), SIGTERM); /* to the process: the main thread is in sigwait */
 		return NULL;
@@ -278,9 +281,13 @@ static void *run_loop(void *arg)
 	h2o_context_request_shutdown(&w->ctx);
 	for (int i = 0; i < 5; i++) /* 500 ms: our handlers answer in microseconds */
 		h2o_evloop_run(w->ctx.loop, 100);
-	/* Jobs still out come back here (done runs, cancelled if they never ran). */
+	/* Jobs still out come back here (done runs, cancelled if they never ran), then the
+	 * store calls still out (done's among them); then the answers they made go out. */
 	pool_receiver_free(w->state.jobs);
 	w->state.jobs = NULL;
+	dbpool_home_free(w->state.home);
+	w->state.home = NULL;
+	h2o_evloop_run(w->ctx.loop, 0);
 	return NULL;
 }
 
@@ -314,7 +321,7 @@ static void log_request(h2o_req_t *req, app_thread *t, double secs)
 	                  .status = req->res.status,
 	                  .seconds = secs,
 	                  .bytes = req->res.content_length == SIZE_MAX ? 0 : req->res.content_length,
-	                  .client_id = t->client_id,
+	                  .client_id = response_noted_client(req),
 	                  .thread = t->index};
 
 	if (known && ss.ss_family == AF_INET)
@@ -338,9 +345,10 @@ static void account(h2o_req_t *req, app_thread *t, size_t route, const struct ti
 		log_request(req, t, secs);
 }
 
-/* A request answered later (a password check on the worker pool): accounted for
- * when the request is disposed of, after its answer went out, with its status and
- * its whole time (0 when the client left before any answer). */
+/* A request answered later (a handler in a coroutine, a password check on the
+ * worker pool): accounted for when the request is disposed of, after its answer
+ * went out, with its status and its whole time (0 when the client left before
+ * any answer). */
 struct later {
 	h2o_req_t *req;
 	app_thread *t;
@@ -351,11 +359,50 @@ struct later {
 static void account_later(void *arg)
 {
 	struct later *l = arg;
-	const char *client = l->t->client_id;
 
-	l->t->client_id = NULL;
 	account(l->req, l->t, l->route, &l->t0);
-	l->t->client_id = client;
+}
+
+static void add_hsts(h2o_req_t *req)
+{
+	if (hsts)
+		response_add_header(req, "strict-transport-security", "max-age=31536000");
+}
+
+/* A route's handler and what it needs, in its coroutine. */
+struct run {
+	h2o_req_t *req; /* the copy */
+	app_thread *t;
+	size_t route;
+};
+
+static void run_request(void *arg)
+{
+	struct run *r = arg;
+
+	routes->run(r->route, r->req, r->t);
+	copyreq_release(r->req);
+}
+
+/* Run route's handler in a coroutine, on a copy of req; its answer reaches req
+ * later (copyreq.h). Without a copy or a coroutine to be had: 503 at once. */
+static void run_in_coroutine(h2o_req_t *req, app_thread *t, size_t route)
+{
+	h2o_req_t *copy = copyreq_new(req);
+	struct run *r;
+
+	if (!copy) {
+		response_send_error(req, 503, "temporarily_unavailable", "out of memory; retry");
+		return;
+	}
+	add_hsts(copy);
+	r = h2o_mem_alloc_pool(&copy->pool, sizeof *r);
+	*r = (struct run){.req = copy, .t = t, .route = route};
+	if (coro_start(run_request, r) != 0) {
+		response_send_error(copy, 503, "temporarily_unavailable",
+		                    "too many requests in progress; retry");
+		copyreq_release(copy);
+	}
 }
 
 /*
@@ -380,7 +427,7 @@ static int refused_framing(h2o_req_t *req)
 }
 
 /* The single H2O handler of the public listener: every path goes through the route
- * table; then metrics and the log. */
+ * table (in a coroutine when its handler uses the store); then metrics and the log. */
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	app_thread *t = app_thread_of(req);
@@ -390,18 +437,20 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 
 	(void)self;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	t->client_id = NULL;
 	response_json_reset();
-	if (hsts)
-		response_add_header(req, "strict-transport-security", "max-age=31536000");
-	route = refused_framing(req) ? routes->n - 1 : routes->dispatch(req, t);
+	add_hsts(req); /* the copy a coroutine answers on gets its own; its answer replaces these */
+	if (refused_framing(req))
+		route = routes->n - 1;
+	else if (routes->uses_store(route = routes->find(req, t->app->cfg->issuer_path)))
+		run_in_coroutine(req, t, route);
+	else
+		routes->run(route, req, t);
 	if (req->res.status == 0) {
 		l = h2o_mem_alloc_shared(&req->pool, sizeof *l, account_later);
 		*l = (struct later){.req = req, .t = t, .route = route, .t0 = t0};
 	} else {
 		account(req, t, route, &t0);
 	}
-	t->client_id = NULL;
 	return 0;
 }
 

@@ -27,12 +27,19 @@
 
 /*
  * The HTTP surface the server answers with, handed in by the caller (routes.h), so
- * the runtime knows nothing of the endpoints: dispatch answers req on its loop thread
- * and returns the index of the route it took; names[i] is that index's metrics label
- * (n labels, the last one for everything else).
+ * the runtime knows nothing of the endpoints: find gives req's route index (under
+ * the issuer's path, base), uses_store says whether that route's handler calls the
+ * store, and run answers req by it. names[i] is index i's metrics label (n labels,
+ * the last one for everything else).
+ *
+ * A route that uses the store runs in a coroutine (coro.h) on a copy of its
+ * request (copyreq.h), so its store calls wait on the database pool's workers
+ * (dbpool.h) while the loop serves everyone else; the others run directly.
  */
 typedef struct server_routes {
-	size_t (*dispatch)(h2o_req_t *req, app_thread *t);
+	size_t (*find)(h2o_req_t *req, const char *base);
+	int (*uses_store)(size_t route);
+	void (*run)(size_t route, h2o_req_t *req, app_thread *t);
 	const char *const *names;
 	size_t n;
 } server_routes;

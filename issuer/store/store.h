@@ -564,9 +564,15 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen);
 extern const struct store_ops store_pg_ops;
 store *store_pg_open(const char *url, char *err, size_t errlen);
 
+/* The longest wait for one answer (or one connection) from a networked database,
+ * in ms, unless DB_TIMEOUT_MS says otherwise. */
+#ifndef STORE_PG_TIMEOUT_MS
+#define STORE_PG_TIMEOUT_MS 5000
+#endif
+
 /* The longest wait, in ms, for one answer or connection from a networked
  * database, for every store opened or used after the call (DB_TIMEOUT_MS);
- * ms <= 0 restores the default (5000). Call before starting threads. */
+ * ms <= 0 restores the default (STORE_PG_TIMEOUT_MS). Call before starting threads. */
 void store_pg_set_timeout(int ms);
 
 /* The calls handlers make: each is s->ops->name(s, ...); see struct store_ops. */

@@ -37,10 +37,6 @@
 #include "store/store.h"
 #include "store/valid.h"
 
-/* The longest wait for one answer (or one connection) from the server, in ms. */
-#ifndef STORE_PG_TIMEOUT_MS
-#define STORE_PG_TIMEOUT_MS 5000
-#endif
 /* After the server failed to answer in time, a connection waits this long (ms, doubling
  * with each further timeout up to the maximum) before trying it again, and fails at
  * once meanwhile: a stalled database costs a thread one wait per period, not one per

@@ -122,7 +122,8 @@ FIXED_LEN(FUZZ_REFRESH_WEB);
 
 static loop w;
 static int dirty;   /* a sign-in or token endpoint ran during this input: put the fixtures back */
-static int pending; /* requests answered later (a /login waiting for the pool), not yet disposed of */
+static int pending; /* requests answered later (in a coroutine, or a /login waiting for the
+                       pool), not yet disposed of */
 static int verbose; /* FUZZ_VERBOSE=1: one line per response on stderr (for checking seeds) */
 static app *the_app;
 static server_routes fuzz_routes; /* the real route table, as cli_serve.c hands it to server_run */
@@ -139,6 +140,8 @@ static void cleanup(void)
 
 	pool_receiver_free(w.state.jobs); /* before the pool (app_stop) and the store go */
 	w.state.jobs = NULL;
+	dbpool_home_free(w.state.home);
+	w.state.home = NULL;
 	app_thread_fini(&w.state);
 	app_stop(the_app);
 	free(access_token);
@@ -190,8 +193,8 @@ static int fuzz_on_req(h2o_handler_t *self, h2o_req_t *req)
 	if (verbose)
 		fprintf(stderr, "fuzz_router: %.*s %.*s -> %d\n", (int)req->method.len, req->method.base,
 		        (int)req->path.len, req->path.base, req->res.status);
-	if (req->res.status == 0 && path_is(req, "/login")) {
-		/* The password check went to the pool: the answer comes from its done. */
+	if (req->res.status == 0) {
+		/* A handler in a coroutine, or a password check on the pool: the answer comes later. */
 		h2o_req_t **watch = h2o_mem_alloc_shared(&req->pool, sizeof *watch, on_dispose);
 		*watch = req;
 		pending++;
@@ -419,6 +422,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.workers = 1;
 	cfg.issuer = "http://127.0.0.1:8080";
 	cfg.db = db;
+	cfg.db_pool = 2; /* store calls of the handlers go through two workers, as in `serve` */
 	cfg.token_ttl = 900;
 	cfg.alg = "ES256";
 	cfg.legacy_secret = FUZZ_LEGACY;
@@ -442,7 +446,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* HTTP/2 without TLS is off in `serve` unless HTTP2_CLEARTEXT=on; on here, so that
 	 * the HTTP/2 seeds (prior knowledge, h2c) keep reaching the handlers. */
 	cfg.http2_cleartext = 1;
-	fuzz_routes.dispatch = routes_dispatch;
+	fuzz_routes.find = routes_find;
+	fuzz_routes.uses_store = routes_uses_store;
+	fuzz_routes.run = routes_run;
 	fuzz_routes.names = routes_names(&fuzz_routes.n);
 	if (!(the_app = app_start(&cfg, fuzz_routes.names, fuzz_routes.n, err, sizeof err)) ||
 	    app_thread_init(&w.state, the_app, 0, err, sizeof err)) {
@@ -462,7 +468,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	w.pub.accept.ctx = &w.ctx;
 	w.pub.accept.hosts = public_hosts;
 	/* As run_loop: this loop's end of the password pool, so /login really runs. */
-	if (!(w.state.jobs = pool_receiver_new(the_app->workers, w.ctx.loop))) {
+	if (!(w.state.jobs = pool_receiver_new(the_app->workers, w.ctx.loop)) ||
+	    !(w.state.home = dbpool_home_new(w.ctx.loop))) {
 		fprintf(stderr, "fuzz_router: cannot attach to the pool\n");
 		abort();
 	}
@@ -561,10 +568,11 @@ static void settle(void)
 
 	for (int i = 0; i < 100 && connections_open(); i++)
 		h2o_evloop_run(w.ctx.loop, 1);
-	while ((pending > 0 || pool_depth(the_app->workers) > 0) && now_ms() < until)
+	while ((pending > 0 || pool_depth(the_app->workers) > 0 || dbpool_depth(the_app->db) > 0) &&
+	       now_ms() < until)
 		h2o_evloop_run(w.ctx.loop, 1);
-	FUZZ_CHECK(pending == 0 && pool_depth(the_app->workers) == 0,
-	           "%d request(s) waiting for the pool still open after %d ms", pending, FUZZ_JOB_MS);
+	FUZZ_CHECK(pending == 0 && pool_depth(the_app->workers) == 0 && dbpool_depth(the_app->db) == 0,
+	           "%d request(s) answered later still open after %d ms", pending, FUZZ_JOB_MS);
 	/* A job's message is sent before the pool counts it finished: it is readable now. */
 	h2o_evloop_run(w.ctx.loop, 0);
 	h2o_evloop_run(w.ctx.loop, 0);

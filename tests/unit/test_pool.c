@@ -14,6 +14,7 @@
  * by the watch fails here even without a sanitizer. The .c is included to reach
  * `submit`, which takes the memory pool directly.
  */
+#include "../../issuer/runtime/coro.c"
 #include "../../issuer/runtime/pool.c"
 #include "../test.h"
 

@@ -1,0 +1,585 @@
+/*
+ * dbpool.c: the pool of store connections on worker threads (see dbpool.h).
+ *
+ * One call is a `struct call` on the calling coroutine's own stack (it lives as
+ * long as the call). Its way: on the loop, enter() suspends the coroutine with
+ * `enqueue`, which (on the loop's stack, the coroutine switched away) puts the
+ * call in the FIFO; a worker pops it, sets `conn` and resumes the coroutine,
+ * which makes the call on that connection; leave() suspends it with `go_home`,
+ * which (on the worker's stack) sends the call to its home loop's queue; the
+ * loop's receiver resumes it there, and the forwarding function returns. A
+ * worker never touches a call after sending it home.
+ *
+ * In a transaction the coroutine stays on the worker from tx_begin to tx_end:
+ * calls made meanwhile find they run on a worker (worker_self) and use its
+ * connection directly; tx_end's leave sends the coroutine home. A coroutine that
+ * ended inside a transaction (a handler's bug) has it rolled back by the worker.
+ *
+ * Every forwarding function has the same shape: FORWARD writes them.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <h2o/multithread.h>
+
+#include "runtime/coro.h"
+#include "runtime/dbpool.h"
+
+struct dbpool_home {
+	h2o_multithread_receiver_t receiver;
+	h2o_multithread_queue_t *queue;
+	h2o_loop_t *loop;
+	atomic_uint out; /* calls of this loop's coroutines not yet back */
+};
+
+struct call {
+	h2o_multithread_message_t msg; /* its way home */
+	dbpool *p;
+	coro *c;
+	dbpool_home *home;
+	store *conn; /* the worker's connection; NULL: refused (the answer is BUSY) */
+	int64_t queued_ms;
+	int on_worker; /* a worker took it: it must be sent home */
+	int direct;    /* ran on the calling thread, under the direct connection's lock */
+	char err[160]; /* the connection's detail of a failure, carried home */
+	struct call *next;
+};
+
+struct worker {
+	dbpool *p;
+	store *conn;
+	pthread_t thread;
+	int started;
+	dbpool_home *tx_home; /* in a transaction: the coroutine's home, else NULL */
+};
+
+struct dbpool {
+	store handle; /* first: the handle is the pool */
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	struct call *head, *tail;
+	unsigned queued, running, n;
+	int stop, timeout_ms;
+	struct worker workers[DBPOOL_MAX];
+	store *direct; /* opened by the first call from outside a coroutine */
+	pthread_mutex_t direct_lock;
+	char *where;
+};
+
+static __thread struct worker *worker_here;
+static __thread dbpool_home *home_here;
+static __thread char last_err[160];
+static __thread dbpool *direct_tx; /* the pool whose direct connection this thread holds for a
+                                      transaction, or NULL */
+
+static const struct store_ops pool_ops;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Thread-local reads that are never cached across a coroutine's switch: not
+ * inlined, and (the empty asm) never taken by the compiler for pure functions. */
+__attribute__((noinline)) static struct worker *worker_self(void)
+{
+	__asm__ volatile("" ::: "memory");
+	return worker_here;
+}
+__attribute__((noinline)) static dbpool_home *home_self(void)
+{
+	__asm__ volatile("" ::: "memory");
+	return home_here;
+}
+__attribute__((noinline)) static dbpool *direct_tx_self(void)
+{
+	__asm__ volatile("" ::: "memory");
+	return direct_tx;
+}
+__attribute__((noinline)) static void set_direct_tx(dbpool *p)
+{
+	direct_tx = p;
+}
+__attribute__((noinline)) static void note_err(const char *msg)
+{
+	snprintf(last_err, sizeof last_err, "%s", msg);
+}
+
+/* On the loop, the coroutine switched away: queue the call, or answer it BUSY at once. */
+static void enqueue(coro *c, void *arg)
+{
+	struct call *k = arg;
+	dbpool *p = k->p;
+	int refused;
+
+	pthread_mutex_lock(&p->lock);
+	if ((refused = p->stop || p->queued >= DBPOOL_MAX_QUEUE) == 0) {
+		k->next = NULL;
+		if (p->tail)
+			p->tail->next = k;
+		else
+			p->head = k;
+		p->tail = k;
+		p->queued++;
+		atomic_fetch_add(&k->home->out, 1);
+		pthread_cond_signal(&p->work);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (refused)
+		coro_resume(c); /* k->conn is NULL: the call answers BUSY here */
+}
+
+/* On the worker, the coroutine switched away: send it to its loop. */
+static void go_home(coro *c, void *arg)
+{
+	struct call *k = arg;
+	dbpool_home *h = k->home;
+
+	(void)c;
+	h2o_multithread_send_message(&h->receiver, &k->msg); /* the loop's from here */
+}
+
+/* On the loop: the calls come home; each coroutine continues where it left. */
+static void on_home(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+	dbpool_home *h = H2O_STRUCT_FROM_MEMBER(dbpool_home, receiver, receiver);
+
+	while (!h2o_linklist_is_empty(messages)) {
+		struct call *k = H2O_STRUCT_FROM_MEMBER(struct call, msg.link, messages->next);
+		h2o_linklist_unlink(&k->msg.link);
+		atomic_fetch_sub(&h->out, 1);
+		coro_resume(k->c);
+	}
+}
+
+/* The connection this call runs on (the coroutine may have moved to a worker by
+ * the time it returns), or NULL when refused. */
+static store *enter(store *s, struct call *k)
+{
+	dbpool *p = (dbpool *)s;
+	struct worker *w = worker_self();
+
+	memset(k, 0, sizeof *k);
+	if (w) /* inside a transaction, on its worker */
+		return k->conn = w->conn;
+	if (direct_tx_self() == p) /* inside a transaction on the direct connection */
+		return k->conn = p->direct;
+	if (!(k->c = coro_self()) || !(k->home = home_self())) {
+		pthread_mutex_lock(&p->direct_lock);
+		k->direct = 1;
+		if (!p->direct && !(p->direct = store_open(p->where, k->err, sizeof k->err)))
+			return NULL; /* BUSY, with open's reason */
+		return k->conn = p->direct;
+	}
+	k->p = p;
+	k->queued_ms = now_ms();
+	coro_suspend(enqueue, k);
+	return k->conn;
+}
+
+/* After the call: back to the loop, or out of the direct connection's lock.
+ * stay (a transaction began): keep the worker, or the lock, until it ends. */
+static void leave(store *s, struct call *k, store_err e, int stay)
+{
+	dbpool *p = (dbpool *)s;
+
+	if (k->conn && e != STORE_OK)
+		snprintf(k->err, sizeof k->err, "%s", k->conn->ops->errmsg(k->conn));
+	if (k->direct) {
+		if (stay)
+			set_direct_tx(p);
+		else
+			pthread_mutex_unlock(&p->direct_lock);
+	} else if (k->on_worker) {
+		if (stay) {
+			worker_self()->tx_home = k->home;
+			return;
+		}
+		coro_suspend(go_home, k);
+	}
+	if (e != STORE_OK)
+		note_err(k->err);
+}
+
+static store_err busy(struct call *k)
+{
+	if (!k->err[0])
+		snprintf(k->err, sizeof k->err, "no database connection free within the timeout");
+	return STORE_BUSY;
+}
+
+/* The forwarding function of op name: the same call on the connection enter gives. */
+#define FORWARD(name, params, ...)                                                                           \
+	static store_err fw_##name params                                                                    \
+	{                                                                                                    \
+		struct call k;                                                                               \
+		store *db_ = enter(s, &k);                                                                   \
+		store_err e = db_ ? db_->ops->name(db_, __VA_ARGS__) : busy(&k);                             \
+		leave(s, &k, e, 0);                                                                          \
+		return e;                                                                                    \
+	}
+
+/* tx_begin: when it succeeds, the coroutine keeps its worker (or the direct
+ * connection's lock) until tx_end. */
+static store_err fw_tx_begin(store *s)
+{
+	struct call k;
+	store *db = enter(s, &k);
+	store_err e = db ? db->ops->tx_begin(db) : busy(&k);
+
+	leave(s, &k, e, e == STORE_OK && (k.on_worker || k.direct));
+	return e;
+}
+
+/* tx_end: on the transaction's worker (or direct connection); then home (or unlocked). */
+static store_err fw_tx_end(store *s, int commit)
+{
+	dbpool *p = (dbpool *)s;
+	struct worker *w = worker_self();
+	struct call k;
+	store *db;
+	store_err e;
+
+	if (w && w->tx_home) {
+		memset(&k, 0, sizeof k);
+		k.c = coro_self();
+		k.home = w->tx_home;
+		k.conn = w->conn;
+		k.on_worker = 1;
+		w->tx_home = NULL;
+		e = w->conn->ops->tx_end(w->conn, commit);
+		leave(s, &k, e, 0);
+		return e;
+	}
+	if (direct_tx_self() == p) {
+		e = p->direct->ops->tx_end(p->direct, commit);
+		set_direct_tx(NULL);
+		pthread_mutex_unlock(&p->direct_lock);
+		return e;
+	}
+	db = enter(s, &k); /* no transaction: the backend answers INVALID */
+	e = db ? db->ops->tx_end(db, commit) : busy(&k);
+	leave(s, &k, e, 0);
+	return e;
+}
+
+static store_err fw_ping(store *s)
+{
+	struct call k;
+	store *db = enter(s, &k);
+	store_err e = db ? db->ops->ping(db) : busy(&k);
+
+	leave(s, &k, e, 0);
+	return e;
+}
+
+FORWARD(backup, (store * s, const char *to, int replace), to, replace)
+FORWARD(raw_each, (store * s, size_t t, store_raw_cb cb, void *ctx), t, cb, ctx)
+FORWARD(raw_put, (store * s, size_t t, const struct store_value *v, size_t n, int merge), t, v, n, merge)
+FORWARD(client_put, (store * s, const struct store_client *c), c)
+FORWARD(client_get, (store * s, const char *id, struct store_client *out), id, out)
+FORWARD(client_list, (store * s, store_client_cb cb, void *ctx), cb, ctx)
+FORWARD(client_delete, (store * s, const char *id), id)
+FORWARD(key_put, (store * s, const struct store_key *key), key)
+FORWARD(key_list, (store * s, int64_t now, store_key_cb cb, void *ctx), now, cb, ctx)
+FORWARD(key_retire, (store * s, const char *kid, int64_t retired_at, int64_t expires_at), kid, retired_at,
+        expires_at)
+FORWARD(key_set_private, (store * s, const char *kid, const uint8_t *der, size_t len), kid, der, len)
+FORWARD(key_purge, (store * s, int64_t now), now)
+FORWARD(revoke_put, (store * s, const char *jti, int64_t expires_at), jti, expires_at)
+FORWARD(revoke_check, (store * s, const char *jti, int64_t now, int *revoked), jti, now, revoked)
+FORWARD(revoke_purge, (store * s, int64_t now), now)
+FORWARD(code_put, (store * s, const struct store_code *c), c)
+FORWARD(code_take, (store * s, const uint8_t *hash, size_t hash_len, int64_t now, struct store_code *out),
+        hash, hash_len, now, out)
+FORWARD(code_purge, (store * s, int64_t now), now)
+FORWARD(user_put, (store * s, const struct store_user *u), u)
+FORWARD(user_get, (store * s, const char *id, struct store_user *out), id, out)
+FORWARD(user_get_by_name, (store * s, const char *username, struct store_user *out), username, out)
+FORWARD(user_list, (store * s, store_user_cb cb, void *ctx), cb, ctx)
+FORWARD(user_delete, (store * s, const char *username), username)
+FORWARD(user_set_password, (store * s, const char *id, const char *hash), id, hash)
+FORWARD(login_admit,
+        (store * s, const char *username, int64_t now, int threshold, int64_t period, int *admitted,
+         int64_t *locked_until, int *locked_started),
+        username, now, threshold, period, admitted, locked_until, locked_started)
+FORWARD(login_failed,
+        (store * s, const char *username, int64_t now, int threshold, int64_t period, int64_t *locked_until),
+        username, now, threshold, period, locked_until)
+FORWARD(login_clear, (store * s, const char *username, int64_t now), username, now)
+FORWARD(login_unlock, (store * s, const char *username), username)
+FORWARD(login_get, (store * s, const char *username, struct store_login *out), username, out)
+FORWARD(login_purge, (store * s, int64_t now, int64_t period), now, period)
+FORWARD(session_put, (store * s, const struct store_session *se), se)
+FORWARD(session_get,
+        (store * s, const uint8_t *hash, size_t hash_len, int64_t now, struct store_session *out), hash,
+        hash_len, now, out)
+FORWARD(session_delete, (store * s, const uint8_t *hash, size_t hash_len), hash, hash_len)
+FORWARD(session_purge, (store * s, int64_t now), now)
+FORWARD(refresh_put, (store * s, const struct store_refresh *r), r)
+FORWARD(refresh_get,
+        (store * s, const uint8_t *hash, size_t hash_len, int64_t now, struct store_refresh *out), hash,
+        hash_len, now, out)
+FORWARD(refresh_rotate,
+        (store * s, const uint8_t *old_hash, size_t old_hash_len, const struct store_refresh *next,
+         int64_t now, int64_t grace, struct store_refresh *old_out),
+        old_hash, old_hash_len, next, now, grace, old_out)
+FORWARD(refresh_revoke_family, (store * s, const char *family_id), family_id)
+FORWARD(refresh_revoke_session, (store * s, const uint8_t *session_hash, size_t session_hash_len),
+        session_hash, session_hash_len)
+FORWARD(refresh_purge, (store * s, int64_t now), now)
+FORWARD(flow_put, (store * s, const struct store_flow *f), f)
+FORWARD(flow_get, (store * s, const uint8_t *hash, size_t hash_len, int64_t now, struct store_flow *out),
+        hash, hash_len, now, out)
+FORWARD(flow_set_user,
+        (store * s, const uint8_t *hash, size_t hash_len, int64_t now, const char *user_id,
+         int64_t auth_time),
+        hash, hash_len, now, user_id, auth_time)
+FORWARD(flow_take, (store * s, const uint8_t *hash, size_t hash_len, int64_t now, struct store_flow *out),
+        hash, hash_len, now, out)
+FORWARD(flow_purge, (store * s, int64_t now), now)
+FORWARD(consent_put, (store * s, const char *user_id, const char *client_id, const char *scope, int64_t now),
+        user_id, client_id, scope, now)
+FORWARD(consent_get, (store * s, const char *user_id, const char *client_id, char *scope_out), user_id,
+        client_id, scope_out)
+
+/* The handle is not opened on its own (dbpool_new) nor closed (dbpool_free). */
+static store *handle_open(const char *where, char *err, size_t errlen)
+{
+	(void)where;
+	snprintf(err, errlen, "a pool is made by dbpool_new");
+	return NULL;
+}
+
+static void handle_close(store *s)
+{
+	(void)s;
+}
+
+/* The detail of the last failure of a call made from this thread. */
+static const char *handle_errmsg(store *s)
+{
+	(void)s;
+	return last_err;
+}
+
+static const struct store_ops pool_ops = {
+    .name = "pool",
+    .open = handle_open,
+    .close = handle_close,
+    .errmsg = handle_errmsg,
+    .tx_begin = fw_tx_begin,
+    .tx_end = fw_tx_end,
+    .ping = fw_ping,
+    .backup = fw_backup,
+    .raw_each = fw_raw_each,
+    .raw_put = fw_raw_put,
+    .client_put = fw_client_put,
+    .client_get = fw_client_get,
+    .client_list = fw_client_list,
+    .client_delete = fw_client_delete,
+    .key_put = fw_key_put,
+    .key_list = fw_key_list,
+    .key_retire = fw_key_retire,
+    .key_set_private = fw_key_set_private,
+    .key_purge = fw_key_purge,
+    .revoke_put = fw_revoke_put,
+    .revoke_check = fw_revoke_check,
+    .revoke_purge = fw_revoke_purge,
+    .code_put = fw_code_put,
+    .code_take = fw_code_take,
+    .code_purge = fw_code_purge,
+    .user_put = fw_user_put,
+    .user_get = fw_user_get,
+    .user_get_by_name = fw_user_get_by_name,
+    .user_list = fw_user_list,
+    .user_delete = fw_user_delete,
+    .user_set_password = fw_user_set_password,
+    .login_admit = fw_login_admit,
+    .login_failed = fw_login_failed,
+    .login_clear = fw_login_clear,
+    .login_unlock = fw_login_unlock,
+    .login_get = fw_login_get,
+    .login_purge = fw_login_purge,
+    .session_put = fw_session_put,
+    .session_get = fw_session_get,
+    .session_delete = fw_session_delete,
+    .session_purge = fw_session_purge,
+    .refresh_put = fw_refresh_put,
+    .refresh_get = fw_refresh_get,
+    .refresh_rotate = fw_refresh_rotate,
+    .refresh_revoke_family = fw_refresh_revoke_family,
+    .refresh_revoke_session = fw_refresh_revoke_session,
+    .refresh_purge = fw_refresh_purge,
+    .flow_put = fw_flow_put,
+    .flow_get = fw_flow_get,
+    .flow_set_user = fw_flow_set_user,
+    .flow_take = fw_flow_take,
+    .flow_purge = fw_flow_purge,
+    .consent_put = fw_consent_put,
+    .consent_get = fw_consent_get,
+};
+
+/* A call whose coroutine ended on this worker inside a transaction: undo it. */
+static void end_stray_tx(struct worker *w)
+{
+	if (!w->tx_home)
+		return;
+	(void)w->conn->ops->tx_end(w->conn, 0);
+	w->tx_home = NULL;
+	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"a request ended inside a store transaction; "
+	                "it was rolled back\"}\n");
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	dbpool *p = w->p;
+	struct call *k;
+
+	worker_here = w;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->head && !p->stop)
+			pthread_cond_wait(&p->work, &p->lock);
+		if (!(k = p->head))
+			break; /* stopping, and nothing left */
+		if (!(p->head = k->next))
+			p->tail = NULL;
+		p->queued--, p->running++;
+		pthread_mutex_unlock(&p->lock);
+
+		k->on_worker = 1;
+		k->conn = now_ms() - k->queued_ms > p->timeout_ms ? NULL : w->conn;
+		coro_resume(k->c); /* the call, a transaction's calls; go_home sends it back */
+		end_stray_tx(w);
+
+		pthread_mutex_lock(&p->lock);
+		p->running--;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* see dbpool.h */
+dbpool *dbpool_new(const char *where, unsigned n, int timeout_ms, char *err, size_t errlen)
+{
+	pthread_mutexattr_t attr;
+	dbpool *p;
+
+	if (n < 1 || n > DBPOOL_MAX) {
+		snprintf(err, errlen, "a pool holds 1..%d connections", DBPOOL_MAX);
+		return NULL;
+	}
+	if (!(p = calloc(1, sizeof *p))) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->handle.ops = &pool_ops;
+	p->timeout_ms = timeout_ms > 0 ? timeout_ms : STORE_PG_TIMEOUT_MS;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	/* Recursive: a callback of a direct call (key_list's) may call the store. */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&p->direct_lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	if (!(p->where = strdup(where))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (p->n = 0; p->n < n; p->n++) {
+		struct worker *w = &p->workers[p->n];
+		w->p = p;
+		if (!(w->conn = store_open(where, err, errlen)))
+			goto fail;
+		if (pthread_create(&w->thread, NULL, work, w)) {
+			store_close(w->conn);
+			snprintf(err, errlen, "cannot start the database threads");
+			goto fail;
+		}
+		w->started = 1;
+	}
+	return p;
+fail:
+	dbpool_free(p);
+	return NULL;
+}
+
+/* see dbpool.h */
+void dbpool_free(dbpool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < p->n; i++) {
+		if (p->workers[i].started)
+			pthread_join(p->workers[i].thread, NULL);
+		store_close(p->workers[i].conn);
+	}
+	store_close(p->direct);
+	free(p->where);
+	pthread_mutex_destroy(&p->direct_lock);
+	pthread_cond_destroy(&p->work);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+/* see dbpool.h */
+store *dbpool_store(dbpool *p)
+{
+	return &p->handle;
+}
+
+/* see dbpool.h */
+unsigned dbpool_depth(dbpool *p)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->queued + p->running;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+/* see dbpool.h */
+dbpool_home *dbpool_home_new(h2o_loop_t *loop)
+{
+	dbpool_home *h = calloc(1, sizeof *h);
+
+	if (!h || !(h->queue = h2o_multithread_create_queue(loop))) {
+		free(h);
+		return NULL;
+	}
+	h->loop = loop;
+	atomic_init(&h->out, 0);
+	h2o_multithread_register_receiver(h->queue, &h->receiver, on_home);
+	home_here = h;
+	return h;
+}
+
+/* see dbpool.h */
+void dbpool_home_free(dbpool_home *h)
+{
+	if (!h)
+		return;
+	while (atomic_load(&h->out) > 0)
+		h2o_evloop_run(h->loop, 10);
+	home_here = NULL;
+	h2o_multithread_unregister_receiver(h->queue, &h->receiver);
+	h2o_multithread_destroy_queue(h->queue);
+#if H2O_VERSION_MAJOR == 2 && H2O_VERSION_MINOR < 3
+	free(h->queue); /* H2O 2.2's evloop destroy_queue closes the pipe but forgets this free */
+#endif
+	free(h);
+}
