@@ -397,10 +397,14 @@ static void test_home_free(void)
 
 /* ---- the contract, through the handle ---- */
 
+static struct store_ops pooled_ops;
+
 static store *pooled_open(const char *w, char *err, size_t n)
 {
 	dbpool *p = dbpool_new(w, 2, 0, err, n);
 
+	if (p) /* store_close on the handle frees the pool (pooled_close) */
+		p->handle.ops = &pooled_ops;
 	/* Its direct connection now, as a backend's open connects: the contract opens a
 	 * second store before a transaction to see its effects from outside. */
 	if (p && store_ping(dbpool_store(p)) != STORE_OK) {
@@ -415,8 +419,6 @@ static void pooled_close(store *s)
 {
 	dbpool_free((dbpool *)s);
 }
-
-static struct store_ops pooled_ops;
 
 static int pooled_fresh(const char *name, char *w, size_t n)
 {
