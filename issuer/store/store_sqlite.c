@@ -383,15 +383,20 @@ static const char *const queries[Q_COUNT] = {
     [Q_ROLLBACK] = "ROLLBACK",
 };
 
+struct sq_group;
+
 struct sq {
 	store base; /* first: a store * is a struct sq * */
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
-	int ready;     /* fully opened: close may then run PRAGMA optimize */
-	int writing;   /* holds sq_writer (see below) */
-	int in_tx;     /* inside a transaction begun by tx_begin */
-	int ckpt_due;  /* the WAL has grown past STORE_SQLITE_CHECKPOINT_PAGES */
-	char msg[256]; /* last failure, for errmsg() */
+	int ready;              /* fully opened: close may then run PRAGMA optimize */
+	int writing;            /* holds sq_writer (see below) */
+	struct sq_group *group; /* its file's group commit (see below), or NULL: synchronous=FULL */
+	sqlite3_int64 changes0; /* sqlite3_total_changes64 when the writer turn was taken */
+	uint64_t flush_due;     /* its last commit's number, until a flush covers it; 0: none */
+	int in_tx;              /* inside a transaction begun by tx_begin */
+	int ckpt_due;           /* the WAL has grown past STORE_SQLITE_CHECKPOINT_PAGES */
+	char msg[256];          /* last failure, for errmsg() */
 };
 
 /* Serialises the create-the-file step of every open in this process (see open). */
@@ -452,6 +457,130 @@ static void sq_writer_leave(void)
 	sq_writer.serving++;
 	pthread_cond_broadcast(&sq_writer.turn); /* a few loop threads at most wait */
 	pthread_mutex_unlock(&sq_writer.m);
+}
+
+/*
+ * Group commit. With a group, a connection commits with synchronous=NORMAL: the
+ * commit appends its frames to the WAL under the writer turn but does not flush
+ * them. sq_end, once the turn is given back, makes the commit durable before the
+ * call returns: one flush of the WAL (the xSync of this connection's own WAL
+ * file) covers every commit of the file numbered before the flush began. While
+ * one writer flushes, the next ones commit, and one later flush covers them all.
+ * So every acknowledged write is on disk, as with synchronous=FULL, and no writer
+ * holds the turn through a flush. (A checkpoint flushes the WAL before it copies
+ * from it, so it never copies a frame that is not yet on disk.)
+ *
+ * Files are told apart by SQLite's name for them; a process has at most
+ * SQ_GROUPS files in groups at once, and a connection to one more keeps
+ * synchronous=FULL.
+ */
+#define SQ_GROUPS 8
+
+struct sq_group {
+	char *name;         /* the database file (sqlite3_db_filename); NULL: slot free */
+	int users;          /* connections in the group */
+	uint64_t committed; /* commits numbered so far */
+	uint64_t flushed;   /* every commit up to this number is on disk */
+	uint64_t flushes;   /* flushes done (fewer than commits when commits share them) */
+	int flushing;       /* a flush is under way */
+};
+
+static struct {
+	pthread_mutex_t m;
+	pthread_cond_t done; /* a flush ended */
+	struct sq_group g[SQ_GROUPS];
+} sq_gc = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {{0}}};
+
+/* Join the group of s's file; 0, or -1 (no slot, out of memory: keep FULL). */
+static int sq_group_join(struct sq *s)
+{
+	const char *name = sqlite3_db_filename(s->db, "main");
+	struct sq_group *free_slot = NULL, *g = NULL;
+
+	if (!name || !*name)
+		return -1;
+	pthread_mutex_lock(&sq_gc.m);
+	for (int i = 0; i < SQ_GROUPS && !g; i++) {
+		if (sq_gc.g[i].name && strcmp(sq_gc.g[i].name, name) == 0)
+			g = &sq_gc.g[i];
+		else if (!sq_gc.g[i].name && !free_slot)
+			free_slot = &sq_gc.g[i];
+	}
+	if (!g && free_slot && (free_slot->name = strdup(name))) {
+		g = free_slot;
+		g->committed = g->flushed = g->flushes = 0;
+	}
+	if (g)
+		g->users++;
+	pthread_mutex_unlock(&sq_gc.m);
+	s->group = g;
+	return g ? 0 : -1;
+}
+
+static void sq_group_leave(struct sq *s)
+{
+	struct sq_group *g = s->group;
+
+	if (!g)
+		return;
+	pthread_mutex_lock(&sq_gc.m);
+	if (--g->users == 0) {
+		free(g->name);
+		g->name = NULL;
+	}
+	pthread_mutex_unlock(&sq_gc.m);
+	s->group = NULL;
+}
+
+/* Flush this connection's WAL file to disk (SQLite's own xSync on it). */
+static int sq_wal_flush(struct sq *s)
+{
+	sqlite3_file *f = NULL;
+	int rc = sqlite3_file_control(s->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f);
+
+	if (rc != SQLITE_OK || !f || !f->pMethods)
+		return rc; /* no WAL open on this connection: nothing of its own to flush */
+	return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+}
+
+/* Under the writer turn, the transaction just ended: number it if it changed rows. */
+static void sq_group_commit(struct sq *s)
+{
+	if (!s->group || sqlite3_total_changes64(s->db) == s->changes0)
+		return;
+	pthread_mutex_lock(&sq_gc.m);
+	s->flush_due = ++s->group->committed;
+	pthread_mutex_unlock(&sq_gc.m);
+}
+
+static store_err sq_fail(struct sq *s, const char *what, int rc);
+
+/* Wait until a flush covers commit number mine, flushing when nobody is. */
+static store_err sq_group_flush(struct sq *s, uint64_t mine)
+{
+	struct sq_group *g = s->group;
+	uint64_t upto;
+	int rc = SQLITE_OK;
+
+	pthread_mutex_lock(&sq_gc.m);
+	while (g->flushed < mine && rc == SQLITE_OK) {
+		if (g->flushing) {
+			pthread_cond_wait(&sq_gc.done, &sq_gc.m);
+			continue;
+		}
+		upto = g->committed;
+		g->flushing = 1;
+		pthread_mutex_unlock(&sq_gc.m);
+		rc = sq_wal_flush(s);
+		pthread_mutex_lock(&sq_gc.m);
+		g->flushing = 0;
+		g->flushes += rc == SQLITE_OK;
+		if (rc == SQLITE_OK && upto > g->flushed)
+			g->flushed = upto;
+		pthread_cond_broadcast(&sq_gc.done);
+	}
+	pthread_mutex_unlock(&sq_gc.m);
+	return rc == SQLITE_OK ? STORE_OK : sq_fail(s, "flush the WAL", rc);
 }
 
 /* ---- errors ---- */
@@ -528,8 +657,10 @@ static store_err sq_stmt(struct sq *s, enum sq_query q, sqlite3_stmt **out)
 		return sq_fail_ours(s, "transaction", "rolled back after a failure; end it", STORE_IO);
 	/* A statement that writes, or BEGIN (which sqlite3_stmt_readonly calls
 	 * read-only), first takes the writer turn, unless this connection has it. */
-	if (!s->writing && (q == Q_BEGIN || !sqlite3_stmt_readonly(s->q[q])))
+	if (!s->writing && (q == Q_BEGIN || !sqlite3_stmt_readonly(s->q[q]))) {
 		s->writing = sq_writer_enter();
+		s->changes0 = sqlite3_total_changes64(s->db);
+	}
 	*out = s->q[q];
 	return STORE_OK;
 }
@@ -543,6 +674,7 @@ static void sq_done(struct sq *s, sqlite3_stmt *st)
 		sqlite3_clear_bindings(st);
 	}
 	if (s->writing && sqlite3_get_autocommit(s->db)) {
+		sq_group_commit(s);
 		s->writing = 0;
 		sq_writer_leave();
 	}
@@ -553,6 +685,22 @@ static void sq_done(struct sq *s, sqlite3_stmt *st)
 		s->ckpt_due = 0;
 		(void)sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	}
+}
+
+/* sq_done, then, when a commit of this connection waits for its flush, that flush
+ * (group commit): e, or the flush's failure when e was OK. Every call that may
+ * write ends here, so it returns only once what it wrote is on disk. */
+static store_err sq_end(struct sq *s, sqlite3_stmt *st, store_err e)
+{
+	uint64_t due;
+	store_err fe;
+
+	sq_done(s, st);
+	if (!(due = s->flush_due))
+		return e;
+	s->flush_due = 0;
+	fe = sq_group_flush(s, due);
+	return e == STORE_OK ? fe : e;
 }
 
 /*
@@ -728,8 +876,7 @@ static store_err sq_put_row(struct sq *s, enum sq_query q, const char *what, con
 	}
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 /* What a query looks its one row up by: ?1 = text or bytes, and ?2 = now when has_now. */
@@ -912,8 +1059,7 @@ static store_err sq_client_delete(store *base, const char *id)
 	}
 	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 /* ---- signing keys ---- */
@@ -971,8 +1117,7 @@ static store_err sq_key_retire(store *base, const char *kid, int64_t retired_at,
 	}
 	e = rc == SQLITE_ROW ? STORE_CONFLICT : STORE_NOT_FOUND;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_key_set_private(store *base, const char *kid, const uint8_t *der, size_t len)
@@ -996,8 +1141,7 @@ static store_err sq_key_set_private(store *base, const char *kid, const uint8_t 
 	}
 	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 /* DELETE … WHERE expires_at <= now, for the purge operations. */
@@ -1015,8 +1159,7 @@ static store_err sq_purge(struct sq *s, enum sq_query q, const char *what, int64
 	}
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_key_purge(store *base, int64_t now)
@@ -1046,8 +1189,7 @@ static store_err sq_revoke_put(store *base, const char *jti, int64_t expires_at)
 	}
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_revoke_check(store *base, const char *jti, int64_t now, int *revoked)
@@ -1073,8 +1215,7 @@ static store_err sq_revoke_check(store *base, const char *jti, int64_t now, int 
 	*revoked = rc == SQLITE_ROW;
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_revoke_purge(store *base, int64_t now)
@@ -1128,8 +1269,7 @@ static store_err sq_run(struct sq *s, enum sq_query q, const char *what, const c
 		*changes = sqlite3_changes(s->db);
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 /* Step q bound with (?1 the token hash a[0..n), ?2 now, ?3 the hash b[0..bn)) to its
@@ -1153,8 +1293,7 @@ static store_err sq_run_link(struct sq *s, enum sq_query q, const char *what, co
 	*changes = sqlite3_changes(s->db);
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 /* Undo the transaction we began, if SQLite has not already (it rolls back by
@@ -1353,8 +1492,7 @@ static store_err sq_login_locked(struct sq *s, const char *name, const char *wha
 		*v = sqlite3_column_int64(st, 0);
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 /* Run q (Q_LOGIN_ADMIT or Q_LOGIN_FAILED: ?1 name, ?2 now, ?3 threshold, ?4 period)
@@ -1386,8 +1524,7 @@ static store_err sq_login_step(struct sq *s, enum sq_query q, const char *what, 
 	}
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_login_admit(store *base, const char *username, int64_t now, int threshold, int64_t period,
@@ -1454,8 +1591,7 @@ static store_err sq_login_run(struct sq *s, enum sq_query q, const char *what, c
 	*changes = sqlite3_changes(s->db);
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_login_clear(store *base, const char *username, int64_t now)
@@ -1508,8 +1644,7 @@ static store_err sq_login_get(store *base, const char *username, struct store_lo
 	out->locked_until = sqlite3_column_int64(st, 2);
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_login_purge(store *base, int64_t now, int64_t period)
@@ -1530,8 +1665,7 @@ static store_err sq_login_purge(store *base, int64_t now, int64_t period)
 	}
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_user_set_password(store *base, const char *id, const char *password_hash)
@@ -1555,8 +1689,7 @@ static store_err sq_user_set_password(store *base, const char *id, const char *p
 	}
 	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 /* ---- sessions ---- */
@@ -1597,8 +1730,7 @@ static store_err sq_session_delete(store *base, const uint8_t *hash, size_t hash
 	}
 	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_session_purge(store *base, int64_t now)
@@ -1650,8 +1782,7 @@ static store_err sq_refresh_find(struct sq *s, const uint8_t *hash, size_t n, st
 	r->used_at = sqlite3_column_int64(st, k + 2);
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 /* A used token's retry within the grace: its unused successor gives way to next (1), or
@@ -1768,8 +1899,7 @@ static store_err sq_refresh_revoke_session(store *base, const uint8_t *hash, siz
 	}
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_refresh_purge(store *base, int64_t now)
@@ -1831,8 +1961,7 @@ static store_err sq_flow_set_user(store *base, const uint8_t *hash, size_t hash_
 	}
 	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_flow_purge(store *base, int64_t now)
@@ -1865,8 +1994,7 @@ static store_err sq_consent_put(store *base, const char *user_id, const char *cl
 	}
 	e = STORE_OK;
 out:
-	sq_done(s, st);
-	return e;
+	return sq_end(s, st, e);
 }
 
 static store_err sq_consent_get(store *base, const char *user_id, const char *client_id, char *scope_out)
@@ -1996,6 +2124,9 @@ static void sq_close(store *base)
 		sqlite3_finalize(s->q[i]);
 	if (s->ready && !sqlite3_db_readonly(s->db, "main"))
 		sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
+	if (s->group) /* what was written outside sq_end (raw_put) is flushed too */
+		(void)sq_wal_flush(s);
+	sq_group_leave(s);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -2257,7 +2388,8 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	if (!ro) {
-		/* WAL: readers never wait for the writer. synchronous=FULL: a commit
+		/* WAL: readers never wait for the writer. synchronous=FULL (until the
+		 * migrations are done; then group commit, see sq_group_flush): a commit
 		 * (a revocation, a used code) survives power loss; the token hot path
 		 * (client_credentials) writes nothing, so this costs it nothing.
 		 * Switching a fresh file to WAL needs an exclusive lock that SQLite
@@ -2298,6 +2430,13 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
 	}
 	if (!ro && sq_migrate(s->db, path, err, errlen))
 		goto out;
+	/* Migrated under synchronous=FULL; from here on, commits are flushed by
+	 * group commit (see sq_group_flush) when the file has a group. */
+	if (!ro && sq_group_join(s) == 0 &&
+	    (rc = sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL)) != SQLITE_OK) {
+		sq_open_fail(err, errlen, path, "cannot set synchronous", s->db, rc);
+		goto out;
+	}
 	s->ready = 1;
 	ret = &s->base;
 out:

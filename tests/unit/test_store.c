@@ -196,7 +196,8 @@ static void test_open_and_migrate(void)
 	        "revoked_tokens is indexed on expires_at");
 	T_CHECK(q_int(s, "SELECT journal_mode = 'wal' FROM pragma_journal_mode") == 1, "WAL mode");
 	T_CHECK(q_int(s, "PRAGMA foreign_keys") == 1, "foreign keys enforced");
-	T_CHECK(q_int(s, "PRAGMA synchronous") == 2, "synchronous = FULL");
+	T_CHECK(q_int(s, "PRAGMA synchronous") == 1 && ((struct sq *)s)->group,
+	        "synchronous = NORMAL, with group commit flushing every commit before its call returns");
 	T_CHECK(file_mode(p) == 0600, "database file mode is 0600 (%03o)", file_mode(p));
 	T_CHECK(file_mode(at(p2, sizeof p2, "id.db-wal")) == 0600, "-wal file mode is 0600 (%03o)",
 	        file_mode(p2));
@@ -719,6 +720,67 @@ static void test_errors(void)
 	        "store_list_valid");
 }
 
+/* Group commit: one writer's every write call returns flushed (one flush each);
+ * eight writers on their own connections share flushes, and lose nothing. */
+#define GC_THREADS 8
+#define GC_EACH    50
+
+static void *gc_writer(void *arg)
+{
+	int id = *(int *)arg, ok = 0;
+	char err[256], jti[64];
+	store *w = store_sqlite_open(ops_where, err, sizeof err);
+
+	for (int i = 0; w && i < GC_EACH; i++) {
+		snprintf(jti, sizeof jti, "gc-%d-%d", id, i);
+		ok += store_revoke_put(w, jti, NOW + 600) == STORE_OK;
+	}
+	store_close(w);
+	*(int *)arg = ok;
+	return NULL;
+}
+
+static void test_group_commit(store *s)
+{
+	struct sq_group *g = ((struct sq *)s)->group;
+	pthread_t th[GC_THREADS];
+	int n[GC_THREADS], covered = 1, ok = 0;
+	uint64_t c0, f0;
+	char jti[64];
+
+	if (!g) {
+		T_CHECK(0, "the operations' connection is in a group commit");
+		return;
+	}
+	c0 = g->committed, f0 = g->flushes;
+	for (int i = 0; i < 20; i++) {
+		snprintf(jti, sizeof jti, "gc-one-%d", i);
+		ok += store_revoke_put(s, jti, NOW + 600) == STORE_OK;
+		pthread_mutex_lock(&sq_gc.m);
+		covered &= g->flushed == g->committed;
+		pthread_mutex_unlock(&sq_gc.m);
+	}
+	T_CHECK(ok == 20 && covered && g->committed - c0 == 20 && g->flushes - f0 == 20,
+	        "one writer: each write returns once a flush covered its commit (20 commits, %llu flushes)",
+	        (unsigned long long)(g->flushes - f0));
+	c0 = g->committed, f0 = g->flushes;
+	for (int i = 0; i < GC_THREADS; i++) {
+		n[i] = i;
+		pthread_create(&th[i], NULL, gc_writer, &n[i]);
+	}
+	for (int i = ok = 0; i < GC_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		ok += n[i];
+	}
+	T_CHECK(ok == GC_THREADS * GC_EACH && g->committed - c0 == (uint64_t)ok &&
+	            g->flushes - f0 < (uint64_t)ok,
+	        "%d writers at once: %d commits shared %llu flushes", GC_THREADS, ok,
+	        (unsigned long long)(g->flushes - f0));
+	T_CHECK(g->flushed == g->committed && q_int(s, "SELECT count(*) FROM revoked_tokens WHERE jti LIKE "
+	                                               "'gc-%'") == 20 + GC_THREADS * GC_EACH,
+	        "every commit flushed, every row there");
+}
+
 int main(void)
 {
 	char err[512];
@@ -743,6 +805,7 @@ int main(void)
 		test_busy(s);
 		test_rotate_busy(s);
 		test_tx_lock(s);
+		test_group_commit(s);
 		store_close(s);
 	}
 	test_migrate_v1();
