@@ -30,7 +30,7 @@
 /* One published key: its store row's times and the loaded key. */
 struct entry {
 	keys_key *k;
-	int64_t not_before, retired_at, expires_at;
+	int64_t created_at, not_before, retired_at, expires_at;
 };
 
 struct view {
@@ -268,7 +268,8 @@ static struct view *view_build(const keyring *r, const struct view *old, const s
 	for (; v->n < rows->n; v->n++) {
 		const struct store_key *k = &rows->k[v->n];
 		struct entry *e = &v->e[v->n];
-		e->not_before = k->not_before, e->retired_at = k->retired_at, e->expires_at = k->expires_at;
+		e->created_at = k->created_at, e->not_before = k->not_before;
+		e->retired_at = k->retired_at, e->expires_at = k->expires_at;
 		if ((e->k = reuse(old, k->kid)))
 			continue;
 		if (keys_from_row(k, &r->seal, &e->k, &sealed) != JOSE_OK) {
@@ -488,6 +489,29 @@ jose_err keyring_sign(keyring *r, const char *alg, WC_RNG *rng, int64_t now, con
 		err = keys_sign_jws(e->k, rng, header_extra, payload, len, token);
 	pthread_rwlock_unlock(&r->lock);
 	return err;
+}
+
+/* see keyring.h */
+size_t keyring_signers(keyring *r, int64_t now, struct keyring_signer *out, size_t max)
+{
+	const struct view *v;
+	size_t n = 0;
+
+	pthread_rwlock_rdlock(&r->lock);
+	v = r->v;
+	for (size_t i = 0; v && i < v->n && n < max; i++) {
+		const char *alg = keys_alg(v->e[i].k);
+		size_t j = 0;
+
+		while (j < n && strcmp(out[j].alg, alg) != 0)
+			j++;
+		if (j < n || signer(v, alg, now) != &v->e[i] || strlen(alg) >= sizeof out[n].alg)
+			continue; /* seen already, or not the key that signs its algorithm */
+		strcpy(out[n].alg, alg);
+		out[n++].created_at = v->e[i].created_at;
+	}
+	pthread_rwlock_unlock(&r->lock);
+	return n;
 }
 
 /* see keyring.h */

@@ -115,6 +115,18 @@ int keyring_can_sign(keyring *r, const char *alg, int64_t now);
 /* Counts for /health: published keys, and whether legacy HS256 is on. */
 void keyring_stats(keyring *r, size_t *published, int *legacy);
 
+/* One algorithm's signing key, as /metrics shows its age. */
+struct keyring_signer {
+	char alg[16];       /* "ES256", "RS256", ... */
+	int64_t created_at; /* when the key was made, Unix seconds */
+};
+
+/*
+ * The keys that sign at now, one per algorithm (the one keyring_sign would use),
+ * into out[0..max); returns how many. The legacy HS256 secret is not a key here.
+ */
+size_t keyring_signers(keyring *r, int64_t now, struct keyring_signer *out, size_t max);
+
 /* The JWA names the ring signs with, for discovery, joined by "," into buf. */
 void keyring_algs(keyring *r, char *buf, size_t cap);
 

@@ -318,6 +318,8 @@ void grant_refresh_token(h2o_req_t *req, app_thread *t, const http_form *f, cons
 	e = store_refresh_rotate(t->db, hash, sizeof hash, &next, next.created_at, t->app->cfg->refresh_grace,
 	                         &old);
 	if (e == STORE_REUSED)
+		metrics_refresh_reuse(t->app->metrics, t->index);
+	if (e == STORE_REUSED)
 		invalid_grant(req,
 		              "the refresh token was already used: every token of its grant is now revoked");
 	else if (e == STORE_NOT_FOUND)

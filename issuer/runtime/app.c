@@ -120,6 +120,7 @@ app *app_start(const server_config *cfg, const char *const *route_names, size_t 
 		goto fail;
 	}
 	metrics_set_password_jobs(a->metrics, pool_depth_of, a->workers);
+	metrics_set_keyring(a->metrics, a->keys, cfg->key_rotation);
 	a->cfg = cfg;
 	a->started = app_now();
 	if (!(db = store_open(cfg->db, err, errlen)))
@@ -139,6 +140,7 @@ app *app_start(const server_config *cfg, const char *const *route_names, size_t 
 	db = NULL;
 	if (!(a->db = dbpool_new(cfg->db, cfg->db_pool ? cfg->db_pool : 1, cfg->db_timeout_ms, err, errlen)))
 		goto fail;
+	metrics_set_store(a->metrics, a->db);
 	a->keygen_started = pthread_create(&a->keygen, NULL, keygen_main, a) == 0;
 	wc_FreeRng(&rng);
 	return a;

@@ -68,6 +68,7 @@ struct dbpool {
 	store *direct; /* opened by the first call from outside a coroutine */
 	pthread_mutex_t direct_lock;
 	char *where;
+	atomic_ullong failed; /* calls that failed (dbpool_failed) */
 };
 
 static __thread struct worker *worker_here;
@@ -204,6 +205,8 @@ static void leave(store *s, struct call *k, store_err e, int stay)
 		}
 		coro_suspend(go_home, k);
 	}
+	if (e >= STORE_INVALID)
+		atomic_fetch_add_explicit(&p->failed, 1, memory_order_relaxed);
 	if (e != STORE_OK)
 		note_err(k->err);
 }
@@ -550,6 +553,12 @@ unsigned dbpool_depth(dbpool *p)
 	n = p->queued + p->running;
 	pthread_mutex_unlock(&p->lock);
 	return n;
+}
+
+/* see dbpool.h */
+unsigned long long dbpool_failed(dbpool *p)
+{
+	return atomic_load_explicit(&p->failed, memory_order_relaxed);
 }
 
 /* see dbpool.h */

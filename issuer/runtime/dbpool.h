@@ -69,4 +69,9 @@ void dbpool_home_free(dbpool_home *h);
 /* Calls waiting for a worker or running now (for /metrics). */
 unsigned dbpool_depth(dbpool *p);
 
+/* Calls through the handle that failed since p was made: the store unavailable
+ * (store_unavailable()) or the call itself failed (out of memory, invalid), not
+ * answers such as "not found" (for /metrics). Any thread. */
+unsigned long long dbpool_failed(dbpool *p);
+
 #endif

@@ -2,8 +2,11 @@
  * metrics.c: per-thread counter shards and their Prometheus rendering (see
  * metrics.h). The request path is a handful of relaxed atomic adds into the
  * caller's own shard: no lock, no allocation, no string kept. Rendering sums
- * the shards with relaxed loads; it allocates, and may run on any thread.
+ * the shards with relaxed loads, reads the gauges' sources (the password pool,
+ * the connection count, the key set) and the process's own figures from /proc;
+ * it allocates, and may run on any thread.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +78,7 @@ struct shard {
 	ctr lockouts;
 	ctr limited[METRICS_LIMITED_COUNT];
 	ctr client_auth_failures;
+	ctr refresh_reuse;
 	struct route_ctr route[]; /* n_routes */
 };
 
@@ -86,7 +91,15 @@ struct metrics {
 	unsigned char *shards;
 	unsigned (*jobs)(void *ctx); /* idb_password_jobs, or NULL (renders 0) */
 	void *jobs_ctx;
+	const atomic_uint *conns; /* idb_connections_open, or NULL (not shown) */
+	unsigned conns_max;
+	keyring *ring; /* idb_signing_key_age_seconds, or NULL (not shown) */
+	dbpool *db;    /* idb_store_errors_total, or NULL (not shown) */
+	int64_t rotation;
 };
+
+/* Signing keys shown at most: one per algorithm, and the ring signs with a handful. */
+#define MAX_SIGNERS 16
 
 /* see metrics.h */
 metrics *metrics_new(unsigned threads, const char *const *routes, size_t n_routes)
@@ -212,6 +225,32 @@ void metrics_client_auth_failure(metrics *m, unsigned thread)
 }
 
 /* see metrics.h */
+void metrics_refresh_reuse(metrics *m, unsigned thread)
+{
+	add(&shard_of(m, thread)->refresh_reuse, 1);
+}
+
+/* see metrics.h */
+void metrics_set_store(metrics *m, dbpool *db)
+{
+	m->db = db;
+}
+
+/* see metrics.h */
+void metrics_set_connections(metrics *m, const atomic_uint *open, unsigned max)
+{
+	m->conns = open;
+	m->conns_max = max;
+}
+
+/* see metrics.h */
+void metrics_set_keyring(metrics *m, keyring *ring, int64_t rotation)
+{
+	m->ring = ring;
+	m->rotation = rotation;
+}
+
+/* see metrics.h */
 void metrics_set_password_jobs(metrics *m, unsigned (*jobs)(void *ctx), void *ctx)
 {
 	m->jobs = jobs;
@@ -276,26 +315,76 @@ static void out_family(struct out *o, const char *name, const char *type, const 
 	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Resident set size from /proc/self/statm, or -1 if unreadable. */
-static int64_t resident_bytes(void)
+/* The whole of a small /proc file into buf (NUL-terminated); its length, or -1. */
+static ssize_t read_proc(const char *path, char *buf, size_t cap)
 {
-	char buf[128];
-	unsigned long long size, rss;
-	long page = sysconf(_SC_PAGESIZE);
-	ssize_t n;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t n, got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
+	while ((size_t)got < cap - 1 && (n = read(fd, buf + got, cap - 1 - (size_t)got)) > 0)
+		got += n;
 	close(fd);
-	if (n <= 0 || page <= 0)
+	buf[got] = '\0';
+	return got > 0 ? got : -1;
+}
+
+/* Virtual and resident size in bytes from /proc/self/statm; 0, or -1 if unreadable. */
+static int memory_bytes(int64_t *vsize, int64_t *rss)
+{
+	char buf[128];
+	unsigned long long size, res;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (page <= 0 || read_proc("/proc/self/statm", buf, sizeof buf) < 0 ||
+	    sscanf(buf, "%llu %llu", &size, &res) != 2 ||
+	    size > (unsigned long long)INT64_MAX / (unsigned long)page)
 		return -1;
-	buf[n] = '\0';
-	if (sscanf(buf, "%llu %llu", &size, &rss) != 2 ||
-	    rss > (unsigned long long)INT64_MAX / (unsigned long)page)
+	*vsize = (int64_t)size * page;
+	*rss = (int64_t)res * page;
+	return 0;
+}
+
+/*
+ * When the process started, Unix seconds: its start in clock ticks after boot
+ * (/proc/self/stat, field 22) plus the boot time (/proc/stat, btime); -1 if either
+ * is unreadable. Field 2 (the command name) may hold spaces and parentheses, so
+ * fields are counted after its last ')'.
+ */
+static double start_seconds(void)
+{
+	char buf[1024], stat[4096];
+	unsigned long long ticks, btime;
+	long hz = sysconf(_SC_CLK_TCK);
+	const char *p, *b;
+	int field = 2;
+
+	if (hz <= 0 || read_proc("/proc/self/stat", buf, sizeof buf) < 0 || !(p = strrchr(buf, ')')) ||
+	    read_proc("/proc/stat", stat, sizeof stat) < 0 || !(b = strstr(stat, "\nbtime ")) ||
+	    sscanf(b, "\nbtime %llu", &btime) != 1)
 		return -1;
-	return (int64_t)rss * page;
+	while (field < 22 && (p = strchr(p + 1, ' ')) != NULL)
+		field++; /* p: the space before field `field` */
+	if (!p || sscanf(p, " %llu", &ticks) != 1)
+		return -1;
+	return (double)btime + (double)ticks / (double)hz;
+}
+
+/* Descriptors open now (the entries of /proc/self/fd but the one reading it), or -1. */
+static long open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;
 }
 
 /* The sum over the shards of the counter at byte offset off in struct shard. */
@@ -331,6 +420,84 @@ static void render_sign_in(struct out *o, const metrics *m)
 	out_family(o, "idb_password_jobs", "gauge",
 	           "Password hashing jobs waiting or running in the worker pool.");
 	out_printf(o, "idb_password_jobs %u\n", m->jobs ? m->jobs(m->jobs_ctx) : 0u);
+}
+
+/* Refresh-token reuse, store failures, connections and the signing keys' ages. */
+static void render_service(struct out *o, const metrics *m)
+{
+	struct keyring_signer k[MAX_SIGNERS];
+	size_t n;
+	int64_t now = (int64_t)time(NULL);
+
+	out_family(o, "idb_refresh_token_reuse_total", "counter",
+	           "Used refresh tokens presented again (each revoked its family).");
+	out_printf(o, "idb_refresh_token_reuse_total %llu\n",
+	           (unsigned long long)total(m, offsetof(struct shard, refresh_reuse)));
+	if (m->db) {
+		out_family(o, "idb_store_errors_total", "counter",
+		           "Store calls that failed: the database unavailable, busy past its timeout, or out "
+		           "of memory.");
+		out_printf(o, "idb_store_errors_total %llu\n", dbpool_failed(m->db));
+	}
+	if (m->conns) {
+		out_family(o, "idb_connections_open", "gauge",
+		           "Client connections open on the public listener.");
+		out_printf(o, "idb_connections_open %u\n",
+		           atomic_load_explicit(m->conns, memory_order_relaxed));
+		out_family(o, "idb_connections_max", "gauge",
+		           "Client connections the process holds at most (MAX_CONNECTIONS).");
+		out_printf(o, "idb_connections_max %u\n", m->conns_max);
+	}
+	if (!m->ring)
+		return;
+	n = keyring_signers(m->ring, now, k, MAX_SIGNERS);
+	out_family(o, "idb_signing_key_age_seconds", "gauge",
+	           "Age of the key that signs each algorithm now, seconds since it was made.");
+	for (size_t i = 0; i < n; i++)
+		out_printf(o, "idb_signing_key_age_seconds{alg=\"%s\"} %lld\n", k[i].alg,
+		           (long long)(now - k[i].created_at > 0 ? now - k[i].created_at : 0));
+	out_family(o, "idb_signing_key_rotation_seconds", "gauge",
+	           "Scheduled key rotation period (KEY_ROTATION_DAYS) in seconds; 0: off.");
+	out_printf(o, "idb_signing_key_rotation_seconds %lld\n", (long long)m->rotation);
+}
+
+/* The process family of the Prometheus client libraries; a figure /proc cannot give is left out. */
+static void render_process(struct out *o, const metrics *m)
+{
+	struct rusage ru;
+	struct rlimit rl;
+	int64_t vsize, rss;
+	double start = start_seconds();
+	long fds = open_fds();
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		out_family(o, "process_cpu_seconds_total", "counter",
+		           "Total user and system CPU time spent in seconds.");
+		out_printf(o, "process_cpu_seconds_total %.6f\n",
+		           (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		               (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	}
+	out_family(o, "process_start_time_seconds", "gauge",
+	           "Start time of the process since unix epoch in seconds.");
+	if (start > 0)
+		out_printf(o, "process_start_time_seconds %.2f\n", start);
+	else
+		out_printf(o, "process_start_time_seconds %lld.%03d\n", (long long)(m->start_ms / 1000),
+		           (int)(m->start_ms % 1000));
+	if (memory_bytes(&vsize, &rss) == 0) {
+		out_family(o, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+		out_printf(o, "process_resident_memory_bytes %lld\n", (long long)rss);
+		out_family(o, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+		out_printf(o, "process_virtual_memory_bytes %lld\n", (long long)vsize);
+	}
+	if (fds >= 0) {
+		out_family(o, "process_open_fds", "gauge", "Number of open file descriptors.");
+		out_printf(o, "process_open_fds %ld\n", fds);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		out_family(o, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+		out_printf(o, "process_max_fds %llu\n", (unsigned long long)rl.rlim_cur);
+	}
 }
 
 static void render_requests(struct out *o, const metrics *m)
@@ -394,7 +561,6 @@ static void render_durations(struct out *o, const metrics *m)
 char *metrics_render(metrics *m, size_t *len)
 {
 	struct out o = {NULL, 0, 16384, 0};
-	int64_t rss;
 
 	if ((o.p = malloc(o.cap)) == NULL)
 		return NULL;
@@ -421,16 +587,8 @@ char *metrics_render(metrics *m, size_t *len)
 	}
 
 	render_sign_in(&o, m);
-
-	out_family(&o, "idb_process_start_time_seconds", "gauge",
-	           "Start time of the process since the Unix epoch in seconds.");
-	out_printf(&o, "idb_process_start_time_seconds %lld.%03d\n", (long long)(m->start_ms / 1000),
-	           (int)(m->start_ms % 1000));
-	if ((rss = resident_bytes()) >= 0) {
-		out_family(&o, "idb_process_resident_memory_bytes", "gauge",
-		           "Resident memory size in bytes.");
-		out_printf(&o, "idb_process_resident_memory_bytes %lld\n", (long long)rss);
-	}
+	render_service(&o, m);
+	render_process(&o, m);
 	out_family(&o, "idb_build_info", "gauge", "Build information; the value is always 1.");
 	out_printf(&o, "idb_build_info{version=\"%s\"} 1\n", METRICS_VERSION);
 

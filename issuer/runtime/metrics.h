@@ -13,7 +13,12 @@
 #ifndef ISSUER_METRICS_H
 #define ISSUER_METRICS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "keys/keyring.h"
+#include "runtime/dbpool.h"
 
 /* The value of idb_build_info's version label. */
 #ifndef METRICS_VERSION
@@ -96,6 +101,31 @@ void metrics_client_auth_failure(metrics *m, unsigned thread);
  */
 void metrics_set_password_jobs(metrics *m, unsigned (*jobs)(void *ctx), void *ctx);
 
+/* Thread `thread` saw a used refresh token come back (its family was revoked). */
+void metrics_refresh_reuse(metrics *m, unsigned thread);
+
+/*
+ * idb_store_errors_total reads dbpool_failed(db) at each render: the store calls
+ * that failed (the database unavailable, busy past its timeout, out of memory).
+ * Set once, before any render; without it the counter is not shown.
+ */
+void metrics_set_store(metrics *m, dbpool *db);
+
+/*
+ * The gauges idb_connections_open and idb_connections_max read *open (the
+ * server's count of client connections, at each render) and max. Set once,
+ * before any render; without it neither family is shown.
+ */
+void metrics_set_connections(metrics *m, const atomic_uint *open, unsigned max);
+
+/*
+ * idb_signing_key_age_seconds{alg} reads the keys that sign now from ring at each
+ * render (keyring_signers: thread-safe), and idb_signing_key_rotation_seconds is
+ * rotation (KEY_ROTATION_DAYS in seconds, 0: scheduled rotation off). Set once,
+ * before any render; without it neither family is shown.
+ */
+void metrics_set_keyring(metrics *m, keyring *ring, int64_t rotation);
+
 /*
  * The exposition text (format 0.0.4) in a new malloc'd NUL-terminated buffer,
  * its length in *len; NULL if memory ran out. Families, each with # HELP and
@@ -106,11 +136,17 @@ void metrics_set_password_jobs(metrics *m, unsigned (*jobs)(void *ctx), void *ct
  * limited"}, idb_account_lockouts_total, idb_requests_limited_total{endpoint=
  * "login|client_auth"}, idb_client_auth_failures_total (every value, zeros
  * included), idb_password_jobs (gauge: jobs waiting or running in the password
- * pool), idb_process_start_time_seconds (when m was
- * created), idb_process_resident_memory_bytes (omitted if /proc/self/statm is
- * unreadable), idb_build_info{version} 1. Safe while other threads count:
- * each histogram is consistent (buckets cumulative, +Inf == _count); _sum may
- * lag or lead _count by requests counted during the render.
+ * pool), idb_refresh_token_reuse_total, idb_store_errors_total (when set),
+ * idb_connections_open and idb_connections_max (when set),
+ * idb_signing_key_age_seconds{alg} and idb_signing_key_rotation_seconds (when
+ * set), idb_build_info{version} 1, and the process family every Prometheus
+ * client library exports: process_cpu_seconds_total, process_start_time_seconds
+ * (from /proc, else when m was created), process_resident_memory_bytes,
+ * process_virtual_memory_bytes, process_open_fds, process_max_fds (each omitted
+ * when /proc or getrlimit cannot tell). Label values come from fixed lists or
+ * from the key set (alg: a JWA name, a handful at most), never from a request. Safe while other threads
+ * count: each histogram is consistent (buckets cumulative, +Inf == _count); _sum may lag or lead _count by
+ * requests counted during the render.
  */
 char *metrics_render(metrics *m, size_t *len);
 

@@ -694,6 +694,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 	}
 	static_init(cfg->www_dir, cfg->verifier_dir);
 	build_config(cfg, r);
+	metrics_set_connections(a->metrics, &open_conns, max_conns);
 	fit_open_files(cfg);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
