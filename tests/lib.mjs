@@ -10,12 +10,37 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkAnswer, headerObject, isWatched, openapiSummary, watchServer } from './openapi.mjs';
 
 /** The repository's root folder. */
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The binary under test: $IDB_BIN (tests/run.sh sets it), else $BUILD/bin/identity-backend (BUILD: build). */
 export const BIN = path.resolve(process.env.IDB_BIN || path.join(repo, process.env.BUILD || 'build', 'bin', 'identity-backend'));
+
+// ---- every answer of an issuer, checked against www/openapi.json --------------------
+
+// The global fetch of every suite (and of what it drives: openid-client, the browser
+// helper of tests/issuer/lib.mjs) passes each answer from an issuer that launchServer
+// started to checkAnswer before the caller sees it; the body is read from a clone,
+// so the caller's response is untouched. The reporter's finish() turns mismatches
+// into a failed check (tests/openapi.mjs says what "matches" means).
+const plainFetch = globalThis.fetch;
+globalThis.fetch = async function checkedFetch(input, init) {
+	const res = await plainFetch(input, init);
+	const url = res.url || (input instanceof Request ? input.url : String(input));
+	if (!isWatched(url)) return res;
+	const asked = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+	const method = res.redirected && asked !== 'HEAD' ? 'GET' : asked;
+	let body;
+	try {
+		body = await res.clone().text();
+	} catch {
+		body = undefined; // aborted or reset: status and headers are still checked
+	}
+	await checkAnswer({ method, url, status: res.status, headers: headerObject(res.headers), body });
+	return res;
+};
 
 // ---- the reporter ---------------------------------------------------------------
 
@@ -42,7 +67,9 @@ function oneLine(detail) {
  * ("PREFIX: " is left out when prefix is ''.) Returns
  *   report(pass, name, detail): prints the line, returns pass (so `if (!report(...))` reads);
  *   skip(name, why); failures(): how many checks failed;
- *   finish(): exits 1 if a check failed or none ran (then says so in a not-ok line), else 0.
+ *   finish(): exits 1 if a check failed or none ran (then says so in a not-ok line), else 0;
+ *     when the suite received answers from an issuer it started, first one more check:
+ *     every one of them matched www/openapi.json.
  */
 export function reporter(prefix) {
 	const label = prefix ? `${prefix}: ` : '';
@@ -57,6 +84,10 @@ export function reporter(prefix) {
 	};
 	const skip = (name, why = '') => console.log(`skip - ${label}${name}${why ? ` (${oneLine(why)})` : ''}`);
 	const finish = () => {
+		const api = openapiSummary();
+		if (api.checked > 0)
+			report(api.mismatches.length === 0, `every answer of the issuer (${api.checked}) matched www/openapi.json`,
+				`${api.mismatches.length} mismatches: ${api.mismatches.slice(0, 8).join(' | ')}`);
 		if (checks === 0) report(false, 'the suite ran its checks', 'none ran');
 		process.exit(failed ? 1 : 0);
 	};
@@ -200,6 +231,8 @@ export async function launchServer({ db, port, threads = 2, issuer, args = [], e
 		env = { ...env, METRICS_LISTEN: `127.0.0.1:${mport}` };
 		metrics = `http://127.0.0.1:${mport}`;
 	}
+	if (port != null) watchServer(port, issuer ? new URL(issuer).pathname : '');
+	if (metrics) watchServer(new URL(metrics).port, '', true);
 	const t0 = Date.now();
 	const child = spawn(BIN, serveArgs({ db, port, threads, issuer: issuer === undefined ? base : issuer, args }), {
 		env: childEnv(env),

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { BIN, childEnv } from '../lib.mjs';
+import { checkAnswer, isWatched } from '../openapi.mjs';
 
 /** Every stderr of every CLI run, for the sanitizer check and leak searches. */
 export const cliTranscript = [];
@@ -47,7 +48,9 @@ export async function addClient(db, id, args = []) {
 
 /**
  * One HTTP/1.1 request with node:http (agent: a keep-alive pool). Never
- * rejects: resolves {status, headers, text, json} or {status: 0, error}.
+ * rejects: resolves {status, headers, text, json} or {status: 0, error}. An
+ * answer from an issuer launchServer started is checked against www/openapi.json
+ * first (tests/openapi.mjs).
  */
 export function hreq(url, { method = 'GET', headers = {}, body, agent, timeout = 15000 } = {}) {
 	return new Promise((resolve) => {
@@ -67,7 +70,9 @@ export function hreq(url, { method = 'GET', headers = {}, body, agent, timeout =
 					} catch {
 						json = undefined;
 					}
-					resolve({ status: res.statusCode, headers: res.headers, text, json });
+					const out = { status: res.statusCode, headers: res.headers, text, json };
+					if (!isWatched(url)) resolve(out);
+					else checkAnswer({ method, url, status: res.statusCode, headers: res.headers, body: text }).then(() => resolve(out), () => resolve(out));
 				});
 				res.on('error', (e) => resolve({ status: 0, error: e.message }));
 			});
