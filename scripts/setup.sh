@@ -17,9 +17,13 @@
 #    PATH, so the build, `make run` and `make test` use it whatever Node the system
 #    has (Debian 12's is 18, end-of-life, and too old for the test peers).
 # 4. The test suites' npm dev dependencies (jose, fast-jwt, playwright-core, deno,
-#    workerd, typescript: peers and runtimes, never runtime dependencies) into
+#    workerd, typescript: peers and runtimes, never runtime dependencies; the
+#    OpenAPI parser and Ajv that check every answer against www/openapi.json) into
 #    tests/node_modules, exactly as tests/package-lock.json pins them (`npm ci`:
 #    the work tree stays clean).
+# 5. The API viewer the issuer serves at /docs/ (swagger-ui-dist, prebuilt files)
+#    into www/docs/node_modules, as www/docs/package-lock.json pins it (never
+#    committed: git-ignored).
 # Re-running it only does what is missing. It stops at the first problem with
 # a one-line reason.
 set -euo pipefail
@@ -102,8 +106,14 @@ fi
 
 # npm dev dependencies of the tests and benchmarks, as the lock file pins them (it lists
 # every platform's optional packages of deno and workerd, so npm 9 and 11 both accept it).
-if [ ! -d tests/node_modules/jose ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+if [ ! -d tests/node_modules/jose ] || [ ! -d tests/node_modules/ajv ] ||
+	[ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
 	say "installing test dependencies with npm"
 	(cd tests && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/ failed"
+fi
+if [ ! -f www/docs/node_modules/swagger-ui-dist/swagger-ui-bundle.js ] ||
+	[ www/docs/package-lock.json -nt www/docs/node_modules/.package-lock.json ]; then
+	say "installing the API viewer (/docs/) with npm"
+	(cd www/docs && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in www/docs/ failed"
 fi
 say "ready"

@@ -48,7 +48,8 @@ static struct site {
 };
 #define N_SITES (sizeof sites / sizeof sites[0])
 
-static char pkg_dir[PATH_MAX]; /* real path of verifier-wasm/, "" when not found */
+static char pkg_dir[PATH_MAX];  /* real path of verifier-wasm/, "" when not found */
+static char www_root[PATH_MAX]; /* real path of www/, "" when not found */
 
 /* The verifier package's files, by their path below a site's prefix, relative to pkg_dir. */
 static const struct {
@@ -121,7 +122,7 @@ void static_init(const char *www, const char *pkg)
 {
 	char www_dir[PATH_MAX], path[PATH_MAX];
 
-	www_dir[0] = pkg_dir[0] = '\0';
+	www_dir[0] = pkg_dir[0] = www_root[0] = '\0';
 	for (size_t i = 0; i < N_SITES; i++)
 		sites[i].dir[0] = '\0';
 	if (www && *www ? real_dir(www, ".", www_dir) : find_www(www_dir)) {
@@ -130,6 +131,7 @@ void static_init(const char *www, const char *pkg)
 		         : "no www/demo found above the binary (set WWW_DIR): /demo/ and /inspect/ are off");
 		return;
 	}
+	snprintf(www_root, sizeof www_root, "%s", www_dir);
 	for (size_t i = 0; i < N_SITES; i++)
 		if (real_dir(www_dir, sites[i].sub, sites[i].dir)) {
 			snprintf(path, sizeof path, "WWW_DIR has no %s/ folder: %s is off", sites[i].sub,
@@ -143,6 +145,12 @@ void static_init(const char *www, const char *pkg)
 	         access(path, R_OK))
 		warn("verifier-wasm/dist/verifier.wasm is not built yet (make wasm): the demo and the "
 		     "inspector cannot verify tokens until it is");
+}
+
+/* see static.h */
+const char *static_www(void)
+{
+	return www_root;
 }
 
 /* Only [A-Za-z0-9_.-] in segments split by single slashes, none starting with a dot. */

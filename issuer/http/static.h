@@ -34,6 +34,10 @@
  */
 void static_init(const char *www, const char *pkg);
 
+/* The real path of the www/ folder static_init found (WWW_DIR or above the
+ * binary), "" when none: other pages served from it (the API viewer) look there. */
+const char *static_www(void);
+
 /* Answer req when its path is /demo, /inspect, under /demo/ or /inspect/, or
  * /favicon.ico; 1 when answered, 0 when not ours. */
 int static_serve(h2o_req_t *req);

@@ -13,6 +13,7 @@
 #include "http/response.h"
 #include "http/static.h"
 #include "oauth/endpoints.h"
+#include "routes/docs.h"
 #include "routes/routes.h"
 #include "sso/endpoints.h"
 
@@ -106,6 +107,12 @@ static const route table[] = {
     {"/consent", "POST", consent_endpoint, 1},
     {"/logout", "GET, POST", logout_endpoint, 1},
     {"/static/style.css", "GET", style, 0},
+    {"/openapi.json", "GET", docs_openapi, 0},
+    {"/docs", "GET", docs_redirect, 0},
+    {"/docs/", "GET", docs_file, 0},
+    {"/docs/docs.js", "GET", docs_file, 0},
+    {"/docs/swagger-ui-bundle.js", "GET", docs_file, 0},
+    {"/docs/swagger-ui.css", "GET", docs_file, 0},
 };
 
 #define N_ROUTES (sizeof table / sizeof table[0])
