@@ -63,6 +63,7 @@ struct coro {
 };
 
 static __thread coro *current;
+static const unsigned keep_max = CORO_KEEP;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static coro *free_list;
 static unsigned n_free, n_alive;
@@ -167,7 +168,7 @@ static void give_back(coro *c)
 
 	pthread_mutex_lock(&lock);
 	n_alive--;
-	if ((keep = n_free < CORO_KEEP)) {
+	if ((keep = n_free < keep_max)) {
 		c->next_free = free_list;
 		free_list = c;
 		n_free++;
