@@ -187,7 +187,7 @@ static int read_scale_env(server_config *cfg)
 {
 	static seal_keys seal;
 	static proxies trusted;
-	int64_t conns = 2 * (int64_t)cfg->threads, ms = STORE_PG_TIMEOUT_MS;
+	int64_t conns = 2 * (int64_t)cfg->threads < 8 ? 8 : 2 * (int64_t)cfg->threads, ms = STORE_PG_TIMEOUT_MS;
 	char err[200];
 
 	if (cli_db_env("serve", &cfg->db) || cli_seal_env("serve", cfg->db, &seal))
