@@ -126,6 +126,14 @@ int cli_store_fail(const char *cmd, store *s, const char *what, store_err e);
 int cli_list_done(const char *cmd, store *s, store_err e, int nomem, cJSON *out);
 
 /*
+ * An audit event of a command (audit.h: "client.created", "user.removed",
+ * "keys.rotated", ...) with up to two fields (a NULL name: none), to the file
+ * AUDIT_LOG names or to stderr, as the server writes its own. Never a secret.
+ */
+void cli_audit(const char *event, const char *name1, const char *value1, const char *name2,
+               const char *value2);
+
+/*
  * Finish a remove subcommand for name after the store answered e: "no such <noun>"
  * (exit 1) for NOT_FOUND, the store's failure, or {"removed": name}. Exit status.
  */

@@ -327,6 +327,8 @@ static int user_add(store *s, const user_args *a, char *pw, size_t len, const st
 		o = NULL;
 	}
 	rc = cli_print_json("user", o);
+	if (!rc)
+		cli_audit("user.created", "sub", u.id, "username", u.username);
 out:
 	explicit_bzero(&u, sizeof u);
 	return rc;

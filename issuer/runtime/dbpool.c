@@ -28,6 +28,7 @@
 
 #include "runtime/coro.h"
 #include "runtime/dbpool.h"
+#include "runtime/reqlog.h"
 
 struct dbpool_home {
 	h2o_multithread_receiver_t receiver;
@@ -434,8 +435,10 @@ static void end_stray_tx(struct worker *w)
 		return;
 	(void)w->conn->ops->tx_end(w->conn, 0);
 	w->tx_home = NULL;
-	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"a request ended inside a store transaction; "
-	                "it was rolled back\"}\n");
+	reqlog_print(
+	    "error",
+	    (reqlog_field[]){{"msg", "a request ended inside a store transaction; it was rolled back", 0}},
+	    1);
 }
 
 static void *work(void *arg)

@@ -84,7 +84,8 @@ struct metrics {
 	size_t stride;
 	int64_t start_ms; /* CLOCK_REALTIME at metrics_new */
 	unsigned char *shards;
-	unsigned (*jobs)(void *ctx); /* idb_password_jobs, or NULL (renders 0) */
+	unsigned (*jobs)(void *ctx);     /* idb_password_jobs, or NULL (renders 0) */
+	uint64_t (*audit_dropped)(void); /* idb_audit_dropped_total, or NULL (renders 0) */
 	void *jobs_ctx;
 };
 
@@ -212,6 +213,12 @@ void metrics_client_auth_failure(metrics *m, unsigned thread)
 }
 
 /* see metrics.h */
+void metrics_set_audit_dropped(metrics *m, uint64_t (*dropped)(void))
+{
+	m->audit_dropped = dropped;
+}
+
+/* see metrics.h */
 void metrics_set_password_jobs(metrics *m, unsigned (*jobs)(void *ctx), void *ctx)
 {
 	m->jobs = jobs;
@@ -328,6 +335,10 @@ static void render_sign_in(struct out *o, const metrics *m)
 	           "Failed client authentications at /token, /introspect and /revoke.");
 	out_printf(o, "idb_client_auth_failures_total %llu\n",
 	           (unsigned long long)total(m, offsetof(struct shard, client_auth_failures)));
+	out_family(o, "idb_audit_dropped_total", "counter",
+	           "Audit events that could not be written (a full pipe or disk)");
+	out_printf(o, "idb_audit_dropped_total %llu\n",
+	           (unsigned long long)(m->audit_dropped ? m->audit_dropped() : 0));
 	out_family(o, "idb_password_jobs", "gauge",
 	           "Password hashing jobs waiting or running in the worker pool.");
 	out_printf(o, "idb_password_jobs %u\n", m->jobs ? m->jobs(m->jobs_ctx) : 0u);

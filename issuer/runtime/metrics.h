@@ -13,6 +13,7 @@
 #ifndef ISSUER_METRICS_H
 #define ISSUER_METRICS_H
 
+#include <stdint.h>
 #include <stddef.h>
 
 /* The value of idb_build_info's version label. */
@@ -95,6 +96,10 @@ void metrics_client_auth_failure(metrics *m, unsigned thread);
  * any render; without it the gauge reads 0.
  */
 void metrics_set_password_jobs(metrics *m, unsigned (*jobs)(void *ctx), void *ctx);
+
+/* The counter idb_audit_dropped_total reads dropped() at each render (thread-safe,
+ * e.g. audit_dropped). Set once, before any render; without it the counter reads 0. */
+void metrics_set_audit_dropped(metrics *m, uint64_t (*dropped)(void));
 
 /*
  * The exposition text (format 0.0.4) in a new malloc'd NUL-terminated buffer,
