@@ -18,6 +18,7 @@
  * Every forwarding function has the same shape: FORWARD writes them.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -471,6 +472,21 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/* Start w's thread with every signal blocked (the server's main thread waits for
+ * them; a coroutine resumed here runs with that mask too); 0 or -1. */
+static int start_worker(struct worker *w)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, work, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	w->started = rc == 0;
+	return rc ? -1 : 0;
+}
+
 /* see dbpool.h */
 dbpool *dbpool_new(const char *where, unsigned n, int timeout_ms, char *err, size_t errlen)
 {
@@ -503,12 +519,11 @@ dbpool *dbpool_new(const char *where, unsigned n, int timeout_ms, char *err, siz
 		w->p = p;
 		if (!(w->conn = store_open(where, err, errlen)))
 			goto fail;
-		if (pthread_create(&w->thread, NULL, work, w)) {
+		if (start_worker(w)) {
 			store_close(w->conn);
 			snprintf(err, errlen, "cannot start the database threads");
 			goto fail;
 		}
-		w->started = 1;
 	}
 	return p;
 fail:
