@@ -45,7 +45,9 @@ int cli_client(int argc, char **argv);
 
 /*
  * `identity-backend user add --username U [--email E] --password-stdin | list |
- * remove U`: the people who sign in. add reads the password from stdin, checks
+ * show U | unlock U | remove U`: the people who sign in. show prints one user
+ * (never the hash) with its sign-in record (locked, locked_until,
+ * failed_attempts); unlock lifts a lock and forgets the failures. add reads the password from stdin, checks
  * it against the rules for new passwords (policy.h: PASSWORD_MIN_LENGTH,
  * PASSWORD_LIST), stores its argon2id hash (parameters from
  * PASSWORD_ARGON2_M_KIB, _T, _P; password.h) under a new random user id and
