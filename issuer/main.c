@@ -81,6 +81,8 @@ static const char usage_client[] =
 static const char usage_user[] =
     "  user add --username USERNAME [--email EMAIL] --password-stdin [--db FILE]\n"
     "  user list [--db FILE]\n"
+    "  user show USERNAME [--db FILE]\n"
+    "  user unlock USERNAME [--db FILE]\n"
     "  user remove USERNAME [--db FILE]\n"
     "      People who sign in. Usernames: 1..64 of A-Z a-z 0-9 . _ @ + -, unique in any\n"
     "      letter case. add reads the password from stdin (UTF-8, at most 1024 bytes; one\n"
@@ -92,6 +94,8 @@ static const char usage_user[] =
     "      (PASSWORD_ARGON2_M_KIB, _T, _P; default m=19456,t=2,p=1, OWASP's minimum) and prints\n"
     "      {\"user_id\":...,\"username\":...,\"email\":...}: user_id is the tokens' sub.\n"
     "      list shows user_id, username, email, created_at, locked; never a password hash.\n"
+    "      show prints one user with locked, locked_until and failed_attempts; unlock lifts a\n"
+    "      lock (LOGIN_LOCKOUT_THRESHOLD) and forgets the failures at once.\n"
     "      remove also ends the user's sessions and refresh tokens.\n";
 
 static const char usage_backup[] =

@@ -45,7 +45,9 @@ int cli_client(int argc, char **argv);
 
 /*
  * `identity-backend user add --username U [--email E] --password-stdin | list |
- * remove U`: the people who sign in. add reads the password from stdin, checks
+ * show U | unlock U | remove U`: the people who sign in. show prints one user
+ * (never the hash) with its sign-in record (locked, locked_until,
+ * failed_attempts); unlock lifts a lock and forgets the failures. add reads the password from stdin, checks
  * it against the rules for new passwords (policy.h: PASSWORD_MIN_LENGTH,
  * PASSWORD_LIST), stores its argon2id hash (parameters from
  * PASSWORD_ARGON2_M_KIB, _T, _P; password.h) under a new random user id and
@@ -124,6 +126,14 @@ int cli_store_fail(const char *cmd, store *s, const char *what, store_err e);
  * row could not be added) or report the failure. out is consumed. Exit status.
  */
 int cli_list_done(const char *cmd, store *s, store_err e, int nomem, cJSON *out);
+
+/*
+ * An audit event of a command (audit.h: "client.created", "user.removed",
+ * "keys.rotated", ...) with up to two fields (a NULL name: none), to the file
+ * AUDIT_LOG names or to stderr, as the server writes its own. Never a secret.
+ */
+void cli_audit(const char *event, const char *name1, const char *value1, const char *name2,
+               const char *value2);
 
 /*
  * Finish a remove subcommand for name after the store answered e: "no such <noun>"

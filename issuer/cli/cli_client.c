@@ -434,6 +434,8 @@ static int client_add(store *s, client_args *a, char *secret, size_t len)
 	/* A secret nobody saw must not open anything: undo the add. */
 	if ((rc = print_added(c, secret)) && (e = store_client_delete(s, c->id)) != STORE_OK)
 		cli_store_fail("client", s, "could not undo the add; remove the client", e);
+	if (!rc)
+		cli_audit("client.created", "client", c->id, "grants", c->grants);
 	return rc;
 }
 

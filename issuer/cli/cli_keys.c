@@ -256,6 +256,8 @@ static int keys_rotate(store *s, const keys_args *a)
 		o = NULL;
 	}
 	rc = cli_print_json("keys", o);
+	if (!rc)
+		cli_audit("keys.rotated", "kid", row->kid, "alg", row->alg);
 out:
 	explicit_bzero(row, sizeof *row);
 	free(row);
@@ -283,6 +285,7 @@ static int keys_retire(store *s, const keys_args *a)
 		cJSON_Delete(o);
 		o = NULL;
 	}
+	cli_audit("keys.retired", "kid", a->kid, NULL, NULL);
 	return cli_print_json("keys", o);
 }
 

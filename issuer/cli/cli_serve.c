@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "routes/routes.h"
+#include "runtime/audit.h"
 #include "runtime/dbpool.h"
 #include "runtime/pool.h"
 #include "runtime/server.h"
@@ -187,7 +188,8 @@ static int read_scale_env(server_config *cfg)
 {
 	static seal_keys seal;
 	static proxies trusted;
-	int64_t conns = 2 * (int64_t)cfg->threads, ms = STORE_PG_TIMEOUT_MS;
+	int64_t conns = 2 * (int64_t)cfg->threads < 8 ? 8 : 2 * (int64_t)cfg->threads,
+	        ms = STORE_PG_TIMEOUT_MS;
 	char err[200];
 
 	if (cli_db_env("serve", &cfg->db) || cli_seal_env("serve", cfg->db, &seal))
@@ -200,6 +202,10 @@ static int read_scale_env(server_config *cfg)
 	cfg->seal = seal.n ? &seal : NULL;
 	if (proxies_parse(getenv("TRUSTED_PROXIES"), &trusted, err, sizeof err))
 		return fail("TRUSTED_PROXIES (comma-separated addresses or CIDRs)", err);
+	if (audit_open(getenv("AUDIT_LOG"), err, sizeof err)) {
+		fprintf(stderr, "identity-backend serve: %s\n", err);
+		return EXIT_USAGE;
+	}
 	cfg->trusted_proxies = &trusted;
 	return 0;
 }

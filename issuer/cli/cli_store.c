@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "runtime/audit.h"
 #include "cli/cli.h"
 
 /* see cli.h */
@@ -84,8 +85,31 @@ int cli_list_done(const char *cmd, store *s, store_err e, int nomem, cJSON *out)
 }
 
 /* see cli.h */
+void cli_audit(const char *event, const char *name1, const char *value1, const char *name2,
+               const char *value2)
+{
+	static int opened;
+	reqlog_field f[3];
+	size_t n = 0;
+	char err[300];
+
+	if (!opened) {
+		opened = 1;
+		if (audit_open(getenv("AUDIT_LOG"), err, sizeof err))
+			fprintf(stderr, "identity-backend: %s: the event goes to stderr\n", err);
+	}
+	if (name1)
+		f[n++] = (reqlog_field){name1, value1, 0};
+	if (name2)
+		f[n++] = (reqlog_field){name2, value2, 0};
+	f[n++] = (reqlog_field){"by", "command", 0};
+	audit_event(event, "info", NULL, f, n);
+}
+
+/* see cli.h */
 int cli_removed(const char *cmd, store *s, store_err e, const char *noun, const char *name)
 {
+	char event[32];
 	cJSON *o;
 
 	if (e == STORE_NOT_FOUND) {
@@ -94,6 +118,8 @@ int cli_removed(const char *cmd, store *s, store_err e, const char *noun, const 
 	}
 	if (e != STORE_OK)
 		return cli_store_fail(cmd, s, "remove", e);
+	snprintf(event, sizeof event, "%s.removed", noun);
+	cli_audit(event, strcmp(noun, "user") == 0 ? "username" : noun, name, NULL, NULL);
 	if ((o = cJSON_CreateObject()) && !cJSON_AddStringToObject(o, "removed", name)) {
 		cJSON_Delete(o);
 		o = NULL;

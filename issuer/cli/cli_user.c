@@ -57,6 +57,8 @@ static int usage(const char *msg, const char *arg)
 	    "usage: identity-backend user add --username USERNAME [--email EMAIL] --password-stdin\n"
 	    "                               [--db FILE]\n"
 	    "       identity-backend user list [--db FILE]\n"
+	    "       identity-backend user show USERNAME [--db FILE]\n"
+	    "       identity-backend user unlock USERNAME [--db FILE]\n"
 	    "       identity-backend user remove USERNAME [--db FILE]\n",
 	    msg, arg);
 }
@@ -130,11 +132,17 @@ static int option(void *ctx, const char *flag, const char *val)
 	return 0;
 }
 
+/* 1 for the subcommands that take one USERNAME. */
+static int names_one(const char *sub)
+{
+	return strcmp(sub, "remove") == 0 || strcmp(sub, "show") == 0 || strcmp(sub, "unlock") == 0;
+}
+
 /* Which arguments each subcommand takes; 0 or -1 with a usage message printed. */
 static int check(const user_args *a)
 {
 	if (!a->sub)
-		return usage("a subcommand (add, list, remove) is required", NULL);
+		return usage("a subcommand (add, list, show, unlock, remove) is required", NULL);
 	if (strcmp(a->sub, "add") == 0) {
 		if (a->name)
 			return usage("unexpected argument", a->name);
@@ -151,17 +159,20 @@ static int check(const user_args *a)
 			return usage("add", "takes no --now");
 		return 0;
 	}
-	if (strcmp(a->sub, "list") != 0 && strcmp(a->sub, "remove") != 0)
+	if (strcmp(a->sub, "list") != 0 && !names_one(a->sub))
 		return usage("unknown subcommand", a->sub);
 	if (a->add_only || a->password_stdin)
 		return usage(a->sub, "takes only --db");
 	if (strcmp(a->sub, "list") == 0 && a->name)
 		return usage("unexpected argument", a->name);
-	if (strcmp(a->sub, "remove") == 0) {
-		if (a->has_now)
-			return usage("remove", "takes no --now");
-		if (!a->name)
-			return usage("remove needs a USERNAME", NULL);
+	if (names_one(a->sub)) {
+		if (a->has_now && strcmp(a->sub, "show") != 0)
+			return usage(a->sub, "takes no --now");
+		if (!a->name) {
+			char msg[64];
+			snprintf(msg, sizeof msg, "%s needs a USERNAME", a->sub);
+			return usage(msg, NULL);
+		}
 		if (!valid_username(a->name))
 			return usage("invalid username", a->name);
 	}
@@ -327,6 +338,8 @@ static int user_add(store *s, const user_args *a, char *pw, size_t len, const st
 		o = NULL;
 	}
 	rc = cli_print_json("user", o);
+	if (!rc)
+		cli_audit("user.created", "sub", u.id, "username", u.username);
 out:
 	explicit_bzero(&u, sizeof u);
 	return rc;
@@ -386,6 +399,64 @@ static int user_list(store *s, int64_t now)
 	return cli_list_done("user", s, e, l.nomem, l.out);
 }
 
+/* One user's row (never its hash) and its sign-in record: failures counted since
+ * when, and the lock in force (locked_until, 0 when none) at now. */
+static int user_show(store *s, const char *username, int64_t now)
+{
+	struct store_user u;
+	struct store_login g = {0};
+	store_err e = store_user_get_by_name(s, username, &u);
+	cJSON *o;
+
+	if (e == STORE_NOT_FOUND) {
+		fprintf(stderr, "identity-backend user: no such user: %s\n", username);
+		return EXIT_INVALID;
+	}
+	if (e == STORE_OK && (e = store_login_get(s, u.username, &g)) == STORE_NOT_FOUND)
+		e = STORE_OK;
+	if (e != STORE_OK)
+		return cli_store_fail("user", s, "show", e);
+	explicit_bzero(u.password_hash, sizeof u.password_hash);
+	if ((o = cJSON_CreateObject()) &&
+	    (!cJSON_AddStringToObject(o, "user_id", u.id) ||
+	     !cJSON_AddStringToObject(o, "username", u.username) ||
+	     (u.email[0] && !cJSON_AddStringToObject(o, "email", u.email)) ||
+	     !cJSON_AddNumberToObject(o, "created_at", (double)u.created_at) ||
+	     !cJSON_AddBoolToObject(o, "locked", g.locked_until > now) ||
+	     !cJSON_AddNumberToObject(o, "locked_until",
+	                              (double)(g.locked_until > now ? g.locked_until : 0)) ||
+	     !cJSON_AddNumberToObject(o, "failed_attempts", (double)g.attempts))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return cli_print_json("user", o);
+}
+
+/* Lift a lock of the username and forget its failures (a user who exists, or not:
+ * the sign-in record is per username). */
+static int user_unlock(store *s, const char *username)
+{
+	struct store_user u;
+	store_err e = store_user_get_by_name(s, username, &u);
+	cJSON *o;
+
+	if (e == STORE_NOT_FOUND) {
+		fprintf(stderr, "identity-backend user: no such user: %s\n", username);
+		return EXIT_INVALID;
+	}
+	explicit_bzero(u.password_hash, sizeof u.password_hash);
+	if (e == STORE_OK && (e = store_login_unlock(s, u.username)) == STORE_NOT_FOUND)
+		e = STORE_OK; /* nothing on record: nothing to lift */
+	if (e != STORE_OK)
+		return cli_store_fail("user", s, "unlock", e);
+	cli_audit("user.unlocked", "sub", u.id, "username", u.username);
+	if ((o = cJSON_CreateObject()) && !cJSON_AddStringToObject(o, "unlocked", u.username)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return cli_print_json("user", o);
+}
+
 static int user_remove(store *s, const char *username)
 {
 	return cli_removed("user", s, store_user_delete(s, username), "user", username);
@@ -428,6 +499,10 @@ int cli_user(int argc, char **argv)
 		rc = user_add(s, &a, pw, len, &params);
 	else if (strcmp(a.sub, "list") == 0)
 		rc = user_list(s, a.has_now ? a.now : (int64_t)time(NULL));
+	else if (strcmp(a.sub, "show") == 0)
+		rc = user_show(s, a.name, a.has_now ? a.now : (int64_t)time(NULL));
+	else if (strcmp(a.sub, "unlock") == 0)
+		rc = user_unlock(s, a.name);
 	else
 		rc = user_remove(s, a.name);
 out:

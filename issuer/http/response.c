@@ -127,6 +127,52 @@ int response_cors(h2o_req_t *req, const char *methods)
 	return 1;
 }
 
+/* 1 when v is an id we pass on: 1..RESPONSE_REQUEST_ID_MAX of A-Z a-z 0-9 . _ - */
+static int id_ok(h2o_iovec_t v)
+{
+	if (!v.base || v.len == 0 || v.len > RESPONSE_REQUEST_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < v.len; i++) {
+		unsigned char c = (unsigned char)v.base[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 when the connection's own peer is a trusted proxy. */
+static int from_proxy(h2o_req_t *req)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof ss);
+	return trusted.n && req->conn->callbacks->get_peername &&
+	       req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss) > 0 &&
+	       proxies_trusts(&trusted, &ss);
+}
+
+/* see response.h */
+void response_set_request_id(h2o_req_t *req, const char *made)
+{
+	ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
+	h2o_iovec_t given = at < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[at].value, id;
+
+	if (!(id_ok(given) && from_proxy(req)))
+		given = h2o_iovec_init(made, strlen(made));
+	id = h2o_strdup(&req->pool, given.base, given.len);
+	*h2o_req_getenv(req, H2O_STRLIT("request_id"), 1) = id;
+	response_add_header(req, "x-request-id", id.base);
+}
+
+/* see response.h */
+const char *response_request_id(h2o_req_t *req)
+{
+	h2o_iovec_t *v = h2o_req_getenv(req, H2O_STRLIT("request_id"), 0);
+
+	return v ? v->base : NULL;
+}
+
 /* see response.h */
 void response_note_client(h2o_req_t *req, const char *id)
 {

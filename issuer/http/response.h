@@ -49,6 +49,20 @@ int response_cors(h2o_req_t *req, const char *methods);
 /* Copy s into req's pool as a NUL-terminated string. */
 const char *response_pool_str(h2o_req_t *req, const char *s, size_t len);
 
+/* Longest X-Request-Id taken from a trusted proxy (longer ones are replaced). */
+#define RESPONSE_REQUEST_ID_MAX 64
+
+/*
+ * Give req its request id and echo it in the answer's X-Request-Id: the
+ * request's own X-Request-Id when the peer is a trusted proxy (TRUSTED_PROXIES)
+ * and the value is 1..RESPONSE_REQUEST_ID_MAX of A-Z a-z 0-9 . _ -, else made
+ * (the caller's fresh id, copied). Call once, before the handler.
+ */
+void response_set_request_id(h2o_req_t *req, const char *made);
+
+/* req's request id (response_set_request_id), or NULL. */
+const char *response_request_id(h2o_req_t *req);
+
 /* Name the client req authenticated as (copied), for its access-log line. */
 void response_note_client(h2o_req_t *req, const char *id);
 

@@ -112,16 +112,20 @@ static int find_www(char out[PATH_MAX])
 	return -1;
 }
 
+static void (*warn_fn)(const char *what);
+
 static void warn(const char *what)
 {
-	fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"%s\"}\n", what);
+	if (warn_fn)
+		warn_fn(what);
 }
 
 /* see static.h */
-void static_init(const char *www, const char *pkg)
+void static_init(const char *www, const char *pkg, void (*warn_with)(const char *what))
 {
 	char www_dir[PATH_MAX], path[PATH_MAX];
 
+	warn_fn = warn_with;
 	www_dir[0] = pkg_dir[0] = www_root[0] = '\0';
 	for (size_t i = 0; i < N_SITES; i++)
 		sites[i].dir[0] = '\0';

@@ -30,9 +30,9 @@
  * Find the folders (once, before the loops start): www (WWW_DIR; NULL or "": the
  * first www/ with a demo/ inside above the binary) and pkg (VERIFIER_DIR; NULL or
  * "": verifier-wasm/ next to that www/). Never fails: a folder not found is one
- * warning line on stderr, and what it would serve answers 404.
+ * warning given to warn (which may be NULL: none), and what it would serve answers 404.
  */
-void static_init(const char *www, const char *pkg);
+void static_init(const char *www, const char *pkg, void (*warn)(const char *what));
 
 /* The real path of the www/ folder static_init found (WWW_DIR or above the
  * binary), "" when none: other pages served from it (the API viewer) look there. */

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ struct keyring {
 	size_t n_required;
 	uint8_t *legacy;
 	size_t legacy_len;
-	int warned;                                      /* the too-many-keys warning was given */
+	atomic_int warned; /* the too-many-keys warning: 0 none, 1 due (keyring_warning), 2 given */
 	int64_t rotate_every, rotate_lead, rotate_grace; /* keyring_set_rotation; every 0: off */
 	seal_keys seal;                                  /* keyring_set_seal; n 0: keys stored plain */
 };
@@ -128,6 +129,20 @@ static void view_free(struct view *v, int own_keys)
 	free(v->jwks);
 	jose_jwks_free(v->verify);
 	free(v);
+}
+
+#define TEXT_OF(x) #x
+#define TEXT(x)    TEXT_OF(x)
+
+/* see keyring.h */
+const char *keyring_warning(keyring *r)
+{
+	int due = 1;
+
+	if (!atomic_compare_exchange_strong(&r->warned, &due, 2))
+		return NULL;
+	return "more than " TEXT(KEYRING_MAX_KEYS) " unexpired signing keys: only the newest are published; "
+	                                           "retire old keys (identity-backend keys retire KID)";
 }
 
 /* see keyring.h */
@@ -404,13 +419,8 @@ static int sync_locked(keyring *r, store *s, WC_RNG *rng, int64_t now, size_t n,
 		snprintf(err, errlen, "cannot list keys: %s (%s)", store_strerror(se), store_errmsg(s));
 		goto out;
 	}
-	if (rows.truncated && !r->warned) {
-		r->warned = 1;
-		fprintf(stderr,
-		        "{\"level\":\"warn\",\"msg\":\"more than %d unexpired signing keys: only the "
-		        "newest are published; retire old keys (identity-backend keys retire KID)\"}\n",
-		        KEYRING_MAX_KEYS);
-	}
+	if (rows.truncated && atomic_load(&r->warned) == 0)
+		atomic_store(&r->warned, 1);
 	if (ensure_required(r, n, s, rng, now, &rows, err, errlen))
 		goto out;
 	for (size_t i = 0; r->rotate_every > 0 && n == r->n_required && i < r->n_required; i++)

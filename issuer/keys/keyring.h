@@ -54,6 +54,10 @@ typedef struct keyring keyring;
  */
 keyring *keyring_new(const char *const *required, size_t n, const char *legacy, size_t legacy_len);
 
+/* A warning about the ring the caller should log, once (more unexpired keys in
+ * the store than KEYRING_MAX_KEYS: the oldest are not published), or NULL. */
+const char *keyring_warning(keyring *r);
+
 /* Wipe and free the ring; NULL is accepted. */
 void keyring_free(keyring *r);
 

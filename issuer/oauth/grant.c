@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/audit.h"
 #include "oauth/access.h"
 #include "oauth/grant.h"
 #include "oauth/idtoken.h"
@@ -84,6 +85,9 @@ static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 		goto out;
 	}
 	metrics_token(t->app->metrics, t->index, g->kind);
+	audit_req(req,
+	          g->kind == METRICS_GRANT_REFRESH_TOKEN ? "oauth.refresh.rotated" : "oauth.code.exchanged",
+	          "info", g->client->id, g->user_id, NULL, NULL, 0);
 	doc = access_answer_new(t, at, g->scope);
 	if (idt)
 		doc = access_answer_add(doc, "id_token", idt);
@@ -230,6 +234,7 @@ void grant_authorization_code(h2o_req_t *req, app_thread *t, const http_form *f,
 		(void)store_tx_end(t->db, 0); /* nothing was written */
 		if (e == STORE_NOT_FOUND) {
 			code_replayed(t, hash);
+			audit_req(req, "oauth.code.replayed", "warn", c->id, NULL, NULL, NULL, 0);
 			invalid_grant(req, "the code is unknown, expired or already used");
 		} else
 			store_failed(req, e);
@@ -292,7 +297,7 @@ static int scope_refused(h2o_req_t *req, app_thread *t, const struct store_clien
 void grant_refresh_token(h2o_req_t *req, app_thread *t, const http_form *f, const struct store_client *c)
 {
 	const char *token = http_form_get(f, "refresh_token"), *scope = http_form_get(f, "scope");
-	struct store_refresh next = {.hash_len = SECRET_HASH_LEN}, old;
+	struct store_refresh next = {.hash_len = SECRET_HASH_LEN}, old = {.hash_len = 0};
 	char text[SECRET_TEXT_LEN + 1], jti[SECRET_TEXT_LEN + 1];
 	uint8_t hash[SECRET_HASH_LEN];
 	store_err e;
@@ -317,8 +322,12 @@ void grant_refresh_token(h2o_req_t *req, app_thread *t, const http_form *f, cons
 	next.created_at = app_now(); /* expires_at 0: the grant's absolute lifetime stays */
 	e = store_refresh_rotate(t->db, hash, sizeof hash, &next, next.created_at, t->app->cfg->refresh_grace,
 	                         &old);
-	if (e == STORE_REUSED)
+	if (e == STORE_REUSED) {
 		metrics_refresh_reuse(t->app->metrics, t->index);
+		audit_req(req, "oauth.refresh.reuse_detected", "warn", c->id,
+		          old.user_id[0] ? old.user_id : NULL, NULL,
+		          (reqlog_field[]){{"family", "revoked", 0}}, 1);
+	}
 	if (e == STORE_REUSED)
 		invalid_grant(req,
 		              "the refresh token was already used: every token of its grant is now revoked");

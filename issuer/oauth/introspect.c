@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/audit.h"
 #include "jose_json.h"
 #include "oauth/endpoints.h"
 #include "oauth/judge.h"
@@ -132,8 +133,9 @@ static void revoke_refresh(h2o_req_t *req, app_thread *t, const struct store_cli
 	int other;
 	store_err e = refresh_of(t, c, token, &r, &other);
 
-	if (e == STORE_OK)
-		e = store_refresh_revoke_family(t->db, r.family_id);
+	if (e == STORE_OK && (e = store_refresh_revoke_family(t->db, r.family_id)) == STORE_OK)
+		audit_req(req, "oauth.token.revoked", "info", c->id, r.user_id, NULL,
+		          (reqlog_field[]){{"token_type", "refresh_token", 0}}, 1);
 	if (other)
 		response_send_error(req, 400, "unauthorized_client",
 		                    "the token was not issued to this client");
@@ -198,6 +200,8 @@ void revoke_endpoint(h2o_req_t *req, app_thread *t)
 	} else if ((e = store_revoke_put(t->db, jti, (int64_t)exp)) != STORE_OK) {
 		oauth_store_unavailable(req);
 	} else {
+		audit_req(req, "oauth.token.revoked", "info", c.id, jose_json_string(v.jwt.payload, "sub"),
+		          NULL, (reqlog_field[]){{"token_type", "access_token", 0}}, 1);
 		response_send_json(req, 200, H2O_STRLIT("{}"));
 	}
 	jose_jwt_clear(&v.jwt);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/audit.h"
 #include "oauth/oauth.h"
 #include "crypto/secret.h"
 
@@ -147,6 +148,8 @@ int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, stru
 		response_send_error(req, 429, "temporarily_unavailable",
 		                    "too many failed client authentications from this address; retry later");
 		metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_CLIENT_AUTH);
+		audit_req(req, "limit.hit", "warn", NULL, NULL, NULL,
+		          (reqlog_field[]){{"limit", "CLIENT_AUTH_FAILURES_PER_ADDRESS", 0}}, 1);
 		return -1;
 	}
 	if (r.status == 401)

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "runtime/app.h"
+#include "runtime/audit.h"
 #include "runtime/coro.h"
+#include "runtime/reqlog.h"
 #include "crypto/secret.h"
 
 /* see app.h */
@@ -94,9 +96,10 @@ static void *keygen_main(void *arg)
 		wc_FreeRng(&rng);
 	}
 	if (!ok) /* thread 0's next sync tries again */
-		fprintf(stderr,
-		        "{\"level\":\"warn\",\"msg\":\"key generation deferred\",\"reason\":\"%s\"}\n",
-		        db ? err : "cannot open the store");
+		reqlog_print("warn",
+		             (reqlog_field[]){{"msg", "key generation deferred", 0},
+		                              {"reason", db ? err : "cannot open the store", 0}},
+		             2);
 	store_close(db);
 	return NULL;
 }
@@ -121,6 +124,7 @@ app *app_start(const server_config *cfg, const char *const *route_names, size_t 
 	}
 	metrics_set_password_jobs(a->metrics, pool_depth_of, a->workers);
 	metrics_set_keyring(a->metrics, a->keys, cfg->key_rotation);
+	metrics_set_audit_dropped(a->metrics, audit_dropped);
 	a->cfg = cfg;
 	a->started = app_now();
 	if (!(db = store_open(cfg->db, err, errlen)))
@@ -183,6 +187,8 @@ int app_thread_init(app_thread *t, app *a, unsigned index, char *err, size_t err
 		return -1;
 	}
 	t->db = dbpool_store(a->db);
+	if (wc_RNG_GenerateBlock(&t->rng, (byte *)&t->rid, sizeof t->rid) != 0 || !t->rid)
+		t->rid = 0x9e3779b97f4a7c15ull ^ (uint64_t)index;
 	t->next_sync = app_now() + APP_KEY_SYNC_SECONDS;
 	t->next_purge = app_now() + 60;
 	return 0;
@@ -194,13 +200,16 @@ static void tick(void *arg)
 {
 	app_thread *t = arg;
 	int64_t now = app_now();
+	const char *warning;
 	char err[256];
 
 	if (now >= t->next_sync) {
 		t->next_sync = now + APP_KEY_SYNC_SECONDS;
 		if (keyring_sync(t->app->keys, t->db, &t->rng, now, err, sizeof err))
-			fprintf(stderr,
-			        "{\"level\":\"error\",\"msg\":\"key sync failed\",\"reason\":\"%s\"}\n", err);
+			reqlog_print("error",
+			             (reqlog_field[]){{"msg", "key sync failed", 0}, {"reason", err, 0}}, 2);
+		if ((warning = keyring_warning(t->app->keys)))
+			reqlog_print("warn", (reqlog_field[]){{"msg", warning, 0}}, 1);
 	}
 	if (now >= t->next_purge) {
 		t->next_purge = now + APP_PURGE_SECONDS;
@@ -247,6 +256,20 @@ store_err app_client_get(app_thread *t, const char *id, struct store_client *out
 		slot->fetched = now;
 	}
 	return e;
+}
+
+/* see app.h */
+void app_request_id(app_thread *t, char out[APP_REQUEST_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t x = t->rid, v;
+
+	x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+	t->rid = x;
+	v = x * 0x2545f4914f6cdd1dull;
+	for (int i = APP_REQUEST_ID_LEN - 1; i >= 0; i--, v >>= 4)
+		out[i] = hex[v & 15];
+	out[APP_REQUEST_ID_LEN] = '\0';
 }
 
 /* see app.h */

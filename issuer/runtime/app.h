@@ -84,6 +84,7 @@ typedef struct app_thread {
 	pool_receiver *jobs; /* this loop's end of app->workers (set by server.c once the loop exists) */
 	dbpool_home *home;   /* where this loop's store calls come back (set by server.c, likewise) */
 	int ticking;         /* app_thread_tick's coroutine is running */
+	uint64_t rid;        /* app_request_id's state (xorshift64*, seeded from rng) */
 	WC_RNG rng;
 	unsigned index;
 	int64_t next_sync, next_purge;
@@ -122,6 +123,14 @@ void app_log_flush(app_thread *t, int64_t now_ms);
 
 /* Release the thread's RNG and cache (after flushing the log). */
 void app_thread_fini(app_thread *t);
+
+/* Length of the request ids app_request_id makes (hex digits). */
+#define APP_REQUEST_ID_LEN 16
+
+/* A fresh request id into out[APP_REQUEST_ID_LEN + 1]: 64 bits from this thread's
+ * stream (seeded from its RNG), as hex. Unique enough to find a request's lines;
+ * not a secret. */
+void app_request_id(app_thread *t, char out[APP_REQUEST_ID_LEN + 1]);
 
 /* Current Unix time in seconds. */
 int64_t app_now(void);

@@ -30,6 +30,7 @@ struct copyreq {
 	socklen_t peer_len;
 	h2o_iovec_t body;   /* the answer's bytes so far */
 	int sent, released; /* the answer is complete; the handler is done */
+	int head_kept;      /* keep_head ran */
 	h2o_timeout_entry_t finish;
 };
 
@@ -104,13 +105,39 @@ static void maybe_finish(struct copyreq *cr)
 		h2o_timeout_link(cr->ctx->loop, &cr->ctx->zero_timeout, &cr->finish);
 }
 
-/* The copy's output stream: keep the bytes; the last call completes the answer. */
+/* The answer's head into the copy's own pool, while the handler that made it still
+ * runs: H2O keeps pointers to header values (a handler may pass a buffer on its
+ * stack, gone by the time the answer is handed over). */
+static void keep_head(h2o_req_t *req)
+{
+	h2o_mem_pool_t *pool = &req->pool;
+
+	req->res.reason = h2o_strdup(pool, req->res.reason, strlen(req->res.reason)).base;
+	for (size_t i = 0; i < req->res.headers.size; i++) {
+		h2o_header_t *h = req->res.headers.entries + i;
+		h->value = copy_iov(pool, h->value);
+		if (!h2o_iovec_is_token(h->name)) {
+			h2o_iovec_t *n = h2o_mem_alloc_pool(pool, sizeof *n);
+			*n = copy_iov(pool, *h->name);
+			h->name = n;
+		}
+		h->orig_name = NULL;
+	}
+}
+
+/* The copy's output stream: keep the head and the bytes; the last call completes
+ * the answer. */
 static void collect(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
                     h2o_send_state_t state)
 {
 	struct copyreq *cr = H2O_STRUCT_FROM_MEMBER(struct copyreq, out, self);
 	size_t len = cr->body.len;
 	char *p;
+
+	if (!cr->head_kept) {
+		keep_head(req);
+		cr->head_kept = 1;
+	}
 
 	for (size_t i = 0; i < bufcnt; i++)
 		len += bufs[i].len;

@@ -31,6 +31,11 @@
 #endif
 #ifdef CORO_ASAN
 #include <sanitizer/common_interface_defs.h>
+/* Under ASan no stack is kept for reuse: every ended one is unmapped, so a
+ * pointer into a coroutine's stack used after it ended faults at once. */
+#define CORO_KEEP 0
+#else
+#define CORO_KEEP CORO_CACHE
 #endif
 
 #if defined(__has_include)
@@ -58,6 +63,7 @@ struct coro {
 };
 
 static __thread coro *current;
+static const unsigned keep_max = CORO_KEEP;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static coro *free_list;
 static unsigned n_free, n_alive;
@@ -162,7 +168,7 @@ static void give_back(coro *c)
 
 	pthread_mutex_lock(&lock);
 	n_alive--;
-	if ((keep = n_free < CORO_CACHE)) {
+	if ((keep = n_free < keep_max)) {
 		c->next_free = free_list;
 		free_list = c;
 		n_free++;

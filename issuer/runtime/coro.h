@@ -16,7 +16,10 @@
  * Bounds: each stack is CORO_STACK bytes above an unmapped guard page (an
  * overflow faults at once instead of writing over another stack); at most
  * CORO_MAX coroutines are alive in the process (a start beyond it is refused:
- * the caller answers 503); CORO_CACHE ended stacks are kept for reuse.
+ * the caller answers 503); CORO_CACHE ended stacks are kept for reuse (none in
+ * an ASan build, so that a late use of an ended coroutine's stack faults).
+ * Nothing may keep a pointer into a coroutine's stack past its end: H2O keeps
+ * pointers to response header values, so copyreq.c copies them.
  * Memory: a stack costs only the pages it touched.
  */
 #ifndef ISSUER_CORO_H

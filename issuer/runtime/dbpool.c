@@ -18,6 +18,7 @@
  * Every forwarding function has the same shape: FORWARD writes them.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 
 #include "runtime/coro.h"
 #include "runtime/dbpool.h"
+#include "runtime/reqlog.h"
 
 struct dbpool_home {
 	h2o_multithread_receiver_t receiver;
@@ -437,8 +439,10 @@ static void end_stray_tx(struct worker *w)
 		return;
 	(void)w->conn->ops->tx_end(w->conn, 0);
 	w->tx_home = NULL;
-	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"a request ended inside a store transaction; "
-	                "it was rolled back\"}\n");
+	reqlog_print(
+	    "error",
+	    (reqlog_field[]){{"msg", "a request ended inside a store transaction; it was rolled back", 0}},
+	    1);
 }
 
 static void *work(void *arg)
@@ -469,6 +473,21 @@ static void *work(void *arg)
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
+}
+
+/* Start w's thread with every signal blocked (the server's main thread waits for
+ * them; a coroutine resumed here runs with that mask too); 0 or -1. */
+static int start_worker(struct worker *w)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, work, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	w->started = rc == 0;
+	return rc ? -1 : 0;
 }
 
 /* see dbpool.h */
@@ -503,12 +522,11 @@ dbpool *dbpool_new(const char *where, unsigned n, int timeout_ms, char *err, siz
 		w->p = p;
 		if (!(w->conn = store_open(where, err, errlen)))
 			goto fail;
-		if (pthread_create(&w->thread, NULL, work, w)) {
+		if (start_worker(w)) {
 			store_close(w->conn);
 			snprintf(err, errlen, "cannot start the database threads");
 			goto fail;
 		}
-		w->started = 1;
 	}
 	return p;
 fail:

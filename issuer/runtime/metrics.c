@@ -89,7 +89,8 @@ struct metrics {
 	size_t stride;
 	int64_t start_ms; /* CLOCK_REALTIME at metrics_new */
 	unsigned char *shards;
-	unsigned (*jobs)(void *ctx); /* idb_password_jobs, or NULL (renders 0) */
+	unsigned (*jobs)(void *ctx);     /* idb_password_jobs, or NULL (renders 0) */
+	uint64_t (*audit_dropped)(void); /* idb_audit_dropped_total, or NULL (renders 0) */
 	void *jobs_ctx;
 	const atomic_uint *conns; /* idb_connections_open, or NULL (not shown) */
 	unsigned conns_max;
@@ -248,6 +249,12 @@ void metrics_set_keyring(metrics *m, keyring *ring, int64_t rotation)
 {
 	m->ring = ring;
 	m->rotation = rotation;
+}
+
+/* see metrics.h */
+void metrics_set_audit_dropped(metrics *m, uint64_t (*dropped)(void))
+{
+	m->audit_dropped = dropped;
 }
 
 /* see metrics.h */
@@ -417,6 +424,10 @@ static void render_sign_in(struct out *o, const metrics *m)
 	           "Failed client authentications at /token, /introspect and /revoke.");
 	out_printf(o, "idb_client_auth_failures_total %llu\n",
 	           (unsigned long long)total(m, offsetof(struct shard, client_auth_failures)));
+	out_family(o, "idb_audit_dropped_total", "counter",
+	           "Audit events that could not be written (a full pipe or disk)");
+	out_printf(o, "idb_audit_dropped_total %llu\n",
+	           (unsigned long long)(m->audit_dropped ? m->audit_dropped() : 0));
 	out_family(o, "idb_password_jobs", "gauge",
 	           "Password hashing jobs waiting or running in the worker pool.");
 	out_printf(o, "idb_password_jobs %u\n", m->jobs ? m->jobs(m->jobs_ctx) : 0u);

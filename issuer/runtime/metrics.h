@@ -125,6 +125,9 @@ void metrics_set_connections(metrics *m, const atomic_uint *open, unsigned max);
  * before any render; without it neither family is shown.
  */
 void metrics_set_keyring(metrics *m, keyring *ring, int64_t rotation);
+/* The counter idb_audit_dropped_total reads dropped() at each render (thread-safe,
+ * e.g. audit_dropped). Set once, before any render; without it the counter reads 0. */
+void metrics_set_audit_dropped(metrics *m, uint64_t (*dropped)(void));
 
 /*
  * The exposition text (format 0.0.4) in a new malloc'd NUL-terminated buffer,

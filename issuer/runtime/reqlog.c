@@ -4,7 +4,10 @@
  * (glibc takes its timezone lock even for UTC), no allocation. Every field has
  * a byte limit, so a line is bounded whatever the request held.
  */
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "runtime/reqlog.h"
 #include "jose_utf8.h"
@@ -18,6 +21,7 @@
 #define P_BYTES  ",\"bytes\":"
 #define P_CLIENT ",\"client\":\""
 #define P_REMOTE ",\"remote\":\""
+#define P_RID    ",\"request_id\":\""
 #define P_THREAD ",\"thread\":"
 #define P_END    "}\n"
 
@@ -33,8 +37,14 @@
 	(LIT(P_TS) + TS_LEN + LIT(P_METHOD) + REQLOG_METHOD_MAX + ELLIPSIS_LEN + LIT(P_PATH) +               \
 	 REQLOG_PATH_MAX + ELLIPSIS_LEN + LIT(P_STATUS) + 11 + LIT(P_MS) + 19 + LIT(P_BYTES) + 20 +          \
 	 LIT(P_CLIENT) + REQLOG_CLIENT_MAX + ELLIPSIS_LEN + 1 + LIT(P_REMOTE) + REQLOG_REMOTE_MAX +          \
-	 ELLIPSIS_LEN + 1 + LIT(P_THREAD) + 10 + LIT(P_END))
+	 ELLIPSIS_LEN + 1 + LIT(P_RID) + REQLOG_FIELD_MAX + ELLIPSIS_LEN + 1 + LIT(P_THREAD) + 10 +          \
+	 LIT(P_END))
 typedef char reqlog_line_bound_check[LINE_BOUND <= REQLOG_LINE_MAX ? 1 : -1];
+/* The same for reqlog_format_line: names of ours are short (32 bytes at most). */
+#define OTHER_BOUND                                                                                          \
+	(LIT(P_TS) + TS_LEN + 16 + 16 +                                                                      \
+	 REQLOG_FIELDS_MAX * (2 + 32 + 4 + REQLOG_FIELD_MAX + ELLIPSIS_LEN + 1) + LIT(P_END))
+typedef char reqlog_other_bound_check[OTHER_BOUND <= REQLOG_LINE_MAX ? 1 : -1];
 
 /* Output cursor: appends that do not fit set `over` and write nothing. */
 struct w {
@@ -42,7 +52,7 @@ struct w {
 	int over;
 };
 
-static void put(struct w *w, const char *s, size_t n)
+static void emit(struct w *w, const char *s, size_t n)
 {
 	if (w->over || (size_t)(w->end - w->p) < n) {
 		w->over = 1;
@@ -52,7 +62,7 @@ static void put(struct w *w, const char *s, size_t n)
 	w->p += n;
 }
 
-#define PUT_LIT(w, s) put(w, s, LIT(s))
+#define PUT_LIT(w, s) emit(w, s, LIT(s))
 
 static void put_u64(struct w *w, uint64_t v, int min_digits)
 {
@@ -63,13 +73,13 @@ static void put_u64(struct w *w, uint64_t v, int min_digits)
 		d[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while ((v != 0 || (int)(sizeof d - i) < min_digits) && i > 0);
-	put(w, d + i, sizeof d - i);
+	emit(w, d + i, sizeof d - i);
 }
 
 static void put_int(struct w *w, int v)
 {
 	if (v < 0) {
-		put(w, "-", 1);
+		emit(w, "-", 1);
 		put_u64(w, (uint64_t)0 - (uint64_t)(int64_t)v, 1);
 	} else {
 		put_u64(w, (uint64_t)v, 1);
@@ -106,7 +116,7 @@ static void put_escaped(struct w *w, const char *str, size_t n, size_t max)
 		     len++)
 			;
 		if (len > 0) {
-			put(w, str + i, len);
+			emit(w, str + i, len);
 			done += len, i += len;
 			continue;
 		}
@@ -124,10 +134,10 @@ static void put_escaped(struct w *w, const char *str, size_t n, size_t max)
 			unit = str + i, len = used;
 		}
 		if (done + len > max) {
-			put(w, ELLIPSIS, ELLIPSIS_LEN);
+			emit(w, ELLIPSIS, ELLIPSIS_LEN);
 			return;
 		}
-		put(w, unit, len);
+		emit(w, unit, len);
 		done += len, i += used;
 	}
 }
@@ -156,19 +166,19 @@ static void put_ts(struct w *w, int64_t now_ms)
 	y += mo <= 2;
 
 	put_u64(w, (uint64_t)y, 4);
-	put(w, "-", 1);
+	emit(w, "-", 1);
 	put_u64(w, (uint64_t)mo, 2);
-	put(w, "-", 1);
+	emit(w, "-", 1);
 	put_u64(w, (uint64_t)d, 2);
-	put(w, "T", 1);
+	emit(w, "T", 1);
 	put_u64(w, (uint64_t)(secs / 3600), 2);
-	put(w, ":", 1);
+	emit(w, ":", 1);
 	put_u64(w, (uint64_t)(secs / 60 % 60), 2);
-	put(w, ":", 1);
+	emit(w, ":", 1);
 	put_u64(w, (uint64_t)(secs % 60), 2);
-	put(w, ".", 1);
+	emit(w, ".", 1);
 	put_u64(w, (uint64_t)(now_ms % 1000), 3);
-	put(w, "Z", 1);
+	emit(w, "Z", 1);
 }
 
 /* see reqlog.h */
@@ -198,7 +208,7 @@ size_t reqlog_format(char *buf, size_t cap, const reqlog_entry *e, int64_t now_m
 	put_int(&w, e->status);
 	PUT_LIT(&w, P_MS);
 	put_u64(&w, us / 1000, 1);
-	put(&w, ".", 1);
+	emit(&w, ".", 1);
 	put_u64(&w, us % 1000, 3);
 	PUT_LIT(&w, P_BYTES);
 	put_u64(&w, e->bytes, 1);
@@ -207,15 +217,75 @@ size_t reqlog_format(char *buf, size_t cap, const reqlog_entry *e, int64_t now_m
 		PUT_LIT(&w, P_CLIENT);
 		put_escaped(&w, e->client_id, strnlen(e->client_id, REQLOG_CLIENT_MAX + 1),
 		            REQLOG_CLIENT_MAX);
-		put(&w, "\"", 1);
+		emit(&w, "\"", 1);
 	}
 	if (e->remote) {
 		PUT_LIT(&w, P_REMOTE);
 		put_escaped(&w, e->remote, strnlen(e->remote, REQLOG_REMOTE_MAX + 1), REQLOG_REMOTE_MAX);
-		put(&w, "\"", 1);
+		emit(&w, "\"", 1);
+	}
+	if (e->request_id) {
+		PUT_LIT(&w, P_RID);
+		put_escaped(&w, e->request_id, strnlen(e->request_id, REQLOG_FIELD_MAX + 1),
+		            REQLOG_FIELD_MAX);
+		emit(&w, "\"", 1);
 	}
 	PUT_LIT(&w, P_THREAD);
 	put_u64(&w, e->thread, 1);
 	PUT_LIT(&w, P_END);
 	return w.over ? 0 : (size_t)(w.p - buf);
+}
+
+/* see reqlog.h */
+size_t reqlog_format_line(char *buf, size_t cap, int64_t now_ms, const char *level,
+                          const reqlog_field *fields, size_t n)
+{
+	struct w w = {buf, buf + cap, 0};
+
+	if (cap < 64)
+		return 0;
+	PUT_LIT(&w, P_TS);
+	put_ts(&w, now_ms);
+	PUT_LIT(&w, "\",\"level\":\"");
+	put_escaped(&w, level, strnlen(level, 16), 16);
+	emit(&w, "\"", 1);
+	for (size_t i = 0; i < n && i < REQLOG_FIELDS_MAX; i++) {
+		const reqlog_field *f = &fields[i];
+		if (!f->str && f->num == INT64_MIN)
+			continue;
+		PUT_LIT(&w, ",\"");
+		emit(&w, f->name, strnlen(f->name, 32));
+		PUT_LIT(&w, "\":");
+		if (f->str) {
+			emit(&w, "\"", 1);
+			put_escaped(&w, f->str, strnlen(f->str, REQLOG_FIELD_MAX + 1), REQLOG_FIELD_MAX);
+			emit(&w, "\"", 1);
+		} else if (f->num < 0) {
+			emit(&w, "-", 1);
+			put_u64(&w, (uint64_t)0 - (uint64_t)f->num, 1);
+		} else {
+			put_u64(&w, (uint64_t)f->num, 1);
+		}
+	}
+	PUT_LIT(&w, P_END);
+	return w.over ? 0 : (size_t)(w.p - buf);
+}
+
+/* see reqlog.h */
+int64_t reqlog_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* see reqlog.h */
+void reqlog_print(const char *level, const reqlog_field *fields, size_t n)
+{
+	char line[REQLOG_LINE_MAX + 1];
+	size_t len = reqlog_format_line(line, sizeof line, reqlog_now_ms(), level, fields, n);
+
+	if (len && write(STDERR_FILENO, line, len) < 0)
+		return; /* a closed stderr loses the line, never the server */
 }

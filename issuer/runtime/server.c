@@ -135,10 +135,14 @@ static void back_off(listener *l, int err)
 	h2o_timeout_link(l->w->ctx.loop, &l->w->backoff, &l->retry);
 	update(l);
 	if ((last == 0 || now - last >= 60000) && atomic_compare_exchange_strong(&accept_warned, &last, now))
-		fprintf(stderr,
-		        "{\"level\":\"warn\",\"msg\":\"cannot accept connections: %s; new connections wait "
-		        "in the backlog (raise the limit of open files, or lower MAX_CONNECTIONS)\"}\n",
-		        strerror(err));
+		reqlog_print(
+		    "warn",
+		    (reqlog_field[]){{"msg",
+		                      "cannot accept connections; new connections wait in the backlog "
+		                      "(raise the limit of open files, or lower MAX_CONNECTIONS)",
+		                      0},
+		                     {"reason", strerror(err), 0}},
+		    2);
 }
 
 static void on_accept(h2o_socket_t *listen_sock, const char *err)
@@ -322,6 +326,7 @@ static void log_request(h2o_req_t *req, app_thread *t, double secs)
 	                  .seconds = secs,
 	                  .bytes = req->res.content_length == SIZE_MAX ? 0 : req->res.content_length,
 	                  .client_id = response_noted_client(req),
+	                  .request_id = response_request_id(req),
 	                  .thread = t->index};
 
 	if (known && ss.ss_family == AF_INET)
@@ -396,6 +401,8 @@ static void run_in_coroutine(h2o_req_t *req, app_thread *t, size_t route)
 		return;
 	}
 	add_hsts(copy);
+	if (response_request_id(copy))
+		response_add_header(copy, "x-request-id", response_request_id(copy));
 	r = h2o_mem_alloc_pool(&copy->pool, sizeof *r);
 	*r = (struct run){.req = copy, .t = t, .route = route};
 	if (coro_start(run_request, r) != 0) {
@@ -431,6 +438,7 @@ static int refused_framing(h2o_req_t *req)
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	app_thread *t = app_thread_of(req);
+	char rid[APP_REQUEST_ID_LEN + 1];
 	struct timespec t0;
 	size_t route;
 	struct later *l;
@@ -439,6 +447,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	response_json_reset();
 	add_hsts(req); /* the copy a coroutine answers on gets its own; its answer replaces these */
+	app_request_id(t, rid);
+	response_set_request_id(req, rid);
 	if (refused_framing(req))
 		route = routes->n - 1;
 	else if (routes->uses_store(route = routes->find(req, t->app->cfg->issuer_path)))
@@ -526,10 +536,15 @@ static void fit_open_files(const server_config *cfg)
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= want)
 		return;
-	fprintf(stderr,
-	        "{\"level\":\"warn\",\"msg\":\"the limit of open files (%llu) is below what "
-	        "MAX_CONNECTIONS=%u needs (%llu): connections past it wait in the backlog\"}\n",
-	        (unsigned long long)rl.rlim_cur, max_conns, (unsigned long long)want);
+	reqlog_print("warn",
+	             (reqlog_field[]){{"msg",
+	                               "the limit of open files is below what MAX_CONNECTIONS needs: "
+	                               "connections past it wait in the backlog",
+	                               0},
+	                              {"open_files", NULL, (int64_t)rl.rlim_cur},
+	                              {"max_connections", NULL, max_conns},
+	                              {"needed", NULL, (int64_t)want}},
+	             4);
 }
 
 /* SIGHUP: load the TLS files again; new connections get the new context. */
@@ -539,15 +554,22 @@ static void reload_tls(const server_config *cfg)
 	SSL_CTX *next, *prev;
 
 	if (!cfg->tls_cert) {
-		fprintf(stderr, "{\"msg\":\"SIGHUP: nothing to reload (keys, clients and users are re-read "
-		                "from the store)\"}\n");
+		reqlog_print(
+		    "info",
+		    (reqlog_field[]){{"msg",
+		                      "SIGHUP: nothing to reload (keys, clients and users are re-read "
+		                      "from the store)",
+		                      0}},
+		    1);
 		return;
 	}
 	if (!(next = tls_context_new(cfg->tls_cert, cfg->tls_key, cfg->http2, err, sizeof err))) {
-		fprintf(stderr,
-		        "{\"level\":\"error\",\"msg\":\"SIGHUP: the TLS files did not load; the previous "
-		        "certificate stays\",\"reason\":\"%s\"}\n",
-		        err);
+		reqlog_print(
+		    "error",
+		    (reqlog_field[]){
+		        {"msg", "SIGHUP: the TLS files did not load; the previous certificate stays", 0},
+		        {"reason", err, 0}},
+		    2);
 		return;
 	}
 	prev = atomic_exchange(&tls_now, next);
@@ -557,7 +579,9 @@ static void reload_tls(const server_config *cfg)
 		tls_n_old--;
 	}
 	tls_old[tls_n_old++] = prev;
-	fprintf(stderr, "{\"msg\":\"SIGHUP: TLS certificate reloaded\",\"cert\":\"%s\"}\n", cfg->tls_cert);
+	reqlog_print(
+	    "info",
+	    (reqlog_field[]){{"msg", "SIGHUP: TLS certificate reloaded", 0}, {"cert", cfg->tls_cert, 0}}, 2);
 }
 
 /* Wait for SIGTERM or SIGINT (SIGHUP reloads and waits on), then stop the loops. */
@@ -660,6 +684,12 @@ static void close_listeners(const server_config *cfg, loop *w)
 		close(w[0].metrics.fd);
 }
 
+/* A warning line of the log (static.h's). */
+static void warn_line(const char *what)
+{
+	reqlog_print("warn", (reqlog_field[]){{"msg", what, 0}}, 1);
+}
+
 /* see server.h */
 int server_run(const server_config *cfg, const server_routes *r)
 {
@@ -692,7 +722,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 		close_listeners(cfg, loops);
 		return -1;
 	}
-	static_init(cfg->www_dir, cfg->verifier_dir);
+	static_init(cfg->www_dir, cfg->verifier_dir, warn_line);
 	build_config(cfg, r);
 	metrics_set_connections(a->metrics, &open_conns, max_conns);
 	fit_open_files(cfg);
@@ -710,19 +740,23 @@ int server_run(const server_config *cfg, const server_routes *r)
 		raise(SIGTERM);
 	}
 	if (cfg->metrics_port)
-		snprintf(maddr, sizeof maddr, ",\"metrics\":\"%s\"",
-		         host_port(cfg->metrics_host, cfg->metrics_port, addr, sizeof addr));
-	fprintf(stderr,
-	        "{\"msg\":\"listening\",\"address\":\"%s\",\"threads\":%u,\"issuer\":\"%s\","
-	        "\"max_connections\":%u,\"http2\":%s,\"http2_cleartext\":%s%s}\n",
-	        host_port(cfg->host, cfg->port, addr, sizeof addr), cfg->threads, cfg->issuer, max_conns,
-	        cfg->tls_cert && cfg->http2 ? "true" : "false", cfg->http2_cleartext ? "true" : "false",
-	        maddr);
+		host_port(cfg->metrics_host, cfg->metrics_port, maddr, sizeof maddr);
+	reqlog_print("info",
+	             (reqlog_field[]){{"msg", "listening", 0},
+	                              {"address", host_port(cfg->host, cfg->port, addr, sizeof addr), 0},
+	                              {"threads", NULL, cfg->threads},
+	                              {"issuer", cfg->issuer, 0},
+	                              {"max_connections", NULL, max_conns},
+	                              {"db_pool", NULL, cfg->db_pool},
+	                              {"http2", cfg->tls_cert && cfg->http2 ? "on" : "off", 0},
+	                              {"http2_cleartext", cfg->http2_cleartext ? "on" : "off", 0},
+	                              {"metrics", cfg->metrics_port ? maddr : NULL, INT64_MIN}},
+	             9);
 	wait_for_stop(cfg, loops, started);
 	stop_app(a, loops, cfg->threads);
 	SSL_CTX_free(atomic_exchange(&tls_now, NULL));
 	while (tls_n_old)
 		SSL_CTX_free(tls_old[--tls_n_old]);
-	fprintf(stderr, "{\"msg\":\"stopped\"}\n");
+	reqlog_print("info", (reqlog_field[]){{"msg", "stopped", 0}}, 1);
 	return started < cfg->threads ? -1 : 0;
 }

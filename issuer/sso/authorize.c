@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/audit.h"
 #include "oauth/oauth.h"
 #include "http/page.h"
 #include "sso/endpoints.h"
@@ -224,6 +225,8 @@ static int flow_flood(h2o_req_t *req, app_thread *t, int64_t now)
 		return 0;
 	}
 	metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_LOGIN);
+	audit_req(req, "limit.hit", "warn", NULL, NULL, NULL,
+	          (reqlog_field[]){{"limit", "LOGIN_FLOWS_PER_ADDRESS", 0}}, 1);
 	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
 	response_add_header(req, "retry-after", after);
 	page_error(req, 429, "Too many sign-ins",

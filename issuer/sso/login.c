@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "runtime/audit.h"
 #include "http/page.h"
 #include "crypto/password.h"
 #include "sso/endpoints.h"
@@ -127,6 +128,13 @@ static const struct sockaddr *job_peer(const struct login_job *j)
 	return j->has_peer ? (const struct sockaddr *)&j->peer : NULL;
 }
 
+/* auth.login.locked: a lock of the username started (until: its end). */
+static void audit_locked(const struct login_job *j, h2o_req_t *req, int64_t until)
+{
+	audit_req(req, "auth.login.locked", "warn", j->flow.client_id, j->user.id[0] ? j->user.id : NULL,
+	          j->username, (reqlog_field[]){{"until", NULL, until}}, 1);
+}
+
 /* A failed attempt (counted when submitted): the lock once the threshold is on
  * record, then the form again. */
 static void failed(struct login_job *j, h2o_req_t *req, int64_t now)
@@ -137,10 +145,20 @@ static void failed(struct login_job *j, h2o_req_t *req, int64_t now)
 	if (!j->locked &&
 	    store_login_failed(t->db, j->username, now, t->app->cfg->lockout_threshold,
 	                       t->app->cfg->lockout_seconds, &until) == STORE_OK &&
-	    until > 0)
+	    until > 0) {
 		metrics_lockout(t->app->metrics, t->index);
+		audit_locked(j, req, until);
+	}
 	metrics_login(j->t->app->metrics, j->t->index,
 	              j->locked ? METRICS_LOGIN_LOCKED : METRICS_LOGIN_FAILED);
+	audit_req(req, "auth.login.failed", "warn", j->flow.client_id, j->user.id[0] ? j->user.id : NULL,
+	          j->username,
+	          (reqlog_field[]){{"reason",
+	                            j->locked       ? "locked"
+	                            : j->user.id[0] ? "password"
+	                                            : "unknown_user",
+	                            0}},
+	          1);
 	if (req)
 		login_page(req, 200, &j->flow, j->flow_id, j->csrf, j->username, WRONG);
 }
@@ -172,6 +190,7 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 	if (j->rehash[0])
 		store_user_set_password(t->db, j->user.id, j->rehash); /* a failure keeps the old hash */
 	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_OK);
+	audit_req(req, "auth.login.succeeded", "info", j->flow.client_id, j->user.id, j->username, NULL, 0);
 	if (!req)
 		return;
 	if (session_start(req, t, j->user.id, now, sid)) {
@@ -234,7 +253,7 @@ static struct login_job *job_new(app_thread *t, const char *password, const stru
 
 /* Count the attempt for its username (store) and its address: 0, or -1 when the
  * store failed. j->locked when it was not admitted. */
-static int count_attempt(struct login_job *j, int64_t now)
+static int count_attempt(struct login_job *j, h2o_req_t *req, int64_t now)
 {
 	app_thread *t = j->t;
 	int admitted = 0, started = 0;
@@ -243,8 +262,10 @@ static int count_attempt(struct login_job *j, int64_t now)
 	if (store_login_admit(t->db, j->username, now, t->app->cfg->lockout_threshold,
 	                      t->app->cfg->lockout_seconds, &admitted, &until, &started) != STORE_OK)
 		return -1;
-	if (started)
+	if (started) {
 		metrics_lockout(t->app->metrics, t->index);
+		audit_locked(j, req, until);
+	}
 	j->locked = !admitted;
 	ratelimit_failed(t->app->limits, RATELIMIT_LOGIN, job_peer(j), now);
 	return 0;
@@ -274,7 +295,7 @@ static void check_password(h2o_req_t *req, app_thread *t, const http_form *form,
 		memcpy(j->hash, j->user.password_hash, sizeof j->hash);
 	else
 		memset(&j->user, 0, sizeof j->user);
-	if ((e != STORE_OK && e != STORE_NOT_FOUND) || count_attempt(j, now) ||
+	if ((e != STORE_OK && e != STORE_NOT_FOUND) || count_attempt(j, req, now) ||
 	    pool_submit_req(t->app->workers, t->jobs, &j->job, req) != 0) {
 		job_free(j);
 		page_unavailable(req);
@@ -305,6 +326,8 @@ static int limited(h2o_req_t *req, app_thread *t, const http_form *form, int64_t
 	}
 	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_LIMITED);
 	metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_LOGIN);
+	audit_req(req, "limit.hit", "warn", NULL, NULL, NULL,
+	          (reqlog_field[]){{"limit", "LOGIN_FAILURES_PER_ADDRESS", 0}}, 1);
 	snprintf(msg, sizeof msg, "Too many failed sign-ins from your network; try again in %lld minute%s.",
 	         (long long)((retry + 59) / 60), (retry + 59) / 60 == 1 ? "" : "s");
 	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));

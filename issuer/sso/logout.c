@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/audit.h"
 #include "jose.h"
 #include "jose_b64url.h"
 #include "jose_json.h"
@@ -135,7 +136,8 @@ void logout_endpoint(h2o_req_t *req, app_thread *t)
 		page_error(req, 400, "Sign-out expired", "This sign-out page has expired; please try again.");
 		return;
 	}
-	if (e == STORE_OK && !(l.sub[0] && strcmp(l.sub, s.user_id) == 0) && !(post && confirmed(req, t, &q))) {
+	if (e == STORE_OK && !(l.sub[0] && strcmp(l.sub, s.user_id) == 0) &&
+	    !(post && confirmed(req, t, &q))) {
 		confirm_page(req, t, &l);
 		return;
 	}
@@ -143,6 +145,9 @@ void logout_endpoint(h2o_req_t *req, app_thread *t)
 		page_unavailable(req);
 		return;
 	}
+	if (e == STORE_OK)
+		audit_req(req, "auth.logout", "info", l.client[0] ? l.client : NULL, s.user_id, NULL, NULL,
+		          0);
 	if (l.uri) {
 		const char *p[] = {"state", l.state && *l.state ? l.state : NULL};
 		redirect_to(req, t, l.uri, p, 1, 0);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/audit.h"
 #include "crypto/secret.h"
 #include "oauth/oauth.h"
 #include "sso/redirect.h"
@@ -97,6 +98,7 @@ void redirect_code(h2o_req_t *req, app_thread *t, const struct store_flow *f, co
 	if (secret_generate(&t->rng, code) == 0) {
 		secret_hash(code, SECRET_TEXT_LEN, c.code_hash);
 		if (store_code_put(t->db, &c) == STORE_OK) {
+			audit_req(req, "oauth.code.issued", "info", c.client_id, c.user_id, NULL, NULL, 0);
 			redirect_to(req, t, f->redirect_uri, p, 2, 1);
 			memset(code, 0, sizeof code);
 			return;

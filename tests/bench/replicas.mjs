@@ -42,7 +42,7 @@
 // 'identity-backend'`, run by psql once a second); the server processes' and the
 // driver's CPU in the details.
 // Passwords are hashed at a test cost (PASSWORD_ARGON2_TEST=1, m=64 KiB, t=1, for
-// `user add` and `serve`) and LOGIN_FAILURES_PER_ADDRESS=0: logins only make the codes
+// `user add` and `serve`), LOGIN_FAILURES_PER_ADDRESS=0 and LOGIN_FLOWS_PER_ADDRESS=0: logins only make the codes
 // here; ACCESS_LOG=off. Every answer is checked (a code per login, the tokens in each
 // /token answer, a new refresh token each rotation); a wrong one fails that configuration.
 // The table on stdout, progress on stderr; exit 1 if a configuration failed.
@@ -78,7 +78,7 @@ const CODE_CAP = 40 // s of logins at most: codes live 60 s, and the first one m
 
 const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_ARGON2_T: '1' }
 const SECRETS = { SECRETS_SYSTEM: b64u(randomBytes(32)) } // PostgreSQL keeps private keys sealed with it
-const SERVE_ENV = { ...TINY, ...SECRETS, LOGIN_FAILURES_PER_ADDRESS: '0', ACCESS_LOG: 'off' }
+const SERVE_ENV = { ...TINY, ...SECRETS, LOGIN_FAILURES_PER_ADDRESS: '0', LOGIN_FLOWS_PER_ADDRESS: '0', ACCESS_LOG: 'off', ...(process.env.BENCH_DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.BENCH_DB_POOL_SIZE } : {}) }
 const CC_ID = 'svc'
 const CC_BODY = 'grant_type=client_credentials&scope=read'
 const PG_CONNS = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'identity-backend'"
@@ -345,7 +345,7 @@ const ms = (x) => (Number.isFinite(x) ? `${x < 10 ? x.toFixed(2) : x.toFixed(1)}
 p(`identity-backend scale-out: ${BIN}`)
 p(`machine: nproc=${cpus().length}, cpu=${cpus()[0]?.model?.trim() || 'unknown'}, load average at start ${load0}; PostgreSQL ${pgVersion} (throwaway cluster, default settings), HAProxy ${haproxyVersion}, oidc-provider ${OP_VERSION} on Node ${process.version}`)
 p(`ours: serve --threads 2 per process, PASSWORD_ARGON2_TEST=1 PASSWORD_ARGON2_M_KIB=64 PASSWORD_ARGON2_T=1 (user add and serve: logins are not measured here),`)
-p(`      LOGIN_FAILURES_PER_ADDRESS=0, ACCESS_LOG=off, SECRETS_SYSTEM set; SQLite: WAL, an fsync per commit; PostgreSQL: synchronous_commit on`)
+p(`      LOGIN_FAILURES_PER_ADDRESS=0, LOGIN_FLOWS_PER_ADDRESS=0, ACCESS_LOG=off, SECRETS_SYSTEM set; SQLite: WAL, group commit (every acknowledged write flushed); PostgreSQL: synchronous_commit on`)
 p(`load: client_credentials by wrk -t${WRK_THREADS} -c${WRK_CONNS} (${WARMUP} s warm-up, ${SECONDS} s); exchanges and refreshes by one Node process, ${CONNS} lanes`)
 p(`      (each code made beforehand by a real login, PKCE S256; about ${SECONDS} s of exchanges after a warm-up; refresh: 1 s warm-up, ${SECONDS} s).`)
 p(`      Servers, PostgreSQL, HAProxy and the drivers share the machine's ${cpus().length} cores: compare ratios, not absolutes.`)

@@ -21,7 +21,8 @@
 # Knobs: BENCH_REPLICAS_SECONDS (3: each measured load), BENCH_REPLICAS_WARMUP (1: wrk's
 # warm-up), BENCH_REPLICAS_CONNS (64: Node lanes for logins, exchanges, refreshes),
 # BENCH_REPLICAS_WRK_CONNS (32) and BENCH_REPLICAS_WRK_THREADS (1) for
-# client_credentials, BENCH_REPLICAS_USERS (8: users the logins take turns with).
+# client_credentials, BENCH_REPLICAS_USERS (8: users the logins take turns with),
+# BENCH_DB_POOL_SIZE (unset: serve's default DB_POOL_SIZE).
 #
 # A benchmark, not a test: it asserts no speed target and exits non-zero only when a
 # component fails (a tool missing, a server that does not start, an answer other than

@@ -86,7 +86,7 @@ async function startOurs(db, workers, name) {
   try {
     child = track(
       spawn(BIN, serveArgs({ db, port, threads: THREADS, issuer: `http://127.0.0.1:${port}`, args: ['--workers', String(workers)] }), {
-        env: { ...process.env, LOGIN_FAILURES_PER_ADDRESS: '0' },
+        env: { ...process.env, LOGIN_FAILURES_PER_ADDRESS: '0', LOGIN_FLOWS_PER_ADDRESS: '0' },
         stdio: ['ignore', 'ignore', fd],
       }),
     )

@@ -459,7 +459,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	register_client();
 	signal(SIGPIPE, SIG_IGN);
 
-	static_init(NULL,
+	static_init(NULL, NULL,
 	            NULL); /* /demo/, /inspect/: www/ is found from the binary's folder, as for `serve` */
 	build_config(&cfg, &fuzz_routes);
 	/* build_config made one public host, one path "/", one handler: wrap that handler. */

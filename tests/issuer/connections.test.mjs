@@ -92,7 +92,7 @@ await runSuite(R, servers, async () => {
 		await sleep(2000);
 		const pct = ((cpuSeconds(child.pid) - c0) / ((Date.now() - w0) / 1000)) * 100;
 		report(pct < 20, `${opened} idle connections exhaust the server's descriptors: its CPU over 2 s is ${pct.toFixed(1)}% of a core (< 20%: no accept loop spinning on EMFILE)`, `${pct.toFixed(1)}%`);
-		report(/cannot accept connections: Too many open files/.test(err) && err.split('cannot accept connections').length === 2, 'running out of descriptors is logged, once', err.split('\n').filter((l) => /accept|limit of open files/.test(l)).join(' | '));
+		report(/cannot accept connections[^\n]*"reason":"Too many open files"/.test(err) && err.split('cannot accept connections').length === 2, 'running out of descriptors is logged, once', err.split('\n').filter((l) => /accept|limit of open files/.test(l)).join(' | '));
 		for (const c of idle) c?.sock.destroy();
 		t0 = Date.now();
 		const ok = await until(async () => (await hreq(`http://127.0.0.1:${port}/ping`, { timeout: 1000 })).status === 200, 5000, 50);

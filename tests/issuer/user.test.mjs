@@ -195,7 +195,22 @@ try {
 		report(r.json?.find((u) => u.username === 'bob')?.locked === true, 'a user locked until later shows locked: true', show(r));
 		r = user(['list', '--now', '2000000000']);
 		report(r.json?.find((u) => u.username === 'bob')?.locked === false, 'from locked_until on, locked: false', show(r));
+		// ---- show, unlock ----
+		r = user(['show', 'BOB', '--now', '1999999999']);
+		report(r.code === 0 && r.json?.username === 'bob' && r.json.locked === true && r.json.locked_until === 2000000000 && r.json.failed_attempts === 5 && !/argon2/.test(r.out),
+			'user show (any case): the user, locked until when, the failures on record, no hash', show(r));
+		r = user(['unlock', 'bob']);
+		report(r.code === 0 && r.json?.unlocked === 'bob', 'user unlock prints {"unlocked":USERNAME}', show(r));
+		r = user(['show', 'bob', '--now', '1999999999']);
+		report(r.json?.locked === false && r.json.locked_until === 0 && r.json.failed_attempts === 0, 'after unlock: not locked, no failures on record', show(r));
+		report(sql("SELECT count(*) FROM login_attempts WHERE name = 'bob' AND locked_until > 0") === '0', 'the lock is gone from the store');
 	}
+	r = user(['show', 'nobody']);
+	report(r.code === 1 && /no such user: nobody/.test(r.err) && r.out === '', 'user show of an unknown user: exit 1, no such user', show(r));
+	r = user(['unlock', 'nobody']);
+	report(r.code === 1 && /no such user: nobody/.test(r.err), 'user unlock of an unknown user: exit 1', show(r));
+	r = user(['show']);
+	report(r.code === 2 && /show needs a USERNAME/.test(r.err), 'user show without a name: usage, exit 2', show(r));
 
 	// ---- remove ----
 	if (hasSqlite) sql(`INSERT INTO sessions (id_hash, user_id, auth_time, expires_at) VALUES (x'00112233', '${list.find((u) => u.username === 'bob')?.user_id}', 1, 4000000000)`);

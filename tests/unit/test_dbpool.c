@@ -20,6 +20,7 @@
 #define DBPOOL_MAX_QUEUE 64
 #include "../../issuer/runtime/coro.c"
 #include "../../issuer/runtime/dbpool.c"
+#include "../../issuer/runtime/reqlog.c"
 #include "../../issuer/store/store.c"
 #include "../../issuer/store/valid.c"
 #include "../../issuer/store/columns.c"

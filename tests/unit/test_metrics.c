@@ -850,13 +850,50 @@ static const char *str_field(cJSON *j, const char *name)
 	return cJSON_IsString(f) ? f->valuestring : NULL;
 }
 
+/* The request id field, and the other lines (start, warnings, audit events) in the same form. */
+static void test_reqlog_lines(void)
+{
+	char buf[REQLOG_LINE_MAX + 1], big[600];
+	reqlog_entry e = {"GET", 3, "/ping", 5, 200, 0.001, 2, NULL, NULL, 0, "6f1c\"0e"};
+	reqlog_field f[] = {{"event", "auth.login.failed", 0},
+	                    {"username", "al\"ice\n", 0},
+	                    {"until", NULL, 1700000000},
+	                    {"neg", NULL, -42},
+	                    {"gone", NULL, INT64_MIN}};
+	size_t len = reqlog_format(buf, sizeof buf - 1, &e, 1700000000123);
+	cJSON *j;
+
+	buf[len] = '\0';
+	T_CHECK(len && strstr(buf, ",\"request_id\":\"6f1c\\\"0e\",\"thread\":0}\n"),
+	        "the access line carries request_id (escaped) before thread: %.*s", (int)len - 1, buf);
+	len = reqlog_format_line(buf, sizeof buf - 1, 1700000000123, "warn", f, 5);
+	buf[len] = '\0';
+	T_CHECK(len && !strcmp(buf, "{\"ts\":\"2023-11-14T22:13:20.123Z\",\"level\":\"warn\",\"event\":"
+	                            "\"auth.login.failed\",\"username\":\"al\\\"ice\\u000a\",\"until\":"
+	                            "1700000000,\"neg\":-42}\n"),
+	        "another line: ts and level first, fields in order, strings escaped, numbers signed, "
+	        "a field with no value left out: %.*s",
+	        (int)len - 1, buf);
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	f[1].str = big;
+	len = reqlog_format_line(buf, sizeof buf - 1, 0, "info", f, 2);
+	buf[len] = '\0';
+	j = len ? cJSON_Parse(buf) : NULL;
+	T_CHECK(j && strlen(cJSON_GetObjectItem(j, "username")->valuestring) == REQLOG_FIELD_MAX + 3,
+	        "a value longer than REQLOG_FIELD_MAX is cut and ends in an ellipsis");
+	cJSON_Delete(j);
+	T_CHECK(reqlog_format_line(buf, 40, 0, "info", f, 2) == 0,
+	        "a line that does not fit: 0, nothing cut");
+}
+
 static void test_reqlog_plain(void)
 {
 	static const char *const order[] = {"ts", "level", "msg",    "method", "path",  "status",
 	                                    "ms", "bytes", "client", "remote", "thread"};
 	char buf[REQLOG_LINE_MAX + 1];
 	size_t len, i = 0;
-	reqlog_entry e = {"POST", 4, "/token", 6, 200, 0.0004126, 612, "svc", "10.0.0.7", 1};
+	reqlog_entry e = {"POST", 4, "/token", 6, 200, 0.0004126, 612, "svc", "10.0.0.7", 1, NULL};
 	cJSON *j = format_parse(&e, buf, sizeof buf, &len), *f;
 	int in_order = 1;
 
@@ -902,7 +939,7 @@ static void test_reqlog_plain(void)
 static void test_reqlog_ts(void)
 {
 	char buf[REQLOG_LINE_MAX], want[100];
-	reqlog_entry e = {"GET", 3, "/", 1, 200, 0, 0, NULL, NULL, 0};
+	reqlog_entry e = {"GET", 3, "/", 1, 200, 0, 0, NULL, NULL, 0, NULL};
 	int ok = 1;
 	uint64_t x = 88172645463325252ULL; /* xorshift64 state */
 
@@ -952,7 +989,7 @@ static void test_reqlog_hostile(void)
 	static const char path[] = "/a\"b\\c\x01\x1f\x7f\xc2\x85 \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
 	/* Invalid UTF-8: lone continuation, overlong '/', surrogate, beyond U+10FFFF, truncated, 0xff. */
 	static const char bad[] = "x\x80y\xc0\xafz\xed\xa0\x80w\xf4\x90\x80\x80v\xe2\x82u\xff";
-	reqlog_entry e = {"GET", 3, path, sizeof path - 1, 200, 0.001, 1, bad, "::1", 0};
+	reqlog_entry e = {"GET", 3, path, sizeof path - 1, 200, 0.001, 1, bad, "::1", 0, NULL};
 
 	j = format_parse(&e, buf, sizeof buf, &len);
 	T_CHECK(j != NULL, "hostile strings: line parses as JSON");
@@ -991,7 +1028,7 @@ static void test_reqlog_query(void)
 	size_t len;
 	cJSON *j;
 	static const char path[] = "/callback?code=SECRETCODE&state=xyz";
-	reqlog_entry e = {"GET", 3, path, sizeof path - 1, 302, 0.001, 0, NULL, NULL, 0};
+	reqlog_entry e = {"GET", 3, path, sizeof path - 1, 302, 0.001, 0, NULL, NULL, 0, NULL};
 
 	j = format_parse(&e, buf, sizeof buf, &len);
 	T_CHECK(j && !strcmp(str_field(j, "path"), "/callback"), "path is cut at '?'");
@@ -1012,7 +1049,7 @@ static void test_reqlog_long(void)
 	size_t len;
 	cJSON *j;
 	const char *s;
-	reqlog_entry e = {big, sizeof big, big, sizeof big, 200, 0.001, 1, clen, rlen, 3};
+	reqlog_entry e = {big, sizeof big, big, sizeof big, 200, 0.001, 1, clen, rlen, 3, NULL};
 
 	memset(big, 'a', sizeof big);
 	memset(ctl, '\x01', sizeof ctl);
@@ -1071,6 +1108,7 @@ int main(void)
 	hammer(4, "4 threads, 4 shards");
 	hammer(2, "4 threads, 2 shards (folded)");
 	test_reqlog_plain();
+	test_reqlog_lines();
 	test_reqlog_ts();
 	test_reqlog_hostile();
 	test_reqlog_query();
