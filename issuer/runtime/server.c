@@ -718,6 +718,15 @@ int server_run(const server_config *cfg, const server_routes *r)
 		SSL_CTX_free(atomic_exchange(&tls_now, NULL));
 		return rc;
 	}
+	/* Blocked before any thread starts (the key thread and the database workers
+	 * start in start_app): every thread inherits the mask, so only the main
+	 * thread's sigwait ever takes them, never a default action on another thread. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	if (!(a = start_app(cfg, r, loops))) {
 		close_listeners(cfg, loops);
 		return -1;
@@ -726,12 +735,6 @@ int server_run(const server_config *cfg, const server_routes *r)
 	build_config(cfg, r);
 	metrics_set_connections(a->metrics, &open_conns, max_conns);
 	fit_open_files(cfg);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	for (; started < cfg->threads; started++)
 		if (pthread_create(&loops[started].thread, NULL, run_loop, &loops[started]) != 0)
 			break;
