@@ -31,6 +31,81 @@
 #include "runtime/dbpool.h"
 #include "runtime/reqlog.h"
 
+/* Every operation of the handle, for its latency histogram (idb_store_call_duration_seconds). */
+#define DBPOOL_OPS(X)                                                                                        \
+	X(tx_begin)                                                                                          \
+	X(tx_end)                                                                                            \
+	X(ping)                                                                                              \
+	X(backup)                                                                                            \
+	X(raw_each)                                                                                          \
+	X(raw_put)                                                                                           \
+	X(client_put)                                                                                        \
+	X(client_get)                                                                                        \
+	X(client_list)                                                                                       \
+	X(client_delete)                                                                                     \
+	X(key_put)                                                                                           \
+	X(key_list)                                                                                          \
+	X(key_retire)                                                                                        \
+	X(key_set_private)                                                                                   \
+	X(key_purge)                                                                                         \
+	X(revoke_put)                                                                                        \
+	X(revoke_check)                                                                                      \
+	X(revoke_purge)                                                                                      \
+	X(code_put)                                                                                          \
+	X(code_take)                                                                                         \
+	X(code_purge)                                                                                        \
+	X(user_put)                                                                                          \
+	X(user_get)                                                                                          \
+	X(user_get_by_name)                                                                                  \
+	X(user_list)                                                                                         \
+	X(user_delete)                                                                                       \
+	X(user_set_password)                                                                                 \
+	X(login_admit)                                                                                       \
+	X(login_failed)                                                                                      \
+	X(login_clear)                                                                                       \
+	X(login_unlock)                                                                                      \
+	X(login_get)                                                                                         \
+	X(login_purge)                                                                                       \
+	X(session_put)                                                                                       \
+	X(session_get)                                                                                       \
+	X(session_delete)                                                                                    \
+	X(session_purge)                                                                                     \
+	X(refresh_put)                                                                                       \
+	X(refresh_get)                                                                                       \
+	X(refresh_rotate)                                                                                    \
+	X(refresh_revoke_family)                                                                             \
+	X(refresh_revoke_session)                                                                            \
+	X(refresh_purge)                                                                                     \
+	X(flow_put)                                                                                          \
+	X(flow_get)                                                                                          \
+	X(flow_set_user)                                                                                     \
+	X(flow_take)                                                                                         \
+	X(flow_purge)                                                                                        \
+	X(consent_put)                                                                                       \
+	X(consent_get)
+
+enum {
+#define OP_ENUM(n) OP_##n,
+	DBPOOL_OPS(OP_ENUM)
+#undef OP_ENUM
+	    OP_COUNT
+};
+
+static const char *const op_names[OP_COUNT] = {
+#define OP_NAME(n) #n,
+    DBPOOL_OPS(OP_NAME)
+#undef OP_NAME
+};
+
+/* see dbpool.h */
+const double dbpool_bucket_le[DBPOOL_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                 0.05,   0.1,     0.25,   0.5,   1,      2.5,   5};
+
+/* One operation's calls: how many, their total time, and how many ended in each bucket. */
+struct latency {
+	atomic_ullong count, sum_us, bucket[DBPOOL_BUCKETS];
+};
+
 struct dbpool_home {
 	h2o_multithread_receiver_t receiver;
 	h2o_multithread_queue_t *queue;
@@ -45,6 +120,8 @@ struct call {
 	dbpool_home *home;
 	store *conn; /* the worker's connection; NULL: refused (the answer is BUSY) */
 	int64_t queued_ms;
+	int64_t t0_us; /* when the handler made the call (monotonic) */
+	int op;        /* OP_*: which operation */
 	int on_worker; /* a worker took it: it must be sent home */
 	int direct;    /* ran on the calling thread, under the direct connection's lock */
 	char err[160]; /* the connection's detail of a failure, carried home */
@@ -71,6 +148,7 @@ struct dbpool {
 	pthread_mutex_t direct_lock;
 	char *where;
 	atomic_ullong failed; /* calls that failed (dbpool_failed) */
+	struct latency latency[OP_COUNT];
 };
 
 static __thread struct worker *worker_here;
@@ -87,6 +165,14 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Thread-local reads that are never cached across a coroutine's switch: not
@@ -164,12 +250,14 @@ static void on_home(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
 
 /* The connection this call runs on (the coroutine may have moved to a worker by
  * the time it returns), or NULL when refused. */
-static store *enter(store *s, struct call *k)
+static store *enter(store *s, struct call *k, int op)
 {
 	dbpool *p = (dbpool *)s;
 	struct worker *w = worker_self();
 
 	memset(k, 0, sizeof *k);
+	k->op = op;
+	k->t0_us = now_us();
 	if (w) /* inside a transaction, on its worker */
 		return k->conn = w->conn;
 	if (direct_tx_self() == p) /* inside a transaction on the direct connection */
@@ -187,6 +275,23 @@ static store *enter(store *s, struct call *k)
 	return k->conn;
 }
 
+/* The call's time, from the handler's call to its answer, in its histogram. */
+static void record(dbpool *p, const struct call *k)
+{
+	struct latency *l = &p->latency[k->op];
+	int64_t us = now_us() - k->t0_us;
+	size_t b = 0;
+
+	if (us < 0)
+		us = 0;
+	while (b < DBPOOL_BUCKETS && (double)us > dbpool_bucket_le[b] * 1e6)
+		b++;
+	if (b < DBPOOL_BUCKETS)
+		atomic_fetch_add_explicit(&l->bucket[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&l->sum_us, (unsigned long long)us, memory_order_relaxed);
+	atomic_fetch_add_explicit(&l->count, 1, memory_order_relaxed);
+}
+
 /* After the call: back to the loop, or out of the direct connection's lock.
  * stay (a transaction began): keep the worker, or the lock, until it ends. */
 static void leave(store *s, struct call *k, store_err e, int stay)
@@ -202,11 +307,13 @@ static void leave(store *s, struct call *k, store_err e, int stay)
 			pthread_mutex_unlock(&p->direct_lock);
 	} else if (k->on_worker) {
 		if (stay) {
+			record(p, k);
 			worker_self()->tx_home = k->home;
 			return;
 		}
 		coro_suspend(go_home, k);
 	}
+	record(p, k);
 	if (e >= STORE_INVALID)
 		atomic_fetch_add_explicit(&p->failed, 1, memory_order_relaxed);
 	if (e != STORE_OK)
@@ -225,7 +332,7 @@ static store_err busy(struct call *k)
 	static store_err fw_##name params                                                                    \
 	{                                                                                                    \
 		struct call k;                                                                               \
-		store *db_ = enter(s, &k);                                                                   \
+		store *db_ = enter(s, &k, OP_##name);                                                        \
 		store_err e = db_ ? db_->ops->name(db_, __VA_ARGS__) : busy(&k);                             \
 		leave(s, &k, e, 0);                                                                          \
 		return e;                                                                                    \
@@ -236,7 +343,7 @@ static store_err busy(struct call *k)
 static store_err fw_tx_begin(store *s)
 {
 	struct call k;
-	store *db = enter(s, &k);
+	store *db = enter(s, &k, OP_tx_begin);
 	store_err e = db ? db->ops->tx_begin(db) : busy(&k);
 
 	leave(s, &k, e, e == STORE_OK && (k.on_worker || k.direct));
@@ -254,6 +361,8 @@ static store_err fw_tx_end(store *s, int commit)
 
 	if (w && w->tx_home) {
 		memset(&k, 0, sizeof k);
+		k.op = OP_tx_end;
+		k.t0_us = now_us();
 		k.c = coro_self();
 		k.home = w->tx_home;
 		k.conn = w->conn;
@@ -269,7 +378,7 @@ static store_err fw_tx_end(store *s, int commit)
 		pthread_mutex_unlock(&p->direct_lock);
 		return e;
 	}
-	db = enter(s, &k); /* no transaction: the backend answers INVALID */
+	db = enter(s, &k, OP_tx_end); /* no transaction: the backend answers INVALID */
 	e = db ? db->ops->tx_end(db, commit) : busy(&k);
 	leave(s, &k, e, 0);
 	return e;
@@ -278,7 +387,7 @@ static store_err fw_tx_end(store *s, int commit)
 static store_err fw_ping(store *s)
 {
 	struct call k;
-	store *db = enter(s, &k);
+	store *db = enter(s, &k, OP_ping);
 	store_err e = db ? db->ops->ping(db) : busy(&k);
 
 	leave(s, &k, e, 0);
@@ -609,4 +718,27 @@ void dbpool_home_free(dbpool_home *h)
 	free(h->queue); /* H2O 2.2's evloop destroy_queue closes the pipe but forgets this free */
 #endif
 	free(h);
+}
+
+/* see dbpool.h */
+size_t dbpool_ops(void)
+{
+	return OP_COUNT;
+}
+
+/* see dbpool.h */
+const char *dbpool_op_name(size_t i)
+{
+	return i < OP_COUNT ? op_names[i] : NULL;
+}
+
+/* see dbpool.h */
+void dbpool_latency(dbpool *p, size_t i, uint64_t *count, double *sum, uint64_t bucket[DBPOOL_BUCKETS])
+{
+	const struct latency *l = &p->latency[i < OP_COUNT ? i : 0];
+
+	*count = atomic_load_explicit(&l->count, memory_order_relaxed);
+	*sum = (double)atomic_load_explicit(&l->sum_us, memory_order_relaxed) / 1e6;
+	for (size_t b = 0; b < DBPOOL_BUCKETS; b++)
+		bucket[b] = atomic_load_explicit(&l->bucket[b], memory_order_relaxed);
 }

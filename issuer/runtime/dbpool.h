@@ -74,4 +74,20 @@ unsigned dbpool_depth(dbpool *p);
  * answers such as "not found" (for /metrics). Any thread. */
 unsigned long long dbpool_failed(dbpool *p);
 
+/* Buckets of the store-call latency histogram: upper bounds in seconds
+ * (dbpool_bucket_le, 0.1 ms to 5 s), +Inf apart. */
+#define DBPOOL_BUCKETS 15
+extern const double dbpool_bucket_le[DBPOOL_BUCKETS];
+
+/* The handle's operations (a fixed list: the histogram's op label), and op i's name
+ * ("code_take", ...), or NULL past the end. */
+size_t dbpool_ops(void);
+const char *dbpool_op_name(size_t i);
+
+/* Op i's calls through p so far, each timed from the handler's call to its answer
+ * (the wait for a connection included): their count, total seconds, and how many
+ * ended in each bucket (not cumulative; those past the last bound are only in
+ * count). Thread-safe. */
+void dbpool_latency(dbpool *p, size_t i, uint64_t *count, double *sum, uint64_t bucket[DBPOOL_BUCKETS]);
+
 #endif

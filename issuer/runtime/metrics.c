@@ -322,6 +322,34 @@ static void out_family(struct out *o, const char *name, const char *type, const 
 	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* idb_store_call_duration_seconds{op}: the operations called at least once (the op
+ * label comes from the store's fixed list of operations). */
+static void out_store_latency(struct out *o, dbpool *db)
+{
+	static const char name[] = "idb_store_call_duration_seconds";
+	uint64_t count, bucket[DBPOOL_BUCKETS], cum;
+	double sum;
+
+	out_family(o, name, "histogram",
+	           "Store calls by operation, from the handler's call to its answer (the wait for a "
+	           "database connection included).");
+	for (size_t i = 0; i < dbpool_ops(); i++) {
+		const char *op = dbpool_op_name(i);
+		dbpool_latency(db, i, &count, &sum, bucket);
+		if (!count)
+			continue;
+		cum = 0;
+		for (size_t b = 0; b < DBPOOL_BUCKETS; b++) {
+			cum += bucket[b];
+			out_printf(o, "%s_bucket{op=\"%s\",le=\"%g\"} %llu\n", name, op, dbpool_bucket_le[b],
+			           (unsigned long long)cum);
+		}
+		out_printf(o, "%s_bucket{op=\"%s\",le=\"+Inf\"} %llu\n", name, op, (unsigned long long)count);
+		out_printf(o, "%s_sum{op=\"%s\"} %.6f\n", name, op, sum);
+		out_printf(o, "%s_count{op=\"%s\"} %llu\n", name, op, (unsigned long long)count);
+	}
+}
+
 /* The whole of a small /proc file into buf (NUL-terminated); its length, or -1. */
 static ssize_t read_proc(const char *path, char *buf, size_t cap)
 {
@@ -449,6 +477,7 @@ static void render_service(struct out *o, const metrics *m)
 		           "Store calls that failed: the database unavailable, busy past its timeout, or out "
 		           "of memory.");
 		out_printf(o, "idb_store_errors_total %llu\n", dbpool_failed(m->db));
+		out_store_latency(o, m->db);
 	}
 	if (m->conns) {
 		out_family(o, "idb_connections_open", "gauge",

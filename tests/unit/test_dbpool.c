@@ -267,6 +267,18 @@ static void test_calls(void)
 	T_CHECK(j.done && j.e == STORE_OK && j.e2 == STORE_OK, "the calls answer OK");
 	T_CHECK(!pthread_equal(j.during, main_thread), "the call ran on a worker thread, not the loop");
 	T_CHECK(pthread_equal(j.after, main_thread), "and the coroutine came back to its loop");
+	{
+		uint64_t count, bucket[DBPOOL_BUCKETS], in_buckets = 0;
+		double sum;
+		dbpool_latency(pool, OP_client_put, &count, &sum, bucket);
+		for (size_t b = 0; b < DBPOOL_BUCKETS; b++)
+			in_buckets += bucket[b];
+		T_CHECK(count == 1 && in_buckets == 1 && sum > 0 &&
+		            !strcmp(dbpool_op_name(OP_client_put), "client_put") &&
+		            dbpool_op_name(dbpool_ops()) == NULL,
+		        "the call is timed under its operation's name (%llu call, %.6f s)",
+		        (unsigned long long)count, sum);
+	}
 }
 
 static void test_loop_free(void)

@@ -45,6 +45,31 @@ unsigned long long dbpool_failed(dbpool *p)
 	return fake_failed;
 }
 
+/* Two operations: code_take called 3 times (1 ms, 20 ms, 7 s), ping never. */
+const double dbpool_bucket_le[DBPOOL_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                 0.05,   0.1,     0.25,   0.5,   1,      2.5,   5};
+static const char *const fake_ops[] = {"code_take", "ping"};
+
+size_t dbpool_ops(void)
+{
+	return 2;
+}
+
+const char *dbpool_op_name(size_t i)
+{
+	return i < 2 ? fake_ops[i] : NULL;
+}
+
+void dbpool_latency(dbpool *p, size_t i, uint64_t *count, double *sum, uint64_t bucket[DBPOOL_BUCKETS])
+{
+	(void)p;
+	memset(bucket, 0, DBPOOL_BUCKETS * sizeof *bucket);
+	*count = i == 0 ? 3 : 0;
+	*sum = i == 0 ? 7.021 : 0;
+	if (i == 0)
+		bucket[3] = 1, bucket[7] = 1;
+}
+
 static const char *const routes[] = {"/token", "/verify", "other"};
 #define N_ROUTES 3
 
@@ -673,6 +698,25 @@ static void test_service(void)
 		        "refresh reuse summed over shards: 3");
 		T_CHECK(sample(text, "idb_store_errors_total") == 5,
 		        "idb_store_errors_total reads the pool: 5");
+		T_CHECK(
+		    sample(text, "idb_store_call_duration_seconds_bucket{op=\"code_take\",le=\"0.0005\"}") ==
+		            0 &&
+		        sample(text,
+		               "idb_store_call_duration_seconds_bucket{op=\"code_take\",le=\"0.001\"}") ==
+		            1 &&
+		        sample(text,
+		               "idb_store_call_duration_seconds_bucket{op=\"code_take\",le=\"0.025\"}") ==
+		            2 &&
+		        sample(text, "idb_store_call_duration_seconds_bucket{op=\"code_take\",le=\"5\"}") ==
+		            2 &&
+		        sample(text,
+		               "idb_store_call_duration_seconds_bucket{op=\"code_take\",le=\"+Inf\"}") == 3 &&
+		        sample(text, "idb_store_call_duration_seconds_count{op=\"code_take\"}") == 3 &&
+		        sample(text, "idb_store_call_duration_seconds_sum{op=\"code_take\"}") > 7.02 &&
+		        strstr(text, "op=\"ping\"") == NULL &&
+		        strstr(text, "# TYPE idb_store_call_duration_seconds histogram\n"),
+		    "store latency: cumulative buckets per operation, +Inf the count, unused operations "
+		    "left out");
 		T_CHECK(sample(text, "idb_connections_open") == 17 &&
 		            sample(text, "idb_connections_max") == 1024,
 		        "connections: open 17 of max 1024");
