@@ -38,6 +38,7 @@ typedef struct jose_jws {
 	uint8_t *payload; /* decoded payload bytes, NUL-terminated for convenience */
 	size_t payload_len;
 	jose_alg alg;
+	size_t key_index; /* position in the key set document of the key that verified */
 } jose_jws;
 
 /*

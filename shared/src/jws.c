@@ -120,15 +120,6 @@ static jose_err check_header(const cJSON *hdr, uint32_t allowed, jose_alg *alg, 
 	return check_crit(hdr, why);
 }
 
-static jose_kty kty_for(jose_alg alg)
-{
-	if (JOSE_ALG_BIT(alg) & JOSE_ALGS_HMAC)
-		return JOSE_KTY_OCT;
-	if (JOSE_ALG_BIT(alg) & JOSE_ALGS_RSA)
-		return JOSE_KTY_RSA;
-	return alg == JOSE_ALG_EDDSA ? JOSE_KTY_OKP : JOSE_KTY_EC;
-}
-
 /*
  * The one key that may verify: kid equal (when the token names one), kty of
  * the algorithm's family, usable for alg. A dead or too-short key that would
@@ -142,7 +133,7 @@ static jose_err select_key(const jose_jwks *set, const char *kid, jose_alg alg, 
 
 	for (size_t i = 0; i < set->n; i++) {
 		const jose_key *k = &set->keys[i];
-		if ((kid && (!k->kid || strcmp(k->kid, kid) != 0)) || k->kty != kty_for(alg))
+		if ((kid && (!k->kid || strcmp(k->kid, kid) != 0)) || k->kty != jose_alg_kty(alg))
 			continue;
 		if (k->dead || (k->kty == JOSE_KTY_OCT && k->a_len < jose_alg_hash_len(alg) &&
 		                (k->algs & JOSE_ALG_BIT(alg)))) {
@@ -225,6 +216,7 @@ jose_err jose_jws_verify(const jose_jwks *keys, uint32_t allowed, const char *to
 	out->payload = payload;
 	out->payload_len = plen;
 	out->alg = alg;
+	out->key_index = key->index;
 	hdr = NULL;
 	payload = NULL;
 out:

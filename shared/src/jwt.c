@@ -3,8 +3,10 @@
  *
  * The order and wording follow jose's jwtVerify (v5) so a caller switching from
  * jose sees the same error code, claim name and message for the same token:
- * typ, required claims, iss, sub, aud, NumericDate types, nbf, exp, max age.
+ * typ, presence (implied claims, then required ones last first), iss, sub,
+ * aud, iat's type, nbf, exp, max age.
  */
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -54,7 +56,10 @@ static jose_err claim_fail(jose_fail *why, const char *reason, const char *claim
 	return jose_fail_set(why, JOSE_E_CLAIM, reason, claim);
 }
 
-/* Presence: explicit required claims, plus those the options imply. */
+/*
+ * Presence: the claims the options imply, then the required ones from the last
+ * listed to the first (jose builds [...required, implied] and checks it reversed).
+ */
 static jose_err check_required(const cJSON *p, const jose_jwt_opts *o, jose_fail *why)
 {
 	static const struct {
@@ -67,12 +72,12 @@ static jose_err check_required(const cJSON *p, const jose_jwt_opts *o, jose_fail
 	};
 	int need[4] = {o->n_issuers > 0, o->subject != NULL, o->n_audiences > 0, o->has_max_age};
 
-	for (size_t i = 0; i < o->n_required; i++)
-		if (o->required[i] && !jose_json_member(p, o->required[i]))
-			return claim_fail(why, "missing required claim", o->required[i]);
 	for (int i = 0; i < 4; i++)
 		if (need[i] && !jose_json_member(p, implied[i].name))
 			return claim_fail(why, implied[i].reason, implied[i].name);
+	for (size_t i = o->n_required; i-- > 0;)
+		if (o->required[i] && !jose_json_member(p, o->required[i]))
+			return claim_fail(why, "missing required claim", o->required[i]);
 	return JOSE_OK;
 }
 
@@ -89,33 +94,62 @@ static jose_err check_identity(const cJSON *p, const jose_jwt_opts *o, jose_fail
 	return JOSE_OK;
 }
 
+/* A NumericDate member: 1 present (in *v), 0 absent, or a claim failure. */
+static int read_date(const cJSON *p, const char *name, double *v, jose_fail *why, jose_err *err)
+{
+	static const struct {
+		const char *name, *reason;
+	} reasons[] = {
+	    {"iat", "\"iat\" claim must be a number"},
+	    {"nbf", "\"nbf\" claim must be a number"},
+	    {"exp", "\"exp\" claim must be a number"},
+	};
+	int rc = jose_json_numericdate(p, name, v);
+
+	for (size_t i = 0; rc < 0 && i < 3; i++)
+		if (strcmp(name, reasons[i].name) == 0)
+			*err = claim_fail(why, reasons[i].reason, name);
+	return rc;
+}
+
+static jose_err check_max_age(double iat, double now, double tol, const jose_jwt_opts *o, jose_fail *why)
+{
+	double age = now - iat;
+
+	if (age - tol > (double)o->max_age + o->max_age_frac)
+		return jose_fail_set(why, JOSE_E_JWT_EXPIRED,
+		                     "\"iat\" claim timestamp check failed (too far in the past)", "iat");
+	if (age < 0 - tol)
+		return claim_fail(why, "\"iat\" claim timestamp check failed (it should be in the past)",
+		                  "iat");
+	return JOSE_OK;
+}
+
+/* iat's type, nbf, exp, then the maximum age: jose's order. */
 static jose_err check_times(const cJSON *p, const jose_jwt_opts *o, jose_fail *why)
 {
-	double iat = 0, nbf = 0, exp = 0, now = (double)o->now, tol = (double)o->leeway;
-	int has_iat = jose_json_numericdate(p, "iat", &iat);
-	int has_nbf = jose_json_numericdate(p, "nbf", &nbf);
-	int has_exp = jose_json_numericdate(p, "exp", &exp);
+	double iat = 0, nbf = 0, exp = 0, now = (double)o->now, tol = (double)o->leeway + o->leeway_frac;
+	jose_err err = JOSE_OK;
 
-	if (has_iat < 0)
-		return claim_fail(why, "\"iat\" claim must be a number", "iat");
-	if (has_nbf < 0)
-		return claim_fail(why, "\"nbf\" claim must be a number", "nbf");
-	if (has_exp < 0)
-		return claim_fail(why, "\"exp\" claim must be a number", "exp");
-	if (has_nbf && nbf > now + tol)
-		return claim_fail(why, "\"nbf\" claim timestamp check failed", "nbf");
-	if (has_exp && exp <= now - tol)
-		return jose_fail_set(why, JOSE_E_JWT_EXPIRED, "\"exp\" claim timestamp check failed", "exp");
-	if (o->has_max_age && o->max_age >= 0) {
-		double age = now - iat;
-		if (age - tol > (double)o->max_age)
-			return jose_fail_set(why, JOSE_E_JWT_EXPIRED,
-			                     "\"iat\" claim timestamp check failed (too far in the past)",
-			                     "iat");
-		if (age < 0 - tol)
-			return claim_fail(
-			    why, "\"iat\" claim timestamp check failed (it should be in the past)", "iat");
+	if (read_date(p, "iat", &iat, why, &err) < 0)
+		return err;
+	switch (read_date(p, "nbf", &nbf, why, &err)) {
+	case -1:
+		return err;
+	case 1:
+		if (nbf > now + tol)
+			return claim_fail(why, "\"nbf\" claim timestamp check failed", "nbf");
 	}
+	switch (read_date(p, "exp", &exp, why, &err)) {
+	case -1:
+		return err;
+	case 1:
+		if (exp <= now - tol)
+			return jose_fail_set(why, JOSE_E_JWT_EXPIRED, "\"exp\" claim timestamp check failed",
+			                     "exp");
+	}
+	if (o->has_max_age && o->max_age >= 0)
+		return check_max_age(iat, now, tol, o, why);
 	return JOSE_OK;
 }
 
@@ -126,7 +160,7 @@ jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload, const 
 	const char *typ = jose_json_string(header, "typ");
 	jose_err err;
 
-	if (!o || !cJSON_IsObject(header) || o->leeway < 0)
+	if (!o || !cJSON_IsObject(header) || !isfinite(o->leeway_frac) || !isfinite(o->max_age_frac))
 		return JOSE_E_ARG;
 	if (!cJSON_IsObject(payload))
 		return jose_fail_set(why, JOSE_E_JWT_INVALID, NULL, NULL);
@@ -163,6 +197,7 @@ jose_err jose_jwt_verify(const jose_jwks *keys, const jose_jwt_opts *opts, const
 		out->header = jws.header;
 		out->payload = payload;
 		out->alg = jws.alg;
+		out->key_index = jws.key_index;
 		jws.header = NULL;
 		payload = NULL;
 	}
