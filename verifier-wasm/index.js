@@ -336,6 +336,11 @@ function optionsDocument(o) {
  */
 function keyInput(keys) {
 	let doc = keys;
+	if (keys instanceof Uint8Array) {
+		// JSON bytes reach the core as they are (it checks their UTF-8); PEM is text.
+		const text = dec.decode(keys);
+		return /^\s*-----BEGIN /.test(text) ? keyInput(text) : { text: keys, list: keyInput(text).list };
+	}
 	if (typeof keys === 'string' && /^\s*-----BEGIN /.test(keys)) {
 		try {
 			doc = /^\s*-----BEGIN CERTIFICATE-----/.test(keys) ? x509PemToJwk(keys) : spkiPemToJwk(keys);
@@ -560,7 +565,7 @@ class Engine {
 
 	/** A C verifier for keys (JSON text) and options (document), or throws. Returns [ptr, err]. */
 	newVerifier(keyText, doc, useHost) {
-		const k = enc.encode(keyText);
+		const k = typeof keyText === 'string' ? enc.encode(keyText) : keyText;
 		const d = enc.encode(doc);
 		const out = this.x.idb_malloc(8 + k.length + d.length); // [out pointer | keys | options]
 		if (!out) throw new Error('@identity-backend/verifier: out of memory');
@@ -646,11 +651,9 @@ export async function init(source) {
 const registry = typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry(({ e, ptr }) => e.x.idb_verifier_free(ptr)) : null;
 
 const NOT_SUPPORTED = 110; // JOSE_E_NOT_SUPPORTED (jose_err.h)
-
-/** Build the C verifier in the right module; throws JwtError for an unusable key set. */
-async function nativeVerifier(o, keyText) {
+/** Build the C verifier in the engines given; throws JwtError for an unusable key set. */
+function nativeVerifier(o, keyText, e, full) {
 	const wantHost = o.crypto !== 'wasm';
-	let e = await engine(wantHost ? defaultKind() : 'full', o.wasm);
 	if (!e.full && !(wantHost && e.host))
 		throw new TypeError("the small module (verifier-small.wasm) has no arithmetic of its own: crypto: 'wasm' and hosts without node:crypto need verifier.wasm");
 	const doc = optionsDocument(o);
@@ -658,7 +661,8 @@ async function nativeVerifier(o, keyText) {
 	let [ptr, err] = e.newVerifier(keyText, doc, useHost);
 	if (err === NOT_SUPPORTED && !e.full) {
 		// The host cannot use one of the keys: the full module does that key itself.
-		e = await engine('full');
+		if (!full) return null;
+		e = full;
 		useHost = e.host !== null;
 		[ptr, err] = e.newVerifier(keyText, doc, useHost);
 	}
@@ -666,6 +670,9 @@ async function nativeVerifier(o, keyText) {
 	if (err !== 0) throw e.failure(err);
 	return { e, ptr, mode: useHost ? (e.full ? 'host+wasm' : 'host') : 'wasm' };
 }
+
+/** The module kind a verifier with options o starts on. */
+const kindFor = (o) => (o.crypto === 'wasm' ? 'full' : defaultKind());
 
 function tokenInput(token) {
 	if (typeof token === 'string') {
@@ -696,16 +703,8 @@ function verifyWith(v, token) {
 
 const KEY_VERIFY = Symbol.for('@identity-backend/verifier.keyVerify');
 
-/**
- * A verifier for a fixed key set. `verify(token)` is synchronous and returns
- * `{ payload, protectedHeader, header, key }` or throws JwtError. Options
- * follow jose's jwtVerify; `crypto` picks the arithmetic ('auto' or 'wasm').
- */
-export async function createVerifier(options) {
-	const o = checkOptions(options, LOCAL, 'createVerifier');
-	if (!('keys' in o)) throw new TypeError('createVerifier: "keys" is required: a JWK Set, a JWK, their JSON text, or a PEM public key');
-	const keys = keyInput(o.keys);
-	const native = await nativeVerifier(o, keys.text);
+/** The verifier object around a C verifier. */
+function verifierHandle(o, keys, native) {
 	const v = { ...native, o, keys };
 	const handle = {
 		verify(token) {
@@ -737,6 +736,41 @@ export async function createVerifier(options) {
 	};
 	registry?.register(handle, { e: v.e, ptr: v.ptr }, handle);
 	return handle;
+}
+
+function localOptions(options, fn) {
+	const o = checkOptions(options, LOCAL, fn);
+	if (!('keys' in o)) throw new TypeError(`${fn}: "keys" is required: a JWK Set, a JWK, their JSON text, or a PEM public key`);
+	return o;
+}
+
+/**
+ * A verifier for a fixed key set. `verify(token)` is synchronous and returns
+ * `{ payload, protectedHeader, header, key }` or throws JwtError. Options
+ * follow jose's jwtVerify; `crypto` picks the arithmetic ('auto' or 'wasm').
+ */
+export async function createVerifier(options) {
+	const o = localOptions(options, 'createVerifier');
+	const keys = keyInput(o.keys);
+	const e = await engine(kindFor(o), o.wasm);
+	const native = nativeVerifier(o, keys.text, e, ready.full) ?? nativeVerifier(o, keys.text, e, await engine('full'));
+	return verifierHandle(o, keys, native);
+}
+
+/**
+ * createVerifier without the wait, once the module it needs is loaded (after
+ * `await init()` or any earlier async call): for code that cannot await.
+ * Throws if that module is not loaded yet.
+ */
+export function createVerifierSync(options) {
+	const o = localOptions(options, 'createVerifierSync');
+	if (o.wasm !== undefined) throw new TypeError('createVerifierSync: "wasm" needs createVerifier or init');
+	const keys = keyInput(o.keys);
+	const e = ready[kindFor(o)];
+	if (!e) throw new Error(`@identity-backend/verifier: ${FILES[kindFor(o)]} is not loaded yet: await init() first`);
+	const native = nativeVerifier(o, keys.text, e, ready.full);
+	if (!native) throw new Error('@identity-backend/verifier: a key needs verifier.wasm, which is not loaded: await init() with it first');
+	return verifierHandle(o, keys, native);
 }
 
 // ---- remote key sets --------------------------------------------------------------------
