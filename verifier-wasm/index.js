@@ -257,7 +257,8 @@ const CHECKS = {
 		return v;
 	},
 	clockTolerance: (v) => seconds(v, 'clockTolerance'),
-	maxTokenAge: (v) => seconds(v, 'maxTokenAge'),
+	// jose checks the age when the option is truthy: a number 0 only requires "iat", "0s" checks it.
+	maxTokenAge: (v) => ({ seconds: seconds(v, 'maxTokenAge'), checked: typeof v === 'string' || v !== 0 }),
 	currentDate: (v) => {
 		if (!(v instanceof Date) || Number.isNaN(v.getTime())) throw new TypeError('invalid "currentDate" option: a valid Date');
 		return v;
@@ -322,9 +323,8 @@ function optionsDocument(o) {
 	const doc = { clockTolerance: o.clockTolerance ?? 0 };
 	for (const n of ['algorithms', 'issuer', 'audience', 'subject', 'typ', 'requiredClaims']) if (o[n] !== undefined) doc[n] = o[n];
 	if (o.maxTokenAge !== undefined) {
-		doc.maxTokenAge = o.maxTokenAge;
-		// jose checks the age when maxTokenAge is truthy: a number 0 only requires "iat".
-		doc.maxTokenAgeChecked = o.maxTokenAge !== 0;
+		doc.maxTokenAge = o.maxTokenAge.seconds;
+		doc.maxTokenAgeChecked = o.maxTokenAge.checked;
 	}
 	return JSON.stringify(doc);
 }
