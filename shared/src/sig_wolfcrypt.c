@@ -9,6 +9,8 @@
  * per-operation state, so a shared one would not be thread-safe). Never
  * allocates on the heap itself.
  */
+#include <string.h>
+
 #include <wolfssl/wolfcrypt/settings.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/ed25519.h>
@@ -53,6 +55,44 @@ static jose_err wc_load(void *ctx, const jose_pubkey *k, uintptr_t *handle)
 	return JOSE_OK;
 }
 
+/*
+ * wolfCrypt's RSA function runs moduli of exactly 2048, 3072 and 4096 bits on
+ * its SP code, which takes public exponents of at most 29 bits in its 32-bit
+ * (WebAssembly) build and fails on larger ones. The core accepts exponents up to
+ * 64 bits, so those go through the generic big-number code instead.
+ */
+#define SP_EXPONENT_BITS 29
+
+/* s^e mod n by sp_int, for any exponent. */
+static jose_err rsa_generic(const jose_pubkey *k, const uint8_t *s, uint8_t *out)
+{
+	jose_err err = JOSE_E_INTERNAL;
+	mp_int b, e, n, r;
+
+	if (mp_init_multi(&b, &e, &n, &r, NULL, NULL) != 0)
+		return JOSE_E_INTERNAL;
+	if (mp_read_unsigned_bin(&b, s, (word32)k->a_len) == 0 &&
+	    mp_read_unsigned_bin(&e, k->b, (word32)k->b_len) == 0 &&
+	    mp_read_unsigned_bin(&n, k->a, (word32)k->a_len) == 0 && mp_exptmod_nct(&b, &e, &n, &r) == 0 &&
+	    mp_to_unsigned_bin_len(&r, out, (int)k->a_len) == 0)
+		err = JOSE_OK;
+	mp_clear(&b);
+	mp_clear(&e);
+	mp_clear(&n);
+	mp_clear(&r);
+	return err;
+}
+
+/* Bits of a big-endian integer (leading zero bytes were stripped at import). */
+static size_t bit_count(const uint8_t *b, size_t len)
+{
+	size_t bits = len * 8;
+
+	for (unsigned top = len ? b[0] : 0x80; top && !(top & 0x80); top <<= 1)
+		bits--;
+	return bits;
+}
+
 static jose_err wc_rsa_public(void *ctx, const jose_pubkey *k, uintptr_t handle, const uint8_t *s,
                               uint8_t *out)
 {
@@ -61,6 +101,8 @@ static jose_err wc_rsa_public(void *ctx, const jose_pubkey *k, uintptr_t handle,
 	RsaKey key;
 
 	(void)ctx, (void)handle;
+	if (bit_count(k->b, k->b_len) > SP_EXPONENT_BITS)
+		return rsa_generic(k, s, out);
 	if (wc_InitRsaKey(&key, NULL) != 0)
 		return JOSE_E_INTERNAL;
 	if (wc_RsaPublicKeyDecodeRaw(k->a, (word32)k->a_len, k->b, (word32)k->b_len, &key) == 0 &&
@@ -108,13 +150,19 @@ static jose_err verify_ed25519(const jose_pubkey *k, const uint8_t *msg, size_t 
 	ed25519_key key;
 	int ok = 0;
 
-	if (wc_ed25519_init(&key) != 0)
+	if (wc_ed25519_init(&key) != 0 || k->a_len != ED25519_PUB_KEY_SIZE)
 		return JOSE_E_INTERNAL;
-	/* A point that does not decode makes verify fail: a wrong signature, as everywhere. */
-	if (wc_ed25519_import_public(k->a, (word32)k->a_len, &key) == 0)
-		err = wc_ed25519_verify_msg(sig, (word32)sig_len, msg, (word32)n, &ok, &key) == 0 && ok == 1
-		          ? JOSE_OK
-		          : JOSE_E_SIG_FAILED;
+	/*
+	 * What wc_ed25519_import_public does with a 32-byte key, done here: that
+	 * function also references the key-pair check, whose signing code and
+	 * 30 KB base-point table would then be linked into the WebAssembly module.
+	 * A point that does not decode makes verify fail: a wrong signature, as everywhere.
+	 */
+	memcpy(key.p, k->a, ED25519_PUB_KEY_SIZE);
+	key.pubKeySet = 1;
+	err = wc_ed25519_verify_msg(sig, (word32)sig_len, msg, (word32)n, &ok, &key) == 0 && ok == 1
+	          ? JOSE_OK
+	          : JOSE_E_SIG_FAILED;
 	wc_ed25519_free(&key);
 	return err;
 }

@@ -255,14 +255,18 @@ typedef struct ossl_key {
 	char *jwk;
 } ossl_key;
 
-static ossl_key rsa_key(int bits)
+/* An OpenSSL RSA key of bits with public exponent exp (0: OpenSSL's default, 65537). */
+static ossl_key rsa_key_e(int bits, uint64_t exp)
 {
 	ossl_key k = {0};
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, NULL);
-	BIGNUM *n = NULL, *e = NULL;
+	BIGNUM *n = NULL, *e = NULL, *pub = NULL;
 	uint8_t nb[600], eb[8];
 
+	if (exp && (pub = BN_new()) != NULL)
+		BN_set_word(pub, (BN_ULONG)exp);
 	if (ctx && EVP_PKEY_keygen_init(ctx) > 0 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) > 0 &&
+	    (!pub || EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, pub) > 0) &&
 	    EVP_PKEY_keygen(ctx, &k.pkey) > 0 && EVP_PKEY_get_bn_param(k.pkey, "n", &n) > 0 &&
 	    EVP_PKEY_get_bn_param(k.pkey, "e", &e) > 0) {
 		int nl = BN_bn2bin(n, nb), el = BN_bn2bin(e, eb);
@@ -275,8 +279,14 @@ static ossl_key rsa_key(int bits)
 	}
 	BN_free(n);
 	BN_free(e);
+	BN_free(pub);
 	EVP_PKEY_CTX_free(ctx);
 	return k;
+}
+
+static ossl_key rsa_key(int bits)
+{
+	return rsa_key_e(bits, 0);
 }
 
 /* OpenSSL's signature of msg: PKCS#1 v1.5, or PSS with salt = hash length. */
@@ -291,6 +301,37 @@ static size_t ossl_sign(EVP_PKEY *pkey, int pss, const EVP_MD *md, const char *m
 	         EVP_DigestSign(m, sig, &len, (const uint8_t *)msg, strlen(msg)) > 0;
 	EVP_MD_CTX_free(m);
 	return ok ? len : 0;
+}
+
+/*
+ * Public exponents past 32 bits (wolfCrypt's SP code takes 29 in its 32-bit
+ * build): the core accepts up to 64, so every backend must compute them.
+ */
+static void rsa_exponents(void)
+{
+	static const uint64_t exps[] = {3, 0x20000001, 0x1fffffffffffffffULL};
+	static const char msg[] = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlIn0";
+	uint8_t sig[600];
+
+	for (size_t i = 0; i < sizeof exps / sizeof exps[0]; i++) {
+		ossl_key k = rsa_key_e(2048, exps[i]);
+		jose_jwks *set = NULL;
+		jose_fail why = {0};
+		jose_err err = k.jwk ? jose_jwks_import(k.jwk, strlen(k.jwk), &set, &why) : JOSE_E_ARG;
+		size_t n = err == JOSE_OK ? ossl_sign(k.pkey, 0, EVP_sha256(), msg, sig) : 0;
+		T_CHECK(n && jose_key_verify(&set->keys[0], JOSE_ALG_RS256, (const uint8_t *)msg, strlen(msg),
+		                             sig, n) == JOSE_OK,
+		        "RSA-2048 with e = %#llx: OpenSSL's RS256 signature verifies (%s)",
+		        (unsigned long long)exps[i], jose_err_code(err));
+		if (n)
+			sig[n / 2] ^= 1;
+		T_CHECK(n && jose_key_verify(&set->keys[0], JOSE_ALG_RS256, (const uint8_t *)msg, strlen(msg),
+		                             sig, n) == JOSE_E_SIG_FAILED,
+		        "RSA-2048 with e = %#llx: a flipped bit is refused", (unsigned long long)exps[i]);
+		jose_jwks_free(set);
+		EVP_PKEY_free(k.pkey);
+		free(k.jwk);
+	}
 }
 
 static void rsa_sizes(void)
@@ -459,6 +500,7 @@ int main(void)
 	verify_seam();
 	rsa_seam();
 	rsa_sizes();
+	rsa_exponents();
 	ed25519_alg();
 	T_DONE();
 }

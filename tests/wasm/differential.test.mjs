@@ -90,6 +90,7 @@ function judge(keys, token, options, what) {
 	const code = a.split(/[ /]/)[0];
 	stats.codes[code] = (stats.codes[code] ?? 0) + 1;
 	if (a !== w && stats.differ.length < 8) stats.differ.push(`${what}: auto ${a.slice(0, 120)} | wasm ${w.slice(0, 120)} | token ${String(token).slice(0, 160)}`);
+	if (a !== w && process.env.IDB_DIFF_DUMP) fs.appendFileSync(process.env.IDB_DIFF_DUMP, `${JSON.stringify({ keys, token, options, a, w })}\n`);
 	for (const x of [a, w]) if (x.startsWith('THREW') && stats.threw.length < 8) stats.threw.push(`${what}: ${x}`);
 }
 

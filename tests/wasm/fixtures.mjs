@@ -120,6 +120,13 @@ export async function makeFixtures() {
 	add('RFC 9864 alg Ed25519 verifies with an Ed25519 key', edSet, edToken, {}, 'valid');
 	add('alg Ed25519 is its own name in algorithms', edSet, edToken, { algorithms: ['EdDSA'] }, 'ERR_JOSE_ALG_NOT_ALLOWED');
 	add('a key with alg EdDSA does not verify alg Ed25519', { keys: [{ ...keys.EdDSA.jwk, alg: 'EdDSA' }] }, edToken, {}, 'ERR_JWKS_NO_MATCHING_KEY');
+	// A public exponent of 32 bits (wolfCrypt's SP code stops at 29 in WebAssembly: the generic code takes it).
+	{
+		const big = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0xffff_ffff });
+		const bigJwk = { ...big.publicKey.export({ format: 'jwk' }), kid: 'big-e' };
+		const bigTok = await new jose.SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: 'big-e' }).sign(big.privateKey);
+		add('RSA key with a 32-bit public exponent', { keys: [bigJwk] }, bigTok, {}, 'valid');
+	}
 	// Off-curve and out-of-field EC keys (invalid-curve attacks): refused at import by either arithmetic.
 	const ecj = keys.ES256.jwk;
 	const esTok = await new jose.SignJWT(c).setProtectedHeader({ alg: 'ES256', kid: 'k-ES256' }).sign(keys.ES256.sign);
