@@ -17,7 +17,7 @@ CJSON_SRC := $(firstword $(wildcard third_party/src/cjson-1.7.15))
 WC_SRC_W  := $(firstword $(wildcard third_party/src/wolfssl-5.5.4))
 # Hashing is in both modules (HMAC, RSA padding, thumbprints); the rest only in the full one.
 WASM_WC_HASH := hash memory sha256 sha512 wc_port
-WASM_WC_ASYM := asn ecc ed25519 fe_operations ge_operations rsa sp_int sp_c32 wolfmath
+WASM_WC_ASYM := ecc ed25519 fe_operations ge_operations sp_int sp_c32 wolfmath
 WASM_API  := verifier-wasm/src/api.c verifier-wasm/src/host.c
 WASM_LIBC := verifier-wasm/src/strtod.c
 WASM_CORE := $(filter-out shared/src/sig_wolfcrypt.c,$(sort $(wildcard shared/src/*.c))) $(CJSON_SRC)/cJSON.c \

@@ -55,15 +55,7 @@ static jose_err wc_load(void *ctx, const jose_pubkey *k, uintptr_t *handle)
 	return JOSE_OK;
 }
 
-/*
- * wolfCrypt's RSA function runs moduli of exactly 2048, 3072 and 4096 bits on
- * its SP code, which takes public exponents of at most 29 bits in its 32-bit
- * (WebAssembly) build and fails on larger ones. The core accepts exponents up to
- * 64 bits, so those go through the generic big-number code instead.
- */
-#define SP_EXPONENT_BITS 29
-
-/* s^e mod n by sp_int, for any exponent. */
+/* s^e mod n by sp_int's exponentiation, for any exponent and modulus size. */
 static jose_err rsa_generic(const jose_pubkey *k, const uint8_t *s, uint8_t *out)
 {
 	jose_err err = JOSE_E_INTERNAL;
@@ -71,8 +63,7 @@ static jose_err rsa_generic(const jose_pubkey *k, const uint8_t *s, uint8_t *out
 
 	if (mp_init_multi(&b, &e, &n, &r, NULL, NULL) != 0)
 		return JOSE_E_INTERNAL;
-	if (mp_read_unsigned_bin(&b, s, (word32)k->a_len) == 0 &&
-	    mp_read_unsigned_bin(&e, k->b, (word32)k->b_len) == 0 &&
+	if (mp_read_unsigned_bin(&b, s, (word32)k->a_len) == 0 && mp_read_unsigned_bin(&e, k->b, (word32)k->b_len) == 0 &&
 	    mp_read_unsigned_bin(&n, k->a, (word32)k->a_len) == 0 && mp_exptmod_nct(&b, &e, &n, &r) == 0 &&
 	    mp_to_unsigned_bin_len(&r, out, (int)k->a_len) == 0)
 		err = JOSE_OK;
@@ -82,6 +73,17 @@ static jose_err rsa_generic(const jose_pubkey *k, const uint8_t *s, uint8_t *out
 	mp_clear(&r);
 	return err;
 }
+
+#ifdef WOLFSSL_HAVE_SP_RSA
+/*
+ * wolfCrypt's RSA function runs moduli of exactly 2048, 3072 and 4096 bits on
+ * its SP code (the native build's x86-64 assembly), which takes public
+ * exponents of at most 29 bits in its 32-bit build and fails on larger ones.
+ * The core accepts exponents up to 64 bits: those go to rsa_generic. (The
+ * WebAssembly build has no SP RSA at all: there, sp_int's exponentiation with
+ * a small exponent measured faster than the SP code, and smaller.)
+ */
+#define SP_EXPONENT_BITS 29
 
 /* Bits of a big-endian integer (leading zero bytes were stripped at import). */
 static size_t bit_count(const uint8_t *b, size_t len)
@@ -93,24 +95,30 @@ static size_t bit_count(const uint8_t *b, size_t len)
 	return bits;
 }
 
-static jose_err wc_rsa_public(void *ctx, const jose_pubkey *k, uintptr_t handle, const uint8_t *s,
-                              uint8_t *out)
+static jose_err rsa_sp(const jose_pubkey *k, const uint8_t *s, uint8_t *out)
 {
 	word32 len = (word32)k->a_len;
 	jose_err err = JOSE_E_INTERNAL;
 	RsaKey key;
 
-	(void)ctx, (void)handle;
-	if (bit_count(k->b, k->b_len) > SP_EXPONENT_BITS)
-		return rsa_generic(k, s, out);
 	if (wc_InitRsaKey(&key, NULL) != 0)
 		return JOSE_E_INTERNAL;
 	if (wc_RsaPublicKeyDecodeRaw(k->a, (word32)k->a_len, k->b, (word32)k->b_len, &key) == 0 &&
-	    wc_RsaFunction(s, (word32)k->a_len, out, &len, RSA_PUBLIC_DECRYPT, &key, NULL) == 0 &&
-	    len == k->a_len)
+	    wc_RsaFunction(s, (word32)k->a_len, out, &len, RSA_PUBLIC_DECRYPT, &key, NULL) == 0 && len == k->a_len)
 		err = JOSE_OK;
 	wc_FreeRsaKey(&key);
 	return err;
+}
+#endif
+
+static jose_err wc_rsa_public(void *ctx, const jose_pubkey *k, uintptr_t handle, const uint8_t *s, uint8_t *out)
+{
+	(void)ctx, (void)handle;
+#ifdef WOLFSSL_HAVE_SP_RSA
+	if (bit_count(k->b, k->b_len) <= SP_EXPONENT_BITS)
+		return rsa_sp(k, s, out);
+#endif
+	return rsa_generic(k, s, out);
 }
 
 static jose_err verify_ecdsa(const jose_pubkey *k, jose_alg alg, const uint8_t *msg, size_t n,
