@@ -19,21 +19,30 @@ const swap = (block) => src.slice(0, start) + block + src.slice(end + END.length
 
 const nodeEsm = `// Node, Deno, Bun (written from index.js by build-platforms.mjs): node:crypto does
 // the arithmetic, so the small module is the default; the full one is loaded for
-// crypto: 'wasm' or a key this runtime's crypto cannot use.
-import * as nodeCrypto from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+// crypto: 'wasm' or a key this runtime's crypto cannot use. node:crypto is required
+// when the first verifier is made (while its module compiles), not at import; the
+// module files are read with node:fs, which Node has loaded at start.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+const requireBuiltin = createRequire(import.meta.url);
+let nodeCrypto;
 const platform = {
 	preferSmall: true,
-	hostCrypto: () => nodeCrypto,
-	moduleBytes: (file) => readFile(new URL(\`./dist/\${file}\`, import.meta.url)),
+	hasHost: () => true,
+	hostCrypto: () => (nodeCrypto ??= requireBuiltin('node:crypto')),
+	moduleBytesSync: (file) => readFileSync(new URL(\`./dist/\${file}\`, import.meta.url)),
+	moduleBytes: async (file) => readFileSync(new URL(\`./dist/\${file}\`, import.meta.url)),
 };`;
 fs.writeFileSync(new URL('node.js', here), swap(nodeEsm));
 
 const nodeCjs = `// Node with require (written from index.js by build-platforms.mjs): as node.js.
+let nodeCrypto;
 const platform = {
 	preferSmall: true,
-	hostCrypto: () => require('node:crypto'),
-	moduleBytes: (file) => require('node:fs').promises.readFile(require('node:path').join(__dirname, 'dist', file)),
+	hasHost: () => true,
+	hostCrypto: () => (nodeCrypto ??= require('node:crypto')),
+	moduleBytesSync: (file) => require('node:fs').readFileSync(require('node:path').join(__dirname, 'dist', file)),
+	moduleBytes: async (file) => require('node:fs').readFileSync(require('node:path').join(__dirname, 'dist', file)),
 };`;
 let cjs = swap(nodeCjs);
 const names = [];

@@ -48,6 +48,9 @@ export class JwtError extends Error {
 // a bundler would have to resolve; the full module is the default.
 const platform = {
 	preferSmall: false,
+	/** Whether a host crypto library may be there (cheap: loads nothing). */
+	hasHost: () => typeof globalThis.process?.getBuiltinModule === 'function',
+	/** The host's node:crypto, or null. */
 	hostCrypto() {
 		try {
 			return globalThis.process?.getBuiltinModule?.('node:crypto') ?? null;
@@ -55,6 +58,8 @@ const platform = {
 			return null;
 		}
 	},
+	/** A module file's bytes at once, where that is possible (null here). */
+	moduleBytesSync: null,
 	async moduleBytes(file) {
 		const url = new URL(`./dist/${file}`, import.meta.url);
 		if (url.protocol === 'file:') {
@@ -625,12 +630,15 @@ async function engine(kind, source) {
 	if (source !== undefined && source !== null) {
 		const module = await toModule(source);
 		kind = kindOf(module);
-		engines[kind] ??= instantiate(module);
+		engines[kind] ??= instantiate(module).then((e) => (ready[kind] = e));
 	} else {
-		engines[kind] ??= toModule(undefined, kind).then(instantiate);
+		engines[kind] ??= (async () => {
+			const bytes = platform.moduleBytesSync?.(FILES[kind]);
+			const compiling = bytes ? WebAssembly.compile(bytes) : toModule(undefined, kind);
+			platform.hostCrypto(); // in Node, node:crypto loads while the module compiles
+			return instantiate(await compiling);
+		})().then((e) => (ready[kind] = e));
 	}
-	const k = kind;
-	engines[k] = engines[k].then((e) => (ready[k] = e));
 	try {
 		return await engines[kind];
 	} catch (e) {
@@ -641,7 +649,7 @@ async function engine(kind, source) {
 
 /** The module 'auto' uses here: the small one where the host has crypto and this entry prefers it. */
 function defaultKind() {
-	return platform.preferSmall && platform.hostCrypto() ? 'small' : 'full';
+	return platform.preferSmall && platform.hasHost() ? 'small' : 'full';
 }
 
 /**

@@ -55,6 +55,7 @@
 #define NO_ECC_DHE
 #define NO_ECC_KEY_EXPORT
 #define HAVE_ECC_VERIFY
+#define USE_ECC_B_PARAM /* the on-curve check of keys at import (sig_wolfcrypt.c) */
 #define HAVE_ED25519
 #define NO_ED25519_SIGN
 #define NO_ED25519_KEY_EXPORT

@@ -32,6 +32,27 @@ static int curve_id(jose_crv crv)
 	}
 }
 
+#ifdef USE_ECC_B_PARAM
+/*
+ * The point must be on its curve (invalid-curve attacks). For P-256, P-384 and
+ * P-521 that is enough: their groups have prime order (cofactor 1), so every
+ * affine point generates the whole group. wc_ecc_check_key would also multiply
+ * by the order, which costs a scalar multiplication and, in the WebAssembly build,
+ * counts as a use of the key in the SP code's per-key table cache (the table would
+ * then be built during the first token instead of the second).
+ */
+static int ec_point_valid(const jose_pubkey *k)
+{
+	int idx = wc_ecc_get_curve_idx(curve_id(k->crv)), ok = 0;
+	ecc_point *p = wc_ecc_new_point();
+
+	if (p && idx >= 0 && mp_read_unsigned_bin(p->x, k->a, (word32)k->a_len) == 0 &&
+	    mp_read_unsigned_bin(p->y, k->b, (word32)k->b_len) == 0 && mp_set(p->z, 1) == 0)
+		ok = wc_ecc_point_is_on_curve(p, idx) == 0;
+	wc_ecc_del_point(p);
+	return ok;
+}
+#else
 /* The point must be on the curve and of the right order (invalid-curve attacks). */
 static int ec_point_valid(const jose_pubkey *k)
 {
@@ -45,6 +66,7 @@ static int ec_point_valid(const jose_pubkey *k)
 	wc_ecc_free(&key);
 	return ok;
 }
+#endif
 
 static jose_err wc_load(void *ctx, const jose_pubkey *k, uintptr_t *handle)
 {
@@ -63,7 +85,8 @@ static jose_err rsa_generic(const jose_pubkey *k, const uint8_t *s, uint8_t *out
 
 	if (mp_init_multi(&b, &e, &n, &r, NULL, NULL) != 0)
 		return JOSE_E_INTERNAL;
-	if (mp_read_unsigned_bin(&b, s, (word32)k->a_len) == 0 && mp_read_unsigned_bin(&e, k->b, (word32)k->b_len) == 0 &&
+	if (mp_read_unsigned_bin(&b, s, (word32)k->a_len) == 0 &&
+	    mp_read_unsigned_bin(&e, k->b, (word32)k->b_len) == 0 &&
 	    mp_read_unsigned_bin(&n, k->a, (word32)k->a_len) == 0 && mp_exptmod_nct(&b, &e, &n, &r) == 0 &&
 	    mp_to_unsigned_bin_len(&r, out, (int)k->a_len) == 0)
 		err = JOSE_OK;
@@ -104,14 +127,16 @@ static jose_err rsa_sp(const jose_pubkey *k, const uint8_t *s, uint8_t *out)
 	if (wc_InitRsaKey(&key, NULL) != 0)
 		return JOSE_E_INTERNAL;
 	if (wc_RsaPublicKeyDecodeRaw(k->a, (word32)k->a_len, k->b, (word32)k->b_len, &key) == 0 &&
-	    wc_RsaFunction(s, (word32)k->a_len, out, &len, RSA_PUBLIC_DECRYPT, &key, NULL) == 0 && len == k->a_len)
+	    wc_RsaFunction(s, (word32)k->a_len, out, &len, RSA_PUBLIC_DECRYPT, &key, NULL) == 0 &&
+	    len == k->a_len)
 		err = JOSE_OK;
 	wc_FreeRsaKey(&key);
 	return err;
 }
 #endif
 
-static jose_err wc_rsa_public(void *ctx, const jose_pubkey *k, uintptr_t handle, const uint8_t *s, uint8_t *out)
+static jose_err wc_rsa_public(void *ctx, const jose_pubkey *k, uintptr_t handle, const uint8_t *s,
+                              uint8_t *out)
 {
 	(void)ctx, (void)handle;
 #ifdef WOLFSSL_HAVE_SP_RSA
