@@ -525,7 +525,7 @@ class Engine {
 		this.host = host; // the host's crypto module, or null
 		this.scratch = 0;
 		this.cap = 0;
-		this.why = x.idb_malloc(12 + 20); // jose_fail { err, reason, claim } + idb_result (5 words)
+		this.why = x.idb_malloc(12 + 24); // jose_fail { err, reason, claim } + idb_result (6 words)
 		this.res = this.why + 12;
 		this.buffer = null;
 	}
@@ -712,7 +712,12 @@ function verifyWith(v, token) {
 	e.views();
 	const r = e.res >>> 2;
 	const u32 = e.u32;
-	const protectedHeader = JSON.parse(dec.decode(e.u8.subarray(u32[r], u32[r] + u32[r + 1])));
+	// The header's text is read again only when the core's cache of it changed.
+	if (u32[r + 5] !== v.headerFills) {
+		v.headerText = dec.decode(e.u8.subarray(u32[r], u32[r] + u32[r + 1]));
+		v.headerFills = u32[r + 5];
+	}
+	const protectedHeader = JSON.parse(v.headerText);
 	const payload = JSON.parse(dec.decode(e.u8.subarray(u32[r + 2], u32[r + 2] + u32[r + 3])));
 	return { payload, protectedHeader, header: protectedHeader, key: keys.list[u32[r + 4]] };
 }
@@ -721,7 +726,7 @@ const KEY_VERIFY = Symbol.for('@identity-backend/verifier.keyVerify');
 
 /** The verifier object around a C verifier. */
 function verifierHandle(o, keys, native) {
-	const v = { ...native, o, keys };
+	const v = { ...native, o, keys, headerFills: -1, headerText: '' };
 	const handle = {
 		verify(token) {
 			if (!v.ptr) throw new Error('@identity-backend/verifier: verifier is closed');

@@ -63,6 +63,7 @@ typedef struct jose_jws_cache {
 	uint32_t allowed;
 	uint8_t *payload; /* reused buffer: the last verified payload */
 	size_t payload_cap;
+	uint32_t fills; /* how often the header part was (re)filled: unchanged, text is unchanged */
 } jose_jws_cache;
 
 /*

@@ -260,6 +260,7 @@ static jose_err cache_head(const jose_jwks *keys, uint32_t allowed, const parts 
 	c->key = key;
 	c->keys = keys;
 	c->allowed = allowed;
+	c->fills++;
 	return JOSE_OK;
 }
 
@@ -291,9 +292,12 @@ void jose_jws_cache_clear(jose_jws_cache *cache)
 {
 	if (!cache)
 		return;
+	uint32_t fills = cache->fills;
+
 	cJSON_Delete(cache->header);
 	free(cache->payload);
 	memset(cache, 0, sizeof *cache);
+	cache->fills = fills + 1; /* whoever kept the old text must read it again */
 }
 
 /* see jose_jws.h */

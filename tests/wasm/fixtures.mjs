@@ -221,5 +221,8 @@ export async function makeApiFixtures() {
 		const token = await new jose.SignJWT({ sub: 's', exp: NOW + 60 }).setProtectedHeader({ alg: 'ES256' }).sign(key);
 		pem.push({ name: 'X.509 (openssl) ES256', kind: 'x509', alg: 'ES256', pem: cert.pem, jwk: await jose.exportJWK(await jose.importX509(cert.pem, 'ES256', { extractable: true })), token });
 	}
-	return { now: NOW, set, times, order, thumbprints, headers, pem };
+	// Two headers in turn through one verifier (which keeps the last header it parsed).
+	const turns = [];
+	for (const x of [1, 2, 2, 1, 3]) turns.push([await new jose.SignJWT({ sub: 's' }).setProtectedHeader({ alg: 'HS256', kid: 'h', x }).sign(secret), x]);
+	return { now: NOW, set, times, order, thumbprints, headers, pem, turns };
 }

@@ -120,6 +120,8 @@ async function apiChecks(api, data, report, mode) {
 		const r = wide.verify(t);
 		report(same(r.key, d.set.keys[0]) && Object.isFrozen(r.key) && r.header === r.protectedHeader && r.payload.sub === 's',
 			'verify returns { payload, protectedHeader, key }: the JWK that verified (frozen), not the first in the set', JSON.stringify(r.key));
+		const xs = d.turns.map(([tok]) => v.verify(tok).protectedHeader.x);
+		report(xs.join() === d.turns.map(([, x]) => x).join(), 'each result carries its own token\'s header when headers change from token to token', xs.join());
 		const bytes = new TextEncoder().encode(t);
 		report(same(v.verify(bytes).payload, v.verify(t).payload), 'a token as a Uint8Array verifies as its string does');
 		v.close();

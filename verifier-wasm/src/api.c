@@ -31,7 +31,8 @@ typedef struct idb_result {
 	uint32_t header_len;
 	const uint8_t *payload;
 	uint32_t payload_len;
-	uint32_t key_index; /* position in the key set of the key that verified */
+	uint32_t key_index;    /* position in the key set of the key that verified */
+	uint32_t header_fills; /* changes whenever the header text may have: JS reuses its last reading */
 } idb_result;
 
 /*
@@ -316,8 +317,8 @@ EXPORT int idb_verify(idb_verifier *v, const char *token, size_t len, double now
 	if (err == JOSE_OK)
 		err = check_claims(v, &jws, why);
 	if (err == JOSE_OK)
-		*out = (idb_result){v->cache.text, (uint32_t)v->cache.text_len, jws.payload,
-		                    (uint32_t)jws.payload_len, (uint32_t)jws.key_index};
+		*out = (idb_result){v->cache.text,          (uint32_t)v->cache.text_len, jws.payload,
+		                    (uint32_t)jws.payload_len, (uint32_t)jws.key_index,  v->cache.fills};
 	jose_jws_clear(&jws);
 	return err;
 }
