@@ -386,6 +386,9 @@ const CURVES = { 1: ['P-256', 32, 'sha256'], 2: ['P-384', 48, 'sha384'], 3: ['P-
  * declines what it cannot do, so the full module's wolfCrypt takes them.
  */
 const MODULE_CURVES = new Set([2]);
+const ALG_RS256 = 3; // jose_alg: RS256..RS512, PS256..PS512 follow
+const ALG_PS256 = 6;
+const HASHES = ['sha256', 'sha384', 'sha512'];
 /** Each curve's generator, a point every host that has the curve accepts (SEC 2 §2.4-2.6). */
 const GENERATORS = {
 	1: ['axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY', 'T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU'],
@@ -424,7 +427,25 @@ function hostImports(c, memory) {
 		one[len - 1] = 1; // 1^e mod n = 1: the probe proves the raw operation works here
 		const r = c.publicEncrypt(opts, one);
 		if (r.length !== len || r[len - 1] !== 1) return null;
-		return { rsa: (s, out) => out.set(c.publicEncrypt(opts, s)) };
+		// Whole RSA verification where this runtime takes it (probed with a wrong signature); else
+		// -1, and the core checks the encoding on the raw operation's output.
+		const whole = (options) => {
+			try {
+				return c.verify('sha256', one, options, one) === false ? options : null;
+			} catch {
+				return null;
+			}
+		};
+		const pkcs1 = whole(key);
+		const pss = [32, 48, 64].map((saltLength) => whole({ key, padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength }));
+		return {
+			rsa: (s, out) => out.set(c.publicEncrypt(opts, s)),
+			verify(m, s, alg) {
+				const i = (alg - ALG_RS256) % 3; // SHA-256, -384, -512
+				const o = alg < ALG_PS256 ? pkcs1 : pss[i];
+				return o ? c.verify(HASHES[i], m, o, s) : -1;
+			},
+		};
 	};
 	const ecEntry = (key, crv) => {
 		const [, size, hash] = CURVES[crv];
@@ -497,7 +518,8 @@ function hostImports(c, memory) {
 		},
 		host_verify(h, alg, m, ml, s, sl) {
 			try {
-				return keys[h].verify(view(m, ml), view(s, sl)) ? 1 : 0;
+				const ok = keys[h].verify(view(m, ml), view(s, sl), alg);
+				return ok === -1 ? -1 : ok ? 1 : 0;
 			} catch {
 				return -1;
 			}

@@ -3,12 +3,15 @@
  * arithmetic of RSA, ECDSA and Ed25519 is done.
  *
  * Every decision is the core's and is taken before or after these calls, the
- * same whichever backend computes: which key and algorithm, lengths, RSA s < n,
- * ECDSA 1 <= r,s < n, Ed25519 S < L and small-order keys, EC coordinates below
- * the field prime, and the whole RSA padding check (EMSA-PKCS1-v1_5 and
- * EMSA-PSS, RFC 8017 §9, on the output of rsa_public). A backend only computes
- * and must not decide anything else: for the same input, two correct backends
- * give the same verdict.
+ * same whichever backend computes: which key and algorithm, lengths, RSA s < n
+ * and modulus size, ECDSA 1 <= r,s < n, Ed25519 S < L and small-order keys, EC
+ * coordinates below the field prime. A backend computes, and verifies what the
+ * standards fix with no room for choice: the ECDSA and Ed25519 equations, and,
+ * if it says so, an RSA signature whole (hash, s^e mod n and the encoding: the
+ * one EMSA-PKCS1-v1_5 block, or EMSA-PSS with MGF1 and a salt of exactly the
+ * hash length, RFC 8017 §9); otherwise the core checks the RSA encoding itself
+ * on the output of rsa_public (rsapad.c). For the same input, two correct
+ * backends give the same verdict, which the package's tests check across them.
  *
  * Backends: jose_sig_wolfcrypt (wolfCrypt, inside the core) and the host's
  * crypto library behind the WebAssembly module (verifier-wasm/src/host.c). HMAC
@@ -71,8 +74,10 @@ typedef struct jose_sig_ops {
 	                       uint8_t *out);
 	/*
 	 * ECDSA (ES*: sig is r||s, both in [1, n-1]; the backend hashes msg with
-	 * alg's hash) or Ed25519 (EdDSA, Ed25519: sig is R||S with S < L).
-	 * JOSE_OK, JOSE_E_SIG_FAILED, or a band-1 error.
+	 * alg's hash), Ed25519 (EdDSA, Ed25519: sig is R||S with S < L), or RSA
+	 * (RS*, PS*: sig as long as n and below it), which a backend may decline
+	 * with JOSE_E_NOT_SUPPORTED (the core then uses rsa_public). JOSE_OK,
+	 * JOSE_E_SIG_FAILED, or a band-1 error.
 	 */
 	jose_err (*verify)(void *ctx, const jose_pubkey *k, uintptr_t handle, jose_alg alg,
 	                   const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len);

@@ -5,7 +5,8 @@
  * Decided here, the same for every backend: lengths (HMAC tag = hash, RSA s =
  * modulus, ECDSA r||s = twice the curve size, Ed25519 = 64 bytes); RSA s < n;
  * ECDSA 1 <= r, s < n (so r = s = 0, CVE-2022-21449, never reaches
- * arithmetic); Ed25519 S < L (RFC 8032 §5.1.7); the RSA padding (rsapad.c).
+ * arithmetic); Ed25519 S < L (RFC 8032 §5.1.7); the RSA padding (rsapad.c)
+ * unless the backend verifies RSA signatures whole (jose_sig.h).
  * Any malformed signature is JOSE_E_SIG_FAILED, exactly like a wrong one.
  * Never allocates on the heap.
  */
@@ -56,6 +57,10 @@ static jose_err verify_rsa(const jose_key *k, jose_alg alg, const uint8_t *msg, 
 	 * leading zero byte, so equal lengths compare bytewise). */
 	if (sig_len != k->a_len || sig_len > RSA_MAX_BYTES || memcmp(sig, k->a, sig_len) >= 0)
 		return JOSE_E_SIG_FAILED;
+	/* A backend that verifies RSA whole does it in one call (see jose_sig.h). */
+	err = k->ops->verify(k->ops->ctx, &pub, k->handle, alg, msg, n, sig, sig_len);
+	if (err != JOSE_E_NOT_SUPPORTED)
+		return err;
 	if ((err = jose_digest(alg, msg, n, digest)) != JOSE_OK ||
 	    (err = k->ops->rsa_public(k->ops->ctx, &pub, k->handle, sig, em)) != JOSE_OK)
 		return err;

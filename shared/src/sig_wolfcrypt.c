@@ -208,7 +208,7 @@ static jose_err wc_verify(void *ctx, const jose_pubkey *k, uintptr_t handle, jos
 		return verify_ecdsa(k, alg, msg, msg_len, sig, sig_len);
 	if (k->kty == JOSE_KTY_OKP)
 		return verify_ed25519(k, msg, msg_len, sig, sig_len);
-	return JOSE_E_ARG;
+	return JOSE_E_NOT_SUPPORTED; /* RSA: the core checks the encoding on wc_rsa_public's output */
 }
 
 /* see jose_sig.h */

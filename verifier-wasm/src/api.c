@@ -317,8 +317,12 @@ EXPORT int idb_verify(idb_verifier *v, const char *token, size_t len, double now
 	if (err == JOSE_OK)
 		err = check_claims(v, &jws, why);
 	if (err == JOSE_OK)
-		*out = (idb_result){v->cache.text,          (uint32_t)v->cache.text_len, jws.payload,
-		                    (uint32_t)jws.payload_len, (uint32_t)jws.key_index,  v->cache.fills};
+		*out = (idb_result){v->cache.text,
+		                    (uint32_t)v->cache.text_len,
+		                    jws.payload,
+		                    (uint32_t)jws.payload_len,
+		                    (uint32_t)jws.key_index,
+		                    v->cache.fills};
 	jose_jws_clear(&jws);
 	return err;
 }

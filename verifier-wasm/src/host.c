@@ -3,8 +3,10 @@
  * JavaScript host's own crypto library (node:crypto in Node, Deno, Bun and
  * workerd with nodejs_compat), through four functions the module imports from
  * "env". The host keeps one key object per loaded key (created at load, never
- * per call) and only computes: s^e mod n for RSA, ECDSA and Ed25519 verify.
- * Every decision stays in the core, so verdicts equal those of wolfCrypt.
+ * per call) and verifies RSA (hash and encoding in one native call: hashing in
+ * the module would cost more than the host's whole check), ECDSA and Ed25519
+ * signatures, or computes s^e mod n when it cannot verify an RSA scheme. Every
+ * decision the core makes is made before, so verdicts equal those of wolfCrypt.
  *
  * The host answers -1 when it cannot do something (a curve or a call form its
  * runtime lacks). In the full module wolfCrypt then does that key or that call
@@ -93,6 +95,8 @@ static jose_err h_verify(void *ctx, const jose_pubkey *k, uintptr_t handle, jose
 	(void)ctx;
 	if (ok >= 0)
 		return ok == 1 ? JOSE_OK : JOSE_E_SIG_FAILED;
+	if (k->kty == JOSE_KTY_RSA)
+		return JOSE_E_NOT_SUPPORTED; /* the core checks the encoding on h_rsa_public's output */
 	return fallback->verify(fallback->ctx, k, 0, alg, msg, msg_len, sig, sig_len);
 }
 
