@@ -10,7 +10,10 @@
 // child_process is patched before the suite imports it (syncBuiltinESMExports), and
 // answers come synchronously: the package's modules are loaded here first, then
 // createVerifierSync builds each verifier. At exit one line reports how many runs
-// the package answered (a suite of zero answered runs fails).
+// the package answered (a suite of zero answered runs fails). With
+// IDB_EMULATE_RECORD=FILE every answered run is appended to FILE as a JSON line
+// ({ args, input, jwks, status, stdout }), to replay the corpus through another
+// verifier (the package README's comparison with jose was made so).
 import childProcess from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -122,6 +125,12 @@ function verdict(e) {
 	return { status: 1, stdout: `${JSON.stringify(o)}\n`, stderr: '' };
 }
 
+function record(args, o, input, r) {
+	if (!process.env.IDB_EMULATE_RECORD) return;
+	const line = { args, input: input === undefined ? null : Buffer.from(input).toString('base64'), jwks: fs.readFileSync(o.jwks, 'utf8'), status: r.status, stdout: r.stdout };
+	fs.appendFileSync(process.env.IDB_EMULATE_RECORD, `${JSON.stringify(line)}\n`);
+}
+
 const realSpawnSync = childProcess.spawnSync;
 const realSpawn = childProcess.spawn;
 
@@ -133,6 +142,7 @@ childProcess.spawnSync = function spawnSync(cmd, args, opts) {
 	}
 	stats.answered++;
 	const r = answer(o, opts?.input);
+	record(args, o, opts?.input, r);
 	return { status: r.status, signal: null, stdout: Buffer.from(r.stdout), stderr: Buffer.from(r.stderr), output: [] };
 };
 
@@ -152,6 +162,7 @@ childProcess.spawn = function spawn(cmd, args, opts) {
 	child.stdin.on('data', (c) => chunks.push(c));
 	child.stdin.on('finish', () => {
 		const r = answer(o, Buffer.concat(chunks));
+		record(args, o, Buffer.concat(chunks), r);
 		child.stdout.end(r.stdout);
 		child.stderr.end(r.stderr);
 		setImmediate(() => {
