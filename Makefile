@@ -34,9 +34,9 @@ BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 LIBJOSE := $(BUILD)/lib/libjose.a
 BIN     := $(BUILD)/bin/identity-backend
 
-.PHONY: bench-replicas all wasm test valgrind run bench bench-issuer bench-sso format clean install uninstall
+.PHONY: bench-replicas bench-wasm all wasm test valgrind run bench bench-issuer bench-sso format clean install uninstall
 all: $(BIN) $(TEST_BIN) $(BENCH_BIN) wasm
-wasm: $(WASM_OUT) verifier-wasm/index.cjs verifier-wasm/LICENSE
+wasm: $(WASM_OUT) $(WASM_SMALL_OUT) verifier-wasm/index.cjs verifier-wasm/node.js verifier-wasm/LICENSE
 
 # The npm package's license file: our MIT license, the third-party notice and the
 # GPL's text, since verifier.wasm contains wolfCrypt (GPL-2.0-or-later).
@@ -48,16 +48,35 @@ $(WASM_DIR)/include/cjson/cJSON.h: $(CJSON_SRC)/cJSON.h
 	cp $< $@
 
 # -w: wolfCrypt's and cJSON's own warnings are not ours to fail on.
-$(WASM_DIR)/obj/%.o: %.c $(WASM_DIR)/include/cjson/cJSON.h $(wildcard shared/include/*.h shared/src/*.h) conf/wolfcrypt-wasm/user_settings.h
+WASM_DEPS := $(WASM_DIR)/include/cjson/cJSON.h $(wildcard shared/include/*.h shared/src/*.h verifier-wasm/src/*.h) \
+             conf/wolfcrypt-wasm/user_settings.h conf/wasm.mk
+$(WASM_DIR)/obj/%.o: %.c $(WASM_DEPS)
 	@mkdir -p $(dir $@)
-	$(EMCC_ENV) $(EMCC) $(WASM_CFLAGS) $(if $(filter $<,$(WASM_FAST)),-O2,-Os) -w -c $< -o $@
+	$(EMCC_ENV) $(EMCC) $(WASM_CFLAGS) $(if $(filter $<,$(WASM_FAST)),-O2,-Os) \
+	    $(if $(filter $<,$(CJSON_SRC)/cJSON.c),$(WASM_CJSON_FLAGS)) $(if $(filter $<,$(WC_SRC_W)/wolfcrypt/src/ecc.c),$(WASM_ECC_FLAGS)) -w -c $< -o $@
 
-$(WASM_OUT): $(WASM_OBJ) conf/wasm.mk
+# The loader's side (api.c, host.c) twice: with wolfCrypt's arithmetic behind it, and without;
+# and the small module's own SHA-256 (WASM_SMALL_SHA, conf/wasm.mk).
+$(WASM_DIR)/full/%.o: %.c $(WASM_DEPS)
 	@mkdir -p $(dir $@)
-	$(EMCC_ENV) $(EMCC) $(WASM_LDFLAGS) $(WASM_OBJ) -o $@
+	$(EMCC_ENV) $(EMCC) $(WASM_CFLAGS) -DIDB_WASM_CRYPTO -O2 -c $< -o $@
 
-verifier-wasm/index.cjs: verifier-wasm/index.js verifier-wasm/index.d.ts verifier-wasm/build-cjs.mjs
-	node verifier-wasm/build-cjs.mjs
+$(WASM_DIR)/small/%.o: %.c $(WASM_DEPS)
+	@mkdir -p $(dir $@)
+	$(EMCC_ENV) $(EMCC) $(WASM_CFLAGS) $(WASM_SMALL_SHA) -O2 $(if $(filter $(WC_SRC_W)/%,$<),-w) -c $< -o $@
+
+$(WASM_OUT): $(WASM_OBJ_FULL) verifier-wasm/src/imports.js
+	@mkdir -p $(dir $@)
+	$(EMCC_ENV) $(EMCC) $(WASM_LDFLAGS) $(WASM_LDFLAGS_FULL) $(WASM_OBJ_FULL) -o $@.tmp.wasm
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $@.tmp.wasm -o $@ && rm -f $@.tmp.wasm
+
+$(WASM_SMALL_OUT): $(WASM_OBJ_SMALL) verifier-wasm/src/imports.js
+	@mkdir -p $(dir $@)
+	$(EMCC_ENV) $(EMCC) $(WASM_LDFLAGS) $(WASM_LDFLAGS_SMALL) $(WASM_OBJ_SMALL) -o $@.tmp.wasm
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $@.tmp.wasm -o $@ && rm -f $@.tmp.wasm
+
+verifier-wasm/index.cjs verifier-wasm/node.js &: verifier-wasm/index.js verifier-wasm/index.d.ts verifier-wasm/build-platforms.mjs
+	node verifier-wasm/build-platforms.mjs
 
 $(BUILD)/obj/%.o: %.c $(wildcard shared/include/*.h shared/src/*.h tests/*.h) $(ISSUER_HDR) $(WC_LIB)
 	@mkdir -p $(dir $@)
@@ -133,6 +152,10 @@ run: $(BIN) wasm
 
 bench: all
 	BUILD=$(BUILD) bash tests/bench/run.sh
+
+# The verifier package alone: both crypto modes against jose and fast-jwt, cold start, sizes.
+bench-wasm: wasm
+	bash tests/bench/wasm.sh
 
 # Token rate of the issuer (client_credentials) against node-oidc-provider, same machine, same run.
 bench-issuer: $(BIN) $(BENCH_BIN)

@@ -1,6 +1,8 @@
 /**
- * @identity-backend/verifier: JWT verification in WebAssembly with the rules of
- * the identity-backend issuer. Option names and error codes are jose's.
+ * @identity-backend/verifier: JWT verification with the C core and rules of the
+ * identity-backend issuer, in WebAssembly; the RSA, ECDSA and Ed25519 arithmetic
+ * is the host's (node:crypto) where there is one. Option names and error codes
+ * are jose's.
  */
 
 export interface JWK {
@@ -20,7 +22,10 @@ export type Algorithm =
   | 'RS256' | 'RS384' | 'RS512'
   | 'PS256' | 'PS384' | 'PS512'
   | 'ES256' | 'ES384' | 'ES512'
-  | 'EdDSA';
+  | 'EdDSA' | 'Ed25519';
+
+/** The asymmetric algorithms (what a PEM public key can be bound to). */
+export type AsymmetricAlgorithm = Exclude<Algorithm, 'HS256' | 'HS384' | 'HS512'>;
 
 export interface JWTHeader {
   alg: string;
@@ -50,21 +55,30 @@ export interface VerifyOptions {
   subject?: string;
   /** Expected header "typ", compared ignoring case and an "application/" prefix. */
   typ?: string;
-  /** Seconds (number) or a duration string ("30s", "5m") of clock tolerance. */
+  /** Seconds (any number: 1.5 stays 1.5) or a duration string ("30s", "1.5s" rounds to 2) of clock tolerance, as jose. */
   clockTolerance?: number | string;
-  /** Maximum age since "iat" (which becomes required), seconds or a duration string. */
+  /** Maximum age since "iat" (which becomes required), seconds or a duration string; a number 0 only requires "iat", as in jose. */
   maxTokenAge?: number | string;
   /** Claims that must be present. */
   requiredClaims?: string[];
   /** The clock to verify against; default: now. */
   currentDate?: Date;
+  /**
+   * Where the RSA, ECDSA and Ed25519 arithmetic is done: 'auto' (default) the host's
+   * crypto (node:crypto in Node, Deno, Bun, workerd with nodejs_compat) when there is
+   * one, else the module's wolfCrypt; 'wasm' always wolfCrypt. Verdicts are the same.
+   */
+  crypto?: 'auto' | 'wasm';
   /** A precompiled module, the .wasm bytes, or its URL (Cloudflare Workers need the module). */
   wasm?: WebAssembly.Module | BufferSource | Response | URL | string;
 }
 
 export interface VerifierOptions extends VerifyOptions {
-  /** The key set (or one key), as an object or JSON text. */
-  keys: JSONWebKeySet | JWK | string;
+  /**
+   * The key set (or one key): an object, its JSON text or bytes, or a PEM public key
+   * ("-----BEGIN PUBLIC KEY-----") or certificate ("-----BEGIN CERTIFICATE-----").
+   */
+  keys: JSONWebKeySet | JWK | string | Uint8Array;
 }
 
 export interface RemoteVerifierOptions extends VerifyOptions {
@@ -80,22 +94,27 @@ export interface RemoteVerifierOptions extends VerifyOptions {
   fetch?: typeof fetch;
 }
 
-export interface VerifyResult {
-  header: JWTHeader;
-  /** The same object as header, under jose's name. */
+export interface VerifyResult<T extends JWTPayload = JWTPayload> {
+  /** The claims (typed as the caller says: `verify<MyClaims>(token)`; nothing checks T). */
+  payload: T & JWTPayload;
   protectedHeader: JWTHeader;
-  payload: JWTPayload;
+  /** The same object as protectedHeader. */
+  header: JWTHeader;
+  /** The JWK of the key set that verified the token (frozen), as jose's `key`. */
+  key: Readonly<JWK>;
 }
 
 export interface Verifier {
   /** Synchronous: returns the decoded token or throws JwtError. */
-  verify(token: string | Uint8Array): VerifyResult;
+  verify<T extends JWTPayload = JWTPayload>(token: string | Uint8Array): VerifyResult<T>;
   /** Free the imported keys now (otherwise when garbage-collected). */
   close(): void;
+  /** The arithmetic in use: the module's ('wasm'), the host's ('host'), or the host's with the module's behind it. */
+  readonly crypto: 'wasm' | 'host' | 'host+wasm';
 }
 
 export interface RemoteVerifier {
-  verify(token: string | Uint8Array): Promise<VerifyResult>;
+  verify<T extends JWTPayload = JWTPayload>(token: string | Uint8Array): Promise<VerifyResult<T>>;
   /** Fetch the key set now. */
   reload(): Promise<void>;
   close(): void;
@@ -113,10 +132,11 @@ export type JwtErrorCode =
   | 'ERR_JWK_INVALID'
   | 'ERR_JWKS_INVALID'
   | 'ERR_JWKS_TIMEOUT'
+  | 'ERR_JWKS_UNREACHABLE'
   | 'ERR_JOSE_NOT_SUPPORTED';
 
 export class JwtError extends Error {
-  constructor(code: JwtErrorCode, message: string, claim?: string);
+  constructor(code: JwtErrorCode, message: string, claim?: string, options?: { cause?: unknown });
   readonly code: JwtErrorCode;
   /** The claim that failed, for ERR_JWT_EXPIRED and ERR_JWT_CLAIM_VALIDATION_FAILED. */
   readonly claim?: string;
@@ -124,7 +144,17 @@ export class JwtError extends Error {
 
 export function init(source?: WebAssembly.Module | BufferSource | Response | URL | string): Promise<void>;
 export function createVerifier(options: VerifierOptions): Promise<Verifier>;
+/** createVerifier once the module is loaded (after `await init()`): throws if it is not. */
+export function createVerifierSync(options: VerifierOptions): Verifier;
 export function createRemoteVerifier(options: RemoteVerifierOptions): Promise<RemoteVerifier>;
 /** Decode without verifying: for display only, never for a decision. */
 export function decode(token: string): { header: JWTHeader; payload: JWTPayload };
+/** The protected header of a compact JWS or JWE (or of an object with "protected"), unverified, as jose's. */
+export function decodeProtectedHeader(token: string | { protected?: string }): JWTHeader;
+/** The public JWK of an SPKI PEM, bound to alg (its "alg" member), as jose's importSPKI. */
+export function importSPKI(spki: string, alg: AsymmetricAlgorithm): Promise<JWK>;
+/** The public JWK of an X.509 certificate's PEM, bound to alg, as jose's importX509. */
+export function importX509(x509: string, alg: AsymmetricAlgorithm): Promise<JWK>;
+/** The RFC 7638 thumbprint of a JWK, base64url (the issuer's kids are these). */
+export function calculateJwkThumbprint(jwk: JWK, digestAlgorithm?: 'sha256' | 'sha384' | 'sha512'): Promise<string>;
 export function wasmMemoryBytes(): number;

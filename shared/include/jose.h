@@ -13,6 +13,7 @@
 #include "jose_jwk.h"
 #include "jose_jws.h"
 #include "jose_jwt.h"
+#include "jose_sig.h"
 #include "jose_utf8.h"
 
 /* Constant-time equality of a[0..n) and b[0..n): 1 when equal, 0 otherwise. */

@@ -13,9 +13,9 @@
  * while the other keys keep working; members of unknown kty or crv, or meant
  * for encryption, are ignored, as RFC 7517 §5 asks.
  *
- * A jose_jwks is immutable after import and may be shared between threads: no
- * wolfCrypt object lives in it (the verify path builds them on its stack), only
- * raw key bytes.
+ * A jose_jwks is immutable after import and may be shared between threads when
+ * its signature backend may (jose_sig_wolfcrypt may: no wolfCrypt object lives
+ * in the set, the verify path builds them on its stack).
  */
 #ifndef JOSE_JWK_H
 #define JOSE_JWK_H
@@ -25,6 +25,7 @@
 
 #include "jose_alg.h"
 #include "jose_err.h"
+#include "jose_sig.h"
 
 /* Largest JWKS document accepted, in bytes. */
 #ifndef JOSE_JWKS_MAX_LEN
@@ -52,8 +53,6 @@
 #define JOSE_OCT_MAX 1024
 #endif
 
-typedef enum jose_kty { JOSE_KTY_OCT = 1, JOSE_KTY_RSA, JOSE_KTY_EC, JOSE_KTY_OKP } jose_kty;
-
 typedef struct jose_jwks jose_jwks;
 
 /*
@@ -64,6 +63,15 @@ typedef struct jose_jwks jose_jwks;
  * error; why, if not NULL, says which rule failed.
  */
 jose_err jose_jwks_import(const char *json, size_t len, jose_jwks **out, jose_fail *why);
+
+/*
+ * The same, with the RSA, EC and OKP keys' arithmetic done by ops (jose_sig.h)
+ * instead of jose_sig_wolfcrypt; ops must outlive the set. Every rule is the
+ * same whichever backend is used; a key ops cannot use (JOSE_E_NOT_SUPPORTED
+ * from its load) fails the import with that error, nothing else does.
+ */
+jose_err jose_jwks_import_ops(const char *json, size_t len, const jose_sig_ops *ops, jose_jwks **out,
+                              jose_fail *why);
 
 /* Free a set from jose_jwks_import; NULL is accepted. */
 void jose_jwks_free(jose_jwks *set);

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "jose_alg.h"
+#include "jose_b64url.h"
 #include "jose_err.h"
 #include "jose_jwk.h"
 
@@ -38,7 +39,32 @@ typedef struct jose_jws {
 	uint8_t *payload; /* decoded payload bytes, NUL-terminated for convenience */
 	size_t payload_len;
 	jose_alg alg;
+	size_t key_index; /* position in the key set document of the key that verified */
+	int borrowed;     /* header and payload belong to a jose_jws_cache */
 } jose_jws;
+
+/*
+ * What jose_jws_verify_cached keeps between tokens: the last protected header
+ * that passed every header rule (its segment, decoded text, parsed tree,
+ * algorithm and chosen key) and a payload buffer reused from token to token.
+ * Owned by one caller, used by one thread at a time; zero-initialise it, free
+ * it with jose_jws_cache_clear. It remembers the key set and allowlist it was
+ * filled for and starts afresh when either changes.
+ */
+typedef struct jose_jws_cache {
+	char segment[JOSE_HEADER_MAX_LEN]; /* the header segment as it appears in the token */
+	size_t segment_len;                /* 0: empty */
+	uint8_t text[JOSE_B64URL_DECODED_MAX(JOSE_HEADER_MAX_LEN)]; /* the decoded header (JSON) */
+	size_t text_len;
+	cJSON *header;
+	jose_alg alg;
+	const void *key; /* the key the header selects (a jose_key of keys) */
+	const jose_jwks *keys;
+	uint32_t allowed;
+	uint8_t *payload; /* reused buffer: the last verified payload */
+	size_t payload_cap;
+	uint32_t fills; /* how often the header part was (re)filled: unchanged, text is unchanged */
+} jose_jws_cache;
 
 /*
  * Verify token[0..len) with a key of keys whose algorithm is in allowed (a mask
@@ -48,6 +74,20 @@ typedef struct jose_jws {
  */
 jose_err jose_jws_verify(const jose_jwks *keys, uint32_t allowed, const char *token, size_t len,
                          jose_jws *out, jose_fail *why);
+
+/*
+ * jose_jws_verify, with cache: a token whose header segment is byte for byte
+ * the last one that passed skips its decoding, parsing and key selection (the
+ * header rules depend on nothing else), and the payload is decoded into the
+ * cache's buffer. Same verdicts, codes and reasons as jose_jws_verify. On
+ * JOSE_OK, out->header and out->payload are the cache's (out->borrowed), valid
+ * until the next call with this cache.
+ */
+jose_err jose_jws_verify_cached(const jose_jwks *keys, uint32_t allowed, const char *token, size_t len,
+                                jose_jws_cache *cache, jose_jws *out, jose_fail *why);
+
+/* Free what a cache holds and zero it; NULL is accepted. */
+void jose_jws_cache_clear(jose_jws_cache *cache);
 
 /* Free what a successful jose_jws_verify put in jws, and zero it. */
 void jose_jws_clear(jose_jws *jws);

@@ -3,14 +3,17 @@
  * jose_jws_verify, then the claims, with jose's jwtVerify option names and
  * meanings so behaviour is the same here, in the CLI and in the WASM package.
  *
- * Claim rules: the payload must be a JSON object; "exp", "nbf", "iat" when present
- * must be NumericDates (a string is an error, never parsed); exp <= now - leeway
- * is expired; nbf > now + leeway is not yet valid; iat > now + leeway is refused;
- * "iss" equal (byte for byte) to one of the accepted issuers; "aud" (string or
- * array of strings) sharing one value with the accepted audiences; "sub" equal to
- * the expected subject; header "typ" equal to the expected one, ignoring case and
- * an "application/" prefix (RFC 8725 §3.11); required claims present; with a
- * maximum age, "iat" is required and now - iat - leeway must not exceed it.
+ * Claim rules, in jose's order (so the same token gets the same code and claim
+ * name): header "typ" equal to the expected one, ignoring case and an
+ * "application/" prefix (RFC 8725 §3.11); presence of "iss", "sub", "aud" when
+ * they are expected, of "iat" with a maximum age, then of the required claims
+ * (last listed first, as jose checks them); "iss" equal (byte for byte) to one
+ * of the accepted issuers; "sub" equal to the expected subject; "aud" (string
+ * or array of strings) sharing one value with the accepted audiences; "iat",
+ * "nbf", "exp" when present must be NumericDates (a string is an error, never
+ * parsed); nbf > now + leeway is not yet valid; exp <= now - leeway is expired;
+ * with a maximum age, now - iat - leeway must not exceed it and iat must not be
+ * later than now + leeway. The payload must be a JSON object.
  */
 #ifndef JOSE_JWT_H
 #define JOSE_JWT_H
@@ -24,10 +27,12 @@
 
 /* Options of a verification. Zero-initialise, then set what you need. */
 typedef struct jose_jwt_opts {
-	uint32_t algs;   /* allowlist mask; 0 = all supported */
-	int64_t now;     /* the caller's clock, Unix seconds */
-	int64_t leeway;  /* seconds of clock tolerance, >= 0 */
-	int64_t max_age; /* seconds; < 0 or has_max_age == 0: unchecked */
+	uint32_t algs;       /* allowlist mask; 0 = all supported */
+	int64_t now;         /* the caller's clock, Unix seconds */
+	int64_t leeway;      /* seconds of clock tolerance (negative: stricter, as jose allows) */
+	double leeway_frac;  /* added to leeway: jose's clockTolerance may be any number (1.5) */
+	int64_t max_age;     /* seconds; < 0 (iat still required) or has_max_age == 0: unchecked */
+	double max_age_frac; /* added to max_age, likewise */
 	int has_max_age;
 	const char *const *issuers; /* accepted "iss" values, or NULL */
 	size_t n_issuers;
@@ -44,6 +49,7 @@ typedef struct jose_jwt {
 	cJSON *header;
 	cJSON *payload;
 	jose_alg alg;
+	size_t key_index; /* position in the key set document of the key that verified */
 } jose_jwt;
 
 /*

@@ -8,7 +8,7 @@
 
 static const char *const names[JOSE_ALG_COUNT] = {
     "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",
-    "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+    "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519",
 };
 
 /* see jose_alg.h */
@@ -65,4 +65,14 @@ size_t jose_alg_hash_len(jose_alg alg)
 	default:
 		return 64;
 	}
+}
+
+/* see inner.h */
+jose_kty jose_alg_kty(jose_alg alg)
+{
+	if (JOSE_ALG_BIT(alg) & JOSE_ALGS_HMAC)
+		return JOSE_KTY_OCT;
+	if (JOSE_ALG_BIT(alg) & JOSE_ALGS_RSA)
+		return JOSE_KTY_RSA;
+	return JOSE_ALG_BIT(alg) & JOSE_ALGS_OKP ? JOSE_KTY_OKP : JOSE_KTY_EC;
 }

@@ -1,7 +1,7 @@
 /*
  * b64url.c: strict base64url without padding, and padded standard base64 by the
  * same loop (see jose_b64url.h).
- * Table-driven and branch-light; never reads past in_len, never writes past
+ * Table-driven (one lookup a character); never reads past in_len, never writes past
  * out_cap. Non-canonical input (set unused bits, length 1 mod 4) is refused so
  * a signature or key has exactly one spelling.
  */
@@ -9,46 +9,56 @@
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* 0..63 for a character of the alphabet whose last two are c62 and c63, 64 for anything else. */
-static unsigned value(unsigned char c, char c62, char c63)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == (unsigned char)c62)
-		return 62;
-	if (c == (unsigned char)c63)
-		return 63;
-	return 64;
-}
+/* Each byte's value plus one in the base64url (RFC 4648 §5) and base64 (§4) alphabets; 0: not in it. */
+static const uint8_t url_values[256] = {
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  63, 0,  0,  53, 54, 55, 56,
+    57, 58, 59, 60, 61, 62, 0,  0,  0,  0,  0,  0,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
+    14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 0,  0,  0,  0,  64, 0,  27, 28, 29, 30, 31, 32, 33,
+    34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+};
+static const uint8_t std_values[256] = {
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  63, 0,  0,  0,  64, 53, 54, 55, 56,
+    57, 58, 59, 60, 61, 62, 0,  0,  0,  0,  0,  0,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
+    14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 0,  0,  0,  0,  0,  0,  27, 28, 29, 30, 31, 32, 33,
+    34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+};
 
-/* Unpadded base64 of the alphabet ending in c62, c63 (see jose_b64url_decode). */
-static int decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in, size_t in_len, char c62,
-                  char c63)
+/* Unpadded base64 of the alphabet whose values (plus one) are t (see jose_b64url_decode). */
+static int decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in, size_t in_len,
+                  const uint8_t t[256])
 {
+	const unsigned char *u = (const unsigned char *)in;
 	size_t rem = in_len % 4, full = in_len - rem, o = 0;
 	size_t need = full / 4 * 3 + (rem ? rem - 1 : 0);
 
 	if (rem == 1 || need > out_cap)
 		return -1;
 	for (size_t i = 0; i < full; i += 4) {
-		unsigned a = value(in[i], c62, c63), b = value(in[i + 1], c62, c63),
-		         c = value(in[i + 2], c62, c63), d = value(in[i + 3], c62, c63);
-		if ((a | b | c | d) & 64)
+		unsigned a = t[u[i]], b = t[u[i + 1]], c = t[u[i + 2]], d = t[u[i + 3]];
+		if (!a || !b || !c || !d)
 			return -1;
-		uint32_t v = a << 18 | b << 12 | c << 6 | d;
+		uint32_t v = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
 		out[o++] = (uint8_t)(v >> 16);
 		out[o++] = (uint8_t)(v >> 8);
 		out[o++] = (uint8_t)v;
 	}
 	if (rem) {
-		unsigned a = value(in[full], c62, c63), b = value(in[full + 1], c62, c63);
-		unsigned c = rem == 3 ? value(in[full + 2], c62, c63) : 0;
-		if ((a | b | c) & 64)
+		unsigned a = t[u[full]], b = t[u[full + 1]], c = rem == 3 ? t[u[full + 2]] : 1;
+		if (!a || !b || !c)
 			return -1;
+		a--, b--, c--;
 		uint32_t v = a << 18 | b << 12 | c << 6;
 		out[o++] = (uint8_t)(v >> 16);
 		if (rem == 3)
@@ -64,7 +74,7 @@ static int decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in,
 /* see jose_b64url.h */
 int jose_b64url_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in, size_t in_len)
 {
-	return decode(out, out_cap, out_len, in, in_len, '-', '_');
+	return decode(out, out_cap, out_len, in, in_len, url_values);
 }
 
 /* see jose_b64url.h */
@@ -77,7 +87,7 @@ int jose_b64_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *i
 	while (pad < 2 && in[in_len - 1 - pad] == '=')
 		pad++;
 	/* What the padding stands for must be missing: "xx==" and "xxx=", never "xxxx=". */
-	return decode(out, out_cap, out_len, in, in_len - pad, '+', '/');
+	return decode(out, out_cap, out_len, in, in_len - pad, std_values);
 }
 
 /* see jose_b64url.h */

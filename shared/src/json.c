@@ -239,7 +239,7 @@ static int has_duplicates(const cJSON *item)
 			if (n >= JOSE_JSON_MAX_MEMBERS)
 				return 1;
 			for (const cJSON *d = item->child; d != c; d = d->next)
-				if (strcmp(c->string, d->string) == 0)
+				if (c->string[0] == d->string[0] && strcmp(c->string, d->string) == 0)
 					return 1;
 		}
 		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && has_duplicates(c))

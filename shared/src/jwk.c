@@ -3,20 +3,24 @@
  *
  * Import is the slow, careful step (point validation, ROCA test, size rules) so
  * that verification can trust what it finds: a jose_key is either usable or
- * dead with a reason. Only raw key bytes are kept. This file allocates; the
- * verify path does not come here.
+ * dead with a reason. Raw key bytes are kept, with what the signature backend
+ * keeps per key (jose_sig.h: its load is the one step here that needs
+ * arithmetic, the EC point check) and an HMAC key's precomputed pads. This file
+ * allocates; the verify path does not come here.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include <wolfssl/wolfcrypt/settings.h>
-#include <wolfssl/wolfcrypt/ecc.h>
-#include <wolfssl/wolfcrypt/ed25519.h>
-
 #include "inner.h"
+
+/* Size of an Ed25519 public key (RFC 8032 §5.1.5). */
+#define ED25519_KEY_SIZE 32
 
 /* Outcome of importing one member: usable, dead (kept with a reason) or ignored. */
 enum { KEEP, IGNORE };
+
+/* The reason of an EC key whose point is not on its curve, whoever found it. */
+static const char EC_OFF_CURVE[] = "EC public key is not a valid point on its curve";
 
 static const char *const private_members[] = {"d", "p", "q", "dp", "dq", "qi", "oth"};
 
@@ -117,51 +121,30 @@ static jose_err import_rsa(jose_key *k, const cJSON *jwk)
 	return JOSE_OK;
 }
 
-static int curve_of(const char *crv, size_t *size, jose_alg *alg)
+/* A coordinate lies in [0, p-1] (the point check itself is the backend's). */
+static int below_prime(const uint8_t *v, const jose_curve *c)
 {
-	if (!crv)
-		return -1;
-	if (strcmp(crv, "P-256") == 0)
-		return *size = 32, *alg = JOSE_ALG_ES256, ECC_SECP256R1;
-	if (strcmp(crv, "P-384") == 0)
-		return *size = 48, *alg = JOSE_ALG_ES384, ECC_SECP384R1;
-	if (strcmp(crv, "P-521") == 0)
-		return *size = 66, *alg = JOSE_ALG_ES512, ECC_SECP521R1;
-	return -1;
-}
-
-/* The point must be on the curve and of the right order (invalid-curve attacks). */
-static int ec_point_valid(const jose_key *k)
-{
-	ecc_key key;
-	int ok;
-
-	if (wc_ecc_init(&key) != 0)
-		return 0;
-	ok = wc_ecc_import_unsigned(&key, k->a, k->b, NULL, k->curve) == 0 && wc_ecc_check_key(&key) == 0;
-	wc_ecc_free(&key);
-	return ok;
+	return memcmp(v, c->p, c->size) < 0;
 }
 
 static jose_err import_ec(jose_key *k, const cJSON *jwk, int *ignore)
 {
-	size_t size;
-	jose_alg alg;
+	const jose_curve *c = jose_curve_named(jose_json_string(jwk, "crv"));
 	int rc;
 
-	k->curve = curve_of(jose_json_string(jwk, "crv"), &size, &alg);
-	if (k->curve < 0) {
+	if (!c) {
 		*ignore = jose_json_string(jwk, "crv") ? IGNORE : KEEP; /* secp256k1, …: not ours */
 		return dead(k, "EC key needs \"crv\" P-256, P-384 or P-521");
 	}
-	if ((rc = get_bytes(jwk, "x", size, &k->a, &k->a_len)) == -2 ||
-	    (rc == 0 && get_bytes(jwk, "y", size, &k->b, &k->b_len) == -2))
+	k->crv = c->crv;
+	if ((rc = get_bytes(jwk, "x", c->size, &k->a, &k->a_len)) == -2 ||
+	    (rc == 0 && get_bytes(jwk, "y", c->size, &k->b, &k->b_len) == -2))
 		return JOSE_E_NOMEM;
-	if (!k->a || !k->b || k->a_len != size || k->b_len != size)
+	if (!k->a || !k->b || k->a_len != c->size || k->b_len != c->size)
 		return dead(k, "EC coordinates must be base64url of exactly the field size");
-	if (!ec_point_valid(k))
-		return dead(k, "EC public key is not a valid point on its curve");
-	k->algs &= JOSE_ALG_BIT(alg);
+	if (!below_prime(k->a, c) || !below_prime(k->b, c))
+		return dead(k, EC_OFF_CURVE);
+	k->algs &= JOSE_ALG_BIT(c->alg);
 	return JOSE_OK;
 }
 
@@ -194,8 +177,8 @@ static int ed25519_small_order(const uint8_t x[32])
 }
 
 /*
- * Ed25519: length and small order are checked here. wolfCrypt 5.5.4's check_key wants a
- * private key, and an undecodable point fails every verification anyway.
+ * Ed25519: length and small order are checked here. A point that does not
+ * decode fails every verification anyway, whatever the backend.
  */
 static jose_err import_okp(jose_key *k, const cJSON *jwk, int *ignore)
 {
@@ -205,13 +188,14 @@ static jose_err import_okp(jose_key *k, const cJSON *jwk, int *ignore)
 		*ignore = crv ? IGNORE : KEEP; /* X25519, Ed448: not ours to use */
 		return dead(k, "OKP key needs \"crv\" Ed25519");
 	}
-	if (get_bytes(jwk, "x", ED25519_PUB_KEY_SIZE, &k->a, &k->a_len) == -2)
+	k->crv = JOSE_CRV_ED25519;
+	if (get_bytes(jwk, "x", ED25519_KEY_SIZE, &k->a, &k->a_len) == -2)
 		return JOSE_E_NOMEM;
-	if (!k->a || k->a_len != ED25519_PUB_KEY_SIZE)
+	if (!k->a || k->a_len != ED25519_KEY_SIZE)
 		return dead(k, "Ed25519 \"x\" must be base64url of 32 bytes");
 	if (ed25519_small_order(k->a))
 		return dead(k, "Ed25519 public key of small order");
-	k->algs &= JOSE_ALG_BIT(JOSE_ALG_EDDSA);
+	k->algs &= JOSE_ALGS_OKP;
 	return JOSE_OK;
 }
 
@@ -224,7 +208,7 @@ static jose_err import_oct(jose_key *k, const cJSON *jwk)
 	if (k->a_len < 32)
 		return dead(k, "HMAC key shorter than 32 bytes (RFC 7518 section 3.2)");
 	k->algs &= JOSE_ALGS_HMAC;
-	return JOSE_OK;
+	return jose_hmac_prepare(k);
 }
 
 /* "use" and "key_ops" (RFC 7517 §4.2, §4.3): IGNORE unless they allow verifying. */
@@ -291,14 +275,54 @@ static int kty_of(const char *kty)
 
 static void key_free(jose_key *k)
 {
+	if (k->ops && k->ops->unload)
+		k->ops->unload(k->ops->ctx, k->handle);
+	jose_hmac_free(k->hmac);
 	free(k->kid);
 	free(k->a);
 	free(k->b);
 	memset(k, 0, sizeof *k);
 }
 
+/*
+ * Hand a usable RSA, EC or OKP key to the backend. Its refusal of an EC point
+ * makes the key dead (the one arithmetic check of import); a backend that
+ * cannot use a key fails the whole import with JOSE_E_NOT_SUPPORTED.
+ */
+static jose_err load(jose_key *k, const jose_sig_ops *ops)
+{
+	jose_pubkey pub = {k->kty, k->crv, k->a, k->a_len, k->b, k->b_len};
+	uintptr_t handle = 0;
+	jose_err err;
+
+	if (k->kty == JOSE_KTY_OCT || k->dead)
+		return JOSE_OK;
+	err = ops->load(ops->ctx, &pub, &handle);
+	if (err == JOSE_E_JWK_INVALID && k->kty == JOSE_KTY_EC)
+		return dead(k, EC_OFF_CURVE);
+	if (err != JOSE_OK)
+		return err == JOSE_E_JWK_INVALID ? JOSE_E_INTERNAL : err;
+	k->ops = ops;
+	k->handle = handle;
+	return JOSE_OK;
+}
+
+static jose_err import_kty(jose_key *k, const cJSON *jwk, int *ignore)
+{
+	switch (k->kty) {
+	case JOSE_KTY_RSA:
+		return import_rsa(k, jwk);
+	case JOSE_KTY_EC:
+		return import_ec(k, jwk, ignore);
+	case JOSE_KTY_OKP:
+		return import_okp(k, jwk, ignore);
+	default:
+		return import_oct(k, jwk);
+	}
+}
+
 /* Import one JWK object into k. *ignore is set for members a verifier skips. */
-static jose_err import_key(jose_key *k, const cJSON *jwk, int *ignore)
+static jose_err import_key(jose_key *k, const cJSON *jwk, const jose_sig_ops *ops, int *ignore)
 {
 	jose_err err;
 
@@ -315,16 +339,9 @@ static jose_err import_key(jose_key *k, const cJSON *jwk, int *ignore)
 		return err;
 	if ((*ignore = purpose(k, jwk)) == IGNORE || k->dead)
 		return JOSE_OK;
-	switch (k->kty) {
-	case JOSE_KTY_RSA:
-		return import_rsa(k, jwk);
-	case JOSE_KTY_EC:
-		return import_ec(k, jwk, ignore);
-	case JOSE_KTY_OKP:
-		return import_okp(k, jwk, ignore);
-	default:
-		return import_oct(k, jwk);
-	}
+	if ((err = import_kty(k, jwk, ignore)) != JOSE_OK || *ignore == IGNORE)
+		return err;
+	return load(k, ops);
 }
 
 /* see jose_jwk.h */
@@ -338,19 +355,29 @@ void jose_jwks_free(jose_jwks *set)
 	free(set);
 }
 
+/* Why the backend could not take a key (JOSE_E_NOT_SUPPORTED from its load). */
+static jose_err unsupported(jose_fail *why, jose_err err)
+{
+	return err == JOSE_E_NOT_SUPPORTED
+	           ? jose_fail_set(why, err, "the signature backend cannot use this key", NULL)
+	           : err;
+}
+
 /* Import every member of array keys into set; ignored members are dropped. */
-static jose_err import_all(jose_jwks *set, const cJSON *keys, jose_fail *why)
+static jose_err import_all(jose_jwks *set, const cJSON *keys, const jose_sig_ops *ops, jose_fail *why)
 {
 	const cJSON *jwk;
+	size_t index = 0;
 	int ignore;
 
 	cJSON_ArrayForEach(jwk, keys)
 	{
 		jose_key *k = &set->keys[set->n];
-		jose_err err = import_key(k, jwk, &ignore);
+		jose_err err = import_key(k, jwk, ops, &ignore);
+		k->index = index++;
 		if (err != JOSE_OK) {
 			key_free(k);
-			return err;
+			return unsupported(why, err);
 		}
 		if (!cJSON_IsObject(jwk))
 			return jose_fail_set(why, JOSE_E_JWKS_INVALID, "\"keys\" members must be objects",
@@ -364,7 +391,7 @@ static jose_err import_all(jose_jwks *set, const cJSON *keys, jose_fail *why)
 }
 
 /* Build a set from the parsed document root: {"keys":[…]} or one JWK. */
-static jose_err import_root(jose_jwks *set, const cJSON *root, jose_fail *why)
+static jose_err import_root(jose_jwks *set, const cJSON *root, const jose_sig_ops *ops, jose_fail *why)
 {
 	const cJSON *keys = jose_json_member(root, "keys");
 	int single = !keys && jose_json_member(root, "kty"), ignore;
@@ -379,9 +406,11 @@ static jose_err import_root(jose_jwks *set, const cJSON *root, jose_fail *why)
 	if (!set->keys)
 		return JOSE_E_NOMEM;
 	if (!single)
-		return import_all(set, keys, why);
-	if ((err = import_key(&set->keys[0], root, &ignore)) != JOSE_OK)
-		return err;
+		return import_all(set, keys, ops, why);
+	if ((err = import_key(&set->keys[0], root, ops, &ignore)) != JOSE_OK) {
+		key_free(&set->keys[0]);
+		return unsupported(why, err);
+	}
 	set->n = 1;
 	if (set->keys[0].dead || ignore == IGNORE)
 		return jose_fail_set(why, JOSE_E_JWK_INVALID,
@@ -394,11 +423,18 @@ static jose_err import_root(jose_jwks *set, const cJSON *root, jose_fail *why)
 /* see jose_jwk.h */
 jose_err jose_jwks_import(const char *json, size_t len, jose_jwks **out, jose_fail *why)
 {
+	return jose_jwks_import_ops(json, len, &jose_sig_wolfcrypt, out, why);
+}
+
+/* see jose_jwk.h */
+jose_err jose_jwks_import_ops(const char *json, size_t len, const jose_sig_ops *ops, jose_jwks **out,
+                              jose_fail *why)
+{
 	jose_jwks *set = NULL;
 	cJSON *root = NULL;
 	jose_err err;
 
-	if (!out || (!json && len))
+	if (!out || (!json && len) || !ops || !ops->load || !ops->rsa_public || !ops->verify)
 		return JOSE_E_ARG;
 	*out = NULL;
 	if (len > JOSE_JWKS_MAX_LEN)
@@ -411,7 +447,7 @@ jose_err jose_jwks_import(const char *json, size_t len, jose_jwks **out, jose_fa
 	err = JOSE_E_NOMEM;
 	if (!(set = calloc(1, sizeof *set)))
 		goto out;
-	err = import_root(set, root, why);
+	err = import_root(set, root, ops, why);
 	if (err == JOSE_OK) {
 		*out = set;
 		set = NULL;

@@ -4,7 +4,8 @@
  * Before the signature is checked, only the protected header is interpreted;
  * the payload is just base64url-decoded and handed back. Header and signature
  * are decoded into stack buffers; the only allocations are cJSON's tree of the
- * header and the payload buffer the caller receives.
+ * header and the payload buffer the caller receives (with a jose_jws_cache,
+ * neither once the cache holds the header: its buffers are reused).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,16 +41,18 @@ static jose_err split(const char *t, size_t len, parts *o, jose_fail *why)
 	return JOSE_OK;
 }
 
-/* Decode and strictly parse the protected header; it must be a JSON object. */
-static jose_err parse_header(const parts *t, cJSON **hdr, jose_fail *why)
+/* Decoded header text: JOSE_B64URL_DECODED_MAX(JOSE_HEADER_MAX_LEN) bytes. */
+#define HEADER_TEXT_MAX JOSE_B64URL_DECODED_MAX(JOSE_HEADER_MAX_LEN)
+
+/* Decode (into buf, HEADER_TEXT_MAX bytes) and strictly parse the protected header; it must be a JSON object.
+ */
+static jose_err parse_header(const parts *t, uint8_t *buf, size_t *n, cJSON **hdr, jose_fail *why)
 {
-	char buf[JOSE_B64URL_DECODED_MAX(JOSE_HEADER_MAX_LEN)];
-	size_t n;
 	jose_err err;
 
-	if (jose_b64url_decode((uint8_t *)buf, sizeof buf, &n, t->h, t->hlen))
+	if (jose_b64url_decode(buf, HEADER_TEXT_MAX, n, t->h, t->hlen))
 		return jose_fail_set(why, JOSE_E_JWS_INVALID, "JWS Protected Header is not base64url", NULL);
-	err = jose_json_parse(buf, n, JOSE_JSON_MAX_DEPTH, JOSE_E_JWS_INVALID, hdr);
+	err = jose_json_parse((const char *)buf, *n, JOSE_JSON_MAX_DEPTH, JOSE_E_JWS_INVALID, hdr);
 	if (err == JOSE_OK && !cJSON_IsObject(*hdr)) {
 		cJSON_Delete(*hdr);
 		*hdr = NULL;
@@ -120,15 +123,6 @@ static jose_err check_header(const cJSON *hdr, uint32_t allowed, jose_alg *alg, 
 	return check_crit(hdr, why);
 }
 
-static jose_kty kty_for(jose_alg alg)
-{
-	if (JOSE_ALG_BIT(alg) & JOSE_ALGS_HMAC)
-		return JOSE_KTY_OCT;
-	if (JOSE_ALG_BIT(alg) & JOSE_ALGS_RSA)
-		return JOSE_KTY_RSA;
-	return alg == JOSE_ALG_EDDSA ? JOSE_KTY_OKP : JOSE_KTY_EC;
-}
-
 /*
  * The one key that may verify: kid equal (when the token names one), kty of
  * the algorithm's family, usable for alg. A dead or too-short key that would
@@ -142,7 +136,7 @@ static jose_err select_key(const jose_jwks *set, const char *kid, jose_alg alg, 
 
 	for (size_t i = 0; i < set->n; i++) {
 		const jose_key *k = &set->keys[i];
-		if ((kid && (!k->kid || strcmp(k->kid, kid) != 0)) || k->kty != kty_for(alg))
+		if ((kid && (!k->kid || strcmp(k->kid, kid) != 0)) || k->kty != jose_alg_kty(alg))
 			continue;
 		if (k->dead || (k->kty == JOSE_KTY_OCT && k->a_len < jose_alg_hash_len(alg) &&
 		                (k->algs & JOSE_ALG_BIT(alg)))) {
@@ -165,19 +159,21 @@ static jose_err select_key(const jose_jwks *set, const char *kid, jose_alg alg, 
 	return jose_fail_set(why, JOSE_E_NO_MATCHING_KEY, NULL, NULL);
 }
 
-/* Decode the payload into a new NUL-terminated buffer. */
-static jose_err decode_payload(const parts *t, uint8_t **out, size_t *len, jose_fail *why)
+/* Decode the payload into *out (NUL-terminated), grown as needed (*cap bytes; 0: a new buffer). */
+static jose_err decode_payload(const parts *t, uint8_t **out, size_t *cap, size_t *len, jose_fail *why)
 {
-	size_t cap = JOSE_B64URL_DECODED_MAX(t->plen) + 1;
+	size_t need = JOSE_B64URL_DECODED_MAX(t->plen) + 1;
 
-	if (!(*out = malloc(cap)))
-		return JOSE_E_NOMEM;
-	if (jose_b64url_decode(*out, cap, len, t->p, t->plen) == 0) {
+	if (need > *cap) {
+		uint8_t *p = realloc(*out, need);
+		if (!p)
+			return JOSE_E_NOMEM;
+		*out = p, *cap = need;
+	}
+	if (jose_b64url_decode(*out, *cap, len, t->p, t->plen) == 0) {
 		(*out)[*len] = 0;
 		return JOSE_OK;
 	}
-	free(*out);
-	*out = NULL;
 	return jose_fail_set(why, JOSE_E_JWS_INVALID, "JWS Payload is not base64url", NULL);
 }
 
@@ -197,14 +193,29 @@ static jose_err check_signature(const jose_key *k, jose_alg alg, const parts *t,
 	return err == JOSE_E_SIG_FAILED ? jose_fail_set(why, err, NULL, NULL) : err;
 }
 
+/* Everything the header segment decides: its parse, alg, crit, b64, and the key. */
+static jose_err check_head(const jose_jwks *keys, uint32_t allowed, const parts *t, uint8_t *text,
+                           size_t *text_len, cJSON **hdr, jose_alg *alg, const jose_key **key, jose_fail *why)
+{
+	jose_err err;
+
+	if ((err = parse_header(t, text, text_len, hdr, why)) != JOSE_OK ||
+	    (err = check_header(*hdr, allowed, alg, why)) != JOSE_OK ||
+	    (err = select_key(keys, jose_json_string(*hdr, "kid"), *alg, key, why)) != JOSE_OK) {
+		cJSON_Delete(*hdr);
+		*hdr = NULL;
+	}
+	return err;
+}
+
 /* see jose_jws.h */
 jose_err jose_jws_verify(const jose_jwks *keys, uint32_t allowed, const char *token, size_t len,
                          jose_jws *out, jose_fail *why)
 {
+	uint8_t text[HEADER_TEXT_MAX], *payload = NULL;
 	const jose_key *key = NULL;
 	cJSON *hdr = NULL;
-	uint8_t *payload = NULL;
-	size_t plen = 0;
+	size_t plen = 0, cap = 0, tlen;
 	jose_alg alg = JOSE_ALG_HS256;
 	parts t;
 	jose_err err;
@@ -215,16 +226,11 @@ jose_err jose_jws_verify(const jose_jwks *keys, uint32_t allowed, const char *to
 		return JOSE_E_ARG;
 	allowed = allowed ? allowed & JOSE_ALGS_ALL : JOSE_ALGS_ALL;
 	if ((err = split(token ? token : "", len, &t, why)) != JOSE_OK ||
-	    (err = parse_header(&t, &hdr, why)) != JOSE_OK ||
-	    (err = check_header(hdr, allowed, &alg, why)) != JOSE_OK ||
-	    (err = select_key(keys, jose_json_string(hdr, "kid"), alg, &key, why)) != JOSE_OK ||
-	    (err = decode_payload(&t, &payload, &plen, why)) != JOSE_OK ||
+	    (err = check_head(keys, allowed, &t, text, &tlen, &hdr, &alg, &key, why)) != JOSE_OK ||
+	    (err = decode_payload(&t, &payload, &cap, &plen, why)) != JOSE_OK ||
 	    (err = check_signature(key, alg, &t, why)) != JOSE_OK)
 		goto out;
-	out->header = hdr;
-	out->payload = payload;
-	out->payload_len = plen;
-	out->alg = alg;
+	*out = (jose_jws){hdr, payload, plen, alg, key->index, 0};
 	hdr = NULL;
 	payload = NULL;
 out:
@@ -233,21 +239,84 @@ out:
 	return err;
 }
 
+/* Fill the cache's header for t, unless it already holds exactly this segment. */
+static jose_err cache_head(const jose_jwks *keys, uint32_t allowed, const parts *t, jose_jws_cache *c,
+                           jose_fail *why)
+{
+	const jose_key *key = NULL;
+	jose_err err;
+
+	if (c->keys == keys && c->allowed == allowed && c->segment_len == t->hlen && c->header &&
+	    memcmp(c->segment, t->h, t->hlen) == 0)
+		return JOSE_OK;
+	cJSON_Delete(c->header);
+	c->header = NULL;
+	c->segment_len = 0;
+	err = check_head(keys, allowed, t, c->text, &c->text_len, &c->header, &c->alg, &key, why);
+	if (err != JOSE_OK)
+		return err;
+	memcpy(c->segment, t->h, t->hlen);
+	c->segment_len = t->hlen;
+	c->key = key;
+	c->keys = keys;
+	c->allowed = allowed;
+	c->fills++;
+	return JOSE_OK;
+}
+
+/* see jose_jws.h */
+jose_err jose_jws_verify_cached(const jose_jwks *keys, uint32_t allowed, const char *token, size_t len,
+                                jose_jws_cache *cache, jose_jws *out, jose_fail *why)
+{
+	size_t plen = 0;
+	parts t;
+	jose_err err;
+
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!keys || !out || !cache || (!token && len))
+		return JOSE_E_ARG;
+	allowed = allowed ? allowed & JOSE_ALGS_ALL : JOSE_ALGS_ALL;
+	if ((err = split(token ? token : "", len, &t, why)) != JOSE_OK ||
+	    (err = cache_head(keys, allowed, &t, cache, why)) != JOSE_OK ||
+	    (err = decode_payload(&t, &cache->payload, &cache->payload_cap, &plen, why)) != JOSE_OK ||
+	    (err = check_signature(cache->key, cache->alg, &t, why)) != JOSE_OK)
+		return err;
+	const jose_key *key = cache->key;
+	*out = (jose_jws){cache->header, cache->payload, plen, cache->alg, key->index, 1};
+	return JOSE_OK;
+}
+
+/* see jose_jws.h */
+void jose_jws_cache_clear(jose_jws_cache *cache)
+{
+	if (!cache)
+		return;
+	uint32_t fills = cache->fills;
+
+	cJSON_Delete(cache->header);
+	free(cache->payload);
+	memset(cache, 0, sizeof *cache);
+	cache->fills = fills + 1; /* whoever kept the old text must read it again */
+}
+
 /* see jose_jws.h */
 void jose_jws_clear(jose_jws *jws)
 {
 	if (!jws)
 		return;
-	cJSON_Delete(jws->header);
-	free(jws->payload);
+	if (!jws->borrowed) {
+		cJSON_Delete(jws->header);
+		free(jws->payload);
+	}
 	memset(jws, 0, sizeof *jws);
 }
 
 /* see jose_jws.h */
 jose_err jose_jws_decode(const char *token, size_t len, cJSON **header, cJSON **payload, jose_fail *why)
 {
-	uint8_t *p = NULL;
-	size_t plen;
+	uint8_t text[HEADER_TEXT_MAX], *p = NULL;
+	size_t plen, cap = 0, tlen;
 	parts t;
 	jose_err err;
 
@@ -255,8 +324,8 @@ jose_err jose_jws_decode(const char *token, size_t len, cJSON **header, cJSON **
 		return JOSE_E_ARG;
 	*header = *payload = NULL;
 	if ((err = split(token ? token : "", len, &t, why)) != JOSE_OK ||
-	    (err = parse_header(&t, header, why)) != JOSE_OK ||
-	    (err = decode_payload(&t, &p, &plen, why)) != JOSE_OK)
+	    (err = parse_header(&t, text, &tlen, header, why)) != JOSE_OK ||
+	    (err = decode_payload(&t, &p, &cap, &plen, why)) != JOSE_OK)
 		goto out;
 	/* A payload that is not a JSON object is simply not returned. */
 	if (jose_json_parse((char *)p, plen, JOSE_JSON_MAX_DEPTH, JOSE_E_JWT_INVALID, payload) == JOSE_OK &&

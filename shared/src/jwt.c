@@ -3,8 +3,10 @@
  *
  * The order and wording follow jose's jwtVerify (v5) so a caller switching from
  * jose sees the same error code, claim name and message for the same token:
- * typ, required claims, iss, sub, aud, NumericDate types, nbf, exp, max age.
+ * typ, presence (implied claims, then required ones last first), iss, sub,
+ * aud, iat's type, nbf, exp, max age.
  */
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -54,68 +56,121 @@ static jose_err claim_fail(jose_fail *why, const char *reason, const char *claim
 	return jose_fail_set(why, JOSE_E_CLAIM, reason, claim);
 }
 
-/* Presence: explicit required claims, plus those the options imply. */
-static jose_err check_required(const cJSON *p, const jose_jwt_opts *o, jose_fail *why)
+/* The registered claims the rules read, found in one pass over the claims. */
+enum { ISS, SUB, AUD, IAT, NBF, EXP, REGISTERED };
+static const char *const registered_names[REGISTERED] = {"iss", "sub", "aud", "iat", "nbf", "exp"};
+
+static void index_claims(const cJSON *p, const cJSON *at[REGISTERED])
+{
+	memset(at, 0, REGISTERED * sizeof at[0]);
+	for (const cJSON *c = p->child; c; c = c->next)
+		for (int i = 0; i < REGISTERED; i++)
+			if (c->string[0] == registered_names[i][0] &&
+			    strcmp(c->string, registered_names[i]) == 0) {
+				at[i] = c; /* names are unique: jose_json_parse refuses duplicates */
+				break;
+			}
+}
+
+/*
+ * Presence: the claims the options imply, then the required ones from the last
+ * listed to the first (jose builds [...required, implied] and checks it reversed).
+ */
+static jose_err check_required(const cJSON *p, const cJSON *const at[REGISTERED], const jose_jwt_opts *o,
+                               jose_fail *why)
 {
 	static const struct {
-		const char *name, *reason;
+		int claim;
+		const char *reason;
 	} implied[] = {
-	    {"iss", "missing required \"iss\" claim"},
-	    {"sub", "missing required \"sub\" claim"},
-	    {"aud", "missing required \"aud\" claim"},
-	    {"iat", "missing required \"iat\" claim"},
+	    {ISS, "missing required \"iss\" claim"},
+	    {SUB, "missing required \"sub\" claim"},
+	    {AUD, "missing required \"aud\" claim"},
+	    {IAT, "missing required \"iat\" claim"},
 	};
 	int need[4] = {o->n_issuers > 0, o->subject != NULL, o->n_audiences > 0, o->has_max_age};
 
-	for (size_t i = 0; i < o->n_required; i++)
+	for (int i = 0; i < 4; i++)
+		if (need[i] && !at[implied[i].claim])
+			return claim_fail(why, implied[i].reason, registered_names[implied[i].claim]);
+	for (size_t i = o->n_required; i-- > 0;)
 		if (o->required[i] && !jose_json_member(p, o->required[i]))
 			return claim_fail(why, "missing required claim", o->required[i]);
-	for (int i = 0; i < 4; i++)
-		if (need[i] && !jose_json_member(p, implied[i].name))
-			return claim_fail(why, implied[i].reason, implied[i].name);
 	return JOSE_OK;
 }
 
-static jose_err check_identity(const cJSON *p, const jose_jwt_opts *o, jose_fail *why)
+static jose_err check_identity(const cJSON *const at[REGISTERED], const jose_jwt_opts *o, jose_fail *why)
 {
-	const char *iss = jose_json_string(p, "iss"), *sub = jose_json_string(p, "sub");
+	const char *iss = cJSON_IsString(at[ISS]) ? at[ISS]->valuestring : NULL;
+	const char *sub = cJSON_IsString(at[SUB]) ? at[SUB]->valuestring : NULL;
 
 	if (o->n_issuers && (!iss || !in_list(iss, o->issuers, o->n_issuers)))
 		return claim_fail(why, "unexpected \"iss\" claim value", "iss");
 	if (o->subject && (!sub || strcmp(sub, o->subject) != 0))
 		return claim_fail(why, "unexpected \"sub\" claim value", "sub");
-	if (o->n_audiences && !jose_jwt_aud_any(jose_json_member(p, "aud"), wanted_aud, (void *)o))
+	if (o->n_audiences && !jose_jwt_aud_any(at[AUD], wanted_aud, (void *)o))
 		return claim_fail(why, "unexpected \"aud\" claim value", "aud");
 	return JOSE_OK;
 }
 
-static jose_err check_times(const cJSON *p, const jose_jwt_opts *o, jose_fail *why)
+/* A NumericDate claim: 1 present (in *v), 0 absent, -1 not a NumericDate (a claim failure in *err). */
+static int read_date(const cJSON *const at[REGISTERED], int claim, double *v, jose_fail *why, jose_err *err)
 {
-	double iat = 0, nbf = 0, exp = 0, now = (double)o->now, tol = (double)o->leeway;
-	int has_iat = jose_json_numericdate(p, "iat", &iat);
-	int has_nbf = jose_json_numericdate(p, "nbf", &nbf);
-	int has_exp = jose_json_numericdate(p, "exp", &exp);
+	static const char *const reasons[REGISTERED] = {
+	    [IAT] = "\"iat\" claim must be a number",
+	    [NBF] = "\"nbf\" claim must be a number",
+	    [EXP] = "\"exp\" claim must be a number",
+	};
+	const cJSON *c = at[claim];
 
-	if (has_iat < 0)
-		return claim_fail(why, "\"iat\" claim must be a number", "iat");
-	if (has_nbf < 0)
-		return claim_fail(why, "\"nbf\" claim must be a number", "nbf");
-	if (has_exp < 0)
-		return claim_fail(why, "\"exp\" claim must be a number", "exp");
-	if (has_nbf && nbf > now + tol)
-		return claim_fail(why, "\"nbf\" claim timestamp check failed", "nbf");
-	if (has_exp && exp <= now - tol)
-		return jose_fail_set(why, JOSE_E_JWT_EXPIRED, "\"exp\" claim timestamp check failed", "exp");
-	if (o->has_max_age && o->max_age >= 0) {
-		double age = now - iat;
-		if (age - tol > (double)o->max_age)
-			return jose_fail_set(why, JOSE_E_JWT_EXPIRED,
-			                     "\"iat\" claim timestamp check failed (too far in the past)",
-			                     "iat");
-		if (age < 0 - tol)
-			return claim_fail(
-			    why, "\"iat\" claim timestamp check failed (it should be in the past)", "iat");
+	if (!c)
+		return 0;
+	if (!cJSON_IsNumber(c) || !isfinite(c->valuedouble) || fabs(c->valuedouble) > JOSE_NUMERICDATE_MAX) {
+		*err = claim_fail(why, reasons[claim], registered_names[claim]);
+		return -1;
 	}
+	*v = c->valuedouble;
+	return 1;
+}
+
+static jose_err check_max_age(double iat, double now, double tol, const jose_jwt_opts *o, jose_fail *why)
+{
+	double age = now - iat;
+
+	if (age - tol > (double)o->max_age + o->max_age_frac)
+		return jose_fail_set(why, JOSE_E_JWT_EXPIRED,
+		                     "\"iat\" claim timestamp check failed (too far in the past)", "iat");
+	if (age < 0 - tol)
+		return claim_fail(why, "\"iat\" claim timestamp check failed (it should be in the past)",
+		                  "iat");
+	return JOSE_OK;
+}
+
+/* iat's type, nbf, exp, then the maximum age: jose's order. */
+static jose_err check_times(const cJSON *const at[REGISTERED], const jose_jwt_opts *o, jose_fail *why)
+{
+	double iat = 0, nbf = 0, exp = 0, now = (double)o->now, tol = (double)o->leeway + o->leeway_frac;
+	jose_err err = JOSE_OK;
+
+	if (read_date(at, IAT, &iat, why, &err) < 0)
+		return err;
+	switch (read_date(at, NBF, &nbf, why, &err)) {
+	case -1:
+		return err;
+	case 1:
+		if (nbf > now + tol)
+			return claim_fail(why, "\"nbf\" claim timestamp check failed", "nbf");
+	}
+	switch (read_date(at, EXP, &exp, why, &err)) {
+	case -1:
+		return err;
+	case 1:
+		if (exp <= now - tol)
+			return jose_fail_set(why, JOSE_E_JWT_EXPIRED, "\"exp\" claim timestamp check failed",
+			                     "exp");
+	}
+	if (o->has_max_age && o->max_age >= 0)
+		return check_max_age(iat, now, tol, o, why);
 	return JOSE_OK;
 }
 
@@ -124,18 +179,20 @@ jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload, const 
                                jose_fail *why)
 {
 	const char *typ = jose_json_string(header, "typ");
+	const cJSON *at[REGISTERED];
 	jose_err err;
 
-	if (!o || !cJSON_IsObject(header) || o->leeway < 0)
+	if (!o || !cJSON_IsObject(header) || !isfinite(o->leeway_frac) || !isfinite(o->max_age_frac))
 		return JOSE_E_ARG;
 	if (!cJSON_IsObject(payload))
 		return jose_fail_set(why, JOSE_E_JWT_INVALID, NULL, NULL);
 	if (o->typ && (!typ || strcasecmp(typ_body(typ), typ_body(o->typ)) != 0))
 		return claim_fail(why, "unexpected \"typ\" JWT header value", "typ");
-	if ((err = check_required(payload, o, why)) != JOSE_OK ||
-	    (err = check_identity(payload, o, why)) != JOSE_OK)
+	index_claims(payload, at);
+	if ((err = check_required(payload, at, o, why)) != JOSE_OK ||
+	    (err = check_identity(at, o, why)) != JOSE_OK)
 		return err;
-	return check_times(payload, o, why);
+	return check_times(at, o, why);
 }
 
 /* see jose_jwt.h */
@@ -163,6 +220,7 @@ jose_err jose_jwt_verify(const jose_jwks *keys, const jose_jwt_opts *opts, const
 		out->header = jws.header;
 		out->payload = payload;
 		out->alg = jws.alg;
+		out->key_index = jws.key_index;
 		jws.header = NULL;
 		payload = NULL;
 	}

@@ -20,14 +20,15 @@
 #      own column: a cache hit is a hash of the token and a map lookup, not a
 #      verification, so it is never compared with the others.
 #   4. A table of ops/s and ratios, with nproc and the CPU.
-#   5. WASM section (wasm.mjs, one Node process, same tokens): the WASM package
-#      verifier-wasm/ (@identity-backend/verifier, createVerifier once per alg, sync
-#      verify) against jose and fast-jwt (cache off), the three interleaved round by
-#      round; its cold start (median of 7 fresh `node -e` children: import +
-#      createVerifier + first ES256 verify); dist/verifier.wasm raw and gzip -9 size;
-#      and the issue's targets, each marked met or MISSED (reported, never asserted).
-#      Rounds here last BENCH_WASM_ROUND_MS (800) ms so that the section stays under
-#      ~90 s for the default algorithms.
+#   5. Package section (wasm.mjs, one Node process, same tokens; alone: `make
+#      bench-wasm`): @identity-backend/verifier in both crypto modes (auto: the small
+#      module with node:crypto's arithmetic; wasm: the full module's wolfCrypt),
+#      createVerifier once per alg, sync verify, against jose and fast-jwt (cache off),
+#      all interleaved round by round; cold start per mode (median of 7 fresh `node -e`
+#      children: import + createVerifier + first ES256 verify); both modules' sizes
+#      raw and gzip -9; and the targets, each marked met or MISSED with its margin
+#      (reported, never asserted). Rounds here last BENCH_WASM_ROUND_MS (600) ms so
+#      that the section stays around 70 s for the default algorithms.
 #
 # Method: one thread, one token in flight at a time; each figure is the median of
 # BENCH_ROUNDS (5) rounds of BENCH_ROUND_MS (1000) ms after one uncounted warm-up
@@ -52,7 +53,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 BIN="$BUILD/bench/bench_verify"
-WASM_FILE=verifier-wasm/dist/verifier.wasm
+WASM_FILE=verifier-wasm/dist/verifier-small.wasm
 BENCH_WASM=${BENCH_WASM:-1}
 
 CORE_ALGS="HS256 RS256 PS256 ES256 ES384 EdDSA"

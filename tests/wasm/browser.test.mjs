@@ -17,7 +17,7 @@ const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const CSP_NO_WASM = "default-src 'self'; script-src 'self'";
 const suite = reporter('wasm/browser');
 const { report } = suite;
-watchdog(suite, 58);
+watchdog(suite, 150);
 const t0 = Date.now();
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -54,8 +54,10 @@ try {
 	if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (apt-get install chromium)`);
 	const { chromium } = createRequire(path.join(repo, 'tests', 'package.json'))('playwright-core');
 	const { tmp, pkgDir } = packAndInstall('browser');
-	const { fixtures, names } = await fixturesAndExpectedNames(pkgDir);
-	fs.writeFileSync(path.join(tmp, 'fixtures.json'), JSON.stringify(fixtures));
+	// Browsers have no host crypto: 'auto' is the full module's wolfCrypt as 'wasm' is.
+	const opts = { modes: ['auto', 'wasm'], expectCrypto: { auto: 'wasm', wasm: 'wasm' } };
+	const { fixtures, names } = await fixturesAndExpectedNames(pkgDir, opts);
+	fs.writeFileSync(path.join(tmp, 'fixtures.json'), JSON.stringify({ ...fixtures, opts }));
 	fs.copyFileSync(suitePath, path.join(tmp, 'suite.mjs'));
 	fs.copyFileSync(new URL('./runtimes/browser-main.js', import.meta.url), path.join(tmp, 'main.js'));
 	fs.copyFileSync(new URL('./runtimes/browser-nowasm.js', import.meta.url), path.join(tmp, 'nowasm.js'));

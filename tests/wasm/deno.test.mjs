@@ -1,7 +1,9 @@
 // The WASM package in Deno, as users get it: `npm pack`, installed into a temp
 // folder, then runtimes/deno-runner.mjs runs the shared suite there under
 // `deno run --allow-read=<tmp>` (no other permission) with jose-minted fixtures
-// handed over as JSON. Results come back as JSON lines and are relayed here.
+// handed over as JSON, in both crypto modes: 'auto' (the package name resolves to
+// node.js through the "deno" condition: the small module, Deno's node:crypto) and
+// 'wasm' (the full module). Results come back as JSON lines and are relayed here.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,13 +12,14 @@ import { atExit, bin, fixturesAndExpectedNames, packAndInstall, relay, suitePath
 
 const suite = reporter('wasm/deno');
 const { report } = suite;
-watchdog(suite, 55);
+watchdog(suite, 150);
 const t0 = Date.now();
 
 try {
 	const { tmp, pkgDir } = packAndInstall('deno');
-	const { fixtures, names } = await fixturesAndExpectedNames(pkgDir);
-	fs.writeFileSync(path.join(tmp, 'fixtures.json'), JSON.stringify(fixtures));
+	const opts = { modes: ['auto', 'wasm'], expectCrypto: { auto: 'host', wasm: 'wasm' } };
+	const { fixtures, names } = await fixturesAndExpectedNames(pkgDir, opts);
+	fs.writeFileSync(path.join(tmp, 'fixtures.json'), JSON.stringify({ ...fixtures, opts }));
 	fs.copyFileSync(suitePath, path.join(tmp, 'suite.mjs'));
 	fs.copyFileSync(new URL('./runtimes/deno-runner.mjs', import.meta.url), path.join(tmp, 'runner.mjs'));
 

@@ -89,6 +89,19 @@ try {
 	const t0 = Date.now();
 	const slow = await code((await api.createRemoteVerifier({ jwksUri: `${issuer}/jwks`, timeoutDuration: 200 })).verify(t1));
 	report(slow === 'ERR_JWKS_TIMEOUT' && Date.now() - t0 < 1200, 'a slow JWKS endpoint times out', `${slow} after ${Date.now() - t0} ms`);
+	// Nothing listens on a port just freed: the fetch is refused at once, which is not a time-out.
+	const closed = http.createServer();
+	await new Promise((r) => closed.listen(0, '127.0.0.1', r));
+	const deadUri = `http://127.0.0.1:${closed.address().port}/jwks`;
+	await new Promise((r) => closed.close(r));
+	let refused;
+	try {
+		await (await api.createRemoteVerifier({ jwksUri: deadUri, timeoutDuration: 5000 })).verify(t1);
+	} catch (e) {
+		refused = e;
+	}
+	report(refused instanceof api.JwtError && refused.code === 'ERR_JWKS_UNREACHABLE' && /unreachable/.test(refused.message) && refused.cause,
+		'an unreachable JWKS URL is ERR_JWKS_UNREACHABLE (not a time-out), with the network error as its cause', `${refused?.code}: ${refused?.message}`);
 	mode = 'ok';
 	const after = await api.createRemoteVerifier({ jwksUri: `${issuer}/jwks` });
 	report((await code(after.verify(t1))) === 'valid', 'a failed fetch does not poison later verifiers');
@@ -99,6 +112,13 @@ try {
 		threw = e instanceof TypeError;
 	}
 	report(threw, 'createRemoteVerifier without jwksUri or issuer is a TypeError');
+	let typo;
+	try {
+		await api.createRemoteVerifier({ jwksUri: `${issuer}/jwks`, cacheMaxAg: 5 });
+	} catch (e) {
+		typo = e;
+	}
+	report(typo instanceof TypeError && /cacheMaxAg\b/.test(typo.message) && /cacheMaxAge/.test(typo.message), 'a misspelt remote option throws naming it', typo?.message);
 } finally {
 	server.closeAllConnections?.();
 	server.close();

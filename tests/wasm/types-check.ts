@@ -4,9 +4,14 @@
 // must reject: if the declarations get looser, tsc reports the directive as
 // unused (TS2578) and the test fails.
 import {
+	calculateJwkThumbprint,
 	createRemoteVerifier,
 	createVerifier,
+	createVerifierSync,
 	decode,
+	decodeProtectedHeader,
+	importSPKI,
+	importX509,
 	init,
 	JwtError,
 	wasmMemoryBytes,
@@ -28,10 +33,15 @@ declare const token: string;
 declare const tokenBytes: Uint8Array;
 declare const wasmModule: WebAssembly.Module;
 declare const wasmBytes: ArrayBuffer;
+declare const pem: string;
 
 const jwk: JWK = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1', alg: 'ES256', use: 'sig' };
 const jwks: JSONWebKeySet = { keys: [jwk, { kty: 'oct', k: 'c2VjcmV0', kid: 'k2' }] };
-const algorithms: Algorithm[] = ['ES256', 'RS256', 'PS512', 'HS384', 'EdDSA'];
+const algorithms: Algorithm[] = ['ES256', 'RS256', 'PS512', 'HS384', 'EdDSA', 'Ed25519'];
+interface AccessClaims extends JWTPayload {
+	scope: string;
+	client_id: string;
+}
 
 // --- correct use ---------------------------------------------------------
 export async function correctUse(): Promise<void> {
@@ -59,7 +69,21 @@ export async function correctUse(): Promise<void> {
 	const v: Verifier = await createVerifier(options);
 	await createVerifier({ keys: JSON.stringify(jwks), issuer: 'https://id.example', audience: ['a', 'b'], clockTolerance: 5, maxTokenAge: '2h' });
 	await createVerifier({ keys: jwk, wasm: wasmModule });
-	await createVerifier({ keys: jwks, wasm: wasmBytes });
+	await createVerifier({ keys: jwks, wasm: wasmBytes, crypto: 'wasm' });
+	await createVerifier({ keys: pem, algorithms: ['RS256'], crypto: 'auto' });
+	await createVerifier({ keys: new TextEncoder().encode(JSON.stringify(jwks)) });
+	const sync: Verifier = createVerifierSync({ keys: jwks });
+	const arithmetic: 'wasm' | 'host' | 'host+wasm' = sync.crypto;
+	const spkiJwk: JWK = await importSPKI(pem, 'ES256');
+	const certJwk: JWK = await importX509(pem, 'Ed25519');
+	const thumbprint: string = await calculateJwkThumbprint(spkiJwk);
+	await calculateJwkThumbprint(certJwk, 'sha512');
+	const protectedHeader: JWTHeader = decodeProtectedHeader(token);
+	const typed = sync.verify<AccessClaims>(token);
+	const scopeText: string = typed.payload.scope;
+	const typedSub: string | undefined = typed.payload.sub;
+	const verifiedBy: Readonly<JWK> = typed.key;
+	console.log(arithmetic, thumbprint, protectedHeader, scopeText, typedSub, verifiedBy);
 
 	const result: VerifyResult = v.verify(token);
 	v.verify(tokenBytes);
@@ -84,6 +108,8 @@ export async function correctUse(): Promise<void> {
 	const remote: RemoteVerifier = await createRemoteVerifier(remoteOptions);
 	await createRemoteVerifier({ issuer: 'https://id.example', audience: 'api' });
 	const remoteResult: VerifyResult = await remote.verify(token);
+	const remoteTyped: VerifyResult<AccessClaims> = await remote.verify<AccessClaims>(token);
+	console.log(remoteTyped.payload.client_id);
 	await remote.reload();
 	remote.close();
 
@@ -105,7 +131,7 @@ export async function correctUse(): Promise<void> {
 }
 
 // --- misuse the types must reject ------------------------------------------
-export async function misuse(v: Verifier, remote: RemoteVerifier, e: JwtError): Promise<void> {
+export async function misuse(v: Verifier, remote: RemoteVerifier, e: JwtError, typed: VerifyResult<AccessClaims>): Promise<void> {
 	// @ts-expect-error keys are required
 	await createVerifier({ issuer: 'https://id.example' });
 	// @ts-expect-error unknown algorithm name
@@ -150,5 +176,15 @@ export async function misuse(v: Verifier, remote: RemoteVerifier, e: JwtError): 
 	e.code = 'ERR_JWT_EXPIRED';
 	// @ts-expect-error wasmMemoryBytes returns a number
 	const bytes: string = wasmMemoryBytes();
-	console.log(notAwaited, exp, scope, claim, bytes);
+	// @ts-expect-error crypto is 'auto' or 'wasm'
+	await createVerifier({ keys: jwks, crypto: 'openssl' });
+	// @ts-expect-error a PEM key binds to an asymmetric algorithm, never an HMAC one
+	await importSPKI('pem', 'HS256');
+	// @ts-expect-error thumbprints are SHA-2
+	await calculateJwkThumbprint(jwk, 'md5');
+	// @ts-expect-error a typed payload keeps its claims' types
+	const wrongScope: number = typed.payload.scope;
+	// @ts-expect-error the verifying key is read-only
+	v.verify(token).key.kid = 'other';
+	console.log(notAwaited, exp, scope, claim, bytes, wrongScope);
 }

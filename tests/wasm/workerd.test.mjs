@@ -5,6 +5,9 @@
 // (a precompiled WebAssembly.Module handed to createVerifier), the shared suite,
 // and the jose-minted fixtures as a `json` module. workerd serves it on a
 // loopback port it picks itself (reported on --control-fd); GET / runs the suite.
+// Twice: plain workerd (no node:crypto: both modes are the full module's
+// wolfCrypt) and with nodejs_compat (crypto 'auto' finds node:crypto through
+// process.getBuiltinModule: the host's arithmetic, wolfCrypt behind it).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,10 +16,10 @@ import { atExit, bin, fixturesAndExpectedNames, packAndInstall, relay, suitePath
 
 const suite = reporter('wasm/workerd');
 const { report } = suite;
-watchdog(suite, 55);
+watchdog(suite, 170);
 const t0 = Date.now();
 
-const CONFIG = `using Workerd = import "/workerd/workerd.capnp";
+const config = (flags) => `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [(name = "main", worker = .verifierWorker)],
@@ -31,26 +34,19 @@ const verifierWorker :Workerd.Worker = (
     (name = "suite.mjs", esModule = embed "suite.mjs"),
     (name = "fixtures.json", json = embed "fixtures.json"),
   ],
-  compatibilityDate = "2024-09-23",
+  compatibilityDate = "2025-09-01",
+  compatibilityFlags = [${flags}],
 );
 `;
 
-let child;
-try {
-	const { tmp, pkgDir } = packAndInstall('workerd');
-	const { fixtures, names } = await fixturesAndExpectedNames(pkgDir);
-	fs.writeFileSync(path.join(tmp, 'fixtures.json'), JSON.stringify(fixtures));
-	fs.copyFileSync(suitePath, path.join(tmp, 'suite.mjs'));
-	fs.copyFileSync(new URL('./runtimes/workerd-worker.mjs', import.meta.url), path.join(tmp, 'worker.mjs'));
-	fs.writeFileSync(path.join(tmp, 'config.capnp'), CONFIG);
-
-	child = spawn(bin('workerd'), ['serve', 'config.capnp', '--control-fd', '3'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+/** Start workerd on tmp's config; resolves the port it listens on, or throws. */
+async function start(tmp, file) {
+	const child = spawn(bin('workerd'), ['serve', file, '--control-fd', '3'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
 	atExit(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
 	let stderr = '';
 	child.stdout.on('data', (d) => (stderr += d));
 	child.stderr.on('data', (d) => (stderr += d));
 	const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve(`exited (${sig ?? code})`)));
-
 	// Wait for {"event":"listen","socket":"http","port":N} on the control pipe.
 	const port = await Promise.race([
 		new Promise((resolve) => {
@@ -69,32 +65,54 @@ try {
 		new Promise((resolve) => setTimeout(resolve, 20000, 'did not listen within 20 s')),
 	]);
 	if (typeof port !== 'number') throw new Error(`workerd ${port}: ${stderr.trim().slice(-1500)}`);
-	report(true, 'workerd started and listens on loopback');
+	return { child, port, log: () => stderr };
+}
 
-	let body;
-	try {
-		const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(35000) });
-		const text = await res.text();
+async function stop(child) {
+	if (!child || child.exitCode !== null || child.signalCode !== null) return;
+	const gone = new Promise((resolve) => child.once('exit', resolve));
+	child.kill('SIGTERM');
+	const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+	await gone;
+	clearTimeout(timer);
+}
+
+const RUNS = [
+	['', '', { modes: ['auto', 'wasm'], expectCrypto: { auto: 'wasm', wasm: 'wasm' } }],
+	['nodejs_compat: ', '"nodejs_compat"', { modes: ['auto', 'wasm'], expectCrypto: { auto: 'host+wasm', wasm: 'wasm' } }],
+];
+try {
+	const { tmp, pkgDir } = packAndInstall('workerd');
+	fs.copyFileSync(suitePath, path.join(tmp, 'suite.mjs'));
+	fs.copyFileSync(new URL('./runtimes/workerd-worker.mjs', import.meta.url), path.join(tmp, 'worker.mjs'));
+	for (const [prefix, flags, opts] of RUNS) {
+		let w;
 		try {
-			body = JSON.parse(text);
-		} catch {
-			body = { results: [], fatal: `HTTP ${res.status}: ${text.slice(0, 500)}` };
+			const { fixtures, names } = await fixturesAndExpectedNames(pkgDir, opts);
+			fs.writeFileSync(path.join(tmp, 'fixtures.json'), JSON.stringify({ ...fixtures, opts }));
+			fs.writeFileSync(path.join(tmp, 'config.capnp'), config(flags));
+			w = await start(tmp, 'config.capnp');
+			report(true, `${prefix}workerd started and listens on loopback`);
+			let body;
+			try {
+				const res = await fetch(`http://127.0.0.1:${w.port}/`, { signal: AbortSignal.timeout(60000) });
+				const text = await res.text();
+				try {
+					body = JSON.parse(text);
+				} catch {
+					body = { results: [], fatal: `HTTP ${res.status}: ${text.slice(0, 500)}` };
+				}
+			} catch (e) {
+				body = { results: [], fatal: `GET /: ${e.message}` };
+			}
+			report(body.done === true && !body.fatal, `${prefix}the worker ran the suite to the end`, `${body.fatal ?? 'not done'}; workerd: ${w.log().trim().slice(-800)}`);
+			relay(report, body.results ?? [], names, prefix);
+		} finally {
+			await stop(w?.child);
 		}
-	} catch (e) {
-		body = { results: [], fatal: `GET /: ${e.message}` };
 	}
-	report(body.done === true && !body.fatal, 'the worker ran the suite to the end', `${body.fatal ?? 'not done'}; workerd: ${stderr.trim().slice(-800)}`);
-	relay(report, body.results ?? [], names);
 } catch (e) {
 	report(false, 'runner set-up', e && e.stack);
-} finally {
-	if (child && child.exitCode === null && child.signalCode === null) {
-		const gone = new Promise((resolve) => child.once('exit', resolve));
-		child.kill('SIGTERM');
-		const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-		await gone;
-		clearTimeout(timer);
-	}
 }
 console.log(`# wasm/workerd: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 suite.finish();

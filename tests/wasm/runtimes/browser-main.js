@@ -14,8 +14,8 @@ document.addEventListener('securitypolicyviolation', (e) => violations.push(`${e
 try {
 	const csp = new URL(import.meta.url).searchParams.get('csp') === '1';
 	const res = await fetch('./fixtures.json');
-	const fixtures = await res.json();
-	await runSuite(api, fixtures, report);
+	const { opts, ...fixtures } = await res.json();
+	await runSuite(api, fixtures, report, opts);
 	report(api.wasmMemoryBytes() > 0, 'default wasm loading (fetch of dist/verifier.wasm next to index.js)', `${api.wasmMemoryBytes()} bytes`);
 	if (!csp) {
 		// The page's import map maps the bare name to the installed index.js: same module instance.

@@ -68,18 +68,19 @@ export function packAndInstall(prefix) {
 }
 
 /**
- * The fixtures (minted in Node by jose) and the names of every check the suite
- * reports, from a reference run in Node against the same installed package: a
- * runtime must report each of these names exactly once.
+ * The fixtures (minted in Node by jose: { cases, api }) and the names of every
+ * check the suite reports with `opts` (the modes the runtime runs), from a
+ * reference run in Node against the same installed package: a runtime must
+ * report each of these names exactly once.
  */
-export async function fixturesAndExpectedNames(pkgDir) {
-	const { makeFixtures } = await import('../fixtures.mjs');
+export async function fixturesAndExpectedNames(pkgDir, opts) {
+	const { makeApiFixtures, makeFixtures } = await import('../fixtures.mjs');
 	const { runSuite } = await import('../suite.mjs');
-	const fixtures = JSON.parse(JSON.stringify(await makeFixtures())); // exactly what the runtime gets
+	const data = JSON.parse(JSON.stringify({ cases: await makeFixtures(), api: await makeApiFixtures() })); // exactly what the runtime gets
 	const api = await import(pathToFileURL(path.join(pkgDir, 'index.js')));
 	const names = [];
-	await runSuite(api, fixtures, (_pass, name) => names.push(name));
-	return { fixtures, names };
+	await runSuite(api, data, (_pass, name) => names.push(name), opts);
+	return { fixtures: data, names };
 }
 
 /**

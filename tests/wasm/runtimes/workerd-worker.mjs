@@ -5,7 +5,7 @@
 // GET / runs the suite and answers { results: [{ pass, name, detail }], done, fatal }.
 import * as api from '@identity-backend/verifier';
 import wasm from '@identity-backend/verifier/verifier.wasm';
-import fixtures from './fixtures.json';
+import data from './fixtures.json';
 import { runSuite } from './suite.mjs';
 
 export default {
@@ -25,11 +25,12 @@ export default {
 			}
 			report(refused, 'workerd refuses to compile wasm from bytes (so the binding path is what is tested)');
 			// First use initialises the package with the precompiled module, as the README shows.
-			const v = await api.createVerifier({ wasm, keys: fixtures[0].keys });
+			const { opts, ...fixtures } = data;
+			const v = await api.createVerifier({ wasm, keys: fixtures.cases[0].keys });
 			v.close();
 			report(api.wasmMemoryBytes() > 0, 'createVerifier({ wasm: WebAssembly.Module }) initialises the package', `${api.wasmMemoryBytes()} bytes`);
 			await api.init(wasm); // already initialised: a no-op that must not throw
-			await runSuite(api, fixtures, report);
+			await runSuite(api, fixtures, report, opts);
 			done = true;
 		} catch (e) {
 			fatal = String(e && e.stack ? e.stack : e);
