@@ -24,7 +24,8 @@
 #      bench-wasm`): @identity-backend/verifier in both crypto modes (auto: the small
 #      module with node:crypto's arithmetic; wasm: the full module's wolfCrypt),
 #      createVerifier once per alg, sync verify, against jose and fast-jwt (cache off),
-#      all interleaved round by round; cold start per mode (median of 7 fresh `node -e`
+#      all interleaved round by round, counted per CPU-second of the process (a core
+#      another process takes counts against no library); cold start per mode (median of 7 fresh `node -e`
 #      children: import + createVerifier + first ES256 verify); both modules' sizes
 #      raw and gzip -9; and the targets, each marked met or MISSED with its margin
 #      (reported, never asserted). Rounds here last BENCH_WASM_ROUND_MS (600) ms so

@@ -11,11 +11,13 @@
 //                                    key imported once as a KeyObject (as in peers.mjs)
 //                          fast-jwt  createVerifier({key, algorithms, allowedIss, allowedAud,
 //                                    cache: false})
-//      Each figure is the median of BENCH_ROUNDS (5) rounds of BENCH_WASM_ROUND_MS (600) ms,
-//      after one uncounted warm-up round of BENCH_WARMUP_MS (200) ms per library. Within a
-//      round the libraries run one after another, the order rotating from round to round,
-//      so a burst of machine noise hits all of them rather than one.
-//   2. cold start, per mode: median of BENCH_COLD_RUNS (7) fresh `node -e` children, each
+//      Each figure is verifications per CPU-second of this process (process.cpuUsage, so
+//      time the machine gives to other processes counts against no library; jose's work on
+//      libuv's threads is in it), the median of BENCH_ROUNDS (5) rounds of
+//      BENCH_WASM_ROUND_MS (600) ms, after one uncounted warm-up round of BENCH_WARMUP_MS
+//      (200) ms per library. Within a round the libraries run one after another, the order
+//      rotating from round to round.
+//   2. cold start, per mode: median and fastest of BENCH_COLD_RUNS (7) fresh `node -e` children, each
 //      timing with performance.now() from just before `await import(node.js)` to the end
 //      of the first verify of the ES256 token (import + compile/instantiate + createVerifier
 //      + verify). Node's own start-up is not included (shown apart, the child's wall time).
@@ -36,7 +38,23 @@ import { gzipSync } from 'node:zlib'
 import { createPublicKey, createSecretKey } from 'node:crypto'
 import { jwtVerify } from 'jose'
 import { createVerifier as fastJwtVerifier } from 'fast-jwt'
-import { median, roundAsync, roundSync } from './timing.mjs'
+import { median } from './timing.mjs'
+
+// One round: call fn for about ms of wall time; calls per CPU-second of this process.
+async function roundCpu(fn, ms, isAsync) {
+  let n = 0
+  const c0 = process.cpuUsage()
+  const end = performance.now() + ms
+  while (performance.now() < end) {
+    if (isAsync) await fn()
+    else fn()
+    n++
+  }
+  const c = process.cpuUsage(c0)
+  return (n * 1e6) / (c.user + c.system)
+}
+const roundSync = (fn, ms) => roundCpu(fn, ms, false)
+const roundAsync = (fn, ms) => roundCpu(fn, ms, true)
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const PKG_NODE = join(ROOT, 'verifier-wasm/node.js')
@@ -224,7 +242,7 @@ const ratio = (a, b) => `${(a / b).toFixed(2)}x`
 const W = [6, 9, 9, 9, 9, 9, 10, 9, 10]
 const row = (cols) => cols.map((c, i) => (i === 0 ? String(c).padEnd(W[i]) : String(c).padStart(W[i]))).join(' | ')
 const lines = []
-lines.push(`The verifier package vs the Node peers, ops/s, one Node process (medians of ${ROUNDS} round(s) of ~${ROUND_MS} ms, libraries interleaved)`)
+lines.push(`The verifier package vs the Node peers, verifications per CPU-second, one Node process (medians of ${ROUNDS} round(s) of ~${ROUND_MS} ms, libraries interleaved)`)
 lines.push(`node ${process.version} (OpenSSL ${process.versions.openssl}); load average at the start ${load0}`)
 lines.push(`auto: node.js, ${used.auto} arithmetic (verifier-small.wasm + node:crypto); wasm: crypto 'wasm', ${used.wasm} (verifier.wasm, wolfCrypt)`)
 lines.push('')
