@@ -48,8 +48,9 @@ typedef struct jose_jws {
  * that passed every header rule (its segment, decoded text, parsed tree,
  * algorithm and chosen key) and a payload buffer reused from token to token.
  * Owned by one caller, used by one thread at a time; zero-initialise it, free
- * it with jose_jws_cache_clear. It remembers the key set and allowlist it was
- * filled for and starts afresh when either changes.
+ * it with jose_jws_cache_clear. It remembers the key set (by address) and the
+ * allowlist it was filled for and starts afresh when either changes; clear it
+ * before freeing that key set, since a new set may get the same address.
  */
 typedef struct jose_jws_cache {
 	char segment[JOSE_HEADER_MAX_LEN]; /* the header segment as it appears in the token */

@@ -64,6 +64,9 @@ const jose_curve *jose_curve_named(const char *name);
 jose_err jose_key_verify(const jose_key *k, jose_alg alg, const uint8_t *msg, size_t msg_len,
                          const uint8_t *sig, size_t sig_len);
 
+/* Bits of the big-endian integer b[0..len) whose first byte is not zero (0 when len is 0). */
+size_t jose_bit_len(const uint8_t *b, size_t len);
+
 /* Digest length in bytes of alg's hash (32, 48 or 64; 64 for Ed25519's SHA-512). */
 size_t jose_alg_hash_len(jose_alg alg);
 

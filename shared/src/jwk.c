@@ -85,7 +85,8 @@ static int roca_weak(const uint8_t *n, size_t len)
 	return 1;
 }
 
-static size_t bit_len(const uint8_t *b, size_t len)
+/* see inner.h */
+size_t jose_bit_len(const uint8_t *b, size_t len)
 {
 	unsigned top = len ? b[0] : 0, bits = 0;
 
@@ -107,9 +108,9 @@ static jose_err import_rsa(jose_key *k, const cJSON *jwk)
 		return dead(k, "RSA key needs base64url \"n\" and \"e\"");
 	strip_zeros(k->a, &k->a_len);
 	strip_zeros(k->b, &k->b_len);
-	if (bit_len(k->a, k->a_len) < JOSE_RSA_MIN_BITS)
+	if (jose_bit_len(k->a, k->a_len) < JOSE_RSA_MIN_BITS)
 		return dead(k, "RSA modulus shorter than 2048 bits");
-	if (bit_len(k->a, k->a_len) > JOSE_RSA_MAX_BITS)
+	if (jose_bit_len(k->a, k->a_len) > JOSE_RSA_MAX_BITS)
 		return dead(k, "RSA modulus longer than supported");
 	if (!(k->a[k->a_len - 1] & 1))
 		return dead(k, "RSA modulus is even");

@@ -31,16 +31,6 @@ static jose_err verify_hmac(const jose_key *k, jose_alg alg, const uint8_t *msg,
 	return jose_ct_equal(mac, sig, len) ? JOSE_OK : JOSE_E_SIG_FAILED;
 }
 
-/* Bit length of a big-endian integer without leading zero bytes. */
-static size_t bits_of(const uint8_t *b, size_t len)
-{
-	size_t bits = len * 8;
-
-	for (unsigned top = b[0]; top && !(top & 0x80); top <<= 1)
-		bits--;
-	return bits;
-}
-
 static jose_pubkey pub_of(const jose_key *k)
 {
 	return (jose_pubkey){k->kty, k->crv, k->a, k->a_len, k->b, k->b_len};
@@ -65,7 +55,7 @@ static jose_err verify_rsa(const jose_key *k, jose_alg alg, const uint8_t *msg, 
 	    (err = k->ops->rsa_public(k->ops->ctx, &pub, k->handle, sig, em)) != JOSE_OK)
 		return err;
 	if (JOSE_ALG_BIT(alg) & JOSE_ALGS_PSS)
-		return jose_rsa_check_pss(alg, em, sig_len, bits_of(k->a, k->a_len), digest);
+		return jose_rsa_check_pss(alg, em, sig_len, jose_bit_len(k->a, k->a_len), digest);
 	return jose_rsa_check_pkcs1(alg, em, sig_len, digest);
 }
 

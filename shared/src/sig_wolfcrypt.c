@@ -108,16 +108,6 @@ static jose_err rsa_generic(const jose_pubkey *k, const uint8_t *s, uint8_t *out
  */
 #define SP_EXPONENT_BITS 29
 
-/* Bits of a big-endian integer (leading zero bytes were stripped at import). */
-static size_t bit_count(const uint8_t *b, size_t len)
-{
-	size_t bits = len * 8;
-
-	for (unsigned top = len ? b[0] : 0x80; top && !(top & 0x80); top <<= 1)
-		bits--;
-	return bits;
-}
-
 static jose_err rsa_sp(const jose_pubkey *k, const uint8_t *s, uint8_t *out)
 {
 	word32 len = (word32)k->a_len;
@@ -140,7 +130,7 @@ static jose_err wc_rsa_public(void *ctx, const jose_pubkey *k, uintptr_t handle,
 {
 	(void)ctx, (void)handle;
 #ifdef WOLFSSL_HAVE_SP_RSA
-	if (bit_count(k->b, k->b_len) <= SP_EXPONENT_BITS)
+	if (jose_bit_len(k->b, k->b_len) <= SP_EXPONENT_BITS)
 		return rsa_sp(k, s, out);
 #endif
 	return rsa_generic(k, s, out);
