@@ -43,6 +43,7 @@
 	X(client_get)                                                                                        \
 	X(client_list)                                                                                       \
 	X(client_delete)                                                                                     \
+	X(client_update)                                                                                     \
 	X(key_put)                                                                                           \
 	X(key_list)                                                                                          \
 	X(key_retire)                                                                                        \
@@ -60,6 +61,8 @@
 	X(user_list)                                                                                         \
 	X(user_delete)                                                                                       \
 	X(user_set_password)                                                                                 \
+	X(user_update)                                                                                       \
+	X(user_end_sessions)                                                                                 \
 	X(login_admit)                                                                                       \
 	X(login_failed)                                                                                      \
 	X(login_clear)                                                                                       \
@@ -401,6 +404,7 @@ FORWARD(client_put, (store * s, const struct store_client *c), c)
 FORWARD(client_get, (store * s, const char *id, struct store_client *out), id, out)
 FORWARD(client_list, (store * s, store_client_cb cb, void *ctx), cb, ctx)
 FORWARD(client_delete, (store * s, const char *id), id)
+FORWARD(client_update, (store * s, const struct store_client *c), c)
 FORWARD(key_put, (store * s, const struct store_key *key), key)
 FORWARD(key_list, (store * s, int64_t now, store_key_cb cb, void *ctx), now, cb, ctx)
 FORWARD(key_retire, (store * s, const char *kid, int64_t retired_at, int64_t expires_at), kid, retired_at,
@@ -420,6 +424,8 @@ FORWARD(user_get_by_name, (store * s, const char *username, struct store_user *o
 FORWARD(user_list, (store * s, store_user_cb cb, void *ctx), cb, ctx)
 FORWARD(user_delete, (store * s, const char *username), username)
 FORWARD(user_set_password, (store * s, const char *id, const char *hash), id, hash)
+FORWARD(user_update, (store * s, const struct store_user *u), u)
+FORWARD(user_end_sessions, (store * s, const char *id), id)
 FORWARD(login_admit,
         (store * s, const char *username, int64_t now, int threshold, int64_t period, int *admitted,
          int64_t *locked_until, int *locked_started),
@@ -499,6 +505,7 @@ static const struct store_ops pool_ops = {
     .client_get = fw_client_get,
     .client_list = fw_client_list,
     .client_delete = fw_client_delete,
+    .client_update = fw_client_update,
     .key_put = fw_key_put,
     .key_list = fw_key_list,
     .key_retire = fw_key_retire,
@@ -516,6 +523,8 @@ static const struct store_ops pool_ops = {
     .user_list = fw_user_list,
     .user_delete = fw_user_delete,
     .user_set_password = fw_user_set_password,
+    .user_update = fw_user_update,
+    .user_end_sessions = fw_user_end_sessions,
     .login_admit = fw_login_admit,
     .login_failed = fw_login_failed,
     .login_clear = fw_login_clear,

@@ -36,6 +36,11 @@ static const struct store_col client_cols[] = {
     I64(C, created_at, 0),
     TEXT(C, post_logout_uris, 0),
     TEXT(C, id_token_alg, 0),
+    TEXT(C, name, 0),
+    TEXT(C, logo_uri, 0),
+    BLOB(C, prev_hash, prev_hash_len),
+    BLOB(C, prev_salt, prev_salt_len),
+    I64(C, prev_until, 0),
 };
 TABLE(store_cols_client, "client", C, client_cols);
 #undef C
@@ -68,7 +73,9 @@ TABLE(store_cols_code, "code", A, code_cols);
 
 #define U struct store_user
 static const struct store_col user_cols[] = {
-    TEXT(U, id, 0), TEXT(U, username, 0), TEXT(U, email, 1), TEXT(U, password_hash, 0), I64(U, created_at, 0),
+    TEXT(U, id, 0),         TEXT(U, username, 0),       TEXT(U, email, 1),    TEXT(U, password_hash, 0),
+    I64(U, created_at, 0),  TEXT(U, name, 0),           INT(U, email_verified, 0, 1),
+    INT(U, disabled, 0, 1), TEXT(U, groups, 0),
 };
 TABLE(store_cols_user, "user", U, user_cols);
 #undef U

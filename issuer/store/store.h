@@ -83,6 +83,12 @@
 #ifndef STORE_PASSWORD_HASH_MAX
 #define STORE_PASSWORD_HASH_MAX 255 /* an argon2id PHC string (password.h: ~100 in practice) */
 #endif
+#ifndef STORE_NAME_MAX
+#define STORE_NAME_MAX 128 /* a person's or a client's display name */
+#endif
+#ifndef STORE_GROUPS_MAX
+#define STORE_GROUPS_MAX 1024 /* the group list of a user */
+#endif
 #ifndef STORE_STATE_MAX
 #define STORE_STATE_MAX 512 /* an OAuth `state` carried through a login flow */
 #endif
@@ -139,6 +145,15 @@ struct store_client {
 	char post_logout_uris[STORE_LIST_MAX + 1]; /* list of exact post_logout_redirect_uris */
 	char id_token_alg[STORE_ALG_MAX + 1];      /* JWA of its ID tokens; "" means RS256 */
 	int64_t created_at;
+	char name[STORE_NAME_MAX + 1];    /* shown on the login and consent pages; "": the id */
+	char logo_uri[STORE_URI_MAX + 1]; /* an https: image shown with the name; "" when none */
+	/* The secret before the last rotation, still accepted until prev_until
+	 * (`client rotate-secret --grace`); len 0 or prev_until 0: none. */
+	uint8_t prev_hash[STORE_HASH_MAX];
+	size_t prev_hash_len;
+	uint8_t prev_salt[STORE_SALT_MAX];
+	size_t prev_salt_len;
+	int64_t prev_until;
 };
 
 /* A signing key. Published in the JWKS from created_at until expires_at; signs
@@ -179,6 +194,10 @@ struct store_user {
 	char email[STORE_EMAIL_MAX + 1];                 /* "" when none */
 	char password_hash[STORE_PASSWORD_HASH_MAX + 1]; /* argon2id PHC string (password.h) */
 	int64_t created_at;
+	char name[STORE_NAME_MAX + 1];       /* full name (OIDC `name`); "" when none */
+	int email_verified;                  /* 1: the address was confirmed (or vouched for) */
+	int disabled;                        /* 1: may not sign in; their tokens are refused */
+	char groups[STORE_GROUPS_MAX + 1];   /* list of group names (the `groups` claim) */
 };
 
 /*
@@ -281,7 +300,7 @@ struct store_raw_table {
 };
 extern const struct store_raw_table store_raw_tables[];
 extern const size_t store_raw_n;
-#define STORE_RAW_COLS_MAX 16
+#define STORE_RAW_COLS_MAX 24
 struct store_value {
 	char kind; /* 't', 'b', 'i', or 0 for NULL */
 	int64_t i;
@@ -347,13 +366,15 @@ struct store_ops {
 	store_err (*raw_each)(store *s, size_t t, store_raw_cb cb, void *ctx);
 	store_err (*raw_put)(store *s, size_t t, const struct store_value *v, size_t n, int merge);
 
-	/* Clients. put inserts (CONFLICT if the id exists; no update in place);
+	/* Clients. put inserts (CONFLICT if the id exists); update replaces the
+	 * client with c's id by c (NOT_FOUND when none);
 	 * list goes in id order; delete also removes the client's codes and
 	 * refresh tokens. */
 	store_err (*client_put)(store *s, const struct store_client *c);
 	store_err (*client_get)(store *s, const char *id, struct store_client *out);
 	store_err (*client_list)(store *s, store_client_cb cb, void *ctx);
 	store_err (*client_delete)(store *s, const char *id);
+	store_err (*client_update)(store *s, const struct store_client *c);
 
 	/* Signing keys. list gives every key not expired at `now` (expires_at 0 or
 	 * > now), retired or not, newest first (created_at, then insertion): the signer
@@ -394,13 +415,20 @@ struct store_ops {
 	 * delete takes the username and removes the user's sessions, codes and
 	 * refresh tokens with it. set_password replaces the stored hash (a rehash
 	 * after login, or a reset; sessions stay: end them apart); NOT_FOUND for an
-	 * unknown id. */
+	 * unknown id. update replaces the profile of the user with u's id: email,
+	 * name, email_verified, disabled and groups (not the username, the hash or
+	 * created_at); NOT_FOUND for an unknown id. end_sessions ends everything a
+	 * sign-in of the user left behind: their browser sessions, unused codes and
+	 * login flows are deleted, their refresh tokens revoked (OK when there
+	 * were none; NOT_FOUND for an unknown id). */
 	store_err (*user_put)(store *s, const struct store_user *u);
 	store_err (*user_get)(store *s, const char *id, struct store_user *out);
 	store_err (*user_get_by_name)(store *s, const char *username, struct store_user *out);
 	store_err (*user_list)(store *s, store_user_cb cb, void *ctx);
 	store_err (*user_delete)(store *s, const char *username);
 	store_err (*user_set_password)(store *s, const char *id, const char *password_hash);
+	store_err (*user_update)(store *s, const struct store_user *u);
+	store_err (*user_end_sessions)(store *s, const char *id);
 
 	/* Sign-in attempts by username (struct store_login; the name is matched in
 	 * any ASCII case). login_admit counts an attempt when it is submitted, before
@@ -625,6 +653,10 @@ static inline store_err store_client_delete(store *s, const char *id)
 {
 	return s->ops->client_delete(s, id);
 }
+static inline store_err store_client_update(store *s, const struct store_client *c)
+{
+	return s->ops->client_update(s, c);
+}
 static inline store_err store_key_put(store *s, const struct store_key *k)
 {
 	return s->ops->key_put(s, k);
@@ -693,6 +725,14 @@ static inline store_err store_user_delete(store *s, const char *username)
 static inline store_err store_user_set_password(store *s, const char *id, const char *password_hash)
 {
 	return s->ops->user_set_password(s, id, password_hash);
+}
+static inline store_err store_user_update(store *s, const struct store_user *u)
+{
+	return s->ops->user_update(s, u);
+}
+static inline store_err store_user_end_sessions(store *s, const char *id)
+{
+	return s->ops->user_end_sessions(s, id);
 }
 static inline store_err store_login_admit(store *s, const char *username, int64_t now, int threshold,
                                           int64_t period, int *admitted, int64_t *locked_until,
