@@ -299,7 +299,7 @@ static int check_add(client_args *a)
 		             NULL);
 	/* OIDC Core §5.4, §11: what a login client asks for unless told otherwise. */
 	if (!a->has_scope && code)
-		snprintf(c->scope, sizeof c->scope, "openid profile email%s",
+		snprintf(c->scope, sizeof c->scope, "openid profile email groups%s",
 		         store_list_has(c->grants, "refresh_token") ? " offline_access" : "");
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include "crypto/password.h"
 #include "crypto/policy.h"
 #include "jose_utf8.h"
+#include "oauth/claims.h"
 
 /* Largest --now (for tests): 9999-12-31T23:59:59Z. */
 #define USER_NOW_MAX 253402300799LL
@@ -310,26 +311,6 @@ static int parse_args(user_args *a, int argc, char **argv)
 
 /* ---- showing a user ---- */
 
-/* The groups list as a JSON array into o; 0, or -1 out of memory. */
-static int add_groups(cJSON *o, const char *groups)
-{
-	cJSON *arr = cJSON_AddArrayToObject(o, "groups");
-
-	for (const char *p = groups; arr && *p;) {
-		size_t n = strcspn(p, "\n");
-		char g[STORE_GROUPS_MAX + 1];
-		cJSON *item;
-
-		snprintf(g, sizeof g, "%.*s", (int)n, p);
-		if (!(item = cJSON_CreateString(g)) || !cJSON_AddItemToArray(arr, item)) {
-			cJSON_Delete(item);
-			return -1;
-		}
-		p += n + (p[n] == '\n');
-	}
-	return arr ? 0 : -1;
-}
-
 /* Who u is, never the hash: a new object, or NULL out of memory. */
 static cJSON *user_json(const struct store_user *u)
 {
@@ -339,7 +320,7 @@ static cJSON *user_json(const struct store_user *u)
 	    cJSON_AddStringToObject(o, "username", u->username) &&
 	    (!u->email[0] || cJSON_AddStringToObject(o, "email", u->email)) &&
 	    cJSON_AddBoolToObject(o, "email_verified", u->email_verified) &&
-	    (!u->name[0] || cJSON_AddStringToObject(o, "name", u->name)) && add_groups(o, u->groups) == 0 &&
+	    (!u->name[0] || cJSON_AddStringToObject(o, "name", u->name)) && claims_add_groups(o, u->groups) == 0 &&
 	    cJSON_AddBoolToObject(o, "disabled", u->disabled) &&
 	    cJSON_AddNumberToObject(o, "created_at", (double)u->created_at))
 		return o;

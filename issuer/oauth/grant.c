@@ -57,11 +57,29 @@ static void store_failed(h2o_req_t *req, store_err e)
 		response_send_error(req, 500, "server_error", "the store failed");
 }
 
+/* The person of g into *u: 0, or -1 answered (removed or disabled since the grant
+ * began: invalid_grant; the store failed). */
+static int grant_user(h2o_req_t *req, app_thread *t, const struct user_grant *g, struct store_user *u)
+{
+	store_err e = store_user_get(t->db, g->user_id, u);
+
+	if (e == STORE_NOT_FOUND)
+		invalid_grant(req, "the user no longer exists");
+	else if (e != STORE_OK)
+		store_failed(req, e);
+	else if (u->disabled)
+		invalid_grant(req, "the user is disabled");
+	else
+		return 0;
+	return -1;
+}
+
 /* Sign and send the tokens of g (RFC 6749 §5.1, OIDC Core §3.1.3.3). */
 static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 {
 	int64_t now = app_now();
 	char *at = NULL, *idt = NULL;
+	struct store_user u;
 	cJSON *doc;
 
 	struct access_claims a = {.client = g->client,
@@ -73,13 +91,17 @@ static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 	                          .alg = access_alg(t->app->cfg),
 	                          .typ = "at+jwt"};
 
+	if (grant_user(req, t, g, &u))
+		goto out;
 	if (!(at = access_mint(t, &a, now)) ||
 	    (has_scope(g->scope, "openid") && idtoken_sign(t,
 	                                                   &(struct idtoken){.client = g->client,
 	                                                                     .sub = g->user_id,
 	                                                                     .auth_time = g->auth_time,
 	                                                                     .nonce = g->nonce,
-	                                                                     .access_token = at},
+	                                                                     .access_token = at,
+	                                                                     .user = &u,
+	                                                                     .scope = g->scope},
 	                                                   now, &idt) != JOSE_OK)) {
 		response_send_error(req, 503, "temporarily_unavailable", "cannot sign a token now; retry");
 		goto out;
@@ -95,6 +117,7 @@ static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 		doc = access_answer_add(doc, "refresh_token", g->refresh);
 	access_answer_send(req, doc);
 out:
+	explicit_bzero(&u, sizeof u); /* the password hash came along */
 	free(at);
 	free(idt);
 }

@@ -33,7 +33,8 @@
 #include "sso/redirect.h"
 #include "sso/session.h"
 
-#define WRONG "The username or password is incorrect."
+#define WRONG    "The username or password is incorrect."
+#define DISABLED "This account is disabled. Ask your administrator to enable it."
 
 /* A password check in flight. */
 struct login_job {
@@ -163,6 +164,17 @@ static void failed(struct login_job *j, h2o_req_t *req, int64_t now)
 		login_page(req, 200, &j->flow, j->flow_id, j->csrf, j->username, WRONG);
 }
 
+/* The right password of a disabled account: said so (only the password's owner
+ * learns it), and no session. */
+static void disabled(struct login_job *j, h2o_req_t *req)
+{
+	metrics_login(j->t->app->metrics, j->t->index, METRICS_LOGIN_FAILED);
+	audit_req(req, "auth.login.failed", "warn", j->flow.client_id, j->user.id, j->username,
+	          (reqlog_field[]){{"reason", "disabled", 0}}, 1);
+	if (req)
+		login_page(req, 403, &j->flow, j->flow_id, j->csrf, j->username, DISABLED);
+}
+
 /* The right password: the username's count cleared and the address's attempt
  * taken back (refused instead when a lock came into force meanwhile), a session,
  * then the consent page or the code. */
@@ -187,6 +199,10 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 	}
 	ratelimit_forgive(t->app->limits, RATELIMIT_LOGIN, job_peer(j), now);
 	ratelimit_remember(t->app->limits, job_peer(j), j->name, now);
+	if (j->user.disabled) {
+		disabled(j, req);
+		return;
+	}
 	if (j->rehash[0])
 		store_user_set_password(t->db, j->user.id, j->rehash); /* a failure keeps the old hash */
 	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_OK);
