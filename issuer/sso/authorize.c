@@ -260,9 +260,9 @@ static void start_flow(h2o_req_t *req, app_thread *t, struct store_flow *f, cons
 	    store_flow_put(t->db, f) != STORE_OK)
 		unavailable(req, t, f);
 	else if (s)
-		consent_page(req, f, id, csrf, u.username);
+		consent_page(req, t, f, id, csrf, u.username);
 	else
-		login_page(req, 200, f, id, csrf,
+		login_page(req, t, 200, f, id, csrf,
 		           login_hint && strlen(login_hint) <= STORE_USERNAME_MAX ? login_hint : NULL, NULL);
 	memset(id, 0, sizeof id);
 	memset(csrf, 0, sizeof csrf);

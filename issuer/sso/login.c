@@ -59,18 +59,46 @@ struct login_job {
 };
 
 /* see session.h */
-void login_page(h2o_req_t *req, int status, const struct store_flow *f, const char *id, const char *csrf,
-                const char *username, const char *message)
+/* see endpoints.h */
+void client_face(app_thread *t, const char *client_id, struct client_face *out)
 {
-	char lead[STORE_ID_MAX + 32] = "", origin[STORE_URI_MAX + 1] = "";
-	struct page_var v[] = {
-	    {"lead", lead}, {"flow", id}, {"csrf", csrf}, {"username", username}, {"message", message}};
+	struct store_client *c = malloc(sizeof *c); /* big: kept off the coroutine's stack */
 
+	memset(out, 0, sizeof *out);
+	snprintf(out->name, sizeof out->name, "%s", client_id);
+	if (c && app_client_get(t, client_id, c) == STORE_OK) {
+		if (c->name[0])
+			snprintf(out->name, sizeof out->name, "%s", c->name);
+		if (c->logo_uri[0]) {
+			snprintf(out->logo, sizeof out->logo, "%s", c->logo_uri);
+			page_origin(c->logo_uri, out->logo_origin, sizeof out->logo_origin);
+		}
+		explicit_bzero(c, sizeof *c);
+	}
+	free(c);
+}
+
+/* see endpoints.h */
+void login_page(h2o_req_t *req, app_thread *t, int status, const struct store_flow *f, const char *id,
+                const char *csrf, const char *username, const char *message)
+{
+	struct client_face *face = h2o_mem_alloc_pool(&req->pool, sizeof *face);
+	char lead[sizeof face->name + 32] = "", origin[STORE_URI_MAX + 1] = "";
+
+	memset(face, 0, sizeof *face);
 	if (f) {
-		snprintf(lead, sizeof lead, "to continue to %s", f->client_id);
+		client_face(t, f->client_id, face);
+		snprintf(lead, sizeof lead, "to continue to %s", face->name);
 		page_origin(f->redirect_uri, origin, sizeof origin);
 	}
-	page_send(req, status, "login.html", v, sizeof v / sizeof v[0], origin);
+	struct page_var v[] = {{"lead", lead},
+	                       {"flow", id},
+	                       {"csrf", csrf},
+	                       {"username", username},
+	                       {"message", message},
+	                       {"logo", face->logo},
+	                       {"logo_class", face->logo[0] ? "logo" : "logo none"}};
+	page_send_img(req, status, "login.html", v, sizeof v / sizeof v[0], origin, face->logo_origin);
 }
 
 /* username (at most STORE_USERNAME_MAX bytes) in ASCII lower case into name. */
@@ -161,7 +189,7 @@ static void failed(struct login_job *j, h2o_req_t *req, int64_t now)
 	                            0}},
 	          1);
 	if (req)
-		login_page(req, 200, &j->flow, j->flow_id, j->csrf, j->username, WRONG);
+		login_page(req, j->t, 200, &j->flow, j->flow_id, j->csrf, j->username, WRONG);
 }
 
 /* The right password of a disabled account: said so (only the password's owner
@@ -172,7 +200,7 @@ static void disabled(struct login_job *j, h2o_req_t *req)
 	audit_req(req, "auth.login.failed", "warn", j->flow.client_id, j->user.id, j->username,
 	          (reqlog_field[]){{"reason", "disabled", 0}}, 1);
 	if (req)
-		login_page(req, 403, &j->flow, j->flow_id, j->csrf, j->username, DISABLED);
+		login_page(req, j->t, 403, &j->flow, j->flow_id, j->csrf, j->username, DISABLED);
 }
 
 /* The right password: the username's count cleared and the address's attempt
@@ -221,7 +249,7 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 	if (consent) {
 		if (store_flow_set_user(t->db, j->flow_hash, SECRET_HASH_LEN, now, j->user.id, now) ==
 		    STORE_OK)
-			consent_page(req, &j->flow, j->flow_id, j->csrf, j->user.username);
+			consent_page(req, t, &j->flow, j->flow_id, j->csrf, j->user.username);
 		else
 			page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
@@ -348,7 +376,7 @@ static int limited(h2o_req_t *req, app_thread *t, const http_form *form, int64_t
 	         (long long)((retry + 59) / 60), (retry + 59) / 60 == 1 ? "" : "s");
 	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
 	response_add_header(req, "retry-after", after);
-	login_page(req, 429, NULL, http_form_get(form, "flow"), http_form_get(form, "csrf"),
+	login_page(req, t, 429, NULL, http_form_get(form, "flow"), http_form_get(form, "csrf"),
 	           http_form_get(form, "username"), msg);
 	return 1;
 }
@@ -365,7 +393,7 @@ static void login_form(h2o_req_t *req, app_thread *t, const http_form *form)
 		return;
 	if (!user || !*user || strlen(user) > STORE_USERNAME_MAX || !pw || !*pw ||
 	    strlen(pw) > PASSWORD_MAX_LEN) {
-		login_page(req, 200, f, http_form_get(form, "flow"), http_form_get(form, "csrf"),
+		login_page(req, t, 200, f, http_form_get(form, "flow"), http_form_get(form, "csrf"),
 		           user && strlen(user) <= STORE_USERNAME_MAX ? user : NULL,
 		           "Enter your username and your password.");
 		return;

@@ -154,6 +154,45 @@ try {
 	t = (await signIn(s.base, 'openid', 'erin', PW)).tokens ?? {};
 	report(typeof t.access_token === 'string' && (await userinfo(t.access_token)).status === 200, 'enabled again: signs in, /userinfo answers');
 
+	// ---- the client's name and logo on the sign-in pages ----
+	r = await run(['client', 'update', 'web', '--db', db, '--name', 'Web <App> & "Co"', '--logo-uri', 'https://cdn.example:8443/logo.png']);
+	report(r.code === 0 && r.json?.name === 'Web <App> & "Co"', 'client update --name --logo-uri', r.stderr);
+	await new Promise((res) => setTimeout(res, 1200)); // past the client cache (1 s)
+	const lq = new URLSearchParams({ client_id: 'web', redirect_uri: CB, response_type: 'code', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+	const lp = await fetch(`${s.base}/authorize?${lq}`);
+	const lh = await lp.text();
+	report(lh.includes('to continue to Web &lt;App&gt; &amp; &quot;Co&quot;') && !lh.includes('<App>') && !lh.includes('continue to web'),
+		'the login page shows the client\'s name, escaped, instead of its id', lh.match(/class="lead">[^<]*/)?.[0]);
+	report(/<img class="logo" src="https:\/\/cdn\.example:8443\/logo\.png"/.test(lh) &&
+		/img-src 'self' https:\/\/cdn\.example:8443;/.test(lp.headers.get('content-security-policy') ?? ''),
+		'the logo is shown and its origin, only, is allowed by the CSP', lp.headers.get('content-security-policy'));
+	r = await run(['client', 'update', 'web', '--db', db, '--name', '', '--logo-uri', '']);
+	await new Promise((res) => setTimeout(res, 1200));
+	const lh2 = await (await fetch(`${s.base}/authorize?${lq}`)).text();
+	report(r.code === 0 && lh2.includes('to continue to web') && lh2.includes('class="logo none"'), 'name and logo removed: the id again, no logo', r.stderr);
+	r = await run(['client', 'update', 'web', '--db', db, '--logo-uri', 'http://cdn.example/logo.png']);
+	report(r.code === 2, 'a logo that is not https: usage error', r.stderr);
+
+	// ---- client rotate-secret: the old secret for a grace period ----
+	const cc = (secret) => fetch(`${s.base}/token`, { method: 'POST', headers: { authorization: basic('rs', secret), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }).then((x) => x.status);
+	r = await run(['client', 'rotate-secret', 'rs', '--db', db, '--grace', '1h']);
+	const rot1 = r.json?.client_secret;
+	report(r.code === 0 && typeof rot1 === 'string' && rot1 !== rs.client_secret, 'rotate-secret prints a new secret once', r.stderr);
+	await new Promise((res) => setTimeout(res, 1200));
+	report(await cc(rot1) === 200 && await cc(rs.client_secret) === 200, 'within the grace period both the new and the old secret work');
+	report(/"previous_secret_until"/.test((await run(['client', 'show', 'rs', '--db', db])).stdout), 'client show says until when the old secret works');
+	r = await run(['client', 'rotate-secret', 'rs', '--db', db]);
+	const rot2 = r.json?.client_secret;
+	await new Promise((res) => setTimeout(res, 1200));
+	report(r.code === 0 && await cc(rot2) === 200 && await cc(rot1) === 401 && await cc(rs.client_secret) === 401,
+		'rotated again without --grace (default 0): only the newest secret works');
+	r = await run(['client', 'rotate-secret', 'rs', '--db', db, '--grace', '1s']);
+	const rot3 = r.json?.client_secret;
+	await new Promise((res) => setTimeout(res, 2300));
+	report(await cc(rot3) === 200 && await cc(rot2) === 401, 'after its grace period the old secret is refused');
+	r = await run(['client', 'rotate-secret', 'web', '--db', db]);
+	report(r.code === 1 && /public client/.test(r.stderr), 'a public client has no secret to rotate', r.stderr);
+
 	// ---- the password typed at a terminal ----
 	const typed = `typed-${crypto.randomBytes(9).toString('base64url')}`;
 	let tt = await onTerminal(db, 'erin', typed, `${typed}x`);
