@@ -92,7 +92,7 @@ static int valid_id_token_alg(const char *a)
 static int valid_grant(const char *g)
 {
 	return strcmp(g, "client_credentials") == 0 || strcmp(g, "authorization_code") == 0 ||
-	       strcmp(g, "refresh_token") == 0;
+	       strcmp(g, "refresh_token") == 0 || strcmp(g, "password") == 0;
 }
 
 /* Length of the UTF-8 sequence at p[0..n) if it is well-formed and not a control
@@ -213,7 +213,7 @@ static int push(char *list, size_t cap, const char *item)
 static int bad_value(const char *flag, const char *val)
 {
 	static const char *const hints[][2] = {
-	    {"--grant", "client_credentials, authorization_code or refresh_token"},
+	    {"--grant", "client_credentials, authorization_code, refresh_token or password"},
 	    {"--redirect-uri", "absolute, no fragment; http(s) needs a host and no user"},
 	    {"--post-logout-redirect-uri", "absolute, no fragment; http(s) needs a host and no user"},
 	    {"--id-token-alg", "RS256, PS256, ES256 or EdDSA"},
@@ -335,10 +335,12 @@ static int check_fit(const struct store_client *c, int secret_stdin)
 
 	if (c->is_public && store_list_has(c->grants, "client_credentials"))
 		return usage("a --public client cannot use client_credentials (it has no secret)", NULL);
+	if (c->is_public && store_list_has(c->grants, "password"))
+		return usage("the password grant is for confidential first-party clients only", "--public");
 	if (c->is_public && secret_stdin)
 		return usage("a --public client has no secret", "--secret-stdin");
-	if (store_list_has(c->grants, "refresh_token") && !code)
-		return usage("refresh_token needs the authorization_code grant", NULL);
+	if (store_list_has(c->grants, "refresh_token") && !code && !store_list_has(c->grants, "password"))
+		return usage("refresh_token needs the authorization_code or the password grant", NULL);
 	if (code != (c->redirect_uris[0] != '\0'))
 		return usage(code ? "authorization_code needs --redirect-uri"
 		                  : "--redirect-uri needs the authorization_code grant",
@@ -370,7 +372,8 @@ static int check_add(client_args *a)
 	if (check_fit(c, a->secret_stdin))
 		return -1;
 	/* OIDC Core §5.4, §11: what a login client asks for unless told otherwise. */
-	if (!(a->given & F_SCOPE) && store_list_has(c->grants, "authorization_code"))
+	if (!(a->given & F_SCOPE) &&
+	    (store_list_has(c->grants, "authorization_code") || store_list_has(c->grants, "password")))
 		snprintf(c->scope, sizeof c->scope, "openid profile email groups%s",
 		         store_list_has(c->grants, "refresh_token") ? " offline_access" : "");
 	return 0;

@@ -236,7 +236,8 @@ static int read_conn_env(server_config *cfg, const char *max_flag)
 		return fail("--max-connections / MAX_CONNECTIONS (1..1000000)",
 		            max_flag ? max_flag : getenv("MAX_CONNECTIONS"));
 	cfg->max_connections = (unsigned)n;
-	if ((rc = read_on_off("HTTP2", &cfg->http2)) ||
+	if ((rc = read_on_off("ACCOUNT_JSON_API", &cfg->account_json_api)) ||
+	    (rc = read_on_off("HTTP2", &cfg->http2)) ||
 	    (rc = read_on_off("HTTP2_CLEARTEXT", &cfg->http2_cleartext)))
 		return rc;
 	if (mlisten && *mlisten &&

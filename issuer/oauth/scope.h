@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+/* Scopes this issuer knows (OIDC Core §5.4, §11; groups: the groups claim). */
+#define SCOPE_KNOWN "openid profile email groups offline_access"
+
 /* 1 when every space-separated token of scope is in allowed (also space-separated), else 0. */
 int scope_allowed(const char *scope, const char *allowed);
 

@@ -103,10 +103,12 @@ static void form_token(h2o_req_t *req, app_thread *t)
 		grant_authorization_code(req, t, &f, &c);
 	else if (strcmp(grant, "refresh_token") == 0)
 		grant_refresh_token(req, t, &f, &c);
+	else if (strcmp(grant, "password") == 0)
+		grant_password(req, t, &f, &c);
 	else
 		response_send_error(req, 400, "unsupported_grant_type",
-		                    "this server supports authorization_code, refresh_token and "
-		                    "client_credentials");
+		                    "this server supports authorization_code, refresh_token, "
+		                    "client_credentials and password");
 }
 
 /* Copy JSON string member name of doc into the form (for client authentication); 0 or -1. */

@@ -106,6 +106,8 @@ static const route table[] = {
     {"/login", "GET, POST", login_endpoint, 1},
     {"/consent", "POST", consent_endpoint, 1},
     {"/logout", "GET, POST", logout_endpoint, 1},
+    {"/auth/login", "POST", account_login_endpoint, 1},
+    {"/users/me", "GET", account_me_endpoint, 1},
     {"/static/style.css", "GET", style, 0},
     {"/openapi.json", "GET", docs_openapi, 0},
     {"/docs", "GET", docs_redirect, 0},

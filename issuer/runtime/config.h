@@ -71,6 +71,7 @@ typedef struct server_config {
 	int lockout_threshold;   /* LOGIN_LOCKOUT_THRESHOLD: failures that lock an account; 0 off */
 	int64_t lockout_seconds; /* LOGIN_LOCKOUT_MINUTES: how long, seconds */
 	struct ratelimit_config limits; /* per-address limits on failed attempts (limits.h) */
+	int account_json_api;           /* ACCOUNT_JSON_API=on: /auth/login, /users/me (account_api.c) */
 } server_config;
 
 #endif

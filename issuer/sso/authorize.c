@@ -23,8 +23,6 @@
 #include "sso/redirect.h"
 #include "sso/session.h"
 
-/* Scopes this issuer knows (OIDC Core §5.4, §11; groups: the groups claim). */
-#define KNOWN_SCOPES "openid profile email groups offline_access"
 /* A PKCE S256 challenge: base64url of a SHA-256, unpadded. */
 #define PKCE_S256_LEN 43
 /* Longest max_age (digits): about 31 years of seconds. */
@@ -170,7 +168,7 @@ static const char *problem(const http_form *q, const struct store_client *c, con
 		return "only response_mode=query is supported";
 	if (!scope || strlen(scope) > STORE_SCOPE_MAX || !scope_valid(scope))
 		return *code = "invalid_scope", "scope is missing or malformed";
-	if (!scope_intersect(scope, KNOWN_SCOPES, c->scope, granted, STORE_SCOPE_MAX + 1))
+	if (!scope_intersect(scope, SCOPE_KNOWN, c->scope, granted, STORE_SCOPE_MAX + 1))
 		return *code = "invalid_scope", "no scope this client may use was asked for";
 	if (nonce && strlen(nonce) > STORE_NONCE_MAX)
 		return "nonce is too long";

@@ -27,7 +27,8 @@
  * sign-in flow: the user FUZZ_USERNAME / FUZZ_PASSWORD (id FUZZ_USER_ID; a
  * tiny argon2id hash, so a login per input is cheap), the public client
  * FUZZ_PUBLIC and the confidential client FUZZ_WEB (secret FUZZ_WEB_SECRET,
- * consent required), both with authorization_code and refresh_token.
+ * consent required), both with authorization_code and refresh_token (web also with
+ * the password grant).
  *
  * Flows, cookies, codes and refresh tokens are random in a real run, so an
  * input could never name one. The harness stores fixed ones instead (`fixtures`:
@@ -236,7 +237,7 @@ static void sign_in_client(struct store_client *c, int web)
 {
 	memset(c, 0, sizeof *c);
 	strcpy(c->id, web ? FUZZ_WEB : FUZZ_PUBLIC);
-	strcpy(c->grants, "authorization_code\nrefresh_token");
+	strcpy(c->grants, web ? "authorization_code\nrefresh_token\npassword" : "authorization_code\nrefresh_token");
 	strcpy(c->redirect_uris, web ? FUZZ_WEB_REDIRECT : FUZZ_PUBLIC_REDIRECT "\nhttp://127.0.0.1:9999/cb");
 	strcpy(c->post_logout_uris, web ? "https://web.example/bye" : "https://app.example/bye");
 	strcpy(c->scope, FUZZ_SCOPE);
@@ -428,6 +429,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.legacy_secret = FUZZ_LEGACY;
 	cfg.browser_ui_secret = FUZZ_BROWSER_SECRET;
 	cfg.access_log = 0;
+	cfg.account_json_api = 1; /* /auth/login and /users/me are fuzzed too */
 	/* As cli_serve.c's sign_in_defaults, but: the smallest argon2id argon2 accepts (a
 	 * login per input must stay cheap), and limits an input can reach (a lockout after
 	 * 3 failures, 429 after 5 failures from one address), since every count starts

@@ -391,6 +391,15 @@ const signIn = {
 	'introspect-refresh': req('POST', '/introspect', { ...FORM, Authorization: WEB_BASIC }, qs({ token: SI.refreshWeb, token_type_hint: 'refresh_token' })),
 	'revoke-refresh': req('POST', '/revoke', { ...FORM, Authorization: WEB_BASIC }, qs({ token: SI.refreshWeb }))
 		+ req('POST', '/token', { ...FORM, Authorization: WEB_BASIC }, qs({ grant_type: 'refresh_token', refresh_token: SI.refreshWeb })),
+	'token-password': req('POST', '/token', { ...FORM, Authorization: WEB_BASIC },
+		qs({ grant_type: 'password', username: 'alice', password: 'fuzz-password', scope: 'openid profile offline_access' })),
+	'token-password-wrong': req('POST', '/token', { ...FORM, Authorization: WEB_BASIC },
+		qs({ grant_type: 'password', username: 'alice', password: 'wrong' })),
+	'auth-login': req('POST', '/auth/login', { 'Content-Type': 'application/json', Authorization: WEB_BASIC },
+		JSON.stringify({ username: 'alice', password: 'fuzz-password' })),
+	'auth-login-members': req('POST', '/auth/login', { 'Content-Type': 'application/json' },
+		JSON.stringify({ username: 'alice', password: 'fuzz-password', client_id: 'fuzz-web', client_secret: 'fuzz-web-secret' })),
+	'users-me': req('GET', '/users/me', { Authorization: 'Bearer $AT$' }),
 	'userinfo-get': req('GET', '/userinfo', { Authorization: 'Bearer $AT$' }),
 	'userinfo-post': req('POST', '/userinfo', { Authorization: 'Bearer $AT$' }),
 	'userinfo-id-token': req('GET', '/userinfo', { Authorization: 'Bearer $IDT$' }),
@@ -548,6 +557,7 @@ writeDict('router', 'fuzz_router: HTTP/1.x framing, the issuer\'s routes, header
 	'{"token":"', '","aud":"', '"}', '{"sub":"svc","aud":"api"}', LEGACY_TOKEN,
 	// the sign-in flow (fuzz_router.c's fixtures)
 	'/authorize', '/login', '/consent', '/logout', '/userinfo', '/demo/', '/demo/verifier/', '/favicon.ico', '/demo/index.html',
+	'/auth/login', '/users/me', 'grant_type=password', '&username=alice', '&password=fuzz-password', '{"username":"alice","password":"',
 	'response_type=code', '&client_id=fuzz-public', '&client_id=fuzz-web', 'client_id=', '&redirect_uri=',
 	'https%3A%2F%2Fapp.example%2Fcb', 'https%3A%2F%2Fweb.example%2Fcb', '&scope=openid', '%20profile', '%20email',
 	'%20offline_access', '&state=', '&nonce=', `&code_challenge=${SI.challenge}`, '&code_challenge_method=S256',

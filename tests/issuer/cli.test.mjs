@@ -174,7 +174,7 @@ try {
 		[['add', '--id', 'a/b'], 'an id with a slash'],
 		[['add', '--id', 'x'.repeat(129)], 'an id of 129 chars'],
 		[['add', '--id', ''], 'an empty id'],
-		[['add', '--id', 'g1', '--grant', 'password'], 'the password grant'],
+		[['add', '--id', 'g1', '--grant', 'password', '--public'], 'the password grant for a public client'],
 		[['add', '--id', 'g2', '--grant', 'implicit'], 'the implicit grant'],
 		[['add', '--id', 'g3', '--grant', 'authorization_code'], 'authorization_code without a redirect URI'],
 		[['add', '--id', 'g4', '--grant', 'refresh_token'], 'refresh_token alone'],

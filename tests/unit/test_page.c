@@ -125,8 +125,10 @@ static void test_pages(void)
 	static const char *const files[] = {"login.html", "consent.html", "error.html", "signed-out.html",
 	                                    "logout.html"};
 	/* {{base}}: the issuer URL's path, which page_send adds to every page's values. */
-	static const char *const login[] = {"base", "lead", "flow", "csrf", "username", "message", NULL};
-	static const char *const consent[] = {"base", "client", "user", "scopes", "flow", "csrf", NULL};
+	static const char *const login[] = {"base",    "lead", "flow",       "csrf", "username",
+	                                    "message", "logo", "logo_class", NULL};
+	static const char *const consent[] = {"base", "client", "user",       "scopes", "flow",
+	                                      "csrf", "logo",   "logo_class", NULL};
 	static const char *const error[] = {"base", "title", "message", NULL};
 	static const char *const logout[] = {"base",  "csrf", "client_id", "post_logout_redirect_uri",
 	                                     "state", NULL};
