@@ -120,6 +120,14 @@ static const char usage_store_copy[] =
     "      must be empty unless --merge. Plain private keys are sealed on the way when\n"
     "      SECRETS_SYSTEM is set (required for a PostgreSQL target).\n";
 
+static const char usage_mail[] =
+    "  mail test --to ADDRESS [--wait SECONDS] [--db FILE]\n"
+    "  mail status [--db FILE]\n"
+    "      Mail (SMTP_URL, MAIL_FROM: see the README's Mail section). test puts a test mail\n"
+    "      in the outbox for the running server to send and prints its id; --wait watches\n"
+    "      it until sent (exit 0) or failed or still queued (exit 1), with SMTP's reason.\n"
+    "      status counts the outbox's mails: queued, due, sent, failed.\n";
+
 static const char usage_version[] = "  version | --version\n"
                                     "      Print this program's version and those of the libraries in it.\n";
 
@@ -139,6 +147,7 @@ static const struct {
     {"keys", cli_keys, usage_keys},       {"client", cli_client, usage_client},
     {"user", cli_user, usage_user},       {"backup", cli_backup, usage_backup},
     {"doctor", cli_doctor, usage_doctor}, {"store", cli_store, usage_store_copy},
+    {"mail", cli_mail, usage_mail},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -109,9 +109,11 @@ int mail_config_read(const char *smtp_url, const char *mail_from, const char *re
 	out->retry_seconds = MAIL_RETRY_SECONDS;
 	if (!has_url && !has_from)
 		return 0;
-	if (has_url && !has_from)
+	if (!has_from)
 		return snprintf(err, errlen, "MAIL_FROM: missing (SMTP_URL is set: mail needs a sender)"), -1;
-	if (has_url && smtp_url_parse(smtp_url, &out->smtp, err, errlen))
+	if (!has_url)
+		return snprintf(err, errlen, "SMTP_URL: missing (MAIL_FROM is set: mail needs a server)"), -1;
+	if (smtp_url_parse(smtp_url, &out->smtp, err, errlen))
 		return -1;
 	if (parse_from(mail_from, out))
 		return snprintf(err, errlen, "MAIL_FROM: not \"address\" or \"Name <address>\""), -1;

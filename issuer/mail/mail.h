@@ -74,8 +74,7 @@ struct mail_config {
  * MAIL_RETRY_SECONDS) for the issuer URL issuer into *out. Returns 1 when mail is
  * configured (SMTP_URL and MAIL_FROM both set), 0 when neither is (mail off), and
  * -1 with a one-line reason in err (never a password) when one is missing or a
- * value is invalid. mail_from may be given without smtp_url (NULL) to compose only
- * (then 1 as well, with out->smtp empty).
+ * value is invalid.
  */
 int mail_config_read(const char *smtp_url, const char *mail_from, const char *retry, const char *issuer,
                      struct mail_config *out, char *err, size_t errlen);

@@ -12,6 +12,7 @@
 #include "crypto/password.h"
 #include "crypto/seal.h"
 #include "http/proxies.h"
+#include "mail/mail.h"
 #include "runtime/ratelimit.h"
 
 /* Largest request body accepted (the token endpoint's forms are small). */
@@ -71,6 +72,8 @@ typedef struct server_config {
 	int lockout_threshold;   /* LOGIN_LOCKOUT_THRESHOLD: failures that lock an account; 0 off */
 	int64_t lockout_seconds; /* LOGIN_LOCKOUT_MINUTES: how long, seconds */
 	struct ratelimit_config limits; /* per-address limits on failed attempts (limits.h) */
+	/* Mail (SMTP_URL, MAIL_FROM, MAIL_RETRY_SECONDS): NULL when mail is off. */
+	const struct mail_config *mail;
 } server_config;
 
 #endif

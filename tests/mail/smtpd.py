@@ -1,0 +1,76 @@
+"""smtpd.py: a real SMTP server for the mail tests (Debian's python3-aiosmtpd).
+
+    python3 tests/mail/smtpd.py --port PORT --dir DIR [--starttls CERT KEY]
+                                [--smtps CERT KEY] [--auth USER:PASSWORD]
+
+Listens on 127.0.0.1:PORT and writes each message it accepts to DIR as
+<n>.eml (written whole under a temporary name, then renamed), with the envelope
+in <n>.json. --starttls offers STARTTLS (and requires it before MAIL);
+--smtps speaks TLS from the first byte; --auth requires AUTH with that user
+and password (over TLS only, as aiosmtpd does). Prints "ready" on stdout once
+it accepts connections, and runs until killed.
+"""
+import argparse
+import json
+import os
+import ssl
+import threading
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+
+class Store:
+    def __init__(self, folder):
+        self.folder = folder
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            n = len([f for f in os.listdir(self.folder) if f.endswith('.eml')]) + 1
+            base = os.path.join(self.folder, '%06d-%d' % (n, os.getpid()))
+            with open(base + '.tmp', 'wb') as f:
+                f.write(envelope.original_content or envelope.content)
+            with open(base + '.json', 'w') as f:
+                json.dump({'from': envelope.mail_from, 'to': envelope.rcpt_tos,
+                           'tls': session.ssl is not None}, f)
+            os.rename(base + '.tmp', base + '.eml')
+        return '250 OK stored'
+
+
+def context(cert, key):
+    c = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    c.load_cert_chain(cert, key)
+    return c
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--port', type=int, required=True)
+    p.add_argument('--dir', required=True)
+    p.add_argument('--starttls', nargs=2)
+    p.add_argument('--smtps', nargs=2)
+    p.add_argument('--auth')
+    a = p.parse_args()
+    kw = {}
+    if a.starttls:
+        kw.update(tls_context=context(*a.starttls), require_starttls=True)
+    if a.smtps:
+        kw.update(ssl_context=context(*a.smtps))
+    if a.auth:
+        user, password = a.auth.split(':', 1)
+
+        def check(server, session, envelope, mechanism, auth_data):
+            ok = auth_data.login == user.encode() and auth_data.password == password.encode()
+            return AuthResult(success=ok)
+        kw.update(authenticator=check, auth_required=True)
+    ctl = Controller(Store(a.dir), hostname='127.0.0.1', port=a.port, server_hostname='localhost', **kw)
+    if a.smtps:  # the controller's own readiness check would speak plain text
+        ctl._trigger_server = lambda: None
+    ctl.start()
+    print('ready', flush=True)
+    threading.Event().wait()
+
+
+if __name__ == '__main__':
+    main()
