@@ -1,16 +1,18 @@
 """smtpd.py: a real SMTP server for the mail tests (Debian's python3-aiosmtpd).
 
     python3 tests/mail/smtpd.py --port PORT --dir DIR [--starttls CERT KEY]
-                                [--smtps CERT KEY] [--auth USER:PASSWORD]
+                                [--smtps CERT KEY] [--auth USER:PASSWORD] [--delay S]
 
 Listens on 127.0.0.1:PORT and writes each message it accepts to DIR as
 <n>.eml (written whole under a temporary name, then renamed), with the envelope
 in <n>.json. --starttls offers STARTTLS (and requires it before MAIL);
 --smtps speaks TLS from the first byte; --auth requires AUTH with that user
-and password (over TLS only, as aiosmtpd does). Prints "ready" on stdout once
+and password (over TLS only, as aiosmtpd does); --delay waits S seconds after a
+message's end before it stores it (and answers). Prints "ready" on stdout once
 it accepts connections, and runs until killed.
 """
 import argparse
+import asyncio
 import json
 import os
 import ssl
@@ -21,11 +23,14 @@ from aiosmtpd.smtp import AuthResult
 
 
 class Store:
-    def __init__(self, folder):
+    def __init__(self, folder, delay):
         self.folder = folder
+        self.delay = delay
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             n = len([f for f in os.listdir(self.folder) if f.endswith('.eml')]) + 1
             base = os.path.join(self.folder, '%06d-%d' % (n, os.getpid()))
@@ -33,7 +38,8 @@ class Store:
                 f.write(envelope.original_content or envelope.content)
             with open(base + '.json', 'w') as f:
                 json.dump({'from': envelope.mail_from, 'to': envelope.rcpt_tos,
-                           'tls': session.ssl is not None}, f)
+                           'tls': session.ssl is not None or
+                           server.transport.get_extra_info('ssl_object') is not None}, f)
             os.rename(base + '.tmp', base + '.eml')
         return '250 OK stored'
 
@@ -51,6 +57,7 @@ def main():
     p.add_argument('--starttls', nargs=2)
     p.add_argument('--smtps', nargs=2)
     p.add_argument('--auth')
+    p.add_argument('--delay', type=float, default=0)
     a = p.parse_args()
     kw = {}
     if a.starttls:
@@ -64,9 +71,7 @@ def main():
             ok = auth_data.login == user.encode() and auth_data.password == password.encode()
             return AuthResult(success=ok)
         kw.update(authenticator=check, auth_required=True)
-    ctl = Controller(Store(a.dir), hostname='127.0.0.1', port=a.port, server_hostname='localhost', **kw)
-    if a.smtps:  # the controller's own readiness check would speak plain text
-        ctl._trigger_server = lambda: None
+    ctl = Controller(Store(a.dir, a.delay), hostname='127.0.0.1', port=a.port, server_hostname='localhost', **kw)
     ctl.start()
     print('ready', flush=True)
     threading.Event().wait()
