@@ -110,7 +110,8 @@ static const char usage_doctor[] =
     "      legacy HS256 on, weak argon2id, no list of common passwords (PASSWORD_LIST),\n"
     "      limits off, database or folder modes, a networked database without\n"
     "      SECRETS_SYSTEM, http redirect URIs to network hosts, keys past the rotation\n"
-    "      period. One line per finding; exit 1 when there is any, else 0.\n";
+    "      period, mail settings (SMTP_URL, MAIL_FROM; smtp+insecure:// to a network host),\n"
+    "      mails given up. One line per finding; exit 1 when there is any, else 0.\n";
 
 static const char usage_store_copy[] =
     "  store copy --from DB --to DB [--merge]\n"

@@ -57,9 +57,7 @@ static int mail_pos(void *ctx, const char *word)
 {
 	struct mail_args *a = ctx;
 
-	return cli_next_word(&a->sub, &a->extra, word) || a->extra
-	           ? usage("unexpected argument", word)
-	           : 0;
+	return cli_next_word(&a->sub, &a->extra, word) || a->extra ? usage("unexpected argument", word) : 0;
 }
 
 static int mail_usage(const char *why, const char *word)
@@ -90,10 +88,10 @@ static int watch(store *s, const char *id, int64_t seconds)
 		return cli_store_fail("mail", s, "watch", e);
 	}
 	sent = m->state == STORE_MAIL_SENT;
-	if ((o = cJSON_CreateObject()) &&
-	    (!cJSON_AddStringToObject(o, "id", id) || !cJSON_AddStringToObject(o, "state", state_name(m->state)) ||
-	     !cJSON_AddNumberToObject(o, "attempts", m->attempts) ||
-	     !cJSON_AddStringToObject(o, "last_error", m->last_error)))
+	if ((o = cJSON_CreateObject()) && (!cJSON_AddStringToObject(o, "id", id) ||
+	                                   !cJSON_AddStringToObject(o, "state", state_name(m->state)) ||
+	                                   !cJSON_AddNumberToObject(o, "attempts", m->attempts) ||
+	                                   !cJSON_AddStringToObject(o, "last_error", m->last_error)))
 		cJSON_Delete(o), o = NULL;
 	explicit_bzero(m, sizeof *m);
 	free(m);
@@ -118,7 +116,8 @@ static int mail_test(const struct mail_args *a)
 	if (a->wait && cli_parse_i64(a->wait, 0, CLI_MAIL_WAIT_MAX, &wait))
 		return usage("--wait takes seconds (0..600)", a->wait), EXIT_USAGE;
 	if ((rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"),
-	                           issuer && *issuer ? issuer : "http://127.0.0.1:8080", &c, err, sizeof err)) <= 0) {
+	                           issuer && *issuer ? issuer : "http://127.0.0.1:8080", &c, err,
+	                           sizeof err)) <= 0) {
 		fprintf(stderr, "identity-backend mail: %s\n",
 		        rc ? err : "mail is off: set SMTP_URL and MAIL_FROM as the server has them");
 		return EXIT_USAGE;
@@ -126,8 +125,9 @@ static int mail_test(const struct mail_args *a)
 	if ((rc = cli_store_open("mail", a->db, 0, &s)))
 		return rc;
 	if ((me = mail_queue(s, &c, "test", a->to, NULL, (int64_t)time(NULL), id, &se)) != MAIL_OK) {
-		rc = me == MAIL_STORE ? cli_store_fail("mail", s, "queue", se)
-		                      : (fprintf(stderr, "identity-backend mail: %s\n", mail_strerror(me)), EXIT_USAGE);
+		rc = me == MAIL_STORE
+		         ? cli_store_fail("mail", s, "queue", se)
+		         : (fprintf(stderr, "identity-backend mail: %s\n", mail_strerror(me)), EXIT_USAGE);
 		store_close(s);
 		return rc;
 	}
@@ -161,10 +161,10 @@ static int mail_status(const struct mail_args *a)
 	store_close(s);
 	if (rc)
 		return rc;
-	if ((o = cJSON_CreateObject()) &&
-	    (!cJSON_AddNumberToObject(o, "queued", (double)n.queued) ||
-	     !cJSON_AddNumberToObject(o, "due", (double)n.due) || !cJSON_AddNumberToObject(o, "sent", (double)n.sent) ||
-	     !cJSON_AddNumberToObject(o, "failed", (double)n.failed)))
+	if ((o = cJSON_CreateObject()) && (!cJSON_AddNumberToObject(o, "queued", (double)n.queued) ||
+	                                   !cJSON_AddNumberToObject(o, "due", (double)n.due) ||
+	                                   !cJSON_AddNumberToObject(o, "sent", (double)n.sent) ||
+	                                   !cJSON_AddNumberToObject(o, "failed", (double)n.failed)))
 		cJSON_Delete(o), o = NULL;
 	return cli_print_json("mail", o);
 }
@@ -182,8 +182,9 @@ int cli_mail(int argc, char **argv)
 		return mail_test(&a);
 	if (a.sub && strcmp(a.sub, "status") == 0 && !a.to && !a.wait)
 		return mail_status(&a);
-	usage(!a.sub ? "a subcommand (test, status) is required" : strcmp(a.sub, "status") ? "unknown subcommand"
-	                                                                                     : "status takes only --db",
+	usage(!a.sub                    ? "a subcommand (test, status) is required"
+	      : strcmp(a.sub, "status") ? "unknown subcommand"
+	                                : "status takes only --db",
 	      a.sub && strcmp(a.sub, "status") ? a.sub : NULL);
 	return EXIT_USAGE;
 }

@@ -28,8 +28,8 @@ static void log_outcome(const struct mail_outcome *o)
 	static const char *const msg[] = {"", "mail sent", "mail not sent; it will be tried again",
 	                                  "mail given up", "mail: the outbox failed"};
 	const char *level = o->step == MAIL_STEP_SENT && !o->sent_unrecorded ? "info"
-	                    : o->step == MAIL_STEP_RETRY                   ? "warn"
-	                                                                   : "error";
+	                    : o->step == MAIL_STEP_RETRY                     ? "warn"
+	                                                                     : "error";
 	reqlog_field f[] = {{"msg", msg[o->step], 0},
 	                    {"mail_id", o->id[0] ? o->id : NULL, INT64_MIN},
 	                    {"kind", o->kind[0] ? o->kind : NULL, INT64_MIN},
@@ -154,7 +154,8 @@ mailer *mailer_start(const struct mail_config *c, const char *db, char *err, siz
 		return NULL;
 	}
 	reqlog_print("info",
-	             (reqlog_field[]){{"msg", "mail: sending through", 0}, {"smtp", c->smtp.shown, 0},
+	             (reqlog_field[]){{"msg", "mail: sending through", 0},
+	                              {"smtp", c->smtp.shown, 0},
 	                              {"from", c->from_addr, 0}},
 	             3);
 	return m;

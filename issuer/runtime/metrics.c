@@ -518,7 +518,8 @@ static void render_mail(struct out *o)
 	out_printf(o, "idb_mail_failed_total %llu\n", atomic_load_explicit(&s->failed, memory_order_relaxed));
 	out_family(o, "idb_mail_given_up_total", "counter",
 	           "Mails given up: refused for good by the SMTP server, or out of attempts.");
-	out_printf(o, "idb_mail_given_up_total %llu\n", atomic_load_explicit(&s->gave_up, memory_order_relaxed));
+	out_printf(o, "idb_mail_given_up_total %llu\n",
+	           atomic_load_explicit(&s->gave_up, memory_order_relaxed));
 	if (depth < 0)
 		return;
 	out_family(o, "idb_mail_outbox_depth", "gauge", "Mails waiting in the outbox (counted every 10 s).");

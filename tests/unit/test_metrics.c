@@ -725,8 +725,10 @@ static void test_service(void)
 		        strstr(text, "# TYPE idb_store_call_duration_seconds histogram\n"),
 		    "store latency: cumulative buckets per operation, +Inf the count, unused operations "
 		    "left out");
-		T_CHECK(sample(text, "idb_mail_queued_total") == 4 && sample(text, "idb_mail_sent_total") == 3 &&
-		            sample(text, "idb_mail_failed_total") == 2 && sample(text, "idb_mail_given_up_total") == 1 &&
+		T_CHECK(sample(text, "idb_mail_queued_total") == 4 &&
+		            sample(text, "idb_mail_sent_total") == 3 &&
+		            sample(text, "idb_mail_failed_total") == 2 &&
+		            sample(text, "idb_mail_given_up_total") == 1 &&
 		            strstr(text, "# TYPE idb_mail_sent_total counter\n") &&
 		            !strstr(text, "idb_mail_outbox_depth"),
 		        "mail: queued 4, sent 3, failed 2, given up 1; no depth before the sender counted");
@@ -749,7 +751,8 @@ static void test_service(void)
 	fake_n_signers = 0;
 	fake_mail.depth = 7;
 	if ((text = render_checked(m, "service gauges follow")) != NULL) {
-		T_CHECK(sample(text, "idb_mail_outbox_depth") == 7 && strstr(text, "# TYPE idb_mail_outbox_depth gauge\n"),
+		T_CHECK(sample(text, "idb_mail_outbox_depth") == 7 &&
+		            strstr(text, "# TYPE idb_mail_outbox_depth gauge\n"),
 		        "the outbox depth once counted: 7");
 		T_CHECK(sample(text, "idb_connections_open") == 3, "connections follow their source: 3");
 		T_CHECK(strstr(text, "idb_signing_key_age_seconds{") == NULL &&
