@@ -117,9 +117,9 @@ static const char usage_store_copy[] =
     "  store copy --from DB --to DB [--merge]\n"
     "      Move an installation between databases (SQLite file or postgres:// URL, either\n"
     "      way): clients, users, keys, revocations, sessions, codes, refresh tokens, login\n"
-    "      flows, consents, in one transaction on the target (all or nothing). The target\n"
-    "      must be empty unless --merge. Plain private keys are sealed on the way when\n"
-    "      SECRETS_SYSTEM is set (required for a PostgreSQL target).\n";
+    "      flows, consents, the mail outbox, in one transaction on the target (all or\n"
+    "      nothing). The target must be empty unless --merge. Plain private keys are\n"
+    "      sealed on the way when SECRETS_SYSTEM is set (required for a PostgreSQL target).\n";
 
 static const char usage_mail[] =
     "  mail test --to ADDRESS [--wait SECONDS] [--db FILE]\n"
