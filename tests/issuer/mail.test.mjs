@@ -39,11 +39,15 @@ await runSuite(R, servers, async () => {
 	const cert = makeCert(tmp);
 	run(['client', 'add', '--db', db, '--id', 'seed']); // creates the database
 
+	// 0. Mail off: `mail test` says so.
+	let r = await queue({}, 'alice@example.org');
+	report(r.code === 2 && /mail is off/.test(r.stderr), 'mail test without SMTP_URL and MAIL_FROM: exit 2, "mail is off"', show(r));
+
 	// 1. Plain SMTP (smtp+insecure://): `mail test` queues, the server sends.
-	let smtp = await startSmtpd({ dir: path.join(tmp, 'plain'), delay: 0.2 });
+	let smtp = await startSmtpd({ dir: path.join(tmp, 'plain'), delay: 0.2, reject: 'nowhere.example' });
 	const plain = env(`smtp+insecure://127.0.0.1:${smtp.port}`);
 	let s = await serve({ db, env: plain });
-	let r = await queue(plain, 'alice@example.org', ['--wait', '20']);
+	r = await queue(plain, 'alice@example.org', ['--wait', '20']);
 	const first = smtp.messages()[0];
 	report(r.code === 0 && r.json?.state === 'sent' && r.json?.attempts === 1, 'mail test --wait: queued by the CLI, sent by the server at the first attempt', show(r));
 	report(first && header(first.text, 'Message-ID') === `<${r.json?.id}@issuer.test>` && header(first.text, 'From') === '"Identity Test" <idp@issuer.test>' &&
@@ -51,6 +55,13 @@ await runSuite(R, servers, async () => {
 		first.envelope.from === 'idp@issuer.test' && first.envelope.to.join() === 'alice@example.org',
 	'the SMTP server got it: Message-ID <id@sender domain>, From, To, multipart/alternative, the envelope', first?.text.slice(0, 400));
 	report(sql(`SELECT state || ':' || length(message) FROM outbox WHERE id = '${r.json?.id}'`) === '1:0', 'in the outbox it is SENT and its message is wiped');
+
+	// A recipient the SMTP server refuses for good (550): given up at once, not retried.
+	r = await queue(plain, 'nobody@nowhere.example', ['--wait', '20']);
+	report(r.code === 1 && r.json?.state === 'failed' && r.json?.attempts === 1 && /550/.test(r.json?.last_error) &&
+		(await metric(s, 'idb_mail_given_up_total')) === 1,
+	'a recipient refused with 550: given up after one attempt (FAILED, idb_mail_given_up_total 1)', show(r));
+	sql("DELETE FROM outbox WHERE state = 2");
 
 	// 2. The SMTP server killed in the middle of a queue of 12, started again: each arrives once.
 	const N = 12;
@@ -60,11 +71,12 @@ await runSuite(R, servers, async () => {
 		if (q.json?.queued) queued.push(q.json.queued);
 	}
 	report(queued.length === N, `${N} mails queued through the CLI`, queued.length);
+	const failed0 = await metric(s, 'idb_mail_failed_total');
 	await until(() => smtp.messages().length >= 4, 20000, 10);
 	await smtp.kill(); // during the next message's delay: it is not stored, and gets no 250
 	const before = smtp.messages().length;
-	await until(async () => (await metric(s, 'idb_mail_failed_total')) >= 2, 15000);
-	report((await metric(s, 'idb_mail_failed_total')) >= 2, `the server killed after ${before - 1} of them: attempts fail (idb_mail_failed_total ≥ 2) and are retried`);
+	await until(async () => (await metric(s, 'idb_mail_failed_total')) >= failed0 + 2, 15000);
+	report((await metric(s, 'idb_mail_failed_total')) >= failed0 + 2, `the server killed after ${before - 1} of them: attempts fail (idb_mail_failed_total grows) and are retried`);
 	smtp = await smtp.restart();
 	await until(() => smtp.messages().length >= N + 1, 60000);
 	await sleep(1500); // room for a duplicate to show up

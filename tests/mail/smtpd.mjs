@@ -24,7 +24,8 @@ export function makeCert(dir) {
 
 /**
  * Start the SMTP server: opts {dir (received mail; made if missing), port (default: a
- * free one), starttls: {cert, key}, smtps: {cert, key}, auth: 'user:password', delay: s}.
+ * free one), starttls: {cert, key}, smtps: {cert, key}, auth: 'user:password', delay: s,
+ * reject: a domain whose recipients get 550}.
  * Resolves {port, dir, messages(), stop(), kill(), restart()}: messages() is every
  * received message {file, text, envelope} in arrival order; kill() is SIGKILL;
  * restart() starts it again on the same port with the same options.
@@ -37,6 +38,7 @@ export async function startSmtpd(opts) {
 	if (opts.smtps) args.push('--smtps', opts.smtps.cert, opts.smtps.key);
 	if (opts.auth) args.push('--auth', opts.auth);
 	if (opts.delay) args.push('--delay', String(opts.delay));
+	if (opts.reject) args.push('--reject', opts.reject);
 	const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 	let out = '', err = '';
 	child.stdout.on('data', (d) => (out += d));

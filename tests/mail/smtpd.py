@@ -2,13 +2,15 @@
 
     python3 tests/mail/smtpd.py --port PORT --dir DIR [--starttls CERT KEY]
                                 [--smtps CERT KEY] [--auth USER:PASSWORD] [--delay S]
+                                [--reject DOMAIN]
 
 Listens on 127.0.0.1:PORT and writes each message it accepts to DIR as
 <n>.eml (written whole under a temporary name, then renamed), with the envelope
 in <n>.json. --starttls offers STARTTLS (and requires it before MAIL);
 --smtps speaks TLS from the first byte; --auth requires AUTH with that user
 and password (over TLS only, as aiosmtpd does); --delay waits S seconds after a
-message's end before it stores it (and answers). Prints "ready" on stdout once
+message's end before it stores it (and answers); --reject answers 550 to every
+recipient at DOMAIN. Prints "ready" on stdout once
 it accepts connections, and runs until killed.
 """
 import argparse
@@ -23,10 +25,17 @@ from aiosmtpd.smtp import AuthResult
 
 
 class Store:
-    def __init__(self, folder, delay):
+    def __init__(self, folder, delay, reject):
         self.folder = folder
         self.delay = delay
+        self.reject = reject
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.reject and address.lower().endswith('@' + self.reject):
+            return '550 5.1.1 no such user here'
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
@@ -58,6 +67,7 @@ def main():
     p.add_argument('--smtps', nargs=2)
     p.add_argument('--auth')
     p.add_argument('--delay', type=float, default=0)
+    p.add_argument('--reject')
     a = p.parse_args()
     kw = {}
     if a.starttls:
@@ -71,7 +81,7 @@ def main():
             ok = auth_data.login == user.encode() and auth_data.password == password.encode()
             return AuthResult(success=ok)
         kw.update(authenticator=check, auth_required=True)
-    ctl = Controller(Store(a.dir, a.delay), hostname='127.0.0.1', port=a.port, server_hostname='localhost', **kw)
+    ctl = Controller(Store(a.dir, a.delay, a.reject), hostname='127.0.0.1', port=a.port, server_hostname='localhost', **kw)
     ctl.start()
     print('ready', flush=True)
     threading.Event().wait()
