@@ -17,7 +17,7 @@ const { report, skip } = R;
 const { servers, serve, stop } = serverSet(report);
 const tmp = tempDir('idb-mail-');
 const db = path.join(tmp, 'mail.db');
-const FROM = 'Identity Test <idp@issuer.test>';
+const FROM = 'Idëntity Tést “Ω” <idp@issuer.test>';
 const PASSWORD = 'Sm7p-pa55w0rd-never-logged';
 const sql = (q) => spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, q], { encoding: 'utf8' }).stdout.trim();
 const env = (url, more = {}) => ({ SMTP_URL: url, MAIL_FROM: FROM, MAIL_RETRY_SECONDS: '1', ...more });
@@ -50,10 +50,17 @@ await runSuite(R, servers, async () => {
 	r = await queue(plain, 'alice@example.org', ['--wait', '20']);
 	const first = smtp.messages()[0];
 	report(r.code === 0 && r.json?.state === 'sent' && r.json?.attempts === 1, 'mail test --wait: queued by the CLI, sent by the server at the first attempt', show(r));
-	report(first && header(first.text, 'Message-ID') === `<${r.json?.id}@issuer.test>` && header(first.text, 'From') === '"Identity Test" <idp@issuer.test>' &&
-		header(first.text, 'To') === '<alice@example.org>' && /^multipart\/alternative;/.test(header(first.text, 'Content-Type')) &&
+	const parsed = first?.envelope.parsed;
+	report(first && header(first.text, 'Message-ID') === `<${r.json?.id}@issuer.test>` && header(first.text, 'To') === '<alice@example.org>' &&
+		/^multipart\/alternative;/.test(header(first.text, 'Content-Type')) && /^[\x00-\x7f]*$/.test(first.text) &&
 		first.envelope.from === 'idp@issuer.test' && first.envelope.to.join() === 'alice@example.org',
-	'the SMTP server got it: Message-ID <id@sender domain>, From, To, multipart/alternative, the envelope', first?.text.slice(0, 400));
+	'the SMTP server got it: Message-ID <id@sender domain>, To, multipart/alternative, 7-bit, the envelope', first?.text.slice(0, 400));
+	report(parsed && parsed.defects.length === 0 && parsed.from === FROM && parsed.to === 'alice@example.org' &&
+		parsed.subject === 'Test mail from http://127.0.0.1:8080' && parsed.type === 'multipart/alternative' &&
+		parsed.parts.length === 2 && parsed.parts[0].type === 'text/plain' && parsed.parts[1].type === 'text/html' &&
+		parsed.parts.every((p) => p.charset === 'utf-8') && parsed.parts[0].text.includes('sent with `identity-backend mail test` to alice@example.org.') &&
+		parsed.parts[1].text.includes('<code>identity-backend mail test</code>'),
+	"Python's mail parser reads it without a defect: the UTF-8 display name decoded, both parts decoded", JSON.stringify(parsed)?.slice(0, 600));
 	report(sql(`SELECT state || ':' || length(message) FROM outbox WHERE id = '${r.json?.id}'`) === '1:0', 'in the outbox it is SENT and its message is wiped');
 
 	// A recipient the SMTP server refuses for good (550): given up at once, not retried.

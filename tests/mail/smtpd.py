@@ -6,7 +6,7 @@
 
 Listens on 127.0.0.1:PORT and writes each message it accepts to DIR as
 <n>.eml (written whole under a temporary name, then renamed), with the envelope
-in <n>.json. --starttls offers STARTTLS (and requires it before MAIL);
+in <n>.json (with the message as Python's email parser reads it). --starttls offers STARTTLS (and requires it before MAIL);
 --smtps speaks TLS from the first byte; --auth requires AUTH with that user
 and password (over TLS only, as aiosmtpd does); --delay waits S seconds after a
 message's end before it stores it (and answers); --reject answers 550 to every
@@ -15,6 +15,8 @@ it accepts connections, and runs until killed.
 """
 import argparse
 import asyncio
+import email
+import email.policy
 import json
 import os
 import ssl
@@ -48,9 +50,23 @@ class Store:
             with open(base + '.json', 'w') as f:
                 json.dump({'from': envelope.mail_from, 'to': envelope.rcpt_tos,
                            'tls': session.ssl is not None or
-                           server.transport.get_extra_info('ssl_object') is not None}, f)
+                           server.transport.get_extra_info('ssl_object') is not None,
+                           'parsed': parse(envelope.original_content or envelope.content)}, f)
             os.rename(base + '.tmp', base + '.eml')
         return '250 OK stored'
+
+
+def parse(raw):
+    """The message as Python's own mail parser reads it (an independent check of
+    the issuer's MIME): decoded headers, each part's type and decoded text, and
+    the defects the parser found."""
+    m = email.message_from_bytes(raw, policy=email.policy.default)
+    parts = [{'type': p.get_content_type(), 'charset': p.get_content_charset(),
+              'text': p.get_content()} for p in m.walk() if not p.is_multipart()]
+    defects = [str(d) for p in m.walk() for d in p.defects]
+    return {'subject': str(m['subject']), 'from': str(m['from']), 'to': str(m['to']),
+            'message_id': str(m['message-id']), 'type': m.get_content_type(),
+            'parts': parts, 'defects': defects}
 
 
 def context(cert, key):
