@@ -431,7 +431,8 @@ static void record_failed(store *s, const struct mail_config *c, const struct st
 }
 
 /* see mail.h */
-void mail_deliver_one(store *s, const struct mail_config *c, int64_t now, struct mail_outcome *o)
+void mail_deliver_one(store *s, const struct mail_config *c, int64_t now, const atomic_int *cancel,
+                      struct mail_outcome *o)
 {
 	struct store_mail *m = malloc(sizeof *m);
 	enum smtp_result r;
@@ -449,7 +450,7 @@ void mail_deliver_one(store *s, const struct mail_config *c, int64_t now, struct
 	snprintf(o->id, sizeof o->id, "%s", m->id);
 	snprintf(o->kind, sizeof o->kind, "%s", m->kind);
 	o->attempt = m->attempts;
-	r = smtp_send(&c->smtp, m->sender, m->rcpt, m->message, strlen(m->message), o->error,
+	r = smtp_send(&c->smtp, m->sender, m->rcpt, m->message, strlen(m->message), cancel, o->error,
 	              sizeof o->error);
 	if (r == SMTP_SENT)
 		record_sent(s, m, now, o);

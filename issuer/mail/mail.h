@@ -145,11 +145,13 @@ struct mail_outcome {
 
 /*
  * Claim one due mail of s's outbox, deliver it through c->smtp (blocking up to
- * SMTP_TIMEOUT_SECONDS: never call it on an event loop), and record the outcome
- * at now (sent; or due again after a backoff; or given up). *o says what happened.
+ * SMTP_TIMEOUT_SECONDS: never call it on an event loop; cancel, when not NULL and
+ * set, cuts that short and the mail is retried later), and record the outcome at
+ * now (sent; or due again after a backoff; or given up). *o says what happened.
  * The counters of mail_stats follow.
  */
-void mail_deliver_one(store *s, const struct mail_config *c, int64_t now, struct mail_outcome *o);
+void mail_deliver_one(store *s, const struct mail_config *c, int64_t now, const atomic_int *cancel,
+                      struct mail_outcome *o);
 
 /* The delay before attempt `attempt` + 1 after attempt `attempt` failed: base, doubling,
  * at most MAIL_RETRY_MAX_SECONDS; 0 when attempt reached MAIL_MAX_ATTEMPTS (give up). */

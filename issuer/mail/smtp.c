@@ -172,6 +172,13 @@ static size_t feed(char *buf, size_t size, size_t n, void *ctx)
 	return k;
 }
 
+/* libcurl's progress callback (about once a second, and on every transfer step): stop when asked. */
+static int progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return ctx && atomic_load((const atomic_int *)ctx) ? 1 : 0;
+}
+
 /* A reply code that refuses this message for good: 5xx, except those that say the
  * connection or the login is wrong (530 STARTTLS or auth required, 534, 535, 538). */
 static int refused(long code, CURLcode rc)
@@ -182,7 +189,8 @@ static int refused(long code, CURLcode rc)
 
 /* Set up c for u; the recipients list is the caller's to free. */
 static struct curl_slist *setup(CURL *c, const struct smtp_url *u, const char *from, const char *rcpt,
-                                struct upload *up, char *why, char *mfrom, size_t mlen)
+                                struct upload *up, const atomic_int *cancel, char *why, char *mfrom,
+                                size_t mlen)
 {
 	char to[300];
 	struct curl_slist *r;
@@ -210,12 +218,17 @@ static struct curl_slist *setup(CURL *c, const struct smtp_url *u, const char *f
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)SMTP_TIMEOUT_SECONDS);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, why);
+	if (cancel) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)cancel);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	return r;
 }
 
 /* see smtp.h */
 enum smtp_result smtp_send(const struct smtp_url *u, const char *from, const char *rcpt, const char *msg,
-                           size_t len, char *err, size_t errlen)
+                           size_t len, const atomic_int *cancel, char *err, size_t errlen)
 {
 	struct upload up = {msg, len};
 	char why[CURL_ERROR_SIZE] = "", mfrom[300];
@@ -224,7 +237,7 @@ enum smtp_result smtp_send(const struct smtp_url *u, const char *from, const cha
 	long code = 0;
 	CURL *c = curl_easy_init();
 
-	if (c && (r = setup(c, u, from, rcpt, &up, why, mfrom, sizeof mfrom))) {
+	if (c && (r = setup(c, u, from, rcpt, &up, cancel, why, mfrom, sizeof mfrom))) {
 		rc = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	}

@@ -16,6 +16,7 @@
 #ifndef ISSUER_MAIL_SMTP_H
 #define ISSUER_MAIL_SMTP_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 /* Seconds one delivery may take in all, and to connect. A sender's lease on a mail
@@ -59,11 +60,12 @@ enum smtp_result {
 
 /*
  * Deliver msg[0..len) (the whole message, CRLF lines) from `from` to `rcpt` (both
- * valid addresses, mime.h) through u; blocks up to SMTP_TIMEOUT_SECONDS. Any
- * failure leaves a one-line reason in err (the server's reply code when there was
- * one; never a password, never the message).
+ * valid addresses, mime.h) through u; blocks up to SMTP_TIMEOUT_SECONDS, or until
+ * *cancel (when cancel is not NULL) becomes non-zero: then it gives up within a
+ * second (SMTP_RETRY). Any failure leaves a one-line reason in err (the server's
+ * reply code when there was one; never a password, never the message).
  */
 enum smtp_result smtp_send(const struct smtp_url *u, const char *from, const char *rcpt, const char *msg,
-                           size_t len, char *err, size_t errlen);
+                           size_t len, const atomic_int *cancel, char *err, size_t errlen);
 
 #endif

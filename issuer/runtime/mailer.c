@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct mailer {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stop, kicked;
+	atomic_int cancel; /* set with stop: a delivery in flight gives up */
 };
 
 /* One line of the log for o (a mail id, its kind, the attempt; the reason when it failed). */
@@ -51,7 +53,7 @@ static int deliver(mailer *m, store *s)
 		pthread_mutex_unlock(&m->lock);
 		if (stop)
 			return 0;
-		mail_deliver_one(s, m->cfg, (int64_t)time(NULL), &o);
+		mail_deliver_one(s, m->cfg, (int64_t)time(NULL), &m->cancel, &o);
 		if (o.step == MAIL_STEP_IDLE)
 			return 0;
 		log_outcome(&o);
@@ -177,6 +179,7 @@ void mailer_stop(mailer *m)
 {
 	if (!m)
 		return;
+	atomic_store(&m->cancel, 1);
 	pthread_mutex_lock(&m->lock);
 	m->stop = 1;
 	pthread_cond_signal(&m->wake);

@@ -36,8 +36,9 @@ mailer *mailer_start(const struct mail_config *c, const char *db, char *err, siz
  * mail). Any thread; m may be NULL (mail off). */
 void mailer_kick(mailer *m);
 
-/* Stop the sender (the delivery in flight finishes first: at most
- * SMTP_TIMEOUT_SECONDS) and free it. m may be NULL. */
+/* Stop the sender and free it: a delivery in flight is cut short within about a
+ * second (that mail is retried later, by this server's successor or a replica). m may
+ * be NULL. */
 void mailer_stop(mailer *m);
 
 #endif

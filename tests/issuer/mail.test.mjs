@@ -4,11 +4,13 @@
 // killed in the middle of a queue and started again: every mail arrives exactly
 // once; the issuer killed while the SMTP server is down: nothing is lost; STARTTLS
 // with a password (masked in every log line), implicit TLS, and smtp:// refusing to
-// send in the clear to a server without STARTTLS; a recipient with CR LF refused;
+// send in the clear to a server without STARTTLS; a silent SMTP server does not
+// hold up a stopping issuer; a recipient with CR LF refused;
 // the messages wiped from the outbox once sent; the idb_mail_* metrics.
 import { spawnSync } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
-import { reporter, runSuite, serverSet, sleep, tempDir } from '../lib.mjs';
+import { freePort, reporter, runSuite, serverSet, sleep, tempDir } from '../lib.mjs';
 import { header, haveSmtpd, makeCert, startSmtpd } from '../mail/smtpd.mjs';
 import { hreq, run, until } from './lib.mjs';
 
@@ -152,6 +154,23 @@ await runSuite(R, servers, async () => {
 	report(r.code === 0 && smtp.messages().length === 1 && smtp.messages()[0].envelope.tls === true, 'smtps:// with the CA given: sent over TLS', show(r));
 	await stop(s, 'smtps server');
 	await smtp.stop();
+
+	// 7. An SMTP server that accepts the connection and never answers: stopping the issuer
+	// does not wait for SMTP's timeout, and the mail stays queued for later.
+	const hungPort = await freePort();
+	let connected = 0;
+	const hung = net.createServer((c) => (connected++, c.on('error', () => {}))).listen(hungPort, '127.0.0.1');
+	const hungEnv = env(`smtp+insecure://127.0.0.1:${hungPort}`);
+	s = await serve({ db, env: hungEnv });
+	const hq = await queue(hungEnv, 'frank@example.org');
+	await until(() => connected > 0, 10000);
+	const t0 = Date.now();
+	await stop(s, 'server talking to a silent SMTP server');
+	const ms = Date.now() - t0;
+	report(connected > 0 && ms < 5000 && sql(`SELECT state FROM outbox WHERE id = '${hq.json?.queued}'`) === '0',
+		`stopped in ${ms} ms while a delivery hung (not SMTP's 60 s timeout); the mail is still queued`, `${connected} ${ms}`);
+	hung.close();
+	sql("DELETE FROM outbox WHERE state = 0");
 
 	// 7. Bad input: a recipient with CR LF, a bad SMTP_URL (its password not echoed).
 	r = await queue(plain, 'x@example.org\r\nBcc: eve@evil.example');
