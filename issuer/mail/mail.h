@@ -20,6 +20,18 @@
  * hold one mail at once; a sender whose lease ran out (a paused process) finds
  * its claim superseded and changes nothing.
  *
+ * In a handler (the server's settings are app->cfg->mail, NULL when mail is off):
+ *
+ *     store_tx_begin(t->db);
+ *     ... put the token's hash ...
+ *     me = mail_queue(t->db, t->app->cfg->mail, "verify", u.email,
+ *                     &(struct mail_vars){.name = u.name, .username = u.username,
+ *                                         .link = link, .valid_for = 86400},
+ *                     app_now(), id, &se);
+ *     store_tx_end(t->db, me == MAIL_OK);  (503 when me is MAIL_STORE and
+ *                                           store_unavailable(se))
+ *     mailer_kick(t->app->mail);           (runtime/mailer.h: send now, not within 1 s)
+ *
  * Secrets: a message may carry a link with a token; it lives in the outbox only
  * until the mail is sent or given up (then it is wiped), and nothing here logs a
  * message, a subject or a link: ids, kinds, states and SMTP's reasons only.

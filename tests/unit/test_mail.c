@@ -548,6 +548,30 @@ static void test_queue(store *s)
 	        "refused mails left nothing in the outbox");
 }
 
+/* How fast mails are composed and queued (printed, not asserted: a shared machine). */
+static void time_queue(store *s)
+{
+	struct mail_config c = config();
+	struct mail_vars v = {"Zoë Example", "zoe",
+	                      "https://id.example/verify?t=0123456789abcdef0123456789abcdef", 86400};
+	struct timespec t0, t1;
+	int ok = 1, n = 2000;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ok &= store_tx_begin(s) == STORE_OK;
+	for (int i = 0; i < n; i++)
+		ok &= mail_queue(s, &c, "verify", "zoe@example.org", &v, 1764963677, NULL, NULL) == MAIL_OK;
+	ok &= store_tx_end(s, 1) == STORE_OK;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	T_CHECK(ok && q_int_sq(s, "SELECT count(*) FROM outbox WHERE kind = 'verify'") == n,
+	        "%d mails queued in one transaction", n);
+	printf("# %d mails composed and queued in %.1f ms (%.0f per second, one transaction; message %lld "
+	       "bytes)\n",
+	       n, (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+	       n / ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9),
+	       (long long)q_int_sq(s, "SELECT max(length(message)) FROM outbox"));
+}
+
 int main(void)
 {
 	char path[128], err[256], cmd[160];
@@ -568,6 +592,7 @@ int main(void)
 	if (s) {
 		test_templates(s);
 		test_queue(s);
+		time_queue(s);
 		store_close(s);
 	}
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
