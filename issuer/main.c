@@ -110,15 +110,24 @@ static const char usage_doctor[] =
     "      legacy HS256 on, weak argon2id, no list of common passwords (PASSWORD_LIST),\n"
     "      limits off, database or folder modes, a networked database without\n"
     "      SECRETS_SYSTEM, http redirect URIs to network hosts, keys past the rotation\n"
-    "      period. One line per finding; exit 1 when there is any, else 0.\n";
+    "      period, mail settings (SMTP_URL, MAIL_FROM; smtp+insecure:// to a network host),\n"
+    "      mails given up. One line per finding; exit 1 when there is any, else 0.\n";
 
 static const char usage_store_copy[] =
     "  store copy --from DB --to DB [--merge]\n"
     "      Move an installation between databases (SQLite file or postgres:// URL, either\n"
     "      way): clients, users, keys, revocations, sessions, codes, refresh tokens, login\n"
-    "      flows, consents, in one transaction on the target (all or nothing). The target\n"
-    "      must be empty unless --merge. Plain private keys are sealed on the way when\n"
-    "      SECRETS_SYSTEM is set (required for a PostgreSQL target).\n";
+    "      flows, consents, the mail outbox, in one transaction on the target (all or\n"
+    "      nothing). The target must be empty unless --merge. Plain private keys are\n"
+    "      sealed on the way when SECRETS_SYSTEM is set (required for a PostgreSQL target).\n";
+
+static const char usage_mail[] =
+    "  mail test --to ADDRESS [--wait SECONDS] [--db FILE]\n"
+    "  mail status [--db FILE]\n"
+    "      Mail (SMTP_URL, MAIL_FROM: see the README's Mail section). test puts a test mail\n"
+    "      in the outbox for the running server to send and prints its id; --wait watches\n"
+    "      it until sent (exit 0) or failed or still queued (exit 1), with SMTP's reason.\n"
+    "      status counts the outbox's mails: queued, due, sent, failed.\n";
 
 static const char usage_version[] = "  version | --version\n"
                                     "      Print this program's version and those of the libraries in it.\n";
@@ -139,6 +148,7 @@ static const struct {
     {"keys", cli_keys, usage_keys},       {"client", cli_client, usage_client},
     {"user", cli_user, usage_user},       {"backup", cli_backup, usage_backup},
     {"doctor", cli_doctor, usage_doctor}, {"store", cli_store, usage_store_copy},
+    {"mail", cli_mail, usage_mail},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

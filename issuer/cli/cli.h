@@ -84,6 +84,16 @@ int cli_doctor(int argc, char **argv);
  */
 int cli_store(int argc, char **argv);
 
+/*
+ * `identity-backend mail test --to ADDRESS [--wait SECONDS] | status`: test queues
+ * a test mail with the server's settings (SMTP_URL, MAIL_FROM) for its sender and
+ * prints {"queued": id, "smtp": URL with the password masked}; with --wait it
+ * watches the mail up to SECONDS and prints {"id","state","attempts","last_error"}
+ * (exit 0 when sent, 1 when failed or still queued). status prints the outbox's
+ * counts {"queued","due","sent","failed"}. Exit 2 for usage errors and mail off.
+ */
+int cli_mail(int argc, char **argv);
+
 /* Where the store lives when neither --db nor DATABASE_URL is given. */
 #define CLI_DB_DEFAULT "var/identity.db"
 

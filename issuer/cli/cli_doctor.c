@@ -11,8 +11,10 @@
  * per-account and per-address limits, the database file's and its
  * folder's modes, a networked database without SECRETS_SYSTEM, clients' http
  * redirect URIs to hosts other than loopback, signing keys older than the
- * rotation period, and private keys stored unsealed where they should be sealed
- * (SECRETS_SYSTEM set, or PostgreSQL).
+ * rotation period, private keys stored unsealed where they should be sealed
+ * (SECRETS_SYSTEM set, or PostgreSQL), and mail: SMTP_URL and MAIL_FROM invalid or
+ * one without the other, mail in the clear (smtp+insecure://) to a host other than
+ * loopback, mails given up or still waiting after several attempts in the outbox.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "mail/mail.h"
 
 /* Keys older than this many days are a finding when scheduled rotation is off. */
 #ifndef DOCTOR_KEY_DAYS
@@ -184,6 +187,45 @@ static int check_key(void *ctx, const struct store_key *k)
 	return 0;
 }
 
+/* The mail settings as serve reads them (never printing the password). */
+static void check_mail(struct doctor *d)
+{
+	struct mail_config c;
+	char err[256];
+	int rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"), "",
+	                          &c, err, sizeof err);
+
+	if (rc < 0)
+		finding(d, "mail", err);
+	else if (rc > 0 && c.smtp.tls == SMTP_PLAIN && strncmp(c.smtp.host, "127.", 4) != 0 &&
+	         strcmp(c.smtp.host, "localhost") != 0 && strcmp(c.smtp.host, "[::1]") != 0)
+		finding(d, "SMTP_URL",
+		        "smtp+insecure:// to a network host: mails (with their links) and the SMTP password "
+		        "cross the network in the clear");
+	explicit_bzero(&c, sizeof c);
+}
+
+/* The outbox: mails given up, and mails that keep failing (SMTP trouble). */
+static void check_outbox(struct doctor *d, store *s)
+{
+	struct store_outbox_counts n;
+	char why[160];
+
+	if (store_outbox_count(s, d->now, &n) != STORE_OK)
+		return;
+	if (n.failed > 0) {
+		snprintf(why, sizeof why, "%lld mails were given up (see the server's log by mail id)",
+		         (long long)n.failed);
+		finding(d, "outbox", why);
+	}
+	if (n.queued > 0 && n.due == n.queued && n.queued >= 10) {
+		snprintf(why, sizeof why,
+		         "%lld mails are waiting and due: is a server with SMTP_URL running?",
+		         (long long)n.queued);
+		finding(d, "outbox", why);
+	}
+}
+
 static int usage(const char *why, const char *what)
 {
 	fprintf(stderr, "identity-backend doctor: %s%s%s\n", why, what ? ": " : "", what ? what : "");
@@ -218,6 +260,7 @@ int cli_doctor(int argc, char **argv)
 	check_issuer(&d, issuer && *issuer ? issuer : "http://127.0.0.1:8080");
 	check_env(&d);
 	check_policy(&d);
+	check_mail(&d);
 	if (cli_db_env("doctor", &db))
 		return EXIT_USAGE;
 	check_files(&d, db);
@@ -230,6 +273,7 @@ int cli_doctor(int argc, char **argv)
 		store_close(s);
 		return rc;
 	}
+	check_outbox(&d, s);
 	store_close(s);
 	if (!d.findings)
 		printf("identity-backend doctor: no findings\n");

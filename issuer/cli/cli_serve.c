@@ -246,6 +246,23 @@ static int read_conn_env(server_config *cfg, const char *max_flag)
 	return 0;
 }
 
+/* The mail settings (SMTP_URL, MAIL_FROM, MAIL_RETRY_SECONDS) for the issuer URL into
+ * cfg->mail (NULL: mail off); 0 or the exit status. Never prints a password. */
+static int read_mail_env(server_config *cfg)
+{
+	static struct mail_config mail;
+	char err[256];
+	int rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"),
+	                          cfg->issuer, &mail, err, sizeof err);
+
+	if (rc < 0) {
+		fprintf(stderr, "identity-backend serve: invalid %s\n", err);
+		return EXIT_USAGE;
+	}
+	cfg->mail = rc ? &mail : NULL;
+	return 0;
+}
+
 /* The default database's folder, var/, created 0700 when missing; 0 or the exit status. */
 static int default_db_dir(const char *db)
 {
@@ -358,7 +375,8 @@ int cli_serve(int argc, char **argv)
 	cfg.www_dir = getenv("WWW_DIR");
 	cfg.verifier_dir = getenv("VERIFIER_DIR");
 	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) ||
-	    (rc = read_conn_env(&cfg, f.max_connections)) || (rc = default_db_dir(cfg.db)))
+	    (rc = read_conn_env(&cfg, f.max_connections)) || (rc = read_mail_env(&cfg)) ||
+	    (rc = default_db_dir(cfg.db)))
 		return rc;
 	routes.find = routes_find;
 	routes.uses_store = routes_uses_store;

@@ -145,6 +145,8 @@ app *app_start(const server_config *cfg, const char *const *route_names, size_t 
 	if (!(a->db = dbpool_new(cfg->db, cfg->db_pool ? cfg->db_pool : 1, cfg->db_timeout_ms, err, errlen)))
 		goto fail;
 	metrics_set_store(a->metrics, a->db);
+	if (cfg->mail && !(a->mail = mailer_start(cfg->mail, cfg->db, err, errlen)))
+		goto fail;
 	a->keygen_started = pthread_create(&a->keygen, NULL, keygen_main, a) == 0;
 	wc_FreeRng(&rng);
 	return a;
@@ -163,6 +165,7 @@ void app_stop(app *a)
 		return;
 	if (a->keygen_started)
 		pthread_join(a->keygen, NULL);
+	mailer_stop(a->mail);
 	pool_free(a->workers);
 	dbpool_free(a->db);
 	keyring_free(a->keys);

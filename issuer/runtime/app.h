@@ -23,6 +23,7 @@
 
 #include "keys/keyring.h"
 #include "runtime/dbpool.h"
+#include "runtime/mailer.h"
 #include "runtime/ratelimit.h"
 #include "runtime/metrics.h"
 #include "runtime/pool.h"
@@ -76,6 +77,7 @@ typedef struct app {
 	pthread_t keygen;  /* makes the keys start-up left (APP_KEYS_AT_START), then ends */
 	int keygen_started;
 	int64_t started; /* Unix seconds */
+	mailer *mail;    /* the mail sender (cfg->mail), or NULL: mail is off */
 } app;
 
 typedef struct app_thread {

@@ -12,6 +12,7 @@
 #include "crypto/password.h"
 #include "crypto/seal.h"
 #include "http/proxies.h"
+#include "mail/mail.h"
 #include "runtime/ratelimit.h"
 
 /* Largest request body accepted (the token endpoint's forms are small). */
@@ -72,6 +73,8 @@ typedef struct server_config {
 	int64_t lockout_seconds; /* LOGIN_LOCKOUT_MINUTES: how long, seconds */
 	struct ratelimit_config limits; /* per-address limits on failed attempts (limits.h) */
 	int account_json_api;           /* ACCOUNT_JSON_API=on: /auth/login, /users/me (account_api.c) */
+	/* Mail (SMTP_URL, MAIL_FROM, MAIL_RETRY_SECONDS): NULL when mail is off. */
+	const struct mail_config *mail;
 } server_config;
 
 #endif

@@ -85,7 +85,14 @@
 	X(flow_take)                                                                                         \
 	X(flow_purge)                                                                                        \
 	X(consent_put)                                                                                       \
-	X(consent_get)
+	X(consent_get)                                                                                       \
+	X(outbox_put)                                                                                        \
+	X(outbox_claim)                                                                                      \
+	X(outbox_done)                                                                                       \
+	X(outbox_retry)                                                                                      \
+	X(outbox_get)                                                                                        \
+	X(outbox_count)                                                                                      \
+	X(outbox_purge)
 
 enum {
 #define OP_ENUM(n) OP_##n,
@@ -470,6 +477,16 @@ FORWARD(consent_put, (store * s, const char *user_id, const char *client_id, con
 FORWARD(consent_get, (store * s, const char *user_id, const char *client_id, char *scope_out), user_id,
         client_id, scope_out)
 
+FORWARD(outbox_put, (store * s, const struct store_mail *m), m)
+FORWARD(outbox_claim, (store * s, int64_t now, int64_t lease, struct store_mail *out), now, lease, out)
+FORWARD(outbox_done, (store * s, const char *id, int attempt, int64_t now), id, attempt, now)
+FORWARD(outbox_retry,
+        (store * s, const char *id, int attempt, int64_t now, int64_t next_at, const char *error), id,
+        attempt, now, next_at, error)
+FORWARD(outbox_get, (store * s, const char *id, struct store_mail *out), id, out)
+FORWARD(outbox_count, (store * s, int64_t now, struct store_outbox_counts *out), now, out)
+FORWARD(outbox_purge, (store * s, int64_t before), before)
+
 /* The handle is not opened on its own (dbpool_new) nor closed (dbpool_free). */
 static store *handle_open(const char *where, char *err, size_t errlen)
 {
@@ -548,6 +565,13 @@ static const struct store_ops pool_ops = {
     .flow_purge = fw_flow_purge,
     .consent_put = fw_consent_put,
     .consent_get = fw_consent_get,
+    .outbox_put = fw_outbox_put,
+    .outbox_claim = fw_outbox_claim,
+    .outbox_done = fw_outbox_done,
+    .outbox_retry = fw_outbox_retry,
+    .outbox_get = fw_outbox_get,
+    .outbox_count = fw_outbox_count,
+    .outbox_purge = fw_outbox_purge,
 };
 
 /* A call whose coroutine ended on this worker inside a transaction: undo it. */

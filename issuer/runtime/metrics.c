@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "runtime/metrics.h"
+#include "mail/mail.h"
 
 /* Statuses counted one by one; anything else is code "other" (the last slot). */
 #define STATUS_MIN   100
@@ -501,6 +502,30 @@ static void render_service(struct out *o, const metrics *m)
 	out_printf(o, "idb_signing_key_rotation_seconds %lld\n", (long long)m->rotation);
 }
 
+/* The mail counters of this process (mail.h: mail_stats), zeros included; the outbox's
+ * depth once the sender has counted it. */
+static void render_mail(struct out *o)
+{
+	struct mail_stats *s = mail_stats();
+	long long depth = atomic_load_explicit(&s->depth, memory_order_relaxed);
+
+	out_family(o, "idb_mail_queued_total", "counter", "Mails put in the outbox.");
+	out_printf(o, "idb_mail_queued_total %llu\n", atomic_load_explicit(&s->queued, memory_order_relaxed));
+	out_family(o, "idb_mail_sent_total", "counter", "Mails the SMTP server accepted.");
+	out_printf(o, "idb_mail_sent_total %llu\n", atomic_load_explicit(&s->sent, memory_order_relaxed));
+	out_family(o, "idb_mail_failed_total", "counter",
+	           "Mail delivery attempts that failed (each is retried with backoff, or given up).");
+	out_printf(o, "idb_mail_failed_total %llu\n", atomic_load_explicit(&s->failed, memory_order_relaxed));
+	out_family(o, "idb_mail_given_up_total", "counter",
+	           "Mails given up: refused for good by the SMTP server, or out of attempts.");
+	out_printf(o, "idb_mail_given_up_total %llu\n",
+	           atomic_load_explicit(&s->gave_up, memory_order_relaxed));
+	if (depth < 0)
+		return;
+	out_family(o, "idb_mail_outbox_depth", "gauge", "Mails waiting in the outbox (counted every 10 s).");
+	out_printf(o, "idb_mail_outbox_depth %lld\n", depth);
+}
+
 /* The process family of the Prometheus client libraries; a figure /proc cannot give is left out. */
 static void render_process(struct out *o, const metrics *m)
 {
@@ -628,6 +653,7 @@ char *metrics_render(metrics *m, size_t *len)
 
 	render_sign_in(&o, m);
 	render_service(&o, m);
+	render_mail(&o);
 	render_process(&o, m);
 	out_family(&o, "idb_build_info", "gauge", "Build information; the value is always 1.");
 	out_printf(&o, "idb_build_info{version=\"%s\"} 1\n", METRICS_VERSION);

@@ -132,3 +132,21 @@ static const struct store_col flow_cols[] = {
 };
 TABLE(store_cols_flow, "login flow", F, flow_cols);
 #undef F
+
+#define M struct store_mail
+static const struct store_col mail_cols[] = {
+    TEXT(M, id, 0),
+    TEXT(M, kind, 0),
+    TEXT(M, sender, 0),
+    TEXT(M, rcpt, 0),
+    TEXT(M, message, 0),
+    INT(M, state, STORE_MAIL_QUEUED, STORE_MAIL_FAILED),
+    INT(M, attempts, 0, INT_MAX),
+    I64(M, created_at, 0),
+    I64(M, next_at, 0),
+    I64(M, lease_until, 0),
+    I64(M, done_at, 0),
+    TEXT(M, last_error, 0),
+};
+TABLE(store_cols_mail, "mail", M, mail_cols);
+#undef M

@@ -48,4 +48,7 @@ struct store_table {
 extern const struct store_table store_cols_client, store_cols_key, store_cols_code, store_cols_user,
     store_cols_session, store_cols_refresh, store_cols_flow;
 
+/* The mail outbox's row (struct store_mail). */
+extern const struct store_table store_cols_mail;
+
 #endif

@@ -97,6 +97,10 @@ const struct store_raw_table store_raw_tables[] = {
      "bbbtttttttiitiii"},
     {"consents", "user_id, client_id, scope, granted_at", "ttti"},
     {"login_attempts", "name, attempts, since, locked_until", "tiii"},
+    {"outbox",
+     "id, kind, sender, rcpt, message, state, attempts, created_at, next_at, lease_until, done_at, "
+     "last_error",
+     "tttttiiiiiit"},
 };
 const size_t store_raw_n = sizeof store_raw_tables / sizeof store_raw_tables[0];
 

@@ -275,6 +275,53 @@ struct store_refresh {
 	size_t session_hash_len;
 };
 
+/* Limits of a mail in the outbox, in bytes without the NUL. */
+#ifndef STORE_MAIL_MAX
+#define STORE_MAIL_MAX 32768 /* one whole message (RFC 5322 headers and MIME body, 7-bit) */
+#endif
+#ifndef STORE_MAIL_KIND_MAX
+#define STORE_MAIL_KIND_MAX 32 /* its kind ("verify", "reset"): logs and counts */
+#endif
+#ifndef STORE_MAIL_ERROR_MAX
+#define STORE_MAIL_ERROR_MAX 255 /* the last delivery failure, one line */
+#endif
+
+/* Where a mail of the outbox stands. */
+enum store_mail_state {
+	STORE_MAIL_QUEUED = 0, /* waiting for its next attempt (next_at) */
+	STORE_MAIL_SENT = 1,   /* the SMTP server accepted it (done_at); its message is wiped */
+	STORE_MAIL_FAILED = 2, /* given up (done_at); its message is wiped */
+};
+
+/*
+ * A mail in the outbox, written by the mail module in the same transaction as
+ * whatever it announces (a verification token, a reset link) and taken by the
+ * sender. The message is the finished text handed to SMTP's DATA, and may carry
+ * a secret link until it is sent: outbox_done and a given-up outbox_retry wipe it.
+ */
+struct store_mail {
+	char id[STORE_ID_MAX + 1];          /* unique: the local part of its Message-ID */
+	char kind[STORE_MAIL_KIND_MAX + 1]; /* "verify", "reset", ... */
+	char sender[STORE_EMAIL_MAX + 1];   /* the envelope sender (SMTP MAIL FROM) */
+	char rcpt[STORE_EMAIL_MAX + 1];     /* the envelope recipient (SMTP RCPT TO) */
+	char message[STORE_MAIL_MAX + 1];   /* CRLF lines, 7-bit; "" once sent or failed */
+	int state;                          /* enum store_mail_state */
+	int attempts;                       /* claims so far; also the claim's fencing number */
+	int64_t created_at;
+	int64_t next_at;                           /* due from here (while QUEUED) */
+	int64_t lease_until;                       /* claimed by a sender until here; 0: not claimed */
+	int64_t done_at;                           /* when it was sent or given up; 0: not yet */
+	char last_error[STORE_MAIL_ERROR_MAX + 1]; /* the last failed attempt's reason, or "" */
+};
+
+/* How many mails of the outbox are in each state (outbox_count). */
+struct store_outbox_counts {
+	int64_t queued; /* waiting, due or not */
+	int64_t due;    /* waiting and due at `now`, not claimed */
+	int64_t sent;   /* sent, not yet purged */
+	int64_t failed; /* given up, not yet purged */
+};
+
 /*
  * List callbacks get one row at a time, valid only during the call (key rows are
  * wiped afterwards: copy what you keep). Return 0 to go on, non-zero to stop (the
@@ -544,6 +591,33 @@ struct store_ops {
 	store_err (*consent_put)(store *s, const char *user_id, const char *client_id, const char *scope,
 	                         int64_t now);
 	store_err (*consent_get)(store *s, const char *user_id, const char *client_id, char *scope_out);
+
+	/*
+	 * The mail outbox (struct store_mail). put inserts a QUEUED mail
+	 * (attempts 0, lease_until 0, done_at 0; CONFLICT if the id exists); it is one
+	 * statement, so it may run inside tx_begin..tx_end with the row it announces.
+	 * claim takes the QUEUED mail due at `now` (next_at <= now) and not claimed
+	 * (lease_until <= now) that has waited longest, in one atomic step: its
+	 * attempts grow by one and it is leased until now + lease; *out gets it as
+	 * it is then. NOT_FOUND when none is due. Of concurrent claimers (threads,
+	 * processes, replicas) each gets a different mail or NOT_FOUND: one mail is
+	 * never claimed twice while its lease lasts. done marks the mail SENT at now
+	 * and wipes its message; retry puts it back as QUEUED, due at next_at, with
+	 * error as last_error, or with next_at 0 gives it up (FAILED at now, message
+	 * wiped). Both apply only to the claim numbered attempt (the mail's attempts
+	 * then) that is still QUEUED: a sender whose lease ran out and was claimed
+	 * again gets NOT_FOUND and changes nothing. get reads one mail by id
+	 * (NOT_FOUND: none). count fills *out for `now`. purge deletes SENT and FAILED
+	 * mails whose done_at <= before.
+	 */
+	store_err (*outbox_put)(store *s, const struct store_mail *m);
+	store_err (*outbox_claim)(store *s, int64_t now, int64_t lease, struct store_mail *out);
+	store_err (*outbox_done)(store *s, const char *id, int attempt, int64_t now);
+	store_err (*outbox_retry)(store *s, const char *id, int attempt, int64_t now, int64_t next_at,
+	                          const char *error);
+	store_err (*outbox_get)(store *s, const char *id, struct store_mail *out);
+	store_err (*outbox_count)(store *s, int64_t now, struct store_outbox_counts *out);
+	store_err (*outbox_purge)(store *s, int64_t before);
 };
 
 /* Every store begins with this header; backends embed it first. */
@@ -839,6 +913,36 @@ static inline store_err store_consent_get(store *s, const char *user_id, const c
                                           char *scope_out)
 {
 	return s->ops->consent_get(s, user_id, client_id, scope_out);
+}
+
+static inline store_err store_outbox_put(store *s, const struct store_mail *m)
+{
+	return s->ops->outbox_put(s, m);
+}
+static inline store_err store_outbox_claim(store *s, int64_t now, int64_t lease, struct store_mail *out)
+{
+	return s->ops->outbox_claim(s, now, lease, out);
+}
+static inline store_err store_outbox_done(store *s, const char *id, int attempt, int64_t now)
+{
+	return s->ops->outbox_done(s, id, attempt, now);
+}
+static inline store_err store_outbox_retry(store *s, const char *id, int attempt, int64_t now,
+                                           int64_t next_at, const char *error)
+{
+	return s->ops->outbox_retry(s, id, attempt, now, next_at, error);
+}
+static inline store_err store_outbox_get(store *s, const char *id, struct store_mail *out)
+{
+	return s->ops->outbox_get(s, id, out);
+}
+static inline store_err store_outbox_count(store *s, int64_t now, struct store_outbox_counts *out)
+{
+	return s->ops->outbox_count(s, now, out);
+}
+static inline store_err store_outbox_purge(store *s, int64_t before)
+{
+	return s->ops->outbox_purge(s, before);
 }
 
 #endif

@@ -166,6 +166,14 @@ static const char *const pg_migrations[] = {
     "ALTER TABLE clients ADD COLUMN prev_hash BYTEA;\n"
     "ALTER TABLE clients ADD COLUMN prev_salt BYTEA;\n"
     "ALTER TABLE clients ADD COLUMN prev_until BIGINT NOT NULL DEFAULT 0;\n",
+    /* 4: the mail outbox (store.h, struct store_mail); as SQLite's migration 7. */
+    "CREATE TABLE outbox (\n"
+    "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, sender TEXT NOT NULL, rcpt TEXT NOT NULL,\n"
+    "  message TEXT NOT NULL, state BIGINT NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),\n"
+    "  attempts BIGINT NOT NULL DEFAULT 0 CHECK (attempts >= 0), created_at BIGINT NOT NULL,\n"
+    "  next_at BIGINT NOT NULL, lease_until BIGINT NOT NULL DEFAULT 0,\n"
+    "  done_at BIGINT NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '');\n"
+    "CREATE INDEX outbox_due ON outbox (state, next_at);\n",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 
@@ -226,6 +234,13 @@ enum pg_query {
 	P_CONSENT_PUT,
 	P_CONSENT_GET,
 	P_PING,
+	P_OUTBOX_PUT,
+	P_OUTBOX_CLAIM,
+	P_OUTBOX_DONE,
+	P_OUTBOX_RETRY,
+	P_OUTBOX_GET,
+	P_OUTBOX_COUNT,
+	P_OUTBOX_PURGE,
 	P_COUNT
 };
 
@@ -249,6 +264,10 @@ enum pg_query {
 	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, session_hash"
 #define PG_FAMILY_REVOKED                                                                                    \
 	"EXISTS (SELECT 1 FROM refresh_tokens AS f WHERE f.family_id = t.family_id AND f.revoked = 1)"
+
+#define PG_MAIL_COLS                                                                                         \
+	"id, kind, sender, rcpt, message, state, attempts, created_at, next_at, lease_until, done_at, "      \
+	"last_error"
 
 /* Integer parameters are cast: libpq sends them as text, and an operator needs a type. */
 static const char *const pg_queries[P_COUNT] = {
@@ -355,6 +374,28 @@ static const char *const pg_queries[P_COUNT] = {
                       "excluded.scope, granted_at = excluded.granted_at",
     [P_CONSENT_GET] = "SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2",
     [P_PING] = "SELECT 1 FROM clients LIMIT 0",
+    [P_OUTBOX_PUT] =
+        "INSERT INTO outbox (" PG_MAIL_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+        "$12)",
+    /* A second claimer of the same mail waits on its row lock, then re-reads the row
+     * as the first left it (leased) and takes nothing. $1 now, $2 the lease's end. */
+    [P_OUTBOX_CLAIM] =
+        "UPDATE outbox SET attempts = attempts + 1, lease_until = $2::bigint WHERE id = (SELECT "
+        "id FROM outbox WHERE state = 0 AND next_at <= $1::bigint AND lease_until <= $1::bigint "
+        "ORDER BY next_at, created_at LIMIT 1) AND state = 0 AND lease_until <= $1::bigint "
+        "RETURNING " PG_MAIL_COLS,
+    [P_OUTBOX_DONE] = "UPDATE outbox SET state = 1, done_at = $3::bigint, message = '', lease_until = 0 "
+                      "WHERE id = $1 AND attempts = $2::bigint AND state = 0",
+    [P_OUTBOX_RETRY] = "UPDATE outbox SET state = CASE WHEN $4::bigint = 0 THEN 2 ELSE 0 END, "
+                       "next_at = CASE WHEN $4::bigint = 0 THEN next_at ELSE $4::bigint END, "
+                       "done_at = CASE WHEN $4::bigint = 0 THEN $3::bigint ELSE 0 END, "
+                       "message = CASE WHEN $4::bigint = 0 THEN '' ELSE message END, lease_until = 0, "
+                       "last_error = $5 WHERE id = $1 AND attempts = $2::bigint AND state = 0",
+    [P_OUTBOX_GET] = "SELECT " PG_MAIL_COLS " FROM outbox WHERE id = $1",
+    [P_OUTBOX_COUNT] = "SELECT count(*) FILTER (WHERE state = 0), count(*) FILTER (WHERE state = 0 AND "
+                       "next_at <= $1::bigint AND lease_until <= $1::bigint), count(*) FILTER (WHERE state = "
+                       "1), count(*) FILTER (WHERE state = 2) FROM outbox",
+    [P_OUTBOX_PURGE] = "DELETE FROM outbox WHERE state <> 0 AND done_at <= $1::bigint",
 };
 
 struct pg {
@@ -1744,6 +1785,109 @@ static store_err pg_consent_get(store *base, const char *user_id, const char *cl
 	return e;
 }
 
+/* ---- the mail outbox ---- */
+
+static store_err pg_outbox_put(store *base, const struct store_mail *m)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!m || !store_mail_valid(m))
+		return pg_fail_ours(s, "outbox_put", "invalid mail", STORE_INVALID);
+	return pg_put_row(s, P_OUTBOX_PUT, "outbox_put", &store_cols_mail, m);
+}
+
+static store_err pg_outbox_claim(store *base, int64_t now, int64_t lease, struct store_mail *out)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!out || lease <= 0 || now > INT64_MAX - lease) {
+		if (out)
+			explicit_bzero(out, sizeof *out);
+		return pg_fail_ours(s, "outbox_claim", "invalid argument", STORE_INVALID);
+	}
+	pp_i64(&p, now);
+	pp_i64(&p, now + lease);
+	return pg_get_row(s, P_OUTBOX_CLAIM, "outbox_claim", &p, &store_cols_mail, out);
+}
+
+static store_err pg_outbox_get(store *base, const char *id, struct store_mail *out)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!id || !out) {
+		if (out)
+			explicit_bzero(out, sizeof *out);
+		return pg_fail_ours(s, "outbox_get", "NULL argument", STORE_INVALID);
+	}
+	pp_text(&p, id);
+	return pg_get_row(s, P_OUTBOX_GET, "outbox_get", &p, &store_cols_mail, out);
+}
+
+static store_err pg_outbox_done(store *base, const char *id, int attempt, int64_t now)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	store_err e;
+	int changed = 0;
+
+	if (!id || attempt < 1)
+		return pg_fail_ours(s, "outbox_done", "invalid argument", STORE_INVALID);
+	pp_text(&p, id);
+	pp_i64(&p, attempt);
+	pp_i64(&p, now);
+	e = pg_exec(s, P_OUTBOX_DONE, "outbox_done", &p, &changed);
+	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
+}
+
+static store_err pg_outbox_retry(store *base, const char *id, int attempt, int64_t now, int64_t next_at,
+                                 const char *error)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	char why[STORE_MAIL_ERROR_MAX + 1];
+	store_err e;
+	int changed = 0;
+
+	if (!id || attempt < 1 || next_at < 0 || !error)
+		return pg_fail_ours(s, "outbox_retry", "invalid argument", STORE_INVALID);
+	snprintf(why, sizeof why, "%s", error);
+	pp_text(&p, id);
+	pp_i64(&p, attempt);
+	pp_i64(&p, now);
+	pp_i64(&p, next_at);
+	pp_text(&p, why);
+	e = pg_exec(s, P_OUTBOX_RETRY, "outbox_retry", &p, &changed);
+	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
+}
+
+static store_err pg_outbox_count(store *base, int64_t now, struct store_outbox_counts *out)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
+	int64_t *v[4];
+	store_err e;
+
+	if (!out)
+		return pg_fail_ours(s, "outbox_count", "NULL argument", STORE_INVALID);
+	memset(out, 0, sizeof *out);
+	v[0] = &out->queued, v[1] = &out->due, v[2] = &out->sent, v[3] = &out->failed;
+	pp_i64(&p, now);
+	if ((e = pg_query(s, P_OUTBOX_COUNT, "outbox_count", &p, &res)) == STORE_OK)
+		for (int i = 0; i < 4 && e == STORE_OK; i++)
+			if (PQntuples(res) != 1 || pg_col_i64(PQgetvalue(res, 0, i), 0, INT64_MAX, v[i]))
+				e = pg_fail_ours(s, "outbox_count", "an unexpected answer", STORE_CORRUPT);
+	PQclear(res);
+	return e;
+}
+
+static store_err pg_outbox_purge(store *base, int64_t before)
+{
+	return pg_purge(base, P_OUTBOX_PURGE, "outbox_purge", before);
+}
+
 /* ---- raw rows (store copy) ---- */
 
 /* Run sql (not prepared: a rare statement) with p; the result into *out, as pg_query. */
@@ -2037,4 +2181,11 @@ const struct store_ops store_pg_ops = {
     .consent_get = pg_consent_get,
     .raw_each = pg_raw_each,
     .raw_put = pg_raw_put,
+    .outbox_put = pg_outbox_put,
+    .outbox_claim = pg_outbox_claim,
+    .outbox_done = pg_outbox_done,
+    .outbox_retry = pg_outbox_retry,
+    .outbox_get = pg_outbox_get,
+    .outbox_count = pg_outbox_count,
+    .outbox_purge = pg_outbox_purge,
 };

@@ -214,6 +214,23 @@ static const char *const migrations[] = {
     "ALTER TABLE clients ADD COLUMN prev_hash BLOB;\n"
     "ALTER TABLE clients ADD COLUMN prev_salt BLOB;\n"
     "ALTER TABLE clients ADD COLUMN prev_until INTEGER NOT NULL DEFAULT 0;\n",
+    /* 7: the mail outbox (store.h, struct store_mail): mails wait here, written in
+     * the transaction of what they announce, until a sender has them accepted. */
+    "CREATE TABLE outbox (\n"
+    "  id          TEXT PRIMARY KEY NOT NULL,\n" /* the local part of its Message-ID */
+    "  kind        TEXT NOT NULL,\n"
+    "  sender      TEXT NOT NULL,\n"
+    "  rcpt        TEXT NOT NULL,\n"
+    "  message     TEXT NOT NULL,\n" /* '' once sent or given up */
+    "  state       INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),\n"
+    "  attempts    INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),\n"
+    "  created_at  INTEGER NOT NULL,\n"
+    "  next_at     INTEGER NOT NULL,\n"
+    "  lease_until INTEGER NOT NULL DEFAULT 0,\n"
+    "  done_at     INTEGER NOT NULL DEFAULT 0,\n"
+    "  last_error  TEXT NOT NULL DEFAULT ''\n"
+    ") STRICT;\n"
+    "CREATE INDEX outbox_due ON outbox (state, next_at);\n",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -278,6 +295,13 @@ enum sq_query {
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
+	Q_OUTBOX_PUT,
+	Q_OUTBOX_CLAIM,
+	Q_OUTBOX_DONE,
+	Q_OUTBOX_RETRY,
+	Q_OUTBOX_GET,
+	Q_OUTBOX_COUNT,
+	Q_OUTBOX_PURGE,
 	Q_COUNT
 };
 
@@ -297,6 +321,9 @@ enum sq_query {
 	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at"
 #define SQ_REFRESH_COLS                                                                                      \
 	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, session_hash"
+#define SQ_MAIL_COLS                                                                                         \
+	"id, kind, sender, rcpt, message, state, attempts, created_at, next_at, lease_until, done_at, "      \
+	"last_error"
 /* A sign-in count that no longer holds (?2 now, ?4 the period): older than the
  * period, or from before a lock that has ended (the WHERE of Q_LOGIN_ADMIT keeps
  * out a lock in force). */
@@ -413,6 +440,29 @@ static const char *const queries[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
+    [Q_OUTBOX_PUT] =
+        "INSERT INTO outbox (" SQ_MAIL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    /* One statement, one write transaction: of concurrent claimers the second
+     * runs after the first committed and finds that mail leased. ?1 now, ?2 the lease's end. */
+    [Q_OUTBOX_CLAIM] =
+        "UPDATE outbox SET attempts = attempts + 1, lease_until = ?2 WHERE id = (SELECT id FROM "
+        "outbox WHERE state = 0 AND next_at <= ?1 AND lease_until <= ?1 ORDER BY next_at, "
+        "created_at LIMIT 1) RETURNING " SQ_MAIL_COLS,
+    [Q_OUTBOX_DONE] = "UPDATE outbox SET state = 1, done_at = ?3, message = '', lease_until = 0 "
+                      "WHERE id = ?1 AND attempts = ?2 AND state = 0",
+    /* ?4 the next attempt's time, 0: give up. */
+    [Q_OUTBOX_RETRY] =
+        "UPDATE outbox SET state = CASE WHEN ?4 = 0 THEN 2 ELSE 0 END, "
+        "next_at = CASE WHEN ?4 = 0 THEN next_at ELSE ?4 END, "
+        "done_at = CASE WHEN ?4 = 0 THEN ?3 ELSE 0 END, "
+        "message = CASE WHEN ?4 = 0 THEN '' ELSE message END, lease_until = 0, last_error = ?5 "
+        "WHERE id = ?1 AND attempts = ?2 AND state = 0",
+    [Q_OUTBOX_GET] = "SELECT " SQ_MAIL_COLS " FROM outbox WHERE id = ?1",
+    [Q_OUTBOX_COUNT] =
+        "SELECT count(*) FILTER (WHERE state = 0), count(*) FILTER (WHERE state = 0 AND next_at "
+        "<= ?1 AND lease_until <= ?1), count(*) FILTER (WHERE state = 1), count(*) FILTER "
+        "(WHERE state = 2) FROM outbox",
+    [Q_OUTBOX_PURGE] = "DELETE FROM outbox WHERE state <> 0 AND done_at <= ?1",
 };
 
 struct sq_group;
@@ -2122,6 +2172,139 @@ out:
 	return e;
 }
 
+/* ---- the mail outbox ---- */
+
+static store_err sq_outbox_put(store *base, const struct store_mail *m)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!m || !store_mail_valid(m))
+		return sq_fail_ours(s, "outbox_put", "invalid mail", STORE_INVALID);
+	return sq_put_row(s, Q_OUTBOX_PUT, "outbox_put", &store_cols_mail, m);
+}
+
+/* Step q (bound with ?1 the text id, or the integer a when id is NULL, and ?2 b) to its
+ * one row, read into out (zeroed on any failure); NOT_FOUND when there is none. */
+static store_err sq_outbox_row(struct sq *s, enum sq_query q, const char *what, const char *id, int64_t a,
+                               int64_t b, struct store_mail *out)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc, bad;
+
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	rc = id ? sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) : sqlite3_bind_int64(st, 1, a);
+	if (rc || (!id && (rc = sqlite3_bind_int64(st, 2, b))) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	if (rc == SQLITE_DONE) {
+		e = STORE_NOT_FOUND;
+		goto out;
+	}
+	bad = sq_read_row(st, 0, &store_cols_mail, out);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	e = bad ? sq_fail_row(s, what, &store_cols_mail) : STORE_OK;
+out:
+	e = sq_end(s, st, e);
+	if (e != STORE_OK && out)
+		explicit_bzero(out, sizeof *out);
+	return e;
+}
+
+static store_err sq_outbox_claim(store *base, int64_t now, int64_t lease, struct store_mail *out)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!out || lease <= 0 || now > INT64_MAX - lease)
+		return sq_fail_ours(s, "outbox_claim", "invalid argument", STORE_INVALID);
+	return sq_outbox_row(s, Q_OUTBOX_CLAIM, "outbox_claim", NULL, now, now + lease, out);
+}
+
+static store_err sq_outbox_get(store *base, const char *id, struct store_mail *out)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!id || !out)
+		return sq_fail_ours(s, "outbox_get", "NULL argument", STORE_INVALID);
+	return sq_outbox_row(s, Q_OUTBOX_GET, "outbox_get", id, 0, 0, out);
+}
+
+/* done (error NULL) or retry: the claim numbered attempt of mail id; NOT_FOUND when it is not current. */
+static store_err sq_outbox_end(struct sq *s, enum sq_query q, const char *what, const char *id, int attempt,
+                               int64_t now, int64_t next_at, const char *error)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!id || attempt < 1 || next_at < 0 || (q == Q_OUTBOX_RETRY && !error)) {
+		e = sq_fail_ours(s, what, "invalid argument", STORE_INVALID);
+		goto out;
+	}
+	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, id)) || (rc = sqlite3_bind_int(st, 2, attempt)) ||
+	    (rc = sqlite3_bind_int64(st, 3, now)) ||
+	    (error && ((rc = sqlite3_bind_int64(st, 4, next_at)) ||
+	               (rc = sqlite3_bind_text(st, 5, error, (int)strnlen(error, STORE_MAIL_ERROR_MAX),
+	                                       SQLITE_STATIC)))) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
+out:
+	return sq_end(s, st, e);
+}
+
+static store_err sq_outbox_done(store *base, const char *id, int attempt, int64_t now)
+{
+	return sq_outbox_end((struct sq *)base, Q_OUTBOX_DONE, "outbox_done", id, attempt, now, 0, NULL);
+}
+
+static store_err sq_outbox_retry(store *base, const char *id, int attempt, int64_t now, int64_t next_at,
+                                 const char *error)
+{
+	return sq_outbox_end((struct sq *)base, Q_OUTBOX_RETRY, "outbox_retry", id, attempt, now, next_at,
+	                     error);
+}
+
+static store_err sq_outbox_count(store *base, int64_t now, struct store_outbox_counts *out)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!out)
+		return sq_fail_ours(s, "outbox_count", "NULL argument", STORE_INVALID);
+	memset(out, 0, sizeof *out);
+	if ((e = sq_stmt(s, Q_OUTBOX_COUNT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, now)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = sq_fail(s, "outbox_count", rc);
+		goto out;
+	}
+	out->queued = sqlite3_column_int64(st, 0);
+	out->due = sqlite3_column_int64(st, 1);
+	out->sent = sqlite3_column_int64(st, 2);
+	out->failed = sqlite3_column_int64(st, 3);
+out:
+	sq_done(s, st);
+	return e;
+}
+
+static store_err sq_outbox_purge(store *base, int64_t before)
+{
+	return sq_purge((struct sq *)base, Q_OUTBOX_PURGE, "outbox_purge", before);
+}
+
 /* ---- raw rows (store copy) ---- */
 
 /* see store.h: struct store_ops, raw_each */
@@ -2604,4 +2787,11 @@ const struct store_ops store_sqlite_ops = {
     .consent_get = sq_consent_get,
     .raw_each = sq_raw_each,
     .raw_put = sq_raw_put,
+    .outbox_put = sq_outbox_put,
+    .outbox_claim = sq_outbox_claim,
+    .outbox_done = sq_outbox_done,
+    .outbox_retry = sq_outbox_retry,
+    .outbox_get = sq_outbox_get,
+    .outbox_count = sq_outbox_count,
+    .outbox_purge = sq_outbox_purge,
 };

@@ -146,3 +146,25 @@ int store_login_args_valid(int64_t now, int threshold, int64_t period)
 {
 	return now >= 0 && threshold >= 0 && period >= 1 && period <= INT64_MAX - now;
 }
+
+/* 1 when s is set and holds no control character (nor DEL). */
+static int mail_word(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* see valid.h */
+int store_mail_valid(const struct store_mail *m)
+{
+	return STORE_TERMINATED(m->id) && mail_word(m->id) && STORE_TERMINATED(m->kind) &&
+	       mail_word(m->kind) && STORE_TERMINATED(m->sender) && mail_word(m->sender) &&
+	       STORE_TERMINATED(m->rcpt) && mail_word(m->rcpt) && STORE_TERMINATED(m->message) &&
+	       m->message[0] && STORE_TERMINATED(m->last_error) && m->state == STORE_MAIL_QUEUED &&
+	       m->attempts == 0 && m->lease_until == 0 && m->done_at == 0 && m->next_at > 0 &&
+	       m->created_at > 0;
+}

@@ -24,6 +24,9 @@ int store_user_valid(const struct store_user *u);
 int store_session_valid(const struct store_session *se);
 int store_refresh_valid(const struct store_refresh *r);
 int store_flow_valid(const struct store_flow *f);
+/* A mail for outbox_put: id, kind, sender, rcpt and message set, without control
+ * characters but the message's CR LF; QUEUED, attempts 0, not leased, not done. */
+int store_mail_valid(const struct store_mail *m);
 
 /* The key of username's sign-in attempts into out: ASCII lower case. 0, or -1
  * when username is NULL, empty or longer than STORE_USERNAME_MAX. */

@@ -186,7 +186,7 @@ await runSuite(R, servers, async () => {
 	let c = promtool(['check', 'config', path.join(OPS, 'prometheus', 'prometheus.yml')]);
 	report(c.code === 0 && /SUCCESS/.test(c.out), 'promtool check config ops/prometheus/prometheus.yml', c.out);
 	c = promtool(['check', 'rules', path.join(OPS, 'prometheus', 'alerts.yml')]);
-	report(c.code === 0 && /SUCCESS: 8 rules found/.test(c.out), 'promtool check rules ops/prometheus/alerts.yml: 8 rules', c.out);
+	report(c.code === 0 && /SUCCESS: 10 rules found/.test(c.out), 'promtool check rules ops/prometheus/alerts.yml: 10 rules', c.out);
 	const dashboard = JSON.parse(fs.readFileSync(path.join(OPS, 'grafana', 'dashboards', 'identity-backend.json'), 'utf8'));
 	const flat = (ps) => ps.flatMap((p) => [p, ...flat(p.panels ?? [])]);
 	const panels = flat(dashboard.panels).filter((p) => p.type !== 'row');
@@ -213,7 +213,7 @@ await runSuite(R, servers, async () => {
 	cfg = substitute(cfg, '- 127.0.0.1:9464', `- 127.0.0.1:${mport}`);
 	cfg = substitute(cfg, '- alerts.yml', `- ${path.join(tmp, 'alerts.yml')}`);
 	fs.writeFileSync(path.join(tmp, 'prometheus.yml'), cfg);
-	fs.writeFileSync(path.join(tmp, 'alerts.yml'), substitute(fs.readFileSync(path.join(OPS, 'prometheus', 'alerts.yml'), 'utf8'), /^(\s+)for: \S+$/gm, '$1for: 1s', 8));
+	fs.writeFileSync(path.join(tmp, 'alerts.yml'), substitute(fs.readFileSync(path.join(OPS, 'prometheus', 'alerts.yml'), 'utf8'), /^(\s+)for: \S+$/gm, '$1for: 1s', 10));
 	c = promtool(['check', 'config', path.join(tmp, 'prometheus.yml')]);
 	report(c.code === 0, "promtool check config on the test's copy (1 s intervals, the issuer's port)", c.out);
 	const p = await startPrometheus(path.join(tmp, 'prometheus.yml'));
@@ -260,7 +260,7 @@ await runSuite(R, servers, async () => {
 	// 7. Every alert rule, as Prometheus loaded it: one filtering comparison; evaluates; with it made bool, data.
 	const groups = (await (await fetch(`${p.base}/api/v1/rules`)).json()).data.groups;
 	const rules = groups.flatMap((g) => g.rules).filter((r) => r.type === 'alerting');
-	report(rules.length === 8 && rules.every((r) => r.health === 'ok'), `Prometheus loaded 8 alert rules, all healthy`, rules.map((r) => `${r.name}:${r.health}:${r.lastError ?? ''}`));
+	report(rules.length === 10 && rules.every((r) => r.health === 'ok'), `Prometheus loaded 10 alert rules, all healthy`, rules.map((r) => `${r.name}:${r.health}:${r.lastError ?? ''}`));
 	for (const rule of rules) {
 		const n = filteringComparisons(rule.query).length;
 		const raw = await query(p, rule.query);

@@ -1479,6 +1479,224 @@ static void test_tx(store *s)
 	        "clean up");
 }
 
+/* ---- the mail outbox ---- */
+
+/* A QUEUED mail with id, due at next_at. */
+static struct store_mail *mail_row(const char *id, int64_t next_at)
+{
+	static struct store_mail m;
+
+	memset(&m, 0, sizeof m);
+	snprintf(m.id, sizeof m.id, "%s", id);
+	snprintf(m.kind, sizeof m.kind, "verify");
+	snprintf(m.sender, sizeof m.sender, "idp@example.com");
+	snprintf(m.rcpt, sizeof m.rcpt, "alice@example.org");
+	snprintf(m.message, sizeof m.message, "Subject: hi\r\n\r\nhttps://idp.example/verify?t=%s\r\n", id);
+	m.created_at = NOW;
+	m.next_at = next_at;
+	return &m;
+}
+
+static store_err put_mail(store *s, const char *id, int64_t next_at)
+{
+	return store_outbox_put(s, mail_row(id, next_at));
+}
+
+/* put, get, refusals: a mail is kept whole, and only a well-formed new one goes in. */
+static void test_outbox_put(store *s)
+{
+	struct store_mail *m = mail_row("m-1", NOW), got, bad;
+
+	T_CHECK(store_outbox_put(s, m) == STORE_OK && store_outbox_get(s, "m-1", &got) == STORE_OK &&
+	            !strcmp(got.message, m->message) && !strcmp(got.rcpt, "alice@example.org") &&
+	            got.state == STORE_MAIL_QUEUED && got.attempts == 0 && got.next_at == NOW,
+	        "outbox_put then outbox_get: the mail, whole, QUEUED");
+	T_CHECK(put_mail(s, "m-1", NOW) == STORE_CONFLICT, "the same id again: CONFLICT");
+	T_CHECK(store_outbox_get(s, "m-none", &got) == STORE_NOT_FOUND && got.id[0] == '\0',
+	        "an unknown id: NOT_FOUND, the row zeroed");
+	bad = *mail_row("m-bad", NOW);
+	snprintf(bad.rcpt, sizeof bad.rcpt, "a@b\r\nBcc: x@y");
+	T_CHECK(store_outbox_put(s, &bad) == STORE_INVALID, "a recipient with CR LF: INVALID");
+	bad = *mail_row("m-bad", NOW);
+	bad.attempts = 3;
+	T_CHECK(store_outbox_put(s, &bad) == STORE_INVALID, "a mail put as already tried: INVALID");
+	bad = *mail_row("m-bad", NOW);
+	bad.message[0] = '\0';
+	T_CHECK(store_outbox_put(s, &bad) == STORE_INVALID && store_outbox_put(s, NULL) == STORE_INVALID,
+	        "an empty message, or none: INVALID");
+	bad = *mail_row("m-big", NOW);
+	memset(bad.message, 'x', sizeof bad.message - 1);
+	bad.message[sizeof bad.message - 1] = '\0';
+	T_CHECK(store_outbox_put(s, &bad) == STORE_OK && store_outbox_get(s, "m-big", &got) == STORE_OK &&
+	            strlen(got.message) == STORE_MAIL_MAX,
+	        "a message of STORE_MAIL_MAX bytes goes in and comes out whole");
+	T_CHECK(q_exec(s, "DELETE FROM outbox") == 0, "clean up");
+}
+
+/* claim order, leases, fencing, done, retry, give up, count, purge. */
+static void test_outbox_claim(store *s)
+{
+	struct store_mail got, again;
+	struct store_outbox_counts n;
+
+	T_CHECK(put_mail(s, "m-late", NOW + 100) == STORE_OK && put_mail(s, "m-old", NOW - 10) == STORE_OK &&
+	            put_mail(s, "m-new", NOW) == STORE_OK,
+	        "three mails, one not yet due");
+	T_CHECK(store_outbox_claim(s, NOW, 60, &got) == STORE_OK && !strcmp(got.id, "m-old") &&
+	            got.attempts == 1 && got.lease_until == NOW + 60 && got.message[0],
+	        "claim takes the mail due longest, attempt 1, leased for 60 s, message and all");
+	T_CHECK(store_outbox_claim(s, NOW, 60, &again) == STORE_OK && !strcmp(again.id, "m-new"),
+	        "a second claim takes the next due mail, not the leased one");
+	T_CHECK(store_outbox_claim(s, NOW, 60, &again) == STORE_NOT_FOUND && again.id[0] == '\0',
+	        "nothing else due: NOT_FOUND (the late mail waits)");
+	T_CHECK(store_outbox_count(s, NOW, &n) == STORE_OK && n.queued == 3 && n.due == 0 && n.sent == 0,
+	        "count: 3 queued, none due while two are leased");
+	T_CHECK(store_outbox_claim(s, NOW + 60, 60, &again) == STORE_OK && !strcmp(again.id, "m-old") &&
+	            again.attempts == 2,
+	        "a lease that ran out (a sender that died): the mail is claimed again, attempt 2");
+	T_CHECK(store_outbox_done(s, "m-old", 1, NOW + 61) == STORE_NOT_FOUND &&
+	            store_outbox_retry(s, "m-old", 1, NOW + 61, NOW + 90, "late") == STORE_NOT_FOUND,
+	        "the first claimer, late: done and retry find its claim superseded (NOT_FOUND)");
+	T_CHECK(store_outbox_done(s, "m-old", 2, NOW + 61) == STORE_OK &&
+	            store_outbox_get(s, "m-old", &got) == STORE_OK && got.state == STORE_MAIL_SENT &&
+	            got.message[0] == '\0' && got.done_at == NOW + 61 &&
+	            store_outbox_done(s, "m-old", 2, NOW + 62) == STORE_NOT_FOUND,
+	        "done: SENT, message wiped; done again: NOT_FOUND");
+	T_CHECK(store_outbox_retry(s, "m-new", 1, NOW + 5, NOW + 30, "connect: refused") == STORE_OK &&
+	            store_outbox_get(s, "m-new", &got) == STORE_OK && got.state == STORE_MAIL_QUEUED &&
+	            got.next_at == NOW + 30 && got.lease_until == 0 &&
+	            !strcmp(got.last_error, "connect: refused") && got.message[0],
+	        "retry: QUEUED again, due later, with the reason, message kept");
+	T_CHECK(store_outbox_claim(s, NOW + 29, 60, &got) == STORE_NOT_FOUND &&
+	            store_outbox_claim(s, NOW + 30, 60, &got) == STORE_OK && !strcmp(got.id, "m-new") &&
+	            got.attempts == 2,
+	        "not before next_at; then attempt 2");
+	T_CHECK(store_outbox_retry(s, "m-new", 2, NOW + 31, 0, "550 no such user") == STORE_OK &&
+	            store_outbox_get(s, "m-new", &got) == STORE_OK && got.state == STORE_MAIL_FAILED &&
+	            got.message[0] == '\0' && got.done_at == NOW + 31,
+	        "retry with next_at 0 gives up: FAILED, message wiped");
+	T_CHECK(store_outbox_count(s, NOW + 200, &n) == STORE_OK && n.queued == 1 && n.due == 1 &&
+	            n.sent == 1 && n.failed == 1,
+	        "count: 1 queued and due, 1 sent, 1 failed");
+	T_CHECK(store_outbox_purge(s, NOW + 30) == STORE_OK && q_int(s, "SELECT count(*) FROM outbox") == 3 &&
+	            store_outbox_purge(s, NOW + 31) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM outbox") == 2 &&
+	            store_outbox_purge(s, NOW + 1000) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM outbox WHERE id = 'm-late'") == 1 &&
+	            q_int(s, "SELECT count(*) FROM outbox") == 1,
+	        "purge: sent and failed mails done by `before` go, queued ones stay");
+	T_CHECK(store_outbox_claim(s, NOW, 0, &got) == STORE_INVALID &&
+	            store_outbox_done(s, "m-late", 0, NOW) == STORE_INVALID &&
+	            store_outbox_retry(s, "m-late", 1, NOW, NOW, NULL) == STORE_INVALID,
+	        "a lease of 0, attempt 0, no reason: INVALID");
+	T_CHECK(q_exec(s, "DELETE FROM outbox") == 0, "clean up");
+}
+
+/* A mail written in a transaction exists only if the transaction commits. */
+static void test_outbox_tx(store *s)
+{
+	struct store_mail got;
+
+	T_CHECK(store_tx_begin(s) == STORE_OK && put_mail(s, "m-tx", NOW) == STORE_OK &&
+	            store_revoke_put(s, "jti-mail-tx", NOW + 60) == STORE_OK &&
+	            store_tx_end(s, 0) == STORE_OK && store_outbox_get(s, "m-tx", &got) == STORE_NOT_FOUND,
+	        "outbox_put inside a transaction rolled back: no mail");
+	T_CHECK(store_tx_begin(s) == STORE_OK && put_mail(s, "m-tx", NOW) == STORE_OK &&
+	            store_revoke_put(s, "jti-mail-tx", NOW + 60) == STORE_OK &&
+	            store_tx_end(s, 1) == STORE_OK && store_outbox_get(s, "m-tx", &got) == STORE_OK,
+	        "committed: the mail is there with the row it goes with");
+	T_CHECK(q_exec(s, "DELETE FROM outbox") == 0, "clean up");
+}
+
+static void test_outbox(store *s)
+{
+	test_outbox_put(s);
+	test_outbox_claim(s);
+	test_outbox_tx(s);
+}
+
+#define NMAIL 200
+
+struct mail_racer {
+	pthread_barrier_t *bar;
+	store *s;
+	int errors, claimed;
+	unsigned char got[NMAIL];
+};
+
+/* Claim until nothing is due, marking each claimed mail done. */
+static void *claim_racer(void *arg)
+{
+	struct mail_racer *r = arg;
+	struct store_mail *m = malloc(sizeof *m);
+	store_err e;
+
+	pthread_barrier_wait(r->bar);
+	while (m && r->s && (e = store_outbox_claim(r->s, NOW, 300, m)) != STORE_NOT_FOUND) {
+		unsigned i;
+
+		if (e != STORE_OK || sscanf(m->id, "race-%u", &i) != 1 || i >= NMAIL) {
+			if (e == STORE_BUSY)
+				continue;
+			r->errors++;
+			break;
+		}
+		r->got[i]++;
+		r->claimed++;
+		if (store_outbox_done(r->s, m->id, m->attempts, NOW) != STORE_OK)
+			r->errors++;
+	}
+	free(m);
+	return NULL;
+}
+
+/* Threads with connections of their own claim NMAIL mails at once: each mail is
+ * claimed exactly once. */
+static void test_outbox_race(void)
+{
+	char err[512], id[32];
+	pthread_t th[NTHREAD];
+	pthread_barrier_t bar;
+	struct mail_racer r[NTHREAD];
+	store *s = copen(race_where, err, sizeof err);
+	int ok = s != NULL, once = 1, errors = 0, total = 0;
+
+	for (unsigned i = 0; ok && i < NMAIL; i++) {
+		snprintf(id, sizeof id, "race-%u", i);
+		ok &= put_mail(s, id, NOW - (int64_t)(i % 7)) == STORE_OK;
+	}
+	T_CHECK(ok, "%d mails queued for the race", NMAIL);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	for (int t = 0; t < NTHREAD; t++) {
+		memset(&r[t], 0, sizeof r[t]);
+		r[t].bar = &bar;
+		r[t].s = copen(race_where, err, sizeof err);
+		pthread_create(&th[t], NULL, claim_racer, &r[t]);
+	}
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		errors += r[t].errors;
+		total += r[t].claimed;
+		store_close(r[t].s);
+	}
+	for (unsigned i = 0; i < NMAIL; i++) {
+		unsigned n = 0;
+
+		for (int t = 0; t < NTHREAD; t++)
+			n += r[t].got[i];
+		once &= n == 1;
+	}
+	pthread_barrier_destroy(&bar);
+	T_CHECK(once && errors == 0 && total == NMAIL,
+	        "%d threads claimed %d mails at once: each exactly once (%d claims, %d errors)", NTHREAD,
+	        NMAIL, total, errors);
+	T_CHECK(s && q_int(s, "SELECT count(*) FROM outbox WHERE state = 1") == NMAIL,
+	        "every mail is SENT once");
+	if (s)
+		q_exec(s, "DELETE FROM outbox");
+	store_close(s);
+}
+
 /* ---- concurrency ---- */
 
 struct racer {
@@ -1886,13 +2104,14 @@ static void test_raw(store *s)
 		kinds_ok &=
 		    strlen(store_raw_tables[t].kinds) == commas + 1 && commas + 1 <= STORE_RAW_COLS_MAX;
 	}
-	T_CHECK(kinds_ok && store_raw_n == 10, "the raw tables: 10, each column with its kind");
+	T_CHECK(kinds_ok && store_raw_n == 11, "the raw tables: 11, each column with its kind");
 	nx = next_token(300, "client-raw", 0);
 	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK &&
 	            store_refresh_put(s, &r) == STORE_OK && store_key_put(s, &k) == STORE_OK &&
 	            store_refresh_rotate(s, r.hash, r.hash_len, &nx, NOW, 5, &old) == STORE_OK &&
 	            store_consent_put(s, "u-raw", "client-raw", "openid", NOW) == STORE_OK &&
-	            store_revoke_put(s, "jti-raw", NOW + 60) == STORE_OK,
+	            store_revoke_put(s, "jti-raw", NOW + 60) == STORE_OK &&
+	            put_mail(s, "mail-raw", NOW) == STORE_OK,
 	        "rows in every kind of table (a used refresh token among them)");
 	for (size_t t = 0; t < store_raw_n; t++) {
 		struct raw_copy cnt = {0};
@@ -1927,7 +2146,8 @@ static void test_raw(store *s)
 	            store_raw_each(s, 0, NULL, NULL) == STORE_INVALID,
 	        "raw calls with a bad table, a wrong column count or no callback: INVALID");
 	store_close(to);
-	T_CHECK(store_user_delete(s, "raw") == STORE_OK && store_client_delete(s, "client-raw") == STORE_OK,
+	T_CHECK(store_user_delete(s, "raw") == STORE_OK && store_client_delete(s, "client-raw") == STORE_OK &&
+	            q_exec(s, "DELETE FROM outbox") == 0,
 	        "clean up");
 }
 
@@ -2055,6 +2275,7 @@ static void contract_run(const struct store_contract *c)
 		test_client_update(s);
 		test_user_lifecycle(s);
 		test_tx(s);
+		test_outbox(s);
 		test_raw(s);
 		store_close(s);
 	}
@@ -2064,6 +2285,7 @@ static void contract_run(const struct store_contract *c)
 	test_tx_race();
 	test_rotate_race();
 	test_rotate_processes();
+	test_outbox_race();
 }
 
 #endif

@@ -45,6 +45,14 @@ unsigned long long dbpool_failed(dbpool *p)
 	return fake_failed;
 }
 
+/* The mail module's counters (mail.h), as a sender would have left them. */
+static struct mail_stats fake_mail = {.queued = 4, .sent = 3, .failed = 2, .gave_up = 1, .depth = -1};
+
+struct mail_stats *mail_stats(void)
+{
+	return &fake_mail;
+}
+
 /* Two operations: code_take called 3 times (1 ms, 20 ms, 7 s), ping never. */
 const double dbpool_bucket_le[DBPOOL_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                  0.05,   0.1,     0.25,   0.5,   1,      2.5,   5};
@@ -717,6 +725,13 @@ static void test_service(void)
 		        strstr(text, "# TYPE idb_store_call_duration_seconds histogram\n"),
 		    "store latency: cumulative buckets per operation, +Inf the count, unused operations "
 		    "left out");
+		T_CHECK(sample(text, "idb_mail_queued_total") == 4 &&
+		            sample(text, "idb_mail_sent_total") == 3 &&
+		            sample(text, "idb_mail_failed_total") == 2 &&
+		            sample(text, "idb_mail_given_up_total") == 1 &&
+		            strstr(text, "# TYPE idb_mail_sent_total counter\n") &&
+		            !strstr(text, "idb_mail_outbox_depth"),
+		        "mail: queued 4, sent 3, failed 2, given up 1; no depth before the sender counted");
 		T_CHECK(sample(text, "idb_connections_open") == 17 &&
 		            sample(text, "idb_connections_max") == 1024,
 		        "connections: open 17 of max 1024");
@@ -734,7 +749,11 @@ static void test_service(void)
 	}
 	open = 3;
 	fake_n_signers = 0;
+	fake_mail.depth = 7;
 	if ((text = render_checked(m, "service gauges follow")) != NULL) {
+		T_CHECK(sample(text, "idb_mail_outbox_depth") == 7 &&
+		            strstr(text, "# TYPE idb_mail_outbox_depth gauge\n"),
+		        "the outbox depth once counted: 7");
 		T_CHECK(sample(text, "idb_connections_open") == 3, "connections follow their source: 3");
 		T_CHECK(strstr(text, "idb_signing_key_age_seconds{") == NULL &&
 		            strstr(text, "# TYPE idb_signing_key_age_seconds gauge\n"),
