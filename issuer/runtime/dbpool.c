@@ -63,6 +63,13 @@
 	X(user_set_password)                                                                                 \
 	X(user_update)                                                                                       \
 	X(user_end_sessions)                                                                                 \
+	X(user_get_by_email)                                                                                 \
+	X(link_put)                                                                                          \
+	X(link_get)                                                                                          \
+	X(link_take)                                                                                         \
+	X(link_end)                                                                                          \
+	X(link_count)                                                                                        \
+	X(link_purge)                                                                                        \
 	X(login_admit)                                                                                       \
 	X(login_failed)                                                                                      \
 	X(login_clear)                                                                                       \
@@ -433,6 +440,18 @@ FORWARD(user_delete, (store * s, const char *username), username)
 FORWARD(user_set_password, (store * s, const char *id, const char *hash), id, hash)
 FORWARD(user_update, (store * s, const struct store_user *u), u)
 FORWARD(user_end_sessions, (store * s, const char *id), id)
+FORWARD(user_get_by_email, (store * s, const char *email, struct store_user *out), email, out)
+FORWARD(link_put, (store * s, const struct store_link *l), l)
+FORWARD(link_get,
+        (store * s, const uint8_t *hash, size_t len, const char *kind, int64_t now, struct store_link *out), hash,
+        len, kind, now, out)
+FORWARD(link_take,
+        (store * s, const uint8_t *hash, size_t len, const char *kind, int64_t now, struct store_link *out), hash,
+        len, kind, now, out)
+FORWARD(link_end, (store * s, const char *user_id, const char *kind), user_id, kind)
+FORWARD(link_count, (store * s, const char *user_id, const char *kind, int64_t since, int *n), user_id, kind,
+        since, n)
+FORWARD(link_purge, (store * s, int64_t now), now)
 FORWARD(login_admit,
         (store * s, const char *username, int64_t now, int threshold, int64_t period, int *admitted,
          int64_t *locked_until, int *locked_started),
@@ -542,6 +561,13 @@ static const struct store_ops pool_ops = {
     .user_set_password = fw_user_set_password,
     .user_update = fw_user_update,
     .user_end_sessions = fw_user_end_sessions,
+    .user_get_by_email = fw_user_get_by_email,
+    .link_put = fw_link_put,
+    .link_get = fw_link_get,
+    .link_take = fw_link_take,
+    .link_end = fw_link_end,
+    .link_count = fw_link_count,
+    .link_purge = fw_link_purge,
     .login_admit = fw_login_admit,
     .login_failed = fw_login_failed,
     .login_clear = fw_login_clear,

@@ -78,8 +78,9 @@ const struct store_raw_table store_raw_tables[] = {
      "tbbitttttiittttbbi"},
     {"users",
      "id, username, email, password_hash, created_at, failed_logins, locked_until, name, email_verified, "
-     "disabled, groups",
-     "ttttiiitiit"},
+     "disabled, groups, verify_required",
+     "ttttiiitiiti"},
+    {"account_links", "hash, kind, user_id, email, created_at, expires_at, used", "btttiii"},
     {"signing_keys", "kid, alg, private_der, created_at, not_before, retired_at, expires_at", "ttbiiii"},
     {"revoked_tokens", "jti, expires_at", "ti"},
     {"sessions", "id_hash, user_id, auth_time, expires_at", "btii"},

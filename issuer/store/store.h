@@ -193,11 +193,12 @@ struct store_user {
 	char username[STORE_USERNAME_MAX + 1];           /* unique without regard to ASCII case */
 	char email[STORE_EMAIL_MAX + 1];                 /* "" when none */
 	char password_hash[STORE_PASSWORD_HASH_MAX + 1]; /* argon2id PHC string (password.h) */
+	char name[STORE_NAME_MAX + 1];                   /* full name (OIDC `name`); "" when none */
+	char groups[STORE_GROUPS_MAX + 1];               /* list of group names (the `groups` claim) */
+	int email_verified;                              /* 1: the address was confirmed (or vouched for) */
+	int disabled;                                    /* 1: may not sign in; their tokens are refused */
+	int verify_required; /* 1: registered, may sign in only once the address is verified */
 	int64_t created_at;
-	char name[STORE_NAME_MAX + 1];       /* full name (OIDC `name`); "" when none */
-	int email_verified;                  /* 1: the address was confirmed (or vouched for) */
-	int disabled;                        /* 1: may not sign in; their tokens are refused */
-	char groups[STORE_GROUPS_MAX + 1];   /* list of group names (the `groups` claim) */
 };
 
 /*
@@ -312,6 +313,22 @@ struct store_mail {
 	int64_t lease_until;                       /* claimed by a sender until here; 0: not claimed */
 	int64_t done_at;                           /* when it was sent or given up; 0: not yet */
 	char last_error[STORE_MAIL_ERROR_MAX + 1]; /* the last failed attempt's reason, or "" */
+};
+
+/*
+ * A single-use link mailed to a person (address verification, password reset),
+ * stored by the hash of its random token. user_id "" is a decoy: the row a reset
+ * for an unknown address writes so that it costs what a real one costs; it never
+ * opens anything.
+ */
+struct store_link {
+	uint8_t hash[STORE_HASH_MAX];
+	size_t hash_len;
+	char kind[STORE_ALG_MAX + 1];   /* "verify" or "reset" */
+	char user_id[STORE_ID_MAX + 1]; /* "" for a decoy */
+	char email[STORE_EMAIL_MAX + 1]; /* the address it was sent to */
+	int64_t created_at;
+	int64_t expires_at;
 };
 
 /* How many mails of the outbox are in each state (outbox_count). */
@@ -618,6 +635,28 @@ struct store_ops {
 	store_err (*outbox_get)(store *s, const char *id, struct store_mail *out);
 	store_err (*outbox_count)(store *s, int64_t now, struct store_outbox_counts *out);
 	store_err (*outbox_purge)(store *s, int64_t before);
+
+	/*
+	 * Single-use links (struct store_link). put stores one (NOT_FOUND: its user
+	 * is gone; CONFLICT: the hash exists). get reads the link of hash and kind
+	 * that is unused, unexpired at now and not a decoy; take does the same and
+	 * marks it used in one atomic step: of concurrent takers exactly one gets
+	 * OK, the others NOT_FOUND. end marks every link of kind of the user used (a
+	 * password reset spends the other reset links). count gives the links of kind
+	 * made for the user since `since` (a per-account limit). purge deletes used
+	 * and expired links. Removing a user removes their links.
+	 */
+	store_err (*link_put)(store *s, const struct store_link *l);
+	store_err (*link_get)(store *s, const uint8_t *hash, size_t hash_len, const char *kind, int64_t now,
+	                      struct store_link *out);
+	store_err (*link_take)(store *s, const uint8_t *hash, size_t hash_len, const char *kind, int64_t now,
+	                       struct store_link *out);
+	store_err (*link_end)(store *s, const char *user_id, const char *kind);
+	store_err (*link_count)(store *s, const char *user_id, const char *kind, int64_t since, int *n);
+	store_err (*link_purge)(store *s, int64_t now);
+	/* The user whose address is email, compared without regard to ASCII case (the
+	 * first by username when several share it); NOT_FOUND when none. */
+	store_err (*user_get_by_email)(store *s, const char *email, struct store_user *out);
 };
 
 /* Every store begins with this header; backends embed it first. */
@@ -915,6 +954,36 @@ static inline store_err store_consent_get(store *s, const char *user_id, const c
 	return s->ops->consent_get(s, user_id, client_id, scope_out);
 }
 
+static inline store_err store_link_put(store *s, const struct store_link *l)
+{
+	return s->ops->link_put(s, l);
+}
+static inline store_err store_link_get(store *s, const uint8_t *hash, size_t hash_len, const char *kind,
+                                       int64_t now, struct store_link *out)
+{
+	return s->ops->link_get(s, hash, hash_len, kind, now, out);
+}
+static inline store_err store_link_take(store *s, const uint8_t *hash, size_t hash_len, const char *kind,
+                                        int64_t now, struct store_link *out)
+{
+	return s->ops->link_take(s, hash, hash_len, kind, now, out);
+}
+static inline store_err store_link_end(store *s, const char *user_id, const char *kind)
+{
+	return s->ops->link_end(s, user_id, kind);
+}
+static inline store_err store_link_count(store *s, const char *user_id, const char *kind, int64_t since, int *n)
+{
+	return s->ops->link_count(s, user_id, kind, since, n);
+}
+static inline store_err store_link_purge(store *s, int64_t now)
+{
+	return s->ops->link_purge(s, now);
+}
+static inline store_err store_user_get_by_email(store *s, const char *email, struct store_user *out)
+{
+	return s->ops->user_get_by_email(s, email, out);
+}
 static inline store_err store_outbox_put(store *s, const struct store_mail *m)
 {
 	return s->ops->outbox_put(s, m);

@@ -165,7 +165,16 @@ static const char *const pg_migrations[] = {
     "ALTER TABLE clients ADD COLUMN logo_uri TEXT NOT NULL DEFAULT '';\n"
     "ALTER TABLE clients ADD COLUMN prev_hash BYTEA;\n"
     "ALTER TABLE clients ADD COLUMN prev_salt BYTEA;\n"
-    "ALTER TABLE clients ADD COLUMN prev_until BIGINT NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE clients ADD COLUMN prev_until BIGINT NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE users ADD COLUMN verify_required BIGINT NOT NULL DEFAULT 0 CHECK (verify_required IN (0, 1));\n"
+    "CREATE INDEX users_email ON users (" PG_FOLD("email") ");\n"
+    "CREATE TABLE account_links (\n"
+    "  hash BYTEA PRIMARY KEY, kind TEXT NOT NULL,\n"
+    "  user_id TEXT REFERENCES users (id) ON DELETE CASCADE, email TEXT NOT NULL,\n"
+    "  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,\n"
+    "  used BIGINT NOT NULL DEFAULT 0 CHECK (used IN (0, 1)));\n"
+    "CREATE INDEX account_links_user ON account_links (user_id, kind, created_at);\n"
+    "CREATE INDEX account_links_expires ON account_links (expires_at);\n",
     /* 4: the mail outbox (store.h, struct store_mail); as SQLite's migration 7. */
     "CREATE TABLE outbox (\n"
     "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, sender TEXT NOT NULL, rcpt TEXT NOT NULL,\n"
@@ -181,6 +190,13 @@ enum pg_query {
 	P_CLIENT_PUT,
 	P_CLIENT_UPDATE,
 	P_USER_UPDATE,
+	P_USER_GET_EMAIL,
+	P_LINK_PUT,
+	P_LINK_GET,
+	P_LINK_TAKE,
+	P_LINK_END,
+	P_LINK_COUNT,
+	P_LINK_PURGE,
 	P_USER_END_SESSIONS,
 	P_USER_END_CODES,
 	P_USER_END_FLOWS,
@@ -255,7 +271,11 @@ enum pg_query {
 /* A sign-in count that no longer holds ($2 now, $4 the period): see SQ_LOGIN_STALE. */
 #define PG_LOGIN_STALE  "(a.since + $4::bigint <= $2::bigint OR a.locked_until <> 0)"
 #define PG_USER_COLS                                                                                         \
-	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups"
+	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups, verify_required"
+#define PG_LINK_COLS "hash, kind, user_id, email, created_at, expires_at"
+/* A link that may be used ($1 its hash, $2 now, $3 its kind). */
+#define PG_LINK_LIVE                                                                                         \
+	"hash = $1::bytea AND kind = $3 AND used = 0 AND expires_at > $2::bigint AND user_id IS NOT NULL"
 #define PG_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
 #define PG_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
@@ -304,9 +324,18 @@ static const char *const pg_queries[P_COUNT] = {
                     "expires_at > $2::bigint RETURNING " PG_CODE_COLS,
     [P_CODE_PURGE] = "DELETE FROM auth_codes WHERE expires_at <= $1::bigint OR used = 1",
     [P_USER_PUT] = "INSERT INTO users (" PG_USER_COLS ") VALUES ($1, $2, $3, $4, $5::bigint, $6, $7::bigint, "
-                   "$8::bigint, $9)",
+                   "$8::bigint, $9, $10::bigint)",
     [P_USER_UPDATE] = "UPDATE users SET email = $2, name = $3, email_verified = $4::bigint, "
-                      "disabled = $5::bigint, groups = $6 WHERE id = $1",
+                      "disabled = $5::bigint, groups = $6, verify_required = $7::bigint WHERE id = $1",
+    [P_USER_GET_EMAIL] = "SELECT " PG_USER_COLS " FROM users WHERE " PG_FOLD("email") " = " PG_FOLD(
+        "$1::text") " ORDER BY " PG_FOLD("username") " COLLATE \"C\", username COLLATE \"C\" LIMIT 1",
+    [P_LINK_PUT] = "INSERT INTO account_links (" PG_LINK_COLS ") VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint)",
+    [P_LINK_GET] = "SELECT " PG_LINK_COLS " FROM account_links WHERE " PG_LINK_LIVE,
+    [P_LINK_TAKE] = "UPDATE account_links SET used = 1 WHERE " PG_LINK_LIVE " RETURNING " PG_LINK_COLS,
+    [P_LINK_END] = "UPDATE account_links SET used = 1 WHERE user_id = $1 AND kind = $2",
+    [P_LINK_COUNT] = "SELECT count(*) FROM account_links WHERE user_id = $1 AND kind = $2 AND "
+                     "created_at >= $3::bigint",
+    [P_LINK_PURGE] = "DELETE FROM account_links WHERE used = 1 OR expires_at <= $1::bigint",
     [P_USER_END_SESSIONS] = "DELETE FROM sessions WHERE user_id = $1",
     [P_USER_END_CODES] = "DELETE FROM auth_codes WHERE user_id = $1",
     [P_USER_END_FLOWS] = "DELETE FROM login_flows WHERE user_id = $1",
@@ -1453,6 +1482,7 @@ static store_err pg_user_update(store *base, const struct store_user *u)
 	pp_i64(&p, u->email_verified);
 	pp_i64(&p, u->disabled);
 	pp_text(&p, u->groups);
+	pp_i64(&p, u->verify_required);
 	e = pg_exec(s, P_USER_UPDATE, "user_update", &p, &changed);
 	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
 }
@@ -1486,6 +1516,88 @@ static store_err pg_user_end_sessions(store *base, const char *id)
 	if (e != STORE_OK && began && s->conn)
 		pg_simple(s, "user_end_sessions", "ROLLBACK");
 	return e;
+}
+
+static store_err pg_user_get_by_email(store *base, const char *email, struct store_user *out)
+{
+	return pg_user_find(base, P_USER_GET_EMAIL, "user_get_by_email", email, out);
+}
+
+/* ---- single-use links ---- */
+
+static store_err pg_link_put(store *base, const struct store_link *l)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!l || !store_link_valid(l))
+		return pg_fail_ours(s, "link_put", "invalid link", STORE_INVALID);
+	return pg_put_row(s, P_LINK_PUT, "link_put", &store_cols_link, l);
+}
+
+/* The live link of hash and kind by q (P_LINK_GET or P_LINK_TAKE) into out. */
+static store_err pg_link_find(store *base, enum pg_query q, const char *what, const uint8_t *hash, size_t len,
+                              const char *kind, int64_t now, struct store_link *out)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!hash || !kind || !out || len == 0 || len > STORE_HASH_MAX) {
+		if (out)
+			explicit_bzero(out, sizeof *out);
+		return pg_fail_ours(s, what, "invalid argument", STORE_INVALID);
+	}
+	pp_blob(&p, hash, len);
+	pp_i64(&p, now);
+	pp_text(&p, kind);
+	return pg_get_row(s, q, what, &p, &store_cols_link, out);
+}
+
+static store_err pg_link_get(store *base, const uint8_t *hash, size_t len, const char *kind, int64_t now,
+                             struct store_link *out)
+{
+	return pg_link_find(base, P_LINK_GET, "link_get", hash, len, kind, now, out);
+}
+
+static store_err pg_link_take(store *base, const uint8_t *hash, size_t len, const char *kind, int64_t now,
+                              struct store_link *out)
+{
+	return pg_link_find(base, P_LINK_TAKE, "link_take", hash, len, kind, now, out);
+}
+
+static store_err pg_link_end(store *base, const char *user_id, const char *kind)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!user_id || !user_id[0] || !kind)
+		return pg_fail_ours(s, "link_end", "invalid argument", STORE_INVALID);
+	pp_text(&p, user_id);
+	pp_text(&p, kind);
+	return pg_exec(s, P_LINK_END, "link_end", &p, NULL);
+}
+
+static store_err pg_link_count(store *base, const char *user_id, const char *kind, int64_t since, int *n)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
+	store_err e;
+
+	if (!n || !user_id || !kind)
+		return pg_fail_ours(s, "link_count", "invalid argument", STORE_INVALID);
+	*n = 0;
+	pp_text(&p, user_id);
+	pp_text(&p, kind);
+	pp_i64(&p, since);
+	if ((e = pg_query(s, P_LINK_COUNT, "link_count", &p, &res)) == STORE_OK)
+		*n = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return e;
+}
+
+static store_err pg_link_purge(store *base, int64_t now)
+{
+	return pg_purge(base, P_LINK_PURGE, "link_purge", now);
 }
 
 /* ---- sessions ---- */
@@ -2156,6 +2268,13 @@ const struct store_ops store_pg_ops = {
     .user_set_password = pg_user_set_password,
     .user_update = pg_user_update,
     .user_end_sessions = pg_user_end_sessions,
+    .user_get_by_email = pg_user_get_by_email,
+    .link_put = pg_link_put,
+    .link_get = pg_link_get,
+    .link_take = pg_link_take,
+    .link_end = pg_link_end,
+    .link_count = pg_link_count,
+    .link_purge = pg_link_purge,
     .login_admit = pg_login_admit,
     .login_failed = pg_login_failed,
     .login_clear = pg_login_clear,

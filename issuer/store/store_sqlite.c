@@ -213,7 +213,23 @@ static const char *const migrations[] = {
     "ALTER TABLE clients ADD COLUMN logo_uri TEXT NOT NULL DEFAULT '';\n"
     "ALTER TABLE clients ADD COLUMN prev_hash BLOB;\n"
     "ALTER TABLE clients ADD COLUMN prev_salt BLOB;\n"
-    "ALTER TABLE clients ADD COLUMN prev_until INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE clients ADD COLUMN prev_until INTEGER NOT NULL DEFAULT 0;\n"
+    /* Self-registered users wait for their address; single-use links mailed to
+     * people (verification, reset), by the hash of their token; user_id NULL: a
+     * decoy written for an unknown address. */
+    "ALTER TABLE users ADD COLUMN verify_required INTEGER NOT NULL DEFAULT 0 CHECK (verify_required IN (0, 1));\n"
+    "CREATE INDEX users_email ON users (email COLLATE NOCASE);\n"
+    "CREATE TABLE account_links (\n"
+    "  hash       BLOB PRIMARY KEY NOT NULL,\n"
+    "  kind       TEXT NOT NULL,\n"
+    "  user_id    TEXT REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  email      TEXT NOT NULL,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL,\n"
+    "  used       INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1))\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE INDEX account_links_user ON account_links (user_id, kind, created_at);\n"
+    "CREATE INDEX account_links_expires ON account_links (expires_at);\n",
     /* 7: the mail outbox (store.h, struct store_mail): mails wait here, written in
      * the transaction of what they announce, until a sender has them accepted. */
     "CREATE TABLE outbox (\n"
@@ -239,6 +255,13 @@ enum sq_query {
 	Q_CLIENT_PUT,
 	Q_CLIENT_UPDATE,
 	Q_USER_UPDATE,
+	Q_USER_GET_EMAIL,
+	Q_LINK_PUT,
+	Q_LINK_GET,
+	Q_LINK_TAKE,
+	Q_LINK_END,
+	Q_LINK_COUNT,
+	Q_LINK_PURGE,
 	Q_USER_END_SESSIONS,
 	Q_USER_END_CODES,
 	Q_USER_END_FLOWS,
@@ -314,7 +337,10 @@ enum sq_query {
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
 	"auth_time, expires_at, session_hash"
 #define SQ_USER_COLS                                                                                         \
-	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups"
+	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups, verify_required"
+#define SQ_LINK_COLS "hash, kind, user_id, email, created_at, expires_at"
+/* A link that may be used (?1 its hash, ?2 now, ?3 its kind). */
+#define SQ_LINK_LIVE "hash = ?1 AND kind = ?3 AND used = 0 AND expires_at > ?2 AND user_id IS NOT NULL"
 #define SQ_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
 #define SQ_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
@@ -364,10 +390,18 @@ static const char *const queries[Q_COUNT] = {
     [Q_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2 "
                     "RETURNING " SQ_CODE_COLS,
     [Q_CODE_PURGE] = "DELETE FROM auth_codes WHERE expires_at <= ?1 OR used = 1",
-    [Q_USER_PUT] = "INSERT INTO users (" SQ_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    /* The profile columns of SQ_USER_COLS (?3, ?6..?9) of the user ?1. */
+    [Q_USER_PUT] = "INSERT INTO users (" SQ_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    /* The profile columns of SQ_USER_COLS (?3, ?6..?10) of the user ?1. */
     [Q_USER_UPDATE] = "UPDATE users SET email = ?3, name = ?6, email_verified = ?7, disabled = ?8, "
-                      "groups = ?9 WHERE id = ?1",
+                      "groups = ?9, verify_required = ?10 WHERE id = ?1",
+    [Q_USER_GET_EMAIL] = "SELECT " SQ_USER_COLS " FROM users WHERE email = ?1 COLLATE NOCASE "
+                         "ORDER BY username COLLATE NOCASE, username LIMIT 1",
+    [Q_LINK_PUT] = "INSERT INTO account_links (" SQ_LINK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_LINK_GET] = "SELECT " SQ_LINK_COLS " FROM account_links WHERE " SQ_LINK_LIVE,
+    [Q_LINK_TAKE] = "UPDATE account_links SET used = 1 WHERE " SQ_LINK_LIVE " RETURNING " SQ_LINK_COLS,
+    [Q_LINK_END] = "UPDATE account_links SET used = 1 WHERE user_id = ?1 AND kind = ?2",
+    [Q_LINK_COUNT] = "SELECT count(*) FROM account_links WHERE user_id = ?1 AND kind = ?2 AND created_at >= ?3",
+    [Q_LINK_PURGE] = "DELETE FROM account_links WHERE used = 1 OR expires_at <= ?1",
     [Q_USER_END_SESSIONS] = "DELETE FROM sessions WHERE user_id = ?1",
     [Q_USER_END_CODES] = "DELETE FROM auth_codes WHERE user_id = ?1",
     [Q_USER_END_FLOWS] = "DELETE FROM login_flows WHERE user_id = ?1",
@@ -979,13 +1013,15 @@ static store_err sq_update_row(struct sq *s, enum sq_query q, const char *what, 
 	return e == STORE_OK && n == 0 ? STORE_NOT_FOUND : e;
 }
 
-/* What a query looks its one row up by: ?1 = text or bytes, and ?2 = now when has_now. */
+/* What a query looks its one row up by: ?1 = text or bytes, ?2 = now when has_now, and
+ * ?3 = text3 when set. */
 struct sq_key {
 	const char *text;
 	const uint8_t *blob;
 	size_t len;
 	int has_now;
 	int64_t now;
+	const char *text3;
 };
 
 /*
@@ -1007,6 +1043,7 @@ static store_err sq_get_row(struct sq *s, enum sq_query q, const char *what, con
 	rc = k->text ? sqlite3_bind_text(st, 1, k->text, -1, SQLITE_STATIC)
 	             : sqlite3_bind_blob(st, 1, k->blob, (int)k->len, SQLITE_STATIC);
 	if (rc || (k->has_now && (rc = sqlite3_bind_int64(st, 2, k->now))) ||
+	    (k->text3 && (rc = sqlite3_bind_text(st, 3, k->text3, -1, SQLITE_STATIC))) ||
 	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
 		e = sq_fail(s, what, rc);
 		goto out;
@@ -1835,6 +1872,97 @@ static store_err sq_user_end_sessions(store *base, const char *id)
 	if (began)
 		sq_rollback(s);
 	return e;
+}
+
+static store_err sq_user_get_by_email(store *base, const char *email, struct store_user *out)
+{
+	return sq_user_find((struct sq *)base, Q_USER_GET_EMAIL, "user_get_by_email", email, out);
+}
+
+/* ---- single-use links ---- */
+
+static store_err sq_link_put(store *base, const struct store_link *l)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!l || !store_link_valid(l))
+		return sq_fail_ours(s, "link_put", "invalid link", STORE_INVALID);
+	return sq_put_row(s, Q_LINK_PUT, "link_put", &store_cols_link, l);
+}
+
+/* The live link of hash and kind by q (Q_LINK_GET or Q_LINK_TAKE) into out. */
+static store_err sq_link_find(struct sq *s, enum sq_query q, const char *what, const uint8_t *hash, size_t len,
+                              const char *kind, int64_t now, struct store_link *out)
+{
+	struct sq_key k = {.blob = hash, .len = len, .has_now = 1, .now = now, .text3 = kind};
+
+	if (!hash || !kind || !out || len == 0 || len > STORE_HASH_MAX) {
+		if (out)
+			explicit_bzero(out, sizeof *out);
+		return sq_fail_ours(s, what, "invalid argument", STORE_INVALID);
+	}
+	return sq_get_row(s, q, what, &k, &store_cols_link, out);
+}
+
+static store_err sq_link_get(store *base, const uint8_t *hash, size_t len, const char *kind, int64_t now,
+                             struct store_link *out)
+{
+	return sq_link_find((struct sq *)base, Q_LINK_GET, "link_get", hash, len, kind, now, out);
+}
+
+static store_err sq_link_take(store *base, const uint8_t *hash, size_t len, const char *kind, int64_t now,
+                              struct store_link *out)
+{
+	return sq_link_find((struct sq *)base, Q_LINK_TAKE, "link_take", hash, len, kind, now, out);
+}
+
+static store_err sq_link_end(store *base, const char *user_id, const char *kind)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!user_id || !user_id[0] || !kind)
+		return sq_fail_ours(s, "link_end", "invalid argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_LINK_END, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, user_id)) || (rc = sq_bind_key(st, 2, kind)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "link_end", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	return sq_end(s, st, e);
+}
+
+static store_err sq_link_count(store *base, const char *user_id, const char *kind, int64_t since, int *n)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!n || !user_id || !kind)
+		return sq_fail_ours(s, "link_count", "invalid argument", STORE_INVALID);
+	*n = 0;
+	if ((e = sq_stmt(s, Q_LINK_COUNT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, user_id)) || (rc = sq_bind_key(st, 2, kind)) ||
+	    (rc = sqlite3_bind_int64(st, 3, since)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = sq_fail(s, "link_count", rc);
+		goto out;
+	}
+	*n = sqlite3_column_int(st, 0);
+	e = STORE_OK;
+out:
+	return sq_end(s, st, e);
+}
+
+static store_err sq_link_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_LINK_PURGE, "link_purge", now);
 }
 
 /* ---- sessions ---- */
@@ -2762,6 +2890,13 @@ const struct store_ops store_sqlite_ops = {
     .user_set_password = sq_user_set_password,
     .user_update = sq_user_update,
     .user_end_sessions = sq_user_end_sessions,
+    .user_get_by_email = sq_user_get_by_email,
+    .link_put = sq_link_put,
+    .link_get = sq_link_get,
+    .link_take = sq_link_take,
+    .link_end = sq_link_end,
+    .link_count = sq_link_count,
+    .link_purge = sq_link_purge,
     .login_admit = sq_login_admit,
     .login_failed = sq_login_failed,
     .login_clear = sq_login_clear,

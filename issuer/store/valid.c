@@ -60,13 +60,20 @@ int store_code_valid(const struct store_code *c)
 }
 
 /* see valid.h */
+int store_link_valid(const struct store_link *l)
+{
+	return l->hash_len > 0 && l->hash_len <= STORE_HASH_MAX && STORE_TERMINATED(l->kind) && l->kind[0] &&
+	       STORE_TERMINATED(l->user_id) && STORE_TERMINATED(l->email) && l->expires_at > l->created_at;
+}
+
+/* see valid.h */
 int store_user_valid(const struct store_user *u)
 {
 	return STORE_TERMINATED(u->id) && u->id[0] && STORE_TERMINATED(u->username) && u->username[0] &&
 	       STORE_TERMINATED(u->email) && STORE_TERMINATED(u->password_hash) && u->password_hash[0] &&
 	       STORE_TERMINATED(u->name) && !strchr(u->name, '\n') && STORE_TERMINATED(u->groups) &&
 	       store_list_valid(u->groups, STORE_GROUPS_MAX) && (u->email_verified == 0 || u->email_verified == 1) &&
-	       (u->disabled == 0 || u->disabled == 1);
+	       (u->disabled == 0 || u->disabled == 1) && (u->verify_required == 0 || u->verify_required == 1);
 }
 
 /* see valid.h */

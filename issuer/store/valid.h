@@ -21,6 +21,9 @@ int store_client_valid(const struct store_client *c);
 int store_key_valid(const struct store_key *k);
 int store_code_valid(const struct store_code *c);
 int store_user_valid(const struct store_user *u);
+
+/* 1 when l may be stored: a hash, a kind, terminated strings, expires_at after created_at. */
+int store_link_valid(const struct store_link *l);
 int store_session_valid(const struct store_session *se);
 int store_refresh_valid(const struct store_refresh *r);
 int store_flow_valid(const struct store_flow *f);

@@ -562,6 +562,8 @@ static void test_ops_table(const struct store_ops *o)
 	            o->user_get_by_name && o->user_list && o->user_delete && o->login_admit &&
 	            o->login_failed && o->login_clear && o->login_unlock && o->login_get && o->login_purge &&
 	            o->user_set_password && o->user_update && o->user_end_sessions && o->client_update &&
+	            o->user_get_by_email && o->link_put && o->link_get && o->link_take && o->link_end &&
+	            o->link_count && o->link_purge &&
 	            o->session_put && o->session_get && o->session_delete &&
 	            o->session_purge && o->refresh_put && o->refresh_get && o->refresh_rotate &&
 	            o->refresh_revoke_family && o->refresh_revoke_session && o->refresh_purge &&
@@ -2104,7 +2106,7 @@ static void test_raw(store *s)
 		kinds_ok &=
 		    strlen(store_raw_tables[t].kinds) == commas + 1 && commas + 1 <= STORE_RAW_COLS_MAX;
 	}
-	T_CHECK(kinds_ok && store_raw_n == 11, "the raw tables: 11, each column with its kind");
+	T_CHECK(kinds_ok && store_raw_n == 12, "the raw tables: 12, each column with its kind");
 	nx = next_token(300, "client-raw", 0);
 	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK &&
 	            store_refresh_put(s, &r) == STORE_OK && store_key_put(s, &k) == STORE_OK &&
@@ -2252,6 +2254,73 @@ static void test_user_lifecycle(store *s)
 	        "clean up");
 }
 
+static struct store_link mklink(unsigned n, const char *kind, const char *user_id, int64_t expires_at)
+{
+	struct store_link l;
+
+	memset(&l, 0, sizeof l);
+	memset(l.hash, 0x11, 32);
+	l.hash[0] = (uint8_t)n;
+	l.hash_len = 32;
+	snprintf(l.kind, sizeof l.kind, "%s", kind);
+	snprintf(l.user_id, sizeof l.user_id, "%s", user_id);
+	snprintf(l.email, sizeof l.email, "x%u@example.com", n);
+	l.created_at = NOW;
+	l.expires_at = expires_at;
+	return l;
+}
+
+/* Single-use links, a decoy among them, and finding a user by address. */
+static void test_links(store *s)
+{
+	struct store_user u = user("u-link", "linda", "Linda@Example.COM"), got;
+	struct store_link a = mklink(1, "reset", "u-link", NOW + 1800), v = mklink(2, "verify", "u-link", NOW + 86400),
+	                  d = mklink(3, "reset", "", NOW + 1800), out;
+	int n = -1;
+
+	T_CHECK(store_user_put(s, &u) == STORE_OK && store_link_put(s, &a) == STORE_OK &&
+	            store_link_put(s, &v) == STORE_OK && store_link_put(s, &d) == STORE_OK,
+	        "links put: a reset, a verification, a decoy");
+	T_CHECK(store_link_put(s, &a) == STORE_CONFLICT, "the same hash again: CONFLICT");
+	T_CHECK(store_user_get_by_email(s, "linda@example.com", &got) == STORE_OK && !strcmp(got.id, "u-link") &&
+	            store_user_get_by_email(s, "nobody@example.com", &got) == STORE_NOT_FOUND,
+	        "user_get_by_email in any ASCII case; unknown: NOT_FOUND");
+	T_CHECK(store_link_get(s, a.hash, 32, "reset", NOW, &out) == STORE_OK && !strcmp(out.user_id, "u-link") &&
+	            out.expires_at == NOW + 1800 && !strcmp(out.email, a.email),
+	        "link_get reads a live link, every field");
+	T_CHECK(store_link_get(s, a.hash, 32, "verify", NOW, &out) == STORE_NOT_FOUND && out.user_id[0] == '\0',
+	        "another kind: NOT_FOUND, output zeroed");
+	T_CHECK(store_link_get(s, d.hash, 32, "reset", NOW, &out) == STORE_NOT_FOUND &&
+	            store_link_take(s, d.hash, 32, "reset", NOW, &out) == STORE_NOT_FOUND,
+	        "a decoy is never found nor taken");
+	T_CHECK(store_link_get(s, a.hash, 32, "reset", NOW + 1800, &out) == STORE_NOT_FOUND,
+	        "from expires_at on: NOT_FOUND");
+	T_CHECK(store_link_count(s, "u-link", "reset", NOW, &n) == STORE_OK && n == 1 &&
+	            store_link_count(s, "u-link", "reset", NOW + 1, &n) == STORE_OK && n == 0,
+	        "link_count counts the user's links of a kind since a time");
+	T_CHECK(store_link_take(s, a.hash, 32, "reset", NOW, &out) == STORE_OK &&
+	            store_link_take(s, a.hash, 32, "reset", NOW, &out) == STORE_NOT_FOUND,
+	        "take: once, then NOT_FOUND");
+	T_CHECK(store_link_end(s, "u-link", "verify") == STORE_OK &&
+	            store_link_get(s, v.hash, 32, "verify", NOW, &out) == STORE_NOT_FOUND,
+	        "link_end spends every link of the kind of the user");
+	T_CHECK(store_link_purge(s, NOW) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM account_links WHERE user_id = 'u-link'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM account_links WHERE user_id IS NULL") == 1,
+	        "purge removes used links; the live decoy stays until it expires");
+	T_CHECK(store_link_put(s, &(struct store_link){.hash_len = 0, .kind = "reset", .expires_at = 1}) ==
+	                STORE_INVALID &&
+	            store_link_get(s, NULL, 32, "reset", NOW, &out) == STORE_INVALID,
+	        "no hash: INVALID");
+	a = mklink(4, "reset", "u-link", NOW + 60);
+	T_CHECK(store_link_put(s, &a) == STORE_OK && store_user_delete(s, "linda") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM account_links WHERE user_id = 'u-link'") == 0,
+	        "removing the user removes their links");
+	a = mklink(5, "reset", "u-gone", NOW + 60);
+	T_CHECK(store_link_put(s, &a) == STORE_NOT_FOUND, "a link of an unknown user: NOT_FOUND");
+	T_CHECK(store_link_purge(s, NOW + 1800) == STORE_OK, "clean up");
+}
+
 static void contract_run(const struct store_contract *c)
 {
 	char err[512];
@@ -2274,6 +2343,7 @@ static void contract_run(const struct store_contract *c)
 		test_flows(s);
 		test_client_update(s);
 		test_user_lifecycle(s);
+		test_links(s);
 		test_tx(s);
 		test_outbox(s);
 		test_raw(s);

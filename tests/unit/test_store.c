@@ -66,7 +66,7 @@ static int sq_exec(store *s, const char *sql)
 static int sq_schema_once(store *s)
 {
 	return sq_count(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION &&
-	       sq_count(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'") == 11;
+	       sq_count(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'") == 12;
 }
 
 static const struct store_contract sqlite_contract = {
