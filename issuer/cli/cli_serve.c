@@ -263,6 +263,53 @@ static int read_mail_env(server_config *cfg)
 	return 0;
 }
 
+/* REGISTRATION (off|open) and REGISTRATION_REQUIRE_VERIFIED (on|off, default on); 0 or
+ * the exit status. Registration mails a verification link: it needs mail. */
+static int read_registration_env(server_config *cfg)
+{
+	const char *reg = getenv("REGISTRATION"), *ver = getenv("REGISTRATION_REQUIRE_VERIFIED");
+
+	cfg->registration = reg && strcmp(reg, "open") == 0;
+	if (reg && *reg && !cfg->registration && strcmp(reg, "off") != 0)
+		return fail("REGISTRATION (off or open)", reg);
+	cfg->registration_verified = !ver || !*ver || strcmp(ver, "on") == 0;
+	if (ver && *ver && strcmp(ver, "on") != 0 && strcmp(ver, "off") != 0)
+		return fail("REGISTRATION_REQUIRE_VERIFIED (on or off)", ver);
+	if (cfg->registration && !cfg->mail) {
+		fputs("identity-backend serve: REGISTRATION=open needs mail (SMTP_URL and MAIL_FROM): "
+		      "a registration mails its verification link\n",
+		      stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The rules for new passwords (PASSWORD_MIN_LENGTH, PASSWORD_LIST) when the server
+ * sets passwords (mail on: resets; registration), into cfg->policy; 0 or the exit status. */
+static int read_policy_env(server_config *cfg)
+{
+	static struct policy policy;
+	static struct policy_list *list;
+	const char *path;
+	char err[512];
+
+	cfg->policy = NULL;
+	if (!cfg->mail && !cfg->registration)
+		return 0;
+	policy_default(&policy);
+	if (cli_env_password_policy(&policy.min_chars, &path, err, sizeof err)) {
+		fprintf(stderr, "identity-backend serve: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (path && policy_list_load(path, &list, err, sizeof err)) {
+		fprintf(stderr, "identity-backend serve: PASSWORD_LIST: %s; %s\n", err, CLI_PASSWORD_LIST_HINT);
+		return EXIT_USAGE;
+	}
+	policy.list = list;
+	cfg->policy = &policy;
+	return 0;
+}
+
 /* The default database's folder, var/, created 0700 when missing; 0 or the exit status. */
 static int default_db_dir(const char *db)
 {
@@ -376,6 +423,7 @@ int cli_serve(int argc, char **argv)
 	cfg.verifier_dir = getenv("VERIFIER_DIR");
 	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) ||
 	    (rc = read_conn_env(&cfg, f.max_connections)) || (rc = read_mail_env(&cfg)) ||
+	    (rc = read_registration_env(&cfg)) || (rc = read_policy_env(&cfg)) ||
 	    (rc = default_db_dir(cfg.db)))
 		return rc;
 	routes.find = routes_find;

@@ -24,13 +24,13 @@
 #include "cli/cli.h"
 #include "crypto/password.h"
 #include "crypto/policy.h"
+#include "crypto/secret.h"
+#include "store/valid.h"
 #include "jose_utf8.h"
 #include "oauth/claims.h"
 
 /* Largest --now (for tests): 9999-12-31T23:59:59Z. */
 #define USER_NOW_MAX 253402300799LL
-/* RFC 5321 §4.5.3.1.1: the local part of an address is at most 64 octets. */
-#define USER_EMAIL_LOCAL_MAX 64
 
 #define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -73,58 +73,6 @@ static int usage(const char *msg, const char *arg)
 }
 
 /* ---- values ---- */
-
-/* 1..STORE_USERNAME_MAX characters of [A-Za-z0-9._@+-]: room for an email
- * address as a username, nothing that needs escaping in HTML, URLs or logs. */
-static int valid_username(const char *u)
-{
-	size_t n = strspn(u, ALNUM "._@+-");
-
-	return n > 0 && n <= STORE_USERNAME_MAX && u[n] == '\0';
-}
-
-/*
- * A "valid email address" of the WHATWG HTML standard (§4.10.5.1.5, what a
- * browser's <input type=email> accepts): 1*( atext / "." ) "@" and labels of
- * letters, digits and inner hyphens (at most 63) joined by dots; with RFC 5321's
- * limits of 64 octets before the "@" and STORE_EMAIL_MAX in all. ASCII only:
- * internationalised addresses (RFC 6531) are not accepted.
- */
-static int valid_email(const char *e)
-{
-	const char *at = strchr(e, '@'), *d;
-	size_t local, n;
-
-	if (!at || strlen(e) > STORE_EMAIL_MAX)
-		return 0;
-	local = (size_t)(at - e);
-	if (local == 0 || local > USER_EMAIL_LOCAL_MAX || strspn(e, ALNUM ".!#$%&'*+/=?^_`{|}~-") != local)
-		return 0;
-	for (d = at + 1;; d += n + 1) {
-		n = strspn(d, ALNUM "-");
-		if (n == 0 || n > 63 || d[0] == '-' || d[n - 1] == '-')
-			return 0;
-		if (d[n] == '\0')
-			return 1;
-		if (d[n] != '.')
-			return 0;
-	}
-}
-
-/* A person's full name: 1..STORE_NAME_MAX bytes of UTF-8 text without control characters. */
-static int valid_fullname(const char *n)
-{
-	size_t len = strlen(n), at = 0, k;
-	uint32_t cp;
-
-	if (len == 0 || len > STORE_NAME_MAX)
-		return 0;
-	for (; at < len; at += k)
-		if (!(k = jose_utf8_seq((const uint8_t *)n + at, len - at, &cp)) || cp < 0x20 ||
-		    (cp >= 0x7f && cp < 0xa0) || cp == 0x2028 || cp == 0x2029)
-			return 0;
-	return 1;
-}
 
 /* A group name: 1..64 of [A-Za-z0-9._:@/+-] ("admins", "system:masters", "/team/ops"). */
 static int valid_group(const char *g)
@@ -194,10 +142,10 @@ static int option(void *ctx, const char *flag, const char *val)
 /* The profile options (add and update) are well-formed; 0 or -1 with a usage message. */
 static int check_profile(const user_args *a)
 {
-	if (a->email && !(a->email[0] == '\0' && strcmp(a->sub, "update") == 0) && !valid_email(a->email))
+	if (a->email && !(a->email[0] == '\0' && strcmp(a->sub, "update") == 0) && !store_email_valid(a->email))
 		return usage("invalid --email (an address such as name@example.com)", a->email);
 	if (a->fullname && !(a->fullname[0] == '\0' && strcmp(a->sub, "update") == 0) &&
-	    !valid_fullname(a->fullname))
+	    !store_fullname_valid(a->fullname))
 		return usage("invalid --name (1..128 bytes of UTF-8 text, no control characters)", a->fullname);
 	if (a->bad_group)
 		return usage("invalid --group (1..64 of A-Z a-z 0-9 . _ : @ / + -; 1024 bytes in all)", NULL);
@@ -272,11 +220,11 @@ static int check(const user_args *a)
 	}
 	if (!sub->username && a->name)
 		return usage("unexpected argument", a->name);
-	if (a->name && !valid_username(a->name))
+	if (a->name && !store_username_valid(a->name))
 		return usage("invalid username", a->name);
 	if ((sub->takes & O_ADD) && !a->username)
 		return usage("add needs --username", NULL);
-	if ((sub->takes & O_ADD) && !valid_username(a->username))
+	if ((sub->takes & O_ADD) && !store_username_valid(a->username))
 		return usage("invalid --username (1..64 of A-Z a-z 0-9 . _ @ + -)", a->username);
 	if (strcmp(sub->name, "update") == 0 && !a->email && !a->fullname && !a->has_groups && !a->verified)
 		return usage("update needs --email, --name, --email-verified, --email-unverified, --group or "
@@ -394,27 +342,6 @@ static int check_password(const struct policy *p, const char *username, const ch
 	return EXIT_INVALID;
 }
 
-/* A random (version 4) UUID, RFC 9562 §5.4, as 36 lowercase characters + NUL. */
-static int new_user_id(WC_RNG *rng, char out[37])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t b[16];
-	size_t o = 0;
-
-	if (wc_RNG_GenerateBlock(rng, b, sizeof b) != 0)
-		return -1;
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10 */
-	for (size_t i = 0; i < sizeof b; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 /* Fill u's id (when new_id) and password hash; 0 or EXIT_INVALID with a message printed. */
 static int make_user(struct store_user *u, int new_id, const char *pw, size_t len,
                      const struct password_params *p)
@@ -427,7 +354,7 @@ static int make_user(struct store_user *u, int new_id, const char *pw, size_t le
 		fputs("identity-backend user: cannot seed the random generator\n", stderr);
 		return EXIT_INVALID;
 	}
-	if ((!new_id || new_user_id(&rng, u->id) == 0) &&
+	if ((!new_id || secret_uuid(&rng, u->id) == 0) &&
 	    (e = password_hash(pw, len, p, &rng, u->password_hash, sizeof u->password_hash)) == PASSWORD_OK)
 		rc = 0;
 	else

@@ -93,6 +93,27 @@ int secret_client_check_at(const struct store_client *c, const char *secret, siz
 }
 
 /* see secret.h */
+int secret_uuid(WC_RNG *rng, char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t b[16];
+	size_t o = 0;
+
+	if (wc_RNG_GenerateBlock(rng, b, sizeof b) != 0)
+		return -1;
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10 */
+	for (size_t i = 0; i < sizeof b; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* see secret.h */
 void secret_hash(const char *value, size_t len, uint8_t out[SECRET_HASH_LEN])
 {
 	wc_Sha256Hash((const byte *)value, (word32)len, out);

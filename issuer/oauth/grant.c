@@ -435,6 +435,8 @@ static void password_done(struct signin *s, h2o_req_t *req, enum signin_result r
 		invalid_grant(req, "the username or password is incorrect");
 	else if (r == SIGNIN_DISABLED)
 		invalid_grant(req, "the account is disabled");
+	else if (r == SIGNIN_UNVERIFIED)
+		invalid_grant(req, "the account's email address is not confirmed yet");
 	else
 		oauth_store_unavailable(req);
 }

@@ -119,11 +119,11 @@ static enum signin_result succeeded(struct signin *s, h2o_req_t *req, int64_t no
 	ratelimit_remember(t->app->limits, peer(s), s->name, now);
 	if (s->rehash[0])
 		store_user_set_password(t->db, s->user.id, s->rehash); /* a failure keeps the old hash */
-	if (s->user.disabled) {
+	if (s->user.disabled || s->user.verify_required) {
 		metrics_login(t->app->metrics, t->index, METRICS_LOGIN_FAILED);
 		audit_req(req, "auth.login.failed", "warn", client_of(s), s->user.id, s->username,
-		          (reqlog_field[]){{"reason", "disabled", 0}}, 1);
-		return SIGNIN_DISABLED;
+		          (reqlog_field[]){{"reason", s->user.disabled ? "disabled" : "unverified", 0}}, 1);
+		return s->user.disabled ? SIGNIN_DISABLED : SIGNIN_UNVERIFIED;
 	}
 	metrics_login(t->app->metrics, t->index, METRICS_LOGIN_OK);
 	audit_req(req, "auth.login.succeeded", "info", client_of(s), s->user.id, s->username, NULL, 0);
@@ -222,6 +222,70 @@ int signin_start(struct signin *s, h2o_req_t *req, int64_t now)
 	if ((e != STORE_OK && e != STORE_NOT_FOUND) || count_attempt(s, req, now) ||
 	    pool_submit_req(t->app->workers, t->jobs, &s->job, req) != 0) {
 		signin_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- new passwords ---- */
+
+static void newpass_free(struct newpass *n)
+{
+	if (n->password) {
+		explicit_bzero(n->password, n->password_len);
+		free(n->password);
+	}
+	explicit_bzero(n, n->size);
+	free(n);
+}
+
+/* On a worker: the hash at the server's cost. */
+static void newpass_run(pool_job *pj)
+{
+	struct newpass *n = (struct newpass *)pj;
+	WC_RNG rng;
+
+	if (wc_InitRng(&rng) == 0) {
+		n->ok = password_hash(n->password, n->password_len, &n->t->app->cfg->argon2, &rng, n->hash,
+		                      sizeof n->hash) == PASSWORD_OK;
+		wc_FreeRng(&rng);
+	}
+	explicit_bzero(n->password, n->password_len);
+}
+
+static void newpass_back(pool_job *pj)
+{
+	struct newpass *n = (struct newpass *)pj;
+
+	if (!pj->cancelled)
+		n->done(n, pj->req, n->ok);
+	newpass_free(n);
+}
+
+/* see signin.h */
+struct newpass *newpass_new(app_thread *t, size_t size, const char *password, newpass_done done)
+{
+	struct newpass *n = size >= sizeof *n ? calloc(1, size) : NULL;
+
+	if (!n || !(n->password = malloc(strlen(password) + 1))) {
+		free(n);
+		return NULL;
+	}
+	n->size = size;
+	n->password_len = strlen(password);
+	memcpy(n->password, password, n->password_len + 1);
+	n->t = t;
+	n->done = done;
+	n->job.run = newpass_run;
+	n->job.done = newpass_back;
+	return n;
+}
+
+/* see signin.h */
+int newpass_start(struct newpass *n, h2o_req_t *req)
+{
+	if (pool_submit_req(n->t->app->workers, n->t->jobs, &n->job, req) != 0) {
+		newpass_free(n);
 		return -1;
 	}
 	return 0;

@@ -32,6 +32,7 @@ enum signin_result {
 	SIGNIN_OK,          /* the right password of an enabled account */
 	SIGNIN_WRONG,       /* wrong password, unknown username or a lock in force */
 	SIGNIN_DISABLED,    /* the right password of a disabled account */
+	SIGNIN_UNVERIFIED,  /* the right password of a registered account whose address is not confirmed */
 	SIGNIN_UNAVAILABLE, /* the store failed at the end: answer 503 */
 };
 
@@ -82,5 +83,31 @@ struct signin *signin_new(app_thread *t, size_t size, const char *username, cons
 /* Count the attempt and hand the check to the pool; done answers. 0, or -1 when the
  * store or the pool failed: s is freed and the caller answers 503. */
 int signin_start(struct signin *s, h2o_req_t *req, int64_t now);
+
+/*
+ * A new password hashed on the worker pool (a reset, a registration): done is
+ * called back on the loop with ok and, when ok, the argon2id hash in hash
+ * (req NULL when the caller left); the struct is wiped and freed after it
+ * returns. A caller's own struct may begin with it (newpass_new's size).
+ */
+struct newpass;
+typedef void (*newpass_done)(struct newpass *n, h2o_req_t *req, int ok);
+struct newpass {
+	pool_job job; /* first */
+	app_thread *t;
+	newpass_done done;
+	char hash[STORE_PASSWORD_HASH_MAX + 1];
+	/* Private. */
+	size_t size;
+	char *password;
+	size_t password_len;
+	int ok;
+};
+
+/* A new zeroed job of size bytes (at least sizeof(struct newpass)) for password, or NULL. */
+struct newpass *newpass_new(app_thread *t, size_t size, const char *password, newpass_done done);
+
+/* Hand it to the pool; 0, or -1 when the pool refused (n is freed: answer 503). */
+int newpass_start(struct newpass *n, h2o_req_t *req);
 
 #endif

@@ -18,6 +18,16 @@ void login_endpoint(h2o_req_t *req, app_thread *t);
 void consent_endpoint(h2o_req_t *req, app_thread *t);
 void logout_endpoint(h2o_req_t *req, app_thread *t);
 
+/* account.c: GET|POST /forgot, /reset and /verify-email (a reset and a verification by mail). */
+void forgot_endpoint(h2o_req_t *req, app_thread *t);
+void reset_endpoint(h2o_req_t *req, app_thread *t);
+void verify_email_endpoint(h2o_req_t *req, app_thread *t);
+
+/* register.c: GET|POST /register (REGISTRATION=open; else 404) and the legacy JSON
+ * POST /auth/register (with ACCOUNT_JSON_API=on too). */
+void register_endpoint(h2o_req_t *req, app_thread *t);
+void register_json_endpoint(h2o_req_t *req, app_thread *t);
+
 /* How the pages show a client: its registered name (else its id), its logo's URL
  * and that URL's origin (for the page's CSP), "" when it has none. */
 struct client_face {

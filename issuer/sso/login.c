@@ -22,6 +22,8 @@
 
 #define WRONG    "The username or password is incorrect."
 #define DISABLED "This account is disabled. Ask your administrator to enable it."
+#define UNVERIFIED                                                                                           \
+	"Confirm your email address first: open the link we mailed you when you registered."
 
 /* A sign-in of the login page in flight: the attempt, and the flow it finishes. */
 struct login_job {
@@ -69,7 +71,10 @@ void login_page(h2o_req_t *req, app_thread *t, int status, const struct store_fl
 	                       {"username", username},
 	                       {"message", message},
 	                       {"logo", face->logo},
-	                       {"logo_class", face->logo[0] ? "logo" : "logo none"}};
+	                       {"logo_class", face->logo[0] ? "logo" : "logo none"},
+	                       {"forgot_class", t->app->cfg->mail ? "" : "none"},
+	                       {"register_class", t->app->cfg->registration ? "" : "none"},
+	                       {"links_class", t->app->cfg->mail || t->app->cfg->registration ? "links" : "links none"}};
 	page_send_img(req, status, "login.html", v, sizeof v / sizeof v[0], origin, face->logo_origin);
 }
 
@@ -117,6 +122,8 @@ static void login_done(struct signin *s, h2o_req_t *req, enum signin_result r, i
 		succeeded(j, req, now);
 	else if (r == SIGNIN_DISABLED)
 		login_page(req, s->t, 403, &j->flow, j->flow_id, j->csrf, s->username, DISABLED);
+	else if (r == SIGNIN_UNVERIFIED)
+		login_page(req, s->t, 403, &j->flow, j->flow_id, j->csrf, s->username, UNVERIFIED);
 	else if (r == SIGNIN_WRONG)
 		login_page(req, s->t, 200, &j->flow, j->flow_id, j->csrf, s->username, WRONG);
 	else

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "jose_utf8.h"
+
 #include "store/valid.h"
 
 /* The JWAs the issuer can sign ID tokens with (keys.c makes keys of these);
@@ -174,4 +176,53 @@ int store_mail_valid(const struct store_mail *m)
 	       m->message[0] && STORE_TERMINATED(m->last_error) && m->state == STORE_MAIL_QUEUED &&
 	       m->attempts == 0 && m->lease_until == 0 && m->done_at == 0 && m->next_at > 0 &&
 	       m->created_at > 0;
+}
+
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+/* RFC 5321 §4.5.3.1.1: the local part of an address is at most 64 octets. */
+#define EMAIL_LOCAL_MAX 64
+
+/* see valid.h */
+int store_username_valid(const char *u)
+{
+	size_t n = strspn(u, ALNUM "._@+-");
+
+	return n > 0 && n <= STORE_USERNAME_MAX && u[n] == '\0';
+}
+
+/* see valid.h */
+int store_email_valid(const char *e)
+{
+	const char *at = strchr(e, '@'), *d;
+	size_t local, n;
+
+	if (!at || strlen(e) > STORE_EMAIL_MAX)
+		return 0;
+	local = (size_t)(at - e);
+	if (local == 0 || local > EMAIL_LOCAL_MAX || strspn(e, ALNUM ".!#$%&'*+/=?^_`{|}~-") != local)
+		return 0;
+	for (d = at + 1;; d += n + 1) {
+		n = strspn(d, ALNUM "-");
+		if (n == 0 || n > 63 || d[0] == '-' || d[n - 1] == '-')
+			return 0;
+		if (d[n] == '\0')
+			return 1;
+		if (d[n] != '.')
+			return 0;
+	}
+}
+
+/* see valid.h */
+int store_fullname_valid(const char *n)
+{
+	size_t len = strlen(n), at = 0, k;
+	uint32_t cp;
+
+	if (len == 0 || len > STORE_NAME_MAX)
+		return 0;
+	for (; at < len; at += k)
+		if (!(k = jose_utf8_seq((const uint8_t *)n + at, len - at, &cp)) || cp < 0x20 ||
+		    (cp >= 0x7f && cp < 0xa0) || cp == 0x2028 || cp == 0x2029)
+			return 0;
+	return 1;
 }
