@@ -57,7 +57,12 @@ int account_form_csrf(h2o_req_t *req, app_thread *t, char csrf[SECRET_TEXT_LEN +
 /* see account.h */
 int account_read_form(h2o_req_t *req, app_thread *t, http_form *f, int post)
 {
-	if (flow_params(req, f, NULL) != HTTP_OK || (post && !cookie_form_check(req, t, FORM, http_form_get(f, "csrf")))) {
+	if (flow_params(req, f, NULL) != HTTP_OK) {
+		page_error(req, 400, "Invalid form",
+		           "This form could not be read: it holds a character or a size this server does not take.");
+		return -1;
+	}
+	if (post && !cookie_form_check(req, t, FORM, http_form_get(f, "csrf"))) {
 		page_error(req, 400, "Form expired", BAD_FORM);
 		return -1;
 	}
