@@ -25,8 +25,8 @@
 #include "crypto/password.h"
 #include "crypto/policy.h"
 #include "crypto/secret.h"
+#include "mail/mail.h"
 #include "store/valid.h"
-#include "jose_utf8.h"
 #include "oauth/claims.h"
 
 /* Largest --now (for tests): 9999-12-31T23:59:59Z. */
@@ -276,6 +276,79 @@ static cJSON *user_json(const struct store_user *u)
 	return NULL;
 }
 
+/* ---- verification mail ---- */
+
+/* How long a verification link works, seconds (as a registration's). */
+#define VERIFY_TTL 86400
+
+/* The server's mail settings from the environment when mail is on and JWT_ISSUER
+ * says where links lead, else NULL (a reason printed when a setting is invalid). */
+static const struct mail_config *mail_env(void)
+{
+	static struct mail_config c;
+	const char *issuer = getenv("JWT_ISSUER");
+	char err[256];
+	int rc;
+
+	if (!issuer || !*issuer)
+		return NULL;
+	rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"), issuer, &c,
+	                      err, sizeof err);
+	if (rc < 0)
+		fprintf(stderr, "identity-backend user: no verification mail: invalid %s\n", err);
+	return rc > 0 ? &c : NULL;
+}
+
+/* Inside s's open transaction: a single-use link to confirm u's address (stored as
+ * its hash) and the mail that carries it; OK or the failure. */
+static store_err queue_verification(store *s, const struct mail_config *c, const struct store_user *u, int64_t now)
+{
+	struct store_link l = {.hash_len = SECRET_HASH_LEN, .kind = "verify", .created_at = now,
+	                       .expires_at = now + VERIFY_TTL};
+	char text[SECRET_TEXT_LEN + 1], url[1024];
+	store_err e = STORE_NOMEM, se = STORE_OK;
+	mail_err me;
+	WC_RNG rng;
+
+	if (wc_InitRng(&rng) != 0)
+		return STORE_NOMEM;
+	if (secret_generate(&rng, text) == 0) {
+		secret_hash(text, SECRET_TEXT_LEN, l.hash);
+		snprintf(l.user_id, sizeof l.user_id, "%s", u->id);
+		snprintf(l.email, sizeof l.email, "%s", u->email);
+		snprintf(url, sizeof url, "%s/verify-email?token=%s", c->issuer, text);
+		if ((e = store_link_put(s, &l)) == STORE_OK &&
+		    (me = mail_queue(s, c, "verify", u->email,
+		                     &(struct mail_vars){.name = u->name[0] ? u->name : NULL,
+		                                         .username = u->username,
+		                                         .link = url,
+		                                         .valid_for = VERIFY_TTL},
+		                     now, NULL, &se)) != MAIL_OK)
+			e = me == MAIL_STORE ? se : STORE_INVALID;
+	}
+	wc_FreeRng(&rng);
+	explicit_bzero(text, sizeof text);
+	explicit_bzero(url, sizeof url);
+	return e;
+}
+
+/* Write u (put, or update) and, when mail is on and its address is not confirmed,
+ * a verification mail, in one transaction; *mailed says whether one was queued. */
+static store_err write_user(store *s, const struct store_user *u, int put, int want_mail, int *mailed)
+{
+	const struct mail_config *c = want_mail && u->email[0] && !u->email_verified ? mail_env() : NULL;
+	store_err e = store_tx_begin(s), e2;
+
+	*mailed = 0;
+	if (e != STORE_OK)
+		return e;
+	e = put ? store_user_put(s, u) : store_user_update(s, u);
+	if (e == STORE_OK && c && (e = queue_verification(s, c, u, (int64_t)time(NULL))) == STORE_OK)
+		*mailed = 1;
+	e2 = store_tx_end(s, e == STORE_OK);
+	return e == STORE_OK ? e2 : e;
+}
+
 /* ---- add ---- */
 
 /*
@@ -371,7 +444,7 @@ static int user_add(store *s, const user_args *a, char *pw, size_t len, const st
 	struct store_user u;
 	store_err e;
 	cJSON *o;
-	int rc;
+	int rc, mailed = 0;
 
 	memset(&u, 0, sizeof u);
 	snprintf(u.username, sizeof u.username, "%s", a->username);
@@ -384,7 +457,7 @@ static int user_add(store *s, const user_args *a, char *pw, size_t len, const st
 	explicit_bzero(pw, len);
 	if (rc)
 		goto out;
-	if ((e = store_user_put(s, &u)) == STORE_CONFLICT) {
+	if ((e = write_user(s, &u, 1, 1, &mailed)) == STORE_CONFLICT) {
 		fprintf(stderr, "identity-backend user: user exists: %s\n", u.username);
 		rc = EXIT_INVALID;
 		goto out;
@@ -393,7 +466,8 @@ static int user_add(store *s, const user_args *a, char *pw, size_t len, const st
 		rc = cli_store_fail("user", s, "add", e);
 		goto out;
 	}
-	o = user_json(&u);
+	if ((o = user_json(&u)) && mailed && !cJSON_AddTrueToObject(o, "verification_mail"))
+		cJSON_Delete(o), o = NULL;
 	rc = cli_print_json("user", o);
 	if (!rc)
 		cli_audit("user.created", "sub", u.id, "username", u.username);
@@ -612,12 +686,15 @@ static int user_update(store *s, const user_args *a)
 {
 	struct store_user u;
 	store_err e;
-	int rc = find_user(s, a->name, "update", &u);
+	int rc = find_user(s, a->name, "update", &u), mailed = 0, new_address;
 
+	new_address = !rc && a->email && strcmp(a->email, u.email) != 0;
 	if (!rc)
 		rc = edit_profile(a, &u);
-	if (!rc && (e = store_user_update(s, &u)) != STORE_OK)
+	if (!rc && (e = write_user(s, &u, 0, new_address, &mailed)) != STORE_OK)
 		rc = cli_store_fail("user", s, "update", e);
+	if (!rc && mailed)
+		fputs("identity-backend user: a verification mail is queued for the new address\n", stderr);
 	if (!rc)
 		rc = changed("user.changed", &u);
 	explicit_bzero(&u, sizeof u);

@@ -160,6 +160,20 @@ await runSuite(R, servers, async () => {
 	r = await fetch(rlink);
 	report(r.status === 400 && /expired or was already used/.test(await r.text()), 'the reset link works once');
 
+	// ---- a new address set by an operator is confirmed by mail ----
+	const menv = { JWT_ISSUER: s.base, SMTP_URL: `smtp+insecure://127.0.0.1:${smtp.port}`, MAIL_FROM: 'IdP <idp@issuer.test>' };
+	let c = await run(['user', 'update', 'nora', '--email', 'nora@new.example', '--db', db], { env: menv });
+	report(c.code === 0 && JSON.parse(c.stdout).email_verified === false && /verification mail is queued/.test(c.stderr),
+		'user update --email with mail on: unverified, a verification mail queued', c.stderr);
+	await waitMail('nora@new.example', 1);
+	const nlink = linkIn(mailsTo('nora@new.example')[0] ?? { text: '' });
+	r = await submit(browser(), nlink, {});
+	report(r.status === 200 && /Address confirmed/.test(r.html) && JSON.parse((await run(['user', 'show', 'nora', '--db', db])).stdout).email_verified === true,
+		'following the mailed link confirms the new address', short(r.html));
+	c = await run(['user', 'add', '--db', db, '--username', 'vic', '--email', 'vic@example.com', '--email-verified', '--password-stdin'], { env: { ...TINY, ...menv }, input: PW });
+	report(c.code === 0 && JSON.parse(c.stdout).email_verified === true && !('verification_mail' in JSON.parse(c.stdout)),
+		'user add --email-verified vouches for the address: no mail', c.stdout);
+
 	// ---- a disabled account; the hourly limit ----
 	await run(['user', 'add', '--db', db, '--username', 'dora', '--email', 'dora@example.com', '--password-stdin'], { env: TINY, input: PW });
 	await run(['user', 'disable', 'dora', '--db', db]);
