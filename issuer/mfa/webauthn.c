@@ -53,7 +53,7 @@ static const struct {
     {WEBAUTHN_E_CRED_ID, "credential id empty or too long"},
     {WEBAUTHN_E_COSE_KEY, "malformed credential public key"},
     {WEBAUTHN_E_COSE_ALG, "credential algorithm not accepted"},
-    {WEBAUTHN_E_COSE_POINT, "credential EC point not on P-256"},
+    {WEBAUTHN_E_COSE_POINT, "credential public key is not a usable point (off P-256, or of small order)"},
     {WEBAUTHN_E_RSA_SIZE, "credential RSA key size or exponent not accepted"},
     {WEBAUTHN_E_CLIENT_JSON, "malformed clientDataJSON"},
     {WEBAUTHN_E_CLIENT_TYPE, "clientDataJSON type is not this ceremony's"},
@@ -285,6 +285,34 @@ static webauthn_err cose_ec2(const cbor_item_t *m, struct cose *k)
 	                                                                              : WEBAUTHN_E_COSE_POINT;
 }
 
+/*
+ * 1 for the encodings (sign bit ignored) of Ed25519's points of small order: 0, 1,
+ * the two order-8 y values, p-1, p, p+1. Such a key verifies forged signatures
+ * (R = identity, S = 0); refused as the JOSE core's key import refuses it.
+ */
+static int ed25519_small_order(const uint8_t a[32])
+{
+	static const uint8_t bad[7][32] = {
+	    {0},
+	    {1},
+	    {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+	     0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+	    {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+	     0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+	    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	    {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	    {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (memcmp(a, bad[i], 31) == 0 && (a[31] & 0x7f) == bad[i][31])
+			return 1;
+	return 0;
+}
+
 static webauthn_err cose_okp(const cbor_item_t *m, struct cose *k)
 {
 	size_t xl;
@@ -293,6 +321,8 @@ static webauthn_err cose_okp(const cbor_item_t *m, struct cose *k)
 		return WEBAUTHN_E_COSE_KEY;
 	if (cose_bytes(m, COSE_X, k->a, 32, 32, &xl))
 		return WEBAUTHN_E_COSE_KEY;
+	if (ed25519_small_order(k->a))
+		return WEBAUTHN_E_COSE_POINT;
 	k->pk = (jose_pubkey){JOSE_KTY_OKP, JOSE_CRV_ED25519, k->a, 32, NULL, 0};
 	return WEBAUTHN_OK;
 }
@@ -506,15 +536,16 @@ static webauthn_err check_client_data(const webauthn_expect *x, const uint8_t *c
 {
 	cJSON *root = NULL;
 	const char *t, *ch, *origin;
-	webauthn_err e;
+	webauthn_err e = WEBAUTHN_OK;
+	jose_err je;
 	int bad = 0;
 
 	if (n > WEBAUTHN_CLIENT_DATA_MAX)
 		return WEBAUTHN_E_CLIENT_JSON;
-	e = (webauthn_err)jose_json_parse((const char *)cd, n, JOSE_JSON_MAX_DEPTH, JOSE_E_JWT_INVALID,
-	                                  &root);
-	if (e != 0)
-		return (jose_err)e == JOSE_E_NOMEM ? WEBAUTHN_E_NOMEM : WEBAUTHN_E_CLIENT_JSON;
+	/* The core reports text it refuses as the bad_input code given (any would do here). */
+	je = jose_json_parse((const char *)cd, n, JOSE_JSON_MAX_DEPTH, JOSE_E_JWT_INVALID, &root);
+	if (je != JOSE_OK)
+		return je == JOSE_E_NOMEM ? WEBAUTHN_E_NOMEM : WEBAUTHN_E_CLIENT_JSON;
 	t = json_str(root, "type", &bad);
 	ch = json_str(root, "challenge", &bad);
 	origin = json_str(root, "origin", &bad);

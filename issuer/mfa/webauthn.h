@@ -105,7 +105,7 @@ typedef enum webauthn_err {
 	WEBAUTHN_E_COSE_KEY =
 	    60,              /* a parameter missing, unexpected (private parts too), or of the wrong length */
 	WEBAUTHN_E_COSE_ALG, /* an algorithm or key type not accepted, or the two disagree */
-	WEBAUTHN_E_COSE_POINT, /* an EC2 point not on P-256 */
+	WEBAUTHN_E_COSE_POINT, /* an EC2 point not on P-256, an Ed25519 key of small order */
 	WEBAUTHN_E_RSA_SIZE,   /* an RSA modulus outside 2048..4096 bits, or a bad exponent */
 	/* clientDataJSON. */
 	WEBAUTHN_E_CLIENT_JSON =

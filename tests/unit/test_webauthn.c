@@ -625,6 +625,13 @@ static void cose_keys(void)
 	T_CHECK(cose_hex("a4010103272006215820" X32) == WEBAUTHN_OK, "an Ed25519 OKP key (alg -8)");
 	EXPECT(cose_hex("a4010103272004215820" X32), WEBAUTHN_E_COSE_KEY, "OKP on crv 4 (X25519): COSE_KEY");
 	EXPECT(cose_hex("a4010103262006215820" X32), WEBAUTHN_E_COSE_ALG, "OKP with alg -7: COSE_ALG");
+	EXPECT(
+	    cose_hex("a40101032720062158200100000000000000000000000000000000000000000000000000000000000000"),
+	    WEBAUTHN_E_COSE_POINT,
+	    "Ed25519 key 1 (the identity, small order: verifies forgeries): COSE_POINT");
+	EXPECT(
+	    cose_hex("a4010103272006215820ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"),
+	    WEBAUTHN_E_COSE_POINT, "Ed25519 key p-1 with the sign bit set (small order): COSE_POINT");
 	/* RSA: build n of the given size. */
 	{
 		char hex[1400];
