@@ -111,11 +111,24 @@ int recovery_normalise(const char *in, size_t len, char out[RECOVERY_CODE_CHARS 
 /* 1 when e is spent (all zeros), else 0; constant time. */
 static int spent(const recovery_hash *e)
 {
-	uint8_t acc = 0;
+	uint32_t acc = 0;
 
 	for (size_t i = 0; i < sizeof e->hash; i++)
 		acc |= e->hash[i];
-	return acc == 0;
+	return (int)((acc - 1) >> 31);
+}
+
+/* Wipe set[index] (no entry when index is -1), touching every entry alike. */
+static void spend(recovery_hash *set, size_t n, int index)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t d = (uint32_t)i ^ (uint32_t)index, same = ((d | (0u - d)) >> 31) ^ 1u;
+		uint8_t keep = (uint8_t)(same - 1u); /* 0x00 for the entry spent, 0xff for the others */
+		for (size_t k = 0; k < RECOVERY_SALT_LEN; k++)
+			set[i].salt[k] &= keep;
+		for (size_t k = 0; k < RECOVERY_HASH_LEN; k++)
+			set[i].hash[k] &= keep;
+	}
 }
 
 /* see recovery.h */
@@ -128,17 +141,17 @@ int recovery_redeem(recovery_hash *set, size_t n, const char *in, size_t len)
 	if (!set || recovery_normalise(in, len, code) != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int hit;
+		unsigned hit;
 		if (code_hash(set[i].salt, code, h) != 0) {
-			found = -1;
-			break;
+			memset(code, 0, sizeof code);
+			return -1;
 		}
-		hit = jose_ct_equal(h, set[i].hash, RECOVERY_HASH_LEN) & !spent(&set[i]);
-		/* Keep scanning after a hit: the time does not tell which code matched. */
-		found = hit ? (int)i : found;
+		/* Keep scanning after a hit, select by masks: the time does not tell which code matched. */
+		hit =
+		    0u - (unsigned)(jose_ct_equal(h, set[i].hash, RECOVERY_HASH_LEN) & (1 ^ spent(&set[i])));
+		found = (int)(((unsigned)found & ~hit) | ((unsigned)i & hit));
 	}
-	if (found >= 0)
-		memset(&set[found], 0, sizeof set[found]);
+	spend(set, n, found);
 	memset(code, 0, sizeof code);
 	memset(h, 0, sizeof h);
 	return found;

@@ -127,6 +127,12 @@ static size_t hmac_counter(totp_hash h, const uint8_t *key, size_t key_len, uint
 	return len;
 }
 
+/* All-ones when cond is 1, zero when 0, without a branch on it. */
+static uint64_t ct_mask(int cond)
+{
+	return (uint64_t)0 - (uint64_t)(cond & 1);
+}
+
 /* see totp.h */
 int totp_hotp(totp_hash h, const uint8_t *key, size_t key_len, uint64_t counter, unsigned digits,
               char out[TOTP_DIGITS_MAX + 1])
@@ -142,10 +148,19 @@ int totp_hotp(totp_hash h, const uint8_t *key, size_t key_len, uint64_t counter,
 	mac_len = hmac_counter(h, key, key_len, counter, mac);
 	if (mac_len == 0)
 		return -1;
-	/* Dynamic truncation (RFC 4226 §5.3): 31 bits at the offset the last nibble names. */
+	/*
+	 * Dynamic truncation (RFC 4226 §5.3): 31 bits at the offset the last nibble
+	 * names. Every offset is read and the named one kept by a mask, so no memory
+	 * address depends on the MAC.
+	 */
 	off = mac[mac_len - 1] & 0xf;
-	bin = (uint32_t)(mac[off] & 0x7f) << 24 | (uint32_t)mac[off + 1] << 16 | (uint32_t)mac[off + 2] << 8 |
-	      mac[off + 3];
+	bin = 0;
+	for (uint32_t i = 0; i < 16; i++) {
+		uint32_t word = (uint32_t)mac[i] << 24 | (uint32_t)mac[i + 1] << 16 |
+		                (uint32_t)mac[i + 2] << 8 | mac[i + 3];
+		bin |= word & (uint32_t)ct_mask(i == off);
+	}
+	bin &= 0x7fffffff;
 	memset(mac, 0, sizeof mac);
 	for (int i = (int)digits - 1; i >= 0; i--, bin /= 10)
 		out[i] = (char)('0' + bin % 10);
@@ -175,12 +190,6 @@ static int code_digits(const char *code, size_t len, char digits[TOTP_DIGITS + 1
 	return n == TOTP_DIGITS ? 0 : -1;
 }
 
-/* All-ones when a == b, else zero, without a branch on the values. */
-static uint64_t ct_mask(int equal)
-{
-	return (uint64_t)0 - (uint64_t)(equal & 1);
-}
-
 /* see totp.h */
 totp_result totp_verify(const uint8_t *key, size_t key_len, const char *code, size_t len, int64_t now,
                         unsigned window, uint64_t last_step, uint64_t *step)
@@ -206,9 +215,10 @@ totp_result totp_verify(const uint8_t *key, size_t key_len, const char *code, si
 		matched = (matched & ~hit) | (s & hit);
 		fresh |= hit;
 	}
-	r = fresh ? TOTP_OK : stale ? TOTP_REUSED : TOTP_MISMATCH;
-	if (r == TOTP_OK)
-		*step = matched;
+	/* The verdict by masks too: which outcome it is becomes public only in the return value. */
+	r = (totp_result)((fresh & TOTP_OK) | (~fresh & stale & TOTP_REUSED) |
+	                  (~fresh & ~stale & TOTP_MISMATCH));
+	*step = matched & fresh;
 out:
 	memset(want, 0, sizeof want);
 	memset(got, 0, sizeof got);

@@ -113,7 +113,9 @@ static void redeem(void)
 		T_CHECK(recovery_normalise("abcde-fghjk", 11, canon) == 0 && !strcmp(canon, "abcdefghjk"),
 		        "normalise: the dash is dropped");
 	}
-	T_CHECK(recovery_redeem(h, RECOVERY_CODES, "00000-00000", 11) == -1, "a wrong code is refused");
+	T_CHECK(recovery_redeem(h, RECOVERY_CODES, "00000-00000", 11) == -1 &&
+	            recovery_left(h, RECOVERY_CODES) == RECOVERY_CODES - 1,
+	        "a wrong code is refused and spends nothing");
 	T_CHECK(recovery_normalise("abcde-fghj", 10, typed) == -1 &&
 	            recovery_normalise("abcde-fghjkm", 12, typed) == -1,
 	        "normalise: 9 or 11 characters refused");
