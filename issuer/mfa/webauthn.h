@@ -145,7 +145,7 @@ typedef struct webauthn_credential {
 
 /* What an assertion showed. */
 typedef struct webauthn_assertion {
-	uint8_t flags;       /* WEBAUTHN_FLAG_*: UV tells "hwk"/user verified, BE/BS a synced passkey */
+	uint8_t flags;       /* WEBAUTHN_FLAG_*: UV the user was verified, BE/BS a synced passkey */
 	uint32_t sign_count; /* the new counter to store (also set on WEBAUTHN_E_CLONED) */
 } webauthn_assertion;
 
