@@ -734,12 +734,15 @@ function verifyWith(v, token) {
 	e.views();
 	const r = e.res >>> 2;
 	const u32 = e.u32;
-	// The header's text is read again only when the core's cache of it changed.
+	// The header is read again only when the core's cache of it changed; each
+	// result gets its own copy (a flat header's members are all primitives).
 	if (u32[r + 5] !== v.headerFills) {
 		v.headerText = dec.decode(e.u8.subarray(u32[r], u32[r] + u32[r + 1]));
+		v.header = JSON.parse(v.headerText);
+		v.headerFlat = Object.values(v.header).every((m) => m === null || typeof m !== 'object');
 		v.headerFills = u32[r + 5];
 	}
-	const protectedHeader = JSON.parse(v.headerText);
+	const protectedHeader = v.headerFlat ? { ...v.header } : JSON.parse(v.headerText);
 	const payload = JSON.parse(dec.decode(e.u8.subarray(u32[r + 2], u32[r + 2] + u32[r + 3])));
 	return { payload, protectedHeader, header: protectedHeader, key: keys.list[u32[r + 4]] };
 }
@@ -748,7 +751,7 @@ const KEY_VERIFY = Symbol.for('@identity-backend/verifier.keyVerify');
 
 /** The verifier object around a C verifier. */
 function verifierHandle(o, keys, native) {
-	const v = { ...native, o, keys, headerFills: -1, headerText: '' };
+	const v = { ...native, o, keys, headerFills: -1, headerText: '', header: null, headerFlat: false };
 	const handle = {
 		verify(token) {
 			if (!v.ptr) throw new Error('@identity-backend/verifier: verifier is closed');
