@@ -48,7 +48,6 @@ typedef struct idb_result {
  */
 typedef struct arena {
 	size_t used;
-	size_t spilled; /* allocations that went to malloc since the last reset */
 	_Alignas(16) uint8_t bytes[ARENA_SIZE];
 } arena;
 
@@ -270,7 +269,6 @@ static void *arena_alloc(size_t n)
 		current->used = at + n;
 		return current->bytes + at;
 	}
-	current->spilled++;
 	return malloc(n);
 }
 
