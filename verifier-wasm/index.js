@@ -63,12 +63,10 @@ const platform = {
 	async moduleBytes(file) {
 		const url = new URL(`./dist/${file}`, import.meta.url);
 		if (url.protocol === 'file:') {
-			const fs = await import('node:fs/promises');
-			return fs.readFile(url);
+			const fs = globalThis.process?.getBuiltinModule?.('node:fs');
+			return fs ? fs.readFileSync(url) : (await import('node:fs/promises')).readFile(url);
 		}
-		const res = await fetch(url);
-		if (!res.ok) throw new Error(`@identity-backend/verifier: cannot load ${url}: HTTP ${res.status}`);
-		return res.arrayBuffer();
+		return fetch(url); // a Response: compiled as it downloads (see responseModule)
 	},
 };
 // @platform-end
@@ -625,24 +623,35 @@ function kindOf(module) {
 	return WebAssembly.Module.exports(module).some((e) => e.name === 'idb_wasm_crypto') ? 'full' : 'small';
 }
 
+/**
+ * A Response's module: compiled while it downloads where the runtime can
+ * (compileStreaming needs the application/wasm type), else from its bytes.
+ */
+async function responseModule(res) {
+	if (!res.ok) throw new Error(`@identity-backend/verifier: cannot load the module: HTTP ${res.status}`);
+	const wasmType = /^application\/wasm\b/i.test(res.headers?.get?.('content-type') ?? '');
+	if (wasmType && typeof WebAssembly.compileStreaming === 'function') return WebAssembly.compileStreaming(res);
+	return WebAssembly.compile(await res.arrayBuffer());
+}
+
 async function toModule(source, kind) {
+	if (source === undefined || source === null) source = await platform.moduleBytes(FILES[kind]);
 	if (source instanceof WebAssembly.Module) return source;
-	if (source === undefined || source === null) return WebAssembly.compile(await platform.moduleBytes(FILES[kind]));
 	if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
 	// Only now touch fetch/Response: in Node their first use loads undici (~40 ms).
 	if (typeof source === 'string' || source instanceof URL) source = await fetch(source);
-	if (typeof Response !== 'undefined' && source instanceof Response) {
-		if (!source.ok) throw new Error(`@identity-backend/verifier: cannot load the module: HTTP ${source.status}`);
-		source = await source.arrayBuffer();
-	}
+	if (typeof Response !== 'undefined' && source instanceof Response) return responseModule(source);
 	return WebAssembly.compile(source);
 }
 
+/** The engine over a compiled module, with the host's crypto when there is one. */
 async function instantiate(module) {
+	await platform.prepare?.();
 	const c = platform.hostCrypto();
 	let memory = null;
 	const host = c ? hostImports(c, () => memory) : noHost;
-	const instance = await WebAssembly.instantiate(module, { env: { ...host, emscripten_notify_memory_growth() {} } });
+	const imports = { env: { ...host, emscripten_notify_memory_growth() {} } };
+	const instance = platform.syncWasm ? new WebAssembly.Instance(module, imports) : await WebAssembly.instantiate(module, imports);
 	memory = instance.exports.memory;
 	return new Engine(instance, c);
 }
@@ -655,10 +664,11 @@ async function engine(kind, source) {
 		engines[kind] ??= instantiate(module).then((e) => (ready[kind] = e));
 	} else {
 		engines[kind] ??= (async () => {
+			// Where the platform allows it, the module compiles at once: V8 compiles lazily, so a
+			// synchronous compile is only the validation (measured about half of an async one's time).
 			const bytes = platform.moduleBytesSync?.(FILES[kind]);
-			const compiling = bytes ? WebAssembly.compile(bytes) : toModule(undefined, kind);
-			platform.hostCrypto(); // in Node, node:crypto loads while the module compiles
-			return instantiate(await compiling);
+			if (bytes && platform.syncWasm) return instantiate(new WebAssembly.Module(bytes));
+			return instantiate(await (bytes ? WebAssembly.compile(bytes) : toModule(undefined, kind)));
 		})().then((e) => (ready[kind] = e));
 	}
 	try {
@@ -747,16 +757,108 @@ function verifyWith(v, token) {
 	return { payload, protectedHeader, header: protectedHeader, key: keys.list[u32[r + 4]] };
 }
 
+// ---- verifyAsync: WebCrypto's arithmetic (browsers) ----------------------------------------
+
+const SUBTLE_CURVES = { 1: 'P-256', 2: 'P-384', 3: 'P-521' };
+
+/** The request the core noted (defer.c's idb_note), copied out of the module's memory, or null. */
+function readNote(e, p) {
+	e.views();
+	const w = p >>> 2;
+	const u32 = e.u32;
+	if (!u32[w]) return null;
+	const bytes = (at, len) => e.u8.slice(at, at + len);
+	return { alg: ALGS[u32[w + 1]], kty: u32[w + 2], crv: u32[w + 3], keyAt: u32[w + 4], a: bytes(u32[w + 4], u32[w + 5]),
+		b: bytes(u32[w + 6], u32[w + 7]), msg: bytes(u32[w + 8], u32[w + 9]), sig: bytes(p + 44, u32[w + 10]) };
+}
+
+/** WebCrypto's import and verify parameters for a noted request. */
+function subtleParams(n) {
+	const hash = `SHA-${n.alg.slice(2)}`;
+	if (n.kty === KTY_RSA) {
+		const name = n.alg.startsWith('PS') ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5';
+		return { jwk: { kty: 'RSA', n: b64url(n.a), e: b64url(n.b) }, importAlg: { name, hash }, verifyAlg: { name, saltLength: Number(n.alg.slice(2)) / 8 } };
+	}
+	if (n.kty === KTY_EC) {
+		const namedCurve = SUBTLE_CURVES[n.crv];
+		return { jwk: { kty: 'EC', crv: namedCurve, x: b64url(n.a), y: b64url(n.b) }, importAlg: { name: 'ECDSA', namedCurve }, verifyAlg: { name: 'ECDSA', hash } };
+	}
+	return { jwk: { kty: 'OKP', crv: 'Ed25519', x: b64url(n.a) }, importAlg: { name: 'Ed25519' }, verifyAlg: { name: 'Ed25519' } };
+}
+
+/**
+ * WebCrypto's answer for a noted request: true or false, or null when it cannot
+ * give one (no such algorithm or curve here, a key it refuses): the module then
+ * computes. Each key is imported once per verifier and algorithm.
+ */
+async function subtleVerify(v, n) {
+	try {
+		const p = subtleParams(n);
+		const id = `${n.keyAt}/${n.alg}`;
+		if (!v.subtleKeys.has(id))
+			v.subtleKeys.set(id, globalThis.crypto.subtle.importKey('jwk', p.jwk, p.importAlg, false, ['verify']).catch(() => null));
+		const key = await v.subtleKeys.get(id);
+		return key ? await globalThis.crypto.subtle.verify(p.verifyAlg, key, n.sig, n.msg) : null;
+	} catch {
+		return null;
+	}
+}
+
+/** verifyWith with the core's signature check in the given defer mode (defer.c). */
+function verifyDeferred(v, token, mode) {
+	v.e.x.idb_defer(mode);
+	try {
+		return verifyWith(v, token);
+	} finally {
+		v.e.x.idb_defer(0);
+	}
+}
+
+/**
+ * The core verifies the token with its signature check noted instead of
+ * computed; WebCrypto answers it; a valid signature keeps the core's verdict,
+ * an invalid one (or none from WebCrypto) has the core verify the token again
+ * with that answer (or with wolfCrypt): the verdict is the synchronous one.
+ */
+async function verifyWebCrypto(v, token) {
+	const { e } = v;
+	let result, error, note;
+	const at = e.x.idb_defer(1);
+	try {
+		result = verifyWith(v, token);
+	} catch (err) {
+		error = err;
+	} finally {
+		note = readNote(e, at);
+		e.x.idb_defer(0);
+	}
+	const ok = note ? await subtleVerify(v, note) : true;
+	if (ok === true) {
+		if (error) throw error;
+		return result;
+	}
+	if (!v.ptr) throw new Error('@identity-backend/verifier: verifier is closed');
+	return verifyDeferred(v, token, ok === false ? 2 : 0);
+}
+
 const KEY_VERIFY = Symbol.for('@identity-backend/verifier.keyVerify');
 
 /** The verifier object around a C verifier. */
 function verifierHandle(o, keys, native) {
-	const v = { ...native, o, keys, headerFills: -1, headerText: '', header: null, headerFlat: false };
+	const v = { ...native, o, keys, headerFills: -1, headerText: '', header: null, headerFlat: false, subtleKeys: new Map() };
+	// verifyAsync's arithmetic: WebCrypto's where the module would otherwise do it ('auto' without a host).
+	const subtle = o.crypto !== 'wasm' && native.mode === 'wasm' && typeof native.e.x.idb_defer === 'function' && !!globalThis.crypto?.subtle;
 	const handle = {
 		verify(token) {
 			if (!v.ptr) throw new Error('@identity-backend/verifier: verifier is closed');
 			return verifyWith(v, token);
 		},
+		async verifyAsync(token) {
+			if (!v.ptr) throw new Error('@identity-backend/verifier: verifier is closed');
+			return subtle ? verifyWebCrypto(v, token) : verifyWith(v, token);
+		},
+		/** Which arithmetic verifyAsync uses: 'webcrypto', or the same as verify's. */
+		asyncCrypto: subtle ? 'webcrypto' : native.mode,
 		close() {
 			if (!v.ptr) return;
 			registry?.unregister(handle);

@@ -217,7 +217,7 @@ EXPORT int idb_verifier_new(const char *keys, size_t keys_len, const char *opts,
 	idb_verifier *v = calloc(1, sizeof *v);
 	jose_err err = JOSE_E_NOMEM;
 #ifdef IDB_WASM_CRYPTO
-	const jose_sig_ops *ops = host ? &idb_sig_host : &jose_sig_wolfcrypt;
+	const jose_sig_ops *ops = host ? &idb_sig_host : &idb_sig_defer;
 #else
 	const jose_sig_ops *ops = &idb_sig_host;
 	(void)host;
