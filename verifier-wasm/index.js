@@ -833,6 +833,7 @@ async function verifyWebCrypto(v, token) {
 		e.x.idb_defer(0);
 	}
 	const ok = note ? await subtleVerify(v, note) : true;
+	if (note) v.subtleAnswers[ok === null ? 'module' : 'webcrypto']++;
 	if (ok === true) {
 		if (error) throw error;
 		return result;
@@ -842,10 +843,11 @@ async function verifyWebCrypto(v, token) {
 }
 
 const KEY_VERIFY = Symbol.for('@identity-backend/verifier.keyVerify');
+const ASYNC_ANSWERS = Symbol.for('@identity-backend/verifier.asyncAnswers');
 
 /** The verifier object around a C verifier. */
 function verifierHandle(o, keys, native) {
-	const v = { ...native, o, keys, headerFills: -1, headerText: '', header: null, headerFlat: false, subtleKeys: new Map() };
+	const v = { ...native, o, keys, headerFills: -1, headerText: '', header: null, headerFlat: false, subtleKeys: new Map(), subtleAnswers: { webcrypto: 0, module: 0 } };
 	// verifyAsync's arithmetic: WebCrypto's where the module would otherwise do it ('auto' without a host).
 	const subtle = o.crypto !== 'wasm' && native.mode === 'wasm' && typeof native.e.x.idb_defer === 'function' && !!globalThis.crypto?.subtle;
 	const handle = {
@@ -867,6 +869,8 @@ function verifierHandle(o, keys, native) {
 		},
 		/** Which arithmetic this verifier uses: 'wasm', 'host', or 'host+wasm' (the host, wolfCrypt behind it). */
 		crypto: native.mode,
+		// For the package's own tests: how many of verifyAsync's signature checks WebCrypto answered.
+		[ASYNC_ANSWERS]: () => ({ ...v.subtleAnswers }),
 		// The signature primitive alone, for the package's own tests (Wycheproof's primitive vectors).
 		[KEY_VERIFY](alg, msg, sig) {
 			const { e } = v;
