@@ -412,7 +412,8 @@ function derSignature(sig) {
  * (handle = index), created at load, dropped at unload. Every call that throws
  * answers -1 ("cannot"), never a verdict: the core then falls back or fails.
  */
-function hostImports(c, memory) {
+function hostImports(hostCrypto, memory) {
+	let c = null; // node:crypto, loaded with the first key (a verifier in 'wasm' mode never loads it)
 	const keys = [null];
 	const free = [];
 	const curveOk = {};
@@ -482,6 +483,8 @@ function hostImports(c, memory) {
 	return {
 		host_key_load(kty, crv, a, al, b, bl) {
 			if (kty === KTY_EC && MODULE_CURVES.has(crv)) return -1;
+			c ??= hostCrypto();
+			if (!c) return -1;
 			try {
 				const A = b64url(view(a, al));
 				const jwk = kty === KTY_RSA ? { kty: 'RSA', n: A, e: b64url(view(b, bl)) }
@@ -542,7 +545,7 @@ class Engine {
 		const x = (this.x = instance.exports);
 		x._initialize?.();
 		this.full = typeof x.idb_wasm_crypto === 'function';
-		this.host = host; // the host's crypto module, or null
+		this.hostCrypto = host; // () => the host's crypto module or null (loaded on first call)
 		this.scratch = 0;
 		this.cap = 0;
 		this.why = x.idb_malloc(12 + 24); // jose_fail { err, reason, claim } + idb_result (6 words)
@@ -647,13 +650,14 @@ async function toModule(source, kind) {
 /** The engine over a compiled module, with the host's crypto when there is one. */
 async function instantiate(module) {
 	await platform.prepare?.();
-	const c = platform.hostCrypto();
 	let memory = null;
-	const host = c ? hostImports(c, () => memory) : noHost;
+	let c;
+	const hostCrypto = () => (c === undefined ? (c = platform.hostCrypto()) : c);
+	const host = platform.hasHost() ? hostImports(hostCrypto, () => memory) : noHost;
 	const imports = { env: { ...host, emscripten_notify_memory_growth() {} } };
 	const instance = platform.syncWasm ? new WebAssembly.Instance(module, imports) : await WebAssembly.instantiate(module, imports);
 	memory = instance.exports.memory;
-	return new Engine(instance, c);
+	return new Engine(instance, platform.hasHost() ? hostCrypto : () => null);
 }
 
 /** The engine of kind ('full' or 'small'), loading its module (or `source`) the first time. */
@@ -701,17 +705,18 @@ const registry = typeof FinalizationRegistry !== 'undefined' ? new FinalizationR
 const NOT_SUPPORTED = 110; // JOSE_E_NOT_SUPPORTED (jose_err.h)
 /** Build the C verifier in the engines given; throws JwtError for an unusable key set. */
 function nativeVerifier(o, keyText, e, full) {
+	// node:crypto is loaded here, for the first verifier that may use it, never for 'wasm'.
 	const wantHost = o.crypto !== 'wasm';
-	if (!e.full && !(wantHost && e.host))
+	if (!e.full && !(wantHost && e.hostCrypto()))
 		throw new TypeError("the small module (verifier-small.wasm) has no arithmetic of its own: crypto: 'wasm' and hosts without node:crypto need verifier.wasm");
 	const doc = optionsDocument(o);
-	let useHost = wantHost && e.host !== null;
+	let useHost = wantHost && e.hostCrypto() !== null;
 	let [ptr, err] = e.newVerifier(keyText, doc, useHost);
 	if (err === NOT_SUPPORTED && !e.full) {
 		// The host cannot use one of the keys: the full module does that key itself.
 		if (!full) return null;
 		e = full;
-		useHost = e.host !== null;
+		useHost = e.hostCrypto() !== null;
 		[ptr, err] = e.newVerifier(keyText, doc, useHost);
 	}
 	if (err === 1) throw new TypeError('invalid verifier options');
