@@ -450,7 +450,8 @@ function hostImports(hostCrypto, memory) {
 		const [, size, hash] = CURVES[crv];
 		const probe = new Uint8Array(2 * size);
 		probe[size - 1] = probe[2 * size - 1] = 1; // r = s = 1: well-formed, wrong
-		const p1363 = (m, s) => c.verify(hash, m, { key, dsaEncoding: 'ieee-p1363' }, s);
+		const asP1363 = { key, dsaEncoding: 'ieee-p1363' }; // made once per key, as the key object is
+		const p1363 = (m, s) => c.verify(hash, m, asP1363, s);
 		const der = (m, s) => c.verify(hash, m, key, derSignature(s));
 		for (const form of forms[crv] ? [forms[crv]] : ['p1363', 'der']) {
 			const verify = form === 'p1363' ? p1363 : der;
