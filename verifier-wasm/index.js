@@ -662,18 +662,21 @@ async function instantiate(module) {
 }
 
 /** The engine of kind ('full' or 'small'), loading its module (or `source`) the first time. */
-async function engine(kind, source) {
+async function engine(kind, source, host = false) {
 	if (source !== undefined && source !== null) {
 		const module = await toModule(source);
 		kind = kindOf(module);
 		engines[kind] ??= instantiate(module).then((e) => (ready[kind] = e));
 	} else {
 		engines[kind] ??= (async () => {
-			// Where the platform allows it, the module compiles at once: V8 compiles lazily, so a
-			// synchronous compile is only the validation (measured about half of an async one's time).
+			// A verifier on the host's crypto: its library loads (in Node, node:crypto: several ms)
+			// while the module compiles on V8's background threads. Otherwise, where the platform
+			// allows it, the module compiles at once (V8 compiles lazily: about half the time).
 			const bytes = platform.moduleBytesSync?.(FILES[kind]);
-			if (bytes && platform.syncWasm) return instantiate(new WebAssembly.Module(bytes));
-			return instantiate(await (bytes ? WebAssembly.compile(bytes) : toModule(undefined, kind)));
+			if (bytes && platform.syncWasm && !host) return instantiate(new WebAssembly.Module(bytes));
+			const compiling = bytes ? WebAssembly.compile(bytes) : toModule(undefined, kind);
+			if (host) platform.hostCrypto();
+			return instantiate(await compiling);
 		})().then((e) => (ready[kind] = e));
 	}
 	try {
@@ -910,7 +913,7 @@ function localOptions(options, fn) {
 export async function createVerifier(options) {
 	const o = localOptions(options, 'createVerifier');
 	const keys = keyInput(o.keys);
-	const e = await engine(kindFor(o), o.wasm);
+	const e = await engine(kindFor(o), o.wasm, o.crypto !== 'wasm' && platform.hasHost());
 	const native = nativeVerifier(o, keys.text, e, ready.full) ?? nativeVerifier(o, keys.text, e, await engine('full'));
 	return verifierHandle(o, keys, native);
 }
