@@ -13,8 +13,9 @@
 //                                    cache: false})
 //      Each figure is verifications per CPU-second of this process (process.cpuUsage, so
 //      time the machine gives to other processes counts against no library; jose's work on
-//      libuv's threads is in it), the median of BENCH_ROUNDS (5) rounds of
-//      BENCH_WASM_ROUND_MS (600) ms, after one uncounted warm-up round of BENCH_WARMUP_MS
+//      libuv's threads is in it), the median of BENCH_WASM_ROUNDS (15) rounds of
+//      BENCH_WASM_ROUND_MS (200) ms (short rounds, so a burst of another process's load
+//      falls in few of them), after one uncounted warm-up round of BENCH_WARMUP_MS
 //      (200) ms per library. Within a round the libraries run one after another, the order
 //      rotating from round to round.
 //   2. cold start, per mode: median and fastest of BENCH_COLD_RUNS (7) fresh Node children,
@@ -74,8 +75,8 @@ function die(msg) {
   process.exit(1)
 }
 
-const ROUNDS = Math.max(1, num('BENCH_ROUNDS', 5))
-const ROUND_MS = Math.max(1, num('BENCH_WASM_ROUND_MS', 600))
+const ROUNDS = Math.max(1, num('BENCH_WASM_ROUNDS', 15))
+const ROUND_MS = Math.max(1, num('BENCH_WASM_ROUND_MS', 200))
 const WARMUP_MS = num('BENCH_WARMUP_MS', 200)
 const COLD_RUNS = Math.max(1, num('BENCH_COLD_RUNS', 7))
 const [dir, ...algs] = process.argv.slice(2)
