@@ -129,6 +129,9 @@ static int verbose; /* FUZZ_VERBOSE=1: one line per response on stderr (for chec
 static app *the_app;
 static server_routes fuzz_routes; /* the real route table, as cli_serve.c hands it to server_run */
 static server_config cfg;
+static struct mail_config fuzz_mail; /* cfg.mail */
+static struct policy fuzz_policy;    /* cfg.policy */
+static char mail_err[256];
 static char dir[64], db[96];
 static char password_hash_of_user[STORE_PASSWORD_HASH_MAX + 1];
 static char challenge[SECRET_TEXT_LEN + 1]; /* PKCE S256 of FUZZ_VERIFIER */
@@ -430,6 +433,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.browser_ui_secret = FUZZ_BROWSER_SECRET;
 	cfg.access_log = 0;
 	cfg.account_json_api = 1; /* /auth/login and /users/me are fuzzed too */
+	/* Mail on (to a port nobody listens on: no sender runs here, mails stay in the
+	 * outbox) and registration open, so /forgot, /reset, /verify-email and
+	 * /register are fuzzed too, under the default password rules without a list. */
+	must(mail_config_read("smtp+insecure://127.0.0.1:9", "fuzz@issuer.test", NULL, cfg.issuer, &fuzz_mail,
+	                      mail_err, sizeof mail_err) == 1,
+	     "mail settings");
+	cfg.mail = &fuzz_mail;
+	cfg.registration = 1;
+	cfg.registration_verified = 1;
+	policy_default(&fuzz_policy);
+	cfg.policy = &fuzz_policy;
 	/* As cli_serve.c's sign_in_defaults, but: the smallest argon2id argon2 accepts (a
 	 * login per input must stay cheap), and limits an input can reach (a lockout after
 	 * 3 failures, 429 after 5 failures from one address), since every count starts
