@@ -23,19 +23,6 @@ static int off(h2o_req_t *req, app_thread *t)
 	return 1;
 }
 
-/* Copy the JSON string member name of doc into f; 0, or -1 when it is not a string. */
-static int member(const cJSON *doc, const char *name, http_form *f)
-{
-	const cJSON *m = jose_json_member(doc, name);
-
-	if (!m)
-		return 0;
-	if (!cJSON_IsString(m) || f->n == HTTP_FORM_MAX_FIELDS)
-		return -1;
-	f->f[f->n++] = (http_field){name, strlen(name), m->valuestring, strlen(m->valuestring)};
-	return 0;
-}
-
 /* Wipe the password the body carried (the parsed copy; the body itself is req's). */
 static void wipe_password(cJSON *doc)
 {
@@ -60,7 +47,7 @@ void account_login_endpoint(h2o_req_t *req, app_thread *t)
 	                      JOSE_E_JWT_INVALID, &doc) != JOSE_OK ||
 	      !cJSON_IsObject(doc);
 	for (size_t i = 0; !bad && i < sizeof fields / sizeof fields[0]; i++)
-		bad = member(doc, fields[i], &f) != 0;
+		bad = oauth_json_to_form(doc, fields[i], &f) != 0;
 	if (bad)
 		response_send_error(req, 400, "invalid_request",
 		                    "the body must be a JSON object {\"username\":…,\"password\":…}");

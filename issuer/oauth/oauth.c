@@ -197,3 +197,16 @@ int oauth_client_identify_revoker(h2o_req_t *req, app_thread *t, const http_form
 {
 	return identify(req, t, form, 1, c);
 }
+
+/* see oauth.h */
+int oauth_json_to_form(const cJSON *doc, const char *name, http_form *f)
+{
+	const cJSON *m = jose_json_member(doc, name);
+
+	if (!m)
+		return 0;
+	if (!cJSON_IsString(m) || f->n == HTTP_FORM_MAX_FIELDS)
+		return -1;
+	f->f[f->n++] = (http_field){name, strlen(name), m->valuestring, strlen(m->valuestring)};
+	return 0;
+}

@@ -111,19 +111,6 @@ static void form_token(h2o_req_t *req, app_thread *t)
 		                    "client_credentials and password");
 }
 
-/* Copy JSON string member name of doc into the form (for client authentication); 0 or -1. */
-static int json_to_form(const cJSON *doc, const char *name, http_form *f)
-{
-	const cJSON *m = jose_json_member(doc, name);
-
-	if (!m)
-		return 0;
-	if (!cJSON_IsString(m) || f->n == HTTP_FORM_MAX_FIELDS)
-		return -1;
-	f->f[f->n++] = (http_field){name, strlen(name), m->valuestring, strlen(m->valuestring)};
-	return 0;
-}
-
 static void seed_token(h2o_req_t *req, app_thread *t)
 {
 	cJSON *doc = NULL;
@@ -134,8 +121,8 @@ static void seed_token(h2o_req_t *req, app_thread *t)
 	if (jose_json_parse(req->entity.base ? req->entity.base : "", req->entity.len, JOSE_JSON_MAX_DEPTH,
 	                    JOSE_E_JWT_INVALID, &doc) != JOSE_OK ||
 	    !cJSON_IsObject(doc) || !(sub = jose_json_string(doc, "sub")) ||
-	    !(aud = jose_json_string(doc, "aud")) || json_to_form(doc, "client_id", &f) ||
-	    json_to_form(doc, "client_secret", &f)) {
+	    !(aud = jose_json_string(doc, "aud")) || oauth_json_to_form(doc, "client_id", &f) ||
+	    oauth_json_to_form(doc, "client_secret", &f)) {
 		response_send_error(req, 400, "invalid_request",
 		                    "the body must be a JSON object {\"sub\":…,\"aud\":…}");
 		goto out;
