@@ -181,15 +181,14 @@ static void forgot_page(h2o_req_t *req, app_thread *t, int status, const char *e
 static int reset_target(app_thread *t, const char *email, int64_t now, struct store_user *u)
 {
 	store_err e = store_user_get_by_email(t->db, email, u);
-	int n = 0;
+	int n = 0, found = e == STORE_OK;
 
-	if (e == STORE_NOT_FOUND)
-		return 0;
-	if (e == STORE_OK)
-		e = store_link_count(t->db, u->id, "reset", now - 3600, &n);
+	/* The count runs for an unknown address too (of nobody's links): the same work. */
+	if (e == STORE_OK || e == STORE_NOT_FOUND)
+		e = store_link_count(t->db, found ? u->id : "", "reset", now - 3600, &n);
 	if (e != STORE_OK)
 		return -1;
-	return !u->disabled && n < RESETS_PER_HOUR;
+	return found && !u->disabled && n < RESETS_PER_HOUR;
 }
 
 static void forgot_post(h2o_req_t *req, app_thread *t, const http_form *f, int64_t now)
