@@ -193,6 +193,22 @@ await runSuite(R, servers, async () => {
 		report(r.status === 400 && /expired or was already used|could not be read/.test(await r.text()), `${what}: 400, a clear page`);
 	}
 
+	// ---- REGISTRATION_REQUIRE_VERIFIED=off: sign in at once ----
+	const s2 = await serve({ db, env: { ...TINY, SMTP_URL: `smtp+insecure://127.0.0.1:${smtp.port}`, MAIL_FROM: 'IdP <idp@issuer.test>',
+		REGISTRATION: 'open', REGISTRATION_REQUIRE_VERIFIED: 'off', LOGIN_FAILURES_PER_ADDRESS: '0' } });
+	const b2 = browser();
+	const rp = await (await b2.go(`${s2.base}/register`)).text();
+	r = await b2.go(`${s2.base}/register`, form({ ...hidden(rp), username: 'quick', email: 'quick@example.com', password: PW, password2: PW }));
+	const rq = await r.text();
+	report(r.status === 200 && /you can sign in now/.test(rq), 'REGISTRATION_REQUIRE_VERIFIED=off: the page says sign-in works now', short(rq));
+	const qb = browser();
+	const q2 = new URLSearchParams({ client_id: 'web', redirect_uri: CB, response_type: 'code', scope: 'openid', state: 's', code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+	const lr = await qb.go(`${s2.base}/login`, form({ ...hidden(await (await qb.go(`${s2.base}/authorize?${q2}`)).text()), username: 'quick', password: PW }));
+	report(lr.status === 303 && /code=/.test(lr.headers.get('location') ?? ''), 'and the new account signs in before confirming its address', lr.status);
+	report(JSON.parse((await run(['user', 'show', 'quick', '--db', db])).stdout).email_verified === false, 'its address stays unconfirmed until the link is followed');
+	r = await fetch(`${s.base}/register`);
+	report(r.status === 200, 'control: the first server (verified required) still serves /register');
+
 	// ---- what the store keeps ----
 	const dump = spawnSync('sqlite3', [db, '.dump'], { encoding: 'utf8' }).stdout;
 	report(![PW, PW2].some((p) => dump.includes(p)), 'no password in the store');
