@@ -304,9 +304,11 @@ static int option(void *ctx, const char *flag, const char *val)
 	else if (strcmp(flag, "--grant") == 0)
 		return list_option(a, F_GRANTS, c->grants, STORE_GRANTS_MAX, flag, val, valid_grant(val));
 	else if (strcmp(flag, "--redirect-uri") == 0)
-		return list_option(a, F_REDIRECTS, c->redirect_uris, STORE_LIST_MAX, flag, val, valid_redirect(val));
+		return list_option(a, F_REDIRECTS, c->redirect_uris, STORE_LIST_MAX, flag, val,
+		                   valid_redirect(val));
 	else if (strcmp(flag, "--post-logout-redirect-uri") == 0)
-		return list_option(a, F_LOGOUTS, c->post_logout_uris, STORE_LIST_MAX, flag, val, valid_redirect(val));
+		return list_option(a, F_LOGOUTS, c->post_logout_uris, STORE_LIST_MAX, flag, val,
+		                   valid_redirect(val));
 	else if (strcmp(flag, "--id-token-alg") == 0) {
 		if (!valid_id_token_alg(val))
 			return bad_value(flag, val);
@@ -411,7 +413,8 @@ static int check(client_args *a)
 	int known = 0;
 
 	if (!a->sub)
-		return usage("a subcommand (add, list, show, update, rotate-secret, remove) is required", NULL);
+		return usage("a subcommand (add, list, show, update, rotate-secret, remove) is required",
+		             NULL);
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
 		known |= strcmp(a->sub, subs[i]) == 0;
 	if (!known)

@@ -302,7 +302,8 @@ static int read_policy_env(server_config *cfg)
 		return EXIT_USAGE;
 	}
 	if (path && policy_list_load(path, &list, err, sizeof err)) {
-		fprintf(stderr, "identity-backend serve: PASSWORD_LIST: %s; %s\n", err, CLI_PASSWORD_LIST_HINT);
+		fprintf(stderr, "identity-backend serve: PASSWORD_LIST: %s; %s\n", err,
+		        CLI_PASSWORD_LIST_HINT);
 		return EXIT_USAGE;
 	}
 	policy.list = list;

@@ -59,16 +59,17 @@ static int usage(const char *msg, const char *arg)
 	if (arg && !printable(arg))
 		arg = "(a value with control characters, not shown)";
 	return cli_usage_error(
-	    "user", "usage: identity-backend user add --username USERNAME [--email EMAIL] [--name NAME]\n"
-	            "                               [--email-verified] [--group GROUP]... [--password-stdin]\n"
-	            "       identity-backend user update USERNAME [--email EMAIL] [--name NAME]\n"
-	            "                               [--email-verified | --email-unverified]\n"
-	            "                               [--group GROUP]... [--no-groups]\n"
-	            "       identity-backend user set-password USERNAME [--password-stdin] [--keep-sessions]\n"
-	            "       identity-backend user list | show USERNAME | disable USERNAME | enable USERNAME\n"
-	            "       identity-backend user unlock USERNAME | remove USERNAME\n"
-	            "Every subcommand takes --db FILE|URL. Without --password-stdin the password is\n"
-	            "asked at the terminal, twice, and not echoed.\n",
+	    "user",
+	    "usage: identity-backend user add --username USERNAME [--email EMAIL] [--name NAME]\n"
+	    "                               [--email-verified] [--group GROUP]... [--password-stdin]\n"
+	    "       identity-backend user update USERNAME [--email EMAIL] [--name NAME]\n"
+	    "                               [--email-verified | --email-unverified]\n"
+	    "                               [--group GROUP]... [--no-groups]\n"
+	    "       identity-backend user set-password USERNAME [--password-stdin] [--keep-sessions]\n"
+	    "       identity-backend user list | show USERNAME | disable USERNAME | enable USERNAME\n"
+	    "       identity-backend user unlock USERNAME | remove USERNAME\n"
+	    "Every subcommand takes --db FILE|URL. Without --password-stdin the password is\n"
+	    "asked at the terminal, twice, and not echoed.\n",
 	    msg, arg);
 }
 
@@ -142,11 +143,13 @@ static int option(void *ctx, const char *flag, const char *val)
 /* The profile options (add and update) are well-formed; 0 or -1 with a usage message. */
 static int check_profile(const user_args *a)
 {
-	if (a->email && !(a->email[0] == '\0' && strcmp(a->sub, "update") == 0) && !store_email_valid(a->email))
+	if (a->email && !(a->email[0] == '\0' && strcmp(a->sub, "update") == 0) &&
+	    !store_email_valid(a->email))
 		return usage("invalid --email (an address such as name@example.com)", a->email);
 	if (a->fullname && !(a->fullname[0] == '\0' && strcmp(a->sub, "update") == 0) &&
 	    !store_fullname_valid(a->fullname))
-		return usage("invalid --name (1..128 bytes of UTF-8 text, no control characters)", a->fullname);
+		return usage("invalid --name (1..128 bytes of UTF-8 text, no control characters)",
+		             a->fullname);
 	if (a->bad_group)
 		return usage("invalid --group (1..64 of A-Z a-z 0-9 . _ : @ / + -; 1024 bytes in all)", NULL);
 	if (a->verified < 0)
@@ -189,7 +192,10 @@ static const char *stray_option(const user_args *a, int takes)
 	if (!(takes & O_ADD) && a->username)
 		return "--username";
 	if (!(takes & O_PROFILE) && (a->email || a->fullname || a->has_groups || a->verified))
-		return a->email ? "--email" : a->fullname ? "--name" : a->has_groups ? "--group" : "--email-verified";
+		return a->email        ? "--email"
+		       : a->fullname   ? "--name"
+		       : a->has_groups ? "--group"
+		                       : "--email-verified";
 	if (!(takes & O_PASSWORD) && a->password_stdin)
 		return "--password-stdin";
 	if (!(takes & O_KEEP) && a->keep_sessions)
@@ -247,11 +253,18 @@ static int word(void *ctx, const char *arg)
 /* Options and positionals in any order; after "--" only positionals. */
 static int parse_args(user_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    CLI_VALUE("db"),         CLI_VALUE("username"),           CLI_VALUE("email"),
-	    CLI_VALUE("name"),       CLI_VALUE("group"),              CLI_VALUE("now"),
-	    CLI_SWITCH("no-groups"), CLI_SWITCH("email-verified"),    CLI_SWITCH("email-unverified"),
-	    CLI_SWITCH("password-stdin"), CLI_SWITCH("keep-sessions"), CLI_END};
+	static const struct option opts[] = {CLI_VALUE("db"),
+	                                     CLI_VALUE("username"),
+	                                     CLI_VALUE("email"),
+	                                     CLI_VALUE("name"),
+	                                     CLI_VALUE("group"),
+	                                     CLI_VALUE("now"),
+	                                     CLI_SWITCH("no-groups"),
+	                                     CLI_SWITCH("email-verified"),
+	                                     CLI_SWITCH("email-unverified"),
+	                                     CLI_SWITCH("password-stdin"),
+	                                     CLI_SWITCH("keep-sessions"),
+	                                     CLI_END};
 	static const cli_syntax syn = {opts, option, word, usage};
 
 	return cli_parse(argc, argv, &syn, a) ? -1 : check(a);
@@ -268,8 +281,8 @@ static cJSON *user_json(const struct store_user *u)
 	    cJSON_AddStringToObject(o, "username", u->username) &&
 	    (!u->email[0] || cJSON_AddStringToObject(o, "email", u->email)) &&
 	    cJSON_AddBoolToObject(o, "email_verified", u->email_verified) &&
-	    (!u->name[0] || cJSON_AddStringToObject(o, "name", u->name)) && claims_add_groups(o, u->groups) == 0 &&
-	    cJSON_AddBoolToObject(o, "disabled", u->disabled) &&
+	    (!u->name[0] || cJSON_AddStringToObject(o, "name", u->name)) &&
+	    claims_add_groups(o, u->groups) == 0 && cJSON_AddBoolToObject(o, "disabled", u->disabled) &&
 	    cJSON_AddNumberToObject(o, "created_at", (double)u->created_at))
 		return o;
 	cJSON_Delete(o);
@@ -292,8 +305,8 @@ static const struct mail_config *mail_env(void)
 
 	if (!issuer || !*issuer)
 		return NULL;
-	rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"), issuer, &c,
-	                      err, sizeof err);
+	rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"), issuer,
+	                      &c, err, sizeof err);
 	if (rc < 0)
 		fprintf(stderr, "identity-backend user: no verification mail: invalid %s\n", err);
 	return rc > 0 ? &c : NULL;
@@ -301,10 +314,11 @@ static const struct mail_config *mail_env(void)
 
 /* Inside s's open transaction: a single-use link to confirm u's address (stored as
  * its hash) and the mail that carries it; OK or the failure. */
-static store_err queue_verification(store *s, const struct mail_config *c, const struct store_user *u, int64_t now)
+static store_err queue_verification(store *s, const struct mail_config *c, const struct store_user *u,
+                                    int64_t now)
 {
-	struct store_link l = {.hash_len = SECRET_HASH_LEN, .kind = "verify", .created_at = now,
-	                       .expires_at = now + VERIFY_TTL};
+	struct store_link l = {
+	    .hash_len = SECRET_HASH_LEN, .kind = "verify", .created_at = now, .expires_at = now + VERIFY_TTL};
 	char text[SECRET_TEXT_LEN + 1], url[1024];
 	store_err e = STORE_NOMEM, se = STORE_OK;
 	mail_err me;
@@ -595,8 +609,8 @@ static int find_user(store *s, const char *username, const char *what, struct st
 }
 
 /* Run change(s, u) and, when end is set, end u's sessions, in one transaction. */
-static store_err apply(store *s, const struct store_user *u, store_err (*change)(store *, const struct store_user *),
-                       int end)
+static store_err apply(store *s, const struct store_user *u,
+                       store_err (*change)(store *, const struct store_user *), int end)
 {
 	store_err e = store_tx_begin(s), e2;
 

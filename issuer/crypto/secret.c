@@ -60,8 +60,8 @@ int secret_client_set(WC_RNG *rng, struct store_client *c, const char *secret, s
 }
 
 /* 1 when HMAC(salt, secret) equals hash (SECRET_HASH_LEN bytes), in constant time. */
-static int matches(const uint8_t *salt, size_t salt_len, const uint8_t *hash, size_t hash_len, const char *secret,
-                   size_t len)
+static int matches(const uint8_t *salt, size_t salt_len, const uint8_t *hash, size_t hash_len,
+                   const char *secret, size_t len)
 {
 	uint8_t h[SECRET_HASH_LEN];
 	int ok;

@@ -401,7 +401,8 @@ static store_err password_refresh(app_thread *t, const struct password_job *j, i
 static void password_tokens(h2o_req_t *req, app_thread *t, struct password_job *j, int64_t now)
 {
 	char refresh[SECRET_TEXT_LEN + 1], jti[SECRET_TEXT_LEN + 1];
-	int offline = has_scope(j->scope, "offline_access") && store_list_has(j->client.grants, "refresh_token");
+	int offline =
+	    has_scope(j->scope, "offline_access") && store_list_has(j->client.grants, "refresh_token");
 	store_err e = secret_generate(&t->rng, jti) ? STORE_NOMEM : STORE_OK;
 
 	if (e == STORE_OK && offline)
@@ -483,10 +484,12 @@ void grant_password(h2o_req_t *req, app_thread *t, const http_form *f, const str
 	struct password_job *j;
 
 	if (!store_list_has(c->grants, "password") || c->is_public) {
-		response_send_error(req, 400, "unauthorized_client", "this client may not use the password grant");
+		response_send_error(req, 400, "unauthorized_client",
+		                    "this client may not use the password grant");
 		return;
 	}
-	if (!user || !*user || strlen(user) > STORE_USERNAME_MAX || !pw || !*pw || strlen(pw) > PASSWORD_MAX_LEN) {
+	if (!user || !*user || strlen(user) > STORE_USERNAME_MAX || !pw || !*pw ||
+	    strlen(pw) > PASSWORD_MAX_LEN) {
 		response_send_error(req, 400, "invalid_request", "username and password are required");
 		return;
 	}

@@ -10,7 +10,8 @@
 /* A valid token whose client (client_id) or person (sub of a token with
  * auth_time: a person's access token or an ID token) was removed since it was
  * issued, or whose person is disabled, is refused as revoked: removing a client
- * or user, or disabling a user, ends its tokens at once here, not at their expiry. A failed lookup fails closed (unavailable). */
+ * or user, or disabling a user, ends its tokens at once here, not at their expiry. A failed lookup fails
+ * closed (unavailable). */
 static void removed_party(app_thread *t, struct judge_verdict *v)
 {
 	const char *cid = jose_json_string(v->jwt.payload, "client_id");

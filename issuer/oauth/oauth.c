@@ -75,7 +75,8 @@ static int check_client(app_thread *t, const char *id, const char *secret, struc
 	if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND))
 		return refuse(r, 503, NULL, NULL);
 	/* Same work for an unknown id as for a known one. */
-	ok = secret_client_check_at(e == STORE_OK ? c : &nobody, secret, strlen(secret), app_now()) && e == STORE_OK;
+	ok = secret_client_check_at(e == STORE_OK ? c : &nobody, secret, strlen(secret), app_now()) &&
+	     e == STORE_OK;
 	if (!ok)
 		return unauthorized(r, "client authentication failed");
 	return 0;

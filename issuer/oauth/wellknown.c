@@ -65,7 +65,8 @@ void wellknown_discovery(h2o_req_t *req, app_thread *t)
 	add_endpoints(doc, iss);
 	add_list(doc, "response_types_supported", "code");
 	add_list(doc, "response_modes_supported", "query");
-	add_list(doc, "grant_types_supported", "authorization_code,refresh_token,client_credentials,password");
+	add_list(doc, "grant_types_supported",
+	         "authorization_code,refresh_token,client_credentials,password");
 	add_list(doc, "subject_types_supported", "public");
 	/* Every alg a client may register (the keyring always signs all four: app.c). */
 	add_list(doc, "id_token_signing_alg_values_supported", "RS256,ES256,PS256,EdDSA");

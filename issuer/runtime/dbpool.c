@@ -443,11 +443,11 @@ FORWARD(user_end_sessions, (store * s, const char *id), id)
 FORWARD(user_get_by_email, (store * s, const char *email, struct store_user *out), email, out)
 FORWARD(link_put, (store * s, const struct store_link *l), l)
 FORWARD(link_get,
-        (store * s, const uint8_t *hash, size_t len, const char *kind, int64_t now, struct store_link *out), hash,
-        len, kind, now, out)
+        (store * s, const uint8_t *hash, size_t len, const char *kind, int64_t now, struct store_link *out),
+        hash, len, kind, now, out)
 FORWARD(link_take,
-        (store * s, const uint8_t *hash, size_t len, const char *kind, int64_t now, struct store_link *out), hash,
-        len, kind, now, out)
+        (store * s, const uint8_t *hash, size_t len, const char *kind, int64_t now, struct store_link *out),
+        hash, len, kind, now, out)
 FORWARD(link_end, (store * s, const char *user_id, const char *kind), user_id, kind)
 FORWARD(link_count, (store * s, const char *user_id, const char *kind, int64_t since, int *n), user_id, kind,
         since, n)

@@ -74,8 +74,8 @@ static const char *client_of(const struct signin *s)
 /* auth.login.locked: a lock of the username started (until: its end). */
 static void audit_locked(const struct signin *s, h2o_req_t *req, int64_t until)
 {
-	audit_req(req, "auth.login.locked", "warn", client_of(s), s->user.id[0] ? s->user.id : NULL, s->username,
-	          (reqlog_field[]){{"until", NULL, until}}, 1);
+	audit_req(req, "auth.login.locked", "warn", client_of(s), s->user.id[0] ? s->user.id : NULL,
+	          s->username, (reqlog_field[]){{"until", NULL, until}}, 1);
 }
 
 /* A failed attempt (counted when submitted): the lock once the threshold is on record. */
@@ -92,7 +92,8 @@ static enum signin_result failed(struct signin *s, h2o_req_t *req, int64_t now)
 		audit_locked(s, req, until);
 	}
 	metrics_login(t->app->metrics, t->index, s->locked ? METRICS_LOGIN_LOCKED : METRICS_LOGIN_FAILED);
-	audit_req(req, "auth.login.failed", "warn", client_of(s), s->user.id[0] ? s->user.id : NULL, s->username,
+	audit_req(req, "auth.login.failed", "warn", client_of(s), s->user.id[0] ? s->user.id : NULL,
+	          s->username,
 	          (reqlog_field[]){{"reason",
 	                            s->locked       ? "locked"
 	                            : s->user.id[0] ? "password"

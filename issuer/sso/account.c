@@ -31,12 +31,11 @@
 #include "sso/flow.h"
 #include "store/valid.h"
 
-#define RESET_TTL       1800  /* a reset link: 30 minutes */
-#define RESETS_PER_HOUR 3     /* reset mails to one account per hour; more get decoys */
+#define RESET_TTL       1800 /* a reset link: 30 minutes */
+#define RESETS_PER_HOUR 3    /* reset mails to one account per hour; more get decoys */
 #define FORM            "account"
 
-#define EXPIRED                                                                                              \
-	"This link has expired or was already used. Ask for a new one from the sign-in page."
+#define EXPIRED  "This link has expired or was already used. Ask for a new one from the sign-in page."
 #define BAD_FORM "This form has expired; reload the page and try again."
 
 /* ---- pieces ---- */
@@ -58,8 +57,9 @@ int account_form_csrf(h2o_req_t *req, app_thread *t, char csrf[SECRET_TEXT_LEN +
 int account_read_form(h2o_req_t *req, app_thread *t, http_form *f, int post)
 {
 	if (flow_params(req, f, NULL) != HTTP_OK) {
-		page_error(req, 400, "Invalid form",
-		           "This form could not be read: it holds a character or a size this server does not take.");
+		page_error(
+		    req, 400, "Invalid form",
+		    "This form could not be read: it holds a character or a size this server does not take.");
 		return -1;
 	}
 	if (post && !cookie_form_check(req, t, FORM, http_form_get(f, "csrf"))) {
@@ -79,7 +79,8 @@ int account_over_limit(h2o_req_t *req, app_thread *t, int64_t now)
 	if (signin_limited(req, t, NULL, now, &retry)) {
 		snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
 		response_add_header(req, "retry-after", after);
-		page_error(req, 429, "Too many attempts", "Too many attempts from your network; try again later.");
+		page_error(req, 429, "Too many attempts",
+		           "Too many attempts from your network; try again later.");
 		return 1;
 	}
 	ratelimit_failed(t->app->limits, RATELIMIT_LOGIN,
@@ -89,7 +90,7 @@ int account_over_limit(h2o_req_t *req, app_thread *t, int64_t now)
 
 /* see account.h */
 int account_new_link(app_thread *t, const char *kind, const char *user_id, const char *email, int64_t now,
-                    int64_t ttl, char text[SECRET_TEXT_LEN + 1], struct store_link *l)
+                     int64_t ttl, char text[SECRET_TEXT_LEN + 1], struct store_link *l)
 {
 	memset(l, 0, sizeof *l);
 	if (secret_generate(&t->rng, text))
@@ -105,8 +106,8 @@ int account_new_link(app_thread *t, const char *kind, const char *user_id, const
 }
 
 /* see account.h */
-store_err account_queue_link(app_thread *t, const struct store_link *l, const char *text, const char *mail_kind,
-                             const struct store_user *u, const char *path, int64_t now)
+store_err account_queue_link(app_thread *t, const struct store_link *l, const char *text,
+                             const char *mail_kind, const struct store_user *u, const char *path, int64_t now)
 {
 	char url[1024];
 	store_err e = store_link_put(t->db, l), e2 = STORE_OK;
@@ -210,7 +211,8 @@ static void forgot_post(h2o_req_t *req, app_thread *t, const http_form *f, int64
 		page_unavailable(req);
 	} else {
 		snprintf(msg, sizeof msg,
-		         "If an account has the address %s, we sent a link to it. It works for 30 minutes.", email);
+		         "If an account has the address %s, we sent a link to it. It works for 30 minutes.",
+		         email);
 		page_error(req, 200, "Check your mail", msg);
 	}
 	explicit_bzero(text, sizeof text);
@@ -225,7 +227,8 @@ void forgot_endpoint(h2o_req_t *req, app_thread *t)
 	http_form f;
 
 	if (!t->app->cfg->mail) {
-		page_error(req, 404, "Not available", "Password reset by mail is not set up; ask your administrator.");
+		page_error(req, 404, "Not available",
+		           "Password reset by mail is not set up; ask your administrator.");
 		return;
 	}
 	if (!post) {
@@ -248,7 +251,8 @@ static void reset_page(h2o_req_t *req, app_thread *t, int status, const char *to
                        const char *message)
 {
 	char csrf[SECRET_TEXT_LEN + 1];
-	struct page_var v[] = {{"csrf", csrf}, {"token", token}, {"username", username}, {"message", message}};
+	struct page_var v[] = {
+	    {"csrf", csrf}, {"token", token}, {"username", username}, {"message", message}};
 
 	if (!account_form_csrf(req, t, csrf))
 		page_send(req, status, "reset.html", v, sizeof v / sizeof v[0], NULL);
@@ -285,9 +289,10 @@ static void reset_done(struct newpass *n, h2o_req_t *req, int ok)
 		audit_req(req, "user.password_changed", "info", NULL, u.id, u.username,
 		          (reqlog_field[]){{"by", "reset", 0}}, 1);
 	if (req && e == STORE_OK)
-		page_error(req, 200, "Password set",
-		           "Your new password is set, and you are signed out everywhere else. Sign in with it "
-		           "from your application.");
+		page_error(
+		    req, 200, "Password set",
+		    "Your new password is set, and you are signed out everywhere else. Sign in with it "
+		    "from your application.");
 	else if (req && e == STORE_NOT_FOUND)
 		page_error(req, 400, "Link expired", EXPIRED);
 	else if (req)
@@ -332,7 +337,8 @@ void reset_endpoint(h2o_req_t *req, app_thread *t)
 	http_form f;
 
 	if (!t->app->cfg->mail) {
-		page_error(req, 404, "Not available", "Password reset by mail is not set up; ask your administrator.");
+		page_error(req, 404, "Not available",
+		           "Password reset by mail is not set up; ask your administrator.");
 		return;
 	}
 	if (account_read_form(req, t, &f, post))
@@ -401,7 +407,8 @@ void verify_email_endpoint(h2o_req_t *req, app_thread *t)
 		          (reqlog_field[]){{"email_verified", "true", 0}}, 1);
 		page_error(req, 200, "Address confirmed", "Thank you: your email address is confirmed.");
 	} else if (e == STORE_CONFLICT) {
-		page_error(req, 400, "Link expired", "This link was for an address the account no longer has.");
+		page_error(req, 400, "Link expired",
+		           "This link was for an address the account no longer has.");
 	} else if (store_unavailable(e)) {
 		page_unavailable(req);
 	} else {

@@ -40,7 +40,8 @@ int account_new_link(app_thread *t, const char *kind, const char *user_id, const
  * commit, mailer_kick wakes the sender. OK, or the store's failure
  * (STORE_INVALID when the mail could not be made).
  */
-store_err account_queue_link(app_thread *t, const struct store_link *l, const char *text, const char *mail_kind,
-                             const struct store_user *u, const char *path, int64_t now);
+store_err account_queue_link(app_thread *t, const struct store_link *l, const char *text,
+                             const char *mail_kind, const struct store_user *u, const char *path,
+                             int64_t now);
 
 #endif

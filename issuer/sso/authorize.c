@@ -184,7 +184,8 @@ static int read_request(h2o_req_t *req, app_thread *t, const http_form *q, const
 
 	if (state && strlen(state) > STORE_STATE_MAX)
 		why = "state is too long", state = NULL;
-	else if (!(why = problem(q, c, &code, f->scope)) && parse_prompt(http_form_get(q, "prompt"), &f->prompt, none))
+	else if (!(why = problem(q, c, &code, f->scope)) &&
+	         parse_prompt(http_form_get(q, "prompt"), &f->prompt, none))
 		why = "prompt must be none (alone), login, consent or select_account";
 	else if (!why && parse_max_age(http_form_get(q, "max_age"), &f->max_age))
 		why = "max_age must be a non-negative integer";

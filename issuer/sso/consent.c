@@ -74,8 +74,12 @@ void consent_page(h2o_req_t *req, app_thread *t, const struct store_flow *f, con
 	char scopes[2048], origin[STORE_URI_MAX + 1];
 
 	client_face(t, f->client_id, face);
-	struct page_var v[] = {{"client", face->name}, {"user", username}, {"scopes", scopes},
-	                       {"flow", id},           {"csrf", csrf},     {"logo", face->logo},
+	struct page_var v[] = {{"client", face->name},
+	                       {"user", username},
+	                       {"scopes", scopes},
+	                       {"flow", id},
+	                       {"csrf", csrf},
+	                       {"logo", face->logo},
 	                       {"logo_class", face->logo[0] ? "logo" : "logo none"}};
 	describe(f->scope, scopes, sizeof scopes);
 	page_origin(f->redirect_uri, origin, sizeof origin);

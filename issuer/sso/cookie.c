@@ -87,7 +87,8 @@ int cookie_browser_ensure(h2o_req_t *req, app_thread *t, uint8_t hash[SECRET_HAS
 }
 
 /* see cookie.h */
-void cookie_form_token(const char *label, const uint8_t browser[SECRET_HASH_LEN], char out[SECRET_TEXT_LEN + 1])
+void cookie_form_token(const char *label, const uint8_t browser[SECRET_HASH_LEN],
+                       char out[SECRET_TEXT_LEN + 1])
 {
 	char in[32 + SECRET_HASH_LEN];
 	size_t n = (size_t)snprintf(in, 32, "%s:", label);

@@ -20,10 +20,9 @@
 #include "sso/session.h"
 #include "runtime/signin.h"
 
-#define WRONG    "The username or password is incorrect."
-#define DISABLED "This account is disabled. Ask your administrator to enable it."
-#define UNVERIFIED                                                                                           \
-	"Confirm your email address first: open the link we mailed you when you registered."
+#define WRONG      "The username or password is incorrect."
+#define DISABLED   "This account is disabled. Ask your administrator to enable it."
+#define UNVERIFIED "Confirm your email address first: open the link we mailed you when you registered."
 
 /* A sign-in of the login page in flight: the attempt, and the flow it finishes. */
 struct login_job {
@@ -65,16 +64,17 @@ void login_page(h2o_req_t *req, app_thread *t, int status, const struct store_fl
 		snprintf(lead, sizeof lead, "to continue to %s", face->name);
 		page_origin(f->redirect_uri, origin, sizeof origin);
 	}
-	struct page_var v[] = {{"lead", lead},
-	                       {"flow", id},
-	                       {"csrf", csrf},
-	                       {"username", username},
-	                       {"message", message},
-	                       {"logo", face->logo},
-	                       {"logo_class", face->logo[0] ? "logo" : "logo none"},
-	                       {"forgot_class", t->app->cfg->mail ? "" : "none"},
-	                       {"register_class", t->app->cfg->registration ? "" : "none"},
-	                       {"links_class", t->app->cfg->mail || t->app->cfg->registration ? "links" : "links none"}};
+	struct page_var v[] = {
+	    {"lead", lead},
+	    {"flow", id},
+	    {"csrf", csrf},
+	    {"username", username},
+	    {"message", message},
+	    {"logo", face->logo},
+	    {"logo_class", face->logo[0] ? "logo" : "logo none"},
+	    {"forgot_class", t->app->cfg->mail ? "" : "none"},
+	    {"register_class", t->app->cfg->registration ? "" : "none"},
+	    {"links_class", t->app->cfg->mail || t->app->cfg->registration ? "links" : "links none"}};
 	page_send_img(req, status, "login.html", v, sizeof v / sizeof v[0], origin, face->logo_origin);
 }
 

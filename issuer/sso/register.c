@@ -50,8 +50,8 @@ static void reg_page(h2o_req_t *req, app_thread *t, int status, const struct reg
 }
 
 /* A refusal: the page again with message, or the JSON error. */
-static void refuse(h2o_req_t *req, app_thread *t, int json, int status, const char *error, const struct reg_form *r,
-                   const char *message)
+static void refuse(h2o_req_t *req, app_thread *t, int json, int status, const char *error,
+                   const struct reg_form *r, const char *message)
 {
 	if (json)
 		response_send_error(req, status, error, message);
@@ -108,7 +108,8 @@ static cJSON *created(const struct store_user *u)
 
 	if (o && (!cJSON_AddStringToObject(o, "user_id", u->id) ||
 	          !cJSON_AddStringToObject(o, "username", u->username) ||
-	          !cJSON_AddStringToObject(o, "email", u->email) || !cJSON_AddFalseToObject(o, "email_verified"))) {
+	          !cJSON_AddStringToObject(o, "email", u->email) ||
+	          !cJSON_AddFalseToObject(o, "email_verified"))) {
 		cJSON_Delete(o);
 		o = NULL;
 	}
@@ -132,17 +133,21 @@ static void reg_done(struct newpass *n, h2o_req_t *req, int ok)
 		return;
 	if (e == STORE_CONFLICT)
 		refuse(req, t, j->json, 409, "username_taken",
-		       &(struct reg_form){.username = j->u.username, .email = j->u.email, .name = j->u.name}, TAKEN);
+		       &(struct reg_form){.username = j->u.username, .email = j->u.email, .name = j->u.name},
+		       TAKEN);
 	else if (e != STORE_OK)
-		j->json ? response_send_error(req, 503, "temporarily_unavailable", "retry later") : page_unavailable(req);
+		j->json ? response_send_error(req, 503, "temporarily_unavailable", "retry later")
+		        : page_unavailable(req);
 	else if (j->json)
 		response_send_cjson(req, 201, created(&j->u));
 	else
 		page_error(req, 200, "Check your mail",
 		           t->app->cfg->registration_verified
-		               ? "Your account is made. Open the link we mailed you to confirm your address; then you "
+		               ? "Your account is made. Open the link we mailed you to confirm your address; "
+		                 "then you "
 		                 "can sign in."
-		               : "Your account is made, and you can sign in now. Open the link we mailed you to confirm "
+		               : "Your account is made, and you can sign in now. Open the link we mailed you "
+		                 "to confirm "
 		                 "your address.");
 }
 
@@ -177,7 +182,8 @@ void register_endpoint(h2o_req_t *req, app_thread *t)
 	http_form f;
 
 	if (!t->app->cfg->registration) {
-		page_error(req, 404, "Not available", "This server does not take registrations; ask your administrator.");
+		page_error(req, 404, "Not available",
+		           "This server does not take registrations; ask your administrator.");
 		return;
 	}
 	if (account_read_form(req, t, &f, post))
@@ -226,10 +232,12 @@ void register_json_endpoint(h2o_req_t *req, app_thread *t)
 		                      .name = member(doc, "full_name", &bad),
 		                      .password = member(doc, "password", &bad)};
 	if (bad) {
-		response_send_error(req, 400, "invalid_request",
-		                    "the body must be a JSON object {\"username\",\"email\",\"password\",\"full_name\"}");
+		response_send_error(
+		    req, 400, "invalid_request",
+		    "the body must be a JSON object {\"username\",\"email\",\"password\",\"full_name\"}");
 	} else if (signin_limited(req, t, NULL, app_now(), &retry)) {
-		response_send_error(req, 429, "temporarily_unavailable", "too many attempts from this address");
+		response_send_error(req, 429, "temporarily_unavailable",
+		                    "too many attempts from this address");
 	} else {
 		account_over_limit(req, t, app_now()); /* counts it */
 		reg_start(req, t, &r, 1);

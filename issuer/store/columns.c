@@ -73,9 +73,16 @@ TABLE(store_cols_code, "code", A, code_cols);
 
 #define U struct store_user
 static const struct store_col user_cols[] = {
-    TEXT(U, id, 0),         TEXT(U, username, 0),       TEXT(U, email, 1),    TEXT(U, password_hash, 0),
-    I64(U, created_at, 0),  TEXT(U, name, 0),           INT(U, email_verified, 0, 1),
-    INT(U, disabled, 0, 1), TEXT(U, groups, 0),         INT(U, verify_required, 0, 1),
+    TEXT(U, id, 0),
+    TEXT(U, username, 0),
+    TEXT(U, email, 1),
+    TEXT(U, password_hash, 0),
+    I64(U, created_at, 0),
+    TEXT(U, name, 0),
+    INT(U, email_verified, 0, 1),
+    INT(U, disabled, 0, 1),
+    TEXT(U, groups, 0),
+    INT(U, verify_required, 0, 1),
 };
 TABLE(store_cols_user, "user", U, user_cols);
 #undef U
@@ -153,7 +160,7 @@ TABLE(store_cols_mail, "mail", M, mail_cols);
 
 #define L struct store_link
 static const struct store_col link_cols[] = {
-    BLOB(L, hash, hash_len), TEXT(L, kind, 0),       TEXT(L, user_id, 1),
+    BLOB(L, hash, hash_len), TEXT(L, kind, 0),      TEXT(L, user_id, 1),
     TEXT(L, email, 0),       I64(L, created_at, 0), I64(L, expires_at, 0),
 };
 TABLE(store_cols_link, "link", L, link_cols);

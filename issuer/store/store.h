@@ -324,8 +324,8 @@ struct store_mail {
 struct store_link {
 	uint8_t hash[STORE_HASH_MAX];
 	size_t hash_len;
-	char kind[STORE_ALG_MAX + 1];   /* "verify" or "reset" */
-	char user_id[STORE_ID_MAX + 1]; /* "" for a decoy */
+	char kind[STORE_ALG_MAX + 1];    /* "verify" or "reset" */
+	char user_id[STORE_ID_MAX + 1];  /* "" for a decoy */
 	char email[STORE_EMAIL_MAX + 1]; /* the address it was sent to */
 	int64_t created_at;
 	int64_t expires_at;
@@ -972,7 +972,8 @@ static inline store_err store_link_end(store *s, const char *user_id, const char
 {
 	return s->ops->link_end(s, user_id, kind);
 }
-static inline store_err store_link_count(store *s, const char *user_id, const char *kind, int64_t since, int *n)
+static inline store_err store_link_count(store *s, const char *user_id, const char *kind, int64_t since,
+                                         int *n)
 {
 	return s->ops->link_count(s, user_id, kind, since, n);
 }

@@ -158,7 +158,8 @@ static const char *const pg_migrations[] = {
                     "IS NOT NULL;\n",
     /* 3: account lifecycle (as SQLite's 6). */
     "ALTER TABLE users ADD COLUMN name TEXT NOT NULL DEFAULT '';\n"
-    "ALTER TABLE users ADD COLUMN email_verified BIGINT NOT NULL DEFAULT 0 CHECK (email_verified IN (0, 1));\n"
+    "ALTER TABLE users ADD COLUMN email_verified BIGINT NOT NULL DEFAULT 0 CHECK (email_verified IN (0, "
+    "1));\n"
     "ALTER TABLE users ADD COLUMN disabled BIGINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));\n"
     "ALTER TABLE users ADD COLUMN groups TEXT NOT NULL DEFAULT '';\n"
     "ALTER TABLE clients ADD COLUMN name TEXT NOT NULL DEFAULT '';\n"
@@ -166,15 +167,17 @@ static const char *const pg_migrations[] = {
     "ALTER TABLE clients ADD COLUMN prev_hash BYTEA;\n"
     "ALTER TABLE clients ADD COLUMN prev_salt BYTEA;\n"
     "ALTER TABLE clients ADD COLUMN prev_until BIGINT NOT NULL DEFAULT 0;\n"
-    "ALTER TABLE users ADD COLUMN verify_required BIGINT NOT NULL DEFAULT 0 CHECK (verify_required IN (0, 1));\n"
-    "CREATE INDEX users_email ON users (" PG_FOLD("email") ");\n"
-    "CREATE TABLE account_links (\n"
-    "  hash BYTEA PRIMARY KEY, kind TEXT NOT NULL,\n"
-    "  user_id TEXT REFERENCES users (id) ON DELETE CASCADE, email TEXT NOT NULL,\n"
-    "  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,\n"
-    "  used BIGINT NOT NULL DEFAULT 0 CHECK (used IN (0, 1)));\n"
-    "CREATE INDEX account_links_user ON account_links (user_id, kind, created_at);\n"
-    "CREATE INDEX account_links_expires ON account_links (expires_at);\n",
+    "ALTER TABLE users ADD COLUMN verify_required BIGINT NOT NULL DEFAULT 0 CHECK (verify_required IN (0, "
+    "1));\n"
+    "CREATE INDEX users_email ON users (" PG_FOLD(
+        "email") ");\n"
+                 "CREATE TABLE account_links (\n"
+                 "  hash BYTEA PRIMARY KEY, kind TEXT NOT NULL,\n"
+                 "  user_id TEXT REFERENCES users (id) ON DELETE CASCADE, email TEXT NOT NULL,\n"
+                 "  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,\n"
+                 "  used BIGINT NOT NULL DEFAULT 0 CHECK (used IN (0, 1)));\n"
+                 "CREATE INDEX account_links_user ON account_links (user_id, kind, created_at);\n"
+                 "CREATE INDEX account_links_expires ON account_links (expires_at);\n",
     /* 4: the mail outbox (store.h, struct store_mail); as SQLite's migration 7. */
     "CREATE TABLE outbox (\n"
     "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, sender TEXT NOT NULL, rcpt TEXT NOT NULL,\n"
@@ -269,9 +272,10 @@ enum pg_query {
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
 	"auth_time, expires_at, session_hash"
 /* A sign-in count that no longer holds ($2 now, $4 the period): see SQ_LOGIN_STALE. */
-#define PG_LOGIN_STALE  "(a.since + $4::bigint <= $2::bigint OR a.locked_until <> 0)"
+#define PG_LOGIN_STALE "(a.since + $4::bigint <= $2::bigint OR a.locked_until <> 0)"
 #define PG_USER_COLS                                                                                         \
-	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups, verify_required"
+	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups, "           \
+	"verify_required"
 #define PG_LINK_COLS "hash, kind, user_id, email, created_at, expires_at"
 /* A link that may be used ($1 its hash, $2 now, $3 its kind). */
 #define PG_LINK_LIVE                                                                                         \
@@ -295,11 +299,12 @@ static const char *const pg_queries[P_COUNT] = {
                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
                      "$17, $18)",
     /* Every column but id ($1), in PG_CLIENT_COLS' order. */
-    [P_CLIENT_UPDATE] = "UPDATE clients SET secret_hash = $2::bytea, secret_salt = $3::bytea, "
-                        "is_public = $4::bigint, needs_consent = $5::bigint, grants = $6, redirect_uris = $7, "
-                        "audiences = $8, scope = $9, subjects = $10, created_at = $11::bigint, "
-                        "post_logout_uris = $12, id_token_alg = $13, name = $14, logo_uri = $15, "
-                        "prev_hash = $16::bytea, prev_salt = $17::bytea, prev_until = $18::bigint WHERE id = $1",
+    [P_CLIENT_UPDATE] =
+        "UPDATE clients SET secret_hash = $2::bytea, secret_salt = $3::bytea, "
+        "is_public = $4::bigint, needs_consent = $5::bigint, grants = $6, redirect_uris = $7, "
+        "audiences = $8, scope = $9, subjects = $10, created_at = $11::bigint, "
+        "post_logout_uris = $12, id_token_alg = $13, name = $14, logo_uri = $15, "
+        "prev_hash = $16::bytea, prev_salt = $17::bytea, prev_until = $18::bigint WHERE id = $1",
     [P_CLIENT_GET] = "SELECT " PG_CLIENT_COLS " FROM clients WHERE id = $1",
     [P_CLIENT_LIST] = "SELECT " PG_CLIENT_COLS " FROM clients ORDER BY id COLLATE \"C\"",
     [P_CLIENT_DELETE] = "DELETE FROM clients WHERE id = $1",
@@ -329,7 +334,8 @@ static const char *const pg_queries[P_COUNT] = {
                       "disabled = $5::bigint, groups = $6, verify_required = $7::bigint WHERE id = $1",
     [P_USER_GET_EMAIL] = "SELECT " PG_USER_COLS " FROM users WHERE " PG_FOLD("email") " = " PG_FOLD(
         "$1::text") " ORDER BY " PG_FOLD("username") " COLLATE \"C\", username COLLATE \"C\" LIMIT 1",
-    [P_LINK_PUT] = "INSERT INTO account_links (" PG_LINK_COLS ") VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint)",
+    [P_LINK_PUT] =
+        "INSERT INTO account_links (" PG_LINK_COLS ") VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint)",
     [P_LINK_GET] = "SELECT " PG_LINK_COLS " FROM account_links WHERE " PG_LINK_LIVE,
     [P_LINK_TAKE] = "UPDATE account_links SET used = 1 WHERE " PG_LINK_LIVE " RETURNING " PG_LINK_COLS,
     [P_LINK_END] = "UPDATE account_links SET used = 1 WHERE user_id = $1 AND kind = $2",

@@ -206,7 +206,8 @@ static const char *const migrations[] = {
      * flag and groups; a client's display name and logo, and the secret before
      * its last rotation with the end of its grace period. */
     "ALTER TABLE users ADD COLUMN name TEXT NOT NULL DEFAULT '';\n"
-    "ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0 CHECK (email_verified IN (0, 1));\n"
+    "ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0 CHECK (email_verified IN (0, "
+    "1));\n"
     "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));\n"
     "ALTER TABLE users ADD COLUMN groups TEXT NOT NULL DEFAULT '';\n"
     "ALTER TABLE clients ADD COLUMN name TEXT NOT NULL DEFAULT '';\n"
@@ -217,7 +218,8 @@ static const char *const migrations[] = {
     /* Self-registered users wait for their address; single-use links mailed to
      * people (verification, reset), by the hash of their token; user_id NULL: a
      * decoy written for an unknown address. */
-    "ALTER TABLE users ADD COLUMN verify_required INTEGER NOT NULL DEFAULT 0 CHECK (verify_required IN (0, 1));\n"
+    "ALTER TABLE users ADD COLUMN verify_required INTEGER NOT NULL DEFAULT 0 CHECK (verify_required IN (0, "
+    "1));\n"
     "CREATE INDEX users_email ON users (email COLLATE NOCASE);\n"
     "CREATE TABLE account_links (\n"
     "  hash       BLOB PRIMARY KEY NOT NULL,\n"
@@ -337,10 +339,11 @@ enum sq_query {
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
 	"auth_time, expires_at, session_hash"
 #define SQ_USER_COLS                                                                                         \
-	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups, verify_required"
+	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups, "           \
+	"verify_required"
 #define SQ_LINK_COLS "hash, kind, user_id, email, created_at, expires_at"
 /* A link that may be used (?1 its hash, ?2 now, ?3 its kind). */
-#define SQ_LINK_LIVE "hash = ?1 AND kind = ?3 AND used = 0 AND expires_at > ?2 AND user_id IS NOT NULL"
+#define SQ_LINK_LIVE    "hash = ?1 AND kind = ?3 AND used = 0 AND expires_at > ?2 AND user_id IS NOT NULL"
 #define SQ_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
 #define SQ_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
@@ -363,10 +366,11 @@ static const char *const queries[Q_COUNT] = {
         "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
         "?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     /* Every column but id (?1), in SQ_CLIENT_COLS' order. */
-    [Q_CLIENT_UPDATE] = "UPDATE clients SET secret_hash = ?2, secret_salt = ?3, is_public = ?4, "
-                        "needs_consent = ?5, grants = ?6, redirect_uris = ?7, audiences = ?8, scope = ?9, "
-                        "subjects = ?10, created_at = ?11, post_logout_uris = ?12, id_token_alg = ?13, name = ?14, "
-                        "logo_uri = ?15, prev_hash = ?16, prev_salt = ?17, prev_until = ?18 WHERE id = ?1",
+    [Q_CLIENT_UPDATE] =
+        "UPDATE clients SET secret_hash = ?2, secret_salt = ?3, is_public = ?4, "
+        "needs_consent = ?5, grants = ?6, redirect_uris = ?7, audiences = ?8, scope = ?9, "
+        "subjects = ?10, created_at = ?11, post_logout_uris = ?12, id_token_alg = ?13, name = ?14, "
+        "logo_uri = ?15, prev_hash = ?16, prev_salt = ?17, prev_until = ?18 WHERE id = ?1",
     [Q_CLIENT_GET] = "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id = ?1",
     [Q_CLIENT_LIST] = "SELECT " SQ_CLIENT_COLS " FROM clients ORDER BY id",
     [Q_CLIENT_DELETE] = "DELETE FROM clients WHERE id = ?1",
@@ -400,7 +404,8 @@ static const char *const queries[Q_COUNT] = {
     [Q_LINK_GET] = "SELECT " SQ_LINK_COLS " FROM account_links WHERE " SQ_LINK_LIVE,
     [Q_LINK_TAKE] = "UPDATE account_links SET used = 1 WHERE " SQ_LINK_LIVE " RETURNING " SQ_LINK_COLS,
     [Q_LINK_END] = "UPDATE account_links SET used = 1 WHERE user_id = ?1 AND kind = ?2",
-    [Q_LINK_COUNT] = "SELECT count(*) FROM account_links WHERE user_id = ?1 AND kind = ?2 AND created_at >= ?3",
+    [Q_LINK_COUNT] =
+        "SELECT count(*) FROM account_links WHERE user_id = ?1 AND kind = ?2 AND created_at >= ?3",
     [Q_LINK_PURGE] = "DELETE FROM account_links WHERE used = 1 OR expires_at <= ?1",
     [Q_USER_END_SESSIONS] = "DELETE FROM sessions WHERE user_id = ?1",
     [Q_USER_END_CODES] = "DELETE FROM auth_codes WHERE user_id = ?1",
@@ -1891,8 +1896,8 @@ static store_err sq_link_put(store *base, const struct store_link *l)
 }
 
 /* The live link of hash and kind by q (Q_LINK_GET or Q_LINK_TAKE) into out. */
-static store_err sq_link_find(struct sq *s, enum sq_query q, const char *what, const uint8_t *hash, size_t len,
-                              const char *kind, int64_t now, struct store_link *out)
+static store_err sq_link_find(struct sq *s, enum sq_query q, const char *what, const uint8_t *hash,
+                              size_t len, const char *kind, int64_t now, struct store_link *out)
 {
 	struct sq_key k = {.blob = hash, .len = len, .has_now = 1, .now = now, .text3 = kind};
 

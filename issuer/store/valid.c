@@ -38,9 +38,10 @@ int store_client_valid(const struct store_client *c)
 	       store_list_valid(c->subjects, STORE_LIST_MAX) && !strchr(c->scope, '\n') &&
 	       (c->is_public == 0 || c->is_public == 1) && (c->needs_consent == 0 || c->needs_consent == 1) &&
 	       c->secret_hash_len <= STORE_HASH_MAX && c->secret_salt_len <= STORE_SALT_MAX &&
-	       (c->is_public ? c->secret_hash_len == 0 : c->secret_hash_len > 0) && STORE_TERMINATED(c->name) &&
-	       !strchr(c->name, '\n') && STORE_TERMINATED(c->logo_uri) && !strchr(c->logo_uri, '\n') &&
-	       c->prev_hash_len <= STORE_HASH_MAX && c->prev_salt_len <= STORE_SALT_MAX && c->prev_until >= 0;
+	       (c->is_public ? c->secret_hash_len == 0 : c->secret_hash_len > 0) &&
+	       STORE_TERMINATED(c->name) && !strchr(c->name, '\n') && STORE_TERMINATED(c->logo_uri) &&
+	       !strchr(c->logo_uri, '\n') && c->prev_hash_len <= STORE_HASH_MAX &&
+	       c->prev_salt_len <= STORE_SALT_MAX && c->prev_until >= 0;
 }
 
 /* see valid.h */
@@ -74,8 +75,9 @@ int store_user_valid(const struct store_user *u)
 	return STORE_TERMINATED(u->id) && u->id[0] && STORE_TERMINATED(u->username) && u->username[0] &&
 	       STORE_TERMINATED(u->email) && STORE_TERMINATED(u->password_hash) && u->password_hash[0] &&
 	       STORE_TERMINATED(u->name) && !strchr(u->name, '\n') && STORE_TERMINATED(u->groups) &&
-	       store_list_valid(u->groups, STORE_GROUPS_MAX) && (u->email_verified == 0 || u->email_verified == 1) &&
-	       (u->disabled == 0 || u->disabled == 1) && (u->verify_required == 0 || u->verify_required == 1);
+	       store_list_valid(u->groups, STORE_GROUPS_MAX) &&
+	       (u->email_verified == 0 || u->email_verified == 1) && (u->disabled == 0 || u->disabled == 1) &&
+	       (u->verify_required == 0 || u->verify_required == 1);
 }
 
 /* see valid.h */

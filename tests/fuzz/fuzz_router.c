@@ -240,7 +240,8 @@ static void sign_in_client(struct store_client *c, int web)
 {
 	memset(c, 0, sizeof *c);
 	strcpy(c->id, web ? FUZZ_WEB : FUZZ_PUBLIC);
-	strcpy(c->grants, web ? "authorization_code\nrefresh_token\npassword" : "authorization_code\nrefresh_token");
+	strcpy(c->grants,
+	       web ? "authorization_code\nrefresh_token\npassword" : "authorization_code\nrefresh_token");
 	strcpy(c->redirect_uris, web ? FUZZ_WEB_REDIRECT : FUZZ_PUBLIC_REDIRECT "\nhttp://127.0.0.1:9999/cb");
 	strcpy(c->post_logout_uris, web ? "https://web.example/bye" : "https://app.example/bye");
 	strcpy(c->scope, FUZZ_SCOPE);

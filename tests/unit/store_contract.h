@@ -126,9 +126,10 @@ static int client_eq(const struct store_client *a, const struct store_client *b)
 	       !strcmp(a->post_logout_uris, b->post_logout_uris) &&
 	       !strcmp(a->id_token_alg, b->id_token_alg) && a->created_at == b->created_at &&
 	       !strcmp(a->name, b->name) && !strcmp(a->logo_uri, b->logo_uri) &&
-	       a->prev_hash_len == b->prev_hash_len && !memcmp(a->prev_hash, b->prev_hash, a->prev_hash_len) &&
-	       a->prev_salt_len == b->prev_salt_len && !memcmp(a->prev_salt, b->prev_salt, a->prev_salt_len) &&
-	       a->prev_until == b->prev_until;
+	       a->prev_hash_len == b->prev_hash_len &&
+	       !memcmp(a->prev_hash, b->prev_hash, a->prev_hash_len) &&
+	       a->prev_salt_len == b->prev_salt_len &&
+	       !memcmp(a->prev_salt, b->prev_salt, a->prev_salt_len) && a->prev_until == b->prev_until;
 }
 
 static struct store_code code(unsigned n, const char *client_id, int64_t expires_at)
@@ -563,8 +564,7 @@ static void test_ops_table(const struct store_ops *o)
 	            o->login_failed && o->login_clear && o->login_unlock && o->login_get && o->login_purge &&
 	            o->user_set_password && o->user_update && o->user_end_sessions && o->client_update &&
 	            o->user_get_by_email && o->link_put && o->link_get && o->link_take && o->link_end &&
-	            o->link_count && o->link_purge &&
-	            o->session_put && o->session_get && o->session_delete &&
+	            o->link_count && o->link_purge && o->session_put && o->session_get && o->session_delete &&
 	            o->session_purge && o->refresh_put && o->refresh_get && o->refresh_rotate &&
 	            o->refresh_revoke_family && o->refresh_revoke_session && o->refresh_purge &&
 	            o->flow_put && o->flow_get && o->flow_set_user && o->flow_take && o->flow_purge &&
@@ -2170,15 +2170,16 @@ static void test_client_update(store *s)
 	c.prev_until = NOW + 3600;
 	memset(c.secret_hash, 0xcd, 32);
 	c.needs_consent = 1;
-	T_CHECK(store_client_update(s, &c) == STORE_OK && store_client_get(s, "client-up", &got) == STORE_OK &&
-	            client_eq(&c, &got),
+	T_CHECK(store_client_update(s, &c) == STORE_OK &&
+	            store_client_get(s, "client-up", &got) == STORE_OK && client_eq(&c, &got),
 	        "client_update replaces every field; the previous secret and its end round-trip");
 	snprintf(c.id, sizeof c.id, "client-none");
 	T_CHECK(store_client_update(s, &c) == STORE_NOT_FOUND, "client_update of an unknown id: NOT_FOUND");
 	snprintf(c.id, sizeof c.id, "client-up");
 	c.secret_hash_len = 0;
-	T_CHECK(store_client_update(s, &c) == STORE_INVALID && store_client_get(s, "client-up", &got) == STORE_OK &&
-	            got.secret_hash_len == 32 && got.secret_hash[0] == 0xcd,
+	T_CHECK(store_client_update(s, &c) == STORE_INVALID &&
+	            store_client_get(s, "client-up", &got) == STORE_OK && got.secret_hash_len == 32 &&
+	            got.secret_hash[0] == 0xcd,
 	        "a confidential client without a secret: INVALID, the row unchanged");
 	T_CHECK(store_client_delete(s, "client-up") == STORE_OK, "clean up");
 }
@@ -2189,7 +2190,8 @@ static void test_client_update(store *s)
 static void test_user_lifecycle(store *s)
 {
 	struct store_client c = client("client-l", 0);
-	struct store_user u = user("u-life", "life", "life@example.com"), o = user("u-other", "other", ""), got;
+	struct store_user u = user("u-life", "life", "life@example.com"), o = user("u-other", "other", ""),
+	                  got;
 	struct store_session s1 = session(40, "u-life", NOW + 600), s2 = session(41, "u-other", NOW + 600);
 	struct store_refresh r1 = refresh(40, "fam-l1", "client-l", "u-life", NOW + 600),
 	                     r2 = refresh(41, "fam-l2", "client-l", "u-other", NOW + 600);
@@ -2274,7 +2276,8 @@ static struct store_link mklink(unsigned n, const char *kind, const char *user_i
 static void test_links(store *s)
 {
 	struct store_user u = user("u-link", "linda", "Linda@Example.COM"), got;
-	struct store_link a = mklink(1, "reset", "u-link", NOW + 1800), v = mklink(2, "verify", "u-link", NOW + 86400),
+	struct store_link a = mklink(1, "reset", "u-link", NOW + 1800),
+	                  v = mklink(2, "verify", "u-link", NOW + 86400),
 	                  d = mklink(3, "reset", "", NOW + 1800), out;
 	int n = -1;
 
@@ -2282,13 +2285,16 @@ static void test_links(store *s)
 	            store_link_put(s, &v) == STORE_OK && store_link_put(s, &d) == STORE_OK,
 	        "links put: a reset, a verification, a decoy");
 	T_CHECK(store_link_put(s, &a) == STORE_CONFLICT, "the same hash again: CONFLICT");
-	T_CHECK(store_user_get_by_email(s, "linda@example.com", &got) == STORE_OK && !strcmp(got.id, "u-link") &&
+	T_CHECK(store_user_get_by_email(s, "linda@example.com", &got) == STORE_OK &&
+	            !strcmp(got.id, "u-link") &&
 	            store_user_get_by_email(s, "nobody@example.com", &got) == STORE_NOT_FOUND,
 	        "user_get_by_email in any ASCII case; unknown: NOT_FOUND");
-	T_CHECK(store_link_get(s, a.hash, 32, "reset", NOW, &out) == STORE_OK && !strcmp(out.user_id, "u-link") &&
-	            out.expires_at == NOW + 1800 && !strcmp(out.email, a.email),
+	T_CHECK(store_link_get(s, a.hash, 32, "reset", NOW, &out) == STORE_OK &&
+	            !strcmp(out.user_id, "u-link") && out.expires_at == NOW + 1800 &&
+	            !strcmp(out.email, a.email),
 	        "link_get reads a live link, every field");
-	T_CHECK(store_link_get(s, a.hash, 32, "verify", NOW, &out) == STORE_NOT_FOUND && out.user_id[0] == '\0',
+	T_CHECK(store_link_get(s, a.hash, 32, "verify", NOW, &out) == STORE_NOT_FOUND &&
+	            out.user_id[0] == '\0',
 	        "another kind: NOT_FOUND, output zeroed");
 	T_CHECK(store_link_get(s, d.hash, 32, "reset", NOW, &out) == STORE_NOT_FOUND &&
 	            store_link_take(s, d.hash, 32, "reset", NOW, &out) == STORE_NOT_FOUND,

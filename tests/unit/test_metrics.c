@@ -887,7 +887,8 @@ static void hammer(unsigned shards, const char *what)
 	}
 	T_CHECK(ok, "%s: per-route, per-status and histogram totals exact after 4 x %d requests", what,
 	        HAMMER_N);
-	T_CHECK(sample(text, "idb_tokens_issued_total{grant=\"json\"}") == 4 * hammer_tokens(METRICS_GRANT_JSON),
+	T_CHECK(sample(text, "idb_tokens_issued_total{grant=\"json\"}") ==
+	            4 * hammer_tokens(METRICS_GRANT_JSON),
 	        "%s: token totals exact", what);
 	T_CHECK(sample(text, "idb_token_verification_failures_total{reason=\"ERR_JWS_INVALID\"}") ==
 	                4 * 1000 &&

@@ -122,9 +122,9 @@ static int placeholders_known(const char *file, const char *const *names)
 
 static void test_pages(void)
 {
-	static const char *const files[] = {"login.html",  "consent.html", "error.html", "signed-out.html",
-	                                    "logout.html", "forgot.html",  "reset.html", "verify.html",
-	                                    "register.html"};
+	static const char *const files[] = {"login.html",      "consent.html", "error.html",
+	                                    "signed-out.html", "logout.html",  "forgot.html",
+	                                    "reset.html",      "verify.html",  "register.html"};
 	/* {{base}}: the issuer URL's path, which page_send adds to every page's values. */
 	static const char *const login[] = {"base",         "lead",           "flow",        "csrf",
 	                                    "username",     "message",        "logo",        "logo_class",
