@@ -70,22 +70,29 @@ int account_read_form(h2o_req_t *req, app_thread *t, http_form *f, int post)
 }
 
 /* see account.h */
-int account_over_limit(h2o_req_t *req, app_thread *t, int64_t now)
+int account_limited(h2o_req_t *req, app_thread *t, int64_t now, int64_t *retry)
 {
 	struct sockaddr_storage ss;
-	int64_t retry = 0;
-	char after[24];
 
-	if (signin_limited(req, t, NULL, now, &retry)) {
-		snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
-		response_add_header(req, "retry-after", after);
-		page_error(req, 429, "Too many attempts",
-		           "Too many attempts from your network; try again later.");
+	if (signin_limited(req, t, NULL, now, retry))
 		return 1;
-	}
 	ratelimit_failed(t->app->limits, RATELIMIT_LOGIN,
 	                 response_peer(req, &ss) ? (const struct sockaddr *)&ss : NULL, now);
 	return 0;
+}
+
+/* see account.h */
+int account_over_limit(h2o_req_t *req, app_thread *t, int64_t now)
+{
+	int64_t retry = 0;
+	char after[24];
+
+	if (!account_limited(req, t, now, &retry))
+		return 0;
+	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
+	response_add_header(req, "retry-after", after);
+	page_error(req, 429, "Too many attempts", "Too many attempts from your network; try again later.");
+	return 1;
 }
 
 /* see account.h */

@@ -24,8 +24,12 @@ int account_form_csrf(h2o_req_t *req, app_thread *t, char csrf[SECRET_TEXT_LEN +
  * 0, or -1 after answering 400. */
 int account_read_form(h2o_req_t *req, app_thread *t, http_form *f, int post);
 
-/* 1 after answering 429 when the address of req is over its limit of failed
- * sign-ins (signin.h); else 0, and this attempt is counted against it. */
+/* 1 when the address of req is over its limit of failed sign-ins (signin.h), with
+ * *retry the seconds to wait (nothing answered); else 0, and this attempt is counted
+ * against the limit. */
+int account_limited(h2o_req_t *req, app_thread *t, int64_t now, int64_t *retry);
+
+/* account_limited, answering 429 (an HTML page with Retry-After) when it is 1. */
 int account_over_limit(h2o_req_t *req, app_thread *t, int64_t now);
 
 /* A new link of kind for user_id ("" for a decoy) and email, valid ttl seconds from

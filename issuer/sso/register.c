@@ -216,7 +216,8 @@ void register_json_endpoint(h2o_req_t *req, app_thread *t)
 	cJSON *doc = NULL;
 	struct reg_form r = {0};
 	int bad = 0;
-	int64_t retry;
+	int64_t retry = 0;
+	char after[24];
 
 	if (!t->app->cfg->account_json_api || !t->app->cfg->registration) {
 		response_send_error(req, 404, "not_found", "no such endpoint");
@@ -235,11 +236,12 @@ void register_json_endpoint(h2o_req_t *req, app_thread *t)
 		response_send_error(
 		    req, 400, "invalid_request",
 		    "the body must be a JSON object {\"username\",\"email\",\"password\",\"full_name\"}");
-	} else if (signin_limited(req, t, NULL, app_now(), &retry)) {
+	} else if (account_limited(req, t, app_now(), &retry)) {
+		snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
+		response_add_header(req, "retry-after", after);
 		response_send_error(req, 429, "temporarily_unavailable",
 		                    "too many attempts from this address");
 	} else {
-		account_over_limit(req, t, app_now()); /* counts it */
 		reg_start(req, t, &r, 1);
 	}
 	if (r.password)
