@@ -98,10 +98,10 @@ static int parse_from(const char *from, struct mail_config *c)
 }
 
 /* see mail.h */
-int mail_config_read(const char *smtp_url, const char *mail_from, const char *retry, const char *issuer,
-                     struct mail_config *out, char *err, size_t errlen)
+int mail_config_read(const struct mail_settings *in, struct mail_config *out, char *err, size_t errlen)
 {
-	int has_url = smtp_url && *smtp_url, has_from = mail_from && *mail_from;
+	const char *retry = in->retry_seconds;
+	int has_url = in->smtp_url && *in->smtp_url, has_from = in->mail_from && *in->mail_from;
 	char *end;
 	long r;
 
@@ -113,19 +113,20 @@ int mail_config_read(const char *smtp_url, const char *mail_from, const char *re
 		return snprintf(err, errlen, "MAIL_FROM: missing (SMTP_URL is set: mail needs a sender)"), -1;
 	if (!has_url)
 		return snprintf(err, errlen, "SMTP_URL: missing (MAIL_FROM is set: mail needs a server)"), -1;
-	if (smtp_url_parse(smtp_url, &out->smtp, err, errlen))
+	if (smtp_url_parse(in->smtp_url, in->ca_file, &out->smtp, err, errlen))
 		return -1;
-	if (parse_from(mail_from, out))
+	if (parse_from(in->mail_from, out))
 		return snprintf(err, errlen, "MAIL_FROM: not \"address\" or \"Name <address>\""), -1;
 	if (retry && *retry) {
 		errno = 0;
 		r = strtol(retry, &end, 10);
-		if (errno || *end || end == retry || r < 1 || r > MAIL_RETRY_MAX_SECONDS)
+		if (errno || *end || end == retry || r < 1 || r > MAIL_RETRY_MAX_SECONDS || *retry < '0' ||
+		    *retry > '9')
 			return snprintf(err, errlen, "MAIL_RETRY_SECONDS: not 1..%d", MAIL_RETRY_MAX_SECONDS),
 			       -1;
 		out->retry_seconds = r;
 	}
-	snprintf(out->issuer, sizeof out->issuer, "%s", issuer ? issuer : "");
+	snprintf(out->issuer, sizeof out->issuer, "%s", in->issuer ? in->issuer : "");
 	return 1;
 }
 
