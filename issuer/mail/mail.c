@@ -316,6 +316,23 @@ static mail_err compose(const struct mail_config *c, const char *kind, const cha
 	return MAIL_OK;
 }
 
+/* Render kind's templates for `to` with v's values (checked) and c's into r. */
+static mail_err render_vars(const struct mail_config *c, const char *kind, const char *to,
+                            const struct mail_vars *v, struct rendered *r)
+{
+	const char *name = v->name && *v->name ? v->name : v->username && *v->username ? v->username : to;
+	char valid_for[32];
+	struct var vars[] = {{"name", name},
+	                     {"username", v->username ? v->username : ""},
+	                     {"link", v->link ? v->link : ""},
+	                     {"valid_for", valid_for},
+	                     {"issuer", c->issuer},
+	                     {"address", to}};
+
+	span_text(v->valid_for, valid_for);
+	return render_kind(kind, vars, sizeof vars / sizeof vars[0], r);
+}
+
 /* see mail.h */
 mail_err mail_queue(store *s, const struct mail_config *c, const char *kind, const char *to,
                     const struct mail_vars *v, int64_t now, char id_out[MAIL_ID_LEN + 1], store_err *store_e)
@@ -323,7 +340,6 @@ mail_err mail_queue(store *s, const struct mail_config *c, const char *kind, con
 	static const struct mail_vars none = {0};
 	struct rendered r = {{0}, {0}, {0}};
 	struct store_mail *m = NULL;
-	char valid_for[32];
 	mail_err e;
 	store_err se = STORE_OK;
 
@@ -337,21 +353,8 @@ mail_err mail_queue(store *s, const struct mail_config *c, const char *kind, con
 	if (!value_valid(v->name, MAIL_NAME_MAX) || !value_valid(v->username, MAIL_USER_MAX) ||
 	    (v->link && !link_valid(v->link)) || v->valid_for < 0)
 		return MAIL_BAD_VALUE;
-	span_text(v->valid_for, valid_for);
-	{
-		const char *name = v->name && *v->name           ? v->name
-		                   : v->username && *v->username ? v->username
-		                                                 : to;
-		struct var vars[] = {{"name", name},
-		                     {"username", v->username ? v->username : ""},
-		                     {"link", v->link ? v->link : ""},
-		                     {"valid_for", valid_for},
-		                     {"issuer", c->issuer},
-		                     {"address", to}};
-
-		if ((e = render_kind(kind, vars, sizeof vars / sizeof vars[0], &r)) != MAIL_OK)
-			goto out;
-	}
+	if ((e = render_vars(c, kind, to, v, &r)) != MAIL_OK)
+		goto out;
 	if (!(m = calloc(1, sizeof *m))) {
 		e = MAIL_NOMEM;
 		goto out;
