@@ -140,7 +140,6 @@ static int mail_test(const struct mail_args *a)
 		store_close(s);
 		return rc;
 	}
-	cli_audit("mail.test_queued", "mail_id", id, NULL, NULL);
 	if (wait > 0) {
 		rc = watch(s, id, wait);
 		store_close(s);
