@@ -326,6 +326,13 @@ static void test_encoded_words(void)
 	        "characters, decoding back (%zu bytes)",
 	        strlen(subject));
 	free(m);
+	p = parts(), p.to_name = "=?UTF-8?B?QWRtaW4=?=";
+	m = mail_compose(&p, 65536, &len);
+	T_CHECK(m && header(m, "To", v, sizeof v) == 0 && decode_header(v, dec) == 0 &&
+	            strcmp(dec, "=?UTF-8?B?QWRtaW4=?=<alice@example.org>") == 0,
+	        "a name that looks like an encoded word is encoded itself: it reads back as typed, not as "
+	        "'Admin'");
+	free(m);
 	p = parts(), p.subject = "Plain ASCII subject";
 	m = mail_compose(&p, 65536, &len);
 	T_CHECK(m && header(m, "Subject", v, sizeof v) == 0 && !strcmp(v, "Plain ASCII subject"),
