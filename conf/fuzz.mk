@@ -24,7 +24,7 @@ FUZZ_CFLAGS  := $(FUZZ_BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no
                 $(ISSUER_CFLAGS) -Itests/fuzz
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN)
 
-FUZZ_NAMES   := jwt jwks json http router
+FUZZ_NAMES   := jwt jwks json http router mail
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/bin/fuzz_%)
 FUZZ_CORE    := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(sort $(wildcard shared/src/*.c)))
 # The router target includes issuer/runtime/server.c itself (for its static worker
@@ -61,6 +61,10 @@ $(FUZZ_DIR)/bin/fuzz_jwt $(FUZZ_DIR)/bin/fuzz_jwks $(FUZZ_DIR)/bin/fuzz_json: $(
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ $(LIBS) -o $@
 
 $(FUZZ_DIR)/bin/fuzz_http: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_http.o $(FUZZ_DIR)/obj/issuer/http/http.o $(FUZZ_DIR)/obj/shared/src/utf8.o $(FUZZ_DIR)/obj/shared/src/b64url.o
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ -o $@
+
+$(FUZZ_DIR)/bin/fuzz_mail: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_mail.o $(FUZZ_DIR)/obj/issuer/mail/mime.o $(FUZZ_DIR)/obj/shared/src/utf8.o
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ -o $@
 
