@@ -9,11 +9,12 @@ CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -g \
           -Ishared/include -Ishared/src $(shell pkg-config --cflags libcjson)
 LIBS   := $(shell pkg-config --libs libcjson) -lm -lpthread
 # The issuer only: H2O (evloop flavour, which brings OpenSSL for TLS), SQLite, libargon2,
-# libcurl (verify --jwks URL), libpq (the PostgreSQL store).
+# libcurl (verify --jwks URL), libpq (the PostgreSQL store), libqrencode (TOTP enrolment's
+# QR code, mfa/qr.c), libcbor (WebAuthn's attestation objects and COSE keys, mfa/webauthn.c).
 # Its headers are included by layer folder ("store/store.h"); -iquote keeps them
 # out of the search for system headers.
-ISSUER_CFLAGS := -DH2O_USE_LIBUV=0 -iquote issuer $(shell pkg-config --cflags libh2o-evloop sqlite3 libcurl libpq)
-ISSUER_LIBS   := $(shell pkg-config --libs libh2o-evloop sqlite3 libargon2 libcurl libpq) -lssl -lcrypto
+ISSUER_CFLAGS := -DH2O_USE_LIBUV=0 -iquote issuer $(shell pkg-config --cflags libh2o-evloop sqlite3 libcurl libpq libqrencode libcbor)
+ISSUER_LIBS   := $(shell pkg-config --libs libh2o-evloop sqlite3 libargon2 libcurl libpq libqrencode libcbor) -lssl -lcrypto
 LDFLAGS :=
 
 ifeq ($(SAN),1)

@@ -20,7 +20,7 @@ WC_SRC_W  := $(firstword $(wildcard third_party/src/wolfssl-5.5.4))
 WASM_WC_HASH := hash memory sha512 wc_port
 WASM_SHA256  := $(WC_SRC_W)/wolfcrypt/src/sha256.c
 WASM_WC_ASYM := ecc ed25519 fe_operations ge_operations sp_int sp_c32 wolfmath
-WASM_API  := verifier-wasm/src/api.c verifier-wasm/src/host.c
+WASM_API  := verifier-wasm/src/api.c verifier-wasm/src/host.c verifier-wasm/src/defer.c
 WASM_LIBC := verifier-wasm/src/strtod.c
 WASM_CORE := $(filter-out shared/src/sig_wolfcrypt.c,$(sort $(wildcard shared/src/*.c))) $(CJSON_SRC)/cJSON.c \
              $(WASM_WC_HASH:%=$(WC_SRC_W)/wolfcrypt/src/%.c) $(WASM_LIBC)
@@ -48,7 +48,7 @@ WASM_LDFLAGS := -Os -sSTANDALONE_WASM --no-entry \
                 -sERROR_ON_UNDEFINED_SYMBOLS=1 -sMALLOC=emmalloc -sSUPPORT_LONGJMP=0 \
                 --js-library verifier-wasm/src/imports.js
 # The full module's marker export lets the loader tell the two apart.
-WASM_LDFLAGS_FULL  := -sEXPORTED_FUNCTIONS=$(WASM_EXPORTS),_idb_wasm_crypto
+WASM_LDFLAGS_FULL  := -sEXPORTED_FUNCTIONS=$(WASM_EXPORTS),_idb_wasm_crypto,_idb_defer
 WASM_LDFLAGS_SMALL := -sEXPORTED_FUNCTIONS=$(WASM_EXPORTS)
 # After linking: binaryen's optimiser for size.
 WASM_OPT_FLAGS := -Oz --strip-debug --strip-producers

@@ -10,6 +10,8 @@
 #    new passwords are checked against it at run time), Prometheus with promtool
 #    (tests/ops/ runs ops/'s scrape config and alert rules against a real issuer),
 #    python3-aiosmtpd (the mail tests' real SMTP server, tests/mail/smtpd.py),
+#    libqrencode and libcbor (TOTP's QR code and WebAuthn's CBOR, issuer/mfa/), zbar-tools
+#    (zbarimg: the QR code test decodes the rendered SVG with an independent reader),
 #    Debian's Node.js and npm when none is present (npm fetches what 3 and 4 need).
 # 2. The wolfSSL and cJSON *source* packages, for the WASM build, unpacked into
 #    third_party/src/ (git-ignored): adds a deb-src entry first when missing.
@@ -42,6 +44,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(build-essential make pkg-config ca-certificates curl dpkg-dev python3-aiosmtpd
 	libwolfssl-dev libcjson-dev libsqlite3-dev libargon2-dev libh2o-evloop-dev libh2o-dev libssl-dev libcurl4-openssl-dev libpq-dev postgresql haproxy
+	libqrencode-dev libcbor-dev zbar-tools
 	emscripten clang-14 libclang-rt-14-dev chromium clang-format valgrind wrk sqlite3 openssl john-data
 	prometheus)
 command -v node >/dev/null || PKGS+=(nodejs)

@@ -6,7 +6,7 @@
 // Layers, lowest first. The JOSE core (shared/) includes nothing of the issuer or the
 // WASM package. In the issuer, a folder may include its own files and the folders
 // below it, never one above:
-//   store, crypto, keys  ->  http  ->  mail  ->  runtime  ->  oauth  ->  sso  ->  routes  ->  cli  ->  main.c
+//   store, crypto, keys, mfa  ->  http  ->  mail  ->  runtime  ->  oauth  ->  sso  ->  routes  ->  cli  ->  main.c
 // The WASM package's C side (verifier-wasm/src/) sits on the core only.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { repo, reporter } from './lib.mjs';
 
 const { report, finish } = reporter('structure');
 
-const ISSUER_LAYERS = ['store', 'crypto', 'keys', 'http', 'mail', 'runtime', 'oauth', 'sso', 'routes', 'cli', '.'];
+const ISSUER_LAYERS = ['store', 'crypto', 'keys', 'mfa', 'http', 'mail', 'runtime', 'oauth', 'sso', 'routes', 'cli', '.'];
 const rank = (rel) => {
 	if (rel.startsWith('shared/')) return { family: 'shared', rank: 0 };
 	if (rel.startsWith('verifier-wasm/')) return { family: 'wasm', rank: 1 };

@@ -19,19 +19,26 @@ const swap = (block) => src.slice(0, start) + block + src.slice(end + END.length
 
 const nodeEsm = `// Node, Deno, Bun (written from index.js by build-platforms.mjs): node:crypto does
 // the arithmetic, so the small module is the default; the full one is loaded for
-// crypto: 'wasm' or a key this runtime's crypto cannot use. node:crypto is required
-// when the first verifier is made (while its module compiles), not at import; the
-// module files are read with node:fs, which Node has loaded at start.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-const requireBuiltin = createRequire(import.meta.url);
-let nodeCrypto;
+// crypto: 'wasm' or a key this runtime's crypto cannot use. node:fs and node:crypto
+// come from process.getBuiltinModule (Node 20.16+, Deno, Bun), which loads nothing
+// at import: an ESM import of either builds its whole module namespace (node:fs
+// measured 10 to 20 ms of a cold start). Older Nodes get createRequire once, when
+// the first module is read.
+let builtin = globalThis.process?.getBuiltinModule ? (name) => globalThis.process.getBuiltinModule(name) : null;
+const moduleUrl = (file) => new URL(\`./dist/\${file}\`, import.meta.url);
 const platform = {
 	preferSmall: true,
+	syncWasm: true, // no main-thread limit on compiling here, unlike browsers
 	hasHost: () => true,
-	hostCrypto: () => (nodeCrypto ??= requireBuiltin('node:crypto')),
-	moduleBytesSync: (file) => readFileSync(new URL(\`./dist/\${file}\`, import.meta.url)),
-	moduleBytes: async (file) => readFileSync(new URL(\`./dist/\${file}\`, import.meta.url)),
+	async prepare() {
+		builtin ??= (await import('node:module')).createRequire(import.meta.url);
+	},
+	hostCrypto: () => builtin?.('node:crypto') ?? null,
+	moduleBytesSync: (file) => builtin?.('node:fs').readFileSync(moduleUrl(file)) ?? null,
+	async moduleBytes(file) {
+		await platform.prepare();
+		return builtin('node:fs').readFileSync(moduleUrl(file));
+	},
 };`;
 fs.writeFileSync(new URL('node.js', here), swap(nodeEsm));
 
@@ -39,6 +46,7 @@ const nodeCjs = `// Node with require (written from index.js by build-platforms.
 let nodeCrypto;
 const platform = {
 	preferSmall: true,
+	syncWasm: true,
 	hasHost: () => true,
 	hostCrypto: () => (nodeCrypto ??= require('node:crypto')),
 	moduleBytesSync: (file) => require('node:fs').readFileSync(require('node:path').join(__dirname, 'dist', file)),

@@ -107,10 +107,18 @@ export interface VerifyResult<T extends JWTPayload = JWTPayload> {
 export interface Verifier {
   /** Synchronous: returns the decoded token or throws JwtError. */
   verify<T extends JWTPayload = JWTPayload>(token: string | Uint8Array): VerifyResult<T>;
+  /**
+   * The same verification and verdicts, with the signature arithmetic done by
+   * WebCrypto where verify would use the module's (browsers, Workers without
+   * node:crypto; crypto 'auto'). Elsewhere it is verify, as a promise.
+   */
+  verifyAsync<T extends JWTPayload = JWTPayload>(token: string | Uint8Array): Promise<VerifyResult<T>>;
   /** Free the imported keys now (otherwise when garbage-collected). */
   close(): void;
   /** The arithmetic in use: the module's ('wasm'), the host's ('host'), or the host's with the module's behind it. */
   readonly crypto: 'wasm' | 'host' | 'host+wasm';
+  /** The arithmetic verifyAsync uses: 'webcrypto', or the same as verify's. */
+  readonly asyncCrypto: 'webcrypto' | 'wasm' | 'host' | 'host+wasm';
 }
 
 export interface RemoteVerifier {

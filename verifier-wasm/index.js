@@ -63,12 +63,10 @@ const platform = {
 	async moduleBytes(file) {
 		const url = new URL(`./dist/${file}`, import.meta.url);
 		if (url.protocol === 'file:') {
-			const fs = await import('node:fs/promises');
-			return fs.readFile(url);
+			const fs = globalThis.process?.getBuiltinModule?.('node:fs');
+			return fs ? fs.readFileSync(url) : (await import('node:fs/promises')).readFile(url);
 		}
-		const res = await fetch(url);
-		if (!res.ok) throw new Error(`@identity-backend/verifier: cannot load ${url}: HTTP ${res.status}`);
-		return res.arrayBuffer();
+		return fetch(url); // a Response: compiled as it downloads (see responseModule)
 	},
 };
 // @platform-end
@@ -414,7 +412,8 @@ function derSignature(sig) {
  * (handle = index), created at load, dropped at unload. Every call that throws
  * answers -1 ("cannot"), never a verdict: the core then falls back or fails.
  */
-function hostImports(c, memory) {
+function hostImports(hostCrypto, memory) {
+	let c = null; // node:crypto, loaded with the first key (a verifier in 'wasm' mode never loads it)
 	const keys = [null];
 	const free = [];
 	const curveOk = {};
@@ -451,7 +450,8 @@ function hostImports(c, memory) {
 		const [, size, hash] = CURVES[crv];
 		const probe = new Uint8Array(2 * size);
 		probe[size - 1] = probe[2 * size - 1] = 1; // r = s = 1: well-formed, wrong
-		const p1363 = (m, s) => c.verify(hash, m, { key, dsaEncoding: 'ieee-p1363' }, s);
+		const asP1363 = { key, dsaEncoding: 'ieee-p1363' }; // made once per key, as the key object is
+		const p1363 = (m, s) => c.verify(hash, m, asP1363, s);
 		const der = (m, s) => c.verify(hash, m, key, derSignature(s));
 		for (const form of forms[crv] ? [forms[crv]] : ['p1363', 'der']) {
 			const verify = form === 'p1363' ? p1363 : der;
@@ -484,6 +484,8 @@ function hostImports(c, memory) {
 	return {
 		host_key_load(kty, crv, a, al, b, bl) {
 			if (kty === KTY_EC && MODULE_CURVES.has(crv)) return -1;
+			c ??= hostCrypto();
+			if (!c) return -1;
 			try {
 				const A = b64url(view(a, al));
 				const jwk = kty === KTY_RSA ? { kty: 'RSA', n: A, e: b64url(view(b, bl)) }
@@ -544,7 +546,7 @@ class Engine {
 		const x = (this.x = instance.exports);
 		x._initialize?.();
 		this.full = typeof x.idb_wasm_crypto === 'function';
-		this.host = host; // the host's crypto module, or null
+		this.hostCrypto = host; // () => the host's crypto module or null (loaded on first call)
 		this.scratch = 0;
 		this.cap = 0;
 		this.why = x.idb_malloc(12 + 24); // jose_fail { err, reason, claim } + idb_result (6 words)
@@ -625,39 +627,55 @@ function kindOf(module) {
 	return WebAssembly.Module.exports(module).some((e) => e.name === 'idb_wasm_crypto') ? 'full' : 'small';
 }
 
+/**
+ * A Response's module: compiled while it downloads where the runtime can
+ * (compileStreaming needs the application/wasm type), else from its bytes.
+ */
+async function responseModule(res) {
+	if (!res.ok) throw new Error(`@identity-backend/verifier: cannot load the module: HTTP ${res.status}`);
+	const wasmType = /^application\/wasm\b/i.test(res.headers?.get?.('content-type') ?? '');
+	if (wasmType && typeof WebAssembly.compileStreaming === 'function') return WebAssembly.compileStreaming(res);
+	return WebAssembly.compile(await res.arrayBuffer());
+}
+
 async function toModule(source, kind) {
+	if (source === undefined || source === null) source = await platform.moduleBytes(FILES[kind]);
 	if (source instanceof WebAssembly.Module) return source;
-	if (source === undefined || source === null) return WebAssembly.compile(await platform.moduleBytes(FILES[kind]));
 	if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
 	// Only now touch fetch/Response: in Node their first use loads undici (~40 ms).
 	if (typeof source === 'string' || source instanceof URL) source = await fetch(source);
-	if (typeof Response !== 'undefined' && source instanceof Response) {
-		if (!source.ok) throw new Error(`@identity-backend/verifier: cannot load the module: HTTP ${source.status}`);
-		source = await source.arrayBuffer();
-	}
+	if (typeof Response !== 'undefined' && source instanceof Response) return responseModule(source);
 	return WebAssembly.compile(source);
 }
 
+/** The engine over a compiled module, with the host's crypto when there is one. */
 async function instantiate(module) {
-	const c = platform.hostCrypto();
+	await platform.prepare?.();
 	let memory = null;
-	const host = c ? hostImports(c, () => memory) : noHost;
-	const instance = await WebAssembly.instantiate(module, { env: { ...host, emscripten_notify_memory_growth() {} } });
+	let c;
+	const hostCrypto = () => (c === undefined ? (c = platform.hostCrypto()) : c);
+	const host = platform.hasHost() ? hostImports(hostCrypto, () => memory) : noHost;
+	const imports = { env: { ...host, emscripten_notify_memory_growth() {} } };
+	const instance = platform.syncWasm ? new WebAssembly.Instance(module, imports) : await WebAssembly.instantiate(module, imports);
 	memory = instance.exports.memory;
-	return new Engine(instance, c);
+	return new Engine(instance, platform.hasHost() ? hostCrypto : () => null);
 }
 
 /** The engine of kind ('full' or 'small'), loading its module (or `source`) the first time. */
-async function engine(kind, source) {
+async function engine(kind, source, host = false) {
 	if (source !== undefined && source !== null) {
 		const module = await toModule(source);
 		kind = kindOf(module);
 		engines[kind] ??= instantiate(module).then((e) => (ready[kind] = e));
 	} else {
 		engines[kind] ??= (async () => {
+			// A verifier on the host's crypto: its library loads (in Node, node:crypto: several ms)
+			// while the module compiles on V8's background threads. Otherwise, where the platform
+			// allows it, the module compiles at once (V8 compiles lazily: about half the time).
 			const bytes = platform.moduleBytesSync?.(FILES[kind]);
+			if (bytes && platform.syncWasm && !host) return instantiate(new WebAssembly.Module(bytes));
 			const compiling = bytes ? WebAssembly.compile(bytes) : toModule(undefined, kind);
-			platform.hostCrypto(); // in Node, node:crypto loads while the module compiles
+			if (host) platform.hostCrypto();
 			return instantiate(await compiling);
 		})().then((e) => (ready[kind] = e));
 	}
@@ -691,17 +709,18 @@ const registry = typeof FinalizationRegistry !== 'undefined' ? new FinalizationR
 const NOT_SUPPORTED = 110; // JOSE_E_NOT_SUPPORTED (jose_err.h)
 /** Build the C verifier in the engines given; throws JwtError for an unusable key set. */
 function nativeVerifier(o, keyText, e, full) {
+	// node:crypto is loaded here, for the first verifier that may use it, never for 'wasm'.
 	const wantHost = o.crypto !== 'wasm';
-	if (!e.full && !(wantHost && e.host))
+	if (!e.full && !(wantHost && e.hostCrypto()))
 		throw new TypeError("the small module (verifier-small.wasm) has no arithmetic of its own: crypto: 'wasm' and hosts without node:crypto need verifier.wasm");
 	const doc = optionsDocument(o);
-	let useHost = wantHost && e.host !== null;
+	let useHost = wantHost && e.hostCrypto() !== null;
 	let [ptr, err] = e.newVerifier(keyText, doc, useHost);
 	if (err === NOT_SUPPORTED && !e.full) {
 		// The host cannot use one of the keys: the full module does that key itself.
 		if (!full) return null;
 		e = full;
-		useHost = e.host !== null;
+		useHost = e.hostCrypto() !== null;
 		[ptr, err] = e.newVerifier(keyText, doc, useHost);
 	}
 	if (err === 1) throw new TypeError('invalid verifier options');
@@ -734,26 +753,123 @@ function verifyWith(v, token) {
 	e.views();
 	const r = e.res >>> 2;
 	const u32 = e.u32;
-	// The header's text is read again only when the core's cache of it changed.
+	// The header is read again only when the core's cache of it changed; each
+	// result gets its own copy (a flat header's members are all primitives).
 	if (u32[r + 5] !== v.headerFills) {
 		v.headerText = dec.decode(e.u8.subarray(u32[r], u32[r] + u32[r + 1]));
+		v.header = JSON.parse(v.headerText);
+		v.headerFlat = Object.values(v.header).every((m) => m === null || typeof m !== 'object');
 		v.headerFills = u32[r + 5];
 	}
-	const protectedHeader = JSON.parse(v.headerText);
+	const protectedHeader = v.headerFlat ? { ...v.header } : JSON.parse(v.headerText);
 	const payload = JSON.parse(dec.decode(e.u8.subarray(u32[r + 2], u32[r + 2] + u32[r + 3])));
 	return { payload, protectedHeader, header: protectedHeader, key: keys.list[u32[r + 4]] };
 }
 
+// ---- verifyAsync: WebCrypto's arithmetic (browsers) ----------------------------------------
+
+const SUBTLE_CURVES = { 1: 'P-256', 2: 'P-384', 3: 'P-521' };
+
+/** The request the core noted (defer.c's idb_note), copied out of the module's memory, or null. */
+function readNote(e, p) {
+	e.views();
+	const w = p >>> 2;
+	const u32 = e.u32;
+	if (!u32[w]) return null;
+	const bytes = (at, len) => e.u8.slice(at, at + len);
+	return { alg: ALGS[u32[w + 1]], kty: u32[w + 2], crv: u32[w + 3], keyAt: u32[w + 4], a: bytes(u32[w + 4], u32[w + 5]),
+		b: bytes(u32[w + 6], u32[w + 7]), msg: bytes(u32[w + 8], u32[w + 9]), sig: bytes(p + 44, u32[w + 10]) };
+}
+
+/** WebCrypto's import and verify parameters for a noted request. */
+function subtleParams(n) {
+	const hash = `SHA-${n.alg.slice(2)}`;
+	if (n.kty === KTY_RSA) {
+		const name = n.alg.startsWith('PS') ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5';
+		return { jwk: { kty: 'RSA', n: b64url(n.a), e: b64url(n.b) }, importAlg: { name, hash }, verifyAlg: { name, saltLength: Number(n.alg.slice(2)) / 8 } };
+	}
+	if (n.kty === KTY_EC) {
+		const namedCurve = SUBTLE_CURVES[n.crv];
+		return { jwk: { kty: 'EC', crv: namedCurve, x: b64url(n.a), y: b64url(n.b) }, importAlg: { name: 'ECDSA', namedCurve }, verifyAlg: { name: 'ECDSA', hash } };
+	}
+	return { jwk: { kty: 'OKP', crv: 'Ed25519', x: b64url(n.a) }, importAlg: { name: 'Ed25519' }, verifyAlg: { name: 'Ed25519' } };
+}
+
+/**
+ * WebCrypto's answer for a noted request: true or false, or null when it cannot
+ * give one (no such algorithm or curve here, a key it refuses): the module then
+ * computes. Each key is imported once per verifier and algorithm.
+ */
+async function subtleVerify(v, n) {
+	try {
+		const p = subtleParams(n);
+		const id = `${n.keyAt}/${n.alg}`;
+		if (!v.subtleKeys.has(id))
+			v.subtleKeys.set(id, globalThis.crypto.subtle.importKey('jwk', p.jwk, p.importAlg, false, ['verify']).catch(() => null));
+		const key = await v.subtleKeys.get(id);
+		return key ? await globalThis.crypto.subtle.verify(p.verifyAlg, key, n.sig, n.msg) : null;
+	} catch {
+		return null;
+	}
+}
+
+/** verifyWith with the core's signature check in the given defer mode (defer.c). */
+function verifyDeferred(v, token, mode) {
+	v.e.x.idb_defer(mode);
+	try {
+		return verifyWith(v, token);
+	} finally {
+		v.e.x.idb_defer(0);
+	}
+}
+
+/**
+ * The core verifies the token with its signature check noted instead of
+ * computed; WebCrypto answers it; a valid signature keeps the core's verdict,
+ * an invalid one (or none from WebCrypto) has the core verify the token again
+ * with that answer (or with wolfCrypt): the verdict is the synchronous one.
+ */
+async function verifyWebCrypto(v, token) {
+	const { e } = v;
+	let result, error, note;
+	const at = e.x.idb_defer(1);
+	try {
+		result = verifyWith(v, token);
+	} catch (err) {
+		error = err;
+	} finally {
+		note = readNote(e, at);
+		e.x.idb_defer(0);
+	}
+	const ok = note ? await subtleVerify(v, note) : true;
+	if (note) v.subtleAnswers[ok === null ? 'module' : 'webcrypto']++;
+	if (ok === true) {
+		if (error) throw error;
+		return result;
+	}
+	if (!v.ptr) throw new Error('@identity-backend/verifier: verifier is closed');
+	return verifyDeferred(v, token, ok === false ? 2 : 0);
+}
+
 const KEY_VERIFY = Symbol.for('@identity-backend/verifier.keyVerify');
+const ASYNC_ANSWERS = Symbol.for('@identity-backend/verifier.asyncAnswers');
 
 /** The verifier object around a C verifier. */
 function verifierHandle(o, keys, native) {
-	const v = { ...native, o, keys, headerFills: -1, headerText: '' };
+	const v = { ...native, o, keys, headerFills: -1, headerText: '', header: null, headerFlat: false, subtleKeys: new Map(), subtleAnswers: { webcrypto: 0, module: 0 } };
+	// verifyAsync's arithmetic: WebCrypto's where the module would otherwise do it ('auto' without a host).
+	const subtle = o.crypto !== 'wasm' && native.mode === 'wasm' && typeof native.e.x.idb_defer === 'function' && !!globalThis.crypto?.subtle;
 	const handle = {
 		verify(token) {
 			if (!v.ptr) throw new Error('@identity-backend/verifier: verifier is closed');
 			return verifyWith(v, token);
 		},
+		async verifyAsync(token) {
+			if (!v.ptr) throw new Error('@identity-backend/verifier: verifier is closed');
+			return subtle ? verifyWebCrypto(v, token) : verifyWith(v, token);
+		},
+		/** Which arithmetic verifyAsync uses: 'webcrypto', or the same as verify's. */
+		asyncCrypto: subtle ? 'webcrypto' : native.mode,
 		close() {
 			if (!v.ptr) return;
 			registry?.unregister(handle);
@@ -762,6 +878,8 @@ function verifierHandle(o, keys, native) {
 		},
 		/** Which arithmetic this verifier uses: 'wasm', 'host', or 'host+wasm' (the host, wolfCrypt behind it). */
 		crypto: native.mode,
+		// For the package's own tests: how many of verifyAsync's signature checks WebCrypto answered.
+		[ASYNC_ANSWERS]: () => ({ ...v.subtleAnswers }),
 		// The signature primitive alone, for the package's own tests (Wycheproof's primitive vectors).
 		[KEY_VERIFY](alg, msg, sig) {
 			const { e } = v;
@@ -795,7 +913,7 @@ function localOptions(options, fn) {
 export async function createVerifier(options) {
 	const o = localOptions(options, 'createVerifier');
 	const keys = keyInput(o.keys);
-	const e = await engine(kindFor(o), o.wasm);
+	const e = await engine(kindFor(o), o.wasm, o.crypto !== 'wasm' && platform.hasHost());
 	const native = nativeVerifier(o, keys.text, e, ready.full) ?? nativeVerifier(o, keys.text, e, await engine('full'));
 	return verifierHandle(o, keys, native);
 }

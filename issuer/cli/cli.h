@@ -182,6 +182,15 @@ int cli_read_all(FILE *f, size_t max, char **buf, size_t *len);
 int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, size_t *len);
 
 /*
+ * A new secret typed at the terminal on standard input: prompt (on stderr) and
+ * read one line with echo off, then ask again and compare; into buf[max + 4] as
+ * cli_read_secret (max at most PASSWORD_MAX_LEN). 0 when both lines match; EXIT_INVALID after saying why when
+ * they differ or the terminal cannot be read (echo is restored either way).
+ * Call only when isatty(STDIN_FILENO). The caller wipes buf.
+ */
+int cli_read_secret_tty(const char *cmd, const char *what, char *buf, size_t max, size_t *len);
+
+/*
  * GET url (http or https; at most 3 redirects; 10 s) into a new NUL-terminated
  * buffer of at most max bytes: 0 and *buf, *len set; 1 when the body is longer
  * than max (*buf NULL); -1 with a one-line reason in err (unreachable, TLS

@@ -31,11 +31,30 @@
 
 #define ALPHA "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
+/* The client fields an option sets: client_args.given, for update. */
+enum {
+	F_GRANTS = 1 << 0,
+	F_REDIRECTS = 1 << 1,
+	F_LOGOUTS = 1 << 2,
+	F_ALG = 1 << 3,
+	F_AUDIENCES = 1 << 4,
+	F_SUBJECTS = 1 << 5,
+	F_SCOPE = 1 << 6,
+	F_CONSENT = 1 << 7,
+	F_NAME = 1 << 8,
+	F_LOGO = 1 << 9,
+	F_PUBLIC = 1 << 10, /* add only */
+};
+
 typedef struct client_args {
-	const char *db, *sub, *id;
-	int secret_stdin, has_scope, add_only; /* add_only: an option only add takes was given */
+	const char *db, *sub, *id, *id_opt; /* id: the positional; id_opt: --id (add) */
+	int secret_stdin, given, has_grace;
+	int64_t grace;
 	struct store_client c;
 } client_args;
+
+/* Longest --grace of rotate-secret: 90 days. */
+#define CLIENT_GRACE_MAX (90 * 86400)
 
 /* Print a usage error; returns -1 so parsers can `return usage(…)`. */
 static int usage(const char *msg, const char *arg)
@@ -45,9 +64,11 @@ static int usage(const char *msg, const char *arg)
 	    "usage: identity-backend client add --id ID [--secret-stdin] [--grant G]...\n"
 	    "           [--redirect-uri U]... [--audience A]... [--subject S]... [--scope \"a b\"]\n"
 	    "           [--post-logout-redirect-uri U]... [--id-token-alg RS256|PS256|ES256|EdDSA]\n"
-	    "           [--public] [--consent] [--db FILE]\n"
-	    "       identity-backend client list [--db FILE]\n"
-	    "       identity-backend client remove ID [--db FILE]\n",
+	    "           [--name NAME] [--logo-uri https://...] [--public] [--consent] [--db FILE]\n"
+	    "       identity-backend client update ID [the options of add but --id, --public and\n"
+	    "           --secret-stdin; a list given replaces the stored one] [--no-consent]\n"
+	    "       identity-backend client rotate-secret ID [--grace SPAN] [--secret-stdin]\n"
+	    "       identity-backend client list | show ID | remove ID [--db FILE]\n",
 	    msg, arg);
 }
 
@@ -71,7 +92,7 @@ static int valid_id_token_alg(const char *a)
 static int valid_grant(const char *g)
 {
 	return strcmp(g, "client_credentials") == 0 || strcmp(g, "authorization_code") == 0 ||
-	       strcmp(g, "refresh_token") == 0;
+	       strcmp(g, "refresh_token") == 0 || strcmp(g, "password") == 0;
 }
 
 /* Length of the UTF-8 sequence at p[0..n) if it is well-formed and not a control
@@ -95,6 +116,14 @@ static int valid_text(const char *s, size_t max)
 		if (!(n = text_char(p, (size_t)(end - p))))
 			return 0;
 	return 1;
+}
+
+static int valid_redirect(const char *u);
+
+/* A logo: an https URL (shown as an image on the sign-in pages), or "" for none. */
+static int valid_logo(const char *u)
+{
+	return !u[0] || (strncmp(u, "https://", 8) == 0 && valid_redirect(u));
 }
 
 /* RFC 3986 §2: a character that may appear in a URI, with '%' as "%" HEXDIG HEXDIG. */
@@ -184,13 +213,16 @@ static int push(char *list, size_t cap, const char *item)
 static int bad_value(const char *flag, const char *val)
 {
 	static const char *const hints[][2] = {
-	    {"--grant", "client_credentials, authorization_code or refresh_token"},
+	    {"--grant", "client_credentials, authorization_code, refresh_token or password"},
 	    {"--redirect-uri", "absolute, no fragment; http(s) needs a host and no user"},
 	    {"--post-logout-redirect-uri", "absolute, no fragment; http(s) needs a host and no user"},
 	    {"--id-token-alg", "RS256, PS256, ES256 or EdDSA"},
 	    {"--audience", "1..2048 bytes of UTF-8, no control characters"},
 	    {"--subject", "1..255 bytes of UTF-8, no control characters"},
 	    {"--scope", "RFC 6749 3.3: tokens of printable ASCII except \" and \\, one space apart"},
+	    {"--name", "1..128 bytes of UTF-8, no control characters"},
+	    {"--logo-uri", "an https URL, no fragment"},
+	    {"--grace", "a span such as 3600, 30m, 12h, 7d; at most 90 days"},
 	};
 	char msg[160];
 	int ctl = 0;
@@ -206,25 +238,50 @@ static int bad_value(const char *flag, const char *val)
 }
 
 /* A repeatable list option: check val, then push it; 0 or -1 with a usage message. */
-static int list_option(char *list, size_t cap, const char *flag, const char *val, int ok)
+static int list_option(client_args *a, int field, char *list, size_t cap, const char *flag, const char *val,
+                       int ok)
 {
+	a->given |= field;
 	if (!ok)
 		return bad_value(flag, val);
 	return push(list, cap, val) ? usage("too many values for", flag) : 0;
 }
 
-/* An option that takes no value (--secret-stdin, --public, --consent): recorded; 0, or -1
- * with a usage message printed for any other. */
+/* An option that takes no value (--secret-stdin, --public, --consent, --no-consent):
+ * recorded; 0, or -1 with a usage message printed for any other. */
 static int switch_option(client_args *a, const char *arg)
 {
-	int *flag = strcmp(arg, "--secret-stdin") == 0 ? &a->secret_stdin
-	            : strcmp(arg, "--public") == 0     ? &a->c.is_public
-	            : strcmp(arg, "--consent") == 0    ? &a->c.needs_consent
-	                                               : NULL;
-
-	if (!flag)
+	if (strcmp(arg, "--secret-stdin") == 0)
+		a->secret_stdin = 1;
+	else if (strcmp(arg, "--public") == 0)
+		a->c.is_public = 1, a->given |= F_PUBLIC;
+	else if (strcmp(arg, "--consent") == 0 || strcmp(arg, "--no-consent") == 0)
+		a->c.needs_consent = arg[2] == 'c', a->given |= F_CONSENT;
+	else
 		return usage("unknown option", arg);
-	*flag = a->add_only = 1;
+	return 0;
+}
+
+/* --name, --logo-uri, --grace; 0, -1 with a usage message, or 1 for another flag. */
+static int text_option(client_args *a, const char *flag, const char *val)
+{
+	if (strcmp(flag, "--name") == 0) {
+		if (val[0] && !valid_text(val, STORE_NAME_MAX))
+			return bad_value(flag, val);
+		snprintf(a->c.name, sizeof a->c.name, "%s", val);
+		a->given |= F_NAME;
+	} else if (strcmp(flag, "--logo-uri") == 0) {
+		if (!valid_logo(val))
+			return bad_value(flag, val);
+		snprintf(a->c.logo_uri, sizeof a->c.logo_uri, "%s", val);
+		a->given |= F_LOGO;
+	} else if (strcmp(flag, "--grace") == 0) {
+		if (cli_parse_span(val, CLIENT_GRACE_MAX, &a->grace))
+			return bad_value(flag, val);
+		a->has_grace = 1;
+	} else {
+		return 1;
+	}
 	return 0;
 }
 
@@ -234,59 +291,58 @@ static int option(void *ctx, const char *flag, const char *val)
 {
 	client_args *a = ctx;
 	struct store_client *c = &a->c;
+	int rc;
 
 	if (!val)
 		return switch_option(a, flag);
-	a->add_only = a->add_only || strcmp(flag, "--db") != 0;
+	if ((rc = text_option(a, flag, val)) <= 0)
+		return rc;
 	if (strcmp(flag, "--db") == 0)
 		a->db = val;
 	else if (strcmp(flag, "--id") == 0)
-		a->id = val;
+		a->id_opt = val;
 	else if (strcmp(flag, "--grant") == 0)
-		return list_option(c->grants, STORE_GRANTS_MAX, flag, val, valid_grant(val));
+		return list_option(a, F_GRANTS, c->grants, STORE_GRANTS_MAX, flag, val, valid_grant(val));
 	else if (strcmp(flag, "--redirect-uri") == 0)
-		return list_option(c->redirect_uris, STORE_LIST_MAX, flag, val, valid_redirect(val));
+		return list_option(a, F_REDIRECTS, c->redirect_uris, STORE_LIST_MAX, flag, val,
+		                   valid_redirect(val));
 	else if (strcmp(flag, "--post-logout-redirect-uri") == 0)
-		return list_option(c->post_logout_uris, STORE_LIST_MAX, flag, val, valid_redirect(val));
+		return list_option(a, F_LOGOUTS, c->post_logout_uris, STORE_LIST_MAX, flag, val,
+		                   valid_redirect(val));
 	else if (strcmp(flag, "--id-token-alg") == 0) {
 		if (!valid_id_token_alg(val))
 			return bad_value(flag, val);
 		snprintf(c->id_token_alg, sizeof c->id_token_alg, "%s", val);
+		a->given |= F_ALG;
 	} else if (strcmp(flag, "--audience") == 0)
-		return list_option(c->audiences, STORE_LIST_MAX, flag, val,
+		return list_option(a, F_AUDIENCES, c->audiences, STORE_LIST_MAX, flag, val,
 		                   valid_text(val, CLIENT_AUDIENCE_MAX));
 	else if (strcmp(flag, "--subject") == 0)
-		return list_option(c->subjects, STORE_LIST_MAX, flag, val,
+		return list_option(a, F_SUBJECTS, c->subjects, STORE_LIST_MAX, flag, val,
 		                   valid_text(val, CLIENT_SUBJECT_MAX));
 	else if (strcmp(flag, "--scope") == 0) {
 		if (!valid_scope(val))
 			return bad_value(flag, val);
 		snprintf(c->scope, sizeof c->scope, "%s", val);
-		a->has_scope = 1;
+		a->given |= F_SCOPE;
 	} else
 		return usage("unknown option", flag);
 	return 0;
 }
 
-/* Grants, scope and redirect URIs of an add: defaults, then how they fit together. */
-static int check_add(client_args *a)
+/* How grants, redirect URIs and the rest of c fit together; 0 or -1 with a usage message. */
+static int check_fit(const struct store_client *c, int secret_stdin)
 {
-	struct store_client *c = &a->c;
-	int code;
+	int code = store_list_has(c->grants, "authorization_code");
 
-	if (!a->id || !valid_id(a->id))
-		return usage(a->id ? "invalid --id (1..128 of A-Z a-z 0-9 . _ ~ -)" : "add needs --id",
-		             a->id);
-	snprintf(c->id, sizeof c->id, "%s", a->id);
-	if (!c->grants[0])
-		push(c->grants, STORE_GRANTS_MAX, c->is_public ? "authorization_code" : "client_credentials");
-	code = store_list_has(c->grants, "authorization_code");
 	if (c->is_public && store_list_has(c->grants, "client_credentials"))
 		return usage("a --public client cannot use client_credentials (it has no secret)", NULL);
-	if (c->is_public && a->secret_stdin)
+	if (c->is_public && store_list_has(c->grants, "password"))
+		return usage("the password grant is for confidential first-party clients only", "--public");
+	if (c->is_public && secret_stdin)
 		return usage("a --public client has no secret", "--secret-stdin");
-	if (store_list_has(c->grants, "refresh_token") && !code)
-		return usage("refresh_token needs the authorization_code grant", NULL);
+	if (store_list_has(c->grants, "refresh_token") && !code && !store_list_has(c->grants, "password"))
+		return usage("refresh_token needs the authorization_code or the password grant", NULL);
 	if (code != (c->redirect_uris[0] != '\0'))
 		return usage(code ? "authorization_code needs --redirect-uri"
 		                  : "--redirect-uri needs the authorization_code grant",
@@ -297,38 +353,81 @@ static int check_add(client_args *a)
 		                 ? "--post-logout-redirect-uri needs the authorization_code grant"
 		                 : "--id-token-alg needs the authorization_code grant",
 		             NULL);
+	return 0;
+}
+
+/* Grants and scope of an add: defaults, then how they fit together. */
+static int check_add(client_args *a)
+{
+	struct store_client *c = &a->c;
+
+	if (a->id)
+		return usage("unexpected argument", a->id);
+	if (!a->id_opt || !valid_id(a->id_opt))
+		return usage(a->id_opt ? "invalid --id (1..128 of A-Z a-z 0-9 . _ ~ -)" : "add needs --id",
+		             a->id_opt);
+	if (a->has_grace)
+		return usage("add takes no", "--grace");
+	snprintf(c->id, sizeof c->id, "%s", a->id_opt);
+	if (!c->grants[0])
+		push(c->grants, STORE_GRANTS_MAX, c->is_public ? "authorization_code" : "client_credentials");
+	if (check_fit(c, a->secret_stdin))
+		return -1;
 	/* OIDC Core §5.4, §11: what a login client asks for unless told otherwise. */
-	if (!a->has_scope && code)
-		snprintf(c->scope, sizeof c->scope, "openid profile email%s",
+	if (!(a->given & F_SCOPE) &&
+	    (store_list_has(c->grants, "authorization_code") || store_list_has(c->grants, "password")))
+		snprintf(c->scope, sizeof c->scope, "openid profile email groups%s",
 		         store_list_has(c->grants, "refresh_token") ? " offline_access" : "");
+	return 0;
+}
+
+/* The options each subcommand but add takes; 0 or -1 with a usage message printed. */
+static int check_other(client_args *a)
+{
+	int update = strcmp(a->sub, "update") == 0, rotate = strcmp(a->sub, "rotate-secret") == 0;
+	char msg[64];
+
+	if (a->id_opt || (a->given & F_PUBLIC) || (!update && a->given) ||
+	    (!rotate && (a->secret_stdin || a->has_grace))) {
+		snprintf(msg, sizeof msg, "%s takes %s", a->sub,
+		         update   ? "no --id, --public or --secret-stdin"
+		         : rotate ? "only --grace, --secret-stdin and --db"
+		                  : "only --db");
+		return usage(msg, NULL);
+	}
+	if (strcmp(a->sub, "list") == 0)
+		return a->id ? usage("unexpected argument", a->id) : 0;
+	if (!a->id || !a->id[0] || strlen(a->id) > STORE_ID_MAX) {
+		snprintf(msg, sizeof msg, "%s needs a client ID", a->sub);
+		return usage(a->id ? "invalid client id" : msg, a->id);
+	}
+	if (update && !a->given)
+		return usage("update needs an option that changes something", NULL);
 	return 0;
 }
 
 /* Which arguments each subcommand takes; 0 or -1 with a usage message printed. */
 static int check(client_args *a)
 {
+	static const char *const subs[] = {"add", "list", "show", "update", "rotate-secret", "remove"};
+	int known = 0;
+
 	if (!a->sub)
-		return usage("a subcommand (add, list, remove) is required", NULL);
-	if (strcmp(a->sub, "add") == 0)
-		return check_add(a);
-	if (strcmp(a->sub, "list") != 0 && strcmp(a->sub, "remove") != 0)
+		return usage("a subcommand (add, list, show, update, rotate-secret, remove) is required",
+		             NULL);
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		known |= strcmp(a->sub, subs[i]) == 0;
+	if (!known)
 		return usage("unknown subcommand", a->sub);
-	if (a->add_only)
-		return usage(a->sub, "takes only --db");
-	if (strcmp(a->sub, "remove") == 0 && (!a->id || !a->id[0] || strlen(a->id) > STORE_ID_MAX))
-		return usage(a->id ? "invalid client id" : "remove needs an ID", a->id);
-	if (strcmp(a->sub, "list") == 0 && a->id)
-		return usage("unexpected argument", a->id);
-	return 0;
+	return strcmp(a->sub, "add") == 0 ? check_add(a) : check_other(a);
 }
 
-/* One positional: the subcommand, then remove's ID (add takes none). */
+/* One positional: the subcommand, then its ID (add takes none: check_add refuses one). */
 static int word(void *ctx, const char *arg)
 {
 	client_args *a = ctx;
-	int add = a->sub && strcmp(a->sub, "add") == 0;
 
-	return cli_next_word(&a->sub, add ? NULL : &a->id, arg) ? usage("unexpected argument", arg) : 0;
+	return cli_next_word(&a->sub, &a->id, arg) ? usage("unexpected argument", arg) : 0;
 }
 
 /* Options and positionals in any order; after "--" only positionals. */
@@ -343,9 +442,13 @@ static int parse_args(client_args *a, int argc, char **argv)
 	                                     CLI_VALUE("scope"),
 	                                     CLI_VALUE("id-token-alg"),
 	                                     CLI_VALUE("post-logout-redirect-uri"),
+	                                     CLI_VALUE("name"),
+	                                     CLI_VALUE("logo-uri"),
+	                                     CLI_VALUE("grace"),
 	                                     CLI_SWITCH("secret-stdin"),
 	                                     CLI_SWITCH("public"),
 	                                     CLI_SWITCH("consent"),
+	                                     CLI_SWITCH("no-consent"),
 	                                     CLI_END};
 	static const cli_syntax syn = {opts, option, word, usage};
 
@@ -465,10 +568,10 @@ typedef struct list_ctx {
 	int nomem;
 } list_ctx;
 
-/* What a client may do, never its secret: this callback does not read the hash or salt. */
-static int list_one(void *ctx, const struct store_client *c)
+/* What a client may do, never its secret (nor its hash or salt): a new object, or
+ * NULL out of memory. */
+static cJSON *client_json(const struct store_client *c)
 {
-	list_ctx *l = ctx;
 	cJSON *o = cJSON_CreateObject();
 
 	if (!o || !cJSON_AddStringToObject(o, "client_id", c->id) ||
@@ -481,8 +584,22 @@ static int list_one(void *ctx, const struct store_client *c)
 	    !cJSON_AddItemToObject(o, "audiences", list_array(c->audiences)) ||
 	    !cJSON_AddItemToObject(o, "subjects", list_array(c->subjects)) ||
 	    !cJSON_AddStringToObject(o, "scope", c->scope) ||
-	    !cJSON_AddNumberToObject(o, "created_at", (double)c->created_at) ||
-	    !cJSON_AddItemToArray(l->out, o)) {
+	    (c->name[0] && !cJSON_AddStringToObject(o, "name", c->name)) ||
+	    (c->logo_uri[0] && !cJSON_AddStringToObject(o, "logo_uri", c->logo_uri)) ||
+	    (c->prev_until && !cJSON_AddNumberToObject(o, "previous_secret_until", (double)c->prev_until)) ||
+	    !cJSON_AddNumberToObject(o, "created_at", (double)c->created_at)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int list_one(void *ctx, const struct store_client *c)
+{
+	list_ctx *l = ctx;
+	cJSON *o = client_json(c);
+
+	if (!o || !cJSON_AddItemToArray(l->out, o)) {
 		cJSON_Delete(o);
 		return l->nomem = 1;
 	}
@@ -495,6 +612,100 @@ static int client_list(store *s)
 	store_err e = l.out ? store_client_list(s, list_one, &l) : STORE_NOMEM;
 
 	return cli_list_done("client", s, e, l.nomem, l.out);
+}
+
+/* ---- show, update, rotate-secret ---- */
+
+/* The client id into *c; 0, or an exit status with the reason printed. */
+static int find_client(store *s, const char *id, const char *what, struct store_client *c)
+{
+	store_err e = store_client_get(s, id, c);
+
+	if (e == STORE_NOT_FOUND) {
+		fprintf(stderr, "identity-backend client: no such client: %s\n", id);
+		return EXIT_INVALID;
+	}
+	return e == STORE_OK ? 0 : cli_store_fail("client", s, what, e);
+}
+
+static int client_show(store *s, const char *id)
+{
+	static struct store_client c;
+	int rc = find_client(s, id, "show", &c);
+
+	if (!rc)
+		rc = cli_print_json("client", client_json(&c));
+	explicit_bzero(&c, sizeof c);
+	return rc;
+}
+
+/* The fields a->given names, from a->c into c. */
+static void merge(const client_args *a, struct store_client *c)
+{
+	const struct store_client *n = &a->c;
+
+#define TAKE(bit, field)                                                                                     \
+	if (a->given & (bit))                                                                                \
+	memcpy(c->field, n->field, sizeof c->field)
+	TAKE(F_GRANTS, grants);
+	TAKE(F_REDIRECTS, redirect_uris);
+	TAKE(F_LOGOUTS, post_logout_uris);
+	TAKE(F_ALG, id_token_alg);
+	TAKE(F_AUDIENCES, audiences);
+	TAKE(F_SUBJECTS, subjects);
+	TAKE(F_SCOPE, scope);
+	TAKE(F_NAME, name);
+	TAKE(F_LOGO, logo_uri);
+#undef TAKE
+	if (a->given & F_CONSENT)
+		c->needs_consent = n->needs_consent;
+}
+
+/* Change what the options say, keep the rest; the result must fit together as an add's. */
+static int client_update(store *s, const client_args *a)
+{
+	static struct store_client c;
+	store_err e;
+	int rc = find_client(s, a->id, "update", &c);
+
+	if (!rc) {
+		merge(a, &c);
+		rc = check_fit(&c, 0) ? EXIT_USAGE : 0;
+	}
+	if (!rc && (e = store_client_update(s, &c)) != STORE_OK)
+		rc = cli_store_fail("client", s, "update", e);
+	if (!rc && !(rc = cli_print_json("client", client_json(&c))))
+		cli_audit("client.changed", "client", c.id, "grants", c.grants);
+	explicit_bzero(&c, sizeof c);
+	return rc;
+}
+
+/* A new secret, shown once; the old one keeps working for a->grace seconds (0: not at all). */
+static int client_rotate(store *s, const client_args *a, char *secret, size_t len)
+{
+	static struct store_client c;
+	store_err e;
+	int rc = find_client(s, a->id, "rotate-secret", &c);
+
+	if (!rc && c.is_public) {
+		fprintf(stderr, "identity-backend client: %s is a public client: it has no secret\n", c.id);
+		rc = EXIT_INVALID;
+	}
+	if (!rc) {
+		memcpy(c.prev_hash, c.secret_hash, sizeof c.prev_hash);
+		memcpy(c.prev_salt, c.secret_salt, sizeof c.prev_salt);
+		c.prev_hash_len = a->grace ? c.secret_hash_len : 0;
+		c.prev_salt_len = a->grace ? c.secret_salt_len : 0;
+		c.prev_until = a->grace ? (int64_t)time(NULL) + a->grace : 0;
+		rc = set_secret(&c, secret, &len);
+	}
+	if (!rc && (e = store_client_update(s, &c)) != STORE_OK)
+		rc = cli_store_fail("client", s, "rotate-secret", e);
+	/* Printed after the store has it; if printing fails, the operator rotates again. */
+	if (!rc && !(rc = print_added(&c, secret)))
+		cli_audit("client.secret_rotated", "client", c.id, NULL, NULL);
+	explicit_bzero(&c, sizeof c);
+	return rc;
 }
 
 static int client_remove(store *s, const char *id)
@@ -514,7 +725,7 @@ int cli_client(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	if (parse_args(&a, argc, argv))
 		goto out;
-	if (strcmp(a.sub, "add") == 0 && a.secret_stdin && (rc = read_secret(secret, &len)))
+	if (a.secret_stdin && (rc = read_secret(secret, &len)))
 		goto out;
 	if ((rc = cli_store_open("client", a.db, strcmp(a.sub, "add") == 0, &s)))
 		goto out;
@@ -522,6 +733,12 @@ int cli_client(int argc, char **argv)
 		rc = client_add(s, &a, secret, len);
 	else if (strcmp(a.sub, "list") == 0)
 		rc = client_list(s);
+	else if (strcmp(a.sub, "show") == 0)
+		rc = client_show(s, a.id);
+	else if (strcmp(a.sub, "update") == 0)
+		rc = client_update(s, &a);
+	else if (strcmp(a.sub, "rotate-secret") == 0)
+		rc = client_rotate(s, &a, secret, len);
 	else
 		rc = client_remove(s, a.id);
 out:

@@ -163,6 +163,12 @@ static int check_client(void *ctx, const struct store_client *c)
 		}
 		p += n + (p[n] == '\n');
 	}
+	if (store_list_has(c->grants, "password")) {
+		snprintf(what, sizeof what, "client %s", c->id);
+		finding(d, what,
+		        "may use the password grant: it sees its users' passwords (RFC 9700 section 2.4); "
+		        "move it to the code flow when it can");
+	}
 	return 0;
 }
 
@@ -205,6 +211,21 @@ static void check_mail(struct doctor *d)
 		        "smtp+insecure:// to a network host: mails (with their links) and the SMTP password "
 		        "cross the network in the clear");
 	explicit_bzero(&c, sizeof c);
+}
+
+/* Self-registration as serve reads it: open without mail does not start; open without
+ * verification lets anyone sign in with an address they do not own. */
+static void check_registration(struct doctor *d)
+{
+	const char *reg = getenv("REGISTRATION"), *ver = getenv("REGISTRATION_REQUIRE_VERIFIED");
+
+	if (!reg || strcmp(reg, "open") != 0)
+		return;
+	if (!getenv("SMTP_URL") || !*getenv("SMTP_URL"))
+		finding(d, "REGISTRATION", "open without mail (SMTP_URL, MAIL_FROM): serve refuses to start");
+	if (ver && strcmp(ver, "off") == 0)
+		finding(d, "REGISTRATION_REQUIRE_VERIFIED",
+		        "off with REGISTRATION=open: anyone can sign in with an address they do not own");
 }
 
 /* The outbox: mails given up, and mails that keep failing (SMTP trouble). */
@@ -263,6 +284,7 @@ int cli_doctor(int argc, char **argv)
 	check_env(&d);
 	check_policy(&d);
 	check_mail(&d);
+	check_registration(&d);
 	if (cli_db_env("doctor", &db))
 		return EXIT_USAGE;
 	check_files(&d, db);

@@ -236,7 +236,8 @@ static int read_conn_env(server_config *cfg, const char *max_flag)
 		return fail("--max-connections / MAX_CONNECTIONS (1..1000000)",
 		            max_flag ? max_flag : getenv("MAX_CONNECTIONS"));
 	cfg->max_connections = (unsigned)n;
-	if ((rc = read_on_off("HTTP2", &cfg->http2)) ||
+	if ((rc = read_on_off("ACCOUNT_JSON_API", &cfg->account_json_api)) ||
+	    (rc = read_on_off("HTTP2", &cfg->http2)) ||
 	    (rc = read_on_off("HTTP2_CLEARTEXT", &cfg->http2_cleartext)))
 		return rc;
 	if (mlisten && *mlisten &&
@@ -262,6 +263,54 @@ static int read_mail_env(server_config *cfg)
 		return EXIT_USAGE;
 	}
 	cfg->mail = rc ? &mail : NULL;
+	return 0;
+}
+
+/* REGISTRATION (off|open) and REGISTRATION_REQUIRE_VERIFIED (on|off, default on); 0 or
+ * the exit status. Registration mails a verification link: it needs mail. */
+static int read_registration_env(server_config *cfg)
+{
+	const char *reg = getenv("REGISTRATION"), *ver = getenv("REGISTRATION_REQUIRE_VERIFIED");
+
+	cfg->registration = reg && strcmp(reg, "open") == 0;
+	if (reg && *reg && !cfg->registration && strcmp(reg, "off") != 0)
+		return fail("REGISTRATION (off or open)", reg);
+	cfg->registration_verified = !ver || !*ver || strcmp(ver, "on") == 0;
+	if (ver && *ver && strcmp(ver, "on") != 0 && strcmp(ver, "off") != 0)
+		return fail("REGISTRATION_REQUIRE_VERIFIED (on or off)", ver);
+	if (cfg->registration && !cfg->mail) {
+		fputs("identity-backend serve: REGISTRATION=open needs mail (SMTP_URL and MAIL_FROM): "
+		      "a registration mails its verification link\n",
+		      stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The rules for new passwords (PASSWORD_MIN_LENGTH, PASSWORD_LIST) when the server
+ * sets passwords (mail on: resets; registration), into cfg->policy; 0 or the exit status. */
+static int read_policy_env(server_config *cfg)
+{
+	static struct policy policy;
+	static struct policy_list *list;
+	const char *path;
+	char err[512];
+
+	cfg->policy = NULL;
+	if (!cfg->mail && !cfg->registration)
+		return 0;
+	policy_default(&policy);
+	if (cli_env_password_policy(&policy.min_chars, &path, err, sizeof err)) {
+		fprintf(stderr, "identity-backend serve: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (path && policy_list_load(path, &list, err, sizeof err)) {
+		fprintf(stderr, "identity-backend serve: PASSWORD_LIST: %s; %s\n", err,
+		        CLI_PASSWORD_LIST_HINT);
+		return EXIT_USAGE;
+	}
+	policy.list = list;
+	cfg->policy = &policy;
 	return 0;
 }
 
@@ -378,6 +427,7 @@ int cli_serve(int argc, char **argv)
 	cfg.verifier_dir = getenv("VERIFIER_DIR");
 	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) ||
 	    (rc = read_conn_env(&cfg, f.max_connections)) || (rc = read_mail_env(&cfg)) ||
+	    (rc = read_registration_env(&cfg)) || (rc = read_policy_env(&cfg)) ||
 	    (rc = default_db_dir(cfg.db)))
 		return rc;
 	routes.find = routes_find;

@@ -24,19 +24,25 @@
 #include "cli/cli.h"
 #include "crypto/password.h"
 #include "crypto/policy.h"
+#include "crypto/secret.h"
+#include "mail/mail.h"
+#include "store/valid.h"
+#include "oauth/claims.h"
 
 /* Largest --now (for tests): 9999-12-31T23:59:59Z. */
 #define USER_NOW_MAX 253402300799LL
-/* RFC 5321 §4.5.3.1.1: the local part of an address is at most 64 octets. */
-#define USER_EMAIL_LOCAL_MAX 64
 
 #define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 typedef struct user_args {
-	const char *db, *sub, *name, *username, *email;
-	int password_stdin, add_only, has_now;
+	const char *db, *sub, *name, *username, *email, *fullname;
+	char groups[STORE_GROUPS_MAX + 1]; /* --group values as a list */
+	int password_stdin, keep_sessions, has_groups, verified, has_now, bad_group;
 	int64_t now;
 } user_args;
+
+/* --email-verified or --email-unverified: user_args.verified. */
+enum { VERIFIED_UNSET = 0, VERIFIED_YES, VERIFIED_NO };
 
 /* 1 when s has no control character, so it may be echoed to a terminal. */
 static int printable(const char *s)
@@ -54,132 +60,189 @@ static int usage(const char *msg, const char *arg)
 		arg = "(a value with control characters, not shown)";
 	return cli_usage_error(
 	    "user",
-	    "usage: identity-backend user add --username USERNAME [--email EMAIL] --password-stdin\n"
-	    "                               [--db FILE]\n"
-	    "       identity-backend user list [--db FILE]\n"
-	    "       identity-backend user show USERNAME [--db FILE]\n"
-	    "       identity-backend user unlock USERNAME [--db FILE]\n"
-	    "       identity-backend user remove USERNAME [--db FILE]\n",
+	    "usage: identity-backend user add --username USERNAME [--email EMAIL] [--name NAME]\n"
+	    "                               [--email-verified] [--group GROUP]... [--password-stdin]\n"
+	    "       identity-backend user update USERNAME [--email EMAIL] [--name NAME]\n"
+	    "                               [--email-verified | --email-unverified]\n"
+	    "                               [--group GROUP]... [--no-groups]\n"
+	    "       identity-backend user set-password USERNAME [--password-stdin] [--keep-sessions]\n"
+	    "       identity-backend user list | show USERNAME | disable USERNAME | enable USERNAME\n"
+	    "       identity-backend user unlock USERNAME | remove USERNAME\n"
+	    "Every subcommand takes --db FILE|URL. Without --password-stdin the password is\n"
+	    "asked at the terminal, twice, and not echoed.\n",
 	    msg, arg);
 }
 
 /* ---- values ---- */
 
-/* 1..STORE_USERNAME_MAX characters of [A-Za-z0-9._@+-]: room for an email
- * address as a username, nothing that needs escaping in HTML, URLs or logs. */
-static int valid_username(const char *u)
+/* A group name: 1..64 of [A-Za-z0-9._:@/+-] ("admins", "system:masters", "/team/ops"). */
+static int valid_group(const char *g)
 {
-	size_t n = strspn(u, ALNUM "._@+-");
+	size_t n = strspn(g, ALNUM "._:@/+-");
 
-	return n > 0 && n <= STORE_USERNAME_MAX && u[n] == '\0';
+	return n > 0 && n <= 64 && g[n] == '\0';
 }
 
-/*
- * A "valid email address" of the WHATWG HTML standard (§4.10.5.1.5, what a
- * browser's <input type=email> accepts): 1*( atext / "." ) "@" and labels of
- * letters, digits and inner hyphens (at most 63) joined by dots; with RFC 5321's
- * limits of 64 octets before the "@" and STORE_EMAIL_MAX in all. ASCII only:
- * internationalised addresses (RFC 6531) are not accepted.
- */
-static int valid_email(const char *e)
+/* Append group g to a->groups (once); a bad or excess group is remembered for check(). */
+static void add_group(user_args *a, const char *g)
 {
-	const char *at = strchr(e, '@'), *d;
-	size_t local, n;
+	size_t used = strlen(a->groups), n = strlen(g);
 
-	if (!at || strlen(e) > STORE_EMAIL_MAX)
-		return 0;
-	local = (size_t)(at - e);
-	if (local == 0 || local > USER_EMAIL_LOCAL_MAX || strspn(e, ALNUM ".!#$%&'*+/=?^_`{|}~-") != local)
-		return 0;
-	for (d = at + 1;; d += n + 1) {
-		n = strspn(d, ALNUM "-");
-		if (n == 0 || n > 63 || d[0] == '-' || d[n - 1] == '-')
-			return 0;
-		if (d[n] == '\0')
-			return 1;
-		if (d[n] != '.')
-			return 0;
-	}
+	a->has_groups = 1;
+	if (!valid_group(g) || used + n + 1 > STORE_GROUPS_MAX)
+		a->bad_group = 1;
+	else if (!store_list_has(a->groups, g))
+		snprintf(a->groups + used, sizeof a->groups - used, "%s%s", used ? "\n" : "", g);
 }
 
 /* ---- arguments ---- */
 
-/* One option into the user_args at ctx: --password-stdin (no value) or a "--flag value"
- * pair; returns 0, or -1 with a usage message printed. */
+/* A switch (val NULL) of user_args; 0, or -1 with a usage message printed. */
+static int option_switch(user_args *a, const char *flag)
+{
+	if (strcmp(flag, "--password-stdin") == 0)
+		a->password_stdin = 1;
+	else if (strcmp(flag, "--keep-sessions") == 0)
+		a->keep_sessions = 1;
+	else if (strcmp(flag, "--email-verified") == 0 || strcmp(flag, "--email-unverified") == 0)
+		a->verified = a->verified ? -1 : flag[8] == 'v' ? VERIFIED_YES : VERIFIED_NO;
+	else if (strcmp(flag, "--no-groups") == 0)
+		a->has_groups = 1, a->groups[0] = '\0';
+	else
+		return usage("unknown option", flag);
+	return 0;
+}
+
+/* One option into the user_args at ctx: a switch or a "--flag value" pair; returns 0, or -1
+ * with a usage message printed. */
 static int option(void *ctx, const char *flag, const char *val)
 {
 	user_args *a = ctx;
 
-	if (!val && strcmp(flag, "--password-stdin") == 0) {
-		a->password_stdin = 1;
-	} else if (!val) {
-		return usage("unknown option", flag);
-	} else if (strcmp(flag, "--db") == 0) {
+	if (!val)
+		return option_switch(a, flag);
+	if (strcmp(flag, "--db") == 0)
 		a->db = val;
-	} else if (strcmp(flag, "--username") == 0) {
+	else if (strcmp(flag, "--username") == 0)
 		a->username = val;
-		a->add_only = 1;
-	} else if (strcmp(flag, "--email") == 0) {
+	else if (strcmp(flag, "--email") == 0)
 		a->email = val;
-		a->add_only = 1;
-	} else if (strcmp(flag, "--now") == 0) { /* for tests; not in the usage text */
+	else if (strcmp(flag, "--name") == 0)
+		a->fullname = val;
+	else if (strcmp(flag, "--group") == 0)
+		add_group(a, val);
+	else if (strcmp(flag, "--now") == 0) { /* for tests; not in the usage text */
 		if (cli_parse_i64(val, 0, USER_NOW_MAX, &a->now))
 			return usage("invalid --now (Unix seconds)", val);
 		a->has_now = 1;
-	} else {
+	} else
 		return usage("unknown option", flag);
-	}
 	return 0;
 }
 
-/* 1 for the subcommands that take one USERNAME. */
-static int names_one(const char *sub)
+/* The profile options (add and update) are well-formed; 0 or -1 with a usage message. */
+static int check_profile(const user_args *a)
 {
-	return strcmp(sub, "remove") == 0 || strcmp(sub, "show") == 0 || strcmp(sub, "unlock") == 0;
+	if (a->email && !(a->email[0] == '\0' && strcmp(a->sub, "update") == 0) &&
+	    !store_email_valid(a->email))
+		return usage("invalid --email (an address such as name@example.com)", a->email);
+	if (a->fullname && !(a->fullname[0] == '\0' && strcmp(a->sub, "update") == 0) &&
+	    !store_fullname_valid(a->fullname))
+		return usage("invalid --name (1..128 bytes of UTF-8 text, no control characters)",
+		             a->fullname);
+	if (a->bad_group)
+		return usage("invalid --group (1..64 of A-Z a-z 0-9 . _ : @ / + -; 1024 bytes in all)", NULL);
+	if (a->verified < 0)
+		return usage("--email-verified and --email-unverified", "take one of them");
+	return 0;
+}
+
+/* Which subcommand takes which option: a bit per option group. */
+enum { O_ADD = 1, O_PROFILE = 2, O_PASSWORD = 4, O_KEEP = 8, O_NOW = 16 };
+
+struct user_sub {
+	const char *name;
+	int takes;    /* O_* the subcommand accepts */
+	int username; /* 1: takes one USERNAME */
+};
+
+static const struct user_sub user_subs[] = {
+    {"add", O_ADD | O_PROFILE | O_PASSWORD, 0},
+    {"list", O_NOW, 0},
+    {"show", O_NOW, 1},
+    {"update", O_PROFILE, 1},
+    {"set-password", O_PASSWORD | O_KEEP, 1},
+    {"disable", 0, 1},
+    {"enable", 0, 1},
+    {"unlock", 0, 1},
+    {"remove", 0, 1},
+};
+
+static const struct user_sub *find_sub(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof user_subs / sizeof user_subs[0]; i++)
+		if (strcmp(user_subs[i].name, name) == 0)
+			return &user_subs[i];
+	return NULL;
+}
+
+/* Options given that sub does not take: the first one's name, or NULL. */
+static const char *stray_option(const user_args *a, int takes)
+{
+	if (!(takes & O_ADD) && a->username)
+		return "--username";
+	if (!(takes & O_PROFILE) && (a->email || a->fullname || a->has_groups || a->verified))
+		return a->email        ? "--email"
+		       : a->fullname   ? "--name"
+		       : a->has_groups ? "--group"
+		                       : "--email-verified";
+	if (!(takes & O_PASSWORD) && a->password_stdin)
+		return "--password-stdin";
+	if (!(takes & O_KEEP) && a->keep_sessions)
+		return "--keep-sessions";
+	if (!(takes & O_NOW) && a->has_now)
+		return "--now";
+	return NULL;
 }
 
 /* Which arguments each subcommand takes; 0 or -1 with a usage message printed. */
 static int check(const user_args *a)
 {
+	const struct user_sub *sub = find_sub(a->sub);
+	const char *stray;
+	char msg[64];
+
 	if (!a->sub)
-		return usage("a subcommand (add, list, show, unlock, remove) is required", NULL);
-	if (strcmp(a->sub, "add") == 0) {
-		if (a->name)
-			return usage("unexpected argument", a->name);
-		if (!a->username)
-			return usage("add needs --username", NULL);
-		if (!valid_username(a->username))
-			return usage("invalid --username (1..64 of A-Z a-z 0-9 . _ @ + -)", a->username);
-		if (a->email && !valid_email(a->email))
-			return usage("invalid --email (an address such as name@example.com)", a->email);
-		if (!a->password_stdin)
-			return usage("add needs --password-stdin (the password is read from standard input)",
-			             NULL);
-		if (a->has_now)
-			return usage("add", "takes no --now");
-		return 0;
-	}
-	if (strcmp(a->sub, "list") != 0 && !names_one(a->sub))
+		return usage("a subcommand is required", NULL);
+	if (!sub)
 		return usage("unknown subcommand", a->sub);
-	if (a->add_only || a->password_stdin)
-		return usage(a->sub, "takes only --db");
-	if (strcmp(a->sub, "list") == 0 && a->name)
-		return usage("unexpected argument", a->name);
-	if (names_one(a->sub)) {
-		if (a->has_now && strcmp(a->sub, "show") != 0)
-			return usage(a->sub, "takes no --now");
-		if (!a->name) {
-			char msg[64];
-			snprintf(msg, sizeof msg, "%s needs a USERNAME", a->sub);
-			return usage(msg, NULL);
-		}
-		if (!valid_username(a->name))
-			return usage("invalid username", a->name);
+	if ((stray = stray_option(a, sub->takes))) {
+		snprintf(msg, sizeof msg, "%s takes no", sub->name);
+		return usage(msg, stray);
 	}
-	return 0;
+	if (sub->username && !a->name) {
+		snprintf(msg, sizeof msg, "%s needs a USERNAME", sub->name);
+		return usage(msg, NULL);
+	}
+	if (!sub->username && a->name)
+		return usage("unexpected argument", a->name);
+	if (a->name && !store_username_valid(a->name))
+		return usage("invalid username", a->name);
+	if ((sub->takes & O_ADD) && !a->username)
+		return usage("add needs --username", NULL);
+	if ((sub->takes & O_ADD) && !store_username_valid(a->username))
+		return usage("invalid --username (1..64 of A-Z a-z 0-9 . _ @ + -)", a->username);
+	if (strcmp(sub->name, "update") == 0 && !a->email && !a->fullname && !a->has_groups && !a->verified)
+		return usage("update needs --email, --name, --email-verified, --email-unverified, --group or "
+		             "--no-groups",
+		             NULL);
+	if ((sub->takes & O_PASSWORD) && !a->password_stdin && !isatty(STDIN_FILENO))
+		return usage("standard input is not a terminal: give --password-stdin and the password on it",
+		             NULL);
+	return (sub->takes & O_PROFILE) ? check_profile(a) : 0;
 }
 
-/* One positional: the subcommand, then remove's USERNAME. */
+/* One positional: the subcommand, then its USERNAME. */
 static int word(void *ctx, const char *arg)
 {
 	user_args *a = ctx;
@@ -190,12 +253,114 @@ static int word(void *ctx, const char *arg)
 /* Options and positionals in any order; after "--" only positionals. */
 static int parse_args(user_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    CLI_VALUE("db"),  CLI_VALUE("username"),        CLI_VALUE("email"),
-	    CLI_VALUE("now"), CLI_SWITCH("password-stdin"), CLI_END};
+	static const struct option opts[] = {CLI_VALUE("db"),
+	                                     CLI_VALUE("username"),
+	                                     CLI_VALUE("email"),
+	                                     CLI_VALUE("name"),
+	                                     CLI_VALUE("group"),
+	                                     CLI_VALUE("now"),
+	                                     CLI_SWITCH("no-groups"),
+	                                     CLI_SWITCH("email-verified"),
+	                                     CLI_SWITCH("email-unverified"),
+	                                     CLI_SWITCH("password-stdin"),
+	                                     CLI_SWITCH("keep-sessions"),
+	                                     CLI_END};
 	static const cli_syntax syn = {opts, option, word, usage};
 
 	return cli_parse(argc, argv, &syn, a) ? -1 : check(a);
+}
+
+/* ---- showing a user ---- */
+
+/* Who u is, never the hash: a new object, or NULL out of memory. */
+static cJSON *user_json(const struct store_user *u)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && cJSON_AddStringToObject(o, "user_id", u->id) &&
+	    cJSON_AddStringToObject(o, "username", u->username) &&
+	    (!u->email[0] || cJSON_AddStringToObject(o, "email", u->email)) &&
+	    cJSON_AddBoolToObject(o, "email_verified", u->email_verified) &&
+	    (!u->name[0] || cJSON_AddStringToObject(o, "name", u->name)) &&
+	    claims_add_groups(o, u->groups) == 0 && cJSON_AddBoolToObject(o, "disabled", u->disabled) &&
+	    cJSON_AddNumberToObject(o, "created_at", (double)u->created_at))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
+/* ---- verification mail ---- */
+
+/* How long a verification link works, seconds (as a registration's). */
+#define VERIFY_TTL 86400
+
+/* The server's mail settings from the environment when mail is on and JWT_ISSUER
+ * says where links lead, else NULL (a reason printed when a setting is invalid). */
+static const struct mail_config *mail_env(void)
+{
+	static struct mail_config c;
+	const char *issuer = getenv("JWT_ISSUER");
+	char err[256];
+	int rc;
+
+	if (!issuer || !*issuer)
+		return NULL;
+	rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"), issuer,
+	                      &c, err, sizeof err);
+	if (rc < 0)
+		fprintf(stderr, "identity-backend user: no verification mail: invalid %s\n", err);
+	return rc > 0 ? &c : NULL;
+}
+
+/* Inside s's open transaction: a single-use link to confirm u's address (stored as
+ * its hash) and the mail that carries it; OK or the failure. */
+static store_err queue_verification(store *s, const struct mail_config *c, const struct store_user *u,
+                                    int64_t now)
+{
+	struct store_link l = {
+	    .hash_len = SECRET_HASH_LEN, .kind = "verify", .created_at = now, .expires_at = now + VERIFY_TTL};
+	char text[SECRET_TEXT_LEN + 1], url[1024];
+	store_err e = STORE_NOMEM, se = STORE_OK;
+	mail_err me;
+	WC_RNG rng;
+
+	if (wc_InitRng(&rng) != 0)
+		return STORE_NOMEM;
+	if (secret_generate(&rng, text) == 0) {
+		secret_hash(text, SECRET_TEXT_LEN, l.hash);
+		snprintf(l.user_id, sizeof l.user_id, "%s", u->id);
+		snprintf(l.email, sizeof l.email, "%s", u->email);
+		snprintf(url, sizeof url, "%s/verify-email?token=%s", c->issuer, text);
+		if ((e = store_link_put(s, &l)) == STORE_OK &&
+		    (me = mail_queue(s, c, "verify", u->email,
+		                     &(struct mail_vars){.name = u->name[0] ? u->name : NULL,
+		                                         .username = u->username,
+		                                         .link = url,
+		                                         .valid_for = VERIFY_TTL},
+		                     now, NULL, &se)) != MAIL_OK)
+			e = me == MAIL_STORE ? se : STORE_INVALID;
+	}
+	wc_FreeRng(&rng);
+	explicit_bzero(text, sizeof text);
+	explicit_bzero(url, sizeof url);
+	return e;
+}
+
+/* Write u (put, or update) and, when mail is on and its address is not confirmed,
+ * a verification mail, in one transaction; *mailed says whether one was queued. */
+static store_err write_user(store *s, const struct store_user *u, int put, int want_mail, int *mailed)
+{
+	const struct mail_config *c = want_mail && u->email[0] && !u->email_verified ? mail_env() : NULL;
+	store_err e = store_tx_begin(s), e2;
+
+	*mailed = 0;
+	if (e != STORE_OK)
+		return e;
+	e = put ? store_user_put(s, u) : store_user_update(s, u);
+	if (e == STORE_OK && c && (e = queue_verification(s, c, u, (int64_t)time(NULL))) == STORE_OK)
+		*mailed = 1;
+	e2 = store_tx_end(s, e == STORE_OK);
+	return e == STORE_OK ? e2 : e;
 }
 
 /* ---- add ---- */
@@ -206,19 +371,20 @@ static int parse_args(user_args *a, int argc, char **argv)
  * password_valid(). Returns 0, or an exit status with a message printed (which
  * never shows the password).
  */
-static int read_password(char buf[PASSWORD_MAX_LEN + 4], size_t *len)
+static int read_password(const user_args *a, char buf[PASSWORD_MAX_LEN + 4], size_t *len)
 {
 	const char *why = NULL;
-	int rc = cli_read_secret("user", "password", buf, PASSWORD_MAX_LEN, len);
+	int rc = a->password_stdin ? cli_read_secret("user", "password", buf, PASSWORD_MAX_LEN, len)
+	                           : cli_read_secret_tty("user", "password", buf, PASSWORD_MAX_LEN, len);
 
 	if (rc)
 		return rc;
 	if (*len == 0)
-		why = "the password on stdin is empty";
+		why = "the password is empty";
 	else if (*len > PASSWORD_MAX_LEN)
-		why = "the password on stdin is longer than 1024 bytes";
+		why = "the password is longer than 1024 bytes";
 	else if (!password_valid(buf, *len))
-		why = "the password on stdin is not UTF-8 text (or holds a NUL byte)";
+		why = "the password is not UTF-8 text (or holds a NUL byte)";
 	if (!why)
 		return 0;
 	usage(why, NULL);
@@ -263,29 +429,9 @@ static int check_password(const struct policy *p, const char *username, const ch
 	return EXIT_INVALID;
 }
 
-/* A random (version 4) UUID, RFC 9562 §5.4, as 36 lowercase characters + NUL. */
-static int new_user_id(WC_RNG *rng, char out[37])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t b[16];
-	size_t o = 0;
-
-	if (wc_RNG_GenerateBlock(rng, b, sizeof b) != 0)
-		return -1;
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10 */
-	for (size_t i = 0; i < sizeof b; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-/* Fill u's id and password hash; 0 or EXIT_INVALID with a message printed. */
-static int make_user(struct store_user *u, const char *pw, size_t len, const struct password_params *p)
+/* Fill u's id (when new_id) and password hash; 0 or EXIT_INVALID with a message printed. */
+static int make_user(struct store_user *u, int new_id, const char *pw, size_t len,
+                     const struct password_params *p)
 {
 	WC_RNG rng;
 	password_err e = PASSWORD_ERROR;
@@ -295,7 +441,7 @@ static int make_user(struct store_user *u, const char *pw, size_t len, const str
 		fputs("identity-backend user: cannot seed the random generator\n", stderr);
 		return EXIT_INVALID;
 	}
-	if (new_user_id(&rng, u->id) == 0 &&
+	if ((!new_id || secret_uuid(&rng, u->id) == 0) &&
 	    (e = password_hash(pw, len, p, &rng, u->password_hash, sizeof u->password_hash)) == PASSWORD_OK)
 		rc = 0;
 	else
@@ -312,17 +458,20 @@ static int user_add(store *s, const user_args *a, char *pw, size_t len, const st
 	struct store_user u;
 	store_err e;
 	cJSON *o;
-	int rc;
+	int rc, mailed = 0;
 
 	memset(&u, 0, sizeof u);
 	snprintf(u.username, sizeof u.username, "%s", a->username);
 	snprintf(u.email, sizeof u.email, "%s", a->email ? a->email : "");
+	snprintf(u.name, sizeof u.name, "%s", a->fullname ? a->fullname : "");
+	snprintf(u.groups, sizeof u.groups, "%s", a->groups);
+	u.email_verified = a->verified == VERIFIED_YES && u.email[0];
 	u.created_at = (int64_t)time(NULL);
-	rc = make_user(&u, pw, len, p);
+	rc = make_user(&u, 1, pw, len, p);
 	explicit_bzero(pw, len);
 	if (rc)
 		goto out;
-	if ((e = store_user_put(s, &u)) == STORE_CONFLICT) {
+	if ((e = write_user(s, &u, 1, 1, &mailed)) == STORE_CONFLICT) {
 		fprintf(stderr, "identity-backend user: user exists: %s\n", u.username);
 		rc = EXIT_INVALID;
 		goto out;
@@ -331,12 +480,8 @@ static int user_add(store *s, const user_args *a, char *pw, size_t len, const st
 		rc = cli_store_fail("user", s, "add", e);
 		goto out;
 	}
-	if ((o = cJSON_CreateObject()) && (!cJSON_AddStringToObject(o, "user_id", u.id) ||
-	                                   !cJSON_AddStringToObject(o, "username", u.username) ||
-	                                   (u.email[0] && !cJSON_AddStringToObject(o, "email", u.email)))) {
-		cJSON_Delete(o);
-		o = NULL;
-	}
+	if ((o = user_json(&u)) && mailed && !cJSON_AddTrueToObject(o, "verification_mail"))
+		cJSON_Delete(o), o = NULL;
 	rc = cli_print_json("user", o);
 	if (!rc)
 		cli_audit("user.created", "sub", u.id, "username", u.username);
@@ -357,13 +502,9 @@ typedef struct list_ctx {
 static int list_one(void *ctx, const struct store_user *u)
 {
 	list_ctx *l = ctx;
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = user_json(u);
 
-	if (!o || !cJSON_AddStringToObject(o, "user_id", u->id) ||
-	    !cJSON_AddStringToObject(o, "username", u->username) ||
-	    (u->email[0] && !cJSON_AddStringToObject(o, "email", u->email)) ||
-	    !cJSON_AddNumberToObject(o, "created_at", (double)u->created_at) ||
-	    !cJSON_AddItemToArray(l->out, o)) {
+	if (!o || !cJSON_AddItemToArray(l->out, o)) {
 		cJSON_Delete(o);
 		return l->nomem = 1;
 	}
@@ -417,12 +558,8 @@ static int user_show(store *s, const char *username, int64_t now)
 	if (e != STORE_OK)
 		return cli_store_fail("user", s, "show", e);
 	explicit_bzero(u.password_hash, sizeof u.password_hash);
-	if ((o = cJSON_CreateObject()) &&
-	    (!cJSON_AddStringToObject(o, "user_id", u.id) ||
-	     !cJSON_AddStringToObject(o, "username", u.username) ||
-	     (u.email[0] && !cJSON_AddStringToObject(o, "email", u.email)) ||
-	     !cJSON_AddNumberToObject(o, "created_at", (double)u.created_at) ||
-	     !cJSON_AddBoolToObject(o, "locked", g.locked_until > now) ||
+	if ((o = user_json(&u)) &&
+	    (!cJSON_AddBoolToObject(o, "locked", g.locked_until > now) ||
 	     !cJSON_AddNumberToObject(o, "locked_until",
 	                              (double)(g.locked_until > now ? g.locked_until : 0)) ||
 	     !cJSON_AddNumberToObject(o, "failed_attempts", (double)g.attempts))) {
@@ -457,9 +594,177 @@ static int user_unlock(store *s, const char *username)
 	return cli_print_json("user", o);
 }
 
+/* ---- set-password, disable, enable, update ---- */
+
+/* The user named username into *u; 0, or an exit status with the reason printed. */
+static int find_user(store *s, const char *username, const char *what, struct store_user *u)
+{
+	store_err e = store_user_get_by_name(s, username, u);
+
+	if (e == STORE_NOT_FOUND) {
+		fprintf(stderr, "identity-backend user: no such user: %s\n", username);
+		return EXIT_INVALID;
+	}
+	return e == STORE_OK ? 0 : cli_store_fail("user", s, what, e);
+}
+
+/* Run change(s, u) and, when end is set, end u's sessions, in one transaction. */
+static store_err apply(store *s, const struct store_user *u,
+                       store_err (*change)(store *, const struct store_user *), int end)
+{
+	store_err e = store_tx_begin(s), e2;
+
+	if (e != STORE_OK)
+		return e;
+	if ((e = change(s, u)) == STORE_OK && end)
+		e = store_user_end_sessions(s, u->id);
+	e2 = store_tx_end(s, e == STORE_OK);
+	return e == STORE_OK ? e2 : e;
+}
+
+static store_err put_password(store *s, const struct store_user *u)
+{
+	return store_user_set_password(s, u->id, u->password_hash);
+}
+
+/* Print u (without its hash) and, when event is set, record it; the exit status. */
+static int changed(const char *event, struct store_user *u)
+{
+	int rc;
+
+	explicit_bzero(u->password_hash, sizeof u->password_hash);
+	rc = cli_print_json("user", user_json(u));
+	if (!rc && event)
+		cli_audit(event, "sub", u->id, "username", u->username);
+	return rc;
+}
+
+/* A new password for the user (same `sub`); their sessions and refresh tokens end
+ * unless --keep-sessions. pw[0..len) is wiped as soon as it is hashed. */
+static int user_set_password(store *s, const user_args *a, char *pw, size_t len,
+                             const struct password_params *p)
+{
+	struct store_user u;
+	store_err e;
+	int rc = find_user(s, a->name, "set-password", &u);
+
+	if (!rc)
+		rc = make_user(&u, 0, pw, len, p);
+	explicit_bzero(pw, len);
+	if (!rc && (e = apply(s, &u, put_password, !a->keep_sessions)) != STORE_OK)
+		rc = cli_store_fail("user", s, "set-password", e);
+	if (!rc)
+		rc = changed("user.password_changed", &u);
+	explicit_bzero(&u, sizeof u);
+	return rc;
+}
+
+/* disable (their sessions and refresh tokens end too) or enable a user. */
+static int user_set_disabled(store *s, const char *username, int disabled)
+{
+	struct store_user u;
+	store_err e;
+	int rc = find_user(s, username, disabled ? "disable" : "enable", &u);
+
+	u.disabled = disabled;
+	if (!rc && (e = apply(s, &u, store_user_update, disabled)) != STORE_OK)
+		rc = cli_store_fail("user", s, disabled ? "disable" : "enable", e);
+	if (!rc)
+		rc = changed(disabled ? "user.disabled" : "user.enabled", &u);
+	explicit_bzero(&u, sizeof u);
+	return rc;
+}
+
+/* Apply update's options to u: a new address is unverified unless --email-verified
+ * says otherwise; "" removes the address (or the name). 0, or EXIT_USAGE. */
+static int edit_profile(const user_args *a, struct store_user *u)
+{
+	if (a->email && strcmp(a->email, u->email) != 0) {
+		snprintf(u->email, sizeof u->email, "%s", a->email);
+		u->email_verified = 0;
+	}
+	if (a->fullname)
+		snprintf(u->name, sizeof u->name, "%s", a->fullname);
+	if (a->has_groups)
+		snprintf(u->groups, sizeof u->groups, "%s", a->groups);
+	if (a->verified)
+		u->email_verified = a->verified == VERIFIED_YES;
+	if (u->email_verified && !u->email[0]) {
+		usage("--email-verified", "the user has no email address");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int user_update(store *s, const user_args *a)
+{
+	struct store_user u;
+	store_err e;
+	int rc = find_user(s, a->name, "update", &u), mailed = 0, new_address;
+
+	new_address = !rc && a->email && strcmp(a->email, u.email) != 0;
+	if (!rc)
+		rc = edit_profile(a, &u);
+	if (!rc && (e = write_user(s, &u, 0, new_address, &mailed)) != STORE_OK)
+		rc = cli_store_fail("user", s, "update", e);
+	if (!rc && mailed)
+		fputs("identity-backend user: a verification mail is queued for the new address\n", stderr);
+	if (!rc)
+		rc = changed("user.changed", &u);
+	explicit_bzero(&u, sizeof u);
+	return rc;
+}
+
 static int user_remove(store *s, const char *username)
 {
 	return cli_removed("user", s, store_user_delete(s, username), "user", username);
+}
+
+/* The password settings and the new password, checked against the policy for username;
+ * 0 or an exit status with the reason printed. */
+static int new_password(const user_args *a, const char *username, struct password_params *params,
+                        char pw[PASSWORD_MAX_LEN + 4], size_t *len)
+{
+	struct policy policy;
+	struct policy_list *list = NULL;
+	char err[256];
+	int rc, weak_allowed = 0;
+
+	if (cli_password_params(params, &weak_allowed, err, sizeof err)) {
+		usage(err, NULL);
+		return EXIT_USAGE;
+	}
+	if (weak_allowed && password_params_weak(params))
+		fprintf(stderr,
+		        "identity-backend user: warning: PASSWORD_ARGON2_TEST=1: argon2id m=%lu,t=%lu "
+		        "is below OWASP's minimum; for tests only\n",
+		        (unsigned long)params->m_kib, (unsigned long)params->t);
+	if (!(rc = load_policy(&policy, &list)) && !(rc = read_password(a, pw, len)))
+		rc = check_password(&policy, username, pw, *len);
+	policy_list_free(list);
+	return rc;
+}
+
+/* The subcommand a names on the open store s; pw[0..len) for add and set-password. */
+static int run(store *s, const user_args *a, char *pw, size_t len, const struct password_params *params)
+{
+	int64_t now = a->has_now ? a->now : (int64_t)time(NULL);
+
+	if (strcmp(a->sub, "add") == 0)
+		return user_add(s, a, pw, len, params);
+	if (strcmp(a->sub, "set-password") == 0)
+		return user_set_password(s, a, pw, len, params);
+	if (strcmp(a->sub, "list") == 0)
+		return user_list(s, now);
+	if (strcmp(a->sub, "show") == 0)
+		return user_show(s, a->name, now);
+	if (strcmp(a->sub, "update") == 0)
+		return user_update(s, a);
+	if (strcmp(a->sub, "disable") == 0 || strcmp(a->sub, "enable") == 0)
+		return user_set_disabled(s, a->name, a->sub[0] == 'd');
+	if (strcmp(a->sub, "unlock") == 0)
+		return user_unlock(s, a->name);
+	return user_remove(s, a->name);
 }
 
 /* see cli.h */
@@ -467,47 +772,24 @@ int cli_user(int argc, char **argv)
 {
 	user_args a;
 	struct password_params params;
-	struct policy policy;
-	struct policy_list *list = NULL;
-	char pw[PASSWORD_MAX_LEN + 4] = "", err[256];
+	char pw[PASSWORD_MAX_LEN + 4] = "";
 	size_t len = 0;
 	store *s = NULL;
-	int rc = EXIT_USAGE, weak_allowed = 0;
+	int rc = EXIT_USAGE, adding, setting;
 
 	memset(&a, 0, sizeof a);
 	password_params_default(&params);
 	if (parse_args(&a, argc, argv))
 		goto out;
-	if (strcmp(a.sub, "add") == 0) {
-		if (cli_password_params(&params, &weak_allowed, err, sizeof err)) {
-			usage(err, NULL);
-			goto out;
-		}
-		if (weak_allowed && password_params_weak(&params))
-			fprintf(
-			    stderr,
-			    "identity-backend user: warning: PASSWORD_ARGON2_TEST=1: argon2id m=%lu,t=%lu "
-			    "is below OWASP's minimum; for tests only\n",
-			    (unsigned long)params.m_kib, (unsigned long)params.t);
-		if ((rc = load_policy(&policy, &list)) || (rc = read_password(pw, &len)) ||
-		    (rc = check_password(&policy, a.username, pw, len)))
-			goto out;
-	}
-	if ((rc = cli_store_open("user", a.db, strcmp(a.sub, "add") == 0, &s)))
+	adding = strcmp(a.sub, "add") == 0;
+	setting = strcmp(a.sub, "set-password") == 0;
+	if ((adding || setting) && (rc = new_password(&a, adding ? a.username : a.name, &params, pw, &len)))
 		goto out;
-	if (strcmp(a.sub, "add") == 0)
-		rc = user_add(s, &a, pw, len, &params);
-	else if (strcmp(a.sub, "list") == 0)
-		rc = user_list(s, a.has_now ? a.now : (int64_t)time(NULL));
-	else if (strcmp(a.sub, "show") == 0)
-		rc = user_show(s, a.name, a.has_now ? a.now : (int64_t)time(NULL));
-	else if (strcmp(a.sub, "unlock") == 0)
-		rc = user_unlock(s, a.name);
-	else
-		rc = user_remove(s, a.name);
+	if ((rc = cli_store_open("user", a.db, adding, &s)))
+		goto out;
+	rc = run(s, &a, pw, len, &params);
 out:
 	explicit_bzero(pw, sizeof pw);
-	policy_list_free(list);
 	store_close(s);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -93,6 +94,77 @@ int cli_read_secret(const char *cmd, const char *what, char *buf, size_t max, si
 	buf[n] = '\0';
 	*len = n;
 	return 0;
+}
+
+/* One line typed at the terminal after prompt, echo off, into buf[max + 4]; 0 or -1 (errno). */
+static int tty_line(const char *prompt, char *buf, size_t max, size_t *len)
+{
+	struct termios was, quiet;
+	size_t n = 0;
+	ssize_t r;
+	char c;
+	int rc = 0;
+
+	if (tcgetattr(STDIN_FILENO, &was) != 0)
+		return -1;
+	quiet = was;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &quiet) != 0)
+		return -1;
+	fputs(prompt, stderr);
+	fflush(stderr);
+	/* One byte at a time, so nothing after the line is taken; past max + 1 bytes
+	 * the rest is read and dropped, and *len > max tells the caller. */
+	while ((r = read(STDIN_FILENO, &c, 1)) == 1 || (r < 0 && errno == EINTR)) {
+		if (r == 1 && c == '\n')
+			break;
+		if (r == 1 && n <= max)
+			buf[n++] = c;
+	}
+	if (r == 0 && n == 0)
+		rc = -1, errno = EIO; /* end of input: nothing was typed */
+	else if (r < 0)
+		rc = -1;
+	if (n && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	*len = n;
+	tcsetattr(STDIN_FILENO, TCSANOW, &was);
+	fputc('\n', stderr);
+	c = 0;
+	return rc;
+}
+
+/* see cli.h */
+int cli_read_secret_tty(const char *cmd, const char *what, char *buf, size_t max, size_t *len)
+{
+	char again[PASSWORD_MAX_LEN + 4], prompt[96];
+	size_t n2 = 0;
+	int same;
+
+	if (max > PASSWORD_MAX_LEN) {
+		errno = EINVAL;
+		goto fail;
+	}
+	snprintf(prompt, sizeof prompt, "New %s: ", what);
+	if (tty_line(prompt, buf, max, len) != 0)
+		goto fail;
+	snprintf(prompt, sizeof prompt, "Repeat the %s: ", what);
+	if (tty_line(prompt, again, max, &n2) != 0) {
+		explicit_bzero(again, sizeof again);
+		goto fail;
+	}
+	same = *len == n2 && memcmp(buf, again, n2) == 0;
+	explicit_bzero(again, sizeof again);
+	if (same)
+		return 0;
+	fprintf(stderr, "identity-backend %s: the two %ss differ; nothing was changed\n", cmd, what);
+	return EXIT_INVALID;
+fail:
+	fprintf(stderr, "identity-backend %s: cannot read the %s from the terminal: %s\n", cmd, what,
+	        strerror(errno));
+	return EXIT_INVALID;
 }
 
 /* A positional for cli_parse: to syn->pos, or a usage error for a command that takes none; 0 or -1. */

@@ -59,20 +59,58 @@ int secret_client_set(WC_RNG *rng, struct store_client *c, const char *secret, s
 	return 0;
 }
 
-/* see secret.h */
-int secret_client_check(const struct store_client *c, const char *secret, size_t len)
+/* 1 when HMAC(salt, secret) equals hash (SECRET_HASH_LEN bytes), in constant time. */
+static int matches(const uint8_t *salt, size_t salt_len, const uint8_t *hash, size_t hash_len,
+                   const char *secret, size_t len)
 {
 	uint8_t h[SECRET_HASH_LEN];
 	int ok;
 
-	if (c->is_public || c->secret_hash_len != SECRET_HASH_LEN || c->secret_salt_len == 0 ||
-	    c->secret_salt_len > sizeof c->secret_salt)
+	if (hash_len != SECRET_HASH_LEN || salt_len == 0 || salt_len > STORE_SALT_MAX)
 		return 0;
-	if (keyed_hash(c->secret_salt, c->secret_salt_len, secret, len, h) != 0)
+	if (keyed_hash(salt, salt_len, secret, len, h) != 0)
 		return 0;
-	ok = jose_ct_equal(h, c->secret_hash, SECRET_HASH_LEN);
+	ok = jose_ct_equal(h, hash, SECRET_HASH_LEN);
 	memset(h, 0, sizeof h);
 	return ok;
+}
+
+/* see secret.h */
+int secret_client_check(const struct store_client *c, const char *secret, size_t len)
+{
+	return !c->is_public &&
+	       matches(c->secret_salt, c->secret_salt_len, c->secret_hash, c->secret_hash_len, secret, len);
+}
+
+/* see secret.h */
+int secret_client_check_at(const struct store_client *c, const char *secret, size_t len, int64_t now)
+{
+	int cur = secret_client_check(c, secret, len), prev = 0;
+
+	if (!c->is_public && c->prev_until > now)
+		prev = matches(c->prev_salt, c->prev_salt_len, c->prev_hash, c->prev_hash_len, secret, len);
+	return cur | prev;
+}
+
+/* see secret.h */
+int secret_uuid(WC_RNG *rng, char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t b[16];
+	size_t o = 0;
+
+	if (wc_RNG_GenerateBlock(rng, b, sizeof b) != 0)
+		return -1;
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10 */
+	for (size_t i = 0; i < sizeof b; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[o] = '\0';
+	return 0;
 }
 
 /* see secret.h */

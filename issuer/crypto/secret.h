@@ -46,6 +46,14 @@ int secret_client_set(WC_RNG *rng, struct store_client *c, const char *secret, s
  */
 int secret_client_check(const struct store_client *c, const char *secret, size_t len);
 
+/* secret_client_check, or the secret before the client's last rotation while its
+ * grace lasts (c->prev_until > now). Constant time in the secret's contents. */
+int secret_client_check_at(const struct store_client *c, const char *secret, size_t len, int64_t now);
+
+/* A random (version 4) UUID, RFC 9562 §5.4, as 36 lowercase characters + NUL: a new
+ * user's id (the `sub`). 0, or -1 if the RNG failed. */
+int secret_uuid(WC_RNG *rng, char out[37]);
+
 /* SHA-256 of value[0..len) into out: how codes, refresh tokens and session ids are stored. */
 void secret_hash(const char *value, size_t len, uint8_t out[SECRET_HASH_LEN]);
 

@@ -20,9 +20,10 @@ struct page_file {
 /* page_files[]: generated from www/ by the Makefile. */
 #include "www_pages.inc"
 
-#define CSP_BASE                                                                                             \
-	"default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; "                     \
-	"base-uri 'none'; form-action 'self'"
+/* The CSP of every page; %s%s: the image origin and the form origin, each with its space. */
+#define CSP_FORMAT                                                                                           \
+	"default-src 'none'; style-src 'self'; img-src 'self'%s%s; frame-ancestors 'none'; "                 \
+	"base-uri 'none'; form-action 'self'%s%s"
 
 /* see page.h */
 const char *page_file(const char *name, size_t *len)
@@ -215,14 +216,15 @@ void page_origin(const char *uri, char *out, size_t cap)
 }
 
 /* Send body with the HTML security headers. */
-static void send_html(h2o_req_t *req, int status, const char *body, size_t len, const char *form_origin)
+static void send_html(h2o_req_t *req, int status, const char *body, size_t len, const char *form_origin,
+                      const char *img_origin)
 {
-	char *csp =
-	    h2o_mem_alloc_pool(&req->pool, sizeof CSP_BASE + (form_origin ? strlen(form_origin) + 1 : 0));
+	int form = form_origin && *form_origin, img = img_origin && *img_origin;
+	size_t cap = sizeof CSP_FORMAT + (form ? strlen(form_origin) : 0) + (img ? strlen(img_origin) : 0);
+	char *csp = h2o_mem_alloc_pool(&req->pool, cap);
 
-	strcpy(csp, CSP_BASE);
-	if (form_origin && *form_origin)
-		strcat(strcat(csp, " "), form_origin);
+	snprintf(csp, cap, CSP_FORMAT, img ? " " : "", img ? img_origin : "", form ? " " : "",
+	         form ? form_origin : "");
 	req->res.status = status;
 	req->res.reason = response_reason(status);
 	response_add_header(req, "content-type", "text/html; charset=utf-8");
@@ -252,6 +254,13 @@ void page_set_base(const char *base)
 void page_send(h2o_req_t *req, int status, const char *name, const struct page_var *vars, size_t n,
                const char *form_origin)
 {
+	page_send_img(req, status, name, vars, n, form_origin, NULL);
+}
+
+/* see page.h */
+void page_send_img(h2o_req_t *req, int status, const char *name, const struct page_var *vars, size_t n,
+                   const char *form_origin, const char *img_origin)
+{
 	size_t len, out_len;
 	const char *tpl = page_file(name, &len);
 	struct page_var *all = h2o_mem_alloc_pool(&req->pool, (n + 1) * sizeof *all);
@@ -263,10 +272,10 @@ void page_send(h2o_req_t *req, int status, const char *name, const struct page_v
 	html = tpl ? page_render(tpl, len, all, n + 1, &out_len) : NULL;
 	if (!html) {
 		static const char busy[] = "<!doctype html><title>Unavailable</title><p>Please try again.";
-		send_html(req, 503, busy, sizeof busy - 1, NULL);
+		send_html(req, 503, busy, sizeof busy - 1, NULL, NULL);
 		return;
 	}
-	send_html(req, status, html, out_len, form_origin);
+	send_html(req, status, html, out_len, form_origin, img_origin);
 	free(html);
 }
 

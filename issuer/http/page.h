@@ -65,6 +65,11 @@ void page_set_base(const char *base);
 void page_send(h2o_req_t *req, int status, const char *name, const struct page_var *vars, size_t n,
                const char *form_origin);
 
+/* page_send, with img_origin (NULL for none) allowed as a CSP img-src: the origin of
+ * a client's logo shown on the page. */
+void page_send_img(h2o_req_t *req, int status, const char *name, const struct page_var *vars, size_t n,
+                   const char *form_origin, const char *img_origin);
+
 /* Answer req with error.html: status, a title and one message for a person. */
 void page_error(h2o_req_t *req, int status, const char *title, const char *message);
 

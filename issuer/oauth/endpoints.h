@@ -27,4 +27,9 @@ void revoke_endpoint(h2o_req_t *req, app_thread *t);
 /* userinfo.c: GET or POST /userinfo (RFC 6750 Bearer). */
 void userinfo_endpoint(h2o_req_t *req, app_thread *t);
 
+/* account_api.c: the legacy JSON account API (ACCOUNT_JSON_API=on; else 404):
+ * POST /auth/login and GET /users/me. */
+void account_login_endpoint(h2o_req_t *req, app_thread *t);
+void account_me_endpoint(h2o_req_t *req, app_thread *t);
+
 #endif

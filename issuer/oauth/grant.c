@@ -25,6 +25,7 @@
 #include "jose.h"
 #include "oauth/oauth.h"
 #include "crypto/secret.h"
+#include "runtime/signin.h"
 
 /* What one answer to a person's grant carries. */
 struct user_grant {
@@ -57,11 +58,29 @@ static void store_failed(h2o_req_t *req, store_err e)
 		response_send_error(req, 500, "server_error", "the store failed");
 }
 
+/* The person of g into *u: 0, or -1 answered (removed or disabled since the grant
+ * began: invalid_grant; the store failed). */
+static int grant_user(h2o_req_t *req, app_thread *t, const struct user_grant *g, struct store_user *u)
+{
+	store_err e = store_user_get(t->db, g->user_id, u);
+
+	if (e == STORE_NOT_FOUND)
+		invalid_grant(req, "the user no longer exists");
+	else if (e != STORE_OK)
+		store_failed(req, e);
+	else if (u->disabled)
+		invalid_grant(req, "the user is disabled");
+	else
+		return 0;
+	return -1;
+}
+
 /* Sign and send the tokens of g (RFC 6749 §5.1, OIDC Core §3.1.3.3). */
 static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 {
 	int64_t now = app_now();
 	char *at = NULL, *idt = NULL;
+	struct store_user u;
 	cJSON *doc;
 
 	struct access_claims a = {.client = g->client,
@@ -73,20 +92,26 @@ static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 	                          .alg = access_alg(t->app->cfg),
 	                          .typ = "at+jwt"};
 
+	if (grant_user(req, t, g, &u))
+		goto out;
 	if (!(at = access_mint(t, &a, now)) ||
 	    (has_scope(g->scope, "openid") && idtoken_sign(t,
 	                                                   &(struct idtoken){.client = g->client,
 	                                                                     .sub = g->user_id,
 	                                                                     .auth_time = g->auth_time,
 	                                                                     .nonce = g->nonce,
-	                                                                     .access_token = at},
+	                                                                     .access_token = at,
+	                                                                     .user = &u,
+	                                                                     .scope = g->scope},
 	                                                   now, &idt) != JOSE_OK)) {
 		response_send_error(req, 503, "temporarily_unavailable", "cannot sign a token now; retry");
 		goto out;
 	}
 	metrics_token(t->app->metrics, t->index, g->kind);
 	audit_req(req,
-	          g->kind == METRICS_GRANT_REFRESH_TOKEN ? "oauth.refresh.rotated" : "oauth.code.exchanged",
+	          g->kind == METRICS_GRANT_REFRESH_TOKEN ? "oauth.refresh.rotated"
+	          : g->kind == METRICS_GRANT_PASSWORD    ? "oauth.password.granted"
+	                                                 : "oauth.code.exchanged",
 	          "info", g->client->id, g->user_id, NULL, NULL, 0);
 	doc = access_answer_new(t, at, g->scope);
 	if (idt)
@@ -95,6 +120,7 @@ static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 		doc = access_answer_add(doc, "refresh_token", g->refresh);
 	access_answer_send(req, doc);
 out:
+	explicit_bzero(&u, sizeof u); /* the password hash came along */
 	free(at);
 	free(idt);
 }
@@ -344,4 +370,138 @@ void grant_refresh_token(h2o_req_t *req, app_thread *t, const http_form *f, cons
 		                            .refresh = text,
 		                            .jti = jti,
 		                            .kind = METRICS_GRANT_REFRESH_TOKEN});
+}
+
+/* ---- the password grant ---- */
+
+/* A password grant in flight: the attempt, the client and the scope it will get. */
+struct password_job {
+	struct signin s; /* first */
+	struct store_client client;
+	char scope[STORE_SCOPE_MAX + 1];
+};
+
+/* A new refresh grant (a family of its own) for the signed-in user of j, as text. */
+static store_err password_refresh(app_thread *t, const struct password_job *j, int64_t now,
+                                  char text[SECRET_TEXT_LEN + 1])
+{
+	struct store_refresh r = {.hash_len = SECRET_HASH_LEN, .auth_time = now, .created_at = now};
+
+	if (secret_generate(&t->rng, text) || secret_generate(&t->rng, r.family_id))
+		return STORE_NOMEM;
+	secret_hash(text, SECRET_TEXT_LEN, r.hash);
+	memcpy(r.client_id, j->client.id, sizeof r.client_id);
+	memcpy(r.user_id, j->s.user.id, sizeof r.user_id);
+	memcpy(r.scope, j->scope, sizeof r.scope);
+	r.expires_at = now + t->app->cfg->refresh_ttl;
+	return store_refresh_put(t->db, &r);
+}
+
+/* The tokens of a successful password grant. */
+static void password_tokens(h2o_req_t *req, app_thread *t, struct password_job *j, int64_t now)
+{
+	char refresh[SECRET_TEXT_LEN + 1], jti[SECRET_TEXT_LEN + 1];
+	int offline =
+	    has_scope(j->scope, "offline_access") && store_list_has(j->client.grants, "refresh_token");
+	store_err e = secret_generate(&t->rng, jti) ? STORE_NOMEM : STORE_OK;
+
+	if (e == STORE_OK && offline)
+		e = password_refresh(t, j, now, refresh);
+	if (e == STORE_NOMEM) {
+		response_send_error(req, 503, "temporarily_unavailable", "no randomness now; retry");
+		return;
+	}
+	if (e != STORE_OK) {
+		store_failed(req, e);
+		return;
+	}
+	answer(req, t,
+	       &(struct user_grant){.client = &j->client,
+	                            .user_id = j->s.user.id,
+	                            .scope = j->scope,
+	                            .auth_time = now,
+	                            .refresh = offline ? refresh : NULL,
+	                            .jti = jti,
+	                            .kind = METRICS_GRANT_PASSWORD});
+}
+
+/* The result of the check (signin.h), answered; req is NULL when the caller left. */
+static void password_done(struct signin *s, h2o_req_t *req, enum signin_result r, int64_t now)
+{
+	if (!req)
+		return;
+	if (r == SIGNIN_OK)
+		password_tokens(req, s->t, (struct password_job *)s, now);
+	else if (r == SIGNIN_WRONG)
+		invalid_grant(req, "the username or password is incorrect");
+	else if (r == SIGNIN_DISABLED)
+		invalid_grant(req, "the account is disabled");
+	else if (r == SIGNIN_UNVERIFIED)
+		invalid_grant(req, "the account's email address is not confirmed yet");
+	else
+		oauth_store_unavailable(req);
+}
+
+/* The scope a password grant of c gets for the scope asked (NULL: c's own) into out;
+ * 0, or -1 answered. */
+static int password_scope(h2o_req_t *req, const struct store_client *c, const char *scope,
+                          char out[STORE_SCOPE_MAX + 1])
+{
+	if (!scope)
+		scope = c->scope;
+	if (strlen(scope) > STORE_SCOPE_MAX || (*scope && !scope_valid(scope))) {
+		response_send_error(req, 400, "invalid_scope", "scope is malformed");
+		return -1;
+	}
+	if (!scope_intersect(scope, SCOPE_KNOWN, c->scope, out, STORE_SCOPE_MAX + 1)) {
+		response_send_error(req, 400, "invalid_scope", "no scope this client may use was asked for");
+		return -1;
+	}
+	return 0;
+}
+
+/* The per-address limit of failed sign-ins: 1 after answering 429. */
+static int password_limited(h2o_req_t *req, app_thread *t, const char *username, int64_t now)
+{
+	int64_t retry = 0;
+	char after[24];
+
+	if (!signin_limited(req, t, username, now, &retry))
+		return 0;
+	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
+	response_add_header(req, "retry-after", after);
+	response_send_error(req, 429, "temporarily_unavailable",
+	                    "too many failed sign-ins from this address; retry later");
+	return 1;
+}
+
+/* see grant.h */
+void grant_password(h2o_req_t *req, app_thread *t, const http_form *f, const struct store_client *c)
+{
+	const char *user = http_form_get(f, "username"), *pw = http_form_get(f, "password");
+	char scope[STORE_SCOPE_MAX + 1];
+	int64_t now = app_now();
+	struct password_job *j;
+
+	if (!store_list_has(c->grants, "password") || c->is_public) {
+		response_send_error(req, 400, "unauthorized_client",
+		                    "this client may not use the password grant");
+		return;
+	}
+	if (!user || !*user || strlen(user) > STORE_USERNAME_MAX || !pw || !*pw ||
+	    strlen(pw) > PASSWORD_MAX_LEN) {
+		response_send_error(req, 400, "invalid_request", "username and password are required");
+		return;
+	}
+	if (password_scope(req, c, http_form_get(f, "scope"), scope) || password_limited(req, t, user, now))
+		return;
+	j = (struct password_job *)signin_new(t, sizeof *j, user, pw, c->id, password_done);
+	if (!j) {
+		response_send_error(req, 503, "temporarily_unavailable", "out of memory; retry");
+		return;
+	}
+	j->client = *c;
+	memcpy(j->scope, scope, sizeof j->scope);
+	if (signin_start(&j->s, req, now))
+		oauth_store_unavailable(req);
 }

@@ -25,4 +25,14 @@ void grant_authorization_code(h2o_req_t *req, app_thread *t, const http_form *f,
 /* grant_type=refresh_token for client c (already identified). */
 void grant_refresh_token(h2o_req_t *req, app_thread *t, const http_form *f, const struct store_client *c);
 
+/*
+ * grant_type=password (RFC 6749 §4.3) for client c, authenticated: only a
+ * confidential client registered with the password grant. username and
+ * password are checked as the login page checks them (signin.h: the lockout,
+ * the address limit, the same answer for every failure); the scope asked for
+ * (c's own when none) is narrowed to what c may use, unknown scopes ignored.
+ * Answers the token response, with a refresh token for offline_access.
+ */
+void grant_password(h2o_req_t *req, app_thread *t, const http_form *f, const struct store_client *c);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * idtoken.c: building and signing ID tokens (see idtoken.h). Claims are the
- * registered ones of OIDC Core §2 and nothing else: no profile data, no scope,
- * no secret. The header says typ "JWT" so an ID token can never pass for an
+ * registered ones of OIDC Core §2 and the person's claims the scope allows
+ * (claims.h); no scope, no secret. The header says typ "JWT" so an ID token can never pass for an
  * RFC 9068 access token (typ "at+jwt") at /userinfo or a resource server.
  */
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <wolfssl/wolfcrypt/settings.h>
 #include <wolfssl/wolfcrypt/hash.h>
 
+#include "oauth/claims.h"
 #include "oauth/idtoken.h"
 #include "jose.h"
 
@@ -54,6 +55,8 @@ static char *claims_text(app_thread *t, const struct idtoken *it, const char *al
 
 	if (ok && it->nonce && *it->nonce)
 		ok = cJSON_AddStringToObject(c, "nonce", it->nonce) != NULL;
+	if (ok && it->user && it->scope)
+		ok = claims_add_user(c, it->user, it->scope) == 0;
 	if (ok && it->access_token)
 		ok = idtoken_at_hash(alg, it->access_token, at_hash) == 0 &&
 		     cJSON_AddStringToObject(c, "at_hash", at_hash) != NULL;

@@ -2,8 +2,9 @@
  * idtoken.h: OpenID Connect ID tokens (OIDC Core §2, §3.1.3.6): who signed in,
  * for which client, when, signed with the client's registered alg (RS256 unless
  * it registered another). An ID token says who the person is to the client that
- * asked; it is never an access token and carries no scope, and it never carries
- * profile claims (for the code flow they are served by /userinfo).
+ * asked; it is never an access token and carries no scope. It carries the
+ * person's claims the grant's scope allows (claims.h), as /userinfo does: many
+ * clients (Kubernetes, proxies) read the ID token only.
  */
 #ifndef ISSUER_IDTOKEN_H
 #define ISSUER_IDTOKEN_H
@@ -22,6 +23,8 @@ struct idtoken {
 	int64_t auth_time;                 /* when the person signed in */
 	const char *nonce;                 /* the authorization request's, or NULL / "" */
 	const char *access_token;          /* issued with it, for at_hash; or NULL */
+	const struct store_user *user;     /* the person, for the claims scope grants; or NULL */
+	const char *scope;                 /* the grant's scope */
 };
 
 /* The JWA an ID token for c is signed with: its id_token_alg, or "RS256" when empty. */

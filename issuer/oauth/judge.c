@@ -9,14 +9,15 @@
 
 /* A valid token whose client (client_id) or person (sub of a token with
  * auth_time: a person's access token or an ID token) was removed since it was
- * issued is refused as revoked: removing a client or user ends its tokens at
- * once here, not at their expiry. A failed lookup fails closed (unavailable). */
+ * issued, or whose person is disabled, is refused as revoked: removing a client
+ * or user, or disabling a user, ends its tokens at once here, not at their expiry. A failed lookup fails
+ * closed (unavailable). */
 static void removed_party(app_thread *t, struct judge_verdict *v)
 {
 	const char *cid = jose_json_string(v->jwt.payload, "client_id");
 	const char *sub = jose_json_string(v->jwt.payload, "sub");
 	struct store_client c;
-	struct store_user u;
+	struct store_user u = {.disabled = 0};
 	store_err e = STORE_OK;
 
 	if (cid && (e = app_client_get(t, cid, &c)) == STORE_NOT_FOUND)
@@ -24,6 +25,8 @@ static void removed_party(app_thread *t, struct judge_verdict *v)
 	else if (e == STORE_OK && sub && jose_json_member(v->jwt.payload, "auth_time") &&
 	         (e = store_user_get(t->db, sub, &u)) == STORE_NOT_FOUND)
 		v->message = "the token's user was removed";
+	else if (e == STORE_OK && u.disabled)
+		e = STORE_NOT_FOUND, v->message = "the token's user is disabled";
 	if (e == STORE_NOT_FOUND) {
 		v->code = "ERR_JWT_REVOKED";
 		metrics_verify_failure(t->app->metrics, t->index, "revoked");

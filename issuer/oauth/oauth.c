@@ -75,7 +75,8 @@ static int check_client(app_thread *t, const char *id, const char *secret, struc
 	if (store_unavailable(e) || (e != STORE_OK && e != STORE_NOT_FOUND))
 		return refuse(r, 503, NULL, NULL);
 	/* Same work for an unknown id as for a known one. */
-	ok = secret_client_check(e == STORE_OK ? c : &nobody, secret, strlen(secret)) && e == STORE_OK;
+	ok = secret_client_check_at(e == STORE_OK ? c : &nobody, secret, strlen(secret), app_now()) &&
+	     e == STORE_OK;
 	if (!ok)
 		return unauthorized(r, "client authentication failed");
 	return 0;
@@ -196,4 +197,17 @@ int oauth_client_identify_revoker(h2o_req_t *req, app_thread *t, const http_form
                                   struct store_client *c)
 {
 	return identify(req, t, form, 1, c);
+}
+
+/* see oauth.h */
+int oauth_json_to_form(const cJSON *doc, const char *name, http_form *f)
+{
+	const cJSON *m = jose_json_member(doc, name);
+
+	if (!m)
+		return 0;
+	if (!cJSON_IsString(m) || f->n == HTTP_FORM_MAX_FIELDS)
+		return -1;
+	f->f[f->n++] = (http_field){name, strlen(name), m->valuestring, strlen(m->valuestring)};
+	return 0;
 }

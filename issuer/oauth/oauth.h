@@ -38,6 +38,10 @@ void oauth_store_unavailable(h2o_req_t *req);
  */
 int oauth_client_auth(h2o_req_t *req, app_thread *t, const http_form *form, struct store_client *c);
 
+/* The JSON string member name of doc, when present, as a field of form (its value
+ * points into doc): 0, or -1 when it is not a string or the form is full. */
+int oauth_json_to_form(const cJSON *doc, const char *name, http_form *f);
+
 /*
  * Identify the client of a /token request for grant (the grant_type) into *c.
  * A public client (store_client.is_public) is accepted by the form's client_id

@@ -56,3 +56,27 @@ int scope_allowed(const char *scope, const char *allowed)
 	}
 	return 1;
 }
+
+/* see scope.h */
+size_t scope_intersect(const char *scope, const char *a, const char *b, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	if (outlen == 0)
+		return 0;
+	out[0] = '\0';
+	for (const char *p = scope; *p;) {
+		size_t n = strcspn(p, " ");
+
+		if (n && has_token(a, p, n) && has_token(b, p, n) && !has_token(out, p, n) &&
+		    o + (o > 0) + n < outlen) {
+			if (o)
+				out[o++] = ' ';
+			memcpy(out + o, p, n);
+			out[o += n] = '\0';
+		}
+		p += n;
+		p += *p == ' ';
+	}
+	return o;
+}

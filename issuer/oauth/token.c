@@ -103,23 +103,12 @@ static void form_token(h2o_req_t *req, app_thread *t)
 		grant_authorization_code(req, t, &f, &c);
 	else if (strcmp(grant, "refresh_token") == 0)
 		grant_refresh_token(req, t, &f, &c);
+	else if (strcmp(grant, "password") == 0)
+		grant_password(req, t, &f, &c);
 	else
 		response_send_error(req, 400, "unsupported_grant_type",
-		                    "this server supports authorization_code, refresh_token and "
-		                    "client_credentials");
-}
-
-/* Copy JSON string member name of doc into the form (for client authentication); 0 or -1. */
-static int json_to_form(const cJSON *doc, const char *name, http_form *f)
-{
-	const cJSON *m = jose_json_member(doc, name);
-
-	if (!m)
-		return 0;
-	if (!cJSON_IsString(m) || f->n == HTTP_FORM_MAX_FIELDS)
-		return -1;
-	f->f[f->n++] = (http_field){name, strlen(name), m->valuestring, strlen(m->valuestring)};
-	return 0;
+		                    "this server supports authorization_code, refresh_token, "
+		                    "client_credentials and password");
 }
 
 static void seed_token(h2o_req_t *req, app_thread *t)
@@ -132,8 +121,8 @@ static void seed_token(h2o_req_t *req, app_thread *t)
 	if (jose_json_parse(req->entity.base ? req->entity.base : "", req->entity.len, JOSE_JSON_MAX_DEPTH,
 	                    JOSE_E_JWT_INVALID, &doc) != JOSE_OK ||
 	    !cJSON_IsObject(doc) || !(sub = jose_json_string(doc, "sub")) ||
-	    !(aud = jose_json_string(doc, "aud")) || json_to_form(doc, "client_id", &f) ||
-	    json_to_form(doc, "client_secret", &f)) {
+	    !(aud = jose_json_string(doc, "aud")) || oauth_json_to_form(doc, "client_id", &f) ||
+	    oauth_json_to_form(doc, "client_secret", &f)) {
 		response_send_error(req, 400, "invalid_request",
 		                    "the body must be a JSON object {\"sub\":…,\"aud\":…}");
 		goto out;

@@ -20,6 +20,7 @@
 
 #include "jose.h"
 #include "oauth/endpoints.h"
+#include "oauth/claims.h"
 #include "oauth/oauth.h"
 
 /* 401 with a WWW-Authenticate challenge: error NULL when no credential was sent (RFC 6750 §3.1). */
@@ -113,17 +114,14 @@ static int verify(h2o_req_t *req, app_thread *t, const char *tok, jose_jwt *jwt)
 	return 0;
 }
 
-/* The claims of user u that scope allows. */
+/* The claims of user u that scope allows, or NULL out of memory. */
 static cJSON *claims(const struct store_user *u, const char *scope)
 {
 	cJSON *doc = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(doc, "sub", u->id);
-	if (scope_allowed("profile", scope))
-		cJSON_AddStringToObject(doc, "preferred_username", u->username);
-	if (scope_allowed("email", scope) && u->email[0]) {
-		cJSON_AddStringToObject(doc, "email", u->email);
-		cJSON_AddFalseToObject(doc, "email_verified");
+	if (doc && (!cJSON_AddStringToObject(doc, "sub", u->id) || claims_add_user(doc, u, scope))) {
+		cJSON_Delete(doc);
+		doc = NULL;
 	}
 	return doc;
 }
@@ -152,6 +150,8 @@ void userinfo_endpoint(h2o_req_t *req, app_thread *t)
 	e = store_user_get(t->db, jose_json_string(jwt.payload, "sub"), &u);
 	if (e == STORE_NOT_FOUND || e == STORE_INVALID)
 		unauthorized(req, "invalid_token", "the user no longer exists");
+	else if (e == STORE_OK && u.disabled)
+		unauthorized(req, "invalid_token", "the user is disabled");
 	else if (e != STORE_OK)
 		oauth_store_unavailable(req);
 	else

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "http/response.h"
+#include "oauth/claims.h"
 #include "oauth/access.h"
 #include "oauth/endpoints.h"
 
@@ -64,14 +65,14 @@ void wellknown_discovery(h2o_req_t *req, app_thread *t)
 	add_endpoints(doc, iss);
 	add_list(doc, "response_types_supported", "code");
 	add_list(doc, "response_modes_supported", "query");
-	add_list(doc, "grant_types_supported", "authorization_code,refresh_token,client_credentials");
+	add_list(doc, "grant_types_supported",
+	         "authorization_code,refresh_token,client_credentials,password");
 	add_list(doc, "subject_types_supported", "public");
 	/* Every alg a client may register (the keyring always signs all four: app.c). */
 	add_list(doc, "id_token_signing_alg_values_supported", "RS256,ES256,PS256,EdDSA");
 	add_list(doc, "code_challenge_methods_supported", "S256");
-	add_list(doc, "scopes_supported", "openid,profile,email,offline_access");
-	add_list(doc, "claims_supported",
-	         "sub,iss,aud,exp,iat,auth_time,nonce,at_hash,preferred_username,email,email_verified");
+	add_list(doc, "scopes_supported", "openid,profile,email,groups,offline_access");
+	add_list(doc, "claims_supported", "sub,iss,aud,exp,iat,auth_time,nonce,at_hash," CLAIMS_USER);
 	add_list(doc, "token_endpoint_auth_methods_supported", "client_secret_basic,client_secret_post,none");
 	add_list(doc, "introspection_endpoint_auth_methods_supported",
 	         "client_secret_basic,client_secret_post");

@@ -30,8 +30,10 @@
 #define AUDIT_EVENTS                                                                                         \
 	"auth.login.succeeded auth.login.failed auth.login.locked auth.logout oauth.code.issued "            \
 	"oauth.code.exchanged oauth.code.replayed oauth.refresh.rotated oauth.refresh.reuse_detected "       \
-	"oauth.token.revoked client.created client.changed client.removed user.created user.changed "        \
-	"user.removed user.unlocked keys.rotated keys.retired limit.hit"
+	"oauth.token.revoked oauth.password.granted client.created client.changed client.removed "           \
+	"user.created user.changed "                                                                         \
+	"user.removed user.unlocked user.disabled user.enabled user.password_changed client.secret_rotated " \
+	"keys.rotated keys.retired limit.hit"
 
 /* Send events to the file path (appended to; created 0600), or to stderr when path
  * is NULL or empty. 0, or -1 with a one-line reason in err. Call before any event. */

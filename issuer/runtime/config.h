@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "crypto/password.h"
+#include "crypto/policy.h"
 #include "crypto/seal.h"
 #include "http/proxies.h"
 #include "mail/mail.h"
@@ -72,6 +73,11 @@ typedef struct server_config {
 	int lockout_threshold;   /* LOGIN_LOCKOUT_THRESHOLD: failures that lock an account; 0 off */
 	int64_t lockout_seconds; /* LOGIN_LOCKOUT_MINUTES: how long, seconds */
 	struct ratelimit_config limits; /* per-address limits on failed attempts (limits.h) */
+	int account_json_api;           /* ACCOUNT_JSON_API=on: /auth/login, /users/me (account_api.c) */
+	int registration;               /* REGISTRATION=open: /register (needs mail) */
+	int registration_verified;      /* REGISTRATION_REQUIRE_VERIFIED (on): sign in once confirmed */
+	const struct policy *policy;    /* the rules for new passwords (resets, registrations), or NULL
+	                                 * when the server sets none (mail off, registration off) */
 	/* Mail (SMTP_URL, MAIL_FROM, MAIL_RETRY_SECONDS): NULL when mail is off. */
 	const struct mail_config *mail;
 } server_config;

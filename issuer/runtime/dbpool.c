@@ -43,6 +43,7 @@
 	X(client_get)                                                                                        \
 	X(client_list)                                                                                       \
 	X(client_delete)                                                                                     \
+	X(client_update)                                                                                     \
 	X(key_put)                                                                                           \
 	X(key_list)                                                                                          \
 	X(key_retire)                                                                                        \
@@ -60,6 +61,15 @@
 	X(user_list)                                                                                         \
 	X(user_delete)                                                                                       \
 	X(user_set_password)                                                                                 \
+	X(user_update)                                                                                       \
+	X(user_end_sessions)                                                                                 \
+	X(user_get_by_email)                                                                                 \
+	X(link_put)                                                                                          \
+	X(link_get)                                                                                          \
+	X(link_take)                                                                                         \
+	X(link_end)                                                                                          \
+	X(link_count)                                                                                        \
+	X(link_purge)                                                                                        \
 	X(login_admit)                                                                                       \
 	X(login_failed)                                                                                      \
 	X(login_clear)                                                                                       \
@@ -408,6 +418,7 @@ FORWARD(client_put, (store * s, const struct store_client *c), c)
 FORWARD(client_get, (store * s, const char *id, struct store_client *out), id, out)
 FORWARD(client_list, (store * s, store_client_cb cb, void *ctx), cb, ctx)
 FORWARD(client_delete, (store * s, const char *id), id)
+FORWARD(client_update, (store * s, const struct store_client *c), c)
 FORWARD(key_put, (store * s, const struct store_key *key), key)
 FORWARD(key_list, (store * s, int64_t now, store_key_cb cb, void *ctx), now, cb, ctx)
 FORWARD(key_retire, (store * s, const char *kid, int64_t retired_at, int64_t expires_at), kid, retired_at,
@@ -427,6 +438,20 @@ FORWARD(user_get_by_name, (store * s, const char *username, struct store_user *o
 FORWARD(user_list, (store * s, store_user_cb cb, void *ctx), cb, ctx)
 FORWARD(user_delete, (store * s, const char *username), username)
 FORWARD(user_set_password, (store * s, const char *id, const char *hash), id, hash)
+FORWARD(user_update, (store * s, const struct store_user *u), u)
+FORWARD(user_end_sessions, (store * s, const char *id), id)
+FORWARD(user_get_by_email, (store * s, const char *email, struct store_user *out), email, out)
+FORWARD(link_put, (store * s, const struct store_link *l), l)
+FORWARD(link_get,
+        (store * s, const uint8_t *hash, size_t len, const char *kind, int64_t now, struct store_link *out),
+        hash, len, kind, now, out)
+FORWARD(link_take,
+        (store * s, const uint8_t *hash, size_t len, const char *kind, int64_t now, struct store_link *out),
+        hash, len, kind, now, out)
+FORWARD(link_end, (store * s, const char *user_id, const char *kind), user_id, kind)
+FORWARD(link_count, (store * s, const char *user_id, const char *kind, int64_t since, int *n), user_id, kind,
+        since, n)
+FORWARD(link_purge, (store * s, int64_t now), now)
 FORWARD(login_admit,
         (store * s, const char *username, int64_t now, int threshold, int64_t period, int *admitted,
          int64_t *locked_until, int *locked_started),
@@ -516,6 +541,7 @@ static const struct store_ops pool_ops = {
     .client_get = fw_client_get,
     .client_list = fw_client_list,
     .client_delete = fw_client_delete,
+    .client_update = fw_client_update,
     .key_put = fw_key_put,
     .key_list = fw_key_list,
     .key_retire = fw_key_retire,
@@ -533,6 +559,15 @@ static const struct store_ops pool_ops = {
     .user_list = fw_user_list,
     .user_delete = fw_user_delete,
     .user_set_password = fw_user_set_password,
+    .user_update = fw_user_update,
+    .user_end_sessions = fw_user_end_sessions,
+    .user_get_by_email = fw_user_get_by_email,
+    .link_put = fw_link_put,
+    .link_get = fw_link_get,
+    .link_take = fw_link_take,
+    .link_end = fw_link_end,
+    .link_count = fw_link_count,
+    .link_purge = fw_link_purge,
     .login_admit = fw_login_admit,
     .login_failed = fw_login_failed,
     .login_clear = fw_login_clear,

@@ -38,8 +38,8 @@ static const char *const bound_text[] = {"0.0005", "0.001", "0.0025", "0.005", "
 #define N_BUCKETS (N_BOUNDS + 1)
 
 /* Label values of grant, in enum metrics_grant order. */
-static const char *const grant_text[METRICS_GRANT_COUNT] = {"client_credentials", "json",
-                                                            "authorization_code", "refresh_token"};
+static const char *const grant_text[METRICS_GRANT_COUNT] = {
+    "client_credentials", "json", "authorization_code", "refresh_token", "password"};
 
 /* Label values of reason: jose's verification error codes, then "revoked", then "other" (last). */
 static const char *const reason_text[] = {"ERR_JWS_INVALID",

@@ -31,6 +31,7 @@ enum metrics_grant {
 	METRICS_GRANT_JSON, /* the legacy JSON /token */
 	METRICS_GRANT_AUTHORIZATION_CODE,
 	METRICS_GRANT_REFRESH_TOKEN,
+	METRICS_GRANT_PASSWORD, /* the password grant (and the JSON /auth/login) */
 	METRICS_GRANT_COUNT
 };
 

@@ -23,8 +23,6 @@
 #include "sso/redirect.h"
 #include "sso/session.h"
 
-/* Scopes this issuer knows (OIDC Core §5.4, §11). */
-#define KNOWN_SCOPES "openid profile email offline_access"
 /* A PKCE S256 challenge: base64url of a SHA-256, unpadded. */
 #define PKCE_S256_LEN 43
 /* Longest max_age (digits): about 31 years of seconds. */
@@ -148,8 +146,11 @@ static const char *pkce_problem(const char *challenge, const char *method)
 	return NULL;
 }
 
-/* The error code and description of what is wrong with q's protocol parameters, or NULL. */
-static const char *problem(const http_form *q, const struct store_client *c, const char **code)
+/* The error code and description of what is wrong with q's protocol parameters, or
+ * NULL with the scope to grant in granted: the scopes asked for that this issuer
+ * knows and the client may use; others are ignored (OIDC Core §3.1.2.1). */
+static const char *problem(const http_form *q, const struct store_client *c, const char **code,
+                           char granted[STORE_SCOPE_MAX + 1])
 {
 	const char *rt = http_form_get(q, "response_type"), *scope = http_form_get(q, "scope");
 	const char *mode = http_form_get(q, "response_mode"), *nonce = http_form_get(q, "nonce");
@@ -165,10 +166,10 @@ static const char *problem(const http_form *q, const struct store_client *c, con
 		return *code = "unsupported_response_type", "only response_type=code is supported";
 	if (mode && strcmp(mode, "query") != 0)
 		return "only response_mode=query is supported";
-	if (!scope || strlen(scope) > STORE_SCOPE_MAX || !scope_valid(scope) ||
-	    !scope_allowed(scope, KNOWN_SCOPES) || !scope_allowed(scope, c->scope))
-		return *code = "invalid_scope",
-		       "scope is missing, malformed, unknown or not allowed for this client";
+	if (!scope || strlen(scope) > STORE_SCOPE_MAX || !scope_valid(scope))
+		return *code = "invalid_scope", "scope is missing or malformed";
+	if (!scope_intersect(scope, SCOPE_KNOWN, c->scope, granted, STORE_SCOPE_MAX + 1))
+		return *code = "invalid_scope", "no scope this client may use was asked for";
 	if (nonce && strlen(nonce) > STORE_NONCE_MAX)
 		return "nonce is too long";
 	return pkce_problem(http_form_get(q, "code_challenge"), http_form_get(q, "code_challenge_method"));
@@ -183,7 +184,8 @@ static int read_request(h2o_req_t *req, app_thread *t, const http_form *q, const
 
 	if (state && strlen(state) > STORE_STATE_MAX)
 		why = "state is too long", state = NULL;
-	else if (!(why = problem(q, c, &code)) && parse_prompt(http_form_get(q, "prompt"), &f->prompt, none))
+	else if (!(why = problem(q, c, &code, f->scope)) &&
+	         parse_prompt(http_form_get(q, "prompt"), &f->prompt, none))
 		why = "prompt must be none (alone), login, consent or select_account";
 	else if (!why && parse_max_age(http_form_get(q, "max_age"), &f->max_age))
 		why = "max_age must be a non-negative integer";
@@ -193,7 +195,6 @@ static int read_request(h2o_req_t *req, app_thread *t, const http_form *q, const
 	}
 	snprintf(f->client_id, sizeof f->client_id, "%s", c->id);
 	snprintf(f->redirect_uri, sizeof f->redirect_uri, "%s", uri);
-	snprintf(f->scope, sizeof f->scope, "%s", http_form_get(q, "scope"));
 	snprintf(f->state, sizeof f->state, "%s", state ? state : "");
 	snprintf(f->nonce, sizeof f->nonce, "%s", http_form_get(q, "nonce") ? http_form_get(q, "nonce") : "");
 	snprintf(f->code_challenge, sizeof f->code_challenge, "%s", http_form_get(q, "code_challenge"));
@@ -258,9 +259,9 @@ static void start_flow(h2o_req_t *req, app_thread *t, struct store_flow *f, cons
 	    store_flow_put(t->db, f) != STORE_OK)
 		unavailable(req, t, f);
 	else if (s)
-		consent_page(req, f, id, csrf, u.username);
+		consent_page(req, t, f, id, csrf, u.username);
 	else
-		login_page(req, 200, f, id, csrf,
+		login_page(req, t, 200, f, id, csrf,
 		           login_hint && strlen(login_hint) <= STORE_USERNAME_MAX ? login_hint : NULL, NULL);
 	memset(id, 0, sizeof id);
 	memset(csrf, 0, sizeof csrf);

@@ -67,16 +67,23 @@ int consent_needed(app_thread *t, const struct store_client *c, const char *user
 	return !scope_allowed(scope, granted);
 }
 
-void consent_page(h2o_req_t *req, const struct store_flow *f, const char *id, const char *csrf,
+void consent_page(h2o_req_t *req, app_thread *t, const struct store_flow *f, const char *id, const char *csrf,
                   const char *username)
 {
+	struct client_face *face = h2o_mem_alloc_pool(&req->pool, sizeof *face);
 	char scopes[2048], origin[STORE_URI_MAX + 1];
-	struct page_var v[] = {
-	    {"client", f->client_id}, {"user", username}, {"scopes", scopes}, {"flow", id}, {"csrf", csrf}};
 
+	client_face(t, f->client_id, face);
+	struct page_var v[] = {{"client", face->name},
+	                       {"user", username},
+	                       {"scopes", scopes},
+	                       {"flow", id},
+	                       {"csrf", csrf},
+	                       {"logo", face->logo},
+	                       {"logo_class", face->logo[0] ? "logo" : "logo none"}};
 	describe(f->scope, scopes, sizeof scopes);
 	page_origin(f->redirect_uri, origin, sizeof origin);
-	page_send(req, 200, "consent.html", v, sizeof v / sizeof v[0], origin);
+	page_send_img(req, 200, "consent.html", v, sizeof v / sizeof v[0], origin, face->logo_origin);
 }
 
 /* granted ∪ scope into out[STORE_SCOPE_MAX + 1] (scope alone when it does not fit). */

@@ -85,3 +85,28 @@ int cookie_browser_ensure(h2o_req_t *req, app_thread *t, uint8_t hash[SECRET_HAS
 	cookie_set(req, t, BROWSER_COOKIE, v, -1);
 	return 0;
 }
+
+/* see cookie.h */
+void cookie_form_token(const char *label, const uint8_t browser[SECRET_HASH_LEN],
+                       char out[SECRET_TEXT_LEN + 1])
+{
+	char in[32 + SECRET_HASH_LEN];
+	size_t n = (size_t)snprintf(in, 32, "%s:", label);
+	uint8_t h[SECRET_HASH_LEN];
+
+	memcpy(in + n, browser, SECRET_HASH_LEN);
+	secret_hash(in, n + SECRET_HASH_LEN, h);
+	jose_b64url_encode(out, SECRET_TEXT_LEN + 1, h, sizeof h);
+}
+
+/* see cookie.h */
+int cookie_form_check(h2o_req_t *req, app_thread *t, const char *label, const char *csrf)
+{
+	uint8_t browser[SECRET_HASH_LEN];
+	char want[SECRET_TEXT_LEN + 1];
+
+	if (!csrf || strlen(csrf) != SECRET_TEXT_LEN || cookie_browser(req, t, browser))
+		return 0;
+	cookie_form_token(label, browser, want);
+	return jose_ct_equal(want, csrf, SECRET_TEXT_LEN);
+}

@@ -39,4 +39,12 @@ int cookie_browser(h2o_req_t *req, app_thread *t, uint8_t hash[SECRET_HASH_LEN])
  * req's answer); 0, or -1 if the RNG failed. */
 int cookie_browser_ensure(h2o_req_t *req, app_thread *t, uint8_t hash[SECRET_HASH_LEN]);
 
+/* The CSRF token of a form of kind label ("logout", "account") for the browser
+ * whose idb_browser hash is browser: base64url(SHA-256(label ":" browser)). */
+void cookie_form_token(const char *label, const uint8_t browser[SECRET_HASH_LEN],
+                       char out[SECRET_TEXT_LEN + 1]);
+
+/* 1 when csrf is the token of label for the browser of req (compared in constant time), else 0. */
+int cookie_form_check(h2o_req_t *req, app_thread *t, const char *label, const char *csrf);
+
 #endif

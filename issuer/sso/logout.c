@@ -68,29 +68,10 @@ static int read_logout(h2o_req_t *req, app_thread *t, const http_form *q, struct
 	return 0;
 }
 
-/* The logout form's token for this browser: base64url(SHA-256("logout:" || browser hash)). */
-static void form_token(const uint8_t browser[SECRET_HASH_LEN], char out[SECRET_TEXT_LEN + 1])
-{
-	char in[7 + SECRET_HASH_LEN];
-	uint8_t h[SECRET_HASH_LEN];
-
-	memcpy(in, "logout:", 7);
-	memcpy(in + 7, browser, SECRET_HASH_LEN);
-	secret_hash(in, sizeof in, h);
-	jose_b64url_encode(out, SECRET_TEXT_LEN + 1, h, sizeof h);
-}
-
 /* 1 when the request is the confirmation form's POST with this browser's token. */
 static int confirmed(h2o_req_t *req, app_thread *t, const http_form *q)
 {
-	const char *csrf = http_form_get(q, "csrf");
-	uint8_t browser[SECRET_HASH_LEN];
-	char want[SECRET_TEXT_LEN + 1];
-
-	if (!csrf || strlen(csrf) != SECRET_TEXT_LEN || cookie_browser(req, t, browser))
-		return 0;
-	form_token(browser, want);
-	return jose_ct_equal(want, csrf, SECRET_TEXT_LEN);
+	return cookie_form_check(req, t, "logout", http_form_get(q, "csrf"));
 }
 
 static void confirm_page(h2o_req_t *req, app_thread *t, const struct logout *l)
@@ -106,7 +87,7 @@ static void confirm_page(h2o_req_t *req, app_thread *t, const struct logout *l)
 		page_unavailable(req);
 		return;
 	}
-	form_token(browser, csrf);
+	cookie_form_token("logout", browser, csrf);
 	if (l->uri)
 		page_origin(l->uri, origin, sizeof origin);
 	page_send(req, 200, "logout.html", v, sizeof v / sizeof v[0], origin);

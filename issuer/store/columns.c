@@ -36,6 +36,11 @@ static const struct store_col client_cols[] = {
     I64(C, created_at, 0),
     TEXT(C, post_logout_uris, 0),
     TEXT(C, id_token_alg, 0),
+    TEXT(C, name, 0),
+    TEXT(C, logo_uri, 0),
+    BLOB(C, prev_hash, prev_hash_len),
+    BLOB(C, prev_salt, prev_salt_len),
+    I64(C, prev_until, 0),
 };
 TABLE(store_cols_client, "client", C, client_cols);
 #undef C
@@ -68,7 +73,16 @@ TABLE(store_cols_code, "code", A, code_cols);
 
 #define U struct store_user
 static const struct store_col user_cols[] = {
-    TEXT(U, id, 0), TEXT(U, username, 0), TEXT(U, email, 1), TEXT(U, password_hash, 0), I64(U, created_at, 0),
+    TEXT(U, id, 0),
+    TEXT(U, username, 0),
+    TEXT(U, email, 1),
+    TEXT(U, password_hash, 0),
+    I64(U, created_at, 0),
+    TEXT(U, name, 0),
+    INT(U, email_verified, 0, 1),
+    INT(U, disabled, 0, 1),
+    TEXT(U, groups, 0),
+    INT(U, verify_required, 0, 1),
 };
 TABLE(store_cols_user, "user", U, user_cols);
 #undef U
@@ -143,3 +157,11 @@ static const struct store_col mail_cols[] = {
 };
 TABLE(store_cols_mail, "mail", M, mail_cols);
 #undef M
+
+#define L struct store_link
+static const struct store_col link_cols[] = {
+    BLOB(L, hash, hash_len), TEXT(L, kind, 0),      TEXT(L, user_id, 1),
+    TEXT(L, email, 0),       I64(L, created_at, 0), I64(L, expires_at, 0),
+};
+TABLE(store_cols_link, "link", L, link_cols);
+#undef L

@@ -49,6 +49,6 @@ extern const struct store_table store_cols_client, store_cols_key, store_cols_co
     store_cols_session, store_cols_refresh, store_cols_flow;
 
 /* The mail outbox's row (struct store_mail). */
-extern const struct store_table store_cols_mail;
+extern const struct store_table store_cols_mail, store_cols_link;
 
 #endif

@@ -73,9 +73,14 @@ const char *store_redact(const char *where, char *out, size_t n)
 const struct store_raw_table store_raw_tables[] = {
     {"clients",
      "id, secret_hash, secret_salt, is_public, grants, redirect_uris, audiences, scope, subjects, "
-     "needs_consent, created_at, post_logout_uris, id_token_alg",
-     "tbbitttttiitt"},
-    {"users", "id, username, email, password_hash, created_at, failed_logins, locked_until", "ttttiii"},
+     "needs_consent, created_at, post_logout_uris, id_token_alg, name, logo_uri, prev_hash, prev_salt, "
+     "prev_until",
+     "tbbitttttiittttbbi"},
+    {"users",
+     "id, username, email, password_hash, created_at, failed_logins, locked_until, name, email_verified, "
+     "disabled, groups, verify_required",
+     "ttttiiitiiti"},
+    {"account_links", "hash, kind, user_id, email, created_at, expires_at, used", "btttiii"},
     {"signing_keys", "kid, alg, private_der, created_at, not_before, retired_at, expires_at", "ttbiiii"},
     {"revoked_tokens", "jti, expires_at", "ti"},
     {"sessions", "id_hash, user_id, auth_time, expires_at", "btii"},

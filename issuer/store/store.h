@@ -83,6 +83,12 @@
 #ifndef STORE_PASSWORD_HASH_MAX
 #define STORE_PASSWORD_HASH_MAX 255 /* an argon2id PHC string (password.h: ~100 in practice) */
 #endif
+#ifndef STORE_NAME_MAX
+#define STORE_NAME_MAX 128 /* a person's or a client's display name */
+#endif
+#ifndef STORE_GROUPS_MAX
+#define STORE_GROUPS_MAX 1024 /* the group list of a user */
+#endif
 #ifndef STORE_STATE_MAX
 #define STORE_STATE_MAX 512 /* an OAuth `state` carried through a login flow */
 #endif
@@ -139,6 +145,15 @@ struct store_client {
 	char post_logout_uris[STORE_LIST_MAX + 1]; /* list of exact post_logout_redirect_uris */
 	char id_token_alg[STORE_ALG_MAX + 1];      /* JWA of its ID tokens; "" means RS256 */
 	int64_t created_at;
+	char name[STORE_NAME_MAX + 1];    /* shown on the login and consent pages; "": the id */
+	char logo_uri[STORE_URI_MAX + 1]; /* an https: image shown with the name; "" when none */
+	/* The secret before the last rotation, still accepted until prev_until
+	 * (`client rotate-secret --grace`); len 0 or prev_until 0: none. */
+	uint8_t prev_hash[STORE_HASH_MAX];
+	size_t prev_hash_len;
+	uint8_t prev_salt[STORE_SALT_MAX];
+	size_t prev_salt_len;
+	int64_t prev_until;
 };
 
 /* A signing key. Published in the JWKS from created_at until expires_at; signs
@@ -178,6 +193,11 @@ struct store_user {
 	char username[STORE_USERNAME_MAX + 1];           /* unique without regard to ASCII case */
 	char email[STORE_EMAIL_MAX + 1];                 /* "" when none */
 	char password_hash[STORE_PASSWORD_HASH_MAX + 1]; /* argon2id PHC string (password.h) */
+	char name[STORE_NAME_MAX + 1];                   /* full name (OIDC `name`); "" when none */
+	char groups[STORE_GROUPS_MAX + 1];               /* list of group names (the `groups` claim) */
+	int email_verified;                              /* 1: the address was confirmed (or vouched for) */
+	int disabled;                                    /* 1: may not sign in; their tokens are refused */
+	int verify_required; /* 1: registered, may sign in only once the address is verified */
 	int64_t created_at;
 };
 
@@ -295,6 +315,22 @@ struct store_mail {
 	char last_error[STORE_MAIL_ERROR_MAX + 1]; /* the last failed attempt's reason, or "" */
 };
 
+/*
+ * A single-use link mailed to a person (address verification, password reset),
+ * stored by the hash of its random token. user_id "" is a decoy: the row a reset
+ * for an unknown address writes so that it costs what a real one costs; it never
+ * opens anything.
+ */
+struct store_link {
+	uint8_t hash[STORE_HASH_MAX];
+	size_t hash_len;
+	char kind[STORE_ALG_MAX + 1];    /* "verify" or "reset" */
+	char user_id[STORE_ID_MAX + 1];  /* "" for a decoy */
+	char email[STORE_EMAIL_MAX + 1]; /* the address it was sent to */
+	int64_t created_at;
+	int64_t expires_at;
+};
+
 /* How many mails of the outbox are in each state (outbox_count). */
 struct store_outbox_counts {
 	int64_t queued; /* waiting, due or not */
@@ -328,7 +364,7 @@ struct store_raw_table {
 };
 extern const struct store_raw_table store_raw_tables[];
 extern const size_t store_raw_n;
-#define STORE_RAW_COLS_MAX 16
+#define STORE_RAW_COLS_MAX 24
 struct store_value {
 	char kind; /* 't', 'b', 'i', or 0 for NULL */
 	int64_t i;
@@ -394,13 +430,15 @@ struct store_ops {
 	store_err (*raw_each)(store *s, size_t t, store_raw_cb cb, void *ctx);
 	store_err (*raw_put)(store *s, size_t t, const struct store_value *v, size_t n, int merge);
 
-	/* Clients. put inserts (CONFLICT if the id exists; no update in place);
+	/* Clients. put inserts (CONFLICT if the id exists); update replaces the
+	 * client with c's id by c (NOT_FOUND when none);
 	 * list goes in id order; delete also removes the client's codes and
 	 * refresh tokens. */
 	store_err (*client_put)(store *s, const struct store_client *c);
 	store_err (*client_get)(store *s, const char *id, struct store_client *out);
 	store_err (*client_list)(store *s, store_client_cb cb, void *ctx);
 	store_err (*client_delete)(store *s, const char *id);
+	store_err (*client_update)(store *s, const struct store_client *c);
 
 	/* Signing keys. list gives every key not expired at `now` (expires_at 0 or
 	 * > now), retired or not, newest first (created_at, then insertion): the signer
@@ -441,13 +479,20 @@ struct store_ops {
 	 * delete takes the username and removes the user's sessions, codes and
 	 * refresh tokens with it. set_password replaces the stored hash (a rehash
 	 * after login, or a reset; sessions stay: end them apart); NOT_FOUND for an
-	 * unknown id. */
+	 * unknown id. update replaces the profile of the user with u's id: email,
+	 * name, email_verified, disabled and groups (not the username, the hash or
+	 * created_at); NOT_FOUND for an unknown id. end_sessions ends everything a
+	 * sign-in of the user left behind: their browser sessions, unused codes and
+	 * login flows are deleted, their refresh tokens revoked (OK when there
+	 * were none; NOT_FOUND for an unknown id). */
 	store_err (*user_put)(store *s, const struct store_user *u);
 	store_err (*user_get)(store *s, const char *id, struct store_user *out);
 	store_err (*user_get_by_name)(store *s, const char *username, struct store_user *out);
 	store_err (*user_list)(store *s, store_user_cb cb, void *ctx);
 	store_err (*user_delete)(store *s, const char *username);
 	store_err (*user_set_password)(store *s, const char *id, const char *password_hash);
+	store_err (*user_update)(store *s, const struct store_user *u);
+	store_err (*user_end_sessions)(store *s, const char *id);
 
 	/* Sign-in attempts by username (struct store_login; the name is matched in
 	 * any ASCII case). login_admit counts an attempt when it is submitted, before
@@ -590,6 +635,28 @@ struct store_ops {
 	store_err (*outbox_get)(store *s, const char *id, struct store_mail *out);
 	store_err (*outbox_count)(store *s, int64_t now, struct store_outbox_counts *out);
 	store_err (*outbox_purge)(store *s, int64_t before);
+
+	/*
+	 * Single-use links (struct store_link). put stores one (NOT_FOUND: its user
+	 * is gone; CONFLICT: the hash exists). get reads the link of hash and kind
+	 * that is unused, unexpired at now and not a decoy; take does the same and
+	 * marks it used in one atomic step: of concurrent takers exactly one gets
+	 * OK, the others NOT_FOUND. end marks every link of kind of the user used (a
+	 * password reset spends the other reset links). count gives the links of kind
+	 * made for the user since `since` (a per-account limit). purge deletes used
+	 * and expired links. Removing a user removes their links.
+	 */
+	store_err (*link_put)(store *s, const struct store_link *l);
+	store_err (*link_get)(store *s, const uint8_t *hash, size_t hash_len, const char *kind, int64_t now,
+	                      struct store_link *out);
+	store_err (*link_take)(store *s, const uint8_t *hash, size_t hash_len, const char *kind, int64_t now,
+	                       struct store_link *out);
+	store_err (*link_end)(store *s, const char *user_id, const char *kind);
+	store_err (*link_count)(store *s, const char *user_id, const char *kind, int64_t since, int *n);
+	store_err (*link_purge)(store *s, int64_t now);
+	/* The user whose address is email, compared without regard to ASCII case (the
+	 * first by username when several share it); NOT_FOUND when none. */
+	store_err (*user_get_by_email)(store *s, const char *email, struct store_user *out);
 };
 
 /* Every store begins with this header; backends embed it first. */
@@ -699,6 +766,10 @@ static inline store_err store_client_delete(store *s, const char *id)
 {
 	return s->ops->client_delete(s, id);
 }
+static inline store_err store_client_update(store *s, const struct store_client *c)
+{
+	return s->ops->client_update(s, c);
+}
 static inline store_err store_key_put(store *s, const struct store_key *k)
 {
 	return s->ops->key_put(s, k);
@@ -767,6 +838,14 @@ static inline store_err store_user_delete(store *s, const char *username)
 static inline store_err store_user_set_password(store *s, const char *id, const char *password_hash)
 {
 	return s->ops->user_set_password(s, id, password_hash);
+}
+static inline store_err store_user_update(store *s, const struct store_user *u)
+{
+	return s->ops->user_update(s, u);
+}
+static inline store_err store_user_end_sessions(store *s, const char *id)
+{
+	return s->ops->user_end_sessions(s, id);
 }
 static inline store_err store_login_admit(store *s, const char *username, int64_t now, int threshold,
                                           int64_t period, int *admitted, int64_t *locked_until,
@@ -875,6 +954,37 @@ static inline store_err store_consent_get(store *s, const char *user_id, const c
 	return s->ops->consent_get(s, user_id, client_id, scope_out);
 }
 
+static inline store_err store_link_put(store *s, const struct store_link *l)
+{
+	return s->ops->link_put(s, l);
+}
+static inline store_err store_link_get(store *s, const uint8_t *hash, size_t hash_len, const char *kind,
+                                       int64_t now, struct store_link *out)
+{
+	return s->ops->link_get(s, hash, hash_len, kind, now, out);
+}
+static inline store_err store_link_take(store *s, const uint8_t *hash, size_t hash_len, const char *kind,
+                                        int64_t now, struct store_link *out)
+{
+	return s->ops->link_take(s, hash, hash_len, kind, now, out);
+}
+static inline store_err store_link_end(store *s, const char *user_id, const char *kind)
+{
+	return s->ops->link_end(s, user_id, kind);
+}
+static inline store_err store_link_count(store *s, const char *user_id, const char *kind, int64_t since,
+                                         int *n)
+{
+	return s->ops->link_count(s, user_id, kind, since, n);
+}
+static inline store_err store_link_purge(store *s, int64_t now)
+{
+	return s->ops->link_purge(s, now);
+}
+static inline store_err store_user_get_by_email(store *s, const char *email, struct store_user *out)
+{
+	return s->ops->user_get_by_email(s, email, out);
+}
 static inline store_err store_outbox_put(store *s, const struct store_mail *m)
 {
 	return s->ops->outbox_put(s, m);

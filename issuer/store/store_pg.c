@@ -51,8 +51,8 @@
 #ifndef STORE_PG_RETRIES
 #define STORE_PG_RETRIES 5
 #endif
-/* Parameters of one statement, at most (login_flows has 16 columns). */
-#define PG_MAX_PARAMS 16
+/* Parameters of one statement, at most (clients have 18 columns; pp_row checks). */
+#define PG_MAX_PARAMS 24
 /* The application name in idb_schema: a database without it is not ours. */
 #define PG_APP "identity-backend"
 
@@ -156,7 +156,29 @@ static const char *const pg_migrations[] = {
                     "ALTER TABLE refresh_tokens ADD COLUMN session_hash BYTEA;\n"
                     "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_hash) WHERE session_hash "
                     "IS NOT NULL;\n",
-    /* 3: the mail outbox (store.h, struct store_mail); as SQLite's migration 6. */
+    /* 3: account lifecycle (as SQLite's 6). */
+    "ALTER TABLE users ADD COLUMN name TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE users ADD COLUMN email_verified BIGINT NOT NULL DEFAULT 0 CHECK (email_verified IN (0, "
+    "1));\n"
+    "ALTER TABLE users ADD COLUMN disabled BIGINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));\n"
+    "ALTER TABLE users ADD COLUMN groups TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE clients ADD COLUMN name TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE clients ADD COLUMN logo_uri TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE clients ADD COLUMN prev_hash BYTEA;\n"
+    "ALTER TABLE clients ADD COLUMN prev_salt BYTEA;\n"
+    "ALTER TABLE clients ADD COLUMN prev_until BIGINT NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE users ADD COLUMN verify_required BIGINT NOT NULL DEFAULT 0 CHECK (verify_required IN (0, "
+    "1));\n"
+    "CREATE INDEX users_email ON users (" PG_FOLD(
+        "email") ");\n"
+                 "CREATE TABLE account_links (\n"
+                 "  hash BYTEA PRIMARY KEY, kind TEXT NOT NULL,\n"
+                 "  user_id TEXT REFERENCES users (id) ON DELETE CASCADE, email TEXT NOT NULL,\n"
+                 "  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,\n"
+                 "  used BIGINT NOT NULL DEFAULT 0 CHECK (used IN (0, 1)));\n"
+                 "CREATE INDEX account_links_user ON account_links (user_id, kind, created_at);\n"
+                 "CREATE INDEX account_links_expires ON account_links (expires_at);\n",
+    /* 4: the mail outbox (store.h, struct store_mail); as SQLite's migration 7. */
     "CREATE TABLE outbox (\n"
     "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, sender TEXT NOT NULL, rcpt TEXT NOT NULL,\n"
     "  message TEXT NOT NULL, state BIGINT NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),\n"
@@ -169,6 +191,19 @@ static const char *const pg_migrations[] = {
 
 enum pg_query {
 	P_CLIENT_PUT,
+	P_CLIENT_UPDATE,
+	P_USER_UPDATE,
+	P_USER_GET_EMAIL,
+	P_LINK_PUT,
+	P_LINK_GET,
+	P_LINK_TAKE,
+	P_LINK_END,
+	P_LINK_COUNT,
+	P_LINK_PURGE,
+	P_USER_END_SESSIONS,
+	P_USER_END_CODES,
+	P_USER_END_FLOWS,
+	P_USER_END_REFRESH,
 	P_CLIENT_GET,
 	P_CLIENT_LIST,
 	P_CLIENT_DELETE,
@@ -230,14 +265,21 @@ enum pg_query {
 
 #define PG_CLIENT_COLS                                                                                       \
 	"id, secret_hash, secret_salt, is_public, needs_consent, grants, redirect_uris, audiences, scope, "  \
-	"subjects, created_at, post_logout_uris, id_token_alg"
+	"subjects, created_at, post_logout_uris, id_token_alg, name, logo_uri, prev_hash, prev_salt, "       \
+	"prev_until"
 #define PG_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define PG_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
 	"auth_time, expires_at, session_hash"
 /* A sign-in count that no longer holds ($2 now, $4 the period): see SQ_LOGIN_STALE. */
-#define PG_LOGIN_STALE  "(a.since + $4::bigint <= $2::bigint OR a.locked_until <> 0)"
-#define PG_USER_COLS    "id, username, email, password_hash, created_at"
+#define PG_LOGIN_STALE "(a.since + $4::bigint <= $2::bigint OR a.locked_until <> 0)"
+#define PG_USER_COLS                                                                                         \
+	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups, "           \
+	"verify_required"
+#define PG_LINK_COLS "hash, kind, user_id, email, created_at, expires_at"
+/* A link that may be used ($1 its hash, $2 now, $3 its kind). */
+#define PG_LINK_LIVE                                                                                         \
+	"hash = $1::bytea AND kind = $3 AND used = 0 AND expires_at > $2::bigint AND user_id IS NOT NULL"
 #define PG_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
 #define PG_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
@@ -254,7 +296,15 @@ enum pg_query {
 /* Integer parameters are cast: libpq sends them as text, and an operator needs a type. */
 static const char *const pg_queries[P_COUNT] = {
     [P_CLIENT_PUT] = "INSERT INTO clients (" PG_CLIENT_COLS
-                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+                     "$17, $18)",
+    /* Every column but id ($1), in PG_CLIENT_COLS' order. */
+    [P_CLIENT_UPDATE] =
+        "UPDATE clients SET secret_hash = $2::bytea, secret_salt = $3::bytea, "
+        "is_public = $4::bigint, needs_consent = $5::bigint, grants = $6, redirect_uris = $7, "
+        "audiences = $8, scope = $9, subjects = $10, created_at = $11::bigint, "
+        "post_logout_uris = $12, id_token_alg = $13, name = $14, logo_uri = $15, "
+        "prev_hash = $16::bytea, prev_salt = $17::bytea, prev_until = $18::bigint WHERE id = $1",
     [P_CLIENT_GET] = "SELECT " PG_CLIENT_COLS " FROM clients WHERE id = $1",
     [P_CLIENT_LIST] = "SELECT " PG_CLIENT_COLS " FROM clients ORDER BY id COLLATE \"C\"",
     [P_CLIENT_DELETE] = "DELETE FROM clients WHERE id = $1",
@@ -278,7 +328,24 @@ static const char *const pg_queries[P_COUNT] = {
     [P_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = $1::bytea AND used = 0 AND "
                     "expires_at > $2::bigint RETURNING " PG_CODE_COLS,
     [P_CODE_PURGE] = "DELETE FROM auth_codes WHERE expires_at <= $1::bigint OR used = 1",
-    [P_USER_PUT] = "INSERT INTO users (" PG_USER_COLS ") VALUES ($1, $2, $3, $4, $5)",
+    [P_USER_PUT] = "INSERT INTO users (" PG_USER_COLS ") VALUES ($1, $2, $3, $4, $5::bigint, $6, $7::bigint, "
+                   "$8::bigint, $9, $10::bigint)",
+    [P_USER_UPDATE] = "UPDATE users SET email = $2, name = $3, email_verified = $4::bigint, "
+                      "disabled = $5::bigint, groups = $6, verify_required = $7::bigint WHERE id = $1",
+    [P_USER_GET_EMAIL] = "SELECT " PG_USER_COLS " FROM users WHERE " PG_FOLD("email") " = " PG_FOLD(
+        "$1::text") " ORDER BY " PG_FOLD("username") " COLLATE \"C\", username COLLATE \"C\" LIMIT 1",
+    [P_LINK_PUT] =
+        "INSERT INTO account_links (" PG_LINK_COLS ") VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint)",
+    [P_LINK_GET] = "SELECT " PG_LINK_COLS " FROM account_links WHERE " PG_LINK_LIVE,
+    [P_LINK_TAKE] = "UPDATE account_links SET used = 1 WHERE " PG_LINK_LIVE " RETURNING " PG_LINK_COLS,
+    [P_LINK_END] = "UPDATE account_links SET used = 1 WHERE user_id = $1 AND kind = $2",
+    [P_LINK_COUNT] = "SELECT count(*) FROM account_links WHERE user_id = $1 AND kind = $2 AND "
+                     "created_at >= $3::bigint",
+    [P_LINK_PURGE] = "DELETE FROM account_links WHERE used = 1 OR expires_at <= $1::bigint",
+    [P_USER_END_SESSIONS] = "DELETE FROM sessions WHERE user_id = $1",
+    [P_USER_END_CODES] = "DELETE FROM auth_codes WHERE user_id = $1",
+    [P_USER_END_FLOWS] = "DELETE FROM login_flows WHERE user_id = $1",
+    [P_USER_END_REFRESH] = "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = $1",
     [P_USER_GET] = "SELECT " PG_USER_COLS " FROM users WHERE id = $1",
     [P_USER_GET_NAME] =
         "SELECT " PG_USER_COLS " FROM users WHERE " PG_FOLD("username") " = " PG_FOLD("$1::text"),
@@ -704,6 +771,8 @@ static int pp_row(struct pg_params *p, const struct store_table *t, const void *
 {
 	const char *r = row;
 
+	if (t->n > PG_MAX_PARAMS - (size_t)p->n)
+		return -1;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct store_col *c = &t->cols[i];
 		int64_t v;
@@ -1004,6 +1073,19 @@ static store_err pg_client_put(store *base, const struct store_client *c)
 	if (!c || !store_client_valid(c))
 		return pg_fail_ours(s, "client_put", "invalid client", STORE_INVALID);
 	return pg_put_row(s, P_CLIENT_PUT, "client_put", &store_cols_client, c);
+}
+
+static store_err pg_client_update(store *base, const struct store_client *c)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	int changed = 0;
+	store_err e;
+
+	if (!c || !store_client_valid(c) || pp_row(&p, &store_cols_client, c))
+		return pg_fail_ours(s, "client_update", "invalid client", STORE_INVALID);
+	e = pg_exec(s, P_CLIENT_UPDATE, "client_update", &p, &changed);
+	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
 }
 
 static store_err pg_client_get(store *base, const char *id, struct store_client *out)
@@ -1389,6 +1471,139 @@ static store_err pg_user_set_password(store *base, const char *id, const char *p
 	pp_text(&p, password_hash);
 	e = pg_exec(s, P_USER_SET_PASSWORD, "user_set_password", &p, &changed);
 	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
+}
+
+static store_err pg_user_update(store *base, const struct store_user *u)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	int changed = 0;
+	store_err e;
+
+	if (!u || !store_user_valid(u))
+		return pg_fail_ours(s, "user_update", "invalid user", STORE_INVALID);
+	pp_text(&p, u->id);
+	pp_text(&p, u->email[0] ? u->email : NULL);
+	pp_text(&p, u->name);
+	pp_i64(&p, u->email_verified);
+	pp_i64(&p, u->disabled);
+	pp_text(&p, u->groups);
+	pp_i64(&p, u->verify_required);
+	e = pg_exec(s, P_USER_UPDATE, "user_update", &p, &changed);
+	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
+}
+
+static store_err pg_user_end_sessions(store *base, const char *id)
+{
+	static const enum pg_query ends[] = {P_USER_END_SESSIONS, P_USER_END_CODES, P_USER_END_FLOWS,
+	                                     P_USER_END_REFRESH};
+	struct pg *s = (struct pg *)base;
+	struct store_user u;
+	store_err e;
+	int began = 0;
+
+	if (!id || !id[0])
+		return pg_fail_ours(s, "user_end_sessions", "invalid argument", STORE_INVALID);
+	if (!s->in_tx) { /* a transaction of its own, unless the caller's is open */
+		if ((e = pg_simple(s, "user_end_sessions", "BEGIN")) != STORE_OK)
+			return e;
+		began = 1;
+	}
+	e = pg_user_find(base, P_USER_GET, "user_end_sessions", id, &u);
+	explicit_bzero(&u, sizeof u);
+	for (size_t i = 0; e == STORE_OK && i < sizeof ends / sizeof ends[0]; i++) {
+		struct pg_params p = {0};
+
+		pp_text(&p, id);
+		e = pg_exec(s, ends[i], "user_end_sessions", &p, NULL);
+	}
+	if (e == STORE_OK && began)
+		e = pg_simple(s, "user_end_sessions", "COMMIT");
+	if (e != STORE_OK && began && s->conn)
+		pg_simple(s, "user_end_sessions", "ROLLBACK");
+	return e;
+}
+
+static store_err pg_user_get_by_email(store *base, const char *email, struct store_user *out)
+{
+	return pg_user_find(base, P_USER_GET_EMAIL, "user_get_by_email", email, out);
+}
+
+/* ---- single-use links ---- */
+
+static store_err pg_link_put(store *base, const struct store_link *l)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!l || !store_link_valid(l))
+		return pg_fail_ours(s, "link_put", "invalid link", STORE_INVALID);
+	return pg_put_row(s, P_LINK_PUT, "link_put", &store_cols_link, l);
+}
+
+/* The live link of hash and kind by q (P_LINK_GET or P_LINK_TAKE) into out. */
+static store_err pg_link_find(store *base, enum pg_query q, const char *what, const uint8_t *hash, size_t len,
+                              const char *kind, int64_t now, struct store_link *out)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!hash || !kind || !out || len == 0 || len > STORE_HASH_MAX) {
+		if (out)
+			explicit_bzero(out, sizeof *out);
+		return pg_fail_ours(s, what, "invalid argument", STORE_INVALID);
+	}
+	pp_blob(&p, hash, len);
+	pp_i64(&p, now);
+	pp_text(&p, kind);
+	return pg_get_row(s, q, what, &p, &store_cols_link, out);
+}
+
+static store_err pg_link_get(store *base, const uint8_t *hash, size_t len, const char *kind, int64_t now,
+                             struct store_link *out)
+{
+	return pg_link_find(base, P_LINK_GET, "link_get", hash, len, kind, now, out);
+}
+
+static store_err pg_link_take(store *base, const uint8_t *hash, size_t len, const char *kind, int64_t now,
+                              struct store_link *out)
+{
+	return pg_link_find(base, P_LINK_TAKE, "link_take", hash, len, kind, now, out);
+}
+
+static store_err pg_link_end(store *base, const char *user_id, const char *kind)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!user_id || !user_id[0] || !kind)
+		return pg_fail_ours(s, "link_end", "invalid argument", STORE_INVALID);
+	pp_text(&p, user_id);
+	pp_text(&p, kind);
+	return pg_exec(s, P_LINK_END, "link_end", &p, NULL);
+}
+
+static store_err pg_link_count(store *base, const char *user_id, const char *kind, int64_t since, int *n)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
+	store_err e;
+
+	if (!n || !user_id || !kind)
+		return pg_fail_ours(s, "link_count", "invalid argument", STORE_INVALID);
+	*n = 0;
+	pp_text(&p, user_id);
+	pp_text(&p, kind);
+	pp_i64(&p, since);
+	if ((e = pg_query(s, P_LINK_COUNT, "link_count", &p, &res)) == STORE_OK)
+		*n = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return e;
+}
+
+static store_err pg_link_purge(store *base, int64_t now)
+{
+	return pg_purge(base, P_LINK_PURGE, "link_purge", now);
 }
 
 /* ---- sessions ---- */
@@ -2039,6 +2254,7 @@ const struct store_ops store_pg_ops = {
     .client_get = pg_client_get,
     .client_list = pg_client_list,
     .client_delete = pg_client_delete,
+    .client_update = pg_client_update,
     .key_put = pg_key_put,
     .key_list = pg_key_list,
     .key_retire = pg_key_retire,
@@ -2056,6 +2272,15 @@ const struct store_ops store_pg_ops = {
     .user_list = pg_user_list,
     .user_delete = pg_user_delete,
     .user_set_password = pg_user_set_password,
+    .user_update = pg_user_update,
+    .user_end_sessions = pg_user_end_sessions,
+    .user_get_by_email = pg_user_get_by_email,
+    .link_put = pg_link_put,
+    .link_get = pg_link_get,
+    .link_take = pg_link_take,
+    .link_end = pg_link_end,
+    .link_count = pg_link_count,
+    .link_purge = pg_link_purge,
     .login_admit = pg_login_admit,
     .login_failed = pg_login_failed,
     .login_clear = pg_login_clear,

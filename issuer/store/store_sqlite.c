@@ -202,7 +202,37 @@ static const char *const migrations[] = {
     "ALTER TABLE auth_codes ADD COLUMN session_hash BLOB;\n"
     "ALTER TABLE refresh_tokens ADD COLUMN session_hash BLOB;\n"
     "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_hash) WHERE session_hash IS NOT NULL;\n",
-    /* 6: the mail outbox (store.h, struct store_mail): mails wait here, written in
+    /* 6: account lifecycle: a person's full name, a confirmed address, a disabled
+     * flag and groups; a client's display name and logo, and the secret before
+     * its last rotation with the end of its grace period. */
+    "ALTER TABLE users ADD COLUMN name TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0 CHECK (email_verified IN (0, "
+    "1));\n"
+    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));\n"
+    "ALTER TABLE users ADD COLUMN groups TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE clients ADD COLUMN name TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE clients ADD COLUMN logo_uri TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE clients ADD COLUMN prev_hash BLOB;\n"
+    "ALTER TABLE clients ADD COLUMN prev_salt BLOB;\n"
+    "ALTER TABLE clients ADD COLUMN prev_until INTEGER NOT NULL DEFAULT 0;\n"
+    /* Self-registered users wait for their address; single-use links mailed to
+     * people (verification, reset), by the hash of their token; user_id NULL: a
+     * decoy written for an unknown address. */
+    "ALTER TABLE users ADD COLUMN verify_required INTEGER NOT NULL DEFAULT 0 CHECK (verify_required IN (0, "
+    "1));\n"
+    "CREATE INDEX users_email ON users (email COLLATE NOCASE);\n"
+    "CREATE TABLE account_links (\n"
+    "  hash       BLOB PRIMARY KEY NOT NULL,\n"
+    "  kind       TEXT NOT NULL,\n"
+    "  user_id    TEXT REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  email      TEXT NOT NULL,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL,\n"
+    "  used       INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1))\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE INDEX account_links_user ON account_links (user_id, kind, created_at);\n"
+    "CREATE INDEX account_links_expires ON account_links (expires_at);\n",
+    /* 7: the mail outbox (store.h, struct store_mail): mails wait here, written in
      * the transaction of what they announce, until a sender has them accepted. */
     "CREATE TABLE outbox (\n"
     "  id          TEXT PRIMARY KEY NOT NULL,\n" /* the local part of its Message-ID */
@@ -225,6 +255,19 @@ static const char *const migrations[] = {
 /* Every statement the operations run, prepared on first use and kept. */
 enum sq_query {
 	Q_CLIENT_PUT,
+	Q_CLIENT_UPDATE,
+	Q_USER_UPDATE,
+	Q_USER_GET_EMAIL,
+	Q_LINK_PUT,
+	Q_LINK_GET,
+	Q_LINK_TAKE,
+	Q_LINK_END,
+	Q_LINK_COUNT,
+	Q_LINK_PURGE,
+	Q_USER_END_SESSIONS,
+	Q_USER_END_CODES,
+	Q_USER_END_FLOWS,
+	Q_USER_END_REFRESH,
 	Q_CLIENT_GET,
 	Q_CLIENT_LIST,
 	Q_CLIENT_DELETE,
@@ -289,12 +332,18 @@ enum sq_query {
 
 #define SQ_CLIENT_COLS                                                                                       \
 	"id, secret_hash, secret_salt, is_public, needs_consent, grants, redirect_uris, audiences, scope, "  \
-	"subjects, created_at, post_logout_uris, id_token_alg"
+	"subjects, created_at, post_logout_uris, id_token_alg, name, logo_uri, prev_hash, prev_salt, "       \
+	"prev_until"
 #define SQ_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define SQ_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
 	"auth_time, expires_at, session_hash"
-#define SQ_USER_COLS    "id, username, email, password_hash, created_at"
+#define SQ_USER_COLS                                                                                         \
+	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups, "           \
+	"verify_required"
+#define SQ_LINK_COLS "hash, kind, user_id, email, created_at, expires_at"
+/* A link that may be used (?1 its hash, ?2 now, ?3 its kind). */
+#define SQ_LINK_LIVE    "hash = ?1 AND kind = ?3 AND used = 0 AND expires_at > ?2 AND user_id IS NOT NULL"
 #define SQ_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
 #define SQ_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
@@ -315,7 +364,13 @@ enum sq_query {
 static const char *const queries[Q_COUNT] = {
     [Q_CLIENT_PUT] =
         "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-        "?12, ?13)",
+        "?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    /* Every column but id (?1), in SQ_CLIENT_COLS' order. */
+    [Q_CLIENT_UPDATE] =
+        "UPDATE clients SET secret_hash = ?2, secret_salt = ?3, is_public = ?4, "
+        "needs_consent = ?5, grants = ?6, redirect_uris = ?7, audiences = ?8, scope = ?9, "
+        "subjects = ?10, created_at = ?11, post_logout_uris = ?12, id_token_alg = ?13, name = ?14, "
+        "logo_uri = ?15, prev_hash = ?16, prev_salt = ?17, prev_until = ?18 WHERE id = ?1",
     [Q_CLIENT_GET] = "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id = ?1",
     [Q_CLIENT_LIST] = "SELECT " SQ_CLIENT_COLS " FROM clients ORDER BY id",
     [Q_CLIENT_DELETE] = "DELETE FROM clients WHERE id = ?1",
@@ -339,7 +394,23 @@ static const char *const queries[Q_COUNT] = {
     [Q_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2 "
                     "RETURNING " SQ_CODE_COLS,
     [Q_CODE_PURGE] = "DELETE FROM auth_codes WHERE expires_at <= ?1 OR used = 1",
-    [Q_USER_PUT] = "INSERT INTO users (" SQ_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_USER_PUT] = "INSERT INTO users (" SQ_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    /* The profile columns of SQ_USER_COLS (?3, ?6..?10) of the user ?1. */
+    [Q_USER_UPDATE] = "UPDATE users SET email = ?3, name = ?6, email_verified = ?7, disabled = ?8, "
+                      "groups = ?9, verify_required = ?10 WHERE id = ?1",
+    [Q_USER_GET_EMAIL] = "SELECT " SQ_USER_COLS " FROM users WHERE email = ?1 COLLATE NOCASE "
+                         "ORDER BY username COLLATE NOCASE, username LIMIT 1",
+    [Q_LINK_PUT] = "INSERT INTO account_links (" SQ_LINK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_LINK_GET] = "SELECT " SQ_LINK_COLS " FROM account_links WHERE " SQ_LINK_LIVE,
+    [Q_LINK_TAKE] = "UPDATE account_links SET used = 1 WHERE " SQ_LINK_LIVE " RETURNING " SQ_LINK_COLS,
+    [Q_LINK_END] = "UPDATE account_links SET used = 1 WHERE user_id = ?1 AND kind = ?2",
+    [Q_LINK_COUNT] =
+        "SELECT count(*) FROM account_links WHERE user_id = ?1 AND kind = ?2 AND created_at >= ?3",
+    [Q_LINK_PURGE] = "DELETE FROM account_links WHERE used = 1 OR expires_at <= ?1",
+    [Q_USER_END_SESSIONS] = "DELETE FROM sessions WHERE user_id = ?1",
+    [Q_USER_END_CODES] = "DELETE FROM auth_codes WHERE user_id = ?1",
+    [Q_USER_END_FLOWS] = "DELETE FROM login_flows WHERE user_id = ?1",
+    [Q_USER_END_REFRESH] = "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?1",
     [Q_USER_GET] = "SELECT " SQ_USER_COLS " FROM users WHERE id = ?1",
     [Q_USER_GET_NAME] = "SELECT " SQ_USER_COLS " FROM users WHERE username = ?1 COLLATE NOCASE",
     [Q_USER_LIST] = "SELECT " SQ_USER_COLS " FROM users ORDER BY username COLLATE NOCASE, username",
@@ -911,8 +982,8 @@ static store_err sq_fail_row(struct sq *s, const char *what, const struct store_
 }
 
 /* Insert row (t's columns, ?1...) with q; validation is the caller's. */
-static store_err sq_put_row(struct sq *s, enum sq_query q, const char *what, const struct store_table *t,
-                            const void *row)
+static store_err sq_write_row(struct sq *s, enum sq_query q, const char *what, const struct store_table *t,
+                              const void *row, int *changes)
 {
 	sqlite3_stmt *st = NULL;
 	store_err e;
@@ -924,18 +995,38 @@ static store_err sq_put_row(struct sq *s, enum sq_query q, const char *what, con
 		e = sq_fail(s, what, rc);
 		goto out;
 	}
+	if (changes)
+		*changes = sqlite3_changes(s->db);
 	e = STORE_OK;
 out:
 	return sq_end(s, st, e);
 }
 
-/* What a query looks its one row up by: ?1 = text or bytes, and ?2 = now when has_now. */
+static store_err sq_put_row(struct sq *s, enum sq_query q, const char *what, const struct store_table *t,
+                            const void *row)
+{
+	return sq_write_row(s, q, what, t, row, NULL);
+}
+
+/* Run q, an UPDATE bound with a whole row of t (its key first): NOT_FOUND when it changed no row. */
+static store_err sq_update_row(struct sq *s, enum sq_query q, const char *what, const struct store_table *t,
+                               const void *row)
+{
+	int n = 0;
+	store_err e = sq_write_row(s, q, what, t, row, &n);
+
+	return e == STORE_OK && n == 0 ? STORE_NOT_FOUND : e;
+}
+
+/* What a query looks its one row up by: ?1 = text or bytes, ?2 = now when has_now, and
+ * ?3 = text3 when set. */
 struct sq_key {
 	const char *text;
 	const uint8_t *blob;
 	size_t len;
 	int has_now;
 	int64_t now;
+	const char *text3;
 };
 
 /*
@@ -957,6 +1048,7 @@ static store_err sq_get_row(struct sq *s, enum sq_query q, const char *what, con
 	rc = k->text ? sqlite3_bind_text(st, 1, k->text, -1, SQLITE_STATIC)
 	             : sqlite3_bind_blob(st, 1, k->blob, (int)k->len, SQLITE_STATIC);
 	if (rc || (k->has_now && (rc = sqlite3_bind_int64(st, 2, k->now))) ||
+	    (k->text3 && (rc = sqlite3_bind_text(st, 3, k->text3, -1, SQLITE_STATIC))) ||
 	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
 		e = sq_fail(s, what, rc);
 		goto out;
@@ -1067,6 +1159,15 @@ static store_err sq_client_put(store *base, const struct store_client *c)
 	if (!c || !store_client_valid(c))
 		return sq_fail_ours(s, "client_put", "invalid client", STORE_INVALID);
 	return sq_put_row(s, Q_CLIENT_PUT, "client_put", &store_cols_client, c);
+}
+
+static store_err sq_client_update(store *base, const struct store_client *c)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!c || !store_client_valid(c))
+		return sq_fail_ours(s, "client_update", "invalid client", STORE_INVALID);
+	return sq_update_row(s, Q_CLIENT_UPDATE, "client_update", &store_cols_client, c);
 }
 
 static store_err sq_client_get(store *base, const char *id, struct store_client *out)
@@ -1740,6 +1841,133 @@ static store_err sq_user_set_password(store *base, const char *id, const char *p
 	e = sqlite3_changes(s->db) ? STORE_OK : STORE_NOT_FOUND;
 out:
 	return sq_end(s, st, e);
+}
+
+static store_err sq_user_update(store *base, const struct store_user *u)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!u || !store_user_valid(u))
+		return sq_fail_ours(s, "user_update", "invalid user", STORE_INVALID);
+	return sq_update_row(s, Q_USER_UPDATE, "user_update", &store_cols_user, u);
+}
+
+static store_err sq_user_end_sessions(store *base, const char *id)
+{
+	static const enum sq_query ends[] = {Q_USER_END_SESSIONS, Q_USER_END_CODES, Q_USER_END_FLOWS,
+	                                     Q_USER_END_REFRESH};
+	struct sq *s = (struct sq *)base;
+	struct store_user u;
+	store_err e;
+	int began = 0;
+
+	if (!id || !id[0])
+		return sq_fail_ours(s, "user_end_sessions", "invalid argument", STORE_INVALID);
+	if (!s->in_tx) { /* a transaction of its own, unless the caller's is open */
+		if ((e = sq_run(s, Q_BEGIN, "user_end_sessions", NULL, NULL)) != STORE_OK)
+			return e;
+		began = 1;
+	}
+	e = sq_user_find(s, Q_USER_GET, "user_end_sessions", id, &u);
+	explicit_bzero(&u, sizeof u);
+	for (size_t i = 0; e == STORE_OK && i < sizeof ends / sizeof ends[0]; i++)
+		e = sq_run(s, ends[i], "user_end_sessions", id, NULL);
+	if (e == STORE_OK && began)
+		e = sq_run(s, Q_COMMIT, "user_end_sessions", NULL, NULL);
+	if (began)
+		sq_rollback(s);
+	return e;
+}
+
+static store_err sq_user_get_by_email(store *base, const char *email, struct store_user *out)
+{
+	return sq_user_find((struct sq *)base, Q_USER_GET_EMAIL, "user_get_by_email", email, out);
+}
+
+/* ---- single-use links ---- */
+
+static store_err sq_link_put(store *base, const struct store_link *l)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!l || !store_link_valid(l))
+		return sq_fail_ours(s, "link_put", "invalid link", STORE_INVALID);
+	return sq_put_row(s, Q_LINK_PUT, "link_put", &store_cols_link, l);
+}
+
+/* The live link of hash and kind by q (Q_LINK_GET or Q_LINK_TAKE) into out. */
+static store_err sq_link_find(struct sq *s, enum sq_query q, const char *what, const uint8_t *hash,
+                              size_t len, const char *kind, int64_t now, struct store_link *out)
+{
+	struct sq_key k = {.blob = hash, .len = len, .has_now = 1, .now = now, .text3 = kind};
+
+	if (!hash || !kind || !out || len == 0 || len > STORE_HASH_MAX) {
+		if (out)
+			explicit_bzero(out, sizeof *out);
+		return sq_fail_ours(s, what, "invalid argument", STORE_INVALID);
+	}
+	return sq_get_row(s, q, what, &k, &store_cols_link, out);
+}
+
+static store_err sq_link_get(store *base, const uint8_t *hash, size_t len, const char *kind, int64_t now,
+                             struct store_link *out)
+{
+	return sq_link_find((struct sq *)base, Q_LINK_GET, "link_get", hash, len, kind, now, out);
+}
+
+static store_err sq_link_take(store *base, const uint8_t *hash, size_t len, const char *kind, int64_t now,
+                              struct store_link *out)
+{
+	return sq_link_find((struct sq *)base, Q_LINK_TAKE, "link_take", hash, len, kind, now, out);
+}
+
+static store_err sq_link_end(store *base, const char *user_id, const char *kind)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!user_id || !user_id[0] || !kind)
+		return sq_fail_ours(s, "link_end", "invalid argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_LINK_END, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, user_id)) || (rc = sq_bind_key(st, 2, kind)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "link_end", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	return sq_end(s, st, e);
+}
+
+static store_err sq_link_count(store *base, const char *user_id, const char *kind, int64_t since, int *n)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!n || !user_id || !kind)
+		return sq_fail_ours(s, "link_count", "invalid argument", STORE_INVALID);
+	*n = 0;
+	if ((e = sq_stmt(s, Q_LINK_COUNT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, user_id)) || (rc = sq_bind_key(st, 2, kind)) ||
+	    (rc = sqlite3_bind_int64(st, 3, since)) || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		e = sq_fail(s, "link_count", rc);
+		goto out;
+	}
+	*n = sqlite3_column_int(st, 0);
+	e = STORE_OK;
+out:
+	return sq_end(s, st, e);
+}
+
+static store_err sq_link_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_LINK_PURGE, "link_purge", now);
 }
 
 /* ---- sessions ---- */
@@ -2611,6 +2839,12 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
 		sq_open_fail(err, errlen, path, "cannot enable foreign keys", s->db, rc);
 		goto out;
 	}
+	/* Content deleted or overwritten (a sent mail's link, a used code) is zeroed in
+	 * its page, not left in the file's free space; FAST: no extra I/O. */
+	if ((rc = sqlite3_exec(s->db, "PRAGMA secure_delete = FAST", NULL, NULL, NULL)) != SQLITE_OK) {
+		sq_open_fail(err, errlen, path, "cannot set secure_delete", s->db, rc);
+		goto out;
+	}
 	if (!ro && sq_migrate(s->db, path, err, errlen))
 		goto out;
 	/* Migrated under synchronous=FULL; from here on, commits are flushed by
@@ -2647,6 +2881,7 @@ const struct store_ops store_sqlite_ops = {
     .client_get = sq_client_get,
     .client_list = sq_client_list,
     .client_delete = sq_client_delete,
+    .client_update = sq_client_update,
     .key_put = sq_key_put,
     .key_list = sq_key_list,
     .key_retire = sq_key_retire,
@@ -2664,6 +2899,15 @@ const struct store_ops store_sqlite_ops = {
     .user_list = sq_user_list,
     .user_delete = sq_user_delete,
     .user_set_password = sq_user_set_password,
+    .user_update = sq_user_update,
+    .user_end_sessions = sq_user_end_sessions,
+    .user_get_by_email = sq_user_get_by_email,
+    .link_put = sq_link_put,
+    .link_get = sq_link_get,
+    .link_take = sq_link_take,
+    .link_end = sq_link_end,
+    .link_count = sq_link_count,
+    .link_purge = sq_link_purge,
     .login_admit = sq_login_admit,
     .login_failed = sq_login_failed,
     .login_clear = sq_login_clear,

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "jose_utf8.h"
+
 #include "store/valid.h"
 
 /* The JWAs the issuer can sign ID tokens with (keys.c makes keys of these);
@@ -36,7 +38,10 @@ int store_client_valid(const struct store_client *c)
 	       store_list_valid(c->subjects, STORE_LIST_MAX) && !strchr(c->scope, '\n') &&
 	       (c->is_public == 0 || c->is_public == 1) && (c->needs_consent == 0 || c->needs_consent == 1) &&
 	       c->secret_hash_len <= STORE_HASH_MAX && c->secret_salt_len <= STORE_SALT_MAX &&
-	       (c->is_public ? c->secret_hash_len == 0 : c->secret_hash_len > 0);
+	       (c->is_public ? c->secret_hash_len == 0 : c->secret_hash_len > 0) &&
+	       STORE_TERMINATED(c->name) && !strchr(c->name, '\n') && STORE_TERMINATED(c->logo_uri) &&
+	       !strchr(c->logo_uri, '\n') && c->prev_hash_len <= STORE_HASH_MAX &&
+	       c->prev_salt_len <= STORE_SALT_MAX && c->prev_until >= 0;
 }
 
 /* see valid.h */
@@ -58,10 +63,21 @@ int store_code_valid(const struct store_code *c)
 }
 
 /* see valid.h */
+int store_link_valid(const struct store_link *l)
+{
+	return l->hash_len > 0 && l->hash_len <= STORE_HASH_MAX && STORE_TERMINATED(l->kind) && l->kind[0] &&
+	       STORE_TERMINATED(l->user_id) && STORE_TERMINATED(l->email) && l->expires_at > l->created_at;
+}
+
+/* see valid.h */
 int store_user_valid(const struct store_user *u)
 {
 	return STORE_TERMINATED(u->id) && u->id[0] && STORE_TERMINATED(u->username) && u->username[0] &&
-	       STORE_TERMINATED(u->email) && STORE_TERMINATED(u->password_hash) && u->password_hash[0];
+	       STORE_TERMINATED(u->email) && STORE_TERMINATED(u->password_hash) && u->password_hash[0] &&
+	       STORE_TERMINATED(u->name) && !strchr(u->name, '\n') && STORE_TERMINATED(u->groups) &&
+	       store_list_valid(u->groups, STORE_GROUPS_MAX) &&
+	       (u->email_verified == 0 || u->email_verified == 1) && (u->disabled == 0 || u->disabled == 1) &&
+	       (u->verify_required == 0 || u->verify_required == 1);
 }
 
 /* see valid.h */
@@ -162,4 +178,53 @@ int store_mail_valid(const struct store_mail *m)
 	       m->message[0] && STORE_TERMINATED(m->last_error) && m->state == STORE_MAIL_QUEUED &&
 	       m->attempts == 0 && m->lease_until == 0 && m->done_at == 0 && m->next_at > 0 &&
 	       m->created_at > 0;
+}
+
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+/* RFC 5321 §4.5.3.1.1: the local part of an address is at most 64 octets. */
+#define EMAIL_LOCAL_MAX 64
+
+/* see valid.h */
+int store_username_valid(const char *u)
+{
+	size_t n = strspn(u, ALNUM "._@+-");
+
+	return n > 0 && n <= STORE_USERNAME_MAX && u[n] == '\0';
+}
+
+/* see valid.h */
+int store_email_valid(const char *e)
+{
+	const char *at = strchr(e, '@'), *d;
+	size_t local, n;
+
+	if (!at || strlen(e) > STORE_EMAIL_MAX)
+		return 0;
+	local = (size_t)(at - e);
+	if (local == 0 || local > EMAIL_LOCAL_MAX || strspn(e, ALNUM ".!#$%&'*+/=?^_`{|}~-") != local)
+		return 0;
+	for (d = at + 1;; d += n + 1) {
+		n = strspn(d, ALNUM "-");
+		if (n == 0 || n > 63 || d[0] == '-' || d[n - 1] == '-')
+			return 0;
+		if (d[n] == '\0')
+			return 1;
+		if (d[n] != '.')
+			return 0;
+	}
+}
+
+/* see valid.h */
+int store_fullname_valid(const char *n)
+{
+	size_t len = strlen(n), at = 0, k;
+	uint32_t cp;
+
+	if (len == 0 || len > STORE_NAME_MAX)
+		return 0;
+	for (; at < len; at += k)
+		if (!(k = jose_utf8_seq((const uint8_t *)n + at, len - at, &cp)) || cp < 0x20 ||
+		    (cp >= 0x7f && cp < 0xa0) || cp == 0x2028 || cp == 0x2029)
+			return 0;
+	return 1;
 }

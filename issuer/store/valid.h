@@ -21,6 +21,25 @@ int store_client_valid(const struct store_client *c);
 int store_key_valid(const struct store_key *k);
 int store_code_valid(const struct store_code *c);
 int store_user_valid(const struct store_user *u);
+
+/* 1..STORE_USERNAME_MAX characters of [A-Za-z0-9._@+-]: room for an email address as
+ * a username, nothing that needs escaping in HTML, URLs or logs. */
+int store_username_valid(const char *u);
+
+/*
+ * A "valid email address" of the WHATWG HTML standard (§4.10.5.1.5, what a
+ * browser's <input type=email> accepts): 1*( atext / "." ) "@" and labels of
+ * letters, digits and inner hyphens (at most 63) joined by dots; with RFC 5321's
+ * limits of 64 octets before the "@" and STORE_EMAIL_MAX in all. ASCII only:
+ * internationalised addresses (RFC 6531) are not accepted.
+ */
+int store_email_valid(const char *e);
+
+/* A person's full name: 1..STORE_NAME_MAX bytes of UTF-8 text without control characters. */
+int store_fullname_valid(const char *n);
+
+/* 1 when l may be stored: a hash, a kind, terminated strings, expires_at after created_at. */
+int store_link_valid(const struct store_link *l);
 int store_session_valid(const struct store_session *se);
 int store_refresh_valid(const struct store_refresh *r);
 int store_flow_valid(const struct store_flow *f);

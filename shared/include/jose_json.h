@@ -45,6 +45,18 @@ int jose_json_validate(const char *text, size_t len, unsigned max_depth);
  */
 jose_err jose_json_parse(const char *text, size_t len, unsigned max_depth, jose_err bad_input, cJSON **out);
 
+/*
+ * jose_json_parse with the same verdict for every text, for a caller that
+ * reads only some top-level members: when the text is an object, *out holds
+ * only the members keep(ctx, name, name_len) selects (name decoded, as cJSON
+ * has it). The others are checked but, unless a name is escaped or the object
+ * has more than 64 members, never built, so it costs less than the whole
+ * tree. Any other value is parsed whole.
+ */
+jose_err jose_json_parse_members(const char *text, size_t len, unsigned max_depth, jose_err bad_input,
+                                 int (*keep)(void *ctx, const char *name, size_t len), void *ctx,
+                                 cJSON **out);
+
 /* The member of object obj named exactly name (case-sensitive), or NULL. */
 const cJSON *jose_json_member(const cJSON *obj, const char *name);
 

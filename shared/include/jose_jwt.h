@@ -67,6 +67,16 @@ jose_err jose_jwt_verify(const jose_jwks *keys, const jose_jwt_opts *opts, const
 jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload, const jose_jwt_opts *opts,
                                jose_fail *why);
 
+/*
+ * The claims' JSON text text[0..len) strictly parsed, then checked as
+ * jose_jwt_check_claims does: the same verdicts, codes and reasons as
+ * jose_jwt_verify gives after the signature, building only the members the
+ * rules read. For callers that hand the claims on as text (the WebAssembly
+ * package, whose JavaScript parses them for the caller).
+ */
+jose_err jose_jwt_check_claims_text(const cJSON *header, const uint8_t *text, size_t len,
+                                    const jose_jwt_opts *opts, jose_fail *why);
+
 /* Free what jose_jwt_verify put in jwt, and zero it. */
 void jose_jwt_clear(jose_jwt *jwt);
 

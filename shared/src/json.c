@@ -175,11 +175,55 @@ static int scan_scalar(scan *s)
 
 enum { VALUE, VALUE_OR_CLOSE, KEY, KEY_OR_CLOSE, AFTER };
 
-/* see jose_json.h */
-int jose_json_validate(const char *text, size_t len, unsigned max_depth)
+/* One top-level member as spelled in the text. */
+typedef struct member {
+	const unsigned char *name, *value;
+	size_t name_len, value_len;
+} member;
+
+/*
+ * Top-level members jose_json_parse_members compares by their spelling; an
+ * object with more, or with an escaped name, is parsed whole instead.
+ */
+#define MEMBERS_BY_SPELLING 64
+
+/* What the scanner notes of a top-level object's members while it validates. */
+typedef struct members {
+	member m[MEMBERS_BY_SPELLING];
+	size_t n;
+	int whole; /* too many members or an escaped name: parse the text whole */
+} members;
+
+static void note_name(members *r, const unsigned char *quote, const unsigned char *end)
+{
+	member *m = &r->m[r->n];
+
+	if (r->whole || r->n == MEMBERS_BY_SPELLING) {
+		r->whole = 1;
+		return;
+	}
+	m->name = quote + 1;
+	m->name_len = (size_t)(end - 1 - m->name);
+	r->whole = memchr(m->name, '\\', m->name_len) != NULL;
+}
+
+static void note_value(members *r, const unsigned char *start, const unsigned char *end)
+{
+	if (r->whole)
+		return;
+	r->m[r->n].value = start;
+	r->m[r->n++].value_len = (size_t)(end - start);
+}
+
+/*
+ * The scanner of jose_json_validate; with r, it also notes the name and value
+ * spans of the members of a top-level object.
+ */
+static int validate(const char *text, size_t len, unsigned max_depth, members *r)
 {
 	scan s = {(const unsigned char *)text, (const unsigned char *)text + len};
-	uint64_t objects = 0; /* bit d set: the container at depth d+1 is an object */
+	const unsigned char *value = NULL; /* where the current top-level member's value starts */
+	uint64_t objects = 0;              /* bit d set: the container at depth d+1 is an object */
 	unsigned depth = 0;
 	int state = VALUE;
 
@@ -191,7 +235,7 @@ int jose_json_validate(const char *text, size_t len, unsigned max_depth)
 			return s.p == s.end ? 0 : -1;
 		if (s.p == s.end)
 			return -1;
-		int in_obj = depth && (objects >> (depth - 1) & 1);
+		int in_obj = depth && (objects >> (depth - 1) & 1), top = r && depth == 1 && (objects & 1);
 		unsigned c = *s.p;
 		if (state == AFTER) {
 			if (c == ',') {
@@ -199,17 +243,22 @@ int jose_json_validate(const char *text, size_t len, unsigned max_depth)
 				state = in_obj ? KEY : VALUE;
 			} else if (c == (in_obj ? '}' : ']')) {
 				s.p++;
-				depth--;
+				if (--depth == 1 && r && (objects & 1))
+					note_value(r, value, s.p);
 			} else {
 				return -1;
 			}
 		} else if ((state == KEY_OR_CLOSE && c == '}') || (state == VALUE_OR_CLOSE && c == ']')) {
 			s.p++;
-			depth--;
 			state = AFTER;
+			if (--depth == 1 && r && (objects & 1))
+				note_value(r, value, s.p);
 		} else if (state == KEY || state == KEY_OR_CLOSE) {
+			const unsigned char *quote = s.p;
 			if (c != '"' || scan_string(&s))
 				return -1;
+			if (top)
+				note_name(r, quote, s.p);
 			skip_ws(&s);
 			if (s.p == s.end || *s.p++ != ':')
 				return -1;
@@ -217,16 +266,26 @@ int jose_json_validate(const char *text, size_t len, unsigned max_depth)
 		} else if (c == '{' || c == '[') {
 			if (depth == max_depth)
 				return -1;
+			value = top ? s.p : value;
 			objects = (objects & ~(UINT64_C(1) << depth)) | ((uint64_t)(c == '{') << depth);
 			depth++;
 			s.p++;
 			state = c == '{' ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
 		} else {
+			const unsigned char *start = s.p;
 			if (scan_scalar(&s))
 				return -1;
 			state = AFTER;
+			if (top)
+				note_value(r, start, s.p);
 		}
 	}
+}
+
+/* see jose_json.h */
+int jose_json_validate(const char *text, size_t len, unsigned max_depth)
+{
+	return validate(text, len, max_depth, NULL);
 }
 
 /* Duplicate member names (at any depth, bounded by the validated depth). */
@@ -267,6 +326,102 @@ jose_err jose_json_parse(const char *text, size_t len, unsigned max_depth, jose_
 	}
 	*out = root;
 	return JOSE_OK;
+}
+
+/*
+ * Add m's value to root when kept. A value holding an object gets jose_json_parse's
+ * whole check either way: only objects can repeat a name.
+ */
+static jose_err add_member(cJSON *root, const member *m, int kept, unsigned max_depth, jose_err bad_input)
+{
+	cJSON *item = NULL;
+	char *name;
+
+	if ((*m->value == '{' || *m->value == '[') && memchr(m->value, '{', m->value_len)) {
+		jose_err err =
+		    jose_json_parse((const char *)m->value, m->value_len, max_depth, bad_input, &item);
+		if (err != JOSE_OK || !kept) {
+			cJSON_Delete(item);
+			return err;
+		}
+	} else if (!kept) {
+		return JOSE_OK;
+	} else if (!(item = cJSON_ParseWithLengthOpts((const char *)m->value, m->value_len, NULL, 0))) {
+		return JOSE_E_NOMEM;
+	}
+	if (!(name = cJSON_malloc(m->name_len + 1))) {
+		cJSON_Delete(item);
+		return JOSE_E_NOMEM;
+	}
+	memcpy(name, m->name, m->name_len);
+	name[m->name_len] = 0;
+	item->string = name;
+	cJSON_AddItemToArray(root, item);
+	return JOSE_OK;
+}
+
+/* Each noted member, kept as keep says, once its name is known not to repeat. */
+static jose_err object_members(const members *r, unsigned max_depth, jose_err bad_input,
+                               int (*keep)(void *ctx, const char *name, size_t len), void *ctx, cJSON *root)
+{
+	jose_err err = JOSE_OK;
+
+	for (size_t i = 0; i < r->n && err == JOSE_OK; i++) {
+		const member *m = &r->m[i];
+		for (size_t j = 0; j < i; j++)
+			if (r->m[j].name_len == m->name_len &&
+			    memcmp(r->m[j].name, m->name, m->name_len) == 0)
+				return bad_input;
+		err =
+		    add_member(root, m, keep(ctx, (const char *)m->name, m->name_len), max_depth, bad_input);
+	}
+	return err;
+}
+
+/* The object text parsed whole (names with escapes, many members), then the members not kept dropped. */
+static jose_err whole_members(const char *text, size_t len, unsigned max_depth, jose_err bad_input,
+                              int (*keep)(void *ctx, const char *name, size_t len), void *ctx, cJSON **out)
+{
+	jose_err err = jose_json_parse(text, len, max_depth, bad_input, out);
+	cJSON *c = err == JOSE_OK ? (*out)->child : NULL, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (!keep(ctx, c->string, strlen(c->string)))
+			cJSON_Delete(cJSON_DetachItemViaPointer(*out, c));
+	}
+	return err;
+}
+
+/* see jose_json.h */
+jose_err jose_json_parse_members(const char *text, size_t len, unsigned max_depth, jose_err bad_input,
+                                 int (*keep)(void *ctx, const char *name, size_t len), void *ctx, cJSON **out)
+{
+	members r;
+	size_t lead = 0;
+	cJSON *root;
+	jose_err err;
+
+	if (!out || !keep)
+		return JOSE_E_ARG;
+	*out = NULL;
+	r.n = 0, r.whole = 0;
+	if (validate(text, len, max_depth, &r))
+		return bad_input;
+	while (text[lead] == ' ' || text[lead] == '\t' || text[lead] == '\n' || text[lead] == '\r')
+		lead++; /* valid text holds a value after its leading white space */
+	if (text[lead] != '{')
+		return jose_json_parse(text, len, max_depth, bad_input, out);
+	if (r.whole)
+		return whole_members(text, len, max_depth, bad_input, keep, ctx, out);
+	if (!(root = cJSON_CreateObject()))
+		return JOSE_E_NOMEM;
+	err = object_members(&r, max_depth, bad_input, keep, ctx, root);
+	if (err != JOSE_OK)
+		cJSON_Delete(root);
+	else
+		*out = root;
+	return err;
 }
 
 /* see jose_json.h */

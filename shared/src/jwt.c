@@ -195,6 +195,36 @@ jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload, const 
 	return check_times(at, o, why);
 }
 
+/* A keep of jose_json_parse_members: the claims some rule reads (registered or required). */
+static int claim_read(void *ctx, const char *name, size_t len)
+{
+	const jose_jwt_opts *o = ctx;
+
+	for (int i = 0; i < REGISTERED; i++)
+		if (len == 3 && memcmp(name, registered_names[i], 3) == 0)
+			return 1;
+	for (size_t i = 0; o && i < o->n_required; i++)
+		if (o->required[i] && strlen(o->required[i]) == len && memcmp(o->required[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* see jose_jwt.h */
+jose_err jose_jwt_check_claims_text(const cJSON *header, const uint8_t *text, size_t len,
+                                    const jose_jwt_opts *o, jose_fail *why)
+{
+	cJSON *claims = NULL;
+	jose_err err = jose_json_parse_members((const char *)text, len, JOSE_JSON_MAX_DEPTH,
+	                                       JOSE_E_JWT_INVALID, claim_read, (void *)o, &claims);
+
+	if (err == JOSE_E_JWT_INVALID)
+		jose_fail_set(why, err, "JWT Claims Set must be a strict top-level JSON object", NULL);
+	if (err == JOSE_OK)
+		err = jose_jwt_check_claims(header, claims, o, why);
+	cJSON_Delete(claims);
+	return err;
+}
+
 /* see jose_jwt.h */
 jose_err jose_jwt_verify(const jose_jwks *keys, const jose_jwt_opts *opts, const char *token, size_t len,
                          jose_jwt *out, jose_fail *why)

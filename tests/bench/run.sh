@@ -25,11 +25,12 @@
 #      module with node:crypto's arithmetic; wasm: the full module's wolfCrypt),
 #      createVerifier once per alg, sync verify, against jose and fast-jwt (cache off),
 #      all interleaved round by round, counted per CPU-second of the process (a core
-#      another process takes counts against no library); cold start per mode (median of 7 fresh `node -e`
-#      children: import + createVerifier + first ES256 verify); both modules' sizes
-#      raw and gzip -9; and the targets, each marked met or MISSED with its margin
-#      (reported, never asserted). Rounds here last BENCH_WASM_ROUND_MS (600) ms so
-#      that the section stays around 70 s for the default algorithms.
+#      another process takes counts against no library); cold start per mode (median
+#      and fastest of 7 fresh Node children running an ES module file: import +
+#      createVerifier + first ES256 verify; the CommonJS figure apart); both modules'
+#      sizes raw and gzip -9; and the targets, each marked met or MISSED with its
+#      margin (reported, never asserted). Figures are medians of BENCH_WASM_ROUNDS
+#      (15) interleaved rounds of BENCH_WASM_ROUND_MS (200) ms.
 #
 # Method: one thread, one token in flight at a time; each figure is the median of
 # BENCH_ROUNDS (5) rounds of BENCH_ROUND_MS (1000) ms after one uncounted warm-up

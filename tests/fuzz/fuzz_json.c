@@ -45,6 +45,39 @@ static void walk(const cJSON *item, unsigned depth)
 	}
 }
 
+/* A keep of jose_json_parse_members: names of even length (half of them, any spelling). */
+static int even_names(void *ctx, const char *name, size_t len)
+{
+	(void)ctx, (void)name;
+	return len % 2 == 0;
+}
+
+/* parse_members against the whole tree root (NULL when parse refused the text with verdict e). */
+static void members_agree(const char *text, size_t size, jose_err e, const cJSON *root)
+{
+	cJSON *part = NULL;
+	jose_err pe = jose_json_parse_members(text, size, JOSE_JSON_MAX_DEPTH, JOSE_E_JWS_INVALID, even_names,
+	                                      NULL, &part);
+	const cJSON *c;
+
+	if (pe == JOSE_E_NOMEM || e == JOSE_E_NOMEM)
+		goto out;
+	FUZZ_CHECK(pe == e, "parse_members says %s, parse says %s", jose_err_code(pe), jose_err_code(e));
+	if (pe != JOSE_OK || !cJSON_IsObject(root))
+		goto out;
+	cJSON_ArrayForEach(c, root)
+	{
+		const cJSON *kept = cJSON_GetObjectItemCaseSensitive(part, c->string);
+		if (strlen(c->string) % 2 == 0)
+			FUZZ_CHECK(kept && fuzz_same_json(c, kept, 0), "parse_members changed member \"%s\"",
+			           c->string);
+		else
+			FUZZ_CHECK(!kept, "parse_members kept member \"%s\"", c->string);
+	}
+out:
+	cJSON_Delete(part);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -63,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	           (void *)root);
 	if (valid != 0)
 		FUZZ_CHECK(e == JOSE_E_JWS_INVALID, "validator refuses, parse says %s", jose_err_code(e));
+	members_agree(text, size, e, e == JOSE_OK ? root : NULL);
 	if (e != JOSE_OK)
 		return 0;
 	FUZZ_CHECK(valid == 0, "parse accepted text the validator refuses");

@@ -27,7 +27,8 @@
  * sign-in flow: the user FUZZ_USERNAME / FUZZ_PASSWORD (id FUZZ_USER_ID; a
  * tiny argon2id hash, so a login per input is cheap), the public client
  * FUZZ_PUBLIC and the confidential client FUZZ_WEB (secret FUZZ_WEB_SECRET,
- * consent required), both with authorization_code and refresh_token.
+ * consent required), both with authorization_code and refresh_token (web also with
+ * the password grant).
  *
  * Flows, cookies, codes and refresh tokens are random in a real run, so an
  * input could never name one. The harness stores fixed ones instead (`fixtures`:
@@ -128,6 +129,9 @@ static int verbose; /* FUZZ_VERBOSE=1: one line per response on stderr (for chec
 static app *the_app;
 static server_routes fuzz_routes; /* the real route table, as cli_serve.c hands it to server_run */
 static server_config cfg;
+static struct mail_config fuzz_mail; /* cfg.mail */
+static struct policy fuzz_policy;    /* cfg.policy */
+static char mail_err[256];
 static char dir[64], db[96];
 static char password_hash_of_user[STORE_PASSWORD_HASH_MAX + 1];
 static char challenge[SECRET_TEXT_LEN + 1]; /* PKCE S256 of FUZZ_VERIFIER */
@@ -236,7 +240,8 @@ static void sign_in_client(struct store_client *c, int web)
 {
 	memset(c, 0, sizeof *c);
 	strcpy(c->id, web ? FUZZ_WEB : FUZZ_PUBLIC);
-	strcpy(c->grants, "authorization_code\nrefresh_token");
+	strcpy(c->grants,
+	       web ? "authorization_code\nrefresh_token\npassword" : "authorization_code\nrefresh_token");
 	strcpy(c->redirect_uris, web ? FUZZ_WEB_REDIRECT : FUZZ_PUBLIC_REDIRECT "\nhttp://127.0.0.1:9999/cb");
 	strcpy(c->post_logout_uris, web ? "https://web.example/bye" : "https://app.example/bye");
 	strcpy(c->scope, FUZZ_SCOPE);
@@ -428,6 +433,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.legacy_secret = FUZZ_LEGACY;
 	cfg.browser_ui_secret = FUZZ_BROWSER_SECRET;
 	cfg.access_log = 0;
+	cfg.account_json_api = 1; /* /auth/login and /users/me are fuzzed too */
+	/* Mail on (to a port nobody listens on: no sender runs here, mails stay in the
+	 * outbox) and registration open, so /forgot, /reset, /verify-email and
+	 * /register are fuzzed too, under the default password rules without a list. */
+	must(mail_config_read("smtp+insecure://127.0.0.1:9", "fuzz@issuer.test", NULL, cfg.issuer, &fuzz_mail,
+	                      mail_err, sizeof mail_err) == 1,
+	     "mail settings");
+	cfg.mail = &fuzz_mail;
+	cfg.registration = 1;
+	cfg.registration_verified = 1;
+	policy_default(&fuzz_policy);
+	cfg.policy = &fuzz_policy;
 	/* As cli_serve.c's sign_in_defaults, but: the smallest argon2id argon2 accepts (a
 	 * login per input must stay cheap), and limits an input can reach (a lockout after
 	 * 3 failures, 429 after 5 failures from one address), since every count starts

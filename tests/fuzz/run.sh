@@ -21,7 +21,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 FUZZ_DIR=${FUZZ_DIR:-build/fuzz}
-ALL="jwt jwks json http router mail"
+ALL="jwt jwks json http router webauthn mail"
 
 tap=0
 if [ "${1:-}" = "--tap" ]; then tap=1; shift; fi
@@ -31,11 +31,12 @@ names=${*:-$ALL}
 case "$secs" in '' | *[!0-9]*) echo "run.sh: SECONDS must be a whole number, got '$secs'" >&2; exit 2 ;; esac
 
 # Longest input per target: a token well past the 8 KiB a header can use, a key
-# set of a few RSA-4096 keys, a JSON header or claim set, one header value, and
-# a request with a small body.
+# set of a few RSA-4096 keys, a JSON header or claim set, one header value, a
+# request with a small body, and an attestation object a little past its cap.
 max_len() {
 	case "$1" in
 	jwt) echo 8192 ;; jwks) echo 16384 ;; json) echo 4096 ;; http) echo 2048 ;; router) echo 8192 ;;
+	webauthn) echo 4608 ;;
 	*) echo 4096 ;;
 	esac
 }

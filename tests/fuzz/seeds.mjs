@@ -344,6 +344,9 @@ SI.logoutCsrf = b64u(crypto.createHash('sha256').update(Buffer.concat([Buffer.fr
 	crypto.createHash('sha256').update(SI.browser).digest()])).digest());
 const WEB_BASIC = 'Basic ' + Buffer.from('fuzz-web:fuzz-web-secret').toString('base64');
 const COOKIE_B = { Cookie: `idb_browser=${SI.browser}` };
+// The account forms' CSRF token of that browser (cookie.h): base64url(SHA-256("account:" || SHA-256(cookie))).
+const ACCOUNT_CSRF = crypto.createHash('sha256').update(Buffer.concat([Buffer.from('account:'),
+	crypto.createHash('sha256').update(SI.browser).digest()])).digest('base64url');
 const COOKIE_BS = { Cookie: `idb_browser=${SI.browser}; idb_session=${SI.session}` };
 const qs = (o) => new URLSearchParams(o).toString();
 const AUTHZ = { response_type: 'code', client_id: 'fuzz-public', redirect_uri: SI.pubRedirect, scope: 'openid profile email',
@@ -404,6 +407,24 @@ const signIn = {
 	'introspect-refresh': req('POST', '/introspect', { ...FORM, Authorization: WEB_BASIC }, qs({ token: SI.refreshWeb, token_type_hint: 'refresh_token' })),
 	'revoke-refresh': req('POST', '/revoke', { ...FORM, Authorization: WEB_BASIC }, qs({ token: SI.refreshWeb }))
 		+ req('POST', '/token', { ...FORM, Authorization: WEB_BASIC }, qs({ grant_type: 'refresh_token', refresh_token: SI.refreshWeb })),
+	'token-password': req('POST', '/token', { ...FORM, Authorization: WEB_BASIC },
+		qs({ grant_type: 'password', username: 'alice', password: 'fuzz-password', scope: 'openid profile offline_access' })),
+	'token-password-wrong': req('POST', '/token', { ...FORM, Authorization: WEB_BASIC },
+		qs({ grant_type: 'password', username: 'alice', password: 'wrong' })),
+	'auth-login': req('POST', '/auth/login', { 'Content-Type': 'application/json', Authorization: WEB_BASIC },
+		JSON.stringify({ username: 'alice', password: 'fuzz-password' })),
+	'auth-login-members': req('POST', '/auth/login', { 'Content-Type': 'application/json' },
+		JSON.stringify({ username: 'alice', password: 'fuzz-password', client_id: 'fuzz-web', client_secret: 'fuzz-web-secret' })),
+	'users-me': req('GET', '/users/me', { Authorization: 'Bearer $AT$' }),
+	'forgot-get': req('GET', '/forgot', COOKIE_B),
+	'forgot-post': req('POST', '/forgot', { ...FORM, ...COOKIE_B }, qs({ csrf: ACCOUNT_CSRF, email: 'alice@example.com' })),
+	'register-post': req('POST', '/register', { ...FORM, ...COOKIE_B },
+		qs({ csrf: ACCOUNT_CSRF, username: 'newbie', email: 'newbie@example.com', name: 'New B', password: 'a fine long password', password2: 'a fine long password' })),
+	'reset-get': req('GET', `/reset?token=${'A'.repeat(43)}`),
+	'reset-post': req('POST', '/reset', { ...FORM, ...COOKIE_B }, qs({ csrf: ACCOUNT_CSRF, token: 'A'.repeat(43), password: 'x', password2: 'x' })),
+	'verify-email': req('POST', '/verify-email', { ...FORM, ...COOKIE_B }, qs({ csrf: ACCOUNT_CSRF, token: 'B'.repeat(43) })),
+	'auth-register': req('POST', '/auth/register', { 'Content-Type': 'application/json' },
+		JSON.stringify({ username: 'jsonnew', email: 'j@example.com', password: 'a fine long password', full_name: 'J' })),
 	'userinfo-get': req('GET', '/userinfo', { Authorization: 'Bearer $AT$' }),
 	'userinfo-post': req('POST', '/userinfo', { Authorization: 'Bearer $AT$' }),
 	'userinfo-id-token': req('GET', '/userinfo', { Authorization: 'Bearer $IDT$' }),
@@ -566,6 +587,7 @@ writeDict('router', 'fuzz_router: HTTP/1.x framing, the issuer\'s routes, header
 	'{"token":"', '","aud":"', '"}', '{"sub":"svc","aud":"api"}', LEGACY_TOKEN,
 	// the sign-in flow (fuzz_router.c's fixtures)
 	'/authorize', '/login', '/consent', '/logout', '/userinfo', '/demo/', '/demo/verifier/', '/favicon.ico', '/demo/index.html',
+	'/auth/login', '/users/me', '/forgot', '/reset', '/verify-email', '/register', '/auth/register', 'token=', 'password2=', 'grant_type=password', '&username=alice', '&password=fuzz-password', '{"username":"alice","password":"',
 	'response_type=code', '&client_id=fuzz-public', '&client_id=fuzz-web', 'client_id=', '&redirect_uri=',
 	'https%3A%2F%2Fapp.example%2Fcb', 'https%3A%2F%2Fweb.example%2Fcb', '&scope=openid', '%20profile', '%20email',
 	'%20offline_access', '&state=', '&nonce=', `&code_challenge=${SI.challenge}`, '&code_challenge_method=S256',

@@ -174,7 +174,7 @@ try {
 		[['add', '--id', 'a/b'], 'an id with a slash'],
 		[['add', '--id', 'x'.repeat(129)], 'an id of 129 chars'],
 		[['add', '--id', ''], 'an empty id'],
-		[['add', '--id', 'g1', '--grant', 'password'], 'the password grant'],
+		[['add', '--id', 'g1', '--grant', 'password', '--public'], 'the password grant for a public client'],
 		[['add', '--id', 'g2', '--grant', 'implicit'], 'the implicit grant'],
 		[['add', '--id', 'g3', '--grant', 'authorization_code'], 'authorization_code without a redirect URI'],
 		[['add', '--id', 'g4', '--grant', 'refresh_token'], 'refresh_token alone'],
@@ -247,7 +247,7 @@ try {
 		'svc-a is stored as given', JSON.stringify(a));
 	const w = byId('web');
 	report(w && w.grants.join() === 'authorization_code,refresh_token' && w.redirect_uris.length === 3 && w.consent === true &&
-		w.scope === 'openid profile email offline_access', 'web: grants, redirect URIs, consent, the OIDC default scope', JSON.stringify(w));
+		w.scope === 'openid profile email groups offline_access', 'web: grants, redirect URIs, consent, the OIDC default scope', JSON.stringify(w));
 	report(w && w.post_logout_redirect_uris.join() === 'https://app.example/bye,com.example.app:/logout' && w.id_token_alg === 'EdDSA',
 		'web: post-logout URIs in order, a repeat kept once; the last --id-token-alg wins', JSON.stringify(w));
 	const spa = byId('spa');

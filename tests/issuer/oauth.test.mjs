@@ -214,7 +214,9 @@ try {
 	r = await postForm(base, '/token', { scope: 'read' }, { authorization: basic('svc', C.svc.client_secret) });
 	report(isError(r, 400, 'invalid_request'), 'missing grant_type: 400 invalid_request', show(r));
 	r = await postForm(base, '/token', { grant_type: 'password', username: 'a', password: 'b' }, { authorization: basic('svc', C.svc.client_secret) });
-	report(isError(r, 400, 'unsupported_grant_type'), 'grant_type=password: 400 unsupported_grant_type', show(r));
+	report(isError(r, 400, 'unauthorized_client'), 'grant_type=password for a client not registered for it: 400 unauthorized_client', show(r));
+	r = await postForm(base, '/token', { grant_type: 'urn:ietf:params:oauth:grant-type:device_code' }, { authorization: basic('svc', C.svc.client_secret) });
+	report(isError(r, 400, 'unsupported_grant_type'), 'an unknown grant_type: 400 unsupported_grant_type', show(r));
 	r = await grant(base, C.web, {});
 	report(isError(r, 400, 'unauthorized_client'), 'a client not registered for client_credentials: 400 unauthorized_client', show(r));
 	r = await grant(base, C.svc, { scope: 'read admin' });

@@ -54,7 +54,7 @@ try {
 	dirs.push(dir);
 	const DB = path.join(dir, 'identity.db');
 	const password = crypto.randomBytes(12).toString('base64url');
-	const u = await run(['user', 'add', '--db', DB, '--username', 'alice', '--email', 'alice@example.com', '--password-stdin'], { input: `${password}\n` });
+	const u = await run(['user', 'add', '--db', DB, '--username', 'alice', '--email', 'alice@example.com', '--name', 'Alice Ångström', '--group', 'admins', '--group', 'system:masters', '--password-stdin'], { input: `${password}\n` });
 	if (u.code !== 0) throw new Error(`user add: ${u.stderr}`);
 	const SUB = u.json.user_id;
 	const SPA_CB = 'http://localhost:5173/callback';
@@ -81,7 +81,7 @@ try {
 		const nonce = client.randomNonce();
 		const authUrl = client.buildAuthorizationUrl(config, {
 			redirect_uri: cb,
-			scope: 'openid profile email offline_access',
+			scope: 'openid profile email groups offline_access',
 			code_challenge: await client.calculatePKCECodeChallenge(verifier),
 			code_challenge_method: 'S256',
 			state,
@@ -100,7 +100,8 @@ try {
 
 		// UserInfo.
 		const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
-		report(info.sub === SUB && info.preferred_username === 'alice' && info.email === 'alice@example.com' && info.email_verified === false, t('fetchUserInfo: sub, preferred_username, email, email_verified'), JSON.stringify(info));
+		report(info.sub === SUB && info.preferred_username === 'alice' && info.name === 'Alice Ångström' && info.email === 'alice@example.com' && info.email_verified === false && info.groups?.join() === 'admins,system:masters', t('fetchUserInfo: sub, preferred_username, name, email, email_verified, groups'), JSON.stringify(info));
+		report(claims.name === 'Alice Ångström' && claims.email === 'alice@example.com' && claims.email_verified === false && claims.groups?.join() === 'admins,system:masters', t('the ID token the library accepted carries name, email, email_verified and groups'), JSON.stringify(claims));
 		const wrongSub = await errorOf(client.fetchUserInfo(config, tokens.access_token, 'someone-else'));
 		report(wrongSub !== null, t('fetchUserInfo with another expected subject fails in the library (it checks sub)'), String(wrongSub));
 

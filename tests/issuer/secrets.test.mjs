@@ -39,6 +39,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { BIN, reporter, startServer, tempDir } from '../lib.mjs';
+import { haveSmtpd, startSmtpd } from '../mail/smtpd.mjs';
 
 const tmp = tempDir('idb-secrets-');
 const db = path.join(tmp, 'identity.db');
@@ -371,6 +372,75 @@ async function signInSession() {
 }
 
 const servers = [];
+
+/** The first token link of a received mail (quoted-printable decoded), and its token. */
+function mailToken(m) {
+	const qp = m.text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+	return qp.match(/\?token=([A-Za-z0-9_-]{43})/)?.[1];
+}
+
+/*
+ * Mail: a registration and a password reset through a server with mail on (a real
+ * SMTP server receives). The passwords (both) join the password needles and the
+ * link tokens the sign-in needles, so the access log, the CLI outputs and every
+ * error page are searched for them at the end; here: the captured mails carry the
+ * tokens (a control) but no password; the outbox holds a link's token only while
+ * its mail waits, never a password; once sent, the database holds neither.
+ */
+async function mailFlows() {
+	if (!haveSmtpd()) {
+		skip('the mail secrets', 'python3-aiosmtpd is not installed (scripts/setup.sh installs it)');
+		return;
+	}
+	const mdb = path.join(tmp, 'mail.db');
+	const mbytes = () => Buffer.concat([mdb, `${mdb}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
+	const p1 = `Reg ${crypto.randomBytes(12).toString('base64')}é`, p2 = `Reset ${crypto.randomBytes(12).toString('base64')}ö`;
+	passwordForms('the registered password', p1);
+	passwordForms('the reset password', p2);
+	let smtp = await startSmtpd({ dir: path.join(tmp, 'mail') });
+	run(['client', 'add', '--db', mdb, '--id', 'mail-app', '--public', '--grant', 'authorization_code', '--redirect-uri', 'https://mail.example/cb']);
+	const env = { ...TINY, SMTP_URL: `smtp+insecure://127.0.0.1:${smtp.port}`, MAIL_FROM: 'IdP <idp@secrets.example>', MAIL_RETRY_SECONDS: '1', REGISTRATION: 'open' };
+	const s = await serve('serve (mail)', { dbFile: mdb, env });
+	servers.push(s);
+	const until = async (f) => {
+		for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 50));
+	};
+	const b = new Browser('mail browser');
+	let pg = await b.go(s.base, '/register');
+	await b.go(s.base, '/register', { method: 'POST', form: { ...hiddenFields(pg.text, 'the registration form'), username: 'maria', email: 'maria@example.com', password: p1, password2: p1 } });
+	await until(() => smtp.messages().length >= 1);
+	const t1 = mailToken(smtp.messages()[0] ?? { text: '' });
+	addFlowNeedle('a verification link token', t1);
+	pg = await b.go(s.base, `/verify-email?token=${t1}`);
+	await b.go(s.base, '/verify-email', { method: 'POST', form: hiddenFields(pg.text, 'the verification form') });
+	// A reset while SMTP is down: its mail, with the token, waits in the outbox.
+	await smtp.kill();
+	pg = await b.go(s.base, '/forgot');
+	await b.go(s.base, '/forgot', { method: 'POST', form: { ...hiddenFields(pg.text, 'the forgot form'), email: 'maria@example.com' } });
+	await until(() => /reset/.test(spawnSync('sqlite3', [mdb, "SELECT kind FROM outbox WHERE state = 0"], { encoding: 'utf8' }).stdout));
+	const queued = mbytes();
+	smtp = await smtp.restart();
+	await until(() => smtp.messages().length >= 2);
+	const t2 = mailToken(smtp.messages()[1] ?? { text: '' });
+	addFlowNeedle('a reset link token', t2);
+	pg = await b.go(s.base, `/reset?token=${t2}`);
+	await b.go(s.base, '/reset', { method: 'POST', form: { ...hiddenFields(pg.text, 'the reset form'), password: p2, password2: p2 } });
+	await new Promise((r) => setTimeout(r, 300));
+	const x = await s.stop();
+	servers.pop();
+	report(x.code === 0, 'serve (mail): SIGTERM, exit 0', JSON.stringify(x));
+	const mails = smtp.messages();
+	await smtp.stop();
+	report(t1 && t2 && mails.length === 2, 'mail: a verification and a reset mail were received', mails.length);
+	const pwIn = (text) => pwNeedles.filter((n) => /registered|reset password/.test(n.label) && text.includes(n.value)).map((n) => n.label);
+	report(mails.every((m) => pwIn(m.text).length === 0), 'the captured mails carry no password (raw or encoded)', mails.flatMap((m) => pwIn(m.text)).join('; '));
+	report(mails[0]?.text.includes(t1) !== undefined && mailToken(mails[0]) === t1 && mailToken(mails[1]) === t2, 'control: the mails carry their link tokens (the search can find them)');
+	report(queued.includes(Buffer.from(t2)) && pwIn(queued.toString('latin1')).length === 0,
+		'while its mail waited, the outbox held the reset link\'s token (where it must be), and never a password', pwIn(queued.toString('latin1')).join('; '));
+	const after = mbytes();
+	const left = [[t1, 'the verification token'], [t2, 'the reset token']].filter(([t]) => after.includes(Buffer.from(t))).map(([, l]) => l);
+	report(left.length === 0 && pwIn(after.toString('latin1')).length === 0, 'once sent, the database (outbox included) holds no link token and no password in clear', left.join('; '));
+}
 try {
 	// ---- clients and keys ----
 	addClient('svc', ['--audience', 'api', '--scope', 'read write']);
@@ -537,6 +607,8 @@ try {
 	} finally {
 		fs.rmSync(cwd, { recursive: true, force: true });
 	}
+
+	await mailFlows();
 
 	// ---- the search ----
 	const dbBytes = Buffer.concat([db, `${db}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));

@@ -238,7 +238,8 @@ try {
 		v.error ?? JSON.stringify(v.payload),
 	);
 	report(!v.error && v.payload.at_hash === atHash('RS256', spaTok.access_token), 'ID token: at_hash = left half of SHA-256 of the access token (computed here)', v.payload?.at_hash);
-	report(!v.error && !('email' in v.payload) && !('preferred_username' in v.payload) && !('scope' in v.payload), 'ID token: no profile claims and no scope in it (code flow: /userinfo serves them)', JSON.stringify(v.payload));
+	report(!v.error && v.payload.email === 'alice@example.com' && v.payload.email_verified === false && v.payload.preferred_username === 'alice' && !('scope' in v.payload),
+		'ID token: the profile and email claims its scope allows (as /userinfo), and no scope', JSON.stringify(v.payload));
 	report(typeof spaTok.refresh_token === 'string' && spaTok.refresh_token.length === 43, 'offline_access and the refresh_token grant: a refresh token (43 characters)', show(r));
 	report(sql(DB, `SELECT count(*) FROM refresh_tokens WHERE token_hash = X'${sha256(spaTok.refresh_token ?? '').toString('hex')}';`) === '1', 'the store keeps the refresh token by its SHA-256');
 

@@ -79,14 +79,16 @@ try {
 	let r = add('alice', 'correct horse battery staple\n', ['--email', 'alice@example.com']);
 	report(r.code === 0 && UUID4.test(r.json?.user_id ?? '') && r.json.username === 'alice' && r.json.email === 'alice@example.com',
 		'user add prints {user_id (a random UUID), username, email}', show(r));
-	report(r.json && Object.keys(r.json).sort().join() === 'email,user_id,username', 'user add prints nothing else', show(r));
+	report(r.json && Object.keys(r.json).sort().join() === 'created_at,disabled,email,email_verified,groups,user_id,username' &&
+		r.json.email_verified === false && r.json.disabled === false && r.json.groups.length === 0,
+		'user add prints the profile (unverified, enabled, no groups) and nothing else: no hash', show(r));
 	report(/PASSWORD_ARGON2_TEST=1/.test(r.err) && /below OWASP/.test(r.err), 'test parameters below OWASP are warned about on stderr', show(r));
 	const alice = r.json?.user_id;
 	report((fs.statSync(db).mode & 0o777) === 0o600, 'the database file is mode 0600');
 
 	r = add('bob', 'bob-password');
-	report(r.code === 0 && r.json && Object.keys(r.json).sort().join() === 'user_id,username' && r.json.user_id !== alice,
-		'without --email: {user_id, username}; every user gets a new id', show(r));
+	report(r.code === 0 && r.json && !('email' in r.json) && r.json.user_id !== alice,
+		'without --email: no email; every user gets a new id', show(r));
 	r = add('b'.repeat(64), 'long enough passphrase');
 	report(r.code === 0 && r.json?.username === 'b'.repeat(64), 'a 64-character username is accepted', show(r));
 	r = add('Carol.O-Neil+sso@corp_1', 'p\u00e4ssw\u00f6rd \u{1F511} schl\u00fcssel', ['--email', "o'neil.c+sso@mail-1.example.co.uk"]);
@@ -133,7 +135,7 @@ try {
 		[Buffer.from([0x70, 0xff, 0x77]), 'not UTF-8 (byte FF)'], [Buffer.from([0xc0, 0xaf]), 'an overlong UTF-8 form'],
 		['x'.repeat(100000), '100 kB']]) {
 		r = user(['add', '--username', 'frank', '--password-stdin'], { input });
-		report(r.code === 2 && r.out === '' && /password on stdin/.test(r.err), `password ${why}: usage error`, show(r));
+		report(r.code === 2 && r.out === '' && /the password is/.test(r.err), `password ${why}: usage error`, show(r));
 	}
 	report(!user(['list']).json?.some((u) => u.username === 'frank'), 'no user made from a refused password');
 
@@ -181,7 +183,7 @@ try {
 	const list = r.json ?? [];
 	report(r.code === 0 && Array.isArray(r.json) && list.length === 7, 'user list prints every user as an array', show(r));
 	const fields = new Set(list.flatMap(Object.keys));
-	report([...fields].sort().join() === 'created_at,email,locked,user_id,username', 'list members: user_id, username, email, created_at, locked', [...fields].join());
+	report([...fields].sort().join() === 'created_at,disabled,email,email_verified,groups,locked,user_id,username', 'list members: the profile and locked, never a hash', [...fields].join());
 	const a = list.find((u) => u.username === 'alice');
 	report(a?.user_id === alice && a.email === 'alice@example.com' && a.locked === false && Math.abs(a.created_at - Date.now() / 1000) < 600,
 		'alice: her id, email, created_at now, not locked', JSON.stringify(a));

@@ -109,6 +109,8 @@ static struct store_client client(const char *id, int is_public)
 	         "https://app.example/bye\nhttps://app.example/");
 	snprintf(c.id_token_alg, sizeof c.id_token_alg, "%s", is_public ? "" : "EdDSA");
 	c.created_at = NOW;
+	snprintf(c.name, sizeof c.name, "%s", is_public ? "" : "Orders \"Admin\" <Ünïcode>");
+	snprintf(c.logo_uri, sizeof c.logo_uri, "%s", is_public ? "" : "https://app.example/logo.png");
 	return c;
 }
 
@@ -122,7 +124,12 @@ static int client_eq(const struct store_client *a, const struct store_client *b)
 	       !strcmp(a->redirect_uris, b->redirect_uris) && !strcmp(a->audiences, b->audiences) &&
 	       !strcmp(a->scope, b->scope) && !strcmp(a->subjects, b->subjects) &&
 	       !strcmp(a->post_logout_uris, b->post_logout_uris) &&
-	       !strcmp(a->id_token_alg, b->id_token_alg) && a->created_at == b->created_at;
+	       !strcmp(a->id_token_alg, b->id_token_alg) && a->created_at == b->created_at &&
+	       !strcmp(a->name, b->name) && !strcmp(a->logo_uri, b->logo_uri) &&
+	       a->prev_hash_len == b->prev_hash_len &&
+	       !memcmp(a->prev_hash, b->prev_hash, a->prev_hash_len) &&
+	       a->prev_salt_len == b->prev_salt_len &&
+	       !memcmp(a->prev_salt, b->prev_salt, a->prev_salt_len) && a->prev_until == b->prev_until;
 }
 
 static struct store_code code(unsigned n, const char *client_id, int64_t expires_at)
@@ -452,13 +459,20 @@ static struct store_user user(const char *id, const char *name, const char *emai
 	         "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
 	         "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g");
 	u.created_at = NOW;
+	if (email[0]) {
+		snprintf(u.name, sizeof u.name, "Bob \"the\" Builder");
+		snprintf(u.groups, sizeof u.groups, "admins\ndevelopers");
+		u.email_verified = 1;
+	}
 	return u;
 }
 
 static int user_eq(const struct store_user *a, const struct store_user *b)
 {
 	return !strcmp(a->id, b->id) && !strcmp(a->username, b->username) && !strcmp(a->email, b->email) &&
-	       !strcmp(a->password_hash, b->password_hash) && a->created_at == b->created_at;
+	       !strcmp(a->password_hash, b->password_hash) && a->created_at == b->created_at &&
+	       !strcmp(a->name, b->name) && a->email_verified == b->email_verified &&
+	       a->disabled == b->disabled && !strcmp(a->groups, b->groups);
 }
 
 static int collect_user(void *ctx, const struct store_user *u)
@@ -548,7 +562,9 @@ static void test_ops_table(const struct store_ops *o)
 	            o->code_put && o->code_take && o->code_purge && o->user_put && o->user_get &&
 	            o->user_get_by_name && o->user_list && o->user_delete && o->login_admit &&
 	            o->login_failed && o->login_clear && o->login_unlock && o->login_get && o->login_purge &&
-	            o->user_set_password && o->session_put && o->session_get && o->session_delete &&
+	            o->user_set_password && o->user_update && o->user_end_sessions && o->client_update &&
+	            o->user_get_by_email && o->link_put && o->link_get && o->link_take && o->link_end &&
+	            o->link_count && o->link_purge && o->session_put && o->session_get && o->session_delete &&
 	            o->session_purge && o->refresh_put && o->refresh_get && o->refresh_rotate &&
 	            o->refresh_revoke_family && o->refresh_revoke_session && o->refresh_purge &&
 	            o->flow_put && o->flow_get && o->flow_set_user && o->flow_take && o->flow_purge &&
@@ -2090,7 +2106,7 @@ static void test_raw(store *s)
 		kinds_ok &=
 		    strlen(store_raw_tables[t].kinds) == commas + 1 && commas + 1 <= STORE_RAW_COLS_MAX;
 	}
-	T_CHECK(kinds_ok && store_raw_n == 11, "the raw tables: 11, each column with its kind");
+	T_CHECK(kinds_ok && store_raw_n == 12, "the raw tables: 12, each column with its kind");
 	nx = next_token(300, "client-raw", 0);
 	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK &&
 	            store_refresh_put(s, &r) == STORE_OK && store_key_put(s, &k) == STORE_OK &&
@@ -2139,6 +2155,178 @@ static void test_raw(store *s)
 
 /* Run the whole contract against c's backend: first the operations on one fresh
  * store, then the races on another. */
+/* client_update: every field replaced, the rotation's previous secret kept. */
+static void test_client_update(store *s)
+{
+	struct store_client c = client("client-up", 0), got;
+
+	T_CHECK(store_client_put(s, &c) == STORE_OK, "a client to update");
+	snprintf(c.name, sizeof c.name, "Renamed");
+	snprintf(c.redirect_uris, sizeof c.redirect_uris, "https://new.example/cb");
+	memcpy(c.prev_hash, c.secret_hash, 32);
+	c.prev_hash_len = 32;
+	memcpy(c.prev_salt, c.secret_salt, 16);
+	c.prev_salt_len = 16;
+	c.prev_until = NOW + 3600;
+	memset(c.secret_hash, 0xcd, 32);
+	c.needs_consent = 1;
+	T_CHECK(store_client_update(s, &c) == STORE_OK &&
+	            store_client_get(s, "client-up", &got) == STORE_OK && client_eq(&c, &got),
+	        "client_update replaces every field; the previous secret and its end round-trip");
+	snprintf(c.id, sizeof c.id, "client-none");
+	T_CHECK(store_client_update(s, &c) == STORE_NOT_FOUND, "client_update of an unknown id: NOT_FOUND");
+	snprintf(c.id, sizeof c.id, "client-up");
+	c.secret_hash_len = 0;
+	T_CHECK(store_client_update(s, &c) == STORE_INVALID &&
+	            store_client_get(s, "client-up", &got) == STORE_OK && got.secret_hash_len == 32 &&
+	            got.secret_hash[0] == 0xcd,
+	        "a confidential client without a secret: INVALID, the row unchanged");
+	T_CHECK(store_client_delete(s, "client-up") == STORE_OK, "clean up");
+}
+
+/* user_update and user_end_sessions: the profile changes, the password stays;
+ * every session, unused code, flow and refresh token of the user ends, and
+ * nobody else's. */
+static void test_user_lifecycle(store *s)
+{
+	struct store_client c = client("client-l", 0);
+	struct store_user u = user("u-life", "life", "life@example.com"), o = user("u-other", "other", ""),
+	                  got;
+	struct store_session s1 = session(40, "u-life", NOW + 600), s2 = session(41, "u-other", NOW + 600);
+	struct store_refresh r1 = refresh(40, "fam-l1", "client-l", "u-life", NOW + 600),
+	                     r2 = refresh(41, "fam-l2", "client-l", "u-other", NOW + 600);
+	struct store_code k1 = code(40, "client-l", NOW + 60), k2 = code(41, "client-l", NOW + 60);
+	struct store_code kgot;
+	struct store_refresh rgot;
+	struct store_session sgot;
+
+	snprintf(k1.user_id, sizeof k1.user_id, "u-life");
+	snprintf(k2.user_id, sizeof k2.user_id, "u-other");
+	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK &&
+	            store_user_put(s, &o) == STORE_OK && store_session_put(s, &s1) == STORE_OK &&
+	            store_session_put(s, &s2) == STORE_OK && store_refresh_put(s, &r1) == STORE_OK &&
+	            store_refresh_put(s, &r2) == STORE_OK && store_code_put(s, &k1) == STORE_OK &&
+	            store_code_put(s, &k2) == STORE_OK,
+	        "two users with a session, a refresh token and a code each");
+
+	snprintf(u.email, sizeof u.email, "new@example.com");
+	snprintf(u.name, sizeof u.name, "Life Two");
+	snprintf(u.groups, sizeof u.groups, "ops");
+	u.email_verified = 0;
+	u.disabled = 1;
+	snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$v=19$m=1,t=1,p=1$x$y");
+	T_CHECK(store_user_update(s, &u) == STORE_OK && store_user_get(s, "u-life", &got) == STORE_OK &&
+	            !strcmp(got.email, "new@example.com") && !strcmp(got.name, "Life Two") &&
+	            !strcmp(got.groups, "ops") && got.email_verified == 0 && got.disabled == 1 &&
+	            strcmp(got.password_hash, u.password_hash) != 0,
+	        "user_update changes the profile and the flags, never the password hash");
+	u.email[0] = '\0';
+	T_CHECK(store_user_update(s, &u) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM users WHERE id = 'u-life' AND email IS NULL") == 1,
+	        "an address removed is stored as NULL");
+	snprintf(u.groups, sizeof u.groups, "a\n\nb");
+	T_CHECK(store_user_update(s, &u) == STORE_INVALID, "a malformed group list: INVALID");
+	snprintf(u.groups, sizeof u.groups, "ops");
+	u.disabled = 2;
+	T_CHECK(store_user_update(s, &u) == STORE_INVALID, "disabled outside 0..1: INVALID");
+	u.disabled = 0;
+	snprintf(u.id, sizeof u.id, "u-none");
+	T_CHECK(store_user_update(s, &u) == STORE_NOT_FOUND, "user_update of an unknown id: NOT_FOUND");
+
+	T_CHECK(store_user_end_sessions(s, "u-life") == STORE_OK, "end the sessions of one user");
+	T_CHECK(store_session_get(s, s1.id_hash, s1.id_hash_len, NOW, &sgot) == STORE_NOT_FOUND &&
+	            store_refresh_get(s, r1.hash, r1.hash_len, NOW, &rgot) == STORE_NOT_FOUND &&
+	            store_code_take(s, k1.code_hash, k1.code_hash_len, NOW, &kgot) == STORE_NOT_FOUND,
+	        "their session, refresh token and code are gone");
+	T_CHECK(store_session_get(s, s2.id_hash, s2.id_hash_len, NOW, &sgot) == STORE_OK &&
+	            store_refresh_get(s, r2.hash, r2.hash_len, NOW, &rgot) == STORE_OK &&
+	            store_code_take(s, k2.code_hash, k2.code_hash_len, NOW, &kgot) == STORE_OK,
+	        "another user's session, refresh token and code are untouched");
+	T_CHECK(store_user_end_sessions(s, "u-life") == STORE_OK, "ending again: OK (nothing left)");
+	T_CHECK(store_user_end_sessions(s, "u-none") == STORE_NOT_FOUND &&
+	            store_user_end_sessions(s, "") == STORE_INVALID &&
+	            store_user_end_sessions(s, NULL) == STORE_INVALID,
+	        "unknown user NOT_FOUND; empty or NULL id INVALID");
+	T_CHECK(store_tx_begin(s) == STORE_OK && store_session_put(s, &s1) == STORE_OK &&
+	            store_user_end_sessions(s, "u-life") == STORE_OK && store_tx_end(s, 0) == STORE_OK &&
+	            store_session_get(s, s1.id_hash, s1.id_hash_len, NOW, &sgot) == STORE_NOT_FOUND,
+	        "inside a transaction it joins it (undone with it)");
+	T_CHECK(store_user_delete(s, "life") == STORE_OK && store_user_delete(s, "other") == STORE_OK &&
+	            store_client_delete(s, "client-l") == STORE_OK,
+	        "clean up");
+}
+
+static struct store_link mklink(unsigned n, const char *kind, const char *user_id, int64_t expires_at)
+{
+	struct store_link l;
+
+	memset(&l, 0, sizeof l);
+	memset(l.hash, 0x11, 32);
+	l.hash[0] = (uint8_t)n;
+	l.hash_len = 32;
+	snprintf(l.kind, sizeof l.kind, "%s", kind);
+	snprintf(l.user_id, sizeof l.user_id, "%s", user_id);
+	snprintf(l.email, sizeof l.email, "x%u@example.com", n);
+	l.created_at = NOW;
+	l.expires_at = expires_at;
+	return l;
+}
+
+/* Single-use links, a decoy among them, and finding a user by address. */
+static void test_links(store *s)
+{
+	struct store_user u = user("u-link", "linda", "Linda@Example.COM"), got;
+	struct store_link a = mklink(1, "reset", "u-link", NOW + 1800),
+	                  v = mklink(2, "verify", "u-link", NOW + 86400),
+	                  d = mklink(3, "reset", "", NOW + 1800), out;
+	int n = -1;
+
+	T_CHECK(store_user_put(s, &u) == STORE_OK && store_link_put(s, &a) == STORE_OK &&
+	            store_link_put(s, &v) == STORE_OK && store_link_put(s, &d) == STORE_OK,
+	        "links put: a reset, a verification, a decoy");
+	T_CHECK(store_link_put(s, &a) == STORE_CONFLICT, "the same hash again: CONFLICT");
+	T_CHECK(store_user_get_by_email(s, "linda@example.com", &got) == STORE_OK &&
+	            !strcmp(got.id, "u-link") &&
+	            store_user_get_by_email(s, "nobody@example.com", &got) == STORE_NOT_FOUND,
+	        "user_get_by_email in any ASCII case; unknown: NOT_FOUND");
+	T_CHECK(store_link_get(s, a.hash, 32, "reset", NOW, &out) == STORE_OK &&
+	            !strcmp(out.user_id, "u-link") && out.expires_at == NOW + 1800 &&
+	            !strcmp(out.email, a.email),
+	        "link_get reads a live link, every field");
+	T_CHECK(store_link_get(s, a.hash, 32, "verify", NOW, &out) == STORE_NOT_FOUND &&
+	            out.user_id[0] == '\0',
+	        "another kind: NOT_FOUND, output zeroed");
+	T_CHECK(store_link_get(s, d.hash, 32, "reset", NOW, &out) == STORE_NOT_FOUND &&
+	            store_link_take(s, d.hash, 32, "reset", NOW, &out) == STORE_NOT_FOUND,
+	        "a decoy is never found nor taken");
+	T_CHECK(store_link_get(s, a.hash, 32, "reset", NOW + 1800, &out) == STORE_NOT_FOUND,
+	        "from expires_at on: NOT_FOUND");
+	T_CHECK(store_link_count(s, "u-link", "reset", NOW, &n) == STORE_OK && n == 1 &&
+	            store_link_count(s, "u-link", "reset", NOW + 1, &n) == STORE_OK && n == 0,
+	        "link_count counts the user's links of a kind since a time");
+	T_CHECK(store_link_take(s, a.hash, 32, "reset", NOW, &out) == STORE_OK &&
+	            store_link_take(s, a.hash, 32, "reset", NOW, &out) == STORE_NOT_FOUND,
+	        "take: once, then NOT_FOUND");
+	T_CHECK(store_link_end(s, "u-link", "verify") == STORE_OK &&
+	            store_link_get(s, v.hash, 32, "verify", NOW, &out) == STORE_NOT_FOUND,
+	        "link_end spends every link of the kind of the user");
+	T_CHECK(store_link_purge(s, NOW) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM account_links WHERE user_id = 'u-link'") == 0 &&
+	            q_int(s, "SELECT count(*) FROM account_links WHERE user_id IS NULL") == 1,
+	        "purge removes used links; the live decoy stays until it expires");
+	T_CHECK(store_link_put(s, &(struct store_link){.hash_len = 0, .kind = "reset", .expires_at = 1}) ==
+	                STORE_INVALID &&
+	            store_link_get(s, NULL, 32, "reset", NOW, &out) == STORE_INVALID,
+	        "no hash: INVALID");
+	a = mklink(4, "reset", "u-link", NOW + 60);
+	T_CHECK(store_link_put(s, &a) == STORE_OK && store_user_delete(s, "linda") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM account_links WHERE user_id = 'u-link'") == 0,
+	        "removing the user removes their links");
+	a = mklink(5, "reset", "u-gone", NOW + 60);
+	T_CHECK(store_link_put(s, &a) == STORE_NOT_FOUND, "a link of an unknown user: NOT_FOUND");
+	T_CHECK(store_link_purge(s, NOW + 1800) == STORE_OK, "clean up");
+}
+
 static void contract_run(const struct store_contract *c)
 {
 	char err[512];
@@ -2159,6 +2347,9 @@ static void contract_run(const struct store_contract *c)
 		test_refresh(s);
 		test_refresh_grace(s);
 		test_flows(s);
+		test_client_update(s);
+		test_user_lifecycle(s);
+		test_links(s);
 		test_tx(s);
 		test_outbox(s);
 		test_raw(s);

@@ -60,6 +60,77 @@ static void numericdates(void)
 	cJSON_Delete(j);
 }
 
+/* A keep of jose_json_parse_members: the names "a" and "b". */
+static int keep_ab(void *ctx, const char *name, size_t len)
+{
+	(void)ctx;
+	return len == 1 && (*name == 'a' || *name == 'b');
+}
+
+/* Equal trees: the same compact print (an infinite number prints as null in both). */
+static int same_tree(const cJSON *a, const cJSON *b)
+{
+	char *x = a ? cJSON_PrintUnformatted(a) : NULL, *y = b ? cJSON_PrintUnformatted(b) : NULL;
+	int same = (!x && !y) || (x && y && strcmp(x, y) == 0);
+
+	cJSON_free(x);
+	cJSON_free(y);
+	return same;
+}
+
+/* parse_members gives parse's verdict on s, keeping exactly a and b, valued as parse has them. */
+static int members_agree(const char *s)
+{
+	cJSON *whole = NULL, *part = NULL, *c;
+	jose_err e = jose_json_parse(s, strlen(s), JOSE_JSON_MAX_DEPTH, JOSE_E_JWS_INVALID, &whole);
+	jose_err pe = jose_json_parse_members(s, strlen(s), JOSE_JSON_MAX_DEPTH, JOSE_E_JWS_INVALID, keep_ab,
+	                                      NULL, &part);
+	cJSON *object = cJSON_IsObject(whole) ? whole : NULL;
+	int same = e == pe && (object || same_tree(whole, part));
+
+	cJSON_ArrayForEach(c, object)
+	{
+		const cJSON *kept = cJSON_GetObjectItemCaseSensitive(part, c->string);
+		same = same &&
+		       (keep_ab(NULL, c->string, strlen(c->string)) ? kept && same_tree(c, kept) : !kept);
+	}
+	cJSON_Delete(whole);
+	cJSON_Delete(part);
+	return same;
+}
+
+static void members(void)
+{
+	static const char *const texts[] = {
+	    "{\"a\":1,\"b\":\"x\",\"c\":[1,2]}",
+	    " {\"c\" : {\"d\":[{}]} , \"a\" : [ \"p\" , \"q\" ] , \"b\":null } ",
+	    "{\"a\":1,\"a\":2}",
+	    "{\"c\":1,\"c\":2}",
+	    "{\"a\":1,\"\\u0061\":2}",
+	    "{\"\\u0061\":7,\"c\":1}",
+	    "{\"c\":{\"k\":1,\"k\":2}}",
+	    "{\"c\":[{\"k\":1,\"k\":2}]}",
+	    "{\"c\":[\"{\",\"}\"],\"b\":{\"x\":\"]\"}}",
+	    "{\"b\":1e400,\"a\":-0.5e-3}",
+	    "{\"a\":\"\\\"}\\\\\"}",
+	    "{\"a\":1,}",
+	    "{\"a\":1",
+	    "[{\"a\":1}]",
+	    "\"a\"",
+	    "{}",
+	};
+	char many[1024] = "{";
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		T_CHECK(members_agree(texts[i]), "parse_members agrees with parse on %s", texts[i]);
+	for (int i = 0; i < 70; i++)
+		snprintf(many + strlen(many), sizeof many - strlen(many), "\"m%d\":%d,", i, i);
+	strcat(many, "\"a\":1,\"m3\":0}");
+	T_CHECK(members_agree(many), "parse_members agrees past 64 members (a repeat after them refused)");
+	strcpy(many + strlen(many) - strlen(",\"m3\":0}"), "}"); /* the repeat dropped */
+	T_CHECK(members_agree(many) && parses(many), "parse_members agrees past 64 members");
+}
+
 int main(void)
 {
 	static const char *const good[] = {
@@ -118,5 +189,6 @@ int main(void)
 	T_CHECK(!parses("{\"kid\":\"a\\u0000b\"}"), "kid injection: \\u0000 (NUL truncation) refused");
 	nesting();
 	numericdates();
+	members();
 	T_DONE();
 }

@@ -122,14 +122,22 @@ static int placeholders_known(const char *file, const char *const *names)
 
 static void test_pages(void)
 {
-	static const char *const files[] = {"login.html", "consent.html", "error.html", "signed-out.html",
-	                                    "logout.html"};
+	static const char *const files[] = {"login.html",      "consent.html", "error.html",
+	                                    "signed-out.html", "logout.html",  "forgot.html",
+	                                    "reset.html",      "verify.html",  "register.html"};
 	/* {{base}}: the issuer URL's path, which page_send adds to every page's values. */
-	static const char *const login[] = {"base", "lead", "flow", "csrf", "username", "message", NULL};
-	static const char *const consent[] = {"base", "client", "user", "scopes", "flow", "csrf", NULL};
+	static const char *const login[] = {"base",         "lead",           "flow",        "csrf",
+	                                    "username",     "message",        "logo",        "logo_class",
+	                                    "forgot_class", "register_class", "links_class", NULL};
+	static const char *const consent[] = {"base", "client", "user",       "scopes", "flow",
+	                                      "csrf", "logo",   "logo_class", NULL};
 	static const char *const error[] = {"base", "title", "message", NULL};
 	static const char *const logout[] = {"base",  "csrf", "client_id", "post_logout_redirect_uri",
 	                                     "state", NULL};
+	static const char *const forgot[] = {"base", "csrf", "email", "message", NULL};
+	static const char *const reset[] = {"base", "csrf", "token", "username", "message", NULL};
+	static const char *const verify[] = {"base", "csrf", "token", "email", "username", NULL};
+	static const char *const reg[] = {"base", "csrf", "username", "email", "name", "message", NULL};
 	size_t len;
 	const char *css = page_file("style.css", &len);
 
@@ -148,6 +156,9 @@ static void test_pages(void)
 	        "pages: consent.html uses only its placeholders");
 	T_CHECK(placeholders_known("error.html", error), "pages: error.html uses only its placeholders");
 	T_CHECK(placeholders_known("logout.html", logout), "pages: logout.html uses only its placeholders");
+	T_CHECK(placeholders_known("forgot.html", forgot) && placeholders_known("reset.html", reset) &&
+	            placeholders_known("verify.html", verify) && placeholders_known("register.html", reg),
+	        "pages: forgot, reset, verify and register use only their placeholders");
 	{
 		const char *t = page_file("login.html", &len);
 		T_CHECK(

@@ -66,7 +66,7 @@ static int sq_exec(store *s, const char *sql)
 static int sq_schema_once(store *s)
 {
 	return sq_count(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION &&
-	       sq_count(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'") == 11;
+	       sq_count(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'") == 12;
 }
 
 static const struct store_contract sqlite_contract = {
@@ -181,8 +181,8 @@ static void test_open_and_migrate(void)
 		return;
 	T_CHECK(strcmp(s->ops->name, "sqlite") == 0 && s->ops == &store_sqlite_ops,
 	        "the store carries its ops");
-	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 6,
-	        "user_version is the schema version (6)");
+	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 7,
+	        "user_version is the schema version (7)");
 	T_CHECK(q_int(s, "PRAGMA application_id") == SQ_APP_ID, "application_id marks the file as ours");
 	T_CHECK(q_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('clients', "
 	                 "'signing_keys', 'revoked_tokens', 'users', 'sessions', 'auth_codes', "

@@ -5,6 +5,12 @@
 // which fetches dist/verifier.wasm relative to itself:
 //   /index.html  no CSP, with an import map for the bare package name;
 //   /csp.html    Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'.
+// The suite runs in 'auto' and 'wasm' with verify, and with verifyAsync (in 'auto'
+// its arithmetic is WebCrypto's). Then /corpus.html replays the attack corpus of
+// tests/interop/attacks.test.mjs (recorded through the package in Node by
+// runtimes/cli-emulator.mjs) with verify in 'wasm' and verifyAsync in 'auto'
+// (runtimes/browser-corpus.js): the verdicts must be equal token by token.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -17,7 +23,7 @@ const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const CSP_NO_WASM = "default-src 'self'; script-src 'self'";
 const suite = reporter('wasm/browser');
 const { report } = suite;
-watchdog(suite, 150);
+watchdog(suite, 300);
 const t0 = Date.now();
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -49,13 +55,44 @@ async function serve(root) {
 	return { server, served, origin: `http://127.0.0.1:${server.address().port}` };
 }
 
+/** The attack corpus's verify calls, answered by the installed package in wasm mode, into file. */
+function recordCorpus(pkgDir, file) {
+	const emulator = new URL('./runtimes/cli-emulator.mjs', import.meta.url).pathname;
+	const r = spawnSync(process.execPath, ['--import', emulator, path.join(repo, 'tests', 'interop', 'attacks.test.mjs')], {
+		env: { ...process.env, IDB_EMULATE_CRYPTO: 'wasm', IDB_PACKAGE_ENTRY: path.join(pkgDir, 'index.js'), IDB_EMULATE_RECORD: file },
+		encoding: 'utf8',
+		timeout: 120000,
+	});
+	const n = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+	report(r.status === 0 && n > 1000, `the attack corpus recorded through the package (${n} verify calls)`, `exit ${r.status}; ${(r.stderr || '').slice(-400)}`);
+}
+
+/** /corpus.html: verify in 'wasm' and verifyAsync in 'auto' give the recorded verdict on every call. */
+async function replayCorpus(browser, origin) {
+	const page = await browser.newPage();
+	let r;
+	try {
+		await page.goto(`${origin}/corpus.html`, { timeout: 15000 });
+		await page.waitForFunction(() => window.__corpus && (window.__corpus.done || window.__corpus.fatal), null, { timeout: 90000 });
+		r = await page.evaluate(() => window.__corpus);
+	} catch (e) {
+		r = { fatal: e.message, differ: [] };
+	}
+	report(r.done && r.total > 1000 && r.differ.length === 0,
+		`attack corpus in Chromium: verifyAsync (WebCrypto) and verify (wasm) give the recorded verdict on all ${r.total} calls`, r.fatal ?? r.differ.slice(0, 5).join('; '));
+	// Most of the corpus is refused before any arithmetic; the rest must reach WebCrypto, not fall back.
+	report(r.webcrypto > 100 && r.module === 0, `attack corpus in Chromium: WebCrypto answered ${r.webcrypto} of verifyAsync's signature checks (the module ${r.module}): ${JSON.stringify(r.algs)}`);
+	await page.close();
+}
+
 let browser;
 try {
 	if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (apt-get install chromium)`);
 	const { chromium } = createRequire(path.join(repo, 'tests', 'package.json'))('playwright-core');
 	const { tmp, pkgDir } = packAndInstall('browser');
 	// Browsers have no host crypto: 'auto' is the full module's wolfCrypt as 'wasm' is.
-	const opts = { modes: ['auto', 'wasm'], expectCrypto: { auto: 'wasm', wasm: 'wasm' } };
+	// verifyAsync in 'auto' is WebCrypto's arithmetic; in 'wasm' it stays the module's.
+	const opts = { modes: ['auto', 'wasm', 'auto+async', 'wasm+async'], expectCrypto: { auto: 'wasm', wasm: 'wasm', 'auto+async': 'webcrypto', 'wasm+async': 'wasm' } };
 	const { fixtures, names } = await fixturesAndExpectedNames(pkgDir, opts);
 	fs.writeFileSync(path.join(tmp, 'fixtures.json'), JSON.stringify({ ...fixtures, opts }));
 	fs.copyFileSync(suitePath, path.join(tmp, 'suite.mjs'));
@@ -67,6 +104,9 @@ try {
 	fs.writeFileSync(path.join(tmp, 'csp.html'),
 		'<!doctype html><meta charset="utf-8"><title>verifier under CSP</title>\n<script type="module" src="/main.js?csp=1"></script>\n');
 	fs.writeFileSync(path.join(tmp, 'nowasm.html'), '<!doctype html><meta charset="utf-8"><title>control</title>\n<script type="module" src="/nowasm.js"></script>\n');
+	fs.copyFileSync(new URL('./runtimes/browser-corpus.js', import.meta.url), path.join(tmp, 'corpus.js'));
+	fs.writeFileSync(path.join(tmp, 'corpus.html'), '<!doctype html><meta charset="utf-8"><title>attack corpus</title>\n<script type="module" src="/corpus.js"></script>\n');
+	recordCorpus(pkgDir, path.join(tmp, 'corpus.jsonl'));
 	const { served, origin } = await serve(tmp);
 
 	browser = await chromium.launch({
@@ -98,6 +138,8 @@ try {
 		relay(report, state.results ?? [], names, prefix);
 		await page.close();
 	}
+
+	await replayCorpus(browser, origin);
 
 	// Control: the same package under a CSP without 'wasm-unsafe-eval' must be refused.
 	{

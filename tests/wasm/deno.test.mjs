@@ -17,7 +17,7 @@ const t0 = Date.now();
 
 try {
 	const { tmp, pkgDir } = packAndInstall('deno');
-	const opts = { modes: ['auto', 'wasm'], expectCrypto: { auto: 'host', wasm: 'wasm' } };
+	const opts = { modes: ['auto', 'wasm', 'auto+async'], expectCrypto: { auto: 'host', wasm: 'wasm', 'auto+async': 'host' } };
 	const { fixtures, names } = await fixturesAndExpectedNames(pkgDir, opts);
 	fs.writeFileSync(path.join(tmp, 'fixtures.json'), JSON.stringify({ ...fixtures, opts }));
 	fs.copyFileSync(suitePath, path.join(tmp, 'suite.mjs'));

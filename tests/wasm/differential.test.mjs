@@ -11,7 +11,10 @@
 // n-1, n, n+1; Ed25519 S near L; RSA s = n-1, 0, 1; one bit of a valid
 // signature), headers re-encoded with another alg, kid, crit or b64, claims
 // re-signed with the HMAC key so they reach the claim rules, and key sets
-// mutated (coordinates, moduli, curves, members, JSON text).
+// mutated (coordinates, moduli, curves, members, JSON text). Edge signatures and
+// key set mutations also go through verifyAsync with WebCrypto's arithmetic
+// (index.js on a module loaded without node:crypto, as in a browser; here
+// WebCrypto is Node's), whose verdict must equal the other two.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,6 +38,15 @@ const api = await import(pathToFileURL(path.join(pkgDir, 'node.js')));
 // Load both modules, so verifiers can be made synchronously (createVerifierSync).
 (await api.createVerifier({ keys: { keys: [] }, crypto: 'wasm' })).close();
 (await api.createVerifier({ keys: { keys: [] } })).close();
+// The browser entry with its module loaded while node:crypto cannot be found: verifyAsync is WebCrypto's.
+const browserApi = await import(pathToFileURL(path.join(pkgDir, 'index.js')));
+const getBuiltinModule = process.getBuiltinModule;
+process.getBuiltinModule = undefined;
+try {
+	await browserApi.init();
+} finally {
+	process.getBuiltinModule = getBuiltinModule;
+}
 
 // ---- seeds ---------------------------------------------------------------------------
 
@@ -47,7 +59,7 @@ const secret = Buffer.from(hmacSeeds[0].keys.keys[0].k, 'base64url');
 
 // ---- verdicts --------------------------------------------------------------------------
 
-const stats = { inputs: 0, differ: [], threw: [], codes: {} };
+const stats = { inputs: 0, asyncInputs: 0, differ: [], threw: [], codes: {} };
 const cache = new Map(); // keys+options -> { auto, wasm } verifiers or errors
 
 function verifierPair(keys, options) {
@@ -60,9 +72,9 @@ function verifierPair(keys, options) {
 		}
 		const { now, ...rest } = options;
 		pair = {};
-		for (const mode of ['auto', 'wasm']) {
+		for (const [mode, entry, crypto] of [['auto', api, 'auto'], ['wasm', api, 'wasm'], ['webcrypto', browserApi, 'auto']]) {
 			try {
-				pair[mode] = api.createVerifierSync({ ...rest, keys, currentDate: new Date(now * 1000), crypto: mode });
+				pair[mode] = entry.createVerifierSync({ ...rest, keys, currentDate: new Date(now * 1000), crypto });
 			} catch (e) {
 				pair[mode] = e;
 			}
@@ -72,20 +84,40 @@ function verifierPair(keys, options) {
 	return pair;
 }
 
+const isJwtError = (e) => e instanceof api.JwtError || e instanceof browserApi.JwtError;
+const described = (e) => (isJwtError(e) ? `${e.code}/${e.claim ?? ''}` : `THREW ${e && e.name}: ${e && e.message}`);
+
 function outcome(v, token) {
-	if (v instanceof Error) return v instanceof api.JwtError ? `${v.code}/${v.claim ?? ''}` : `THREW ${v.name}: ${v.message}`;
+	if (v instanceof Error) return described(v);
 	try {
 		const r = v.verify(token);
 		return `valid ${JSON.stringify(r.payload)} ${JSON.stringify(r.key)}`;
 	} catch (e) {
-		return e instanceof api.JwtError ? `${e.code}/${e.claim ?? ''}` : `THREW ${e && e.name}: ${e && e.message}`;
+		return described(e);
 	}
 }
 
-function judge(keys, token, options, what) {
+async function asyncOutcome(v, token) {
+	if (v instanceof Error) return described(v);
+	if (v.asyncCrypto !== 'webcrypto') return `THREW verifyAsync would not use WebCrypto (${v.asyncCrypto})`;
+	try {
+		const r = await v.verifyAsync(token);
+		return `valid ${JSON.stringify(r.payload)} ${JSON.stringify(r.key)}`;
+	} catch (e) {
+		return described(e);
+	}
+}
+
+async function judge(keys, token, options, what, withAsync = false) {
 	const pair = verifierPair(keys, options);
 	const a = outcome(pair.auto, token);
 	const w = outcome(pair.wasm, token);
+	if (withAsync) {
+		const x = await asyncOutcome(pair.webcrypto, token);
+		stats.asyncInputs++;
+		if (x !== w && stats.differ.length < 8) stats.differ.push(`${what}: verifyAsync ${x.slice(0, 120)} | wasm ${w.slice(0, 120)} | token ${String(token).slice(0, 160)}`);
+		if (x.startsWith('THREW') && stats.threw.length < 8) stats.threw.push(`${what} (verifyAsync): ${x}`);
+	}
 	stats.inputs++;
 	const code = a.split(/[ /]/)[0];
 	stats.codes[code] = (stats.codes[code] ?? 0) + 1;
@@ -221,40 +253,41 @@ function keyMutation(seed) {
 // ---- the run ---------------------------------------------------------------------------
 
 const t0 = Date.now();
-for (const s of seeds) judge(s.keys, s.token, s.options, 'seed');
+for (const s of seeds) await judge(s.keys, s.token, s.options, 'seed', true);
 const asymmetric = seeds.filter((s) => /"alg":"(RS|PS|ES|Ed)/.test(Buffer.from(s.token.split('.')[0] ?? '', 'base64url').toString()));
 let rounds = 0;
 while (Date.now() - t0 < SECONDS * 1000) {
 	rounds++;
 	const s = pick(seeds);
 	switch (int(5)) {
-	case 0: judge(s.keys, textMutation(s.token), s.options, 'text mutation'); break;
+	case 0: await judge(s.keys, textMutation(s.token), s.options, 'text mutation'); break;
 	case 1: {
 		const a = pick(asymmetric);
 		const t = edgeSignature(a.token);
-		if (t) judge(a.keys, t, a.options, 'edge signature');
+		if (t) await judge(a.keys, t, a.options, 'edge signature', true);
 		break;
 	}
 	case 2: {
 		const t = headerMutation(s.token);
-		if (t) judge(s.keys, t, s.options, 'header mutation');
+		if (t) await judge(s.keys, t, s.options, 'header mutation');
 		break;
 	}
 	case 3: {
 		const c = claimsMutation();
-		judge(c.keys, c.token, c.options, 'claims mutation');
+		await judge(c.keys, c.token, c.options, 'claims mutation');
 		break;
 	}
 	default: {
 		const m = keyMutation(pick(asymmetric));
-		if (m) judge(m.keys, m.token, m.options, 'key set mutation');
+		if (m) await judge(m.keys, m.token, m.options, 'key set mutation', true);
 	}
 	}
 }
 for (const p of cache.values()) for (const v of Object.values(p)) if (v.close) v.close();
 
 const reached = ['valid', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'ERR_JWT_CLAIM_VALIDATION_FAILED', 'ERR_JWK_INVALID'].every((c) => stats.codes[c] > 10);
-report(stats.differ.length === 0, `auto and wasm agree on all ${stats.inputs} inputs (${seeds.length} seeds, ${rounds} mutations in ${SECONDS} s, seed ${SEED})`, stats.differ.join(' || '));
+report(stats.differ.length === 0, `auto and wasm agree on all ${stats.inputs} inputs, and verifyAsync (WebCrypto) with them on ${stats.asyncInputs} (${seeds.length} seeds, ${rounds} mutations in ${SECONDS} s, seed ${SEED})`, stats.differ.join(' || '));
+report(stats.asyncInputs > 100, `verifyAsync with WebCrypto's arithmetic judged ${stats.asyncInputs} seeds, edge signatures and key set mutations`);
 report(stats.threw.length === 0, 'no input made either mode throw anything but a JwtError', stats.threw.join(' || '));
 report(reached, 'the mutations reach signatures, claims and keys in both modes (not only parsing)', JSON.stringify(stats.codes));
 suite.finish();

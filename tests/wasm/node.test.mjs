@@ -67,7 +67,7 @@ report(dist === 'verifier-small.wasm,verifier.wasm', 'dist holds the full and th
 // 2. The shared suite in both modes through ESM; through index.js (full module, host
 //    arithmetic); a sample through CommonJS.
 const data = { cases: await makeFixtures(), api: await makeApiFixtures() };
-const codes = await runSuite(api, data, report, { modes: MODES, expectCrypto: { auto: 'host', wasm: 'wasm' } });
+const codes = await runSuite(api, data, report, { modes: [...MODES, 'auto+async'], expectCrypto: { auto: 'host', wasm: 'wasm', 'auto+async': 'host' } });
 await runSuite(browserApi, data, (p, n, d) => report(p, `index.js: ${n}`, d), { modes: ['auto'], expectCrypto: { auto: 'host+wasm' } });
 await runSuite(cjs, { cases: data.cases.slice(0, 8), api: data.api }, (p, n, d) => report(p, `require: ${n}`, d), { modes: MODES, expectCrypto: { auto: 'host', wasm: 'wasm' } });
 

@@ -4,22 +4,26 @@
 // detail)` prints. The cases run once per crypto mode the runtime supports
 // (opts.modes: 'auto', 'wasm'), every check named after its mode, and the modes'
 // verdicts must be equal case by case; then the API checks (options, results,
-// keys, thumbprints, decoding), whose expectations are jose's.
+// keys, thumbprints, decoding), whose expectations are jose's. A mode with
+// "+async" ('auto+async') verifies with verifyAsync in that crypto mode (WebCrypto's
+// arithmetic in browsers) and must give the same verdicts as the others.
 export async function runSuite(api, data, report, { modes = ['auto'], expectCrypto = {} } = {}) {
 	const codes = {};
 	for (const mode of modes) codes[mode] = await runCases(api, data.cases, (p, n, d) => report(p, `${mode}: ${n}`, d), mode, expectCrypto[mode]);
-	if (modes.length > 1) {
-		const [a, b] = modes;
+	const [a, ...others] = modes;
+	for (const b of others) {
 		const differ = data.cases.map((f, i) => (codes[a][i] === codes[b][i] ? null : `${f.name}: ${a} ${codes[a][i]}, ${b} ${codes[b][i]}`)).filter(Boolean);
 		report(differ.length === 0, `${a} and ${b} give the same verdict, code and claim on all ${data.cases.length} cases`, differ.slice(0, 5).join('; '));
 	}
-	for (const mode of modes) await apiChecks(api, data, (p, n, d) => report(p, `${mode}: ${n}`, d), mode);
+	for (const mode of modes.filter((m) => !m.endsWith('+async'))) await apiChecks(api, data, (p, n, d) => report(p, `${mode}: ${n}`, d), mode);
 	await decoding(api, data, report);
 	return codes[modes[0]].map((c) => c.split('/')[0]);
 }
 
 async function runCases(api, fixtures, report, mode, expectCrypto) {
 	const codes = [];
+	const isAsync = mode.endsWith('+async');
+	const crypto = mode.replace(/\+async$/, '');
 	let used;
 	for (const f of fixtures) {
 		let got = 'valid';
@@ -27,10 +31,10 @@ async function runCases(api, fixtures, report, mode, expectCrypto) {
 		let result;
 		try {
 			const { now, ...options } = f.options;
-			const v = await api.createVerifier({ ...options, keys: f.keys, currentDate: new Date(now * 1000), crypto: mode });
-			used ??= v.crypto;
+			const v = await api.createVerifier({ ...options, keys: f.keys, currentDate: new Date(now * 1000), crypto });
+			used ??= isAsync ? v.asyncCrypto : v.crypto;
 			try {
-				result = v.verify(f.token);
+				result = isAsync ? await v.verifyAsync(f.token) : v.verify(f.token);
 			} finally {
 				v.close();
 			}
@@ -48,7 +52,7 @@ async function runCases(api, fixtures, report, mode, expectCrypto) {
 		const payloadOk = got !== 'valid' || (result && typeof result.payload === 'object' && result.protectedHeader && typeof result.protectedHeader.alg === 'string');
 		report(got === f.expect && claimOk && payloadOk, f.name, `expected ${f.expect}${f.claim ? `/${f.claim}` : ''}, got ${got}${claim ? `/${claim}` : ''}`);
 	}
-	report(!expectCrypto || used === expectCrypto, `createVerifier({ crypto: '${mode}' }) reports the arithmetic it uses`, `${used}, expected ${expectCrypto}`);
+	report(!expectCrypto || used === expectCrypto, `createVerifier({ crypto: '${crypto}' }) reports the arithmetic ${isAsync ? 'verifyAsync' : 'verify'} uses`, `${used}, expected ${expectCrypto}`);
 	return codes;
 }
 

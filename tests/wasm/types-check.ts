@@ -80,6 +80,9 @@ export async function correctUse(): Promise<void> {
 	await calculateJwkThumbprint(certJwk, 'sha512');
 	const protectedHeader: JWTHeader = decodeProtectedHeader(token);
 	const typed = sync.verify<AccessClaims>(token);
+	const typedAsync: VerifyResult<AccessClaims> = await sync.verifyAsync<AccessClaims>(token);
+	const asyncArithmetic: 'webcrypto' | 'wasm' | 'host' | 'host+wasm' = sync.asyncCrypto;
+	console.log(typedAsync.payload.scope, asyncArithmetic);
 	const scopeText: string = typed.payload.scope;
 	const typedSub: string | undefined = typed.payload.sub;
 	const verifiedBy: Readonly<JWK> = typed.key;
@@ -158,6 +161,8 @@ export async function misuse(v: Verifier, remote: RemoteVerifier, e: JwtError, t
 	v.verify(token).then(() => undefined);
 	// @ts-expect-error tokens are strings or bytes
 	v.verify({ token });
+	// @ts-expect-error verifyAsync's result is a Promise: it must be awaited
+	const asyncNotAwaited: VerifyResult = v.verifyAsync(token);
 	// @ts-expect-error the remote verifier is asynchronous: its result must be awaited
 	const notAwaited: VerifyResult = remote.verify(token);
 	// @ts-expect-error cacheMaxAge is milliseconds (a number), not a duration string

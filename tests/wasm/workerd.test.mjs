@@ -78,8 +78,9 @@ async function stop(child) {
 }
 
 const RUNS = [
-	['', '', { modes: ['auto', 'wasm'], expectCrypto: { auto: 'wasm', wasm: 'wasm' } }],
-	['nodejs_compat: ', '"nodejs_compat"', { modes: ['auto', 'wasm'], expectCrypto: { auto: 'host+wasm', wasm: 'wasm' } }],
+	// verifyAsync: WebCrypto's arithmetic in plain workerd, node:crypto's with nodejs_compat.
+	['', '', { modes: ['auto', 'wasm', 'auto+async'], expectCrypto: { auto: 'wasm', wasm: 'wasm', 'auto+async': 'webcrypto' } }],
+	['nodejs_compat: ', '"nodejs_compat"', { modes: ['auto', 'wasm', 'auto+async'], expectCrypto: { auto: 'host+wasm', wasm: 'wasm', 'auto+async': 'host+wasm' } }],
 ];
 try {
 	const { tmp, pkgDir } = packAndInstall('workerd');

@@ -217,7 +217,7 @@ EXPORT int idb_verifier_new(const char *keys, size_t keys_len, const char *opts,
 	idb_verifier *v = calloc(1, sizeof *v);
 	jose_err err = JOSE_E_NOMEM;
 #ifdef IDB_WASM_CRYPTO
-	const jose_sig_ops *ops = host ? &idb_sig_host : &jose_sig_wolfcrypt;
+	const jose_sig_ops *ops = host ? &idb_sig_host : &idb_sig_defer;
 #else
 	const jose_sig_ops *ops = &idb_sig_host;
 	(void)host;
@@ -278,23 +278,19 @@ static void arena_free(void *p)
 		free(p);
 }
 
-/* The claims of a signature-verified JWS: strict JSON object, then the rules. */
+/*
+ * The claims of a signature-verified JWS: strict JSON object, then the rules,
+ * with only the members the rules read built (JS parses the text for the caller).
+ */
 static jose_err check_claims(idb_verifier *v, const jose_jws *jws, jose_fail *why)
 {
 	cJSON_Hooks hooks = {arena_alloc, arena_free};
-	cJSON *claims = NULL;
 	jose_err err;
 
 	current = &v->arena;
 	current->used = 0;
 	cJSON_InitHooks(&hooks);
-	err = jose_json_parse((const char *)jws->payload, jws->payload_len, JOSE_JSON_MAX_DEPTH,
-	                      JOSE_E_JWT_INVALID, &claims);
-	if (err == JOSE_E_JWT_INVALID)
-		jose_fail_set(why, err, "JWT Claims Set must be a strict top-level JSON object", NULL);
-	if (err == JOSE_OK)
-		err = jose_jwt_check_claims(jws->header, claims, &v->opts, why);
-	cJSON_Delete(claims);
+	err = jose_jwt_check_claims_text(jws->header, jws->payload, jws->payload_len, &v->opts, why);
 	cJSON_InitHooks(NULL);
 	return err;
 }

@@ -11,4 +11,9 @@
 /* The host backend: keys loaded into the host once, arithmetic done there. */
 extern const jose_sig_ops idb_sig_host;
 
+#ifdef IDB_WASM_CRYPTO
+/* wolfCrypt's, with the signature arithmetic deferrable to WebCrypto (see defer.c). */
+extern const jose_sig_ops idb_sig_defer;
+#endif
+
 #endif

@@ -12,8 +12,11 @@
 // createVerifierSync builds each verifier. At exit one line reports how many runs
 // the package answered (a suite of zero answered runs fails). With
 // IDB_EMULATE_RECORD=FILE every answered run is appended to FILE as a JSON line
-// ({ args, input, jwks, status, stdout }), to replay the corpus through another
-// verifier (the package README's comparison with jose was made so).
+// ({ args, input, jwks, status, stdout, call }), to replay the corpus through another
+// verifier (the package README's comparison with jose was made so); call is the
+// package call that answered it ({ options, keys, now, token | tokenBytes }: keys
+// and tokenBytes in base64, options without keys and currentDate), for replays in
+// other runtimes (browser.test.mjs).
 import childProcess from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -100,19 +103,21 @@ function answer(o, input) {
 		while (n && ' \t\r\n'.includes(String.fromCharCode(b[n - 1]))) n--;
 		token = new Uint8Array(b.subarray(0, n));
 	}
+	const { keys: _keys, currentDate: _at, ...plain } = options;
+	const call = { options: plain, keys: Buffer.from(options.keys).toString('base64'), now, ...(typeof token === 'string' ? { token } : { tokenBytes: Buffer.from(token).toString('base64') }) };
 	let v;
 	try {
 		v = api.createVerifierSync(options);
 	} catch (e) {
 		if (e instanceof TypeError) return usage(e.message);
-		return verdict(e);
+		return { ...verdict(e), call };
 	}
 	stats.modes.add(v.crypto);
 	try {
 		const r = v.verify(token);
-		return { status: 0, stdout: `${JSON.stringify({ valid: true, header: r.protectedHeader, payload: r.payload })}\n`, stderr: '' };
+		return { status: 0, stdout: `${JSON.stringify({ valid: true, header: r.protectedHeader, payload: r.payload })}\n`, stderr: '', call };
 	} catch (e) {
-		return verdict(e);
+		return { ...verdict(e), call };
 	} finally {
 		v.close();
 	}
@@ -127,7 +132,7 @@ function verdict(e) {
 
 function record(args, o, input, r) {
 	if (!process.env.IDB_EMULATE_RECORD) return;
-	const line = { args, input: input === undefined ? null : Buffer.from(input).toString('base64'), jwks: fs.readFileSync(o.jwks, 'utf8'), status: r.status, stdout: r.stdout };
+	const line = { args, input: input === undefined ? null : Buffer.from(input).toString('base64'), jwks: fs.readFileSync(o.jwks, 'utf8'), status: r.status, stdout: r.stdout, call: r.call };
 	fs.appendFileSync(process.env.IDB_EMULATE_RECORD, `${JSON.stringify(line)}\n`);
 }
 
