@@ -6,7 +6,7 @@
 # plain or SAN=1 objects); wolfCrypt is linked as built ($(WC_LIB), not
 # instrumented: coverage stops at its API, which is where our input ends).
 #
-#   make fuzz-build                 the six binaries, build/fuzz/bin/fuzz_<name>
+#   make fuzz-build                 the seven binaries, build/fuzz/bin/fuzz_<name>
 #   make fuzz [FUZZ_SECONDS=60]     each target N seconds in turn over its corpus
 #                                   (tests/fuzz/run.sh); fails on any crash
 #   make fuzz-short                 about 10 s per target, "ok - fuzz …" lines
@@ -24,7 +24,7 @@ FUZZ_CFLAGS  := $(FUZZ_BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no
                 $(ISSUER_CFLAGS) -Itests/fuzz
 FUZZ_LDFLAGS := -fsanitize=fuzzer $(FUZZ_SAN)
 
-FUZZ_NAMES   := jwt jwks json http router webauthn
+FUZZ_NAMES   := jwt jwks json http router webauthn mail
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/bin/fuzz_%)
 FUZZ_CORE    := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(sort $(wildcard shared/src/*.c)))
 # The router target includes issuer/runtime/server.c itself (for its static worker
@@ -61,6 +61,10 @@ $(FUZZ_DIR)/bin/fuzz_jwt $(FUZZ_DIR)/bin/fuzz_jwks $(FUZZ_DIR)/bin/fuzz_json: $(
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ $(LIBS) -o $@
 
 $(FUZZ_DIR)/bin/fuzz_http: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_http.o $(FUZZ_DIR)/obj/issuer/http/http.o $(FUZZ_DIR)/obj/shared/src/utf8.o $(FUZZ_DIR)/obj/shared/src/b64url.o
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ -o $@
+
+$(FUZZ_DIR)/bin/fuzz_mail: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_mail.o $(FUZZ_DIR)/obj/issuer/mail/mime.o $(FUZZ_DIR)/obj/shared/src/utf8.o
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ -o $@
 

@@ -16,6 +16,7 @@
 #include "crypto/password.h"
 #include "crypto/policy.h"
 #include "crypto/seal.h"
+#include "mail/mail.h"
 #include "store/store.h"
 
 #define EXIT_INVALID 1
@@ -93,6 +94,10 @@ int cli_store(int argc, char **argv);
  * counts {"queued","due","sent","failed"}. Exit 2 for usage errors and mail off.
  */
 int cli_mail(int argc, char **argv);
+
+/* The mail settings from the environment (SMTP_URL, MAIL_FROM, MAIL_RETRY_SECONDS,
+ * SMTP_CA_FILE) and issuer, for mail_config_read; in borrows the strings. */
+void cli_mail_env(struct mail_settings *in, const char *issuer);
 
 /* Where the store lives when neither --db nor DATABASE_URL is given. */
 #define CLI_DB_DEFAULT "var/identity.db"

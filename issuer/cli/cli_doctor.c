@@ -23,7 +23,6 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "mail/mail.h"
 
 /* Keys older than this many days are a finding when scheduled rotation is off. */
 #ifndef DOCTOR_KEY_DAYS
@@ -196,10 +195,13 @@ static int check_key(void *ctx, const struct store_key *k)
 /* The mail settings as serve reads them (never printing the password). */
 static void check_mail(struct doctor *d)
 {
+	struct mail_settings in;
 	struct mail_config c;
 	char err[256];
-	int rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"), "",
-	                          &c, err, sizeof err);
+	int rc;
+
+	cli_mail_env(&in, "");
+	rc = mail_config_read(&in, &c, err, sizeof err);
 
 	if (rc < 0)
 		finding(d, "mail", err);

@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "mail/mail.h"
 
 /* Longest --wait, seconds. */
 #define CLI_MAIL_WAIT_MAX 600
@@ -19,6 +18,16 @@
 struct mail_args {
 	const char *sub, *extra, *to, *wait, *db;
 };
+
+/* see cli.h */
+void cli_mail_env(struct mail_settings *in, const char *issuer)
+{
+	in->smtp_url = getenv("SMTP_URL");
+	in->mail_from = getenv("MAIL_FROM");
+	in->retry_seconds = getenv("MAIL_RETRY_SECONDS");
+	in->ca_file = getenv("SMTP_CA_FILE");
+	in->issuer = issuer;
+}
 
 /* 1 when s has no control character, so it may be echoed to a terminal. */
 static int printable(const char *s)
@@ -102,6 +111,7 @@ static int watch(store *s, const char *id, int64_t seconds)
 static int mail_test(const struct mail_args *a)
 {
 	const char *issuer = getenv("JWT_ISSUER");
+	struct mail_settings in;
 	struct mail_config c;
 	char err[256], id[MAIL_ID_LEN + 1];
 	int64_t wait = 0;
@@ -115,9 +125,8 @@ static int mail_test(const struct mail_args *a)
 		return usage("test needs --to ADDRESS", NULL), EXIT_USAGE;
 	if (a->wait && cli_parse_i64(a->wait, 0, CLI_MAIL_WAIT_MAX, &wait))
 		return usage("--wait takes seconds (0..600)", a->wait), EXIT_USAGE;
-	if ((rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"),
-	                           issuer && *issuer ? issuer : "http://127.0.0.1:8080", &c, err,
-	                           sizeof err)) <= 0) {
+	cli_mail_env(&in, issuer && *issuer ? issuer : "http://127.0.0.1:8080");
+	if ((rc = mail_config_read(&in, &c, err, sizeof err)) <= 0) {
 		fprintf(stderr, "identity-backend mail: %s\n",
 		        rc ? err : "mail is off: set SMTP_URL and MAIL_FROM as the server has them");
 		return EXIT_USAGE;
@@ -131,7 +140,6 @@ static int mail_test(const struct mail_args *a)
 		store_close(s);
 		return rc;
 	}
-	cli_audit("mail.test_queued", "mail_id", id, NULL, NULL);
 	if (wait > 0) {
 		rc = watch(s, id, wait);
 		store_close(s);

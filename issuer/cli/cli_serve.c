@@ -246,14 +246,17 @@ static int read_conn_env(server_config *cfg, const char *max_flag)
 	return 0;
 }
 
-/* The mail settings (SMTP_URL, MAIL_FROM, MAIL_RETRY_SECONDS) for the issuer URL into
+/* The mail settings (SMTP_URL, MAIL_FROM, MAIL_RETRY_SECONDS, SMTP_CA_FILE) for the issuer URL into
  * cfg->mail (NULL: mail off); 0 or the exit status. Never prints a password. */
 static int read_mail_env(server_config *cfg)
 {
 	static struct mail_config mail;
+	struct mail_settings in;
 	char err[256];
-	int rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"),
-	                          cfg->issuer, &mail, err, sizeof err);
+	int rc;
+
+	cli_mail_env(&in, cfg->issuer);
+	rc = mail_config_read(&in, &mail, err, sizeof err);
 
 	if (rc < 0) {
 		fprintf(stderr, "identity-backend serve: invalid %s\n", err);

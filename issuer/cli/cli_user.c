@@ -300,13 +300,14 @@ static const struct mail_config *mail_env(void)
 {
 	static struct mail_config c;
 	const char *issuer = getenv("JWT_ISSUER");
+	struct mail_settings in;
 	char err[256];
 	int rc;
 
 	if (!issuer || !*issuer)
 		return NULL;
-	rc = mail_config_read(getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MAIL_RETRY_SECONDS"), issuer,
-	                      &c, err, sizeof err);
+	cli_mail_env(&in, issuer);
+	rc = mail_config_read(&in, &c, err, sizeof err);
 	if (rc < 0)
 		fprintf(stderr, "identity-backend user: no verification mail: invalid %s\n", err);
 	return rc > 0 ? &c : NULL;

@@ -98,10 +98,10 @@ static int parse_from(const char *from, struct mail_config *c)
 }
 
 /* see mail.h */
-int mail_config_read(const char *smtp_url, const char *mail_from, const char *retry, const char *issuer,
-                     struct mail_config *out, char *err, size_t errlen)
+int mail_config_read(const struct mail_settings *in, struct mail_config *out, char *err, size_t errlen)
 {
-	int has_url = smtp_url && *smtp_url, has_from = mail_from && *mail_from;
+	const char *retry = in->retry_seconds;
+	int has_url = in->smtp_url && *in->smtp_url, has_from = in->mail_from && *in->mail_from;
 	char *end;
 	long r;
 
@@ -113,19 +113,20 @@ int mail_config_read(const char *smtp_url, const char *mail_from, const char *re
 		return snprintf(err, errlen, "MAIL_FROM: missing (SMTP_URL is set: mail needs a sender)"), -1;
 	if (!has_url)
 		return snprintf(err, errlen, "SMTP_URL: missing (MAIL_FROM is set: mail needs a server)"), -1;
-	if (smtp_url_parse(smtp_url, &out->smtp, err, errlen))
+	if (smtp_url_parse(in->smtp_url, in->ca_file, &out->smtp, err, errlen))
 		return -1;
-	if (parse_from(mail_from, out))
+	if (parse_from(in->mail_from, out))
 		return snprintf(err, errlen, "MAIL_FROM: not \"address\" or \"Name <address>\""), -1;
 	if (retry && *retry) {
 		errno = 0;
 		r = strtol(retry, &end, 10);
-		if (errno || *end || end == retry || r < 1 || r > MAIL_RETRY_MAX_SECONDS)
+		if (errno || *end || end == retry || r < 1 || r > MAIL_RETRY_MAX_SECONDS || *retry < '0' ||
+		    *retry > '9')
 			return snprintf(err, errlen, "MAIL_RETRY_SECONDS: not 1..%d", MAIL_RETRY_MAX_SECONDS),
 			       -1;
 		out->retry_seconds = r;
 	}
-	snprintf(out->issuer, sizeof out->issuer, "%s", issuer ? issuer : "");
+	snprintf(out->issuer, sizeof out->issuer, "%s", in->issuer ? in->issuer : "");
 	return 1;
 }
 
@@ -315,6 +316,23 @@ static mail_err compose(const struct mail_config *c, const char *kind, const cha
 	return MAIL_OK;
 }
 
+/* Render kind's templates for `to` with v's values (checked) and c's into r. */
+static mail_err render_vars(const struct mail_config *c, const char *kind, const char *to,
+                            const struct mail_vars *v, struct rendered *r)
+{
+	const char *name = v->name && *v->name ? v->name : v->username && *v->username ? v->username : to;
+	char valid_for[32];
+	struct var vars[] = {{"name", name},
+	                     {"username", v->username ? v->username : ""},
+	                     {"link", v->link ? v->link : ""},
+	                     {"valid_for", valid_for},
+	                     {"issuer", c->issuer},
+	                     {"address", to}};
+
+	span_text(v->valid_for, valid_for);
+	return render_kind(kind, vars, sizeof vars / sizeof vars[0], r);
+}
+
 /* see mail.h */
 mail_err mail_queue(store *s, const struct mail_config *c, const char *kind, const char *to,
                     const struct mail_vars *v, int64_t now, char id_out[MAIL_ID_LEN + 1], store_err *store_e)
@@ -322,7 +340,6 @@ mail_err mail_queue(store *s, const struct mail_config *c, const char *kind, con
 	static const struct mail_vars none = {0};
 	struct rendered r = {{0}, {0}, {0}};
 	struct store_mail *m = NULL;
-	char valid_for[32];
 	mail_err e;
 	store_err se = STORE_OK;
 
@@ -336,21 +353,8 @@ mail_err mail_queue(store *s, const struct mail_config *c, const char *kind, con
 	if (!value_valid(v->name, MAIL_NAME_MAX) || !value_valid(v->username, MAIL_USER_MAX) ||
 	    (v->link && !link_valid(v->link)) || v->valid_for < 0)
 		return MAIL_BAD_VALUE;
-	span_text(v->valid_for, valid_for);
-	{
-		const char *name = v->name && *v->name           ? v->name
-		                   : v->username && *v->username ? v->username
-		                                                 : to;
-		struct var vars[] = {{"name", name},
-		                     {"username", v->username ? v->username : ""},
-		                     {"link", v->link ? v->link : ""},
-		                     {"valid_for", valid_for},
-		                     {"issuer", c->issuer},
-		                     {"address", to}};
-
-		if ((e = render_kind(kind, vars, sizeof vars / sizeof vars[0], &r)) != MAIL_OK)
-			goto out;
-	}
+	if ((e = render_vars(c, kind, to, v, &r)) != MAIL_OK)
+		goto out;
 	if (!(m = calloc(1, sizeof *m))) {
 		e = MAIL_NOMEM;
 		goto out;

@@ -80,16 +80,24 @@ struct mail_config {
 	int64_t retry_seconds;             /* MAIL_RETRY_SECONDS: the first retry's delay */
 };
 
+/* The mail settings as written (environment variables); NULL or "" means unset. */
+struct mail_settings {
+	const char *smtp_url;      /* SMTP_URL */
+	const char *mail_from;     /* MAIL_FROM */
+	const char *retry_seconds; /* MAIL_RETRY_SECONDS */
+	const char *ca_file;       /* SMTP_CA_FILE */
+	const char *issuer;        /* the issuer URL (JWT_ISSUER or --issuer), for {{issuer}} */
+};
+
 /*
- * Read SMTP_URL (smtp_url_parse), MAIL_FROM ("addr" or "Display Name <addr>", the
- * name in printable text or UTF-8) and MAIL_RETRY_SECONDS (1..3600, default
- * MAIL_RETRY_SECONDS) for the issuer URL issuer into *out. Returns 1 when mail is
+ * Check in and fill *out: SMTP_URL (smtp_url_parse, with SMTP_CA_FILE), MAIL_FROM
+ * ("addr" or "Display Name <addr>", the name in printable text or UTF-8) and
+ * MAIL_RETRY_SECONDS (1..3600, default MAIL_RETRY_SECONDS). Returns 1 when mail is
  * configured (SMTP_URL and MAIL_FROM both set), 0 when neither is (mail off), and
  * -1 with a one-line reason in err (never a password) when one is missing or a
  * value is invalid.
  */
-int mail_config_read(const char *smtp_url, const char *mail_from, const char *retry, const char *issuer,
-                     struct mail_config *out, char *err, size_t errlen);
+int mail_config_read(const struct mail_settings *in, struct mail_config *out, char *err, size_t errlen);
 
 /* What a mail says besides its kind's fixed text. Any field may be NULL (or 0). */
 struct mail_vars {

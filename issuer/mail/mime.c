@@ -136,11 +136,12 @@ int mail_text_line(const char *s, size_t n)
 	return 1;
 }
 
-/* 1 when s[0..n) is printable ASCII (space included). */
+/* 1 when s[0..n) is printable ASCII (space included) that no reader could take for an
+ * encoded word ("=?" starts one, RFC 2047 §2): it may go into a header as it is. */
 static int printable(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e)
+		if (s[i] < 0x20 || s[i] > 0x7e || (s[i] == '=' && i + 1 < n && s[i + 1] == '?'))
 			return 0;
 	return 1;
 }

@@ -106,10 +106,10 @@ static const char *scheme(const char *url, struct smtp_url *u)
 }
 
 /* see smtp.h */
-int smtp_url_parse(const char *url, struct smtp_url *out, char *err, size_t errlen)
+int smtp_url_parse(const char *url, const char *ca, struct smtp_url *out, char *err, size_t errlen)
 {
 	struct smtp_url u;
-	const char *rest, *at, *end, *colon, *ca = getenv("SMTP_CA_FILE");
+	const char *rest, *at, *end, *colon;
 	size_t n;
 
 	memset(&u, 0, sizeof u);

@@ -11,7 +11,8 @@
  *                                                  cross the network in the clear
  * user and password are percent-decoded (write '@' as %40, ':' as %3A). The host is a
  * name, an IPv4 address or an [IPv6] literal; a path, query or fragment is refused.
- * The server's certificate is checked against the system's CAs, or SMTP_CA_FILE's.
+ * The server's certificate is checked against the system's CAs, or SMTP_CA_FILE's
+ * (smtp_url_parse's ca_file).
  */
 #ifndef ISSUER_MAIL_SMTP_H
 #define ISSUER_MAIL_SMTP_H
@@ -44,8 +45,10 @@ struct smtp_url {
 	char ca_file[512];             /* SMTP_CA_FILE, or "": the system's CAs */
 };
 
-/* Parse url into *out; 0, or -1 with a one-line reason in err that never holds the password. */
-int smtp_url_parse(const char *url, struct smtp_url *out, char *err, size_t errlen);
+/* Parse url into *out, with ca_file (NULL or "": the system's CAs) for checking the
+ * server's certificate; 0, or -1 with a one-line reason in err that never holds the
+ * password. */
+int smtp_url_parse(const char *url, const char *ca_file, struct smtp_url *out, char *err, size_t errlen);
 
 /* Prepare libcurl (curl_global_init): once, before any thread sends. 0 or -1. */
 int smtp_init(void);

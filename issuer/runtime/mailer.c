@@ -42,7 +42,9 @@ static void log_outcome(const struct mail_outcome *o)
 	reqlog_print(level, f, sizeof f / sizeof f[0]);
 }
 
-/* Deliver what is due, at most MAILER_BATCH mails; 1 when more may be due. */
+/* Deliver what is due, at most MAILER_BATCH mails; 1 when more may be due. After a
+ * failure that the next mail would likely meet too (SMTP or the store down), the
+ * rest waits for the next poll: an outage costs one attempt a second, not a burst. */
 static int deliver(mailer *m, store *s)
 {
 	struct mail_outcome o;
@@ -57,8 +59,9 @@ static int deliver(mailer *m, store *s)
 		if (o.step == MAIL_STEP_IDLE)
 			return 0;
 		log_outcome(&o);
-		if (o.step == MAIL_STEP_STORE)
-			return 0; /* the store is unwell: wait for the next poll */
+		if (o.step == MAIL_STEP_STORE || o.step == MAIL_STEP_RETRY)
+			return 0; /* the store or the SMTP server is unwell: one try per poll until it is not
+			           */
 	}
 	return 1;
 }

@@ -4,8 +4,9 @@
  * it delivers the outbox's due mails one by one (mail_deliver_one: claim with a
  * lease, send, record) on a store connection of its own, logs each outcome by
  * mail id (never an address, a subject or a link), counts the outbox's waiting
- * mails for idb_mail_outbox_depth, and purges old sent and given-up mails. Every
- * replica runs one; their claims never overlap.
+ * mails for idb_mail_outbox_depth, and purges old sent and given-up mails. While
+ * the SMTP server fails, it makes one attempt per poll. Every replica runs one;
+ * their claims never overlap.
  */
 #ifndef ISSUER_MAILER_H
 #define ISSUER_MAILER_H

@@ -131,7 +131,7 @@ static server_routes fuzz_routes; /* the real route table, as cli_serve.c hands 
 static server_config cfg;
 static struct mail_config fuzz_mail; /* cfg.mail */
 static struct policy fuzz_policy;    /* cfg.policy */
-static char mail_err[256];
+static char mail_why[256];           /* why the mail settings were refused */
 static char dir[64], db[96];
 static char password_hash_of_user[STORE_PASSWORD_HASH_MAX + 1];
 static char challenge[SECRET_TEXT_LEN + 1]; /* PKCE S256 of FUZZ_VERIFIER */
@@ -437,8 +437,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* Mail on (to a port nobody listens on: no sender runs here, mails stay in the
 	 * outbox) and registration open, so /forgot, /reset, /verify-email and
 	 * /register are fuzzed too, under the default password rules without a list. */
-	must(mail_config_read("smtp+insecure://127.0.0.1:9", "fuzz@issuer.test", NULL, cfg.issuer, &fuzz_mail,
-	                      mail_err, sizeof mail_err) == 1,
+	must(mail_config_read(&(struct mail_settings){.smtp_url = "smtp+insecure://127.0.0.1:9",
+	                                              .mail_from = "fuzz@issuer.test",
+	                                              .issuer = cfg.issuer},
+	                      &fuzz_mail, mail_why, sizeof mail_why) == 1,
 	     "mail settings");
 	cfg.mail = &fuzz_mail;
 	cfg.registration = 1;

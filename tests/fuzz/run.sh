@@ -21,7 +21,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 FUZZ_DIR=${FUZZ_DIR:-build/fuzz}
-ALL="jwt jwks json http router webauthn"
+ALL="jwt jwks json http router webauthn mail"
 
 tap=0
 if [ "${1:-}" = "--tap" ]; then tap=1; shift; fi

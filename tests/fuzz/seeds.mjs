@@ -293,6 +293,19 @@ const httpSeeds = [
 httpSeeds.forEach((s, i) => { http[`seed-${String(i).padStart(2, '0')}`] = withOpt(i * 37 & 0xff, s); });
 writeCorpus('http', http);
 
+// ---- mail: NUL-separated address, names, subject and bodies (see fuzz_mail.c) ----------------------
+
+const MAIL_SEEDS = [
+	['alice@example.org', 'Alice', 'Identity', 'Confirm your email address', 'Hello,\nopen https://id.example/v?t=abc\n', '<p>Hello</p>\n'],
+	['first.last+tag@sub.example.org', 'Zoë Ångström', 'Idëntity “Ω”', 'Bestätigen Sie Ihre Adresse – ✓', 'a=b ünïcödé\n.dot\n trailing \n', '<a href="x">ü</a>'],
+	['eve@example.org\r\nBcc: x@evil.example', 'Eve\r\nBcc: x@evil.example', 'Eve', 'Hi\r\nBcc: x@evil.example', 'x', 'y'],
+	['a@b', '"quoted" \\ <x@y.z>, w@v.u', '=?UTF-8?B?QWRtaW4=?=', '=?UTF-8?B?QWRtaW4=?=', '0123456789'.repeat(30), '--=_0123456789abcdef\r\n'],
+	['o\'neil@xn--bcher-kva.example', '', '', 'Größenänderung ✓ '.repeat(10), '\r\n\r\n.\r\n', ''],
+];
+const mail = {};
+MAIL_SEEDS.forEach((f, i) => { mail[`seed-${String(i).padStart(2, '0')}`] = Buffer.from(f.join('\0'), 'utf8'); });
+writeCorpus('mail', mail);
+
 // ---- router: whole HTTP/1.1 requests (see fuzz_router.c for the server's fixed state) --------------
 
 const LEGACY = 'fuzz-legacy-secret-0123456789abcdef'; // the harness's JWT_SECRET_KEY
@@ -518,6 +531,11 @@ function writeDict(name, comment, entries) {
 }
 const utf8 = (s) => Buffer.from(s, 'utf8').toString('latin1');
 
+writeDict('mail', 'fuzz_mail: header syntax, encoded words, quoted-printable and MIME boundaries', [
+	'\0', '\r\n', '\n', '\r', '@', '.', '..', '"', '\\', '<', '>', ',', ';', ':', '=?', '?=', '=?UTF-8?B?', '=?utf-8?q?',
+	'Bcc: ', 'To: ', 'Subject: ', 'Content-Type: ', 'boundary="', '--=_', '=0D=0A', '=\r\n', ' \r\n', '\t',
+	'\xc3\xa9', '\xe2\x9c\x93', '\xf0\x9f\x98\x80', '\xc3', '\xed\xa0\x80', '\xc2\x85', 'xn--', '-.', '.-',
+]);
 // Tokens are base64url: header fragments are only useful encoded, whole or from a 3-byte boundary.
 const b64frag = (s) => enc(s);
 writeDict('jwt', 'fuzz_jwt: base64url of whole protected headers and claim sets, and the separators', [

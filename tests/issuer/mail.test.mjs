@@ -5,12 +5,14 @@
 // once; the issuer killed while the SMTP server is down: nothing is lost; STARTTLS
 // with a password (masked in every log line), implicit TLS, and smtp:// refusing to
 // send in the clear to a server without STARTTLS; a silent SMTP server does not
-// hold up a stopping issuer; a recipient with CR LF refused;
+// hold up a stopping issuer; two replicas on one PostgreSQL send each mail once; a
+// recipient with CR LF refused;
 // the messages wiped from the outbox once sent; the idb_mail_* metrics.
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort, reporter, runSuite, serverSet, sleep, tempDir } from '../lib.mjs';
+import { freePort, reporter, runSuite, serverSet, sleep, startPostgres, tempDir } from '../lib.mjs';
 import { header, haveSmtpd, makeCert, startSmtpd } from '../mail/smtpd.mjs';
 import { hreq, run, until } from './lib.mjs';
 
@@ -171,6 +173,24 @@ await runSuite(R, servers, async () => {
 		`stopped in ${ms} ms while a delivery hung (not SMTP's 60 s timeout); the mail is still queued`, `${connected} ${ms}`);
 	hung.close();
 	sql("DELETE FROM outbox WHERE state = 0");
+
+	// 8. Two replicas on one PostgreSQL share the outbox: 30 mails, each sent once.
+	const pg = await startPostgres();
+	smtp = await startSmtpd({ dir: path.join(tmp, 'replicas'), delay: 0.05 });
+	const pgEnv = { ...env(`smtp+insecure://127.0.0.1:${smtp.port}`), SECRETS_SYSTEM: crypto.randomBytes(32).toString('base64url') };
+	const a = await serve({ db: pg.url, env: pgEnv }), b = await serve({ db: pg.url, env: pgEnv });
+	const many = await Promise.all(Array.from({ length: 30 }, (_, i) => run(['mail', 'test', '--db', pg.url, '--to', `r${i}@example.org`], { env: pgEnv })));
+	const sent = many.map((x) => x.json?.queued);
+	await until(() => smtp.messages().length >= 30, 30000);
+	await sleep(1000);
+	const pgIds = ids(smtp);
+	const sa = await metric(a, 'idb_mail_sent_total'), sb = await metric(b, 'idb_mail_sent_total');
+	report(sent.every((id) => id && pgIds.filter((x) => x === id).length === 1) && pgIds.length === 30 && sa + sb === 30,
+		`two replicas on one PostgreSQL: 30 mails, each sent exactly once (${sa} by one, ${sb} by the other)`, `${pgIds.length} ${sa} ${sb}`);
+	await stop(a, 'replica a');
+	await stop(b, 'replica b');
+	await smtp.stop();
+	pg.stop();
 
 	// 7. Bad input: a recipient with CR LF, a bad SMTP_URL (its password not echoed).
 	r = await queue(plain, 'x@example.org\r\nBcc: eve@evil.example');
