@@ -79,4 +79,12 @@ void jose_jwks_free(jose_jwks *set);
 /* Number of usable keys in the set (dead and ignored entries are not counted). */
 size_t jose_jwks_usable(const jose_jwks *set);
 
+/*
+ * 1 when the Ed25519 public key x is the encoding (sign bit ignored) of a point of
+ * small order, canonical or not: 0, 1, the two order-8 y values, p-1, p, p+1. Such
+ * a key verifies forged signatures (R = identity, S = 0); every importer of an
+ * Ed25519 key (JWK here, COSE in the issuer's WebAuthn) refuses it, as libsodium does.
+ */
+int jose_ed25519_small_order(const uint8_t x[32]);
+
 #endif

@@ -149,12 +149,8 @@ static jose_err import_ec(jose_key *k, const cJSON *jwk, int *ignore)
 	return JOSE_OK;
 }
 
-/*
- * Encodings (sign bit ignored) of the Ed25519 points of small order, canonical
- * and not: 0, 1, the two order-8 y values, p-1, p, p+1. Such a key verifies
- * forged signatures (R = identity, S = 0), so it is refused, as libsodium does.
- */
-static int ed25519_small_order(const uint8_t x[32])
+/* see jose_jwk.h */
+int jose_ed25519_small_order(const uint8_t x[32])
 {
 	static const uint8_t bad[7][32] = {
 	    {0},
@@ -194,7 +190,7 @@ static jose_err import_okp(jose_key *k, const cJSON *jwk, int *ignore)
 		return JOSE_E_NOMEM;
 	if (!k->a || k->a_len != ED25519_KEY_SIZE)
 		return dead(k, "Ed25519 \"x\" must be base64url of 32 bytes");
-	if (ed25519_small_order(k->a))
+	if (jose_ed25519_small_order(k->a))
 		return dead(k, "Ed25519 public key of small order");
 	k->algs &= JOSE_ALGS_OKP;
 	return JOSE_OK;
