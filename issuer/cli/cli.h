@@ -207,7 +207,8 @@ int cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 int cli_parse_span(const char *s, int64_t max, int64_t *out);
 
 /* Print "identity-backend <cmd>: <msg>[: <arg>]" and then text (the command's usage)
- * on stderr; returns -1, so that parsers can `return usage(...)`. */
+ * on stderr; an arg with a control character is not echoed to the terminal (a note
+ * stands in for it). Returns -1, so that parsers can `return usage(...)`. */
 int cli_usage_error(const char *cmd, const char *text, const char *msg, const char *arg);
 
 /* Entries of a command's table of long options (getopt_long's struct option) for

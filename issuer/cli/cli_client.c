@@ -225,14 +225,11 @@ static int bad_value(const char *flag, const char *val)
 	    {"--grace", "a span such as 3600, 30m, 12h, 7d; at most 90 days"},
 	};
 	char msg[160];
-	int ctl = 0;
 
-	for (const unsigned char *p = (const unsigned char *)val; *p; p++)
-		ctl |= *p < 0x20 || *p == 0x7f; /* not echoed to a terminal */
 	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
 		if (strcmp(flag, hints[i][0]) == 0) {
 			snprintf(msg, sizeof msg, "invalid %s (%s)", flag, hints[i][1]);
-			return usage(msg, ctl ? "(a value with a control character)" : val);
+			return usage(msg, val); /* cli_usage_error never echoes a control character */
 		}
 	return usage("invalid value for", flag);
 }

@@ -29,20 +29,9 @@ void cli_mail_env(struct mail_settings *in, const char *issuer)
 	in->issuer = issuer;
 }
 
-/* 1 when s has no control character, so it may be echoed to a terminal. */
-static int printable(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* Print a usage error; returns -1 so parsers can `return usage(...)`. */
 static int usage(const char *msg, const char *arg)
 {
-	if (arg && !printable(arg))
-		arg = "(a value with control characters, not shown)";
 	return cli_usage_error("mail",
 	                       "usage: identity-backend mail test --to ADDRESS [--wait SECONDS] [--db FILE]\n"
 	                       "       identity-backend mail status [--db FILE]\n",

@@ -44,20 +44,9 @@ typedef struct user_args {
 /* --email-verified or --email-unverified: user_args.verified. */
 enum { VERIFIED_UNSET = 0, VERIFIED_YES, VERIFIED_NO };
 
-/* 1 when s has no control character, so it may be echoed to a terminal. */
-static int printable(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* Print a usage error; returns -1 so parsers can `return usage(…)`. */
 static int usage(const char *msg, const char *arg)
 {
-	if (arg && !printable(arg))
-		arg = "(a value with control characters, not shown)";
 	return cli_usage_error(
 	    "user",
 	    "usage: identity-backend user add --username USERNAME [--email EMAIL] [--name NAME]\n"

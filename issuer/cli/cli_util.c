@@ -230,6 +230,11 @@ int cli_next_word(const char **first, const char **second, const char *word)
 /* see cli.h */
 int cli_usage_error(const char *cmd, const char *text, const char *msg, const char *arg)
 {
+	for (const unsigned char *p = (const unsigned char *)(arg ? arg : ""); *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			arg = "(a value with control characters, not shown)";
+			break;
+		}
 	fprintf(stderr, "identity-backend %s: %s%s%s\n%s", cmd, msg, arg ? ": " : "", arg ? arg : "", text);
 	return -1;
 }
