@@ -69,7 +69,7 @@ await runSuite(R, servers, async () => {
 	/** GET path in browser b, then POST its form with fields: the answer { status, html }. */
 	async function submit(b, url, fields) {
 		const page = await (await b.go(url)).text();
-		const r = await b.go(new URL(page.match(/<form method="post" action="([^"]+)"/)?.[1] ?? '/none', s.base).href, form({ ...hidden(page), ...fields }));
+		const r = await b.go(new URL(page.match(/<form method="post" action="([^"]+)"/)?.[1] ?? '/none', url).href, form({ ...hidden(page), ...fields }));
 		return { status: r.status, html: await r.text() };
 	}
 
@@ -208,6 +208,17 @@ await runSuite(R, servers, async () => {
 	report(JSON.parse((await run(['user', 'show', 'quick', '--db', db])).stdout).email_verified === false, 'its address stays unconfirmed until the link is followed');
 	r = await fetch(`${s.base}/register`);
 	report(r.status === 200, 'control: the first server (verified required) still serves /register');
+
+	// ---- the address's limit: every POST counts ----
+	const s3 = await serve({ db, env: { ...TINY, SMTP_URL: `smtp+insecure://127.0.0.1:${smtp.port}`, MAIL_FROM: 'IdP <idp@issuer.test>',
+		REGISTRATION: 'open', ACCOUNT_JSON_API: 'on', LOGIN_FAILURES_PER_ADDRESS: '2' } });
+	const lim = [];
+	for (let i = 0; i < 3; i++) lim.push(await submit(browser(), `${s3.base}/forgot`, { email: 'nobody@example.com' }));
+	report(lim[0].status === 200 && lim[1].status === 200 && lim[2].status === 429 && /Too many attempts/.test(lim[2].html),
+		'LOGIN_FAILURES_PER_ADDRESS=2: the third /forgot from one address is 429', lim.map((x) => x.status).join());
+	const jr = await fetch(`${s3.base}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'over', email: 'o@example.com', password: PW }) });
+	report(jr.status === 429 && Number(jr.headers.get('retry-after')) > 0 && (await jr.json()).error === 'temporarily_unavailable',
+		'and /auth/register from it answers 429 JSON with Retry-After', jr.status);
 
 	// ---- what the store keeps ----
 	const dump = spawnSync('sqlite3', [db, '.dump'], { encoding: 'utf8' }).stdout;
