@@ -92,6 +92,15 @@
 #ifndef STORE_STATE_MAX
 #define STORE_STATE_MAX 512 /* an OAuth `state` carried through a login flow */
 #endif
+#ifndef STORE_AMR_MAX
+#define STORE_AMR_MAX 63 /* how a person signed in: OIDC amr values, space-separated ("pwd otp mfa") */
+#endif
+#ifndef STORE_CRED_ID_MAX
+#define STORE_CRED_ID_MAX 1023 /* a passkey's credential id (WebAuthn: at most 1023 bytes) */
+#endif
+#ifndef STORE_FACTOR_DATA_MAX
+#define STORE_FACTOR_DATA_MAX 1536 /* a factor's stored part: sealed secret, code hashes, public key */
+#endif
 
 typedef enum store_err {
 	STORE_OK = 0,
@@ -185,6 +194,7 @@ struct store_code {
 	int64_t expires_at;
 	uint8_t session_hash[STORE_HASH_MAX]; /* the browser session it was issued in; length 0: none */
 	size_t session_hash_len;
+	char amr[STORE_AMR_MAX + 1]; /* the session's amr, for the ID token; "" none */
 };
 
 /* A person who signs in (`identity-backend user add`). */
@@ -217,8 +227,9 @@ struct store_session {
 	uint8_t id_hash[STORE_HASH_MAX];
 	size_t id_hash_len;
 	char user_id[STORE_ID_MAX + 1];
-	int64_t auth_time;  /* when the person signed in (OIDC auth_time) */
-	int64_t expires_at; /* the session ends here */
+	int64_t auth_time;           /* when the person signed in (OIDC auth_time) */
+	int64_t expires_at;          /* the session ends here */
+	char amr[STORE_AMR_MAX + 1]; /* how they signed in ("pwd", "pwd otp mfa", "hwk"); "" unknown */
 };
 
 /* prompt flags of a login flow (OIDC Core §3.1.2.1). */
@@ -232,7 +243,9 @@ struct store_session {
  * (carried in the login page's URL and form); csrf_hash is the hash of the form's
  * CSRF token, browser_hash the hash of the browser-binding cookie of the browser
  * that started it (a flow finishes only in that browser). user_id is "" until
- * the person has signed in (then auth_time is set): the consent step.
+ * the person has signed in (then auth_time and amr are set): the consent step.
+ * mfa_pending is 1 while user_id has passed the first factor only and owes the
+ * second: such a flow is not signed in (no consent, no code).
  */
 struct store_flow {
 	uint8_t id_hash[STORE_HASH_MAX];
@@ -252,6 +265,8 @@ struct store_flow {
 	int64_t max_age;                               /* -1: none */
 	char user_id[STORE_ID_MAX + 1];                /* "" until signed in */
 	int64_t auth_time;                             /* 0 until signed in */
+	char amr[STORE_AMR_MAX + 1];                   /* how, once signed in; "" before */
+	int mfa_pending;                               /* 1: user_id owes the second factor */
 	int64_t created_at;
 	int64_t expires_at;
 };
@@ -274,6 +289,7 @@ struct store_refresh {
 	uint8_t session_hash[STORE_HASH_MAX]; /* the browser session of its code (kept across
 	                                       * rotations); length 0: none */
 	size_t session_hash_len;
+	char amr[STORE_AMR_MAX + 1]; /* of the original sign-in (kept across rotations); "" none */
 };
 
 /* Limits of a mail in the outbox, in bytes without the NUL. */
@@ -339,6 +355,34 @@ struct store_outbox_counts {
 	int64_t failed; /* given up, not yet purged */
 };
 
+/* A second factor's kind (struct store_factor). */
+#define STORE_FACTOR_TOTP     "totp"     /* an authenticator app: data is the sealed secret */
+#define STORE_FACTOR_RECOVERY "recovery" /* the recovery codes: data is their hashes */
+#define STORE_FACTOR_PASSKEY  "passkey"  /* a WebAuthn credential: data is its COSE_Key */
+
+/*
+ * A sign-in factor of a user beyond the password. The store keeps bytes and
+ * never reads data: the caller seals a TOTP secret before putting it (bound to
+ * the factor's id) and hashes recovery codes. counter is what makes a use
+ * single: a TOTP's last accepted time step, a passkey's signature counter.
+ * A factor counts for sign-in once confirmed (a TOTP by its first code; the
+ * others are put confirmed).
+ */
+struct store_factor {
+	char id[STORE_ID_MAX + 1]; /* random; names it on the account page */
+	char user_id[STORE_ID_MAX + 1];
+	char kind[STORE_ALG_MAX + 1];       /* STORE_FACTOR_* */
+	char name[STORE_NAME_MAX + 1];      /* the label shown to its owner; "" none */
+	uint8_t cred_id[STORE_CRED_ID_MAX]; /* a passkey's credential id (unique); length 0 for the others */
+	size_t cred_id_len;
+	uint8_t data[STORE_FACTOR_DATA_MAX];
+	size_t data_len;
+	int64_t counter; /* TOTP: last step used; passkey: signature counter; else 0 */
+	int confirmed;   /* 1: counts for sign-in */
+	int64_t created_at;
+	int64_t last_used_at; /* 0: never */
+};
+
 /*
  * List callbacks get one row at a time, valid only during the call (key rows are
  * wiped afterwards: copy what you keep). Return 0 to go on, non-zero to stop (the
@@ -348,6 +392,8 @@ struct store_outbox_counts {
 typedef int (*store_client_cb)(void *ctx, const struct store_client *c);
 typedef int (*store_key_cb)(void *ctx, const struct store_key *k);
 typedef int (*store_user_cb)(void *ctx, const struct store_user *u);
+typedef int (*store_factor_cb)(void *ctx, const struct store_factor *f);
+typedef int (*store_session_cb)(void *ctx, const struct store_session *se);
 
 typedef struct store store;
 
@@ -530,6 +576,8 @@ struct store_ops {
 	                         struct store_session *out);
 	store_err (*session_delete)(store *s, const uint8_t *hash, size_t hash_len);
 	store_err (*session_purge)(store *s, int64_t now);
+	/* The unexpired sessions of user_id at now, newest auth_time first. */
+	store_err (*session_list)(store *s, const char *user_id, int64_t now, store_session_cb cb, void *ctx);
 
 	/*
 	 * Refresh tokens. put: CONFLICT if the hash exists, NOT_FOUND if the client
@@ -582,8 +630,9 @@ struct store_ops {
 	/*
 	 * Login flows. put: CONFLICT if the hash exists, NOT_FOUND if the client
 	 * does not. get: NOT_FOUND unless it exists and expires_at > now.
-	 * set_user records who signed in (user_id, auth_time) on an unexpired flow
-	 * (NOT_FOUND otherwise, or if the user does not exist). take atomically
+	 * set_user records who signed in (user_id, auth_time, amr, mfa_pending) on
+	 * an unexpired flow (NOT_FOUND otherwise, or if the user does not exist),
+	 * replacing what was recorded (a second factor after the first). take atomically
 	 * deletes the flow and returns it, only if it exists and expires_at > now: of
 	 * concurrent takers exactly one gets OK, the others NOT_FOUND (a flow ends
 	 * in one code). purge deletes flows expired at `now`. Removing the client or
@@ -593,7 +642,7 @@ struct store_ops {
 	store_err (*flow_get)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
 	                      struct store_flow *out);
 	store_err (*flow_set_user)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
-	                           const char *user_id, int64_t auth_time);
+	                           const char *user_id, int64_t auth_time, const char *amr, int mfa_pending);
 	store_err (*flow_take)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
 	                       struct store_flow *out);
 	store_err (*flow_purge)(store *s, int64_t now);
@@ -657,6 +706,47 @@ struct store_ops {
 	/* The user whose address is email, compared without regard to ASCII case (the
 	 * first by username when several share it); NOT_FOUND when none. */
 	store_err (*user_get_by_email)(store *s, const char *email, struct store_user *out);
+
+	/*
+	 * Second factors (struct store_factor). put stores one: CONFLICT when the id,
+	 * or a passkey's credential id, exists; NOT_FOUND when the user does not;
+	 * INVALID for an unknown kind. list gives the user's factors, oldest first
+	 * (created_at, then id). by_cred reads the passkey with that credential id
+	 * (NOT_FOUND: none). use records a use, atomically: when the stored counter
+	 * is below counter, or both are 0 (an authenticator without a counter), it
+	 * stores counter, last_used_at = now and confirmed = 1 (OK); else nothing
+	 * changes (CONFLICT: a replayed TOTP step, a cloned authenticator). Of
+	 * concurrent uses with one counter exactly one gets OK. swap replaces data,
+	 * atomically, only while it still equals old[0..old_len) (OK, last_used_at =
+	 * now), else CONFLICT: spending one recovery code of a set. delete removes
+	 * the user's factor id (NOT_FOUND: none of theirs). clear removes the user's
+	 * factors of kind (NULL: all), *n (when not NULL) gets how many. Removing a
+	 * user removes their factors. All but list and by_cred take user_id and
+	 * touch only that user's factors.
+	 */
+	store_err (*factor_put)(store *s, const struct store_factor *f);
+	store_err (*factor_list)(store *s, const char *user_id, store_factor_cb cb, void *ctx);
+	store_err (*factor_by_cred)(store *s, const uint8_t *cred_id, size_t cred_id_len,
+	                            struct store_factor *out);
+	store_err (*factor_use)(store *s, const char *id, const char *user_id, int64_t counter, int64_t now);
+	store_err (*factor_swap)(store *s, const char *id, const char *user_id, const uint8_t *old,
+	                         size_t old_len, const uint8_t *data, size_t data_len, int64_t now);
+	store_err (*factor_delete)(store *s, const char *id, const char *user_id);
+	store_err (*factor_clear)(store *s, const char *user_id, const char *kind, int *n);
+
+	/*
+	 * Single-use WebAuthn challenges, stored by hash (the caller hashes the
+	 * challenge with what it is bound to: a login flow, a session). put: CONFLICT
+	 * when the hash exists; user_id may be "" (a passkey sign-in: nobody yet).
+	 * take deletes it and copies its user_id into user_id[STORE_ID_MAX + 1],
+	 * atomically, only when it exists and expires_at > now: of concurrent takers
+	 * exactly one gets OK, the others NOT_FOUND. purge deletes expired ones.
+	 */
+	store_err (*challenge_put)(store *s, const uint8_t *hash, size_t hash_len, const char *user_id,
+	                           int64_t expires_at);
+	store_err (*challenge_take)(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+	                            char *user_id);
+	store_err (*challenge_purge)(store *s, int64_t now);
 };
 
 /* Every store begins with this header; backends embed it first. */
@@ -930,9 +1020,10 @@ static inline store_err store_flow_get(store *s, const uint8_t *hash, size_t has
 	return s->ops->flow_get(s, hash, hash_len, now, out);
 }
 static inline store_err store_flow_set_user(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
-                                            const char *user_id, int64_t auth_time)
+                                            const char *user_id, int64_t auth_time, const char *amr,
+                                            int mfa_pending)
 {
-	return s->ops->flow_set_user(s, hash, hash_len, now, user_id, auth_time);
+	return s->ops->flow_set_user(s, hash, hash_len, now, user_id, auth_time, amr, mfa_pending);
 }
 static inline store_err store_flow_take(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
                                         struct store_flow *out)
@@ -1013,6 +1104,56 @@ static inline store_err store_outbox_count(store *s, int64_t now, struct store_o
 static inline store_err store_outbox_purge(store *s, int64_t before)
 {
 	return s->ops->outbox_purge(s, before);
+}
+static inline store_err store_session_list(store *s, const char *user_id, int64_t now, store_session_cb cb,
+                                           void *ctx)
+{
+	return s->ops->session_list(s, user_id, now, cb, ctx);
+}
+static inline store_err store_factor_put(store *s, const struct store_factor *f)
+{
+	return s->ops->factor_put(s, f);
+}
+static inline store_err store_factor_list(store *s, const char *user_id, store_factor_cb cb, void *ctx)
+{
+	return s->ops->factor_list(s, user_id, cb, ctx);
+}
+static inline store_err store_factor_by_cred(store *s, const uint8_t *cred_id, size_t cred_id_len,
+                                             struct store_factor *out)
+{
+	return s->ops->factor_by_cred(s, cred_id, cred_id_len, out);
+}
+static inline store_err store_factor_use(store *s, const char *id, const char *user_id, int64_t counter,
+                                         int64_t now)
+{
+	return s->ops->factor_use(s, id, user_id, counter, now);
+}
+static inline store_err store_factor_swap(store *s, const char *id, const char *user_id, const uint8_t *old,
+                                          size_t old_len, const uint8_t *data, size_t data_len, int64_t now)
+{
+	return s->ops->factor_swap(s, id, user_id, old, old_len, data, data_len, now);
+}
+static inline store_err store_factor_delete(store *s, const char *id, const char *user_id)
+{
+	return s->ops->factor_delete(s, id, user_id);
+}
+static inline store_err store_factor_clear(store *s, const char *user_id, const char *kind, int *n)
+{
+	return s->ops->factor_clear(s, user_id, kind, n);
+}
+static inline store_err store_challenge_put(store *s, const uint8_t *hash, size_t hash_len,
+                                            const char *user_id, int64_t expires_at)
+{
+	return s->ops->challenge_put(s, hash, hash_len, user_id, expires_at);
+}
+static inline store_err store_challenge_take(store *s, const uint8_t *hash, size_t hash_len, int64_t now,
+                                             char *user_id)
+{
+	return s->ops->challenge_take(s, hash, hash_len, now, user_id);
+}
+static inline store_err store_challenge_purge(store *s, int64_t now)
+{
+	return s->ops->challenge_purge(s, now);
 }
 
 #endif
