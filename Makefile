@@ -9,7 +9,7 @@ include conf/native.mk
 include conf/wasm.mk
 # The pages of www/ are compiled into the binary (issuer/http/page.c includes this
 # generated file), so `serve` works from any folder.
-WWW_FILES := $(sort $(wildcard www/*.html www/*.css))
+WWW_FILES := $(sort $(wildcard www/*.html www/*.css www/*.js))
 WWW_INC   := $(BUILD)/gen/www_pages.inc
 ISSUER_CFLAGS += -I$(BUILD)/gen
 include conf/fuzz.mk

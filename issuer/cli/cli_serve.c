@@ -287,6 +287,17 @@ static int read_registration_env(server_config *cfg)
 	return 0;
 }
 
+/* MFA (optional|required, default optional) into cfg->mfa_required; 0 or the exit status. */
+static int read_mfa_env(server_config *cfg)
+{
+	const char *mfa = getenv("MFA");
+
+	cfg->mfa_required = mfa && strcmp(mfa, "required") == 0;
+	if (mfa && *mfa && !cfg->mfa_required && strcmp(mfa, "optional") != 0)
+		return fail("MFA (optional or required)", mfa);
+	return 0;
+}
+
 /* The rules for new passwords (PASSWORD_MIN_LENGTH, PASSWORD_LIST) when the server
  * sets passwords (mail on: resets; registration), into cfg->policy; 0 or the exit status. */
 static int read_policy_env(server_config *cfg)
@@ -427,7 +438,7 @@ int cli_serve(int argc, char **argv)
 	cfg.verifier_dir = getenv("VERIFIER_DIR");
 	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) ||
 	    (rc = read_conn_env(&cfg, f.max_connections)) || (rc = read_mail_env(&cfg)) ||
-	    (rc = read_registration_env(&cfg)) || (rc = read_policy_env(&cfg)) ||
+	    (rc = read_registration_env(&cfg)) || (rc = read_mfa_env(&cfg)) || (rc = read_policy_env(&cfg)) ||
 	    (rc = default_db_dir(cfg.db)))
 		return rc;
 	routes.find = routes_find;

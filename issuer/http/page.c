@@ -23,7 +23,10 @@ struct page_file {
 /* The CSP of every page; %s%s: the image origin and the form origin, each with its space. */
 #define CSP_FORMAT                                                                                           \
 	"default-src 'none'; style-src 'self'; img-src 'self'%s%s; frame-ancestors 'none'; "                 \
-	"base-uri 'none'; form-action 'self'%s%s"
+	"base-uri 'none'; form-action 'self'%s%s%s"
+/* What a page with the passkey script adds: that script (nothing inline), which may
+ * ask the issuer for a challenge. */
+#define CSP_SCRIPT "; script-src 'self'; connect-src 'self'"
 
 /* see page.h */
 const char *page_file(const char *name, size_t *len)
@@ -133,11 +136,19 @@ static size_t placeholder(const char *tpl, size_t len, size_t *name_len)
 	return i + 2;
 }
 
-static const char *lookup(const struct page_var *vars, size_t n, const char *name, size_t len)
+/* 1 when a placeholder's name says it carries a fragment's markup (page.h). */
+static int is_html(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, "_html") == 0;
+}
+
+static const struct page_var *lookup(const struct page_var *vars, size_t n, const char *name, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strlen(vars[i].name) == len && memcmp(vars[i].name, name, len) == 0)
-			return vars[i].value;
+			return &vars[i];
 	return NULL;
 }
 
@@ -153,10 +164,12 @@ char *page_render(const char *tpl, size_t len, const struct page_var *vars, size
 			i++;
 			continue;
 		}
-		const char *v = lookup(vars, n, tpl + i + 2, name_len);
+		const struct page_var *v = lookup(vars, n, tpl + i + 2, name_len);
 		put(&b, tpl + run, i - run);
-		if (v)
-			put_escaped(&b, v);
+		if (v && v->value && is_html(v->name))
+			put(&b, v->value, strlen(v->value));
+		else if (v && v->value)
+			put_escaped(&b, v->value);
 		i += k;
 		run = i;
 	}
@@ -216,15 +229,16 @@ void page_origin(const char *uri, char *out, size_t cap)
 }
 
 /* Send body with the HTML security headers. */
-static void send_html(h2o_req_t *req, int status, const char *body, size_t len, const char *form_origin,
-                      const char *img_origin)
+static void send_html(h2o_req_t *req, int status, const char *body, size_t len, const struct page_csp *o)
 {
+	const char *form_origin = o->form_origin, *img_origin = o->img_origin;
 	int form = form_origin && *form_origin, img = img_origin && *img_origin;
-	size_t cap = sizeof CSP_FORMAT + (form ? strlen(form_origin) : 0) + (img ? strlen(img_origin) : 0);
+	size_t cap = sizeof CSP_FORMAT + sizeof CSP_SCRIPT + (form ? strlen(form_origin) : 0) +
+	             (img ? strlen(img_origin) : 0);
 	char *csp = h2o_mem_alloc_pool(&req->pool, cap);
 
 	snprintf(csp, cap, CSP_FORMAT, img ? " " : "", img ? img_origin : "", form ? " " : "",
-	         form ? form_origin : "");
+	         form ? form_origin : "", o->script ? CSP_SCRIPT : "");
 	req->res.status = status;
 	req->res.reason = response_reason(status);
 	response_add_header(req, "content-type", "text/html; charset=utf-8");
@@ -261,6 +275,37 @@ void page_send(h2o_req_t *req, int status, const char *name, const struct page_v
 void page_send_img(h2o_req_t *req, int status, const char *name, const struct page_var *vars, size_t n,
                    const char *form_origin, const char *img_origin)
 {
+	const struct page_csp o = {.form_origin = form_origin, .img_origin = img_origin};
+
+	page_send_csp(req, status, name, vars, n, &o);
+}
+
+/* see page.h */
+const char *page_fragment(h2o_req_t *req, const char *before, const char *name, const struct page_var *vars,
+                          size_t n)
+{
+	size_t len, out_len, had = before ? strlen(before) : 0;
+	const char *tpl = page_file(name, &len);
+	struct page_var *all = h2o_mem_alloc_pool(&req->pool, (n + 1) * sizeof *all);
+	char *html, *out = NULL;
+
+	if (n)
+		memcpy(all, vars, n * sizeof *vars);
+	all[n] = (struct page_var){"base", page_base};
+	if (!tpl || !(html = page_render(tpl, len, all, n + 1, &out_len)))
+		return NULL;
+	if (had + out_len < PAGE_MAX && (out = h2o_mem_alloc_pool(&req->pool, had + out_len + 1))) {
+		memcpy(out, before ? before : "", had);
+		memcpy(out + had, html, out_len + 1);
+	}
+	free(html);
+	return out;
+}
+
+/* see page.h */
+void page_send_csp(h2o_req_t *req, int status, const char *name, const struct page_var *vars, size_t n,
+                   const struct page_csp *o)
+{
 	size_t len, out_len;
 	const char *tpl = page_file(name, &len);
 	struct page_var *all = h2o_mem_alloc_pool(&req->pool, (n + 1) * sizeof *all);
@@ -272,10 +317,10 @@ void page_send_img(h2o_req_t *req, int status, const char *name, const struct pa
 	html = tpl ? page_render(tpl, len, all, n + 1, &out_len) : NULL;
 	if (!html) {
 		static const char busy[] = "<!doctype html><title>Unavailable</title><p>Please try again.";
-		send_html(req, 503, busy, sizeof busy - 1, NULL, NULL);
+		send_html(req, 503, busy, sizeof busy - 1, &(struct page_csp){0});
 		return;
 	}
-	send_html(req, status, html, out_len, form_origin, img_origin);
+	send_html(req, status, html, out_len, o);
 	free(html);
 }
 
@@ -293,11 +338,11 @@ void page_unavailable(h2o_req_t *req)
 	page_error(req, 503, "Try again", "The service is busy; please try again in a moment.");
 }
 
-/* see page.h */
-void page_style(h2o_req_t *req)
+/* Answer with the embedded file name as type, cacheable for an hour. */
+static void send_static(h2o_req_t *req, const char *name, const char *type)
 {
 	size_t len;
-	const char *css = page_file("style.css", &len);
+	const char *css = page_file(name, &len);
 
 	if (!css) {
 		page_error(req, 404, "Not found", "There is no such page.");
@@ -305,9 +350,21 @@ void page_style(h2o_req_t *req)
 	}
 	req->res.status = 200;
 	req->res.reason = response_reason(200);
-	response_add_header(req, "content-type", "text/css; charset=utf-8");
+	response_add_header(req, "content-type", type);
 	response_add_header(req, "cache-control", "public, max-age=3600");
 	response_add_header(req, "x-content-type-options", "nosniff");
 	req->res.content_length = len;
 	h2o_send_inline(req, css, len);
+}
+
+/* see page.h */
+void page_style(h2o_req_t *req)
+{
+	send_static(req, "style.css", "text/css; charset=utf-8");
+}
+
+/* see page.h */
+void page_script(h2o_req_t *req)
+{
+	send_static(req, "passkey.js", "text/javascript; charset=utf-8");
 }

@@ -27,7 +27,9 @@
 /* Longest placeholder name. */
 #define PAGE_NAME_MAX 32
 
-/* One placeholder's value; value NULL renders as nothing. */
+/* One placeholder's value; value NULL renders as nothing. A name ending in "_html"
+ * carries markup page_fragment made (rows of our own templates, their values
+ * escaped already), inserted as it is: never give such a name anything else. */
 struct page_var {
 	const char *name;
 	const char *value;
@@ -52,6 +54,14 @@ size_t page_escape(const char *s, char *out, size_t cap);
  */
 char *page_render(const char *tpl, size_t len, const struct page_var *vars, size_t n, size_t *out_len);
 
+/*
+ * The template www/<name> rendered with vars, appended to before (a fragment made
+ * by this function, or NULL), as a new string in req's pool: the rows of a list,
+ * for a page_var whose name ends in "_html". NULL when out of memory or the template is missing.
+ */
+const char *page_fragment(h2o_req_t *req, const char *before, const char *name, const struct page_var *vars,
+                          size_t n);
+
 /* The issuer URL's path ("" or "/auth"): pages get it as {{base}}, in front of every
  * link and form action. Set once at start-up, before the first request; copied. */
 void page_set_base(const char *base);
@@ -69,6 +79,17 @@ void page_send(h2o_req_t *req, int status, const char *name, const struct page_v
  * a client's logo shown on the page. */
 void page_send_img(h2o_req_t *req, int status, const char *name, const struct page_var *vars, size_t n,
                    const char *form_origin, const char *img_origin);
+
+/* What a page's Content-Security-Policy allows beyond the defaults (page_send). */
+struct page_csp {
+	const char *form_origin; /* page_send's form_origin, or NULL */
+	const char *img_origin;  /* page_send_img's img_origin, or NULL ("data:" for an inline QR code) */
+	int script;              /* 1: the issuer's own scripts (/static/passkey.js), nothing inline */
+};
+
+/* page_send with the policy o. */
+void page_send_csp(h2o_req_t *req, int status, const char *name, const struct page_var *vars, size_t n,
+                   const struct page_csp *o);
 
 /* Answer req with error.html: status, a title and one message for a person. */
 void page_error(h2o_req_t *req, int status, const char *title, const char *message);
@@ -88,5 +109,8 @@ void page_origin(const char *uri, char *out, size_t cap);
 
 /* GET /static/style.css: the embedded style sheet, cacheable for an hour. */
 void page_style(h2o_req_t *req);
+
+/* GET /static/passkey.js: the embedded script of the passkey buttons, likewise. */
+void page_script(h2o_req_t *req);
 
 #endif

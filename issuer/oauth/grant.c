@@ -25,6 +25,7 @@
 #include "jose.h"
 #include "oauth/oauth.h"
 #include "crypto/secret.h"
+#include "runtime/factors.h"
 #include "runtime/signin.h"
 
 /* What one answer to a person's grant carries. */
@@ -33,6 +34,7 @@ struct user_grant {
 	const char *user_id;
 	const char *scope; /* of this answer (a refresh may narrow it) */
 	int64_t auth_time;
+	const char *amr;     /* how the person signed in (factors.h), or NULL / "" */
 	const char *nonce;   /* for the ID token, or NULL */
 	const char *refresh; /* the refresh token to return, or NULL */
 	const char *jti;     /* the access token's id */
@@ -99,6 +101,7 @@ static void answer(h2o_req_t *req, app_thread *t, const struct user_grant *g)
 	                                                   &(struct idtoken){.client = g->client,
 	                                                                     .sub = g->user_id,
 	                                                                     .auth_time = g->auth_time,
+	                                                                     .amr = g->amr,
 	                                                                     .nonce = g->nonce,
 	                                                                     .access_token = at,
 	                                                                     .user = &u,
@@ -210,6 +213,7 @@ static store_err new_refresh(app_thread *t, const struct store_code *row, const 
 	memcpy(r.scope, row->scope, sizeof r.scope);
 	memcpy(r.session_hash, row->session_hash, row->session_hash_len);
 	r.session_hash_len = row->session_hash_len;
+	memcpy(r.amr, row->amr, sizeof r.amr);
 	r.created_at = app_now();
 	r.expires_at = r.created_at + t->app->cfg->refresh_ttl;
 	return store_refresh_put(t->db, &r);
@@ -289,6 +293,7 @@ void grant_authorization_code(h2o_req_t *req, app_thread *t, const http_form *f,
 	                            .user_id = row.user_id,
 	                            .scope = row.scope,
 	                            .auth_time = row.auth_time,
+	                            .amr = row.amr,
 	                            .nonce = row.nonce,
 	                            .refresh = offline ? refresh : NULL,
 	                            .jti = jti,
@@ -367,6 +372,7 @@ void grant_refresh_token(h2o_req_t *req, app_thread *t, const http_form *f, cons
 		                            .user_id = old.user_id,
 		                            .scope = scope ? scope : old.scope,
 		                            .auth_time = old.auth_time,
+		                            .amr = old.amr,
 		                            .refresh = text,
 		                            .jti = jti,
 		                            .kind = METRICS_GRANT_REFRESH_TOKEN});
@@ -385,7 +391,8 @@ struct password_job {
 static store_err password_refresh(app_thread *t, const struct password_job *j, int64_t now,
                                   char text[SECRET_TEXT_LEN + 1])
 {
-	struct store_refresh r = {.hash_len = SECRET_HASH_LEN, .auth_time = now, .created_at = now};
+	struct store_refresh r = {
+	    .hash_len = SECRET_HASH_LEN, .auth_time = now, .created_at = now, .amr = "pwd"};
 
 	if (secret_generate(&t->rng, text) || secret_generate(&t->rng, r.family_id))
 		return STORE_NOMEM;
@@ -420,6 +427,7 @@ static void password_tokens(h2o_req_t *req, app_thread *t, struct password_job *
 	                            .user_id = j->s.user.id,
 	                            .scope = j->scope,
 	                            .auth_time = now,
+	                            .amr = "pwd",
 	                            .refresh = offline ? refresh : NULL,
 	                            .jti = jti,
 	                            .kind = METRICS_GRANT_PASSWORD});
@@ -430,7 +438,14 @@ static void password_done(struct signin *s, h2o_req_t *req, enum signin_result r
 {
 	if (!req)
 		return;
-	if (r == SIGNIN_OK)
+	int two =
+	    r == SIGNIN_OK ? factors_needed(s->t, s->user.id, ((struct password_job *)s)->client.id) : 0;
+
+	if (two < 0)
+		oauth_store_unavailable(req);
+	else if (two)
+		invalid_grant(req, "the account signs in with two factors: use the authorization code flow");
+	else if (r == SIGNIN_OK)
 		password_tokens(req, s->t, (struct password_job *)s, now);
 	else if (r == SIGNIN_WRONG)
 		invalid_grant(req, "the username or password is incorrect");

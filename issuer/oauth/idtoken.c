@@ -4,6 +4,7 @@
  * (claims.h); no scope, no secret. The header says typ "JWT" so an ID token can never pass for an
  * RFC 9068 access token (typ "at+jwt") at /userinfo or a resource server.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 
 #include "oauth/claims.h"
 #include "oauth/idtoken.h"
+#include "runtime/factors.h"
 #include "jose.h"
 
 /* see idtoken.h */
@@ -40,6 +42,23 @@ int idtoken_at_hash(const char *alg, const char *access_token, char out[IDTOKEN_
 	return rc == 0 && jose_b64url_encode(out, IDTOKEN_AT_HASH_MAX + 1, d, half) ? 0 : -1;
 }
 
+/* amr (RFC 8176 values, OIDC Core §2) as an array, and the acr it amounts to; 0 or -1. */
+static int add_amr(cJSON *c, const char *amr)
+{
+	cJSON *list = cJSON_AddArrayToObject(c, "amr");
+	char m[STORE_AMR_MAX + 1];
+
+	for (const char *p = amr; list && *p;) {
+		size_t n = strcspn(p, " ");
+		snprintf(m, sizeof m, "%.*s", (int)n, p);
+		if (!cJSON_AddItemToArray(list, cJSON_CreateString(m)))
+			return -1;
+		p += n;
+		p += *p == ' ';
+	}
+	return list && cJSON_AddStringToObject(c, "acr", factors_acr(amr)) ? 0 : -1;
+}
+
 /* The claims JSON text (malloc'd), or NULL: out of memory never signs a token with claims missing. */
 static char *claims_text(app_thread *t, const struct idtoken *it, const char *alg, int64_t now)
 {
@@ -53,6 +72,8 @@ static char *claims_text(app_thread *t, const struct idtoken *it, const char *al
 	         cJSON_AddNumberToObject(c, "iat", (double)now) &&
 	         cJSON_AddNumberToObject(c, "auth_time", (double)it->auth_time);
 
+	if (ok && it->amr && *it->amr)
+		ok = add_amr(c, it->amr) == 0;
 	if (ok && it->nonce && *it->nonce)
 		ok = cJSON_AddStringToObject(c, "nonce", it->nonce) != NULL;
 	if (ok && it->user && it->scope)

@@ -21,10 +21,11 @@ struct idtoken {
 	const struct store_client *client; /* aud; its id_token_alg chooses the signature */
 	const char *sub;                   /* the user's id */
 	int64_t auth_time;                 /* when the person signed in */
-	const char *nonce;                 /* the authorization request's, or NULL / "" */
-	const char *access_token;          /* issued with it, for at_hash; or NULL */
-	const struct store_user *user;     /* the person, for the claims scope grants; or NULL */
-	const char *scope;                 /* the grant's scope */
+	const char *amr;               /* how (factors.h: "pwd otp mfa"): amr and acr; NULL / "": neither */
+	const char *nonce;             /* the authorization request's, or NULL / "" */
+	const char *access_token;      /* issued with it, for at_hash; or NULL */
+	const struct store_user *user; /* the person, for the claims scope grants; or NULL */
+	const char *scope;             /* the grant's scope */
 };
 
 /* The JWA an ID token for c is signed with: its id_token_alg, or "RS256" when empty. */

@@ -15,6 +15,7 @@
 #include "oauth/claims.h"
 #include "oauth/access.h"
 #include "oauth/endpoints.h"
+#include "runtime/factors.h"
 
 /* Cache lifetime of the JWKS, seconds; keep it below the default key lead time (300). */
 #ifndef JWKS_MAX_AGE
@@ -72,7 +73,8 @@ void wellknown_discovery(h2o_req_t *req, app_thread *t)
 	add_list(doc, "id_token_signing_alg_values_supported", "RS256,ES256,PS256,EdDSA");
 	add_list(doc, "code_challenge_methods_supported", "S256");
 	add_list(doc, "scopes_supported", "openid,profile,email,groups,offline_access");
-	add_list(doc, "claims_supported", "sub,iss,aud,exp,iat,auth_time,nonce,at_hash," CLAIMS_USER);
+	add_list(doc, "claims_supported", "sub,iss,aud,exp,iat,auth_time,nonce,at_hash,amr,acr," CLAIMS_USER);
+	add_list(doc, "acr_values_supported", FACTORS_ACR_PWD "," FACTORS_ACR_MFA ",phr,phrh");
 	add_list(doc, "token_endpoint_auth_methods_supported", "client_secret_basic,client_secret_post,none");
 	add_list(doc, "introspection_endpoint_auth_methods_supported",
 	         "client_secret_basic,client_secret_post");

@@ -90,6 +90,12 @@ static void style(h2o_req_t *req, app_thread *t)
 	page_style(req);
 }
 
+static void script(h2o_req_t *req, app_thread *t)
+{
+	(void)t;
+	page_script(req);
+}
+
 static const route table[] = {
     {"/ping", "GET", ping, 0},
     {"/health", "GET", health, 0},
@@ -104,6 +110,9 @@ static const route table[] = {
     {"/revoke", "POST", revoke_endpoint, 1},
     {"/authorize", "GET, POST", authorize_endpoint, 1},
     {"/login", "GET, POST", login_endpoint, 1},
+    {"/login/mfa", "POST", second_endpoint, 1},
+    {"/login/passkey", "POST", passkey_login_endpoint, 1},
+    {"/login/passkey/challenge", "POST", passkey_challenge_endpoint, 1},
     {"/consent", "POST", consent_endpoint, 1},
     {"/logout", "GET, POST", logout_endpoint, 1},
     {"/forgot", "GET, POST", forgot_endpoint, 1},
@@ -113,7 +122,12 @@ static const route table[] = {
     {"/auth/register", "POST", register_json_endpoint, 1},
     {"/auth/login", "POST", account_login_endpoint, 1},
     {"/users/me", "GET", account_me_endpoint, 1},
+    {"/account", "GET, POST", account_endpoint, 1},
+    {"/account/login", "POST", account_login_page_endpoint, 1},
+    {"/account/mfa", "POST", account_mfa_endpoint, 1},
+    {"/account/passkey", "POST", account_passkey_endpoint, 1},
     {"/static/style.css", "GET", style, 0},
+    {"/static/passkey.js", "GET", script, 0},
     {"/openapi.json", "GET", docs_openapi, 0},
     {"/docs", "GET", docs_redirect, 0},
     {"/docs/", "GET", docs_file, 0},

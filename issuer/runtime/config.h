@@ -76,6 +76,7 @@ typedef struct server_config {
 	int account_json_api;           /* ACCOUNT_JSON_API=on: /auth/login, /users/me (account_api.c) */
 	int registration;               /* REGISTRATION=open: /register (needs mail) */
 	int registration_verified;      /* REGISTRATION_REQUIRE_VERIFIED (on): sign in once confirmed */
+	int mfa_required;               /* MFA=required: every sign-in needs two factors; else optional */
 	const struct policy *policy;    /* the rules for new passwords (resets, registrations), or NULL
 	                                 * when the server sets none (mail off, registration off) */
 	/* Mail (SMTP_URL, MAIL_FROM, MAIL_RETRY_SECONDS): NULL when mail is off. */

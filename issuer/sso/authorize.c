@@ -21,6 +21,7 @@
 #include "sso/cookie.h"
 #include "sso/flow.h"
 #include "sso/redirect.h"
+#include "runtime/factors.h"
 #include "sso/session.h"
 
 /* A PKCE S256 challenge: base64url of a SHA-256, unpadded. */
@@ -253,11 +254,14 @@ static void start_flow(h2o_req_t *req, app_thread *t, struct store_flow *f, cons
 		s = NULL; /* the user is gone: sign in again */
 	if (s) {
 		snprintf(f->user_id, sizeof f->user_id, "%.*s", (int)sizeof f->user_id - 1, s->user_id);
+		snprintf(f->amr, sizeof f->amr, "%s", s->amr);
 		f->auth_time = s->auth_time;
 	}
 	if (cookie_browser_ensure(req, t, f->browser_hash) || flow_ids(t, f, id, csrf) ||
 	    store_flow_put(t->db, f) != STORE_OK)
 		unavailable(req, t, f);
+	else if (s && f->mfa_pending)
+		second_page(req, t, 200, f, f->id_hash, id, csrf, NULL);
 	else if (s)
 		consent_page(req, t, f, id, csrf, u.username);
 	else
@@ -282,6 +286,38 @@ static int read_hint(h2o_req_t *req, app_thread *t, const http_form *q, const st
 	return -1;
 }
 
+/* 1 when session s, good for the request otherwise, lacks the second factor that
+ * client c (or MFA=required) wants; 0 when not; -1 when the store failed. */
+static int step_up(app_thread *t, const struct store_client *c, const struct store_session *s)
+{
+	int required = factors_required(t, c->id);
+
+	return required <= 0 ? required : !factors_amr_has(s->amr, "mfa");
+}
+
+/* Session s must add a second factor: the second step when its user has one, else
+ * the account page to set one up. */
+static void second_or_setup(h2o_req_t *req, app_thread *t, struct store_flow *f,
+                            const struct store_session *s, const char *login_hint)
+{
+	struct factors_have have;
+
+	if (factors_have(t, s->user_id, &have) != STORE_OK)
+		unavailable(req, t, f);
+	else if (!have.any)
+		mfa_setup_redirect(req, t);
+	else
+		start_flow(req, t, f, s, login_hint);
+}
+
+/* A code for the browser's session s, with its amr. */
+static void code_for_session(h2o_req_t *req, app_thread *t, struct store_flow *f,
+                             const struct store_session *s)
+{
+	snprintf(f->amr, sizeof f->amr, "%s", s->amr);
+	redirect_code(req, t, f, s->user_id, s->auth_time, s->id_hash);
+}
+
 /* With a valid request in f: a code now (SSO), an error for prompt=none, or a flow.
  * hint_sub: the subject of the request's id_token_hint, or NULL: a session of
  * anyone else does not count (OIDC Core §3.1.2.1): sign in again, or
@@ -302,16 +338,25 @@ static void decide(h2o_req_t *req, app_thread *t, const struct store_client *c, 
 	login = e != STORE_OK || (f->prompt & STORE_PROMPT_LOGIN) || f->max_age == 0 ||
 	        (f->max_age > 0 && now - s.auth_time > f->max_age) ||
 	        (hint_sub && strcmp(hint_sub, s.user_id) != 0);
-	if (!login && (consent = consent_needed(t, c, s.user_id, f->scope, f->prompt)) < 0) {
+	if (!login && (f->mfa_pending = step_up(t, c, &s)) < 0) {
 		unavailable(req, t, f);
 		return;
 	}
-	if (none && (login || consent))
+	if (!login && !f->mfa_pending &&
+	    (consent = consent_needed(t, c, s.user_id, f->scope, f->prompt)) < 0) {
+		unavailable(req, t, f);
+		return;
+	}
+	if (none && (login || f->mfa_pending || consent))
 		redirect_error(req, t, f->redirect_uri, f->state,
-		               login ? "login_required" : "consent_required",
-		               login ? "the user must sign in" : "the user must consent");
-	else if (!login && !consent)
-		redirect_code(req, t, f, s.user_id, s.auth_time, s.id_hash);
+		               login || f->mfa_pending ? "login_required" : "consent_required",
+		               login            ? "the user must sign in"
+		               : f->mfa_pending ? "the user must sign in with a second factor"
+		                                : "the user must consent");
+	else if (!login && !f->mfa_pending && !consent)
+		code_for_session(req, t, f, &s);
+	else if (!login && f->mfa_pending)
+		second_or_setup(req, t, f, &s, login_hint);
 	else
 		start_flow(req, t, f, login ? NULL : &s, login_hint);
 }

@@ -158,7 +158,7 @@ void consent_endpoint(h2o_req_t *req, app_thread *t)
 		return;
 	decision = http_form_get(&form, "decision");
 	allow = decision && strcmp(decision, "allow") == 0;
-	if (!f->user_id[0] || !decision || (!allow && strcmp(decision, "deny") != 0)) {
+	if (!f->user_id[0] || f->mfa_pending || !decision || (!allow && strcmp(decision, "deny") != 0)) {
 		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}

@@ -18,6 +18,7 @@
 #include "sso/flow.h"
 #include "sso/redirect.h"
 #include "sso/session.h"
+#include "runtime/factors.h"
 #include "runtime/signin.h"
 
 #define WRONG      "The username or password is incorrect."
@@ -78,37 +79,70 @@ void login_page(h2o_req_t *req, app_thread *t, int status, const struct store_fl
 	page_send_img(req, status, "login.html", v, sizeof v / sizeof v[0], origin, face->logo_origin);
 }
 
-/* The right password: a session, then the consent page or the code. */
-static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
+/* see endpoints.h */
+void login_finish(h2o_req_t *req, app_thread *t, const struct store_flow *f,
+                  const uint8_t flow_hash[SECRET_HASH_LEN], const char *id, const char *csrf,
+                  const struct store_user *u, const char *amr, int64_t now)
 {
-	app_thread *t = j->s.t;
 	struct store_client c;
 	struct store_flow taken;
 	uint8_t sid[SECRET_HASH_LEN];
 	int consent;
 
-	if (session_start(req, t, j->s.user.id, now, sid)) {
+	if (session_start(req, t, u->id, amr, now, sid)) {
 		page_unavailable(req);
 		return;
 	}
-	if (app_client_get(t, j->flow.client_id, &c) != STORE_OK ||
-	    (consent = consent_needed(t, &c, j->s.user.id, j->flow.scope, j->flow.prompt)) < 0) {
+	if (app_client_get(t, f->client_id, &c) != STORE_OK ||
+	    (consent = consent_needed(t, &c, u->id, f->scope, f->prompt)) < 0) {
 		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
 	if (consent) {
-		if (store_flow_set_user(t->db, j->flow_hash, SECRET_HASH_LEN, now, j->s.user.id, now) ==
-		    STORE_OK)
-			consent_page(req, t, &j->flow, j->flow_id, j->csrf, j->s.user.username);
-		else
+		if (store_flow_set_user(t->db, flow_hash, SECRET_HASH_LEN, now, u->id, now, amr, 0) ==
+		    STORE_OK) {
+			struct store_flow signed_in = *f;
+			snprintf(signed_in.amr, sizeof signed_in.amr, "%s", amr);
+			consent_page(req, t, &signed_in, id, csrf, u->username);
+		} else {
 			page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
+		}
 		return;
 	}
-	if (store_flow_take(t->db, j->flow_hash, SECRET_HASH_LEN, now, &taken) != STORE_OK) {
+	if (store_flow_take(t->db, flow_hash, SECRET_HASH_LEN, now, &taken) != STORE_OK) {
 		page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
 		return;
 	}
-	redirect_code(req, t, &taken, j->s.user.id, now, sid);
+	snprintf(taken.amr, sizeof taken.amr, "%s", amr);
+	redirect_code(req, t, &taken, u->id, now, sid);
+}
+
+/* The right password: the second step when the person has a second factor, the
+ * account page when the client wants one they have not set up, else done. */
+static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
+{
+	app_thread *t = j->s.t;
+	struct factors_have have;
+	int required = factors_required(t, j->flow.client_id);
+
+	if (required < 0 || factors_have(t, j->s.user.id, &have) != STORE_OK) {
+		page_unavailable(req);
+		return;
+	}
+	if (have.any) {
+		if (store_flow_set_user(t->db, j->flow_hash, SECRET_HASH_LEN, now, j->s.user.id, now, "pwd",
+		                        1) != STORE_OK) {
+			page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);
+			return;
+		}
+		snprintf(j->flow.user_id, sizeof j->flow.user_id, "%s", j->s.user.id);
+		j->flow.mfa_pending = 1;
+		second_page(req, t, 200, &j->flow, j->flow_hash, j->flow_id, j->csrf, NULL);
+	} else if (required) {
+		mfa_enrol_first(req, t, &j->s.user, now);
+	} else {
+		login_finish(req, t, &j->flow, j->flow_hash, j->flow_id, j->csrf, &j->s.user, "pwd", now);
+	}
 }
 
 /* The result of the check (signin.h), answered; req is NULL when the browser left. */

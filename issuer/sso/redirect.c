@@ -94,6 +94,7 @@ void redirect_code(h2o_req_t *req, app_thread *t, const struct store_flow *f, co
 	snprintf(c.nonce, sizeof c.nonce, "%s", f->nonce);
 	snprintf(c.code_challenge, sizeof c.code_challenge, "%s", f->code_challenge);
 	snprintf(c.code_challenge_method, sizeof c.code_challenge_method, "S256");
+	snprintf(c.amr, sizeof c.amr, "%s", f->amr);
 	c.expires_at = app_now() + t->app->cfg->code_ttl;
 	if (secret_generate(&t->rng, code) == 0) {
 		secret_hash(code, SECRET_TEXT_LEN, c.code_hash);

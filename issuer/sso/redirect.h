@@ -28,8 +28,9 @@ void redirect_error(h2o_req_t *req, app_thread *t, const char *uri, const char *
  * Issue an authorization code for what flow f asked (client, redirect URI, scope,
  * nonce, PKCE) to user_id signed in at auth_time in the browser session whose id
  * hash is session_hash (SECRET_HASH_LEN bytes: its refresh tokens end with that
- * session), store its hash, and answer with the redirect carrying it and f's
- * state. A store failure redirects with temporarily_unavailable.
+ * session), with f's amr (how they signed in, for the ID token), store its
+ * hash, and answer with the redirect carrying it and f's state. A store failure redirects with
+ * temporarily_unavailable.
  */
 void redirect_code(h2o_req_t *req, app_thread *t, const struct store_flow *f, const char *user_id,
                    int64_t auth_time, const uint8_t *session_hash);

@@ -35,7 +35,7 @@ static void drop_current(h2o_req_t *req, app_thread *t)
 }
 
 /* see session.h */
-int session_start(h2o_req_t *req, app_thread *t, const char *user_id, int64_t now,
+int session_start(h2o_req_t *req, app_thread *t, const char *user_id, const char *amr, int64_t now,
                   uint8_t id_hash[SECRET_HASH_LEN])
 {
 	struct store_session s = {
@@ -45,6 +45,7 @@ int session_start(h2o_req_t *req, app_thread *t, const char *user_id, int64_t no
 
 	drop_current(req, t);
 	snprintf(s.user_id, sizeof s.user_id, "%s", user_id);
+	snprintf(s.amr, sizeof s.amr, "%s", amr);
 	if (secret_generate(&t->rng, v))
 		return -1;
 	secret_hash(v, SECRET_TEXT_LEN, s.id_hash);

@@ -18,10 +18,10 @@
  */
 store_err session_current(h2o_req_t *req, app_thread *t, int64_t now, struct store_session *out);
 
-/* Start a session for user_id signed in at now (replacing the browser's current
- * one), set its cookie on req's answer and its id hash into id_hash; 0, or -1
- * (RNG or store failed). */
-int session_start(h2o_req_t *req, app_thread *t, const char *user_id, int64_t now,
+/* Start a session for user_id signed in at now with amr (how: "pwd", "pwd otp mfa";
+ * factors.h), replacing the browser's current one, set its cookie on req's
+ * answer and its id hash into id_hash; 0, or -1 (RNG or store failed). */
+int session_start(h2o_req_t *req, app_thread *t, const char *user_id, const char *amr, int64_t now,
                   uint8_t id_hash[SECRET_HASH_LEN]);
 
 /* How long after its expiry an id_token_hint still names its user (seconds): RPs

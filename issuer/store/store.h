@@ -146,6 +146,7 @@ struct store_client {
 	size_t secret_salt_len;
 	int is_public;                     /* 1: public client (secret_hash_len must be 0); 0: confidential */
 	int needs_consent;                 /* 1: show the consent page; 0: first-party */
+	int require_mfa;                   /* 1: its users sign in with two factors (--require-mfa) */
 	char grants[STORE_GRANTS_MAX + 1]; /* list: "client_credentials\nauthorization_code" */
 	char redirect_uris[STORE_LIST_MAX + 1];    /* list of exact redirect URIs */
 	char audiences[STORE_LIST_MAX + 1];        /* list of audiences it may ask for */
