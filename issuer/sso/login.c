@@ -97,8 +97,8 @@ static void succeeded(struct login_job *j, h2o_req_t *req, int64_t now)
 		return;
 	}
 	if (consent) {
-		if (store_flow_set_user(t->db, j->flow_hash, SECRET_HASH_LEN, now, j->s.user.id, now) ==
-		    STORE_OK)
+		if (store_flow_set_user(t->db, j->flow_hash, SECRET_HASH_LEN, now, j->s.user.id, now, "pwd",
+		                        0) == STORE_OK)
 			consent_page(req, t, &j->flow, j->flow_id, j->csrf, j->s.user.username);
 		else
 			page_error(req, 400, "Sign-in expired", FLOW_EXPIRED);

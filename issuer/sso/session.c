@@ -45,6 +45,7 @@ int session_start(h2o_req_t *req, app_thread *t, const char *user_id, int64_t no
 
 	drop_current(req, t);
 	snprintf(s.user_id, sizeof s.user_id, "%s", user_id);
+	snprintf(s.amr, sizeof s.amr, "pwd");
 	if (secret_generate(&t->rng, v))
 		return -1;
 	secret_hash(v, SECRET_TEXT_LEN, s.id_hash);
