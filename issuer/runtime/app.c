@@ -224,6 +224,7 @@ static void tick(void *arg)
 		store_key_purge(t->db, now);
 		store_login_purge(t->db, now, t->app->cfg->lockout_seconds);
 		store_link_purge(t->db, now);
+		store_challenge_purge(t->db, now);
 	}
 	t->ticking = 0;
 }

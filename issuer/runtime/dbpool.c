@@ -99,7 +99,18 @@
 	X(outbox_retry)                                                                                      \
 	X(outbox_get)                                                                                        \
 	X(outbox_count)                                                                                      \
-	X(outbox_purge)
+	X(outbox_purge)                                                                                      \
+	X(session_list)                                                                                      \
+	X(factor_put)                                                                                        \
+	X(factor_list)                                                                                       \
+	X(factor_by_cred)                                                                                    \
+	X(factor_use)                                                                                        \
+	X(factor_swap)                                                                                       \
+	X(factor_delete)                                                                                     \
+	X(factor_clear)                                                                                      \
+	X(challenge_put)                                                                                     \
+	X(challenge_take)                                                                                    \
+	X(challenge_purge)
 
 enum {
 #define OP_ENUM(n) OP_##n,
@@ -485,9 +496,9 @@ FORWARD(flow_put, (store * s, const struct store_flow *f), f)
 FORWARD(flow_get, (store * s, const uint8_t *hash, size_t hash_len, int64_t now, struct store_flow *out),
         hash, hash_len, now, out)
 FORWARD(flow_set_user,
-        (store * s, const uint8_t *hash, size_t hash_len, int64_t now, const char *user_id,
-         int64_t auth_time),
-        hash, hash_len, now, user_id, auth_time)
+        (store * s, const uint8_t *hash, size_t hash_len, int64_t now, const char *user_id, int64_t auth_time,
+         const char *amr, int mfa_pending),
+        hash, hash_len, now, user_id, auth_time, amr, mfa_pending)
 FORWARD(flow_take, (store * s, const uint8_t *hash, size_t hash_len, int64_t now, struct store_flow *out),
         hash, hash_len, now, out)
 FORWARD(flow_purge, (store * s, int64_t now), now)
@@ -505,6 +516,26 @@ FORWARD(outbox_retry,
 FORWARD(outbox_get, (store * s, const char *id, struct store_mail *out), id, out)
 FORWARD(outbox_count, (store * s, int64_t now, struct store_outbox_counts *out), now, out)
 FORWARD(outbox_purge, (store * s, int64_t before), before)
+FORWARD(session_list, (store * s, const char *user_id, int64_t now, store_session_cb cb, void *ctx), user_id,
+        now, cb, ctx)
+FORWARD(factor_put, (store * s, const struct store_factor *f), f)
+FORWARD(factor_list, (store * s, const char *user_id, store_factor_cb cb, void *ctx), user_id, cb, ctx)
+FORWARD(factor_by_cred, (store * s, const uint8_t *cred_id, size_t cred_id_len, struct store_factor *out),
+        cred_id, cred_id_len, out)
+FORWARD(factor_use, (store * s, const char *id, const char *user_id, int64_t counter, int64_t now), id,
+        user_id, counter, now)
+FORWARD(factor_swap,
+        (store * s, const char *id, const char *user_id, const uint8_t *old, size_t old_len,
+         const uint8_t *data, size_t data_len, int64_t now),
+        id, user_id, old, old_len, data, data_len, now)
+FORWARD(factor_delete, (store * s, const char *id, const char *user_id), id, user_id)
+FORWARD(factor_clear, (store * s, const char *user_id, const char *kind, int *n), user_id, kind, n)
+FORWARD(challenge_put,
+        (store * s, const uint8_t *hash, size_t hash_len, const char *user_id, int64_t expires_at), hash,
+        hash_len, user_id, expires_at)
+FORWARD(challenge_take, (store * s, const uint8_t *hash, size_t hash_len, int64_t now, char *user_id), hash,
+        hash_len, now, user_id)
+FORWARD(challenge_purge, (store * s, int64_t now), now)
 
 /* The handle is not opened on its own (dbpool_new) nor closed (dbpool_free). */
 static store *handle_open(const char *where, char *err, size_t errlen)
@@ -598,6 +629,17 @@ static const struct store_ops pool_ops = {
     .outbox_get = fw_outbox_get,
     .outbox_count = fw_outbox_count,
     .outbox_purge = fw_outbox_purge,
+    .session_list = fw_session_list,
+    .factor_put = fw_factor_put,
+    .factor_list = fw_factor_list,
+    .factor_by_cred = fw_factor_by_cred,
+    .factor_use = fw_factor_use,
+    .factor_swap = fw_factor_swap,
+    .factor_delete = fw_factor_delete,
+    .factor_clear = fw_factor_clear,
+    .challenge_put = fw_challenge_put,
+    .challenge_take = fw_challenge_take,
+    .challenge_purge = fw_challenge_purge,
 };
 
 /* A call whose coroutine ended on this worker inside a transaction: undo it. */

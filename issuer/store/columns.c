@@ -67,6 +67,7 @@ static const struct store_col code_cols[] = {
     I64(A, auth_time, 0),
     I64(A, expires_at, 0),
     BLOB(A, session_hash, session_hash_len),
+    TEXT(A, amr, 0),
 };
 TABLE(store_cols_code, "code", A, code_cols);
 #undef A
@@ -89,10 +90,8 @@ TABLE(store_cols_user, "user", U, user_cols);
 
 #define S struct store_session
 static const struct store_col session_cols[] = {
-    BLOB(S, id_hash, id_hash_len),
-    TEXT(S, user_id, 0),
-    I64(S, auth_time, 0),
-    I64(S, expires_at, 0),
+    BLOB(S, id_hash, id_hash_len), TEXT(S, user_id, 0), I64(S, auth_time, 0),
+    I64(S, expires_at, 0),         TEXT(S, amr, 0),
 };
 TABLE(store_cols_session, "session", S, session_cols);
 #undef S
@@ -114,6 +113,7 @@ static const struct store_col refresh_cols[] = {
     I64(R, created_at, 0),
     I64(R, expires_at, 0),
     BLOB(R, session_hash, session_hash_len),
+    TEXT(R, amr, 0),
 };
 TABLE(store_cols_refresh, "refresh token", R, refresh_cols);
 #undef R
@@ -136,6 +136,8 @@ static const struct store_col flow_cols[] = {
     I64(F, auth_time, 0),
     I64(F, created_at, 0),
     I64(F, expires_at, 0),
+    TEXT(F, amr, 0),
+    INT(F, mfa_pending, 0, 1),
 };
 TABLE(store_cols_flow, "login flow", F, flow_cols);
 #undef F
@@ -165,3 +167,19 @@ static const struct store_col link_cols[] = {
 };
 TABLE(store_cols_link, "link", L, link_cols);
 #undef L
+
+#define G struct store_factor
+static const struct store_col factor_cols[] = {
+    TEXT(G, id, 0),
+    TEXT(G, user_id, 0),
+    TEXT(G, kind, 0),
+    TEXT(G, name, 0),
+    BLOB(G, cred_id, cred_id_len),
+    BLOB(G, data, data_len),
+    {.name = "counter", .kind = STORE_COL_I64, .off = offsetof(G, counter), .min = 0, .max = INT64_MAX},
+    INT(G, confirmed, 0, 1),
+    I64(G, created_at, 0),
+    I64(G, last_used_at, 0),
+};
+TABLE(store_cols_factor, "factor", G, factor_cols);
+#undef G

@@ -51,4 +51,7 @@ extern const struct store_table store_cols_client, store_cols_key, store_cols_co
 /* The mail outbox's row (struct store_mail). */
 extern const struct store_table store_cols_mail, store_cols_link;
 
+/* A second factor's row (struct store_factor). */
+extern const struct store_table store_cols_factor;
+
 #endif

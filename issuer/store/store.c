@@ -81,27 +81,30 @@ const struct store_raw_table store_raw_tables[] = {
      "disabled, groups, verify_required",
      "ttttiiitiiti"},
     {"account_links", "hash, kind, user_id, email, created_at, expires_at, used", "btttiii"},
+    {"factors", "id, user_id, kind, name, cred_id, data, counter, confirmed, created_at, last_used_at",
+     "ttttbbiiii"},
     {"signing_keys", "kid, alg, private_der, created_at, not_before, retired_at, expires_at", "ttbiiii"},
     {"revoked_tokens", "jti, expires_at", "ti"},
-    {"sessions", "id_hash, user_id, auth_time, expires_at", "btii"},
+    {"sessions", "id_hash, user_id, auth_time, expires_at, amr", "btiit"},
     {"auth_codes",
      "code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, "
-     "auth_time, expires_at, used, session_hash",
-     "btttttttiiib"},
+     "auth_time, expires_at, used, session_hash, amr",
+     "btttttttiiibt"},
     {"refresh_tokens",
      "token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, used, revoked, "
-     "used_at, replaced_by, session_hash",
-     "bttttiiiiiibb"},
+     "used_at, replaced_by, session_hash, amr",
+     "bttttiiiiiibbt"},
     {"login_flows",
      "id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "
-     "code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at",
-     "bbbtttttttiitiii"},
+     "code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at, amr, mfa_pending",
+     "bbbtttttttiitiiiti"},
     {"consents", "user_id, client_id, scope, granted_at", "ttti"},
     {"login_attempts", "name, attempts, since, locked_until", "tiii"},
     {"outbox",
      "id, kind, sender, rcpt, message, state, attempts, created_at, next_at, lease_until, done_at, "
      "last_error",
      "tttttiiiiiit"},
+    {"challenges", "hash, user_id, expires_at", "bti"},
 };
 const size_t store_raw_n = sizeof store_raw_tables / sizeof store_raw_tables[0];
 

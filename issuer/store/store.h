@@ -590,8 +590,8 @@ struct store_ops {
 	 * old token's row in *old_out. The caller fills in next's hash, client_id (the
 	 * authenticated client: the old token must have been issued to it), created_at
 	 * and expires_at (0: keep the old token's expiry, for an absolute lifetime);
-	 * family_id, user_id, scope and auth_time are taken from the old token (what
-	 * the caller put there is ignored). Answers:
+	 * family_id, user_id, scope, auth_time, session_hash and amr are taken from
+	 * the old token (what the caller put there is ignored). Answers:
 	 *   OK        the old token was active; it is now used and next is stored
 	 *             in its family;
 	 *   REUSED    the old token had been used already: the whole family is now
@@ -717,13 +717,19 @@ struct store_ops {
 	 * is below counter, or both are 0 (an authenticator without a counter), it
 	 * stores counter, last_used_at = now and confirmed = 1 (OK); else nothing
 	 * changes (CONFLICT: a replayed TOTP step, a cloned authenticator). Of
-	 * concurrent uses with one counter exactly one gets OK. swap replaces data,
-	 * atomically, only while it still equals old[0..old_len) (OK, last_used_at =
-	 * now), else CONFLICT: spending one recovery code of a set. delete removes
-	 * the user's factor id (NOT_FOUND: none of theirs). clear removes the user's
-	 * factors of kind (NULL: all), *n (when not NULL) gets how many. Removing a
+	 * concurrent uses with one counter > 0 exactly one gets OK; uses with
+	 * counter 0 on a factor whose counter is 0 all get OK (nothing to compare:
+	 * the single-use WebAuthn challenge is what stops their replay); counter < 0:
+	 * INVALID. swap replaces data, atomically, only while it still equals
+	 * old[0..old_len) (OK, last_used_at = now), else CONFLICT: spending one
+	 * recovery code of a set; either length may be 0 (no bytes). use and swap
+	 * answer NOT_FOUND when the user has no factor id. delete removes the user's
+	 * factor id (NOT_FOUND: none of theirs). clear removes the user's factors of
+	 * kind (NULL: all; an unknown kind: INVALID), *n (when not NULL) gets how
+	 * many (0 and OK for a user without any, or an unknown user). Removing a
 	 * user removes their factors. All but list and by_cred take user_id and
-	 * touch only that user's factors.
+	 * touch only that user's factors. A passkey has a credential id, the other
+	 * kinds none (put: INVALID otherwise).
 	 */
 	store_err (*factor_put)(store *s, const struct store_factor *f);
 	store_err (*factor_list)(store *s, const char *user_id, store_factor_cb cb, void *ctx);
@@ -738,7 +744,8 @@ struct store_ops {
 	/*
 	 * Single-use WebAuthn challenges, stored by hash (the caller hashes the
 	 * challenge with what it is bound to: a login flow, a session). put: CONFLICT
-	 * when the hash exists; user_id may be "" (a passkey sign-in: nobody yet).
+	 * when the hash exists; user_id may be "" (a passkey sign-in: nobody yet) and
+	 * need not name an existing user (the taker checks).
 	 * take deletes it and copies its user_id into user_id[STORE_ID_MAX + 1],
 	 * atomically, only when it exists and expires_at > now: of concurrent takers
 	 * exactly one gets OK, the others NOT_FOUND. purge deletes expired ones.

@@ -186,6 +186,24 @@ static const char *const pg_migrations[] = {
     "  next_at BIGINT NOT NULL, lease_until BIGINT NOT NULL DEFAULT 0,\n"
     "  done_at BIGINT NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '');\n"
     "CREATE INDEX outbox_due ON outbox (state, next_at);\n",
+    /* 5: multi-factor sign-in; as SQLite's migration 8. */
+    "ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE auth_codes ADD COLUMN amr TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE refresh_tokens ADD COLUMN amr TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE login_flows ADD COLUMN amr TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE login_flows ADD COLUMN mfa_pending BIGINT NOT NULL DEFAULT 0 CHECK (mfa_pending IN (0, "
+    "1));\n"
+    "CREATE TABLE factors (\n"
+    "  id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('totp', 'recovery', 'passkey')),\n"
+    "  name TEXT NOT NULL DEFAULT '', cred_id BYTEA UNIQUE, data BYTEA,\n"
+    "  counter BIGINT NOT NULL DEFAULT 0 CHECK (counter >= 0),\n"
+    "  confirmed BIGINT NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),\n"
+    "  created_at BIGINT NOT NULL, last_used_at BIGINT NOT NULL DEFAULT 0);\n"
+    "CREATE INDEX factors_user ON factors (user_id, created_at);\n"
+    "CREATE TABLE challenges (hash BYTEA PRIMARY KEY, user_id TEXT NOT NULL DEFAULT '',\n"
+    "  expires_at BIGINT NOT NULL);\n"
+    "CREATE INDEX challenges_expires ON challenges (expires_at);\n",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 
@@ -260,6 +278,18 @@ enum pg_query {
 	P_OUTBOX_GET,
 	P_OUTBOX_COUNT,
 	P_OUTBOX_PURGE,
+	P_SESSION_LIST,
+	P_FACTOR_PUT,
+	P_FACTOR_LIST,
+	P_FACTOR_BY_CRED,
+	P_FACTOR_USE,
+	P_FACTOR_SWAP,
+	P_FACTOR_EXISTS,
+	P_FACTOR_DELETE,
+	P_FACTOR_CLEAR,
+	P_CHALLENGE_PUT,
+	P_CHALLENGE_TAKE,
+	P_CHALLENGE_PURGE,
 	P_COUNT
 };
 
@@ -270,7 +300,7 @@ enum pg_query {
 #define PG_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define PG_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
-	"auth_time, expires_at, session_hash"
+	"auth_time, expires_at, session_hash, amr"
 /* A sign-in count that no longer holds ($2 now, $4 the period): see SQ_LOGIN_STALE. */
 #define PG_LOGIN_STALE "(a.since + $4::bigint <= $2::bigint OR a.locked_until <> 0)"
 #define PG_USER_COLS                                                                                         \
@@ -280,12 +310,16 @@ enum pg_query {
 /* A link that may be used ($1 its hash, $2 now, $3 its kind). */
 #define PG_LINK_LIVE                                                                                         \
 	"hash = $1::bytea AND kind = $3 AND used = 0 AND expires_at > $2::bigint AND user_id IS NOT NULL"
-#define PG_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
+#define PG_SESSION_COLS "id_hash, user_id, auth_time, expires_at, amr"
 #define PG_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
-	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at"
+	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at, amr, "          \
+	"mfa_pending"
 #define PG_REFRESH_COLS                                                                                      \
-	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, session_hash"
+	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, "              \
+	"session_hash, "                                                                                     \
+	"amr"
+#define PG_FACTOR_COLS "id, user_id, kind, name, cred_id, data, counter, confirmed, created_at, last_used_at"
 #define PG_FAMILY_REVOKED                                                                                    \
 	"EXISTS (SELECT 1 FROM refresh_tokens AS f WHERE f.family_id = t.family_id AND f.revoked = 1)"
 
@@ -321,8 +355,8 @@ static const char *const pg_queries[P_COUNT] = {
                      "excluded.expires_at)",
     [P_REVOKE_CHECK] = "SELECT 1 FROM revoked_tokens WHERE jti = $1 AND expires_at > $2::bigint",
     [P_REVOKE_PURGE] = "DELETE FROM revoked_tokens WHERE expires_at <= $1::bigint",
-    [P_CODE_PUT] =
-        "INSERT INTO auth_codes (" PG_CODE_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    [P_CODE_PUT] = "INSERT INTO auth_codes (" PG_CODE_COLS
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     /* Concurrent takers queue on the row's lock; each re-reads the row once the
      * one before commits, and only the first finds used = 0. */
     [P_CODE_TAKE] = "UPDATE auth_codes SET used = 1 WHERE code_hash = $1::bytea AND used = 0 AND "
@@ -371,13 +405,13 @@ static const char *const pg_queries[P_COUNT] = {
     [P_LOGIN_PURGE] = "DELETE FROM login_attempts WHERE locked_until <= $1::bigint "
                       "AND since <= $1::bigint - $2::bigint",
     [P_USER_SET_PASSWORD] = "UPDATE users SET password_hash = $2 WHERE id = $1",
-    [P_SESSION_PUT] = "INSERT INTO sessions (" PG_SESSION_COLS ") VALUES ($1, $2, $3, $4)",
+    [P_SESSION_PUT] = "INSERT INTO sessions (" PG_SESSION_COLS ") VALUES ($1, $2, $3, $4, $5)",
     [P_SESSION_GET] = "SELECT " PG_SESSION_COLS " FROM sessions WHERE id_hash = $1::bytea AND "
                       "expires_at > $2::bigint",
     [P_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = $1::bytea",
     [P_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at <= $1::bigint",
     [P_REFRESH_PUT] =
-        "INSERT INTO refresh_tokens (" PG_REFRESH_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO refresh_tokens (" PG_REFRESH_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     [P_REFRESH_GET] = "SELECT " PG_REFRESH_COLS " FROM refresh_tokens AS t WHERE token_hash = $1::bytea "
                       "AND used = 0 AND expires_at > $2::bigint AND NOT " PG_FAMILY_REVOKED,
     /* FOR UPDATE: of two rotations of one token, the second waits for the first
@@ -396,11 +430,11 @@ static const char *const pg_queries[P_COUNT] = {
     [P_REFRESH_REVOKE_SESSION] = "UPDATE refresh_tokens SET revoked = 1 WHERE session_hash = $1::bytea",
     [P_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= $1::bigint OR revoked = 1",
     [P_FLOW_PUT] = "INSERT INTO login_flows (" PG_FLOW_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-                   "$9, $10, $11, $12, $13, $14, $15, $16)",
+                   "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     [P_FLOW_GET] = "SELECT " PG_FLOW_COLS " FROM login_flows WHERE id_hash = $1::bytea AND "
                    "expires_at > $2::bigint",
-    [P_FLOW_SET_USER] = "UPDATE login_flows SET user_id = $3, auth_time = $4::bigint "
-                        "WHERE id_hash = $1::bytea AND expires_at > $2::bigint",
+    [P_FLOW_SET_USER] = "UPDATE login_flows SET user_id = $3, auth_time = $4::bigint, amr = $5, "
+                        "mfa_pending = $6::bigint WHERE id_hash = $1::bytea AND expires_at > $2::bigint",
     [P_FLOW_TAKE] = "DELETE FROM login_flows WHERE id_hash = $1::bytea AND expires_at > $2::bigint "
                     "RETURNING " PG_FLOW_COLS,
     [P_FLOW_PURGE] = "DELETE FROM login_flows WHERE expires_at <= $1::bigint",
@@ -431,6 +465,28 @@ static const char *const pg_queries[P_COUNT] = {
                        "next_at <= $1::bigint AND lease_until <= $1::bigint), count(*) FILTER (WHERE state = "
                        "1), count(*) FILTER (WHERE state = 2) FROM outbox",
     [P_OUTBOX_PURGE] = "DELETE FROM outbox WHERE state <> 0 AND done_at <= $1::bigint",
+    [P_SESSION_LIST] = "SELECT " PG_SESSION_COLS " FROM sessions WHERE user_id = $1 AND expires_at > "
+                       "$2::bigint ORDER BY auth_time DESC, id_hash",
+    [P_FACTOR_PUT] =
+        "INSERT INTO factors (" PG_FACTOR_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    [P_FACTOR_LIST] =
+        "SELECT " PG_FACTOR_COLS " FROM factors WHERE user_id = $1 ORDER BY created_at, id COLLATE \"C\"",
+    [P_FACTOR_BY_CRED] =
+        "SELECT " PG_FACTOR_COLS " FROM factors WHERE cred_id = $1::bytea AND kind = 'passkey'",
+    /* $1 id, $2 user_id, $3 counter, $4 now: see SQLite's Q_FACTOR_USE. */
+    [P_FACTOR_USE] = "UPDATE factors SET counter = $3::bigint, last_used_at = $4::bigint, confirmed = 1 "
+                     "WHERE id = $1 AND user_id = $2 AND (counter < $3::bigint OR (counter = 0 AND "
+                     "$3::bigint = 0))",
+    /* $3 the old bytes, $4 the new (NULL: none), $5 now. */
+    [P_FACTOR_SWAP] = "UPDATE factors SET data = $4::bytea, last_used_at = $5::bigint WHERE id = $1 AND "
+                      "user_id = $2 AND data IS NOT DISTINCT FROM $3::bytea",
+    [P_FACTOR_EXISTS] = "SELECT 1 FROM factors WHERE id = $1 AND user_id = $2",
+    [P_FACTOR_DELETE] = "DELETE FROM factors WHERE id = $1 AND user_id = $2",
+    [P_FACTOR_CLEAR] = "DELETE FROM factors WHERE user_id = $1 AND ($2::text IS NULL OR kind = $2::text)",
+    [P_CHALLENGE_PUT] = "INSERT INTO challenges (hash, user_id, expires_at) VALUES ($1, $2, $3::bigint)",
+    [P_CHALLENGE_TAKE] =
+        "DELETE FROM challenges WHERE hash = $1::bytea AND expires_at > $2::bigint RETURNING user_id",
+    [P_CHALLENGE_PURGE] = "DELETE FROM challenges WHERE expires_at <= $1::bigint",
 };
 
 struct pg {
@@ -996,6 +1052,8 @@ struct pg_each {
 		store_client_cb client;
 		store_key_cb key;
 		store_user_cb user;
+		store_factor_cb factor;
+		store_session_cb session;
 	} cb;
 	void *ctx;
 };
@@ -1010,6 +1068,14 @@ static int pg_each_key(void *a, const void *row)
 static int pg_each_user(void *a, const void *row)
 {
 	return ((const struct pg_each *)a)->cb.user(((const struct pg_each *)a)->ctx, row);
+}
+static int pg_each_factor(void *a, const void *row)
+{
+	return ((const struct pg_each *)a)->cb.factor(((const struct pg_each *)a)->ctx, row);
+}
+static int pg_each_session(void *a, const void *row)
+{
+	return ((const struct pg_each *)a)->cb.session(((const struct pg_each *)a)->ctx, row);
 }
 
 /* ---- transactions ---- */
@@ -1638,6 +1704,20 @@ static store_err pg_session_purge(store *base, int64_t now)
 	return pg_purge(base, P_SESSION_PURGE, "session_purge", now);
 }
 
+static store_err pg_session_list(store *base, const char *user_id, int64_t now, store_session_cb cb,
+                                 void *ctx)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_each a = {.cb.session = cb, .ctx = ctx};
+	struct pg_params p = {0};
+
+	if (!user_id || !cb)
+		return pg_fail_ours(s, "session_list", "NULL argument", STORE_INVALID);
+	pp_text(&p, user_id);
+	pp_i64(&p, now);
+	return pg_each_row(s, P_SESSION_LIST, "session_list", &p, &store_cols_session, pg_each_session, &a);
+}
+
 /* ---- refresh tokens ---- */
 
 static store_err pg_refresh_put(store *base, const struct store_refresh *r)
@@ -1835,7 +1915,7 @@ static store_err pg_flow_take(store *base, const uint8_t *hash, size_t hash_len,
 }
 
 static store_err pg_flow_set_user(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
-                                  const char *user_id, int64_t auth_time)
+                                  const char *user_id, int64_t auth_time, const char *amr, int mfa_pending)
 {
 	struct pg *s = (struct pg *)base;
 	struct pg_params p = {0};
@@ -1843,12 +1923,15 @@ static store_err pg_flow_set_user(store *base, const uint8_t *hash, size_t hash_
 	store_err e;
 
 	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX || !user_id || !user_id[0] ||
-	    strnlen(user_id, STORE_ID_MAX + 1) > STORE_ID_MAX || auth_time <= 0)
+	    strnlen(user_id, STORE_ID_MAX + 1) > STORE_ID_MAX || auth_time <= 0 || !store_amr_valid(amr) ||
+	    (mfa_pending != 0 && mfa_pending != 1))
 		return pg_fail_ours(s, "flow_set_user", "invalid argument", STORE_INVALID);
 	pp_blob(&p, hash, hash_len);
 	pp_i64(&p, now);
 	pp_text(&p, user_id);
 	pp_i64(&p, auth_time);
+	pp_text(&p, amr);
+	pp_i64(&p, mfa_pending);
 	e = pg_exec(s, P_FLOW_SET_USER, "flow_set_user", &p, &changed); /* unknown user: NOT_FOUND */
 	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
 }
@@ -2004,6 +2087,180 @@ static store_err pg_outbox_count(store *base, int64_t now, struct store_outbox_c
 static store_err pg_outbox_purge(store *base, int64_t before)
 {
 	return pg_purge(base, P_OUTBOX_PURGE, "outbox_purge", before);
+}
+
+/* ---- second factors, WebAuthn challenges ---- */
+
+static store_err pg_factor_put(store *base, const struct store_factor *f)
+{
+	struct pg *s = (struct pg *)base;
+
+	if (!f || !store_factor_valid(f))
+		return pg_fail_ours(s, "factor_put", "invalid factor", STORE_INVALID);
+	return pg_put_row(s, P_FACTOR_PUT, "factor_put", &store_cols_factor, f);
+}
+
+static store_err pg_factor_list(store *base, const char *user_id, store_factor_cb cb, void *ctx)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_each a = {.cb.factor = cb, .ctx = ctx};
+	struct pg_params p = {0};
+
+	if (!user_id || !cb)
+		return pg_fail_ours(s, "factor_list", "NULL argument", STORE_INVALID);
+	pp_text(&p, user_id);
+	return pg_each_row(s, P_FACTOR_LIST, "factor_list", &p, &store_cols_factor, pg_each_factor, &a);
+}
+
+static store_err pg_factor_by_cred(store *base, const uint8_t *cred_id, size_t len, struct store_factor *out)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!cred_id || !out || len == 0 || len > STORE_CRED_ID_MAX) {
+		if (out)
+			explicit_bzero(out, sizeof *out);
+		return pg_fail_ours(s, "factor_by_cred", "invalid argument", STORE_INVALID);
+	}
+	pp_blob(&p, cred_id, len);
+	return pg_get_row(s, P_FACTOR_BY_CRED, "factor_by_cred", &p, &store_cols_factor, out);
+}
+
+/* Run q, a conditional write to the factor id ($1) of user_id ($2) with p's further
+ * parameters: OK when it changed the row; else CONFLICT when that factor exists
+ * (its condition did not hold), NOT_FOUND when it does not. */
+static store_err pg_factor_write(struct pg *s, enum pg_query q, const char *what, struct pg_params *p)
+{
+	struct pg_params k = {0};
+	PGresult *res = NULL;
+	store_err e;
+	int changed = 0;
+
+	if ((e = pg_exec(s, q, what, p, &changed)) != STORE_OK || changed)
+		return e;
+	pp_text(&k, p->v[0]);
+	pp_text(&k, p->v[1]);
+	if ((e = pg_query(s, P_FACTOR_EXISTS, what, &k, &res)) == STORE_OK)
+		e = PQntuples(res) ? STORE_CONFLICT : STORE_NOT_FOUND;
+	PQclear(res);
+	return e;
+}
+
+/* One UPDATE (P_FACTOR_USE): concurrent uses queue on the row's lock, and each
+ * re-checks the condition on the row the one before left. */
+static store_err pg_factor_use(store *base, const char *id, const char *user_id, int64_t counter, int64_t now)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!id || !user_id || counter < 0)
+		return pg_fail_ours(s, "factor_use", "invalid argument", STORE_INVALID);
+	pp_text(&p, id);
+	pp_text(&p, user_id);
+	pp_i64(&p, counter);
+	pp_i64(&p, now);
+	return pg_factor_write(s, P_FACTOR_USE, "factor_use", &p);
+}
+
+/* One UPDATE (P_FACTOR_SWAP): a compare-and-swap of the factor's bytes. */
+static store_err pg_factor_swap(store *base, const char *id, const char *user_id, const uint8_t *old,
+                                size_t old_len, const uint8_t *data, size_t data_len, int64_t now)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!id || !user_id || (old_len && !old) || (data_len && !data) || old_len > STORE_FACTOR_DATA_MAX ||
+	    data_len > STORE_FACTOR_DATA_MAX)
+		return pg_fail_ours(s, "factor_swap", "invalid argument", STORE_INVALID);
+	pp_text(&p, id);
+	pp_text(&p, user_id);
+	pp_blob(&p, old, old_len);
+	pp_blob(&p, data, data_len);
+	pp_i64(&p, now);
+	return pg_factor_write(s, P_FACTOR_SWAP, "factor_swap", &p);
+}
+
+static store_err pg_factor_delete(store *base, const char *id, const char *user_id)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	int changed = 0;
+	store_err e;
+
+	if (!id || !user_id)
+		return pg_fail_ours(s, "factor_delete", "NULL argument", STORE_INVALID);
+	pp_text(&p, id);
+	pp_text(&p, user_id);
+	e = pg_exec(s, P_FACTOR_DELETE, "factor_delete", &p, &changed);
+	return e == STORE_OK && !changed ? STORE_NOT_FOUND : e;
+}
+
+static store_err pg_factor_clear(store *base, const char *user_id, const char *kind, int *n)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	int changed = 0;
+	store_err e;
+
+	if (n)
+		*n = 0;
+	if (!user_id || (kind && !store_factor_kind_valid(kind)))
+		return pg_fail_ours(s, "factor_clear", "invalid argument", STORE_INVALID);
+	pp_text(&p, user_id);
+	pp_text(&p, kind);
+	if ((e = pg_exec(s, P_FACTOR_CLEAR, "factor_clear", &p, &changed)) == STORE_OK && n)
+		*n = changed;
+	return e;
+}
+
+static store_err pg_challenge_put(store *base, const uint8_t *hash, size_t hash_len, const char *user_id,
+                                  int64_t expires_at)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX || !user_id ||
+	    strnlen(user_id, STORE_ID_MAX + 1) > STORE_ID_MAX)
+		return pg_fail_ours(s, "challenge_put", "invalid argument", STORE_INVALID);
+	pp_blob(&p, hash, hash_len);
+	pp_text(&p, user_id);
+	pp_i64(&p, expires_at);
+	return pg_exec(s, P_CHALLENGE_PUT, "challenge_put", &p, NULL);
+}
+
+/* One DELETE ... RETURNING (as flow_take): concurrent takers queue on the row's
+ * lock and find it gone. */
+static store_err pg_challenge_take(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                   char *user_id)
+{
+	struct pg *s = (struct pg *)base;
+	struct pg_params p = {0};
+	PGresult *res = NULL;
+	store_err e;
+
+	if (user_id)
+		user_id[0] = '\0';
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX || !user_id)
+		return pg_fail_ours(s, "challenge_take", "invalid argument", STORE_INVALID);
+	pp_blob(&p, hash, hash_len);
+	pp_i64(&p, now);
+	if ((e = pg_query(s, P_CHALLENGE_TAKE, "challenge_take", &p, &res)) != STORE_OK)
+		return e;
+	if (PQntuples(res) == 0)
+		e = STORE_NOT_FOUND;
+	else if ((size_t)PQgetlength(res, 0, 0) > STORE_ID_MAX ||
+	         memchr(PQgetvalue(res, 0, 0), '\0', (size_t)PQgetlength(res, 0, 0)))
+		e = pg_fail_ours(s, "challenge_take", "stored user id does not fit the limits",
+		                 STORE_CORRUPT);
+	else
+		memcpy(user_id, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0) + 1);
+	PQclear(res);
+	return e;
+}
+
+static store_err pg_challenge_purge(store *base, int64_t now)
+{
+	return pg_purge(base, P_CHALLENGE_PURGE, "challenge_purge", now);
 }
 
 /* ---- raw rows (store copy) ---- */
@@ -2313,4 +2570,15 @@ const struct store_ops store_pg_ops = {
     .outbox_get = pg_outbox_get,
     .outbox_count = pg_outbox_count,
     .outbox_purge = pg_outbox_purge,
+    .session_list = pg_session_list,
+    .factor_put = pg_factor_put,
+    .factor_list = pg_factor_list,
+    .factor_by_cred = pg_factor_by_cred,
+    .factor_use = pg_factor_use,
+    .factor_swap = pg_factor_swap,
+    .factor_delete = pg_factor_delete,
+    .factor_clear = pg_factor_clear,
+    .challenge_put = pg_challenge_put,
+    .challenge_take = pg_challenge_take,
+    .challenge_purge = pg_challenge_purge,
 };

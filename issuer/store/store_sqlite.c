@@ -249,6 +249,36 @@ static const char *const migrations[] = {
     "  last_error  TEXT NOT NULL DEFAULT ''\n"
     ") STRICT;\n"
     "CREATE INDEX outbox_due ON outbox (state, next_at);\n",
+    /* 8: multi-factor sign-in (store.h, struct store_factor): how each sign-in
+     * was made (OIDC amr) on sessions, codes, refresh tokens and flows, a flow's
+     * owed second factor, the factors of each user, and the single-use WebAuthn
+     * challenges by hash (user_id '': nobody yet; no foreign key: short-lived,
+     * and the taker checks the user). */
+    "ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE auth_codes ADD COLUMN amr TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE refresh_tokens ADD COLUMN amr TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE login_flows ADD COLUMN amr TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE login_flows ADD COLUMN mfa_pending INTEGER NOT NULL DEFAULT 0 CHECK (mfa_pending IN (0, "
+    "1));\n"
+    "CREATE TABLE factors (\n"
+    "  id           TEXT PRIMARY KEY NOT NULL,\n"
+    "  user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  kind         TEXT NOT NULL CHECK (kind IN ('totp', 'recovery', 'passkey')),\n"
+    "  name         TEXT NOT NULL DEFAULT '',\n"
+    "  cred_id      BLOB UNIQUE,\n" /* a passkey's credential id; NULL for the others */
+    "  data         BLOB,\n"        /* sealed secret, code hashes, COSE_Key: never read here */
+    "  counter      INTEGER NOT NULL DEFAULT 0 CHECK (counter >= 0),\n"
+    "  confirmed    INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),\n"
+    "  created_at   INTEGER NOT NULL,\n"
+    "  last_used_at INTEGER NOT NULL DEFAULT 0\n"
+    ") STRICT;\n"
+    "CREATE INDEX factors_user ON factors (user_id, created_at);\n"
+    "CREATE TABLE challenges (\n"
+    "  hash       BLOB PRIMARY KEY NOT NULL,\n"
+    "  user_id    TEXT NOT NULL DEFAULT '',\n"
+    "  expires_at INTEGER NOT NULL\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE INDEX challenges_expires ON challenges (expires_at);\n",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -327,6 +357,18 @@ enum sq_query {
 	Q_OUTBOX_GET,
 	Q_OUTBOX_COUNT,
 	Q_OUTBOX_PURGE,
+	Q_SESSION_LIST,
+	Q_FACTOR_PUT,
+	Q_FACTOR_LIST,
+	Q_FACTOR_BY_CRED,
+	Q_FACTOR_USE,
+	Q_FACTOR_SWAP,
+	Q_FACTOR_EXISTS,
+	Q_FACTOR_DELETE,
+	Q_FACTOR_CLEAR,
+	Q_CHALLENGE_PUT,
+	Q_CHALLENGE_TAKE,
+	Q_CHALLENGE_PURGE,
 	Q_COUNT
 };
 
@@ -337,19 +379,23 @@ enum sq_query {
 #define SQ_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define SQ_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
-	"auth_time, expires_at, session_hash"
+	"auth_time, expires_at, session_hash, amr"
 #define SQ_USER_COLS                                                                                         \
 	"id, username, email, password_hash, created_at, name, email_verified, disabled, groups, "           \
 	"verify_required"
 #define SQ_LINK_COLS "hash, kind, user_id, email, created_at, expires_at"
 /* A link that may be used (?1 its hash, ?2 now, ?3 its kind). */
 #define SQ_LINK_LIVE    "hash = ?1 AND kind = ?3 AND used = 0 AND expires_at > ?2 AND user_id IS NOT NULL"
-#define SQ_SESSION_COLS "id_hash, user_id, auth_time, expires_at"
+#define SQ_SESSION_COLS "id_hash, user_id, auth_time, expires_at, amr"
 #define SQ_FLOW_COLS                                                                                         \
 	"id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, state, nonce, code_challenge, "   \
-	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at"
+	"code_challenge_method, prompt, max_age, user_id, auth_time, created_at, expires_at, amr, "          \
+	"mfa_pending"
 #define SQ_REFRESH_COLS                                                                                      \
-	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, session_hash"
+	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, "              \
+	"session_hash, "                                                                                     \
+	"amr"
+#define SQ_FACTOR_COLS "id, user_id, kind, name, cred_id, data, counter, confirmed, created_at, last_used_at"
 #define SQ_MAIL_COLS                                                                                         \
 	"id, kind, sender, rcpt, message, state, attempts, created_at, next_at, lease_until, done_at, "      \
 	"last_error"
@@ -386,8 +432,8 @@ static const char *const queries[Q_COUNT] = {
                      "DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
     [Q_REVOKE_CHECK] = "SELECT 1 FROM revoked_tokens WHERE jti = ?1 AND expires_at > ?2",
     [Q_REVOKE_PURGE] = "DELETE FROM revoked_tokens WHERE expires_at <= ?1",
-    [Q_CODE_PUT] =
-        "INSERT INTO auth_codes (" SQ_CODE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [Q_CODE_PUT] = "INSERT INTO auth_codes (" SQ_CODE_COLS
+                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     /* One statement, so one implicit write transaction: SQLite's single writer
      * lock serialises every taker, in this process or another, and only the
      * first finds used = 0. RETURNING reads the row inside that transaction. */
@@ -438,12 +484,12 @@ static const char *const queries[Q_COUNT] = {
     [Q_LOGIN_GET] = "SELECT attempts, since, locked_until FROM login_attempts WHERE name = ?1",
     [Q_LOGIN_PURGE] = "DELETE FROM login_attempts WHERE locked_until <= ?1 AND since <= ?1 - ?2",
     [Q_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-    [Q_SESSION_PUT] = "INSERT INTO sessions (" SQ_SESSION_COLS ") VALUES (?1, ?2, ?3, ?4)",
+    [Q_SESSION_PUT] = "INSERT INTO sessions (" SQ_SESSION_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)",
     [Q_SESSION_GET] = "SELECT " SQ_SESSION_COLS " FROM sessions WHERE id_hash = ?1 AND expires_at > ?2",
     [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE id_hash = ?1",
     [Q_SESSION_PURGE] = "DELETE FROM sessions WHERE expires_at <= ?1",
     [Q_REFRESH_PUT] =
-        "INSERT INTO refresh_tokens (" SQ_REFRESH_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO refresh_tokens (" SQ_REFRESH_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [Q_REFRESH_GET] = "SELECT " SQ_REFRESH_COLS " FROM refresh_tokens AS t WHERE token_hash = ?1 AND "
                       "used = 0 AND expires_at > ?2 AND NOT " SQ_FAMILY_REVOKED,
     [Q_REFRESH_FIND] = "SELECT " SQ_REFRESH_COLS ", used, " SQ_FAMILY_REVOKED
@@ -459,9 +505,9 @@ static const char *const queries[Q_COUNT] = {
     [Q_REFRESH_REVOKE_SESSION] = "UPDATE refresh_tokens SET revoked = 1 WHERE session_hash = ?1",
     [Q_REFRESH_PURGE] = "DELETE FROM refresh_tokens WHERE expires_at <= ?1 OR revoked = 1",
     [Q_FLOW_PUT] = "INSERT INTO login_flows (" SQ_FLOW_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                   "?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                   "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     [Q_FLOW_GET] = "SELECT " SQ_FLOW_COLS " FROM login_flows WHERE id_hash = ?1 AND expires_at > ?2",
-    [Q_FLOW_SET_USER] = "UPDATE login_flows SET user_id = ?3, auth_time = ?4 "
+    [Q_FLOW_SET_USER] = "UPDATE login_flows SET user_id = ?3, auth_time = ?4, amr = ?5, mfa_pending = ?6 "
                         "WHERE id_hash = ?1 AND expires_at > ?2",
     /* As Q_CODE_TAKE: one statement, one write transaction, so only the first of
      * any number of takers finds the row; the others find it gone. */
@@ -502,6 +548,28 @@ static const char *const queries[Q_COUNT] = {
         "<= ?1 AND lease_until <= ?1), count(*) FILTER (WHERE state = 1), count(*) FILTER "
         "(WHERE state = 2) FROM outbox",
     [Q_OUTBOX_PURGE] = "DELETE FROM outbox WHERE state <> 0 AND done_at <= ?1",
+    [Q_SESSION_LIST] = "SELECT " SQ_SESSION_COLS " FROM sessions WHERE user_id = ?1 AND expires_at > ?2 "
+                       "ORDER BY auth_time DESC, id_hash",
+    [Q_FACTOR_PUT] =
+        "INSERT INTO factors (" SQ_FACTOR_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_FACTOR_LIST] = "SELECT " SQ_FACTOR_COLS " FROM factors WHERE user_id = ?1 ORDER BY created_at, id",
+    [Q_FACTOR_BY_CRED] = "SELECT " SQ_FACTOR_COLS " FROM factors WHERE cred_id = ?1 AND kind = 'passkey'",
+    /* One statement, one write transaction (as Q_CODE_TAKE): of concurrent uses
+     * with one counter the second finds it stored and changes nothing.
+     * ?1 id, ?2 user_id, ?3 counter, ?4 now. */
+    [Q_FACTOR_USE] = "UPDATE factors SET counter = ?3, last_used_at = ?4, confirmed = 1 WHERE id = ?1 AND "
+                     "user_id = ?2 AND (counter < ?3 OR (counter = 0 AND ?3 = 0))",
+    /* Compare-and-swap of the bytes (IS: no bytes, NULL, equals no bytes).
+     * ?1 id, ?2 user_id, ?3 the old bytes, ?4 the new, ?5 now. */
+    [Q_FACTOR_SWAP] = "UPDATE factors SET data = ?4, last_used_at = ?5 WHERE id = ?1 AND user_id = ?2 AND "
+                      "data IS ?3",
+    [Q_FACTOR_EXISTS] = "SELECT 1 FROM factors WHERE id = ?1 AND user_id = ?2",
+    [Q_FACTOR_DELETE] = "DELETE FROM factors WHERE id = ?1 AND user_id = ?2",
+    [Q_FACTOR_CLEAR] = "DELETE FROM factors WHERE user_id = ?1 AND (?2 IS NULL OR kind = ?2)",
+    [Q_CHALLENGE_PUT] = "INSERT INTO challenges (hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+    /* As Q_FLOW_TAKE: only the first of any number of takers finds the row. */
+    [Q_CHALLENGE_TAKE] = "DELETE FROM challenges WHERE hash = ?1 AND expires_at > ?2 RETURNING user_id",
+    [Q_CHALLENGE_PURGE] = "DELETE FROM challenges WHERE expires_at <= ?1",
 };
 
 struct sq_group;
@@ -1082,12 +1150,14 @@ static store_err sq_get_by_hash(struct sq *s, enum sq_query q, const char *what,
 }
 
 /*
- * Step q (?1 = *now when now is not NULL) and hand each row, read as t, to
- * each(ctx, row) until it returns non-zero. The row lives on the heap (rows run
- * to tens of KB: off the event loop's stack) and is wiped before it is freed.
+ * Step q (?1 = key when key is not NULL; then ?1, or ?2 after a key, = *now when
+ * now is not NULL) and hand each row, read as t, to each(ctx, row) until it
+ * returns non-zero. The row lives on the heap (rows run to tens of KB: off the
+ * event loop's stack) and is wiped before it is freed.
  */
-static store_err sq_each_row(struct sq *s, enum sq_query q, const char *what, const int64_t *now,
-                             const struct store_table *t, int (*each)(void *ctx, const void *row), void *ctx)
+static store_err sq_each_row(struct sq *s, enum sq_query q, const char *what, const char *key,
+                             const int64_t *now, const struct store_table *t,
+                             int (*each)(void *ctx, const void *row), void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 	void *row = NULL;
@@ -1100,7 +1170,8 @@ static store_err sq_each_row(struct sq *s, enum sq_query q, const char *what, co
 	}
 	if ((e = sq_stmt(s, q, &st)) != STORE_OK)
 		goto out;
-	if (now && (rc = sqlite3_bind_int64(st, 1, *now))) {
+	if ((key && (rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC))) ||
+	    (now && (rc = sqlite3_bind_int64(st, key ? 2 : 1, *now)))) {
 		e = sq_fail(s, what, rc);
 		goto out;
 	}
@@ -1131,6 +1202,8 @@ struct sq_each {
 		store_client_cb client;
 		store_key_cb key;
 		store_user_cb user;
+		store_factor_cb factor;
+		store_session_cb session;
 	} cb;
 	void *ctx;
 };
@@ -1148,6 +1221,16 @@ static int sq_each_user(void *p, const void *row)
 {
 	const struct sq_each *a = p;
 	return a->cb.user(a->ctx, row);
+}
+static int sq_each_factor(void *p, const void *row)
+{
+	const struct sq_each *a = p;
+	return a->cb.factor(a->ctx, row);
+}
+static int sq_each_session(void *p, const void *row)
+{
+	const struct sq_each *a = p;
+	return a->cb.session(a->ctx, row);
 }
 
 /* ---- clients ---- */
@@ -1187,7 +1270,8 @@ static store_err sq_client_list(store *base, store_client_cb cb, void *ctx)
 
 	if (!cb)
 		return sq_fail_ours(s, "client_list", "NULL callback", STORE_INVALID);
-	return sq_each_row(s, Q_CLIENT_LIST, "client_list", NULL, &store_cols_client, sq_each_client, &a);
+	return sq_each_row(s, Q_CLIENT_LIST, "client_list", NULL, NULL, &store_cols_client, sq_each_client,
+	                   &a);
 }
 
 static store_err sq_client_delete(store *base, const char *id)
@@ -1231,7 +1315,7 @@ static store_err sq_key_list(store *base, int64_t now, store_key_cb cb, void *ct
 
 	if (!cb)
 		return sq_fail_ours(s, "key_list", "NULL callback", STORE_INVALID);
-	return sq_each_row(s, Q_KEY_LIST, "key_list", &now, &store_cols_key, sq_each_key, &a);
+	return sq_each_row(s, Q_KEY_LIST, "key_list", NULL, &now, &store_cols_key, sq_each_key, &a);
 }
 
 static store_err sq_key_retire(store *base, const char *kid, int64_t retired_at, int64_t expires_at)
@@ -1607,7 +1691,7 @@ static store_err sq_user_list(store *base, store_user_cb cb, void *ctx)
 
 	if (!cb)
 		return sq_fail_ours(s, "user_list", "NULL callback", STORE_INVALID);
-	return sq_each_row(s, Q_USER_LIST, "user_list", NULL, &store_cols_user, sq_each_user, &a);
+	return sq_each_row(s, Q_USER_LIST, "user_list", NULL, NULL, &store_cols_user, sq_each_user, &a);
 }
 
 static store_err sq_user_delete(store *base, const char *username)
@@ -2016,6 +2100,18 @@ static store_err sq_session_purge(store *base, int64_t now)
 	return sq_purge((struct sq *)base, Q_SESSION_PURGE, "session_purge", now);
 }
 
+static store_err sq_session_list(store *base, const char *user_id, int64_t now, store_session_cb cb,
+                                 void *ctx)
+{
+	struct sq *s = (struct sq *)base;
+	struct sq_each a = {.cb.session = cb, .ctx = ctx};
+
+	if (!user_id || !cb)
+		return sq_fail_ours(s, "session_list", "NULL argument", STORE_INVALID);
+	return sq_each_row(s, Q_SESSION_LIST, "session_list", user_id, &now, &store_cols_session,
+	                   sq_each_session, &a);
+}
+
 /* ---- refresh tokens ---- */
 
 static store_err sq_refresh_put(store *base, const struct store_refresh *r)
@@ -2217,7 +2313,7 @@ static store_err sq_flow_take(store *base, const uint8_t *hash, size_t hash_len,
 }
 
 static store_err sq_flow_set_user(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
-                                  const char *user_id, int64_t auth_time)
+                                  const char *user_id, int64_t auth_time, const char *amr, int mfa_pending)
 {
 	struct sq *s = (struct sq *)base;
 	sqlite3_stmt *st = NULL;
@@ -2225,7 +2321,7 @@ static store_err sq_flow_set_user(store *base, const uint8_t *hash, size_t hash_
 	int rc;
 
 	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX || !user_id || !user_id[0] ||
-	    auth_time <= 0) {
+	    auth_time <= 0 || !store_amr_valid(amr) || (mfa_pending != 0 && mfa_pending != 1)) {
 		e = sq_fail_ours(s, "flow_set_user", "invalid argument", STORE_INVALID);
 		goto out;
 	}
@@ -2233,7 +2329,8 @@ static store_err sq_flow_set_user(store *base, const uint8_t *hash, size_t hash_
 		goto out;
 	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
 	    (rc = sqlite3_bind_int64(st, 2, now)) || (rc = sq_bind_str(st, 3, user_id, STORE_ID_MAX)) ||
-	    (rc = sqlite3_bind_int64(st, 4, auth_time)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+	    (rc = sqlite3_bind_int64(st, 4, auth_time)) || (rc = sq_bind_str(st, 5, amr, STORE_AMR_MAX)) ||
+	    (rc = sqlite3_bind_int(st, 6, mfa_pending)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
 		e = sq_fail(s, "flow_set_user", rc); /* an unknown user: the foreign key, NOT_FOUND */
 		goto out;
 	}
@@ -2436,6 +2533,227 @@ out:
 static store_err sq_outbox_purge(store *base, int64_t before)
 {
 	return sq_purge((struct sq *)base, Q_OUTBOX_PURGE, "outbox_purge", before);
+}
+
+/* ---- second factors ---- */
+
+static store_err sq_factor_put(store *base, const struct store_factor *f)
+{
+	struct sq *s = (struct sq *)base;
+
+	if (!f || !store_factor_valid(f))
+		return sq_fail_ours(s, "factor_put", "invalid factor", STORE_INVALID);
+	return sq_put_row(s, Q_FACTOR_PUT, "factor_put", &store_cols_factor, f);
+}
+
+static store_err sq_factor_list(store *base, const char *user_id, store_factor_cb cb, void *ctx)
+{
+	struct sq *s = (struct sq *)base;
+	struct sq_each a = {.cb.factor = cb, .ctx = ctx};
+
+	if (!user_id || !cb)
+		return sq_fail_ours(s, "factor_list", "NULL argument", STORE_INVALID);
+	return sq_each_row(s, Q_FACTOR_LIST, "factor_list", user_id, NULL, &store_cols_factor, sq_each_factor,
+	                   &a);
+}
+
+static store_err sq_factor_by_cred(store *base, const uint8_t *cred_id, size_t len, struct store_factor *out)
+{
+	struct sq *s = (struct sq *)base;
+	struct sq_key k = {.blob = cred_id, .len = len};
+
+	if (!cred_id || !out || len == 0 || len > STORE_CRED_ID_MAX) {
+		if (out)
+			explicit_bzero(out, sizeof *out);
+		return sq_fail_ours(s, "factor_by_cred", "invalid argument", STORE_INVALID);
+	}
+	return sq_get_row(s, Q_FACTOR_BY_CRED, "factor_by_cred", &k, &store_cols_factor, out);
+}
+
+/* After a conditional write to the factor id of user_id changed nothing: CONFLICT
+ * when that factor exists (its condition did not hold), else NOT_FOUND. */
+static store_err sq_factor_missed(struct sq *s, const char *what, const char *id, const char *user_id)
+{
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if ((e = sq_stmt(s, Q_FACTOR_EXISTS, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, id)) || (rc = sq_bind_key(st, 2, user_id)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, what, rc);
+		goto out;
+	}
+	e = rc == SQLITE_ROW ? STORE_CONFLICT : STORE_NOT_FOUND;
+out:
+	return sq_end(s, st, e);
+}
+
+/* Step st (bound by the caller, from ?3 on) after binding ?1 id and ?2 user_id;
+ * *changes gets the rows it changed. Ends st. */
+static store_err sq_factor_step(struct sq *s, sqlite3_stmt *st, const char *what, const char *id,
+                                const char *user_id, int rc, int *changes)
+{
+	store_err e = STORE_OK;
+
+	*changes = 0;
+	if (rc || (rc = sq_bind_key(st, 1, id)) || (rc = sq_bind_key(st, 2, user_id)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE)
+		e = sq_fail(s, what, rc);
+	else
+		*changes = sqlite3_changes(s->db);
+	return sq_end(s, st, e);
+}
+
+/* One statement (Q_FACTOR_USE), so one write transaction: see its comment. */
+static store_err sq_factor_use(store *base, const char *id, const char *user_id, int64_t counter, int64_t now)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int n = 0, rc;
+
+	if (!id || !user_id || counter < 0)
+		return sq_fail_ours(s, "factor_use", "invalid argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_FACTOR_USE, &st)) != STORE_OK)
+		return sq_end(s, st, e);
+	if (!(rc = sqlite3_bind_int64(st, 3, counter)))
+		rc = sqlite3_bind_int64(st, 4, now);
+	e = sq_factor_step(s, st, "factor_use", id, user_id, rc, &n);
+	return e == STORE_OK && !n ? sq_factor_missed(s, "factor_use", id, user_id) : e;
+}
+
+/* One statement (Q_FACTOR_SWAP): a compare-and-swap of the factor's bytes. */
+static store_err sq_factor_swap(store *base, const char *id, const char *user_id, const uint8_t *old,
+                                size_t old_len, const uint8_t *data, size_t data_len, int64_t now)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int n = 0, rc;
+
+	if (!id || !user_id || (old_len && !old) || (data_len && !data) || old_len > STORE_FACTOR_DATA_MAX ||
+	    data_len > STORE_FACTOR_DATA_MAX)
+		return sq_fail_ours(s, "factor_swap", "invalid argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_FACTOR_SWAP, &st)) != STORE_OK)
+		return sq_end(s, st, e);
+	if (!(rc = sq_bind_blob(st, 3, old, old_len, STORE_FACTOR_DATA_MAX)) &&
+	    !(rc = sq_bind_blob(st, 4, data, data_len, STORE_FACTOR_DATA_MAX)))
+		rc = sqlite3_bind_int64(st, 5, now);
+	e = sq_factor_step(s, st, "factor_swap", id, user_id, rc, &n);
+	return e == STORE_OK && !n ? sq_factor_missed(s, "factor_swap", id, user_id) : e;
+}
+
+static store_err sq_factor_delete(store *base, const char *id, const char *user_id)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int n = 0;
+
+	if (!id || !user_id)
+		return sq_fail_ours(s, "factor_delete", "NULL argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_FACTOR_DELETE, &st)) != STORE_OK)
+		return sq_end(s, st, e);
+	e = sq_factor_step(s, st, "factor_delete", id, user_id, SQLITE_OK, &n);
+	return e == STORE_OK && !n ? STORE_NOT_FOUND : e;
+}
+
+static store_err sq_factor_clear(store *base, const char *user_id, const char *kind, int *n)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (n)
+		*n = 0;
+	if (!user_id || (kind && !store_factor_kind_valid(kind)))
+		return sq_fail_ours(s, "factor_clear", "invalid argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_FACTOR_CLEAR, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sq_bind_key(st, 1, user_id)) ||
+	    (rc = kind ? sq_bind_key(st, 2, kind) : sqlite3_bind_null(st, 2)) ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "factor_clear", rc);
+		goto out;
+	}
+	if (n)
+		*n = sqlite3_changes(s->db);
+	e = STORE_OK;
+out:
+	return sq_end(s, st, e);
+}
+
+/* ---- WebAuthn challenges ---- */
+
+static store_err sq_challenge_put(store *base, const uint8_t *hash, size_t hash_len, const char *user_id,
+                                  int64_t expires_at)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc;
+
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX || !user_id)
+		return sq_fail_ours(s, "challenge_put", "invalid argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_CHALLENGE_PUT, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sq_bind_str(st, 2, user_id, STORE_ID_MAX)) ||
+	    (rc = sqlite3_bind_int64(st, 3, expires_at)) || (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		e = sq_fail(s, "challenge_put", rc);
+		goto out;
+	}
+	e = STORE_OK;
+out:
+	return sq_end(s, st, e);
+}
+
+/* A DELETE ... RETURNING run to its end (as sq_get_row): a failure before that
+ * means nobody took the challenge. */
+static store_err sq_challenge_take(store *base, const uint8_t *hash, size_t hash_len, int64_t now,
+                                   char *user_id)
+{
+	struct sq *s = (struct sq *)base;
+	sqlite3_stmt *st = NULL;
+	store_err e;
+	int rc, bad = 0;
+
+	if (user_id)
+		user_id[0] = '\0';
+	if (!hash || hash_len == 0 || hash_len > STORE_HASH_MAX || !user_id)
+		return sq_fail_ours(s, "challenge_take", "invalid argument", STORE_INVALID);
+	if ((e = sq_stmt(s, Q_CHALLENGE_TAKE, &st)) != STORE_OK)
+		goto out;
+	if ((rc = sqlite3_bind_blob(st, 1, hash, (int)hash_len, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		e = sq_fail(s, "challenge_take", rc);
+		goto out;
+	}
+	if (rc == SQLITE_DONE) {
+		e = STORE_NOT_FOUND;
+		goto out;
+	}
+	bad = sq_col_str(st, 0, user_id, STORE_ID_MAX + 1);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) { /* one row at most: the hash is the key */
+		e = sq_fail(s, "challenge_take", rc);
+		goto out;
+	}
+	e = bad ? sq_fail_ours(s, "challenge_take", "stored user id does not fit the limits", STORE_CORRUPT)
+	        : STORE_OK;
+out:
+	e = sq_end(s, st, e);
+	if (e != STORE_OK && user_id)
+		user_id[0] = '\0';
+	return e;
+}
+
+static store_err sq_challenge_purge(store *base, int64_t now)
+{
+	return sq_purge((struct sq *)base, Q_CHALLENGE_PURGE, "challenge_purge", now);
 }
 
 /* ---- raw rows (store copy) ---- */
@@ -2940,4 +3258,15 @@ const struct store_ops store_sqlite_ops = {
     .outbox_get = sq_outbox_get,
     .outbox_count = sq_outbox_count,
     .outbox_purge = sq_outbox_purge,
+    .session_list = sq_session_list,
+    .factor_put = sq_factor_put,
+    .factor_list = sq_factor_list,
+    .factor_by_cred = sq_factor_by_cred,
+    .factor_use = sq_factor_use,
+    .factor_swap = sq_factor_swap,
+    .factor_delete = sq_factor_delete,
+    .factor_clear = sq_factor_clear,
+    .challenge_put = sq_challenge_put,
+    .challenge_take = sq_challenge_take,
+    .challenge_purge = sq_challenge_purge,
 };

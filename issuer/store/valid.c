@@ -59,7 +59,7 @@ int store_code_valid(const struct store_code *c)
 	       STORE_TERMINATED(c->user_id) && STORE_TERMINATED(c->redirect_uri) &&
 	       STORE_TERMINATED(c->scope) && STORE_TERMINATED(c->nonce) &&
 	       STORE_TERMINATED(c->code_challenge) && STORE_TERMINATED(c->code_challenge_method) &&
-	       c->session_hash_len <= STORE_HASH_MAX;
+	       c->session_hash_len <= STORE_HASH_MAX && STORE_TERMINATED(c->amr) && store_amr_valid(c->amr);
 }
 
 /* see valid.h */
@@ -84,7 +84,7 @@ int store_user_valid(const struct store_user *u)
 int store_session_valid(const struct store_session *se)
 {
 	return se->id_hash_len > 0 && se->id_hash_len <= STORE_HASH_MAX && STORE_TERMINATED(se->user_id) &&
-	       se->user_id[0];
+	       se->user_id[0] && STORE_TERMINATED(se->amr) && store_amr_valid(se->amr);
 }
 
 /* see valid.h */
@@ -93,7 +93,8 @@ int store_refresh_valid(const struct store_refresh *r)
 	return r->hash_len > 0 && r->hash_len <= STORE_HASH_MAX && STORE_TERMINATED(r->family_id) &&
 	       r->family_id[0] && STORE_TERMINATED(r->client_id) && r->client_id[0] &&
 	       STORE_TERMINATED(r->user_id) && r->user_id[0] && STORE_TERMINATED(r->scope) &&
-	       !strchr(r->scope, '\n') && r->session_hash_len <= STORE_HASH_MAX;
+	       !strchr(r->scope, '\n') && r->session_hash_len <= STORE_HASH_MAX && STORE_TERMINATED(r->amr) &&
+	       store_amr_valid(r->amr);
 }
 
 /* see valid.h */
@@ -107,7 +108,44 @@ int store_flow_valid(const struct store_flow *f)
 	       STORE_TERMINATED(f->code_challenge) && STORE_TERMINATED(f->code_challenge_method) &&
 	       STORE_TERMINATED(f->user_id) && f->prompt >= 0 &&
 	       f->prompt <= (STORE_PROMPT_LOGIN | STORE_PROMPT_CONSENT) && f->max_age >= -1 &&
-	       f->auth_time >= 0 && (f->user_id[0] == '\0') == (f->auth_time == 0);
+	       f->auth_time >= 0 && (f->user_id[0] == '\0') == (f->auth_time == 0) &&
+	       STORE_TERMINATED(f->amr) && store_amr_valid(f->amr) &&
+	       (f->mfa_pending == 0 || (f->mfa_pending == 1 && f->user_id[0]));
+}
+
+/* 1 when s holds no control character (nor DEL): one line of text. */
+static int no_controls(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* see valid.h */
+int store_amr_valid(const char *amr)
+{
+	return amr && strnlen(amr, STORE_AMR_MAX + 1) <= STORE_AMR_MAX && no_controls(amr);
+}
+
+/* see valid.h */
+int store_factor_kind_valid(const char *kind)
+{
+	return kind && (strcmp(kind, STORE_FACTOR_TOTP) == 0 || strcmp(kind, STORE_FACTOR_RECOVERY) == 0 ||
+	                strcmp(kind, STORE_FACTOR_PASSKEY) == 0);
+}
+
+/* see valid.h */
+int store_factor_valid(const struct store_factor *f)
+{
+	int passkey = STORE_TERMINATED(f->kind) && strcmp(f->kind, STORE_FACTOR_PASSKEY) == 0;
+
+	return STORE_TERMINATED(f->id) && f->id[0] && no_controls(f->id) && STORE_TERMINATED(f->user_id) &&
+	       f->user_id[0] && STORE_TERMINATED(f->kind) && store_factor_kind_valid(f->kind) &&
+	       STORE_TERMINATED(f->name) && no_controls(f->name) && f->cred_id_len <= STORE_CRED_ID_MAX &&
+	       (passkey ? f->cred_id_len > 0 : f->cred_id_len == 0) && f->data_len <= STORE_FACTOR_DATA_MAX &&
+	       f->counter >= 0 && (f->confirmed == 0 || f->confirmed == 1) && f->created_at >= 0 &&
+	       f->last_used_at >= 0;
 }
 
 /* see valid.h */

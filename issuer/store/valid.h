@@ -47,6 +47,18 @@ int store_flow_valid(const struct store_flow *f);
  * characters but the message's CR LF; QUEUED, attempts 0, not leased, not done. */
 int store_mail_valid(const struct store_mail *m);
 
+/* 1 when amr may be stored as a session's, code's, flow's or refresh token's amr: at
+ * most STORE_AMR_MAX bytes, no control character; "" (unknown) included. 0 for NULL. */
+int store_amr_valid(const char *amr);
+
+/* 1 when kind is one of STORE_FACTOR_* (not NULL), else 0. */
+int store_factor_kind_valid(const char *kind);
+
+/* A factor for factor_put: id and user_id set, a known kind, a credential id for a
+ * passkey only, a name without control characters, counter >= 0, confirmed 0 or 1,
+ * lengths within the limits of store.h. */
+int store_factor_valid(const struct store_factor *f);
+
 /* The key of username's sign-in attempts into out: ASCII lower case. 0, or -1
  * when username is NULL, empty or longer than STORE_USERNAME_MAX. */
 int store_login_name(const char *username, char out[STORE_USERNAME_MAX + 1]);

@@ -1106,20 +1106,20 @@ static void test_flow_user_take(store *s)
 	uint8_t h[32];
 
 	memcpy(h, f.id_hash, 32);
-	T_CHECK(store_flow_set_user(s, h, 32, NOW, "u-none", NOW) == STORE_NOT_FOUND,
+	T_CHECK(store_flow_set_user(s, h, 32, NOW, "u-none", NOW, "pwd", 0) == STORE_NOT_FOUND,
 	        "set_user with an unknown user: NOT_FOUND");
-	T_CHECK(store_flow_set_user(s, h, 32, NOW + 600, "u-f", NOW) == STORE_NOT_FOUND,
+	T_CHECK(store_flow_set_user(s, h, 32, NOW + 600, "u-f", NOW, "pwd", 0) == STORE_NOT_FOUND,
 	        "set_user on an expired flow: NOT_FOUND");
-	T_CHECK(store_flow_set_user(s, h, 31, NOW, "u-f", NOW) == STORE_NOT_FOUND,
+	T_CHECK(store_flow_set_user(s, h, 31, NOW, "u-f", NOW, "pwd", 0) == STORE_NOT_FOUND,
 	        "set_user on an unknown flow: NOT_FOUND");
-	T_CHECK(store_flow_set_user(s, h, 32, NOW, "", NOW) == STORE_INVALID &&
-	            store_flow_set_user(s, h, 32, NOW, NULL, NOW) == STORE_INVALID &&
-	            store_flow_set_user(s, h, 32, NOW, "u-f", 0) == STORE_INVALID &&
-	            store_flow_set_user(s, h, 0, NOW, "u-f", NOW) == STORE_INVALID,
+	T_CHECK(store_flow_set_user(s, h, 32, NOW, "", NOW, "pwd", 0) == STORE_INVALID &&
+	            store_flow_set_user(s, h, 32, NOW, NULL, NOW, "pwd", 0) == STORE_INVALID &&
+	            store_flow_set_user(s, h, 32, NOW, "u-f", 0, "pwd", 0) == STORE_INVALID &&
+	            store_flow_set_user(s, h, 0, NOW, "u-f", NOW, "pwd", 0) == STORE_INVALID,
 	        "set_user: empty user, no auth_time, empty hash: INVALID");
 	T_CHECK(store_flow_get(s, h, 32, NOW, &got) == STORE_OK && got.user_id[0] == '\0',
 	        "and none of those changed the flow");
-	T_CHECK(store_flow_set_user(s, h, 32, NOW, "u-f", NOW - 3) == STORE_OK &&
+	T_CHECK(store_flow_set_user(s, h, 32, NOW, "u-f", NOW - 3, "pwd", 0) == STORE_OK &&
 	            store_flow_get(s, h, 32, NOW, &got) == STORE_OK && !strcmp(got.user_id, "u-f") &&
 	            got.auth_time == NOW - 3 && !strcmp(got.state, f.state),
 	        "set_user records who signed in and when; the rest stays");
@@ -1188,7 +1188,7 @@ static void test_flow_cascade(store *s)
 
 	T_CHECK(store_user_put(s, &g) == STORE_OK && store_client_put(s, &cg) == STORE_OK &&
 	            store_flow_put(s, &f) == STORE_OK && store_flow_put(s, &f2) == STORE_OK &&
-	            store_flow_set_user(s, f2.id_hash, 32, NOW, "u-g", NOW) == STORE_OK &&
+	            store_flow_set_user(s, f2.id_hash, 32, NOW, "u-g", NOW, "pwd", 0) == STORE_OK &&
 	            store_consent_put(s, "u-g", "client-f", "openid", NOW) == STORE_OK &&
 	            store_consent_put(s, "u-f", "client-g", "openid", NOW) == STORE_OK,
 	        "a second user and client, with flows and consents");
@@ -2106,7 +2106,7 @@ static void test_raw(store *s)
 		kinds_ok &=
 		    strlen(store_raw_tables[t].kinds) == commas + 1 && commas + 1 <= STORE_RAW_COLS_MAX;
 	}
-	T_CHECK(kinds_ok && store_raw_n == 12, "the raw tables: 12, each column with its kind");
+	T_CHECK(kinds_ok && store_raw_n == 14, "the raw tables: 14, each column with its kind");
 	nx = next_token(300, "client-raw", 0);
 	T_CHECK(store_client_put(s, &c) == STORE_OK && store_user_put(s, &u) == STORE_OK &&
 	            store_refresh_put(s, &r) == STORE_OK && store_key_put(s, &k) == STORE_OK &&

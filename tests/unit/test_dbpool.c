@@ -463,7 +463,7 @@ static int pooled_exec(store *s, const char *sql)
 static int pooled_schema_once(store *s)
 {
 	return pooled_count(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION &&
-	       pooled_count(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'") == 12;
+	       pooled_count(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'") == 14;
 }
 
 int main(void)

@@ -141,7 +141,7 @@ static int pg_schema_once(store *s)
 	return pg_count(s, "SELECT version FROM idb_schema") == PG_SCHEMA_VERSION &&
 	       pg_count(s, "SELECT count(*) FROM idb_schema") == 1 &&
 	       pg_count(s, "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-	                   "current_schema()") == 13;
+	                   "current_schema()") == 15;
 }
 
 static const struct store_contract pg_contract = {
