@@ -44,6 +44,7 @@ enum {
 	F_NAME = 1 << 8,
 	F_LOGO = 1 << 9,
 	F_PUBLIC = 1 << 10, /* add only */
+	F_MFA = 1 << 11,
 };
 
 typedef struct client_args {
@@ -64,9 +65,11 @@ static int usage(const char *msg, const char *arg)
 	    "usage: identity-backend client add --id ID [--secret-stdin] [--grant G]...\n"
 	    "           [--redirect-uri U]... [--audience A]... [--subject S]... [--scope \"a b\"]\n"
 	    "           [--post-logout-redirect-uri U]... [--id-token-alg RS256|PS256|ES256|EdDSA]\n"
-	    "           [--name NAME] [--logo-uri https://...] [--public] [--consent] [--db FILE]\n"
+	    "           [--name NAME] [--logo-uri https://...] [--public] [--consent] [--require-mfa]\n"
+	    "           [--db FILE]\n"
 	    "       identity-backend client update ID [the options of add but --id, --public and\n"
 	    "           --secret-stdin; a list given replaces the stored one] [--no-consent]\n"
+	    "           [--no-require-mfa]\n"
 	    "       identity-backend client rotate-secret ID [--grace SPAN] [--secret-stdin]\n"
 	    "       identity-backend client list | show ID | remove ID [--db FILE]\n",
 	    msg, arg);
@@ -244,7 +247,8 @@ static int list_option(client_args *a, int field, char *list, size_t cap, const 
 	return push(list, cap, val) ? usage("too many values for", flag) : 0;
 }
 
-/* An option that takes no value (--secret-stdin, --public, --consent, --no-consent):
+/* An option that takes no value (--secret-stdin, --public, --consent, --no-consent,
+ * --require-mfa, --no-require-mfa):
  * recorded; 0, or -1 with a usage message printed for any other. */
 static int switch_option(client_args *a, const char *arg)
 {
@@ -254,6 +258,8 @@ static int switch_option(client_args *a, const char *arg)
 		a->c.is_public = 1, a->given |= F_PUBLIC;
 	else if (strcmp(arg, "--consent") == 0 || strcmp(arg, "--no-consent") == 0)
 		a->c.needs_consent = arg[2] == 'c', a->given |= F_CONSENT;
+	else if (strcmp(arg, "--require-mfa") == 0 || strcmp(arg, "--no-require-mfa") == 0)
+		a->c.require_mfa = arg[2] == 'r', a->given |= F_MFA;
 	else
 		return usage("unknown option", arg);
 	return 0;
@@ -446,6 +452,8 @@ static int parse_args(client_args *a, int argc, char **argv)
 	                                     CLI_SWITCH("public"),
 	                                     CLI_SWITCH("consent"),
 	                                     CLI_SWITCH("no-consent"),
+	                                     CLI_SWITCH("require-mfa"),
+	                                     CLI_SWITCH("no-require-mfa"),
 	                                     CLI_END};
 	static const cli_syntax syn = {opts, option, word, usage};
 
@@ -574,6 +582,7 @@ static cJSON *client_json(const struct store_client *c)
 	if (!o || !cJSON_AddStringToObject(o, "client_id", c->id) ||
 	    !cJSON_AddBoolToObject(o, "public", c->is_public) ||
 	    !cJSON_AddBoolToObject(o, "consent", c->needs_consent) ||
+	    !cJSON_AddBoolToObject(o, "require_mfa", c->require_mfa) ||
 	    !cJSON_AddItemToObject(o, "grants", list_array(c->grants)) ||
 	    !cJSON_AddItemToObject(o, "redirect_uris", list_array(c->redirect_uris)) ||
 	    !cJSON_AddItemToObject(o, "post_logout_redirect_uris", list_array(c->post_logout_uris)) ||
@@ -656,6 +665,8 @@ static void merge(const client_args *a, struct store_client *c)
 #undef TAKE
 	if (a->given & F_CONSENT)
 		c->needs_consent = n->needs_consent;
+	if (a->given & F_MFA)
+		c->require_mfa = n->require_mfa;
 }
 
 /* Change what the options say, keep the rest; the result must fit together as an add's. */

@@ -41,6 +41,7 @@ static const struct store_col client_cols[] = {
     BLOB(C, prev_hash, prev_hash_len),
     BLOB(C, prev_salt, prev_salt_len),
     I64(C, prev_until, 0),
+    INT(C, require_mfa, 0, 1),
 };
 TABLE(store_cols_client, "client", C, client_cols);
 #undef C

@@ -74,8 +74,8 @@ const struct store_raw_table store_raw_tables[] = {
     {"clients",
      "id, secret_hash, secret_salt, is_public, grants, redirect_uris, audiences, scope, subjects, "
      "needs_consent, created_at, post_logout_uris, id_token_alg, name, logo_uri, prev_hash, prev_salt, "
-     "prev_until",
-     "tbbitttttiittttbbi"},
+     "prev_until, require_mfa",
+     "tbbitttttiittttbbii"},
     {"users",
      "id, username, email, password_hash, created_at, failed_logins, locked_until, name, email_verified, "
      "disabled, groups, verify_required",

@@ -204,6 +204,8 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE challenges (hash BYTEA PRIMARY KEY, user_id TEXT NOT NULL DEFAULT '',\n"
     "  expires_at BIGINT NOT NULL);\n"
     "CREATE INDEX challenges_expires ON challenges (expires_at);\n",
+    /* 6: a client whose users sign in with two factors; as SQLite's migration 9. */
+    "ALTER TABLE clients ADD COLUMN require_mfa BIGINT NOT NULL DEFAULT 0 CHECK (require_mfa IN (0, 1));\n",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 
@@ -296,7 +298,7 @@ enum pg_query {
 #define PG_CLIENT_COLS                                                                                       \
 	"id, secret_hash, secret_salt, is_public, needs_consent, grants, redirect_uris, audiences, scope, "  \
 	"subjects, created_at, post_logout_uris, id_token_alg, name, logo_uri, prev_hash, prev_salt, "       \
-	"prev_until"
+	"prev_until, require_mfa"
 #define PG_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define PG_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
@@ -331,14 +333,15 @@ enum pg_query {
 static const char *const pg_queries[P_COUNT] = {
     [P_CLIENT_PUT] = "INSERT INTO clients (" PG_CLIENT_COLS
                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-                     "$17, $18)",
+                     "$17, $18, $19)",
     /* Every column but id ($1), in PG_CLIENT_COLS' order. */
     [P_CLIENT_UPDATE] =
         "UPDATE clients SET secret_hash = $2::bytea, secret_salt = $3::bytea, "
         "is_public = $4::bigint, needs_consent = $5::bigint, grants = $6, redirect_uris = $7, "
         "audiences = $8, scope = $9, subjects = $10, created_at = $11::bigint, "
         "post_logout_uris = $12, id_token_alg = $13, name = $14, logo_uri = $15, "
-        "prev_hash = $16::bytea, prev_salt = $17::bytea, prev_until = $18::bigint WHERE id = $1",
+        "prev_hash = $16::bytea, prev_salt = $17::bytea, prev_until = $18::bigint, require_mfa = $19::bigint "
+        "WHERE id = $1",
     [P_CLIENT_GET] = "SELECT " PG_CLIENT_COLS " FROM clients WHERE id = $1",
     [P_CLIENT_LIST] = "SELECT " PG_CLIENT_COLS " FROM clients ORDER BY id COLLATE \"C\"",
     [P_CLIENT_DELETE] = "DELETE FROM clients WHERE id = $1",

@@ -279,6 +279,8 @@ static const char *const migrations[] = {
     "  expires_at INTEGER NOT NULL\n"
     ") STRICT, WITHOUT ROWID;\n"
     "CREATE INDEX challenges_expires ON challenges (expires_at);\n",
+    /* 9: a client whose users sign in with two factors (client add --require-mfa). */
+    "ALTER TABLE clients ADD COLUMN require_mfa INTEGER NOT NULL DEFAULT 0 CHECK (require_mfa IN (0, 1));\n",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -375,7 +377,7 @@ enum sq_query {
 #define SQ_CLIENT_COLS                                                                                       \
 	"id, secret_hash, secret_salt, is_public, needs_consent, grants, redirect_uris, audiences, scope, "  \
 	"subjects, created_at, post_logout_uris, id_token_alg, name, logo_uri, prev_hash, prev_salt, "       \
-	"prev_until"
+	"prev_until, require_mfa"
 #define SQ_KEY_COLS "kid, alg, private_der, created_at, not_before, retired_at, expires_at"
 #define SQ_CODE_COLS                                                                                         \
 	"code_hash, client_id, user_id, redirect_uri, scope, nonce, code_challenge, code_challenge_method, " \
@@ -410,13 +412,13 @@ enum sq_query {
 static const char *const queries[Q_COUNT] = {
     [Q_CLIENT_PUT] =
         "INSERT INTO clients (" SQ_CLIENT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-        "?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     /* Every column but id (?1), in SQ_CLIENT_COLS' order. */
     [Q_CLIENT_UPDATE] =
         "UPDATE clients SET secret_hash = ?2, secret_salt = ?3, is_public = ?4, "
         "needs_consent = ?5, grants = ?6, redirect_uris = ?7, audiences = ?8, scope = ?9, "
         "subjects = ?10, created_at = ?11, post_logout_uris = ?12, id_token_alg = ?13, name = ?14, "
-        "logo_uri = ?15, prev_hash = ?16, prev_salt = ?17, prev_until = ?18 WHERE id = ?1",
+        "logo_uri = ?15, prev_hash = ?16, prev_salt = ?17, prev_until = ?18, require_mfa = ?19 WHERE id = ?1",
     [Q_CLIENT_GET] = "SELECT " SQ_CLIENT_COLS " FROM clients WHERE id = ?1",
     [Q_CLIENT_LIST] = "SELECT " SQ_CLIENT_COLS " FROM clients ORDER BY id",
     [Q_CLIENT_DELETE] = "DELETE FROM clients WHERE id = ?1",

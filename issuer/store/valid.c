@@ -41,7 +41,8 @@ int store_client_valid(const struct store_client *c)
 	       (c->is_public ? c->secret_hash_len == 0 : c->secret_hash_len > 0) &&
 	       STORE_TERMINATED(c->name) && !strchr(c->name, '\n') && STORE_TERMINATED(c->logo_uri) &&
 	       !strchr(c->logo_uri, '\n') && c->prev_hash_len <= STORE_HASH_MAX &&
-	       c->prev_salt_len <= STORE_SALT_MAX && c->prev_until >= 0;
+	       c->prev_salt_len <= STORE_SALT_MAX && c->prev_until >= 0 &&
+	       (c->require_mfa == 0 || c->require_mfa == 1);
 }
 
 /* see valid.h */
