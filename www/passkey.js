@@ -2,7 +2,7 @@
 // issuer's pages run. A form with data-passkey="get" (sign in) or "create"
 // (register) carries the challenge and the relying party in data- attributes;
 // its button asks the browser for the passkey, puts the answer (base64url) in
-// the form's hidden fields and submits it. The server checks everything.
+// hidden fields of the form and submits it. The server checks everything.
 'use strict';
 
 function b64url(buf) {
@@ -23,8 +23,16 @@ function ids(list) {
 	return (list || '').split(',').filter(Boolean).map((id) => ({ type: 'public-key', id: unb64url(id) }));
 }
 
+// Put value in the form's hidden field name, made when the page has none.
 function set(form, name, value) {
-	form.elements[name].value = value;
+	let input = form.elements[name];
+	if (!input) {
+		input = document.createElement('input');
+		input.type = 'hidden';
+		input.name = name;
+		form.appendChild(input);
+	}
+	input.value = value;
 }
 
 // A challenge made for this click (the login page has none until asked: most

@@ -57,7 +57,7 @@ void login_page(h2o_req_t *req, app_thread *t, int status, const struct store_fl
                 const char *csrf, const char *username, const char *message)
 {
 	struct client_face *face = h2o_mem_alloc_pool(&req->pool, sizeof *face);
-	char lead[sizeof face->name + 32] = "", origin[STORE_URI_MAX + 1] = "";
+	char lead[sizeof face->name + 32] = "", origin[STORE_URI_MAX + 1] = "", rp_id[256];
 
 	memset(face, 0, sizeof *face);
 	if (f) {
@@ -75,8 +75,13 @@ void login_page(h2o_req_t *req, app_thread *t, int status, const struct store_fl
 	    {"logo_class", face->logo[0] ? "logo" : "logo none"},
 	    {"forgot_class", t->app->cfg->mail ? "" : "none"},
 	    {"register_class", t->app->cfg->registration ? "" : "none"},
-	    {"links_class", t->app->cfg->mail || t->app->cfg->registration ? "links" : "links none"}};
-	page_send_img(req, status, "login.html", v, sizeof v / sizeof v[0], origin, face->logo_origin);
+	    {"links_class", t->app->cfg->mail || t->app->cfg->registration ? "links" : "links none"},
+	    {"rp_id", rp_id},
+	    {"passkey_class", f ? "" : "none"}};
+	const struct page_csp o = {.form_origin = origin, .img_origin = face->logo_origin, .script = 1};
+
+	factors_rp_id(t, rp_id, sizeof rp_id);
+	page_send_csp(req, status, "login.html", v, sizeof v / sizeof v[0], &o);
 }
 
 /* see endpoints.h */
