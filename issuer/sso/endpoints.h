@@ -48,9 +48,10 @@ void account_passkey_endpoint(h2o_req_t *req, app_thread *t);
 struct mfa_view {
 	const char *user_id;   /* who owes the second factor */
 	const char *client_id; /* the client they sign in to (the page's lead), or NULL: the account page */
-	const char *flow;      /* the login flow's id, or "" */
-	const char *csrf;      /* the form's CSRF token */
-	const char *action;    /* where the code goes: "/login/mfa", "/account/mfa" */
+	const char *redirect_uri; /* where the flow ends (the page's CSP lets its forms go there), or NULL */
+	const char *flow;         /* the login flow's id, or "" */
+	const char *csrf;         /* the form's CSRF token */
+	const char *action;       /* where the code goes: "/login/mfa", "/account/mfa" */
 	const char *passkey_action; /* where a passkey's answer goes: "/login/passkey", "/account/mfa" */
 	const char *challenge;      /* the passkey challenge to show, or NULL: one is made, bound to binding,
 	                             * when the user has passkeys */

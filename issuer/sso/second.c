@@ -85,7 +85,11 @@ void mfa_page(h2o_req_t *req, app_thread *t, int status, const struct mfa_view *
 	    {"rp_id", rp_id},
 	    {"credentials", creds},
 	};
-	const struct page_csp o = {.script = 1};
+	char *origin = h2o_mem_alloc_pool(&req->pool, STORE_URI_MAX + 1);
+	origin[0] = '\0';
+	if (v->redirect_uri)
+		page_origin(v->redirect_uri, origin, STORE_URI_MAX + 1);
+	const struct page_csp o = {.form_origin = origin, .script = 1};
 	page_send_csp(req, status, "mfa.html", pv, sizeof pv / sizeof pv[0], &o);
 }
 
@@ -95,6 +99,7 @@ static struct mfa_view flow_view(const struct store_flow *f, const uint8_t hash[
 {
 	return (struct mfa_view){.user_id = f->user_id,
 	                         .client_id = f->client_id,
+	                         .redirect_uri = f->redirect_uri,
 	                         .flow = id,
 	                         .csrf = csrf,
 	                         .action = "/login/mfa",
