@@ -2094,6 +2094,9 @@ static store_err raw_copy_all(store *from, store *to, int merge, size_t *rows)
 	return e;
 }
 
+static struct store_factor factor(const char *id, const char *user_id, const char *kind, int64_t created);
+static int factor_eq(const struct store_factor *a, const struct store_factor *b);
+
 /* Every column list matches its kinds; each table's rows come out whole; a copy into a
  * fresh store holds the same rows, a second copy conflicts unless merged. */
 static void test_raw(store *s)
@@ -2103,6 +2106,8 @@ static void test_raw(store *s)
 	struct store_client c = client("client-raw", 0);
 	struct store_refresh r = refresh(300, "fam-raw", "client-raw", "u-raw", NOW + 600), nx, old, got;
 	struct store_key k = key("kid-raw", NOW);
+	struct store_factor fa = factor("f-raw", "u-raw", STORE_FACTOR_PASSKEY, NOW), fg;
+	char uid[STORE_ID_MAX + 1];
 	size_t rows = 0, again = 0, total = 0;
 	int kinds_ok = 1, same = 1;
 	store *to;
@@ -2122,8 +2127,10 @@ static void test_raw(store *s)
 	            store_refresh_rotate(s, r.hash, r.hash_len, &nx, NOW, 5, &old) == STORE_OK &&
 	            store_consent_put(s, "u-raw", "client-raw", "openid", NOW) == STORE_OK &&
 	            store_revoke_put(s, "jti-raw", NOW + 60) == STORE_OK &&
-	            put_mail(s, "mail-raw", NOW) == STORE_OK,
-	        "rows in every kind of table (a used refresh token among them)");
+	            put_mail(s, "mail-raw", NOW) == STORE_OK && store_factor_put(s, &fa) == STORE_OK &&
+	            store_challenge_put(s, (const uint8_t *)"raw-challenge", 13, "u-raw", NOW + 60) ==
+	                STORE_OK,
+	        "rows in every kind of table (a used refresh token, a passkey, a challenge among them)");
 	for (size_t t = 0; t < store_raw_n; t++) {
 		struct raw_copy cnt = {0};
 
@@ -2148,6 +2155,11 @@ static void test_raw(store *s)
 	                STORE_INVALID &&
 	            store_refresh_rotate(to, r.hash, r.hash_len, &nx, NOW + 1, 0, &old) == STORE_REUSED,
 	        "in the copy the successor is active and the used token is still known as used");
+	T_CHECK(to && store_factor_by_cred(to, fa.cred_id, fa.cred_id_len, &fg) == STORE_OK &&
+	            factor_eq(&fa, &fg) &&
+	            store_challenge_take(to, (const uint8_t *)"raw-challenge", 13, NOW, uid) == STORE_OK &&
+	            !strcmp(uid, "u-raw"),
+	        "in the copy the passkey is whole and the challenge can be taken once");
 	T_CHECK(to && raw_copy_all(s, to, 0, &again) == STORE_CONFLICT,
 	        "copying again: CONFLICT, all rolled back");
 	T_CHECK(to && raw_copy_all(s, to, 1, &again) == STORE_OK && again == total,
@@ -2158,8 +2170,9 @@ static void test_raw(store *s)
 	        "raw calls with a bad table, a wrong column count or no callback: INVALID");
 	store_close(to);
 	T_CHECK(store_user_delete(s, "raw") == STORE_OK && store_client_delete(s, "client-raw") == STORE_OK &&
-	            q_exec(s, "DELETE FROM outbox") == 0,
-	        "clean up");
+	            q_exec(s, "DELETE FROM outbox") == 0 && q_exec(s, "DELETE FROM challenges") == 0 &&
+	            q_int(s, "SELECT count(*) FROM factors") == 0,
+	        "clean up (the factor went with its user)");
 }
 
 /* Run the whole contract against c's backend: first the operations on one fresh
