@@ -559,10 +559,11 @@ static const char *const queries[Q_COUNT] = {
      * ?1 id, ?2 user_id, ?3 counter, ?4 now. */
     [Q_FACTOR_USE] = "UPDATE factors SET counter = ?3, last_used_at = ?4, confirmed = 1 WHERE id = ?1 AND "
                      "user_id = ?2 AND (counter < ?3 OR (counter = 0 AND ?3 = 0))",
-    /* Compare-and-swap of the bytes (IS: no bytes, NULL, equals no bytes).
+    /* Compare-and-swap of the bytes; no bytes (NULL, or an empty BLOB that a copy
+     * may have written) equal no bytes.
      * ?1 id, ?2 user_id, ?3 the old bytes, ?4 the new, ?5 now. */
     [Q_FACTOR_SWAP] = "UPDATE factors SET data = ?4, last_used_at = ?5 WHERE id = ?1 AND user_id = ?2 AND "
-                      "data IS ?3",
+                      "coalesce(data, x'') = coalesce(?3, x'')",
     [Q_FACTOR_EXISTS] = "SELECT 1 FROM factors WHERE id = ?1 AND user_id = ?2",
     [Q_FACTOR_DELETE] = "DELETE FROM factors WHERE id = ?1 AND user_id = ?2",
     [Q_FACTOR_CLEAR] = "DELETE FROM factors WHERE user_id = ?1 AND (?2 IS NULL OR kind = ?2)",

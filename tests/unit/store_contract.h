@@ -2736,6 +2736,11 @@ static void test_factor_use_swap(store *s)
 	            store_factor_swap(s, "f-rec", "u-m", NULL, 0, next, 4, NOW + 8) == STORE_OK &&
 	            factor_now(s, "u-m", "f-rec", &got) && got.data_len == 4,
 	        "swap to no bytes and from no bytes");
+	T_CHECK(q_exec(s, "UPDATE factors SET data = substr(data, 1, 0) WHERE id = 'f-rec'") == 0 &&
+	            store_factor_swap(s, "f-rec", "u-m", next, 4, next, 1, NOW) == STORE_CONFLICT &&
+	            store_factor_swap(s, "f-rec", "u-m", NULL, 0, next, 4, NOW + 9) == STORE_OK &&
+	            factor_now(s, "u-m", "f-rec", &got) && got.data_len == 4 && got.last_used_at == NOW + 9,
+	        "stored empty bytes (not NULL, as a copy may write them) equal no bytes too");
 	T_CHECK(store_factor_swap(s, "f-rec", "u-m", NULL, 4, next, 4, NOW) == STORE_INVALID &&
 	            store_factor_swap(s, "f-rec", "u-m", next, 4, NULL, 4, NOW) == STORE_INVALID &&
 	            store_factor_swap(s, "f-rec", "u-m", next, 4, next, STORE_FACTOR_DATA_MAX + 1, NOW) ==
