@@ -318,8 +318,7 @@ enum pg_query {
 	"mfa_pending"
 #define PG_REFRESH_COLS                                                                                      \
 	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, "              \
-	"session_hash, "                                                                                     \
-	"amr"
+	"session_hash, amr"
 #define PG_FACTOR_COLS "id, user_id, kind, name, cred_id, data, counter, confirmed, created_at, last_used_at"
 #define PG_FAMILY_REVOKED                                                                                    \
 	"EXISTS (SELECT 1 FROM refresh_tokens AS f WHERE f.family_id = t.family_id AND f.revoked = 1)"

@@ -393,8 +393,7 @@ enum sq_query {
 	"mfa_pending"
 #define SQ_REFRESH_COLS                                                                                      \
 	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, "              \
-	"session_hash, "                                                                                     \
-	"amr"
+	"session_hash, amr"
 #define SQ_FACTOR_COLS "id, user_id, kind, name, cred_id, data, counter, confirmed, created_at, last_used_at"
 #define SQ_MAIL_COLS                                                                                         \
 	"id, kind, sender, rcpt, message, state, attempts, created_at, next_at, lease_until, done_at, "      \
@@ -2591,8 +2590,8 @@ out:
 	return sq_end(s, st, e);
 }
 
-/* Step st (bound by the caller, from ?3 on) after binding ?1 id and ?2 user_id;
- * *changes gets the rows it changed. Ends st. */
+/* Bind ?1 id and ?2 user_id to st (the caller bound ?3 on, with the result rc) and
+ * step it; *changes gets the rows it changed. Ends st (sq_end). */
 static store_err sq_factor_step(struct sq *s, sqlite3_stmt *st, const char *what, const char *id,
                                 const char *user_id, int rc, int *changes)
 {
