@@ -84,6 +84,7 @@ static const char usage_user[] =
     "  user show USERNAME [--db FILE]\n"
     "  user unlock USERNAME [--db FILE]\n"
     "  user remove USERNAME [--db FILE]\n"
+    "  user mfa reset USERNAME [--db FILE]\n"
     "      People who sign in. Usernames: 1..64 of A-Z a-z 0-9 . _ @ + -, unique in any\n"
     "      letter case. add reads the password from stdin (UTF-8, at most 1024 bytes; one\n"
     "      trailing newline is dropped) and refuses it (exit 1, with the reason) when it has\n"
@@ -94,9 +95,12 @@ static const char usage_user[] =
     "      (PASSWORD_ARGON2_M_KIB, _T, _P; default m=19456,t=2,p=1, OWASP's minimum) and prints\n"
     "      {\"user_id\":...,\"username\":...,\"email\":...}: user_id is the tokens' sub.\n"
     "      list shows user_id, username, email, created_at, locked; never a password hash.\n"
-    "      show prints one user with locked, locked_until and failed_attempts; unlock lifts a\n"
-    "      lock (LOGIN_LOCKOUT_THRESHOLD) and forgets the failures at once.\n"
-    "      remove also ends the user's sessions and refresh tokens.\n";
+    "      show prints one user with locked, locked_until and failed_attempts, and their\n"
+    "      second factors (kind, name, created_at, last_used_at; never a secret); unlock lifts\n"
+    "      a lock (LOGIN_LOCKOUT_THRESHOLD) and forgets the failures at once.\n"
+    "      remove also ends the user's sessions and refresh tokens. mfa reset removes every\n"
+    "      second factor of the user (TOTP, recovery codes, passkeys), ends their sessions\n"
+    "      and refresh tokens, and prints how many factors it removed.\n";
 
 static const char usage_backup[] =
     "  backup --to FILE [--force] [--db FILE]\n"
@@ -116,10 +120,11 @@ static const char usage_doctor[] =
 static const char usage_store_copy[] =
     "  store copy --from DB --to DB [--merge]\n"
     "      Move an installation between databases (SQLite file or postgres:// URL, either\n"
-    "      way): clients, users, keys, revocations, sessions, codes, refresh tokens, login\n"
-    "      flows, consents, the mail outbox, in one transaction on the target (all or\n"
-    "      nothing). The target must be empty unless --merge. Plain private keys are\n"
-    "      sealed on the way when SECRETS_SYSTEM is set (required for a PostgreSQL target).\n";
+    "      way): clients, users, second factors, keys, revocations, sessions, codes, refresh\n"
+    "      tokens, login flows, consents, the mail outbox, WebAuthn challenges, in one\n"
+    "      transaction on the target (all or nothing). The target must be empty unless\n"
+    "      --merge. Plain private keys are sealed on the way when SECRETS_SYSTEM is set\n"
+    "      (required for a PostgreSQL target).\n";
 
 static const char usage_mail[] =
     "  mail test --to ADDRESS [--wait SECONDS] [--db FILE]\n"

@@ -6,8 +6,10 @@
  * a password that breaks one with the rule's reason, stores only its argon2id
  * hash (password.h) under a new random user id (the ID token's `sub`, never the
  * username), and prints the id; list shows who exists and who is locked out;
- * remove deletes a user with their sessions, codes and refresh tokens. A refused
- * password leaves nothing behind: no user, and no new database file.
+ * remove deletes a user with their sessions, codes and refresh tokens; show lists
+ * their second factors (what and when, never their secrets), and mfa reset removes
+ * them all and ends the user's sessions. A refused password leaves nothing behind:
+ * no user, and no new database file.
  *
  * A password is never printed, logged, put in an error message or kept: stdin is
  * read with read(2) into one buffer (no stdio buffer holds a copy), which is
@@ -36,6 +38,7 @@
 
 typedef struct user_args {
 	const char *db, *sub, *name, *username, *email, *fullname;
+	const char *action;                /* mfa's: "reset" */
 	char groups[STORE_GROUPS_MAX + 1]; /* --group values as a list */
 	int password_stdin, keep_sessions, has_groups, verified, has_now, bad_group;
 	int64_t now;
@@ -57,6 +60,7 @@ static int usage(const char *msg, const char *arg)
 	    "       identity-backend user set-password USERNAME [--password-stdin] [--keep-sessions]\n"
 	    "       identity-backend user list | show USERNAME | disable USERNAME | enable USERNAME\n"
 	    "       identity-backend user unlock USERNAME | remove USERNAME\n"
+	    "       identity-backend user mfa reset USERNAME\n"
 	    "Every subcommand takes --db FILE|URL. Without --password-stdin the password is\n"
 	    "asked at the terminal, twice, and not echoed.\n",
 	    msg, arg);
@@ -165,6 +169,7 @@ static const struct user_sub user_subs[] = {
     {"enable", 0, 1},
     {"unlock", 0, 1},
     {"remove", 0, 1},
+    {"mfa", 0, 1},
 };
 
 static const struct user_sub *find_sub(const char *name)
@@ -209,8 +214,13 @@ static int check(const user_args *a)
 		snprintf(msg, sizeof msg, "%s takes no", sub->name);
 		return usage(msg, stray);
 	}
+	if (strcmp(sub->name, "mfa") == 0 && (!a->action || strcmp(a->action, "reset") != 0))
+		return usage(a->action ? "unknown mfa action (there is: reset)"
+		                       : "mfa needs an action: reset",
+		             a->action);
 	if (sub->username && !a->name) {
-		snprintf(msg, sizeof msg, "%s needs a USERNAME", sub->name);
+		snprintf(msg, sizeof msg, "%s%s%s needs a USERNAME", sub->name, a->action ? " " : "",
+		         a->action ? a->action : "");
 		return usage(msg, NULL);
 	}
 	if (!sub->username && a->name)
@@ -231,11 +241,15 @@ static int check(const user_args *a)
 	return (sub->takes & O_PROFILE) ? check_profile(a) : 0;
 }
 
-/* One positional: the subcommand, then its USERNAME. */
+/* One positional: the subcommand, mfa's action, then the USERNAME. */
 static int word(void *ctx, const char *arg)
 {
 	user_args *a = ctx;
 
+	if (a->sub && strcmp(a->sub, "mfa") == 0 && !a->action) {
+		a->action = arg;
+		return 0;
+	}
 	return cli_next_word(&a->sub, &a->name, arg) ? usage("unexpected argument", arg) : 0;
 }
 
@@ -530,32 +544,77 @@ static int user_list(store *s, int64_t now)
 	return cli_list_done("user", s, e, l.nomem, l.out);
 }
 
-/* One user's row (never its hash) and its sign-in record: failures counted since
- * when, and the lock in force (locked_until, 0 when none) at now. */
+/* One second factor into the array of the list_ctx at ctx: what it is and when it
+ * was made and last used (0: never), never its data. */
+static int factor_one(void *ctx, const struct store_factor *f)
+{
+	list_ctx *l = ctx;
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || !cJSON_AddStringToObject(o, "id", f->id) || !cJSON_AddStringToObject(o, "kind", f->kind) ||
+	    !cJSON_AddStringToObject(o, "name", f->name) ||
+	    !cJSON_AddBoolToObject(o, "confirmed", f->confirmed) ||
+	    !cJSON_AddNumberToObject(o, "created_at", (double)f->created_at) ||
+	    !cJSON_AddNumberToObject(o, "last_used_at", (double)f->last_used_at) ||
+	    !cJSON_AddItemToArray(l->out, o)) {
+		cJSON_Delete(o);
+		return l->nomem = 1;
+	}
+	return 0;
+}
+
+/* o's "factors": the second factors of user_id, oldest first. */
+static store_err add_factors(store *s, cJSON *o, const char *user_id)
+{
+	list_ctx l = {.out = cJSON_AddArrayToObject(o, "factors")};
+	store_err e = l.out ? store_factor_list(s, user_id, factor_one, &l) : STORE_NOMEM;
+
+	return e == STORE_OK && l.nomem ? STORE_NOMEM : e;
+}
+
+/* u as show prints it: the profile, the sign-in record g at now, and the factors;
+ * into *out (NULL when out of memory). */
+static store_err show_json(store *s, const struct store_user *u, const struct store_login *g, int64_t now,
+                           cJSON **out)
+{
+	cJSON *o = user_json(u);
+	store_err e = STORE_OK;
+
+	if (o && (!cJSON_AddBoolToObject(o, "locked", g->locked_until > now) ||
+	          !cJSON_AddNumberToObject(o, "locked_until",
+	                                   (double)(g->locked_until > now ? g->locked_until : 0)) ||
+	          !cJSON_AddNumberToObject(o, "failed_attempts", (double)g->attempts)))
+		e = STORE_NOMEM;
+	if (o && e == STORE_OK)
+		e = add_factors(s, o, u->id);
+	if (e != STORE_OK) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	*out = o;
+	return e == STORE_NOMEM ? STORE_OK : e; /* out of memory: cli_print_json says so */
+}
+
+/* One user's row (never its hash), its sign-in record (failures counted since when,
+ * and the lock in force, locked_until, 0 when none, at now) and its second factors. */
 static int user_show(store *s, const char *username, int64_t now)
 {
 	struct store_user u;
 	struct store_login g = {0};
 	store_err e = store_user_get_by_name(s, username, &u);
-	cJSON *o;
+	cJSON *o = NULL;
 
 	if (e == STORE_NOT_FOUND) {
 		fprintf(stderr, "identity-backend user: no such user: %s\n", username);
 		return EXIT_INVALID;
 	}
+	explicit_bzero(u.password_hash, sizeof u.password_hash);
 	if (e == STORE_OK && (e = store_login_get(s, u.username, &g)) == STORE_NOT_FOUND)
 		e = STORE_OK;
+	if (e == STORE_OK)
+		e = show_json(s, &u, &g, now, &o);
 	if (e != STORE_OK)
 		return cli_store_fail("user", s, "show", e);
-	explicit_bzero(u.password_hash, sizeof u.password_hash);
-	if ((o = user_json(&u)) &&
-	    (!cJSON_AddBoolToObject(o, "locked", g.locked_until > now) ||
-	     !cJSON_AddNumberToObject(o, "locked_until",
-	                              (double)(g.locked_until > now ? g.locked_until : 0)) ||
-	     !cJSON_AddNumberToObject(o, "failed_attempts", (double)g.attempts))) {
-		cJSON_Delete(o);
-		o = NULL;
-	}
 	return cli_print_json("user", o);
 }
 
@@ -705,6 +764,46 @@ static int user_update(store *s, const user_args *a)
 	return rc;
 }
 
+/* In one transaction: remove every second factor of u (*n gets how many) and end
+ * their sessions, so that nobody stays signed in on a factor that is gone. */
+static store_err clear_factors(store *s, const struct store_user *u, int *n)
+{
+	store_err e = store_tx_begin(s), e2;
+
+	if (e != STORE_OK)
+		return e;
+	if ((e = store_factor_clear(s, u->id, NULL, n)) == STORE_OK)
+		e = store_user_end_sessions(s, u->id);
+	e2 = store_tx_end(s, e == STORE_OK);
+	return e == STORE_OK ? e2 : e;
+}
+
+/* mfa reset: the user signs in with the password alone until they set up new
+ * factors (a lost phone, a lost key); prints {"user_id","username","factors_removed"}. */
+static int user_mfa_reset(store *s, const char *username)
+{
+	struct store_user u;
+	store_err e;
+	cJSON *o;
+	int n = 0, rc = find_user(s, username, "mfa reset", &u);
+
+	explicit_bzero(u.password_hash, sizeof u.password_hash);
+	if (!rc && (e = clear_factors(s, &u, &n)) != STORE_OK)
+		rc = cli_store_fail("user", s, "mfa reset", e);
+	if (!rc) {
+		cli_audit("user.mfa_reset", "sub", u.id, "username", u.username);
+		if ((o = cJSON_CreateObject()) && (!cJSON_AddStringToObject(o, "user_id", u.id) ||
+		                                   !cJSON_AddStringToObject(o, "username", u.username) ||
+		                                   !cJSON_AddNumberToObject(o, "factors_removed", n))) {
+			cJSON_Delete(o);
+			o = NULL;
+		}
+		rc = cli_print_json("user", o);
+	}
+	explicit_bzero(&u, sizeof u);
+	return rc;
+}
+
 static int user_remove(store *s, const char *username)
 {
 	return cli_removed("user", s, store_user_delete(s, username), "user", username);
@@ -754,6 +853,8 @@ static int run(store *s, const user_args *a, char *pw, size_t len, const struct 
 		return user_set_disabled(s, a->name, a->sub[0] == 'd');
 	if (strcmp(a->sub, "unlock") == 0)
 		return user_unlock(s, a->name);
+	if (strcmp(a->sub, "mfa") == 0)
+		return user_mfa_reset(s, a->name);
 	return user_remove(s, a->name);
 }
 

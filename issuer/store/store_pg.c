@@ -51,7 +51,8 @@
 #ifndef STORE_PG_RETRIES
 #define STORE_PG_RETRIES 5
 #endif
-/* Parameters of one statement, at most (clients have 18 columns; pp_row checks). */
+/* Parameters of one statement, at most (clients and login flows have 18 columns;
+ * pp_row and raw_put check). */
 #define PG_MAX_PARAMS 24
 /* The application name in idb_schema: a database without it is not ours. */
 #define PG_APP "identity-backend"
@@ -319,8 +320,7 @@ enum pg_query {
 	"mfa_pending"
 #define PG_REFRESH_COLS                                                                                      \
 	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, "              \
-	"session_hash, "                                                                                     \
-	"amr"
+	"session_hash, amr"
 #define PG_FACTOR_COLS "id, user_id, kind, name, cred_id, data, counter, confirmed, created_at, last_used_at"
 #define PG_FAMILY_REVOKED                                                                                    \
 	"EXISTS (SELECT 1 FROM refresh_tokens AS f WHERE f.family_id = t.family_id AND f.revoked = 1)"
@@ -480,9 +480,9 @@ static const char *const pg_queries[P_COUNT] = {
     [P_FACTOR_USE] = "UPDATE factors SET counter = $3::bigint, last_used_at = $4::bigint, confirmed = 1 "
                      "WHERE id = $1 AND user_id = $2 AND (counter < $3::bigint OR (counter = 0 AND "
                      "$3::bigint = 0))",
-    /* $3 the old bytes, $4 the new (NULL: none), $5 now. */
+    /* $3 the old bytes, $4 the new (NULL: none), $5 now; no bytes equal no bytes. */
     [P_FACTOR_SWAP] = "UPDATE factors SET data = $4::bytea, last_used_at = $5::bigint WHERE id = $1 AND "
-                      "user_id = $2 AND data IS NOT DISTINCT FROM $3::bytea",
+                      "user_id = $2 AND coalesce(data, '\\x'::bytea) = coalesce($3::bytea, '\\x'::bytea)",
     [P_FACTOR_EXISTS] = "SELECT 1 FROM factors WHERE id = $1 AND user_id = $2",
     [P_FACTOR_DELETE] = "DELETE FROM factors WHERE id = $1 AND user_id = $2",
     [P_FACTOR_CLEAR] = "DELETE FROM factors WHERE user_id = $1 AND ($2::text IS NULL OR kind = $2::text)",

@@ -395,8 +395,7 @@ enum sq_query {
 	"mfa_pending"
 #define SQ_REFRESH_COLS                                                                                      \
 	"token_hash, family_id, client_id, user_id, scope, auth_time, created_at, expires_at, "              \
-	"session_hash, "                                                                                     \
-	"amr"
+	"session_hash, amr"
 #define SQ_FACTOR_COLS "id, user_id, kind, name, cred_id, data, counter, confirmed, created_at, last_used_at"
 #define SQ_MAIL_COLS                                                                                         \
 	"id, kind, sender, rcpt, message, state, attempts, created_at, next_at, lease_until, done_at, "      \
@@ -561,10 +560,11 @@ static const char *const queries[Q_COUNT] = {
      * ?1 id, ?2 user_id, ?3 counter, ?4 now. */
     [Q_FACTOR_USE] = "UPDATE factors SET counter = ?3, last_used_at = ?4, confirmed = 1 WHERE id = ?1 AND "
                      "user_id = ?2 AND (counter < ?3 OR (counter = 0 AND ?3 = 0))",
-    /* Compare-and-swap of the bytes (IS: no bytes, NULL, equals no bytes).
+    /* Compare-and-swap of the bytes; no bytes (NULL, or an empty BLOB that a copy
+     * may have written) equal no bytes.
      * ?1 id, ?2 user_id, ?3 the old bytes, ?4 the new, ?5 now. */
     [Q_FACTOR_SWAP] = "UPDATE factors SET data = ?4, last_used_at = ?5 WHERE id = ?1 AND user_id = ?2 AND "
-                      "data IS ?3",
+                      "coalesce(data, x'') = coalesce(?3, x'')",
     [Q_FACTOR_EXISTS] = "SELECT 1 FROM factors WHERE id = ?1 AND user_id = ?2",
     [Q_FACTOR_DELETE] = "DELETE FROM factors WHERE id = ?1 AND user_id = ?2",
     [Q_FACTOR_CLEAR] = "DELETE FROM factors WHERE user_id = ?1 AND (?2 IS NULL OR kind = ?2)",
@@ -2592,8 +2592,8 @@ out:
 	return sq_end(s, st, e);
 }
 
-/* Step st (bound by the caller, from ?3 on) after binding ?1 id and ?2 user_id;
- * *changes gets the rows it changed. Ends st. */
+/* Bind ?1 id and ?2 user_id to st (the caller bound ?3 on, with the result rc) and
+ * step it; *changes gets the rows it changed. Ends st (sq_end). */
 static store_err sq_factor_step(struct sq *s, sqlite3_stmt *st, const char *what, const char *id,
                                 const char *user_id, int rc, int *changes)
 {

@@ -200,12 +200,7 @@ int store_login_args_valid(int64_t now, int threshold, int64_t period)
 /* 1 when s is set and holds no control character (nor DEL). */
 static int mail_word(const char *s)
 {
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
+	return *s && no_controls(s);
 }
 
 /* see valid.h */

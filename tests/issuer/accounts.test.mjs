@@ -154,6 +154,15 @@ try {
 	t = (await signIn(s.base, 'openid', 'erin', PW)).tokens ?? {};
 	report(typeof t.access_token === 'string' && (await userinfo(t.access_token)).status === 200, 'enabled again: signs in, /userinfo answers');
 
+	// ---- mfa reset: the factors go, and so do the sessions signed in on them ----
+	t = (await signIn(s.base, 'openid offline_access', 'erin', PW)).tokens ?? {};
+	r = await cli(db, ['mfa', 'reset', 'erin']);
+	report(r.code === 0 && JSON.parse(r.stdout).factors_removed === 0 && JSON.parse(r.stdout).user_id === erin.user_id,
+		'user mfa reset of a user without factors: 0 removed', r.stdout + r.stderr);
+	rr = await refresh(t.refresh_token);
+	report(rr.status === 400 && (await rr.json()).error === 'invalid_grant', 'after mfa reset, the refresh token of the earlier sign-in is refused');
+	report((await signIn(s.base, 'openid', 'erin', PW)).tokens !== undefined, 'and the password alone signs in again');
+
 	// ---- the client's name and logo on the sign-in pages ----
 	r = await run(['client', 'update', 'web', '--db', db, '--name', 'Web <App> & "Co"', '--logo-uri', 'https://cdn.example:8443/logo.png']);
 	report(r.code === 0 && r.json?.name === 'Web <App> & "Co"', 'client update --name --logo-uri', r.stderr);

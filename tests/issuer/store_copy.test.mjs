@@ -23,7 +23,7 @@ const MAGIC = Buffer.from('IDBSEAL1').toString('hex');
 
 const sqlite = (db, q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
 const psql = (url, q) => execFileSync('psql', [url, '-qAt', '-c', q], { encoding: 'utf8' }).trim();
-const TABLES = ['clients', 'users', 'signing_keys', 'revoked_tokens', 'sessions', 'auth_codes', 'refresh_tokens', 'login_flows', 'consents'];
+const TABLES = ['clients', 'users', 'signing_keys', 'revoked_tokens', 'sessions', 'auth_codes', 'refresh_tokens', 'login_flows', 'consents', 'factors', 'challenges'];
 
 /** Sign alice in at base: resolves {code, verifier, cookies}. */
 async function signIn(base, password, cookies = new Map()) {
@@ -63,6 +63,10 @@ await runSuite({ report, finish }, servers, async () => {
 	r = await fetch(`${srv.base}/revoke`, form(web.client_secret, { token: t2.access_token }));
 	report(t1.refresh_token && s2.sso && r.status === 200, 'on SQLite: a sign-in, a second one by the SSO session, tokens, one access token revoked');
 	await stop(srv, 'SQLite server');
+	// A second factor and a pending WebAuthn challenge, as the MFA pages will leave them.
+	sqlite(A, `INSERT INTO factors (id, user_id, kind, name, cred_id, data, counter, confirmed, created_at, last_used_at)
+		SELECT 'fk-1', id, 'passkey', 'Key', x'00c0ffee', x'a5010203ff00', 41, 1, 1700000000, 1700000100 FROM users;
+		INSERT INTO challenges (hash, user_id, expires_at) SELECT x'00112233', id, 4000000000 FROM users`);
 
 	r = await run(['store', 'copy', '--from', A, '--to', pg.url]);
 	report(r.code === 2 && /SECRETS_SYSTEM is required with PostgreSQL/.test(r.stderr), 'copy into PostgreSQL without SECRETS_SYSTEM: exit 2', r.stderr.trim());
@@ -71,6 +75,10 @@ await runSuite({ report, finish }, servers, async () => {
 	report(r.code === 0 && counts.users === 1 && counts.clients === 1 && counts.signing_keys >= 3 && counts.refresh_tokens >= 2 && counts.sessions === 1 && counts.revoked_tokens === 1, 'store copy SQLite → PostgreSQL: every table (counts printed)', r.stdout + r.stderr);
 	const same = TABLES.every((t) => Number(sqlite(A, `SELECT count(*) FROM ${t}`)) === Number(psql(pg.url, `SELECT count(*) FROM ${t}`)));
 	report(same, 'PostgreSQL holds as many rows of each table as the file');
+	report(psql(pg.url, "SELECT encode(cred_id, 'hex') || ' ' || encode(data, 'hex') || ' ' || counter || ' ' || last_used_at FROM factors") === '00c0ffee a5010203ff00 41 1700000100' &&
+		psql(pg.url, "SELECT count(*) FROM challenges WHERE hash = '\\x00112233'::bytea") === '1' &&
+		psql(pg.url, 'SELECT DISTINCT amr FROM sessions') === 'pwd',
+		'second factors (bytes exact), challenges and the sessions\' amr arrive as they were');
 	const prefixes = psql(pg.url, "SELECT encode(substr(private_der, 1, 8), 'hex') FROM signing_keys").split('\n');
 	report(prefixes.every((p) => p === MAGIC), 'the private keys arrived sealed (they were plain in the file)', prefixes.join(' '));
 	r = await run(['store', 'copy', '--from', A, '--to', pg.url], { env: SECRETS });
@@ -96,6 +104,7 @@ await runSuite({ report, finish }, servers, async () => {
 	const B = path.join(dir, 'b.db');
 	r = await run(['store', 'copy', '--from', pg.url, '--to', B]);
 	report(r.code === 0 && TABLES.every((t) => Number(sqlite(B, `SELECT count(*) FROM ${t}`)) === Number(psql(pg.url, `SELECT count(*) FROM ${t}`))), 'store copy PostgreSQL → a new SQLite file: every row', r.stdout + r.stderr);
+	report(sqlite(B, "SELECT hex(cred_id) || ' ' || hex(data) || ' ' || counter FROM factors") === '00C0FFEE A5010203FF00 41', 'and the factor\'s bytes come back exact');
 	srv = await serve({ db: B, issuer: ISS, env: { ...TINY, ...SECRETS } });
 	report(!!(await signIn(srv.base, password)).code, 'a server on the copied-back file signs alice in (its keys still sealed: same secret)');
 	await stop(srv, 'server on the copied-back file');

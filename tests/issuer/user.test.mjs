@@ -207,6 +207,56 @@ try {
 		report(r.json?.locked === false && r.json.locked_until === 0 && r.json.failed_attempts === 0, 'after unlock: not locked, no failures on record', show(r));
 		report(sql("SELECT count(*) FROM login_attempts WHERE name = 'bob' AND locked_until > 0") === '0', 'the lock is gone from the store');
 	}
+	// ---- second factors: show lists them (never their data), mfa reset removes them ----
+	const bobId = list.find((u) => u.username === 'bob')?.user_id;
+	if (hasSqlite) {
+		sql(`INSERT INTO factors (id, user_id, kind, name, data, created_at) VALUES ('fa-totp', '${alice}', 'totp', 'Phone', x'deadbeefcafe', 300);
+			INSERT INTO factors (id, user_id, kind, name, cred_id, data, counter, confirmed, created_at, last_used_at) VALUES
+			('fa-key', '${alice}', 'passkey', 'Blue key', x'c0ffee', x'deadbeefcafe', 9, 1, 200, 1999999000),
+			('fb-key', '${bobId}', 'passkey', 'Bob''s key', x'c0ffef', x'deadbeefcafe', 1, 1, 100, 0);
+			INSERT INTO factors (id, user_id, kind, name, data, confirmed, created_at) VALUES ('fa-rec', '${alice}', 'recovery', '', x'deadbeefcafe', 1, 250);
+			INSERT INTO sessions (id_hash, user_id, auth_time, expires_at, amr) VALUES (x'a1a1', '${alice}', 1, 4000000000, 'pwd otp mfa'), (x'b1b1', '${bobId}', 1, 4000000000, 'pwd')`);
+		r = user(['show', 'alice']);
+		const fs_ = r.json?.factors ?? [];
+		report(r.code === 0 && fs_.map((f) => f.id).join() === 'fa-key,fa-rec,fa-totp' &&
+			fs_.every((f) => Object.keys(f).sort().join() === 'confirmed,created_at,id,kind,last_used_at,name'),
+			'user show lists the user\'s factors, oldest first: id, kind, name, confirmed, created_at, last_used_at', show(r));
+		report(fs_[0]?.kind === 'passkey' && fs_[0].name === 'Blue key' && fs_[0].confirmed === true && fs_[0].created_at === 200 && fs_[0].last_used_at === 1999999000 &&
+			fs_[2]?.kind === 'totp' && fs_[2].confirmed === false && fs_[2].last_used_at === 0,
+			'each factor: its kind, name, whether confirmed, when made and last used (0: never)', JSON.stringify(fs_));
+		report(!/deadbeef|3q2-7|3q2\+7|c0ffee|wP\/u|wP_u/i.test(r.out), 'user show never prints a factor\'s data or credential id');
+		r = user(['show', 'maxlen']);
+		report(r.code === 0 && Array.isArray(r.json?.factors) && r.json.factors.length === 0, 'a user without factors: "factors": []', show(r));
+		r = user(['mfa', 'reset', 'ALICE']);
+		const ev = r.err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.event === 'user.mfa_reset');
+		report(r.code === 0 && r.json?.user_id === alice && r.json.username === 'alice' && r.json.factors_removed === 3,
+			'user mfa reset (any case) prints {"user_id","username","factors_removed":3}', show(r));
+		report(sql(`SELECT count(*) FROM factors WHERE user_id = '${alice}'`) === '0' && sql(`SELECT count(*) FROM factors WHERE user_id = '${bobId}'`) === '1',
+			'mfa reset removed every factor of the user, and only theirs');
+		report(sql(`SELECT count(*) FROM sessions WHERE user_id = '${alice}'`) === '0' && sql(`SELECT count(*) FROM sessions WHERE user_id = '${bobId}'`) === '1',
+			'mfa reset ended the user\'s sessions, and only theirs');
+		report(ev?.sub === alice && ev.username === 'alice' && ev.by === 'command' && ev.level === 'info',
+			'mfa reset is audit-logged: user.mfa_reset with sub and username', r.err.slice(0, 300));
+		r = user(['mfa', 'reset', 'alice']);
+		report(r.code === 0 && r.json?.factors_removed === 0, 'mfa reset again: 0 removed, exit 0', show(r));
+		r = user(['show', 'alice']);
+		report(r.code === 0 && r.json?.factors?.length === 0, 'user show after the reset: no factors', show(r));
+	}
+	r = user(['mfa']);
+	report(r.code === 2 && /user: mfa needs an action: reset/.test(r.err) && r.out === '', 'user mfa without an action: usage, exit 2', show(r));
+	r = user(['mfa', 'purge', 'alice']);
+	report(r.code === 2 && /unknown mfa action \(there is: reset\): purge/.test(r.err), 'user mfa with an unknown action: usage, exit 2', show(r));
+	r = user(['mfa', 'reset']);
+	report(r.code === 2 && /mfa reset needs a USERNAME/.test(r.err), 'user mfa reset without a name: usage, exit 2', show(r));
+	r = user(['mfa', 'reset', 'alice', 'bob']);
+	report(r.code === 2 && /unexpected argument: bob/.test(r.err), 'user mfa reset with two names: usage, exit 2', show(r));
+	r = user(['mfa', 'reset', 'nobody']);
+	report(r.code === 1 && /no such user: nobody/.test(r.err) && r.out === '', 'user mfa reset of an unknown user: exit 1, no such user', show(r));
+	r = user(['mfa', 'reset', 'alice', '--now', '5']);
+	report(r.code === 2 && /mfa takes no: --now/.test(r.err), 'user mfa reset takes no --now', show(r));
+	r = run(['user', 'mfa', 'reset', 'alice', '--db', path.join(tmp, 'none.db')]);
+	report(r.code === 2 && /no database at/.test(r.err) && !fs.existsSync(path.join(tmp, 'none.db')), 'user mfa reset creates no database', show(r));
+
 	r = user(['show', 'nobody']);
 	report(r.code === 1 && /no such user: nobody/.test(r.err) && r.out === '', 'user show of an unknown user: exit 1, no such user', show(r));
 	r = user(['unlock', 'nobody']);
@@ -219,6 +269,7 @@ try {
 	r = user(['remove', 'BOB']);
 	report(r.code === 0 && r.json?.removed === 'BOB', 'user remove (any case) prints {"removed":USERNAME}', show(r));
 	if (hasSqlite) report(sql('SELECT count(*) FROM sessions') === '0', 'removing a user ends their sessions');
+	if (hasSqlite) report(sql('SELECT count(*) FROM factors') === '0', 'removing a user removes their factors');
 	r = user(['remove', 'bob']);
 	report(r.code === 1 && /no such user: bob/.test(r.err) && r.out === '', 'removing again: exit 1, no such user', show(r));
 	r = user(['list']);
@@ -230,7 +281,7 @@ try {
 	r = run(['user', 'list', '--db', path.join(tmp, 'no/such/dir.db')]);
 	report(r.code === 2 && /^identity-backend user: no database at /.test(r.err) && r.out === '', 'user list on a database in a missing directory: "no database at", exit 2', show(r));
 	r = run(['--help']);
-	report(r.code === 0 && /user add --username/.test(r.out) && /user remove USERNAME/.test(r.out) && !/being built/.test(r.out), '--help describes the user command');
+	report(r.code === 0 && /user add --username/.test(r.out) && /user remove USERNAME/.test(r.out) && /user mfa reset USERNAME/.test(r.out) && !/being built/.test(r.out), '--help describes the user command');
 
 	// ---- the rules for new passwords (NIST SP 800-63B §5.1.1.2, crypto/policy.h) ----
 	const names = () => (user(['list']).json ?? []).map((u) => u.username);

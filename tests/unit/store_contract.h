@@ -153,6 +153,7 @@ static struct store_code code(unsigned n, const char *client_id, int64_t expires
 	memset(c.session_hash, 0x5e, 32);
 	c.session_hash[0] = (uint8_t)n;
 	c.session_hash_len = 32;
+	snprintf(c.amr, sizeof c.amr, "pwd otp mfa");
 	return c;
 }
 
@@ -165,7 +166,7 @@ static int code_eq(const struct store_code *a, const struct store_code *b)
 	       !strcmp(a->code_challenge, b->code_challenge) &&
 	       !strcmp(a->code_challenge_method, b->code_challenge_method) && a->auth_time == b->auth_time &&
 	       a->expires_at == b->expires_at && a->session_hash_len == b->session_hash_len &&
-	       !memcmp(a->session_hash, b->session_hash, a->session_hash_len);
+	       !memcmp(a->session_hash, b->session_hash, a->session_hash_len) && !strcmp(a->amr, b->amr);
 }
 
 static struct store_key key(const char *kid, int64_t created)
@@ -503,6 +504,7 @@ static struct store_session session(unsigned n, const char *user_id, int64_t exp
 	snprintf(se.user_id, sizeof se.user_id, "%s", user_id);
 	se.auth_time = NOW - 10;
 	se.expires_at = expires_at;
+	snprintf(se.amr, sizeof se.amr, "pwd");
 	return se;
 }
 
@@ -523,6 +525,7 @@ static struct store_refresh refresh(unsigned n, const char *family, const char *
 	r.auth_time = NOW - 100;
 	r.created_at = NOW;
 	r.expires_at = expires_at;
+	snprintf(r.amr, sizeof r.amr, "hwk");
 	return r;
 }
 
@@ -533,7 +536,7 @@ static int refresh_eq(const struct store_refresh *a, const struct store_refresh 
 	       !strcmp(a->user_id, b->user_id) && !strcmp(a->scope, b->scope) &&
 	       a->auth_time == b->auth_time && a->created_at == b->created_at &&
 	       a->expires_at == b->expires_at && a->session_hash_len == b->session_hash_len &&
-	       !memcmp(a->session_hash, b->session_hash, a->session_hash_len);
+	       !memcmp(a->session_hash, b->session_hash, a->session_hash_len) && !strcmp(a->amr, b->amr);
 }
 
 /* The successor a client presents: only hash, client, times. */
@@ -569,7 +572,11 @@ static void test_ops_table(const struct store_ops *o)
 	            o->refresh_revoke_family && o->refresh_revoke_session && o->refresh_purge &&
 	            o->flow_put && o->flow_get && o->flow_set_user && o->flow_take && o->flow_purge &&
 	            o->consent_put && o->consent_get && o->tx_begin && o->tx_end && o->ping && o->backup &&
-	            o->name && o->raw_each && o->raw_put,
+	            o->name && o->raw_each && o->raw_put && o->outbox_put && o->outbox_claim &&
+	            o->outbox_done && o->outbox_retry && o->outbox_get && o->outbox_count &&
+	            o->outbox_purge && o->session_list && o->factor_put && o->factor_list &&
+	            o->factor_by_cred && o->factor_use && o->factor_swap && o->factor_delete &&
+	            o->factor_clear && o->challenge_put && o->challenge_take && o->challenge_purge,
 	        "the %s backend fills every member of struct store_ops", o->name);
 }
 
@@ -1022,7 +1029,8 @@ static int flow_eq(const struct store_flow *a, const struct store_flow *b)
 	       !strcmp(a->code_challenge, b->code_challenge) &&
 	       !strcmp(a->code_challenge_method, b->code_challenge_method) && a->prompt == b->prompt &&
 	       a->max_age == b->max_age && !strcmp(a->user_id, b->user_id) && a->auth_time == b->auth_time &&
-	       a->created_at == b->created_at && a->expires_at == b->expires_at;
+	       a->created_at == b->created_at && a->expires_at == b->expires_at && !strcmp(a->amr, b->amr) &&
+	       a->mfa_pending == b->mfa_pending;
 }
 
 /* put, get and their refusals; expiry at exactly expires_at. */
@@ -1125,6 +1133,7 @@ static void test_flow_user_take(store *s)
 	        "set_user records who signed in and when; the rest stays");
 	f.auth_time = NOW - 3;
 	snprintf(f.user_id, sizeof f.user_id, "u-f");
+	snprintf(f.amr, sizeof f.amr, "pwd");
 	T_CHECK(store_flow_take(s, h, 32, NOW + 600, &got) == STORE_NOT_FOUND &&
 	            store_flow_get(s, h, 32, NOW, &got) == STORE_OK,
 	        "take of an expired flow: NOT_FOUND, and it is left alone");
@@ -2085,6 +2094,9 @@ static store_err raw_copy_all(store *from, store *to, int merge, size_t *rows)
 	return e;
 }
 
+static struct store_factor factor(const char *id, const char *user_id, const char *kind, int64_t created);
+static int factor_eq(const struct store_factor *a, const struct store_factor *b);
+
 /* Every column list matches its kinds; each table's rows come out whole; a copy into a
  * fresh store holds the same rows, a second copy conflicts unless merged. */
 static void test_raw(store *s)
@@ -2094,6 +2106,8 @@ static void test_raw(store *s)
 	struct store_client c = client("client-raw", 0);
 	struct store_refresh r = refresh(300, "fam-raw", "client-raw", "u-raw", NOW + 600), nx, old, got;
 	struct store_key k = key("kid-raw", NOW);
+	struct store_factor fa = factor("f-raw", "u-raw", STORE_FACTOR_PASSKEY, NOW), fg;
+	char uid[STORE_ID_MAX + 1];
 	size_t rows = 0, again = 0, total = 0;
 	int kinds_ok = 1, same = 1;
 	store *to;
@@ -2113,8 +2127,10 @@ static void test_raw(store *s)
 	            store_refresh_rotate(s, r.hash, r.hash_len, &nx, NOW, 5, &old) == STORE_OK &&
 	            store_consent_put(s, "u-raw", "client-raw", "openid", NOW) == STORE_OK &&
 	            store_revoke_put(s, "jti-raw", NOW + 60) == STORE_OK &&
-	            put_mail(s, "mail-raw", NOW) == STORE_OK,
-	        "rows in every kind of table (a used refresh token among them)");
+	            put_mail(s, "mail-raw", NOW) == STORE_OK && store_factor_put(s, &fa) == STORE_OK &&
+	            store_challenge_put(s, (const uint8_t *)"raw-challenge", 13, "u-raw", NOW + 60) ==
+	                STORE_OK,
+	        "rows in every kind of table (a used refresh token, a passkey, a challenge among them)");
 	for (size_t t = 0; t < store_raw_n; t++) {
 		struct raw_copy cnt = {0};
 
@@ -2139,6 +2155,11 @@ static void test_raw(store *s)
 	                STORE_INVALID &&
 	            store_refresh_rotate(to, r.hash, r.hash_len, &nx, NOW + 1, 0, &old) == STORE_REUSED,
 	        "in the copy the successor is active and the used token is still known as used");
+	T_CHECK(to && store_factor_by_cred(to, fa.cred_id, fa.cred_id_len, &fg) == STORE_OK &&
+	            factor_eq(&fa, &fg) &&
+	            store_challenge_take(to, (const uint8_t *)"raw-challenge", 13, NOW, uid) == STORE_OK &&
+	            !strcmp(uid, "u-raw"),
+	        "in the copy the passkey is whole and the challenge can be taken once");
 	T_CHECK(to && raw_copy_all(s, to, 0, &again) == STORE_CONFLICT,
 	        "copying again: CONFLICT, all rolled back");
 	T_CHECK(to && raw_copy_all(s, to, 1, &again) == STORE_OK && again == total,
@@ -2149,8 +2170,9 @@ static void test_raw(store *s)
 	        "raw calls with a bad table, a wrong column count or no callback: INVALID");
 	store_close(to);
 	T_CHECK(store_user_delete(s, "raw") == STORE_OK && store_client_delete(s, "client-raw") == STORE_OK &&
-	            q_exec(s, "DELETE FROM outbox") == 0,
-	        "clean up");
+	            q_exec(s, "DELETE FROM outbox") == 0 && q_exec(s, "DELETE FROM challenges") == 0 &&
+	            q_int(s, "SELECT count(*) FROM factors") == 0,
+	        "clean up (the factor went with its user)");
 }
 
 /* Run the whole contract against c's backend: first the operations on one fresh
@@ -2327,6 +2349,691 @@ static void test_links(store *s)
 	T_CHECK(store_link_purge(s, NOW + 1800) == STORE_OK, "clean up");
 }
 
+/* ---- how people signed in (amr), sessions of a user ---- */
+
+struct session_seen {
+	int n;
+	uint8_t first[2]; /* id_hash[0] of the first two, in order */
+	int64_t auth_time[2];
+	char amr[STORE_AMR_MAX + 1];
+};
+
+static int collect_session(void *ctx, const struct store_session *se)
+{
+	struct session_seen *v = ctx;
+
+	if (v->n < 2) {
+		v->first[v->n] = se->id_hash[0];
+		v->auth_time[v->n] = se->auth_time;
+	}
+	if (v->n == 0)
+		snprintf(v->amr, sizeof v->amr, "%s", se->amr);
+	v->n++;
+	return 0;
+}
+
+static int stop_session(void *ctx, const struct store_session *se)
+{
+	(void)se;
+	++*(int *)ctx;
+	return 1;
+}
+
+/* An amr of n bytes of 'a' (n <= STORE_AMR_MAX + 1: one too many fits the field unterminated). */
+static void amr_of(char amr[STORE_AMR_MAX + 1], size_t n)
+{
+	memset(amr, 'a', STORE_AMR_MAX + 1);
+	if (n <= STORE_AMR_MAX)
+		amr[n] = '\0';
+}
+
+/* amr on sessions, codes, refresh tokens (kept across rotations) and flows; what a put refuses. */
+static void test_amr_rows(store *s)
+{
+	struct store_session se = session(40, "u-m", NOW + 60), got;
+	struct store_code c = code(40, "client-m", NOW + 60), gc;
+	struct store_refresh r = refresh(40, "fam-m", "client-m", "u-m", NOW + 600), nx, old, gr;
+	struct store_flow f = flow(40, "client-m", NOW + 600), gf;
+
+	snprintf(c.user_id, sizeof c.user_id, "u-m");
+	snprintf(se.amr, sizeof se.amr, "pwd otp mfa");
+	amr_of(r.amr, STORE_AMR_MAX);
+	T_CHECK(store_session_put(s, &se) == STORE_OK &&
+	            store_session_get(s, se.id_hash, 32, NOW, &got) == STORE_OK &&
+	            !strcmp(got.amr, "pwd otp mfa"),
+	        "a session's amr round-trips");
+	T_CHECK(store_code_put(s, &c) == STORE_OK &&
+	            store_code_take(s, c.code_hash, 32, NOW, &gc) == STORE_OK && code_eq(&c, &gc),
+	        "a code's amr round-trips through take");
+	nx = next_token(41, "client-m", 0);
+	snprintf(nx.amr, sizeof nx.amr, "swk");
+	T_CHECK(store_refresh_put(s, &r) == STORE_OK &&
+	            store_refresh_rotate(s, r.hash, 32, &nx, NOW, 0, &old) == STORE_OK &&
+	            !strcmp(old.amr, r.amr) && store_refresh_get(s, nx.hash, 32, NOW, &gr) == STORE_OK &&
+	            !strcmp(gr.amr, r.amr),
+	        "a refresh token's amr (STORE_AMR_MAX bytes) is kept across a rotation; next's is ignored");
+	snprintf(f.amr, sizeof f.amr, "pwd");
+	snprintf(f.user_id, sizeof f.user_id, "u-m");
+	f.auth_time = NOW - 1;
+	f.mfa_pending = 1;
+	T_CHECK(store_flow_put(s, &f) == STORE_OK && store_flow_get(s, f.id_hash, 32, NOW, &gf) == STORE_OK &&
+	            flow_eq(&f, &gf),
+	        "a flow owing its second factor round-trips (amr, mfa_pending)");
+	T_CHECK(store_flow_set_user(s, f.id_hash, 32, NOW, "u-m", NOW, "pwd otp mfa", 0) == STORE_OK &&
+	            store_flow_get(s, f.id_hash, 32, NOW, &gf) == STORE_OK &&
+	            !strcmp(gf.amr, "pwd otp mfa") && gf.mfa_pending == 0 && gf.auth_time == NOW &&
+	            !strcmp(gf.user_id, "u-m"),
+	        "set_user after the second factor replaces amr and mfa_pending");
+	T_CHECK(store_flow_set_user(s, f.id_hash, 32, NOW, "u-m", NOW, "pwd", 1) == STORE_OK &&
+	            store_flow_take(s, f.id_hash, 32, NOW, &gf) == STORE_OK && !strcmp(gf.amr, "pwd") &&
+	            gf.mfa_pending == 1,
+	        "and back (a first factor again): take returns what was recorded last");
+	T_CHECK(store_flow_set_user(s, f.id_hash, 32, NOW, "u-m", NOW, "pwd", 0) == STORE_NOT_FOUND,
+	        "set_user on a taken flow: NOT_FOUND");
+	T_CHECK(store_session_delete(s, se.id_hash, 32) == STORE_OK, "clean up the session");
+}
+
+/* Every put and set_user refuses an amr that is too long, unterminated or holds a control character. */
+static void test_amr_invalid(store *s)
+{
+	struct store_session se = session(41, "u-m", NOW + 60);
+	struct store_code c = code(41, "client-m", NOW + 60);
+	struct store_refresh r = refresh(42, "fam-m2", "client-m", "u-m", NOW + 600);
+	struct store_flow f = flow(41, "client-m", NOW + 600), g = flow(42, "client-m", NOW + 600);
+	char amr[STORE_AMR_MAX + 2];
+	int bad = 0;
+
+	snprintf(c.user_id, sizeof c.user_id, "u-m");
+	for (int k = 0; k < 3; k++) { /* unterminated; a newline; DEL */
+		amr_of(se.amr, STORE_AMR_MAX + 1);
+		if (k)
+			snprintf(se.amr, sizeof se.amr, "pwd%cotp", k == 1 ? '\n' : 0x7f);
+		memcpy(c.amr, se.amr, sizeof c.amr);
+		memcpy(r.amr, se.amr, sizeof r.amr);
+		memcpy(f.amr, se.amr, sizeof f.amr);
+		bad += store_session_put(s, &se) == STORE_INVALID && store_code_put(s, &c) == STORE_INVALID &&
+		       store_refresh_put(s, &r) == STORE_INVALID && store_flow_put(s, &f) == STORE_INVALID;
+	}
+	T_CHECK(bad == 3, "an unterminated amr, or one with a newline or DEL: INVALID on every put");
+	T_CHECK(store_flow_put(s, &g) == STORE_OK, "a flow to sign in to");
+	amr_of(amr, STORE_AMR_MAX + 1);
+	amr[STORE_AMR_MAX + 1] = '\0';
+	T_CHECK(store_flow_set_user(s, g.id_hash, 32, NOW, "u-m", NOW, amr, 0) == STORE_INVALID &&
+	            store_flow_set_user(s, g.id_hash, 32, NOW, "u-m", NOW, "pwd\totp", 0) == STORE_INVALID &&
+	            store_flow_set_user(s, g.id_hash, 32, NOW, "u-m", NOW, NULL, 0) == STORE_INVALID &&
+	            store_flow_set_user(s, g.id_hash, 32, NOW, "u-m", NOW, "pwd", 2) == STORE_INVALID &&
+	            store_flow_set_user(s, g.id_hash, 32, NOW, "u-m", NOW, "pwd", -1) == STORE_INVALID,
+	        "set_user: an amr too long, with a tab or NULL, mfa_pending not 0 or 1: INVALID");
+	amr_of(amr, STORE_AMR_MAX);
+	T_CHECK(store_flow_set_user(s, g.id_hash, 32, NOW, "u-m", NOW, amr, 0) == STORE_OK &&
+	            store_flow_set_user(s, g.id_hash, 32, NOW, "u-m", NOW, "", 0) == STORE_OK,
+	        "set_user: an amr of STORE_AMR_MAX bytes, or \"\": OK");
+	f = flow(43, "client-m", NOW + 600);
+	f.mfa_pending = 1;
+	T_CHECK(store_flow_put(s, &f) == STORE_INVALID, "a flow owing a second factor but nobody's: INVALID");
+	f.mfa_pending = 2;
+	snprintf(f.user_id, sizeof f.user_id, "u-m");
+	f.auth_time = NOW;
+	T_CHECK(store_flow_put(s, &f) == STORE_INVALID, "mfa_pending 2: INVALID");
+	T_CHECK(q_execf(s, "UPDATE login_flows SET amr = '%s' WHERE client_id = 'client-m'",
+	                xs(STORE_AMR_MAX + 1)) == 0 &&
+	            store_flow_get(s, g.id_hash, 32, NOW, &f) == STORE_CORRUPT,
+	        "a stored amr longer than STORE_AMR_MAX: CORRUPT, not cut");
+	T_CHECK(q_exec(s, "DELETE FROM login_flows WHERE client_id = 'client-m'") == 0, "clean up the flows");
+}
+
+/* session_list: the user's unexpired sessions, newest sign-in first. */
+static void test_session_list(store *s)
+{
+	struct store_session a = session(50, "u-m", NOW + 60), b = session(51, "u-m", NOW + 60),
+	                     c = session(52, "u-m", NOW + 5), d = session(53, "u-n", NOW + 60);
+	struct session_seen v = {0};
+	int stops = 0;
+
+	a.auth_time = NOW - 30;
+	b.auth_time = NOW - 5;
+	snprintf(b.amr, sizeof b.amr, "pwd otp mfa");
+	T_CHECK(store_session_put(s, &a) == STORE_OK && store_session_put(s, &b) == STORE_OK &&
+	            store_session_put(s, &c) == STORE_OK && store_session_put(s, &d) == STORE_OK,
+	        "sessions of two users, one about to expire");
+	T_CHECK(store_session_list(s, "u-m", NOW + 5, collect_session, &v) == STORE_OK && v.n == 2 &&
+	            v.first[0] == 51 && v.first[1] == 50 && v.auth_time[0] == NOW - 5 &&
+	            !strcmp(v.amr, "pwd otp mfa"),
+	        "session_list: the user's unexpired sessions, newest auth_time first, amr included (%d)",
+	        v.n);
+	memset(&v, 0, sizeof v);
+	T_CHECK(store_session_list(s, "u-m", NOW, collect_session, &v) == STORE_OK && v.n == 3,
+	        "before the third one's expiry: three");
+	memset(&v, 0, sizeof v);
+	T_CHECK(store_session_list(s, "u-none", NOW, collect_session, &v) == STORE_OK && v.n == 0,
+	        "an unknown user: none, OK");
+	T_CHECK(store_session_list(s, "u-m", NOW, stop_session, &stops) == STORE_OK && stops == 1,
+	        "a callback's non-zero stops the list (OK)");
+	T_CHECK(store_session_list(s, NULL, NOW, collect_session, &v) == STORE_INVALID &&
+	            store_session_list(s, "u-m", NOW, NULL, NULL) == STORE_INVALID,
+	        "NULL user or callback: INVALID");
+	T_CHECK(store_user_end_sessions(s, "u-m") == STORE_OK &&
+	            store_session_list(s, "u-m", NOW, stop_session, &stops) == STORE_OK && stops == 1 &&
+	            store_session_delete(s, d.id_hash, 32) == STORE_OK,
+	        "end_sessions leaves none to list");
+}
+
+/* ---- second factors ---- */
+
+static struct store_factor factor(const char *id, const char *user_id, const char *kind, int64_t created)
+{
+	struct store_factor f;
+	int passkey = !strcmp(kind, STORE_FACTOR_PASSKEY);
+
+	memset(&f, 0, sizeof f);
+	snprintf(f.id, sizeof f.id, "%s", id);
+	snprintf(f.user_id, sizeof f.user_id, "%s", user_id);
+	snprintf(f.kind, sizeof f.kind, "%s", kind);
+	snprintf(f.name, sizeof f.name, "Phone of %s", user_id);
+	if (passkey) {
+		memset(f.cred_id, 0xcd, 20);
+		f.cred_id[0] = (uint8_t)id[strlen(id) - 1];
+		f.cred_id_len = 20;
+	}
+	for (size_t i = 0; i < 48; i++)
+		f.data[i] = (uint8_t)(i * 13 + (uint8_t)id[0]);
+	f.data_len = 48;
+	f.confirmed = strcmp(kind, STORE_FACTOR_TOTP) != 0;
+	f.created_at = created;
+	return f;
+}
+
+static int factor_eq(const struct store_factor *a, const struct store_factor *b)
+{
+	return !strcmp(a->id, b->id) && !strcmp(a->user_id, b->user_id) && !strcmp(a->kind, b->kind) &&
+	       !strcmp(a->name, b->name) && a->cred_id_len == b->cred_id_len &&
+	       !memcmp(a->cred_id, b->cred_id, a->cred_id_len) && a->data_len == b->data_len &&
+	       !memcmp(a->data, b->data, a->data_len) && a->counter == b->counter &&
+	       a->confirmed == b->confirmed && a->created_at == b->created_at &&
+	       a->last_used_at == b->last_used_at;
+}
+
+struct factor_seen {
+	int n;
+	struct store_factor f[6];
+};
+
+static int collect_factor(void *ctx, const struct store_factor *f)
+{
+	struct factor_seen *v = ctx;
+
+	if (v->n < 6)
+		v->f[v->n] = *f;
+	v->n++;
+	return 0;
+}
+
+static int stop_factor(void *ctx, const struct store_factor *f)
+{
+	(void)f;
+	++*(int *)ctx;
+	return 1;
+}
+
+/* The factor id of user_id as stored, into *out (by its list). */
+static int factor_now(store *s, const char *user_id, const char *id, struct store_factor *out)
+{
+	struct factor_seen v = {0};
+
+	if (store_factor_list(s, user_id, collect_factor, &v) != STORE_OK)
+		return 0;
+	for (int i = 0; i < v.n && i < 6; i++)
+		if (!strcmp(v.f[i].id, id)) {
+			*out = v.f[i];
+			return 1;
+		}
+	return 0;
+}
+
+/* put, list, by_cred and what put refuses. */
+static void test_factor_put(store *s)
+{
+	struct store_factor t = factor("f-totp", "u-m", STORE_FACTOR_TOTP, NOW - 10),
+	                    r = factor("f-rec", "u-m", STORE_FACTOR_RECOVERY, NOW - 20),
+	                    p = factor("f-pk1", "u-m", STORE_FACTOR_PASSKEY, NOW - 10),
+	                    o = factor("f-other", "u-n", STORE_FACTOR_PASSKEY, NOW), bad, got;
+	struct factor_seen v = {0};
+	int stops = 0;
+
+	p.counter = 7;
+	p.last_used_at = NOW - 1;
+	snprintf(p.name, sizeof p.name, "YubiKey 5 «blue»");
+	T_CHECK(store_factor_put(s, &t) == STORE_OK && store_factor_put(s, &r) == STORE_OK &&
+	            store_factor_put(s, &p) == STORE_OK && store_factor_put(s, &o) == STORE_OK,
+	        "factors of each kind put, for two users");
+	T_CHECK(store_factor_list(s, "u-m", collect_factor, &v) == STORE_OK && v.n == 3 &&
+	            factor_eq(&v.f[0], &r) && factor_eq(&v.f[1], &p) && factor_eq(&v.f[2], &t),
+	        "list: the user's factors only, oldest first, then by id; every field round-trips");
+	T_CHECK(store_factor_list(s, "u-m", stop_factor, &stops) == STORE_OK && stops == 1,
+	        "a callback's non-zero stops the list (OK)");
+	memset(&v, 0, sizeof v);
+	T_CHECK(store_factor_list(s, "u-none", collect_factor, &v) == STORE_OK && v.n == 0 &&
+	            store_factor_list(s, NULL, collect_factor, &v) == STORE_INVALID &&
+	            store_factor_list(s, "u-m", NULL, NULL) == STORE_INVALID,
+	        "list: an unknown user has none; NULL user or callback: INVALID");
+	T_CHECK(store_factor_by_cred(s, p.cred_id, p.cred_id_len, &got) == STORE_OK && factor_eq(&p, &got),
+	        "by_cred: the passkey of that credential id, whole");
+	T_CHECK(store_factor_by_cred(s, p.cred_id, 19, &got) == STORE_NOT_FOUND && got.id[0] == '\0',
+	        "by_cred: another credential id: NOT_FOUND (zeroed)");
+	T_CHECK(store_factor_by_cred(s, p.cred_id, 0, &got) == STORE_INVALID &&
+	            store_factor_by_cred(s, NULL, 20, &got) == STORE_INVALID &&
+	            store_factor_by_cred(s, p.cred_id, STORE_CRED_ID_MAX + 1, &got) == STORE_INVALID &&
+	            store_factor_by_cred(s, p.cred_id, 20, NULL) == STORE_INVALID,
+	        "by_cred: empty, NULL or over-long credential id, NULL out: INVALID");
+
+	bad = factor("f-totp", "u-n", STORE_FACTOR_TOTP, NOW);
+	T_CHECK(store_factor_put(s, &bad) == STORE_CONFLICT,
+	        "an id taken (by another user's factor): CONFLICT");
+	bad = factor("f-pk2", "u-n", STORE_FACTOR_PASSKEY, NOW);
+	memcpy(bad.cred_id, p.cred_id, 20);
+	T_CHECK(store_factor_put(s, &bad) == STORE_CONFLICT,
+	        "a credential id taken (another user's): CONFLICT");
+	bad = factor("f-x", "u-none", STORE_FACTOR_TOTP, NOW);
+	T_CHECK(store_factor_put(s, &bad) == STORE_NOT_FOUND, "a factor of an unknown user: NOT_FOUND");
+	bad = factor("f-x", "u-m", "sms", NOW);
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID, "an unknown kind: INVALID");
+	bad = factor("f-x", "u-m", STORE_FACTOR_PASSKEY, NOW);
+	bad.cred_id_len = 0;
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID, "a passkey without a credential id: INVALID");
+	bad.cred_id_len = STORE_CRED_ID_MAX + 1;
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID,
+	        "a credential id over STORE_CRED_ID_MAX: INVALID");
+	bad = factor("f-x", "u-m", STORE_FACTOR_TOTP, NOW);
+	bad.cred_id_len = 4;
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID, "a TOTP with a credential id: INVALID");
+	bad = factor("f-x", "u-m", STORE_FACTOR_TOTP, NOW);
+	bad.data_len = STORE_FACTOR_DATA_MAX + 1;
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID, "data over STORE_FACTOR_DATA_MAX: INVALID");
+	bad = factor("f-x", "u-m", STORE_FACTOR_TOTP, NOW);
+	memset(bad.name, 'n', sizeof bad.name);
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID, "an unterminated name: INVALID");
+	snprintf(bad.name, sizeof bad.name, "two\nlines");
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID, "a name with a newline: INVALID");
+	bad = factor("", "u-m", STORE_FACTOR_TOTP, NOW);
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID, "an empty id: INVALID");
+	bad = factor("f-x", "u-m", STORE_FACTOR_TOTP, NOW);
+	memset(bad.id, 'i', sizeof bad.id);
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID, "an unterminated id: INVALID");
+	bad = factor("f-x", "", STORE_FACTOR_TOTP, NOW);
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID, "no user: INVALID");
+	bad = factor("f-x", "u-m", STORE_FACTOR_TOTP, NOW);
+	bad.counter = -1;
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID, "a negative counter: INVALID");
+	bad.counter = 0;
+	bad.confirmed = 2;
+	T_CHECK(store_factor_put(s, &bad) == STORE_INVALID && store_factor_put(s, NULL) == STORE_INVALID,
+	        "confirmed 2, or a NULL factor: INVALID");
+	bad = factor("f-full", "u-m", STORE_FACTOR_RECOVERY, NOW);
+	memset(bad.data, 0xee, STORE_FACTOR_DATA_MAX);
+	bad.data_len = STORE_FACTOR_DATA_MAX;
+	memset(bad.name, 'n', STORE_NAME_MAX);
+	bad.name[STORE_NAME_MAX] = '\0';
+	T_CHECK(store_factor_put(s, &bad) == STORE_OK && factor_now(s, "u-m", "f-full", &got) &&
+	            factor_eq(&bad, &got) && store_factor_delete(s, "f-full", "u-m") == STORE_OK,
+	        "data of STORE_FACTOR_DATA_MAX bytes and a name of STORE_NAME_MAX round-trip");
+	T_CHECK(q_int(s, "SELECT count(*) FROM factors WHERE user_id = 'u-m'") == 3,
+	        "and no refused put wrote");
+}
+
+/* use: single per counter; swap: a compare-and-swap of the bytes. */
+static void test_factor_use_swap(store *s)
+{
+	struct store_factor got, r = factor("f-rec", "u-m", STORE_FACTOR_RECOVERY, NOW - 20);
+	uint8_t next[40];
+
+	T_CHECK(store_factor_use(s, "f-totp", "u-m", 55, NOW) == STORE_OK &&
+	            factor_now(s, "u-m", "f-totp", &got) && got.counter == 55 && got.last_used_at == NOW &&
+	            got.confirmed == 1,
+	        "use: a TOTP's first code stores its step and when, and confirms it");
+	T_CHECK(store_factor_use(s, "f-totp", "u-m", 55, NOW + 1) == STORE_CONFLICT &&
+	            store_factor_use(s, "f-totp", "u-m", 54, NOW + 1) == STORE_CONFLICT &&
+	            factor_now(s, "u-m", "f-totp", &got) && got.counter == 55 && got.last_used_at == NOW,
+	        "use: the same step again, or an older one: CONFLICT, nothing changes (a replayed code)");
+	T_CHECK(store_factor_use(s, "f-totp", "u-m", 56, NOW + 30) == STORE_OK &&
+	            factor_now(s, "u-m", "f-totp", &got) && got.counter == 56,
+	        "use: the next step: OK");
+	T_CHECK(store_factor_use(s, "f-totp", "u-n", 57, NOW) == STORE_NOT_FOUND &&
+	            store_factor_use(s, "f-none", "u-m", 57, NOW) == STORE_NOT_FOUND &&
+	            factor_now(s, "u-m", "f-totp", &got) && got.counter == 56,
+	        "use: another user's factor, or an unknown one: NOT_FOUND, nothing changes");
+	T_CHECK(store_factor_use(s, "f-totp", "u-m", -1, NOW) == STORE_INVALID &&
+	            store_factor_use(s, NULL, "u-m", 60, NOW) == STORE_INVALID &&
+	            store_factor_use(s, "f-totp", NULL, 60, NOW) == STORE_INVALID,
+	        "use: a negative counter, NULL id or user: INVALID");
+	T_CHECK(store_factor_use(s, "f-other", "u-n", 0, NOW) == STORE_OK &&
+	            store_factor_use(s, "f-other", "u-n", 0, NOW + 1) == STORE_OK &&
+	            factor_now(s, "u-n", "f-other", &got) && got.counter == 0 && got.last_used_at == NOW + 1,
+	        "use: an authenticator without a counter (both 0): every use OK");
+	T_CHECK(store_factor_use(s, "f-other", "u-n", 3, NOW + 2) == STORE_OK &&
+	            store_factor_use(s, "f-other", "u-n", 0, NOW + 3) == STORE_CONFLICT &&
+	            store_factor_use(s, "f-other", "u-n", 3, NOW + 3) == STORE_CONFLICT,
+	        "use: once it counts, 0 or the same count again: CONFLICT (a cloned authenticator)");
+
+	memset(next, 0x42, sizeof next);
+	T_CHECK(store_factor_swap(s, "f-rec", "u-m", next, sizeof next, next, 8, NOW) == STORE_CONFLICT &&
+	            factor_now(s, "u-m", "f-rec", &got) && factor_eq(&r, &got),
+	        "swap from bytes it no longer holds: CONFLICT, nothing changes");
+	T_CHECK(store_factor_swap(s, "f-rec", "u-m", r.data, r.data_len - 1, next, 8, NOW) == STORE_CONFLICT,
+	        "swap from a prefix of its bytes: CONFLICT");
+	T_CHECK(store_factor_swap(s, "f-rec", "u-m", r.data, r.data_len, next, sizeof next, NOW + 5) ==
+	                STORE_OK &&
+	            factor_now(s, "u-m", "f-rec", &got) && got.data_len == sizeof next &&
+	            !memcmp(got.data, next, sizeof next) && got.last_used_at == NOW + 5 && got.counter == 0,
+	        "swap from its bytes: OK, the new bytes and when");
+	T_CHECK(store_factor_swap(s, "f-rec", "u-m", r.data, r.data_len, next, 8, NOW + 6) == STORE_CONFLICT,
+	        "the same swap again (a recovery code spent twice): CONFLICT");
+	T_CHECK(store_factor_swap(s, "f-rec", "u-n", next, sizeof next, NULL, 0, NOW) == STORE_NOT_FOUND &&
+	            store_factor_swap(s, "f-none", "u-m", next, sizeof next, NULL, 0, NOW) == STORE_NOT_FOUND,
+	        "swap of another user's factor, or an unknown one: NOT_FOUND");
+	T_CHECK(store_factor_swap(s, "f-rec", "u-m", next, sizeof next, NULL, 0, NOW + 7) == STORE_OK &&
+	            factor_now(s, "u-m", "f-rec", &got) && got.data_len == 0 &&
+	            store_factor_swap(s, "f-rec", "u-m", next, sizeof next, next, 1, NOW) == STORE_CONFLICT &&
+	            store_factor_swap(s, "f-rec", "u-m", NULL, 0, next, 4, NOW + 8) == STORE_OK &&
+	            factor_now(s, "u-m", "f-rec", &got) && got.data_len == 4,
+	        "swap to no bytes and from no bytes");
+	T_CHECK(q_exec(s, "UPDATE factors SET data = substr(data, 1, 0) WHERE id = 'f-rec'") == 0 &&
+	            store_factor_swap(s, "f-rec", "u-m", next, 4, next, 1, NOW) == STORE_CONFLICT &&
+	            store_factor_swap(s, "f-rec", "u-m", NULL, 0, next, 4, NOW + 9) == STORE_OK &&
+	            factor_now(s, "u-m", "f-rec", &got) && got.data_len == 4 && got.last_used_at == NOW + 9,
+	        "stored empty bytes (not NULL, as a copy may write them) equal no bytes too");
+	T_CHECK(store_factor_swap(s, "f-rec", "u-m", NULL, 4, next, 4, NOW) == STORE_INVALID &&
+	            store_factor_swap(s, "f-rec", "u-m", next, 4, NULL, 4, NOW) == STORE_INVALID &&
+	            store_factor_swap(s, "f-rec", "u-m", next, 4, next, STORE_FACTOR_DATA_MAX + 1, NOW) ==
+	                STORE_INVALID &&
+	            store_factor_swap(s, NULL, "u-m", next, 4, next, 4, NOW) == STORE_INVALID,
+	        "swap: NULL bytes with a length, new bytes over the limit, NULL id: INVALID");
+}
+
+/* delete, clear, the user's removal; a stored row that does not fit. */
+static void test_factor_delete(store *s)
+{
+	struct store_factor p2 = factor("f-pk2", "u-m", STORE_FACTOR_PASSKEY, NOW), got;
+	int n = -1;
+
+	T_CHECK(store_factor_delete(s, "f-totp", "u-n") == STORE_NOT_FOUND &&
+	            store_factor_delete(s, "f-totp", "u-m") == STORE_OK &&
+	            store_factor_delete(s, "f-totp", "u-m") == STORE_NOT_FOUND &&
+	            store_factor_delete(s, NULL, "u-m") == STORE_INVALID,
+	        "delete: only the owner's; again NOT_FOUND; NULL id: INVALID");
+	T_CHECK(store_factor_put(s, &p2) == STORE_OK &&
+	            store_factor_clear(s, "u-m", "sms", &n) == STORE_INVALID &&
+	            store_factor_clear(s, NULL, NULL, &n) == STORE_INVALID,
+	        "clear: an unknown kind or no user: INVALID");
+	T_CHECK(store_factor_clear(s, "u-m", STORE_FACTOR_PASSKEY, &n) == STORE_OK && n == 2 &&
+	            q_int(s, "SELECT count(*) FROM factors WHERE user_id = 'u-m'") == 1 &&
+	            q_int(s, "SELECT count(*) FROM factors WHERE user_id = 'u-n'") == 1,
+	        "clear of a kind: the user's passkeys only (%d)", n);
+	T_CHECK(store_factor_clear(s, "u-none", NULL, &n) == STORE_OK && n == 0 &&
+	            store_factor_clear(s, "u-m", NULL, NULL) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM factors WHERE user_id = 'u-m'") == 0,
+	        "clear of all: OK with n NULL; a user without any: 0");
+	p2 = factor("f-pk3", "u-m", STORE_FACTOR_PASSKEY, NOW);
+	T_CHECK(store_factor_put(s, &p2) == STORE_OK &&
+	            q_execf(s, "UPDATE factors SET name = '%s' WHERE id = 'f-pk3'", xs(STORE_NAME_MAX + 1)) ==
+	                0 &&
+	            store_factor_by_cred(s, p2.cred_id, p2.cred_id_len, &got) == STORE_CORRUPT &&
+	            got.id[0] == '\0' &&
+	            store_factor_list(s, "u-m", collect_factor, &(struct factor_seen){0}) == STORE_CORRUPT,
+	        "a stored name longer than STORE_NAME_MAX: CORRUPT, never cut");
+	T_CHECK(store_user_end_sessions(s, "u-m") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM factors WHERE user_id = 'u-m'") == 1,
+	        "ending the user's sessions keeps their factors");
+}
+
+/* ---- WebAuthn challenges ---- */
+
+static void test_challenges(store *s)
+{
+	uint8_t h[32], h2[32], h3[32];
+	char uid[STORE_ID_MAX + 1] = "x";
+
+	memset(h, 0xa1, sizeof h);
+	memset(h2, 0xa2, sizeof h2);
+	memset(h3, 0xa3, sizeof h3);
+	T_CHECK(store_challenge_put(s, h, 32, "u-m", NOW + 60) == STORE_OK &&
+	            store_challenge_put(s, h, 32, "u-n", NOW + 90) == STORE_CONFLICT,
+	        "challenge put; the same hash again: CONFLICT");
+	T_CHECK(store_challenge_put(s, h2, 32, "", NOW + 60) == STORE_OK,
+	        "a challenge for nobody yet (\"\")");
+	T_CHECK(store_challenge_take(s, h, 32, NOW + 60, uid) == STORE_NOT_FOUND && uid[0] == '\0',
+	        "take at its expiry: NOT_FOUND");
+	T_CHECK(store_challenge_take(s, h, 32, NOW + 59, uid) == STORE_OK && !strcmp(uid, "u-m"),
+	        "take before: OK, its user");
+	T_CHECK(store_challenge_take(s, h, 32, NOW, uid) == STORE_NOT_FOUND && uid[0] == '\0',
+	        "take again: NOT_FOUND (single use)");
+	snprintf(uid, sizeof uid, "x");
+	T_CHECK(store_challenge_take(s, h2, 32, NOW, uid) == STORE_OK && uid[0] == '\0',
+	        "take of nobody's challenge: OK, \"\"");
+	T_CHECK(store_challenge_take(s, h2, 31, NOW, uid) == STORE_NOT_FOUND, "an unknown hash: NOT_FOUND");
+	T_CHECK(store_challenge_put(s, h, 0, "u-m", NOW) == STORE_INVALID &&
+	            store_challenge_put(s, h, STORE_HASH_MAX + 1, "u-m", NOW) == STORE_INVALID &&
+	            store_challenge_put(s, NULL, 32, "u-m", NOW) == STORE_INVALID &&
+	            store_challenge_put(s, h, 32, NULL, NOW) == STORE_INVALID &&
+	            store_challenge_put(s, h, 32, xs(STORE_ID_MAX + 1), NOW) == STORE_INVALID,
+	        "put: empty, over-long or NULL hash, NULL or over-long user: INVALID");
+	T_CHECK(store_challenge_take(s, h, 0, NOW, uid) == STORE_INVALID &&
+	            store_challenge_take(s, NULL, 32, NOW, uid) == STORE_INVALID &&
+	            store_challenge_take(s, h, 32, NOW, NULL) == STORE_INVALID,
+	        "take: empty or NULL hash, NULL out: INVALID");
+	T_CHECK(store_challenge_put(s, h, 32, "u-m", NOW + 10) == STORE_OK &&
+	            store_challenge_put(s, h3, 32, "u-m", NOW + 11) == STORE_OK &&
+	            store_challenge_purge(s, NOW + 10) == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM challenges") == 1 &&
+	            store_challenge_take(s, h3, 32, NOW + 10, uid) == STORE_OK,
+	        "purge deletes only the expired");
+	T_CHECK(q_execf(s, "INSERT INTO challenges (hash, user_id, expires_at) VALUES (%s, '%s', %d)",
+	                SC->ops == &store_pg_ops ? "'\\xa4'::bytea" : "x'a4'", xs(STORE_ID_MAX + 1),
+	                NOW + 60) == 0 &&
+	            store_challenge_take(s, (const uint8_t *)"\xa4", 1, NOW, uid) == STORE_CORRUPT &&
+	            uid[0] == '\0',
+	        "a stored user id over STORE_ID_MAX: CORRUPT, never cut");
+}
+
+static void test_mfa(store *s)
+{
+	struct store_user u = user("u-m", "mallory", ""), n = user("u-n", "niaj", "");
+	struct store_client c = client("client-m", 1);
+
+	T_CHECK(store_user_put(s, &u) == STORE_OK && store_user_put(s, &n) == STORE_OK &&
+	            store_client_put(s, &c) == STORE_OK,
+	        "user u-m and client-m for multi-factor sign-in");
+	test_amr_rows(s);
+	test_amr_invalid(s);
+	test_session_list(s);
+	test_factor_put(s);
+	test_factor_use_swap(s);
+	test_factor_delete(s);
+	test_challenges(s);
+	T_CHECK(store_user_delete(s, "mallory") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM factors WHERE user_id = 'u-m'") == 0 &&
+	            store_user_delete(s, "niaj") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM factors") == 0 &&
+	            store_client_delete(s, "client-m") == STORE_OK,
+	        "removing the user removes their factors (foreign key); clean up");
+}
+
+/* ---- concurrency of single uses: factors and challenges ---- */
+
+struct mfa_racer {
+	pthread_barrier_t *bar;
+	store *s;
+	int errors;
+	unsigned char used[NCODE], took[NCODE];
+};
+
+static void challenge_hash(unsigned i, uint8_t h[32])
+{
+	memset(h, 0x6c, 32);
+	h[0] = (uint8_t)(i >> 8);
+	h[1] = (uint8_t)i;
+}
+
+/* Round i: every thread uses the factor with step i + 1 and takes challenge i, at once. */
+static void *mfa_race(void *arg)
+{
+	struct mfa_racer *r = arg;
+	char uid[STORE_ID_MAX + 1];
+
+	for (unsigned i = 0; i < NCODE; i++) {
+		uint8_t h[32];
+		store_err e;
+
+		challenge_hash(i, h);
+		pthread_barrier_wait(r->bar);
+		if (!r->s)
+			continue;
+		e = store_factor_use(r->s, "f-race", "user-1", (int64_t)i + 1, NOW + i);
+		r->used[i] = e == STORE_OK;
+		r->errors += e != STORE_OK && e != STORE_CONFLICT;
+		e = store_challenge_take(r->s, h, 32, NOW, uid);
+		r->took[i] = e == STORE_OK && !strcmp(uid, "user-1");
+		r->errors += e != STORE_OK && e != STORE_NOT_FOUND;
+	}
+	return NULL;
+}
+
+/* Challenges 0..n-1 and factor id (counter 0) of user-1 in the race store. */
+static int mfa_race_rows(store *s, const char *id, unsigned n)
+{
+	struct store_factor f = factor(id, "user-1", STORE_FACTOR_TOTP, NOW);
+	int ok = store_tx_begin(s) == STORE_OK && store_factor_put(s, &f) == STORE_OK;
+
+	for (unsigned i = 0; ok && i < n; i++) {
+		uint8_t h[32];
+
+		challenge_hash(i, h);
+		ok &= store_challenge_put(s, h, 32, "user-1", NOW + 60) == STORE_OK;
+	}
+	return store_tx_end(s, ok) == STORE_OK && ok;
+}
+
+static void test_mfa_race(void)
+{
+	char err[512];
+	pthread_t th[NTHREAD];
+	pthread_barrier_t bar;
+	struct mfa_racer r[NTHREAD];
+	store *s = copen(race_where, err, sizeof err);
+	int opened = 0, errors = 0, exact_use = 1, exact_take = 1;
+
+	if (!s) {
+		T_CHECK(0, "reopen the race store: %s", err);
+		return;
+	}
+	T_CHECK(mfa_race_rows(s, "f-race", NCODE), "a factor and %d challenges put", NCODE);
+	memset(r, 0, sizeof r);
+	pthread_barrier_init(&bar, NULL, NTHREAD);
+	for (int t = 0; t < NTHREAD; t++) {
+		r[t].bar = &bar;
+		opened += (r[t].s = copen(race_where, NULL, 0)) != NULL;
+	}
+	for (int t = 0; t < NTHREAD; t++)
+		pthread_create(&th[t], NULL, mfa_race, &r[t]);
+	for (int t = 0; t < NTHREAD; t++) {
+		pthread_join(th[t], NULL);
+		errors += r[t].errors;
+	}
+	for (unsigned i = 0; i < NCODE; i++) {
+		int used = 0, took = 0;
+
+		for (int t = 0; t < NTHREAD; t++)
+			used += r[t].used[i], took += r[t].took[i];
+		exact_use &= used == 1;
+		exact_take &= took == 1;
+	}
+	T_CHECK(opened == NTHREAD && exact_use && errors == 0,
+	        "%d threads, own connections, use one factor with each of %d steps at once: exactly one OK "
+	        "each (%d errors)",
+	        NTHREAD, NCODE, errors);
+	T_CHECK(opened == NTHREAD && exact_take,
+	        "%d threads take each of %d challenges at once: exactly one winner each", NTHREAD, NCODE);
+	T_CHECK(q_int(s, "SELECT counter FROM factors WHERE id = 'f-race'") == NCODE &&
+	            q_int(s, "SELECT count(*) FROM challenges") == 0,
+	        "the factor holds the last step; every challenge is gone");
+	for (int t = 0; t < NTHREAD; t++)
+		store_close(r[t].s);
+	store_close(s);
+	pthread_barrier_destroy(&bar);
+}
+
+/* The same between processes: each child uses factor f-proc-i with step 7 and takes challenge i. */
+static void test_mfa_processes(void)
+{
+	char err[512];
+	pid_t pid[NPROC];
+	int fd[NPROC][2];
+	unsigned char won[NPROC][2 * NPCODE];
+	store *s = copen(race_where, err, sizeof err);
+	int exact = 1, clean = 1, ok = 1;
+
+	if (!s) {
+		T_CHECK(0, "reopen the race store: %s", err);
+		return;
+	}
+	for (unsigned i = 0; i < NPCODE; i++) {
+		char id[32];
+
+		snprintf(id, sizeof id, "f-proc-%u", i);
+		ok &= mfa_race_rows(s, id, i == 0 ? NPCODE : 0);
+	}
+	store_close(s);
+	T_CHECK(ok, "%d factors and challenges put", NPCODE);
+	fflush(stdout);
+	for (int k = 0; k < NPROC; k++) {
+		if (pipe(fd[k]) != 0 || (pid[k] = fork()) < 0) {
+			T_CHECK(0, "pipe/fork");
+			return;
+		}
+		if (pid[k] == 0) {
+			unsigned char w[2 * NPCODE] = {0};
+			char uid[STORE_ID_MAX + 1], id[32];
+			store *cs = copen(race_where, NULL, 0);
+
+			close(fd[k][0]);
+			for (unsigned i = 0; cs && i < NPCODE; i++) {
+				uint8_t h[32];
+				store_err e;
+
+				snprintf(id, sizeof id, "f-proc-%u", i);
+				e = store_factor_use(cs, id, "user-1", 7, NOW);
+				w[i] = e == STORE_OK ? 1 : e == STORE_CONFLICT ? 0 : 2;
+				challenge_hash(i, h);
+				e = store_challenge_take(cs, h, 32, NOW, uid);
+				w[NPCODE + i] = e == STORE_OK ? 1 : e == STORE_NOT_FOUND ? 0 : 2;
+			}
+			store_close(cs);
+			_exit(cs && write(fd[k][1], w, sizeof w) == (ssize_t)sizeof w ? 0 : 1);
+		}
+		close(fd[k][1]);
+	}
+	for (int k = 0; k < NPROC; k++) {
+		int st = 0;
+
+		clean &= read(fd[k][0], won[k], sizeof won[k]) == (ssize_t)sizeof won[k];
+		close(fd[k][0]);
+		clean &= waitpid(pid[k], &st, 0) == pid[k] && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	for (unsigned i = 0; clean && i < 2 * NPCODE; i++) {
+		int winners = 0;
+
+		for (int k = 0; k < NPROC; k++) {
+			clean &= won[k][i] != 2;
+			winners += won[k][i] == 1;
+		}
+		exact &= winners == 1;
+	}
+	T_CHECK(
+	    clean && exact,
+	    "%d processes use each of %d factors with one step, and take each of %d challenges: exactly one "
+	    "OK each",
+	    NPROC, NPCODE, NPCODE);
+}
+
 static void contract_run(const struct store_contract *c)
 {
 	char err[512];
@@ -2352,6 +3059,7 @@ static void contract_run(const struct store_contract *c)
 		test_links(s);
 		test_tx(s);
 		test_outbox(s);
+		test_mfa(s);
 		test_raw(s);
 		store_close(s);
 	}
@@ -2362,6 +3070,8 @@ static void contract_run(const struct store_contract *c)
 	test_rotate_race();
 	test_rotate_processes();
 	test_outbox_race();
+	test_mfa_race();
+	test_mfa_processes();
 }
 
 #endif

@@ -503,6 +503,51 @@ static void test_migrate_v4(void)
 	store_close(s);
 }
 
+/* A database at schema v7 (before multi-factor sign-in) is migrated to v8: its
+ * sessions, codes, refresh tokens and flows read with amr "" and no second factor
+ * owed, and its users can have factors, removed with them. */
+static void test_migrate_v7(void)
+{
+	char p[256], err[512];
+	struct store_session se;
+	struct store_flow f;
+	struct store_refresh r;
+	struct store_factor fa;
+	int ok = 1;
+	store *s;
+
+	for (int i = 0; i < 7 && ok; i++)
+		ok = raw_exec(at(p, sizeof p, "v7.db"), migrations[i]) == SQLITE_OK;
+	T_CHECK(
+	    ok &&
+	        raw_exec(p, "PRAGMA user_version = 7; INSERT INTO clients (id, is_public, created_at) VALUES "
+	                    "('c7', 1, 1); INSERT INTO users (id, username, password_hash, created_at) "
+	                    "VALUES ('u7', 'seven', 'h', 1); INSERT INTO sessions VALUES (x'07', 'u7', 5, "
+	                    "4000000000); INSERT INTO refresh_tokens (token_hash, family_id, client_id, "
+	                    "user_id, scope, auth_time, created_at, expires_at) VALUES (x'0707', 'f7', "
+	                    "'c7', 'u7', 'openid', 5, 5, 4000000000); INSERT INTO login_flows (id_hash, "
+	                    "csrf_hash, browser_hash, client_id, redirect_uri, scope, code_challenge, "
+	                    "code_challenge_method, user_id, auth_time, created_at, expires_at) VALUES "
+	                    "(x'70', x'71', x'72', 'c7', 'https://a.example/cb', 'openid', 'x', 'S256', "
+	                    "'u7', 5, 5, 4000000000)") == SQLITE_OK,
+	    "a v7 database with a session, a refresh token and a signed-in flow, made by hand");
+	s = store_sqlite_open(p, err, sizeof err);
+	T_CHECK(s && q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION, "v7 -> v8 on open (%s)",
+	        s ? "ok" : err);
+	if (!s)
+		return;
+	T_CHECK(store_session_get(s, (const uint8_t *)"\x07", 1, NOW, &se) == STORE_OK && se.amr[0] == '\0' &&
+	            store_refresh_get(s, (const uint8_t *)"\x07\x07", 2, NOW, &r) == STORE_OK &&
+	            r.amr[0] == '\0' && store_flow_get(s, (const uint8_t *)"\x70", 1, NOW, &f) == STORE_OK &&
+	            f.amr[0] == '\0' && f.mfa_pending == 0 && !strcmp(f.user_id, "u7"),
+	        "the rows read back with amr \"\" and no second factor owed");
+	fa = (struct store_factor){.id = "f7", .user_id = "u7", .kind = STORE_FACTOR_TOTP, .created_at = NOW};
+	T_CHECK(store_factor_put(s, &fa) == STORE_OK && store_user_delete(s, "seven") == STORE_OK &&
+	            q_int(s, "SELECT count(*) FROM factors") == 0,
+	        "a factor of a migrated user goes with the user");
+	store_close(s);
+}
+
 /* A rotation blocked by another writer beyond the busy timeout: BUSY, and nothing changed. */
 static void test_rotate_busy(store *s)
 {
@@ -842,6 +887,7 @@ int main(void)
 	test_migrate_v2();
 	test_migrate_v3();
 	test_migrate_v4();
+	test_migrate_v7();
 	test_readonly();
 	test_damaged();
 	rm_dir();

@@ -221,6 +221,59 @@ static void test_refusals(void)
 	store_close(s);
 }
 
+/* A database at schema v4 (before multi-factor sign-in) is migrated to v5: its rows
+ * read with amr "" and no second factor owed, and its users can have factors. */
+static void test_migrate_v4(void)
+{
+	char where[300], err[512];
+	struct store_session se;
+	struct store_flow f;
+	struct store_factor fa = {.id = "f4", .user_id = "u4", .kind = STORE_FACTOR_TOTP, .created_at = NOW};
+	PGconn *c;
+	store *s;
+	int ok;
+
+	T_CHECK(pg_fresh("v4", where, sizeof where) == 0, "a fresh database");
+	c = PQconnectdb(where);
+	ok = PQstatus(c) == CONNECTION_OK;
+	for (int i = 0; ok && i < 4; i++) {
+		PGresult *r = PQexec(c, pg_migrations[i]);
+
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
+	if (ok) {
+		PGresult *r =
+		    PQexec(c, "UPDATE idb_schema SET version = 4; INSERT INTO clients (id, is_public, "
+		              "created_at) VALUES ('c4', 1, 1); INSERT INTO users (id, username, "
+		              "password_hash, created_at) VALUES ('u4', 'four', 'h', 1); INSERT INTO "
+		              "sessions VALUES ('\\x04', 'u4', 5, 4000000000); INSERT INTO login_flows "
+		              "(id_hash, csrf_hash, browser_hash, client_id, redirect_uri, scope, "
+		              "code_challenge, code_challenge_method, user_id, auth_time, created_at, "
+		              "expires_at) VALUES ('\\x40', '\\x41', '\\x42', 'c4', "
+		              "'https://a.example/cb', 'openid', 'x', 'S256', 'u4', 5, 5, 4000000000)");
+
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
+	PQfinish(c);
+	T_CHECK(ok, "a v4 database with a session and a signed-in flow, made by hand");
+	s = store_open(where, err, sizeof err);
+	T_CHECK(s && pg_count(s, "SELECT version FROM idb_schema") == PG_SCHEMA_VERSION &&
+	            PG_SCHEMA_VERSION == 5,
+	        "v4 -> v5 on open (%s)", s ? "ok" : err);
+	if (!s)
+		return;
+	T_CHECK(store_session_get(s, (const uint8_t *)"\x04", 1, NOW, &se) == STORE_OK && se.amr[0] == '\0' &&
+	            store_flow_get(s, (const uint8_t *)"\x40", 1, NOW, &f) == STORE_OK && f.amr[0] == '\0' &&
+	            f.mfa_pending == 0 && !strcmp(f.user_id, "u4"),
+	        "the rows read back with amr \"\" and no second factor owed");
+	T_CHECK(store_factor_put(s, &fa) == STORE_OK && store_user_delete(s, "four") == STORE_OK &&
+	            pg_count(s, "SELECT count(*) FROM factors") == 0,
+	        "a factor of a migrated user goes with the user");
+	store_close(s);
+}
+
 /* Signal the postmaster pid and every child of it (each backend is a session of
  * its own, so a process group does not reach them). */
 static void signal_server(pid_t pid, int sig)
@@ -304,6 +357,7 @@ int main(void)
 	contract_run(&pg_contract);
 	test_open_by_url();
 	test_refusals();
+	test_migrate_v4();
 	test_stalled_server();
 	pg_stop();
 	T_DONE();
