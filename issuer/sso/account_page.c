@@ -25,6 +25,7 @@
 #include "sso/account.h"
 #include "sso/cookie.h"
 #include "sso/endpoints.h"
+#include "sso/redirect.h"
 #include "sso/session.h"
 
 #define WRONG         "The username or password is incorrect."
@@ -51,18 +52,13 @@ static const char *notice_of(const char *done)
 	return NULL;
 }
 
-/* Answer 303 to /account?done=what. */
+/* Answer 303 to /account?done=what (what NULL: no notice). */
 static void back(h2o_req_t *req, app_thread *t, const char *what)
 {
-	char *loc = h2o_mem_alloc_pool(&req->pool, strlen(t->app->cfg->issuer_path) + 48);
+	char path[64];
 
-	sprintf(loc, "%s/account%s%s", t->app->cfg->issuer_path, what ? "?done=" : "", what ? what : "");
-	req->res.status = 303;
-	req->res.reason = "See Other";
-	response_add_header(req, "location", loc);
-	response_add_header(req, "cache-control", "no-store");
-	req->res.content_length = 0;
-	h2o_send_inline(req, "", 0);
+	snprintf(path, sizeof path, "/account%s%s", what ? "?done=" : "", what ? what : "");
+	redirect_local(req, t, path);
 }
 
 /* The binding of this browser's account sign-in challenges (factors.h): SHA-256 of a

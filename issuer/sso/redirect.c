@@ -68,6 +68,21 @@ void redirect_to(h2o_req_t *req, app_thread *t, const char *uri, const char *con
 }
 
 /* see redirect.h */
+void redirect_local(h2o_req_t *req, app_thread *t, const char *path)
+{
+	size_t n = strlen(t->app->cfg->issuer_path) + strlen(path) + 1;
+	char *loc = h2o_mem_alloc_pool(&req->pool, n);
+
+	snprintf(loc, n, "%s%s", t->app->cfg->issuer_path, path);
+	req->res.status = 303;
+	req->res.reason = "See Other";
+	response_add_header(req, "location", loc);
+	response_add_header(req, "cache-control", "no-store");
+	req->res.content_length = 0;
+	h2o_send_inline(req, "", 0);
+}
+
+/* see redirect.h */
 void redirect_error(h2o_req_t *req, app_thread *t, const char *uri, const char *state, const char *error,
                     const char *description)
 {

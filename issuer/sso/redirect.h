@@ -24,6 +24,10 @@ void redirect_to(h2o_req_t *req, app_thread *t, const char *uri, const char *con
 void redirect_error(h2o_req_t *req, app_thread *t, const char *uri, const char *state, const char *error,
                     const char *description);
 
+/* Answer 303 See Other to one of our own pages: the issuer URL's path + path
+ * ("/account?done=app"), uncached. */
+void redirect_local(h2o_req_t *req, app_thread *t, const char *path);
+
 /*
  * Issue an authorization code for what flow f asked (client, redirect URI, scope,
  * nonce, PKCE) to user_id signed in at auth_time in the browser session whose id

@@ -17,6 +17,7 @@
 #include "runtime/factors.h"
 #include "sso/endpoints.h"
 #include "sso/flow.h"
+#include "sso/redirect.h"
 #include "sso/session.h"
 
 #define WRONG_CODE    "That code is not right, or it was used already. Try the next code your app shows."
@@ -38,15 +39,7 @@ void mfa_enrol_first(h2o_req_t *req, app_thread *t, const struct store_user *u, 
 /* see endpoints.h */
 void mfa_setup_redirect(h2o_req_t *req, app_thread *t)
 {
-	char *loc = h2o_mem_alloc_pool(&req->pool, strlen(t->app->cfg->issuer_path) + 32);
-
-	sprintf(loc, "%s/account?setup=required", t->app->cfg->issuer_path);
-	req->res.status = 303;
-	req->res.reason = "See Other";
-	response_add_header(req, "location", loc);
-	response_add_header(req, "cache-control", "no-store");
-	req->res.content_length = 0;
-	h2o_send_inline(req, "", 0);
+	redirect_local(req, t, "/account?setup=required");
 }
 
 /* see endpoints.h */

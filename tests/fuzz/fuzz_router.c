@@ -165,8 +165,10 @@ static int path_is(const h2o_req_t *req, const char *p)
 /* The endpoints whose effects `fixtures` undoes. */
 static int changes_state(const h2o_req_t *req)
 {
-	static const char *const paths[] = {"/authorize", "/login",  "/consent",   "/logout",
-	                                    "/token",     "/revoke", "/introspect"};
+	static const char *const paths[] = {
+	    "/authorize", "/login",         "/consent",     "/logout",         "/token",
+	    "/revoke",    "/introspect",    "/login/mfa",   "/login/passkey",  "/login/passkey/challenge",
+	    "/account",   "/account/login", "/account/mfa", "/account/passkey"};
 
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
 		if (path_is(req, paths[i]))
@@ -321,7 +323,8 @@ static void put_refresh(const char *token, const char *client, int64_t now)
 /*
  * Put the sign-in state back as it was at start-up. Deleting and adding the two
  * clients again also drops their flows, codes, refresh tokens and consents (the
- * store cascades); then every session, revocation and leftover row goes, the
+ * store cascades); then every session, revocation, challenge, second factor and
+ * leftover row goes, the
  * user is unlocked with its own hash, the per-address counts start afresh, and
  * the fixtures are stored again.
  */
@@ -344,7 +347,9 @@ static void fixtures(void)
 	         store_flow_purge(w.state.db, INT64_MAX) == STORE_OK &&
 	         store_code_purge(w.state.db, INT64_MAX) == STORE_OK &&
 	         store_refresh_purge(w.state.db, INT64_MAX) == STORE_OK &&
-	         store_revoke_purge(w.state.db, INT64_MAX) == STORE_OK,
+	         store_revoke_purge(w.state.db, INT64_MAX) == STORE_OK &&
+	         store_challenge_purge(w.state.db, INT64_MAX) == STORE_OK &&
+	         store_factor_clear(w.state.db, FUZZ_USER_ID, NULL, NULL) == STORE_OK,
 	     "purge the sign-in state");
 	must(store_login_purge(w.state.db, INT64_MAX - 1, 1) == STORE_OK &&
 	         store_user_set_password(w.state.db, FUZZ_USER_ID, password_hash_of_user) == STORE_OK,

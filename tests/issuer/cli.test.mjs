@@ -237,8 +237,8 @@ try {
 	report(r.code === 0 && Array.isArray(r.json) && clients.map((c) => c.client_id).join() === 'spa,svc-a,svc-b,svc-c,web',
 		'client list: every client, in id order', show(r));
 	report(clients.every((c) => Object.keys(c).sort().join() ===
-		'audiences,client_id,consent,created_at,grants,id_token_alg,post_logout_redirect_uris,public,redirect_uris,scope,subjects'),
-		'list members: client_id, public, consent, grants, redirect_uris, post_logout_redirect_uris, id_token_alg, audiences, subjects, scope, created_at',
+		'audiences,client_id,consent,created_at,grants,id_token_alg,post_logout_redirect_uris,public,redirect_uris,require_mfa,scope,subjects'),
+		'list members: client_id, public, consent, require_mfa, grants, redirect_uris, post_logout_redirect_uris, id_token_alg, audiences, subjects, scope, created_at',
 		r.out.slice(0, 300));
 	report(!secrets.some((s) => s && r.out.includes(s)) && !/secret|hash|salt/i.test(r.out), 'client list never shows a secret, hash or salt', r.out.slice(0, 300));
 	const a = byId('svc-a');

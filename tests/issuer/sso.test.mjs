@@ -246,8 +246,8 @@ async function loginPage(base, ctx) {
 	const csp = h('content-security-policy');
 	report(
 		csp.includes("default-src 'none'") && csp.includes("frame-ancestors 'none'") && csp.includes("style-src 'self'") &&
-			csp.includes("form-action 'self'") && csp.includes("base-uri 'none'") && !/script-src|unsafe-inline|unsafe-eval/.test(csp),
-		'login page: CSP without any script, no framing, forms to self',
+			csp.includes("form-action 'self'") && csp.includes("base-uri 'none'") && /script-src 'self'(;|$)/.test(csp) && !/unsafe-inline|unsafe-eval|script-src [^;]*(https?:|\*)/.test(csp),
+		'login page: CSP with the issuer\'s own script only (no inline, no other origin), no framing, forms to self',
 		csp,
 	);
 	report(csp.includes(new URL(ctx.cb).origin), 'login page: CSP form-action also names the client origin (browsers check the redirect after the post)', csp);
@@ -261,7 +261,8 @@ async function loginPage(base, ctx) {
 	const f = hidden(t);
 	report(Object.keys(f).sort().join() === 'csrf,flow' && f.flow.length === 43 && f.csrf.length === 43, 'login page: hidden fields are flow and csrf only (references)', f);
 	report(!t.includes('visible-state') && !t.includes('visible-nonce') && !t.includes(ctx.pk.challenge) && !t.includes(ctx.cb), 'login page: carries no state, nonce, challenge or redirect URI', '');
-	report(!/<script/i.test(t) && !/style="/.test(t) && !/ on[a-z]+=/.test(t), 'login page: no script, inline style or handler', '');
+	report([...t.matchAll(/<script[^>]*>/gi)].map((m) => m[0]).join() === '<script src="/static/passkey.js" defer>' && !/<script[^>]*>[^<]/i.test(t) && !/style="/.test(t) && !/ on[a-z]+=/.test(t),
+		'login page: one script, the issuer\'s passkey.js by reference; no inline script, style or handler', '');
 	const css = await b.fetch(`${base}/static/style.css`);
 	report(css.status === 200 && /^text\/css/.test(css.headers.get('content-type')) && css.text.includes('.alert'), '/static/style.css is served (text/css)', show(css));
 	const g = await b.fetch(`${base}/login`);

@@ -63,9 +63,10 @@ await runSuite({ report, finish }, servers, async () => {
 	r = await fetch(`${srv.base}/revoke`, form(web.client_secret, { token: t2.access_token }));
 	report(t1.refresh_token && s2.sso && r.status === 200, 'on SQLite: a sign-in, a second one by the SSO session, tokens, one access token revoked');
 	await stop(srv, 'SQLite server');
-	// A second factor and a pending WebAuthn challenge, as the MFA pages will leave them.
+	// A second factor (unconfirmed: the password alone still signs in below) and a pending
+	// WebAuthn challenge, as the MFA pages leave them.
 	sqlite(A, `INSERT INTO factors (id, user_id, kind, name, cred_id, data, counter, confirmed, created_at, last_used_at)
-		SELECT 'fk-1', id, 'passkey', 'Key', x'00c0ffee', x'a5010203ff00', 41, 1, 1700000000, 1700000100 FROM users;
+		SELECT 'fk-1', id, 'passkey', 'Key', x'00c0ffee', x'a5010203ff00', 41, 0, 1700000000, 1700000100 FROM users;
 		INSERT INTO challenges (hash, user_id, expires_at) SELECT x'00112233', id, 4000000000 FROM users`);
 
 	r = await run(['store', 'copy', '--from', A, '--to', pg.url]);
