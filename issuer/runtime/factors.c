@@ -10,6 +10,7 @@
 #include "crypto/secret.h"
 #include "http/page.h"
 #include "jose_b64url.h"
+#include "jose_utf8.h"
 #include "runtime/factors.h"
 
 /* A user's factors, read into a heap array (a factor is a few KB). */
@@ -521,6 +522,21 @@ static void ceremony_free(struct ceremony *m)
 	free(m);
 }
 
+/* 1 when name is a label to keep: 1..FACTORS_NAME_MAX bytes of well-formed UTF-8
+ * without a control character. */
+static int label_ok(const char *name)
+{
+	size_t len = name ? strlen(name) : 0, k;
+	uint32_t cp;
+
+	if (!len || len > FACTORS_NAME_MAX)
+		return 0;
+	for (const uint8_t *p = (const uint8_t *)name; len; p += k, len -= k)
+		if (!(k = jose_utf8_seq(p, len, &cp)) || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+			return 0;
+	return 1;
+}
+
 /* Store m's registered credential for user_id as a passkey named name. */
 static enum factors_result keep_passkey(app_thread *t, struct ceremony *m, const char *user_id,
                                         const char *name, int64_t now, webauthn_err *why)
@@ -534,7 +550,7 @@ static enum factors_result keep_passkey(app_thread *t, struct ceremony *m, const
 	}
 	snprintf(f->user_id, sizeof f->user_id, "%s", user_id);
 	snprintf(f->kind, sizeof f->kind, "%s", STORE_FACTOR_PASSKEY);
-	snprintf(f->name, sizeof f->name, "%s", name && *name ? name : "Passkey");
+	snprintf(f->name, sizeof f->name, "%s", label_ok(name) ? name : "Passkey");
 	memcpy(f->cred_id, m->c.cred_id, m->c.cred_id_len);
 	f->cred_id_len = m->c.cred_id_len;
 	memcpy(f->data, m->c.cose_key, m->c.cose_len);

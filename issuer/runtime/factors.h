@@ -28,6 +28,9 @@
 /* Bytes of a WebAuthn challenge, and its base64url text's length. */
 #define FACTORS_CHALLENGE_LEN  32
 #define FACTORS_CHALLENGE_TEXT 43
+/* Longest name a person gives a passkey, in bytes (a longer or unprintable one is
+ * stored as "Passkey"). */
+#define FACTORS_NAME_MAX 64
 /* Most factors of one user counted or shown. */
 #define FACTORS_MAX 32
 
@@ -127,7 +130,7 @@ void factors_origin(app_thread *t, char *origin, size_t cap);
 void factors_rp_id(app_thread *t, char *rp_id, size_t cap);
 
 /*
- * Store the registration of a passkey named name for user_id: clientDataJSON and
+ * Store the registration of a passkey named name (FACTORS_NAME_MAX) for user_id: clientDataJSON and
  * attestationObject as the browser sent them (base64url), checked against the
  * spent challenge (user verification required). FACTORS_OK; FACTORS_WRONG with
  * *why set (webauthn.h) when the credential is refused or already registered;
