@@ -191,6 +191,16 @@ try {
 	report(claims && JSON.stringify(claims.amr) === '["pwd","otp","mfa"]' && claims.acr === 'urn:identity-backend:acr:mfa',
 		'openid-client sees amr ["pwd","otp","mfa"] and the acr of two factors', JSON.stringify(claims ?? { error: String(tokens), body: tokens?.error_description ?? tokens?.cause }));
 
+	// SSO keeps the session's amr, and a refresh keeps the grant's
+	r = await authorize(b, base, 'app', { scope: 'openid offline_access' });
+	const ssoCode = new URL(r.headers.get('location') ?? 'x:/').searchParams.get('code');
+	const tok = await (await fetch(`${base}/token`, { method: 'POST', headers: { ...FORM, authorization: basic('app', app.client_secret) },
+		body: new URLSearchParams({ grant_type: 'authorization_code', code: ssoCode, redirect_uri: CB, code_verifier: VERIFIER }) })).json();
+	const ref = await (await fetch(`${base}/token`, { method: 'POST', headers: { ...FORM, authorization: basic('app', app.client_secret) },
+		body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tok.refresh_token ?? '' }) })).json();
+	report(tok.id_token && ref.id_token && JSON.stringify(payload(tok.id_token).amr) === '["pwd","otp","mfa"]' && JSON.stringify(payload(ref.id_token).amr) === '["pwd","otp","mfa"]' &&
+		payload(ref.id_token).acr === 'urn:identity-backend:acr:mfa', 'an SSO code carries the session\'s amr, and its refreshed ID token keeps it', JSON.stringify([tok, ref]).slice(0, 300));
+
 	// a used code is refused
 	const c = browser();
 	r = await password(c, base, await authorize(c, base, 'app'), 'alice');
