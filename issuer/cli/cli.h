@@ -119,6 +119,10 @@ int cli_db_env(const char *cmd, const char **db);
  */
 int cli_seal_env(const char *cmd, const char *db, seal_keys *seal);
 
+/* cli_keys.c: how many users' authenticator-app keys are stored unsealed, into *n (for
+ * doctor; `keys reseal` seals them). STORE_OK or the store's failure. */
+store_err cli_app_keys_unsealed(store *s, size_t *n);
+
 /*
  * Open the store at path (a SQLite file, sqlite:FILE or a postgres:// URL), or at
  * cli_db_env's database when path is NULL, into *out.

@@ -192,6 +192,18 @@ static int check_key(void *ctx, const struct store_key *k)
 	return 0;
 }
 
+/* Authenticator apps' keys stored plain where keys should be sealed. */
+static void check_app_keys(struct doctor *d, store *s)
+{
+	size_t n = 0;
+	char why[128];
+
+	if (!d->want_sealed || cli_app_keys_unsealed(s, &n) != STORE_OK || !n)
+		return;
+	snprintf(why, sizeof why, "%zu stored unsealed: run keys reseal with SECRETS_SYSTEM set", n);
+	finding(d, "authenticator apps", why);
+}
+
 /* The mail settings as serve reads them (never printing the password). */
 static void check_mail(struct doctor *d)
 {
@@ -298,6 +310,7 @@ int cli_doctor(int argc, char **argv)
 		return rc;
 	}
 	check_outbox(&d, s);
+	check_app_keys(&d, s);
 	store_close(s);
 	if (!d.findings)
 		printf("identity-backend doctor: no findings\n");

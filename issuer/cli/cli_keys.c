@@ -328,11 +328,117 @@ static int reseal_row(const seal_keys *seal, WC_RNG *rng, struct store_key *row)
 	return rc;
 }
 
-/* Every stored key (unexpired) sealed anew with SECRETS_SYSTEM's first secret, all
- * in one transaction: {"resealed": N}. */
+/* The authenticator-app keys (second factors of kind totp) of every user, each
+ * with its stored bytes kept to swap them atomically; the users' ids first. */
+struct app_keys {
+	size_t n, n_users;
+	struct store_factor *f;
+	char (*users)[STORE_ID_MAX + 1];
+	int nomem;
+};
+
+static int keep_app_key(void *ctx, const struct store_factor *f)
+{
+	struct app_keys *a = ctx;
+	struct store_factor *more;
+
+	if (strcmp(f->kind, STORE_FACTOR_TOTP) != 0)
+		return 0;
+	if (!(more = realloc(a->f, (a->n + 1) * sizeof *more))) {
+		a->nomem = 1;
+		return 1;
+	}
+	a->f = more;
+	a->f[a->n++] = *f;
+	return 0;
+}
+
+static int keep_user_id(void *ctx, const struct store_user *u)
+{
+	struct app_keys *a = ctx;
+	char(*more)[STORE_ID_MAX + 1] = realloc(a->users, (a->n_users + 1) * sizeof *more);
+
+	if (!more) {
+		a->nomem = 1;
+		return 1;
+	}
+	a->users = more;
+	memcpy(a->users[a->n_users++], u->id, sizeof *more);
+	return 0;
+}
+
+/* Every user's app keys into a; STORE_OK or the failure (STORE_NOMEM). */
+static store_err list_app_keys(store *s, struct app_keys *a)
+{
+	store_err e = store_user_list(s, keep_user_id, a);
+
+	for (size_t i = 0; i < a->n_users && e == STORE_OK && !a->nomem; i++)
+		e = store_factor_list(s, a->users[i], keep_app_key, a);
+	free(a->users);
+	a->users = NULL;
+	return e == STORE_OK && a->nomem ? STORE_NOMEM : e;
+}
+
+/* see cli.h */
+store_err cli_app_keys_unsealed(store *s, size_t *n)
+{
+	struct app_keys a = {0};
+	store_err e = list_app_keys(s, &a);
+
+	*n = 0;
+	for (size_t i = 0; e == STORE_OK && i < a.n; i++)
+		*n += !seal_is_sealed(a.f[i].data, a.f[i].data_len);
+	if (a.f)
+		explicit_bzero(a.f, a.n * sizeof *a.f);
+	free(a.f);
+	return e;
+}
+
+/* Seal the app key f anew with the first secret into out[cap] (*out_len); 0, or -1
+ * (printed) when no configured secret opens it. The key stays bound to the factor's id. */
+static int reseal_app(const seal_keys *seal, WC_RNG *rng, const struct store_factor *f, uint8_t *out,
+                      size_t cap, size_t *out_len)
+{
+	uint8_t plain[STORE_FACTOR_DATA_MAX];
+	size_t len = f->data_len;
+	int sealed = seal_is_sealed(f->data, f->data_len), rc = -1;
+
+	if (sealed ? seal_open(seal, f->id, f->data, f->data_len, plain, sizeof plain, &len) == 0
+	           : (memcpy(plain, f->data, len), 1))
+		rc = seal_close(seal, rng, f->id, plain, len, out, cap, out_len);
+	if (rc)
+		fprintf(stderr, "identity-backend keys: an authenticator app of user %s: %s\n", f->user_id,
+		        sealed ? "sealed, and no secret in SECRETS_SYSTEM opens it" : "cannot be sealed");
+	explicit_bzero(plain, sizeof plain);
+	return rc;
+}
+
+/* Swap every app key in a for its resealed bytes, inside the caller's transaction. */
+static store_err reseal_apps(store *s, const seal_keys *seal, WC_RNG *rng, struct app_keys *a)
+{
+	uint8_t next[STORE_FACTOR_DATA_MAX];
+	size_t len = 0;
+	store_err e = STORE_OK;
+
+	for (size_t i = 0; i < a->n && e == STORE_OK; i++) {
+		const struct store_factor *f = &a->f[i];
+		if (reseal_app(seal, rng, f, next, sizeof next, &len))
+			e = STORE_INVALID;
+		else
+			e = store_factor_swap(s, f->id, f->user_id, f->data, f->data_len, next, len,
+			                      f->last_used_at);
+	}
+	explicit_bzero(next, sizeof next);
+	return e;
+}
+
+/* Every stored key (unexpired) and every authenticator app's key sealed anew with
+ * SECRETS_SYSTEM's first secret, all in one transaction: {"resealed": N,
+ * "app_keys_resealed": M}. */
 static int keys_reseal(store *s, keys_args *a)
 {
 	struct key_rows r = {0};
+	struct app_keys apps = {0};
 	WC_RNG rng;
 	store_err e = STORE_OK;
 	int rc = EXIT_INVALID, bad = 0;
@@ -356,16 +462,20 @@ static int keys_reseal(store *s, keys_args *a)
 		bad = reseal_row(&a->seal, &rng, &r.k[i]);
 	if (bad)
 		goto out;
-	if ((e = store_tx_begin(s)) == STORE_OK) {
+	if ((e = list_app_keys(s, &apps)) == STORE_OK && (e = store_tx_begin(s)) == STORE_OK) {
 		for (size_t i = 0; i < r.n && e == STORE_OK; i++)
 			e = store_key_set_private(s, r.k[i].kid, r.k[i].private_der, r.k[i].private_der_len);
+		if (e == STORE_OK)
+			e = reseal_apps(s, &a->seal, &rng, &apps);
 		e = e == STORE_OK ? store_tx_end(s, 1) : (store_tx_end(s, 0), e);
 	}
 	if (e != STORE_OK) {
 		rc = cli_store_fail("keys", s, "reseal", e);
 		goto out;
 	}
-	if ((o = cJSON_CreateObject()) && !cJSON_AddNumberToObject(o, "resealed", (double)r.n)) {
+	if ((o = cJSON_CreateObject()) &&
+	    (!cJSON_AddNumberToObject(o, "resealed", (double)r.n) ||
+	     !cJSON_AddNumberToObject(o, "app_keys_resealed", (double)apps.n))) {
 		cJSON_Delete(o);
 		o = NULL;
 	}
@@ -374,6 +484,9 @@ out:
 	if (r.k)
 		explicit_bzero(r.k, r.n * sizeof *r.k);
 	free(r.k);
+	if (apps.f)
+		explicit_bzero(apps.f, apps.n * sizeof *apps.f);
+	free(apps.f);
 	wc_FreeRng(&rng);
 	return rc;
 }
