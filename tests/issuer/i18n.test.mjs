@@ -72,6 +72,49 @@ function checkCatalogs() {
 	report(unknown.length === 0, 'catalogs: every {{t:key}} of www/*.html and www/mail/* is in en.json', unknown);
 }
 
+/**
+ * Every message the C code hands a page as text (page_error's title and message, the
+ * last argument of the pages' functions; literals, #defines, both sides of a ?:) is
+ * an English catalog message, so it is shown translated (http/page.h).
+ */
+function checkCodeMessages() {
+	const dirs = ['issuer/sso', 'issuer/http', 'issuer/oauth'].map((d) => path.join(repo, d));
+	const files = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => /\.[ch]$/.test(f)).map((f) => path.join(d, f)));
+	const text = Object.fromEntries(files.map((f) => [f, fs.readFileSync(f, 'utf8')]));
+	const defines = {};
+	for (const t of Object.values(text))
+		for (const m of t.matchAll(/^#define\s+(\w+)\s+((?:"(?:[^"\\]|\\.)*"\s*)+)$/gm)) defines[m[1]] = [...m[2].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]).join('');
+	const english = new Set(messages(catalogs.en).filter(([, m]) => typeof m === 'string').map(([, m]) => m));
+	const calls = { page_error: [2, 3], login_page: [7], reset_page: [5], forgot_page: [4], reg_page: [4], refuse: [6] };
+	const seen = [], missing = [];
+	for (const [file, t] of Object.entries(text)) {
+		for (const [fn, which] of Object.entries(calls)) {
+			for (const m of t.matchAll(new RegExp(`\\b${fn}\\(`, 'g'))) {
+				let i = m.index + m[0].length, depth = 1, arg = '', args = [], str = false;
+				for (; i < t.length && depth > 0; i++) {
+					const c = t[i];
+					if (str) { arg += c; if (c === '\\') arg += t[++i]; else if (c === '"') str = false; continue; }
+					if (c === '"') str = true;
+					if (c === '(') depth++;
+					if (c === ')' && --depth === 0) break;
+					if (c === ',' && depth === 1) { args.push(arg); arg = ''; continue; }
+					arg += c;
+				}
+				args.push(arg);
+				if (/^\s*(static|void|int)\b/.test(t.slice(t.lastIndexOf('\n', m.index) + 1, m.index))) continue; // the definition
+				for (const k of which) {
+					const a = args[k] ?? '';
+					if (/page_msg\(|page_tr\(/.test(a)) continue;
+					const lits = [...a.replace(/"\s*\n\s*"/g, '').matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]);
+					const macros = [...a.matchAll(/\b([A-Z][A-Z0-9_]{2,})\b/g)].map((x) => defines[x[1]]).filter(Boolean);
+					for (const msg of [...lits, ...macros]) (english.has(msg) ? seen : missing).push(`${path.basename(file)}: ${fn}: ${msg}`);
+				}
+			}
+		}
+	}
+	report(missing.length === 0 && seen.length >= 40, `every message the C code puts on a page is in the catalogs (${seen.length} found)`, missing);
+}
+
 /** The /authorize URL of client web with more parameters. */
 const authorize = (base, extra = {}) => `${base}/authorize?${new URLSearchParams({ client_id: 'web', redirect_uri: CB, response_type: 'code', scope: 'openid email', state: 's', code_challenge: CHALLENGE, code_challenge_method: 'S256', ...extra })}`;
 
@@ -264,6 +307,7 @@ if (!haveSmtpd()) {
 
 await runSuite(R, servers, async () => {
 	checkCatalogs();
+	checkCodeMessages();
 	const smtp = await startSmtpd({ dir: path.join(tmp, 'mail') });
 	await addClient(db, 'web', ['--public', '--name', 'Web & <Co>', '--grant', 'authorization_code', '--redirect-uri', CB, '--scope', 'openid email']);
 	for (const [u, email, name] of [['alice', 'alice@example.com', 'Alice A.'], ['bert', 'bert@example.com', '']]) {
