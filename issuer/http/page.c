@@ -422,12 +422,12 @@ static void sink_text(void *ctx, enum i18n_piece kind, const char *s, size_t n)
 /* see page.h */
 const char *page_msg(h2o_req_t *req, const char *key, const struct page_var *args, size_t n)
 {
-	struct i18n_arg a[8];
+	struct i18n_arg a[PAGE_MSG_ARGS];
 	struct buf b = {0};
 	const char *m;
 	char *out;
 
-	n = n < 8 ? n : 8;
+	n = n < PAGE_MSG_ARGS ? n : PAGE_MSG_ARGS;
 	for (size_t i = 0; i < n; i++)
 		a[i] = (struct i18n_arg){args[i].name, args[i].value};
 	if (!(m = i18n_message(page_lang(req), key, strlen(key), a, n)))

@@ -107,8 +107,12 @@ int page_lang(h2o_req_t *req);
  * none supported, a cookie from an earlier sign-in is cleared. */
 void page_ui_locales(h2o_req_t *req, const char *ui_locales);
 
-/* Message key (i18n.h) with args[0..n) in req's language as plain text (emphasis
- * dropped), in req's pool: for a value of a page. The key itself if no catalog has it. */
+/* Most arguments page_msg takes (more are ignored). */
+#define PAGE_MSG_ARGS 8
+
+/* Message key (i18n.h) with args[0..n) (n at most PAGE_MSG_ARGS) in req's language as
+ * plain text (emphasis dropped), in req's pool: for a value of a page. The key itself
+ * if no catalog has it. */
 const char *page_msg(h2o_req_t *req, const char *key, const struct page_var *args, size_t n);
 
 /* english in req's language when it is a catalog message's English text, else

@@ -15,7 +15,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchServer, repo, reporter, runSuite, serverSet, tempDir } from '../lib.mjs';
+import { freePort, launchServer, repo, reporter, runSuite, serverSet, tempDir } from '../lib.mjs';
 import { haveSmtpd, header, startSmtpd } from '../mail/smtpd.mjs';
 import { addClient, afterLogin, browser, run, until } from './lib.mjs';
 
@@ -186,6 +186,22 @@ async function languageChoice(s) {
 	report(JSON.stringify(d.ui_locales_supported) === JSON.stringify(['en', ...Object.keys(catalogs).filter((t) => t !== 'en').sort()]), 'discovery: ui_locales_supported lists the catalogs, English first', d.ui_locales_supported);
 }
 
+/** On an https issuer the cookie is Secure, under __Host- (no path) or __Secure- (a path), and read back by that name. */
+async function httpsCookie() {
+	for (const [suffix, name, cookiePath] of [['', '__Host-idb_lang', '/'], ['/auth', '__Secure-idb_lang', '/auth']]) {
+		const port = await freePort();
+		const s = await serve({ db, port, issuer: `https://127.0.0.1:${port}${suffix}`, env: TINY });
+		const base = `http://127.0.0.1:${port}${suffix}`;
+		const r = await fetch(authorize(base, { ui_locales: 'de' }));
+		const set = r.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+		report(new RegExp(`^${name}=de; Path=${cookiePath}; Max-Age=\\d+; HttpOnly; SameSite=Lax; Secure$`).test(set ?? ''), `https issuer${suffix ? ' with a path' : ''}: the language cookie is ${name}, Secure`, set);
+		const back = await fetch(`${base}/login`, { headers: { cookie: `${name}=fr`, 'accept-language': 'de' } });
+		report(langOf(await back.text()) === 'fr', `https issuer${suffix ? ' with a path' : ''}: the pages read ${name} back`, back.headers.get('content-language'));
+		await s.stop();
+		servers.splice(servers.indexOf(s), 1);
+	}
+}
+
 async function limitPlural(s) {
 	// LOGIN_FAILURES_PER_ADDRESS=1 on this server: the second attempt is 429, in German, with its plural.
 	const b = browser();
@@ -324,6 +340,7 @@ await runSuite(R, servers, async () => {
 	await limitPlural(l);
 	await l.stop();
 	servers.splice(servers.indexOf(l), 1);
+	await httpsCookie();
 	await brand();
 	await smtp.stop();
 	fs.rmSync(tmp, { recursive: true, force: true });
