@@ -341,7 +341,9 @@ static void reset_post(h2o_req_t *req, app_thread *t, const http_form *f, int64_
 	else if (strlen(pw) > PASSWORD_MAX_LEN || !password_valid(pw, strlen(pw)) ||
 	         (bad = account_policy(req, t, u.username, pw, why, sizeof why)) != NULL)
 		reset_page(req, t, 400, token, u.username,
-		           strlen(pw) > PASSWORD_MAX_LEN || !bad ? "The password is too long." : bad);
+		           strlen(pw) > PASSWORD_MAX_LEN ? "The password is too long."
+		           : bad                         ? bad
+		                                         : "The password is too long or not text.");
 	else if (!(j = (struct reset_job *)newpass_new(t, sizeof *j, pw, reset_done)))
 		page_unavailable(req);
 	else {
