@@ -60,9 +60,10 @@ $(FUZZ_DIR)/bin/fuzz_jwt $(FUZZ_DIR)/bin/fuzz_jwks $(FUZZ_DIR)/bin/fuzz_json: $(
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ $(LIBS) -o $@
 
-$(FUZZ_DIR)/bin/fuzz_http: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_http.o $(FUZZ_DIR)/obj/issuer/http/http.o $(FUZZ_DIR)/obj/shared/src/utf8.o $(FUZZ_DIR)/obj/shared/src/b64url.o
+$(FUZZ_DIR)/bin/fuzz_http: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_http.o $(FUZZ_DIR)/obj/issuer/http/http.o $(FUZZ_DIR)/obj/issuer/http/i18n.o \
+		$(FUZZ_DIR)/obj/shared/src/utf8.o $(FUZZ_DIR)/obj/shared/src/b64url.o $(FUZZ_DIR)/obj/shared/src/json.o
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ -o $@
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ $(LIBS) -o $@
 
 $(FUZZ_DIR)/bin/fuzz_mail: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_mail.o $(FUZZ_DIR)/obj/issuer/mail/mime.o $(FUZZ_DIR)/obj/shared/src/utf8.o
 	@mkdir -p $(dir $@)

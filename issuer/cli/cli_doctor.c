@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "http/brand.h"
 
 /* Keys older than this many days are a finding when scheduled rotation is off. */
 #ifndef DOCTOR_KEY_DAYS
@@ -240,6 +241,18 @@ static void check_registration(struct doctor *d)
 		        "off with REGISTRATION=open: anyone can sign in with an address they do not own");
 }
 
+/* BRAND_DIR as serve reads it (brand.h): a folder or file it refuses stops the start. */
+static void check_brand(struct doctor *d)
+{
+	struct brand b;
+	char err[512];
+
+	if (brand_load(getenv("BRAND_DIR"), &b, err, sizeof err))
+		finding(d, "BRAND_DIR", strncmp(err, "BRAND_DIR: ", 11) == 0 ? err + 11 : err);
+	else
+		brand_free(&b);
+}
+
 /* The outbox: mails given up, and mails that keep failing (SMTP trouble). */
 static void check_outbox(struct doctor *d, store *s)
 {
@@ -297,6 +310,7 @@ int cli_doctor(int argc, char **argv)
 	check_policy(&d);
 	check_mail(&d);
 	check_registration(&d);
+	check_brand(&d);
 	if (cli_db_env("doctor", &db))
 		return EXIT_USAGE;
 	check_files(&d, db);

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "http/brand.h"
+#include "http/i18n.h"
 #include "routes/routes.h"
 #include "runtime/audit.h"
 #include "runtime/dbpool.h"
@@ -298,6 +300,25 @@ static int read_mfa_env(server_config *cfg)
 	return 0;
 }
 
+/* The pages' catalogs (compiled in: a broken one is a build's fault, caught here
+ * before anything starts) and BRAND_DIR (brand.h) into cfg->brand; 0 or the exit status. */
+static int read_pages_env(server_config *cfg)
+{
+	static struct brand brand;
+	char err[512];
+
+	if (i18n_init(err, sizeof err)) {
+		fprintf(stderr, "identity-backend serve: the message catalogs (www/i18n): %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (brand_load(getenv("BRAND_DIR"), &brand, err, sizeof err)) {
+		fprintf(stderr, "identity-backend serve: invalid %s\n", err);
+		return EXIT_USAGE;
+	}
+	cfg->brand = &brand;
+	return 0;
+}
+
 /* The rules for new passwords (PASSWORD_MIN_LENGTH, PASSWORD_LIST) when the server
  * sets passwords (mail on: resets; registration), into cfg->policy; 0 or the exit status. */
 static int read_policy_env(server_config *cfg)
@@ -439,7 +460,7 @@ int cli_serve(int argc, char **argv)
 	if ((rc = read_env(&cfg)) || (rc = read_scale_env(&cfg)) ||
 	    (rc = read_conn_env(&cfg, f.max_connections)) || (rc = read_mail_env(&cfg)) ||
 	    (rc = read_registration_env(&cfg)) || (rc = read_mfa_env(&cfg)) || (rc = read_policy_env(&cfg)) ||
-	    (rc = default_db_dir(cfg.db)))
+	    (rc = read_pages_env(&cfg)) || (rc = default_db_dir(cfg.db)))
 		return rc;
 	routes.find = routes_find;
 	routes.uses_store = routes_uses_store;

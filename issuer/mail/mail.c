@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "http/i18n.h"
 #include "mail/mail.h"
 
 /* The templates of www/mail/, compiled in by the Makefile. */
@@ -132,27 +133,36 @@ int mail_config_read(const struct mail_settings *in, struct mail_config *out, ch
 
 /* ---- templates ---- */
 
-/* One {{name}} and its value. */
-struct var {
-	const char *name;
-	const char *value;
-};
-
 /* The HTML escape of s[0..n) (& < > " ') onto b. */
-static void html_escape(struct mail_buf *b, const char *s)
+static void html_escape(struct mail_buf *b, const char *s, size_t n)
 {
-	for (; *s; s++) {
-		const char *e = *s == '&'    ? "&amp;"
-		                : *s == '<'  ? "&lt;"
-		                : *s == '>'  ? "&gt;"
-		                : *s == '"'  ? "&quot;"
-		                : *s == '\'' ? "&#39;"
-		                             : NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = s[i] == '&'    ? "&amp;"
+		                : s[i] == '<'  ? "&lt;"
+		                : s[i] == '>'  ? "&gt;"
+		                : s[i] == '"'  ? "&quot;"
+		                : s[i] == '\'' ? "&#39;"
+		                               : NULL;
 		if (e)
 			mail_buf_puts(b, e);
 		else
-			mail_buf_add(b, s, 1);
+			mail_buf_add(b, s + i, 1);
 	}
+}
+
+/* i18n_expand's sinks: the HTML part (escaped, emphasis in <strong>), the text part. */
+static void sink_html(void *ctx, enum i18n_piece kind, const char *s, size_t n)
+{
+	if (kind == I18N_EM_ON || kind == I18N_EM_OFF)
+		mail_buf_puts(ctx, kind == I18N_EM_ON ? "<strong>" : "</strong>");
+	else
+		html_escape(ctx, s, n);
+}
+
+static void sink_text(void *ctx, enum i18n_piece kind, const char *s, size_t n)
+{
+	if (kind == I18N_TEXT || kind == I18N_VALUE)
+		mail_buf_add(ctx, s, n);
 }
 
 /* The first "{{" or "}}" (two of c) in s[0..n), or NULL. */
@@ -164,52 +174,77 @@ static const char *find2(const char *s, size_t n, char c)
 	return NULL;
 }
 
-/* Render tpl[0..n) with vars onto b, values HTML-escaped when html; -1 on an unknown {{name}}. */
-static int render(struct mail_buf *b, const char *tpl, size_t n, const struct var *vars, size_t nv, int html)
+/* {{name}} (name[0..n)) onto b: a message of lang for "t:key", else its var's value,
+ * HTML-escaped when html; -1 when there is no such message or var. */
+static int expand(struct mail_buf *b, const char *name, size_t n, const struct i18n_arg *vars, size_t nv,
+                  int html, int lang)
+{
+	size_t k = 0;
+
+	if (n > 2 && name[0] == 't' && name[1] == ':') {
+		const char *m = i18n_message(lang, name + 2, n - 2, vars, nv);
+		if (!m)
+			return -1;
+		i18n_expand(m, vars, nv, html ? sink_html : sink_text, b);
+		return 0;
+	}
+	while (k < nv && (strlen(vars[k].name) != n || memcmp(vars[k].name, name, n)))
+		k++;
+	if (k == nv)
+		return -1;
+	if (html)
+		html_escape(b, vars[k].value, strlen(vars[k].value));
+	else
+		mail_buf_puts(b, vars[k].value);
+	return 0;
+}
+
+/* Render tpl[0..n) in lang with vars onto b, values HTML-escaped when html; -1 on an
+ * unknown {{name}} or message. */
+static int render(struct mail_buf *b, const char *tpl, size_t n, const struct i18n_arg *vars, size_t nv,
+                  int html, int lang)
 {
 	size_t i = 0;
 
 	while (i < n) {
 		const char *open = find2(tpl + i, n - i, '{'), *close;
-		size_t k = 0;
 
 		if (!open) {
 			mail_buf_add(b, tpl + i, n - i);
 			break;
 		}
 		mail_buf_add(b, tpl + i, (size_t)(open - tpl) - i);
-		if (!(close = find2(open + 2, n - (size_t)(open + 2 - tpl), '}')))
+		if (!(close = find2(open + 2, n - (size_t)(open + 2 - tpl), '}')) ||
+		    expand(b, open + 2, (size_t)(close - open - 2), vars, nv, html, lang))
 			return -1;
-		while (k < nv && (strlen(vars[k].name) != (size_t)(close - open - 2) ||
-		                  memcmp(vars[k].name, open + 2, (size_t)(close - open - 2))))
-			k++;
-		if (k == nv)
-			return -1;
-		if (html)
-			html_escape(b, vars[k].value);
-		else
-			mail_buf_puts(b, vars[k].value);
 		i = (size_t)(close + 2 - tpl);
 	}
 	return b->bad ? -1 : 0;
 }
 
-/* "24 hours", "30 minutes", "2 days" for seconds into out[32]; "" for 0. */
-static void span_text(int64_t s, char out[32])
+/* "24 hours", "30 minutes", "2 days" in lang for seconds into out[64]; "" for 0. */
+static void span_text(int64_t s, int lang, char out[64])
 {
 	int64_t v = s;
-	const char *unit = "minute";
+	const char *unit = "span.minutes", *m;
+	char num[24];
+	struct mail_buf b = {.max = 63};
 
 	out[0] = '\0';
 	if (s <= 0)
 		return;
 	if (s % 86400 == 0 && s >= 2 * 86400)
-		v = s / 86400, unit = "day";
+		v = s / 86400, unit = "span.days";
 	else if (s % 3600 == 0)
-		v = s / 3600, unit = "hour";
+		v = s / 3600, unit = "span.hours";
 	else
 		v = (s + 59) / 60;
-	snprintf(out, 32, "%lld %s%s", (long long)v, unit, v == 1 ? "" : "s");
+	snprintf(num, sizeof num, "%lld", (long long)v);
+	if ((m = i18n_message(lang, unit, strlen(unit), &(struct i18n_arg){"n", num}, 1)) != NULL)
+		i18n_expand(m, &(struct i18n_arg){"n", num}, 1, sink_text, &b);
+	if (b.p && !b.bad)
+		snprintf(out, 64, "%.*s", (int)b.len, b.p);
+	mail_buf_free(&b);
 }
 
 /* 1 when link is a plain http(s) URL of printable ASCII without space, quotes or angle brackets. */
@@ -255,8 +290,9 @@ static void rendered_free(struct rendered *r)
 	mail_buf_free(&r->html);
 }
 
-/* Render kind's templates with vars into r; MAIL_OK or why not. */
-static mail_err render_kind(const char *kind, const struct var *vars, size_t nv, struct rendered *r)
+/* Render kind's templates in lang with vars into r; MAIL_OK or why not. */
+static mail_err render_kind(const char *kind, const struct i18n_arg *vars, size_t nv, int lang,
+                            struct rendered *r)
 {
 	char name[STORE_MAIL_KIND_MAX + 8];
 	const char *txt, *html, *nl;
@@ -270,9 +306,9 @@ static mail_err render_kind(const char *kind, const struct var *vars, size_t nv,
 	html = mail_file(name, &hn);
 	if (!txt || !html || tn < 10 || strncmp(txt, "Subject: ", 9) != 0 || !(nl = memchr(txt, '\n', tn)))
 		return MAIL_NO_KIND;
-	if (render(&r->subject, txt + 9, (size_t)(nl - txt) - 9, vars, nv, 0) ||
-	    render(&r->text, nl + 1, tn - (size_t)(nl + 1 - txt), vars, nv, 0) ||
-	    render(&r->html, html, hn, vars, nv, 1))
+	if (render(&r->subject, txt + 9, (size_t)(nl - txt) - 9, vars, nv, 0, lang) ||
+	    render(&r->text, nl + 1, tn - (size_t)(nl + 1 - txt), vars, nv, 0, lang) ||
+	    render(&r->html, html, hn, vars, nv, 1, lang))
 		return r->subject.bad || r->text.bad || r->html.bad ? MAIL_TOO_BIG : MAIL_NO_KIND;
 	while (r->text.len && r->text.p[0] == '\n') /* the blank line after the subject */
 		memmove(r->text.p, r->text.p + 1, r->text.len--);
@@ -321,16 +357,19 @@ static mail_err render_vars(const struct mail_config *c, const char *kind, const
                             const struct mail_vars *v, struct rendered *r)
 {
 	const char *name = v->name && *v->name ? v->name : v->username && *v->username ? v->username : to;
-	char valid_for[32];
-	struct var vars[] = {{"name", name},
-	                     {"username", v->username ? v->username : ""},
-	                     {"link", v->link ? v->link : ""},
-	                     {"valid_for", valid_for},
-	                     {"issuer", c->issuer},
-	                     {"address", to}};
+	int lang = v->lang ? i18n_find(v->lang, strlen(v->lang)) : I18N_EN;
+	char valid_for[64];
+	struct i18n_arg vars[] = {{"name", name},
+	                          {"username", v->username ? v->username : ""},
+	                          {"link", v->link ? v->link : ""},
+	                          {"valid_for", valid_for},
+	                          {"issuer", c->issuer},
+	                          {"address", to},
+	                          {"lang", i18n_tag(lang < 0 ? I18N_EN : lang)}};
 
-	span_text(v->valid_for, valid_for);
-	return render_kind(kind, vars, sizeof vars / sizeof vars[0], r);
+	lang = lang < 0 ? I18N_EN : lang;
+	span_text(v->valid_for, lang, valid_for);
+	return render_kind(kind, vars, sizeof vars / sizeof vars[0], lang, r);
 }
 
 /* see mail.h */

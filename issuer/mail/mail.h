@@ -106,6 +106,9 @@ struct mail_vars {
 	const char *username; /* {{username}} */
 	const char *link;     /* {{link}}: the action's http(s) URL (it may carry a token) */
 	int64_t valid_for;    /* {{valid_for}}: how long the link works, seconds ("24 hours") */
+	const char *lang;     /* the language tag of the request that caused the mail (http/i18n.h;
+	                       * page_lang), or NULL: English. The templates' {{t:key}} messages
+	                       * and {{valid_for}} are in it; {{lang}} is the tag */
 };
 
 /* Why a mail was not queued. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/i18n.h"
 #include "http/response.h"
 #include "oauth/claims.h"
 #include "oauth/access.h"
@@ -73,6 +74,7 @@ void wellknown_discovery(h2o_req_t *req, app_thread *t)
 	add_list(doc, "id_token_signing_alg_values_supported", "RS256,ES256,PS256,EdDSA");
 	add_list(doc, "code_challenge_methods_supported", "S256");
 	add_list(doc, "scopes_supported", "openid,profile,email,groups,offline_access");
+	add_list(doc, "ui_locales_supported", i18n_tags());
 	add_list(doc, "claims_supported", "sub,iss,aud,exp,iat,auth_time,nonce,at_hash,amr,acr," CLAIMS_USER);
 	add_list(doc, "acr_values_supported", FACTORS_ACR_PWD "," FACTORS_ACR_MFA ",phr,phrh");
 	add_list(doc, "token_endpoint_auth_methods_supported", "client_secret_basic,client_secret_post,none");

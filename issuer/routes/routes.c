@@ -96,6 +96,25 @@ static void script(h2o_req_t *req, app_thread *t)
 	page_script(req);
 }
 
+/* /static/brand.css, /static/logo.svg, /static/logo.png: BRAND_DIR's files (brand.h). */
+static void brand_css(h2o_req_t *req, app_thread *t)
+{
+	(void)t;
+	page_brand_file(req, "brand.css");
+}
+
+static void logo_svg(h2o_req_t *req, app_thread *t)
+{
+	(void)t;
+	page_brand_file(req, "logo.svg");
+}
+
+static void logo_png(h2o_req_t *req, app_thread *t)
+{
+	(void)t;
+	page_brand_file(req, "logo.png");
+}
+
 static const route table[] = {
     {"/ping", "GET", ping, 0},
     {"/health", "GET", health, 0},
@@ -128,6 +147,9 @@ static const route table[] = {
     {"/account/passkey", "POST", account_passkey_endpoint, 1},
     {"/static/style.css", "GET", style, 0},
     {"/static/passkey.js", "GET", script, 0},
+    {"/static/brand.css", "GET", brand_css, 0},
+    {"/static/logo.svg", "GET", logo_svg, 0},
+    {"/static/logo.png", "GET", logo_png, 0},
     {"/openapi.json", "GET", docs_openapi, 0},
     {"/docs", "GET", docs_redirect, 0},
     {"/docs/", "GET", docs_file, 0},

@@ -12,6 +12,7 @@
 #include "crypto/password.h"
 #include "crypto/policy.h"
 #include "crypto/seal.h"
+#include "http/brand.h"
 #include "http/proxies.h"
 #include "mail/mail.h"
 #include "runtime/ratelimit.h"
@@ -81,6 +82,8 @@ typedef struct server_config {
 	                                 * when the server sets none (mail off, registration off) */
 	/* Mail (SMTP_URL, MAIL_FROM, MAIL_RETRY_SECONDS): NULL when mail is off. */
 	const struct mail_config *mail;
+	/* BRAND_DIR's files, read at start-up (brand.h; empty without one), or NULL. */
+	const struct brand *brand;
 } server_config;
 
 #endif

@@ -704,6 +704,7 @@ int server_run(const server_config *cfg, const server_routes *r)
 	if (cfg->trusted_proxies)
 		response_set_proxies(cfg->trusted_proxies); /* before any request */
 	page_set_base(cfg->issuer_path);
+	page_set_site(strncmp(cfg->issuer, "https://", 8) == 0, cfg->brand);
 	if (cfg->tls_cert) {
 		char err[512];
 		SSL_CTX *ctx = tls_context_new(cfg->tls_cert, cfg->tls_key, cfg->http2, err, sizeof err);

@@ -96,6 +96,22 @@ int account_over_limit(h2o_req_t *req, app_thread *t, int64_t now)
 }
 
 /* see account.h */
+const char *account_policy(h2o_req_t *req, app_thread *t, const char *username, const char *pw, char *why,
+                           size_t whylen)
+{
+	const struct policy *p = t->app->cfg->policy;
+	policy_err e = policy_check(p, username, pw, strlen(pw), why, whylen);
+	char min[16];
+
+	if (e == POLICY_OK)
+		return NULL;
+	if (e != POLICY_TOO_SHORT || !p)
+		return why; /* a fixed reason: the page shows it in its language */
+	snprintf(min, sizeof min, "%u", p->min_chars);
+	return page_msg(req, "policy.too_short", (struct page_var[]){{"min", min}}, 1);
+}
+
+/* see account.h */
 int account_new_link(app_thread *t, const char *kind, const char *user_id, const char *email, int64_t now,
                      int64_t ttl, char text[SECRET_TEXT_LEN + 1], struct store_link *l)
 {
@@ -114,7 +130,8 @@ int account_new_link(app_thread *t, const char *kind, const char *user_id, const
 
 /* see account.h */
 store_err account_queue_link(app_thread *t, const struct store_link *l, const char *text,
-                             const char *mail_kind, const struct store_user *u, const char *path, int64_t now)
+                             const char *mail_kind, const struct store_user *u, const char *path, int64_t now,
+                             const char *lang)
 {
 	char url[1024];
 	store_err e = store_link_put(t->db, l), e2 = STORE_OK;
@@ -126,7 +143,8 @@ store_err account_queue_link(app_thread *t, const struct store_link *l, const ch
 		                &(struct mail_vars){.name = u->name[0] ? u->name : NULL,
 		                                    .username = u->username,
 		                                    .link = url,
-		                                    .valid_for = l->expires_at - l->created_at},
+		                                    .valid_for = l->expires_at - l->created_at,
+		                                    .lang = lang},
 		                now, NULL, &e2);
 	explicit_bzero(url, sizeof url);
 	if (e == STORE_OK && me != MAIL_OK)
@@ -136,13 +154,13 @@ store_err account_queue_link(app_thread *t, const struct store_link *l, const ch
 
 /* account_queue_link in a transaction of its own, then the sender woken. */
 static store_err send_link(app_thread *t, const struct store_link *l, const char *text, const char *mail_kind,
-                           const struct store_user *u, const char *path, int64_t now)
+                           const struct store_user *u, const char *path, int64_t now, const char *lang)
 {
 	store_err e = store_tx_begin(t->db), e2;
 
 	if (e != STORE_OK)
 		return e;
-	e = account_queue_link(t, l, text, mail_kind, u, path, now);
+	e = account_queue_link(t, l, text, mail_kind, u, path, now, lang);
 	e2 = store_tx_end(t->db, e == STORE_OK);
 	if (e == STORE_OK && (e = e2) == STORE_OK && u && t->app->mail)
 		mailer_kick(t->app->mail);
@@ -202,7 +220,7 @@ static int reset_target(app_thread *t, const char *email, int64_t now, struct st
 static void forgot_post(h2o_req_t *req, app_thread *t, const http_form *f, int64_t now)
 {
 	const char *email = http_form_get(f, "email");
-	char text[SECRET_TEXT_LEN + 1], msg[STORE_EMAIL_MAX + 160];
+	char text[SECRET_TEXT_LEN + 1];
 	struct store_user u;
 	struct store_link l;
 	int real;
@@ -214,13 +232,12 @@ static void forgot_post(h2o_req_t *req, app_thread *t, const http_form *f, int64
 	}
 	if ((real = reset_target(t, email, now, &u)) < 0 ||
 	    account_new_link(t, "reset", real ? u.id : "", email, now, RESET_TTL, text, &l) ||
-	    send_link(t, &l, text, "reset", real ? &u : NULL, "/reset", now) != STORE_OK) {
+	    send_link(t, &l, text, "reset", real ? &u : NULL, "/reset", now, i18n_tag(page_lang(req))) !=
+	        STORE_OK) {
 		page_unavailable(req);
 	} else {
-		snprintf(msg, sizeof msg,
-		         "If an account has the address %s, we sent a link to it. It works for 30 minutes.",
-		         email);
-		page_error(req, 200, "Check your mail", msg);
+		page_error(req, 200, "Check your mail",
+		           page_msg(req, "forgot.sent", (struct page_var[]){{"email", email}}, 1));
 	}
 	explicit_bzero(text, sizeof text);
 	explicit_bzero(&u, sizeof u);
@@ -315,15 +332,18 @@ static void reset_post(h2o_req_t *req, app_thread *t, const http_form *f, int64_
 	struct store_user u;
 	struct reset_job *j;
 	char why[256];
+	const char *bad = NULL;
 
 	if (live_link(req, t, f, "reset", now, &l, &u))
 		return;
 	if (!pw || !pw2 || strcmp(pw, pw2) != 0)
 		reset_page(req, t, 400, token, u.username, "The two passwords differ.");
 	else if (strlen(pw) > PASSWORD_MAX_LEN || !password_valid(pw, strlen(pw)) ||
-	         policy_check(t->app->cfg->policy, u.username, pw, strlen(pw), why, sizeof why) != POLICY_OK)
+	         (bad = account_policy(req, t, u.username, pw, why, sizeof why)) != NULL)
 		reset_page(req, t, 400, token, u.username,
-		           strlen(pw) > PASSWORD_MAX_LEN ? "The password is too long." : why);
+		           strlen(pw) > PASSWORD_MAX_LEN ? "The password is too long."
+		           : bad                         ? bad
+		                                         : "The password is too long or not text.");
 	else if (!(j = (struct reset_job *)newpass_new(t, sizeof *j, pw, reset_done)))
 		page_unavailable(req);
 	else {

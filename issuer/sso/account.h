@@ -39,13 +39,17 @@ int account_new_link(app_thread *t, const char *kind, const char *user_id, const
 
 /*
  * Store link l and, when u is not NULL, queue the mail of mail_kind (mail.h) to
- * u's address carrying the issuer's path?token=text: inside the caller's
- * transaction (store_tx_begin), so that both commit or neither; after the
- * commit, mailer_kick wakes the sender. OK, or the store's failure
- * (STORE_INVALID when the mail could not be made).
+ * u's address (in language lang, a tag: http/i18n.h) carrying the issuer's path?token=text: inside the
+ * caller's transaction (store_tx_begin), so that both commit or neither; after the commit, mailer_kick wakes
+ * the sender. OK, or the store's failure (STORE_INVALID when the mail could not be made).
  */
 store_err account_queue_link(app_thread *t, const struct store_link *l, const char *text,
-                             const char *mail_kind, const struct store_user *u, const char *path,
-                             int64_t now);
+                             const char *mail_kind, const struct store_user *u, const char *path, int64_t now,
+                             const char *lang);
+
+/* The new password pw of the account username against the server's rules: NULL when
+ * it passes, else the reason in req's language (why[whylen] may hold it). */
+const char *account_policy(h2o_req_t *req, app_thread *t, const char *username, const char *pw, char *why,
+                           size_t whylen);
 
 #endif

@@ -381,6 +381,7 @@ void authorize_endpoint(h2o_req_t *req, app_thread *t)
 		page_error(req, 400, "Invalid request", BAD_LINK);
 		return;
 	}
+	page_ui_locales(req, http_form_get(&q, "ui_locales")); /* OIDC Core §3.1.2.1: the pages' language */
 	if (known_client(req, t, http_form_get(&q, "client_id"), http_form_get(&q, "redirect_uri"), &c))
 		return;
 	if (read_request(req, t, &q, &c, f, &none) == 0 && read_hint(req, t, &q, &c, f, hint_sub) == 0)

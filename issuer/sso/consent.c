@@ -29,8 +29,8 @@ static const struct {
     {"offline_access", "stay signed in (refresh tokens)"},
 };
 
-/* One line per scope of scope ("openid: sign you in"), into out[cap]. */
-static void describe(const char *scope, char *out, size_t cap)
+/* One line per scope of scope ("openid: sign you in"), in req's language, into out[cap]. */
+static void describe(h2o_req_t *req, const char *scope, char *out, size_t cap)
 {
 	size_t len = 0;
 
@@ -41,8 +41,8 @@ static void describe(const char *scope, char *out, size_t cap)
 		for (size_t i = 0; i < sizeof meanings / sizeof meanings[0]; i++)
 			if (strlen(meanings[i].scope) == n && memcmp(meanings[i].scope, p, n) == 0)
 				words = meanings[i].words;
-		len +=
-		    (size_t)snprintf(out + len, cap - len, "%s%.*s: %s", len ? "\n" : "", (int)n, p, words);
+		len += (size_t)snprintf(out + len, cap - len, "%s%.*s: %s", len ? "\n" : "", (int)n, p,
+		                        page_tr(req, words));
 		p += n;
 		p += *p == ' ';
 	}
@@ -81,7 +81,7 @@ void consent_page(h2o_req_t *req, app_thread *t, const struct store_flow *f, con
 	                       {"csrf", csrf},
 	                       {"logo", face->logo},
 	                       {"logo_class", face->logo[0] ? "logo" : "logo none"}};
-	describe(f->scope, scopes, sizeof scopes);
+	describe(req, f->scope, scopes, sizeof scopes);
 	page_origin(f->redirect_uri, origin, sizeof origin);
 	page_send_img(req, 200, "consent.html", v, sizeof v / sizeof v[0], origin, face->logo_origin);
 }

@@ -40,6 +40,20 @@ int cookie_get(h2o_req_t *req, app_thread *t, const char *name, char out[SECRET_
 	return -1;
 }
 
+/* see cookie.h */
+int cookie_get_text(h2o_req_t *req, app_thread *t, const char *name, char *out, size_t cap)
+{
+	char full[COOKIE_NAME_MAX];
+
+	full_name(t, name, full);
+	for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, i)) != -1;) {
+		h2o_iovec_t h = req->headers.entries[i].value;
+		if (http_cookie_get(h.base, h.len, full, out, cap) == HTTP_OK)
+			return 0;
+	}
+	return -1;
+}
+
 /* The cookies' Path: the issuer URL's path, or "/". */
 static const char *cookie_path(app_thread *t)
 {
@@ -51,12 +65,12 @@ static const char *cookie_path(app_thread *t)
 /* Set-Cookie name=value with our attributes; max_age < 0: a browser-session cookie. */
 void cookie_set(h2o_req_t *req, app_thread *t, const char *name, const char *value, int64_t max_age)
 {
-	char *c = h2o_mem_alloc_pool(&req->pool, 256);
+	char *c = h2o_mem_alloc_pool(&req->pool, 512);
 	char age[40] = "", full[COOKIE_NAME_MAX];
 
 	if (max_age >= 0)
 		snprintf(age, sizeof age, "; Max-Age=%lld", (long long)max_age);
-	snprintf(c, 256, "%s=%s; Path=%s; HttpOnly; SameSite=Lax%s%s", full_name(t, name, full), value,
+	snprintf(c, 512, "%s=%s; Path=%s; HttpOnly; SameSite=Lax%s%s", full_name(t, name, full), value,
 	         cookie_path(t), age, secure(t) ? "; Secure" : "");
 	response_add_header(req, "set-cookie", c);
 }

@@ -29,6 +29,10 @@
  * random text) into out; 0 when req carries a well-formed one, else -1. */
 int cookie_get(h2o_req_t *req, app_thread *t, const char *name, char out[SECRET_TEXT_LEN + 1]);
 
+/* The value of cookie name (under our prefix) of any form into out[cap]; 0 when req
+ * carries one that fits, else -1. */
+int cookie_get_text(h2o_req_t *req, app_thread *t, const char *name, char *out, size_t cap);
+
 /* Set cookie name=value on req's answer with max_age seconds (0: expire it now). */
 void cookie_set(h2o_req_t *req, app_thread *t, const char *name, const char *value, int64_t max_age);
 

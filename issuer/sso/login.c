@@ -17,13 +17,10 @@
 #include "sso/cookie.h"
 #include "sso/flow.h"
 #include "sso/redirect.h"
+#include "sso/retry.h"
 #include "sso/session.h"
 #include "runtime/factors.h"
 #include "runtime/signin.h"
-
-#define WRONG      "The username or password is incorrect."
-#define DISABLED   "This account is disabled. Ask your administrator to enable it."
-#define UNVERIFIED "Confirm your email address first: open the link we mailed you when you registered."
 
 /* A sign-in of the login page in flight: the attempt, and the flow it finishes. */
 struct login_job {
@@ -57,12 +54,14 @@ void login_page(h2o_req_t *req, app_thread *t, int status, const struct store_fl
                 const char *csrf, const char *username, const char *message)
 {
 	struct client_face *face = h2o_mem_alloc_pool(&req->pool, sizeof *face);
-	char lead[sizeof face->name + 32] = "", origin[STORE_URI_MAX + 1] = "", rp_id[256];
+	char origin[STORE_URI_MAX + 1] = "", rp_id[256];
+	const char *lead = "";
+	int pw = message && username && *username; /* the message is the password's: focus it */
 
 	memset(face, 0, sizeof *face);
 	if (f) {
 		client_face(t, f->client_id, face);
-		snprintf(lead, sizeof lead, "to continue to %s", face->name);
+		lead = page_msg(req, "login.lead", (struct page_var[]){{"client", face->name}}, 1);
 		page_origin(f->redirect_uri, origin, sizeof origin);
 	}
 	struct page_var v[] = {
@@ -71,6 +70,9 @@ void login_page(h2o_req_t *req, app_thread *t, int status, const struct store_fl
 	    {"csrf", csrf},
 	    {"username", username},
 	    {"message", message},
+	    {"username_focus", pw ? "" : "autofocus"},
+	    {"password_focus", pw ? "autofocus" : ""},
+	    {"password_invalid", pw ? "true" : "false"},
 	    {"logo", face->logo},
 	    {"logo_class", face->logo[0] ? "logo" : "logo none"},
 	    {"forgot_class", t->app->cfg->mail ? "" : "none"},
@@ -159,12 +161,11 @@ static void login_done(struct signin *s, h2o_req_t *req, enum signin_result r, i
 		return;
 	if (r == SIGNIN_OK)
 		succeeded(j, req, now);
-	else if (r == SIGNIN_DISABLED)
-		login_page(req, s->t, 403, &j->flow, j->flow_id, j->csrf, s->username, DISABLED);
-	else if (r == SIGNIN_UNVERIFIED)
-		login_page(req, s->t, 403, &j->flow, j->flow_id, j->csrf, s->username, UNVERIFIED);
-	else if (r == SIGNIN_WRONG)
-		login_page(req, s->t, 200, &j->flow, j->flow_id, j->csrf, s->username, WRONG);
+	else if (r == SIGNIN_DISABLED || r == SIGNIN_UNVERIFIED || r == SIGNIN_WRONG)
+		login_retry(req, s->t, &j->flow, j->flow_id, j->csrf, s->username,
+		            r == SIGNIN_DISABLED     ? "disabled"
+		            : r == SIGNIN_UNVERIFIED ? "unverified"
+		                                     : "wrong");
 	else
 		page_unavailable(req);
 }
@@ -197,16 +198,16 @@ static void check_password(h2o_req_t *req, app_thread *t, const http_form *form,
 static int limited(h2o_req_t *req, app_thread *t, const http_form *form, int64_t now)
 {
 	int64_t retry = 0;
-	char msg[128], after[24];
+	char minutes[24], after[24];
 
 	if (!signin_limited(req, t, http_form_get(form, "username"), now, &retry))
 		return 0;
-	snprintf(msg, sizeof msg, "Too many failed sign-ins from your network; try again in %lld minute%s.",
-	         (long long)((retry + 59) / 60), (retry + 59) / 60 == 1 ? "" : "s");
+	snprintf(minutes, sizeof minutes, "%lld", (long long)((retry + 59) / 60));
 	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
 	response_add_header(req, "retry-after", after);
 	login_page(req, t, 429, NULL, http_form_get(form, "flow"), http_form_get(form, "csrf"),
-	           http_form_get(form, "username"), msg);
+	           http_form_get(form, "username"),
+	           page_msg(req, "login.limited", (struct page_var[]){{"n", minutes}}, 1));
 	return 1;
 }
 
@@ -222,9 +223,8 @@ static void login_form(h2o_req_t *req, app_thread *t, const http_form *form)
 		return;
 	if (!user || !*user || strlen(user) > STORE_USERNAME_MAX || !pw || !*pw ||
 	    strlen(pw) > PASSWORD_MAX_LEN) {
-		login_page(req, t, 200, f, http_form_get(form, "flow"), http_form_get(form, "csrf"),
-		           user && strlen(user) <= STORE_USERNAME_MAX ? user : NULL,
-		           "Enter your username and your password.");
+		login_retry(req, t, f, http_form_get(form, "flow"), http_form_get(form, "csrf"),
+		            user && strlen(user) <= STORE_USERNAME_MAX ? user : NULL, "missing");
 		return;
 	}
 	check_password(req, t, form, f, hash, user, pw, now);
@@ -250,6 +250,5 @@ void login_endpoint(h2o_req_t *req, app_thread *t)
 	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")))
 		login_post(req, t);
 	else
-		page_error(req, 400, "Start from your application",
-		           "To sign in, start from the application you want to use: it will bring you here.");
+		login_retry_page(req, t); /* after a failed POST; else "start from your application" */
 }

@@ -28,7 +28,8 @@
 struct reg_job {
 	struct newpass n; /* first */
 	struct store_user u;
-	int json; /* answer as /auth/register */
+	int json;                    /* answer as /auth/register */
+	char lang[I18N_TAG_MAX + 1]; /* the language of the request: its mail's */
 };
 
 /* The form (or JSON body) of a registration. */
@@ -60,7 +61,7 @@ static void refuse(h2o_req_t *req, app_thread *t, int json, int status, const ch
 }
 
 /* What is wrong with r, or NULL; why[] holds a password rule's reason. */
-static const char *problem(app_thread *t, const struct reg_form *r, char *why, size_t whylen)
+static const char *problem(h2o_req_t *req, app_thread *t, const struct reg_form *r, char *why, size_t whylen)
 {
 	size_t n = r->password ? strlen(r->password) : 0;
 
@@ -74,13 +75,11 @@ static const char *problem(app_thread *t, const struct reg_form *r, char *why, s
 		return "The two passwords differ.";
 	if (n > PASSWORD_MAX_LEN || !password_valid(r->password, n))
 		return "The password is too long or not text.";
-	if (policy_check(t->app->cfg->policy, r->username, r->password, n, why, whylen) != POLICY_OK)
-		return why;
-	return NULL;
+	return account_policy(req, t, r->username, r->password, why, whylen);
 }
 
 /* In one transaction: the user, the verification link and its mail. */
-static store_err reg_apply(app_thread *t, struct store_user *u, int64_t now)
+static store_err reg_apply(app_thread *t, struct store_user *u, int64_t now, const char *lang)
 {
 	char text[SECRET_TEXT_LEN + 1];
 	struct store_link l;
@@ -93,7 +92,7 @@ static store_err reg_apply(app_thread *t, struct store_user *u, int64_t now)
 	if ((e = store_tx_begin(t->db)) != STORE_OK)
 		return e;
 	if ((e = store_user_put(t->db, u)) == STORE_OK)
-		e = account_queue_link(t, &l, text, "register", u, "/verify-email", now);
+		e = account_queue_link(t, &l, text, "register", u, "/verify-email", now, lang);
 	e2 = store_tx_end(t->db, e == STORE_OK);
 	explicit_bzero(text, sizeof text);
 	if (e == STORE_OK && (e = e2) == STORE_OK && t->app->mail)
@@ -125,7 +124,7 @@ static void reg_done(struct newpass *n, h2o_req_t *req, int ok)
 	memcpy(j->u.password_hash, n->hash, sizeof j->u.password_hash);
 	j->u.created_at = app_now();
 	if (ok && secret_uuid(&t->rng, j->u.id) == 0)
-		e = reg_apply(t, &j->u, j->u.created_at);
+		e = reg_apply(t, &j->u, j->u.created_at, j->lang);
 	if (e == STORE_OK)
 		audit_req(req, "user.created", "info", NULL, j->u.id, j->u.username,
 		          (reqlog_field[]){{"by", "registration", 0}}, 1);
@@ -155,7 +154,7 @@ static void reg_done(struct newpass *n, h2o_req_t *req, int ok)
 static void reg_start(h2o_req_t *req, app_thread *t, const struct reg_form *r, int json)
 {
 	char why[256];
-	const char *bad = problem(t, r, why, sizeof why);
+	const char *bad = problem(req, t, r, why, sizeof why);
 	struct reg_job *j;
 
 	if (bad) {
@@ -167,6 +166,7 @@ static void reg_start(h2o_req_t *req, app_thread *t, const struct reg_form *r, i
 		return;
 	}
 	j->json = json;
+	snprintf(j->lang, sizeof j->lang, "%s", i18n_tag(page_lang(req))); /* its mail's */
 	snprintf(j->u.username, sizeof j->u.username, "%s", r->username);
 	snprintf(j->u.email, sizeof j->u.email, "%s", r->email);
 	snprintf(j->u.name, sizeof j->u.name, "%s", r->name ? r->name : "");

@@ -18,6 +18,11 @@
  * HTTP_FORM_BUF_SIZE(len) is always enough (never HTTP_E_TOO_LONG) and a
  * smaller buffer never changes an accepted result; a bearer token is the
  * non-empty tail of the input.
+ *
+ * The same bytes as an Accept-Language value and as OIDC's ui_locales (http/i18n.h):
+ * the language chosen is one of the catalogs' or none, the same on a second call,
+ * and no byte past the input (or I18N_HEADER_MAX) is read; as a catalog message,
+ * i18n_expand hands over pieces that tile the message, values only where asked.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +31,7 @@
 
 #include "fuzz.h"
 #include "http/http.h"
+#include "http/i18n.h"
 
 /* An exact-size heap block of cap bytes, filled with junk (NULL when cap is 0). */
 static char *junk(size_t cap)
@@ -183,6 +189,51 @@ static void fuzz_media(const char *in, size_t len)
 	FUZZ_CHECK(!(form && json), "media type: two types at once");
 }
 
+/* i18n_expand's sink: counts the message's own bytes and the values' bytes. */
+struct pieces {
+	size_t text, values;
+	int em;
+};
+
+static void count_piece(void *ctx, enum i18n_piece kind, const char *s, size_t n)
+{
+	struct pieces *p = ctx;
+
+	if (kind == I18N_TEXT)
+		p->text += n;
+	else if (kind == I18N_VALUE) {
+		FUZZ_CHECK(n == 1 && s[0] == 'V', "expand: a value that is not the argument's");
+		p->values++;
+	} else
+		p->em += kind == I18N_EM_ON ? 1 : -1;
+	FUZZ_CHECK(p->em == 0 || p->em == 1, "expand: emphasis nested or closed twice");
+}
+
+static void fuzz_languages(const char *in, size_t len)
+{
+	char *copy = junk(len), *msg = malloc(len + 1);
+	int a, u, n = i18n_count();
+	struct pieces p = {0, 0, 0};
+	const struct i18n_arg args[] = {{"n", "V"}, {"name", "V"}};
+
+	if (len)
+		memcpy(copy, in, len); /* exact size: a read past len is an ASan error */
+	a = i18n_accept_language(copy, len);
+	u = i18n_ui_locales(copy, len);
+	FUZZ_CHECK(a >= -1 && a < n && u >= -1 && u < n, "language out of range: %d %d", a, u);
+	FUZZ_CHECK(a == i18n_accept_language(copy, len) && u == i18n_ui_locales(copy, len),
+	           "not deterministic");
+	if (msg) {
+		memcpy(msg, in, len);
+		msg[len] = '\0';
+		i18n_expand(msg, args, 2, count_piece, &p);
+		FUZZ_CHECK(p.em == 0 && p.text <= strlen(msg),
+		           "expand: emphasis left open, or more text than given");
+	}
+	free(copy);
+	free(msg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in;
@@ -196,5 +247,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_bearer(in, len);
 	fuzz_cookie(data[0], in, len);
 	fuzz_media(in, len);
+	fuzz_languages(in, len);
 	return 0;
 }

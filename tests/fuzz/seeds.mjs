@@ -289,6 +289,8 @@ const httpSeeds = [
 	'Bearer mF_9.B5f-4.1JqM', 'bearer AZaz09-._~+/==', 'Bearer ==abc', `Bearer ${RFC.a3}`,
 	'sid=abc; __Host-idb_session="v1.xyz"; a=1', 'a=1;a=2', ' sid = "x" ;', 'sid="a\\b"', 'other=%%%; sid=ok',
 	'application/x-www-form-urlencoded', 'Application/JSON; charset=utf-8', ' application/json\t;', 'text/plain',
+	// Accept-Language, ui_locales and a catalog message (http/i18n.h)
+	'de-CH, fr;q=0.9, en;q=0.8, *;q=0.5', 'es fr-CA de', 'fr;q=0, de;q=0.001, en;q=1.000', 'de;q=2, fr;q=', 'Hello **{{name}}**, {{n}} {{n}',
 ];
 httpSeeds.forEach((s, i) => { http[`seed-${String(i).padStart(2, '0')}`] = withOpt(i * 37 & 0xff, s); });
 writeCorpus('http', http);
@@ -583,6 +585,7 @@ writeDict('http', 'fuzz_http: form, Authorization, Cookie and Content-Type synta
 	';', '; ', '"', ',', '\\', '\t', ' ', 'application/x-www-form-urlencoded', 'application/json', 'charset=utf-8',
 	'sid=', '__Host-idb_session=', 'a=', 'grant_type=', 'client_credentials', 'client_id=', 'client_secret=', 'scope=',
 	'resource=', 'audience=', 'token=', 'Og==', 'YTo=', 'QWxhZGRpbjpvcGVuIHNlc2FtZQ==', '====', '-._~+/',
+	';q=', ';q=0.5', 'q=1.000', '*', 'de-CH', 'fr', 'en', '{{', '}}', '{{n}}', '{{name}}', '**',
 ]);
 writeDict('router', 'fuzz_router: HTTP/1.x framing, the issuer\'s routes, headers and parameters', [
 	'GET ', 'POST ', 'HEAD ', 'PUT ', 'DELETE ', 'OPTIONS ', 'CONNECT ', ' HTTP/1.1\r\n', ' HTTP/1.0\r\n', 'HTTP/2.0',

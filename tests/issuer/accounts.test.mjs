@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BIN, childEnv, reporter, serverSet, tempDir } from '../lib.mjs';
-import { addClient, basic, browser, run } from './lib.mjs';
+import { addClient, basic, browser, run, afterLogin } from './lib.mjs';
 
 const { report, finish } = reporter('issuer/accounts');
 const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_ARGON2_T: '1' };
@@ -32,7 +32,7 @@ async function signIn(base, scope, user = 'erin', pw = PW) {
 	const q = new URLSearchParams({ client_id: 'web', redirect_uri: CB, response_type: 'code', scope, state: 'st', code_challenge: CHALLENGE, code_challenge_method: 'S256' });
 	const first = await b.go(`${base}/authorize?${q}`);
 	if (first.status !== 200) return { status: first.status, location: first.headers.get('location') };
-	const r = await b.go(`${base}/login`, form({ ...hidden(await first.text()), username: user, password: pw }));
+	const r = await afterLogin(b.go, await b.go(`${base}/login`, form({ ...hidden(await first.text()), username: user, password: pw })));
 	const code = new URL(r.headers.get('location') ?? 'x:/').searchParams.get('code');
 	if (!code) return { status: r.status, html: await r.text() };
 	const t = await fetch(`${base}/token`, form({ grant_type: 'authorization_code', code, redirect_uri: CB, client_id: 'web', code_verifier: VERIFIER }));

@@ -45,7 +45,9 @@ async function loginForm(b, base, headers = {}) {
 
 /** POST /login with the form f and the credentials; resolves {status, headers, text}. */
 async function postLogin(b, base, f, username, password, headers = {}) {
-	const r = await b.go(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ ...f, username, password }).toString() });
+	let r = await b.go(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ ...f, username, password }).toString() });
+	// A failed sign-in answers 303 to GET /login?error=CODE (POST/Redirect/GET): the page that shows.
+	if (r.status === 303 && (r.headers.get('location') ?? '').startsWith(`${base}/login?error=`)) r = await b.go(r.headers.get('location'), { headers });
 	return { status: r.status, headers: r.headers, text: await r.text() };
 }
 
@@ -151,7 +153,7 @@ async function sharedAddress(db) {
 		report(logins303 >= 3 && !(loginsOther > 0), `/metrics counts POST /login by the status it answered (303: ${logins303}, other: ${loginsOther})`, m.split('\n').filter((l) => /route="\/login"/.test(l) && /requests_total/.test(l)).join(' | '));
 	} finally {
 		const log = await stop(s, 'shared-address server');
-		const lines = log.split('\n').filter((l) => l.includes('"path":"/login"')).map((l) => JSON.parse(l));
+		const lines = log.split('\n').filter((l) => l.includes('"path":"/login"')).map((l) => JSON.parse(l)).filter((l) => l.method === 'POST');
 		report(lines.length >= 6 && lines.every((l) => l.method === 'POST' && l.status !== 0) && lines.some((l) => l.status === 303) && lines.some((l) => l.status === 429) && lines.filter((l) => l.status === 303).every((l) => l.remote === '198.51.100.7' || l.remote === '203.0.113.9'), `the access log has every POST /login with the status it answered and the client's address (${lines.map((l) => l.status).join(',')})`, log.slice(0, 300));
 	}
 }

@@ -166,3 +166,13 @@ export function browser() {
 	};
 	return { go, jar, setCookies };
 }
+
+/**
+ * A failed POST /login answers 303 to GET <issuer>/login?error=CODE (POST/Redirect/GET):
+ * go(that URL) in the same browser and resolve its answer (the login page with the
+ * message); any other answer r resolves as it is.
+ */
+export async function afterLogin(go, r) {
+	const loc = r.status === 303 ? r.headers.get('location') ?? '' : '';
+	return /\/login\?error=[a-z]+$/.test(loc) ? go(loc) : r;
+}

@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { reporter, serverSet, tempDir, runSuite } from '../lib.mjs';
 import { header, haveSmtpd, startSmtpd } from '../mail/smtpd.mjs';
-import { addClient, browser, run, until } from './lib.mjs';
+import { addClient, afterLogin, browser, run, until } from './lib.mjs';
 
 const R = reporter('issuer/selfservice');
 const { report, skip } = R;
@@ -61,7 +61,7 @@ await runSuite(R, servers, async () => {
 	async function signIn(user, pw) {
 		const b = browser();
 		const q = new URLSearchParams({ client_id: 'web', redirect_uri: CB, response_type: 'code', scope: 'openid email offline_access', state: 's', code_challenge: CHALLENGE, code_challenge_method: 'S256' });
-		const r = await b.go(`${s.base}/login`, form({ ...hidden(await (await b.go(`${s.base}/authorize?${q}`)).text()), username: user, password: pw }));
+		const r = await afterLogin(b.go, await b.go(`${s.base}/login`, form({ ...hidden(await (await b.go(`${s.base}/authorize?${q}`)).text()), username: user, password: pw })));
 		const code = new URL(r.headers.get('location') ?? 'x:/').searchParams.get('code');
 		if (!code) return { status: r.status, html: await r.text() };
 		return { tokens: await (await fetch(`${s.base}/token`, form({ grant_type: 'authorization_code', code, redirect_uri: CB, client_id: 'web', code_verifier: VERIFIER }))).json() };

@@ -131,8 +131,14 @@ async function signIn(b, base, ctx, user, password, over = {}) {
 	const page = await b.fetch(authorizeUrl(base, ctx, over));
 	const f = hidden(page.text);
 	if (f.csrf) secrets.add(f.csrf), secrets.add(f.flow);
-	const r = await b.fetch(`${base}/login`, { method: 'POST', form: { ...f, username: user, password } });
-	return { page, form: f, r };
+	const post = await b.fetch(`${base}/login`, { method: 'POST', form: { ...f, username: user, password } });
+	return { page, form: f, r: await afterFailure(b, base, post), post };
+}
+
+/** A failed POST /login answers 303 to GET /login?error=CODE (POST/Redirect/GET): that GET's answer; else r. */
+async function afterFailure(b, base, r) {
+	const loc = r.status === 303 ? r.headers.get('location') ?? '' : '';
+	return loc.startsWith(`${base}/login?error=`) ? b.fetch(loc) : r;
 }
 
 function isErrorPage(r, status) {
@@ -278,9 +284,11 @@ async function wrongPasswords(base, ctx) {
 		['wrong password', 'alice', 'not-alices'],
 	]) {
 		const b = new Browser();
-		const { r } = await signIn(b, base, ctx, user, pw);
+		const { r, post } = await signIn(b, base, ctx, user, pw);
 		msgs.push([name, r.status, alertText(r.text)]);
+		report(post.status === 303 && post.headers.get('location') === `${base}/login?error=wrong` && post.text === '', `login: ${name} → 303 to GET /login?error=wrong (a reload posts nothing)`, show(post));
 		report(r.status === 200 && alertText(r.text) === WRONG, `login: ${name} → the form again with "${WRONG}"`, show(r));
+		report(/id="password"[^>]*aria-invalid="true" autofocus>/.test(r.text) && !/id="username"[^>]*autofocus/.test(r.text), `login: ${name}: the focus on the password field`, /<input id="password"[^>]*>/.exec(r.text)?.[0]);
 		report(!r.text.includes(pw) && r.text.includes(`value="${user}"`) && hidden(r.text).flow, `login: ${name}: username kept, password not echoed, same flow`, '');
 		report(!b.jar.has('idb_session'), `login: ${name}: no session cookie`, [...b.jar.keys()]);
 	}

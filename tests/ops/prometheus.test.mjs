@@ -21,7 +21,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, repo, reporter, runSuite, serverSet, stopChild, tempDir } from '../lib.mjs';
-import { addClient, basic, browser, hreq, pool, run, until } from '../issuer/lib.mjs';
+import { addClient, afterLogin, basic, browser, hreq, pool, run, until } from '../issuer/lib.mjs';
 
 const R = reporter('ops/prometheus');
 const { report } = R;
@@ -145,7 +145,7 @@ async function badLogins(s, names, tries) {
 		const f = {};
 		for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) f[m[1]] = m[2];
 		for (let i = 0; i < tries; i++) {
-			const r = await b.go(`${s.base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...f, username: `sprayed-${n}`, password: `Guess-${i}-Winter2026` }).toString() });
+			const r = await afterLogin(b.go, await b.go(`${s.base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...f, username: `sprayed-${n}`, password: `Guess-${i}-Winter2026` }).toString() }));
 			statuses.push(r.status);
 			await r.text();
 		}

@@ -20,6 +20,7 @@
 #include "../../issuer/store/store_pg.c"
 #include "../../issuer/mail/mime.c"
 #include "../../issuer/mail/smtp.c"
+#include "../../issuer/http/i18n.c"
 #include "../../issuer/mail/mail.c"
 #include "../test.h"
 
@@ -489,7 +490,7 @@ static void test_templates(store *s)
 {
 	static const char *const kinds[] = {"verify", "reset", "register", "test"};
 	struct mail_config c = config();
-	struct mail_vars v = {"Alice", "alice", "https://id.example/verify?t=abc", 86400};
+	struct mail_vars v = {"Alice", "alice", "https://id.example/verify?t=abc", 86400, NULL};
 	char id[MAIL_ID_LEN + 1];
 	int all = 1;
 
@@ -511,7 +512,7 @@ static void test_queue(store *s)
 {
 	struct mail_config c = config();
 	struct mail_vars v = {"<script>alert('x')</script> & \"Bob\"", "bob",
-	                      "https://id.example/reset?t=a&b=c", 1800};
+	                      "https://id.example/reset?t=a&b=c", 1800, NULL};
 	struct store_mail got;
 	char id[MAIL_ID_LEN + 1], body[16384], to[512];
 	store_err se;
@@ -542,7 +543,7 @@ static void test_queue(store *s)
 	v.name = "Eve\r\nBcc: x@evil.example";
 	T_CHECK(mail_queue(s, &c, "verify", "eve@example.org", &v, 1, id, &se) == MAIL_BAD_VALUE,
 	        "a name with CR LF: MAIL_BAD_VALUE (header injection)");
-	v = (struct mail_vars){"Eve", "eve", "javascript:alert(1)", 60};
+	v = (struct mail_vars){"Eve", "eve", "javascript:alert(1)", 60, NULL};
 	T_CHECK(mail_queue(s, &c, "verify", "eve@example.org", &v, 1, id, &se) == MAIL_BAD_VALUE,
 	        "a javascript: link: MAIL_BAD_VALUE");
 	v.link = "https://id.example/a b\"onmouseover=x";
@@ -562,7 +563,7 @@ static void time_queue(store *s)
 {
 	struct mail_config c = config();
 	struct mail_vars v = {"Zoë Example", "zoe",
-	                      "https://id.example/verify?t=0123456789abcdef0123456789abcdef", 86400};
+	                      "https://id.example/verify?t=0123456789abcdef0123456789abcdef", 86400, NULL};
 	struct timespec t0, t1;
 	int ok = 1, n = 2000;
 

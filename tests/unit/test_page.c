@@ -6,8 +6,13 @@
  * is inert inside text and inside quoted attribute values of either quote.
  * Security regressions: XSS through a template value (a username, a client id,
  * a state), CSP header injection through a redirect URI's origin.
+ * The catalogs (http/i18n.c, included for its statics): every {{t:key}} of a page is
+ * in English, a missing translation falls back to English, Accept-Language and
+ * ui_locales choose as RFC 9110 §12.5.4 and OIDC Core §3.1.2.1 say.
  */
 #include "../../issuer/http/page.c"
+#include "../../issuer/http/http.c"
+#include "../../issuer/http/i18n.c"
 #include "../../issuer/http/proxies.c"
 #include "../../issuer/http/response.c"
 #include "../test.h"
@@ -100,17 +105,26 @@ static void test_origin(void)
 	T_CHECK(origin_is("", "") && origin_is("://x", "") && origin_is("https://", ""), "origin: malformed");
 }
 
-/* Every {{name}} of the embedded file is one of names (NULL-terminated). */
+/* Every {{name}} of the embedded file is one of names (NULL-terminated) or one every
+ * page gets (page.h), and every {{t:key}} an English message. */
 static int placeholders_known(const char *file, const char *const *names)
 {
-	size_t len, k, n;
+	static const char *const site[] = {"base", "lang", "brand_logo", "brand_class", NULL};
+	size_t len, n;
 	const char *t = page_file(file, &len);
+	int msg;
 
 	for (size_t i = 0; t && i < len; i++) {
-		if (!(k = placeholder(t + i, len - i, &n)))
+		if (!placeholder(t + i, len - i, &n, &msg))
 			continue;
-		int found = 0;
+		if (msg && !i18n_message(I18N_EN, t + i + 4, n, NULL, 0)) {
+			printf("# %s: no English message %.*s\n", file, (int)n, t + i + 4);
+			return 0;
+		}
+		int found = msg;
 		for (const char *const *p = names; *p; p++)
+			found |= strlen(*p) == n && memcmp(*p, t + i + 2, n) == 0;
+		for (const char *const *p = site; *p; p++)
 			found |= strlen(*p) == n && memcmp(*p, t + i + 2, n) == 0;
 		if (!found) {
 			printf("# %s: unknown placeholder %.*s\n", file, (int)n, t + i + 2);
@@ -126,9 +140,21 @@ static void test_pages(void)
 	                                    "signed-out.html", "logout.html",  "forgot.html",
 	                                    "reset.html",      "verify.html",  "register.html"};
 	/* {{base}}: the issuer URL's path, which page_send adds to every page's values. */
-	static const char *const login[] = {"base",         "lead",           "flow",        "csrf",
-	                                    "username",     "message",        "logo",        "logo_class",
-	                                    "forgot_class", "register_class", "links_class", NULL};
+	static const char *const login[] = {"base",
+	                                    "lead",
+	                                    "flow",
+	                                    "csrf",
+	                                    "username",
+	                                    "message",
+	                                    "logo",
+	                                    "logo_class",
+	                                    "forgot_class",
+	                                    "register_class",
+	                                    "links_class",
+	                                    "username_focus",
+	                                    "password_focus",
+	                                    "password_invalid",
+	                                    NULL};
 	static const char *const consent[] = {"base", "client", "user",       "scopes", "flow",
 	                                      "csrf", "logo",   "logo_class", NULL};
 	static const char *const error[] = {"base", "title", "message", NULL};
@@ -145,11 +171,13 @@ static void test_pages(void)
 	        "pages: style.css embedded, unknown names absent");
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		const char *t = page_file(files[i], &len);
-		T_CHECK(t && strlen(t) == len && strstr(t, "<html lang=\"en\">") &&
+		T_CHECK(t && strlen(t) == len && strstr(t, "<html lang=\"{{lang}}\">") &&
 		            strstr(t, "name=\"viewport\"") &&
-		            strstr(t, "href=\"{{base}}/static/style.css\"") && !strstr(t, "<script") &&
-		            !strstr(t, "style=\""),
-		        "pages: %s: lang, viewport, the style sheet, no script or inline style", files[i]);
+		            strstr(t, "href=\"{{base}}/static/style.css\">\n<link rel=\"stylesheet\" "
+		                      "href=\"{{base}}/static/brand.css\">") &&
+		            !strstr(t, "<script") && !strstr(t, "style=\""),
+		        "pages: %s: lang, viewport, style.css then brand.css, no script or inline style",
+		        files[i]);
 	}
 	T_CHECK(placeholders_known("login.html", login), "pages: login.html uses only its placeholders");
 	T_CHECK(placeholders_known("consent.html", consent),
@@ -202,8 +230,107 @@ static void test_json_failures(void)
 	cJSON_InitHooks(NULL);
 }
 
+/* The catalogs: loaded, complete in English, and a translation missing falls back. */
+static void test_catalogs(void)
+{
+	char err[256] = "";
+	int de, fr;
+	const char *m;
+
+	T_CHECK(i18n_init(err, sizeof err) == 0 && i18n_count() >= 3 && strcmp(i18n_tag(I18N_EN), "en") == 0,
+	        "i18n: the catalogs load, English first (%s)", err);
+	de = i18n_find("de", 2), fr = i18n_find("FR", 2);
+	T_CHECK(de > 0 && fr > 0 && strncmp(i18n_tags(), "en,", 3) == 0 && strstr(i18n_tags(), "de") &&
+	            strstr(i18n_tags(), "fr"),
+	        "i18n: de and fr (any case); tags \"%s\"", i18n_tags());
+	m = i18n_message(de, "login.wrong", 11, NULL, 0);
+	T_CHECK(m && strcmp(m, "Benutzername oder Passwort ist falsch.") == 0, "i18n: a German message");
+	T_CHECK(i18n_key_of("The username or password is incorrect.") &&
+	            strcmp(i18n_key_of("The username or password is incorrect."), "login.wrong") == 0 &&
+	            !i18n_key_of("alice") && !i18n_key_of(""),
+	        "i18n: C code's English text finds its key; other text none");
+	/* one message taken out of the German catalog: English, never nothing */
+	cJSON_DeleteItemFromObjectCaseSensitive(langs[de].root, "login.forgot");
+	m = i18n_message(de, "login.forgot", 12, NULL, 0);
+	T_CHECK(m && strcmp(m, "Forgot your password?") == 0,
+	        "i18n: a missing translation falls back to English");
+	T_CHECK(!i18n_message(de, "no.such", 7, NULL, 0) && !i18n_message(I18N_EN, "_plural", 7, NULL, 0),
+	        "i18n: an unknown key and a catalog's own members are no messages");
+	{
+		const struct i18n_arg one = {"n", "1"}, zero = {"n", "0"}, five = {"n", "5"};
+		T_CHECK(strstr(i18n_message(I18N_EN, "login.limited", 13, &one, 1), "{{n}} minute.") &&
+		            strstr(i18n_message(I18N_EN, "login.limited", 13, &zero, 1), "minutes.") &&
+		            strstr(i18n_message(fr, "login.limited", 13, &zero, 1), "minute.") &&
+		            strstr(i18n_message(de, "login.limited", 13, &five, 1), "Minuten"),
+		        "i18n: plural forms: English one for 1 only, French one for 0 and 1");
+	}
+}
+
+static int choose_is(int (*f)(const char *, size_t), const char *s, const char *want)
+{
+	int l = f(s, strlen(s));
+	int ok = want ? l >= 0 && strcmp(i18n_tag(l), want) == 0 : l < 0;
+
+	if (!ok)
+		printf("# \"%s\": got %s, want %s\n", s, l >= 0 ? i18n_tag(l) : "none", want ? want : "none");
+	return ok;
+}
+
+static void test_choice(void)
+{
+	T_CHECK(choose_is(i18n_accept_language, "de-CH", "de") &&
+	            choose_is(i18n_accept_language, "fr-CA,fr;q=0.9", "fr") &&
+	            choose_is(i18n_accept_language, "es, de;q=0.5, fr;q=0.7", "fr") &&
+	            choose_is(i18n_accept_language, "de;q=0.5, fr;q=0.5", "de") &&
+	            choose_is(i18n_accept_language, "fr;q=0, de;q=0.1", "de") &&
+	            choose_is(i18n_accept_language, "es, it", NULL) &&
+	            choose_is(i18n_accept_language, "*", "en") &&
+	            choose_is(i18n_accept_language, "DE ; Q=0.8", "de") &&
+	            choose_is(i18n_accept_language, "", NULL),
+	        "i18n: Accept-Language: q-values, ties by order, q=0 never, de-CH is de, * is English");
+	T_CHECK(choose_is(i18n_accept_language, "de;q=2, fr;q=0.1234", NULL) &&
+	            choose_is(i18n_accept_language, "de;q=, fr;x=1", NULL) &&
+	            choose_is(i18n_accept_language, ",,;q=1,", NULL) &&
+	            choose_is(i18n_accept_language, "d", NULL),
+	        "i18n: Accept-Language: malformed members are skipped");
+	T_CHECK(choose_is(i18n_ui_locales, "es fr-CA de", "fr") &&
+	            choose_is(i18n_ui_locales, "  de  ", "de") && choose_is(i18n_ui_locales, "es it", NULL) &&
+	            choose_is(i18n_ui_locales, "", NULL),
+	        "i18n: ui_locales: the first supported tag wins");
+}
+
+static void test_messages(void)
+{
+	const struct page_var v[] = {{"client", "<App & Co>"},
+	                             {"user", "\"bob\""},
+	                             {"message", "The username or password is incorrect."},
+	                             {"title", "alice"}};
+	size_t len;
+	char *out;
+	int de = i18n_find("de", 2);
+
+	out = page_render_lang(de, "{{t:consent.lead}}", 18, v, 4, &len);
+	T_CHECK(out && strcmp(out,
+	                      "<strong>&lt;App &amp; Co&gt;</strong> möchte Ihr Konto <strong>&quot;bob&quot;"
+	                      "</strong> verwenden. Die Anwendung kann dann:") == 0,
+	        "render: {{t:key}} in German, its values escaped, **emphasis** as <strong>");
+	free(out);
+	out = page_render_lang(de, "[{{message}}][{{title}}][{{t:nope.key}}]", 40, v, 4, &len);
+	T_CHECK(out && strcmp(out, "[Benutzername oder Passwort ist falsch.][alice][nope.key]") == 0,
+	        "render: an English message in `message` shown in German; other text as is; an unknown key "
+	        "as itself");
+	free(out);
+	out = page_render("{{t:login.lead}}", 16, v + 2, 2, &len);
+	T_CHECK(out && strcmp(out, "to continue to ") == 0,
+	        "render: a message's missing value renders as nothing");
+	free(out);
+}
+
 int main(void)
 {
+	test_catalogs();
+	test_choice();
+	test_messages();
 	test_json_failures();
 	test_escape();
 	test_render();
