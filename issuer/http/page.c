@@ -483,7 +483,8 @@ void page_send_img(h2o_req_t *req, int status, const char *name, const struct pa
 	    tpl ? page_render_lang(lang, tpl, len, with_site(req, vars, n, lang), n + 4, &out_len) : NULL;
 
 	if (!html) {
-		static const char busy[] = "<!doctype html><title>Unavailable</title><p>Please try again.";
+		static const char busy[] =
+		    "<!doctype html><html lang=\"en\"><title>Unavailable</title><p>Please try again.";
 		send_html(req, 503, busy, sizeof busy - 1, NULL, NULL, I18N_EN);
 		return;
 	}
