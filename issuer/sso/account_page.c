@@ -33,23 +33,29 @@
 #define PASSKEY_WRONG "That passkey could not be used here. Try again, or use another way to sign in."
 #define EXPIRED       "This sign-in took too long. Start again."
 
-/* A notice the page shows after an action (?done=...): a fixed list, never text from the URL. */
+/* The key of the notice the page shows after an action (?done=..., ?setup=...): a
+ * fixed list, never text from the URL; NULL for none. */
 static const char *notice_of(const char *done)
 {
 	static const char *const notices[][2] = {
-	    {"app", "Your authenticator app is on. You will be asked for a code when you sign in."},
-	    {"passkey", "Your passkey was added."},
-	    {"removed", "It was removed."},
-	    {"ended", "That session is signed out."},
-	    {"required",
-	     "Your administrator asks for a second factor: set up an authenticator app or a passkey, "
-	     "then go back to your application."},
+	    {"app", "account.notice_app"},           {"passkey", "account.notice_passkey"},
+	    {"removed", "account.notice_removed"},   {"ended", "account.notice_ended"},
+	    {"required", "account.notice_required"},
 	};
 
 	for (size_t i = 0; done && i < sizeof notices / sizeof notices[0]; i++)
 		if (strcmp(done, notices[i][0]) == 0)
 			return notices[i][1];
 	return NULL;
+}
+
+/* The notice of the query's ?setup= or ?done= in req's language, or NULL. */
+static const char *notice_text(h2o_req_t *req, const http_form *f)
+{
+	const char *setup = http_form_get(f, "setup"),
+	           *key = notice_of(setup ? setup : http_form_get(f, "done"));
+
+	return key ? page_msg(req, key, NULL, 0) : NULL;
 }
 
 /* Answer 303 to /account?done=what (what NULL: no notice). */
@@ -84,11 +90,13 @@ static int binding(h2o_req_t *req, app_thread *t, const char *label, uint8_t out
 static void login_form(h2o_req_t *req, app_thread *t, int status, const char *username, const char *message)
 {
 	char csrf[SECRET_TEXT_LEN + 1];
+	int pw = message && username && *username; /* the message is the password's: focus it */
 	struct page_var v[] = {{"csrf", csrf},
 	                       {"username", username},
 	                       {"message", message},
-	                       {"username_focus", username && *username ? "" : "autofocus"},
-	                       {"password_focus", username && *username ? "autofocus" : ""}};
+	                       {"username_focus", pw ? "" : "autofocus"},
+	                       {"password_focus", pw ? "autofocus" : ""},
+	                       {"password_invalid", pw ? "true" : "false"}};
 
 	if (!account_form_csrf(req, t, csrf))
 		page_send(req, status, "account-login.html", v, sizeof v / sizeof v[0], NULL);
@@ -148,15 +156,18 @@ static const char *factor_rows(h2o_req_t *req, const char *csrf, const struct st
                                const char *kind)
 {
 	struct rows r = {.req = req, .csrf = csrf};
-	char meta[96], made[32], used[32];
+	char made[32], used[32];
 
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(f[i].kind, kind) != 0 || !f[i].confirmed)
 			continue;
 		when(f[i].created_at, made);
 		when(f[i].last_used_at, used);
-		snprintf(meta, sizeof meta, "Added %s · last used %s", made, used);
-		row(&r, f[i].name, meta, "remove", f[i].id, "Remove");
+		const struct page_var a[] = {
+		    {"made", made},
+		    {"used", f[i].last_used_at ? used : page_msg(req, "account.never", NULL, 0)}};
+		row(&r, page_tr(req, f[i].name), page_msg(req, "account.added", a, 2), "remove", f[i].id,
+		    page_msg(req, "account.remove", NULL, 0));
 	}
 	return r.failed ? NULL : r.html ? r.html : "";
 }
@@ -177,15 +188,17 @@ struct session_rows {
 static int session_row(void *ctx, const struct store_session *se)
 {
 	struct session_rows *s = ctx;
-	char label[64], meta[128], id[2 * SECRET_HASH_LEN + 1];
+	h2o_req_t *req = s->r.req;
+	char since[32], meta[256], id[2 * SECRET_HASH_LEN + 1];
 	int here = memcmp(se->id_hash, s->current, SECRET_HASH_LEN) == 0;
+	const char *how = factors_amr_has(se->amr, "mfa") ? "account.two_factors" : "account.password_only";
 
-	when(se->auth_time, label + snprintf(label, sizeof label, "Since "));
-	label[sizeof label - 1] = '\0';
-	snprintf(meta, sizeof meta, "%s%s%s", here ? "This browser · " : "",
-	         factors_amr_has(se->amr, "mfa") ? "two factors: " : "", se->amr[0] ? se->amr : "pwd");
+	when(se->auth_time, since);
+	snprintf(meta, sizeof meta, "%s%s%s (%s)", here ? page_msg(req, "account.this_browser", NULL, 0) : "",
+	         here ? " · " : "", page_msg(req, how, NULL, 0), se->amr[0] ? se->amr : "pwd");
 	session_name(se, id);
-	row(&s->r, label, meta, "end-session", id, "Sign out");
+	row(&s->r, page_msg(req, "account.since", (struct page_var[]){{"when", since}}, 1), meta,
+	    "end-session", id, page_msg(req, "account.sign_out", NULL, 0));
 	return s->r.failed;
 }
 
@@ -195,7 +208,7 @@ struct view {
 	char challenge[FACTORS_CHALLENGE_TEXT + 1];
 	char rp_id[256];
 	char handle[STORE_ID_MAX * 2];
-	char codes_left[64];
+	char left[16], total[16];
 	char *creds;
 	struct factors_have have;
 };
@@ -215,8 +228,8 @@ static int view_fill(h2o_req_t *req, app_thread *t, const struct store_session *
 	}
 	factors_rp_id(t, v->rp_id, sizeof v->rp_id);
 	jose_b64url_encode(v->handle, sizeof v->handle, (const uint8_t *)u->id, strlen(u->id));
-	snprintf(v->codes_left, sizeof v->codes_left, "%d of %d codes left.", v->have.recovery_left,
-	         RECOVERY_CODES);
+	snprintf(v->left, sizeof v->left, "%d", v->have.recovery_left);
+	snprintf(v->total, sizeof v->total, "%d", RECOVERY_CODES);
 	return 0;
 }
 
@@ -253,7 +266,8 @@ static void show(h2o_req_t *req, app_thread *t, const struct store_session *se, 
 	    {"app_add_class", v->have.totp ? "none" : ""},
 	    {"passkey_rows_html", keys},
 	    {"codes_class", v->have.any ? "" : "none"},
-	    {"codes_left", v->codes_left},
+	    {"n", v->left},
+	    {"total", v->total},
 	    {"session_rows_html", s.r.html},
 	    {"challenge", v->challenge},
 	    {"rp_id", v->rp_id},
@@ -332,7 +346,7 @@ static void codes_page(h2o_req_t *req, app_thread *t, const struct store_user *u
 	for (size_t i = 0; i < RECOVERY_CODES; i++)
 		n += (size_t)snprintf(text + n, sizeof text - n, "%s\n", codes[i]);
 	audit_req(req, "account.recovery_codes.new", "info", NULL, u->id, u->username, NULL, 0);
-	struct page_var v[] = {{"codes", text}, {"notice", notice}};
+	struct page_var v[] = {{"codes", text}, {"notice", notice ? page_tr(req, notice) : NULL}};
 	page_send(req, 200, "account-codes.html", v, sizeof v / sizeof v[0], NULL);
 	explicit_bzero(codes, sizeof codes);
 	explicit_bzero(text, sizeof text);
@@ -484,10 +498,7 @@ void account_endpoint(h2o_req_t *req, app_thread *t)
 	else if (post)
 		act(req, t, se, u, &f);
 	else
-		show(req, t, se, u, 200,
-		     notice_of(http_form_get(&f, "setup") ? http_form_get(&f, "setup")
-		                                          : http_form_get(&f, "done")),
-		     NULL);
+		show(req, t, se, u, 200, notice_text(req, &f), NULL);
 }
 
 /* ---- signing in to the account page ---- */

@@ -49,7 +49,7 @@ void mfa_page(h2o_req_t *req, app_thread *t, int status, const struct mfa_view *
 	struct factors_have have;
 	char *challenge = h2o_mem_alloc_pool(&req->pool, FACTORS_CHALLENGE_TEXT + 1), rp_id[256], *creds;
 	struct client_face *face = h2o_mem_alloc_pool(&req->pool, sizeof *face);
-	char lead[sizeof face->name + 32] = "";
+	const char *lead = "";
 
 	snprintf(challenge, FACTORS_CHALLENGE_TEXT + 1, "%s", v->challenge ? v->challenge : "");
 	if (factors_have(t, v->user_id, &have) != STORE_OK ||
@@ -63,7 +63,7 @@ void mfa_page(h2o_req_t *req, app_thread *t, int status, const struct mfa_view *
 		creds[0] = '\0';
 	if (v->client_id) {
 		client_face(t, v->client_id, face);
-		snprintf(lead, sizeof lead, "to continue to %s", face->name);
+		lead = page_msg(req, "login.lead", (struct page_var[]){{"client", face->name}}, 1);
 	}
 	factors_rp_id(t, rp_id, sizeof rp_id);
 	struct page_var pv[] = {

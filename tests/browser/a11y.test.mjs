@@ -27,6 +27,11 @@ const PAGES = [
 	['reset', (t) => t.goto(t.links.reset)],
 	['verify', (t) => t.goto(t.links.verify)],
 	['register', (t) => t.goto('/register')],
+	['account-login', (t) => t.goto('/account')],
+	['account', (t) => t.accountSignIn()],
+	['account-app', (t) => t.click('text=' + t.say('account.app_add'))],
+	['account-codes', (t) => t.confirmApp()],
+	['mfa', async (t) => (await t.signOut(), await t.signIn('web', t.acct, t.pw))],
 ];
 const LANGS = ['en-US', 'de-DE', 'fr-FR'];
 const SCHEMES = ['light', 'dark'];
@@ -48,6 +53,22 @@ const db = path.join(tmp, 'a.db');
 function linkIn(m) {
 	const qp = m.text.split('\r\n\r\n').slice(1).join('\r\n\r\n').replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
 	return qp.match(/https?:\/\/[^\s"<>]+\?token=[A-Za-z0-9_-]{43}/)?.[0];
+}
+
+/** RFC 6238 (HMAC-SHA-1, 6 digits, 30 s) of the base32 key at now. */
+function totp(b32) {
+	const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+	let bits = 0, value = 0;
+	const key = [];
+	for (const c of b32.replace(/\s/g, '')) {
+		value = (value << 5) | A.indexOf(c);
+		bits += 5;
+		if (bits >= 8) key.push((value >>> (bits -= 8)) & 255);
+	}
+	const counter = Buffer.alloc(8);
+	counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+	const h = crypto.createHmac('sha1', Buffer.from(key)).update(counter).digest();
+	return String((h.readUInt32BE(h[19] & 15) & 0x7fffffff) % 1e6).padStart(6, '0');
 }
 
 /** In the page: each visible text field's border contrast against the card, and a focused field's outline. */
@@ -81,6 +102,10 @@ await runSuite(R, servers, async () => {
 	await addClient(db, 'asks', ['--public', '--name', 'Asks first', '--consent', '--grant', 'authorization_code', '--redirect-uri', CB, '--scope', 'openid email']);
 	const u = await run(['user', 'add', '--db', db, '--username', 'alice', '--email', 'alice@example.com', '--password-stdin'], { env: TINY, input: PW });
 	if (u.code !== 0) throw new Error(`user add: ${u.stderr}`);
+	// One account a language and scheme: each sets up an app on its own pass.
+	for (const l of LANGS) for (const c of SCHEMES)
+		await run(['user', 'add', '--db', db, '--username', `acct-${l.slice(0, 2)}-${c}`, '--password-stdin'], { env: TINY, input: PW });
+	const catalogs = Object.fromEntries(['en', 'de', 'fr'].map((l) => [l, JSON.parse(fs.readFileSync(path.join(repo, 'www', 'i18n', `${l}.json`), 'utf8'))]));
 	const s = await serve({ db, env: { ...TINY, SMTP_URL: `smtp+insecure://127.0.0.1:${smtp.port}`, MAIL_FROM: 'IdP <idp@issuer.test>',
 		MAIL_RETRY_SECONDS: '1', REGISTRATION: 'open', LOGIN_FAILURES_PER_ADDRESS: '0' } });
 
@@ -113,6 +138,19 @@ await runSuite(R, servers, async () => {
 				goto: (p) => page.goto(p.startsWith('http') ? p : `${s.base}${p}`),
 				click: (sel) => Promise.all([page.waitForNavigation(), page.click(sel)]),
 				authorize: (client) => `${s.base}/authorize?${new URLSearchParams({ client_id: client, redirect_uri: CB, response_type: 'code', scope: 'openid email', state: 'st', code_challenge: CHALLENGE, code_challenge_method: 'S256' })}`,
+				acct: `acct-${locale.slice(0, 2)}-${colorScheme}`,
+				say: (key) => catalogs[locale.slice(0, 2)][key] ?? catalogs.en[key],
+				signOut: () => context.clearCookies(),
+				async accountSignIn() {
+					await page.goto(`${s.base}/account`);
+					await page.fill('#username', t.acct);
+					await page.fill('#password', PW);
+					await t.click('button[type=submit]');
+				},
+				async confirmApp() {
+					await page.fill('#code', totp(await page.textContent('.secret')));
+					await t.click('button[type=submit]');
+				},
 				async signIn(client, user, pw) {
 					await page.goto(t.authorize(client));
 					await page.fill('#username', user);

@@ -85,7 +85,8 @@ function checkCodeMessages() {
 	for (const t of Object.values(text))
 		for (const m of t.matchAll(/^#define\s+(\w+)\s+((?:"(?:[^"\\]|\\.)*"\s*)+)$/gm)) defines[m[1]] = [...m[2].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]).join('');
 	const english = new Set(messages(catalogs.en).filter(([, m]) => typeof m === 'string').map(([, m]) => m));
-	const calls = { page_error: [2, 3], login_page: [7], reset_page: [5], forgot_page: [4], reg_page: [4], refuse: [6] };
+	const calls = { page_error: [2, 3], login_page: [7], reset_page: [5], forgot_page: [4], reg_page: [4], refuse: [6],
+		mfa_page: [4], mfa_refused: [4], show: [6], login_form: [4], account_second: [4], app_page: [5], codes_page: [3] };
 	const seen = [], missing = [];
 	for (const [file, t] of Object.entries(text)) {
 		for (const [fn, which] of Object.entries(calls)) {
