@@ -23,7 +23,9 @@ const { servers, serve } = serverSet(report);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TINY = { PASSWORD_ARGON2_TEST: '1', PASSWORD_ARGON2_M_KIB: '64', PASSWORD_ARGON2_T: '1' };
 const PW = `pk-${crypto.randomBytes(9).toString('base64url')}`;
-const CB = 'http://127.0.0.1:9/cb'; // nothing listens: the code is read off the redirect
+// The client's redirect URI: nothing listens there; the browser's route answers for it
+// (a port Chromium allows, so no error page races the next step).
+const CB = `http://127.0.0.1:${await freePort()}/cb`;
 const VERIFIER = crypto.randomBytes(32).toString('base64url');
 const CHALLENGE = crypto.createHash('sha256').update(VERIFIER).digest('base64url');
 const tmp = tempDir('idb-bpasskey-');
@@ -48,6 +50,7 @@ await runSuite(R, servers, async () => {
 	browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--host-resolver-rules=MAP localhost 127.0.0.1'] });
 	const context = await browser.newContext();
 	const page = await context.newPage();
+	await page.route(`${CB}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'client' }));
 	const cdp = await context.newCDPSession(page);
 	await cdp.send('WebAuthn.enable', { enableUI: false });
 	const options = { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true };
@@ -66,7 +69,24 @@ await runSuite(R, servers, async () => {
 		const back = page.waitForRequest((r) => r.url().startsWith(CB), { timeout: 8000 }).then((r) => r.url()).catch(() => null);
 		await page.waitForLoadState('load'); // the page's script is wired to its buttons
 		await page.click(selector);
-		return back;
+		const url = await back;
+		if (url) await page.waitForURL((u) => u.href.startsWith(CB), { timeout: 8000 }).catch(() => {});
+		return url;
+	};
+	/** page.goto(url). A form's redirect to the client (where nothing listens; the route answers)
+	 * can still land an error page or a second navigation after the step that caused it ended:
+	 * then wait for the page to settle and go again. */
+	const open = async (url) => {
+		for (let i = 0; ; i++) {
+			try {
+				return await page.goto(url);
+			} catch (e) {
+				if (i === 4 || !/interrupted by another navigation/.test(e.message)) throw e;
+				await page.waitForLoadState('load').catch(() => {});
+				await new Promise((r) => setTimeout(r, 200));
+				if (page.url() === url) return null;
+			}
+		}
 	};
 	const alertText = async () => (await page.textContent('.alert').catch(() => '')) || (await page.textContent('.passkey-status').catch(() => ''));
 
@@ -86,14 +106,14 @@ await runSuite(R, servers, async () => {
 
 	// ---- a passkey alone ----
 	await context.clearCookies();
-	await page.goto(authorize);
+	await open(authorize);
 	let url = await clickToClient('text=Sign in with a passkey');
 	let id = url ? await exchange(url) : null;
 	report(id && JSON.stringify(id.amr) === '["hwk","mfa"]' && id.acr === 'phrh', 'a passkey alone signs in: amr ["hwk","mfa"], acr phrh', JSON.stringify(id) + (url ? '' : await alertText()));
 
 	// ---- the passkey as the second step ----
 	await context.clearCookies();
-	await page.goto(authorize);
+	await open(authorize);
 	await page.fill('#username', 'pat');
 	await page.fill('#password', PW);
 	await page.click('button[type=submit]');
@@ -104,7 +124,7 @@ await runSuite(R, servers, async () => {
 
 	// ---- a replayed answer ----
 	await context.clearCookies();
-	await page.goto(authorize);
+	await open(authorize);
 	let body = null;
 	await page.route('**/login/passkey', async (route) => {
 		body = route.request().postData();
@@ -124,7 +144,7 @@ await runSuite(R, servers, async () => {
 	});
 	await new Promise((r) => other.listen(otherPort, '127.0.0.1', r));
 	await context.clearCookies();
-	await page.goto(authorize);
+	await open(authorize);
 	const form = await page.evaluate(() => Object.fromEntries(new FormData(document.querySelector('form[data-passkey]'))));
 	const chal = await page.evaluate(async () => {
 		const body = new URLSearchParams({ flow: document.querySelector('input[name=flow]').value, csrf: document.querySelector('input[name=csrf]').value });
@@ -150,14 +170,14 @@ await runSuite(R, servers, async () => {
 	const clone = await cdp.send('WebAuthn.addVirtualAuthenticator', { options });
 	await cdp.send('WebAuthn.addCredential', { authenticatorId: clone.authenticatorId, credential: { ...orig, signCount: 0 } });
 	await context.clearCookies();
-	await page.goto(authorize);
+	await open(authorize);
 	url = await clickToClient('text=Sign in with a passkey');
 	report(!url && /could not be used/.test(await alertText()), 'a clone with a lower signature counter is refused', `${orig.signCount} ${url}`);
 	await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: clone.authenticatorId });
 	({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options }));
 	await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...orig, signCount: orig.signCount + 5 } });
 	await context.clearCookies();
-	await page.goto(authorize);
+	await open(authorize);
 	url = await clickToClient('text=Sign in with a passkey');
 	report(Boolean(url), 'the original, its counter moving on, still signs in', url);
 });
