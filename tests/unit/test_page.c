@@ -105,6 +105,18 @@ static void test_origin(void)
 	T_CHECK(origin_is("", "") && origin_is("://x", "") && origin_is("https://", ""), "origin: malformed");
 }
 
+/* 1 when every <script of t is the pages' one script by reference, passkey.js (the
+ * CSP allows nothing inline). */
+static int only_our_script(const char *t)
+{
+	static const char ours[] = "<script src=\"{{base}}/static/passkey.js\" defer></script>";
+
+	for (const char *p = t; (p = strstr(p, "<script")) != NULL; p += 7)
+		if (strncmp(p, ours, sizeof ours - 1) != 0)
+			return 0;
+	return 1;
+}
+
 /* Every {{name}} of the embedded file is one of names (NULL-terminated) or one every
  * page gets (page.h), and every {{t:key}} an English message. */
 static int placeholders_known(const char *file, const char *const *names)
@@ -136,9 +148,10 @@ static int placeholders_known(const char *file, const char *const *names)
 
 static void test_pages(void)
 {
-	static const char *const files[] = {"login.html",      "consent.html", "error.html",
-	                                    "signed-out.html", "logout.html",  "forgot.html",
-	                                    "reset.html",      "verify.html",  "register.html"};
+	static const char *const files[] = {
+	    "login.html",   "consent.html",     "error.html",         "signed-out.html",   "logout.html",
+	    "forgot.html",  "reset.html",       "verify.html",        "register.html",     "mfa.html",
+	    "account.html", "account-app.html", "account-codes.html", "account-login.html"};
 	/* {{base}}: the issuer URL's path, which page_send adds to every page's values. */
 	static const char *const login[] = {"base",
 	                                    "lead",
@@ -154,7 +167,26 @@ static void test_pages(void)
 	                                    "username_focus",
 	                                    "password_focus",
 	                                    "password_invalid",
+	                                    "rp_id",
+	                                    "passkey_class",
 	                                    NULL};
+	static const char *const mfa[] = {"lead",          "message",    "flow",        "csrf",
+	                                  "action",        "code_class", "challenge",   "passkey_action",
+	                                  "passkey_class", "rp_id",      "credentials", NULL};
+	static const char *const account[] = {"username",      "display_name",
+	                                      "notice",        "message",
+	                                      "csrf",          "app_rows_html",
+	                                      "app_add_class", "passkey_rows_html",
+	                                      "codes_class",   "n",
+	                                      "total",         "session_rows_html",
+	                                      "challenge",     "rp_id",
+	                                      "rp_name",       "user_handle",
+	                                      "credentials",   NULL};
+	static const char *const account_app[] = {"csrf", "id", "secret", "uri", "qr", "message", NULL};
+	static const char *const account_codes[] = {"codes", "notice", NULL};
+	static const char *const account_login[] = {
+	    "csrf", "username", "message", "username_focus", "password_focus", "password_invalid", NULL};
+	static const char *const account_row[] = {"label", "meta", "csrf", "action", "id", "button", NULL};
 	static const char *const consent[] = {"base", "client", "user",       "scopes", "flow",
 	                                      "csrf", "logo",   "logo_class", NULL};
 	static const char *const error[] = {"base", "title", "message", NULL};
@@ -175,10 +207,18 @@ static void test_pages(void)
 		            strstr(t, "name=\"viewport\"") &&
 		            strstr(t, "href=\"{{base}}/static/style.css\">\n<link rel=\"stylesheet\" "
 		                      "href=\"{{base}}/static/brand.css\">") &&
-		            !strstr(t, "<script") && !strstr(t, "style=\""),
-		        "pages: %s: lang, viewport, style.css then brand.css, no script or inline style",
+		            only_our_script(t) && !strstr(t, "style=\""),
+		        "pages: %s: lang, viewport, style.css then brand.css, no script but passkey.js, no "
+		        "inline "
+		        "style",
 		        files[i]);
 	}
+	T_CHECK(placeholders_known("mfa.html", mfa) && placeholders_known("account.html", account) &&
+	            placeholders_known("account-app.html", account_app) &&
+	            placeholders_known("account-codes.html", account_codes) &&
+	            placeholders_known("account-login.html", account_login) &&
+	            placeholders_known("account-row.html", account_row),
+	        "pages: the second step and the account pages use only their placeholders");
 	T_CHECK(placeholders_known("login.html", login), "pages: login.html uses only its placeholders");
 	T_CHECK(placeholders_known("consent.html", consent),
 	        "pages: consent.html uses only its placeholders");
@@ -202,7 +242,7 @@ static void test_pages(void)
 		const struct page_var v[] = {{"username", "\"><script>x</script>"}, {"message", "<b>"}};
 		const char *t = page_file("login.html", &len);
 		char *out = page_render(t, len, v, 2, &len);
-		T_CHECK(out && !strstr(out, "<script") && !strstr(out, "<b>") &&
+		T_CHECK(out && !strstr(out, "<script>") && !strstr(out, "<b>") &&
 		            strstr(out, "value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""),
 		        "pages: a hostile username stays inside its attribute (XSS)");
 		free(out);

@@ -210,8 +210,8 @@ static void test_open_and_migrate(void)
 		return;
 	T_CHECK(strcmp(s->ops->name, "sqlite") == 0 && s->ops == &store_sqlite_ops,
 	        "the store carries its ops");
-	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 8,
-	        "user_version is the schema version (8)");
+	T_CHECK(q_int(s, "PRAGMA user_version") == SQ_SCHEMA_VERSION && SQ_SCHEMA_VERSION == 9,
+	        "user_version is the schema version (9)");
 	T_CHECK(q_int(s, "PRAGMA application_id") == SQ_APP_ID, "application_id marks the file as ours");
 	T_CHECK(q_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('clients', "
 	                 "'signing_keys', 'revoked_tokens', 'users', 'sessions', 'auth_codes', "
