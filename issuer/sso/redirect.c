@@ -70,10 +70,11 @@ void redirect_to(h2o_req_t *req, app_thread *t, const char *uri, const char *con
 /* see redirect.h */
 void redirect_local(h2o_req_t *req, app_thread *t, const char *path)
 {
-	size_t n = strlen(t->app->cfg->issuer_path) + strlen(path) + 1;
+	const char *base = t->app->cfg->issuer_path ? t->app->cfg->issuer_path : "";
+	size_t n = strlen(base) + strlen(path) + 1;
 	char *loc = h2o_mem_alloc_pool(&req->pool, n);
 
-	snprintf(loc, n, "%s%s", t->app->cfg->issuer_path, path);
+	snprintf(loc, n, "%s%s", base, path);
 	req->res.status = 303;
 	req->res.reason = "See Other";
 	response_add_header(req, "location", loc);
