@@ -209,33 +209,6 @@ static void unavailable(h2o_req_t *req, app_thread *t, const struct store_flow *
 	               "the server cannot complete the request now; try again");
 }
 
-/*
- * Each flow a browser without a session makes us store is counted for its
- * address, and past LOGIN_FLOWS_PER_ADDRESS in the window the address gets a 429
- * page instead: an anonymous flood of /authorize fills no disk (each flow is a
- * row of about a kilobyte, kept for the flow's short life). 1 after answering.
- */
-static int flow_flood(h2o_req_t *req, app_thread *t, int64_t now)
-{
-	struct sockaddr_storage ss;
-	const struct sockaddr *sa = response_peer(req, &ss) ? (const struct sockaddr *)&ss : NULL;
-	int64_t retry = 0;
-	char after[24];
-
-	if (!ratelimit_blocked(t->app->limits, RATELIMIT_FLOW, sa, now, &retry)) {
-		ratelimit_failed(t->app->limits, RATELIMIT_FLOW, sa, now);
-		return 0;
-	}
-	metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_LOGIN);
-	audit_req(req, "limit.hit", "warn", NULL, NULL, NULL,
-	          (reqlog_field[]){{"limit", "LOGIN_FLOWS_PER_ADDRESS", 0}}, 1);
-	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
-	response_add_header(req, "retry-after", after);
-	page_error(req, 429, "Too many sign-ins",
-	           "Too many sign-ins were started from your network; try again in a few minutes.");
-	return 1;
-}
-
 /* Store flow f (signed in already when s is not NULL) and answer with its page. */
 static void start_flow(h2o_req_t *req, app_thread *t, struct store_flow *f, const struct store_session *s,
                        const char *login_hint)
@@ -244,7 +217,7 @@ static void start_flow(h2o_req_t *req, app_thread *t, struct store_flow *f, cons
 	struct store_user u;
 	int64_t now = app_now();
 
-	if (!s && flow_flood(req, t, now))
+	if (!s && flow_flood(req, t, now, 0))
 		return;
 
 	f->browser_hash_len = SECRET_HASH_LEN;

@@ -9,6 +9,8 @@
 #include "http/page.h"
 #include "jose.h"
 #include "oauth/oauth.h"
+#include "runtime/audit.h"
+#include "runtime/ratelimit.h"
 #include "sso/cookie.h"
 #include "sso/flow.h"
 
@@ -99,4 +101,30 @@ int flow_ids(app_thread *t, struct store_flow *f, char id[SECRET_TEXT_LEN + 1],
 	secret_hash(csrf, SECRET_TEXT_LEN, f->csrf_hash);
 	f->csrf_hash_len = SECRET_HASH_LEN;
 	return 0;
+}
+
+/* see flow.h */
+int flow_flood(h2o_req_t *req, app_thread *t, int64_t now, int json)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr *sa = response_peer(req, &ss) ? (const struct sockaddr *)&ss : NULL;
+	int64_t retry = 0;
+	char after[24];
+
+	if (!ratelimit_blocked(t->app->limits, RATELIMIT_FLOW, sa, now, &retry)) {
+		ratelimit_failed(t->app->limits, RATELIMIT_FLOW, sa, now);
+		return 0;
+	}
+	metrics_limited(t->app->metrics, t->index, METRICS_LIMITED_LOGIN);
+	audit_req(req, "limit.hit", "warn", NULL, NULL, NULL,
+	          (reqlog_field[]){{"limit", "LOGIN_FLOWS_PER_ADDRESS", 0}}, 1);
+	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
+	response_add_header(req, "retry-after", after);
+	if (json)
+		response_send_error(req, 429, "slow_down",
+		                    "too many sign-ins from this address; try again later");
+	else
+		page_error(req, 429, "Too many sign-ins",
+		           "Too many sign-ins were started from your network; try again in a few minutes.");
+	return 1;
 }

@@ -38,4 +38,13 @@ int flow_check(h2o_req_t *req, app_thread *t, const http_form *form, int64_t now
 int flow_ids(app_thread *t, struct store_flow *f, char id[SECRET_TEXT_LEN + 1],
              char csrf[SECRET_TEXT_LEN + 1]);
 
+/*
+ * Count a stored row a browser without a session makes us keep (a login flow, the
+ * login page's passkey challenge) for its address: past LOGIN_FLOWS_PER_ADDRESS in
+ * the window the address is refused, so an anonymous flood fills no disk. 0 when
+ * it may go on; 1 after answering 429 (with Retry-After; an HTML page, or a JSON
+ * error when json), counted in /metrics and the audit log.
+ */
+int flow_flood(h2o_req_t *req, app_thread *t, int64_t now, int json);
+
 #endif

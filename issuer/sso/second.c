@@ -14,7 +14,6 @@
 #include "http/page.h"
 #include "http/response.h"
 #include "runtime/audit.h"
-#include "runtime/ratelimit.h"
 #include "runtime/factors.h"
 #include "sso/endpoints.h"
 #include "sso/flow.h"
@@ -335,26 +334,6 @@ void passkey_login_endpoint(h2o_req_t *req, app_thread *t)
 		passkey_second(req, t, &form, f, hash, u, now);
 }
 
-/* Each challenge the login page asks for is a stored row: counted for the address
- * with the flows (LOGIN_FLOWS_PER_ADDRESS), so no address stores them without end.
- * 1 after answering 429. */
-static int challenge_flood(h2o_req_t *req, app_thread *t, int64_t now)
-{
-	struct sockaddr_storage ss;
-	const struct sockaddr *sa = response_peer(req, &ss) ? (const struct sockaddr *)&ss : NULL;
-	int64_t retry = 0;
-	char after[24];
-
-	if (!ratelimit_blocked(t->app->limits, RATELIMIT_FLOW, sa, now, &retry)) {
-		ratelimit_failed(t->app->limits, RATELIMIT_FLOW, sa, now);
-		return 0;
-	}
-	snprintf(after, sizeof after, "%lld", (long long)(retry > 0 ? retry : 1));
-	response_add_header(req, "retry-after", after);
-	response_send_error(req, 429, "slow_down", "too many sign-ins from this address; try again later");
-	return 1;
-}
-
 /* see endpoints.h */
 void passkey_challenge_endpoint(h2o_req_t *req, app_thread *t)
 {
@@ -371,7 +350,7 @@ void passkey_challenge_endpoint(h2o_req_t *req, app_thread *t)
 		                    "a form with the flow and its csrf token is required");
 		return;
 	}
-	if (flow_check(req, t, &form, now, f, hash) || challenge_flood(req, t, now))
+	if (flow_check(req, t, &form, now, f, hash) || flow_flood(req, t, now, 1))
 		return;
 	if (f->user_id[0] || factors_challenge_new(t, "", hash, now, challenge)) {
 		response_send_error(req, f->user_id[0] ? 400 : 503,

@@ -364,6 +364,20 @@ try {
 	r = await second(eb, s4.base, html, totp(erinKey));
 	report(r.status === 303 && (r.headers.get('location') ?? '').startsWith(CB), 'with only the new secret the app\'s codes still work', r.status);
 	await stop(s4, 'server with the new secret');
+
+	// the login page's passkey challenges count with the flows for the address
+	const s5 = await serve({ db: plainDb, env: { ...TINY, SECRETS_SYSTEM: NEW, LOGIN_FLOWS_PER_ADDRESS: '4' } });
+	const fb5 = browser();
+	const f5 = formOf(await (await authorize(fb5, s5.base, 'app')).text(), '/login');
+	const asked = [];
+	for (let i = 0; i < 6; i++) {
+		const x = await post(fb5, `${s5.base}/login/passkey/challenge`, f5);
+		asked.push({ status: x.status, body: await x.json().catch(() => null), after: x.headers.get('retry-after') });
+	}
+	report(asked[0].status === 200 && /^[A-Za-z0-9_-]{43}$/.test(asked[0].body?.challenge ?? '') && asked.at(-1).status === 429 &&
+		asked.at(-1).body?.error === 'slow_down' && Number(asked.at(-1).after) > 0,
+		'the login page\'s passkey challenges: 32 random bytes each, counted with the flows (429 past LOGIN_FLOWS_PER_ADDRESS)', asked.map((a) => a.status).join());
+	await stop(s5, 'server with a low flow limit');
 } catch (err) {
 	report(false, 'suite ran', err?.stack ?? err);
 } finally {
