@@ -56,14 +56,14 @@ $(WASM_DIR)/obj/%.o: %.c $(WASM_DEPS)
 	    $(if $(filter $<,$(CJSON_SRC)/cJSON.c),$(WASM_CJSON_FLAGS)) $(if $(filter $<,$(WC_SRC_W)/wolfcrypt/src/ecc.c),$(WASM_ECC_FLAGS)) -w -c $< -o $@
 
 # The loader's side (api.c, host.c) twice: with wolfCrypt's arithmetic behind it, and without;
-# and the small module's own SHA-256 (WASM_SMALL_SHA, conf/wasm.mk).
+# and what is built per module (WASM_PER_MODULE, WASM_SMALL_FLAGS: conf/wasm.mk).
 $(WASM_DIR)/full/%.o: %.c $(WASM_DEPS)
 	@mkdir -p $(dir $@)
 	$(EMCC_ENV) $(EMCC) $(WASM_CFLAGS) -DIDB_WASM_CRYPTO -O2 -c $< -o $@
 
 $(WASM_DIR)/small/%.o: %.c $(WASM_DEPS)
 	@mkdir -p $(dir $@)
-	$(EMCC_ENV) $(EMCC) $(WASM_CFLAGS) $(WASM_SMALL_SHA) -O2 $(if $(filter $(WC_SRC_W)/%,$<),-w) -c $< -o $@
+	$(EMCC_ENV) $(EMCC) $(WASM_CFLAGS) $(WASM_SMALL_FLAGS) -O2 $(if $(filter $(WC_SRC_W)/%,$<),-w) -c $< -o $@
 
 $(WASM_OUT): $(WASM_OBJ_FULL) verifier-wasm/src/imports.js
 	@mkdir -p $(dir $@)
@@ -73,7 +73,7 @@ $(WASM_OUT): $(WASM_OBJ_FULL) verifier-wasm/src/imports.js
 $(WASM_SMALL_OUT): $(WASM_OBJ_SMALL) verifier-wasm/src/imports.js
 	@mkdir -p $(dir $@)
 	$(EMCC_ENV) $(EMCC) $(WASM_LDFLAGS) $(WASM_LDFLAGS_SMALL) $(WASM_OBJ_SMALL) -o $@.tmp.wasm
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $@.tmp.wasm -o $@ && rm -f $@.tmp.wasm
+	$(WASM_OPT) $(WASM_OPT_FLAGS) --enable-simd $@.tmp.wasm -o $@ && rm -f $@.tmp.wasm
 
 verifier-wasm/index.cjs verifier-wasm/node.js &: verifier-wasm/index.js verifier-wasm/index.d.ts verifier-wasm/build-platforms.mjs
 	node verifier-wasm/build-platforms.mjs

@@ -16,13 +16,15 @@ WASM_SMALL_OUT := verifier-wasm/dist/verifier-small.wasm
 CJSON_SRC := $(firstword $(wildcard third_party/src/cjson-1.7.15))
 WC_SRC_W  := $(firstword $(wildcard third_party/src/wolfssl-5.5.4))
 # Hashing is in both modules (HMAC, RSA padding, thumbprints); the rest only in the full one.
-# sha256.c is built per module (WASM_SHA256): see WASM_SMALL_SHA.
+# sha256.c is built per module (WASM_PER_MODULE): see WASM_SMALL_FLAGS.
 WASM_WC_HASH := hash memory sha512 wc_port
 WASM_SHA256  := $(WC_SRC_W)/wolfcrypt/src/sha256.c
 WASM_WC_ASYM := ecc ed25519 fe_operations ge_operations sp_int sp_c32 wolfmath
 WASM_API  := verifier-wasm/src/api.c verifier-wasm/src/host.c verifier-wasm/src/defer.c
 WASM_LIBC := verifier-wasm/src/strtod.c
-WASM_CORE := $(filter-out shared/src/sig_wolfcrypt.c,$(sort $(wildcard shared/src/*.c))) $(CJSON_SRC)/cJSON.c \
+# Built per module: sha256.c (see WASM_SMALL_FLAGS) and what the small module vectorizes.
+WASM_PER_MODULE := $(WASM_SHA256) $(addprefix shared/src/,b64url.c json.c jws.c)
+WASM_CORE := $(filter-out shared/src/sig_wolfcrypt.c $(WASM_PER_MODULE),$(sort $(wildcard shared/src/*.c))) $(CJSON_SRC)/cJSON.c \
              $(WASM_WC_HASH:%=$(WC_SRC_W)/wolfcrypt/src/%.c) $(WASM_LIBC)
 WASM_ASYM := shared/src/sig_wolfcrypt.c $(WASM_WC_ASYM:%=$(WC_SRC_W)/wolfcrypt/src/%.c)
 WASM_EXPORTS := _idb_malloc,_idb_free,_idb_err_code,_idb_verifier_new,_idb_verifier_free,_idb_verify,_idb_key_verify,_idb_digest
@@ -34,13 +36,16 @@ WASM_FAST := $(addprefix shared/src/,b64url.c hmac.c json.c jws.c jwt.c sig.c) $
              $(CJSON_SRC)/cJSON.c $(addprefix $(WC_SRC_W)/wolfcrypt/src/,sha256.c sha512.c)
 WASM_OBJ_CORE := $(WASM_CORE:%.c=$(WASM_DIR)/obj/%.o)
 WASM_OBJ_ASYM := $(WASM_ASYM:%.c=$(WASM_DIR)/obj/%.o)
-WASM_OBJ_FULL := $(WASM_OBJ_CORE) $(WASM_OBJ_ASYM) $(WASM_SHA256:%.c=$(WASM_DIR)/obj/%.o) \
+WASM_OBJ_FULL := $(WASM_OBJ_CORE) $(WASM_OBJ_ASYM) $(WASM_PER_MODULE:%.c=$(WASM_DIR)/obj/%.o) \
                  $(WASM_API:%.c=$(WASM_DIR)/full/%.o)
-WASM_OBJ_SMALL := $(WASM_OBJ_CORE) $(WASM_SHA256:%.c=$(WASM_DIR)/small/%.o) $(WASM_API:%.c=$(WASM_DIR)/small/%.o)
+WASM_OBJ_SMALL := $(WASM_OBJ_CORE) $(WASM_PER_MODULE:%.c=$(WASM_DIR)/small/%.o) $(WASM_API:%.c=$(WASM_DIR)/small/%.o)
 # The small module's SHA-256 keeps its whole state in locals (wolfCrypt's
 # SHA256_MANY_REGISTERS): 47% faster in WebAssembly (HS256 and every RS/PS hash
 # in Node), 2.4 KB larger, which the full module's size budget does not allow.
-WASM_SMALL_SHA := -DSHA256_MANY_REGISTERS
+# It also uses WebAssembly SIMD (every runtime with node:crypto has it) for
+# base64url, a token's dots and JSON strings; the full module, for any
+# WebAssembly engine, does not.
+WASM_SMALL_FLAGS := -DSHA256_MANY_REGISTERS -msimd128
 WASM_CFLAGS := -DNDEBUG -DWOLFSSL_USER_SETTINGS -Iconf/wolfcrypt-wasm -I$(WC_SRC_W) \
                -Ishared/include -Ishared/src -I$(WASM_DIR)/include
 WASM_LDFLAGS := -Os -sSTANDALONE_WASM --no-entry \

@@ -394,17 +394,32 @@ const GENERATORS = {
 	3: ['AMaFjga3BATpzZ4-y2YjlbRCnGSBOQU_tSH4KK9ga009uqFLXnfv51ko_h3BJ6L_qN4zSLPBhWpCm_l-fjHC5b1m', 'ARg5KWp4mjvABFyKX7QsfRvZmPVESVebRGgXr70XJz5mLJfucple9CZAxVC5AT-tB2E1PHCGonLCQIi-lHaf0WZQ'],
 };
 
-/** p1363 r||s to a DER ECDSA-Sig-Value, for hosts whose verify takes no dsaEncoding option. */
-function derSignature(sig) {
-	const int = (b) => {
-		let s = 0;
-		while (s < b.length - 1 && b[s] === 0) s++;
-		const v = b.subarray(s);
-		return v[0] & 0x80 ? [2, v.length + 1, 0, ...v] : [2, v.length, ...v];
+/**
+ * view(p, n, slot): a Uint8Array of the n bytes at p in the module's memory. A
+ * call site that passes a slot gets the same view again for the same p and n
+ * (the core keeps a token at one place and a signature at another, so each
+ * verification would otherwise build two views, and node:crypto costs more for
+ * a new one): each slot keeps one pointer's views by length, all dropped when
+ * the memory grows (its old buffer is then detached, so a view of it is empty).
+ */
+function memoryViews(memory) {
+	let whole = null;
+	const slots = [];
+	const fresh = () => {
+		if (whole === null || whole.length === 0) {
+			whole = new Uint8Array(memory().buffer);
+			slots.length = 0;
+		}
 	};
-	const half = sig.length / 2;
-	const body = [...int(sig.subarray(0, half)), ...int(sig.subarray(half))];
-	return Uint8Array.from(body.length < 128 ? [0x30, body.length, ...body] : [0x30, 0x81, body.length, ...body]);
+	return (p, n, slot) => {
+		fresh();
+		if (slot === undefined) return new Uint8Array(whole.buffer, p, n);
+		let s = slots[slot];
+		if (!s || s.p !== p || s.byLength.size >= 64) s = slots[slot] = { p, byLength: new Map() };
+		let v = s.byLength.get(n);
+		if (v === undefined) s.byLength.set(n, (v = new Uint8Array(whole.buffer, p, n)));
+		return v;
+	};
 }
 
 /**
@@ -417,8 +432,7 @@ function hostImports(hostCrypto, memory) {
 	const keys = [null];
 	const free = [];
 	const curveOk = {};
-	const forms = {}; // how this runtime's verify takes an ECDSA signature, per curve: 'p1363' | 'der'
-	const view = (p, n) => new Uint8Array(memory().buffer, p, n);
+	const view = memoryViews(memory);
 	const importKey = (jwk) => c.createPublicKey({ key: jwk, format: 'jwk' });
 	const rsaEntry = (key, len) => {
 		const opts = { key, padding: c.constants.RSA_NO_PADDING };
@@ -447,23 +461,15 @@ function hostImports(hostCrypto, memory) {
 		};
 	};
 	const ecEntry = (key, crv) => {
-		const [, size, hash] = CURVES[crv];
-		const probe = new Uint8Array(2 * size);
-		probe[size - 1] = probe[2 * size - 1] = 1; // r = s = 1: well-formed, wrong
-		const asP1363 = { key, dsaEncoding: 'ieee-p1363' }; // made once per key, as the key object is
-		const p1363 = (m, s) => c.verify(hash, m, asP1363, s);
-		const der = (m, s) => c.verify(hash, m, key, derSignature(s));
-		for (const form of forms[crv] ? [forms[crv]] : ['p1363', 'der']) {
-			const verify = form === 'p1363' ? p1363 : der;
-			try {
-				if (verify(probe, probe) !== false) continue;
-			} catch {
-				continue;
-			}
-			forms[crv] = form;
-			return { verify };
+		// The core passes ECDSA signatures as DER (host.c), node:crypto's default form.
+		const hash = CURVES[crv][2];
+		const verify = (m, s) => c.verify(hash, m, key, s);
+		const probe = Uint8Array.of(0x30, 6, 2, 1, 1, 2, 1, 1); // r = s = 1: well-formed, wrong
+		try {
+			return verify(probe, probe) === false ? { verify } : null;
+		} catch {
+			return null;
 		}
-		return null;
 	};
 	const edEntry = (key) => {
 		const verify = (m, s) => c.verify(null, m, key, s);
@@ -520,7 +526,7 @@ function hostImports(hostCrypto, memory) {
 		},
 		host_verify(h, alg, m, ml, s, sl) {
 			try {
-				const ok = keys[h].verify(view(m, ml), view(s, sl), alg);
+				const ok = keys[h].verify(view(m, ml, 0), view(s, sl, 1), alg);
 				return ok === -1 ? -1 : ok ? 1 : 0;
 			} catch {
 				return -1;
@@ -551,16 +557,21 @@ class Engine {
 		this.cap = 0;
 		this.why = x.idb_malloc(12 + 24); // jose_fail { err, reason, claim } + idb_result (6 words)
 		this.res = this.why + 12;
-		this.buffer = null;
+		this.u8 = null;
+		this.u32 = null;
+		this.input = null; // the scratch buffer's view, for encodeInto
 	}
 
-	/** Byte and word views of the memory, remade only after it grew. */
+	/**
+	 * Byte and word views of the memory, remade only after it grew (growing
+	 * detaches the old buffer, which empties every view of it).
+	 */
 	views() {
-		const b = this.x.memory.buffer;
-		if (b !== this.buffer) {
-			this.buffer = b;
+		if (this.u8 === null || this.u8.length === 0) {
+			const b = this.x.memory.buffer;
 			this.u8 = new Uint8Array(b);
 			this.u32 = new Uint32Array(b);
+			this.input = null;
 		}
 	}
 
@@ -579,6 +590,7 @@ class Engine {
 			if (this.scratch) this.x.idb_free(this.scratch);
 			this.cap = Math.max(need, 4096, Math.min(max, 2 * this.cap));
 			this.scratch = this.x.idb_malloc(this.cap);
+			this.input = null;
 			if (!this.scratch) {
 				this.cap = 0;
 				throw new Error('@identity-backend/verifier: out of memory');
@@ -589,7 +601,8 @@ class Engine {
 			this.u8.set(input, this.scratch);
 			return input.length;
 		}
-		return enc.encodeInto(input, this.u8.subarray(this.scratch, this.scratch + this.cap)).written;
+		this.input ??= this.u8.subarray(this.scratch, this.scratch + this.cap);
+		return enc.encodeInto(input, this.input).written;
 	}
 
 	failure(err) {

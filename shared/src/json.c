@@ -95,11 +95,38 @@ static int scan_utf8(scan *s)
 	return 0;
 }
 
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+
+/*
+ * Past whole blocks of 16 string bytes that need no look: printable ASCII other
+ * than '"' and '\\'. Stops at the first byte that does, or where fewer than 16 remain.
+ */
+static const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
+{
+	for (; end - p >= 16; p += 16) {
+		v128_t c = wasm_v128_load(p);
+		v128_t look = wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(c, wasm_i8x16_splat('"')),
+		                                        wasm_i8x16_eq(c, wasm_i8x16_splat('\\'))),
+		                           wasm_v128_or(wasm_u8x16_lt(c, wasm_i8x16_splat(0x20)),
+		                                        wasm_i8x16_lt(c, wasm_i8x16_splat(0))));
+		uint32_t at = wasm_i8x16_bitmask(look);
+		if (at)
+			return p + __builtin_ctz(at);
+	}
+	return p;
+}
+#endif
+
 /* At the opening quote: one string, through its closing quote. */
 static int scan_string(scan *s)
 {
 	s->p++;
 	while (s->p < s->end) {
+#ifdef __wasm_simd128__
+		if ((s->p = skip_plain(s->p, s->end)) == s->end)
+			break;
+#endif
 		unsigned c = *s->p++;
 		if (c == '"')
 			return 0;
@@ -328,6 +355,26 @@ jose_err jose_json_parse(const char *text, size_t len, unsigned max_depth, jose_
 	return JOSE_OK;
 }
 
+/* A string without escapes made from its text, as cJSON would parse it; NULL otherwise (or out of memory). */
+static cJSON *plain_string(const member *m)
+{
+	size_t n = m->value_len - 1; /* the text and its closing quote */
+	cJSON *item;
+	char *text;
+
+	if (*m->value != '"' || memchr(m->value + 1, '\\', --n) || !(text = cJSON_malloc(n + 1)))
+		return NULL;
+	if (!(item = cJSON_CreateNull())) {
+		cJSON_free(text);
+		return NULL;
+	}
+	memcpy(text, m->value + 1, n);
+	text[n] = 0;
+	item->type = cJSON_String;
+	item->valuestring = text;
+	return item;
+}
+
 /*
  * Add m's value to root when kept. A value holding an object gets jose_json_parse's
  * whole check either way: only objects can repeat a name.
@@ -346,7 +393,8 @@ static jose_err add_member(cJSON *root, const member *m, int kept, unsigned max_
 		}
 	} else if (!kept) {
 		return JOSE_OK;
-	} else if (!(item = cJSON_ParseWithLengthOpts((const char *)m->value, m->value_len, NULL, 0))) {
+	} else if (!(item = plain_string(m)) &&
+	           !(item = cJSON_ParseWithLengthOpts((const char *)m->value, m->value_len, NULL, 0))) {
 		return JOSE_E_NOMEM;
 	}
 	if (!(name = cJSON_malloc(m->name_len + 1))) {

@@ -22,14 +22,30 @@ typedef struct parts {
 
 /* Exactly three segments, the header non-empty (an empty signature is refused
  * after the header's alg, so "alg":"none" gets its own error). */
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+/* The first '.' in [p, end), or NULL. */
+static const char *find_dot(const char *p, const char *end)
+{
+#ifdef __wasm_simd128__
+	for (; end - p >= 16; p += 16) {
+		uint32_t at = wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(p), wasm_i8x16_splat('.')));
+		if (at)
+			return p + __builtin_ctz(at);
+	}
+#endif
+	return memchr(p, '.', (size_t)(end - p));
+}
+
 static jose_err split(const char *t, size_t len, parts *o, jose_fail *why)
 {
-	const char *d1 = memchr(t, '.', len), *d2;
+	const char *end = t + len, *d1 = find_dot(t, end), *d2;
 
 	if (len > JOSE_TOKEN_MAX_LEN)
 		return jose_fail_set(why, JOSE_E_JWS_INVALID, "token larger than 64 KiB", NULL);
-	if (!d1 || !(d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - t))) ||
-	    memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - t)))
+	if (!d1 || !(d2 = find_dot(d1 + 1, end)) || find_dot(d2 + 1, end))
 		return jose_fail_set(why, JOSE_E_JWS_INVALID, "Invalid Compact JWS: need three parts", NULL);
 	o->h = t, o->hlen = (size_t)(d1 - t);
 	o->p = d1 + 1, o->plen = (size_t)(d2 - d1 - 1);

@@ -195,13 +195,28 @@ jose_err jose_jwt_check_claims(const cJSON *header, const cJSON *payload, const 
 	return check_times(at, o, why);
 }
 
+/* Whether a rule reads this registered claim under options o (iat, nbf and exp are always checked). */
+static int claim_asked(const jose_jwt_opts *o, int claim)
+{
+	switch (claim) {
+	case ISS:
+		return o->n_issuers > 0;
+	case SUB:
+		return o->subject != NULL;
+	case AUD:
+		return o->n_audiences > 0;
+	default:
+		return 1;
+	}
+}
+
 /* A keep of jose_json_parse_members: the claims some rule reads (registered or required). */
 static int claim_read(void *ctx, const char *name, size_t len)
 {
 	const jose_jwt_opts *o = ctx;
 
 	for (int i = 0; i < REGISTERED; i++)
-		if (len == 3 && memcmp(name, registered_names[i], 3) == 0)
+		if (len == 3 && memcmp(name, registered_names[i], 3) == 0 && (!o || claim_asked(o, i)))
 			return 1;
 	for (size_t i = 0; o && i < o->n_required; i++)
 		if (o->required[i] && strlen(o->required[i]) == len && memcmp(o->required[i], name, len) == 0)

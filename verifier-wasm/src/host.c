@@ -4,8 +4,8 @@
  * workerd with nodejs_compat), through four functions the module imports from
  * "env". The host keeps one key object per loaded key (created at load, never
  * per call) and verifies RSA (hash and encoding in one native call: hashing in
- * the module would cost more than the host's whole check), ECDSA and Ed25519
- * signatures, or computes s^e mod n when it cannot verify an RSA scheme. Every
+ * the module would cost more than the host's whole check), ECDSA (given DER)
+ * and Ed25519 signatures, or computes s^e mod n when it cannot verify an RSA scheme. Every
  * decision the core makes is made before, so verdicts equal those of wolfCrypt.
  *
  * The host answers -1 when it cannot do something (a curve or a call form its
@@ -15,6 +15,8 @@
  * rebuilds the verifier on the full module.
  */
 #include "host.h"
+
+#include <string.h>
 
 #define IMPORT(name) __attribute__((import_module("env"), import_name(name)))
 
@@ -87,12 +89,61 @@ static jose_err h_rsa_public(void *ctx, const jose_pubkey *k, uintptr_t handle, 
 	return fallback->rsa_public(fallback->ctx, k, 0, s, out);
 }
 
+/* An ECDSA signature's DER (ECDSA-Sig-Value) is at most this long: P-521's two 66-byte scalars. */
+#define DER_SIG_MAX (3 + 2 * (2 + 1 + 66))
+
+/* One scalar of n big-endian bytes as a DER INTEGER at out; returns its length. */
+static size_t der_integer(uint8_t *out, const uint8_t *v, size_t n)
+{
+	size_t o = 0;
+
+	while (n > 1 && *v == 0)
+		v++, n--;
+	out[o++] = 0x02;
+	out[o++] = (uint8_t)(n + (*v >> 7));
+	if (*v & 0x80)
+		out[o++] = 0;
+	memcpy(out + o, v, n);
+	return o + n;
+}
+
+/*
+ * r||s (two scalars the core has checked to be in [1, n)) as DER into out
+ * (DER_SIG_MAX bytes); returns its length. node:crypto takes DER as it is and
+ * p1363 only by converting it, which costs more than this.
+ */
+static size_t der_signature(uint8_t *out, const uint8_t *sig, size_t sig_len)
+{
+	size_t half = sig_len / 2, body = 0;
+	uint8_t ints[DER_SIG_MAX];
+
+	body += der_integer(ints, sig, half);
+	body += der_integer(ints + body, sig + half, half);
+	out[0] = 0x30;
+	if (body < 128) {
+		out[1] = (uint8_t)body;
+		memcpy(out + 2, ints, body);
+		return 2 + body;
+	}
+	out[1] = 0x81;
+	out[2] = (uint8_t)body;
+	memcpy(out + 3, ints, body);
+	return 3 + body;
+}
+
 static jose_err h_verify(void *ctx, const jose_pubkey *k, uintptr_t handle, jose_alg alg, const uint8_t *msg,
                          size_t msg_len, const uint8_t *sig, size_t sig_len)
 {
-	int ok = handle ? host_verify((int)handle, (int)alg, msg, msg_len, sig, sig_len) : -1;
+	uint8_t der[DER_SIG_MAX];
+	int ok = -1;
 
 	(void)ctx;
+	if (handle && k->kty == JOSE_KTY_EC) /* the core passes r||s of its curve: at most P-521's */
+		ok = sig_len <= 2 * 66 ? host_verify((int)handle, (int)alg, msg, msg_len, der,
+		                                     der_signature(der, sig, sig_len))
+		                       : 0;
+	else if (handle)
+		ok = host_verify((int)handle, (int)alg, msg, msg_len, sig, sig_len);
 	if (ok >= 0)
 		return ok == 1 ? JOSE_OK : JOSE_E_SIG_FAILED;
 	if (k->kty == JOSE_KTY_RSA)
