@@ -702,8 +702,15 @@ async function engine(kind, source, host = false) {
 
 /** The module 'auto' uses here: the small one where the host has crypto and this entry prefers it. */
 function defaultKind() {
-	return platform.preferSmall && platform.hasHost() ? 'small' : 'full';
+	return platform.preferSmall && platform.hasHost() && hasSimd() ? 'small' : 'full';
 }
+
+// The small module uses WebAssembly SIMD (128-bit); an engine without it gets the
+// full one, which does not. The probe: a function returning a v128 constant.
+const SIMD_PROBE = Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0, 10, 0x16, 1, 0x14, 0,
+	0xfd, 0x0c, ...new Array(16).fill(0), 0x0b);
+let simd;
+const hasSimd = () => (simd ??= WebAssembly.validate(SIMD_PROBE));
 
 /**
  * Load a module now. Optional: every API call does it on first use. Pass a
