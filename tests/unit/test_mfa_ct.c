@@ -12,24 +12,9 @@
  * public once returned. Without valgrind the binary re-executes itself under it;
  * under ASan (SAN=1) it reports skip.
  */
-#include <unistd.h>
-
-#include <valgrind/memcheck.h>
-
 #include "../../issuer/mfa/recovery.c"
 #include "../../issuer/mfa/totp.c"
-#include "../test.h"
-
-#define SECRET(p, n) VALGRIND_MAKE_MEM_UNDEFINED((p), (n))
-#define PUBLIC(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
-
-static unsigned errors_of(void (*f)(void *), void *ctx)
-{
-	unsigned before = VALGRIND_COUNT_ERRORS;
-
-	f(ctx);
-	return VALGRIND_COUNT_ERRORS - before;
-}
+#include "ctgrind.h"
 
 struct totp_case {
 	uint8_t key[20];
@@ -111,34 +96,8 @@ static void run_checks(void)
 	wc_FreeRng(&rng);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 int main(int argc, char **argv)
 {
 	(void)argc;
-#ifdef UNDER_ASAN
-	(void)argv;
-	(void)run_checks;
-	T_SKIP("constant-time checks need valgrind, which cannot run an ASan build (run without SAN=1)");
-	return 0;
-#else
-	if (!RUNNING_ON_VALGRIND) {
-		char *args[] = {"valgrind", "-q", "--error-limit=no", "--exit-on-first-error=no",
-		                argv[0],    NULL};
-		fflush(stdout);
-		execvp("valgrind", args);
-		T_SKIP("constant-time checks: valgrind is not installed (scripts/setup.sh installs it)");
-		return 0;
-	}
-	wolfCrypt_Init();
-	run_checks();
-	wolfCrypt_Cleanup();
-	T_DONE();
-#endif
+	return ctgrind_main(argv, run_checks);
 }
