@@ -7,6 +7,10 @@
  */
 #include "inner.h"
 
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* Each byte's value plus one in the base64url (RFC 4648 §5) and base64 (§4) alphabets; 0: not in it. */
@@ -36,8 +40,6 @@ static const uint8_t std_values[256] = {
 };
 
 #ifdef __wasm_simd128__
-#include <wasm_simd128.h>
-
 /*
  * 16 base64url characters at in to 12 bytes at out (writing 16); -1 if one is
  * not in the alphabet. A character is in it when its low nibble's entry in

@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
 #include "inner.h"
 
 #if JOSE_JSON_MAX_DEPTH > 64
@@ -96,8 +100,6 @@ static int scan_utf8(scan *s)
 }
 
 #ifdef __wasm_simd128__
-#include <wasm_simd128.h>
-
 /*
  * Past whole blocks of 16 string bytes that need no look: printable ASCII other
  * than '"' and '\\'. Stops at the first byte that does, or where fewer than 16 remain.

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
 #include "inner.h"
 
 /* Largest signature: an RSA-4096 block. */
@@ -20,13 +24,7 @@ typedef struct parts {
 	size_t hlen, plen, slen;
 } parts;
 
-/* Exactly three segments, the header non-empty (an empty signature is refused
- * after the header's alg, so "alg":"none" gets its own error). */
-#ifdef __wasm_simd128__
-#include <wasm_simd128.h>
-#endif
-
-/* The first '.' in [p, end), or NULL. */
+/* The first '.' in [p, end), or NULL (16 bytes a step with WebAssembly SIMD). */
 static const char *find_dot(const char *p, const char *end)
 {
 #ifdef __wasm_simd128__
@@ -39,6 +37,8 @@ static const char *find_dot(const char *p, const char *end)
 	return memchr(p, '.', (size_t)(end - p));
 }
 
+/* Exactly three segments, the header non-empty (an empty signature is refused
+ * after the header's alg, so "alg":"none" gets its own error). */
 static jose_err split(const char *t, size_t len, parts *o, jose_fail *why)
 {
 	const char *end = t + len, *d1 = find_dot(t, end), *d2;
