@@ -82,10 +82,8 @@ static int decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in,
                   const uint8_t t[256])
 {
 	const unsigned char *u = (const unsigned char *)in;
-	size_t rem = in_len % 4, full = in_len - rem, o = 0;
+	size_t rem = in_len % 4, full = in_len - rem, o = 0, i = 0;
 	size_t need = full / 4 * 3 + (rem ? rem - 1 : 0);
-
-	size_t i = 0;
 
 	if (rem == 1 || need > out_cap)
 		return -1;
