@@ -5,8 +5,9 @@
  * "env". The host keeps one key object per loaded key (created at load, never
  * per call) and verifies RSA (hash and encoding in one native call: hashing in
  * the module would cost more than the host's whole check), ECDSA (given DER)
- * and Ed25519 signatures, or computes s^e mod n when it cannot verify an RSA scheme. Every
- * decision the core makes is made before, so verdicts equal those of wolfCrypt.
+ * and Ed25519 signatures, or computes s^e mod n when it cannot verify an RSA
+ * scheme. Every decision the core makes is made before, so verdicts equal those
+ * of wolfCrypt.
  *
  * The host answers -1 when it cannot do something (a curve or a call form its
  * runtime lacks). In the full module wolfCrypt then does that key or that call
